@@ -1,0 +1,159 @@
+//! tray-mcp's own profile store: one JSON file per server name, readable by the user alone.
+//!
+//! Why: a stdio entry in a client's config says only `tray-mcp serve --profile NAME`. The
+//! workspace, region and token live here, so the token never sits in a client config that may be
+//! synced, shared or committed, and rotating it changes no client file.
+//!
+//! Layout: `<tray config dir>/profiles/<name>.json`, directory 0700, files 0600.
+
+use std::path::PathBuf;
+
+use crate::paths::Environment;
+use crate::tray::{ApiToken, Region, ServerName, WorkspaceId};
+
+/// What `tray-mcp serve --profile NAME` needs to reach a workspace.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Profile {
+    /// The workspace; absent for the sandbox.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workspace_id: Option<WorkspaceId>,
+    /// The region whose API hosts to use.
+    #[serde(default)]
+    pub region: Region,
+    /// The API token; absent for the sandbox.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_token: Option<ApiToken>,
+    /// Serve the embedded sandbox workspace instead of Tray's API.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sandbox: bool,
+    /// Pass the workspace's Agent Gateway tools through.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub gateway: bool,
+}
+
+/// A profile could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ProfileError {
+    /// No profile of that name exists.
+    #[error("no tray-mcp profile named \"{name}\" (looked for {path})")]
+    NotFound {
+        /// The profile name.
+        name: String,
+        /// Where it was looked for.
+        path: String,
+    },
+    /// The file exists but could not be read.
+    #[error("could not read tray-mcp profile {path}: {source}")]
+    Unreadable {
+        /// The file.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not a valid profile.
+    #[error("could not parse tray-mcp profile {path}: {message}")]
+    Invalid {
+        /// The file.
+        path: String,
+        /// What is wrong, without any value from the file.
+        message: String,
+    },
+}
+
+/// The directory that holds the profiles.
+pub fn profiles_dir(environment: &Environment) -> PathBuf {
+    environment.join(&environment.tray_config_dir(), &["profiles"])
+}
+
+/// The file of one profile.
+pub fn profile_path(environment: &Environment, name: &ServerName) -> PathBuf {
+    environment.join(&profiles_dir(environment), &[&format!("{name}.json")])
+}
+
+/// Reads a profile.
+pub fn load(environment: &Environment, name: &ServerName) -> Result<Profile, ProfileError> {
+    let path = profile_path(environment, name);
+    let shown = environment.display_path(&path);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            return Err(ProfileError::NotFound {
+                name: name.to_string(),
+                path: shown,
+            });
+        }
+        Err(source) => {
+            return Err(ProfileError::Unreadable {
+                path: shown,
+                source,
+            });
+        }
+    };
+    parse(&text).map_err(|message| ProfileError::Invalid {
+        path: shown,
+        message,
+    })
+}
+
+/// Parses profile text. Error messages carry positions, never values (the file holds a token).
+pub fn parse(text: &str) -> Result<Profile, String> {
+    serde_json::from_str(text).map_err(|error| {
+        format!(
+            "{} at {}:{}",
+            match error.classify() {
+                serde_json::error::Category::Data => "unexpected value",
+                _ => "invalid JSON",
+            },
+            error.line(),
+            error.column()
+        )
+    })
+}
+
+/// Renders a profile as the file's text.
+pub fn render(profile: &Profile) -> String {
+    let mut text = serde_json::to_string_pretty(profile).unwrap_or_else(|_| "{}".to_string());
+    text.push('\n');
+    text
+}
+
+/// Names of all stored profiles, sorted.
+pub fn list_names(environment: &Environment) -> Vec<ServerName> {
+    let Ok(entries) = std::fs::read_dir(profiles_dir(environment)) else {
+        return Vec::new();
+    };
+    let mut names: Vec<ServerName> = entries
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let file_name = entry.file_name().into_string().ok()?;
+            ServerName::parse(file_name.strip_suffix(".json")?).ok()
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn render_then_parse_round_trips_and_hides_sandbox_defaults() {
+        let profile = Profile {
+            workspace_id: Some(WorkspaceId::parse("3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718").unwrap()),
+            region: Region::Eu1,
+            api_token: Some(ApiToken::parse("tok").unwrap()),
+            sandbox: false,
+            gateway: false,
+        };
+        let text = render(&profile);
+        assert!(!text.contains("sandbox"));
+        assert_eq!(parse(&text).unwrap(), profile);
+    }
+
+    #[test]
+    fn parse_errors_never_echo_values() {
+        let message = parse(r#"{"api_token": 12345678}"#).unwrap_err();
+        assert!(!message.contains("12345678"), "{message}");
+    }
+}
