@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The one test command (README and .ci/run both call it).
+#
+# Installs the real clients the tests drive, pinned, into target/test-tools/ (once; later runs
+# reuse them), then runs the whole test suite. Tests find the tools through TRAY_MCP_TEST_TOOLS.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+tools="$PWD/target/test-tools"
+mkdir -p "$tools"
+
+# Pinned versions: on Node 20, npm silently picks old ones if we let it choose.
+PYTHON_MCP_VERSION="2.3.0"
+NPM_PACKAGES=(
+  "@anthropic-ai/claude-code@2.1.197"
+  "@modelcontextprotocol/inspector@2.12.0"
+  "@modelcontextprotocol/server-everything@2026.8.31"
+  "mcp-remote@0.15.1"
+)
+
+if [ ! -x "$tools/venv/bin/python" ] || ! "$tools/venv/bin/python" -c "import mcp" 2>/dev/null; then
+  echo "test.sh: installing Python mcp==$PYTHON_MCP_VERSION into $tools/venv" >&2
+  python3 -m venv "$tools/venv"
+  "$tools/venv/bin/pip" install --quiet --disable-pip-version-check "mcp==$PYTHON_MCP_VERSION"
+fi
+
+stamp="$tools/npm/.installed-$(printf '%s\n' "${NPM_PACKAGES[@]}" | sha256sum | cut -c1-16)"
+if [ ! -f "$stamp" ]; then
+  echo "test.sh: installing ${NPM_PACKAGES[*]} into $tools/npm" >&2
+  mkdir -p "$tools/npm"
+  [ -f "$tools/npm/package.json" ] || echo '{"private":true}' >"$tools/npm/package.json"
+  (cd "$tools/npm" && npm install --silent --no-audit --no-fund --save-exact "${NPM_PACKAGES[@]}")
+  touch "$stamp"
+fi
+
+export TRAY_MCP_TEST_TOOLS="$tools"
+cargo test --locked "$@"
