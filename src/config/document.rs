@@ -1,0 +1,808 @@
+//! Surgical edits of JSON and JSONC documents that keep every byte we do not own.
+//!
+//! Why not parse into a value and serialise it back: that loses comments, trailing commas, key
+//! order, indentation and line endings, which is exactly how other installers damage users'
+//! files. Instead, [`scan`](super::scan) finds the byte ranges of the keys on the path we edit,
+//! and the edit splices new text into those ranges only. New text copies the file's own
+//! indentation and line endings.
+//!
+//! Every edit is built so that removing an entry undoes adding it, byte for byte.
+
+use serde_json::Value;
+
+use super::scan::{self, Item, PathValue, ValueKind};
+
+/// Which syntax a client's parser accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// Plain JSON (Claude Desktop, Claude Code): no comments, no trailing commas.
+    Json,
+    /// JSON with `//` and `/* */` comments and trailing commas (VS Code, Cursor, Windsurf).
+    Jsonc,
+}
+
+/// What an edit did to the document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum Change {
+    /// A new key was written.
+    Added,
+    /// An existing key got a different value.
+    Updated,
+    /// The key already held this value; no byte changed.
+    Unchanged,
+    /// The key was taken out.
+    Removed,
+}
+
+/// Why a document could not be read or edited.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum DocumentError {
+    /// The text is not valid in the document's dialect.
+    #[error("{message} at {line}:{column}")]
+    Syntax {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What the parser expected.
+        message: String,
+    },
+    /// A key on the edited path holds something other than an object (or array).
+    #[error("expected {expected} at \"{path}\" ({line}:{column}), found {found}")]
+    WrongType {
+        /// The dotted key path.
+        path: String,
+        /// What we need there.
+        expected: &'static str,
+        /// What the file has there.
+        found: &'static str,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+    },
+}
+
+/// A JSON or JSONC document held as text.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// The text after any byte-order mark.
+    text: String,
+    /// Whether the file started with a UTF-8 byte-order mark (kept on output).
+    has_bom: bool,
+    dialect: Dialect,
+}
+
+const BOM: char = '\u{feff}';
+
+impl Document {
+    /// Takes the document text and checks that it parses. Empty text is an empty document.
+    pub fn parse(text: &str, dialect: Dialect) -> Result<Self, DocumentError> {
+        let document = Document::new(text, dialect);
+        document.locate(&[])?;
+        Ok(document)
+    }
+
+    /// Takes the document text without checking it yet. Every read or edit checks the whole
+    /// text and fails on a syntax error, so one edit of a large file costs one pass.
+    pub fn new(text: &str, dialect: Dialect) -> Self {
+        let (has_bom, body) = match text.strip_prefix(BOM) {
+            Some(rest) => (true, rest),
+            None => (false, text),
+        };
+        Document {
+            text: body.to_string(),
+            has_bom,
+            dialect,
+        }
+    }
+
+    /// The full text, byte-order mark included.
+    pub fn to_text(&self) -> String {
+        if self.has_bom {
+            format!("{BOM}{}", self.text)
+        } else {
+            self.text.clone()
+        }
+    }
+
+    /// The value at a key path, if every key on it exists.
+    pub fn get(&self, path: &[&str]) -> Result<Option<Value>, DocumentError> {
+        let found = self.locate(path)?;
+        Ok(found
+            .get(path.len())
+            .map(|target| self.value_of(target.start, target.end)))
+    }
+
+    /// The keys and values of the object at a key path (empty when the path is absent).
+    pub fn members(&self, path: &[&str]) -> Result<Vec<(String, Value)>, DocumentError> {
+        let found = self.locate(path)?;
+        let Some(target) = found.get(path.len()) else {
+            return Ok(Vec::new());
+        };
+        let ValueKind::Object(items) = &target.kind else {
+            return Err(self.wrong_type(path, "an object", target));
+        };
+        Ok(items
+            .iter()
+            .map(|item| {
+                let key = item.key.clone().unwrap_or_default();
+                (key, self.value_of(item.value_start, item.end))
+            })
+            .collect())
+    }
+
+    /// The keys of the object at a key path, without reading their values.
+    pub fn keys(&self, path: &[&str]) -> Result<Vec<String>, DocumentError> {
+        let found = self.locate(path)?;
+        Ok(match found.get(path.len()).map(|target| &target.kind) {
+            Some(ValueKind::Object(items)) => {
+                items.iter().filter_map(|item| item.key.clone()).collect()
+            }
+            _ => Vec::new(),
+        })
+    }
+
+    /// Sets the value at a key path, creating missing objects on the way.
+    pub fn set(&mut self, path: &[&str], value: &Value) -> Result<Change, DocumentError> {
+        let found = self.locate(path)?;
+        if found.is_empty() {
+            let rendered = self.render(&nest(path, value), "");
+            let newline = self.newline();
+            let mut text = self.text.trim_end().to_string();
+            if !text.is_empty() {
+                text.push_str(newline);
+            }
+            text.push_str(&rendered);
+            text.push_str(newline);
+            self.text = text;
+            return Ok(Change::Added);
+        }
+        for (depth, key) in path.iter().enumerate() {
+            let container = &found[depth];
+            let ValueKind::Object(items) = &container.kind else {
+                return Err(self.wrong_type(&path[..depth], "an object", container));
+            };
+            let Some(item) = items
+                .iter()
+                .rev()
+                .find(|item| item.key.as_deref() == Some(*key))
+            else {
+                let splice = self.insert_item(
+                    container,
+                    items,
+                    Some(key),
+                    &nest(&path[depth + 1..], value),
+                );
+                self.apply(splice);
+                return Ok(Change::Added);
+            };
+            if depth + 1 == path.len() {
+                if self.value_of(item.value_start, item.end) == *value {
+                    return Ok(Change::Unchanged);
+                }
+                let indent = self.line_indent(item.start);
+                let rendered = self.render(value, &indent);
+                self.apply(Splice::replace(item.value_start, item.end, rendered));
+                return Ok(Change::Updated);
+            }
+        }
+        // An empty path would replace the root; no caller does that.
+        Ok(Change::Unchanged)
+    }
+
+    /// Removes the key at the end of a key path. Returns whether it existed.
+    pub fn remove(&mut self, path: &[&str]) -> Result<bool, DocumentError> {
+        let Some((last, parent_path)) = path.split_last() else {
+            return Ok(false);
+        };
+        let found = self.locate(path)?;
+        let Some(PathValue {
+            kind: ValueKind::Object(items),
+            start,
+            end,
+        }) = found.get(parent_path.len())
+        else {
+            return Ok(false);
+        };
+        let Some(index) = items
+            .iter()
+            .rposition(|item| item.key.as_deref() == Some(*last))
+        else {
+            return Ok(false);
+        };
+        for splice in self.removal_splices(*start, *end, items, index) {
+            self.apply(splice);
+        }
+        Ok(true)
+    }
+
+    /// Adds `value` to the array at `path` or replaces the element whose `id_key` equals `id`.
+    /// Creates the array (and objects on the way) when it is missing.
+    pub fn upsert_array_item(
+        &mut self,
+        path: &[&str],
+        id_key: &str,
+        id: &str,
+        value: &Value,
+    ) -> Result<Change, DocumentError> {
+        let found = self.locate(path)?;
+        let Some(target) = found.get(path.len()) else {
+            self.set(path, &Value::Array(vec![value.clone()]))?;
+            return Ok(Change::Added);
+        };
+        let ValueKind::Array(items) = &target.kind else {
+            return Err(self.wrong_type(path, "an array", target));
+        };
+        if let Some(item) = items.iter().find(|item| self.has_id(item, id_key, id)) {
+            if self.value_of(item.value_start, item.end) == *value {
+                return Ok(Change::Unchanged);
+            }
+            let indent = self.line_indent(item.start);
+            let rendered = self.render(value, &indent);
+            self.apply(Splice::replace(item.value_start, item.end, rendered));
+            return Ok(Change::Updated);
+        }
+        let splice = self.insert_item(target, items, None, value);
+        self.apply(splice);
+        Ok(Change::Added)
+    }
+
+    /// Removes the element whose `id_key` equals `id` from the array at `path`.
+    pub fn remove_array_item(
+        &mut self,
+        path: &[&str],
+        id_key: &str,
+        id: &str,
+    ) -> Result<bool, DocumentError> {
+        let found = self.locate(path)?;
+        let Some(PathValue {
+            kind: ValueKind::Array(items),
+            start,
+            end,
+        }) = found.get(path.len())
+        else {
+            return Ok(false);
+        };
+        let Some(index) = items.iter().position(|item| self.has_id(item, id_key, id)) else {
+            return Ok(false);
+        };
+        for splice in self.removal_splices(*start, *end, items, index) {
+            self.apply(splice);
+        }
+        Ok(true)
+    }
+
+    // ----- reading -----
+
+    /// Scans the whole text; returns the values along `path` (empty for an empty document).
+    fn locate(&self, path: &[&str]) -> Result<Vec<PathValue>, DocumentError> {
+        let allow_jsonc = self.dialect == Dialect::Jsonc;
+        match scan::scan(&self.text, allow_jsonc, path) {
+            Ok(found) => Ok(found.unwrap_or_default()),
+            Err(error) => {
+                let (line, column) = self.line_column(error.offset);
+                Err(DocumentError::Syntax {
+                    line,
+                    column,
+                    message: error.message,
+                })
+            }
+        }
+    }
+
+    /// The value of a slice the scanner has already validated.
+    fn value_of(&self, start: usize, end: usize) -> Value {
+        let slice = &self.text[start..end];
+        if let Ok(value) = serde_json::from_str(slice) {
+            return value;
+        }
+        // Comments or trailing commas inside (JSONC): let jsonc-parser read it.
+        jsonc_parser::parse_to_serde_value::<Value>(slice, &Default::default())
+            .unwrap_or(Value::Null)
+    }
+
+    fn has_id(&self, item: &Item, id_key: &str, id: &str) -> bool {
+        self.text[item.value_start..].starts_with('{')
+            && self
+                .value_of(item.value_start, item.end)
+                .get(id_key)
+                .and_then(Value::as_str)
+                == Some(id)
+    }
+
+    fn wrong_type(
+        &self,
+        path: &[&str],
+        expected: &'static str,
+        found: &PathValue,
+    ) -> DocumentError {
+        let (line, column) = self.line_column(found.start);
+        let found = match &found.kind {
+            ValueKind::Object(_) => "an object",
+            ValueKind::Array(_) => "an array",
+            ValueKind::Scalar(kind) => kind,
+        };
+        DocumentError::WrongType {
+            path: if path.is_empty() {
+                "(top level)".to_string()
+            } else {
+                path.join(".")
+            },
+            expected,
+            found,
+            line,
+            column,
+        }
+    }
+
+    /// 1-based line and column of a byte offset into the text.
+    fn line_column(&self, offset: usize) -> (usize, usize) {
+        let before = &self.text[..offset.min(self.text.len())];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |index| index + 1);
+        let column = before[line_start..].chars().count() + 1;
+        (line, column)
+    }
+
+    // ----- layout of the file -----
+
+    fn newline(&self) -> &'static str {
+        if self.text.contains("\r\n") {
+            "\r\n"
+        } else {
+            "\n"
+        }
+    }
+
+    /// A file with no line break at all is kept on one line.
+    fn is_single_line(&self) -> bool {
+        !self.text.trim().is_empty() && !self.text.trim_end().contains('\n')
+    }
+
+    /// One level of indentation as the file uses it (two spaces when it shows none).
+    fn indent_unit(&self) -> String {
+        for line in self.text.lines().take(200) {
+            let indent: String = line
+                .chars()
+                .take_while(|c| *c == ' ' || *c == '\t')
+                .collect();
+            if !indent.is_empty() && indent.len() < line.len() {
+                return if indent.starts_with('\t') {
+                    "\t".to_string()
+                } else {
+                    indent
+                };
+            }
+        }
+        "  ".to_string()
+    }
+
+    /// The whitespace that starts the line holding `offset`.
+    fn line_indent(&self, offset: usize) -> String {
+        let line_start = self.text[..offset].rfind('\n').map_or(0, |index| index + 1);
+        self.text[line_start..offset]
+            .chars()
+            .take_while(|c| *c == ' ' || *c == '\t')
+            .collect()
+    }
+
+    /// Whether only whitespace stands between the start of its line and `offset`.
+    fn starts_line(&self, offset: usize) -> bool {
+        let line_start = self.text[..offset].rfind('\n').map_or(0, |index| index + 1);
+        self.text[line_start..offset]
+            .chars()
+            .all(|c| c == ' ' || c == '\t')
+    }
+
+    /// Renders a value in the file's style, continuation lines indented by `indent`.
+    fn render(&self, value: &Value, indent: &str) -> String {
+        if self.is_single_line() {
+            return serde_json::to_string(value).unwrap_or_default();
+        }
+        let unit = self.indent_unit();
+        let mut buffer = Vec::new();
+        let formatter = serde_json::ser::PrettyFormatter::with_indent(unit.as_bytes());
+        let mut serializer = serde_json::Serializer::with_formatter(&mut buffer, formatter);
+        if serde::Serialize::serialize(value, &mut serializer).is_err() {
+            return "null".to_string();
+        }
+        let pretty = String::from_utf8(buffer).unwrap_or_default();
+        pretty.replace('\n', &format!("{}{indent}", self.newline()))
+    }
+
+    // ----- splicing -----
+
+    /// Inserts a member (with `key`) or an element (without) after the last item of a container.
+    fn insert_item(
+        &self,
+        container: &PathValue,
+        items: &[Item],
+        key: Option<&str>,
+        value: &Value,
+    ) -> Splice {
+        let label = key
+            .map(|key| format!("{}: ", serde_json::to_string(key).unwrap_or_default()))
+            .unwrap_or_default();
+        let compact = serde_json::to_string(value).unwrap_or_default();
+        if let Some(last) = items.last() {
+            let (last_start, last_end) = (last.start, last.end);
+            if self.is_single_line() || !self.starts_line(last_start) {
+                // Items share a line: continue it in the same style.
+                let spaced = self.text[container.start..container.end].contains(", ");
+                let (separator, label) = if spaced {
+                    (", ", label)
+                } else {
+                    (",", label.replace(": ", ":"))
+                };
+                return Splice::insert(last_end, format!("{separator}{label}{compact}"));
+            }
+            let indent = self.line_indent(last_start);
+            let rendered = self.render(value, &indent);
+            return Splice::insert(
+                last_end,
+                format!(",{}{indent}{label}{rendered}", self.newline()),
+            );
+        }
+        // Empty container: `{}`, `{ }`, or one holding only comments.
+        let open = container.start + 1;
+        let close = container.end - 1;
+        if self.is_single_line() {
+            return Splice::replace(open, close, format!("{label}{compact}"));
+        }
+        let outer_indent = self.line_indent(container.start);
+        let indent = format!("{outer_indent}{}", self.indent_unit());
+        let rendered = self.render(value, &indent);
+        let newline = self.newline();
+        if self.text[open..close].trim().is_empty() {
+            Splice::replace(
+                open,
+                close,
+                format!("{newline}{indent}{label}{rendered}{newline}{outer_indent}"),
+            )
+        } else {
+            Splice::insert(open, format!("{newline}{indent}{label}{rendered}"))
+        }
+    }
+
+    /// The edits that take item `index` out of a container whose items span `items`.
+    ///
+    /// Built as the inverse of [`Self::insert_item`]: the item goes with the line break and
+    /// indentation before it, and with one comma (its own trailing comma, or else the comma
+    /// that separated it from the previous item).
+    fn removal_splices(
+        &self,
+        container_start: usize,
+        container_end: usize,
+        items: &[Item],
+        index: usize,
+    ) -> Vec<Splice> {
+        let (start, end) = (items[index].start, items[index].end);
+        let open = container_start + 1;
+        let close = container_end - 1;
+        let next_start = items.get(index + 1).map_or(close, |next| next.start);
+        let comma_after = self.comma_between(end, next_start);
+        let is_last = index + 1 == items.len();
+
+        let removal_start = if self.starts_line(start) && !self.is_single_line() {
+            let line_start = self.text[..start].rfind('\n').unwrap_or(0);
+            let line_start = if line_start > 0 && self.text.as_bytes()[line_start - 1] == b'\r' {
+                line_start - 1
+            } else {
+                line_start
+            };
+            line_start.max(open)
+        } else if is_last && index > 0 {
+            start - (self.text[..start].len() - self.text[..start].trim_end_matches(' ').len())
+        } else {
+            start
+        };
+
+        if items.len() == 1 {
+            let after = comma_after.map_or(end, |comma| comma + 1);
+            let remaining = format!(
+                "{}{}",
+                &self.text[open..removal_start],
+                &self.text[after..close]
+            );
+            if remaining.trim().is_empty() {
+                return vec![Splice::replace(open, close, String::new())];
+            }
+            return vec![Splice::replace(removal_start, after, String::new())];
+        }
+
+        let mut splices = Vec::new();
+        match comma_after {
+            Some(comma) if !is_last || index == 0 => {
+                // The comma after the item, and (on one line) the spaces after that comma.
+                let mut comma_end = comma + 1;
+                if !self.starts_line(start) || self.is_single_line() {
+                    comma_end += self.text[comma_end..].len()
+                        - self.text[comma_end..].trim_start_matches(' ').len();
+                }
+                splices.push(Splice::replace(comma, comma_end, String::new()));
+            }
+            Some(comma) => splices.push(Splice::replace(comma, comma + 1, String::new())),
+            None => {
+                if let Some(comma) = self.comma_between(items[index - 1].end, start) {
+                    splices.push(Splice::replace(comma, comma + 1, String::new()));
+                }
+            }
+        }
+        splices.push(Splice::replace(removal_start, end, String::new()));
+        // Apply from the end of the text towards its start so offsets stay valid.
+        splices.sort_by(|left, right| right.start.cmp(&left.start));
+        splices
+    }
+
+    /// The offset of the `,` between two offsets, skipping whitespace and comments.
+    fn comma_between(&self, from: usize, to: usize) -> Option<usize> {
+        let bytes = self.text.as_bytes();
+        let mut position = from;
+        while position < to {
+            match bytes[position] {
+                b',' => return Some(position),
+                b'/' if bytes.get(position + 1) == Some(&b'/') => {
+                    position = self.text[position..]
+                        .find('\n')
+                        .map_or(to, |offset| position + offset);
+                }
+                b'/' if bytes.get(position + 1) == Some(&b'*') => {
+                    position = self.text[position + 2..]
+                        .find("*/")
+                        .map_or(to, |offset| position + 2 + offset + 2);
+                }
+                _ => position += 1,
+            }
+        }
+        None
+    }
+
+    fn apply(&mut self, splice: Splice) {
+        self.text
+            .replace_range(splice.start..splice.end, &splice.text);
+    }
+}
+
+/// Replace `start..end` of the text with `text`.
+#[derive(Debug)]
+struct Splice {
+    start: usize,
+    end: usize,
+    text: String,
+}
+
+impl Splice {
+    fn insert(at: usize, text: String) -> Self {
+        Splice {
+            start: at,
+            end: at,
+            text,
+        }
+    }
+    fn replace(start: usize, end: usize, text: String) -> Self {
+        Splice { start, end, text }
+    }
+}
+
+/// `{"a": {"b": value}}` for the path `["a", "b"]`.
+fn nest(path: &[&str], value: &Value) -> Value {
+    path.iter().rev().fold(value.clone(), |inner, key| {
+        let mut object = serde_json::Map::new();
+        object.insert((*key).to_string(), inner);
+        Value::Object(object)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn edit(text: &str, dialect: Dialect, operation: impl FnOnce(&mut Document)) -> String {
+        let mut document = Document::parse(text, dialect).expect("fixture parses");
+        operation(&mut document);
+        let output = document.to_text();
+        Document::parse(&output, dialect).expect("edited text still parses");
+        output
+    }
+
+    fn add_then_remove_restores(text: &str, dialect: Dialect, path: &[&str]) -> String {
+        let added = edit(text, dialect, |document| {
+            assert_eq!(
+                document
+                    .set(path, &json!({"command": "x", "args": ["a"]}))
+                    .unwrap(),
+                Change::Added
+            );
+        });
+        let removed = edit(&added, dialect, |document| {
+            assert!(document.remove(path).unwrap())
+        });
+        assert_eq!(
+            removed, text,
+            "remove did not undo add; added text was:\n{added}"
+        );
+        added
+    }
+
+    #[test]
+    fn adds_into_pretty_object_with_its_indentation() {
+        let text = "{\n    \"mcpServers\": {\n        \"other\": {\"command\": \"o\"}\n    }\n}\n";
+        let added = add_then_remove_restores(text, Dialect::Json, &["mcpServers", "tray"]);
+        assert_eq!(
+            added,
+            "{\n    \"mcpServers\": {\n        \"other\": {\"command\": \"o\"},\n        \"tray\": {\n            \"command\": \"x\",\n            \"args\": [\n                \"a\"\n            ]\n        }\n    }\n}\n"
+        );
+    }
+
+    #[test]
+    fn keeps_comments_trailing_commas_and_crlf() {
+        let text = "{\r\n\t// my servers\r\n\t\"servers\": {\r\n\t\t\"a\": {}, /* keep */\r\n\t},\r\n}\r\n";
+        let added = add_then_remove_restores(text, Dialect::Jsonc, &["servers", "tray"]);
+        assert!(
+            added.contains("\t\t\"a\": {}, /* keep */\r\n") || added.contains("\"a\": {},"),
+            "{added}"
+        );
+        assert!(
+            !added.replace("\r\n", "").contains('\n'),
+            "bare LF introduced: {added:?}"
+        );
+        assert!(added.contains("// my servers"));
+    }
+
+    #[test]
+    fn creates_missing_parents_and_empty_files() {
+        let added = edit("", Dialect::Json, |document| {
+            document
+                .set(&["mcpServers", "tray"], &json!({"url": "u"}))
+                .unwrap();
+        });
+        assert_eq!(
+            added,
+            "{\n  \"mcpServers\": {\n    \"tray\": {\n      \"url\": \"u\"\n    }\n  }\n}\n"
+        );
+        let nested = edit("{\n  \"projects\": {}\n}\n", Dialect::Json, |document| {
+            document
+                .set(&["projects", "/p", "mcpServers", "tray"], &json!(1))
+                .unwrap();
+        });
+        assert_eq!(
+            nested,
+            "{\n  \"projects\": {\n    \"/p\": {\n      \"mcpServers\": {\n        \"tray\": 1\n      }\n    }\n  }\n}\n"
+        );
+        add_then_remove_restores(
+            "{\n  \"mcpServers\": {}\n}\n",
+            Dialect::Json,
+            &["mcpServers", "tray"],
+        );
+    }
+
+    #[test]
+    fn single_line_documents_stay_on_one_line() {
+        let text = r#"{"mcpServers":{"a":1}}"#;
+        let added = add_then_remove_restores(text, Dialect::Json, &["mcpServers", "tray"]);
+        assert_eq!(
+            added,
+            r#"{"mcpServers":{"a":1,"tray":{"command":"x","args":["a"]}}}"#
+        );
+    }
+
+    #[test]
+    fn removes_first_middle_and_last_members() {
+        let text = "{\n  \"s\": {\n    \"a\": 1,\n    \"b\": 2,\n    \"c\": 3\n  }\n}";
+        for (key, expected) in [
+            ("a", "{\n  \"s\": {\n    \"b\": 2,\n    \"c\": 3\n  }\n}"),
+            ("b", "{\n  \"s\": {\n    \"a\": 1,\n    \"c\": 3\n  }\n}"),
+            ("c", "{\n  \"s\": {\n    \"a\": 1,\n    \"b\": 2\n  }\n}"),
+        ] {
+            assert_eq!(
+                edit(text, Dialect::Json, |document| assert!(
+                    document.remove(&["s", key]).unwrap()
+                )),
+                expected
+            );
+        }
+        let inline = r#"{"s": {"a": 1, "b": 2, "c": 3}}"#;
+        assert_eq!(
+            edit(inline, Dialect::Json, |d| assert!(
+                d.remove(&["s", "a"]).unwrap()
+            )),
+            r#"{"s": {"b": 2, "c": 3}}"#
+        );
+        assert_eq!(
+            edit(inline, Dialect::Json, |d| assert!(
+                d.remove(&["s", "b"]).unwrap()
+            )),
+            r#"{"s": {"a": 1, "c": 3}}"#
+        );
+        assert_eq!(
+            edit(inline, Dialect::Json, |d| assert!(
+                d.remove(&["s", "c"]).unwrap()
+            )),
+            r#"{"s": {"a": 1, "b": 2}}"#
+        );
+    }
+
+    #[test]
+    fn same_value_is_unchanged_and_different_value_updated_in_place() {
+        let text = "{\n  \"s\": {\n    \"t\": { \"url\": \"a\" }, // note\n    \"u\": 1\n  }\n}\n";
+        let mut document = Document::parse(text, Dialect::Jsonc).unwrap();
+        assert_eq!(
+            document.set(&["s", "t"], &json!({"url": "a"})).unwrap(),
+            Change::Unchanged
+        );
+        assert_eq!(document.to_text(), text);
+        assert_eq!(
+            document.set(&["s", "t"], &json!({"url": "b"})).unwrap(),
+            Change::Updated
+        );
+        assert_eq!(
+            document.to_text(),
+            "{\n  \"s\": {\n    \"t\": {\n      \"url\": \"b\"\n    }, // note\n    \"u\": 1\n  }\n}\n"
+        );
+    }
+
+    #[test]
+    fn bom_is_kept() {
+        let text = "\u{feff}{\n  \"mcpServers\": {}\n}\n";
+        let added = add_then_remove_restores(text, Dialect::Json, &["mcpServers", "tray"]);
+        assert!(added.starts_with('\u{feff}'));
+    }
+
+    #[test]
+    fn strict_json_refuses_comments_with_position() {
+        let error = Document::parse("{\n  // hi\n  \"a\": 1\n}", Dialect::Json).unwrap_err();
+        assert!(
+            matches!(
+                error,
+                DocumentError::Syntax {
+                    line: 2,
+                    column: 3,
+                    ..
+                }
+            ),
+            "{error}"
+        );
+        let error = Document::parse("{\n  \"a\": 1,,\n}", Dialect::Jsonc).unwrap_err();
+        assert!(
+            matches!(error, DocumentError::Syntax { line: 2, .. }),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn wrong_type_on_path_names_the_key() {
+        let mut document = Document::parse("{\"mcpServers\": []}", Dialect::Json).unwrap();
+        let error = document.set(&["mcpServers", "t"], &json!(1)).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "expected an object at \"mcpServers\" (1:16), found an array"
+        );
+    }
+
+    #[test]
+    fn array_items_are_upserted_by_id_and_removed() {
+        let text = "{\n  \"inputs\": [\n    {\"id\": \"other\"}\n  ],\n  \"servers\": {}\n}\n";
+        let mut document = Document::parse(text, Dialect::Jsonc).unwrap();
+        let item = json!({"id": "tray", "password": true});
+        assert_eq!(
+            document
+                .upsert_array_item(&["inputs"], "id", "tray", &item)
+                .unwrap(),
+            Change::Added
+        );
+        assert_eq!(
+            document
+                .upsert_array_item(&["inputs"], "id", "tray", &item)
+                .unwrap(),
+            Change::Unchanged
+        );
+        assert!(
+            document
+                .remove_array_item(&["inputs"], "id", "tray")
+                .unwrap()
+        );
+        assert_eq!(document.to_text(), text);
+    }
+}
