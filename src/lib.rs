@@ -3,6 +3,7 @@
 //! The crate is the core; `src/main.rs` and `src/cli.rs` are a thin command-line layer over it.
 //! The core never sees clap types: it takes plain request structs and an [`paths::Environment`].
 
+pub mod clients;
 pub mod config;
 pub mod paths;
 pub mod profiles;

@@ -139,9 +139,7 @@ impl Environment {
         let text = path.to_string_lossy();
         let home = self.home.to_string_lossy();
         match text.strip_prefix(home.as_ref()) {
-            Some(rest)
-                if !home.is_empty() && (rest.is_empty() || rest.starts_with(['/', '\\'])) =>
-            {
+            Some(rest) if !home.is_empty() && (rest.is_empty() || rest.starts_with(['/', '\\'])) => {
                 format!("~{rest}")
             }
             _ => text.into_owned(),
@@ -209,10 +207,7 @@ pub(crate) mod tests {
     fn xdg_config_home_wins_on_linux() {
         let mut environment = environment_for(Os::Linux);
         environment.xdg_config_home = Some(PathBuf::from("/xdg"));
-        assert_eq!(
-            environment.tray_config_dir(),
-            PathBuf::from("/xdg/tray-mcp")
-        );
+        assert_eq!(environment.tray_config_dir(), PathBuf::from("/xdg/tray-mcp"));
     }
 
     #[test]

@@ -83,16 +83,10 @@ pub fn load(environment: &Environment, name: &ServerName) -> Result<Profile, Pro
             });
         }
         Err(source) => {
-            return Err(ProfileError::Unreadable {
-                path: shown,
-                source,
-            });
+            return Err(ProfileError::Unreadable { path: shown, source });
         }
     };
-    parse(&text).map_err(|message| ProfileError::Invalid {
-        path: shown,
-        message,
-    })
+    parse(&text).map_err(|message| ProfileError::Invalid { path: shown, message })
 }
 
 /// Parses profile text. Error messages carry positions, never values (the file holds a token).

@@ -62,9 +62,10 @@ fn is_uuid(text: &str) -> bool {
     let groups: Vec<&str> = text.split('-').collect();
     let lengths = [8, 4, 4, 4, 12];
     groups.len() == lengths.len()
-        && groups.iter().zip(lengths).all(|(group, length)| {
-            group.len() == length && group.chars().all(|c| c.is_ascii_hexdigit())
-        })
+        && groups
+            .iter()
+            .zip(lengths)
+            .all(|(group, length)| group.len() == length && group.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 impl FromStr for WorkspaceId {
@@ -270,22 +271,13 @@ mod tests {
     #[test]
     fn token_is_trimmed_and_placeholders_refused() {
         assert_eq!(ApiToken::parse("  abc123\n").unwrap().expose(), "abc123");
-        assert!(matches!(
-            ApiToken::parse(" \n"),
-            Err(InvalidApiToken::Empty)
-        ));
-        assert!(matches!(
-            ApiToken::parse("<TOKEN>"),
-            Err(InvalidApiToken::Placeholder)
-        ));
+        assert!(matches!(ApiToken::parse(" \n"), Err(InvalidApiToken::Empty)));
+        assert!(matches!(ApiToken::parse("<TOKEN>"), Err(InvalidApiToken::Placeholder)));
         assert!(matches!(
             ApiToken::parse("your-api-token-here"),
             Err(InvalidApiToken::Placeholder)
         ));
-        assert_eq!(
-            format!("{:?}", ApiToken::parse("secret").unwrap()),
-            "ApiToken(****)"
-        );
+        assert_eq!(format!("{:?}", ApiToken::parse("secret").unwrap()), "ApiToken(****)");
     }
 }
 
@@ -304,10 +296,8 @@ impl ServerName {
 
     /// Accepts 1-64 ASCII letters, digits, `-` and `_`.
     pub fn parse(input: &str) -> Result<Self, InvalidServerName> {
-        let valid = (1..=64).contains(&input.len())
-            && input
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        let valid =
+            (1..=64).contains(&input.len()) && input.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
         if valid {
             Ok(ServerName(input.to_string()))
         } else {

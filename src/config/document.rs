@@ -132,13 +132,39 @@ impl Document {
             .collect())
     }
 
+    /// The members of every object whose key path matches `pattern` (`"*"` matches any key),
+    /// with the concrete key path of each object. One pass over the text.
+    pub fn members_matching(
+        &self,
+        pattern: &[&str],
+    ) -> Result<Vec<(Vec<String>, Vec<(String, Value)>)>, DocumentError> {
+        let matches = scan::scan_matching(&self.text, self.dialect == Dialect::Jsonc, pattern)
+            .map_err(|error| self.syntax_error(error))?;
+        Ok(matches
+            .into_iter()
+            .filter_map(|(keys, found)| match found.kind {
+                ValueKind::Object(items) => Some((
+                    keys,
+                    items
+                        .iter()
+                        .map(|item| {
+                            (
+                                item.key.clone().unwrap_or_default(),
+                                self.value_of(item.value_start, item.end),
+                            )
+                        })
+                        .collect(),
+                )),
+                _ => None,
+            })
+            .collect())
+    }
+
     /// The keys of the object at a key path, without reading their values.
     pub fn keys(&self, path: &[&str]) -> Result<Vec<String>, DocumentError> {
         let found = self.locate(path)?;
         Ok(match found.get(path.len()).map(|target| &target.kind) {
-            Some(ValueKind::Object(items)) => {
-                items.iter().filter_map(|item| item.key.clone()).collect()
-            }
+            Some(ValueKind::Object(items)) => items.iter().filter_map(|item| item.key.clone()).collect(),
             _ => Vec::new(),
         })
     }
@@ -163,17 +189,8 @@ impl Document {
             let ValueKind::Object(items) = &container.kind else {
                 return Err(self.wrong_type(&path[..depth], "an object", container));
             };
-            let Some(item) = items
-                .iter()
-                .rev()
-                .find(|item| item.key.as_deref() == Some(*key))
-            else {
-                let splice = self.insert_item(
-                    container,
-                    items,
-                    Some(key),
-                    &nest(&path[depth + 1..], value),
-                );
+            let Some(item) = items.iter().rev().find(|item| item.key.as_deref() == Some(*key)) else {
+                let splice = self.insert_item(container, items, Some(key), &nest(&path[depth + 1..], value));
                 self.apply(splice);
                 return Ok(Change::Added);
             };
@@ -205,10 +222,7 @@ impl Document {
         else {
             return Ok(false);
         };
-        let Some(index) = items
-            .iter()
-            .rposition(|item| item.key.as_deref() == Some(*last))
-        else {
+        let Some(index) = items.iter().rposition(|item| item.key.as_deref() == Some(*last)) else {
             return Ok(false);
         };
         for splice in self.removal_splices(*start, *end, items, index) {
@@ -249,12 +263,7 @@ impl Document {
     }
 
     /// Removes the element whose `id_key` equals `id` from the array at `path`.
-    pub fn remove_array_item(
-        &mut self,
-        path: &[&str],
-        id_key: &str,
-        id: &str,
-    ) -> Result<bool, DocumentError> {
+    pub fn remove_array_item(&mut self, path: &[&str], id_key: &str, id: &str) -> Result<bool, DocumentError> {
         let found = self.locate(path)?;
         let Some(PathValue {
             kind: ValueKind::Array(items),
@@ -280,14 +289,16 @@ impl Document {
         let allow_jsonc = self.dialect == Dialect::Jsonc;
         match scan::scan(&self.text, allow_jsonc, path) {
             Ok(found) => Ok(found.unwrap_or_default()),
-            Err(error) => {
-                let (line, column) = self.line_column(error.offset);
-                Err(DocumentError::Syntax {
-                    line,
-                    column,
-                    message: error.message,
-                })
-            }
+            Err(error) => Err(self.syntax_error(error)),
+        }
+    }
+
+    fn syntax_error(&self, error: scan::ScanError) -> DocumentError {
+        let (line, column) = self.line_column(error.offset);
+        DocumentError::Syntax {
+            line,
+            column,
+            message: error.message,
         }
     }
 
@@ -298,8 +309,7 @@ impl Document {
             return value;
         }
         // Comments or trailing commas inside (JSONC): let jsonc-parser read it.
-        jsonc_parser::parse_to_serde_value::<Value>(slice, &Default::default())
-            .unwrap_or(Value::Null)
+        jsonc_parser::parse_to_serde_value::<Value>(slice, &Default::default()).unwrap_or(Value::Null)
     }
 
     fn has_id(&self, item: &Item, id_key: &str, id: &str) -> bool {
@@ -311,12 +321,7 @@ impl Document {
                 == Some(id)
     }
 
-    fn wrong_type(
-        &self,
-        path: &[&str],
-        expected: &'static str,
-        found: &PathValue,
-    ) -> DocumentError {
+    fn wrong_type(&self, path: &[&str], expected: &'static str, found: &PathValue) -> DocumentError {
         let (line, column) = self.line_column(found.start);
         let found = match &found.kind {
             ValueKind::Object(_) => "an object",
@@ -348,11 +353,7 @@ impl Document {
     // ----- layout of the file -----
 
     fn newline(&self) -> &'static str {
-        if self.text.contains("\r\n") {
-            "\r\n"
-        } else {
-            "\n"
-        }
+        if self.text.contains("\r\n") { "\r\n" } else { "\n" }
     }
 
     /// A file with no line break at all is kept on one line.
@@ -363,10 +364,7 @@ impl Document {
     /// One level of indentation as the file uses it (two spaces when it shows none).
     fn indent_unit(&self) -> String {
         for line in self.text.lines().take(200) {
-            let indent: String = line
-                .chars()
-                .take_while(|c| *c == ' ' || *c == '\t')
-                .collect();
+            let indent: String = line.chars().take_while(|c| *c == ' ' || *c == '\t').collect();
             if !indent.is_empty() && indent.len() < line.len() {
                 return if indent.starts_with('\t') {
                     "\t".to_string()
@@ -390,9 +388,7 @@ impl Document {
     /// Whether only whitespace stands between the start of its line and `offset`.
     fn starts_line(&self, offset: usize) -> bool {
         let line_start = self.text[..offset].rfind('\n').map_or(0, |index| index + 1);
-        self.text[line_start..offset]
-            .chars()
-            .all(|c| c == ' ' || c == '\t')
+        self.text[line_start..offset].chars().all(|c| c == ' ' || c == '\t')
     }
 
     /// Renders a value in the file's style, continuation lines indented by `indent`.
@@ -414,13 +410,7 @@ impl Document {
     // ----- splicing -----
 
     /// Inserts a member (with `key`) or an element (without) after the last item of a container.
-    fn insert_item(
-        &self,
-        container: &PathValue,
-        items: &[Item],
-        key: Option<&str>,
-        value: &Value,
-    ) -> Splice {
+    fn insert_item(&self, container: &PathValue, items: &[Item], key: Option<&str>, value: &Value) -> Splice {
         let label = key
             .map(|key| format!("{}: ", serde_json::to_string(key).unwrap_or_default()))
             .unwrap_or_default();
@@ -439,10 +429,7 @@ impl Document {
             }
             let indent = self.line_indent(last_start);
             let rendered = self.render(value, &indent);
-            return Splice::insert(
-                last_end,
-                format!(",{}{indent}{label}{rendered}", self.newline()),
-            );
+            return Splice::insert(last_end, format!(",{}{indent}{label}{rendered}", self.newline()));
         }
         // Empty container: `{}`, `{ }`, or one holding only comments.
         let open = container.start + 1;
@@ -500,11 +487,7 @@ impl Document {
 
         if items.len() == 1 {
             let after = comma_after.map_or(end, |comma| comma + 1);
-            let remaining = format!(
-                "{}{}",
-                &self.text[open..removal_start],
-                &self.text[after..close]
-            );
+            let remaining = format!("{}{}", &self.text[open..removal_start], &self.text[after..close]);
             if remaining.trim().is_empty() {
                 return vec![Splice::replace(open, close, String::new())];
             }
@@ -517,8 +500,7 @@ impl Document {
                 // The comma after the item, and (on one line) the spaces after that comma.
                 let mut comma_end = comma + 1;
                 if !self.starts_line(start) || self.is_single_line() {
-                    comma_end += self.text[comma_end..].len()
-                        - self.text[comma_end..].trim_start_matches(' ').len();
+                    comma_end += self.text[comma_end..].len() - self.text[comma_end..].trim_start_matches(' ').len();
                 }
                 splices.push(Splice::replace(comma, comma_end, String::new()));
             }
@@ -543,9 +525,7 @@ impl Document {
             match bytes[position] {
                 b',' => return Some(position),
                 b'/' if bytes.get(position + 1) == Some(&b'/') => {
-                    position = self.text[position..]
-                        .find('\n')
-                        .map_or(to, |offset| position + offset);
+                    position = self.text[position..].find('\n').map_or(to, |offset| position + offset);
                 }
                 b'/' if bytes.get(position + 1) == Some(&b'*') => {
                     position = self.text[position + 2..]
@@ -559,8 +539,7 @@ impl Document {
     }
 
     fn apply(&mut self, splice: Splice) {
-        self.text
-            .replace_range(splice.start..splice.end, &splice.text);
+        self.text.replace_range(splice.start..splice.end, &splice.text);
     }
 }
 
@@ -610,19 +589,12 @@ mod tests {
     fn add_then_remove_restores(text: &str, dialect: Dialect, path: &[&str]) -> String {
         let added = edit(text, dialect, |document| {
             assert_eq!(
-                document
-                    .set(path, &json!({"command": "x", "args": ["a"]}))
-                    .unwrap(),
+                document.set(path, &json!({"command": "x", "args": ["a"]})).unwrap(),
                 Change::Added
             );
         });
-        let removed = edit(&added, dialect, |document| {
-            assert!(document.remove(path).unwrap())
-        });
-        assert_eq!(
-            removed, text,
-            "remove did not undo add; added text was:\n{added}"
-        );
+        let removed = edit(&added, dialect, |document| assert!(document.remove(path).unwrap()));
+        assert_eq!(removed, text, "remove did not undo add; added text was:\n{added}");
         added
     }
 
@@ -654,9 +626,7 @@ mod tests {
     #[test]
     fn creates_missing_parents_and_empty_files() {
         let added = edit("", Dialect::Json, |document| {
-            document
-                .set(&["mcpServers", "tray"], &json!({"url": "u"}))
-                .unwrap();
+            document.set(&["mcpServers", "tray"], &json!({"url": "u"})).unwrap();
         });
         assert_eq!(
             added,
@@ -671,21 +641,14 @@ mod tests {
             nested,
             "{\n  \"projects\": {\n    \"/p\": {\n      \"mcpServers\": {\n        \"tray\": 1\n      }\n    }\n  }\n}\n"
         );
-        add_then_remove_restores(
-            "{\n  \"mcpServers\": {}\n}\n",
-            Dialect::Json,
-            &["mcpServers", "tray"],
-        );
+        add_then_remove_restores("{\n  \"mcpServers\": {}\n}\n", Dialect::Json, &["mcpServers", "tray"]);
     }
 
     #[test]
     fn single_line_documents_stay_on_one_line() {
         let text = r#"{"mcpServers":{"a":1}}"#;
         let added = add_then_remove_restores(text, Dialect::Json, &["mcpServers", "tray"]);
-        assert_eq!(
-            added,
-            r#"{"mcpServers":{"a":1,"tray":{"command":"x","args":["a"]}}}"#
-        );
+        assert_eq!(added, r#"{"mcpServers":{"a":1,"tray":{"command":"x","args":["a"]}}}"#);
     }
 
     #[test]
@@ -705,21 +668,15 @@ mod tests {
         }
         let inline = r#"{"s": {"a": 1, "b": 2, "c": 3}}"#;
         assert_eq!(
-            edit(inline, Dialect::Json, |d| assert!(
-                d.remove(&["s", "a"]).unwrap()
-            )),
+            edit(inline, Dialect::Json, |d| assert!(d.remove(&["s", "a"]).unwrap())),
             r#"{"s": {"b": 2, "c": 3}}"#
         );
         assert_eq!(
-            edit(inline, Dialect::Json, |d| assert!(
-                d.remove(&["s", "b"]).unwrap()
-            )),
+            edit(inline, Dialect::Json, |d| assert!(d.remove(&["s", "b"]).unwrap())),
             r#"{"s": {"a": 1, "c": 3}}"#
         );
         assert_eq!(
-            edit(inline, Dialect::Json, |d| assert!(
-                d.remove(&["s", "c"]).unwrap()
-            )),
+            edit(inline, Dialect::Json, |d| assert!(d.remove(&["s", "c"]).unwrap())),
             r#"{"s": {"a": 1, "b": 2}}"#
         );
     }
@@ -754,21 +711,11 @@ mod tests {
     fn strict_json_refuses_comments_with_position() {
         let error = Document::parse("{\n  // hi\n  \"a\": 1\n}", Dialect::Json).unwrap_err();
         assert!(
-            matches!(
-                error,
-                DocumentError::Syntax {
-                    line: 2,
-                    column: 3,
-                    ..
-                }
-            ),
+            matches!(error, DocumentError::Syntax { line: 2, column: 3, .. }),
             "{error}"
         );
         let error = Document::parse("{\n  \"a\": 1,,\n}", Dialect::Jsonc).unwrap_err();
-        assert!(
-            matches!(error, DocumentError::Syntax { line: 2, .. }),
-            "{error}"
-        );
+        assert!(matches!(error, DocumentError::Syntax { line: 2, .. }), "{error}");
     }
 
     #[test]
@@ -787,22 +734,14 @@ mod tests {
         let mut document = Document::parse(text, Dialect::Jsonc).unwrap();
         let item = json!({"id": "tray", "password": true});
         assert_eq!(
-            document
-                .upsert_array_item(&["inputs"], "id", "tray", &item)
-                .unwrap(),
+            document.upsert_array_item(&["inputs"], "id", "tray", &item).unwrap(),
             Change::Added
         );
         assert_eq!(
-            document
-                .upsert_array_item(&["inputs"], "id", "tray", &item)
-                .unwrap(),
+            document.upsert_array_item(&["inputs"], "id", "tray", &item).unwrap(),
             Change::Unchanged
         );
-        assert!(
-            document
-                .remove_array_item(&["inputs"], "id", "tray")
-                .unwrap()
-        );
+        assert!(document.remove_array_item(&["inputs"], "id", "tray").unwrap());
         assert_eq!(document.to_text(), text);
     }
 }

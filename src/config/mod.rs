@@ -6,6 +6,8 @@
 //!   the ones already written restored when a later one fails.
 
 pub mod document;
+pub mod safe_write;
 mod scan;
+pub mod transaction;
 
 pub use document::{Change, Dialect, Document, DocumentError};

@@ -55,29 +55,26 @@ const MAX_DEPTH: usize = 512;
 
 /// Checks the whole text and returns the values along `path` (index 0 is the root; `None` for
 /// a text holding no value). The list stops where the path leaves the document.
-pub(crate) fn scan(
-    text: &str,
-    allow_jsonc: bool,
-    path: &[&str],
-) -> Result<Option<Vec<PathValue>>, ScanError> {
-    let mut scanner = Scanner {
-        bytes: text.as_bytes(),
-        text,
-        position: 0,
-        allow_jsonc,
-        path,
-        found: Vec::new(),
-    };
-    scanner.skip_trivia()?;
-    if scanner.position == scanner.bytes.len() {
+pub(crate) fn scan(text: &str, allow_jsonc: bool, path: &[&str]) -> Result<Option<Vec<PathValue>>, ScanError> {
+    let mut scanner = Scanner::new(text, allow_jsonc, path);
+    if !scanner.run()? {
         return Ok(None);
     }
-    scanner.value(0, true)?;
-    scanner.skip_trivia()?;
-    if scanner.position != scanner.bytes.len() {
-        return Err(scanner.error("unexpected text after the end of the JSON value"));
-    }
     Ok(Some(scanner.found))
+}
+
+/// Checks the whole text and returns every value whose key path matches `pattern`, where a
+/// `"*"` segment matches any key, with the concrete keys that lead to it. One pass, however
+/// many matches (Claude Code's per-project servers in a large `~/.claude.json`).
+pub(crate) fn scan_matching(
+    text: &str,
+    allow_jsonc: bool,
+    pattern: &[&str],
+) -> Result<Vec<(Vec<String>, PathValue)>, ScanError> {
+    let mut scanner = Scanner::new(text, allow_jsonc, pattern);
+    scanner.collect_matches = true;
+    scanner.run()?;
+    Ok(scanner.matches)
 }
 
 struct Scanner<'t, 'p> {
@@ -87,9 +84,41 @@ struct Scanner<'t, 'p> {
     allow_jsonc: bool,
     path: &'p [&'p str],
     found: Vec<PathValue>,
+    /// With wildcards: the keys leading to the current value, and the values matched.
+    collect_matches: bool,
+    keys: Vec<String>,
+    matches: Vec<(Vec<String>, PathValue)>,
 }
 
-impl Scanner<'_, '_> {
+impl<'t, 'p> Scanner<'t, 'p> {
+    fn new(text: &'t str, allow_jsonc: bool, path: &'p [&'p str]) -> Self {
+        Scanner {
+            bytes: text.as_bytes(),
+            text,
+            position: 0,
+            allow_jsonc,
+            path,
+            found: Vec::new(),
+            collect_matches: false,
+            keys: Vec::new(),
+            matches: Vec::new(),
+        }
+    }
+
+    /// Scans the whole text; false when it holds no value at all.
+    fn run(&mut self) -> Result<bool, ScanError> {
+        self.skip_trivia()?;
+        if self.position == self.bytes.len() {
+            return Ok(false);
+        }
+        self.value(0, true)?;
+        self.skip_trivia()?;
+        if self.position != self.bytes.len() {
+            return Err(self.error("unexpected text after the end of the JSON value"));
+        }
+        Ok(true)
+    }
+
     fn error(&self, message: &str) -> ScanError {
         ScanError {
             offset: self.position,
@@ -166,7 +195,16 @@ impl Scanner<'_, '_> {
         };
         if record {
             self.found[slot].end = self.position;
-            self.found[slot].kind = kind;
+            if self.collect_matches && depth == self.path.len() {
+                let matched = PathValue {
+                    start,
+                    end: self.position,
+                    kind,
+                };
+                self.matches.push((self.keys.clone(), matched));
+            } else {
+                self.found[slot].kind = kind;
+            }
         }
         Ok(())
     }
@@ -195,7 +233,10 @@ impl Scanner<'_, '_> {
                     child_on_path = self
                         .path
                         .get(depth)
-                        .is_some_and(|wanted| *wanted == decoded);
+                        .is_some_and(|wanted| *wanted == decoded || (self.collect_matches && *wanted == "*"));
+                    if child_on_path && self.collect_matches {
+                        self.keys.push(decoded.clone());
+                    }
                     key = Some(decoded);
                 }
                 self.skip_trivia()?;
@@ -207,6 +248,9 @@ impl Scanner<'_, '_> {
             }
             let value_start = self.position;
             self.value(depth + 1, child_on_path)?;
+            if child_on_path && self.collect_matches {
+                self.keys.pop();
+            }
             if record {
                 items.push(Item {
                     key,
@@ -222,9 +266,7 @@ impl Scanner<'_, '_> {
                     self.skip_trivia()?;
                     if self.peek() == Some(close) {
                         if !self.allow_jsonc {
-                            return Err(self.error(
-                                "trailing commas are not allowed in this file (plain JSON)",
-                            ));
+                            return Err(self.error("trailing commas are not allowed in this file (plain JSON)"));
                         }
                         self.position += 1;
                         return Ok(items);
@@ -266,14 +308,10 @@ impl Scanner<'_, '_> {
                 b'\\' => {
                     self.position += 1;
                     match self.peek() {
-                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {
-                            self.position += 1
-                        }
+                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => self.position += 1,
                         Some(b'u') => {
                             let digits = self.bytes.get(self.position + 1..self.position + 5);
-                            if !digits
-                                .is_some_and(|digits| digits.iter().all(u8::is_ascii_hexdigit))
-                            {
+                            if !digits.is_some_and(|digits| digits.iter().all(u8::is_ascii_hexdigit)) {
                                 return Err(self.error("invalid \\u escape in string"));
                             }
                             self.position += 5;
@@ -389,8 +427,7 @@ mod tests {
             "-01",
         ];
         for case in cases {
-            let strict_reference =
-                case.trim().is_empty() || serde_json::from_str::<serde_json::Value>(case).is_ok();
+            let strict_reference = case.trim().is_empty() || serde_json::from_str::<serde_json::Value>(case).is_ok();
             assert_eq!(
                 scan(case, false, &[]).is_ok(),
                 strict_reference,
@@ -410,9 +447,8 @@ mod tests {
             };
             // jsonc-parser lets a raw line break into a string; VS Code's parser and ours do not.
             let raw_line_break_in_string = case == "\"a\nb\"";
-            let jsonc_reference = jsonc_parser::parse_to_ast(case, &Default::default(), &options)
-                .is_ok()
-                && !raw_line_break_in_string;
+            let jsonc_reference =
+                jsonc_parser::parse_to_ast(case, &Default::default(), &options).is_ok() && !raw_line_break_in_string;
             assert_eq!(
                 scan(case, true, &[]).is_ok(),
                 jsonc_reference,
@@ -429,12 +465,19 @@ mod tests {
         let ValueKind::Object(items) = &found[1].kind else {
             panic!("not an object")
         };
-        let keys: Vec<_> = items
-            .iter()
-            .map(|item| item.key.clone().unwrap_or_default())
-            .collect();
+        let keys: Vec<_> = items.iter().map(|item| item.key.clone().unwrap_or_default()).collect();
         assert_eq!(keys, ["t", "u"]);
         assert_eq!(&text[found[2].start..found[2].end], r#"{"command": "c"}"#);
+    }
+
+    #[test]
+    fn wildcard_matches_every_project() {
+        let text = r#"{"projects": {"/a": {"mcpServers": {"x": 1}}, "/b": {"other": 2}, "/c": {"mcpServers": {}}}}"#;
+        let matches = scan_matching(text, false, &["projects", "*", "mcpServers"]).unwrap();
+        let keys: Vec<_> = matches.iter().map(|(keys, _)| keys.join("|")).collect();
+        assert_eq!(keys, ["projects|/a|mcpServers", "projects|/c|mcpServers"]);
+        let (_, first) = &matches[0];
+        assert_eq!(&text[first.start..first.end], r#"{"x": 1}"#);
     }
 
     #[test]

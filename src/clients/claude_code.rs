@@ -1,0 +1,79 @@
+//! Claude Code: `~/.claude.json` (user scope at the top level, local scope under
+//! `projects["<abs dir>"]`) and `<dir>/.mcp.json` (project scope); remote entries as
+//! `{"type": "http", "url", "headers"}`.
+//!
+//! `~/.claude.json` is also Claude Code's own state file, often megabytes, rewritten by Claude
+//! Code itself: strict JSON, edited surgically under the lock.
+
+use std::path::PathBuf;
+
+use super::{Client, ClientEntry, ClientKind, ConfigLocation, EntryError, EntrySpec, Scope, standard_entry};
+use crate::config::{Dialect, Document};
+use crate::paths::Environment;
+
+/// Anthropic's command-line coding agent.
+pub struct ClaudeCode;
+
+impl Client for ClaudeCode {
+    fn kind(&self) -> ClientKind {
+        ClientKind::ClaudeCode
+    }
+
+    fn display_name(&self) -> &'static str {
+        "Claude Code"
+    }
+
+    fn dialect(&self) -> Dialect {
+        Dialect::Json
+    }
+
+    fn scopes(&self) -> &'static [Scope] {
+        &[Scope::User, Scope::Local, Scope::Project]
+    }
+
+    fn location(&self, environment: &Environment, scope: Scope) -> Option<ConfigLocation> {
+        let state_file = environment.home_path(&[".claude.json"]);
+        Some(match scope {
+            Scope::User => ConfigLocation {
+                path: state_file,
+                servers_key: vec!["mcpServers".into()],
+            },
+            Scope::Local => ConfigLocation {
+                path: state_file,
+                servers_key: vec![
+                    "projects".into(),
+                    environment.current_dir.to_string_lossy().into_owned(),
+                    "mcpServers".into(),
+                ],
+            },
+            Scope::Project => ConfigLocation {
+                path: environment.project_path(&[".mcp.json"]),
+                servers_key: vec!["mcpServers".into()],
+            },
+        })
+    }
+
+    fn install_marker(&self, environment: &Environment) -> PathBuf {
+        environment.home_path(&[".claude"])
+    }
+
+    fn entry(&self, spec: &EntrySpec) -> Result<ClientEntry, EntryError> {
+        standard_entry(spec, true, "url", Some("http"))
+    }
+
+    fn reload_hint(&self) -> &'static str {
+        "start a new Claude Code session (or run /mcp) to use it"
+    }
+
+    fn dynamic_locations(&self, document: &Document) -> Vec<(Scope, String, Vec<String>)> {
+        document
+            .keys(&["projects"])
+            .unwrap_or_default()
+            .into_iter()
+            .map(|project| {
+                let keys = vec!["projects".to_string(), project.clone(), "mcpServers".to_string()];
+                (Scope::Local, project, keys)
+            })
+            .collect()
+    }
+}

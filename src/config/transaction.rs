@@ -1,0 +1,292 @@
+//! Changing several files as one step: all or nothing.
+//!
+//! Why: one install can touch five clients' configs and a profile. If the fourth file turns
+//! out to be broken, the first three must not have been written; if writing the fourth fails,
+//! the first three are put back. So every file is first *planned* (read, edited in memory),
+//! and only when every plan succeeded are they *committed*: locked (in a fixed order, so two
+//! runs never deadlock), re-read under the lock and edited again if another process changed
+//! them meanwhile, then written one by one, with rollback on failure.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use super::document::{Change, DocumentError};
+use super::safe_write::{self, BackupStore, FileLock, Privacy};
+
+/// The result of editing a file's text in memory.
+#[derive(Debug, Clone)]
+pub struct Edited {
+    /// The new text; `None` means the file is to be deleted.
+    pub contents: Option<String>,
+    /// What the edit did.
+    pub change: Change,
+}
+
+/// An edit of one file's text. It is run at plan time and again under the lock if the file
+/// changed in between, so it must depend only on the text it is given.
+pub trait FileEdit {
+    /// Computes the new text from the current one (`None` when the file does not exist).
+    fn apply(&self, current: Option<&str>) -> Result<Edited, FileProblem>;
+}
+
+/// One file to change.
+pub struct FileTask {
+    /// The file as the client names it (may be a symlink).
+    pub path: PathBuf,
+    /// The path as shown to the user (`~/.cursor/mcp.json`).
+    pub shown_path: String,
+    /// What the file is, for messages: "Cursor config".
+    pub role: String,
+    /// Who may read it afterwards.
+    pub privacy: Privacy,
+    /// Whether the previous version is backed up before it is replaced.
+    pub backup: bool,
+    /// The change to make.
+    pub edit: Box<dyn FileEdit>,
+}
+
+/// A file after planning: what it holds now and what it will hold.
+pub struct Planned {
+    /// The task.
+    pub task: FileTask,
+    /// The real file behind any symlink.
+    pub resolved: PathBuf,
+    /// Its text now (`None`: missing).
+    pub before: Option<String>,
+    /// The planned text (`None`: delete).
+    pub after: Option<String>,
+    /// What the change is.
+    pub change: Change,
+}
+
+/// What happened to one file.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The file as the client names it.
+    pub path: PathBuf,
+    /// The path as shown to the user.
+    pub shown_path: String,
+    /// The file's role.
+    pub role: String,
+    /// What changed.
+    pub change: Change,
+    /// Where the previous version was saved, if it was.
+    pub backup: Option<PathBuf>,
+}
+
+/// Why a file could not be planned or written.
+#[derive(Debug)]
+pub enum FileProblem {
+    /// The text does not parse, or has the wrong shape where we edit.
+    Document(DocumentError),
+    /// The file is not UTF-8 text.
+    NotUtf8,
+    /// The file has no write permission for its owner.
+    ReadOnly,
+    /// Reading, writing or locking failed.
+    Io(std::io::Error),
+}
+
+/// A file problem with the file it concerns.
+#[derive(Debug)]
+pub struct FileError {
+    /// The file's role: "Cursor config".
+    pub role: String,
+    /// The path as shown to the user.
+    pub shown_path: String,
+    /// What went wrong.
+    pub problem: FileProblem,
+}
+
+impl fmt::Display for FileError {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let FileError {
+            role,
+            shown_path,
+            problem,
+        } = self;
+        match problem {
+            FileProblem::Document(DocumentError::Syntax { line, column, message }) => {
+                write!(
+                    formatter,
+                    "could not parse {role} {shown_path} at {line}:{column}: {message}"
+                )
+            }
+            FileProblem::Document(error) => write!(formatter, "cannot edit {role} {shown_path}: {error}"),
+            FileProblem::NotUtf8 => write!(formatter, "could not read {role} {shown_path}: it is not UTF-8 text"),
+            FileProblem::ReadOnly => write!(formatter, "{role} {shown_path} is read-only"),
+            FileProblem::Io(error) => write!(formatter, "could not access {role} {shown_path}: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for FileError {}
+
+impl FileError {
+    /// What the user can do about it.
+    pub fn hint(&self) -> String {
+        match &self.problem {
+            FileProblem::Document(DocumentError::Syntax { .. }) => format!(
+                "fix the file at that position (or move it aside) and run the command again; no file was changed"
+            ),
+            FileProblem::Document(DocumentError::WrongType { .. }) => {
+                "fix that key by hand and run the command again; no file was changed".to_string()
+            }
+            FileProblem::NotUtf8 => "save the file as UTF-8 and run the command again; no file was changed".to_string(),
+            FileProblem::ReadOnly => format!(
+                "tray-mcp leaves read-only files alone; make it writable (chmod u+w {}) to let it change the file; no file was changed",
+                self.shown_path
+            ),
+            FileProblem::Io(_) => "check the permissions of the file and its folder; no file was changed".to_string(),
+        }
+    }
+}
+
+impl From<DocumentError> for FileProblem {
+    fn from(error: DocumentError) -> Self {
+        FileProblem::Document(error)
+    }
+}
+
+fn file_error(task: &FileTask, problem: FileProblem) -> FileError {
+    FileError {
+        role: task.role.clone(),
+        shown_path: task.shown_path.clone(),
+        problem,
+    }
+}
+
+fn read_text(path: &Path) -> Result<Option<String>, FileProblem> {
+    match safe_write::read_if_exists(path).map_err(FileProblem::Io)? {
+        None => Ok(None),
+        Some(bytes) => String::from_utf8(bytes).map(Some).map_err(|_| FileProblem::NotUtf8),
+    }
+}
+
+/// Reads and edits every file in memory. Nothing is written.
+pub fn plan(tasks: Vec<FileTask>) -> Result<Vec<Planned>, FileError> {
+    tasks
+        .into_iter()
+        .map(|task| {
+            let resolved = safe_write::resolve(&task.path);
+            let before = read_text(&resolved).map_err(|problem| file_error(&task, problem))?;
+            let edited = task
+                .edit
+                .apply(before.as_deref())
+                .map_err(|problem| file_error(&task, problem))?;
+            if edited.change != Change::Unchanged && before.is_some() && safe_write::is_read_only(&resolved) {
+                return Err(file_error(&task, FileProblem::ReadOnly));
+            }
+            Ok(Planned {
+                resolved,
+                before,
+                after: edited.contents,
+                change: edited.change,
+                task,
+            })
+        })
+        .collect()
+}
+
+/// Writes every planned change under the locks; on any failure, restores what was written.
+pub fn commit(planned: Vec<Planned>, backups: &BackupStore) -> Result<Vec<Outcome>, FileError> {
+    let _locks = lock_all(&planned)?;
+    let fresh = replan_under_lock(planned)?;
+    let mut written: Vec<&Planned> = Vec::new();
+    let mut outcomes = Vec::new();
+    for file in &fresh {
+        match write_one(file, backups) {
+            Ok(backup) => {
+                if file.change != Change::Unchanged {
+                    written.push(file);
+                }
+                outcomes.push(Outcome {
+                    path: file.task.path.clone(),
+                    shown_path: file.task.shown_path.clone(),
+                    role: file.task.role.clone(),
+                    change: file.change,
+                    backup,
+                });
+            }
+            Err(problem) => {
+                roll_back(&written);
+                return Err(file_error(&file.task, problem));
+            }
+        }
+    }
+    Ok(outcomes)
+}
+
+fn lock_all(planned: &[Planned]) -> Result<Vec<FileLock>, FileError> {
+    let mut order: Vec<&Planned> = planned.iter().filter(|file| file.change != Change::Unchanged).collect();
+    order.sort_by(|left, right| left.resolved.cmp(&right.resolved));
+    order.dedup_by(|left, right| left.resolved == right.resolved);
+    order
+        .into_iter()
+        .map(|file| FileLock::acquire(&file.resolved).map_err(|error| file_error(&file.task, FileProblem::Io(error))))
+        .collect()
+}
+
+/// Re-reads each file under its lock; if another process changed it since planning, the edit
+/// is made again on the new text, so concurrent runs never lose each other's entries.
+fn replan_under_lock(planned: Vec<Planned>) -> Result<Vec<Planned>, FileError> {
+    planned
+        .into_iter()
+        .map(|mut file| {
+            if file.change == Change::Unchanged {
+                return Ok(file);
+            }
+            let current = read_text(&file.resolved).map_err(|problem| file_error(&file.task, problem))?;
+            if current != file.before {
+                let edited = file
+                    .task
+                    .edit
+                    .apply(current.as_deref())
+                    .map_err(|problem| file_error(&file.task, problem))?;
+                file.before = current;
+                file.after = edited.contents;
+                file.change = edited.change;
+            }
+            if file.change != Change::Unchanged && file.before.is_some() && safe_write::is_read_only(&file.resolved) {
+                return Err(file_error(&file.task, FileProblem::ReadOnly));
+            }
+            Ok(file)
+        })
+        .collect()
+}
+
+fn write_one(file: &Planned, backups: &BackupStore) -> Result<Option<PathBuf>, FileProblem> {
+    if file.change == Change::Unchanged {
+        return Ok(None);
+    }
+    let backup = match (&file.before, file.task.backup) {
+        (Some(before), true) => Some(
+            backups
+                .save(&file.resolved, before.as_bytes())
+                .map_err(FileProblem::Io)?,
+        ),
+        _ => None,
+    };
+    match &file.after {
+        Some(after) => safe_write::atomic_write(&file.resolved, after.as_bytes(), file.task.privacy),
+        None => safe_write::remove_created(&file.resolved),
+    }
+    .map_err(FileProblem::Io)?;
+    Ok(backup)
+}
+
+/// Puts back the files already written in this run (best effort: we are already failing).
+fn roll_back(written: &[&Planned]) {
+    for file in written.iter().rev() {
+        let restored = match &file.before {
+            Some(before) => safe_write::atomic_write(&file.resolved, before.as_bytes(), Privacy::Ordinary),
+            None => safe_write::remove_created(&file.resolved),
+        };
+        if let Err(error) = restored {
+            eprintln!(
+                "error: could not restore {} {} after a failed write: {error}",
+                file.task.role, file.task.shown_path
+            );
+        }
+    }
+}
