@@ -4,7 +4,11 @@
 //! The core never sees clap types: it takes plain request structs and an [`paths::Environment`].
 
 pub mod clients;
+pub mod commands;
 pub mod config;
+pub mod error;
+pub mod inventory;
 pub mod paths;
 pub mod profiles;
+pub mod secrets;
 pub mod tray;

@@ -1,1 +1,83 @@
-fn main() {}
+//! The `tray-mcp` binary: parse the command line, run the command, print, map errors to exit
+//! codes (0 ok, 1 failure, 2 usage, 130 cancelled).
+
+mod cli;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cli::{Action, Cli};
+use tray_mcp::commands::{install, list, remove};
+use tray_mcp::error::CommandError;
+use tray_mcp::paths::Environment;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {}", error.message);
+            if let Some(hint) = &error.hint {
+                eprintln!("hint: {hint}");
+            }
+            ExitCode::from(error.exit.code())
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode, CommandError> {
+    let environment = Environment::from_process()
+        .map_err(|error| CommandError::failure(error.to_string(), "set HOME to your home directory"))?;
+    match cli.into_action()? {
+        Action::Install { request, json } => {
+            let binary = install::current_binary()?;
+            let report = install::install(&environment, &request, &binary)?;
+            print_report(&report, json);
+            Ok(ExitCode::SUCCESS)
+        }
+        Action::List { json } => {
+            let listing = list::list(&environment);
+            if json {
+                print_stdout(&format!("{:#}\n", listing.to_json()));
+            } else if listing.entries.is_empty() && listing.problems.is_empty() {
+                eprintln!(
+                    "no Tray entries found (add one with: tray-mcp -w <WORKSPACE_UUID> --api-token-stdin -c <client>)"
+                );
+            } else {
+                print_stdout(&listing.to_human());
+            }
+            for problem in &listing.problems {
+                eprintln!("error: {problem}");
+                eprintln!("hint: {}", problem.hint());
+            }
+            Ok(if listing.problems.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        Action::Remove { request, json } => {
+            let report = remove::remove(&environment, &request)?;
+            print_report(&report, json);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn print_report(report: &tray_mcp::commands::report::Report, json: bool) {
+    if json {
+        print_stdout(&format!("{:#}\n", report.to_json()));
+    } else {
+        print_stdout(&report.to_human());
+    }
+    eprint!("{}", report.to_stderr());
+}
+
+/// Prints to stdout, ignoring a closed pipe (`tray-mcp list | head`).
+fn print_stdout(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+}

@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 
 use super::{Client, ClientEntry, ClientKind, ConfigLocation, EntryError, EntrySpec, Scope, standard_entry};
-use crate::config::{Dialect, Document};
+use crate::config::Dialect;
 use crate::paths::Environment;
 
 /// Anthropic's command-line coding agent.
@@ -65,15 +65,7 @@ impl Client for ClaudeCode {
         "start a new Claude Code session (or run /mcp) to use it"
     }
 
-    fn dynamic_locations(&self, document: &Document) -> Vec<(Scope, String, Vec<String>)> {
-        document
-            .keys(&["projects"])
-            .unwrap_or_default()
-            .into_iter()
-            .map(|project| {
-                let keys = vec!["projects".to_string(), project.clone(), "mcpServers".to_string()];
-                (Scope::Local, project, keys)
-            })
-            .collect()
+    fn local_servers_pattern(&self) -> Option<&'static [&'static str]> {
+        Some(&["projects", "*", "mcpServers"])
     }
 }

@@ -11,6 +11,8 @@ mod cursor;
 mod vscode;
 mod windsurf;
 
+pub use vscode::token_input_id as vscode_token_input_id;
+
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
@@ -216,10 +218,10 @@ pub trait Client: Sync {
     /// What the user must do for the client to pick up a change.
     fn reload_hint(&self) -> &'static str;
 
-    /// Extra entries to list: scopes whose keys depend on the file's content (Claude Code's
-    /// per-project servers). Returns (scope, label, keys) triples for a parsed document.
-    fn dynamic_locations(&self, _document: &crate::config::Document) -> Vec<(Scope, String, Vec<String>)> {
-        Vec::new()
+    /// For clients with a local scope (Claude Code): the key pattern of every project's
+    /// servers in the user-scope file, with `*` standing for the project directory.
+    fn local_servers_pattern(&self) -> Option<&'static [&'static str]> {
+        None
     }
 }
 

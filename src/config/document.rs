@@ -391,10 +391,30 @@ impl Document {
         self.text[line_start..offset].chars().all(|c| c == ' ' || c == '\t')
     }
 
+    /// The separators a one-line file uses: `", "` or `","`, and `": "` or `":"`.
+    fn inline_style(&self) -> (&'static str, &'static str) {
+        let sample = &self.text[..self.text.len().min(4096)];
+        let comma = if sample.contains(", ") { ", " } else { "," };
+        let colon = if sample.contains("\": ") { ": " } else { ":" };
+        (comma, colon)
+    }
+
+    /// Renders a value on one line with the file's separators.
+    fn render_inline(&self, value: &Value) -> String {
+        let (comma, colon) = self.inline_style();
+        let mut buffer = Vec::new();
+        let formatter = InlineFormatter { comma, colon };
+        let mut serializer = serde_json::Serializer::with_formatter(&mut buffer, formatter);
+        if serde::Serialize::serialize(value, &mut serializer).is_err() {
+            return "null".to_string();
+        }
+        String::from_utf8(buffer).unwrap_or_default()
+    }
+
     /// Renders a value in the file's style, continuation lines indented by `indent`.
     fn render(&self, value: &Value, indent: &str) -> String {
         if self.is_single_line() {
-            return serde_json::to_string(value).unwrap_or_default();
+            return self.render_inline(value);
         }
         let unit = self.indent_unit();
         let mut buffer = Vec::new();
@@ -414,18 +434,16 @@ impl Document {
         let label = key
             .map(|key| format!("{}: ", serde_json::to_string(key).unwrap_or_default()))
             .unwrap_or_default();
-        let compact = serde_json::to_string(value).unwrap_or_default();
+        let compact = self.render_inline(value);
         if let Some(last) = items.last() {
             let (last_start, last_end) = (last.start, last.end);
             if self.is_single_line() || !self.starts_line(last_start) {
                 // Items share a line: continue it in the same style.
-                let spaced = self.text[container.start..container.end].contains(", ");
-                let (separator, label) = if spaced {
-                    (", ", label)
-                } else {
-                    (",", label.replace(": ", ":"))
-                };
-                return Splice::insert(last_end, format!("{separator}{label}{compact}"));
+                let (comma, colon) = self.inline_style();
+                let label = key
+                    .map(|key| format!("{}{colon}", serde_json::to_string(key).unwrap_or_default()))
+                    .unwrap_or_default();
+                return Splice::insert(last_end, format!("{comma}{label}{compact}"));
             }
             let indent = self.line_indent(last_start);
             let rendered = self.render(value, &indent);
@@ -435,6 +453,10 @@ impl Document {
         let open = container.start + 1;
         let close = container.end - 1;
         if self.is_single_line() {
+            let (_, colon) = self.inline_style();
+            let label = key
+                .map(|key| format!("{}{colon}", serde_json::to_string(key).unwrap_or_default()))
+                .unwrap_or_default();
             return Splice::replace(open, close, format!("{label}{compact}"));
         }
         let outer_indent = self.line_indent(container.start);
@@ -540,6 +562,34 @@ impl Document {
 
     fn apply(&mut self, splice: Splice) {
         self.text.replace_range(splice.start..splice.end, &splice.text);
+    }
+}
+
+/// serde_json's compact output with chosen separators (`", "`, `": "`).
+struct InlineFormatter {
+    comma: &'static str,
+    colon: &'static str,
+}
+
+impl serde_json::ser::Formatter for InlineFormatter {
+    fn begin_array_value<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, first: bool) -> std::io::Result<()> {
+        if first {
+            Ok(())
+        } else {
+            writer.write_all(self.comma.as_bytes())
+        }
+    }
+
+    fn begin_object_key<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, first: bool) -> std::io::Result<()> {
+        if first {
+            Ok(())
+        } else {
+            writer.write_all(self.comma.as_bytes())
+        }
+    }
+
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        writer.write_all(self.colon.as_bytes())
     }
 }
 
@@ -649,6 +699,12 @@ mod tests {
         let text = r#"{"mcpServers":{"a":1}}"#;
         let added = add_then_remove_restores(text, Dialect::Json, &["mcpServers", "tray"]);
         assert_eq!(added, r#"{"mcpServers":{"a":1,"tray":{"command":"x","args":["a"]}}}"#);
+        let spaced = r#"{"mcpServers": {"a": {"b": 1, "c": 2}}}"#;
+        let added = add_then_remove_restores(spaced, Dialect::Json, &["mcpServers", "tray"]);
+        assert_eq!(
+            added,
+            r#"{"mcpServers": {"a": {"b": 1, "c": 2}, "tray": {"command": "x", "args": ["a"]}}}"#
+        );
     }
 
     #[test]

@@ -1,0 +1,311 @@
+//! The command line: clap definitions only, converted into the core's plain request types.
+//!
+//! Nothing below `cli.rs` knows clap exists. Arguments are destructured in full when converted,
+//! so a new flag cannot be added here and silently forgotten in the core.
+
+use std::io::{IsTerminal, Read};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use tray_mcp::clients::{ClientKind, Scope, Transport};
+use tray_mcp::commands::install::{InstallRequest, WorkspaceChoice};
+use tray_mcp::commands::remove::RemoveRequest;
+use tray_mcp::error::CommandError;
+use tray_mcp::tray::{ApiToken, InvalidApiToken, Region, ServerName, WorkspaceId};
+
+/// Connect AI clients (Claude Desktop, Claude Code, Cursor, Windsurf, VS Code) to a Tray.io
+/// workspace.
+///
+/// With flags, installs one MCP server entry into each chosen client's config. The same flags
+/// work after `install`.
+#[derive(Debug, Parser)]
+#[command(name = "tray-mcp", version, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+
+    #[command(flatten)]
+    install: InstallArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Add (or update) a Tray server entry in each chosen client's config.
+    Install(InstallArgs),
+    /// Show every Tray entry in every client and scope.
+    List {
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Take a Tray entry out of the clients' configs (and its profile, once unused).
+    Remove {
+        /// The entry's name.
+        #[arg(value_parser = ServerName::parse)]
+        name: ServerName,
+        /// Only from these clients (claude, claude-code, cursor, windsurf, vscode, all).
+        #[arg(short = 'c', long = "client", value_delimiter = ',', value_parser = parse_client_choice)]
+        clients: Vec<ClientChoice>,
+        /// Show the diff of what would change; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+struct InstallArgs {
+    /// Tray workspace ID (a UUID, or a Tray app URL that contains it).
+    #[arg(short = 'w', long, env = "TRAY_WORKSPACE_ID", value_parser = WorkspaceId::parse, value_name = "UUID")]
+    workspace_id: Option<WorkspaceId>,
+
+    /// Tray API token (prefer --api-token-stdin: a flag shows in shell history and `ps`).
+    #[arg(
+        short = 't',
+        long,
+        env = "TRAY_API_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    api_token: Option<String>,
+
+    /// Read the API token from standard input.
+    #[arg(long, conflicts_with = "api_token")]
+    api_token_stdin: bool,
+
+    /// Name of the server entry (and of its profile).
+    #[arg(short = 'n', long, default_value = ServerName::DEFAULT, value_parser = ServerName::parse)]
+    name: ServerName,
+
+    /// Clients to configure: claude (Claude Desktop), claude-code, cursor, windsurf, vscode, all.
+    /// Repeat or separate with commas.
+    #[arg(short = 'c', long = "client", value_delimiter = ',', value_parser = parse_client_choice, default_value = "claude")]
+    clients: Vec<ClientChoice>,
+
+    /// How clients reach Tray: the bundled server (stdio), mcp-remote (bridge), or the
+    /// client's own remote entry (http).
+    #[arg(long, value_enum, default_value_t = TransportArg::Stdio)]
+    transport: TransportArg,
+
+    /// Tray region: us1, eu1, apac1 (ap1).
+    #[arg(long, env = "TRAY_REGION", value_parser = parse_region, default_value = "us1")]
+    region: Region,
+
+    /// Which config: user (default), local (Claude Code, this project only), project
+    /// (a file in the current folder).
+    #[arg(long, value_enum, default_value_t = ScopeArg::User)]
+    scope: ScopeArg,
+
+    /// Use the embedded sandbox workspace: no Tray account or token needed.
+    #[arg(long, conflicts_with_all = ["workspace_id", "api_token", "api_token_stdin"])]
+    sandbox: bool,
+
+    /// Also pass the workspace's Agent Gateway tools through the bundled server.
+    #[arg(long)]
+    gateway: bool,
+
+    /// Show the diff of what would change (token redacted); write nothing.
+    #[arg(long)]
+    dry_run: bool,
+
+    /// Print JSON for scripts.
+    #[arg(long)]
+    json: bool,
+
+    /// Answer yes to confirmations (existing entries are overwritten).
+    #[arg(short = 'y', long)]
+    yes: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum TransportArg {
+    Stdio,
+    Bridge,
+    Http,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ScopeArg {
+    User,
+    Local,
+    Project,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ClientChoice {
+    One(ClientKind),
+    All,
+}
+
+fn parse_client_choice(input: &str) -> Result<ClientChoice, String> {
+    if input.trim().eq_ignore_ascii_case("all") {
+        return Ok(ClientChoice::All);
+    }
+    ClientKind::parse(input).map(ClientChoice::One).ok_or_else(|| {
+        format!(
+            "unknown client {input:?} (expected claude, claude-desktop, claude-code, cursor, windsurf, vscode or all)"
+        )
+    })
+}
+
+fn parse_region(input: &str) -> Result<Region, String> {
+    input
+        .parse()
+        .map_err(|error: tray_mcp::tray::InvalidRegion| error.to_string())
+}
+
+/// What the user asked for, in the core's terms.
+pub enum Action {
+    /// Install an entry.
+    Install {
+        /// The request.
+        request: InstallRequest,
+        /// Print JSON.
+        json: bool,
+    },
+    /// List the entries.
+    List {
+        /// Print JSON.
+        json: bool,
+    },
+    /// Remove an entry.
+    Remove {
+        /// The request.
+        request: RemoveRequest,
+        /// Print JSON.
+        json: bool,
+    },
+}
+
+impl Cli {
+    /// Converts the parsed arguments into an action.
+    pub fn into_action(self) -> Result<Action, CommandError> {
+        match self.command {
+            Some(Command::Install(args)) => install_action(args),
+            None => install_action(self.install),
+            Some(Command::List { json }) => Ok(Action::List { json }),
+            Some(Command::Remove {
+                name,
+                clients,
+                dry_run,
+                json,
+            }) => Ok(Action::Remove {
+                request: RemoveRequest {
+                    name,
+                    clients: expand_clients(&clients),
+                    dry_run,
+                },
+                json,
+            }),
+        }
+    }
+}
+
+fn expand_clients(choices: &[ClientChoice]) -> Vec<ClientKind> {
+    let mut clients: Vec<ClientKind> = Vec::new();
+    for choice in choices {
+        let kinds = match choice {
+            ClientChoice::All => ClientKind::ALL.to_vec(),
+            ClientChoice::One(kind) => vec![*kind],
+        };
+        for kind in kinds {
+            if !clients.contains(&kind) {
+                clients.push(kind);
+            }
+        }
+    }
+    clients
+}
+
+fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
+    let InstallArgs {
+        workspace_id,
+        api_token,
+        api_token_stdin,
+        name,
+        clients,
+        transport,
+        region,
+        scope,
+        sandbox,
+        gateway,
+        dry_run,
+        json,
+        yes: _,
+    } = args;
+    let workspace = if sandbox {
+        WorkspaceChoice::Sandbox
+    } else {
+        let token_text = if api_token_stdin {
+            Some(read_token_from_stdin()?)
+        } else {
+            api_token
+        };
+        match (workspace_id, token_text) {
+            (Some(workspace_id), Some(token_text)) => WorkspaceChoice::Tray {
+                workspace_id,
+                api_token: ApiToken::parse(&token_text).map_err(token_error)?,
+                region,
+            },
+            (workspace_id, token_text) => return Err(missing_values(workspace_id.is_none(), token_text.is_none())),
+        }
+    };
+    let request = InstallRequest {
+        clients: expand_clients(&clients),
+        workspace,
+        name,
+        transport: match transport {
+            TransportArg::Stdio => Transport::Stdio,
+            TransportArg::Bridge => Transport::Bridge,
+            TransportArg::Http => Transport::Http,
+        },
+        scope: match scope {
+            ScopeArg::User => Scope::User,
+            ScopeArg::Local => Scope::Local,
+            ScopeArg::Project => Scope::Project,
+        },
+        gateway,
+        dry_run,
+        skip: Vec::new(),
+    };
+    Ok(Action::Install { request, json })
+}
+
+fn read_token_from_stdin() -> Result<String, CommandError> {
+    let mut input = String::new();
+    if std::io::stdin().is_terminal() {
+        eprintln!("Paste the Tray API token, then press Ctrl-D:");
+    }
+    std::io::stdin().read_to_string(&mut input).map_err(|error| {
+        CommandError::usage(format!("could not read the API token from standard input: {error}"), "")
+    })?;
+    Ok(input)
+}
+
+fn token_error(error: InvalidApiToken) -> CommandError {
+    let hint = match error {
+        InvalidApiToken::Placeholder => {
+            "use a real token: in Tray, open Settings > Service accounts (or your user's API tokens) and create one"
+        }
+        InvalidApiToken::Empty => "pass the token with --api-token-stdin, --api-token or TRAY_API_TOKEN",
+        InvalidApiToken::ContainsWhitespace => "paste only the token itself, without spaces or other text",
+    };
+    CommandError::usage(error.to_string(), hint)
+}
+
+fn missing_values(workspace_missing: bool, token_missing: bool) -> CommandError {
+    let mut missing = Vec::new();
+    if workspace_missing {
+        missing.push("--workspace-id (or TRAY_WORKSPACE_ID)");
+    }
+    if token_missing {
+        missing.push("--api-token / --api-token-stdin (or TRAY_API_TOKEN)");
+    }
+    CommandError::usage(
+        format!("missing {}", missing.join(" and ")),
+        "example: tray-mcp -w <WORKSPACE_UUID> --api-token-stdin -c claude < token.txt \
+         (or --sandbox to try the demo workspace without an account)",
+    )
+}

@@ -1,0 +1,338 @@
+//! `tray-mcp install`: one Tray server entry into each chosen client's config.
+//!
+//! The request is plain data (filled from flags by `cli.rs`, or by the wizard). Every file is
+//! planned before any is written; see [`crate::config::transaction`].
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::clients::{ClientKind, EntryError, EntrySpec, Scope, Transport};
+use crate::config::safe_write::{self, BackupStore, Privacy};
+use crate::config::transaction::{self, Edited, FileEdit, FileProblem, FileTask, Planned};
+use crate::config::{Change, Dialect, Document};
+use crate::error::CommandError;
+use crate::paths::Environment;
+use crate::profiles::{self, Profile};
+use crate::secrets::Redactor;
+use crate::tray::{ApiToken, Region, ServerName, WorkspaceId};
+
+use super::report::{FileReport, Report};
+
+/// Which workspace the entry reaches.
+#[derive(Debug, Clone)]
+pub enum WorkspaceChoice {
+    /// A real Tray workspace.
+    Tray {
+        /// The workspace.
+        workspace_id: WorkspaceId,
+        /// The API token.
+        api_token: ApiToken,
+        /// Its region.
+        region: Region,
+    },
+    /// The embedded demo workspace (`tray-mcp serve --sandbox`): no account needed.
+    Sandbox,
+}
+
+/// Everything one install needs, from flags or from the wizard.
+#[derive(Debug, Clone)]
+pub struct InstallRequest {
+    /// The clients to configure.
+    pub clients: Vec<ClientKind>,
+    /// The workspace.
+    pub workspace: WorkspaceChoice,
+    /// The entry's name.
+    pub name: ServerName,
+    /// How the clients reach Tray.
+    pub transport: Transport,
+    /// Which config of each client.
+    pub scope: Scope,
+    /// Pass the workspace's Agent Gateway tools through the bundled server.
+    pub gateway: bool,
+    /// Show what would change without writing.
+    pub dry_run: bool,
+    /// Clients to leave out (the wizard's "don't overwrite" answers).
+    pub skip: Vec<ClientKind>,
+}
+
+/// Plans and (unless `dry_run`) performs an install.
+pub fn install(environment: &Environment, request: &InstallRequest, binary: &Path) -> Result<Report, CommandError> {
+    let planned = plan(environment, request, binary)?;
+    finish(environment, request, planned)
+}
+
+/// Reads and edits every file in memory; nothing is written.
+pub fn plan(environment: &Environment, request: &InstallRequest, binary: &Path) -> Result<InstallPlan, CommandError> {
+    let mut notices = Vec::new();
+    let mut tasks = Vec::new();
+    let mut clients_of_task = Vec::new();
+    for &kind in &request.clients {
+        if request.skip.contains(&kind) {
+            continue;
+        }
+        let client = kind.client();
+        let Some(location) = client.location(environment, request.scope) else {
+            if request.clients.len() == ClientKind::ALL.len() {
+                notices.push(format!(
+                    "note: {} has no {} scope; skipped",
+                    client.display_name(),
+                    request.scope.as_str()
+                ));
+                continue;
+            }
+            return Err(CommandError::usage(
+                format!("{} has no {} scope", client.display_name(), request.scope.as_str()),
+                format!(
+                    "{} supports --scope {}",
+                    client.display_name(),
+                    client
+                        .scopes()
+                        .iter()
+                        .map(|scope| scope.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" or ")
+                ),
+            ));
+        };
+        let spec = entry_spec(environment, request, binary);
+        let entry = client.entry(&spec).map_err(entry_error)?;
+        let shown_path = environment.display_path(&location.path);
+        if entry.holds_token {
+            notices.push(format!(
+                "note: the {} transport needs the API token inside {shown_path}; tray-mcp makes that file readable only by you",
+                request.transport.as_str()
+            ));
+            if request.scope == Scope::Project {
+                notices.push(format!(
+                    "warning: {shown_path} is a project file, often committed: keep it out of version control (or use --transport stdio, which keeps the token in tray-mcp's profile store)"
+                ));
+            }
+        }
+        tasks.push(FileTask {
+            path: location.path,
+            shown_path,
+            role: format!("{} config", client.display_name()),
+            privacy: if entry.holds_token {
+                Privacy::OwnerOnly
+            } else {
+                Privacy::Ordinary
+            },
+            backup: true,
+            edit: Box::new(UpsertEntry {
+                dialect: client.dialect(),
+                servers_key: location.servers_key,
+                name: request.name.to_string(),
+                server: entry.server,
+                input: entry.input,
+            }),
+        });
+        clients_of_task.push(Some(kind));
+    }
+    if request.transport == Transport::Bridge && environment.find_on_path("npx").is_none() {
+        notices.push(
+            "warning: npx is not on PATH: bridge entries need Node.js (https://nodejs.org); or use --transport stdio, which needs no Node.js"
+                .to_string(),
+        );
+    }
+    if let Some(task) = profile_task(environment, request) {
+        tasks.push(task);
+        clients_of_task.push(None);
+    }
+    let files = transaction::plan(tasks)?;
+    Ok(InstallPlan {
+        files,
+        clients: clients_of_task,
+        notices,
+    })
+}
+
+/// The planned files of an install.
+pub struct InstallPlan {
+    /// Every file, planned.
+    pub files: Vec<Planned>,
+    /// The client of each file (`None` for tray-mcp's own profile).
+    pub clients: Vec<Option<ClientKind>>,
+    /// Notes and warnings for stderr.
+    pub notices: Vec<String>,
+}
+
+/// Writes a plan (or, for a dry run, shows its diffs).
+pub fn finish(environment: &Environment, request: &InstallRequest, plan: InstallPlan) -> Result<Report, CommandError> {
+    let InstallPlan {
+        files,
+        clients,
+        notices,
+    } = plan;
+    let redactor = match &request.workspace {
+        WorkspaceChoice::Tray { api_token, .. } => Redactor::new([api_token]),
+        WorkspaceChoice::Sandbox => Redactor::default(),
+    };
+    if request.dry_run {
+        let diffs = files
+            .iter()
+            .filter_map(|file| super::report::diff(file, &redactor))
+            .collect();
+        let reports = files
+            .iter()
+            .zip(&clients)
+            .map(|(file, client)| FileReport::planned(file, *client, request.scope))
+            .collect();
+        return Ok(Report {
+            files: reports,
+            diffs,
+            notices,
+            next_steps: Vec::new(),
+            dry_run: true,
+        });
+    }
+    safe_write::create_private_dir(&profiles::profiles_dir(environment)).ok();
+    let backups = BackupStore::new(environment.join(&environment.tray_config_dir(), &["backups"]));
+    let outcomes = transaction::commit(files, &backups)?;
+    let reports: Vec<FileReport> = outcomes
+        .iter()
+        .zip(&clients)
+        .map(|(outcome, client)| FileReport::done(outcome, *client, request.scope))
+        .collect();
+    let next_steps = next_steps(&reports);
+    Ok(Report {
+        files: reports,
+        diffs: Vec::new(),
+        notices,
+        next_steps,
+        dry_run: false,
+    })
+}
+
+fn next_steps(reports: &[FileReport]) -> Vec<String> {
+    let mut steps: Vec<String> = reports
+        .iter()
+        .filter(|report| report.change != Change::Unchanged)
+        .filter_map(|report| report.client)
+        .map(|kind| format!("{}: {}", kind.client().display_name(), kind.client().reload_hint()))
+        .collect();
+    steps.dedup();
+    steps
+}
+
+fn entry_spec(environment: &Environment, request: &InstallRequest, binary: &Path) -> EntrySpec {
+    let (workspace_id, api_token, sandbox) = match &request.workspace {
+        WorkspaceChoice::Tray {
+            workspace_id,
+            api_token,
+            ..
+        } => (Some(workspace_id.clone()), Some(api_token.clone()), false),
+        WorkspaceChoice::Sandbox => (None, None, true),
+    };
+    EntrySpec {
+        name: request.name.clone(),
+        transport: request.transport,
+        workspace_id,
+        api_token,
+        binary: binary.to_path_buf(),
+        sandbox,
+        os: environment.os,
+    }
+}
+
+fn entry_error(error: EntryError) -> CommandError {
+    match &error {
+        EntryError::UnsupportedTransport { hint, .. } => CommandError::usage(error.to_string(), *hint),
+        EntryError::SandboxNeedsStdio => CommandError::usage(
+            error.to_string(),
+            "drop --transport, or give --workspace-id and --api-token",
+        ),
+    }
+}
+
+/// The profile `tray-mcp serve --profile NAME` reads (stdio entries for a real workspace).
+fn profile_task(environment: &Environment, request: &InstallRequest) -> Option<FileTask> {
+    let WorkspaceChoice::Tray {
+        workspace_id,
+        api_token,
+        region,
+    } = &request.workspace
+    else {
+        return None;
+    };
+    if request.transport != Transport::Stdio {
+        return None;
+    }
+    let profile = Profile {
+        workspace_id: Some(workspace_id.clone()),
+        region: *region,
+        api_token: Some(api_token.clone()),
+        sandbox: false,
+        gateway: request.gateway,
+    };
+    let path = profiles::profile_path(environment, &request.name);
+    Some(FileTask {
+        shown_path: environment.display_path(&path),
+        path,
+        role: "tray-mcp profile".to_string(),
+        privacy: Privacy::OwnerOnly,
+        // A backup of a profile would be one more copy of the token.
+        backup: false,
+        edit: Box::new(WriteProfile { profile }),
+    })
+}
+
+/// Sets `servers_key.name` (and VS Code's password input) in a client config.
+struct UpsertEntry {
+    dialect: Dialect,
+    servers_key: Vec<String>,
+    name: String,
+    server: Value,
+    input: Option<Value>,
+}
+
+impl FileEdit for UpsertEntry {
+    fn apply(&self, current: Option<&str>) -> Result<Edited, FileProblem> {
+        let mut document = Document::new(current.unwrap_or(""), self.dialect);
+        let mut path: Vec<&str> = self.servers_key.iter().map(String::as_str).collect();
+        path.push(&self.name);
+        let mut change = document.set(&path, &self.server)?;
+        if let Some(input) = &self.input {
+            let id = input.get("id").and_then(Value::as_str).unwrap_or_default();
+            let input_change = document.upsert_array_item(&["inputs"], "id", id, input)?;
+            if change == Change::Unchanged && input_change != Change::Unchanged {
+                change = Change::Updated;
+            }
+        }
+        Ok(Edited {
+            contents: Some(document.to_text()),
+            change,
+        })
+    }
+}
+
+/// Writes a profile file (unchanged when it already holds the same values).
+struct WriteProfile {
+    profile: Profile,
+}
+
+impl FileEdit for WriteProfile {
+    fn apply(&self, current: Option<&str>) -> Result<Edited, FileProblem> {
+        let change = match current.map(profiles::parse) {
+            None => Change::Added,
+            Some(Ok(existing)) if existing == self.profile => Change::Unchanged,
+            Some(_) => Change::Updated,
+        };
+        Ok(Edited {
+            contents: Some(profiles::render(&self.profile)),
+            change,
+        })
+    }
+}
+
+/// The absolute path of the running tray-mcp, which stdio entries launch (GUI apps do not
+/// inherit the shell's PATH, so a bare `tray-mcp` would not be found).
+pub fn current_binary() -> Result<PathBuf, CommandError> {
+    let path = std::env::current_exe().map_err(|error| {
+        CommandError::failure(
+            format!("could not find the path of the tray-mcp binary: {error}"),
+            "run tray-mcp by its full path",
+        )
+    })?;
+    Ok(std::fs::canonicalize(&path).unwrap_or(path))
+}

@@ -1,0 +1,146 @@
+//! `tray-mcp list`: every Tray entry across all clients and scopes.
+
+use serde_json::{Value, json};
+
+use crate::clients::{ClientKind, EntryWorkspace, Scope};
+use crate::config::transaction::FileError;
+use crate::inventory::{FoundEntry, take_inventory};
+use crate::paths::Environment;
+use crate::profiles;
+use crate::tray::ServerName;
+
+/// One Tray entry, as listed.
+#[derive(Debug, Clone)]
+pub struct ListedEntry {
+    /// The entry's name.
+    pub name: String,
+    /// The client.
+    pub client: ClientKind,
+    /// The scope.
+    pub scope: Scope,
+    /// Claude Code's local scope: the project directory.
+    pub project: Option<String>,
+    /// The config file (`~` for home).
+    pub shown_path: String,
+    /// The workspace ID, `sandbox`, or why it is unknown.
+    pub workspace: String,
+    /// `stdio`, `bridge` or `http`.
+    pub transport: &'static str,
+}
+
+/// The result of `list`.
+#[derive(Debug)]
+pub struct Listing {
+    /// The Tray entries.
+    pub entries: Vec<ListedEntry>,
+    /// Files that could not be read (listed as warnings; exit code 1).
+    pub problems: Vec<FileError>,
+}
+
+/// Finds every Tray entry.
+pub fn list(environment: &Environment) -> Listing {
+    let inventory = take_inventory(environment, &ClientKind::ALL);
+    let entries = inventory
+        .tray_entries()
+        .map(|entry| listed(environment, entry))
+        .collect();
+    Listing {
+        entries,
+        problems: inventory.problems,
+    }
+}
+
+fn listed(environment: &Environment, entry: &FoundEntry) -> ListedEntry {
+    let recognized = entry.tray.as_ref();
+    let workspace = match recognized.map(|tray| &tray.workspace) {
+        Some(EntryWorkspace::Workspace(id)) => id.to_string(),
+        Some(EntryWorkspace::Sandbox) => "sandbox".to_string(),
+        _ => profile_workspace(environment, recognized.and_then(|tray| tray.profile.as_deref())),
+    };
+    ListedEntry {
+        name: entry.name.clone(),
+        client: entry.client,
+        scope: entry.scope,
+        project: entry.project.clone(),
+        shown_path: entry.shown_path.clone(),
+        workspace,
+        transport: recognized.map_or("?", |tray| tray.transport.as_str()),
+    }
+}
+
+fn profile_workspace(environment: &Environment, profile: Option<&str>) -> String {
+    let Some(name) = profile.and_then(|name| ServerName::parse(name).ok()) else {
+        return "(no profile named)".to_string();
+    };
+    match profiles::load(environment, &name) {
+        Ok(profile) if profile.sandbox => "sandbox".to_string(),
+        Ok(profile) => profile
+            .workspace_id
+            .map_or_else(|| "(profile has no workspace)".to_string(), |id| id.to_string()),
+        Err(_) => format!("(profile {name} missing)"),
+    }
+}
+
+impl Listing {
+    /// A table for people.
+    pub fn to_human(&self) -> String {
+        if self.entries.is_empty() {
+            return String::new();
+        }
+        let rows: Vec<[String; 6]> = self
+            .entries
+            .iter()
+            .map(|entry| {
+                let scope = match &entry.project {
+                    Some(project) => format!("local ({project})"),
+                    None => entry.scope.as_str().to_string(),
+                };
+                [
+                    entry.name.clone(),
+                    entry.client.client().display_name().to_string(),
+                    scope,
+                    entry.transport.to_string(),
+                    entry.workspace.clone(),
+                    entry.shown_path.clone(),
+                ]
+            })
+            .collect();
+        let header = ["NAME", "CLIENT", "SCOPE", "TRANSPORT", "WORKSPACE", "FILE"].map(String::from);
+        let mut widths = [0usize; 6];
+        for row in std::iter::once(&header).chain(&rows) {
+            for (width, cell) in widths.iter_mut().zip(row) {
+                *width = (*width).max(cell.chars().count());
+            }
+        }
+        std::iter::once(&header)
+            .chain(&rows)
+            .map(|row| {
+                let cells: Vec<String> = row
+                    .iter()
+                    .zip(widths)
+                    .map(|(cell, width)| format!("{cell:<width$}"))
+                    .collect();
+                format!("{}\n", cells.join("  ").trim_end())
+            })
+            .collect()
+    }
+
+    /// The `--json` output.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "entries": self.entries.iter().map(|entry| json!({
+                "name": entry.name,
+                "client": entry.client.id(),
+                "scope": entry.scope.as_str(),
+                "project": entry.project,
+                "transport": entry.transport,
+                "workspace": entry.workspace,
+                "path": entry.shown_path,
+            })).collect::<Vec<_>>(),
+            "problems": self.problems.iter().map(|problem| json!({
+                "message": problem.to_string(),
+                "hint": problem.hint(),
+            })).collect::<Vec<_>>(),
+        })
+    }
+}

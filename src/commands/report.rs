@@ -1,0 +1,163 @@
+//! What a changing command (install, remove) reports: one line per file, or JSON for scripts.
+//!
+//! stdout carries the report (data); notes, warnings and next steps go to stderr.
+
+use serde_json::{Value, json};
+use similar::TextDiff;
+
+use crate::clients::{ClientKind, Scope};
+use crate::config::Change;
+use crate::config::transaction::{Outcome, Planned};
+use crate::secrets::Redactor;
+
+/// What happened (or would happen) to one file.
+#[derive(Debug, Clone)]
+pub struct FileReport {
+    /// The client whose config it is (`None`: tray-mcp's own profile).
+    pub client: Option<ClientKind>,
+    /// The scope written.
+    pub scope: Option<Scope>,
+    /// "Cursor config", "tray-mcp profile".
+    pub role: String,
+    /// The path, with `~` for the home directory.
+    pub shown_path: String,
+    /// The change.
+    pub change: Change,
+    /// Where the previous version was saved.
+    pub backup: Option<String>,
+}
+
+impl FileReport {
+    /// From a planned (not yet written) file.
+    pub fn planned(file: &Planned, client: Option<ClientKind>, scope: Scope) -> Self {
+        FileReport {
+            client,
+            scope: client.map(|_| scope),
+            role: file.task.role.clone(),
+            shown_path: file.task.shown_path.clone(),
+            change: file.change,
+            backup: None,
+        }
+    }
+
+    /// From a written file.
+    pub fn done(outcome: &Outcome, client: Option<ClientKind>, scope: Scope) -> Self {
+        FileReport {
+            client,
+            scope: client.map(|_| scope),
+            role: outcome.role.clone(),
+            shown_path: outcome.shown_path.clone(),
+            change: outcome.change,
+            backup: outcome.backup.as_ref().map(|path| path.to_string_lossy().into_owned()),
+        }
+    }
+}
+
+/// The result of a changing command.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// One entry per file.
+    pub files: Vec<FileReport>,
+    /// Unified diffs (dry runs), tokens redacted.
+    pub diffs: Vec<String>,
+    /// Notes and warnings.
+    pub notices: Vec<String>,
+    /// What the user should do next, per client.
+    pub next_steps: Vec<String>,
+    /// Nothing was written.
+    pub dry_run: bool,
+}
+
+impl Report {
+    /// The stdout text: one line per file (`Added  ~/.cursor/mcp.json  (Cursor config)`), then
+    /// the diffs of a dry run.
+    pub fn to_human(&self) -> String {
+        let mut text = String::new();
+        for file in &self.files {
+            let change = match (self.dry_run, file.change) {
+                (true, Change::Added) => "Would add",
+                (true, Change::Updated) => "Would update",
+                (true, Change::Removed) => "Would remove",
+                (_, change) => change_word(change),
+            };
+            text.push_str(&format!("{change:<12} {}  ({})\n", file.shown_path, file.role));
+        }
+        for diff in &self.diffs {
+            text.push('\n');
+            text.push_str(diff);
+        }
+        text
+    }
+
+    /// The stderr text: notices, then next steps.
+    pub fn to_stderr(&self) -> String {
+        let mut text = String::new();
+        for notice in &self.notices {
+            text.push_str(notice);
+            text.push('\n');
+        }
+        if self.dry_run {
+            text.push_str("dry run: no file was changed\n");
+        } else if !self.next_steps.is_empty() {
+            text.push_str("next:\n");
+            for step in &self.next_steps {
+                text.push_str(&format!("  - {step}\n"));
+            }
+            text.push_str("  - run `tray-mcp list` to see every Tray entry\n");
+        }
+        text
+    }
+
+    /// The `--json` output.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "dry_run": self.dry_run,
+            "files": self.files.iter().map(|file| json!({
+                "client": file.client.map(ClientKind::id),
+                "scope": file.scope.map(Scope::as_str),
+                "role": file.role,
+                "path": file.shown_path,
+                "change": change_word(file.change),
+                "backup": file.backup,
+            })).collect::<Vec<_>>(),
+            "diffs": self.diffs,
+            "notices": self.notices,
+        })
+    }
+}
+
+/// The word for a change, as printed.
+pub fn change_word(change: Change) -> &'static str {
+    match change {
+        Change::Added => "Added",
+        Change::Updated => "Updated",
+        Change::Unchanged => "Unchanged",
+        Change::Removed => "Removed",
+    }
+}
+
+/// A unified diff of a planned file, tokens redacted; `None` when it does not change.
+pub fn diff(file: &Planned, redactor: &Redactor) -> Option<String> {
+    if file.change == Change::Unchanged {
+        return None;
+    }
+    let before = redactor.redact(file.before.as_deref().unwrap_or(""));
+    let after = redactor.redact(file.after.as_deref().unwrap_or(""));
+    let old_name = if file.before.is_some() {
+        file.task.shown_path.clone()
+    } else {
+        "/dev/null".to_string()
+    };
+    let new_name = if file.after.is_some() {
+        file.task.shown_path.clone()
+    } else {
+        "/dev/null".to_string()
+    };
+    let diff = TextDiff::from_lines(&before, &after);
+    Some(
+        diff.unified_diff()
+            .context_radius(3)
+            .header(&old_name, &new_name)
+            .to_string(),
+    )
+}

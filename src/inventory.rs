@@ -1,0 +1,166 @@
+//! Finding every MCP server entry in every client's config, in every scope.
+//!
+//! Why a module: `list`, `remove` (and later `doctor` and `rename`) all start from the same
+//! question: which entries exist, where, and which of them are Tray's. Each config file is read
+//! once; Claude Code's per-project servers in `~/.claude.json` are found in one pass however
+//! many projects it holds.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+use crate::clients::{Client, ClientKind, RecognizedEntry, Scope, recognize};
+use crate::config::Document;
+use crate::config::transaction::{FileError, FileProblem};
+use crate::paths::Environment;
+
+/// One server entry found in a config file.
+#[derive(Debug, Clone)]
+pub struct FoundEntry {
+    /// The entry's name (its key).
+    pub name: String,
+    /// Which client's config holds it.
+    pub client: ClientKind,
+    /// Which scope.
+    pub scope: Scope,
+    /// For Claude Code's local scope: the project directory.
+    pub project: Option<String>,
+    /// The config file.
+    pub path: PathBuf,
+    /// The file as shown to the user.
+    pub shown_path: String,
+    /// The keys leading to the servers object that holds it.
+    pub servers_key: Vec<String>,
+    /// The entry's JSON.
+    pub value: Value,
+    /// What it is, when it is a Tray entry.
+    pub tray: Option<RecognizedEntry>,
+}
+
+/// Everything found, and the files that could not be read.
+#[derive(Debug, Default)]
+pub struct Inventory {
+    /// The entries, in client, scope and file order.
+    pub entries: Vec<FoundEntry>,
+    /// Config files that exist but could not be read or parsed.
+    pub problems: Vec<FileError>,
+}
+
+impl Inventory {
+    /// Only the Tray entries.
+    pub fn tray_entries(&self) -> impl Iterator<Item = &FoundEntry> {
+        self.entries.iter().filter(|entry| entry.tray.is_some())
+    }
+}
+
+/// Reads the configs of `clients` (all scopes; project scopes in the current directory).
+pub fn take_inventory(environment: &Environment, clients: &[ClientKind]) -> Inventory {
+    let mut inventory = Inventory::default();
+    let mut texts: HashMap<PathBuf, Option<Document>> = HashMap::new();
+    for kind in clients {
+        let client = kind.client();
+        for &scope in client.scopes() {
+            let Some(location) = client.location(environment, scope) else {
+                continue;
+            };
+            let shown_path = environment.display_path(&location.path);
+            let document = texts
+                .entry(location.path.clone())
+                .or_insert_with(|| read_document(client, &location.path, &shown_path, &mut inventory.problems));
+            let Some(document) = document.as_ref() else { continue };
+            let place = Place {
+                client: *kind,
+                path: &location.path,
+                shown_path: &shown_path,
+            };
+            match (scope, client.local_servers_pattern()) {
+                (Scope::Local, Some(pattern)) => collect_local(&place, document, pattern, &mut inventory),
+                (Scope::Local, None) => {}
+                _ => {
+                    let keys: Vec<&str> = location.servers_key.iter().map(String::as_str).collect();
+                    match document.members(&keys) {
+                        Ok(members) => place.push_all(scope, None, &location.servers_key, members, &mut inventory),
+                        Err(error) => inventory.problems.push(place.error(client, error.into())),
+                    }
+                }
+            }
+        }
+    }
+    inventory
+}
+
+struct Place<'a> {
+    client: ClientKind,
+    path: &'a PathBuf,
+    shown_path: &'a str,
+}
+
+impl Place<'_> {
+    fn push_all(
+        &self,
+        scope: Scope,
+        project: Option<String>,
+        servers_key: &[String],
+        members: Vec<(String, Value)>,
+        inventory: &mut Inventory,
+    ) {
+        for (name, value) in members {
+            inventory.entries.push(FoundEntry {
+                tray: recognize(&value),
+                name,
+                client: self.client,
+                scope,
+                project: project.clone(),
+                path: self.path.clone(),
+                shown_path: self.shown_path.to_string(),
+                servers_key: servers_key.to_vec(),
+                value,
+            });
+        }
+    }
+
+    fn error(&self, client: &dyn Client, problem: FileProblem) -> FileError {
+        FileError {
+            role: format!("{} config", client.display_name()),
+            shown_path: self.shown_path.to_string(),
+            problem,
+        }
+    }
+}
+
+fn collect_local(place: &Place, document: &Document, pattern: &[&str], inventory: &mut Inventory) {
+    match document.members_matching(pattern) {
+        Ok(found) => {
+            for (keys, members) in found {
+                let project = keys.get(1).cloned();
+                place.push_all(Scope::Local, project, &keys, members, inventory);
+            }
+        }
+        Err(error) => inventory
+            .problems
+            .push(place.error(place.client.client(), error.into())),
+    }
+}
+
+fn read_document(
+    client: &dyn Client,
+    path: &std::path::Path,
+    shown_path: &str,
+    problems: &mut Vec<FileError>,
+) -> Option<Document> {
+    let problem = match std::fs::read(path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => return Some(Document::new(&text, client.dialect())),
+            Err(_) => FileProblem::NotUtf8,
+        },
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(error) => FileProblem::Io(error),
+    };
+    problems.push(FileError {
+        role: format!("{} config", client.display_name()),
+        shown_path: shown_path.to_string(),
+        problem,
+    });
+    None
+}
