@@ -21,7 +21,7 @@ pub struct VsCode;
 
 /// The id of the password prompt for a server's token.
 pub fn token_input_id(server_name: &str) -> String {
-    format!("tray-{server_name}-api-token")
+    format!("tray-api-token-{server_name}")
 }
 
 impl Client for VsCode {

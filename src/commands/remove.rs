@@ -197,6 +197,7 @@ impl FileEdit for RemoveEntries {
         for keys in &self.keys {
             let path: Vec<&str> = keys.iter().map(String::as_str).collect();
             removed |= document.remove(&path)?;
+            prune_created_parent(&mut document, &path)?;
         }
         if let Some(id) = &self.input_id {
             document.remove_array_item(&["inputs"], "id", id)?;
@@ -206,6 +207,21 @@ impl FileEdit for RemoveEntries {
             change: if removed { Change::Removed } else { Change::Unchanged },
         })
     }
+}
+
+/// For a nested servers object (Claude Code's `projects.<dir>.mcpServers`): when removing the
+/// entry left the servers object empty and it is all its parent holds, the parent is what an
+/// install created, so it goes too and the file is as it was before the install.
+fn prune_created_parent(document: &mut Document, entry_path: &[&str]) -> Result<(), FileProblem> {
+    if entry_path.len() < 3 {
+        return Ok(());
+    }
+    let servers = &entry_path[..entry_path.len() - 1];
+    let parent = &entry_path[..entry_path.len() - 2];
+    if document.keys(servers)?.is_empty() && document.keys(parent)? == [servers[servers.len() - 1]] {
+        document.remove(parent)?;
+    }
+    Ok(())
 }
 
 /// Deletes a file (a profile no entry uses any more).

@@ -259,6 +259,7 @@ fn write_one(file: &Planned, backups: &BackupStore) -> Result<Option<PathBuf>, F
     if file.change == Change::Unchanged {
         return Ok(None);
     }
+    injected_failure(&file.resolved)?;
     let backup = match (&file.before, file.task.backup) {
         (Some(before), true) => Some(
             backups
@@ -273,6 +274,18 @@ fn write_one(file: &Planned, backups: &BackupStore) -> Result<Option<PathBuf>, F
     }
     .map_err(FileProblem::Io)?;
     Ok(backup)
+}
+
+/// Test hook, in debug builds only: `TRAY_MCP_TEST_FAIL_WRITE=<file name>` makes the write of
+/// that file fail, so tests can check that the files written before it are restored.
+fn injected_failure(path: &Path) -> Result<(), FileProblem> {
+    if cfg!(debug_assertions)
+        && let Some(name) = std::env::var_os("TRAY_MCP_TEST_FAIL_WRITE")
+        && path.file_name() == Some(name.as_os_str())
+    {
+        return Err(FileProblem::Io(std::io::Error::other("injected write failure (test)")));
+    }
+    Ok(())
 }
 
 /// Puts back the files already written in this run (best effort: we are already failing).

@@ -1,0 +1,147 @@
+//! Shared helpers: a fake home for running the real binary, and snapshot redactions.
+#![allow(dead_code)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+/// A distinctive token: tests search every output and file for it.
+pub const TOKEN: &str = "tray-test-token-5f9c2a7e1d";
+/// A workspace ID used across tests.
+pub const WORKSPACE: &str = "3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718";
+/// A second workspace (development).
+pub const WORKSPACE_DEV: &str = "9d8c7b6a-5e4f-4a3b-9c2d-1e0f9a8b7c6d";
+
+/// A temporary home directory with a project folder inside it.
+pub struct FakeHome {
+    pub dir: tempfile::TempDir,
+}
+
+impl FakeHome {
+    pub fn new() -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix("tray-home-")
+            .tempdir()
+            .expect("temp dir");
+        fs::create_dir_all(dir.path().join("project")).expect("project dir");
+        FakeHome { dir }
+    }
+
+    pub fn home(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The current directory of commands (for project and local scopes).
+    pub fn project(&self) -> PathBuf {
+        self.dir.path().join("project")
+    }
+
+    pub fn path(&self, relative: &str) -> PathBuf {
+        self.dir.path().join(relative)
+    }
+
+    /// Writes a file (creating folders).
+    pub fn write(&self, relative: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.path(relative);
+        fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        fs::write(&path, contents).expect("write");
+        path
+    }
+
+    pub fn read(&self, relative: &str) -> String {
+        fs::read_to_string(self.path(relative)).unwrap_or_else(|error| panic!("read {relative}: {error}"))
+    }
+
+    /// The real binary with HOME, USERPROFILE, APPDATA and XDG_CONFIG_HOME in the fake home.
+    pub fn command(&self) -> Command {
+        let mut command = Command::cargo_bin("tray-mcp").expect("binary");
+        command
+            .current_dir(self.project())
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.home())
+            .env("USERPROFILE", self.home())
+            .env("APPDATA", self.home().join("AppData/Roaming"))
+            .env("XDG_CONFIG_HOME", self.home().join(".config"))
+            .env("NO_COLOR", "1");
+        command
+    }
+
+    /// `tray-mcp -w WORKSPACE --api-token-stdin <args>` with the test token on stdin.
+    pub fn install(&self, args: &[&str]) -> assert_cmd::assert::Assert {
+        let mut command = self.command();
+        command
+            .args(["-w", WORKSPACE, "--api-token-stdin"])
+            .args(args)
+            .write_stdin(format!("{TOKEN}\n"));
+        command.assert()
+    }
+
+    /// Every file under the home, with its bytes, for before/after comparisons.
+    pub fn snapshot_files(&self) -> Vec<(PathBuf, Vec<u8>)> {
+        let mut files = Vec::new();
+        collect(self.home(), &mut files);
+        files.sort();
+        files
+    }
+
+    /// Replaces the home path and the binary path so snapshots are stable.
+    pub fn redact(&self, text: &str) -> String {
+        let binary = assert_cmd::cargo::cargo_bin("tray-mcp");
+        let binary = fs::canonicalize(&binary).unwrap_or(binary);
+        text.replace(&binary.to_string_lossy().to_string(), "[BIN]")
+            .replace(&self.home().to_string_lossy().to_string(), "[HOME]")
+    }
+}
+
+fn collect(directory: &Path, files: &mut Vec<(PathBuf, Vec<u8>)>) {
+    let Ok(entries) = fs::read_dir(directory) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let metadata = fs::symlink_metadata(&path).expect("metadata");
+        if metadata.is_dir() {
+            collect(&path, files);
+        } else if metadata.is_file() {
+            files.push((path.clone(), fs::read(&path).expect("read")));
+        }
+    }
+}
+
+/// stdout and stderr of a finished command as text.
+pub fn outputs(assert: &assert_cmd::assert::Assert) -> (String, String) {
+    let output = assert.get_output();
+    (
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// Panics if the token appears in any output.
+pub fn assert_no_token(assert: &assert_cmd::assert::Assert) {
+    let (stdout, stderr) = outputs(assert);
+    assert!(!stdout.contains(TOKEN), "token leaked to stdout:\n{stdout}");
+    assert!(!stderr.contains(TOKEN), "token leaked to stderr:\n{stderr}");
+}
+
+/// A fixture from `fixtures/configs/`.
+pub fn fixture(name: &str) -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/configs")
+        .join(name);
+    fs::read(&path).unwrap_or_else(|error| panic!("fixture {}: {error}", path.display()))
+}
+
+/// The test tools installed by scripts/test.sh, or `None` (skip) outside CI.
+pub fn test_tools() -> Option<PathBuf> {
+    match std::env::var_os("TRAY_MCP_TEST_TOOLS") {
+        Some(dir) => Some(PathBuf::from(dir)),
+        None if std::env::var_os("CI").is_some() => {
+            panic!("TRAY_MCP_TEST_TOOLS is not set: run the tests through scripts/test.sh")
+        }
+        None => {
+            eprintln!("skipped: TRAY_MCP_TEST_TOOLS is not set (run scripts/test.sh for the real-client tests)");
+            None
+        }
+    }
+}

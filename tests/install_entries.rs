@@ -1,0 +1,157 @@
+//! What each client gets for each transport: snapshots of the written files, and where the
+//! token is (and is not) stored.
+
+mod common;
+
+use common::{FakeHome, TOKEN, WORKSPACE, assert_no_token, outputs};
+
+const CLIENT_FILES: [(&str, &str); 5] = [
+    ("claude", ".config/Claude/claude_desktop_config.json"),
+    ("claude-code", ".claude.json"),
+    ("cursor", ".cursor/mcp.json"),
+    ("windsurf", ".codeium/windsurf/mcp_config.json"),
+    ("vscode", ".config/Code/User/mcp.json"),
+];
+
+fn snapshot_text(home: &FakeHome, text: &str) -> String {
+    home.redact(text).replace(TOKEN, "[TOKEN]")
+}
+
+#[cfg(unix)]
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).expect("metadata").permissions().mode() & 0o777
+}
+
+#[test]
+fn stdio_entries_keep_the_token_in_the_profile_only() {
+    let home = FakeHome::new();
+    let assert = home.install(&["-c", "all"]).success();
+    assert_no_token(&assert);
+    for (client, file) in CLIENT_FILES {
+        let text = home.read(file);
+        assert!(!text.contains(TOKEN), "{client} config holds the token");
+        insta::assert_snapshot!(format!("stdio_{client}"), snapshot_text(&home, &text));
+    }
+    let profile = home.path(".config/tray-mcp/profiles/tray-workspace.json");
+    let profile_text = std::fs::read_to_string(&profile).expect("profile written");
+    assert!(profile_text.contains(TOKEN) && profile_text.contains(WORKSPACE));
+    #[cfg(unix)]
+    assert_eq!(mode(&profile), 0o600, "profile must be readable by the user alone");
+}
+
+#[test]
+fn bridge_entries_pin_mcp_remote_and_pass_the_header_without_spaces() {
+    let home = FakeHome::new();
+    let assert = home.install(&["-c", "all", "--transport", "bridge"]).success();
+    assert_no_token(&assert);
+    for (client, file) in CLIENT_FILES {
+        let text = home.read(file);
+        insta::assert_snapshot!(format!("bridge_{client}"), snapshot_text(&home, &text));
+        assert!(text.contains("mcp-remote@0.15.1"), "{client}: mcp-remote not pinned");
+        assert!(text.contains("Authorization:${TRAY_AUTH_HEADER}"));
+        if client == "vscode" {
+            assert!(!text.contains(TOKEN), "VS Code must prompt for the token, not store it");
+        } else {
+            assert!(text.contains(&format!("Bearer {TOKEN}")), "{client}: token missing");
+            #[cfg(unix)]
+            assert_eq!(
+                mode(&home.path(file)),
+                0o600,
+                "{client}: file with a token must be private"
+            );
+        }
+    }
+    assert!(
+        !home.path(".config/tray-mcp/profiles/tray-workspace.json").exists(),
+        "bridge needs no profile"
+    );
+}
+
+#[test]
+fn http_entries_use_each_clients_remote_shape() {
+    let home = FakeHome::new();
+    let assert = home
+        .install(&["-c", "claude-code,cursor,windsurf,vscode", "--transport", "http"])
+        .success();
+    assert_no_token(&assert);
+    let (_, stderr) = outputs(&assert);
+    assert!(
+        stderr.contains("readable only by you"),
+        "the tool must say the token file is private:\n{stderr}"
+    );
+    for (client, file) in &CLIENT_FILES[1..] {
+        let text = home.read(file);
+        insta::assert_snapshot!(format!("http_{client}"), snapshot_text(&home, &text));
+        assert!(text.contains(&format!("https://{WORKSPACE}.mcp.tray.ai")));
+    }
+    let vscode = home.read(".config/Code/User/mcp.json");
+    assert!(!vscode.contains(TOKEN) && vscode.contains("\"password\": true"));
+}
+
+#[test]
+fn claude_desktop_refuses_http_and_writes_nothing() {
+    let home = FakeHome::new();
+    let assert = home.install(&["-c", "claude,cursor", "--transport", "http"]).code(2);
+    let (_, stderr) = outputs(&assert);
+    assert!(
+        stderr.contains("Claude Desktop cannot use the http transport"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("hint: ") && stderr.contains("--transport stdio"),
+        "{stderr}"
+    );
+    assert!(home.snapshot_files().is_empty(), "no file may be written");
+}
+
+#[test]
+fn windows_bridge_entries_launch_npx_through_cmd() {
+    // The Windows shape is unit-tested in the clients module; here, the Unix one runs npx.
+    let home = FakeHome::new();
+    home.install(&["-c", "cursor", "--transport", "bridge"]).success();
+    let entry: serde_json::Value = serde_json::from_str(&home.read(".cursor/mcp.json")).expect("json");
+    assert_eq!(entry["mcpServers"]["tray-workspace"]["command"], "npx");
+}
+
+#[test]
+fn sandbox_entry_needs_no_account() {
+    let home = FakeHome::new();
+    let assert = home
+        .command()
+        .args(["--sandbox", "-c", "claude-code"])
+        .assert()
+        .success();
+    let (stdout, _) = outputs(&assert);
+    assert!(stdout.contains("Added"), "{stdout}");
+    let text = home.read(".claude.json");
+    insta::assert_snapshot!("sandbox_claude-code", snapshot_text(&home, &text));
+}
+
+#[test]
+fn two_workspaces_side_by_side() {
+    let home = FakeHome::new();
+    home.install(&["-n", "tray-production", "-c", "claude,cursor"])
+        .success();
+    home.command()
+        .args([
+            "-w",
+            common::WORKSPACE_DEV,
+            "--api-token-stdin",
+            "-n",
+            "tray-development",
+            "-c",
+            "claude,cursor",
+            "--region",
+            "eu1",
+        ])
+        .write_stdin("dev-token-0123456789\n")
+        .assert()
+        .success();
+    let assert = home.command().arg("list").assert().success();
+    let (stdout, _) = outputs(&assert);
+    insta::assert_snapshot!("list_two_workspaces", home.redact(&stdout));
+    let json = home.command().args(["list", "--json"]).assert().success();
+    let listing: serde_json::Value = serde_json::from_slice(&json.get_output().stdout).expect("json");
+    assert_eq!(listing["entries"].as_array().map(Vec::len), Some(4));
+}

@@ -1,0 +1,242 @@
+//! The safety promise on files shaped like real users' files: only the named entry changes,
+//! running twice changes nothing, and removing the entry gives back the original bytes.
+
+mod common;
+
+use common::{FakeHome, TOKEN, fixture, outputs};
+
+/// Installs into a pre-existing file, checks idempotence and that `remove` restores it.
+fn round_trip(home: &FakeHome, relative: &str, original: &[u8], install_args: &[&str], client: &str) -> String {
+    home.write(relative, original);
+    let first = home.install(install_args).success();
+    let (stdout, _) = outputs(&first);
+    assert!(stdout.contains("Added") || stdout.contains("Updated"), "{stdout}");
+    let installed = std::fs::read(home.path(relative)).expect("installed file");
+
+    let second = home.install(install_args).success();
+    let (stdout, _) = outputs(&second);
+    assert!(
+        stdout.lines().all(|line| line.starts_with("Unchanged")),
+        "second run changed something:\n{stdout}"
+    );
+    assert_eq!(
+        std::fs::read(home.path(relative)).expect("file"),
+        installed,
+        "second run changed bytes"
+    );
+
+    home.command()
+        .args(["remove", "tray-workspace", "-c", client])
+        .assert()
+        .success();
+    assert_eq!(
+        String::from_utf8_lossy(&std::fs::read(home.path(relative)).expect("file")),
+        String::from_utf8_lossy(original),
+        "remove did not restore the original bytes"
+    );
+    String::from_utf8(installed).expect("utf-8")
+}
+
+fn snapshot_text(home: &FakeHome, text: &str) -> String {
+    home.redact(text).replace(TOKEN, "[TOKEN]").replace('\r', "␍")
+}
+
+#[test]
+fn vscode_comments_and_trailing_commas_survive() {
+    let home = FakeHome::new();
+    let original = fixture("vscode_mcp_comments.jsonc");
+    let installed = round_trip(
+        &home,
+        ".config/Code/User/mcp.json",
+        &original,
+        &["-c", "vscode", "--transport", "http"],
+        "vscode",
+    );
+    insta::assert_snapshot!("vscode_comments", snapshot_text(&home, &installed));
+}
+
+#[test]
+fn claude_desktop_other_servers_and_keys_survive_as_strict_json() {
+    let home = FakeHome::new();
+    let original = fixture("claude_desktop_other_servers.json");
+    let installed = round_trip(
+        &home,
+        ".config/Claude/claude_desktop_config.json",
+        &original,
+        &["-c", "claude"],
+        "claude",
+    );
+    serde_json::from_str::<serde_json::Value>(&installed).expect("still strict JSON");
+    insta::assert_snapshot!("claude_desktop_other_servers", snapshot_text(&home, &installed));
+}
+
+#[test]
+fn tab_indentation_is_copied() {
+    let home = FakeHome::new();
+    let original = fixture("claude_desktop_tabs.json");
+    let installed = round_trip(
+        &home,
+        ".config/Claude/claude_desktop_config.json",
+        &original,
+        &["-c", "claude"],
+        "claude",
+    );
+    assert!(
+        installed.contains("\n\t\t\"tray-workspace\": {\n\t\t\t\"command\""),
+        "{installed}"
+    );
+}
+
+#[test]
+fn crlf_line_endings_are_kept() {
+    let home = FakeHome::new();
+    let original = fixture("cursor_crlf.json");
+    let installed = round_trip(
+        &home,
+        ".cursor/mcp.json",
+        &original,
+        &["-c", "cursor", "--transport", "http"],
+        "cursor",
+    );
+    assert!(
+        !installed.replace("\r\n", "").contains('\n'),
+        "a bare LF was introduced: {installed:?}"
+    );
+    insta::assert_snapshot!("cursor_crlf", snapshot_text(&home, &installed));
+}
+
+#[test]
+fn byte_order_mark_is_kept() {
+    let home = FakeHome::new();
+    let original = fixture("windsurf_bom.json");
+    let installed = round_trip(
+        &home,
+        ".codeium/windsurf/mcp_config.json",
+        &original,
+        &["-c", "windsurf", "--transport", "bridge"],
+        "windsurf",
+    );
+    assert!(installed.starts_with('\u{feff}'));
+    insta::assert_snapshot!("windsurf_bom", snapshot_text(&home, &installed));
+}
+
+#[test]
+fn claude_code_state_file_user_and_local_scopes() {
+    let home = FakeHome::new();
+    let original = fixture("claude_code_state.json");
+    let installed = round_trip(&home, ".claude.json", &original, &["-c", "claude-code"], "claude-code");
+    insta::assert_snapshot!("claude_code_user", snapshot_text(&home, &installed));
+    let installed = round_trip(
+        &home,
+        ".claude.json",
+        &original,
+        &["-c", "claude-code", "--scope", "local"],
+        "claude-code",
+    );
+    let state: serde_json::Value = serde_json::from_str(&installed).expect("json");
+    let project = home.project().to_string_lossy().into_owned();
+    assert!(
+        state["projects"][&project]["mcpServers"]["tray-workspace"].is_object(),
+        "{installed}"
+    );
+    assert!(
+        state["mcpServers"].get("tray-workspace").is_none(),
+        "local scope must not touch user scope"
+    );
+}
+
+#[test]
+fn empty_file_and_missing_folder() {
+    let home = FakeHome::new();
+    home.write(".cursor/mcp.json", "");
+    home.install(&["-c", "cursor,windsurf"]).success();
+    for file in [".cursor/mcp.json", ".codeium/windsurf/mcp_config.json"] {
+        let value: serde_json::Value = serde_json::from_str(&home.read(file)).expect("valid JSON");
+        assert!(value["mcpServers"]["tray-workspace"].is_object(), "{file}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinked_config_updates_its_target_and_keeps_the_link() {
+    let home = FakeHome::new();
+    let target = home.write("dotfiles/cursor-mcp.json", fixture("cursor_crlf.json"));
+    std::fs::create_dir_all(home.path(".cursor")).expect("mkdir");
+    std::os::unix::fs::symlink(&target, home.path(".cursor/mcp.json")).expect("symlink");
+    home.install(&["-c", "cursor"]).success();
+    let link = std::fs::symlink_metadata(home.path(".cursor/mcp.json")).expect("link");
+    assert!(link.file_type().is_symlink(), "the symlink was replaced by a file");
+    assert!(
+        std::fs::read_to_string(&target)
+            .expect("target")
+            .contains("tray-workspace")
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn read_only_config_is_refused_and_nothing_is_written() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = FakeHome::new();
+    let path = home.write(
+        ".config/Claude/claude_desktop_config.json",
+        fixture("claude_desktop_other_servers.json"),
+    );
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).expect("chmod");
+    let before = home.snapshot_files();
+    let assert = home.install(&["-c", "cursor,claude"]).code(1);
+    let (_, stderr) = outputs(&assert);
+    assert!(
+        stderr.contains("Claude Desktop config ~/.config/Claude/claude_desktop_config.json is read-only"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("hint: "), "{stderr}");
+    assert_eq!(home.snapshot_files(), before, "a file was written");
+}
+
+#[cfg(unix)]
+#[test]
+fn permissions_of_an_existing_file_are_kept() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = FakeHome::new();
+    let path = home.write(".cursor/mcp.json", "{}");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).expect("chmod");
+    home.install(&["-c", "cursor"]).success();
+    assert_eq!(
+        std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777,
+        0o640
+    );
+}
+
+#[test]
+fn previous_version_is_backed_up() {
+    let home = FakeHome::new();
+    let original = fixture("claude_desktop_other_servers.json");
+    home.write(".config/Claude/claude_desktop_config.json", &original);
+    home.install(&["-c", "claude"]).success();
+    let backups = home.path(".config/tray-mcp/backups");
+    let found: Vec<_> = walk(&backups)
+        .into_iter()
+        .filter(|path| path.ends_with("original"))
+        .collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "expected one original backup under {}",
+        backups.display()
+    );
+    assert_eq!(std::fs::read(&found[0]).expect("backup"), original);
+}
+
+fn walk(directory: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut paths = Vec::new();
+    for entry in std::fs::read_dir(directory).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            paths.extend(walk(&path));
+        } else {
+            paths.push(path);
+        }
+    }
+    paths
+}
