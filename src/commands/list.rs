@@ -61,7 +61,10 @@ fn listed(environment: &Environment, entry: &FoundEntry) -> ListedEntry {
         name: entry.name.clone(),
         client: entry.client,
         scope: entry.scope,
-        project: entry.project.clone(),
+        project: entry
+            .project
+            .as_ref()
+            .map(|project| environment.display_path(std::path::Path::new(project))),
         shown_path: entry.shown_path.clone(),
         workspace,
         transport: recognized.map_or("?", |tray| tray.transport.as_str()),

@@ -1,0 +1,208 @@
+//! Bad input loses nothing: malformed files, refused values, a write failing midway.
+
+mod common;
+
+use common::{FakeHome, TOKEN, WORKSPACE, assert_no_token, fixture, outputs};
+
+/// Valid files for every client, so a failure must leave all of them untouched.
+fn home_with_valid_configs() -> FakeHome {
+    let home = FakeHome::new();
+    home.write(
+        ".config/Claude/claude_desktop_config.json",
+        fixture("claude_desktop_other_servers.json"),
+    );
+    home.write(".claude.json", fixture("claude_code_state.json"));
+    home.write(".cursor/mcp.json", fixture("cursor_crlf.json"));
+    home.write(".codeium/windsurf/mcp_config.json", fixture("windsurf_bom.json"));
+    home.write(".config/Code/User/mcp.json", fixture("vscode_mcp_comments.jsonc"));
+    home
+}
+
+#[test]
+fn each_malformed_file_names_client_path_and_position_and_nothing_is_written() {
+    let cases = [
+        (
+            ".config/Claude/claude_desktop_config.json",
+            "{\n  // Claude Desktop reads strict JSON\n  \"mcpServers\": {}\n}\n",
+            "could not parse Claude Desktop config ~/.config/Claude/claude_desktop_config.json at 2:3",
+        ),
+        (
+            ".claude.json",
+            "{\n  \"numStartups\": 3,\n  \"projects\": {\n",
+            "could not parse Claude Code config ~/.claude.json at 4:1",
+        ),
+        (
+            ".cursor/mcp.json",
+            "{\"mcpServers\": {}} trailing",
+            "could not parse Cursor config ~/.cursor/mcp.json at 1:20",
+        ),
+        (
+            ".codeium/windsurf/mcp_config.json",
+            "{\n  \"mcpServers\": {} /* never closed\n}",
+            "could not parse Windsurf config ~/.codeium/windsurf/mcp_config.json at 2:20",
+        ),
+        (
+            ".config/Code/User/mcp.json",
+            "{\n  \"servers\": []\n}\n",
+            "cannot edit VS Code config ~/.config/Code/User/mcp.json: expected an object at \"servers\" (2:14), found an array",
+        ),
+    ];
+    for (file, broken, message) in cases {
+        let home = home_with_valid_configs();
+        home.write(file, broken);
+        let before = home.snapshot_files();
+        let assert = home.install(&["-c", "all"]).code(1);
+        assert_no_token(&assert);
+        let (stdout, stderr) = outputs(&assert);
+        assert!(stderr.contains(message), "expected {message:?} in:\n{stderr}");
+        assert!(stderr.contains("\nhint: "), "no hint line:\n{stderr}");
+        assert!(stdout.is_empty(), "stdout must stay empty on failure: {stdout}");
+        assert_eq!(home.snapshot_files(), before, "{file}: some file changed");
+    }
+}
+
+#[test]
+fn not_utf8_file_is_refused() {
+    let home = FakeHome::new();
+    home.write(".cursor/mcp.json", b"{\"mcpServers\": {\"a\": \"\xff\xfe\"}}");
+    let before = home.snapshot_files();
+    let assert = home.install(&["-c", "cursor"]).code(1);
+    let (_, stderr) = outputs(&assert);
+    assert!(
+        stderr.contains("Cursor config ~/.cursor/mcp.json: it is not UTF-8 text"),
+        "{stderr}"
+    );
+    assert_eq!(home.snapshot_files(), before);
+}
+
+#[test]
+fn a_failed_write_midway_restores_the_files_already_written() {
+    let home = home_with_valid_configs();
+    std::fs::remove_file(home.path(".config/Claude/claude_desktop_config.json")).expect("rm");
+    let before_failing = home.snapshot_files();
+    let mut command = home.command();
+    let assert = command
+        .args(["-w", WORKSPACE, "--api-token-stdin", "-c", "all"])
+        .env("TRAY_MCP_TEST_FAIL_WRITE", "mcp_config.json")
+        .write_stdin(TOKEN)
+        .assert()
+        .code(1);
+    let (_, stderr) = outputs(&assert);
+    assert!(
+        stderr.contains("Windsurf config ~/.codeium/windsurf/mcp_config.json"),
+        "{stderr}"
+    );
+    let after: Vec<_> = home
+        .snapshot_files()
+        .into_iter()
+        .filter(|(path, _)| !path.to_string_lossy().contains("/tray-mcp/backups/"))
+        .collect();
+    assert_eq!(after, before_failing, "written files were not restored");
+    assert!(
+        !home.path(".config/Claude/claude_desktop_config.json").exists(),
+        "a created file must be removed again"
+    );
+}
+
+#[test]
+fn invalid_workspace_id_is_a_usage_error() {
+    let home = FakeHome::new();
+    let assert = home.command().args(["-w", "not-a-uuid", "-t", TOKEN]).assert().code(2);
+    let (_, stderr) = outputs(&assert);
+    assert!(stderr.contains("is not a Tray workspace ID"), "{stderr}");
+    assert_no_token(&assert);
+}
+
+#[test]
+fn workspace_id_from_a_pasted_app_url() {
+    let home = FakeHome::new();
+    let url = format!("https://app.tray.io/workspaces/{WORKSPACE}/projects");
+    home.command()
+        .args(["-w", &url, "--api-token-stdin", "-c", "cursor", "--transport", "http"])
+        .write_stdin(TOKEN)
+        .assert()
+        .success();
+    assert!(
+        home.read(".cursor/mcp.json")
+            .contains(&format!("https://{WORKSPACE}.mcp.tray.ai"))
+    );
+}
+
+#[test]
+fn missing_values_without_a_terminal_exit_2_naming_flags_and_variables() {
+    let home = FakeHome::new();
+    let assert = home.command().args(["-c", "cursor"]).assert().code(2);
+    let (_, stderr) = outputs(&assert);
+    assert!(stderr.contains("--workspace-id (or TRAY_WORKSPACE_ID)"), "{stderr}");
+    assert!(stderr.contains("TRAY_API_TOKEN"), "{stderr}");
+    assert!(home.snapshot_files().is_empty());
+}
+
+#[test]
+fn environment_variables_fill_the_flags() {
+    let home = FakeHome::new();
+    home.command()
+        .args(["-c", "cursor"])
+        .env("TRAY_WORKSPACE_ID", WORKSPACE)
+        .env("TRAY_API_TOKEN", TOKEN)
+        .env("TRAY_REGION", "eu1")
+        .assert()
+        .success();
+    let profile = home.read(".config/tray-mcp/profiles/tray-workspace.json");
+    assert!(profile.contains("\"region\": \"eu1\""), "{profile}");
+}
+
+#[test]
+fn placeholder_and_empty_tokens_are_refused_without_echo() {
+    let home = FakeHome::new();
+    for token in ["your-api-token-here", "<TOKEN>", "   \n"] {
+        let assert = home
+            .command()
+            .args(["-w", WORKSPACE, "--api-token-stdin", "-c", "cursor"])
+            .write_stdin(token)
+            .assert()
+            .code(2);
+        let (_, stderr) = outputs(&assert);
+        assert!(stderr.contains("hint: "), "{stderr}");
+        if !token.trim().is_empty() {
+            assert!(!stderr.contains(token), "the refused value was echoed: {stderr}");
+        }
+    }
+    assert!(home.snapshot_files().is_empty());
+}
+
+#[test]
+fn bad_region_and_name_are_usage_errors() {
+    let home = FakeHome::new();
+    home.install(&["--region", "mars"]).code(2);
+    home.install(&["-n", "has space"]).code(2);
+    home.install(&["-c", "notepad"]).code(2);
+    assert!(home.snapshot_files().is_empty());
+}
+
+#[test]
+fn token_is_hidden_from_help_even_when_set_in_the_environment() {
+    let home = FakeHome::new();
+    let assert = home
+        .command()
+        .arg("--help")
+        .env("TRAY_API_TOKEN", TOKEN)
+        .assert()
+        .success();
+    assert_no_token(&assert);
+}
+
+#[test]
+fn dry_run_prints_a_redacted_diff_and_writes_nothing() {
+    let home = FakeHome::new();
+    home.write(".cursor/mcp.json", fixture("cursor_crlf.json"));
+    let before = home.snapshot_files();
+    let assert = home
+        .install(&["-c", "cursor", "--transport", "http", "--dry-run"])
+        .success();
+    assert_no_token(&assert);
+    let (stdout, stderr) = outputs(&assert);
+    assert!(stderr.contains("dry run: no file was changed"), "{stderr}");
+    insta::assert_snapshot!("dry_run_cursor_http", home.redact(&stdout).replace('\r', "␍"));
+    assert_eq!(home.snapshot_files(), before);
+}

@@ -1,0 +1,121 @@
+//! `list` and `remove`: every scope is found; remove takes out exactly one entry and its
+//! profile once no client uses it.
+
+mod common;
+
+use common::{FakeHome, TOKEN, assert_no_token, fixture, outputs};
+
+#[test]
+fn list_finds_every_scope_including_claude_code_projects() {
+    let home = FakeHome::new();
+    home.write(".claude.json", fixture("claude_code_state.json"));
+    home.install(&["-c", "claude-code"]).success();
+    home.install(&[
+        "-c",
+        "claude-code",
+        "--scope",
+        "local",
+        "-n",
+        "tray-local",
+        "--transport",
+        "http",
+    ])
+    .success();
+    home.install(&[
+        "-c",
+        "claude-code,cursor,vscode",
+        "--scope",
+        "project",
+        "-n",
+        "tray-shared",
+        "--transport",
+        "bridge",
+    ])
+    .success();
+    let assert = home.command().arg("list").assert().success();
+    assert_no_token(&assert);
+    let (stdout, _) = outputs(&assert);
+    insta::assert_snapshot!("list_scopes", home.redact(&stdout));
+}
+
+#[test]
+fn list_reports_a_broken_file_and_still_lists_the_others() {
+    let home = FakeHome::new();
+    home.install(&["-c", "cursor"]).success();
+    home.write(".codeium/windsurf/mcp_config.json", "{ broken");
+    let assert = home.command().arg("list").assert().code(1);
+    let (stdout, stderr) = outputs(&assert);
+    assert!(stdout.contains("tray-workspace"), "{stdout}");
+    assert!(
+        stderr.contains("could not parse Windsurf config ~/.codeium/windsurf/mcp_config.json at 1:3"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn remove_takes_out_exactly_the_entry_and_drops_the_unused_profile() {
+    let home = FakeHome::new();
+    let original = fixture("claude_desktop_other_servers.json");
+    home.write(".config/Claude/claude_desktop_config.json", &original);
+    home.install(&["-c", "claude,cursor"]).success();
+    let profile = home.path(".config/tray-mcp/profiles/tray-workspace.json");
+
+    let assert = home
+        .command()
+        .args(["remove", "tray-workspace", "-c", "claude"])
+        .assert()
+        .success();
+    let (stdout, _) = outputs(&assert);
+    assert!(stdout.starts_with("Removed"), "{stdout}");
+    assert_eq!(
+        std::fs::read(home.path(".config/Claude/claude_desktop_config.json")).expect("file"),
+        original
+    );
+    assert!(profile.exists(), "Cursor still uses the profile");
+
+    let assert = home.command().args(["remove", "tray-workspace"]).assert().success();
+    let (stdout, _) = outputs(&assert);
+    assert!(
+        stdout.contains("~/.cursor/mcp.json") && stdout.contains("tray-mcp profile"),
+        "{stdout}"
+    );
+    assert!(!profile.exists(), "the unused profile (holding the token) must go");
+}
+
+#[test]
+fn remove_refuses_entries_that_are_not_trays() {
+    let home = FakeHome::new();
+    home.write(
+        ".config/Claude/claude_desktop_config.json",
+        fixture("claude_desktop_other_servers.json"),
+    );
+    let before = home.snapshot_files();
+    let assert = home.command().args(["remove", "github"]).assert().code(1);
+    let (_, stderr) = outputs(&assert);
+    assert!(
+        stderr.contains("is not a Tray entry") && stderr.contains("hint: "),
+        "{stderr}"
+    );
+    assert_eq!(home.snapshot_files(), before);
+    home.command().args(["remove", "nothing-here"]).assert().code(1);
+}
+
+#[test]
+fn remove_dry_run_hides_inline_tokens() {
+    let home = FakeHome::new();
+    home.install(&["-c", "cursor", "--transport", "http"]).success();
+    let before = home.snapshot_files();
+    let assert = home
+        .command()
+        .args(["remove", "tray-workspace", "--dry-run"])
+        .assert()
+        .success();
+    assert_no_token(&assert);
+    let (stdout, _) = outputs(&assert);
+    assert!(
+        stdout.contains("-      \"headers\"") && stdout.contains("[REDACTED]"),
+        "{stdout}"
+    );
+    assert_eq!(home.snapshot_files(), before);
+    assert!(!stdout.contains(TOKEN));
+}
