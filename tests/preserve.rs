@@ -240,3 +240,47 @@ fn walk(directory: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     paths
 }
+
+/// A `~/.claude.json` of several megabytes: hundreds of projects with long histories.
+fn large_claude_state(projects: usize) -> String {
+    let mut text = String::from("{\n  \"numStartups\": 412,\n  \"projects\": {\n");
+    for index in 0..projects {
+        let history: Vec<String> = (0..20)
+            .map(|turn| {
+                format!(
+                    "        {{\"display\": \"turn {turn}: refactor module {index} \\\"quoted\\\" \\u00e9 {}\", \"pastedContents\": {{}}}}",
+                    "lorem ipsum dolor sit amet ".repeat(8)
+                )
+            })
+            .collect();
+        text.push_str(&format!(
+            "    \"/home/ada/src/project-{index}\": {{\n      \"allowedTools\": [],\n      \"history\": [\n{}\n      ],\n      \"mcpServers\": {{}},\n      \"hasTrustDialogAccepted\": true\n    }}{}\n",
+            history.join(",\n"),
+            if index + 1 < projects { "," } else { "" }
+        ));
+    }
+    text.push_str("  },\n  \"mcpServers\": {}\n}\n");
+    text
+}
+
+#[test]
+fn multi_megabyte_claude_state_is_edited_surgically() {
+    let home = FakeHome::new();
+    let original = large_claude_state(800);
+    assert!(original.len() > 4_000_000, "fixture is only {} bytes", original.len());
+    let installed = round_trip(
+        &home,
+        ".claude.json",
+        original.as_bytes(),
+        &["-c", "claude-code", "--scope", "local"],
+        "claude-code",
+    );
+    let state: serde_json::Value = serde_json::from_str(&installed).expect("valid JSON");
+    assert_eq!(state["projects"].as_object().map(|projects| projects.len()), Some(801));
+    let unchanged_prefix = original.rfind("  },\n  \"mcpServers\"").expect("end of projects");
+    assert_eq!(
+        &installed[..unchanged_prefix - 6],
+        &original[..unchanged_prefix - 6],
+        "bytes before the edit changed"
+    );
+}

@@ -63,6 +63,9 @@ pub enum DocumentError {
     },
 }
 
+/// The members of an object: keys and values in file order.
+pub type Members = Vec<(String, Value)>;
+
 /// A JSON or JSONC document held as text.
 #[derive(Debug, Clone)]
 pub struct Document {
@@ -134,10 +137,7 @@ impl Document {
 
     /// The members of every object whose key path matches `pattern` (`"*"` matches any key),
     /// with the concrete key path of each object. One pass over the text.
-    pub fn members_matching(
-        &self,
-        pattern: &[&str],
-    ) -> Result<Vec<(Vec<String>, Vec<(String, Value)>)>, DocumentError> {
+    pub fn members_matching(&self, pattern: &[&str]) -> Result<Vec<(Vec<String>, Members)>, DocumentError> {
         let matches = scan::scan_matching(&self.text, self.dialect == Dialect::Jsonc, pattern)
             .map_err(|error| self.syntax_error(error))?;
         Ok(matches
@@ -535,7 +535,7 @@ impl Document {
         }
         splices.push(Splice::replace(removal_start, end, String::new()));
         // Apply from the end of the text towards its start so offsets stay valid.
-        splices.sort_by(|left, right| right.start.cmp(&left.start));
+        splices.sort_by_key(|splice| std::cmp::Reverse(splice.start));
         splices
     }
 

@@ -148,8 +148,8 @@ impl<'t, 'p> Scanner<'t, 'p> {
         let rest = &self.text[self.position..];
         if rest.starts_with("//") {
             self.position += rest.find('\n').unwrap_or(rest.len());
-        } else if rest.starts_with("/*") {
-            match rest[2..].find("*/") {
+        } else if let Some(body) = rest.strip_prefix("/*") {
+            match body.find("*/") {
                 Some(end) => self.position += 2 + end + 2,
                 None => return Err(self.error("unterminated /* comment")),
             }

@@ -126,9 +126,10 @@ impl FileError {
     /// What the user can do about it.
     pub fn hint(&self) -> String {
         match &self.problem {
-            FileProblem::Document(DocumentError::Syntax { .. }) => format!(
+            FileProblem::Document(DocumentError::Syntax { .. }) => {
                 "fix the file at that position (or move it aside) and run the command again; no file was changed"
-            ),
+                    .to_string()
+            }
             FileProblem::Document(DocumentError::WrongType { .. }) => {
                 "fix that key by hand and run the command again; no file was changed".to_string()
             }

@@ -1,0 +1,58 @@
+//! The real Claude Code CLI (`@anthropic-ai/claude-code`, pinned by scripts/test.sh) reads
+//! what we wrote, in each of its three scopes.
+
+mod common;
+
+use std::path::Path;
+
+use common::{FakeHome, test_tools};
+
+fn claude_mcp_get(home: &FakeHome, tools: &Path, name: &str) -> String {
+    let output = std::process::Command::new(tools.join("npm/node_modules/.bin/claude"))
+        .args(["mcp", "get", name])
+        .current_dir(home.project())
+        .env("HOME", home.home())
+        .env("XDG_CONFIG_HOME", home.home().join(".config"))
+        .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
+        // Anything that tries the network fails here, on this machine.
+        .env("HTTPS_PROXY", "http://127.0.0.1:9")
+        .env("HTTP_PROXY", "http://127.0.0.1:9")
+        .output()
+        .expect("run claude");
+    assert!(
+        output.status.success(),
+        "claude mcp get {name} failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn claude_code_finds_our_entries_in_user_local_and_project_scope() {
+    let Some(tools) = test_tools() else { return };
+    let home = FakeHome::new();
+    home.write(".claude.json", common::fixture("claude_code_state.json"));
+    let binary = std::fs::canonicalize(assert_cmd::cargo::cargo_bin("tray-mcp")).expect("binary");
+    for (name, scope, label) in [
+        ("tray-user", "user", "User config"),
+        ("tray-local", "local", "Local config"),
+        ("tray-project", "project", "Project config"),
+    ] {
+        home.install(&["-c", "claude-code", "--scope", scope, "-n", name])
+            .success();
+        let shown = claude_mcp_get(&home, &tools, name);
+        assert!(
+            shown.contains(&format!("Scope: {label}")),
+            "{name}: wrong scope:\n{shown}"
+        );
+        assert!(
+            shown.contains(&format!("Command: {}", binary.display())),
+            "{name}: wrong command:\n{shown}"
+        );
+        assert!(
+            shown.contains(&format!("Args: serve --profile {name}")),
+            "{name}: wrong args:\n{shown}"
+        );
+        assert!(!shown.contains(common::TOKEN), "stdio entries must not carry the token");
+    }
+}
