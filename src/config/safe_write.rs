@@ -194,9 +194,11 @@ pub fn sync_all_parallel(staged: &[&StagedWrite]) -> io::Result<()> {
                 scope.spawn(move || file.temporary.as_file().sync_all())
             })
             .collect();
-        handles
-            .into_iter()
-            .try_for_each(|handle| handle.join().unwrap_or_else(|_| Err(io::Error::other("fsync thread panicked"))))
+        handles.into_iter().try_for_each(|handle| {
+            handle
+                .join()
+                .unwrap_or_else(|_| Err(io::Error::other("fsync thread panicked")))
+        })
     })
 }
 

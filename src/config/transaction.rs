@@ -230,7 +230,11 @@ pub fn commit(planned: Vec<Planned>, backups: &BackupStore) -> Result<Vec<Outcom
             shown_path: file.task.shown_path.clone(),
             role: file.task.role.clone(),
             change: file.change,
-            backup: if file.change == Change::Unchanged { None } else { backup_paths.next().flatten() },
+            backup: if file.change == Change::Unchanged {
+                None
+            } else {
+                backup_paths.next().flatten()
+            },
         })
         .collect())
 }
