@@ -300,7 +300,7 @@ impl FileEdit for UpsertEntry {
             }
         }
         Ok(Edited {
-            contents: Some(document.to_text()),
+            contents: Some(document.into_text()),
             change,
         })
     }

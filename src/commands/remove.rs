@@ -203,7 +203,7 @@ impl FileEdit for RemoveEntries {
             document.remove_array_item(&["inputs"], "id", id)?;
         }
         Ok(Edited {
-            contents: Some(document.to_text()),
+            contents: Some(document.into_text()),
             change: if removed { Change::Removed } else { Change::Unchanged },
         })
     }

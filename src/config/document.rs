@@ -93,11 +93,23 @@ impl Document {
             Some(rest) => (true, rest),
             None => (false, text),
         };
+        // Room for the edit, so splicing into a large file moves bytes instead of reallocating.
+        let mut owned = String::with_capacity(body.len() + 64 * 1024);
+        owned.push_str(body);
         Document {
-            text: body.to_string(),
+            text: owned,
             has_bom,
             dialect,
         }
+    }
+
+    /// The full text, byte-order mark included, without copying it.
+    pub fn into_text(self) -> String {
+        let mut text = self.text;
+        if self.has_bom {
+            text.insert(0, BOM);
+        }
+        text
     }
 
     /// The full text, byte-order mark included.
@@ -352,8 +364,12 @@ impl Document {
 
     // ----- layout of the file -----
 
+    /// The file's line ending, judged by its first line (as editors do).
     fn newline(&self) -> &'static str {
-        if self.text.contains("\r\n") { "\r\n" } else { "\n" }
+        match self.text.find('\n') {
+            Some(index) if index > 0 && self.text.as_bytes()[index - 1] == b'\r' => "\r\n",
+            _ => "\n",
+        }
     }
 
     /// A file with no line break at all is kept on one line.

@@ -369,6 +369,29 @@ impl<'t, 'p> Scanner<'t, 'p> {
     }
 }
 
+/// The offset of the first `"`, `\\` or control character, eight bytes at a time.
+fn next_special_in_string(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |word: u64| word.wrapping_sub(ONES) & !word & HIGHS;
+    let mut offset = 0;
+    while let Some(chunk) = bytes.get(offset..offset + 8) {
+        let word = u64::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3], chunk[4], chunk[5], chunk[6], chunk[7]]);
+        let quote = has_zero(word ^ (ONES * u64::from(b'"')));
+        let backslash = has_zero(word ^ (ONES * u64::from(b'\\')));
+        // Bytes below 0x20 (only for bytes without the high bit, which UTF-8 control bytes are).
+        let control = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
+        if quote | backslash | control != 0 {
+            break;
+        }
+        offset += 8;
+    }
+    bytes[offset..]
+        .iter()
+        .position(|&byte| byte == b'"' || byte == b'\\' || byte < 0x20)
+        .map(|position| offset + position)
+}
+
 /// The text of a quoted key (escapes decoded).
 fn decode_key(quoted: &str) -> String {
     let inner = &quoted[1..quoted.len() - 1];
@@ -468,6 +491,18 @@ mod tests {
         let keys: Vec<_> = items.iter().map(|item| item.key.clone().unwrap_or_default()).collect();
         assert_eq!(keys, ["t", "u"]);
         assert_eq!(&text[found[2].start..found[2].end], r#"{"command": "c"}"#);
+    }
+
+    #[test]
+    fn special_bytes_are_found_at_every_offset() {
+        for special in [b'"', b'\\', b'\n', 0x01] {
+            for position in 0..40 {
+                let mut bytes = vec![b'a'; 40];
+                bytes[position] = special;
+                assert_eq!(next_special_in_string(&bytes), Some(position), "{special:#x} at {position}");
+            }
+        }
+        assert_eq!(next_special_in_string("é日本 ok".as_bytes()), None);
     }
 
     #[test]

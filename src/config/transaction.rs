@@ -51,6 +51,8 @@ pub struct Planned {
     pub task: FileTask,
     /// The real file behind any symlink.
     pub resolved: PathBuf,
+    /// Size, times and inode of the file when it was read.
+    pub fingerprint: Option<safe_write::Fingerprint>,
     /// Its text now (`None`: missing).
     pub before: Option<String>,
     /// The planned text (`None`: delete).
@@ -170,6 +172,7 @@ pub fn plan(tasks: Vec<FileTask>) -> Result<Vec<Planned>, FileError> {
         .into_iter()
         .map(|task| {
             let resolved = safe_write::resolve(&task.path);
+            let fingerprint = safe_write::Fingerprint::of(&resolved);
             let before = read_text(&resolved).map_err(|problem| file_error(&task, problem))?;
             let edited = task
                 .edit
@@ -180,6 +183,7 @@ pub fn plan(tasks: Vec<FileTask>) -> Result<Vec<Planned>, FileError> {
             }
             Ok(Planned {
                 resolved,
+                fingerprint,
                 before,
                 after: edited.contents,
                 change: edited.change,
@@ -289,6 +293,14 @@ fn replan_under_lock(planned: Vec<Planned>) -> Result<Vec<Planned>, FileError> {
             if file.change == Change::Unchanged {
                 return Ok(file);
             }
+            if file.before.as_ref().is_some_and(|before| before.len() > LARGE_FILE)
+                && file.fingerprint.is_some()
+                && safe_write::Fingerprint::of(&file.resolved) == file.fingerprint
+            {
+                // A large file (Claude Code's state) whose size, times and inode are as they
+                // were: not read again, which would cost as much as the edit itself.
+                return check_writable(file);
+            }
             let current = read_text(&file.resolved).map_err(|problem| file_error(&file.task, problem))?;
             if current != file.before {
                 let edited = file
@@ -300,12 +312,19 @@ fn replan_under_lock(planned: Vec<Planned>) -> Result<Vec<Planned>, FileError> {
                 file.after = edited.contents;
                 file.change = edited.change;
             }
-            if file.change != Change::Unchanged && file.before.is_some() && safe_write::is_read_only(&file.resolved) {
-                return Err(file_error(&file.task, FileProblem::ReadOnly));
-            }
-            Ok(file)
+            check_writable(file)
         })
         .collect()
+}
+
+/// Files above this size are checked for changes by their metadata rather than re-read.
+const LARGE_FILE: usize = 1 << 20;
+
+fn check_writable(file: Planned) -> Result<Planned, FileError> {
+    if file.change != Change::Unchanged && file.before.is_some() && safe_write::is_read_only(&file.resolved) {
+        return Err(file_error(&file.task, FileProblem::ReadOnly));
+    }
+    Ok(file)
 }
 
 /// Test hook, in debug builds only: `TRAY_MCP_TEST_FAIL_WRITE=<file name>` makes the write of
