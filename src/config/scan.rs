@@ -292,10 +292,7 @@ impl<'t, 'p> Scanner<'t, 'p> {
         loop {
             // Most of a large file is string content: jump to the next byte that matters.
             let rest = &self.bytes[self.position..];
-            let Some(offset) = rest
-                .iter()
-                .position(|&byte| byte == b'"' || byte == b'\\' || byte < 0x20)
-            else {
+            let Some(offset) = next_special_in_string(rest) else {
                 self.position = opening;
                 return Err(self.error("unterminated string"));
             };
@@ -376,7 +373,9 @@ fn next_special_in_string(bytes: &[u8]) -> Option<usize> {
     let has_zero = |word: u64| word.wrapping_sub(ONES) & !word & HIGHS;
     let mut offset = 0;
     while let Some(chunk) = bytes.get(offset..offset + 8) {
-        let word = u64::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3], chunk[4], chunk[5], chunk[6], chunk[7]]);
+        let word = u64::from_le_bytes([
+            chunk[0], chunk[1], chunk[2], chunk[3], chunk[4], chunk[5], chunk[6], chunk[7],
+        ]);
         let quote = has_zero(word ^ (ONES * u64::from(b'"')));
         let backslash = has_zero(word ^ (ONES * u64::from(b'\\')));
         // Bytes below 0x20 (only for bytes without the high bit, which UTF-8 control bytes are).
@@ -499,7 +498,11 @@ mod tests {
             for position in 0..40 {
                 let mut bytes = vec![b'a'; 40];
                 bytes[position] = special;
-                assert_eq!(next_special_in_string(&bytes), Some(position), "{special:#x} at {position}");
+                assert_eq!(
+                    next_special_in_string(&bytes),
+                    Some(position),
+                    "{special:#x} at {position}"
+                );
             }
         }
         assert_eq!(next_special_in_string("é日本 ok".as_bytes()), None);
