@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use cli::{Action, Cli};
-use tray_mcp::commands::{install, list, remove};
+use tray_mcp::commands::{install, list, remove, rename, token};
 use tray_mcp::error::CommandError;
 use tray_mcp::paths::Environment;
 
@@ -61,6 +61,25 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
         Action::Remove { request, json } => {
             let report = remove::remove(&environment, &request)?;
             print_report(&report, json);
+            Ok(ExitCode::SUCCESS)
+        }
+        Action::Rename { request, json } => {
+            let report = rename::rename(&environment, &request)?;
+            print_report(&report, json);
+            Ok(ExitCode::SUCCESS)
+        }
+        Action::TokenSet { request, json } => {
+            let report = token::set(&environment, &request)?;
+            print_report(&report, json);
+            Ok(ExitCode::SUCCESS)
+        }
+        Action::TokenForget { name, dry_run, json } => {
+            let report = token::forget(&environment, &name, dry_run)?;
+            print_report(&report, json);
+            Ok(ExitCode::SUCCESS)
+        }
+        Action::Completions { script } => {
+            print_stdout(&script);
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -11,7 +11,7 @@ mod cursor;
 mod vscode;
 mod windsurf;
 
-pub use vscode::token_input_id as vscode_token_input_id;
+pub use vscode::{token_input as vscode_token_input, token_input_id as vscode_token_input_id};
 
 use std::path::PathBuf;
 

@@ -243,6 +243,28 @@ impl Document {
         Ok(true)
     }
 
+    /// Renames the key at the end of `path` to `new_key`, in place: its value, position and
+    /// surroundings are untouched. Returns whether the key existed.
+    pub fn rename_key(&mut self, path: &[&str], new_key: &str) -> Result<bool, DocumentError> {
+        let Some((last, parent_path)) = path.split_last() else {
+            return Ok(false);
+        };
+        let found = self.locate(path)?;
+        let Some(PathValue {
+            kind: ValueKind::Object(items),
+            ..
+        }) = found.get(parent_path.len())
+        else {
+            return Ok(false);
+        };
+        let Some(item) = items.iter().rev().find(|item| item.key.as_deref() == Some(*last)) else {
+            return Ok(false);
+        };
+        let quoted = serde_json::to_string(new_key).unwrap_or_default();
+        self.apply(Splice::replace(item.start, item.key_end, quoted));
+        Ok(true)
+    }
+
     /// Adds `value` to the array at `path` or replaces the element whose `id_key` equals `id`.
     /// Creates the array (and objects on the way) when it is missing.
     pub fn upsert_array_item(
@@ -770,6 +792,15 @@ mod tests {
             document.to_text(),
             "{\n  \"s\": {\n    \"t\": {\n      \"url\": \"b\"\n    }, // note\n    \"u\": 1\n  }\n}\n"
         );
+    }
+
+    #[test]
+    fn rename_key_keeps_value_and_position() {
+        let text = "{\n  \"s\": {\n    \"a\": 1, // one\n    \"b\": 2\n  }\n}\n";
+        let renamed = edit(text, Dialect::Jsonc, |document| {
+            assert!(document.rename_key(&["s", "a"], "z").unwrap())
+        });
+        assert_eq!(renamed, "{\n  \"s\": {\n    \"z\": 1, // one\n    \"b\": 2\n  }\n}\n");
     }
 
     #[test]

@@ -36,6 +36,8 @@ pub(crate) struct Item {
     pub key: Option<String>,
     /// Where the item starts (the key's opening quote, or the element's first byte).
     pub start: usize,
+    /// Just past the key's closing quote (equal to `start` for array elements).
+    pub key_end: usize,
     /// Where its value starts.
     pub value_start: usize,
     /// Just past the end of its value.
@@ -221,6 +223,7 @@ impl<'t, 'p> Scanner<'t, 'p> {
         }
         loop {
             let start = self.position;
+            let mut key_end = start;
             let mut key = None;
             let mut child_on_path = false;
             if is_object {
@@ -228,6 +231,7 @@ impl<'t, 'p> Scanner<'t, 'p> {
                     return Err(self.error("expected a property name in double quotes"));
                 }
                 self.string()?;
+                key_end = self.position;
                 if record {
                     let decoded = decode_key(&self.text[start..self.position]);
                     child_on_path = self
@@ -255,6 +259,7 @@ impl<'t, 'p> Scanner<'t, 'p> {
                 items.push(Item {
                     key,
                     start,
+                    key_end,
                     value_start,
                     end: self.position,
                 });
