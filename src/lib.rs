@@ -5,4 +5,5 @@
 
 pub mod paths;
 pub mod profiles;
+pub mod server;
 pub mod tray;
