@@ -51,7 +51,7 @@ pub struct ServeOptions {
     /// Serve the embedded demo workspace: no account, no token, no network.
     pub sandbox: bool,
     /// Log filter for stderr (`error`, `warn`, `info`, `debug`, `trace`, or a `RUST_LOG`-style
-    /// directive). Falls back to `RUST_LOG`, then `info`.
+    /// directive). Falls back to `RUST_LOG`, then `info` for tray-mcp and `warn` for libraries.
     pub log_level: Option<String>,
 }
 
@@ -161,6 +161,39 @@ fn token_from_environment() -> anyhow::Result<ApiToken> {
     })
 }
 
+/// The Tray API settings for a workspace: the region's URLs, unless `lookup` (the process
+/// environment, in production) overrides them with `TRAY_API_URL`, `TRAY_GRAPHQL_URL` or
+/// `TRAY_API_TIMEOUT_SECS`.
+fn tray_api_config(
+    workspace_id: WorkspaceId,
+    region: Region,
+    token: ApiToken,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> anyhow::Result<TrayApiConfig> {
+    let mut config = TrayApiConfig::for_region(workspace_id, region, token);
+    if let Some(url) = lookup("TRAY_API_URL") {
+        config.rest_url = url;
+    }
+    if let Some(url) = lookup("TRAY_GRAPHQL_URL") {
+        config.graphql_url = url;
+    }
+    if let Some(raw) = lookup("TRAY_API_TIMEOUT_SECS") {
+        let seconds = raw
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|seconds| seconds.is_finite() && *seconds > 0.0)
+            .ok_or_else(|| {
+                anyhow!(
+                    "TRAY_API_TIMEOUT_SECS={raw:?} is not a positive number of seconds\n\
+                     hint: unset it to use the default of 20 seconds"
+                )
+            })?;
+        config.timeout = Duration::from_secs_f64(seconds);
+    }
+    Ok(config)
+}
+
 fn build_backend(choice: BackendChoice) -> anyhow::Result<Arc<dyn Backend>> {
     match choice {
         BackendChoice::Sandbox => Ok(Arc::new(
@@ -171,24 +204,8 @@ fn build_backend(choice: BackendChoice) -> anyhow::Result<Arc<dyn Backend>> {
             region,
             token,
         } => {
-            let mut config = TrayApiConfig::for_region(workspace_id, region, token);
-            if let Some(url) = env_var("TRAY_API_URL") {
-                config.rest_url = url;
-            }
-            if let Some(url) = env_var("TRAY_GRAPHQL_URL") {
-                config.graphql_url = url;
-            }
-            if let Some(raw) = env_var("TRAY_API_TIMEOUT_SECS") {
-                let seconds = raw
-                    .trim()
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|seconds| seconds.is_finite() && *seconds > 0.0)
-                    .ok_or_else(|| {
-                        anyhow!("TRAY_API_TIMEOUT_SECS={raw:?} is not a positive number of seconds")
-                    })?;
-                config.timeout = Duration::from_secs_f64(seconds);
-            }
+            let config = tray_api_config(workspace_id, region, token, env_var)?;
+            tracing::debug!(rest = %config.rest_url, graphql = %config.graphql_url, "Tray API URLs");
             Ok(Arc::new(TrayApi::new(config)?))
         }
     }
@@ -250,4 +267,49 @@ pub fn run(environment: &Environment, options: ServeOptions) -> anyhow::Result<(
     // Tokio's stdin reader may still sit in a blocking read; do not wait for it.
     runtime.shutdown_timeout(Duration::from_millis(100));
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn workspace() -> WorkspaceId {
+        WorkspaceId::parse("3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718").expect("valid UUID")
+    }
+
+    fn token() -> ApiToken {
+        ApiToken::parse("test-token").expect("valid token")
+    }
+
+    #[test]
+    fn each_region_uses_its_own_hosts_unless_overridden() {
+        for region in Region::ALL {
+            let config =
+                tray_api_config(workspace(), region, token(), |_| None).expect("config builds");
+            assert_eq!(config.rest_url, region.api_url());
+            assert_eq!(config.graphql_url, region.graphql_url());
+            assert_eq!(config.timeout, Duration::from_secs(20));
+
+            let overridden = tray_api_config(workspace(), region, token(), |name| match name {
+                "TRAY_API_URL" => Some("http://127.0.0.1:9/rest".to_string()),
+                "TRAY_GRAPHQL_URL" => Some("http://127.0.0.1:9/graphql".to_string()),
+                "TRAY_API_TIMEOUT_SECS" => Some("1.5".to_string()),
+                _ => None,
+            })
+            .expect("config builds");
+            assert_eq!(overridden.rest_url, "http://127.0.0.1:9/rest");
+            assert_eq!(overridden.graphql_url, "http://127.0.0.1:9/graphql");
+            assert_eq!(overridden.timeout, Duration::from_millis(1500));
+            assert_eq!(overridden.region, region);
+        }
+    }
+
+    #[test]
+    fn a_bad_timeout_is_refused_with_a_hint() {
+        let error = tray_api_config(workspace(), Region::Us1, token(), |name| {
+            (name == "TRAY_API_TIMEOUT_SECS").then(|| "soon".to_string())
+        })
+        .expect_err("refused");
+        assert!(error.to_string().contains("hint:"), "{error}");
+    }
 }

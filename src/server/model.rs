@@ -45,9 +45,11 @@ pub struct StepSummary {
     pub connector: String,
     /// Connector version.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String")]
     pub connector_version: Option<String>,
     /// Connector operation the step performs (for example `find_records`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String")]
     pub operation: Option<String>,
 }
 
@@ -65,12 +67,15 @@ pub struct WorkflowDetails {
     pub tags: Vec<String>,
     /// When the workflow was created (RFC 3339), when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String")]
     pub created: Option<String>,
     /// The workflow's description, when it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String")]
     pub description: Option<String>,
     /// The trigger: the first step, which starts every run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "StepSummary")]
     pub trigger: Option<StepSummary>,
     /// The steps after the trigger, in the order they run (branches flattened depth-first).
     #[serde(default)]
@@ -125,12 +130,15 @@ pub struct Execution {
     pub started_at: String,
     /// How long the run took, in seconds, when Tray reports it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "f64")]
     pub duration_seconds: Option<f64>,
     /// The error message of a failed run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String")]
     pub error_message: Option<String>,
     /// The step a failed run stopped at (its internal name).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String")]
     pub failed_step: Option<String>,
 }
 

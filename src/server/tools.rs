@@ -73,17 +73,43 @@ fn respond<T: Serialize>(outcome: ToolOutcome<T>) -> CallToolResult {
 // ---------------------------------------------------------------------------------------------
 // Inputs
 
+/// Optional inputs are plain typed properties that are not `required`; the `"default": null`
+/// that schemars adds for them contradicts their `type`, so it is removed.
+fn without_null_defaults(schema: &mut schemars::Schema) {
+    if let Some(properties) = schema
+        .get_mut("properties")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        for property in properties.values_mut() {
+            if let Some(property) = property.as_object_mut()
+                && property.get("default") == Some(&serde_json::Value::Null)
+            {
+                property.remove("default");
+            }
+        }
+    }
+}
+
 /// Input of `list_workflows`.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
+#[schemars(transform = without_null_defaults)]
 pub struct ListWorkflowsInput {
     /// Maximum number of workflows to return (1-100, default 25).
     #[schemars(range(min = 1, max = 100))]
+    #[schemars(with = "u32")]
+    #[serde(default)]
     pub limit: Option<u32>,
     /// The `next_cursor` of a previous call, to get the next page. Omit for the first page.
+    #[schemars(with = "String")]
+    #[serde(default)]
     pub cursor: Option<String>,
     /// Only workflows whose name contains this text (case-insensitive).
+    #[schemars(with = "String")]
+    #[serde(default)]
     pub name_contains: Option<String>,
     /// Only enabled (`true`) or only disabled (`false`) workflows.
+    #[schemars(with = "bool")]
+    #[serde(default)]
     pub enabled: Option<bool>,
 }
 
@@ -96,45 +122,65 @@ pub struct WorkflowInput {
 
 /// Input of `list_workflow_executions`.
 #[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(transform = without_null_defaults)]
 pub struct ListExecutionsInput {
     /// The workflow's ID or its exact name.
     pub workflow: String,
     /// Maximum number of runs to return, newest first (1-50, default 10).
     #[schemars(range(min = 1, max = 50))]
+    #[schemars(with = "u32")]
+    #[serde(default)]
     pub limit: Option<u32>,
     /// Only runs with this status.
+    #[schemars(with = "ExecutionStatus")]
+    #[serde(default)]
     pub status: Option<ExecutionStatus>,
 }
 
 /// Input of `list_integration_solutions`.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
+#[schemars(transform = without_null_defaults)]
 pub struct ListSolutionsInput {
     /// Maximum number of solutions to return (1-100, default 25).
     #[schemars(range(min = 1, max = 100))]
+    #[schemars(with = "u32")]
+    #[serde(default)]
     pub limit: Option<u32>,
     /// The `next_cursor` of a previous call, to get the next page. Omit for the first page.
+    #[schemars(with = "String")]
+    #[serde(default)]
     pub cursor: Option<String>,
     /// Only solutions with this tag (case-insensitive).
+    #[schemars(with = "String")]
+    #[serde(default)]
     pub tag: Option<String>,
 }
 
 /// Input of `list_available_connectors`.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
+#[schemars(transform = without_null_defaults)]
 pub struct ListConnectorsInput {
     /// Only connectors whose name, title or description contains this text (case-insensitive),
     /// for example `salesforce` or `crm`.
+    #[schemars(with = "String")]
+    #[serde(default)]
     pub search: Option<String>,
     /// Maximum number of connectors to return (1-1000, default 100).
     #[schemars(range(min = 1, max = 1000))]
+    #[schemars(with = "u32")]
+    #[serde(default)]
     pub limit: Option<u32>,
 }
 
 /// Input of `explain_workflow_failure`.
 #[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(transform = without_null_defaults)]
 pub struct ExplainFailureInput {
     /// The workflow's ID or its exact name.
     pub workflow: String,
     /// The ID of the failed run to explain. Omit to explain the most recent failed run.
+    #[schemars(with = "String")]
+    #[serde(default)]
     pub execution: Option<String>,
 }
 
@@ -150,6 +196,7 @@ pub struct AuthenticatedUserOutput {
     pub workspace_id: String,
     /// The workspace's name, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String")]
     pub workspace_name: Option<String>,
     /// The Tray region (`us1`, `eu1`, `apac1`), or `sandbox`.
     pub region: String,
@@ -166,6 +213,7 @@ pub struct WorkflowListOutput {
     pub total_matching: usize,
     /// Pass as `cursor` to get the next page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String")]
     pub next_cursor: Option<String>,
 }
 
@@ -189,6 +237,7 @@ pub struct SolutionListOutput {
     pub total_matching: usize,
     /// Pass as `cursor` to get the next page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String")]
     pub next_cursor: Option<String>,
 }
 
@@ -208,6 +257,7 @@ pub struct FailureExplanation {
     pub execution: Execution,
     /// The step the run stopped at, when the workflow's definition names it.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "StepSummary")]
     pub failed_step: Option<StepSummary>,
     /// The trigger and the steps placed before the failing step, in order. In a workflow with
     /// branches, not all of them ran on every run.
@@ -231,9 +281,11 @@ pub struct ExplainFailureOutput {
     pub runs_examined: usize,
     /// The explained failure; absent when no recent run failed.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "FailureExplanation")]
     pub failure: Option<FailureExplanation>,
     /// The most recent successful run before the failure (or overall, when none failed).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Execution")]
     pub last_successful_run: Option<Execution>,
 }
 
