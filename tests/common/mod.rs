@@ -230,7 +230,13 @@ impl McpProcess {
     }
 
     /// Closes stdin and waits for the server to exit; returns its status and stderr.
-    pub fn finish(mut self) -> (ExitStatus, String) {
+    pub fn finish(self) -> (ExitStatus, String) {
+        let (status, stderr, _) = self.finish_with_stdout();
+        (status, stderr)
+    }
+
+    /// Like [`McpProcess::finish`], also returning every line written to stdout.
+    pub fn finish_with_stdout(mut self) -> (ExitStatus, String, Vec<String>) {
         drop(self.stdin.take());
         let deadline = Instant::now() + WAIT;
         let status = loop {
@@ -250,7 +256,11 @@ impl McpProcess {
         while let Ok(line) = self.lines.recv_timeout(Duration::from_millis(200)) {
             self.stdout_lines.push(line);
         }
-        (status, self.stderr())
+        (
+            status,
+            self.stderr(),
+            std::mem::take(&mut self.stdout_lines),
+        )
     }
 }
 
