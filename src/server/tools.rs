@@ -12,10 +12,13 @@
 use std::fmt::Write as _;
 use std::sync::Arc;
 
+use rmcp::handler::server::common::{schema_for_empty_input, schema_for_input};
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::tool::schema_for_output;
 use rmcp::handler::server::wrapper::Parameters;
-use rmcp::model::{CallToolResult, ContentBlock, Implementation, ServerCapabilities, ServerConfig};
+use rmcp::model::{
+    CallToolResult, ContentBlock, Implementation, JsonObject, ServerCapabilities, ServerConfig,
+};
 use rmcp::{ServerHandler, tool, tool_handler, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -290,6 +293,69 @@ pub struct ExplainFailureOutput {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Schemas
+
+/// Removes the `format` annotations schemars puts on Rust integer and float types (`uint32`,
+/// `double`, ...). They are not JSON Schema formats: validators such as ajv (used by Claude
+/// Code) log a warning for each one, and the range is already stated by `minimum`/`maximum`.
+fn without_numeric_formats(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(object) => {
+            let numeric = object
+                .get("format")
+                .and_then(serde_json::Value::as_str)
+                .is_some_and(|format| {
+                    matches!(
+                        format,
+                        "int8"
+                            | "int16"
+                            | "int32"
+                            | "int64"
+                            | "uint"
+                            | "uint8"
+                            | "uint16"
+                            | "uint32"
+                            | "uint64"
+                            | "float"
+                            | "double"
+                    )
+                });
+            if numeric {
+                object.remove("format");
+            }
+            object.values_mut().for_each(without_numeric_formats);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(without_numeric_formats),
+        _ => {}
+    }
+}
+
+fn portable(schema: &JsonObject) -> Arc<JsonObject> {
+    let mut value = serde_json::Value::Object(schema.clone());
+    without_numeric_formats(&mut value);
+    match value {
+        serde_json::Value::Object(object) => Arc::new(object),
+        _ => Arc::new(schema.clone()),
+    }
+}
+
+/// A tool's `inputSchema`, without non-standard numeric formats.
+fn portable_input_schema<T: JsonSchema + 'static>() -> Arc<JsonObject> {
+    match schema_for_input::<T>() {
+        Ok(schema) => portable(&schema),
+        Err(error) => {
+            tracing::error!(%error, "invalid input schema; advertising an empty one");
+            schema_for_empty_input()
+        }
+    }
+}
+
+/// A tool's `outputSchema`, without non-standard numeric formats.
+fn portable_output_schema<T: JsonSchema + 'static>() -> Arc<JsonObject> {
+    portable(&schema_for_output::<T>())
+}
+
+// ---------------------------------------------------------------------------------------------
 // Helpers
 
 fn clamp_limit(limit: Option<u32>, default: usize, max: usize) -> usize {
@@ -444,7 +510,7 @@ impl TrayTools {
     /// the other tools will read; it is also the quickest check that a token is still valid.
     #[tool(
         name = "get_authenticated_user",
-        output_schema = schema_for_output::<AuthenticatedUserOutput>(),
+        output_schema = portable_output_schema::<AuthenticatedUserOutput>(),
         annotations(
             title = "Who am I connected as?",
             read_only_hint = true,
@@ -496,7 +562,8 @@ impl TrayTools {
     /// `cursor`). Drafts and disabled workflows are included unless `enabled` is set.
     #[tool(
         name = "list_workflows",
-        output_schema = schema_for_output::<WorkflowListOutput>(),
+        input_schema = portable_input_schema::<ListWorkflowsInput>(),
+        output_schema = portable_output_schema::<WorkflowListOutput>(),
         annotations(
             title = "List workflows",
             read_only_hint = true,
@@ -573,7 +640,8 @@ impl TrayTools {
     /// workflow does before changing or debugging it. Name the workflow by ID or exact name.
     #[tool(
         name = "get_workflow_details",
-        output_schema = schema_for_output::<WorkflowDetails>(),
+        input_schema = portable_input_schema::<WorkflowInput>(),
+        output_schema = portable_output_schema::<WorkflowDetails>(),
         annotations(
             title = "Describe a workflow",
             read_only_hint = true,
@@ -622,7 +690,8 @@ impl TrayTools {
     /// a failure, call explain_workflow_failure.
     #[tool(
         name = "list_workflow_executions",
-        output_schema = schema_for_output::<ExecutionListOutput>(),
+        input_schema = portable_input_schema::<ListExecutionsInput>(),
+        output_schema = portable_output_schema::<ExecutionListOutput>(),
         annotations(
             title = "Recent runs of a workflow",
             read_only_hint = true,
@@ -705,7 +774,8 @@ impl TrayTools {
     /// already been built before building something new. Filter by tag; results come in pages.
     #[tool(
         name = "list_integration_solutions",
-        output_schema = schema_for_output::<SolutionListOutput>(),
+        input_schema = portable_input_schema::<ListSolutionsInput>(),
+        output_schema = portable_output_schema::<SolutionListOutput>(),
         annotations(
             title = "List solutions",
             read_only_hint = true,
@@ -782,7 +852,8 @@ impl TrayTools {
     /// Use `search` to check whether a service is supported before designing an integration.
     #[tool(
         name = "list_available_connectors",
-        output_schema = schema_for_output::<ConnectorListOutput>(),
+        input_schema = portable_input_schema::<ListConnectorsInput>(),
+        output_schema = portable_output_schema::<ConnectorListOutput>(),
         annotations(
             title = "List connectors",
             read_only_hint = true,
@@ -863,7 +934,8 @@ impl TrayTools {
     /// run shows as failed.
     #[tool(
         name = "explain_workflow_failure",
-        output_schema = schema_for_output::<ExplainFailureOutput>(),
+        input_schema = portable_input_schema::<ExplainFailureInput>(),
+        output_schema = portable_output_schema::<ExplainFailureOutput>(),
         annotations(
             title = "Explain a failed run",
             read_only_hint = true,
