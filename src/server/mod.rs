@@ -211,19 +211,40 @@ fn build_backend(choice: BackendChoice) -> anyhow::Result<Arc<dyn Backend>> {
     }
 }
 
+/// Logs go to stderr, filtered by `--log-level`, else `RUST_LOG`, else `tray_mcp=info,warn`.
+///
+/// The filter is `target=level` directives (`tracing_subscriber::filter::Targets`), not the full
+/// `EnvFilter` syntax: that one compiles a regex at start-up and costs a few hundred KiB of RSS
+/// and a millisecond, for span and field filters nobody needs here.
 fn init_logging(log_level: Option<&str>) -> anyhow::Result<()> {
-    use tracing_subscriber::EnvFilter;
-    let filter = match log_level {
-        Some(level) => EnvFilter::try_new(level)
-            .map_err(|error| anyhow!("--log-level {level:?} is not a valid filter: {error}\nhint: use error, warn, info, debug or trace"))?,
-        None => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("tray_mcp=info,warn")),
+    use tracing_subscriber::filter::Targets;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    const DEFAULT: &str = "tray_mcp=info,warn";
+    let filter: Targets = match log_level {
+        Some(level) => level.parse().map_err(|error| {
+            anyhow!(
+                "--log-level {level:?} is not a valid filter: {error}\nhint: use error, warn, \
+                 info, debug, trace or off, or directives such as tray_mcp=debug,warn"
+            )
+        })?,
+        None => match env_var("RUST_LOG").map(|value| value.parse::<Targets>()) {
+            Some(Ok(filter)) => filter,
+            Some(Err(error)) => {
+                eprintln!("warning: ignoring RUST_LOG ({error}); using {DEFAULT}");
+                DEFAULT.parse()?
+            }
+            None => DEFAULT.parse()?,
+        },
     };
-    // A second initialisation (tests calling run twice) is harmless: keep the first.
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let output = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(false)
-        .with_target(false)
+        .with_target(false);
+    // A second initialisation (tests calling run twice) is harmless: keep the first.
+    let _ = tracing_subscriber::registry()
+        .with(output)
+        .with(filter)
         .try_init();
     Ok(())
 }
