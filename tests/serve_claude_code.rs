@@ -5,13 +5,14 @@
 //! The installer writes that entry on main; this test writes it by hand so the server is
 //! checked on its own.
 
-mod common;
+mod serve_support;
 
-use common::FakeHome;
+use serve_support::FakeHome;
 
 #[test]
 fn claude_code_reports_the_sandbox_server_connected() {
-    let Some(tools) = common::test_tools("claude_code_reports_the_sandbox_server_connected") else {
+    let Some(tools) = serve_support::test_tools("claude_code_reports_the_sandbox_server_connected")
+    else {
         return;
     };
     let home = FakeHome::new();
@@ -19,7 +20,7 @@ fn claude_code_reports_the_sandbox_server_connected() {
         "mcpServers": {
             "tray-sandbox": {
                 "type": "stdio",
-                "command": common::binary(),
+                "command": serve_support::binary(),
                 "args": ["serve", "--sandbox"],
                 "env": {}
             }

@@ -3,13 +3,13 @@
 //! lines, end of input, stdout carrying only JSON-RPC), the tool list as a snapshot, and the
 //! start-up errors a user can hit.
 
-mod common;
+mod serve_support;
 
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::{FakeHome, McpProcess};
 use serde_json::{Value, json};
+use serve_support::{FakeHome, McpProcess};
 
 fn output_of(mut command: Command) -> Output {
     command.output().expect("run command")
@@ -21,7 +21,7 @@ fn text(bytes: &[u8]) -> String {
 
 #[test]
 fn python_sdk_lists_and_calls_every_tool_against_the_sandbox() {
-    let Some(tools) = common::test_tools("python_sdk_lists_and_calls_every_tool") else {
+    let Some(tools) = serve_support::test_tools("python_sdk_lists_and_calls_every_tool") else {
         return;
     };
     let home = FakeHome::new();
@@ -29,7 +29,7 @@ fn python_sdk_lists_and_calls_every_tool_against_the_sandbox() {
     let mut command = Command::new(tools.join("venv/bin/python"));
     command
         .arg(script)
-        .arg(common::binary())
+        .arg(serve_support::binary())
         .args(["serve", "--sandbox"])
         .env("HOME", home.path())
         .env("XDG_CONFIG_HOME", home.path().join(".config"));
@@ -52,7 +52,7 @@ fn python_sdk_lists_and_calls_every_tool_against_the_sandbox() {
 
 #[test]
 fn inspector_cli_strict_lists_the_tools_and_calls_each_one() {
-    let Some(tools) = common::test_tools("inspector_cli_strict") else {
+    let Some(tools) = serve_support::test_tools("inspector_cli_strict") else {
         return;
     };
     let inspector = tools.join("npm/node_modules/.bin/mcp-inspector");
@@ -61,7 +61,7 @@ fn inspector_cli_strict_lists_the_tools_and_calls_each_one() {
         let mut command = Command::new(&inspector);
         command
             .arg("--cli")
-            .arg(common::binary())
+            .arg(serve_support::binary())
             .args(["serve", "--sandbox"])
             .args(args)
             .env("HOME", home.path())

@@ -2,13 +2,13 @@
 //! every way the API can fail (401, 403, 429, 500, timeout, malformed JSON, nothing
 //! listening). The server must turn each failure into a readable tool error and keep serving.
 
-mod common;
+mod serve_support;
 
 use std::time::{Duration, Instant};
 
-use common::fake_tray::{Behavior, FakeTray};
-use common::{FakeHome, McpProcess};
 use serde_json::json;
+use serve_support::fake_tray::{Behavior, FakeTray};
+use serve_support::{FakeHome, McpProcess};
 
 const WORKSPACE: &str = "3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718";
 const TOKEN: &str = "tok_live_9f8e7d6c5b4a";

@@ -1,6 +1,6 @@
-//! Shared helpers for the `tray-mcp serve` integration tests: a fake home, a minimal
-//! line-based MCP client around the real binary, the pinned external test tools, and a fake
-//! Tray API on 127.0.0.1.
+//! Shared helpers for the `tray-mcp serve` integration tests (named apart from the installer's
+//! `tests/common`): a fake home, a minimal line-based MCP client around the real binary, the
+//! pinned external test tools, and a fake Tray API on 127.0.0.1.
 
 #![allow(dead_code)] // each test binary uses a different subset
 
