@@ -13,6 +13,7 @@ use tray_mcp::commands::remove::RemoveRequest;
 use tray_mcp::commands::rename::RenameRequest;
 use tray_mcp::commands::token::TokenSetRequest;
 use tray_mcp::error::CommandError;
+use tray_mcp::server::ServeOptions;
 use tray_mcp::tray::{ApiToken, InvalidApiToken, Region, ServerName, WorkspaceId};
 
 /// Connect AI clients (Claude Desktop, Claude Code, Cursor, Windsurf, VS Code) to a Tray.io
@@ -73,11 +74,52 @@ enum Command {
     /// Replace or forget the API token of an entry.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Run the MCP server on stdin/stdout (what AI clients start).
+    Serve(ServeArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell).
     Completions {
         /// The shell.
         shell: clap_complete::Shell,
     },
+}
+
+/// Arguments of `tray-mcp serve`.
+#[derive(Debug, clap::Args)]
+struct ServeArgs {
+    /// Serve the workspace stored in this profile (written by `tray-mcp install`).
+    #[arg(long, value_name = "NAME", value_parser = ServerName::parse, conflicts_with_all = ["workspace_id", "sandbox"])]
+    profile: Option<ServerName>,
+    /// Serve this workspace (UUID), with the API token from TRAY_API_TOKEN.
+    #[arg(long, value_name = "UUID", value_parser = WorkspaceId::parse, conflicts_with = "sandbox")]
+    workspace_id: Option<WorkspaceId>,
+    /// Tray region: us1 (default), eu1 or apac1. Overrides the profile's region.
+    #[arg(long, value_name = "REGION", value_parser = parse_region)]
+    region: Option<Region>,
+    /// Serve the built-in demo workspace: no account, no token, no network.
+    #[arg(long)]
+    sandbox: bool,
+    /// Log filter for stderr: error, warn, info (default), debug, trace. Default: RUST_LOG.
+    #[arg(long, value_name = "LEVEL")]
+    log_level: Option<String>,
+}
+
+impl From<ServeArgs> for ServeOptions {
+    fn from(args: ServeArgs) -> Self {
+        let ServeArgs {
+            profile,
+            workspace_id,
+            region,
+            sandbox,
+            log_level,
+        } = args;
+        ServeOptions {
+            profile,
+            workspace_id,
+            region,
+            sandbox,
+            log_level,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -256,6 +298,8 @@ pub enum Action {
         /// Print JSON.
         json: bool,
     },
+    /// Run the MCP server.
+    Serve(ServeOptions),
     /// Print a completion script.
     Completions {
         /// The script.
@@ -323,6 +367,7 @@ impl Cli {
             Some(Command::Token(TokenCommand::Forget { name, dry_run, json })) => {
                 Ok(Action::TokenForget { name, dry_run, json })
             }
+            Some(Command::Serve(args)) => Ok(Action::Serve(args.into())),
             Some(Command::Completions { shell }) => Ok(Action::Completions {
                 script: completion_script(shell),
             }),

@@ -11,4 +11,5 @@ pub mod inventory;
 pub mod paths;
 pub mod profiles;
 pub mod secrets;
+pub mod server;
 pub mod tray;

@@ -78,6 +78,13 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
             print_report(&report, json);
             Ok(ExitCode::SUCCESS)
         }
+        Action::Serve(options) => match tray_mcp::server::run(&environment, options) {
+            Ok(()) => Ok(ExitCode::SUCCESS),
+            Err(error) => {
+                eprintln!("error: {error:#}");
+                Ok(ExitCode::FAILURE)
+            }
+        },
         Action::Completions { script } => {
             print_stdout(&script);
             Ok(ExitCode::SUCCESS)
