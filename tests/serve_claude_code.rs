@@ -1,9 +1,7 @@
-//! End to end with a real client: Claude Code (`@anthropic-ai/claude-code`, pinned by
-//! scripts/test.sh), in a fake home whose `~/.claude.json` has a stdio entry running
-//! `tray-mcp serve --sandbox`, must report the server Connected, without schema warnings.
-//!
-//! The installer writes that entry on main; this test writes it by hand so the server is
-//! checked on its own.
+//! End to end with a real client: the installer writes a Claude Code entry for the sandbox
+//! (`tray-mcp --sandbox -c claude-code`) into a fake home, and Claude Code
+//! (`@anthropic-ai/claude-code`, pinned by scripts/test.sh) must report that server Connected,
+//! without schema warnings.
 
 mod serve_support;
 
@@ -15,17 +13,15 @@ fn claude_code_reports_the_sandbox_server_connected() {
         return;
     };
     let home = FakeHome::new();
-    let entry = serde_json::json!({
-        "mcpServers": {
-            "tray-sandbox": {
-                "type": "stdio",
-                "command": serve_support::binary(),
-                "args": ["serve", "--sandbox"],
-                "env": {}
-            }
-        }
-    });
-    std::fs::write(home.path().join(".claude.json"), entry.to_string()).expect("write config");
+    std::fs::write(home.path().join(".claude.json"), "{\"numStartups\": 3}\n").expect("write state");
+    let installed = std::process::Command::new(serve_support::binary())
+        .args(["--sandbox", "-c", "claude-code", "-n", "tray-sandbox"])
+        .current_dir(home.path())
+        .env("HOME", home.path())
+        .env("XDG_CONFIG_HOME", home.path().join(".config"))
+        .output()
+        .expect("run the installer");
+    assert!(installed.status.success(), "{}", String::from_utf8_lossy(&installed.stderr));
 
     let output = std::process::Command::new(tools.join("npm/node_modules/.bin/claude"))
         .args(["mcp", "list"])
