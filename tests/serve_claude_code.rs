@@ -21,7 +21,11 @@ fn claude_code_reports_the_sandbox_server_connected() {
         .env("XDG_CONFIG_HOME", home.path().join(".config"))
         .output()
         .expect("run the installer");
-    assert!(installed.status.success(), "{}", String::from_utf8_lossy(&installed.stderr));
+    assert!(
+        installed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&installed.stderr)
+    );
 
     let output = std::process::Command::new(tools.join("npm/node_modules/.bin/claude"))
         .args(["mcp", "list"])

@@ -76,7 +76,7 @@ pub fn rename(environment: &Environment, request: &RenameRequest) -> Result<Repo
             ));
         }
         let profile = profiles::load(environment, &request.old)
-            .map_err(|error| CommandError::failure(error.to_string(), "fix or remove that profile file"))?;
+            .map_err(|error| CommandError::failure(error.to_string(), error.hint()))?;
         tasks.push(profile_task(
             environment,
             new_profile,

@@ -109,6 +109,7 @@ fn choose_backend(environment: &Environment, options: &ServeOptions) -> anyhow::
             ProfileError::Invalid { .. } | ProfileError::Unreadable { .. } => {
                 anyhow!("{error}\nhint: fix or re-create it with `tray-mcp install --name {name}`")
             }
+            ProfileError::TooOpen { .. } => anyhow!("{error}\nhint: {}", error.hint()),
         })?;
         if profile.sandbox {
             return Ok(BackendChoice::Sandbox);
