@@ -8,6 +8,7 @@ use std::io::{IsTerminal, Read};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use tray_mcp::clients::{ClientKind, Scope, Transport};
+use tray_mcp::commands::doctor::DoctorRequest;
 use tray_mcp::commands::install::{InstallRequest, WorkspaceChoice};
 use tray_mcp::commands::remove::RemoveRequest;
 use tray_mcp::commands::rename::RenameRequest;
@@ -74,6 +75,19 @@ enum Command {
     /// Replace or forget the API token of an entry.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Check every Tray entry (or one): config, shape, command, profile, token; --online adds
+    /// the token against Tray's API and the Agent Gateway.
+    Doctor {
+        /// Only the entries with this name.
+        #[arg(value_parser = ServerName::parse)]
+        name: Option<ServerName>,
+        /// Also check the token and the gateway over the network (each with a time limit).
+        #[arg(long)]
+        online: bool,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
     /// Run the MCP server on stdin/stdout (what AI clients start).
     Serve(ServeArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell).
@@ -298,6 +312,13 @@ pub enum Action {
         /// Print JSON.
         json: bool,
     },
+    /// Check the entries.
+    Doctor {
+        /// The request.
+        request: DoctorRequest,
+        /// Print JSON.
+        json: bool,
+    },
     /// Run the MCP server.
     Serve(ServeOptions),
     /// Print a completion script.
@@ -367,6 +388,10 @@ impl Cli {
             Some(Command::Token(TokenCommand::Forget { name, dry_run, json })) => {
                 Ok(Action::TokenForget { name, dry_run, json })
             }
+            Some(Command::Doctor { name, online, json }) => Ok(Action::Doctor {
+                request: DoctorRequest { name, online },
+                json,
+            }),
             Some(Command::Serve(args)) => Ok(Action::Serve(args.into())),
             Some(Command::Completions { shell }) => Ok(Action::Completions {
                 script: completion_script(shell),

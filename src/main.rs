@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use cli::{Action, Cli};
-use tray_mcp::commands::{install, list, remove, rename, token};
+use tray_mcp::commands::{doctor, install, list, remove, rename, token};
 use tray_mcp::error::CommandError;
 use tray_mcp::paths::Environment;
 
@@ -77,6 +77,22 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
             let report = token::forget(&environment, &name, dry_run)?;
             print_report(&report, json);
             Ok(ExitCode::SUCCESS)
+        }
+        Action::Doctor { request, json } => {
+            let spinner = tray_mcp::progress::Spinner::start();
+            let report = doctor::doctor(&environment, &request, &|step| spinner.set(step));
+            drop(spinner);
+            if json {
+                print_stdout(&format!("{:#}\n", report.to_json()));
+            } else {
+                let plain = std::env::var("TERM").is_ok_and(|term| term == "dumb");
+                print_stdout(&report.to_human(plain));
+            }
+            Ok(if report.all_ok() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
         Action::Serve(options) => match tray_mcp::server::run(&environment, options) {
             Ok(()) => Ok(ExitCode::SUCCESS),

@@ -75,22 +75,29 @@ pub struct TrayApi {
 #[error("could not set up HTTPS for Tray's API: {0}")]
 pub struct TrayApiSetupError(String);
 
+/// An HTTP client for Tray's hosts: rustls with the ring provider, the system's roots plus the
+/// bundled Mozilla roots (so a machine without a CA store still works), and `timeout` on both
+/// connecting and each whole request.
+pub fn http_client(timeout: Duration) -> Result<reqwest::Client, TrayApiSetupError> {
+    // Installing fails only when a provider is already installed, which is fine.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let bundled_roots = webpki_root_certs::TLS_SERVER_ROOT_CERTS
+        .iter()
+        .filter_map(|der| reqwest::Certificate::from_der(der).ok());
+    reqwest::Client::builder()
+        .tls_certs_merge(bundled_roots)
+        .connect_timeout(timeout)
+        .timeout(timeout)
+        .user_agent(concat!("tray-mcp/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|error| TrayApiSetupError(error_chain(&error)))
+}
+
 impl TrayApi {
     /// Builds the HTTP client: rustls with the ring provider, the system's roots plus the
     /// bundled Mozilla roots (so a machine without a CA store still works).
     pub fn new(config: TrayApiConfig) -> Result<Self, TrayApiSetupError> {
-        // Installing fails only when a provider is already installed, which is fine.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let bundled_roots = webpki_root_certs::TLS_SERVER_ROOT_CERTS
-            .iter()
-            .filter_map(|der| reqwest::Certificate::from_der(der).ok());
-        let client = reqwest::Client::builder()
-            .tls_certs_merge(bundled_roots)
-            .connect_timeout(config.timeout)
-            .timeout(config.timeout)
-            .user_agent(concat!("tray-mcp/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|error| TrayApiSetupError(error_chain(&error)))?;
+        let client = http_client(config.timeout)?;
         Ok(TrayApi { client, config })
     }
 
