@@ -2,6 +2,7 @@
 //! `--online` checks the token against a local fake Tray API (accepting, rejecting, hanging).
 
 mod common;
+#[allow(dead_code)]
 #[path = "serve_support/fake_tray.rs"]
 mod fake_tray;
 
