@@ -434,47 +434,6 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (year, month, day)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn civil_dates() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(20_414), (2025, 11, 22));
-        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn write_through_symlink_keeps_link_and_mode() {
-        use std::os::unix::fs::PermissionsExt;
-        let directory = tempfile::tempdir().unwrap();
-        let real = directory.path().join("real.json");
-        let link = directory.path().join("link.json");
-        fs::write(&real, "{}").unwrap();
-        fs::set_permissions(&real, fs::Permissions::from_mode(0o640)).unwrap();
-        std::os::unix::fs::symlink(&real, &link).unwrap();
-        atomic_write(&resolve(&link), b"{\"a\":1}", Privacy::Ordinary).unwrap();
-        assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
-        assert_eq!(fs::read_to_string(&real).unwrap(), "{\"a\":1}");
-        assert_eq!(fs::metadata(&real).unwrap().permissions().mode() & 0o777, 0o640);
-        atomic_write(&real, b"{}", Privacy::OwnerOnly).unwrap();
-        assert_eq!(fs::metadata(&real).unwrap().permissions().mode() & 0o777, 0o600);
-    }
-
-    #[test]
-    fn lock_file_is_removed_on_release() {
-        let directory = tempfile::tempdir().unwrap();
-        let target = directory.path().join("c.json");
-        {
-            let _lock = FileLock::acquire(&target).unwrap();
-            assert!(lock_path(&target).exists());
-        }
-        assert!(!lock_path(&target).exists() || cfg!(not(unix)));
-    }
-}
-
 /// Holds Ctrl-C (SIGINT), SIGTERM and SIGHUP back while it lives.
 ///
 /// Why: a run stopped between two renames would leave some files new and some old, and one
@@ -528,5 +487,46 @@ impl Drop for HoldSignals {
                 libc::pthread_sigmask(libc::SIG_SETMASK, previous, std::ptr::null_mut());
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(20_414), (2025, 11, 22));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn write_through_symlink_keeps_link_and_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let directory = tempfile::tempdir().unwrap();
+        let real = directory.path().join("real.json");
+        let link = directory.path().join("link.json");
+        fs::write(&real, "{}").unwrap();
+        fs::set_permissions(&real, fs::Permissions::from_mode(0o640)).unwrap();
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        atomic_write(&resolve(&link), b"{\"a\":1}", Privacy::Ordinary).unwrap();
+        assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert_eq!(fs::read_to_string(&real).unwrap(), "{\"a\":1}");
+        assert_eq!(fs::metadata(&real).unwrap().permissions().mode() & 0o777, 0o640);
+        atomic_write(&real, b"{}", Privacy::OwnerOnly).unwrap();
+        assert_eq!(fs::metadata(&real).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+
+    #[test]
+    fn lock_file_is_removed_on_release() {
+        let directory = tempfile::tempdir().unwrap();
+        let target = directory.path().join("c.json");
+        {
+            let _lock = FileLock::acquire(&target).unwrap();
+            assert!(lock_path(&target).exists());
+        }
+        assert!(!lock_path(&target).exists() || cfg!(not(unix)));
     }
 }
