@@ -12,3 +12,4 @@ pub mod paths;
 pub mod profiles;
 pub mod secrets;
 pub mod tray;
+pub mod wizard;
