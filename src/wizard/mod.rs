@@ -144,6 +144,7 @@ fn ask_clients(
 ) -> Result<Vec<ClientKind>, CommandError> {
     let mut kinds = Vec::new();
     let mut options = Vec::new();
+    let mut short = Vec::new();
     let mut found = Vec::new();
     for kind in ClientKind::ALL {
         let client = kind.client();
@@ -155,25 +156,27 @@ fn ask_clients(
             found.push(kinds.len());
         }
         let marker = if detected { texts::CLIENT_FOUND } else { "" };
+        let path = environment.display_path(&location.path);
         options.push(
-            format!(
-                "{:<15} {}  {marker}",
-                client.display_name(),
-                environment.display_path(&location.path)
-            )
-            .trim_end()
-            .to_string(),
+            format!("{:<15} {path:<44} {marker}", client.display_name())
+                .trim_end()
+                .to_string(),
         );
+        short.push(client.display_name().to_string());
         kinds.push(kind);
     }
     let question = ChoiceQuestion {
         message: texts::CLIENTS_QUESTION,
         help: Some(texts::CLIENTS_HELP),
         options: &options,
+        short: Some(&short),
         default: 0,
     };
     let chosen = prompter.multi_select(&question, &found).map_err(cancelled)?;
-    Ok(chosen.into_iter().filter_map(|index| kinds.get(index).copied()).collect())
+    Ok(chosen
+        .into_iter()
+        .filter_map(|index| kinds.get(index).copied())
+        .collect())
 }
 
 /// Steps 2 and 3: the sandbox, or a workspace ID and token (the region is set later).
@@ -192,6 +195,7 @@ fn ask_workspace(prompter: &mut dyn Prompter, prefill: &Prefill) -> Result<Works
                 message: texts::WORKSPACE_KIND_QUESTION,
                 help: None,
                 options: &options,
+                short: None,
                 default: 0,
             };
             if prompter.select(&question).map_err(cancelled)? == 1 {
@@ -217,6 +221,10 @@ fn check_workspace_id(input: &str) -> Result<(), String> {
         .map_err(|_| texts::WORKSPACE_INVALID.to_string())
 }
 
+fn show_workspace_id(input: &str) -> String {
+    WorkspaceId::parse(input).map_or_else(|_| input.to_string(), |id| id.to_string())
+}
+
 fn preview_workspace_id(input: &str) -> Option<String> {
     if input.trim().is_empty() {
         return None;
@@ -235,6 +243,7 @@ fn ask_workspace_id(prompter: &mut dyn Prompter) -> Result<WorkspaceId, CommandE
         default: None,
         check: check_workspace_id,
         preview: Some(preview_workspace_id),
+        shown: Some(show_workspace_id),
     };
     let answer = prompter.text(&question).map_err(cancelled)?;
     WorkspaceId::parse(&answer).map_err(|error| CommandError::usage(error.to_string(), ""))
@@ -284,6 +293,7 @@ fn ask_name(
         default: Some(suggested.as_str()),
         check: check_name,
         preview: None,
+        shown: None,
     };
     let answer = prompter.text(&question).map_err(cancelled)?;
     ServerName::parse(&answer).map_err(|error| CommandError::usage(error.to_string(), ""))
@@ -356,6 +366,7 @@ fn ask_transport(
         message: texts::TRANSPORT_QUESTION,
         help: (!http).then_some(texts::TRANSPORT_NO_HTTP),
         options: &options,
+        short: None,
         default: 0,
     };
     loop {
@@ -378,6 +389,7 @@ fn ask_region(prompter: &mut dyn Prompter, default: Region) -> Result<Region, Co
         message: texts::REGION_QUESTION,
         help: Some(texts::REGION_HELP),
         options: &options,
+        short: None,
         default: Region::ALL.iter().position(|region| *region == default).unwrap_or(0),
     };
     let index = prompter.select(&question).map_err(cancelled)?;
@@ -488,7 +500,11 @@ fn show_plan(prompter: &mut dyn Prompter, plan: &InstallPlan) {
 }
 
 /// Write, show the diff (token redacted) and ask again, or cancel.
-fn confirm_write(prompter: &mut dyn Prompter, request: &InstallRequest, plan: &InstallPlan) -> Result<(), CommandError> {
+fn confirm_write(
+    prompter: &mut dyn Prompter,
+    request: &InstallRequest,
+    plan: &InstallPlan,
+) -> Result<(), CommandError> {
     let options = [
         texts::REVIEW_WRITE.to_string(),
         texts::REVIEW_DIFF.to_string(),
@@ -498,6 +514,7 @@ fn confirm_write(prompter: &mut dyn Prompter, request: &InstallRequest, plan: &I
         message: texts::REVIEW_QUESTION,
         help: None,
         options: &options,
+        short: None,
         default: 0,
     };
     let redactor = match &request.workspace {

@@ -101,9 +101,11 @@ pub fn existing_entries<'a>(
     inventory.entries.iter().filter(move |entry| {
         entry.name == name.as_str()
             && clients.contains(&entry.client)
-            && entry.client.client().location(environment, scope).is_some_and(|location| {
-                location.path == entry.path && location.servers_key == entry.servers_key
-            })
+            && entry
+                .client
+                .client()
+                .location(environment, scope)
+                .is_some_and(|location| location.path == entry.path && location.servers_key == entry.servers_key)
     })
 }
 

@@ -48,6 +48,8 @@ pub struct TextQuestion<'a> {
     pub check: Check,
     /// Feedback updated on every key.
     pub preview: Option<Preview>,
+    /// How the accepted answer is shown (`None`: as typed).
+    pub shown: Option<fn(&str) -> String>,
 }
 
 /// A question about a secret: the input is not echoed.
@@ -68,6 +70,8 @@ pub struct ChoiceQuestion<'a> {
     pub help: Option<&'a str>,
     /// The options, as shown.
     pub options: &'a [String],
+    /// Short names of the options for the answer line (`None`: the options themselves).
+    pub short: Option<&'a [String]>,
     /// For a single choice: the highlighted option. For a multiple choice: ignored.
     pub default: usize,
 }

@@ -49,6 +49,15 @@ fn prompt_error(error: InquireError) -> PromptError {
     }
 }
 
+/// The answer line of a choice: the short names of the chosen options, comma-separated.
+fn short_answer(question: &ChoiceQuestion, chosen: impl Iterator<Item = usize>) -> String {
+    let names = question.short.unwrap_or(question.options);
+    chosen
+        .filter_map(|index| names.get(index).map(String::as_str))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn validation(result: Result<(), String>) -> Result<Validation, CustomUserError> {
     Ok(match result {
         Ok(()) => Validation::Valid,
@@ -81,8 +90,10 @@ impl Prompter for InquirePrompter {
                 Ok(())
             })
         };
+        let short = |chosen: &[ListOption<&String>]| short_answer(question, chosen.iter().map(|option| option.index));
         MultiSelect::new(question.message, question.options.to_vec())
             .with_help_message(question.help.unwrap_or(texts::MULTI_SELECT_HELP))
+            .with_formatter(&short)
             .with_default(preselected)
             .without_filtering()
             .with_validator(at_least_one)
@@ -93,8 +104,10 @@ impl Prompter for InquirePrompter {
     }
 
     fn select(&mut self, question: &ChoiceQuestion) -> Result<usize, PromptError> {
+        let short = |chosen: ListOption<&String>| short_answer(question, [chosen.index].into_iter());
         Select::new(question.message, question.options.to_vec())
             .with_help_message(question.help.unwrap_or(texts::SELECT_HELP))
+            .with_formatter(&short)
             .with_starting_cursor(question.default)
             .without_filtering()
             .with_render_config(self.render)
@@ -114,6 +127,9 @@ impl Prompter for InquirePrompter {
         if let Some(default) = question.default {
             prompt = prompt.with_default(default);
         }
+        let shown = question.shown;
+        let format = move |answer: &str| shown.map_or_else(|| answer.to_string(), |shown| shown(answer.trim()));
+        prompt = prompt.with_formatter(&format);
         if let Some(preview) = question.preview {
             prompt = prompt.with_autocomplete(PreviewLine { preview });
         }
