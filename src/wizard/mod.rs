@@ -544,3 +544,149 @@ fn nothing_left() -> Report {
         dry_run: false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::VecDeque;
+
+    use super::*;
+    use crate::paths::Os;
+
+    const WORKSPACE: &str = "3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718";
+
+    /// Answers from a script and records every question and its options.
+    #[derive(Default)]
+    struct Scripted {
+        answers: VecDeque<&'static str>,
+        asked: Vec<String>,
+    }
+
+    impl Scripted {
+        fn new(answers: &[&'static str]) -> Self {
+            Scripted {
+                answers: answers.iter().copied().collect(),
+                asked: Vec::new(),
+            }
+        }
+
+        fn next(&mut self, asked: String) -> Result<&'static str, PromptError> {
+            self.asked.push(asked);
+            self.answers.pop_front().ok_or(PromptError::Cancelled)
+        }
+    }
+
+    impl Prompter for Scripted {
+        fn multi_select(&mut self, question: &ChoiceQuestion, _: &[usize]) -> Result<Vec<usize>, PromptError> {
+            let answer = self.next(format!("{} {:?}", question.message, question.options))?;
+            Ok(answer.split(',').filter_map(|index| index.parse().ok()).collect())
+        }
+
+        fn select(&mut self, question: &ChoiceQuestion) -> Result<usize, PromptError> {
+            let answer = self.next(format!("{} {:?}", question.message, question.options))?;
+            answer.parse().map_err(|_| PromptError::Cancelled)
+        }
+
+        fn text(&mut self, question: &TextQuestion) -> Result<String, PromptError> {
+            let answer = self.next(question.message.to_string())?;
+            let answer = if answer.is_empty() {
+                question.default.unwrap_or("")
+            } else {
+                answer
+            };
+            (question.check)(answer).map_err(|_| PromptError::Cancelled)?;
+            Ok(answer.to_string())
+        }
+
+        fn secret(&mut self, question: &SecretQuestion) -> Result<String, PromptError> {
+            let answer = self.next(question.message.to_string())?;
+            (question.check)(answer).map_err(|_| PromptError::Cancelled)?;
+            Ok(answer.to_string())
+        }
+
+        fn confirm(&mut self, message: &str, _: bool) -> Result<bool, PromptError> {
+            Ok(self.next(message.to_string())? == "y")
+        }
+
+        fn say(&mut self, _: &str) {}
+    }
+
+    fn environment(home: &Path) -> Environment {
+        Environment {
+            os: Os::Linux,
+            home: home.to_path_buf(),
+            appdata: None,
+            xdg_config_home: None,
+            current_dir: home.to_path_buf(),
+            path_var: None,
+        }
+    }
+
+    #[test]
+    fn http_is_offered_only_when_every_client_supports_it() {
+        let home = tempfile::tempdir().expect("tempdir");
+        let environment = environment(home.path());
+        for (clients, offered) in [("0,2", false), ("1,2,3,4", true)] {
+            let mut prompter = Scripted::new(&[clients, "0", WORKSPACE, "token-123", "", "0", "0"]);
+            let request = ask(
+                &environment,
+                &mut prompter,
+                &Prefill::default(),
+                Path::new("/bin/tray-mcp"),
+            )
+            .expect("request");
+            let transport = prompter
+                .asked
+                .iter()
+                .find(|asked| asked.starts_with(texts::TRANSPORT_QUESTION))
+                .expect("transport asked");
+            assert_eq!(
+                transport.contains(texts::TRANSPORT_HTTP),
+                offered,
+                "{clients}: {transport}"
+            );
+            assert_eq!(request.transport, Transport::Stdio);
+        }
+    }
+
+    #[test]
+    fn prefilled_values_are_not_asked() {
+        let home = tempfile::tempdir().expect("tempdir");
+        let prefill = Prefill {
+            clients: Some(vec![ClientKind::Cursor]),
+            workspace_id: WorkspaceId::parse(WORKSPACE).ok(),
+            api_token: ApiToken::parse("token-123").ok(),
+            name: ServerName::parse("tray-prod").ok(),
+            transport: Some(Transport::Bridge),
+            ..Prefill::default()
+        };
+        let mut prompter = Scripted::new(&[]);
+        let request = ask(
+            &environment(home.path()),
+            &mut prompter,
+            &prefill,
+            Path::new("/bin/tray-mcp"),
+        )
+        .expect("nothing to ask");
+        assert!(prompter.asked.is_empty(), "asked {:?}", prompter.asked);
+        assert_eq!(request.name.as_str(), "tray-prod");
+        assert_eq!(request.transport, Transport::Bridge);
+    }
+
+    #[test]
+    fn cancelling_any_question_is_an_interruption() {
+        let home = tempfile::tempdir().expect("tempdir");
+        let mut prompter = Scripted::new(&["2", "0", WORKSPACE]);
+        let error = ask(
+            &environment(home.path()),
+            &mut prompter,
+            &Prefill::default(),
+            Path::new("/bin/tray-mcp"),
+        )
+        .expect_err("the token question is cancelled");
+        assert_eq!(error.exit.code(), 130);
+        assert!(
+            std::fs::read_dir(home.path()).expect("home").next().is_none(),
+            "a file was written"
+        );
+    }
+}
