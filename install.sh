@@ -1,27 +1,46 @@
-#!/bin/sh
-# Builds tray-mcp from this checkout and installs it into ~/.local/bin (or $TRAY_MCP_ROOT/bin).
+#!/usr/bin/env bash
+# Builds and installs tray-mcp from this checkout. Needs only the Rust toolchain (cargo).
 #
-# On a terminal it then offers to start the setup wizard; without one (CI, a pipe) it just
-# installs and prints the next step. Extra arguments go to `cargo install` (e.g. --debug).
-set -eu
+#   ./install.sh            build, install into cargo's bin folder, say where it went
+#
+# Works without a terminal (CI, scripts): then it just installs and prints the next step.
+set -euo pipefail
 cd "$(dirname "$0")"
 
-root="${TRAY_MCP_ROOT:-$HOME/.local}"
-cargo install --locked --quiet --path . --root "$root" "$@"
-binary="$root/bin/tray-mcp"
-echo "installed $binary" >&2
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "install.sh: cargo was not found. Install Rust first: https://rustup.rs" >&2
+  exit 1
+fi
+
+echo "install.sh: building tray-mcp (release) and installing it with cargo install..." >&2
+cargo install --path . --locked --force --quiet
+
+bin_dir="${CARGO_INSTALL_ROOT:-${CARGO_HOME:-$HOME/.cargo}}/bin"
+binary="$bin_dir/tray-mcp"
+if [ ! -x "$binary" ]; then
+  echo "install.sh: cargo install finished, but $binary is missing" >&2
+  exit 1
+fi
+echo "installed: $binary ($("$binary" --version))"
 
 case ":$PATH:" in
-  *":$root/bin:"*) ;;
-  *) echo "note: $root/bin is not on PATH; add it, or run $binary by its full path" >&2 ;;
+  *":$bin_dir:"*) ;;
+  *)
+    echo ""
+    echo "$bin_dir is not on your PATH. Add it, e.g. for bash:"
+    echo "  echo 'export PATH=\"$bin_dir:\$PATH\"' >> ~/.bashrc && source ~/.bashrc"
+    echo "(Client configs written by tray-mcp use the absolute path, so they work either way.)"
+    ;;
 esac
 
-if [ -t 0 ] && [ -t 2 ]; then
-  printf 'Start the setup wizard now to connect your AI clients? [Y/n] ' >&2
-  read -r answer || answer=n
+next_step="next: $binary -w <WORKSPACE_UUID> --api-token-stdin -c claude < token.txt    (or: $binary --sandbox -c claude-code to try it without an account)"
+if [ -t 0 ] && [ -t 1 ] && "$binary" install --help 2>/dev/null | grep -q -- "--interactive"; then
+  printf '\nStart the setup wizard now? [Y/n] '
+  read -r answer || answer="n"
   case "$answer" in
-    [nN]*) ;;
-    *) exec "$binary" install --interactive ;;
+    ""|y|Y|yes|Yes) exec "$binary" install --interactive ;;
+    *) echo "$next_step" ;;
   esac
+else
+  echo "$next_step"
 fi
-echo "next: run \`tray-mcp\` on a terminal to connect your AI clients (or \`tray-mcp --help\` for flags)" >&2

@@ -9,9 +9,13 @@ use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use tray_mcp::clients::{ClientKind, Scope, Transport};
+use tray_mcp::commands::doctor::DoctorRequest;
 use tray_mcp::commands::install::{InstallRequest, WorkspaceChoice};
 use tray_mcp::commands::remove::RemoveRequest;
+use tray_mcp::commands::rename::RenameRequest;
+use tray_mcp::commands::token::TokenSetRequest;
 use tray_mcp::error::CommandError;
+use tray_mcp::server::ServeOptions;
 use tray_mcp::tray::{ApiToken, InvalidApiToken, Region, ServerName, WorkspaceId};
 use tray_mcp::wizard::{self, Prefill};
 
@@ -48,6 +52,114 @@ enum Command {
         /// Only from these clients (claude, claude-code, cursor, windsurf, vscode, all).
         #[arg(short = 'c', long = "client", value_delimiter = ',', value_parser = parse_client_choice)]
         clients: Vec<ClientChoice>,
+        /// Show the diff of what would change; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rename an entry in every client that has it, and its profile.
+    Rename {
+        /// The current name.
+        #[arg(value_parser = ServerName::parse)]
+        old: ServerName,
+        /// The new name.
+        #[arg(value_parser = ServerName::parse)]
+        new: ServerName,
+        /// Show the diff of what would change; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Replace or forget the API token of an entry.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Check every Tray entry (or one): config, shape, command, profile, token; --online adds
+    /// the token against Tray's API and the Agent Gateway.
+    Doctor {
+        /// Only the entries with this name.
+        #[arg(value_parser = ServerName::parse)]
+        name: Option<ServerName>,
+        /// Also check the token and the gateway over the network (each with a time limit).
+        #[arg(long)]
+        online: bool,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run the MCP server on stdin/stdout (what AI clients start).
+    Serve(ServeArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+}
+
+/// Arguments of `tray-mcp serve`.
+#[derive(Debug, clap::Args)]
+struct ServeArgs {
+    /// Serve the workspace stored in this profile (written by `tray-mcp install`).
+    #[arg(long, value_name = "NAME", value_parser = ServerName::parse, conflicts_with_all = ["workspace_id", "sandbox"])]
+    profile: Option<ServerName>,
+    /// Serve this workspace (UUID), with the API token from TRAY_API_TOKEN.
+    #[arg(long, value_name = "UUID", value_parser = WorkspaceId::parse, conflicts_with = "sandbox")]
+    workspace_id: Option<WorkspaceId>,
+    /// Tray region: us1 (default), eu1 or apac1. Overrides the profile's region.
+    #[arg(long, value_name = "REGION", value_parser = parse_region)]
+    region: Option<Region>,
+    /// Serve the built-in demo workspace: no account, no token, no network.
+    #[arg(long)]
+    sandbox: bool,
+    /// Log filter for stderr: error, warn, info (default), debug, trace. Default: RUST_LOG.
+    #[arg(long, value_name = "LEVEL")]
+    log_level: Option<String>,
+}
+
+impl From<ServeArgs> for ServeOptions {
+    fn from(args: ServeArgs) -> Self {
+        let ServeArgs {
+            profile,
+            workspace_id,
+            region,
+            sandbox,
+            log_level,
+        } = args;
+        ServeOptions {
+            profile,
+            workspace_id,
+            region,
+            sandbox,
+            log_level,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Replace a profile's token; entries that hold it inline are rewritten too.
+    Set {
+        /// The entry and profile name.
+        #[arg(value_parser = ServerName::parse)]
+        name: ServerName,
+        /// Read the new token from standard input (otherwise TRAY_API_TOKEN, or a hidden prompt).
+        #[arg(long)]
+        api_token_stdin: bool,
+        /// Show the diff of what would change (tokens redacted); write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove the token from a profile.
+    Forget {
+        /// The entry and profile name.
+        #[arg(value_parser = ServerName::parse)]
+        name: ServerName,
         /// Show the diff of what would change; write nothing.
         #[arg(long)]
         dry_run: bool,
@@ -216,6 +328,43 @@ pub enum Action {
         /// Print JSON.
         json: bool,
     },
+    /// Rename an entry.
+    Rename {
+        /// The request.
+        request: RenameRequest,
+        /// Print JSON.
+        json: bool,
+    },
+    /// Replace a token.
+    TokenSet {
+        /// The request.
+        request: TokenSetRequest,
+        /// Print JSON.
+        json: bool,
+    },
+    /// Forget a token.
+    TokenForget {
+        /// The profile.
+        name: ServerName,
+        /// Write nothing.
+        dry_run: bool,
+        /// Print JSON.
+        json: bool,
+    },
+    /// Check the entries.
+    Doctor {
+        /// The request.
+        request: DoctorRequest,
+        /// Print JSON.
+        json: bool,
+    },
+    /// Run the MCP server.
+    Serve(ServeOptions),
+    /// Print a completion script.
+    Completions {
+        /// The script.
+        script: String,
+    },
 }
 
 impl Cli {
@@ -253,7 +402,74 @@ impl Cli {
                 },
                 json,
             }),
+            Some(Command::Rename {
+                old,
+                new,
+                dry_run,
+                json,
+            }) => Ok(Action::Rename {
+                request: RenameRequest { old, new, dry_run },
+                json,
+            }),
+            Some(Command::Token(TokenCommand::Set {
+                name,
+                api_token_stdin,
+                dry_run,
+                json,
+            })) => {
+                let token_text = if api_token_stdin {
+                    read_token_from_stdin()?
+                } else if let Some(text) = std::env::var("TRAY_API_TOKEN").ok().filter(|text| !text.is_empty()) {
+                    text
+                } else {
+                    return Err(CommandError::usage(
+                        "missing the new token",
+                        format!(
+                            "pipe it in: tray-mcp token set {name} --api-token-stdin < token.txt (or set TRAY_API_TOKEN)"
+                        ),
+                    ));
+                };
+                let api_token = ApiToken::parse(&token_text).map_err(token_error)?;
+                Ok(Action::TokenSet {
+                    request: TokenSetRequest {
+                        name,
+                        api_token,
+                        dry_run,
+                    },
+                    json,
+                })
+            }
+            Some(Command::Token(TokenCommand::Forget { name, dry_run, json })) => {
+                Ok(Action::TokenForget { name, dry_run, json })
+            }
+            Some(Command::Doctor { name, online, json }) => Ok(Action::Doctor {
+                request: DoctorRequest { name, online },
+                json,
+            }),
+            Some(Command::Serve(args)) => Ok(Action::Serve(args.into())),
+            Some(Command::Completions { shell }) => Ok(Action::Completions {
+                script: completion_script(shell),
+            }),
         }
+    }
+}
+
+/// The completion script for `shell`.
+///
+/// clap_complete's bash script is broken for a hyphenated binary name (clap #6421, #6529): its
+/// dispatch loop builds the state `tray__mcp__subcmd__install` while the case arms spell it
+/// `tray__subcmd__mcp__subcmd__install`, so nothing after a subcommand completes. The arms are
+/// rewritten to the loop's spelling.
+pub fn completion_script(shell: clap_complete::Shell) -> String {
+    use clap::CommandFactory;
+    let mut command = Cli::command();
+    let mut buffer = Vec::new();
+    clap_complete::generate(shell, &mut command, "tray-mcp", &mut buffer);
+    let script = String::from_utf8_lossy(&buffer).into_owned();
+    if shell == clap_complete::Shell::Bash {
+        script.replace("tray__subcmd__mcp", "tray__mcp")
+    } else {
+        script
     }
 }
 

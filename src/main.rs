@@ -7,7 +7,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use cli::{Action, Cli};
-use tray_mcp::commands::{install, list, remove};
+use tray_mcp::commands::{doctor, install, list, remove, rename, token};
 use tray_mcp::error::CommandError;
 use tray_mcp::paths::Environment;
 
@@ -66,6 +66,48 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
         Action::Remove { request, json } => {
             let report = remove::remove(&environment, &request)?;
             print_report(&report, json);
+            Ok(ExitCode::SUCCESS)
+        }
+        Action::Rename { request, json } => {
+            let report = rename::rename(&environment, &request)?;
+            print_report(&report, json);
+            Ok(ExitCode::SUCCESS)
+        }
+        Action::TokenSet { request, json } => {
+            let report = token::set(&environment, &request)?;
+            print_report(&report, json);
+            Ok(ExitCode::SUCCESS)
+        }
+        Action::TokenForget { name, dry_run, json } => {
+            let report = token::forget(&environment, &name, dry_run)?;
+            print_report(&report, json);
+            Ok(ExitCode::SUCCESS)
+        }
+        Action::Doctor { request, json } => {
+            let spinner = tray_mcp::progress::Spinner::start();
+            let report = doctor::doctor(&environment, &request, &|step| spinner.set(step));
+            drop(spinner);
+            if json {
+                print_stdout(&format!("{:#}\n", report.to_json()));
+            } else {
+                let plain = std::env::var("TERM").is_ok_and(|term| term == "dumb");
+                print_stdout(&report.to_human(plain));
+            }
+            Ok(if report.all_ok() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        Action::Serve(options) => match tray_mcp::server::run(&environment, options) {
+            Ok(()) => Ok(ExitCode::SUCCESS),
+            Err(error) => {
+                eprintln!("error: {error:#}");
+                Ok(ExitCode::FAILURE)
+            }
+        },
+        Action::Completions { script } => {
+            print_stdout(&script);
             Ok(ExitCode::SUCCESS)
         }
     }

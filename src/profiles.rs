@@ -50,6 +50,14 @@ pub enum ProfileError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// Others may read the file, which holds a token: refused, as ssh refuses such keys.
+    #[error("tray-mcp profile {path} is readable by other users (mode {mode:03o}); it holds an API token")]
+    TooOpen {
+        /// The file.
+        path: String,
+        /// Its permission bits.
+        mode: u32,
+    },
     /// The file is not a valid profile.
     #[error("could not parse tray-mcp profile {path}: {message}")]
     Invalid {
@@ -86,7 +94,50 @@ pub fn load(environment: &Environment, name: &ServerName) -> Result<Profile, Pro
             return Err(ProfileError::Unreadable { path: shown, source });
         }
     };
+    check_private(&path, &shown)?;
     parse(&text).map_err(|message| ProfileError::Invalid { path: shown, message })
+}
+
+impl ProfileError {
+    /// What the user can do about it.
+    pub fn hint(&self) -> String {
+        match self {
+            ProfileError::NotFound { name, .. } => {
+                format!("create it with `tray-mcp install --name {name}`, or see `tray-mcp list`")
+            }
+            ProfileError::TooOpen { path, .. } => {
+                format!("run `chmod 600 {path}` (and rotate the token if others could read it)")
+            }
+            ProfileError::Unreadable { .. } => "check the permissions of the file and its folder".to_string(),
+            ProfileError::Invalid { .. } => "fix the file, or re-create it with `tray-mcp install`".to_string(),
+        }
+    }
+}
+
+/// Refuses a profile that group or others may read.
+#[cfg(unix)]
+fn check_private(path: &std::path::Path, shown: &str) -> Result<(), ProfileError> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path)
+        .map_err(|source| ProfileError::Unreadable {
+            path: shown.to_string(),
+            source,
+        })?
+        .permissions()
+        .mode()
+        & 0o777;
+    if mode & 0o077 != 0 {
+        return Err(ProfileError::TooOpen {
+            path: shown.to_string(),
+            mode,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn check_private(_path: &std::path::Path, _shown: &str) -> Result<(), ProfileError> {
+    Ok(())
 }
 
 /// Parses profile text. Error messages carry positions, never values (the file holds a token).

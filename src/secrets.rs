@@ -35,6 +35,23 @@ impl Redactor {
         }
     }
 
+    /// Adds every inline bearer token found in a config entry (`"Bearer <token>"` strings, but
+    /// not `${...}` references, which are not secrets).
+    pub fn add_bearer_tokens_in(&mut self, value: &serde_json::Value) {
+        match value {
+            serde_json::Value::String(text) => {
+                if let Some(token) = text.strip_prefix("Bearer ")
+                    && !token.starts_with("${")
+                {
+                    self.add(token);
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|item| self.add_bearer_tokens_in(item)),
+            serde_json::Value::Object(map) => map.values().for_each(|item| self.add_bearer_tokens_in(item)),
+            _ => {}
+        }
+    }
+
     /// The text with every known secret replaced by [`REDACTED`].
     pub fn redact(&self, text: &str) -> String {
         self.secrets.iter().fold(text.to_string(), |redacted, secret| {

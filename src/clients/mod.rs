@@ -11,9 +11,9 @@ mod cursor;
 mod vscode;
 mod windsurf;
 
-pub use vscode::token_input_id as vscode_token_input_id;
+pub use vscode::{token_input as vscode_token_input, token_input_id as vscode_token_input_id};
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde_json::{Value, json};
 
@@ -340,10 +340,13 @@ pub fn recognize(entry: &Value) -> Option<RecognizedEntry> {
             profile: None,
         });
     }
-    let program = Path::new(command)
-        .file_stem()
-        .map(|stem| stem.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    // Either separator: a Windows entry is read the same way on any machine.
+    let file_name = command
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let program = file_name.strip_suffix(".exe").unwrap_or(&file_name);
     if program == "tray-mcp" && args.first() == Some(&"serve") {
         let profile = args
             .iter()
@@ -497,6 +500,47 @@ mod tests {
         );
         assert_eq!(location(ClientKind::ClaudeDesktop, Os::Linux, Scope::Project), None);
         assert_eq!(location(ClientKind::Windsurf, Os::Linux, Scope::Local), None);
+    }
+
+    fn spec(transport: Transport, os: Os) -> EntrySpec {
+        EntrySpec {
+            name: ServerName::parse("tray-workspace").unwrap(),
+            transport,
+            workspace_id: Some(WorkspaceId::parse("3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718").unwrap()),
+            api_token: Some(ApiToken::parse("secret-token").unwrap()),
+            binary: PathBuf::from(r"C:\Users\ada\.cargo\bin\tray-mcp.exe"),
+            sandbox: false,
+            os,
+        }
+    }
+
+    #[test]
+    fn windows_bridge_runs_npx_through_cmd() {
+        let entry = ClientKind::Cursor
+            .client()
+            .entry(&spec(Transport::Bridge, Os::Windows))
+            .unwrap();
+        assert_eq!(entry.server["command"], "cmd");
+        assert_eq!(entry.server["args"][0], "/c");
+        assert_eq!(entry.server["args"][1], "npx");
+        assert_eq!(entry.server["args"][3], MCP_REMOTE_PACKAGE);
+        assert!(entry.holds_token);
+        let linux = ClientKind::Cursor
+            .client()
+            .entry(&spec(Transport::Bridge, Os::Linux))
+            .unwrap();
+        assert_eq!(linux.server["command"], "npx");
+    }
+
+    #[test]
+    fn windows_stdio_entry_is_recognized_by_its_exe_name() {
+        let entry = ClientKind::ClaudeDesktop
+            .client()
+            .entry(&spec(Transport::Stdio, Os::Windows))
+            .unwrap();
+        let recognized = recognize(&entry.server).expect("a Tray entry");
+        assert_eq!(recognized.transport, Transport::Stdio);
+        assert_eq!(recognized.profile.as_deref(), Some("tray-workspace"));
     }
 
     #[test]

@@ -24,6 +24,17 @@ pub fn token_input_id(server_name: &str) -> String {
     format!("tray-api-token-{server_name}")
 }
 
+/// The `inputs` item that makes VS Code ask for a server's token and keep it in its secret
+/// storage.
+pub fn token_input(server_name: &str) -> serde_json::Value {
+    json!({
+        "type": "promptString",
+        "id": token_input_id(server_name),
+        "description": format!("Tray API token for {server_name}"),
+        "password": true,
+    })
+}
+
 impl Client for VsCode {
     fn kind(&self) -> ClientKind {
         ClientKind::VsCode
@@ -62,12 +73,7 @@ impl Client for VsCode {
             return Err(EntryError::SandboxNeedsStdio);
         }
         let input_id = token_input_id(spec.name.as_str());
-        let input = json!({
-            "type": "promptString",
-            "id": input_id,
-            "description": format!("Tray API token for {}", spec.name),
-            "password": true,
-        });
+        let input = token_input(spec.name.as_str());
         let header = format!("Bearer ${{input:{input_id}}}");
         let (server, input) = match spec.transport {
             Transport::Stdio => (stdio_entry(spec, true), None),

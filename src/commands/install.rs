@@ -176,7 +176,7 @@ pub fn finish(environment: &Environment, request: &InstallRequest, plan: Install
         let reports = files
             .iter()
             .zip(&clients)
-            .map(|(file, client)| FileReport::planned(file, *client, request.scope))
+            .map(|(file, client)| FileReport::planned(file, *client, client.map(|_| request.scope)))
             .collect();
         return Ok(Report {
             files: reports,
@@ -192,7 +192,7 @@ pub fn finish(environment: &Environment, request: &InstallRequest, plan: Install
     let reports: Vec<FileReport> = outcomes
         .iter()
         .zip(&clients)
-        .map(|(outcome, client)| FileReport::done(outcome, *client, request.scope))
+        .map(|(outcome, client)| FileReport::done(outcome, *client, client.map(|_| request.scope)))
         .collect();
     let next_steps = next_steps(&reports);
     Ok(Report {
@@ -273,7 +273,7 @@ fn profile_task(environment: &Environment, request: &InstallRequest) -> Option<F
         privacy: Privacy::OwnerOnly,
         // A backup of a profile would be one more copy of the token.
         backup: false,
-        edit: Box::new(WriteProfile { profile }),
+        edit: Box::new(super::WriteProfile { profile }),
     })
 }
 
@@ -300,26 +300,7 @@ impl FileEdit for UpsertEntry {
             }
         }
         Ok(Edited {
-            contents: Some(document.to_text()),
-            change,
-        })
-    }
-}
-
-/// Writes a profile file (unchanged when it already holds the same values).
-struct WriteProfile {
-    profile: Profile,
-}
-
-impl FileEdit for WriteProfile {
-    fn apply(&self, current: Option<&str>) -> Result<Edited, FileProblem> {
-        let change = match current.map(profiles::parse) {
-            None => Change::Added,
-            Some(Ok(existing)) if existing == self.profile => Change::Unchanged,
-            Some(_) => Change::Updated,
-        };
-        Ok(Edited {
-            contents: Some(profiles::render(&self.profile)),
+            contents: Some(document.into_text()),
             change,
         })
     }

@@ -3,6 +3,7 @@
 use serde_json::{Value, json};
 
 use crate::clients::{ClientKind, EntryWorkspace, Scope};
+use crate::commands::token::holds_inline_token;
 use crate::config::transaction::FileError;
 use crate::inventory::{FoundEntry, take_inventory};
 use crate::paths::Environment;
@@ -26,6 +27,8 @@ pub struct ListedEntry {
     pub workspace: String,
     /// `stdio`, `bridge` or `http`.
     pub transport: &'static str,
+    /// Where the entry's token is kept: `profile`, `config` (inline), `vscode-secret`, `none`.
+    pub token_store: &'static str,
 }
 
 /// The result of `list`.
@@ -52,6 +55,7 @@ pub fn list(environment: &Environment) -> Listing {
 
 fn listed(environment: &Environment, entry: &FoundEntry) -> ListedEntry {
     let recognized = entry.tray.as_ref();
+    let token_store = token_store(environment, entry);
     let workspace = match recognized.map(|tray| &tray.workspace) {
         Some(EntryWorkspace::Workspace(id)) => id.to_string(),
         Some(EntryWorkspace::Sandbox) => "sandbox".to_string(),
@@ -68,6 +72,27 @@ fn listed(environment: &Environment, entry: &FoundEntry) -> ListedEntry {
         shown_path: entry.shown_path.clone(),
         workspace,
         transport: recognized.map_or("?", |tray| tray.transport.as_str()),
+        token_store,
+    }
+}
+
+/// Where an entry's token lives.
+fn token_store(environment: &Environment, entry: &FoundEntry) -> &'static str {
+    let Some(tray) = &entry.tray else { return "none" };
+    if tray.workspace == EntryWorkspace::Sandbox {
+        return "none";
+    }
+    if holds_inline_token(&entry.value) {
+        return "config";
+    }
+    if entry.value.to_string().contains("${input:") {
+        return "vscode-secret";
+    }
+    let profile = tray.profile.as_deref().and_then(|name| ServerName::parse(name).ok());
+    match profile.map(|name| profiles::load(environment, &name)) {
+        Some(Ok(profile)) if profile.api_token.is_some() => "profile",
+        Some(Ok(_)) => "none",
+        _ => "missing",
     }
 }
 
@@ -90,7 +115,7 @@ impl Listing {
         if self.entries.is_empty() {
             return String::new();
         }
-        let rows: Vec<[String; 6]> = self
+        let rows: Vec<[String; 7]> = self
             .entries
             .iter()
             .map(|entry| {
@@ -103,13 +128,14 @@ impl Listing {
                     entry.client.client().display_name().to_string(),
                     scope,
                     entry.transport.to_string(),
+                    entry.token_store.to_string(),
                     entry.workspace.clone(),
                     entry.shown_path.clone(),
                 ]
             })
             .collect();
-        let header = ["NAME", "CLIENT", "SCOPE", "TRANSPORT", "WORKSPACE", "FILE"].map(String::from);
-        let mut widths = [0usize; 6];
+        let header = ["NAME", "CLIENT", "SCOPE", "TRANSPORT", "TOKEN", "WORKSPACE", "FILE"].map(String::from);
+        let mut widths = [0usize; 7];
         for row in std::iter::once(&header).chain(&rows) {
             for (width, cell) in widths.iter_mut().zip(row) {
                 *width = (*width).max(cell.chars().count());
@@ -137,6 +163,7 @@ impl Listing {
                 "scope": entry.scope.as_str(),
                 "project": entry.project,
                 "transport": entry.transport,
+                "token_store": entry.token_store,
                 "workspace": entry.workspace,
                 "path": entry.shown_path,
             })).collect::<Vec<_>>(),

@@ -1,12 +1,9 @@
 //! `tray-mcp remove NAME`: takes exactly that Tray entry out of every client (or the chosen
 //! ones), and drops its profile when no client uses it any more.
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
-
 use crate::clients::{ClientKind, vscode_token_input_id};
-use crate::config::safe_write::{BackupStore, Privacy};
-use crate::config::transaction::{self, Edited, FileEdit, FileProblem, FileTask};
+use crate::config::safe_write::Privacy;
+use crate::config::transaction::{Edited, FileEdit, FileProblem};
 use crate::config::{Change, Dialect, Document};
 use crate::error::CommandError;
 use crate::inventory::{FoundEntry, take_inventory};
@@ -15,7 +12,8 @@ use crate::profiles;
 use crate::secrets::Redactor;
 use crate::tray::ServerName;
 
-use super::report::{FileReport, Report};
+use super::report::Report;
+use super::{execute, profile_task, tasks_per_file, tray_entries_named};
 
 /// What to remove.
 #[derive(Debug, Clone)]
@@ -40,147 +38,29 @@ pub fn remove(environment: &Environment, request: &RemoveRequest) -> Result<Repo
         return Err(problem.into());
     }
     let name = request.name.as_str();
-    let (targets, others): (Vec<&FoundEntry>, Vec<&FoundEntry>) = inventory
-        .entries
-        .iter()
-        .filter(|entry| entry.name == name)
-        .partition(|entry| clients.contains(&entry.client));
-    if let Some(foreign) = targets.iter().find(|entry| entry.tray.is_none()) {
-        return Err(CommandError::failure(
-            format!(
-                "the entry \"{name}\" in {} config {} is not a Tray entry",
-                foreign.client.client().display_name(),
-                foreign.shown_path
-            ),
-            "tray-mcp removes only entries it can recognise as Tray's; edit that file by hand",
-        ));
-    }
+    let targets = tray_entries_named(&inventory.entries, name, &clients)?;
     if targets.is_empty() {
         return Err(CommandError::failure(
             format!("no Tray entry named \"{name}\" in the chosen clients"),
             "run `tray-mcp list` to see the entries and their names",
         ));
     }
-    let mut tasks = removal_tasks(environment, &targets);
-    let mut clients_of_task: Vec<Option<ClientKind>> = targets_by_file(&targets)
-        .values()
-        .map(|entries| Some(entries[0].client))
-        .collect();
-    let still_used = others
-        .iter()
-        .any(|entry| entry.tray.as_ref().and_then(|tray| tray.profile.as_deref()) == Some(name));
+    let mut tasks = tasks_per_file(&targets, Privacy::Ordinary, |entries| {
+        Box::new(RemoveEntries::for_entries(entries))
+    });
+    let still_used = inventory.entries.iter().any(|entry| {
+        !targets.iter().any(|target| std::ptr::eq(*target, entry))
+            && entry.tray.as_ref().and_then(|tray| tray.profile.as_deref()) == Some(name)
+    });
     let profile_path = profiles::profile_path(environment, &request.name);
     if !still_used && profile_path.exists() {
-        tasks.push(FileTask {
-            shown_path: environment.display_path(&profile_path),
-            path: profile_path,
-            role: "tray-mcp profile".to_string(),
-            privacy: Privacy::OwnerOnly,
-            backup: false,
-            edit: Box::new(DeleteFile),
-        });
-        clients_of_task.push(None);
+        tasks.push(profile_task(environment, profile_path, Box::new(DeleteFile)));
     }
-    let planned = transaction::plan(tasks)?;
-    if request.dry_run {
-        let redactor = Redactor::default();
-        let diffs = planned
-            .iter()
-            .filter_map(|file| super::report::diff(file, &redactor))
-            .collect();
-        let files = planned
-            .iter()
-            .zip(&clients_of_task)
-            .map(|(file, client)| FileReport::planned(file, *client, Default::default()))
-            .collect();
-        return Ok(Report {
-            files,
-            diffs: redact_all(diffs, &planned_tokens(&targets)),
-            notices: Vec::new(),
-            next_steps: Vec::new(),
-            dry_run: true,
-        });
-    }
-    let backups = BackupStore::new(environment.join(&environment.tray_config_dir(), &["backups"]));
-    let outcomes = transaction::commit(planned, &backups)?;
-    let files = outcomes
-        .iter()
-        .zip(&clients_of_task)
-        .map(|(outcome, client)| FileReport::done(outcome, *client, Default::default()))
-        .collect();
-    Ok(Report {
-        files,
-        diffs: Vec::new(),
-        notices: Vec::new(),
-        next_steps: Vec::new(),
-        dry_run: false,
-    })
-}
-
-/// Tokens that appear in the entries being removed (bridge env, http headers), so dry-run
-/// diffs never show them.
-fn planned_tokens(targets: &[&FoundEntry]) -> Redactor {
     let mut redactor = Redactor::default();
-    for entry in targets {
-        collect_bearer_tokens(&entry.value, &mut redactor);
+    for entry in &targets {
+        redactor.add_bearer_tokens_in(&entry.value);
     }
-    redactor
-}
-
-fn collect_bearer_tokens(value: &serde_json::Value, redactor: &mut Redactor) {
-    match value {
-        serde_json::Value::String(text) => {
-            if let Some(token) = text.strip_prefix("Bearer ")
-                && !token.starts_with("${")
-            {
-                redactor.add(token);
-            }
-        }
-        serde_json::Value::Array(items) => items.iter().for_each(|item| collect_bearer_tokens(item, redactor)),
-        serde_json::Value::Object(map) => map.values().for_each(|item| collect_bearer_tokens(item, redactor)),
-        _ => {}
-    }
-}
-
-fn redact_all(diffs: Vec<String>, redactor: &Redactor) -> Vec<String> {
-    diffs.into_iter().map(|diff| redactor.redact(&diff)).collect()
-}
-
-fn targets_by_file<'a>(targets: &[&'a FoundEntry]) -> BTreeMap<PathBuf, Vec<&'a FoundEntry>> {
-    let mut by_file: BTreeMap<PathBuf, Vec<&FoundEntry>> = BTreeMap::new();
-    for entry in targets {
-        by_file.entry(entry.path.clone()).or_default().push(entry);
-    }
-    by_file
-}
-
-fn removal_tasks(_environment: &Environment, targets: &[&FoundEntry]) -> Vec<FileTask> {
-    targets_by_file(targets)
-        .into_iter()
-        .map(|(path, entries)| {
-            let client = entries[0].client.client();
-            FileTask {
-                shown_path: entries[0].shown_path.clone(),
-                path,
-                role: format!("{} config", client.display_name()),
-                privacy: Privacy::Ordinary,
-                backup: true,
-                edit: Box::new(RemoveEntries {
-                    dialect: client.dialect(),
-                    keys: entries
-                        .iter()
-                        .map(|entry| {
-                            let mut keys = entry.servers_key.clone();
-                            keys.push(entry.name.clone());
-                            keys
-                        })
-                        .collect(),
-                    input_id: (entries[0].client == ClientKind::VsCode)
-                        .then(|| vscode_token_input_id(&entries[0].name)),
-                }),
-            }
-        })
-        .collect()
+    execute(environment, tasks, request.dry_run, &redactor, Vec::new())
 }
 
 /// Takes entries (and VS Code's token input) out of one file.
@@ -188,6 +68,24 @@ struct RemoveEntries {
     dialect: Dialect,
     keys: Vec<Vec<String>>,
     input_id: Option<String>,
+}
+
+impl RemoveEntries {
+    fn for_entries(entries: &[&FoundEntry]) -> Self {
+        let first = entries[0];
+        RemoveEntries {
+            dialect: first.client.client().dialect(),
+            keys: entries
+                .iter()
+                .map(|entry| {
+                    let mut keys = entry.servers_key.clone();
+                    keys.push(entry.name.clone());
+                    keys
+                })
+                .collect(),
+            input_id: (first.client == ClientKind::VsCode).then(|| vscode_token_input_id(&first.name)),
+        }
+    }
 }
 
 impl FileEdit for RemoveEntries {
@@ -203,7 +101,7 @@ impl FileEdit for RemoveEntries {
             document.remove_array_item(&["inputs"], "id", id)?;
         }
         Ok(Edited {
-            contents: Some(document.to_text()),
+            contents: Some(document.into_text()),
             change: if removed { Change::Removed } else { Change::Unchanged },
         })
     }
@@ -225,7 +123,7 @@ fn prune_created_parent(document: &mut Document, entry_path: &[&str]) -> Result<
 }
 
 /// Deletes a file (a profile no entry uses any more).
-struct DeleteFile;
+pub(crate) struct DeleteFile;
 
 impl FileEdit for DeleteFile {
     fn apply(&self, current: Option<&str>) -> Result<Edited, FileProblem> {

@@ -29,10 +29,10 @@ pub struct FileReport {
 
 impl FileReport {
     /// From a planned (not yet written) file.
-    pub fn planned(file: &Planned, client: Option<ClientKind>, scope: Scope) -> Self {
+    pub fn planned(file: &Planned, client: Option<ClientKind>, scope: Option<Scope>) -> Self {
         FileReport {
             client,
-            scope: client.map(|_| scope),
+            scope,
             role: file.task.role.clone(),
             shown_path: file.task.shown_path.clone(),
             change: file.change,
@@ -41,10 +41,10 @@ impl FileReport {
     }
 
     /// From a written file.
-    pub fn done(outcome: &Outcome, client: Option<ClientKind>, scope: Scope) -> Self {
+    pub fn done(outcome: &Outcome, client: Option<ClientKind>, scope: Option<Scope>) -> Self {
         FileReport {
             client,
-            scope: client.map(|_| scope),
+            scope,
             role: outcome.role.clone(),
             shown_path: outcome.shown_path.clone(),
             change: outcome.change,

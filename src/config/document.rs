@@ -93,11 +93,23 @@ impl Document {
             Some(rest) => (true, rest),
             None => (false, text),
         };
+        // Room for the edit, so splicing into a large file moves bytes instead of reallocating.
+        let mut owned = String::with_capacity(body.len() + 64 * 1024);
+        owned.push_str(body);
         Document {
-            text: body.to_string(),
+            text: owned,
             has_bom,
             dialect,
         }
+    }
+
+    /// The full text, byte-order mark included, without copying it.
+    pub fn into_text(self) -> String {
+        let mut text = self.text;
+        if self.has_bom {
+            text.insert(0, BOM);
+        }
+        text
     }
 
     /// The full text, byte-order mark included.
@@ -231,6 +243,28 @@ impl Document {
         Ok(true)
     }
 
+    /// Renames the key at the end of `path` to `new_key`, in place: its value, position and
+    /// surroundings are untouched. Returns whether the key existed.
+    pub fn rename_key(&mut self, path: &[&str], new_key: &str) -> Result<bool, DocumentError> {
+        let Some((last, parent_path)) = path.split_last() else {
+            return Ok(false);
+        };
+        let found = self.locate(path)?;
+        let Some(PathValue {
+            kind: ValueKind::Object(items),
+            ..
+        }) = found.get(parent_path.len())
+        else {
+            return Ok(false);
+        };
+        let Some(item) = items.iter().rev().find(|item| item.key.as_deref() == Some(*last)) else {
+            return Ok(false);
+        };
+        let quoted = serde_json::to_string(new_key).unwrap_or_default();
+        self.apply(Splice::replace(item.start, item.key_end, quoted));
+        Ok(true)
+    }
+
     /// Adds `value` to the array at `path` or replaces the element whose `id_key` equals `id`.
     /// Creates the array (and objects on the way) when it is missing.
     pub fn upsert_array_item(
@@ -352,8 +386,12 @@ impl Document {
 
     // ----- layout of the file -----
 
+    /// The file's line ending, judged by its first line (as editors do).
     fn newline(&self) -> &'static str {
-        if self.text.contains("\r\n") { "\r\n" } else { "\n" }
+        match self.text.find('\n') {
+            Some(index) if index > 0 && self.text.as_bytes()[index - 1] == b'\r' => "\r\n",
+            _ => "\n",
+        }
     }
 
     /// A file with no line break at all is kept on one line.
@@ -754,6 +792,15 @@ mod tests {
             document.to_text(),
             "{\n  \"s\": {\n    \"t\": {\n      \"url\": \"b\"\n    }, // note\n    \"u\": 1\n  }\n}\n"
         );
+    }
+
+    #[test]
+    fn rename_key_keeps_value_and_position() {
+        let text = "{\n  \"s\": {\n    \"a\": 1, // one\n    \"b\": 2\n  }\n}\n";
+        let renamed = edit(text, Dialect::Jsonc, |document| {
+            assert!(document.rename_key(&["s", "a"], "z").unwrap())
+        });
+        assert_eq!(renamed, "{\n  \"s\": {\n    \"z\": 1, // one\n    \"b\": 2\n  }\n}\n");
     }
 
     #[test]

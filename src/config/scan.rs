@@ -36,6 +36,8 @@ pub(crate) struct Item {
     pub key: Option<String>,
     /// Where the item starts (the key's opening quote, or the element's first byte).
     pub start: usize,
+    /// Just past the key's closing quote (equal to `start` for array elements).
+    pub key_end: usize,
     /// Where its value starts.
     pub value_start: usize,
     /// Just past the end of its value.
@@ -221,6 +223,7 @@ impl<'t, 'p> Scanner<'t, 'p> {
         }
         loop {
             let start = self.position;
+            let mut key_end = start;
             let mut key = None;
             let mut child_on_path = false;
             if is_object {
@@ -228,6 +231,7 @@ impl<'t, 'p> Scanner<'t, 'p> {
                     return Err(self.error("expected a property name in double quotes"));
                 }
                 self.string()?;
+                key_end = self.position;
                 if record {
                     let decoded = decode_key(&self.text[start..self.position]);
                     child_on_path = self
@@ -255,6 +259,7 @@ impl<'t, 'p> Scanner<'t, 'p> {
                 items.push(Item {
                     key,
                     start,
+                    key_end,
                     value_start,
                     end: self.position,
                 });
@@ -292,10 +297,7 @@ impl<'t, 'p> Scanner<'t, 'p> {
         loop {
             // Most of a large file is string content: jump to the next byte that matters.
             let rest = &self.bytes[self.position..];
-            let Some(offset) = rest
-                .iter()
-                .position(|&byte| byte == b'"' || byte == b'\\' || byte < 0x20)
-            else {
+            let Some(offset) = next_special_in_string(rest) else {
                 self.position = opening;
                 return Err(self.error("unterminated string"));
             };
@@ -367,6 +369,31 @@ impl<'t, 'p> Scanner<'t, 'p> {
             Err(self.error("expected a value"))
         }
     }
+}
+
+/// The offset of the first `"`, `\\` or control character, eight bytes at a time.
+fn next_special_in_string(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |word: u64| word.wrapping_sub(ONES) & !word & HIGHS;
+    let mut offset = 0;
+    while let Some(chunk) = bytes.get(offset..offset + 8) {
+        let word = u64::from_le_bytes([
+            chunk[0], chunk[1], chunk[2], chunk[3], chunk[4], chunk[5], chunk[6], chunk[7],
+        ]);
+        let quote = has_zero(word ^ (ONES * u64::from(b'"')));
+        let backslash = has_zero(word ^ (ONES * u64::from(b'\\')));
+        // Bytes below 0x20 (only for bytes without the high bit, which UTF-8 control bytes are).
+        let control = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
+        if quote | backslash | control != 0 {
+            break;
+        }
+        offset += 8;
+    }
+    bytes[offset..]
+        .iter()
+        .position(|&byte| byte == b'"' || byte == b'\\' || byte < 0x20)
+        .map(|position| offset + position)
 }
 
 /// The text of a quoted key (escapes decoded).
@@ -468,6 +495,22 @@ mod tests {
         let keys: Vec<_> = items.iter().map(|item| item.key.clone().unwrap_or_default()).collect();
         assert_eq!(keys, ["t", "u"]);
         assert_eq!(&text[found[2].start..found[2].end], r#"{"command": "c"}"#);
+    }
+
+    #[test]
+    fn special_bytes_are_found_at_every_offset() {
+        for special in [b'"', b'\\', b'\n', 0x01] {
+            for position in 0..40 {
+                let mut bytes = vec![b'a'; 40];
+                bytes[position] = special;
+                assert_eq!(
+                    next_special_in_string(&bytes),
+                    Some(position),
+                    "{special:#x} at {position}"
+                );
+            }
+        }
+        assert_eq!(next_special_in_string("é日本 ok".as_bytes()), None);
     }
 
     #[test]

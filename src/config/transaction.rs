@@ -11,7 +11,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use super::document::{Change, DocumentError};
-use super::safe_write::{self, BackupStore, FileLock, Privacy};
+use super::safe_write::{self, BackupStore, FileLock, Privacy, StagedWrite};
 
 /// The result of editing a file's text in memory.
 #[derive(Debug, Clone)]
@@ -51,6 +51,8 @@ pub struct Planned {
     pub task: FileTask,
     /// The real file behind any symlink.
     pub resolved: PathBuf,
+    /// Size, times and inode of the file when it was read.
+    pub fingerprint: Option<safe_write::Fingerprint>,
     /// Its text now (`None`: missing).
     pub before: Option<String>,
     /// The planned text (`None`: delete).
@@ -170,6 +172,7 @@ pub fn plan(tasks: Vec<FileTask>) -> Result<Vec<Planned>, FileError> {
         .into_iter()
         .map(|task| {
             let resolved = safe_write::resolve(&task.path);
+            let fingerprint = safe_write::Fingerprint::of(&resolved);
             let before = read_text(&resolved).map_err(|problem| file_error(&task, problem))?;
             let edited = task
                 .edit
@@ -180,6 +183,7 @@ pub fn plan(tasks: Vec<FileTask>) -> Result<Vec<Planned>, FileError> {
             }
             Ok(Planned {
                 resolved,
+                fingerprint,
                 before,
                 after: edited.contents,
                 change: edited.change,
@@ -190,32 +194,85 @@ pub fn plan(tasks: Vec<FileTask>) -> Result<Vec<Planned>, FileError> {
 }
 
 /// Writes every planned change under the locks; on any failure, restores what was written.
+///
+/// Order: back up the old versions, stage every new file beside its target, make them all
+/// durable at once, then rename them into place one by one (restoring the renamed ones if a
+/// later one fails), and last make the renames durable.
 pub fn commit(planned: Vec<Planned>, backups: &BackupStore) -> Result<Vec<Outcome>, FileError> {
+    let _signals = safe_write::HoldSignals::new();
     let _locks = lock_all(&planned)?;
     let fresh = replan_under_lock(planned)?;
+    let changed: Vec<&Planned> = fresh.iter().filter(|file| file.change != Change::Unchanged).collect();
+    let backup_paths = changed
+        .iter()
+        .map(|file| save_backup(file, backups))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut staged = stage_all(&changed)?;
     let mut written: Vec<&Planned> = Vec::new();
-    let mut outcomes = Vec::new();
-    for file in &fresh {
-        match write_one(file, backups) {
-            Ok(backup) => {
-                if file.change != Change::Unchanged {
-                    written.push(file);
-                }
-                outcomes.push(Outcome {
-                    path: file.task.path.clone(),
-                    shown_path: file.task.shown_path.clone(),
-                    role: file.task.role.clone(),
-                    change: file.change,
-                    backup,
-                });
-            }
-            Err(problem) => {
-                roll_back(&written);
-                return Err(file_error(&file.task, problem));
-            }
+    for (file, staged_write) in changed.iter().zip(staged.iter_mut()) {
+        let result = injected_failure(&file.resolved).and_then(|()| match staged_write.take() {
+            Some(write) => write.commit().map_err(FileProblem::Io),
+            None => safe_write::remove_created(&file.resolved).map_err(FileProblem::Io),
+        });
+        if let Err(problem) = result {
+            roll_back(&written);
+            return Err(file_error(&file.task, problem));
         }
+        written.push(file);
     }
-    Ok(outcomes)
+    let mut directories: Vec<PathBuf> = written
+        .iter()
+        .filter_map(|file| file.resolved.parent().map(Path::to_path_buf))
+        .collect();
+    directories.sort();
+    directories.dedup();
+    safe_write::sync_directories_parallel(&directories);
+    let mut backup_paths = backup_paths.into_iter();
+    Ok(fresh
+        .iter()
+        .map(|file| Outcome {
+            path: file.task.path.clone(),
+            shown_path: file.task.shown_path.clone(),
+            role: file.task.role.clone(),
+            change: file.change,
+            backup: if file.change == Change::Unchanged {
+                None
+            } else {
+                backup_paths.next().flatten()
+            },
+        })
+        .collect())
+}
+
+fn save_backup(file: &Planned, backups: &BackupStore) -> Result<Option<PathBuf>, FileError> {
+    if !file.task.backup || file.before.is_none() {
+        return Ok(None);
+    }
+    backups
+        .save(&file.resolved)
+        .map(Some)
+        .map_err(|error| file_error(&file.task, FileProblem::Io(error)))
+}
+
+/// Writes every new content to a temporary file and fsyncs them all together. Files to delete
+/// get `None`. Nothing is in place yet, so a failure here changes no file.
+fn stage_all(changed: &[&Planned]) -> Result<Vec<Option<StagedWrite>>, FileError> {
+    let staged = changed
+        .iter()
+        .map(|file| match &file.after {
+            Some(after) => StagedWrite::new(&file.resolved, after.as_bytes(), file.task.privacy)
+                .map(Some)
+                .map_err(|error| file_error(&file.task, FileProblem::Io(error))),
+            None => Ok(None),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let writes: Vec<&StagedWrite> = staged.iter().flatten().collect();
+    safe_write::sync_all_parallel(&writes).map_err(|error| FileError {
+        role: "config files".to_string(),
+        shown_path: String::new(),
+        problem: FileProblem::Io(error),
+    })?;
+    Ok(staged)
 }
 
 fn lock_all(planned: &[Planned]) -> Result<Vec<FileLock>, FileError> {
@@ -237,6 +294,14 @@ fn replan_under_lock(planned: Vec<Planned>) -> Result<Vec<Planned>, FileError> {
             if file.change == Change::Unchanged {
                 return Ok(file);
             }
+            if file.before.as_ref().is_some_and(|before| before.len() > LARGE_FILE)
+                && file.fingerprint.is_some()
+                && safe_write::Fingerprint::of(&file.resolved) == file.fingerprint
+            {
+                // A large file (Claude Code's state) whose size, times and inode are as they
+                // were: not read again, which would cost as much as the edit itself.
+                return check_writable(file);
+            }
             let current = read_text(&file.resolved).map_err(|problem| file_error(&file.task, problem))?;
             if current != file.before {
                 let edited = file
@@ -248,33 +313,19 @@ fn replan_under_lock(planned: Vec<Planned>) -> Result<Vec<Planned>, FileError> {
                 file.after = edited.contents;
                 file.change = edited.change;
             }
-            if file.change != Change::Unchanged && file.before.is_some() && safe_write::is_read_only(&file.resolved) {
-                return Err(file_error(&file.task, FileProblem::ReadOnly));
-            }
-            Ok(file)
+            check_writable(file)
         })
         .collect()
 }
 
-fn write_one(file: &Planned, backups: &BackupStore) -> Result<Option<PathBuf>, FileProblem> {
-    if file.change == Change::Unchanged {
-        return Ok(None);
+/// Files above this size are checked for changes by their metadata rather than re-read.
+const LARGE_FILE: usize = 1 << 20;
+
+fn check_writable(file: Planned) -> Result<Planned, FileError> {
+    if file.change != Change::Unchanged && file.before.is_some() && safe_write::is_read_only(&file.resolved) {
+        return Err(file_error(&file.task, FileProblem::ReadOnly));
     }
-    injected_failure(&file.resolved)?;
-    let backup = match (&file.before, file.task.backup) {
-        (Some(before), true) => Some(
-            backups
-                .save(&file.resolved, before.as_bytes())
-                .map_err(FileProblem::Io)?,
-        ),
-        _ => None,
-    };
-    match &file.after {
-        Some(after) => safe_write::atomic_write(&file.resolved, after.as_bytes(), file.task.privacy),
-        None => safe_write::remove_created(&file.resolved),
-    }
-    .map_err(FileProblem::Io)?;
-    Ok(backup)
+    Ok(file)
 }
 
 /// Test hook, in debug builds only: `TRAY_MCP_TEST_FAIL_WRITE=<file name>` makes the write of

@@ -1,0 +1,183 @@
+//! `tray-mcp rename OLD NEW`: renames an entry in every client that has it, and its profile.
+//!
+//! The key is renamed in place (position, formatting and comments around it stay); inside the
+//! entry, `--profile OLD` and VS Code's `${input:...}` reference follow the new name.
+
+use serde_json::Value;
+
+use crate::clients::{ClientKind, vscode_token_input, vscode_token_input_id};
+use crate::config::safe_write::Privacy;
+use crate::config::transaction::{Edited, FileEdit, FileProblem};
+use crate::config::{Change, Dialect, Document};
+use crate::error::CommandError;
+use crate::inventory::{FoundEntry, take_inventory};
+use crate::paths::Environment;
+use crate::profiles;
+use crate::secrets::Redactor;
+use crate::tray::ServerName;
+
+use super::remove::DeleteFile;
+use super::report::Report;
+use super::{WriteProfile, execute, profile_task, tasks_per_file, tray_entries_named};
+
+/// What to rename.
+#[derive(Debug, Clone)]
+pub struct RenameRequest {
+    /// The current name.
+    pub old: ServerName,
+    /// The new name.
+    pub new: ServerName,
+    /// Show what would change without writing.
+    pub dry_run: bool,
+}
+
+/// Renames the entry everywhere.
+pub fn rename(environment: &Environment, request: &RenameRequest) -> Result<Report, CommandError> {
+    let (old, new) = (request.old.as_str(), request.new.as_str());
+    if old == new {
+        return Err(CommandError::usage(
+            "the old and new names are the same",
+            "pick a different new name",
+        ));
+    }
+    let inventory = take_inventory(environment, &ClientKind::ALL);
+    if let Some(problem) = inventory.problems.into_iter().next() {
+        return Err(problem.into());
+    }
+    let targets = tray_entries_named(&inventory.entries, old, &ClientKind::ALL)?;
+    if let Some(clash) = inventory.entries.iter().find(|entry| {
+        entry.name == new
+            && targets
+                .iter()
+                .any(|target| target.path == entry.path && target.servers_key == entry.servers_key)
+    }) {
+        return Err(CommandError::failure(
+            format!(
+                "{} config {} already has an entry named \"{new}\"",
+                clash.client.client().display_name(),
+                clash.shown_path
+            ),
+            format!("choose another name, or remove that entry first (tray-mcp remove {new})"),
+        ));
+    }
+    let mut tasks = tasks_per_file(&targets, Privacy::Ordinary, |entries| {
+        Box::new(RenameEntries::new(entries, old, new))
+    });
+    let old_profile = profiles::profile_path(environment, &request.old);
+    if old_profile.exists() {
+        let new_profile = profiles::profile_path(environment, &request.new);
+        if new_profile.exists() {
+            return Err(CommandError::failure(
+                format!(
+                    "a tray-mcp profile named \"{new}\" already exists ({})",
+                    environment.display_path(&new_profile)
+                ),
+                format!("choose another name, or remove it first (tray-mcp remove {new})"),
+            ));
+        }
+        let profile = profiles::load(environment, &request.old)
+            .map_err(|error| CommandError::failure(error.to_string(), error.hint()))?;
+        tasks.push(profile_task(
+            environment,
+            new_profile,
+            Box::new(WriteProfile { profile }),
+        ));
+        tasks.push(profile_task(environment, old_profile, Box::new(DeleteFile)));
+    }
+    if tasks.is_empty() {
+        return Err(CommandError::failure(
+            format!("no Tray entry or profile named \"{old}\""),
+            "run `tray-mcp list` to see the entries and their names",
+        ));
+    }
+    let mut redactor = Redactor::default();
+    for entry in &targets {
+        redactor.add_bearer_tokens_in(&entry.value);
+    }
+    execute(environment, tasks, request.dry_run, &redactor, Vec::new())
+}
+
+/// Renames entries (and VS Code's token input) in one file.
+struct RenameEntries {
+    dialect: Dialect,
+    servers_keys: Vec<Vec<String>>,
+    old: String,
+    new: String,
+    vscode: bool,
+}
+
+impl RenameEntries {
+    fn new(entries: &[&FoundEntry], old: &str, new: &str) -> Self {
+        RenameEntries {
+            dialect: entries[0].client.client().dialect(),
+            servers_keys: entries.iter().map(|entry| entry.servers_key.clone()).collect(),
+            old: old.to_string(),
+            new: new.to_string(),
+            vscode: entries[0].client == ClientKind::VsCode,
+        }
+    }
+}
+
+impl FileEdit for RenameEntries {
+    fn apply(&self, current: Option<&str>) -> Result<Edited, FileProblem> {
+        let mut document = Document::new(current.unwrap_or(""), self.dialect);
+        let mut renamed = false;
+        for servers_key in &self.servers_keys {
+            let mut path: Vec<&str> = servers_key.iter().map(String::as_str).collect();
+            path.push(&self.old);
+            if !document.rename_key(&path, &self.new)? {
+                continue;
+            }
+            renamed = true;
+            *path.last_mut().expect("path has the entry name") = &self.new;
+            if let Some(value) = document.get(&path)? {
+                document.set(&path, &follow_new_name(&value, &self.old, &self.new))?;
+            }
+        }
+        if self.vscode && has_input(&document, &vscode_token_input_id(&self.old))? {
+            let old_id = vscode_token_input_id(&self.old);
+            document.upsert_array_item(&["inputs"], "id", &old_id, &vscode_token_input(&self.new))?;
+        }
+        Ok(Edited {
+            contents: Some(document.into_text()),
+            change: if renamed { Change::Updated } else { Change::Unchanged },
+        })
+    }
+}
+
+fn has_input(document: &Document, id: &str) -> Result<bool, FileProblem> {
+    Ok(document
+        .get(&["inputs"])?
+        .and_then(|inputs| inputs.as_array().cloned())
+        .is_some_and(|inputs| {
+            inputs
+                .iter()
+                .any(|input| input.get("id").and_then(Value::as_str) == Some(id))
+        }))
+}
+
+/// The entry with `--profile OLD` and `${input:<old id>}` pointing at the new name.
+fn follow_new_name(value: &Value, old: &str, new: &str) -> Value {
+    let old_reference = format!("${{input:{}}}", vscode_token_input_id(old));
+    let new_reference = format!("${{input:{}}}", vscode_token_input_id(new));
+    let mut updated = value.clone();
+    if let Some(args) = updated.get_mut("args").and_then(Value::as_array_mut) {
+        let profile_index = args.iter().position(|arg| arg == "--profile").map(|index| index + 1);
+        if let Some(profile) = profile_index.and_then(|index| args.get_mut(index))
+            && profile == old
+        {
+            *profile = Value::String(new.to_string());
+        }
+    }
+    replace_in_strings(&mut updated, &old_reference, &new_reference);
+    updated
+}
+
+fn replace_in_strings(value: &mut Value, from: &str, to: &str) {
+    match value {
+        Value::String(text) if text.contains(from) => *text = text.replace(from, to),
+        Value::Array(items) => items.iter_mut().for_each(|item| replace_in_strings(item, from, to)),
+        Value::Object(map) => map.values_mut().for_each(|item| replace_in_strings(item, from, to)),
+        _ => {}
+    }
+}

@@ -1,0 +1,200 @@
+//! The stdio transport: one JSON-RPC message per line on stdin and stdout.
+//!
+//! Why not rmcp's own `stdio()` transport: it silently ignores a line that is not JSON, so a
+//! client that sent one waits forever. JSON-RPC 2.0 says such a line gets a `-32700 Parse
+//! error` response (with `id: null`), and a JSON value that is not a valid request gets
+//! `-32600 Invalid Request` (with the request's `id` when it has one). This transport does
+//! that and keeps serving. Everything else (framing, end of input) behaves like rmcp's:
+//! end of stdin ends the session cleanly.
+//!
+//! stdout carries protocol messages only: every write goes through one lock, a whole line at a
+//! time, and nothing else in the process writes to stdout.
+
+use std::sync::Arc;
+
+use rmcp::RoleServer;
+use rmcp::service::{RxJsonRpcMessage, TxJsonRpcMessage};
+use rmcp::transport::Transport;
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::sync::Mutex;
+
+/// Lines longer than this are refused as invalid requests (and their bytes dropped).
+const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
+
+/// A line-delimited JSON-RPC transport over any reader and writer (stdin and stdout in
+/// production, pipes in tests).
+pub struct LineTransport<R, W> {
+    reader: BufReader<R>,
+    writer: Arc<Mutex<W>>,
+    /// Bytes of the line being read. Kept across calls: rmcp polls `receive` inside a `select!`,
+    /// so a read can be cancelled part-way and must resume where it stopped.
+    line: Vec<u8>,
+    /// Set when the current line grew past [`MAX_LINE_BYTES`]: its remaining bytes are dropped.
+    discarding: bool,
+}
+
+impl<R, W> LineTransport<R, W>
+where
+    R: AsyncRead + Unpin + Send,
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    /// Wraps a reader and a writer.
+    pub fn new(reader: R, writer: W) -> Self {
+        LineTransport {
+            reader: BufReader::new(reader),
+            writer: Arc::new(Mutex::new(writer)),
+            line: Vec::new(),
+            discarding: false,
+        }
+    }
+
+    /// Writes one serialized message and a newline, then flushes.
+    async fn write_line(writer: &Mutex<W>, mut bytes: Vec<u8>) -> std::io::Result<()> {
+        bytes.push(b'\n');
+        let mut writer = writer.lock().await;
+        writer.write_all(&bytes).await?;
+        writer.flush().await
+    }
+
+    /// Answers a line that could not be delivered. The write runs as its own task: `receive` can
+    /// be cancelled at any await, and a half-written line would corrupt the stream.
+    fn reply_error(&self, id: serde_json::Value, code: i64, message: String) {
+        let response = serde_json::json!({
+            "jsonrpc": "2.0",
+            "id": id,
+            "error": { "code": code, "message": message },
+        });
+        let writer = Arc::clone(&self.writer);
+        tokio::spawn(async move {
+            if let Err(error) = Self::write_line(&writer, response.to_string().into_bytes()).await {
+                tracing::warn!(%error, "could not write an error response");
+            }
+        });
+    }
+
+    /// Reads until a whole line is buffered. Returns false at end of input.
+    async fn fill_line(&mut self) -> std::io::Result<bool> {
+        loop {
+            let available = self.reader.fill_buf().await?;
+            if available.is_empty() {
+                return Ok(false);
+            }
+            let (chunk, found_newline) = match available.iter().position(|byte| *byte == b'\n') {
+                Some(index) => (&available[..index], true),
+                None => (available, false),
+            };
+            let consumed = chunk.len() + usize::from(found_newline);
+            if !self.discarding {
+                if self.line.len() + chunk.len() > MAX_LINE_BYTES {
+                    self.discarding = true;
+                    self.line.clear();
+                } else {
+                    self.line.extend_from_slice(chunk);
+                }
+            }
+            self.reader.consume(consumed);
+            if found_newline {
+                return Ok(true);
+            }
+        }
+    }
+
+    /// Decides what one complete line is: a message to deliver, or something to answer with an
+    /// error, or nothing (blank line, or an unknown notification, which gets no reply).
+    fn handle_line(&mut self, line: &[u8]) -> Option<RxJsonRpcMessage<RoleServer>> {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
+        if line.iter().all(u8::is_ascii_whitespace) {
+            return None;
+        }
+        let value: serde_json::Value = match serde_json::from_slice(line) {
+            Ok(value) => value,
+            Err(error) => {
+                tracing::warn!(%error, "received a line that is not JSON");
+                self.reply_error(
+                    serde_json::Value::Null,
+                    -32700,
+                    format!("Parse error: the line is not valid JSON ({error})"),
+                );
+                return None;
+            }
+        };
+        let id = value.get("id").cloned();
+        let method = value
+            .get("method")
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_string);
+        match serde_json::from_value::<RxJsonRpcMessage<RoleServer>>(value) {
+            Ok(message) => Some(message),
+            Err(error) => match id {
+                // A notification (no id) never gets a reply, whatever is wrong with it.
+                None => {
+                    tracing::debug!(?method, %error, "ignoring a notification this server does not understand");
+                    None
+                }
+                Some(id) => {
+                    tracing::warn!(?method, %error, "received an invalid JSON-RPC request");
+                    let id = match id {
+                        serde_json::Value::String(_) | serde_json::Value::Number(_) => id,
+                        _ => serde_json::Value::Null,
+                    };
+                    self.reply_error(id, -32600, format!("Invalid Request: {error}"));
+                    None
+                }
+            },
+        }
+    }
+}
+
+impl<R, W> Transport<RoleServer> for LineTransport<R, W>
+where
+    R: AsyncRead + Unpin + Send,
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    type Error = std::io::Error;
+
+    fn send(
+        &mut self,
+        item: TxJsonRpcMessage<RoleServer>,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send + 'static {
+        let writer = Arc::clone(&self.writer);
+        let encoded = serde_json::to_vec(&item);
+        async move {
+            let bytes = encoded.map_err(std::io::Error::other)?;
+            Self::write_line(&writer, bytes).await
+        }
+    }
+
+    async fn receive(&mut self) -> Option<RxJsonRpcMessage<RoleServer>> {
+        loop {
+            match self.fill_line().await {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::info!("standard input closed; ending the session");
+                    return None;
+                }
+                Err(error) => {
+                    tracing::error!(%error, "could not read standard input; ending the session");
+                    return None;
+                }
+            }
+            let line = std::mem::take(&mut self.line);
+            if std::mem::take(&mut self.discarding) {
+                tracing::warn!(limit = MAX_LINE_BYTES, "dropped a line longer than the limit");
+                self.reply_error(
+                    serde_json::Value::Null,
+                    -32600,
+                    format!("Invalid Request: message longer than {MAX_LINE_BYTES} bytes"),
+                );
+                continue;
+            }
+            if let Some(message) = self.handle_line(&line) {
+                return Some(message);
+            }
+        }
+    }
+
+    async fn close(&mut self) -> Result<(), Self::Error> {
+        self.writer.lock().await.flush().await
+    }
+}

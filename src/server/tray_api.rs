@@ -1,0 +1,677 @@
+//! The real backend: Tray's REST and GraphQL APIs, by region.
+//!
+//! Why it looks like this: the tools must stay useful when Tray is slow, throttling, down, or
+//! the token is wrong, so every call has a time limit, HTTP 429 is retried a bounded number of
+//! times with backoff (honouring `Retry-After`), and every failure becomes a [`BackendError`]
+//! that explains itself. The base URLs come from the region, or from `TRAY_API_URL` and
+//! `TRAY_GRAPHQL_URL`, which is how the tests point the real binary at a fake API on 127.0.0.1.
+//!
+//! Shapes used (see DESIGN.md and `fixtures/tray_api/`): `GET /core/v1/connectors` for
+//! connectors; GraphQL `viewer.details` for the user, `viewer.workflows` and `viewer.solutions`
+//! (Relay pagination), `Workflow.logs` for run history, and the `exportWorkflows` mutation (a
+//! JSON string in Tray's export format) for a workflow's steps.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::backend::{Backend, BackendDescription, BackendError, BackendFuture};
+use super::model::{
+    Connector, Execution, ExecutionStatus, Solution, StepSummary, User, WorkflowDetails, WorkflowSummary,
+};
+use crate::tray::{ApiToken, Region, WorkspaceId};
+
+/// Most pages followed for one list, so a misbehaving API cannot loop us forever.
+const MAX_PAGES: usize = 50;
+/// Items asked for per page.
+const PAGE_SIZE: u32 = 100;
+/// Longest wait between two attempts after HTTP 429.
+const MAX_BACKOFF: Duration = Duration::from_secs(10);
+
+/// Everything needed to reach one workspace.
+#[derive(Debug, Clone)]
+pub struct TrayApiConfig {
+    /// The workspace served.
+    pub workspace_id: WorkspaceId,
+    /// Its region.
+    pub region: Region,
+    /// The token sent as `Authorization: Bearer`.
+    pub token: ApiToken,
+    /// Base URL of the REST API (region default, or `TRAY_API_URL`).
+    pub rest_url: String,
+    /// URL of the GraphQL endpoint (region default, or `TRAY_GRAPHQL_URL`).
+    pub graphql_url: String,
+    /// Time limit of each HTTP request, connection to last byte.
+    pub timeout: Duration,
+    /// How many times a request is made in total when Tray answers 429.
+    pub max_attempts: u32,
+}
+
+impl TrayApiConfig {
+    /// The region's URLs, a 20-second time limit and 4 attempts.
+    pub fn for_region(workspace_id: WorkspaceId, region: Region, token: ApiToken) -> Self {
+        TrayApiConfig {
+            workspace_id,
+            region,
+            token,
+            rest_url: region.api_url().to_string(),
+            graphql_url: region.graphql_url().to_string(),
+            timeout: Duration::from_secs(20),
+            max_attempts: 4,
+        }
+    }
+}
+
+/// Reads a workspace through Tray's API.
+pub struct TrayApi {
+    client: reqwest::Client,
+    config: TrayApiConfig,
+}
+
+/// The HTTP client could not be built (TLS set-up).
+#[derive(Debug, thiserror::Error)]
+#[error("could not set up HTTPS for Tray's API: {0}")]
+pub struct TrayApiSetupError(String);
+
+/// An HTTP client for Tray's hosts: rustls with the ring provider, the system's roots plus the
+/// bundled Mozilla roots (so a machine without a CA store still works), and `timeout` on both
+/// connecting and each whole request.
+pub fn http_client(timeout: Duration) -> Result<reqwest::Client, TrayApiSetupError> {
+    // Installing fails only when a provider is already installed, which is fine.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let bundled_roots = webpki_root_certs::TLS_SERVER_ROOT_CERTS
+        .iter()
+        .filter_map(|der| reqwest::Certificate::from_der(der).ok());
+    reqwest::Client::builder()
+        .tls_certs_merge(bundled_roots)
+        .connect_timeout(timeout)
+        .timeout(timeout)
+        .user_agent(concat!("tray-mcp/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|error| TrayApiSetupError(error_chain(&error)))
+}
+
+impl TrayApi {
+    /// Builds the HTTP client: rustls with the ring provider, the system's roots plus the
+    /// bundled Mozilla roots (so a machine without a CA store still works).
+    pub fn new(config: TrayApiConfig) -> Result<Self, TrayApiSetupError> {
+        let client = http_client(config.timeout)?;
+        Ok(TrayApi { client, config })
+    }
+
+    /// Sends one request (rebuilt for each attempt) and returns its JSON body.
+    async fn send_json(&self, what: &str, build: impl Fn() -> reqwest::RequestBuilder) -> Result<Value, BackendError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let request = build()
+                .bearer_auth(self.config.token.expose())
+                .header(reqwest::header::ACCEPT, "application/json");
+            let response = match request.send().await {
+                Ok(response) => response,
+                Err(error) => return Err(self.transport_error(what, &error)),
+            };
+            let status = response.status();
+            tracing::debug!(what, status = status.as_u16(), attempt, "Tray API answered");
+            if status == StatusCode::TOO_MANY_REQUESTS {
+                if attempt >= self.config.max_attempts {
+                    return Err(BackendError::RateLimited { attempts: attempt });
+                }
+                let wait = retry_delay(&response, attempt);
+                tracing::info!(what, attempt, ?wait, "Tray API rate limit (429); retrying");
+                tokio::time::sleep(wait).await;
+                continue;
+            }
+            if status == StatusCode::UNAUTHORIZED {
+                return Err(BackendError::Unauthorized);
+            }
+            if status == StatusCode::FORBIDDEN {
+                return Err(BackendError::Forbidden {
+                    what: what.to_string(),
+                    workspace: self.config.workspace_id.to_string(),
+                    region: self.config.region.to_string(),
+                });
+            }
+            let body = match response.bytes().await {
+                Ok(body) => body,
+                Err(error) => return Err(self.transport_error(what, &error)),
+            };
+            if !status.is_success() {
+                return Err(BackendError::Http {
+                    status: status.as_u16(),
+                    what: what.to_string(),
+                    message: error_message_of(&body)
+                        .unwrap_or_else(|| status.canonical_reason().unwrap_or("error").into()),
+                });
+            }
+            return serde_json::from_slice(&body).map_err(|error| BackendError::MalformedResponse {
+                what: what.to_string(),
+                reason: format!("the body is not JSON ({error})"),
+            });
+        }
+    }
+
+    fn transport_error(&self, what: &str, error: &reqwest::Error) -> BackendError {
+        if error.is_timeout() {
+            BackendError::Timeout {
+                what: what.to_string(),
+                seconds: self.config.timeout.as_secs_f64(),
+            }
+        } else {
+            let url = error
+                .url()
+                .map(|url| format!("{}{}", url.origin().ascii_serialization(), url.path()))
+                .unwrap_or_else(|| "Tray's API".to_string());
+            BackendError::Network {
+                url,
+                reason: root_cause(error),
+            }
+        }
+    }
+
+    /// Runs a GraphQL query and returns its `data`.
+    async fn graphql(&self, what: &str, query: &str, variables: Value) -> Result<Value, BackendError> {
+        let body = json!({ "query": query, "variables": variables });
+        let mut response = self
+            .send_json(what, || self.client.post(&self.config.graphql_url).json(&body))
+            .await?;
+        if let Some(errors) = response.get("errors").and_then(Value::as_array)
+            && !errors.is_empty()
+        {
+            let messages: Vec<String> = errors
+                .iter()
+                .map(|error| {
+                    error
+                        .get("message")
+                        .and_then(Value::as_str)
+                        .unwrap_or("unnamed error")
+                        .to_string()
+                })
+                .collect();
+            let joined = messages.join("; ");
+            let lower = joined.to_ascii_lowercase();
+            if lower.contains("unauthorized") || lower.contains("unauthenticated") {
+                return Err(BackendError::Unauthorized);
+            }
+            return Err(BackendError::GraphQl {
+                what: what.to_string(),
+                messages: joined,
+            });
+        }
+        match response.get_mut("data").map(Value::take) {
+            Some(data) if !data.is_null() => Ok(data),
+            _ => Err(BackendError::MalformedResponse {
+                what: what.to_string(),
+                reason: "the GraphQL response has no data".to_string(),
+            }),
+        }
+    }
+
+    /// Follows a Relay connection at `path` (under `data`) through every page.
+    async fn all_pages<T: serde::de::DeserializeOwned>(
+        &self,
+        what: &str,
+        query: &str,
+        path: &[&str],
+    ) -> Result<Vec<T>, BackendError> {
+        let mut items = Vec::new();
+        let mut after: Option<String> = None;
+        for _ in 0..MAX_PAGES {
+            let data = self
+                .graphql(what, query, json!({ "first": PAGE_SIZE, "after": after }))
+                .await?;
+            let connection: Connection<T> = decode(what, pick(&data, path))?;
+            items.extend(connection.edges.into_iter().map(|edge| edge.node));
+            match connection.page_info {
+                Some(PageInfo {
+                    has_next_page: true,
+                    end_cursor: Some(cursor),
+                }) => after = Some(cursor),
+                _ => return Ok(items),
+            }
+        }
+        tracing::warn!(what, pages = MAX_PAGES, "stopped following pages at the limit");
+        Ok(items)
+    }
+}
+
+/// Waits before retrying a 429: `Retry-After` seconds when given, else exponential backoff
+/// from 250 ms, never more than [`MAX_BACKOFF`].
+fn retry_delay(response: &reqwest::Response, attempt: u32) -> Duration {
+    let from_header = response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.trim().parse::<f64>().ok())
+        .filter(|seconds| seconds.is_finite() && *seconds >= 0.0)
+        .map(Duration::from_secs_f64);
+    let backoff = Duration::from_millis(250u64.saturating_mul(1 << attempt.min(8).saturating_sub(1)));
+    from_header.unwrap_or(backoff).min(MAX_BACKOFF)
+}
+
+/// The `message` (REST) or first `errors[].message` (GraphQL) of an error body.
+fn error_message_of(body: &[u8]) -> Option<String> {
+    let value: Value = serde_json::from_slice(body).ok()?;
+    let message = value
+        .get("message")
+        .and_then(Value::as_str)
+        .or_else(|| value.pointer("/errors/0/message").and_then(Value::as_str))?;
+    Some(message.chars().take(500).collect())
+}
+
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// The innermost cause of an error, which names the actual problem ("Connection refused").
+fn root_cause(error: &dyn std::error::Error) -> String {
+    let mut current = error;
+    while let Some(source) = current.source() {
+        current = source;
+    }
+    current.to_string()
+}
+
+fn pick<'a>(value: &'a Value, path: &[&str]) -> &'a Value {
+    path.iter()
+        .fold(value, |value, key| value.get(*key).unwrap_or(&Value::Null))
+}
+
+fn decode<T: serde::de::DeserializeOwned>(what: &str, value: &Value) -> Result<T, BackendError> {
+    T::deserialize(value).map_err(|error| BackendError::MalformedResponse {
+        what: what.to_string(),
+        reason: format!("unexpected shape ({error})"),
+    })
+}
+
+#[derive(Deserialize)]
+struct Connection<T> {
+    edges: Vec<Edge<T>>,
+    #[serde(rename = "pageInfo")]
+    page_info: Option<PageInfo>,
+}
+
+#[derive(Deserialize)]
+struct Edge<T> {
+    node: T,
+}
+
+#[derive(Deserialize)]
+struct PageInfo {
+    #[serde(rename = "hasNextPage", default)]
+    has_next_page: bool,
+    #[serde(rename = "endCursor")]
+    end_cursor: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct UserDetails {
+    username: String,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    email: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct WorkflowNode {
+    id: String,
+    name: String,
+    #[serde(default)]
+    enabled: bool,
+    #[serde(default)]
+    tags: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+struct SolutionNode {
+    id: String,
+    title: String,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    tags: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+struct LogNode {
+    id: String,
+    created: String,
+    #[serde(rename = "currentState")]
+    current_state: String,
+    #[serde(rename = "errorMessage", default)]
+    error_message: Option<String>,
+    #[serde(rename = "errorStepName", default)]
+    error_step_name: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ConnectorElement {
+    name: String,
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    version: Option<String>,
+}
+
+/// Tray's workflow export format (the parts used here).
+#[derive(Deserialize)]
+struct ExportFile {
+    workflows: Vec<ExportedWorkflow>,
+}
+
+#[derive(Deserialize)]
+struct ExportedWorkflow {
+    id: String,
+    title: String,
+    #[serde(default)]
+    enabled: bool,
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(default)]
+    created: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    steps_structure: Vec<StructureNode>,
+    #[serde(default)]
+    steps: serde_json::Map<String, Value>,
+}
+
+#[derive(Deserialize)]
+struct StructureNode {
+    name: String,
+    /// Branches and loop bodies: branch name to the steps inside it.
+    #[serde(default)]
+    content: serde_json::Map<String, Value>,
+}
+
+#[derive(Deserialize)]
+struct ExportedStep {
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    connector: Option<ExportedConnector>,
+    #[serde(default)]
+    operation: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ExportedConnector {
+    name: String,
+    #[serde(default)]
+    version: Option<String>,
+}
+
+/// Step names in run order: depth-first through branches and loops.
+fn flatten_structure(nodes: &[StructureNode], into: &mut Vec<String>) {
+    for node in nodes {
+        into.push(node.name.clone());
+        for branch in node.content.values() {
+            if let Ok(children) = Vec::<StructureNode>::deserialize(branch) {
+                flatten_structure(&children, into);
+            }
+        }
+    }
+}
+
+fn workflow_from_export(exported: ExportedWorkflow) -> WorkflowDetails {
+    let mut order = Vec::new();
+    flatten_structure(&exported.steps_structure, &mut order);
+    // Steps missing from the structure still belong to the workflow: list them last.
+    for name in exported.steps.keys() {
+        if !order.contains(name) {
+            order.push(name.clone());
+        }
+    }
+    let mut steps: Vec<StepSummary> = order
+        .iter()
+        .map(|name| {
+            let step = exported
+                .steps
+                .get(name)
+                .and_then(|value| ExportedStep::deserialize(value).ok());
+            let (title, connector, operation) = match step {
+                Some(step) => (step.title, step.connector, step.operation),
+                None => (None, None, None),
+            };
+            StepSummary {
+                name: name.clone(),
+                title: title.unwrap_or_else(|| name.clone()),
+                connector: connector
+                    .as_ref()
+                    .map(|connector| connector.name.clone())
+                    .unwrap_or_else(|| "unknown".to_string()),
+                connector_version: connector.and_then(|connector| connector.version),
+                operation,
+            }
+        })
+        .collect();
+    let trigger_index = steps
+        .iter()
+        .position(|step| step.name == "trigger")
+        .or(if steps.is_empty() { None } else { Some(0) });
+    let trigger = trigger_index.map(|index| steps.remove(index));
+    WorkflowDetails {
+        id: exported.id,
+        name: exported.title,
+        enabled: exported.enabled,
+        tags: exported.tags,
+        created: exported.created,
+        description: exported.description.filter(|text| !text.trim().is_empty()),
+        trigger,
+        steps,
+    }
+}
+
+const USER_QUERY: &str = "query { viewer { details { username email name } } }";
+const WORKFLOWS_QUERY: &str = "query Workflows($first: Int, $after: String) { viewer { \
+     workflows(first: $first, after: $after) { edges { node { id name enabled tags } } \
+     pageInfo { hasNextPage endCursor } } } }";
+const SOLUTIONS_QUERY: &str = "query Solutions($first: Int, $after: String) { viewer { \
+     solutions(first: $first, after: $after) { edges { node { id title description tags } \
+     cursor } pageInfo { hasNextPage endCursor } } } }";
+const LOGS_QUERY: &str = "query WorkflowLogs($workflowId: ID!, $first: Int) { viewer { \
+     workflows(criteria: { ids: [$workflowId] }) { edges { node { id logs(first: $first) { \
+     edges { node { id created currentState errorMessage errorStepName } } } } } } } }";
+const EXPORT_MUTATION: &str = "mutation ExportWorkflows($workflowIds: [ID!]!) { \
+     exportWorkflows(input: { workflowIds: $workflowIds }) { exportedWorkflowsJson } }";
+
+impl Backend for TrayApi {
+    fn describe(&self) -> BackendDescription {
+        BackendDescription {
+            kind: "tray_api",
+            workspace_id: self.config.workspace_id.to_string(),
+            region: self.config.region.to_string(),
+            workspace_name: None,
+        }
+    }
+
+    fn current_user(&self) -> BackendFuture<'_, User> {
+        Box::pin(async move {
+            let what = "the authenticated user";
+            let data = self.graphql(what, USER_QUERY, json!({})).await?;
+            let details: UserDetails = decode(what, pick(&data, &["viewer", "details"]))?;
+            Ok(User {
+                name: details.name.unwrap_or_else(|| details.username.clone()),
+                email: details.email.unwrap_or_default(),
+                id: details.username,
+            })
+        })
+    }
+
+    fn workflows(&self) -> BackendFuture<'_, Vec<WorkflowSummary>> {
+        Box::pin(async move {
+            let nodes: Vec<WorkflowNode> = self
+                .all_pages("the workflow list", WORKFLOWS_QUERY, &["viewer", "workflows"])
+                .await?;
+            Ok(nodes
+                .into_iter()
+                .map(|node| WorkflowSummary {
+                    id: node.id,
+                    name: node.name,
+                    enabled: node.enabled,
+                    tags: node.tags.unwrap_or_default(),
+                })
+                .collect())
+        })
+    }
+
+    fn workflow_details(&self, workflow_id: String) -> BackendFuture<'_, WorkflowDetails> {
+        Box::pin(async move {
+            let what = "the workflow export";
+            let data = self
+                .graphql(what, EXPORT_MUTATION, json!({ "workflowIds": [workflow_id] }))
+                .await?;
+            let Some(exported_json) = pick(&data, &["exportWorkflows", "exportedWorkflowsJson"]).as_str() else {
+                return Err(BackendError::MalformedResponse {
+                    what: what.to_string(),
+                    reason: "exportWorkflows returned no exportedWorkflowsJson string".to_string(),
+                });
+            };
+            let export: ExportFile =
+                serde_json::from_str(exported_json).map_err(|error| BackendError::MalformedResponse {
+                    what: what.to_string(),
+                    reason: format!("the exported workflow JSON does not parse ({error})"),
+                })?;
+            let exported = export
+                .workflows
+                .into_iter()
+                .find(|workflow| workflow.id == workflow_id)
+                .ok_or_else(|| {
+                    BackendError::NotFound(format!("Tray's export did not include workflow {workflow_id}"))
+                })?;
+            Ok(workflow_from_export(exported))
+        })
+    }
+
+    fn workflow_executions(&self, workflow_id: String, limit: usize) -> BackendFuture<'_, Vec<Execution>> {
+        Box::pin(async move {
+            let what = "the workflow's run history";
+            let data = self
+                .graphql(what, LOGS_QUERY, json!({ "workflowId": workflow_id, "first": limit }))
+                .await?;
+            let workflows: Connection<Value> = decode(what, pick(&data, &["viewer", "workflows"]))?;
+            let Some(workflow) = workflows.edges.into_iter().next() else {
+                return Err(BackendError::NotFound(format!(
+                    "Tray has no workflow {workflow_id} in this workspace"
+                )));
+            };
+            let logs: Connection<LogNode> = decode(what, pick(&workflow.node, &["logs"]))?;
+            let runs = logs
+                .edges
+                .into_iter()
+                .take(limit)
+                .map(|edge| {
+                    let log = edge.node;
+                    let status = ExecutionStatus::from_tray_state(&log.current_state).unwrap_or_else(|| {
+                        tracing::warn!(state = %log.current_state, "unknown run state");
+                        ExecutionStatus::Running
+                    });
+                    Execution {
+                        id: log.id,
+                        status,
+                        started_at: log.created,
+                        duration_seconds: None,
+                        error_message: log.error_message.filter(|text| !text.is_empty()),
+                        failed_step: log.error_step_name.filter(|text| !text.is_empty()),
+                    }
+                })
+                .collect();
+            Ok(runs)
+        })
+    }
+
+    fn solutions(&self) -> BackendFuture<'_, Vec<Solution>> {
+        Box::pin(async move {
+            let nodes: Vec<SolutionNode> = self
+                .all_pages("the solution list", SOLUTIONS_QUERY, &["viewer", "solutions"])
+                .await?;
+            Ok(nodes
+                .into_iter()
+                .map(|node| Solution {
+                    id: node.id,
+                    title: node.title,
+                    description: node.description.unwrap_or_default(),
+                    tags: node.tags.unwrap_or_default(),
+                })
+                .collect())
+        })
+    }
+
+    fn connectors(&self) -> BackendFuture<'_, Vec<Connector>> {
+        Box::pin(async move {
+            let what = "the connector list";
+            let url = format!("{}/core/v1/connectors", self.config.rest_url.trim_end_matches('/'));
+            let body = self.send_json(what, || self.client.get(&url)).await?;
+            let elements: Vec<ConnectorElement> = decode(what, pick(&body, &["elements"]))?;
+            Ok(elements
+                .into_iter()
+                .map(|element| Connector {
+                    title: element.title.unwrap_or_else(|| element.name.clone()),
+                    name: element.name,
+                    version: element.version.unwrap_or_default(),
+                    description: element.description.unwrap_or_default(),
+                })
+                .collect())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn export_structure_is_flattened_in_run_order_with_trigger_first() {
+        let export: ExportFile = serde_json::from_value(json!({
+            "workflows": [{
+                "id": "w1", "title": "T", "enabled": true, "tags": [],
+                "steps_structure": [
+                    {"name": "trigger", "type": "normal", "content": {}},
+                    {"name": "boolean-1", "type": "branch", "content": {
+                        "true": [{"name": "slack-1", "type": "normal", "content": {}}],
+                        "false": [{"name": "slack-2", "type": "normal", "content": {}}]
+                    }},
+                    {"name": "stripe-1", "type": "normal", "content": {}}
+                ],
+                "steps": {
+                    "trigger": {"title": "Webhook", "connector": {"name": "webhook", "version": "2.3"}, "operation": "fire_and_forget"},
+                    "boolean-1": {"title": "Check", "connector": {"name": "boolean-condition"}},
+                    "slack-1": {"title": "Yes", "connector": {"name": "slack"}},
+                    "slack-2": {"title": "No", "connector": {"name": "slack"}},
+                    "stripe-1": {"title": "Charge", "connector": {"name": "stripe"}}
+                }
+            }]
+        }))
+        .expect("export parses");
+        let details = workflow_from_export(export.workflows.into_iter().next().expect("one"));
+        assert_eq!(details.trigger.map(|step| step.connector), Some("webhook".into()));
+        let names: Vec<&str> = details.steps.iter().map(|step| step.name.as_str()).collect();
+        assert_eq!(names, ["boolean-1", "slack-1", "slack-2", "stripe-1"]);
+    }
+
+    #[test]
+    fn error_message_is_read_from_rest_and_graphql_bodies() {
+        assert_eq!(
+            error_message_of(br#"{"message":"boom","code":"x"}"#).as_deref(),
+            Some("boom")
+        );
+        assert_eq!(
+            error_message_of(br#"{"errors":[{"message":"bad"}]}"#).as_deref(),
+            Some("bad")
+        );
+        assert_eq!(error_message_of(b"<html>"), None);
+    }
+}

@@ -1,0 +1,50 @@
+//! End to end with a real client: the installer writes a Claude Code entry for the sandbox
+//! (`tray-mcp --sandbox -c claude-code`) into a fake home, and Claude Code
+//! (`@anthropic-ai/claude-code`, pinned by scripts/test.sh) must report that server Connected,
+//! without schema warnings.
+
+mod serve_support;
+
+use serve_support::FakeHome;
+
+#[test]
+fn claude_code_reports_the_sandbox_server_connected() {
+    let Some(tools) = serve_support::test_tools("claude_code_reports_the_sandbox_server_connected") else {
+        return;
+    };
+    let home = FakeHome::new();
+    std::fs::write(home.path().join(".claude.json"), "{\"numStartups\": 3}\n").expect("write state");
+    let installed = std::process::Command::new(serve_support::binary())
+        .args(["--sandbox", "-c", "claude-code", "-n", "tray-sandbox"])
+        .current_dir(home.path())
+        .env("HOME", home.path())
+        .env("XDG_CONFIG_HOME", home.path().join(".config"))
+        .output()
+        .expect("run the installer");
+    assert!(
+        installed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&installed.stderr)
+    );
+
+    let output = std::process::Command::new(tools.join("npm/node_modules/.bin/claude"))
+        .args(["mcp", "list"])
+        .current_dir(home.path())
+        .env("HOME", home.path())
+        .env("XDG_CONFIG_HOME", home.path().join(".config"))
+        .env("DISABLE_AUTOUPDATER", "1")
+        .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
+        .env_remove("ANTHROPIC_API_KEY")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run claude mcp list");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let line = stdout
+        .lines()
+        .find(|line| line.starts_with("tray-sandbox:"))
+        .unwrap_or_else(|| panic!("no tray-sandbox line\nstdout:\n{stdout}\nstderr:\n{stderr}"));
+    assert!(line.contains("Connected"), "{line}\nstderr:\n{stderr}");
+    let everything = format!("{stdout}{stderr}");
+    assert!(!everything.contains("unknown format"), "{everything}");
+}

@@ -1,0 +1,296 @@
+//! `tray-mcp serve` as MCP clients see it: real clients (the official Python SDK and the MCP
+//! Inspector CLI, pinned by scripts/test.sh) against `--sandbox`, the raw protocol (malformed
+//! lines, end of input, stdout carrying only JSON-RPC), the tool list as a snapshot, and the
+//! start-up errors a user can hit.
+
+mod serve_support;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::{Value, json};
+use serve_support::{FakeHome, McpProcess};
+
+fn output_of(mut command: Command) -> Output {
+    command.output().expect("run command")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn python_sdk_lists_and_calls_every_tool_against_the_sandbox() {
+    let Some(tools) = serve_support::test_tools("python_sdk_lists_and_calls_every_tool") else {
+        return;
+    };
+    let home = FakeHome::new();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mcp_client.py");
+    let mut command = Command::new(tools.join("venv/bin/python"));
+    command
+        .arg(script)
+        .arg(serve_support::binary())
+        .args(["serve", "--sandbox"])
+        .env("HOME", home.path())
+        .env("XDG_CONFIG_HOME", home.path().join(".config"));
+    let output = output_of(command);
+    assert!(
+        output.status.success(),
+        "python client failed\nstdout:\n{}\nstderr:\n{}",
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+    let report: Value = serde_json::from_slice(&output.stdout).expect("JSON report");
+    assert_eq!(report["server"], json!("tray-mcp"));
+    assert_eq!(report["tools"].as_object().map(|tools| tools.len()), Some(7));
+    assert_eq!(report["calls"].as_array().map(Vec::len), Some(15));
+    assert_eq!(report["errors"].as_array().map(Vec::len), Some(4));
+}
+
+#[test]
+fn inspector_cli_strict_lists_the_tools_and_calls_each_one() {
+    let Some(tools) = serve_support::test_tools("inspector_cli_strict") else {
+        return;
+    };
+    let inspector = tools.join("npm/node_modules/.bin/mcp-inspector");
+    let home = FakeHome::new();
+    let inspect = |args: &[&str]| {
+        let mut command = Command::new(&inspector);
+        command
+            .arg("--cli")
+            .arg(serve_support::binary())
+            .args(["serve", "--sandbox"])
+            .args(args)
+            .env("HOME", home.path())
+            .env("XDG_CONFIG_HOME", home.path().join(".config"))
+            .env("MCP_CATALOG_PATH", home.path().join("catalog.json"));
+        output_of(command)
+    };
+
+    let listed = inspect(&["--method", "tools/list", "--strict"]);
+    let stderr = text(&listed.stderr);
+    assert!(listed.status.success(), "--strict failed:\n{stderr}");
+    assert!(
+        !stderr.contains("Warning: tool") && !stderr.contains("Error: tool"),
+        "portability problems:\n{stderr}"
+    );
+    let list: Value = serde_json::from_slice(&listed.stdout).expect("tools/list JSON");
+    let names: Vec<&str> = list["tools"]
+        .as_array()
+        .map(|tools| tools.iter().filter_map(|tool| tool["name"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(names.len(), 7, "{names:?}");
+
+    let calls: [(&str, &[&str], &str); 7] = [
+        ("get_authenticated_user", &[], "Sam Rivera"),
+        ("list_workflows", &["enabled=true"], "Zendesk Ticket Router"),
+        ("get_workflow_details", &["workflow=wf-e5f6"], "Snowflake"),
+        (
+            "list_workflow_executions",
+            &["workflow=wf-a1b2", "limit=2"],
+            "exec-7f3a91c2",
+        ),
+        ("list_integration_solutions", &[], "Jira Issue Triage"),
+        ("list_available_connectors", &["search=zendesk"], "Zendesk"),
+        (
+            "explain_workflow_failure",
+            &["workflow=Stripe Financial Log"],
+            "authentication",
+        ),
+    ];
+    for (tool, arguments, needle) in calls {
+        let mut args = vec!["--method", "tools/call", "--tool-name", tool];
+        for argument in arguments {
+            args.push("--tool-arg");
+            args.push(argument);
+        }
+        let called = inspect(&args);
+        assert!(called.status.success(), "{tool}: {}", text(&called.stderr));
+        let result: Value = serde_json::from_slice(&called.stdout).expect("tools/call JSON");
+        assert_eq!(result["isError"], json!(false), "{tool}: {result}");
+        assert!(result["structuredContent"].is_object(), "{tool}: {result}");
+        let shown = result["content"][0]["text"].as_str().unwrap_or_default();
+        assert!(shown.contains(needle), "{tool}: {needle:?} not in {shown}");
+    }
+}
+
+#[test]
+fn tool_list_snapshot() {
+    let home = FakeHome::new();
+    let mut server = McpProcess::start(home.command(&["serve", "--sandbox"]));
+    let init = server.initialize();
+    assert_eq!(init["result"]["serverInfo"]["name"], json!("tray-mcp"));
+    let listed = server.request("tools/list", json!({}));
+    let summary: Vec<Value> = listed["result"]["tools"]
+        .as_array()
+        .expect("tools")
+        .iter()
+        .map(|tool| {
+            json!({
+                "name": tool["name"],
+                "title": tool["annotations"]["title"],
+                "readOnlyHint": tool["annotations"]["readOnlyHint"],
+                "description": tool["description"],
+                "input": tool["inputSchema"]["properties"],
+                "required": tool["inputSchema"]["required"],
+                "output": tool["outputSchema"]["properties"]
+                    .as_object()
+                    .map(|properties| properties.keys().cloned().collect::<Vec<_>>()),
+            })
+        })
+        .collect();
+    insta::assert_json_snapshot!("tools_list", summary);
+    let (status, _) = server.finish();
+    assert!(status.success());
+}
+
+#[test]
+fn malformed_lines_get_json_rpc_errors_and_serving_continues() {
+    let home = FakeHome::new();
+    let mut server = McpProcess::start(home.command(&["serve", "--sandbox"]));
+    server.initialize();
+
+    server.send_line("this is not json {");
+    let parse_error = server.next_message();
+    assert_eq!(parse_error["error"]["code"], json!(-32700), "{parse_error}");
+    assert_eq!(parse_error["id"], Value::Null);
+
+    server.send_line(r#"{"jsonrpc":"2.0","id":41,"method":7}"#);
+    let invalid = server.next_message();
+    assert_eq!(invalid["error"]["code"], json!(-32600), "{invalid}");
+    assert_eq!(invalid["id"], json!(41));
+
+    // An unknown notification gets no answer; the next request is answered normally.
+    server.send_line(r#"{"jsonrpc":"2.0","method":"notifications/whatever"}"#);
+    server.send_line("");
+    let result = server.call_tool("list_workflows", json!({"limit": 1}));
+    result.expect_ok("after malformed input");
+    assert!(result.structured()["next_cursor"].is_string());
+
+    let unknown_tool = server.request("tools/call", json!({"name": "delete_everything", "arguments": {}}));
+    assert!(unknown_tool.get("error").is_some(), "{unknown_tool}");
+
+    let (status, stderr) = server.finish();
+    assert!(status.success(), "{stderr}");
+}
+
+#[test]
+fn stdout_carries_only_json_rpc_and_eof_ends_cleanly() {
+    let home = FakeHome::new();
+    let mut command = home.command(&["serve", "--sandbox", "--log-level", "debug"]);
+    command.env("RUST_LOG", "trace");
+    let mut server = McpProcess::start(command);
+    server.initialize();
+    for tool in [
+        "get_authenticated_user",
+        "list_workflows",
+        "list_integration_solutions",
+        "list_available_connectors",
+    ] {
+        server.call_tool(tool, json!({})).expect_ok(tool);
+    }
+    let (status, stderr, stdout_lines) = server.finish_with_stdout();
+    assert!(status.success(), "{stderr}");
+    assert!(stderr.contains("standard input closed"), "{stderr}");
+    assert!(!stdout_lines.is_empty());
+    for line in &stdout_lines {
+        let message: Value = serde_json::from_str(line).expect("stdout is JSON only");
+        assert_eq!(message["jsonrpc"], json!("2.0"), "{line}");
+    }
+}
+
+#[test]
+fn eof_before_initialize_exits_zero() {
+    let home = FakeHome::new();
+    let server = McpProcess::start(home.command(&["serve", "--sandbox"]));
+    let (status, stderr) = server.finish();
+    assert!(status.success(), "{stderr}");
+}
+
+#[test]
+fn a_sandbox_profile_serves_the_sandbox() {
+    let home = FakeHome::new();
+    home.write_profile("try-tray", &json!({"sandbox": true}));
+    let mut server = McpProcess::start(home.command(&["serve", "--profile", "try-tray"]));
+    server.initialize();
+    let user = server.call_tool("get_authenticated_user", json!({}));
+    assert!(user.expect_ok("sandbox profile").contains("sandbox"));
+    assert_eq!(user.structured()["backend"], json!("sandbox"));
+    server.finish();
+}
+
+/// Runs `tray-mcp ARGS` with stdin closed and returns (exit code, stdout, stderr).
+fn run_to_exit(home: &FakeHome, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    let mut command = home.command(args);
+    command.stdin(std::process::Stdio::null());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let output = output_of(command);
+    (
+        output.status.code().unwrap_or(-1),
+        text(&output.stdout),
+        text(&output.stderr),
+    )
+}
+
+#[test]
+fn start_up_errors_are_clear_exit_1_and_touch_no_stdout() {
+    let home = FakeHome::new();
+    home.write_profile(
+        "acme-prod",
+        &json!({"workspace_id": "3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718", "api_token": "tok_abc"}),
+    );
+
+    let (code, stdout, stderr) = run_to_exit(&home, &["serve", "--profile", "nope"], &[]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+    let stderr = stderr.replace(&home.path().display().to_string(), "[HOME]");
+    insta::assert_snapshot!("unknown_profile", stderr);
+
+    let (code, stdout, stderr) = run_to_exit(&home, &["serve"], &[]);
+    assert_eq!(code, 1);
+    assert!(stdout.is_empty());
+    assert!(
+        stderr.contains("--sandbox") && stderr.contains("hint: existing profiles: acme-prod"),
+        "{stderr}"
+    );
+
+    let (code, _, stderr) = run_to_exit(
+        &home,
+        &["serve", "--workspace-id", "3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718"],
+        &[],
+    );
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("TRAY_API_TOKEN is not set") && stderr.contains("hint:"),
+        "{stderr}"
+    );
+
+    home.write_profile("broken", &json!({"region": "mars"}));
+    let (code, _, stderr) = run_to_exit(&home, &["serve", "--profile", "broken"], &[]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("could not parse") && stderr.contains("hint:"),
+        "{stderr}"
+    );
+
+    let (code, _, stderr) = run_to_exit(&home, &["serve", "--sandbox", "--log-level", "loud=!"], &[]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("--log-level"), "{stderr}");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let home = FakeHome::new();
+    for args in [
+        &["serve", "--sandbox", "--profile", "x"][..],
+        &["serve", "--region", "mars", "--sandbox"][..],
+        &["serve", "--workspace-id", "not-a-uuid"][..],
+        &["serve", "--frobnicate"][..],
+    ] {
+        let (code, stdout, stderr) = run_to_exit(&home, args, &[]);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stdout.is_empty());
+    }
+}
