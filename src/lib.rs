@@ -14,3 +14,4 @@ pub mod progress;
 pub mod secrets;
 pub mod server;
 pub mod tray;
+pub mod wizard;

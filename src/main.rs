@@ -6,15 +6,13 @@ mod cli;
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
-
 use cli::{Action, Cli};
 use tray_mcp::commands::{doctor, install, list, remove, rename, token};
 use tray_mcp::error::CommandError;
 use tray_mcp::paths::Environment;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_args();
     match run(cli) {
         Ok(code) => code,
         Err(error) => {
@@ -34,6 +32,13 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
         Action::Install { request, json } => {
             let binary = install::current_binary()?;
             let report = install::install(&environment, &request, &binary)?;
+            print_report(&report, json);
+            Ok(ExitCode::SUCCESS)
+        }
+        Action::Wizard { prefill, json } => {
+            let binary = install::current_binary()?;
+            let mut prompter = tray_mcp::wizard::terminal::InquirePrompter::new();
+            let report = tray_mcp::wizard::run(&environment, &mut prompter, &prefill, &binary)?;
             print_report(&report, json);
             Ok(ExitCode::SUCCESS)
         }
