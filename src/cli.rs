@@ -417,10 +417,12 @@ impl Cli {
                 dry_run,
                 json,
             })) => {
-                let token_text = if api_token_stdin {
-                    read_token_from_stdin()?
+                let api_token = if api_token_stdin {
+                    ApiToken::parse(&read_token_from_stdin()?).map_err(token_error)?
                 } else if let Some(text) = std::env::var("TRAY_API_TOKEN").ok().filter(|text| !text.is_empty()) {
-                    text
+                    ApiToken::parse(&text).map_err(token_error)?
+                } else if on_terminal() {
+                    wizard::ask_token(&mut wizard::terminal::InquirePrompter::new())?
                 } else {
                     return Err(CommandError::usage(
                         "missing the new token",
@@ -429,7 +431,6 @@ impl Cli {
                         ),
                     ));
                 };
-                let api_token = ApiToken::parse(&token_text).map_err(token_error)?;
                 Ok(Action::TokenSet {
                     request: TokenSetRequest {
                         name,

@@ -436,3 +436,19 @@ fn without_a_terminal_a_missing_value_exits_2_and_never_prompts() {
     }
     assert!(home.snapshot_files().is_empty());
 }
+
+#[test]
+fn token_set_asks_for_the_new_token_hidden_on_a_terminal() {
+    let home = FakeHome::new();
+    home.install(&["-c", "claude"]).success();
+    let new_token = "rotated-on-a-terminal-9f8e7d";
+    let mut prompt = Wizard::start(&home, &["token", "set", "tray-workspace"], &[]);
+    prompt.answer(texts::TOKEN_QUESTION, &format!("{new_token}{ENTER}"));
+    let (code, screen) = prompt.finish();
+    assert_eq!(code, 0, "{screen}");
+    assert!(!screen.contains(new_token), "the token was echoed:\n{screen}");
+    assert!(
+        home.read(".config/tray-mcp/profiles/tray-workspace.json")
+            .contains(new_token)
+    );
+}

@@ -260,8 +260,8 @@ fn check_token(input: &str) -> Result<(), String> {
     })
 }
 
-/// Step 3: the API token, hidden, trimmed, placeholders refused.
-fn ask_token(prompter: &mut dyn Prompter) -> Result<ApiToken, CommandError> {
+/// Step 3: the API token, hidden, trimmed, placeholders refused (also `tray-mcp token set`).
+pub fn ask_token(prompter: &mut dyn Prompter) -> Result<ApiToken, CommandError> {
     let question = SecretQuestion {
         message: texts::TOKEN_QUESTION,
         help: Some(texts::TOKEN_HELP),
