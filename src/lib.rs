@@ -13,5 +13,6 @@ pub mod profiles;
 pub mod progress;
 pub mod secrets;
 pub mod server;
+pub mod token_store;
 pub mod tray;
 pub mod wizard;

@@ -9,6 +9,7 @@
 use std::path::PathBuf;
 
 use crate::paths::Environment;
+use crate::token_store::TokenLocation;
 use crate::tray::{ApiToken, Region, ServerName, WorkspaceId};
 
 /// What `tray-mcp serve --profile NAME` needs to reach a workspace.
@@ -20,9 +21,14 @@ pub struct Profile {
     /// The region whose API hosts to use.
     #[serde(default)]
     pub region: Region,
-    /// The API token; absent for the sandbox.
+    /// The API token when it is kept in this file; absent for the sandbox and when it is in the
+    /// OS keychain.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_token: Option<ApiToken>,
+    /// Where the token is kept: this file (the default, left unsaid) or the OS keychain; see
+    /// [`crate::token_store`].
+    #[serde(default, skip_serializing_if = "TokenLocation::is_profile")]
+    pub token_store: TokenLocation,
     /// Serve the embedded sandbox workspace instead of Tray's API.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub sandbox: bool,
@@ -188,12 +194,22 @@ mod tests {
             workspace_id: Some(WorkspaceId::parse("3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718").unwrap()),
             region: Region::Eu1,
             api_token: Some(ApiToken::parse("tok").unwrap()),
+            token_store: TokenLocation::Profile,
             sandbox: false,
             gateway: false,
         };
         let text = render(&profile);
         assert!(!text.contains("sandbox"));
         assert_eq!(parse(&text).unwrap(), profile);
+    }
+
+    #[test]
+    fn a_keychain_profile_says_so_and_holds_no_token() {
+        let profile = parse(r#"{"workspace_id": "3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718", "token_store": "keychain"}"#)
+            .unwrap();
+        assert_eq!(profile.token_store, TokenLocation::Keychain);
+        assert_eq!(profile.api_token, None);
+        assert!(render(&profile).contains(r#""token_store": "keychain""#));
     }
 
     #[test]

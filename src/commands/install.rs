@@ -15,6 +15,7 @@ use crate::error::CommandError;
 use crate::paths::Environment;
 use crate::profiles::{self, Profile};
 use crate::secrets::Redactor;
+use crate::token_store::{KeychainChanges, TokenLocation, TokenStore};
 use crate::tray::{ApiToken, Region, ServerName, WorkspaceId};
 
 use super::report::{FileReport, Report};
@@ -64,6 +65,16 @@ pub fn install(environment: &Environment, request: &InstallRequest, binary: &Pat
 
 /// Reads and edits every file in memory; nothing is written.
 pub fn plan(environment: &Environment, request: &InstallRequest, binary: &Path) -> Result<InstallPlan, CommandError> {
+    plan_with_store(environment, request, binary, TokenStore::system())
+}
+
+/// [`plan`] with a given token store: the profile's token goes where `token_store` prefers.
+pub fn plan_with_store(
+    environment: &Environment,
+    request: &InstallRequest,
+    binary: &Path,
+    token_store: TokenStore,
+) -> Result<InstallPlan, CommandError> {
     let mut notices = Vec::new();
     let mut tasks = Vec::new();
     let mut clients_of_task = Vec::new();
@@ -135,7 +146,16 @@ pub fn plan(environment: &Environment, request: &InstallRequest, binary: &Path) 
                 .to_string(),
         );
     }
-    if let Some(task) = profile_task(environment, request) {
+    let mut keychain = KeychainChanges::default();
+    if let Some((task, token)) = profile_task(environment, request, token_store.preferred()) {
+        if let Some(token) = token {
+            notices.push(format!(
+                "note: the API token goes to the OS keychain (service {}, account {}); the profile file records only that",
+                crate::token_store::SERVICE,
+                request.name
+            ));
+            keychain.writes.push((request.name.clone(), token));
+        }
         tasks.push(task);
         clients_of_task.push(None);
     }
@@ -144,6 +164,8 @@ pub fn plan(environment: &Environment, request: &InstallRequest, binary: &Path) 
         files,
         clients: clients_of_task,
         notices,
+        token_store,
+        keychain,
     })
 }
 
@@ -155,6 +177,10 @@ pub struct InstallPlan {
     pub clients: Vec<Option<ClientKind>>,
     /// Notes and warnings for stderr.
     pub notices: Vec<String>,
+    /// Where the profile's token goes.
+    pub token_store: TokenStore,
+    /// The keychain write that goes with the profile (none when the token stays in the file).
+    pub keychain: KeychainChanges,
 }
 
 /// Writes a plan (or, for a dry run, shows its diffs).
@@ -162,7 +188,9 @@ pub fn finish(environment: &Environment, request: &InstallRequest, plan: Install
     let InstallPlan {
         files,
         clients,
-        notices,
+        mut notices,
+        token_store,
+        keychain,
     } = plan;
     let redactor = match &request.workspace {
         WorkspaceChoice::Tray { api_token, .. } => Redactor::new([api_token]),
@@ -188,7 +216,14 @@ pub fn finish(environment: &Environment, request: &InstallRequest, plan: Install
     }
     safe_write::create_private_dir(&profiles::profiles_dir(environment)).ok();
     let backups = BackupStore::new(environment.join(&environment.tray_config_dir(), &["backups"]));
-    let outcomes = transaction::commit(files, &backups)?;
+    // The keychain write happens before the commit and is undone if the commit fails, so a
+    // profile that says "keychain" never exists without its entry. A keychain that refuses the
+    // write (locked, access denied) fails the install with nothing written; the token is not
+    // silently put in a file instead.
+    let (outcomes, warnings) = token_store
+        .around_commit(&keychain, || transaction::commit(files, &backups))
+        .map_err(super::around_commit_error)?;
+    notices.extend(warnings);
     let reports: Vec<FileReport> = outcomes
         .iter()
         .zip(&clients)
@@ -245,8 +280,13 @@ fn entry_error(error: EntryError) -> CommandError {
     }
 }
 
-/// The profile `tray-mcp serve --profile NAME` reads (stdio entries for a real workspace).
-fn profile_task(environment: &Environment, request: &InstallRequest) -> Option<FileTask> {
+/// The profile `tray-mcp serve --profile NAME` reads (stdio entries for a real workspace), and
+/// the token to put in the keychain when `location` is the keychain.
+fn profile_task(
+    environment: &Environment,
+    request: &InstallRequest,
+    location: TokenLocation,
+) -> Option<(FileTask, Option<ApiToken>)> {
     let WorkspaceChoice::Tray {
         workspace_id,
         api_token,
@@ -258,15 +298,18 @@ fn profile_task(environment: &Environment, request: &InstallRequest) -> Option<F
     if request.transport != Transport::Stdio {
         return None;
     }
-    let profile = Profile {
+    let mut profile = Profile {
         workspace_id: Some(workspace_id.clone()),
         region: *region,
-        api_token: Some(api_token.clone()),
+        api_token: None,
+        token_store: TokenLocation::Profile,
         sandbox: false,
         gateway: request.gateway,
     };
+    TokenStore::place(&mut profile, api_token, location);
+    let keychain_token = (location == TokenLocation::Keychain).then(|| api_token.clone());
     let path = profiles::profile_path(environment, &request.name);
-    Some(FileTask {
+    let task = FileTask {
         shown_path: environment.display_path(&path),
         path,
         role: "tray-mcp profile".to_string(),
@@ -274,7 +317,8 @@ fn profile_task(environment: &Environment, request: &InstallRequest) -> Option<F
         // A backup of a profile would be one more copy of the token.
         backup: false,
         edit: Box::new(super::WriteProfile { profile }),
-    })
+    };
+    Some((task, keychain_token))
 }
 
 /// Sets `servers_key.name` (and VS Code's password input) in a client config.

@@ -19,12 +19,13 @@ use std::path::PathBuf;
 use crate::clients::{ClientKind, Scope};
 use crate::config::Change;
 use crate::config::safe_write::{BackupStore, Privacy};
-use crate::config::transaction::{self, Edited, FileEdit, FileProblem, FileTask};
+use crate::config::transaction::{self, Edited, FileEdit, FileError, FileProblem, FileTask};
 use crate::error::CommandError;
 use crate::inventory::FoundEntry;
 use crate::paths::Environment;
 use crate::profiles::{self, Profile};
 use crate::secrets::Redactor;
+use crate::token_store::{AroundCommitError, KeychainChanges, TokenStore};
 
 use report::{FileReport, Report};
 
@@ -46,6 +47,28 @@ pub fn execute(
     redactor: &Redactor,
     notices: Vec<String>,
 ) -> Result<Report, CommandError> {
+    let no_keychain = TokenStore::file_only("not needed");
+    execute_with_keychain(
+        environment,
+        tasks,
+        dry_run,
+        redactor,
+        notices,
+        (&no_keychain, &KeychainChanges::default()),
+    )
+}
+
+/// [`execute`], with keychain changes made around the file commit as
+/// [`TokenStore::around_commit`] describes (writes before, undone if the commit fails; deletes
+/// after). A dry run leaves the keychain alone.
+pub fn execute_with_keychain(
+    environment: &Environment,
+    tasks: Vec<LabeledTask>,
+    dry_run: bool,
+    redactor: &Redactor,
+    mut notices: Vec<String>,
+    (store, changes): (&TokenStore, &KeychainChanges),
+) -> Result<Report, CommandError> {
     let labels: Vec<(Option<ClientKind>, Option<Scope>)> = tasks.iter().map(|task| (task.client, task.scope)).collect();
     let planned = transaction::plan(tasks.into_iter().map(|labeled| labeled.task).collect())?;
     if dry_run {
@@ -64,7 +87,10 @@ pub fn execute(
         });
     }
     let backups = BackupStore::new(environment.join(&environment.tray_config_dir(), &["backups"]));
-    let outcomes = transaction::commit(planned, &backups)?;
+    let (outcomes, warnings) = store
+        .around_commit(changes, || transaction::commit(planned, &backups))
+        .map_err(around_commit_error)?;
+    notices.extend(warnings);
     let files = outcomes
         .iter()
         .zip(&labels)
@@ -77,6 +103,14 @@ pub fn execute(
         next_steps: Vec::new(),
         dry_run: false,
     })
+}
+
+/// The command error for a failed [`TokenStore::around_commit`].
+pub fn around_commit_error(error: AroundCommitError<FileError>) -> CommandError {
+    match error {
+        AroundCommitError::Commit(error) => error.into(),
+        AroundCommitError::Keychain(error) => CommandError::failure(error.to_string(), error.hint()),
+    }
 }
 
 /// One task per config file holding some of `entries`, with the edit `make_edit` builds from
