@@ -14,6 +14,7 @@ use crate::clients::{ClientKind, EntrySpec, EntryWorkspace, Scope, Transport, re
 use crate::inventory::{FoundEntry, take_inventory};
 use crate::paths::Environment;
 use crate::profiles::{self, Profile};
+use crate::token_store::{SERVICE, TokenLocation, TokenStore};
 use crate::tray::{ApiToken, Region, ServerName, WorkspaceId};
 
 /// What to check.
@@ -356,24 +357,32 @@ fn profile_checks(environment: &Environment, entry: &FoundEntry, profile: Option
         )];
     };
     match profiles::load(environment, &name) {
-        Ok(profile) => loaded_profile_checks(&name, &profile),
+        Ok(profile) => loaded_profile_checks(&name, &profile, &TokenStore::system()),
         Err(error) => vec![Check::fail(error.to_string(), error.hint())],
     }
 }
 
-fn loaded_profile_checks(name: &ServerName, profile: &Profile) -> Vec<Check> {
+fn loaded_profile_checks(name: &ServerName, profile: &Profile, store: &TokenStore) -> Vec<Check> {
     let mut checks = vec![Check::pass(format!(
         "the profile {name} exists and only you can read it"
     ))];
     if profile.sandbox {
         return checks;
     }
-    checks.push(match &profile.api_token {
-        Some(_) => Check::pass(format!("the profile {name} holds a token")),
-        None => Check::fail(
+    checks.push(match (profile.token_store, store.token(name, profile)) {
+        (TokenLocation::Profile, Ok(Some(_))) => Check::pass(format!("the profile {name} holds a token")),
+        (TokenLocation::Keychain, Ok(Some(_))) => Check::pass(format!(
+            "the token of profile {name} is in the OS keychain ({SERVICE}/{name})"
+        )),
+        (TokenLocation::Profile, Ok(None)) => Check::fail(
             format!("the profile {name} holds no token"),
             format!("tray-mcp token set {name} --api-token-stdin < token.txt"),
         ),
+        (TokenLocation::Keychain, Ok(None)) => Check::fail(
+            format!("the profile {name} keeps its token in the OS keychain, but the entry {SERVICE}/{name} is missing"),
+            format!("tray-mcp token set {name} --api-token-stdin < token.txt"),
+        ),
+        (_, Err(error)) => Check::fail(error.to_string(), error.hint()),
     });
     checks.push(match &profile.workspace_id {
         Some(workspace_id) => Check::pass(format!("the workspace ID {workspace_id} is a UUID")),
@@ -485,8 +494,10 @@ fn credentials(environment: &Environment, entry: &FoundEntry) -> Option<(Workspa
     match &tray.workspace {
         EntryWorkspace::Sandbox => None,
         EntryWorkspace::FromProfile => {
-            let profile = profiles::load(environment, &ServerName::parse(tray.profile.as_deref()?).ok()?).ok()?;
-            Some((profile.workspace_id?, profile.region, profile.api_token?))
+            let name = ServerName::parse(tray.profile.as_deref()?).ok()?;
+            let profile = profiles::load(environment, &name).ok()?;
+            let token = TokenStore::system().token(&name, &profile).ok()??;
+            Some((profile.workspace_id?, profile.region, token))
         }
         EntryWorkspace::Workspace(workspace_id) => {
             let token = inline_token(&entry.value)?;

@@ -8,6 +8,7 @@ use crate::config::transaction::FileError;
 use crate::inventory::{FoundEntry, take_inventory};
 use crate::paths::Environment;
 use crate::profiles;
+use crate::token_store::TokenLocation;
 use crate::tray::ServerName;
 
 /// One Tray entry, as listed.
@@ -27,7 +28,8 @@ pub struct ListedEntry {
     pub workspace: String,
     /// `stdio`, `bridge` or `http`.
     pub transport: &'static str,
-    /// Where the entry's token is kept: `profile`, `config` (inline), `vscode-secret`, `none`.
+    /// Where the entry's token is kept: `profile` (the 0600 profile file), `keychain` (the OS
+    /// keychain, as the profile records), `config` (inline), `vscode-secret`, `none`, `missing`.
     pub token_store: &'static str,
 }
 
@@ -90,6 +92,7 @@ fn token_store(environment: &Environment, entry: &FoundEntry) -> &'static str {
     }
     let profile = tray.profile.as_deref().and_then(|name| ServerName::parse(name).ok());
     match profile.map(|name| profiles::load(environment, &name)) {
+        Some(Ok(profile)) if profile.token_store == TokenLocation::Keychain => "keychain",
         Some(Ok(profile)) if profile.api_token.is_some() => "profile",
         Some(Ok(_)) => "none",
         _ => "missing",

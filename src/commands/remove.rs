@@ -10,10 +10,11 @@ use crate::inventory::{FoundEntry, take_inventory};
 use crate::paths::Environment;
 use crate::profiles;
 use crate::secrets::Redactor;
+use crate::token_store::{KeychainChanges, TokenLocation, TokenStore};
 use crate::tray::ServerName;
 
 use super::report::Report;
-use super::{execute, profile_task, tasks_per_file, tray_entries_named};
+use super::{execute_with_keychain, profile_task, tasks_per_file, tray_entries_named};
 
 /// What to remove.
 #[derive(Debug, Clone)]
@@ -28,6 +29,16 @@ pub struct RemoveRequest {
 
 /// Removes the entry.
 pub fn remove(environment: &Environment, request: &RemoveRequest) -> Result<Report, CommandError> {
+    remove_with_store(environment, request, &TokenStore::system())
+}
+
+/// [`remove`] with a given token store: a dropped profile's keychain entry is deleted after the
+/// files are written (a failed delete is a warning; no file points at the entry any more).
+pub fn remove_with_store(
+    environment: &Environment,
+    request: &RemoveRequest,
+    store: &TokenStore,
+) -> Result<Report, CommandError> {
     let clients: Vec<ClientKind> = if request.clients.is_empty() {
         ClientKind::ALL.to_vec()
     } else {
@@ -53,14 +64,27 @@ pub fn remove(environment: &Environment, request: &RemoveRequest) -> Result<Repo
             && entry.tray.as_ref().and_then(|tray| tray.profile.as_deref()) == Some(name)
     });
     let profile_path = profiles::profile_path(environment, &request.name);
+    let mut keychain = KeychainChanges::default();
     if !still_used && profile_path.exists() {
+        if profiles::load(environment, &request.name)
+            .is_ok_and(|profile| profile.token_store == TokenLocation::Keychain)
+        {
+            keychain.deletes.push(request.name.clone());
+        }
         tasks.push(profile_task(environment, profile_path, Box::new(DeleteFile)));
     }
     let mut redactor = Redactor::default();
     for entry in &targets {
         redactor.add_bearer_tokens_in(&entry.value);
     }
-    execute(environment, tasks, request.dry_run, &redactor, Vec::new())
+    execute_with_keychain(
+        environment,
+        tasks,
+        request.dry_run,
+        &redactor,
+        Vec::new(),
+        (store, &keychain),
+    )
 }
 
 /// Takes entries (and VS Code's token input) out of one file.

@@ -14,11 +14,12 @@ use crate::inventory::{FoundEntry, take_inventory};
 use crate::paths::Environment;
 use crate::profiles;
 use crate::secrets::Redactor;
+use crate::token_store::{KeychainChanges, TokenLocation, TokenStore};
 use crate::tray::ServerName;
 
 use super::remove::DeleteFile;
 use super::report::Report;
-use super::{WriteProfile, execute, profile_task, tasks_per_file, tray_entries_named};
+use super::{WriteProfile, execute_with_keychain, profile_task, tasks_per_file, tray_entries_named};
 
 /// What to rename.
 #[derive(Debug, Clone)]
@@ -33,6 +34,17 @@ pub struct RenameRequest {
 
 /// Renames the entry everywhere.
 pub fn rename(environment: &Environment, request: &RenameRequest) -> Result<Report, CommandError> {
+    rename_with_store(environment, request, &TokenStore::system())
+}
+
+/// [`rename`] with a given token store. A keychain token moves in two steps around the file
+/// commit: the copy under the new name is written before (and deleted again if the commit
+/// fails), the old entry deleted after (a failed delete is a warning).
+pub fn rename_with_store(
+    environment: &Environment,
+    request: &RenameRequest,
+    store: &TokenStore,
+) -> Result<Report, CommandError> {
     let (old, new) = (request.old.as_str(), request.new.as_str());
     if old == new {
         return Err(CommandError::usage(
@@ -64,6 +76,8 @@ pub fn rename(environment: &Environment, request: &RenameRequest) -> Result<Repo
         Box::new(RenameEntries::new(entries, old, new))
     });
     let old_profile = profiles::profile_path(environment, &request.old);
+    let mut keychain = KeychainChanges::default();
+    let mut redactor = Redactor::default();
     if old_profile.exists() {
         let new_profile = profiles::profile_path(environment, &request.new);
         if new_profile.exists() {
@@ -77,6 +91,16 @@ pub fn rename(environment: &Environment, request: &RenameRequest) -> Result<Repo
         }
         let profile = profiles::load(environment, &request.old)
             .map_err(|error| CommandError::failure(error.to_string(), error.hint()))?;
+        if profile.token_store == TokenLocation::Keychain {
+            let token = store
+                .token(&request.old, &profile)
+                .map_err(|error| CommandError::failure(error.to_string(), error.hint()))?;
+            if let Some(token) = token {
+                redactor.add(token.expose());
+                keychain.writes.push((request.new.clone(), token));
+                keychain.deletes.push(request.old.clone());
+            }
+        }
         tasks.push(profile_task(
             environment,
             new_profile,
@@ -90,11 +114,17 @@ pub fn rename(environment: &Environment, request: &RenameRequest) -> Result<Repo
             "run `tray-mcp list` to see the entries and their names",
         ));
     }
-    let mut redactor = Redactor::default();
     for entry in &targets {
         redactor.add_bearer_tokens_in(&entry.value);
     }
-    execute(environment, tasks, request.dry_run, &redactor, Vec::new())
+    execute_with_keychain(
+        environment,
+        tasks,
+        request.dry_run,
+        &redactor,
+        Vec::new(),
+        (store, &keychain),
+    )
 }
 
 /// Renames entries (and VS Code's token input) in one file.

@@ -4,6 +4,10 @@
 //! config. Bridge and http entries that hold the token inline are rewritten in the same
 //! transaction (same safety promise as install). VS Code entries hold only a `${input:...}`
 //! reference: VS Code asks again once its stored value is cleared.
+//!
+//! A profile's token goes where [`TokenStore::preferred`] says (the OS keychain when there is
+//! one); the keychain write happens before the file commit and is undone if it fails, the
+//! delete of `forget` after it (see [`TokenStore::around_commit`]).
 
 use serde_json::Value;
 
@@ -16,10 +20,11 @@ use crate::inventory::{FoundEntry, take_inventory};
 use crate::paths::Environment;
 use crate::profiles::{self, ProfileError};
 use crate::secrets::Redactor;
+use crate::token_store::{KeychainChanges, SERVICE, TokenLocation, TokenStore};
 use crate::tray::{ApiToken, ServerName};
 
 use super::report::Report;
-use super::{WriteProfile, execute, profile_task, tasks_per_file, tray_entries_named};
+use super::{WriteProfile, execute_with_keychain, profile_task, tasks_per_file, tray_entries_named};
 
 /// Replace the token of a profile (and of entries holding it inline).
 #[derive(Debug, Clone)]
@@ -34,6 +39,15 @@ pub struct TokenSetRequest {
 
 /// Replaces the token everywhere tray-mcp stored it.
 pub fn set(environment: &Environment, request: &TokenSetRequest) -> Result<Report, CommandError> {
+    set_with_store(environment, request, &TokenStore::system())
+}
+
+/// [`set`] with a given token store.
+pub fn set_with_store(
+    environment: &Environment,
+    request: &TokenSetRequest,
+    store: &TokenStore,
+) -> Result<Report, CommandError> {
     let inventory = take_inventory(environment, &ClientKind::ALL);
     if let Some(problem) = inventory.problems.into_iter().next() {
         return Err(problem.into());
@@ -50,22 +64,51 @@ pub fn set(environment: &Environment, request: &TokenSetRequest) -> Result<Repor
     let mut tasks = tasks_per_file(&inline, Privacy::OwnerOnly, |entries| {
         Box::new(ReplaceInlineToken::new(entries, &request.api_token))
     });
+    let mut keychain = KeychainChanges::default();
+    let mut notices = Vec::new();
     if let Some(mut profile) = existing_profile(environment, &request.name)? {
         if let Some(old) = &profile.api_token {
             redactor.add(old.expose());
         }
-        profile.api_token = Some(request.api_token.clone());
+        let was_in_keychain = profile.token_store == TokenLocation::Keychain;
+        let location = store.preferred();
+        TokenStore::place(&mut profile, &request.api_token, location);
+        if location == TokenLocation::Keychain {
+            keychain.writes.push((request.name.clone(), request.api_token.clone()));
+        } else if was_in_keychain {
+            notices.push(format!(
+                "note: the OS keychain is not available here, so the new token goes to the profile file; the old one may remain in the keychain entry {SERVICE}/{}: delete it with your keychain app",
+                request.name
+            ));
+        }
         let path = profiles::profile_path(environment, &request.name);
         tasks.push(profile_task(environment, path, Box::new(WriteProfile { profile })));
     }
     if tasks.is_empty() {
         return Err(no_such_name(&request.name));
     }
-    execute(environment, tasks, request.dry_run, &redactor, Vec::new())
+    execute_with_keychain(
+        environment,
+        tasks,
+        request.dry_run,
+        &redactor,
+        notices,
+        (store, &keychain),
+    )
 }
 
-/// Drops the token from a profile.
+/// Drops the token from a profile (and deletes its keychain entry, after the file is written).
 pub fn forget(environment: &Environment, name: &ServerName, dry_run: bool) -> Result<Report, CommandError> {
+    forget_with_store(environment, name, dry_run, &TokenStore::system())
+}
+
+/// [`forget`] with a given token store.
+pub fn forget_with_store(
+    environment: &Environment,
+    name: &ServerName,
+    dry_run: bool,
+    store: &TokenStore,
+) -> Result<Report, CommandError> {
     let Some(mut profile) = existing_profile(environment, name)? else {
         return Err(no_such_name(name));
     };
@@ -73,7 +116,12 @@ pub fn forget(environment: &Environment, name: &ServerName, dry_run: bool) -> Re
     if let Some(old) = &profile.api_token {
         redactor.add(old.expose());
     }
+    let mut keychain = KeychainChanges::default();
+    if profile.token_store == TokenLocation::Keychain {
+        keychain.deletes.push(name.clone());
+    }
     profile.api_token = None;
+    profile.token_store = TokenLocation::Profile;
     let inventory = take_inventory(environment, &ClientKind::ALL);
     let notices = inventory
         .entries
@@ -90,7 +138,7 @@ pub fn forget(environment: &Environment, name: &ServerName, dry_run: bool) -> Re
         .collect();
     let path = profiles::profile_path(environment, name);
     let tasks = vec![profile_task(environment, path, Box::new(WriteProfile { profile }))];
-    execute(environment, tasks, dry_run, &redactor, notices)
+    execute_with_keychain(environment, tasks, dry_run, &redactor, notices, (store, &keychain))
 }
 
 fn existing_profile(environment: &Environment, name: &ServerName) -> Result<Option<profiles::Profile>, CommandError> {

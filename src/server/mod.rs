@@ -114,13 +114,16 @@ fn choose_backend(environment: &Environment, options: &ServeOptions) -> anyhow::
         if profile.sandbox {
             return Ok(BackendChoice::Sandbox);
         }
-        let workspace_id = profile.workspace_id.ok_or_else(|| {
+        let workspace_id = profile.workspace_id.clone().ok_or_else(|| {
             anyhow!(
                 "the tray-mcp profile {name} has no workspace_id\nhint: re-create it with \
                  `tray-mcp install --name {name}`"
             )
         })?;
-        let token = match profile.api_token {
+        let stored = crate::token_store::TokenStore::system()
+            .token(name, &profile)
+            .map_err(|error| anyhow!("{error}\nhint: {}", error.hint()))?;
+        let token = match stored {
             Some(token) => token,
             None => {
                 token_from_environment().with_context(|| format!("the tray-mcp profile {name} stores no API token"))?

@@ -53,7 +53,8 @@ impl FakeHome {
         fs::read_to_string(self.path(relative)).unwrap_or_else(|error| panic!("read {relative}: {error}"))
     }
 
-    /// The real binary with HOME, USERPROFILE, APPDATA and XDG_CONFIG_HOME in the fake home.
+    /// The real binary with HOME, USERPROFILE, APPDATA and XDG_CONFIG_HOME in the fake home (and
+    /// tokens kept in profile files, never the OS keychain).
     pub fn command(&self) -> Command {
         let mut command = Command::cargo_bin("tray-mcp").expect("binary");
         command
@@ -64,6 +65,9 @@ impl FakeHome {
             .env("USERPROFILE", self.home())
             .env("APPDATA", self.home().join("AppData/Roaming"))
             .env("XDG_CONFIG_HOME", self.home().join(".config"))
+            // Built with `--features keychain`, tray-mcp would otherwise use the real OS
+            // keychain of whoever runs the tests (service `tray-mcp`, shared by every fake home).
+            .env("TRAY_MCP_TOKEN_STORE", "file")
             .env("NO_COLOR", "1");
         command
     }
@@ -79,6 +83,9 @@ impl FakeHome {
             .env("USERPROFILE", self.home())
             .env("APPDATA", self.home().join("AppData/Roaming"))
             .env("XDG_CONFIG_HOME", self.home().join(".config"))
+            // Built with `--features keychain`, tray-mcp would otherwise use the real OS
+            // keychain of whoever runs the tests (service `tray-mcp`, shared by every fake home).
+            .env("TRAY_MCP_TOKEN_STORE", "file")
             .env("NO_COLOR", "1");
         command
     }
