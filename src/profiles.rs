@@ -205,8 +205,8 @@ mod tests {
 
     #[test]
     fn a_keychain_profile_says_so_and_holds_no_token() {
-        let profile = parse(r#"{"workspace_id": "3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718", "token_store": "keychain"}"#)
-            .unwrap();
+        let profile =
+            parse(r#"{"workspace_id": "3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718", "token_store": "keychain"}"#).unwrap();
         assert_eq!(profile.token_store, TokenLocation::Keychain);
         assert_eq!(profile.api_token, None);
         assert!(render(&profile).contains(r#""token_store": "keychain""#));

@@ -213,7 +213,10 @@ impl TokenStore {
             TokenLocation::Profile => Ok(profile.api_token.clone()),
             TokenLocation::Keychain => {
                 let keychain = self.keychain(name)?;
-                let Some(secret) = keychain.get(name.as_str()).map_err(|error| keychain_error(name, error))? else {
+                let Some(secret) = keychain
+                    .get(name.as_str())
+                    .map_err(|error| keychain_error(name, error))?
+                else {
                     return Ok(None);
                 };
                 ApiToken::parse(&secret)
@@ -280,7 +283,9 @@ impl TokenStore {
     /// Stores `token` for `name`; returns the secret it replaced.
     fn write(&self, name: &ServerName, token: &ApiToken) -> Result<Option<String>, TokenStoreError> {
         let keychain = self.keychain(name)?;
-        let previous = keychain.get(name.as_str()).map_err(|error| keychain_error(name, error))?;
+        let previous = keychain
+            .get(name.as_str())
+            .map_err(|error| keychain_error(name, error))?;
         keychain
             .set(name.as_str(), token.expose())
             .map_err(|error| keychain_error(name, error))?;
@@ -360,7 +365,9 @@ pub mod os {
         }
 
         fn entry(&self, account: &str) -> Result<keyring_core::Entry, KeychainError> {
-            self.store.build(SERVICE, account, None).map_err(|error| describe(&error))
+            self.store
+                .build(SERVICE, account, None)
+                .map_err(|error| describe(&error))
         }
     }
 
@@ -378,7 +385,9 @@ pub mod os {
         }
 
         fn set(&self, account: &str, secret: &str) -> Result<(), KeychainError> {
-            self.entry(account)?.set_password(secret).map_err(|error| describe(&error))
+            self.entry(account)?
+                .set_password(secret)
+                .map_err(|error| describe(&error))
         }
 
         fn delete(&self, account: &str) -> Result<bool, KeychainError> {
@@ -463,7 +472,10 @@ mod tests {
         let mut profile = keychain_profile();
         TokenStore::place(&mut profile, &token("tok-1"), store.preferred());
         assert_eq!(profile.token_store, TokenLocation::Profile);
-        assert_eq!(store.token(&name("prod"), &profile).expect("read"), Some(token("tok-1")));
+        assert_eq!(
+            store.token(&name("prod"), &profile).expect("read"),
+            Some(token("tok-1"))
+        );
         let rendered = crate::profiles::render(&profile);
         assert!(!rendered.contains("token_store"), "{rendered}");
     }
@@ -471,9 +483,15 @@ mod tests {
     #[test]
     fn a_keychain_profile_without_a_keychain_is_an_error_with_a_hint() {
         let store = TokenStore::file_only("no Secret Service");
-        let error = store.token(&name("prod"), &keychain_profile()).expect_err("unavailable");
+        let error = store
+            .token(&name("prod"), &keychain_profile())
+            .expect_err("unavailable");
         assert!(error.to_string().contains("no Secret Service"), "{error}");
-        assert!(error.hint().contains("TRAY_MCP_TOKEN_STORE=file tray-mcp token set prod"));
+        assert!(
+            error
+                .hint()
+                .contains("TRAY_MCP_TOKEN_STORE=file tray-mcp token set prod")
+        );
     }
 
     #[test]
@@ -484,32 +502,47 @@ mod tests {
             deletes: vec![name("old")],
         };
         store
-            .around_commit(&KeychainChanges {
-                writes: vec![(name("old"), token("tok-old"))],
-                deletes: Vec::new(),
-            }, || Ok::<_, ()>(()))
+            .around_commit(
+                &KeychainChanges {
+                    writes: vec![(name("old"), token("tok-old"))],
+                    deletes: Vec::new(),
+                },
+                || Ok::<_, ()>(()),
+            )
             .expect("seed");
         let (_, notices) = store
             .around_commit(&changes, || {
                 // During the commit the new entry exists and the old one is still there.
-                assert_eq!(store.token(&name("new"), &keychain_profile()), Ok(Some(token("tok-new"))));
-                assert_eq!(store.token(&name("old"), &keychain_profile()), Ok(Some(token("tok-old"))));
+                assert_eq!(
+                    store.token(&name("new"), &keychain_profile()),
+                    Ok(Some(token("tok-new")))
+                );
+                assert_eq!(
+                    store.token(&name("old"), &keychain_profile()),
+                    Ok(Some(token("tok-old")))
+                );
                 Ok::<_, ()>(())
             })
             .expect("commit");
         assert!(notices.is_empty());
         assert_eq!(store.token(&name("old"), &keychain_profile()), Ok(None));
-        assert_eq!(store.token(&name("new"), &keychain_profile()), Ok(Some(token("tok-new"))));
+        assert_eq!(
+            store.token(&name("new"), &keychain_profile()),
+            Ok(Some(token("tok-new")))
+        );
     }
 
     #[test]
     fn a_failed_commit_puts_the_previous_secrets_back() {
         let store = TokenStore::with_keychain(Box::<Memory>::default());
         store
-            .around_commit(&KeychainChanges {
-                writes: vec![(name("a"), token("tok-a1"))],
-                deletes: Vec::new(),
-            }, || Ok::<_, ()>(()))
+            .around_commit(
+                &KeychainChanges {
+                    writes: vec![(name("a"), token("tok-a1"))],
+                    deletes: Vec::new(),
+                },
+                || Ok::<_, ()>(()),
+            )
             .expect("seed");
         let changes = KeychainChanges {
             writes: vec![(name("a"), token("tok-a2")), (name("b"), token("tok-b"))],
@@ -600,11 +633,7 @@ mod tests {
         #[test]
         fn a_store_error_on_write_leaves_nothing_and_says_why() {
             let (mock, store) = mock_store();
-            fail_next(
-                &mock,
-                "prod",
-                Error::NoStorageAccess("the keychain is locked".into()),
-            );
+            fail_next(&mock, "prod", Error::NoStorageAccess("the keychain is locked".into()));
             let changes = KeychainChanges {
                 writes: vec![(name("prod"), token("tok-prod"))],
                 deletes: Vec::new(),
@@ -621,7 +650,9 @@ mod tests {
         fn stored_bytes_never_reach_an_error_message() {
             let (mock, store) = mock_store();
             fail_next(&mock, "prod", Error::BadEncoding(b"tok-secret-bytes".to_vec()));
-            let error = store.token(&name("prod"), &keychain_profile()).expect_err("bad encoding");
+            let error = store
+                .token(&name("prod"), &keychain_profile())
+                .expect_err("bad encoding");
             assert!(!error.to_string().contains("tok-secret"), "{error}");
             assert!(!format!("{error:?}").contains("tok-secret"), "{error:?}");
         }
@@ -630,10 +661,13 @@ mod tests {
         fn a_failed_delete_after_the_commit_is_a_warning() {
             let (mock, store) = mock_store();
             store
-                .around_commit(&KeychainChanges {
-                    writes: vec![(name("prod"), token("tok-prod"))],
-                    deletes: Vec::new(),
-                }, || Ok::<_, ()>(()))
+                .around_commit(
+                    &KeychainChanges {
+                        writes: vec![(name("prod"), token("tok-prod"))],
+                        deletes: Vec::new(),
+                    },
+                    || Ok::<_, ()>(()),
+                )
                 .expect("set");
             fail_next(&mock, "prod", Error::PlatformFailure("bus gone".into()));
             let changes = KeychainChanges {
