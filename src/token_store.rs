@@ -107,7 +107,7 @@ impl TokenStoreError {
     pub fn hint(&self) -> String {
         match self {
             TokenStoreError::KeychainUnavailable { name, .. } => format!(
-                "use a tray-mcp built with `--features keychain` where a keychain is running, or move the token into the profile file: `{STORE_VARIABLE}=file tray-mcp token set {name}`"
+                "start the keychain (on Linux a Secret Service, such as gnome-keyring) and retry, or store the token again, in the profile file: `tray-mcp token set {name}`"
             ),
             TokenStoreError::Keychain { name, .. } => format!(
                 "unlock the keychain and retry, or keep the token in the profile file: `{STORE_VARIABLE}=file tray-mcp token set {name}`"
@@ -487,11 +487,7 @@ mod tests {
             .token(&name("prod"), &keychain_profile())
             .expect_err("unavailable");
         assert!(error.to_string().contains("no Secret Service"), "{error}");
-        assert!(
-            error
-                .hint()
-                .contains("TRAY_MCP_TOKEN_STORE=file tray-mcp token set prod")
-        );
+        assert!(error.hint().contains("`tray-mcp token set prod`"), "{}", error.hint());
     }
 
     #[test]
