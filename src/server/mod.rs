@@ -12,16 +12,26 @@
 //! - [`model`]: the workspace types both backends produce.
 //! - [`diagnosis`]: heuristics behind `explain_workflow_failure`.
 //! - [`transport`]: line-delimited JSON-RPC over stdin/stdout, answering malformed lines.
+//! - [`gateway`], [`sse`] and [`passthrough`]: with `--gateway` (or a profile with
+//!   `"gateway": true`), the workspace's Agent Gateway tools are listed next to the built-in
+//!   ones and forwarded over Streamable HTTP, unchanged. The gateway failing never takes the
+//!   built-in tools down.
 //!
 //! Configuration comes from [`ServeOptions`] (plain data; the CLI layer builds it) and a few
 //! environment variables: `TRAY_API_TOKEN` (token when no profile is used), `TRAY_API_URL` and
 //! `TRAY_GRAPHQL_URL` (override the region's URLs), `TRAY_API_TIMEOUT_SECS` (per-request time
-//! limit, default 20) and `RUST_LOG` (log filter, when `--log-level` is not given).
+//! limit, default 20), `TRAY_GATEWAY_URL` (the Agent Gateway's URL instead of
+//! `https://<workspace-id>.mcp.tray.ai`), `TRAY_GATEWAY_TIMEOUT_SECS` (time limit of each
+//! gateway handshake or list request, default 20) and `RUST_LOG` (log filter, when
+//! `--log-level` is not given).
 
 pub mod backend;
 pub mod diagnosis;
+pub mod gateway;
 pub mod model;
+pub mod passthrough;
 pub mod sandbox;
+pub mod sse;
 pub mod tools;
 pub mod transport;
 pub mod tray_api;
@@ -50,6 +60,8 @@ pub struct ServeOptions {
     pub region: Option<Region>,
     /// Serve the embedded demo workspace: no account, no token, no network.
     pub sandbox: bool,
+    /// Pass the workspace's Agent Gateway tools through (also on when the profile says so).
+    pub gateway: bool,
     /// Log filter for stderr (`error`, `warn`, `info`, `debug`, `trace`, or a `RUST_LOG`-style
     /// directive). Falls back to `RUST_LOG`, then `info` for tray-mcp and `warn` for libraries.
     pub log_level: Option<String>,
@@ -62,6 +74,7 @@ enum BackendChoice {
         workspace_id: WorkspaceId,
         region: Region,
         token: ApiToken,
+        gateway: bool,
     },
 }
 
@@ -95,6 +108,9 @@ fn choose_backend(environment: &Environment, options: &ServeOptions) -> anyhow::
                  --profile or --workspace-id\nhint: drop --sandbox to serve a real workspace"
             );
         }
+        if options.gateway {
+            bail!("{SANDBOX_GATEWAY}");
+        }
         return Ok(BackendChoice::Sandbox);
     }
     if let Some(name) = &options.profile {
@@ -112,6 +128,9 @@ fn choose_backend(environment: &Environment, options: &ServeOptions) -> anyhow::
             ProfileError::TooOpen { .. } => anyhow!("{error}\nhint: {}", error.hint()),
         })?;
         if profile.sandbox {
+            if options.gateway || profile.gateway {
+                bail!("{SANDBOX_GATEWAY}");
+            }
             return Ok(BackendChoice::Sandbox);
         }
         let workspace_id = profile.workspace_id.ok_or_else(|| {
@@ -130,6 +149,7 @@ fn choose_backend(environment: &Environment, options: &ServeOptions) -> anyhow::
             workspace_id,
             region: options.region.unwrap_or(profile.region),
             token,
+            gateway: options.gateway || profile.gateway,
         });
     }
     if let Some(workspace_id) = &options.workspace_id {
@@ -137,6 +157,7 @@ fn choose_backend(environment: &Environment, options: &ServeOptions) -> anyhow::
             workspace_id: workspace_id.clone(),
             region: options.region.unwrap_or_default(),
             token: token_from_environment()?,
+            gateway: options.gateway,
         });
     }
     bail!(
@@ -145,6 +166,9 @@ fn choose_backend(environment: &Environment, options: &ServeOptions) -> anyhow::
         profile_hint(environment)
     )
 }
+
+const SANDBOX_GATEWAY: &str = "the sandbox has no Agent Gateway: --gateway needs a real workspace\n\
+     hint: serve a workspace with --profile NAME or --workspace-id ID, or drop --gateway";
 
 fn token_from_environment() -> anyhow::Result<ApiToken> {
     let Some(raw) = env_var("TRAY_API_TOKEN") else {
@@ -190,21 +214,74 @@ fn tray_api_config(
     Ok(config)
 }
 
-fn build_backend(choice: BackendChoice) -> anyhow::Result<Arc<dyn Backend>> {
+/// What to serve: the built-in tools' backend, and the gateway settings when it is on.
+struct Served {
+    backend: Arc<dyn Backend>,
+    gateway: Option<gateway::GatewayConfig>,
+    http: Option<reqwest::Client>,
+}
+
+fn build_backend(choice: BackendChoice) -> anyhow::Result<Served> {
     match choice {
-        BackendChoice::Sandbox => Ok(Arc::new(
-            Sandbox::load().context("could not load the built-in sandbox")?,
-        )),
+        BackendChoice::Sandbox => Ok(Served {
+            backend: Arc::new(Sandbox::load().context("could not load the built-in sandbox")?),
+            gateway: None,
+            http: None,
+        }),
         BackendChoice::TrayApi {
             workspace_id,
             region,
             token,
+            gateway,
         } => {
+            let gateway = gateway
+                .then(|| gateway_config(&workspace_id, token.clone(), env_var))
+                .transpose()?;
             let config = tray_api_config(workspace_id, region, token, env_var)?;
             tracing::debug!(rest = %config.rest_url, graphql = %config.graphql_url, "Tray API URLs");
-            Ok(Arc::new(TrayApi::new(config)?))
+            let http = tray_api::http_client(config.timeout)?;
+            Ok(Served {
+                backend: Arc::new(TrayApi::with_client(config, http.clone())),
+                gateway,
+                http: Some(http),
+            })
         }
     }
+}
+
+/// The gateway settings: `https://<workspace-id>.mcp.tray.ai`, unless `lookup` (the process
+/// environment, in production) overrides it with `TRAY_GATEWAY_URL`, and the handshake time
+/// limit from `TRAY_GATEWAY_TIMEOUT_SECS`.
+fn gateway_config(
+    workspace_id: &WorkspaceId,
+    token: ApiToken,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> anyhow::Result<gateway::GatewayConfig> {
+    let url = lookup("TRAY_GATEWAY_URL").unwrap_or_else(|| workspace_id.gateway_url());
+    let parsed = reqwest::Url::parse(url.trim())
+        .ok()
+        .filter(|parsed| matches!(parsed.scheme(), "http" | "https"))
+        .ok_or_else(|| {
+            anyhow!("TRAY_GATEWAY_URL={url:?} is not an http(s) URL\nhint: unset it to use the workspace's gateway")
+        })?;
+    let mut config = gateway::GatewayConfig::new(parsed.to_string(), token);
+    if let Some(raw) = lookup("TRAY_GATEWAY_TIMEOUT_SECS") {
+        config.timeout = positive_seconds(&raw).ok_or_else(|| {
+            anyhow!(
+                "TRAY_GATEWAY_TIMEOUT_SECS={raw:?} is not a positive number of seconds\n\
+                 hint: unset it to use the default of 20 seconds"
+            )
+        })?;
+    }
+    Ok(config)
+}
+
+fn positive_seconds(raw: &str) -> Option<Duration> {
+    raw.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|seconds| seconds.is_finite() && *seconds > 0.0 && *seconds < 1e9)
+        .map(Duration::from_secs_f64)
 }
 
 /// Logs go to stderr, filtered by `--log-level`, else `RUST_LOG`, else `tray_mcp=info,warn`.
@@ -248,12 +325,13 @@ fn init_logging(log_level: Option<&str>) -> anyhow::Result<()> {
 /// served, with a `hint:` line; the caller prints them to stderr and exits with status 1.
 pub fn run(environment: &Environment, options: ServeOptions) -> anyhow::Result<()> {
     init_logging(options.log_level.as_deref())?;
-    let backend = build_backend(choose_backend(environment, &options)?)?;
-    let description = backend.describe();
+    let served = build_backend(choose_backend(environment, &options)?)?;
+    let description = served.backend.describe();
     tracing::info!(
         backend = description.kind,
         workspace = %description.workspace_id,
         region = %description.region,
+        gateway = served.gateway.is_some(),
         "tray-mcp serve starting"
     );
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -261,26 +339,49 @@ pub fn run(environment: &Environment, options: ServeOptions) -> anyhow::Result<(
         .build()
         .context("could not start the async runtime")?;
     let result = runtime.block_on(async move {
-        let transport = transport::LineTransport::new(tokio::io::stdin(), tokio::io::stdout());
-        let service = match tools::TrayTools::new(backend).serve(transport).await {
-            Ok(service) => service,
-            // The client went away before initializing: nothing was asked, nothing failed.
-            Err(rmcp::service::ServerInitializeError::ConnectionClosed(_)) => {
-                tracing::info!("standard input closed before initialization; stopping");
-                return anyhow::Ok(());
-            }
-            Err(error) => bail!("the MCP session did not start: {error}"),
-        };
-        let reason = service
-            .waiting()
-            .await
-            .map_err(|error| anyhow!("the MCP session ended abnormally: {error}"))?;
-        tracing::info!(?reason, "tray-mcp serve stopped");
-        anyhow::Ok(())
+        let mut tools = tools::TrayTools::new(served.backend);
+        let mut transport = transport::LineTransport::new(tokio::io::stdin(), tokio::io::stdout());
+        let mut passthrough = None;
+        if let (Some(config), Some(http)) = (served.gateway, served.http) {
+            tools = tools.with_list_changed();
+            let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+            let client = Arc::new(gateway::GatewayClient::new(http, config, sender));
+            let connect_wait = client.config().timeout.min(Duration::from_secs(10));
+            let pass = passthrough::Passthrough::new(client, tools.tools_json(), connect_wait);
+            pass.start(receiver);
+            transport = transport.with_intercept(Arc::new(Arc::clone(&pass)));
+            passthrough = Some(pass);
+        }
+        let outcome = serve_session(tools, transport).await;
+        if let Some(pass) = passthrough {
+            pass.shutdown(Duration::from_secs(2)).await;
+        }
+        outcome
     });
     // Tokio's stdin reader may still sit in a blocking read; do not wait for it.
     runtime.shutdown_timeout(Duration::from_millis(100));
     result
+}
+
+async fn serve_session(
+    tools: tools::TrayTools,
+    transport: transport::LineTransport<tokio::io::Stdin, tokio::io::Stdout>,
+) -> anyhow::Result<()> {
+    let service = match tools.serve(transport).await {
+        Ok(service) => service,
+        // The client went away before initializing: nothing was asked, nothing failed.
+        Err(rmcp::service::ServerInitializeError::ConnectionClosed(_)) => {
+            tracing::info!("standard input closed before initialization; stopping");
+            return Ok(());
+        }
+        Err(error) => bail!("the MCP session did not start: {error}"),
+    };
+    let reason = service
+        .waiting()
+        .await
+        .map_err(|error| anyhow!("the MCP session ended abnormally: {error}"))?;
+    tracing::info!(?reason, "tray-mcp serve stopped");
+    Ok(())
 }
 
 #[cfg(test)]

@@ -64,6 +64,23 @@ impl TrayApiConfig {
     }
 }
 
+/// The HTTPS client for Tray: rustls with the ring provider, the system's roots plus the
+/// bundled Mozilla roots (so a machine without a CA store still works). It has a connection time
+/// limit but no overall one (the gateway's event stream lives long): each request sets its own.
+pub fn http_client(connect_timeout: Duration) -> Result<reqwest::Client, TrayApiSetupError> {
+    // Installing fails only when a provider is already installed, which is fine.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let bundled_roots = webpki_root_certs::TLS_SERVER_ROOT_CERTS
+        .iter()
+        .filter_map(|der| reqwest::Certificate::from_der(der).ok());
+    reqwest::Client::builder()
+        .tls_certs_merge(bundled_roots)
+        .connect_timeout(connect_timeout)
+        .user_agent(concat!("tray-mcp/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|error| TrayApiSetupError(error_chain(&error)))
+}
+
 /// Reads a workspace through Tray's API.
 pub struct TrayApi {
     client: reqwest::Client,
@@ -79,19 +96,14 @@ impl TrayApi {
     /// Builds the HTTP client: rustls with the ring provider, the system's roots plus the
     /// bundled Mozilla roots (so a machine without a CA store still works).
     pub fn new(config: TrayApiConfig) -> Result<Self, TrayApiSetupError> {
-        // Installing fails only when a provider is already installed, which is fine.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let bundled_roots = webpki_root_certs::TLS_SERVER_ROOT_CERTS
-            .iter()
-            .filter_map(|der| reqwest::Certificate::from_der(der).ok());
-        let client = reqwest::Client::builder()
-            .tls_certs_merge(bundled_roots)
-            .connect_timeout(config.timeout)
-            .timeout(config.timeout)
-            .user_agent(concat!("tray-mcp/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|error| TrayApiSetupError(error_chain(&error)))?;
-        Ok(TrayApi { client, config })
+        let client = http_client(config.timeout)?;
+        Ok(TrayApi::with_client(config, client))
+    }
+
+    /// Reads through an existing client (one made by [`http_client`], shared with the Agent
+    /// Gateway pass-through so the root certificates are loaded once).
+    pub fn with_client(config: TrayApiConfig, client: reqwest::Client) -> Self {
+        TrayApi { client, config }
     }
 
     /// Sends one request (rebuilt for each attempt) and returns its JSON body.
@@ -100,6 +112,7 @@ impl TrayApi {
         loop {
             attempt += 1;
             let request = build()
+                .timeout(self.config.timeout)
                 .bearer_auth(self.config.token.expose())
                 .header(reqwest::header::ACCEPT, "application/json");
             let response = match request.send().await {
