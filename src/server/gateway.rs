@@ -178,7 +178,9 @@ struct Session {
 
 /// The client: one MCP session with the gateway, re-established when it expires.
 pub struct GatewayClient {
-    http: reqwest::Client,
+    /// Built on first use (in the background connection task), so `initialize` never waits
+    /// for root certificates to load.
+    http: std::sync::OnceLock<reqwest::Client>,
     config: GatewayConfig,
     session: Mutex<Option<Arc<Session>>>,
     /// Held while initialising, so concurrent callers wait for one handshake.
@@ -213,11 +215,11 @@ fn root_cause(error: &dyn std::error::Error) -> String {
 }
 
 impl GatewayClient {
-    /// A client over `http` (which must have no overall time limit: the GET stream lives long).
-    /// Messages the gateway sends on its own arrive on `server_messages`.
-    pub fn new(http: reqwest::Client, config: GatewayConfig, server_messages: UnboundedSender<ServerMessage>) -> Self {
+    /// A client for `config` (nothing connects yet). Messages the gateway sends on its own
+    /// arrive on `server_messages`.
+    pub fn new(config: GatewayConfig, server_messages: UnboundedSender<ServerMessage>) -> Self {
         GatewayClient {
-            http,
+            http: std::sync::OnceLock::new(),
             config,
             session: Mutex::new(None),
             init_lock: tokio::sync::Mutex::new(()),
@@ -256,9 +258,28 @@ impl GatewayClient {
         }
     }
 
-    fn request_builder(&self, method: reqwest::Method, session: Option<&Session>) -> reqwest::RequestBuilder {
+    /// The HTTP client (shared set-up with the Tray API client; no overall time limit, since
+    /// the GET stream lives long: each request sets its own).
+    fn http(&self) -> Result<&reqwest::Client, GatewayError> {
+        if let Some(client) = self.http.get() {
+            return Ok(client);
+        }
+        let client = super::tray_api::http_client_for(&self.config.url, self.config.timeout).map_err(|error| {
+            GatewayError::Unreachable {
+                url: self.config.url.clone(),
+                reason: error.to_string(),
+            }
+        })?;
+        Ok(self.http.get_or_init(|| client))
+    }
+
+    fn request_builder(
+        &self,
+        method: reqwest::Method,
+        session: Option<&Session>,
+    ) -> Result<reqwest::RequestBuilder, GatewayError> {
         let mut builder = self
-            .http
+            .http()?
             .request(method, &self.config.url)
             .bearer_auth(self.config.token.expose());
         if let Some(session) = session {
@@ -267,7 +288,7 @@ impl GatewayClient {
             }
             builder = builder.header(VERSION_HEADER, &session.protocol_version);
         }
-        builder
+        Ok(builder)
     }
 
     /// Connects: `initialize`, `notifications/initialized`, then the GET stream. Transient
@@ -427,7 +448,7 @@ impl GatewayClient {
         let url = self.config.url.clone();
         limited(&url, self.config.timeout, async {
             let response = self
-                .request_builder(reqwest::Method::POST, Some(session))
+                .request_builder(reqwest::Method::POST, Some(session))?
                 .header(ACCEPT, "application/json, text/event-stream")
                 .header(CONTENT_TYPE, "application/json")
                 .body(message.to_string())
@@ -456,7 +477,7 @@ impl GatewayClient {
         };
         limited(&self.config.url, limit, async {
             let mut response = self
-                .request_builder(reqwest::Method::POST, session)
+                .request_builder(reqwest::Method::POST, session)?
                 .header(ACCEPT, "application/json, text/event-stream")
                 .header(CONTENT_TYPE, "application/json")
                 .body(request.to_string())
@@ -553,9 +574,10 @@ impl GatewayClient {
             else {
                 return; // a newer session has its own stream
             };
-            let mut builder = self
-                .request_builder(reqwest::Method::GET, Some(&session))
-                .header(ACCEPT, "text/event-stream");
+            let mut builder = match self.request_builder(reqwest::Method::GET, Some(&session)) {
+                Ok(builder) => builder.header(ACCEPT, "text/event-stream"),
+                Err(_) => return,
+            };
             if let Some(id) = &last_event_id {
                 builder = builder.header(LAST_EVENT_HEADER, id);
             }
@@ -621,7 +643,10 @@ impl GatewayClient {
         if session.id.is_none() {
             return;
         }
-        let request = self.request_builder(reqwest::Method::DELETE, Some(&session)).send();
+        let Ok(request) = self.request_builder(reqwest::Method::DELETE, Some(&session)) else {
+            return;
+        };
+        let request = request.send();
         match tokio::time::timeout(limit, request).await {
             Ok(Ok(response)) => tracing::debug!(status = response.status().as_u16(), "Agent Gateway session ended"),
             Ok(Err(error)) => tracing::debug!(error = %root_cause(&error), "could not end the Agent Gateway session"),

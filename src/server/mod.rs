@@ -218,7 +218,6 @@ fn tray_api_config(
 struct Served {
     backend: Arc<dyn Backend>,
     gateway: Option<gateway::GatewayConfig>,
-    http: Option<reqwest::Client>,
 }
 
 fn build_backend(choice: BackendChoice) -> anyhow::Result<Served> {
@@ -226,7 +225,6 @@ fn build_backend(choice: BackendChoice) -> anyhow::Result<Served> {
         BackendChoice::Sandbox => Ok(Served {
             backend: Arc::new(Sandbox::load().context("could not load the built-in sandbox")?),
             gateway: None,
-            http: None,
         }),
         BackendChoice::TrayApi {
             workspace_id,
@@ -239,11 +237,9 @@ fn build_backend(choice: BackendChoice) -> anyhow::Result<Served> {
                 .transpose()?;
             let config = tray_api_config(workspace_id, region, token, env_var)?;
             tracing::debug!(rest = %config.rest_url, graphql = %config.graphql_url, "Tray API URLs");
-            let http = tray_api::http_client(config.timeout)?;
             Ok(Served {
-                backend: Arc::new(TrayApi::with_client(config, http.clone())),
+                backend: Arc::new(TrayApi::new(config)?),
                 gateway,
-                http: Some(http),
             })
         }
     }
@@ -342,10 +338,10 @@ pub fn run(environment: &Environment, options: ServeOptions) -> anyhow::Result<(
         let mut tools = tools::TrayTools::new(served.backend);
         let mut transport = transport::LineTransport::new(tokio::io::stdin(), tokio::io::stdout());
         let mut passthrough = None;
-        if let (Some(config), Some(http)) = (served.gateway, served.http) {
+        if let Some(config) = served.gateway {
             tools = tools.with_list_changed();
             let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
-            let client = Arc::new(gateway::GatewayClient::new(http, config, sender));
+            let client = Arc::new(gateway::GatewayClient::new(config, sender));
             let connect_wait = client.config().timeout.min(Duration::from_secs(10));
             let pass = passthrough::Passthrough::new(client, tools.tools_json(), connect_wait);
             pass.start(receiver);
