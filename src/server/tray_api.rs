@@ -261,7 +261,8 @@ fn error_message_of(body: &[u8]) -> Option<String> {
     Some(message.chars().take(500).collect())
 }
 
-fn error_chain(error: &dyn std::error::Error) -> String {
+/// An error with all its causes, `outer: inner: innermost`.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
