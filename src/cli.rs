@@ -5,9 +5,11 @@
 
 use std::io::{IsTerminal, Read};
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::parser::ValueSource;
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use tray_mcp::clients::{ClientKind, Scope, Transport};
+use tray_mcp::commands::doctor::DoctorRequest;
 use tray_mcp::commands::install::{InstallRequest, WorkspaceChoice};
 use tray_mcp::commands::remove::RemoveRequest;
 use tray_mcp::commands::rename::RenameRequest;
@@ -15,6 +17,7 @@ use tray_mcp::commands::token::TokenSetRequest;
 use tray_mcp::error::CommandError;
 use tray_mcp::server::ServeOptions;
 use tray_mcp::tray::{ApiToken, InvalidApiToken, Region, ServerName, WorkspaceId};
+use tray_mcp::wizard::{self, Prefill};
 
 /// Connect AI clients (Claude Desktop, Claude Code, Cursor, Windsurf, VS Code) to a Tray.io
 /// workspace.
@@ -74,6 +77,19 @@ enum Command {
     /// Replace or forget the API token of an entry.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Check every Tray entry (or one): config, shape, command, profile, token; --online adds
+    /// the token against Tray's API and the Agent Gateway.
+    Doctor {
+        /// Only the entries with this name.
+        #[arg(value_parser = ServerName::parse)]
+        name: Option<ServerName>,
+        /// Also check the token and the gateway over the network (each with a time limit).
+        #[arg(long)]
+        online: bool,
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
     /// Run the MCP server on stdin/stdout (what AI clients start).
     Serve(ServeArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell).
@@ -221,6 +237,36 @@ struct InstallArgs {
     /// Answer yes to confirmations (existing entries are overwritten).
     #[arg(short = 'y', long)]
     yes: bool,
+
+    /// Start the setup wizard (on a terminal it also starts when the workspace or token is
+    /// missing); values given as flags are not asked again.
+    #[arg(long)]
+    interactive: bool,
+
+    /// Which values were typed on the command line (not defaults): the wizard skips those.
+    #[arg(skip)]
+    typed: Typed,
+}
+
+/// Which install values came from the command line rather than from a default.
+#[derive(Debug, Clone, Copy, Default)]
+struct Typed {
+    clients: bool,
+    name: bool,
+    transport: bool,
+    region: bool,
+}
+
+impl Typed {
+    fn from_matches(matches: &ArgMatches) -> Self {
+        let typed = |id: &str| matches.value_source(id) == Some(ValueSource::CommandLine);
+        Typed {
+            clients: typed("clients"),
+            name: typed("name"),
+            transport: typed("transport"),
+            region: typed("region"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -274,6 +320,13 @@ pub enum Action {
         /// Print JSON.
         json: bool,
     },
+    /// Run the setup wizard, then install what it built.
+    Wizard {
+        /// The answers given as flags.
+        prefill: Box<Prefill>,
+        /// Print JSON.
+        json: bool,
+    },
     /// Remove an entry.
     Remove {
         /// The request.
@@ -304,6 +357,13 @@ pub enum Action {
         /// Print JSON.
         json: bool,
     },
+    /// Check the entries.
+    Doctor {
+        /// The request.
+        request: DoctorRequest,
+        /// Print JSON.
+        json: bool,
+    },
     /// Run the MCP server.
     Serve(ServeOptions),
     /// Print a completion script.
@@ -314,6 +374,21 @@ pub enum Action {
 }
 
 impl Cli {
+    /// Parses the process arguments like `Cli::parse`, also noting which install values were
+    /// typed (the wizard does not ask those again).
+    pub fn parse_args() -> Cli {
+        let matches = Cli::command().get_matches();
+        let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.format(&mut Cli::command()).exit());
+        match (&mut cli.command, matches.subcommand()) {
+            (Some(Command::Install(args)), Some((_, install_matches))) => {
+                args.typed = Typed::from_matches(install_matches);
+            }
+            (None, _) => cli.install.typed = Typed::from_matches(&matches),
+            _ => {}
+        }
+        cli
+    }
+
     /// Converts the parsed arguments into an action.
     pub fn into_action(self) -> Result<Action, CommandError> {
         match self.command {
@@ -348,10 +423,12 @@ impl Cli {
                 dry_run,
                 json,
             })) => {
-                let token_text = if api_token_stdin {
-                    read_token_from_stdin()?
+                let api_token = if api_token_stdin {
+                    ApiToken::parse(&read_token_from_stdin()?).map_err(token_error)?
                 } else if let Some(text) = std::env::var("TRAY_API_TOKEN").ok().filter(|text| !text.is_empty()) {
-                    text
+                    ApiToken::parse(&text).map_err(token_error)?
+                } else if on_terminal() {
+                    wizard::ask_token(&mut wizard::terminal::InquirePrompter::new())?
                 } else {
                     return Err(CommandError::usage(
                         "missing the new token",
@@ -360,7 +437,6 @@ impl Cli {
                         ),
                     ));
                 };
-                let api_token = ApiToken::parse(&token_text).map_err(token_error)?;
                 Ok(Action::TokenSet {
                     request: TokenSetRequest {
                         name,
@@ -373,6 +449,10 @@ impl Cli {
             Some(Command::Token(TokenCommand::Forget { name, dry_run, json })) => {
                 Ok(Action::TokenForget { name, dry_run, json })
             }
+            Some(Command::Doctor { name, online, json }) => Ok(Action::Doctor {
+                request: DoctorRequest { name, online },
+                json,
+            }),
             Some(Command::Serve(args)) => Ok(Action::Serve(args.into())),
             Some(Command::Completions { shell }) => Ok(Action::Completions {
                 script: completion_script(shell),
@@ -430,8 +510,43 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
         gateway,
         dry_run,
         json,
-        yes: _,
+        yes,
+        interactive,
+        typed,
     } = args;
+    let missing = !sandbox && (workspace_id.is_none() || (api_token.is_none() && !api_token_stdin));
+    if interactive || missing && on_terminal() {
+        if !on_terminal() {
+            return Err(CommandError::usage(
+                wizard::texts::NEEDS_TERMINAL,
+                "drop --interactive and pass --workspace-id and --api-token-stdin (or --sandbox)",
+            ));
+        }
+        let api_token = match (api_token_stdin, api_token) {
+            (true, _) => Some(read_token_from_stdin()?),
+            (false, token) => token,
+        };
+        let prefill = Prefill {
+            clients: typed.clients.then(|| expand_clients(&clients)),
+            sandbox,
+            workspace_id,
+            api_token: api_token
+                .map(|text| ApiToken::parse(&text).map_err(token_error))
+                .transpose()?,
+            name: typed.name.then_some(name),
+            transport: typed.transport.then_some(transport_of(transport)),
+            region: typed.region.then_some(region),
+            default_region: region,
+            scope: scope_of(scope),
+            gateway,
+            dry_run,
+            yes,
+        };
+        return Ok(Action::Wizard {
+            prefill: Box::new(prefill),
+            json,
+        });
+    }
     let workspace = if sandbox {
         WorkspaceChoice::Sandbox
     } else {
@@ -453,21 +568,34 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
         clients: expand_clients(&clients),
         workspace,
         name,
-        transport: match transport {
-            TransportArg::Stdio => Transport::Stdio,
-            TransportArg::Bridge => Transport::Bridge,
-            TransportArg::Http => Transport::Http,
-        },
-        scope: match scope {
-            ScopeArg::User => Scope::User,
-            ScopeArg::Local => Scope::Local,
-            ScopeArg::Project => Scope::Project,
-        },
+        transport: transport_of(transport),
+        scope: scope_of(scope),
         gateway,
         dry_run,
         skip: Vec::new(),
     };
     Ok(Action::Install { request, json })
+}
+
+/// True when the wizard can ask: standard input and standard error are a terminal.
+fn on_terminal() -> bool {
+    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+}
+
+fn transport_of(transport: TransportArg) -> Transport {
+    match transport {
+        TransportArg::Stdio => Transport::Stdio,
+        TransportArg::Bridge => Transport::Bridge,
+        TransportArg::Http => Transport::Http,
+    }
+}
+
+fn scope_of(scope: ScopeArg) -> Scope {
+    match scope {
+        ScopeArg::User => Scope::User,
+        ScopeArg::Local => Scope::Local,
+        ScopeArg::Project => Scope::Project,
+    }
 }
 
 fn read_token_from_stdin() -> Result<String, CommandError> {

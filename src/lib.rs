@@ -10,6 +10,8 @@ pub mod error;
 pub mod inventory;
 pub mod paths;
 pub mod profiles;
+pub mod progress;
 pub mod secrets;
 pub mod server;
 pub mod tray;
+pub mod wizard;

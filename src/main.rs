@@ -6,15 +6,13 @@ mod cli;
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
-
 use cli::{Action, Cli};
-use tray_mcp::commands::{install, list, remove, rename, token};
+use tray_mcp::commands::{doctor, install, list, remove, rename, token};
 use tray_mcp::error::CommandError;
 use tray_mcp::paths::Environment;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_args();
     match run(cli) {
         Ok(code) => code,
         Err(error) => {
@@ -34,6 +32,13 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
         Action::Install { request, json } => {
             let binary = install::current_binary()?;
             let report = install::install(&environment, &request, &binary)?;
+            print_report(&report, json);
+            Ok(ExitCode::SUCCESS)
+        }
+        Action::Wizard { prefill, json } => {
+            let binary = install::current_binary()?;
+            let mut prompter = tray_mcp::wizard::terminal::InquirePrompter::new();
+            let report = tray_mcp::wizard::run(&environment, &mut prompter, &prefill, &binary)?;
             print_report(&report, json);
             Ok(ExitCode::SUCCESS)
         }
@@ -77,6 +82,22 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
             let report = token::forget(&environment, &name, dry_run)?;
             print_report(&report, json);
             Ok(ExitCode::SUCCESS)
+        }
+        Action::Doctor { request, json } => {
+            let spinner = tray_mcp::progress::Spinner::start();
+            let report = doctor::doctor(&environment, &request, &|step| spinner.set(step));
+            drop(spinner);
+            if json {
+                print_stdout(&format!("{:#}\n", report.to_json()));
+            } else {
+                let plain = std::env::var("TERM").is_ok_and(|term| term == "dumb");
+                print_stdout(&report.to_human(plain));
+            }
+            Ok(if report.all_ok() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
         Action::Serve(options) => match tray_mcp::server::run(&environment, options) {
             Ok(()) => Ok(ExitCode::SUCCESS),

@@ -94,8 +94,9 @@ impl Document {
             None => (false, text),
         };
         // Room for the edit, so splicing into a large file moves bytes instead of reallocating.
-        let mut owned = String::with_capacity(body.len() + 64 * 1024);
-        owned.push_str(body);
+        let mut bytes = super::safe_write::buffer_with_capacity(body.len() + 64 * 1024);
+        bytes.extend_from_slice(body.as_bytes());
+        let owned = String::from_utf8(bytes).unwrap_or_else(|_| body.to_string());
         Document {
             text: owned,
             has_bom,

@@ -199,6 +199,7 @@ pub fn plan(tasks: Vec<FileTask>) -> Result<Vec<Planned>, FileError> {
 /// durable at once, then rename them into place one by one (restoring the renamed ones if a
 /// later one fails), and last make the renames durable.
 pub fn commit(planned: Vec<Planned>, backups: &BackupStore) -> Result<Vec<Outcome>, FileError> {
+    let _signals = safe_write::HoldSignals::new();
     let _locks = lock_all(&planned)?;
     let fresh = replan_under_lock(planned)?;
     let changed: Vec<&Planned> = fresh.iter().filter(|file| file.change != Change::Unchanged).collect();

@@ -380,6 +380,16 @@ async fn serve_session(
     Ok(())
 }
 
+/// The Tray API settings for a workspace, with the process environment's overrides
+/// (`TRAY_API_URL`, `TRAY_GRAPHQL_URL`, `TRAY_API_TIMEOUT_SECS`), as `serve` uses them.
+pub fn tray_api_config_from_environment(
+    workspace_id: WorkspaceId,
+    region: Region,
+    token: ApiToken,
+) -> anyhow::Result<TrayApiConfig> {
+    tray_api_config(workspace_id, region, token, env_var)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -64,12 +64,12 @@ impl TrayApiConfig {
     }
 }
 
-/// A client for `url`: [`http_client`] for HTTPS; for a plain `http://` URL (a local server
+/// A client for `url`: [`streaming_http_client`] for HTTPS; for a plain `http://` URL (a local server
 /// named by `TRAY_GATEWAY_URL`, in tests and benchmarks) one with no root certificates at all,
 /// which skips loading them (about 7 ms and 1.5 MiB) and can reach no HTTPS URL.
 pub fn http_client_for(url: &str, connect_timeout: Duration) -> Result<reqwest::Client, TrayApiSetupError> {
     if !url.starts_with("http://") {
-        return http_client(connect_timeout);
+        return streaming_http_client(connect_timeout);
     }
     // Installing fails only when a provider is already installed, which is fine.
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -81,10 +81,9 @@ pub fn http_client_for(url: &str, connect_timeout: Duration) -> Result<reqwest::
         .map_err(|error| TrayApiSetupError(error_chain(&error)))
 }
 
-/// The HTTPS client for Tray: rustls with the ring provider, the system's roots plus the
-/// bundled Mozilla roots (so a machine without a CA store still works). It has a connection time
-/// limit but no overall one (the gateway's event stream lives long): each request sets its own.
-pub fn http_client(connect_timeout: Duration) -> Result<reqwest::Client, TrayApiSetupError> {
+/// Like [`http_client`], but with a connection time limit only, no overall one (the gateway's
+/// event stream lives long): each request sets its own.
+pub fn streaming_http_client(connect_timeout: Duration) -> Result<reqwest::Client, TrayApiSetupError> {
     // Installing fails only when a provider is already installed, which is fine.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let bundled_roots = webpki_root_certs::TLS_SERVER_ROOT_CERTS
@@ -108,6 +107,24 @@ pub struct TrayApi {
 #[derive(Debug, thiserror::Error)]
 #[error("could not set up HTTPS for Tray's API: {0}")]
 pub struct TrayApiSetupError(String);
+
+/// An HTTP client for Tray's hosts: rustls with the ring provider, the system's roots plus the
+/// bundled Mozilla roots (so a machine without a CA store still works), and `timeout` on both
+/// connecting and each whole request.
+pub fn http_client(timeout: Duration) -> Result<reqwest::Client, TrayApiSetupError> {
+    // Installing fails only when a provider is already installed, which is fine.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let bundled_roots = webpki_root_certs::TLS_SERVER_ROOT_CERTS
+        .iter()
+        .filter_map(|der| reqwest::Certificate::from_der(der).ok());
+    reqwest::Client::builder()
+        .tls_certs_merge(bundled_roots)
+        .connect_timeout(timeout)
+        .timeout(timeout)
+        .user_agent(concat!("tray-mcp/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|error| TrayApiSetupError(error_chain(&error)))
+}
 
 impl TrayApi {
     /// Builds the HTTP client: rustls with the ring provider, the system's roots plus the
@@ -301,7 +318,8 @@ fn error_message_of(body: &[u8]) -> Option<String> {
     Some(message.chars().take(500).collect())
 }
 
-fn error_chain(error: &dyn std::error::Error) -> String {
+/// An error with all its causes, `outer: inner: innermost`.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {

@@ -68,6 +68,21 @@ impl FakeHome {
         command
     }
 
+    /// The same as [`FakeHome::command`], as a plain `std::process::Command` (for PTY tests).
+    pub fn std_command(&self) -> std::process::Command {
+        let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("tray-mcp"));
+        command
+            .current_dir(self.project())
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.home())
+            .env("USERPROFILE", self.home())
+            .env("APPDATA", self.home().join("AppData/Roaming"))
+            .env("XDG_CONFIG_HOME", self.home().join(".config"))
+            .env("NO_COLOR", "1");
+        command
+    }
+
     /// `tray-mcp -w WORKSPACE --api-token-stdin <args>` with the test token on stdin.
     pub fn install(&self, args: &[&str]) -> assert_cmd::assert::Assert {
         let mut command = self.command();

@@ -62,11 +62,13 @@ impl FakeHome {
     pub fn write_profile(&self, name: &str, profile: &Value) {
         let dir = self.path().join(".config").join("tray-mcp").join("profiles");
         std::fs::create_dir_all(&dir).expect("profiles dir");
-        std::fs::write(
-            dir.join(format!("{name}.json")),
-            serde_json::to_string_pretty(profile).expect("profile JSON"),
-        )
-        .expect("write profile");
+        let path = dir.join(format!("{name}.json"));
+        std::fs::write(&path, serde_json::to_string_pretty(profile).expect("profile JSON")).expect("write profile");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod profile");
+        }
     }
 
     /// `tray-mcp ARGS` with HOME, USERPROFILE, APPDATA and XDG_CONFIG_HOME in this home, and

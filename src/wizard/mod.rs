@@ -1,0 +1,692 @@
+//! The interactive setup wizard: first-time onboarding that gets a new user right on the first
+//! try.
+//!
+//! Why it is built this way: the wizard only *fills in* an [`InstallRequest`], the same one flags
+//! mode builds, and then goes through exactly [`install::plan`] and [`install::finish`]. So the
+//! installer's promise (change exactly the entry asked for, or nothing) holds here too, and
+//! nothing is written before the review is answered. Values given on the command line arrive as
+//! a [`Prefill`] and their questions are skipped. The questions go through the [`Prompter`]
+//! trait, so the flow knows nothing of the prompt library ([`terminal`] is the inquire one), and
+//! every text lives in [`texts`].
+//!
+//! Steps: clients, workspace (or the sandbox), API token, server name, transport, region,
+//! review (with the overwrite questions), done.
+
+pub mod names;
+pub mod prompter;
+pub mod terminal;
+pub mod texts;
+
+use std::path::Path;
+
+use crate::clients::{ClientKind, EntrySpec, Scope, Transport};
+use crate::commands::install::{self, InstallPlan, InstallRequest, WorkspaceChoice};
+use crate::commands::report::{self, Report};
+use crate::config::Change;
+use crate::error::CommandError;
+use crate::inventory::take_inventory;
+use crate::paths::Environment;
+use crate::profiles;
+use crate::secrets::Redactor;
+use crate::tray::{ApiToken, InvalidApiToken, Region, ServerName, WorkspaceId};
+
+pub use prompter::{PromptError, Prompter};
+
+use prompter::{ChoiceQuestion, SecretQuestion, TextQuestion};
+
+/// Answers known before the wizard starts (from flags and environment variables); `None`
+/// means "ask".
+#[derive(Debug, Clone, Default)]
+pub struct Prefill {
+    /// The clients (`--client`).
+    pub clients: Option<Vec<ClientKind>>,
+    /// The sandbox was asked for (`--sandbox`).
+    pub sandbox: bool,
+    /// The workspace (`--workspace-id` or `TRAY_WORKSPACE_ID`).
+    pub workspace_id: Option<WorkspaceId>,
+    /// The token (`--api-token`, `--api-token-stdin` or `TRAY_API_TOKEN`).
+    pub api_token: Option<ApiToken>,
+    /// The entry's name (`--name`).
+    pub name: Option<ServerName>,
+    /// The transport (`--transport`).
+    pub transport: Option<Transport>,
+    /// The region, when typed on the command line (`--region`).
+    pub region: Option<Region>,
+    /// The region offered as the default (`TRAY_REGION`, else us1).
+    pub default_region: Region,
+    /// Which config of each client (`--scope`).
+    pub scope: Scope,
+    /// Pass the Agent Gateway tools through (`--gateway`).
+    pub gateway: bool,
+    /// Show the diff instead of writing (`--dry-run`).
+    pub dry_run: bool,
+    /// Overwrite existing entries and write without asking (`--yes`).
+    pub yes: bool,
+}
+
+/// Runs the wizard and the install it builds. Nothing is written unless the review is
+/// accepted; Esc or Ctrl-C at any question returns [`CommandError::interrupted`].
+pub fn run(
+    environment: &Environment,
+    prompter: &mut dyn Prompter,
+    prefill: &Prefill,
+    binary: &Path,
+) -> Result<Report, CommandError> {
+    let mut request = ask(environment, prompter, prefill, binary)?;
+    let Some(plan) = review(environment, prompter, &mut request, binary, prefill.yes)? else {
+        return Ok(nothing_left());
+    };
+    let report = install::finish(environment, &request, plan)?;
+    prompter.say(texts::DONE);
+    Ok(report)
+}
+
+/// Steps 1 to 6: builds the request.
+pub fn ask(
+    environment: &Environment,
+    prompter: &mut dyn Prompter,
+    prefill: &Prefill,
+    binary: &Path,
+) -> Result<InstallRequest, CommandError> {
+    prompter.say(texts::WELCOME);
+    let clients = match &prefill.clients {
+        Some(clients) => clients.clone(),
+        None => ask_clients(environment, prompter, prefill.scope)?,
+    };
+    let mut workspace = ask_workspace(prompter, prefill)?;
+    let name = match &prefill.name {
+        Some(name) => name.clone(),
+        None => ask_name(environment, prompter, &clients, prefill.scope, &workspace)?,
+    };
+    let transport = match (&workspace, prefill.transport) {
+        (WorkspaceChoice::Sandbox, _) => Transport::Stdio,
+        (_, Some(transport)) => transport,
+        (WorkspaceChoice::Tray { .. }, None) => {
+            ask_transport(environment, prompter, &clients, &workspace, &name, binary)?
+        }
+    };
+    if let WorkspaceChoice::Tray { region, .. } = &mut workspace {
+        *region = match prefill.region {
+            Some(given) => given,
+            // Only the bundled server calls Tray's regional API; the gateway has one address.
+            None if transport == Transport::Stdio => ask_region(prompter, prefill.default_region)?,
+            None => prefill.default_region,
+        };
+    }
+    Ok(InstallRequest {
+        clients,
+        workspace,
+        name,
+        transport,
+        scope: prefill.scope,
+        gateway: prefill.gateway,
+        dry_run: prefill.dry_run,
+        skip: Vec::new(),
+    })
+}
+
+fn cancelled(error: PromptError) -> CommandError {
+    match error {
+        PromptError::Cancelled => CommandError::interrupted(),
+        PromptError::NotTerminal => CommandError::usage(texts::NEEDS_TERMINAL, ""),
+        PromptError::Terminal(message) => CommandError::failure(
+            format!("the setup wizard could not use the terminal: {message}"),
+            "pass the values as flags instead (see tray-mcp --help)",
+        ),
+    }
+}
+
+/// Step 1: a multi-select of the clients that have a config at this scope.
+fn ask_clients(
+    environment: &Environment,
+    prompter: &mut dyn Prompter,
+    scope: Scope,
+) -> Result<Vec<ClientKind>, CommandError> {
+    let mut kinds = Vec::new();
+    let mut options = Vec::new();
+    let mut short = Vec::new();
+    let mut found = Vec::new();
+    for kind in ClientKind::ALL {
+        let client = kind.client();
+        let Some(location) = client.location(environment, scope) else {
+            continue;
+        };
+        let detected = client.install_marker(environment).exists();
+        if detected {
+            found.push(kinds.len());
+        }
+        let marker = if detected { texts::CLIENT_FOUND } else { "" };
+        let path = environment.display_path(&location.path);
+        options.push(
+            format!("{:<15} {path:<44} {marker}", client.display_name())
+                .trim_end()
+                .to_string(),
+        );
+        short.push(client.display_name().to_string());
+        kinds.push(kind);
+    }
+    let question = ChoiceQuestion {
+        message: texts::CLIENTS_QUESTION,
+        help: Some(texts::CLIENTS_HELP),
+        options: &options,
+        short: Some(&short),
+        default: 0,
+    };
+    let chosen = prompter.multi_select(&question, &found).map_err(cancelled)?;
+    Ok(chosen
+        .into_iter()
+        .filter_map(|index| kinds.get(index).copied())
+        .collect())
+}
+
+/// Steps 2 and 3: the sandbox, or a workspace ID and token (the region is set later).
+fn ask_workspace(prompter: &mut dyn Prompter, prefill: &Prefill) -> Result<WorkspaceChoice, CommandError> {
+    if prefill.sandbox {
+        return Ok(WorkspaceChoice::Sandbox);
+    }
+    let workspace_id = match &prefill.workspace_id {
+        Some(workspace_id) => workspace_id.clone(),
+        None => {
+            let options = [
+                texts::WORKSPACE_KIND_TRAY.to_string(),
+                texts::WORKSPACE_KIND_SANDBOX.to_string(),
+            ];
+            let question = ChoiceQuestion {
+                message: texts::WORKSPACE_KIND_QUESTION,
+                help: None,
+                options: &options,
+                short: None,
+                default: 0,
+            };
+            if prompter.select(&question).map_err(cancelled)? == 1 {
+                return Ok(WorkspaceChoice::Sandbox);
+            }
+            ask_workspace_id(prompter)?
+        }
+    };
+    let api_token = match &prefill.api_token {
+        Some(api_token) => api_token.clone(),
+        None => ask_token(prompter)?,
+    };
+    Ok(WorkspaceChoice::Tray {
+        workspace_id,
+        api_token,
+        region: prefill.default_region,
+    })
+}
+
+fn check_workspace_id(input: &str) -> Result<(), String> {
+    WorkspaceId::parse(input)
+        .map(|_| ())
+        .map_err(|_| texts::WORKSPACE_INVALID.to_string())
+}
+
+fn show_workspace_id(input: &str) -> String {
+    WorkspaceId::parse(input).map_or_else(|_| input.to_string(), |id| id.to_string())
+}
+
+fn preview_workspace_id(input: &str) -> Option<String> {
+    if input.trim().is_empty() {
+        return None;
+    }
+    Some(match WorkspaceId::parse(input) {
+        Ok(id) => format!("{} {id}", texts::WORKSPACE_FOUND),
+        Err(_) => texts::WORKSPACE_NOT_YET.to_string(),
+    })
+}
+
+/// Step 2: the workspace ID (or a pasted app URL), checked as it is typed.
+fn ask_workspace_id(prompter: &mut dyn Prompter) -> Result<WorkspaceId, CommandError> {
+    let question = TextQuestion {
+        message: texts::WORKSPACE_QUESTION,
+        help: Some(texts::WORKSPACE_HELP),
+        default: None,
+        check: check_workspace_id,
+        preview: Some(preview_workspace_id),
+        shown: Some(show_workspace_id),
+    };
+    let answer = prompter.text(&question).map_err(cancelled)?;
+    WorkspaceId::parse(&answer).map_err(|error| CommandError::usage(error.to_string(), ""))
+}
+
+fn check_token(input: &str) -> Result<(), String> {
+    ApiToken::parse(input).map(|_| ()).map_err(|error| {
+        match error {
+            InvalidApiToken::Empty => texts::TOKEN_EMPTY,
+            InvalidApiToken::ContainsWhitespace => texts::TOKEN_WHITESPACE,
+            InvalidApiToken::Placeholder => texts::TOKEN_PLACEHOLDER,
+        }
+        .to_string()
+    })
+}
+
+/// Step 3: the API token, hidden, trimmed, placeholders refused (also `tray-mcp token set`).
+pub fn ask_token(prompter: &mut dyn Prompter) -> Result<ApiToken, CommandError> {
+    let question = SecretQuestion {
+        message: texts::TOKEN_QUESTION,
+        help: Some(texts::TOKEN_HELP),
+        check: check_token,
+    };
+    let answer = prompter.secret(&question).map_err(cancelled)?;
+    ApiToken::parse(&answer).map_err(|error| CommandError::usage(error.to_string(), ""))
+}
+
+fn check_name(input: &str) -> Result<(), String> {
+    ServerName::parse(input)
+        .map(|_| ())
+        .map_err(|_| texts::NAME_INVALID.to_string())
+}
+
+/// Step 4: the entry's name, defaulting to the next free one.
+fn ask_name(
+    environment: &Environment,
+    prompter: &mut dyn Prompter,
+    clients: &[ClientKind],
+    scope: Scope,
+    workspace: &WorkspaceChoice,
+) -> Result<ServerName, CommandError> {
+    let inventory = take_inventory(environment, clients);
+    let suggested = names::suggest(environment, &inventory, clients, scope, workspace);
+    let question = TextQuestion {
+        message: texts::NAME_QUESTION,
+        help: Some(texts::NAME_HELP),
+        default: Some(suggested.as_str()),
+        check: check_name,
+        preview: None,
+        shown: None,
+    };
+    let answer = prompter.text(&question).map_err(cancelled)?;
+    ServerName::parse(&answer).map_err(|error| CommandError::usage(error.to_string(), ""))
+}
+
+/// True when every client has an entry shape for direct HTTP.
+fn all_support_http(
+    environment: &Environment,
+    clients: &[ClientKind],
+    workspace: &WorkspaceChoice,
+    name: &ServerName,
+    binary: &Path,
+) -> bool {
+    let WorkspaceChoice::Tray {
+        workspace_id,
+        api_token,
+        ..
+    } = workspace
+    else {
+        return false;
+    };
+    let spec = EntrySpec {
+        name: name.clone(),
+        transport: Transport::Http,
+        workspace_id: Some(workspace_id.clone()),
+        api_token: Some(api_token.clone()),
+        binary: binary.to_path_buf(),
+        sandbox: false,
+        os: environment.os,
+    };
+    clients.iter().all(|kind| kind.client().entry(&spec).is_ok())
+}
+
+/// The installed Node.js version (`node --version`), if any.
+fn node_version(environment: &Environment) -> Option<String> {
+    let node = environment.find_on_path("node")?;
+    let output = std::process::Command::new(node)
+        .arg("--version")
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let version = String::from_utf8_lossy(&output.stdout).trim().to_string();
+    (output.status.success() && !version.is_empty()).then_some(version)
+}
+
+/// Step 5: stdio (recommended), the bridge (with what was found of Node.js), or HTTP when
+/// every chosen client supports it.
+fn ask_transport(
+    environment: &Environment,
+    prompter: &mut dyn Prompter,
+    clients: &[ClientKind],
+    workspace: &WorkspaceChoice,
+    name: &ServerName,
+    binary: &Path,
+) -> Result<Transport, CommandError> {
+    let npx_found = environment.find_on_path("npx").is_some();
+    let node = node_version(environment);
+    let mut transports = vec![Transport::Stdio, Transport::Bridge];
+    let mut options = vec![
+        texts::TRANSPORT_STDIO.to_string(),
+        texts::transport_bridge(node.as_deref(), npx_found),
+    ];
+    let http = all_support_http(environment, clients, workspace, name, binary);
+    if http {
+        transports.push(Transport::Http);
+        options.push(texts::TRANSPORT_HTTP.to_string());
+    }
+    let question = ChoiceQuestion {
+        message: texts::TRANSPORT_QUESTION,
+        help: (!http).then_some(texts::TRANSPORT_NO_HTTP),
+        options: &options,
+        short: None,
+        default: 0,
+    };
+    loop {
+        let index = prompter.select(&question).map_err(cancelled)?;
+        let transport = transports.get(index).copied().unwrap_or_default();
+        if transport != Transport::Bridge || npx_found {
+            return Ok(transport);
+        }
+        prompter.say(texts::BRIDGE_NO_NPX);
+        if prompter.confirm(texts::BRIDGE_ANYWAY, false).map_err(cancelled)? {
+            return Ok(transport);
+        }
+    }
+}
+
+/// Step 6: the region.
+fn ask_region(prompter: &mut dyn Prompter, default: Region) -> Result<Region, CommandError> {
+    let options: Vec<String> = Region::ALL.iter().map(|region| region.to_string()).collect();
+    let question = ChoiceQuestion {
+        message: texts::REGION_QUESTION,
+        help: Some(texts::REGION_HELP),
+        options: &options,
+        short: None,
+        default: Region::ALL.iter().position(|region| *region == default).unwrap_or(0),
+    };
+    let index = prompter.select(&question).map_err(cancelled)?;
+    Ok(Region::ALL.get(index).copied().unwrap_or(default))
+}
+
+/// Step 7: the overwrite questions, one line per file, and the final yes (or the diff).
+/// Returns `None` when every client was left untouched.
+fn review(
+    environment: &Environment,
+    prompter: &mut dyn Prompter,
+    request: &mut InstallRequest,
+    binary: &Path,
+    yes: bool,
+) -> Result<Option<InstallPlan>, CommandError> {
+    let first = install::plan(environment, request, binary)?;
+    if !yes {
+        ask_overwrites(environment, prompter, request, &first)?;
+    }
+    if request.clients.iter().all(|kind| request.skip.contains(kind)) {
+        prompter.say(texts::NOTHING_LEFT);
+        return Ok(None);
+    }
+    let plan = if request.skip.is_empty() {
+        first
+    } else {
+        check_shared_profile(prompter, request, &first)?;
+        install::plan(environment, request, binary)?
+    };
+    show_plan(prompter, &plan);
+    if yes || plan.files.iter().all(|file| file.change == Change::Unchanged) {
+        return Ok(Some(plan));
+    }
+    confirm_write(prompter, request, &plan)?;
+    Ok(Some(plan))
+}
+
+/// Asks, for each client whose file would replace an entry of the same name, whether to
+/// overwrite it; a "no" puts the client in `request.skip`.
+fn ask_overwrites(
+    environment: &Environment,
+    prompter: &mut dyn Prompter,
+    request: &mut InstallRequest,
+    plan: &InstallPlan,
+) -> Result<(), CommandError> {
+    let inventory = take_inventory(environment, &request.clients);
+    for (file, client) in plan.files.iter().zip(&plan.clients) {
+        let Some(kind) = client else { continue };
+        let exists = names::existing_entries(environment, &inventory, &request.clients, request.scope, &request.name)
+            .any(|entry| entry.client == *kind);
+        if !exists || file.change == Change::Unchanged {
+            continue;
+        }
+        let display_name = kind.client().display_name();
+        let question = texts::overwrite_question(&request.name, display_name);
+        if !prompter.confirm(&question, false).map_err(cancelled)? {
+            prompter.say(&texts::overwrite_declined(display_name, &file.task.shown_path));
+            request.skip.push(*kind);
+        }
+    }
+    Ok(())
+}
+
+/// When entries were kept and the profile of their name would now reach another workspace,
+/// asks before rewriting it (a "no" cancels).
+fn check_shared_profile(
+    prompter: &mut dyn Prompter,
+    request: &InstallRequest,
+    plan: &InstallPlan,
+) -> Result<(), CommandError> {
+    let WorkspaceChoice::Tray { workspace_id, .. } = &request.workspace else {
+        return Ok(());
+    };
+    let profile_elsewhere = plan
+        .files
+        .iter()
+        .zip(&plan.clients)
+        .filter(|(_, client)| client.is_none())
+        .filter_map(|(file, _)| file.before.as_deref())
+        .any(|before| profiles::parse(before).map_or(true, |old| old.workspace_id.as_ref() != Some(workspace_id)));
+    if profile_elsewhere
+        && !prompter
+            .confirm(&texts::shared_profile_question(&request.name), false)
+            .map_err(cancelled)?
+    {
+        let mut error = CommandError::interrupted();
+        error.hint = Some(texts::SHARED_PROFILE_HINT.to_string());
+        return Err(error);
+    }
+    Ok(())
+}
+
+/// One line per file: `Added     ~/.cursor/mcp.json  (Cursor config)`.
+fn show_plan(prompter: &mut dyn Prompter, plan: &InstallPlan) {
+    if plan.files.iter().all(|file| file.change == Change::Unchanged) {
+        prompter.say(texts::REVIEW_NOTHING);
+    } else {
+        prompter.say(texts::REVIEW_HEADING);
+    }
+    for file in &plan.files {
+        prompter.say(&format!(
+            "  {:<10} {}  ({})",
+            report::change_word(file.change),
+            file.task.shown_path,
+            file.task.role
+        ));
+    }
+}
+
+/// Write, show the diff (token redacted) and ask again, or cancel.
+fn confirm_write(
+    prompter: &mut dyn Prompter,
+    request: &InstallRequest,
+    plan: &InstallPlan,
+) -> Result<(), CommandError> {
+    let options = [
+        texts::REVIEW_WRITE.to_string(),
+        texts::REVIEW_DIFF.to_string(),
+        texts::REVIEW_CANCEL.to_string(),
+    ];
+    let question = ChoiceQuestion {
+        message: texts::REVIEW_QUESTION,
+        help: None,
+        options: &options,
+        short: None,
+        default: 0,
+    };
+    let redactor = match &request.workspace {
+        WorkspaceChoice::Tray { api_token, .. } => Redactor::new([api_token]),
+        WorkspaceChoice::Sandbox => Redactor::default(),
+    };
+    loop {
+        match prompter.select(&question).map_err(cancelled)? {
+            0 => return Ok(()),
+            1 => {
+                for diff in plan.files.iter().filter_map(|file| report::diff(file, &redactor)) {
+                    prompter.say(&diff);
+                }
+            }
+            _ => return Err(CommandError::interrupted()),
+        }
+    }
+}
+
+/// The report when every client was left untouched.
+fn nothing_left() -> Report {
+    Report {
+        files: Vec::new(),
+        diffs: Vec::new(),
+        notices: Vec::new(),
+        next_steps: Vec::new(),
+        dry_run: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::VecDeque;
+
+    use super::*;
+    use crate::paths::Os;
+
+    const WORKSPACE: &str = "3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718";
+
+    /// Answers from a script and records every question and its options.
+    #[derive(Default)]
+    struct Scripted {
+        answers: VecDeque<&'static str>,
+        asked: Vec<String>,
+    }
+
+    impl Scripted {
+        fn new(answers: &[&'static str]) -> Self {
+            Scripted {
+                answers: answers.iter().copied().collect(),
+                asked: Vec::new(),
+            }
+        }
+
+        fn next(&mut self, asked: String) -> Result<&'static str, PromptError> {
+            self.asked.push(asked);
+            self.answers.pop_front().ok_or(PromptError::Cancelled)
+        }
+    }
+
+    impl Prompter for Scripted {
+        fn multi_select(&mut self, question: &ChoiceQuestion, _: &[usize]) -> Result<Vec<usize>, PromptError> {
+            let answer = self.next(format!("{} {:?}", question.message, question.options))?;
+            Ok(answer.split(',').filter_map(|index| index.parse().ok()).collect())
+        }
+
+        fn select(&mut self, question: &ChoiceQuestion) -> Result<usize, PromptError> {
+            let answer = self.next(format!("{} {:?}", question.message, question.options))?;
+            answer.parse().map_err(|_| PromptError::Cancelled)
+        }
+
+        fn text(&mut self, question: &TextQuestion) -> Result<String, PromptError> {
+            let answer = self.next(question.message.to_string())?;
+            let answer = if answer.is_empty() {
+                question.default.unwrap_or("")
+            } else {
+                answer
+            };
+            (question.check)(answer).map_err(|_| PromptError::Cancelled)?;
+            Ok(answer.to_string())
+        }
+
+        fn secret(&mut self, question: &SecretQuestion) -> Result<String, PromptError> {
+            let answer = self.next(question.message.to_string())?;
+            (question.check)(answer).map_err(|_| PromptError::Cancelled)?;
+            Ok(answer.to_string())
+        }
+
+        fn confirm(&mut self, message: &str, _: bool) -> Result<bool, PromptError> {
+            Ok(self.next(message.to_string())? == "y")
+        }
+
+        fn say(&mut self, _: &str) {}
+    }
+
+    fn environment(home: &Path) -> Environment {
+        Environment {
+            os: Os::Linux,
+            home: home.to_path_buf(),
+            appdata: None,
+            xdg_config_home: None,
+            current_dir: home.to_path_buf(),
+            path_var: None,
+        }
+    }
+
+    #[test]
+    fn http_is_offered_only_when_every_client_supports_it() {
+        let home = tempfile::tempdir().expect("tempdir");
+        let environment = environment(home.path());
+        for (clients, offered) in [("0,2", false), ("1,2,3,4", true)] {
+            let mut prompter = Scripted::new(&[clients, "0", WORKSPACE, "token-123", "", "0", "0"]);
+            let request = ask(
+                &environment,
+                &mut prompter,
+                &Prefill::default(),
+                Path::new("/bin/tray-mcp"),
+            )
+            .expect("request");
+            let transport = prompter
+                .asked
+                .iter()
+                .find(|asked| asked.starts_with(texts::TRANSPORT_QUESTION))
+                .expect("transport asked");
+            assert_eq!(
+                transport.contains(texts::TRANSPORT_HTTP),
+                offered,
+                "{clients}: {transport}"
+            );
+            assert_eq!(request.transport, Transport::Stdio);
+        }
+    }
+
+    #[test]
+    fn prefilled_values_are_not_asked() {
+        let home = tempfile::tempdir().expect("tempdir");
+        let prefill = Prefill {
+            clients: Some(vec![ClientKind::Cursor]),
+            workspace_id: WorkspaceId::parse(WORKSPACE).ok(),
+            api_token: ApiToken::parse("token-123").ok(),
+            name: ServerName::parse("tray-prod").ok(),
+            transport: Some(Transport::Bridge),
+            ..Prefill::default()
+        };
+        let mut prompter = Scripted::new(&[]);
+        let request = ask(
+            &environment(home.path()),
+            &mut prompter,
+            &prefill,
+            Path::new("/bin/tray-mcp"),
+        )
+        .expect("nothing to ask");
+        assert!(prompter.asked.is_empty(), "asked {:?}", prompter.asked);
+        assert_eq!(request.name.as_str(), "tray-prod");
+        assert_eq!(request.transport, Transport::Bridge);
+    }
+
+    #[test]
+    fn cancelling_any_question_is_an_interruption() {
+        let home = tempfile::tempdir().expect("tempdir");
+        let mut prompter = Scripted::new(&["2", "0", WORKSPACE]);
+        let error = ask(
+            &environment(home.path()),
+            &mut prompter,
+            &Prefill::default(),
+            Path::new("/bin/tray-mcp"),
+        )
+        .expect_err("the token question is cancelled");
+        assert_eq!(error.exit.code(), 130);
+        assert!(
+            std::fs::read_dir(home.path()).expect("home").next().is_none(),
+            "a file was written"
+        );
+    }
+}

@@ -1,0 +1,166 @@
+//! The real [`Prompter`]: inquire 0.9 on the terminal (prompts on standard error).
+//!
+//! Why a module of its own: it is the only code that knows inquire, so replacing the prompt
+//! library, or its look, touches nothing else. Colours are dropped with `NO_COLOR` or
+//! `TERM=dumb`; every text (including help lines that would otherwise hold inquire's arrow
+//! symbols) is plain ASCII.
+
+use inquire::autocompletion::{Autocomplete, Replacement};
+use inquire::error::CustomUserError;
+use inquire::list_option::ListOption;
+use inquire::ui::RenderConfig;
+use inquire::validator::Validation;
+use inquire::{Confirm, InquireError, MultiSelect, Password, PasswordDisplayMode, Select, Text};
+
+use super::prompter::{ChoiceQuestion, Preview, PromptError, Prompter, SecretQuestion, TextQuestion};
+use super::texts;
+
+/// Asks on the terminal with inquire.
+pub struct InquirePrompter {
+    render: RenderConfig<'static>,
+}
+
+impl InquirePrompter {
+    /// A prompter styled for this terminal: colours unless `NO_COLOR` is set or `TERM=dumb`.
+    pub fn new() -> Self {
+        let plain = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty())
+            || std::env::var_os("TERM").is_some_and(|term| term == "dumb");
+        InquirePrompter {
+            render: if plain {
+                RenderConfig::empty()
+            } else {
+                RenderConfig::default_colored()
+            },
+        }
+    }
+}
+
+impl Default for InquirePrompter {
+    fn default() -> Self {
+        InquirePrompter::new()
+    }
+}
+
+fn prompt_error(error: InquireError) -> PromptError {
+    match error {
+        InquireError::OperationCanceled | InquireError::OperationInterrupted => PromptError::Cancelled,
+        InquireError::NotTTY => PromptError::NotTerminal,
+        other => PromptError::Terminal(other.to_string()),
+    }
+}
+
+/// The answer line of a choice: the short names of the chosen options, comma-separated.
+fn short_answer(question: &ChoiceQuestion, chosen: impl Iterator<Item = usize>) -> String {
+    let names = question.short.unwrap_or(question.options);
+    chosen
+        .filter_map(|index| names.get(index).map(String::as_str))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn validation(result: Result<(), String>) -> Result<Validation, CustomUserError> {
+    Ok(match result {
+        Ok(()) => Validation::Valid,
+        Err(message) => Validation::Invalid(message.into()),
+    })
+}
+
+/// Shows the preview of the input as the one suggestion under it, refreshed on every key.
+#[derive(Clone)]
+struct PreviewLine {
+    preview: Preview,
+}
+
+impl Autocomplete for PreviewLine {
+    fn get_suggestions(&mut self, input: &str) -> Result<Vec<String>, CustomUserError> {
+        Ok((self.preview)(input).into_iter().collect())
+    }
+
+    fn get_completion(&mut self, _input: &str, _highlighted: Option<String>) -> Result<Replacement, CustomUserError> {
+        Ok(Replacement::None)
+    }
+}
+
+impl Prompter for InquirePrompter {
+    fn multi_select(&mut self, question: &ChoiceQuestion, preselected: &[usize]) -> Result<Vec<usize>, PromptError> {
+        let at_least_one = |chosen: &[ListOption<&String>]| {
+            validation(if chosen.is_empty() {
+                Err(texts::CLIENTS_NONE.to_string())
+            } else {
+                Ok(())
+            })
+        };
+        let short = |chosen: &[ListOption<&String>]| short_answer(question, chosen.iter().map(|option| option.index));
+        MultiSelect::new(question.message, question.options.to_vec())
+            .with_help_message(question.help.unwrap_or(texts::MULTI_SELECT_HELP))
+            .with_formatter(&short)
+            .with_default(preselected)
+            .without_filtering()
+            .with_validator(at_least_one)
+            .with_render_config(self.render)
+            .raw_prompt()
+            .map(|chosen| chosen.into_iter().map(|option| option.index).collect())
+            .map_err(prompt_error)
+    }
+
+    fn select(&mut self, question: &ChoiceQuestion) -> Result<usize, PromptError> {
+        let short = |chosen: ListOption<&String>| short_answer(question, [chosen.index].into_iter());
+        Select::new(question.message, question.options.to_vec())
+            .with_help_message(question.help.unwrap_or(texts::SELECT_HELP))
+            .with_formatter(&short)
+            .with_starting_cursor(question.default)
+            .without_filtering()
+            .with_render_config(self.render)
+            .raw_prompt()
+            .map(|chosen| chosen.index)
+            .map_err(prompt_error)
+    }
+
+    fn text(&mut self, question: &TextQuestion) -> Result<String, PromptError> {
+        let check = question.check;
+        let mut prompt = Text::new(question.message)
+            .with_validator(move |input: &str| validation(check(input.trim())))
+            .with_render_config(self.render);
+        if let Some(help) = question.help {
+            prompt = prompt.with_help_message(help);
+        }
+        if let Some(default) = question.default {
+            prompt = prompt.with_default(default);
+        }
+        let shown = question.shown;
+        let format = move |answer: &str| shown.map_or_else(|| answer.to_string(), |shown| shown(answer.trim()));
+        prompt = prompt.with_formatter(&format);
+        if let Some(preview) = question.preview {
+            prompt = prompt.with_autocomplete(PreviewLine { preview });
+        }
+        prompt
+            .prompt()
+            .map(|answer| answer.trim().to_string())
+            .map_err(prompt_error)
+    }
+
+    fn secret(&mut self, question: &SecretQuestion) -> Result<String, PromptError> {
+        let check = question.check;
+        let mut prompt = Password::new(question.message)
+            .without_confirmation()
+            .with_display_mode(PasswordDisplayMode::Hidden)
+            .with_validator(move |input: &str| validation(check(input)))
+            .with_render_config(self.render);
+        if let Some(help) = question.help {
+            prompt = prompt.with_help_message(help);
+        }
+        prompt.prompt().map_err(prompt_error)
+    }
+
+    fn confirm(&mut self, message: &str, default: bool) -> Result<bool, PromptError> {
+        Confirm::new(message)
+            .with_default(default)
+            .with_render_config(self.render)
+            .prompt()
+            .map_err(prompt_error)
+    }
+
+    fn say(&mut self, text: &str) {
+        eprintln!("{text}");
+    }
+}

@@ -1,0 +1,131 @@
+//! Every text the wizard shows, in one place.
+//!
+//! Why: the PTY tests wait for these exact texts and the docs quote them. Keeping them here
+//! (and having the tests import them) means a reworded question cannot silently break a test
+//! or leave the docs describing a prompt that no longer exists. Texts stay plain ASCII so they
+//! read the same on a dumb terminal.
+
+use crate::tray::ServerName;
+
+/// The first line the wizard prints.
+pub const WELCOME: &str = "tray-mcp setup: connect your AI clients to a Tray workspace. Esc or Ctrl-C cancels; nothing is written before the review.";
+
+/// Step 1: which clients.
+pub const CLIENTS_QUESTION: &str = "Which AI clients should reach Tray?";
+/// Help under the clients question.
+pub const CLIENTS_HELP: &str = "Space to select, Enter to confirm. Clients found on this machine are pre-selected.";
+/// Marker appended to a client found on this machine.
+pub const CLIENT_FOUND: &str = "(found on this machine)";
+/// Refusal when no client is selected.
+pub const CLIENTS_NONE: &str = "Select at least one client (Space), then press Enter.";
+
+/// Step 2: which kind of workspace.
+pub const WORKSPACE_KIND_QUESTION: &str = "Which workspace?";
+/// The real-workspace choice.
+pub const WORKSPACE_KIND_TRAY: &str = "My Tray workspace (workspace ID and API token)";
+/// The sandbox choice.
+pub const WORKSPACE_KIND_SANDBOX: &str = "Try without a Tray account (sandbox workspace)";
+/// Step 2: the workspace ID.
+pub const WORKSPACE_QUESTION: &str = "Tray workspace ID:";
+/// Where to find the workspace ID.
+pub const WORKSPACE_HELP: &str = "In the Tray app, open your workspace: its ID is the UUID in the address bar (app.tray.io/workspaces/<ID>/...). Paste the ID or the whole URL.";
+/// Shown as you type once the input holds a workspace ID (followed by the ID).
+pub const WORKSPACE_FOUND: &str = "workspace";
+/// Shown as you type while the input is not (yet) a workspace ID.
+pub const WORKSPACE_NOT_YET: &str = "not a workspace ID yet (8-4-4-4-12 hex digits, or a Tray app URL)";
+/// Refusal of a value that is not a workspace ID.
+pub const WORKSPACE_INVALID: &str = "That is not a workspace ID: expected a UUID such as 3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718, or a Tray app URL that contains one.";
+
+/// Step 3: the API token.
+pub const TOKEN_QUESTION: &str = "Tray API token (hidden):";
+/// Where to find a token.
+pub const TOKEN_HELP: &str = "In Tray: Settings > Service accounts (or your user's API tokens). Input is not shown.";
+/// Refusal of an empty token.
+pub const TOKEN_EMPTY: &str = "The token is empty: paste the token from Tray, then press Enter.";
+/// Refusal of a token with whitespace inside.
+pub const TOKEN_WHITESPACE: &str = "The token contains spaces: paste only the token itself.";
+/// Refusal of a placeholder token.
+pub const TOKEN_PLACEHOLDER: &str = "That looks like a placeholder, not a real token. Hint: create a token in Tray (Settings > Service accounts) and paste it here.";
+
+/// Step 4: the entry's name.
+pub const NAME_QUESTION: &str = "Server name:";
+/// Help under the name question.
+pub const NAME_HELP: &str = "How the server appears in your clients (letters, digits, - and _).";
+/// Refusal of an invalid name.
+pub const NAME_INVALID: &str = "Use 1-64 letters, digits, '-' or '_'.";
+
+/// Step 5: the transport.
+pub const TRANSPORT_QUESTION: &str = "How should the clients reach Tray?";
+/// The stdio choice.
+pub const TRANSPORT_STDIO: &str = "Bundled server over stdio (recommended: no Node.js needed)";
+/// The direct HTTP choice.
+pub const TRANSPORT_HTTP: &str = "Direct HTTP to the workspace's Agent Gateway (token stored in the client config)";
+/// Why the HTTP choice is missing.
+pub const TRANSPORT_NO_HTTP: &str = "Direct HTTP is not offered: Claude Desktop takes only local (stdio) servers.";
+/// Explanation when `npx` is missing and the bridge was chosen.
+pub const BRIDGE_NO_NPX: &str = "warning: npx was not found on PATH. The bridge runs `npx mcp-remote`, which needs Node.js (https://nodejs.org). The bundled stdio server needs no Node.js.";
+/// Confirmation after [`BRIDGE_NO_NPX`].
+pub const BRIDGE_ANYWAY: &str = "Use the bridge anyway?";
+
+/// The bridge choice, with what was found of Node.js.
+pub fn transport_bridge(node_version: Option<&str>, npx_found: bool) -> String {
+    let found = match (node_version, npx_found) {
+        (Some(version), true) => format!("Node.js {version} found"),
+        (Some(version), false) => format!("Node.js {version} found, but npx is missing"),
+        (None, true) => "npx found".to_string(),
+        (None, false) => "needs Node.js: npx not found".to_string(),
+    };
+    format!("mcp-remote bridge via npx ({found})")
+}
+
+/// Step 6: the region.
+pub const REGION_QUESTION: &str = "Tray region:";
+/// Help under the region question.
+pub const REGION_HELP: &str = "The region your Tray account lives in (the default comes from TRAY_REGION, else us1).";
+
+/// Step 7: heading of the review.
+pub const REVIEW_HEADING: &str = "Review: these files will change";
+/// Heading when nothing needs writing.
+pub const REVIEW_NOTHING: &str = "Review: every file already holds this entry; nothing to write.";
+/// The review question.
+pub const REVIEW_QUESTION: &str = "Write these changes?";
+/// Review choice: write.
+pub const REVIEW_WRITE: &str = "Yes, write them";
+/// Review choice: show the diff.
+pub const REVIEW_DIFF: &str = "Show the full diff first (token redacted)";
+/// Review choice: cancel.
+pub const REVIEW_CANCEL: &str = "No, cancel (nothing is written)";
+
+/// The question for an existing entry of the same name.
+pub fn overwrite_question(name: &ServerName, client: &str) -> String {
+    format!("Server \"{name}\" already exists in {client} config. Overwrite it?")
+}
+
+/// Said after an overwrite was declined.
+pub fn overwrite_declined(client: &str, shown_path: &str) -> String {
+    format!("Leaving {client} config {shown_path} untouched.")
+}
+
+/// Asked when declined entries share the profile that would be rewritten.
+pub fn shared_profile_question(name: &ServerName) -> String {
+    format!(
+        "The entries you kept also run with the \"{name}\" profile: updating it points them to the new workspace too. Update it anyway?"
+    )
+}
+
+/// Hint when the user declines [`shared_profile_question`].
+pub const SHARED_PROFILE_HINT: &str = "run the wizard again and choose another server name";
+
+/// Said when every chosen client was declined.
+pub const NOTHING_LEFT: &str = "Every client was left untouched; nothing to write.";
+
+/// Step 8: heading before the report.
+pub const DONE: &str = "Done.";
+
+/// Refusal to start the wizard without a terminal.
+pub const NEEDS_TERMINAL: &str = "the setup wizard needs a terminal (standard input and error must be a TTY)";
+
+/// Help under a single choice (ASCII, unlike inquire's default with arrow symbols).
+pub const SELECT_HELP: &str = "Up/Down to move, Enter to choose";
+/// Help under a multiple choice.
+pub const MULTI_SELECT_HELP: &str = "Up/Down to move, Space to select, Enter to confirm";

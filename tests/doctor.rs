@@ -1,0 +1,199 @@
+//! `tray-mcp doctor`: a healthy setup passes; each kind of broken entry gets a ✗ and its fix;
+//! `--online` checks the token against a local fake Tray API (accepting, rejecting, hanging).
+
+mod common;
+#[allow(dead_code)]
+#[path = "serve_support/fake_tray.rs"]
+mod fake_tray;
+
+use std::time::Duration;
+
+use common::{FakeHome, TOKEN, assert_no_token, outputs};
+use fake_tray::{Behavior, FakeTray};
+
+fn doctor(home: &FakeHome, args: &[&str]) -> (i32, String) {
+    let assert = home.command().arg("doctor").args(args).assert();
+    assert_no_token(&assert);
+    let code = assert.get_output().status.code().unwrap_or(-1);
+    (code, home.redact(&outputs(&assert).0))
+}
+
+/// The check lines that failed, each with its fix line.
+fn failures(report: &str) -> Vec<String> {
+    let lines: Vec<&str> = report.lines().collect();
+    lines
+        .iter()
+        .enumerate()
+        .filter(|(_, line)| line.trim_start().starts_with('✗'))
+        .map(|(index, line)| format!("{}\n{}", line.trim(), lines.get(index + 1).map_or("", |fix| fix.trim())))
+        .collect()
+}
+
+#[test]
+fn healthy_entries_pass_and_exit_zero() {
+    let home = FakeHome::new();
+    home.install(&["-c", "claude,cursor"]).success();
+    let (code, report) = doctor(&home, &[]);
+    assert_eq!(code, 0, "{report}");
+    assert!(failures(&report).is_empty(), "{report}");
+    assert!(
+        report.contains("✓ the profile tray-workspace holds a token"),
+        "{report}"
+    );
+    insta::assert_snapshot!("doctor_healthy", report);
+}
+
+#[test]
+fn each_broken_entry_gets_a_cross_and_its_fix() {
+    let home = FakeHome::new();
+    home.install(&["-c", "claude"]).success();
+    // A Windsurf http entry using Cursor's key ("url" instead of "serverUrl").
+    home.write(
+        ".codeium/windsurf/mcp_config.json",
+        r#"{"mcpServers": {"tray-workspace": {"url": "https://3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718.mcp.tray.ai", "headers": {"Authorization": "Bearer x"}}}}"#,
+    );
+    // A stdio entry whose binary is gone, and whose profile does not exist.
+    home.write(
+        ".cursor/mcp.json",
+        r#"{"mcpServers": {"tray-old": {"command": "/opt/gone/tray-mcp", "args": ["serve", "--profile", "tray-old"]}}}"#,
+    );
+    // A bridge entry whose workspace ID is not a UUID.
+    home.write(
+        ".config/Code/User/mcp.json",
+        r#"{"servers": {"tray-typo": {"type": "stdio", "command": "npx", "args": ["-y", "mcp-remote@0.15.1", "https://not-a-uuid.mcp.tray.ai"]}}}"#,
+    );
+    // A broken Claude Code file.
+    home.write(".claude.json", "{\"mcpServers\": {");
+    let (code, report) = doctor(&home, &[]);
+    assert_eq!(code, 1, "{report}");
+    let failed = failures(&report).join("\n");
+    for expected in [
+        "the file does not parse: could not parse Claude Code config ~/.claude.json at 1:17",
+        "the entry is not what Windsurf expects: missing serverUrl",
+        "the command does not exist or is not executable: /opt/gone/tray-mcp",
+        "no tray-mcp profile named \"tray-old\"",
+        "the workspace ID in https://not-a-uuid.mcp.tray.ai is not a UUID",
+    ] {
+        assert!(failed.contains(expected), "missing {expected:?} in:\n{failed}");
+    }
+    for failure in failures(&report) {
+        assert!(failure.contains("\nfix: "), "a ✗ without a fix: {failure}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn profile_problems_token_missing_and_open_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = FakeHome::new();
+    home.install(&["-c", "claude"]).success();
+    home.command()
+        .args(["token", "forget", "tray-workspace"])
+        .assert()
+        .success();
+    let failed = failures(&doctor(&home, &[]).1).join("\n");
+    assert!(
+        failed.contains("the profile tray-workspace holds no token\nfix: tray-mcp token set tray-workspace"),
+        "{failed}"
+    );
+    let profile = home.path(".config/tray-mcp/profiles/tray-workspace.json");
+    std::fs::set_permissions(&profile, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let failed = failures(&doctor(&home, &[]).1).join("\n");
+    assert!(
+        failed.contains("readable by other users (mode 644)") && failed.contains("chmod 600"),
+        "{failed}"
+    );
+}
+
+#[test]
+fn shadowed_claude_code_names_are_reported() {
+    let home = FakeHome::new();
+    home.install(&["-c", "claude-code"]).success();
+    home.install(&["-c", "claude-code", "--scope", "local"]).success();
+    let (code, report) = doctor(&home, &["tray-workspace"]);
+    assert_eq!(code, 1);
+    let failed = failures(&report).join("\n");
+    assert!(
+        failed.contains("shadowed: Claude Code uses the local entry"),
+        "{failed}"
+    );
+}
+
+#[test]
+fn bridge_entries_need_npx() {
+    let home = FakeHome::new();
+    home.install(&["-c", "cursor", "--transport", "bridge"]).success();
+    let assert = home
+        .command()
+        .args(["doctor"])
+        .env("PATH", "/nonexistent")
+        .assert()
+        .code(1);
+    let failed = failures(&outputs(&assert).0).join("\n");
+    assert!(
+        failed.contains("npx is not on PATH") && failed.contains("--transport stdio"),
+        "{failed}"
+    );
+}
+
+fn online(home: &FakeHome, api: &FakeTray, gateway: &FakeTray) -> (i32, String) {
+    let assert = home
+        .command()
+        .args(["doctor", "--online"])
+        .env("TRAY_API_URL", api.rest_url())
+        .env("TRAY_GRAPHQL_URL", api.graphql_url())
+        .env("TRAY_GATEWAY_URL", gateway.graphql_url())
+        .env("TRAY_API_TIMEOUT_SECS", "1")
+        .timeout(Duration::from_secs(60))
+        .assert();
+    assert_no_token(&assert);
+    (assert.get_output().status.code().unwrap_or(-1), outputs(&assert).0)
+}
+
+#[test]
+fn online_checks_accepting_rejecting_and_hanging_apis() {
+    let home = FakeHome::new();
+    home.install(&["-c", "claude"]).success();
+    let gateway_ok = FakeTray::start(Behavior::Status(
+        200,
+        "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}".into(),
+    ));
+
+    let accepting = FakeTray::start(Behavior::Normal);
+    let (code, report) = online(&home, &accepting, &gateway_ok);
+    assert_eq!(code, 0, "{report}");
+    assert!(report.contains("✓ Tray's API accepts the token"), "{report}");
+    assert!(report.contains("✓ the Agent Gateway answers initialize"), "{report}");
+    assert!(
+        accepting
+            .requests()
+            .iter()
+            .any(|request| request.authorization.as_deref() == Some(&format!("Bearer {TOKEN}"))),
+        "the token was not sent"
+    );
+
+    let rejecting = FakeTray::start(Behavior::Status(401, "{\"message\":\"Unauthorized\"}".into()));
+    let forbidden_gateway = FakeTray::start(Behavior::Status(403, "{}".into()));
+    let (code, report) = online(&home, &rejecting, &forbidden_gateway);
+    assert_eq!(code, 1);
+    let failed = failures(&report).join("\n");
+    assert!(failed.contains("401"), "{failed}");
+    assert!(
+        failed.contains("HTTP 403") && failed.contains("Agent Gateway is not enabled"),
+        "{failed}"
+    );
+
+    let hanging = FakeTray::start(Behavior::Hang(Duration::from_secs(30)));
+    let started = std::time::Instant::now();
+    let (code, report) = online(&home, &hanging, &hanging);
+    assert_eq!(code, 1, "{report}");
+    assert!(
+        started.elapsed() < Duration::from_secs(25),
+        "doctor waited on a hanging API"
+    );
+    let failed = failures(&report).join("\n");
+    assert!(
+        failed.contains("Tray's API") && failed.contains("Agent Gateway"),
+        "{failed}"
+    );
+}

@@ -1,0 +1,454 @@
+//! The setup wizard, driven through a pseudo-terminal: the real binary against a fake home.
+//!
+//! Every keystroke is sent only after the question it answers is on screen (waiting for the
+//! question's text from `tray_mcp::wizard::texts`), so the tests never sleep to synchronise.
+//! Timeouts are generous (60 s per wait) for a loaded 2-core CI machine.
+#![cfg(unix)]
+
+mod common;
+
+use std::collections::HashMap;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use expectrl::process::unix::WaitStatus;
+use expectrl::session::OsSession;
+use expectrl::{Expect, Session};
+
+use common::{FakeHome, TOKEN, WORKSPACE, WORKSPACE_DEV};
+use tray_mcp::tray::ServerName;
+use tray_mcp::wizard::texts;
+
+const ENTER: &str = "\r";
+const DOWN: &str = "\x1b[B";
+const SPACE: &str = " ";
+const CTRL_C: &str = "\x03";
+const ESC: &str = "\x1b";
+const BACKSPACE: &str = "\x7f";
+
+const WAIT: Duration = Duration::from_secs(60);
+
+/// The terminal size: wide enough that no line wraps, tall enough that nothing scrolls away,
+/// so the screen holds the whole session.
+const COLUMNS: u16 = 250;
+const ROWS: u16 = 500;
+
+fn nonzero(value: u16) -> std::num::NonZeroU16 {
+    std::num::NonZeroU16::new(value).expect("not zero")
+}
+
+/// The wizard running in a pseudo-terminal, read through a terminal emulator.
+///
+/// inquire redraws only what changed between frames, so a message can reach the terminal in
+/// pieces; the tests therefore look at the emulated screen, never at the raw byte stream.
+struct Wizard {
+    session: OsSession,
+    screen: vt100::Parser,
+    /// How many times each waited-for text was on screen, so a question asked a second time
+    /// is waited for anew.
+    seen: HashMap<String, usize>,
+    ended: bool,
+}
+
+impl Wizard {
+    fn start(home: &FakeHome, args: &[&str], envs: &[(&str, &str)]) -> Self {
+        // tray-mcp starts only once the terminal has the size set below (spawning sets its own
+        // default size concurrently), so its first frame already uses it.
+        let base = home.std_command();
+        let mut command = Command::new("sh");
+        command
+            .arg("-c")
+            .arg(format!(
+                "while [ \"$(stty size)\" != '{ROWS} {COLUMNS}' ]; do sleep 0.01; done; exec \"$0\" \"$@\""
+            ))
+            .arg(base.get_program())
+            .args(args)
+            .env_clear()
+            .envs(base.get_envs().filter_map(|(name, value)| Some((name, value?))))
+            .env("TERM", "xterm");
+        if let Some(dir) = base.get_current_dir() {
+            command.current_dir(dir);
+        }
+        for (name, value) in envs {
+            command.env(name, value);
+        }
+        let mut session = Session::spawn(command).expect("spawn in a pty");
+        session
+            .get_process_mut()
+            .set_window_size(COLUMNS, ROWS)
+            .expect("set the terminal size");
+        Wizard {
+            session,
+            screen: vt100::Parser::new(nonzero(ROWS), nonzero(COLUMNS), 0),
+            seen: HashMap::new(),
+            ended: false,
+        }
+    }
+
+    /// The screen as text.
+    fn contents(&self) -> String {
+        self.screen.screen().contents()
+    }
+
+    /// Feeds what the program printed to the emulator; waits up to `patience` for the first
+    /// byte. Returns false once the program closed the terminal.
+    fn pump(&mut self, patience: Duration) -> bool {
+        let deadline = Instant::now() + patience;
+        let mut buffer = [0u8; 8192];
+        loop {
+            match self.session.try_read(&mut buffer) {
+                Ok(0) => {
+                    self.ended = true;
+                    return false;
+                }
+                Ok(count) => {
+                    self.screen.process(&buffer[..count]);
+                    return true;
+                }
+                Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => {
+                    if Instant::now() >= deadline {
+                        return true;
+                    }
+                    // Polling the pty: the wait ends as soon as output arrives.
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                // Linux reports the end of a pty as EIO.
+                Err(_) => {
+                    self.ended = true;
+                    return false;
+                }
+            }
+        }
+    }
+
+    /// Waits until `text` is on screen once more than the last time it was waited for.
+    fn wait_for(&mut self, text: &str) {
+        let deadline = Instant::now() + WAIT;
+        let wanted = self.seen.get(text).copied().unwrap_or(0) + 1;
+        loop {
+            let count = self.contents().matches(text).count();
+            if count >= wanted {
+                self.seen.insert(text.to_string(), count);
+                return;
+            }
+            if self.ended || Instant::now() >= deadline {
+                panic!(
+                    "waiting for {text:?} ({}):\n--- screen ---\n{}",
+                    if self.ended { "tray-mcp exited" } else { "timed out" },
+                    self.contents().trim_end()
+                );
+            }
+            self.pump(Duration::from_millis(200));
+        }
+    }
+
+    /// Types `keys`.
+    fn send(&mut self, keys: &str) {
+        self.session.send(keys).expect("send keys");
+    }
+
+    /// Waits for `question`, then types `keys`.
+    fn answer(&mut self, question: &str, keys: &str) {
+        self.wait_for(question);
+        self.send(keys);
+    }
+
+    /// Reads to the end; returns the exit code and the final screen.
+    fn finish(mut self) -> (i32, String) {
+        let deadline = Instant::now() + WAIT;
+        while self.pump(Duration::from_millis(200)) {
+            assert!(
+                Instant::now() < deadline,
+                "tray-mcp did not exit:\n{}",
+                self.contents().trim_end()
+            );
+        }
+        let status = self.session.get_process().wait().expect("wait");
+        let contents = self.contents();
+        match status {
+            WaitStatus::Exited(_, code) => (code, contents),
+            other => panic!("tray-mcp did not exit normally: {other:?}\n{contents}"),
+        }
+    }
+}
+
+fn snapshot_text(home: &FakeHome, text: &str) -> String {
+    home.redact(text).replace(TOKEN, "[TOKEN]")
+}
+
+/// Markers that make Claude Desktop and Cursor "found on this machine".
+fn home_with_claude_and_cursor() -> FakeHome {
+    let home = FakeHome::new();
+    std::fs::create_dir_all(home.path(".config/Claude")).expect("mkdir");
+    std::fs::create_dir_all(home.path(".cursor")).expect("mkdir");
+    home
+}
+
+#[test]
+fn happy_path_for_several_clients() {
+    let home = home_with_claude_and_cursor();
+    let mut wizard = Wizard::start(&home, &[], &[]);
+    wizard.wait_for(texts::CLIENT_FOUND);
+    // Claude Desktop and Cursor are pre-selected; add Claude Code (second line).
+    wizard.answer(texts::CLIENTS_HELP, &format!("{DOWN}{SPACE}{ENTER}"));
+    wizard.answer(texts::WORKSPACE_KIND_QUESTION, ENTER);
+    wizard.answer(
+        texts::WORKSPACE_QUESTION,
+        &format!("https://app.tray.io/workspaces/{WORKSPACE}/projects{ENTER}"),
+    );
+    wizard.answer(texts::TOKEN_QUESTION, &format!("  {TOKEN}  {ENTER}"));
+    wizard.answer(texts::NAME_QUESTION, ENTER);
+    wizard.wait_for(texts::TRANSPORT_NO_HTTP);
+    wizard.answer(texts::TRANSPORT_QUESTION, ENTER);
+    wizard.answer(texts::REGION_QUESTION, &format!("{DOWN}{ENTER}"));
+    wizard.wait_for(texts::REVIEW_HEADING);
+    wizard.answer(texts::REVIEW_QUESTION, &format!("{DOWN}{ENTER}"));
+    wizard.wait_for("+++ ~/.config/tray-mcp/profiles/tray-workspace.json");
+    wizard.answer(texts::REVIEW_QUESTION, ENTER);
+    wizard.wait_for(texts::DONE);
+    let (code, transcript) = wizard.finish();
+    assert_eq!(code, 0, "{transcript}");
+    assert!(!transcript.contains(TOKEN), "the token was shown:\n{transcript}");
+    assert!(transcript.contains("[REDACTED]"), "the diff must show a redacted token");
+    assert!(transcript.contains("restart Claude Desktop"), "{transcript}");
+    assert!(transcript.contains("tray-mcp list"), "{transcript}");
+    for (name, file) in [
+        ("claude", ".config/Claude/claude_desktop_config.json"),
+        ("claude-code", ".claude.json"),
+        ("cursor", ".cursor/mcp.json"),
+    ] {
+        insta::assert_snapshot!(format!("happy_{name}"), snapshot_text(&home, &home.read(file)));
+    }
+    let profile = home.read(".config/tray-mcp/profiles/tray-workspace.json");
+    insta::assert_snapshot!("happy_profile", snapshot_text(&home, &profile));
+    assert!(!home.path(".codeium").exists() && !home.path(".config/Code").exists());
+}
+
+#[test]
+fn a_bad_workspace_id_is_refused_then_a_good_one_accepted() {
+    let home = FakeHome::new();
+    // The token comes from the environment and the client from a flag: neither is asked.
+    let mut wizard = Wizard::start(
+        &home,
+        &["install", "--interactive", "-c", "cursor"],
+        &[("TRAY_API_TOKEN", TOKEN)],
+    );
+    wizard.answer(texts::WORKSPACE_KIND_QUESTION, ENTER);
+    wizard.answer(texts::WORKSPACE_QUESTION, &format!("3f2a9c1e-nope{ENTER}"));
+    wizard.wait_for(texts::WORKSPACE_NOT_YET);
+    wizard.wait_for(texts::WORKSPACE_INVALID);
+    wizard.send(&BACKSPACE.repeat(13));
+    wizard.send(WORKSPACE);
+    wizard.wait_for(&format!("{} {WORKSPACE}", texts::WORKSPACE_FOUND));
+    wizard.send(ENTER);
+    wizard.answer(texts::NAME_QUESTION, ENTER);
+    wizard.answer(texts::TRANSPORT_QUESTION, &format!("{DOWN}{DOWN}{ENTER}"));
+    wizard.answer(texts::REVIEW_QUESTION, ENTER);
+    let (code, transcript) = wizard.finish();
+    assert_eq!(code, 0, "{transcript}");
+    assert!(!transcript.contains(texts::TOKEN_QUESTION), "the token was asked again");
+    assert!(!transcript.contains(texts::REGION_QUESTION), "http needs no region");
+    insta::assert_snapshot!(
+        "bad_uuid_then_good_cursor_http",
+        snapshot_text(&home, &home.read(".cursor/mcp.json"))
+    );
+}
+
+#[test]
+fn empty_and_placeholder_tokens_are_refused() {
+    let home = FakeHome::new();
+    let mut wizard = Wizard::start(&home, &["-w", WORKSPACE, "-c", "windsurf", "--region", "eu1"], &[]);
+    wizard.answer(texts::TOKEN_QUESTION, ENTER);
+    wizard.wait_for(texts::TOKEN_EMPTY);
+    wizard.send(&format!("two words{ENTER}"));
+    wizard.wait_for(texts::TOKEN_WHITESPACE);
+    wizard.send(&format!("your-api-token-here{ENTER}"));
+    wizard.wait_for(texts::TOKEN_PLACEHOLDER);
+    // Then the real token, with spaces pasted around it.
+    wizard.send(&format!("  {TOKEN} {ENTER}"));
+    wizard.answer(texts::NAME_QUESTION, ENTER);
+    wizard.answer(texts::TRANSPORT_QUESTION, ENTER);
+    wizard.answer(texts::REVIEW_QUESTION, ENTER);
+    let (code, transcript) = wizard.finish();
+    assert_eq!(code, 0, "{transcript}");
+    assert!(!transcript.contains(texts::REGION_QUESTION), "--region was given");
+    assert!(!transcript.contains(TOKEN));
+    let profile = home.read(".config/tray-mcp/profiles/tray-workspace.json");
+    insta::assert_snapshot!("tokens_profile", snapshot_text(&home, &profile));
+}
+
+/// A Cursor entry named `tray-workspace` that reaches another workspace.
+const CURSOR_WITH_OTHER_WORKSPACE: &str = "{\n  // keep me\n  \"mcpServers\": {\n    \"tray-workspace\": {\n      \"url\": \"https://9d8c7b6a-5e4f-4a3b-9c2d-1e0f9a8b7c6d.mcp.tray.ai\"\n    }\n  }\n}\n";
+
+#[test]
+fn declined_overwrite_leaves_that_file_untouched_and_writes_the_others() {
+    let home = home_with_claude_and_cursor();
+    assert!(CURSOR_WITH_OTHER_WORKSPACE.contains(WORKSPACE_DEV));
+    home.write(".cursor/mcp.json", CURSOR_WITH_OTHER_WORKSPACE);
+    let mut wizard = Wizard::start(&home, &[], &[("TRAY_API_TOKEN", TOKEN)]);
+    wizard.answer(texts::CLIENTS_HELP, ENTER);
+    wizard.answer(texts::WORKSPACE_KIND_QUESTION, ENTER);
+    wizard.answer(texts::WORKSPACE_QUESTION, &format!("{WORKSPACE}{ENTER}"));
+    // The default name skips the one that reaches another workspace...
+    wizard.wait_for("(tray-3f2a9c1e)");
+    // ...but the user insists on it.
+    wizard.answer(texts::NAME_QUESTION, &format!("tray-workspace{ENTER}"));
+    wizard.answer(texts::TRANSPORT_QUESTION, ENTER);
+    wizard.answer(texts::REGION_QUESTION, ENTER);
+    let name = ServerName::parse("tray-workspace").expect("name");
+    wizard.answer(&texts::overwrite_question(&name, "Cursor"), ENTER);
+    wizard.wait_for(&texts::overwrite_declined("Cursor", "~/.cursor/mcp.json"));
+    wizard.answer(texts::REVIEW_QUESTION, ENTER);
+    let (code, transcript) = wizard.finish();
+    assert_eq!(code, 0, "{transcript}");
+    assert_eq!(
+        home.read(".cursor/mcp.json"),
+        CURSOR_WITH_OTHER_WORKSPACE,
+        "Cursor config changed"
+    );
+    insta::assert_snapshot!(
+        "declined_claude",
+        snapshot_text(&home, &home.read(".config/Claude/claude_desktop_config.json"))
+    );
+}
+
+#[test]
+fn every_value_given_on_a_terminal_installs_without_the_wizard() {
+    let home = FakeHome::new();
+    let envs = [("TRAY_WORKSPACE_ID", WORKSPACE), ("TRAY_API_TOKEN", TOKEN)];
+    let wizard = Wizard::start(&home, &["-c", "cursor"], &envs);
+    let (code, transcript) = wizard.finish();
+    assert_eq!(code, 0, "{transcript}");
+    assert!(!transcript.contains(texts::WELCOME), "{transcript}");
+    assert!(home.read(".cursor/mcp.json").contains("tray-workspace"));
+}
+
+#[test]
+fn accepted_overwrite_replaces_the_entry_and_keeps_the_rest() {
+    let home = home_with_claude_and_cursor();
+    home.write(".cursor/mcp.json", CURSOR_WITH_OTHER_WORKSPACE);
+    let args = [
+        "install",
+        "--interactive",
+        "-c",
+        "cursor",
+        "-n",
+        "tray-workspace",
+        "--transport",
+        "stdio",
+        "--region",
+        "us1",
+    ];
+    let envs = [("TRAY_WORKSPACE_ID", WORKSPACE), ("TRAY_API_TOKEN", TOKEN)];
+    let mut wizard = Wizard::start(&home, &args, &envs);
+    let name = ServerName::parse("tray-workspace").expect("name");
+    wizard.answer(&texts::overwrite_question(&name, "Cursor"), &format!("y{ENTER}"));
+    wizard.answer(texts::REVIEW_QUESTION, ENTER);
+    let (code, transcript) = wizard.finish();
+    assert_eq!(code, 0, "{transcript}");
+    insta::assert_snapshot!(
+        "overwritten_cursor",
+        snapshot_text(&home, &home.read(".cursor/mcp.json"))
+    );
+}
+
+#[test]
+fn ctrl_c_in_the_middle_writes_nothing() {
+    let home = home_with_claude_and_cursor();
+    home.write(".cursor/mcp.json", CURSOR_WITH_OTHER_WORKSPACE);
+    let before = home.snapshot_files();
+    let mut wizard = Wizard::start(&home, &[], &[]);
+    wizard.answer(texts::CLIENTS_HELP, ENTER);
+    wizard.answer(texts::WORKSPACE_KIND_QUESTION, ENTER);
+    wizard.answer(texts::WORKSPACE_QUESTION, &format!("{WORKSPACE}{ENTER}"));
+    wizard.answer(texts::TOKEN_QUESTION, CTRL_C);
+    let (code, transcript) = wizard.finish();
+    assert_eq!(code, 130, "{transcript}");
+    assert!(transcript.contains("cancelled: no file was changed"), "{transcript}");
+    assert_eq!(home.snapshot_files(), before, "a file changed");
+}
+
+#[test]
+fn esc_at_the_review_writes_nothing() {
+    let home = home_with_claude_and_cursor();
+    let before = home.snapshot_files();
+    let mut wizard = Wizard::start(&home, &["install", "--interactive", "--sandbox"], &[]);
+    wizard.answer(texts::CLIENTS_HELP, ENTER);
+    wizard.answer(texts::NAME_QUESTION, ENTER);
+    wizard.answer(texts::REVIEW_QUESTION, ESC);
+    let (code, transcript) = wizard.finish();
+    assert_eq!(code, 130, "{transcript}");
+    assert!(transcript.contains("cancelled: no file was changed"), "{transcript}");
+    assert_eq!(home.snapshot_files(), before, "a file changed");
+}
+
+#[test]
+fn sandbox_choice_skips_token_transport_and_region() {
+    let home = FakeHome::new();
+    let mut wizard = Wizard::start(&home, &["-c", "claude-code,vscode"], &[("TERM", "dumb")]);
+    wizard.answer(texts::WORKSPACE_KIND_QUESTION, &format!("{DOWN}{ENTER}"));
+    wizard.answer(texts::NAME_QUESTION, ENTER);
+    wizard.answer(texts::REVIEW_QUESTION, ENTER);
+    wizard.wait_for(texts::DONE);
+    let (code, transcript) = wizard.finish();
+    assert_eq!(code, 0, "{transcript}");
+    for question in [texts::TOKEN_QUESTION, texts::TRANSPORT_QUESTION, texts::REGION_QUESTION] {
+        assert!(!transcript.contains(question), "{question} was asked for the sandbox");
+    }
+    insta::assert_snapshot!("sandbox_claude-code", snapshot_text(&home, &home.read(".claude.json")));
+    insta::assert_snapshot!(
+        "sandbox_vscode",
+        snapshot_text(&home, &home.read(".config/Code/User/mcp.json"))
+    );
+    assert!(
+        !home.path(".config/tray-mcp/profiles/tray-workspace.json").exists(),
+        "the sandbox needs no profile"
+    );
+}
+
+#[test]
+fn without_a_terminal_a_missing_value_exits_2_and_never_prompts() {
+    let home = FakeHome::new();
+    for args in [
+        &[][..],
+        &["install"][..],
+        &["install", "--interactive"][..],
+        &["-c", "cursor"][..],
+    ] {
+        let assert = home
+            .command()
+            .args(args)
+            .timeout(Duration::from_secs(60))
+            .assert()
+            .code(2);
+        let (stdout, stderr) = common::outputs(&assert);
+        assert!(stdout.is_empty(), "{args:?}: {stdout}");
+        assert!(!stderr.contains(texts::WELCOME), "{args:?} started the wizard");
+        if args.contains(&"--interactive") {
+            assert!(stderr.contains(texts::NEEDS_TERMINAL), "{stderr}");
+        } else {
+            assert!(
+                stderr.contains("--workspace-id (or TRAY_WORKSPACE_ID)")
+                    && stderr.contains("--api-token-stdin (or TRAY_API_TOKEN)"),
+                "{args:?}: {stderr}"
+            );
+        }
+    }
+    assert!(home.snapshot_files().is_empty());
+}
+
+#[test]
+fn token_set_asks_for_the_new_token_hidden_on_a_terminal() {
+    let home = FakeHome::new();
+    home.install(&["-c", "claude"]).success();
+    let new_token = "rotated-on-a-terminal-9f8e7d";
+    let mut prompt = Wizard::start(&home, &["token", "set", "tray-workspace"], &[]);
+    prompt.answer(texts::TOKEN_QUESTION, &format!("{new_token}{ENTER}"));
+    let (code, screen) = prompt.finish();
+    assert_eq!(code, 0, "{screen}");
+    assert!(!screen.contains(new_token), "the token was echoed:\n{screen}");
+    assert!(
+        home.read(".config/tray-mcp/profiles/tray-workspace.json")
+            .contains(new_token)
+    );
+}
