@@ -12,6 +12,10 @@ For each bridge:
   process and its children, read from /proc after the calls).
 Directly: the same CALLS round trips as HTTP POSTs to URL over one keep-alive connection
 (Python's http.client, SSE or JSON answers), the baseline the added latency is measured over.
+The server (node) speeds up as its JIT warms, so one direct pass is discarded, and a direct pass
+runs right before and right after each bridge: the baseline is their mean. The handshake
+(`initialize`, `notifications/initialized`, `tools/list`) is also timed directly, RUNS times:
+the part of a bridge's start-up that is the server's own.
 
 Prints one JSON object.
 """
@@ -161,6 +165,26 @@ def sse_or_json(response):
     return json.loads(body) if body else None
 
 
+def direct_handshake_ms(url):
+    parsed = urllib.parse.urlparse(url)
+    connection = http.client.HTTPConnection(parsed.hostname, parsed.port)
+    headers = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
+    began = time.perf_counter()
+    connection.request("POST", parsed.path, json.dumps(INIT), headers)
+    response = connection.getresponse()
+    sse_or_json(response)
+    headers["Mcp-Session-Id"] = response.getheader("Mcp-Session-Id")
+    headers["MCP-Protocol-Version"] = "2025-06-18"
+    for message in (INITIALIZED, {"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}}):
+        connection.request("POST", parsed.path, json.dumps(message), headers)
+        sse_or_json(connection.getresponse())
+    elapsed = (time.perf_counter() - began) * 1000.0
+    connection.request("DELETE", parsed.path, headers=headers)
+    connection.getresponse().read()
+    connection.close()
+    return elapsed
+
+
 def measure_direct(url, calls):
     parsed = urllib.parse.urlparse(url)
     connection = http.client.HTTPConnection(parsed.hostname, parsed.port)
@@ -193,12 +217,22 @@ def measure_direct(url, calls):
 def main():
     url, runs, calls = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     bridges = sys.argv[sys.argv.index("--") + 1:]
-    report = {"runs": runs, "calls": calls, "direct": measure_direct(url, calls)}
+    measure_direct(url, calls)  # warms the server's JIT; not counted
+    handshakes = [direct_handshake_ms(url) for _ in range(runs)]
+    report = {"runs": runs, "calls": calls,
+              "direct_handshake_ms_median": round(statistics.median(handshakes), 2)}
+    before = measure_direct(url, calls)
     for bridge in bridges:
         label, command = bridge.split("=", 1)
         print(f"measuring {label}...", file=sys.stderr)
-        report[label] = measure_bridge(command.split(" "), runs, calls)
-    report["direct_again"] = measure_direct(url, calls)
+        result = measure_bridge(command.split(" "), runs, calls)
+        after = measure_direct(url, calls)
+        result["direct_before"], result["direct_after"] = before["calls"], after["calls"]
+        for key in ("median_ms", "p99_ms"):
+            baseline = (before["calls"][key] + after["calls"][key]) / 2
+            result[f"added_{key}"] = round(result["calls"][key] - baseline, 3)
+        report[label] = result
+        before = after
     print(json.dumps(report))
 
 
