@@ -432,4 +432,26 @@ mod tests {
         .expect_err("refused");
         assert!(error.to_string().contains("hint:"), "{error}");
     }
+
+    #[test]
+    fn the_gateway_url_is_the_workspace_s_unless_overridden_and_bad_values_are_refused() {
+        let config = gateway_config(&workspace(), token(), |_| None).expect("config builds");
+        assert_eq!(config.url, "https://3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718.mcp.tray.ai/");
+        assert_eq!(config.timeout, Duration::from_secs(20));
+        let overridden = gateway_config(&workspace(), token(), |name| match name {
+            "TRAY_GATEWAY_URL" => Some("http://127.0.0.1:9/mcp".to_string()),
+            "TRAY_GATEWAY_TIMEOUT_SECS" => Some("0.5".to_string()),
+            _ => None,
+        })
+        .expect("config builds");
+        assert_eq!(overridden.url, "http://127.0.0.1:9/mcp");
+        assert_eq!(overridden.timeout, Duration::from_millis(500));
+        for (name, value) in [("TRAY_GATEWAY_URL", "ftp://x"), ("TRAY_GATEWAY_TIMEOUT_SECS", "-1")] {
+            let error = gateway_config(&workspace(), token(), |asked| {
+                (asked == name).then(|| value.to_string())
+            })
+            .expect_err("refused");
+            assert!(error.to_string().contains("hint:"), "{error}");
+        }
+    }
 }
