@@ -113,13 +113,20 @@ pub fn ask(
             None => prefill.default_region,
         };
     }
+    // The pass-through runs inside the bundled server, so it is a question for stdio entries only.
+    let gateway = match (&workspace, transport) {
+        (WorkspaceChoice::Tray { .. }, Transport::Stdio) if !prefill.gateway => {
+            prompter.confirm(texts::GATEWAY_QUESTION, false).map_err(cancelled)?
+        }
+        _ => prefill.gateway,
+    };
     Ok(InstallRequest {
         clients,
         workspace,
         name,
         transport,
         scope: prefill.scope,
-        gateway: prefill.gateway,
+        gateway,
         dry_run: prefill.dry_run,
         skip: Vec::new(),
     })
