@@ -633,7 +633,7 @@ mod tests {
         let home = tempfile::tempdir().expect("tempdir");
         let environment = environment(home.path());
         for (clients, offered) in [("0,2", false), ("1,2,3,4", true)] {
-            let mut prompter = Scripted::new(&[clients, "0", WORKSPACE, "token-123", "", "0", "0"]);
+            let mut prompter = Scripted::new(&[clients, "0", WORKSPACE, "token-123", "", "0", "0", "n"]);
             let request = ask(
                 &environment,
                 &mut prompter,
