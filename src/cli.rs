@@ -114,6 +114,10 @@ struct ServeArgs {
     /// Serve the built-in demo workspace: no account, no token, no network.
     #[arg(long)]
     sandbox: bool,
+    /// Also list and forward the workspace's Agent Gateway tools (https://<workspace-id>.mcp.tray.ai,
+    /// or TRAY_GATEWAY_URL). On by default for profiles installed with --gateway.
+    #[arg(long, conflicts_with = "sandbox")]
+    gateway: bool,
     /// Log filter for stderr: error, warn, info (default), debug, trace. Default: RUST_LOG.
     #[arg(long, value_name = "LEVEL")]
     log_level: Option<String>,
@@ -126,6 +130,7 @@ impl From<ServeArgs> for ServeOptions {
             workspace_id,
             region,
             sandbox,
+            gateway,
             log_level,
         } = args;
         ServeOptions {
@@ -133,6 +138,7 @@ impl From<ServeArgs> for ServeOptions {
             workspace_id,
             region,
             sandbox,
+            gateway,
             log_level,
         }
     }

@@ -155,3 +155,60 @@ fn two_workspaces_side_by_side() {
     let listing: serde_json::Value = serde_json::from_slice(&json.get_output().stdout).expect("json");
     assert_eq!(listing["entries"].as_array().map(Vec::len), Some(4));
 }
+
+#[test]
+fn bridge_without_npx_warns_and_still_writes() {
+    let home = FakeHome::new();
+    let assert = home
+        .command()
+        .args([
+            "-w",
+            WORKSPACE,
+            "--api-token-stdin",
+            "-c",
+            "cursor",
+            "--transport",
+            "bridge",
+        ])
+        .env("PATH", "/nonexistent")
+        .write_stdin(TOKEN)
+        .assert()
+        .success();
+    let (_, stderr) = outputs(&assert);
+    assert!(stderr.contains("warning: npx is not on PATH"), "{stderr}");
+    assert!(home.read(".cursor/mcp.json").contains("mcp-remote@0.15.1"));
+}
+
+#[test]
+fn json_output_lists_every_file_with_its_change() {
+    let home = FakeHome::new();
+    let assert = home.install(&["-c", "claude,vscode", "--json"]).success();
+    assert_no_token(&assert);
+    let report: serde_json::Value = serde_json::from_slice(&assert.get_output().stdout).expect("stdout is JSON");
+    let files = report["files"].as_array().expect("files");
+    let summary: Vec<(String, String)> = files
+        .iter()
+        .map(|file| {
+            (
+                file["path"].as_str().unwrap_or("").to_string(),
+                file["change"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (
+                "~/.config/Claude/claude_desktop_config.json".to_string(),
+                "Added".to_string()
+            ),
+            ("~/.config/Code/User/mcp.json".to_string(), "Added".to_string()),
+            (
+                "~/.config/tray-mcp/profiles/tray-workspace.json".to_string(),
+                "Added".to_string()
+            ),
+        ]
+    );
+    assert_eq!(files[0]["client"], "claude");
+    assert_eq!(report["dry_run"], false);
+}

@@ -201,6 +201,7 @@ fn happy_path_for_several_clients() {
     wizard.wait_for(texts::TRANSPORT_NO_HTTP);
     wizard.answer(texts::TRANSPORT_QUESTION, ENTER);
     wizard.answer(texts::REGION_QUESTION, &format!("{DOWN}{ENTER}"));
+    wizard.answer(texts::GATEWAY_QUESTION, &format!("y{ENTER}"));
     wizard.wait_for(texts::REVIEW_HEADING);
     wizard.answer(texts::REVIEW_QUESTION, &format!("{DOWN}{ENTER}"));
     wizard.wait_for("+++ ~/.config/tray-mcp/profiles/tray-workspace.json");
@@ -268,6 +269,7 @@ fn empty_and_placeholder_tokens_are_refused() {
     wizard.send(&format!("  {TOKEN} {ENTER}"));
     wizard.answer(texts::NAME_QUESTION, ENTER);
     wizard.answer(texts::TRANSPORT_QUESTION, ENTER);
+    wizard.answer(texts::GATEWAY_QUESTION, ENTER);
     wizard.answer(texts::REVIEW_QUESTION, ENTER);
     let (code, transcript) = wizard.finish();
     assert_eq!(code, 0, "{transcript}");
@@ -295,6 +297,7 @@ fn declined_overwrite_leaves_that_file_untouched_and_writes_the_others() {
     wizard.answer(texts::NAME_QUESTION, &format!("tray-workspace{ENTER}"));
     wizard.answer(texts::TRANSPORT_QUESTION, ENTER);
     wizard.answer(texts::REGION_QUESTION, ENTER);
+    wizard.answer(texts::GATEWAY_QUESTION, ENTER);
     let name = ServerName::parse("tray-workspace").expect("name");
     wizard.answer(&texts::overwrite_question(&name, "Cursor"), ENTER);
     wizard.wait_for(&texts::overwrite_declined("Cursor", "~/.cursor/mcp.json"));
@@ -342,6 +345,7 @@ fn accepted_overwrite_replaces_the_entry_and_keeps_the_rest() {
     let envs = [("TRAY_WORKSPACE_ID", WORKSPACE), ("TRAY_API_TOKEN", TOKEN)];
     let mut wizard = Wizard::start(&home, &args, &envs);
     let name = ServerName::parse("tray-workspace").expect("name");
+    wizard.answer(texts::GATEWAY_QUESTION, ENTER);
     wizard.answer(&texts::overwrite_question(&name, "Cursor"), &format!("y{ENTER}"));
     wizard.answer(texts::REVIEW_QUESTION, ENTER);
     let (code, transcript) = wizard.finish();

@@ -607,19 +607,11 @@ async fn check_gateway(workspace_id: &WorkspaceId, token: &ApiToken, timeout: Du
             "check your network or proxy, then try again",
         ),
         Err(error) => Check::fail(
-            format!("could not reach the Agent Gateway ({url}): {}", error_text(&error)),
+            format!(
+                "could not reach the Agent Gateway ({url}): {}",
+                crate::server::tray_api::error_chain(&error)
+            ),
             "check your network or proxy, then try again",
         ),
     }
-}
-
-fn error_text(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }

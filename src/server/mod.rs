@@ -12,16 +12,26 @@
 //! - [`model`]: the workspace types both backends produce.
 //! - [`diagnosis`]: heuristics behind `explain_workflow_failure`.
 //! - [`transport`]: line-delimited JSON-RPC over stdin/stdout, answering malformed lines.
+//! - [`gateway`], [`sse`] and [`passthrough`]: with `--gateway` (or a profile with
+//!   `"gateway": true`), the workspace's Agent Gateway tools are listed next to the built-in
+//!   ones and forwarded over Streamable HTTP, unchanged. The gateway failing never takes the
+//!   built-in tools down.
 //!
 //! Configuration comes from [`ServeOptions`] (plain data; the CLI layer builds it) and a few
 //! environment variables: `TRAY_API_TOKEN` (token when no profile is used), `TRAY_API_URL` and
 //! `TRAY_GRAPHQL_URL` (override the region's URLs), `TRAY_API_TIMEOUT_SECS` (per-request time
-//! limit, default 20) and `RUST_LOG` (log filter, when `--log-level` is not given).
+//! limit, default 20), `TRAY_GATEWAY_URL` (the Agent Gateway's URL instead of
+//! `https://<workspace-id>.mcp.tray.ai`), `TRAY_GATEWAY_TIMEOUT_SECS` (time limit of each
+//! gateway handshake or list request, default 20) and `RUST_LOG` (log filter, when
+//! `--log-level` is not given).
 
 pub mod backend;
 pub mod diagnosis;
+pub mod gateway;
 pub mod model;
+pub mod passthrough;
 pub mod sandbox;
+pub mod sse;
 pub mod tools;
 pub mod transport;
 pub mod tray_api;
@@ -50,6 +60,8 @@ pub struct ServeOptions {
     pub region: Option<Region>,
     /// Serve the embedded demo workspace: no account, no token, no network.
     pub sandbox: bool,
+    /// Pass the workspace's Agent Gateway tools through (also on when the profile says so).
+    pub gateway: bool,
     /// Log filter for stderr (`error`, `warn`, `info`, `debug`, `trace`, or a `RUST_LOG`-style
     /// directive). Falls back to `RUST_LOG`, then `info` for tray-mcp and `warn` for libraries.
     pub log_level: Option<String>,
@@ -62,6 +74,7 @@ enum BackendChoice {
         workspace_id: WorkspaceId,
         region: Region,
         token: ApiToken,
+        gateway: bool,
     },
 }
 
@@ -95,6 +108,9 @@ fn choose_backend(environment: &Environment, options: &ServeOptions) -> anyhow::
                  --profile or --workspace-id\nhint: drop --sandbox to serve a real workspace"
             );
         }
+        if options.gateway {
+            bail!("{SANDBOX_GATEWAY}");
+        }
         return Ok(BackendChoice::Sandbox);
     }
     if let Some(name) = &options.profile {
@@ -112,6 +128,9 @@ fn choose_backend(environment: &Environment, options: &ServeOptions) -> anyhow::
             ProfileError::TooOpen { .. } => anyhow!("{error}\nhint: {}", error.hint()),
         })?;
         if profile.sandbox {
+            if options.gateway || profile.gateway {
+                bail!("{SANDBOX_GATEWAY}");
+            }
             return Ok(BackendChoice::Sandbox);
         }
         let workspace_id = profile.workspace_id.clone().ok_or_else(|| {
@@ -133,6 +152,7 @@ fn choose_backend(environment: &Environment, options: &ServeOptions) -> anyhow::
             workspace_id,
             region: options.region.unwrap_or(profile.region),
             token,
+            gateway: options.gateway || profile.gateway,
         });
     }
     if let Some(workspace_id) = &options.workspace_id {
@@ -140,6 +160,7 @@ fn choose_backend(environment: &Environment, options: &ServeOptions) -> anyhow::
             workspace_id: workspace_id.clone(),
             region: options.region.unwrap_or_default(),
             token: token_from_environment()?,
+            gateway: options.gateway,
         });
     }
     bail!(
@@ -148,6 +169,9 @@ fn choose_backend(environment: &Environment, options: &ServeOptions) -> anyhow::
         profile_hint(environment)
     )
 }
+
+const SANDBOX_GATEWAY: &str = "the sandbox has no Agent Gateway: --gateway needs a real workspace\n\
+     hint: serve a workspace with --profile NAME or --workspace-id ID, or drop --gateway";
 
 fn token_from_environment() -> anyhow::Result<ApiToken> {
     let Some(raw) = env_var("TRAY_API_TOKEN") else {
@@ -193,21 +217,70 @@ fn tray_api_config(
     Ok(config)
 }
 
-fn build_backend(choice: BackendChoice) -> anyhow::Result<Arc<dyn Backend>> {
+/// What to serve: the built-in tools' backend, and the gateway settings when it is on.
+struct Served {
+    backend: Arc<dyn Backend>,
+    gateway: Option<gateway::GatewayConfig>,
+}
+
+fn build_backend(choice: BackendChoice) -> anyhow::Result<Served> {
     match choice {
-        BackendChoice::Sandbox => Ok(Arc::new(
-            Sandbox::load().context("could not load the built-in sandbox")?,
-        )),
+        BackendChoice::Sandbox => Ok(Served {
+            backend: Arc::new(Sandbox::load().context("could not load the built-in sandbox")?),
+            gateway: None,
+        }),
         BackendChoice::TrayApi {
             workspace_id,
             region,
             token,
+            gateway,
         } => {
+            let gateway = gateway
+                .then(|| gateway_config(&workspace_id, token.clone(), env_var))
+                .transpose()?;
             let config = tray_api_config(workspace_id, region, token, env_var)?;
             tracing::debug!(rest = %config.rest_url, graphql = %config.graphql_url, "Tray API URLs");
-            Ok(Arc::new(TrayApi::new(config)?))
+            Ok(Served {
+                backend: Arc::new(TrayApi::new(config)?),
+                gateway,
+            })
         }
     }
+}
+
+/// The gateway settings: `https://<workspace-id>.mcp.tray.ai`, unless `lookup` (the process
+/// environment, in production) overrides it with `TRAY_GATEWAY_URL`, and the handshake time
+/// limit from `TRAY_GATEWAY_TIMEOUT_SECS`.
+fn gateway_config(
+    workspace_id: &WorkspaceId,
+    token: ApiToken,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> anyhow::Result<gateway::GatewayConfig> {
+    let url = lookup("TRAY_GATEWAY_URL").unwrap_or_else(|| workspace_id.gateway_url());
+    let parsed = reqwest::Url::parse(url.trim())
+        .ok()
+        .filter(|parsed| matches!(parsed.scheme(), "http" | "https"))
+        .ok_or_else(|| {
+            anyhow!("TRAY_GATEWAY_URL={url:?} is not an http(s) URL\nhint: unset it to use the workspace's gateway")
+        })?;
+    let mut config = gateway::GatewayConfig::new(parsed.to_string(), token);
+    if let Some(raw) = lookup("TRAY_GATEWAY_TIMEOUT_SECS") {
+        config.timeout = positive_seconds(&raw).ok_or_else(|| {
+            anyhow!(
+                "TRAY_GATEWAY_TIMEOUT_SECS={raw:?} is not a positive number of seconds\n\
+                 hint: unset it to use the default of 20 seconds"
+            )
+        })?;
+    }
+    Ok(config)
+}
+
+fn positive_seconds(raw: &str) -> Option<Duration> {
+    raw.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|seconds| seconds.is_finite() && *seconds > 0.0 && *seconds < 1e9)
+        .map(Duration::from_secs_f64)
 }
 
 /// Logs go to stderr, filtered by `--log-level`, else `RUST_LOG`, else `tray_mcp=info,warn`.
@@ -251,12 +324,13 @@ fn init_logging(log_level: Option<&str>) -> anyhow::Result<()> {
 /// served, with a `hint:` line; the caller prints them to stderr and exits with status 1.
 pub fn run(environment: &Environment, options: ServeOptions) -> anyhow::Result<()> {
     init_logging(options.log_level.as_deref())?;
-    let backend = build_backend(choose_backend(environment, &options)?)?;
-    let description = backend.describe();
+    let served = build_backend(choose_backend(environment, &options)?)?;
+    let description = served.backend.describe();
     tracing::info!(
         backend = description.kind,
         workspace = %description.workspace_id,
         region = %description.region,
+        gateway = served.gateway.is_some(),
         "tray-mcp serve starting"
     );
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -264,26 +338,49 @@ pub fn run(environment: &Environment, options: ServeOptions) -> anyhow::Result<(
         .build()
         .context("could not start the async runtime")?;
     let result = runtime.block_on(async move {
-        let transport = transport::LineTransport::new(tokio::io::stdin(), tokio::io::stdout());
-        let service = match tools::TrayTools::new(backend).serve(transport).await {
-            Ok(service) => service,
-            // The client went away before initializing: nothing was asked, nothing failed.
-            Err(rmcp::service::ServerInitializeError::ConnectionClosed(_)) => {
-                tracing::info!("standard input closed before initialization; stopping");
-                return anyhow::Ok(());
-            }
-            Err(error) => bail!("the MCP session did not start: {error}"),
-        };
-        let reason = service
-            .waiting()
-            .await
-            .map_err(|error| anyhow!("the MCP session ended abnormally: {error}"))?;
-        tracing::info!(?reason, "tray-mcp serve stopped");
-        anyhow::Ok(())
+        let mut tools = tools::TrayTools::new(served.backend);
+        let mut transport = transport::LineTransport::new(tokio::io::stdin(), tokio::io::stdout());
+        let mut passthrough = None;
+        if let Some(config) = served.gateway {
+            tools = tools.with_list_changed();
+            let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+            let client = Arc::new(gateway::GatewayClient::new(config, sender));
+            let connect_wait = client.config().timeout.min(Duration::from_secs(10));
+            let pass = passthrough::Passthrough::new(client, tools.tools_json(), connect_wait);
+            pass.start(receiver);
+            transport = transport.with_intercept(Arc::new(Arc::clone(&pass)));
+            passthrough = Some(pass);
+        }
+        let outcome = serve_session(tools, transport).await;
+        if let Some(pass) = passthrough {
+            pass.shutdown(Duration::from_secs(2)).await;
+        }
+        outcome
     });
     // Tokio's stdin reader may still sit in a blocking read; do not wait for it.
     runtime.shutdown_timeout(Duration::from_millis(100));
     result
+}
+
+async fn serve_session(
+    tools: tools::TrayTools,
+    transport: transport::LineTransport<tokio::io::Stdin, tokio::io::Stdout>,
+) -> anyhow::Result<()> {
+    let service = match tools.serve(transport).await {
+        Ok(service) => service,
+        // The client went away before initializing: nothing was asked, nothing failed.
+        Err(rmcp::service::ServerInitializeError::ConnectionClosed(_)) => {
+            tracing::info!("standard input closed before initialization; stopping");
+            return Ok(());
+        }
+        Err(error) => bail!("the MCP session did not start: {error}"),
+    };
+    let reason = service
+        .waiting()
+        .await
+        .map_err(|error| anyhow!("the MCP session ended abnormally: {error}"))?;
+    tracing::info!(?reason, "tray-mcp serve stopped");
+    Ok(())
 }
 
 /// The Tray API settings for a workspace, with the process environment's overrides
@@ -337,5 +434,27 @@ mod tests {
         })
         .expect_err("refused");
         assert!(error.to_string().contains("hint:"), "{error}");
+    }
+
+    #[test]
+    fn the_gateway_url_is_the_workspace_s_unless_overridden_and_bad_values_are_refused() {
+        let config = gateway_config(&workspace(), token(), |_| None).expect("config builds");
+        assert_eq!(config.url, "https://3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718.mcp.tray.ai/");
+        assert_eq!(config.timeout, Duration::from_secs(20));
+        let overridden = gateway_config(&workspace(), token(), |name| match name {
+            "TRAY_GATEWAY_URL" => Some("http://127.0.0.1:9/mcp".to_string()),
+            "TRAY_GATEWAY_TIMEOUT_SECS" => Some("0.5".to_string()),
+            _ => None,
+        })
+        .expect("config builds");
+        assert_eq!(overridden.url, "http://127.0.0.1:9/mcp");
+        assert_eq!(overridden.timeout, Duration::from_millis(500));
+        for (name, value) in [("TRAY_GATEWAY_URL", "ftp://x"), ("TRAY_GATEWAY_TIMEOUT_SECS", "-1")] {
+            let error = gateway_config(&workspace(), token(), |asked| {
+                (asked == name).then(|| value.to_string())
+            })
+            .expect_err("refused");
+            assert!(error.to_string().contains("hint:"), "{error}");
+        }
     }
 }

@@ -35,6 +35,8 @@ const RUN_WINDOW: usize = 50;
 pub struct TrayTools {
     backend: Arc<dyn Backend>,
     tool_router: ToolRouter<Self>,
+    /// Advertise `tools.listChanged` (the gateway pass-through may change the list).
+    list_changed: bool,
 }
 
 /// A tool failed; the message is shown to the agent as the tool's (error) result.
@@ -430,7 +432,25 @@ impl TrayTools {
         TrayTools {
             backend,
             tool_router: Self::tool_router(),
+            list_changed: false,
         }
+    }
+
+    /// Advertises `tools.listChanged` in `initialize`: the tool list may change while the server
+    /// runs (the Agent Gateway pass-through sends `notifications/tools/list_changed`).
+    pub fn with_list_changed(mut self) -> Self {
+        self.list_changed = true;
+        self
+    }
+
+    /// The built-in tools exactly as `tools/list` lists them, as JSON objects (the gateway
+    /// pass-through answers `tools/list` itself and appends the gateway's tools).
+    pub fn tools_json(&self) -> Vec<serde_json::Value> {
+        self.tool_router
+            .list_all()
+            .iter()
+            .filter_map(|tool| serde_json::to_value(tool).ok())
+            .collect()
     }
 
     /// Finds a workflow by ID, or by exact name when that name is unique.
@@ -1104,7 +1124,15 @@ impl ServerHandler for TrayTools {
                 description.workspace_id, description.region
             )
         };
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+        let capabilities = if self.list_changed {
+            ServerCapabilities::builder()
+                .enable_tools()
+                .enable_tool_list_changed()
+                .build()
+        } else {
+            ServerCapabilities::builder().enable_tools().build()
+        };
+        ServerConfig::new(capabilities)
             .with_server_info(Implementation::new("tray-mcp", env!("CARGO_PKG_VERSION")))
             .with_instructions(instructions)
     }

@@ -9,6 +9,11 @@
 //!
 //! stdout carries protocol messages only: every write goes through one lock, a whole line at a
 //! time, and nothing else in the process writes to stdout.
+//!
+//! An optional [`Intercept`] sees every incoming message as raw JSON before rmcp does, and may
+//! answer it itself through an [`Outbox`]. The Agent Gateway pass-through (`super::passthrough`)
+//! uses this for `tools/list` and gateway `tools/call`: rmcp's typed models would drop the
+//! gateway's unknown and vendor fields, and the raw JSON keeps every one of them.
 
 use std::sync::Arc;
 
@@ -21,11 +26,45 @@ use tokio::sync::Mutex;
 /// Lines longer than this are refused as invalid requests (and their bytes dropped).
 const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
 
+/// Looks at each incoming JSON-RPC message before rmcp does.
+pub trait Intercept: Send + Sync + 'static {
+    /// Returns the message to let rmcp serve it, or `None` when it was taken care of (any answer
+    /// is written later through `outbox`). Must not block: slow work goes into a spawned task.
+    fn intercept(&self, message: serde_json::Value, outbox: &Outbox) -> Option<serde_json::Value>;
+}
+
+/// Writes whole JSON-RPC messages to the transport's output, in order, alongside rmcp's own.
+#[derive(Clone, Debug)]
+pub struct Outbox {
+    sender: tokio::sync::mpsc::UnboundedSender<Vec<u8>>,
+}
+
+impl Outbox {
+    /// Queues one message for output. Returns false once the output is gone.
+    pub fn send(&self, message: &serde_json::Value) -> bool {
+        match serde_json::to_vec(message) {
+            Ok(bytes) => self.sender.send(bytes).is_ok(),
+            Err(error) => {
+                tracing::warn!(%error, "could not encode an outgoing message");
+                false
+            }
+        }
+    }
+
+    /// An outbox whose messages arrive on the returned receiver (for unit tests).
+    pub fn channel() -> (Self, tokio::sync::mpsc::UnboundedReceiver<Vec<u8>>) {
+        let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+        (Outbox { sender }, receiver)
+    }
+}
+
 /// A line-delimited JSON-RPC transport over any reader and writer (stdin and stdout in
 /// production, pipes in tests).
 pub struct LineTransport<R, W> {
     reader: BufReader<R>,
     writer: Arc<Mutex<W>>,
+    /// Sees messages before rmcp, with the outbox it answers through.
+    intercept: Option<(Arc<dyn Intercept>, Outbox)>,
     /// Bytes of the line being read. Kept across calls: rmcp polls `receive` inside a `select!`,
     /// so a read can be cancelled part-way and must resume where it stopped.
     line: Vec<u8>,
@@ -43,9 +82,27 @@ where
         LineTransport {
             reader: BufReader::new(reader),
             writer: Arc::new(Mutex::new(writer)),
+            intercept: None,
             line: Vec::new(),
             discarding: false,
         }
+    }
+
+    /// Lets `intercept` see every incoming message first. Starts the task that writes what it
+    /// sends through its [`Outbox`], so this must run inside a Tokio runtime.
+    pub fn with_intercept(mut self, intercept: Arc<dyn Intercept>) -> Self {
+        let (outbox, mut receiver) = Outbox::channel();
+        let writer = Arc::clone(&self.writer);
+        tokio::spawn(async move {
+            while let Some(bytes) = receiver.recv().await {
+                if let Err(error) = Self::write_line(&writer, bytes).await {
+                    tracing::warn!(%error, "could not write to standard output");
+                    break;
+                }
+            }
+        });
+        self.intercept = Some((intercept, outbox));
+        self
     }
 
     /// Writes one serialized message and a newline, then flushes.
@@ -118,6 +175,10 @@ where
                 );
                 return None;
             }
+        };
+        let value = match &self.intercept {
+            Some((intercept, outbox)) => intercept.intercept(value, outbox)?,
+            None => value,
         };
         let id = value.get("id").cloned();
         let method = value

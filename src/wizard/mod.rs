@@ -113,13 +113,20 @@ pub fn ask(
             None => prefill.default_region,
         };
     }
+    // The pass-through runs inside the bundled server, so it is a question for stdio entries only.
+    let gateway = match (&workspace, transport) {
+        (WorkspaceChoice::Tray { .. }, Transport::Stdio) if !prefill.gateway => {
+            prompter.confirm(texts::GATEWAY_QUESTION, false).map_err(cancelled)?
+        }
+        _ => prefill.gateway,
+    };
     Ok(InstallRequest {
         clients,
         workspace,
         name,
         transport,
         scope: prefill.scope,
-        gateway: prefill.gateway,
+        gateway,
         dry_run: prefill.dry_run,
         skip: Vec::new(),
     })
@@ -626,7 +633,7 @@ mod tests {
         let home = tempfile::tempdir().expect("tempdir");
         let environment = environment(home.path());
         for (clients, offered) in [("0,2", false), ("1,2,3,4", true)] {
-            let mut prompter = Scripted::new(&[clients, "0", WORKSPACE, "token-123", "", "0", "0"]);
+            let mut prompter = Scripted::new(&[clients, "0", WORKSPACE, "token-123", "", "0", "0", "n"]);
             let request = ask(
                 &environment,
                 &mut prompter,

@@ -1,9 +1,10 @@
 //! Shared helpers for the `tray-mcp serve` integration tests (named apart from the installer's
 //! `tests/common`): a fake home, a minimal line-based MCP client around the real binary, the
-//! pinned external test tools, and a fake Tray API on 127.0.0.1.
+//! pinned external test tools, a fake Tray API and a fake Agent Gateway on 127.0.0.1.
 
 #![allow(dead_code)] // each test binary uses a different subset
 
+pub mod fake_gateway;
 pub mod fake_tray;
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -86,6 +87,8 @@ impl FakeHome {
             "TRAY_API_URL",
             "TRAY_GRAPHQL_URL",
             "TRAY_API_TIMEOUT_SECS",
+            "TRAY_GATEWAY_URL",
+            "TRAY_GATEWAY_TIMEOUT_SECS",
             "RUST_LOG",
         ] {
             command.env_remove(variable);

@@ -1,0 +1,721 @@
+//! A Streamable HTTP MCP client for Tray's Agent Gateway (`https://<workspace-id>.mcp.tray.ai`).
+//!
+//! Why hand-written over `reqwest` rather than rmcp's client transport: the pass-through must
+//! return the gateway's results byte-for-byte faithful, vendor and unknown fields included, and
+//! must keep serving when the gateway says 401. rmcp's typed client dropped unknown fields and
+//! hung on 401 when measured (DESIGN.md). Here messages stay `serde_json::Value` end to end.
+//!
+//! What "Streamable HTTP done properly" means here (MCP 2025-06-18, "Transports"):
+//! - every POST says `Accept: application/json, text/event-stream` and takes either answer; an
+//!   SSE answer may carry notifications (progress, logging) before the response, which go to
+//!   the [`ServerMessage`] channel;
+//! - the `Mcp-Session-Id` the gateway hands out on `initialize` goes on every later request, and
+//!   so does `MCP-Protocol-Version` with the negotiated version;
+//! - a 404 on a request that carried a session ID means the session expired: initialise again
+//!   and send the request once more;
+//! - a GET stream (opened after initialisation, reopened with backoff and `Last-Event-ID` when it
+//!   drops) delivers server-initiated messages such as `notifications/tools/list_changed`;
+//! - [`GatewayClient::shutdown`] sends DELETE to end the session.
+//!
+//! Failures are [`GatewayError`]s that say what happened and what to do. Only failures that
+//! cannot have reached the gateway's tool logic (connection refused, a timeout or 5xx during the
+//! handshake, 429) are retried, a bounded number of times with backoff; a `tools/call` that may
+//! have run is never sent twice. The token goes in the `Authorization` header and nowhere else:
+//! no log line, error or message carries it.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap};
+use serde_json::{Value, json};
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::sse;
+use crate::tray::ApiToken;
+
+/// The protocol version offered in `initialize`.
+pub const PROTOCOL_VERSION: &str = "2025-06-18";
+const SESSION_HEADER: &str = "mcp-session-id";
+const VERSION_HEADER: &str = "mcp-protocol-version";
+const LAST_EVENT_HEADER: &str = "last-event-id";
+/// Most `tools/list` pages followed, so a misbehaving gateway cannot loop us forever.
+const MAX_LIST_PAGES: usize = 50;
+/// Largest JSON body accepted from the gateway.
+const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+
+/// Where and how to reach the gateway.
+#[derive(Debug, Clone)]
+pub struct GatewayConfig {
+    /// The gateway's MCP endpoint (`TRAY_GATEWAY_URL`, else the workspace's gateway URL).
+    pub url: String,
+    /// Sent as `Authorization: Bearer`.
+    pub token: ApiToken,
+    /// Time limit of each handshake, list and session request (`TRAY_GATEWAY_TIMEOUT_SECS`).
+    pub timeout: Duration,
+    /// Time limit of one forwarded `tools/call` (tools may run long workflows).
+    pub call_timeout: Duration,
+    /// Attempts at connecting, in total, when the failure is transient.
+    pub max_attempts: u32,
+    /// Wait before the second attempt; doubled for each further one.
+    pub first_backoff: Duration,
+}
+
+impl GatewayConfig {
+    /// Defaults: 20 s per request, 5 minutes per tool call, 3 attempts from 250 ms backoff.
+    pub fn new(url: String, token: ApiToken) -> Self {
+        GatewayConfig {
+            url,
+            token,
+            timeout: Duration::from_secs(20),
+            call_timeout: Duration::from_secs(300),
+            max_attempts: 3,
+            first_backoff: Duration::from_millis(250),
+        }
+    }
+}
+
+/// Why the gateway could not be used. The `Display` text says what happened; [`Self::hint`]
+/// says what to do.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum GatewayError {
+    /// No connection could be made (DNS, refused, TLS, reset before an answer).
+    #[error("could not reach the Agent Gateway at {url}: {reason}")]
+    Unreachable {
+        /// The gateway URL.
+        url: String,
+        /// The innermost cause.
+        reason: String,
+    },
+    /// No complete answer in time.
+    #[error("the Agent Gateway at {url} did not answer within {seconds} s")]
+    Timeout {
+        /// The gateway URL.
+        url: String,
+        /// The time limit.
+        seconds: u64,
+    },
+    /// HTTP 401: the token was refused.
+    #[error("the Agent Gateway refused the API token (HTTP 401 Unauthorized)")]
+    Unauthorized,
+    /// HTTP 403: no access to the gateway.
+    #[error(
+        "the Agent Gateway denied access (HTTP 403 Forbidden): Agent Gateway is not enabled on \
+         this organization's plan, or the token's user is not allowed on the workspace's MCP server"
+    )]
+    Forbidden,
+    /// Any other HTTP failure status.
+    #[error("the Agent Gateway answered HTTP {status}: {message}")]
+    Http {
+        /// The status code.
+        status: u16,
+        /// The body's error message, or the status's reason.
+        message: String,
+    },
+    /// The gateway answered, but not with what the protocol expects.
+    #[error("the Agent Gateway broke the MCP protocol: {0}")]
+    Protocol(String),
+}
+
+impl GatewayError {
+    /// What the user can do about it.
+    pub fn hint(&self) -> &'static str {
+        match self {
+            GatewayError::Unreachable { .. } => {
+                "check the network connection and the workspace ID (or TRAY_GATEWAY_URL), then \
+                 restart the MCP server in your AI client"
+            }
+            GatewayError::Timeout { .. } => {
+                "the gateway may be slow or overloaded: try again shortly (TRAY_GATEWAY_TIMEOUT_SECS \
+                 raises the time limit)"
+            }
+            GatewayError::Unauthorized => {
+                "the API token may be wrong, expired or revoked: create a new one in Tray \
+                 (Settings > API tokens) and store it with `tray-mcp token set NAME`"
+            }
+            GatewayError::Forbidden => {
+                "ask your Tray account team to enable Agent Gateway, and add the token's user in \
+                 the MCP server's Access Management tab; or turn the gateway off (serve without \
+                 --gateway, or reinstall without --gateway)"
+            }
+            GatewayError::Http { status, .. } if *status >= 500 => {
+                "the gateway is having trouble: try again in a few minutes"
+            }
+            GatewayError::Http { .. } | GatewayError::Protocol(_) => {
+                "check TRAY_GATEWAY_URL if it is set; otherwise report this to Tray support"
+            }
+        }
+    }
+
+    /// True for failures that may pass if tried again: no connection, time-out, 429, 5xx.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            GatewayError::Unreachable { .. } | GatewayError::Timeout { .. } => true,
+            GatewayError::Http { status, .. } => *status == 429 || *status >= 500,
+            _ => false,
+        }
+    }
+}
+
+/// Receives the messages that precede a response on its own stream.
+pub type InBand<'a> = dyn Fn(Value) + Send + Sync + 'a;
+
+/// A message the gateway sent on its own: a notification, or a request to the client.
+#[derive(Debug, Clone)]
+pub struct ServerMessage(pub Value);
+
+/// The state of one MCP session with the gateway.
+#[derive(Debug)]
+struct Session {
+    /// `Mcp-Session-Id`, when the gateway gave one.
+    id: Option<String>,
+    /// The negotiated protocol version.
+    protocol_version: String,
+    /// Counts initialisations, so only one caller re-initialises after an expiry.
+    generation: u64,
+}
+
+/// The client: one MCP session with the gateway, re-established when it expires.
+pub struct GatewayClient {
+    /// Built on first use (in the background connection task), so `initialize` never waits
+    /// for root certificates to load.
+    http: std::sync::OnceLock<reqwest::Client>,
+    config: GatewayConfig,
+    session: Mutex<Option<Arc<Session>>>,
+    /// Held while initialising, so concurrent callers wait for one handshake.
+    init_lock: tokio::sync::Mutex<()>,
+    generations: AtomicU64,
+    next_id: AtomicU64,
+    server_messages: UnboundedSender<ServerMessage>,
+    closed: AtomicBool,
+}
+
+/// Runs `body` with a time limit, mapping the limit to [`GatewayError::Timeout`].
+async fn limited<T>(
+    url: &str,
+    limit: Duration,
+    body: impl Future<Output = Result<T, GatewayError>>,
+) -> Result<T, GatewayError> {
+    match tokio::time::timeout(limit, body).await {
+        Ok(result) => result,
+        Err(_) => Err(GatewayError::Timeout {
+            url: url.to_string(),
+            seconds: limit.as_secs().max(1),
+        }),
+    }
+}
+
+fn root_cause(error: &dyn std::error::Error) -> String {
+    let mut current = error;
+    while let Some(source) = current.source() {
+        current = source;
+    }
+    current.to_string()
+}
+
+impl GatewayClient {
+    /// A client for `config` (nothing connects yet). Messages the gateway sends on its own
+    /// arrive on `server_messages`.
+    pub fn new(config: GatewayConfig, server_messages: UnboundedSender<ServerMessage>) -> Self {
+        GatewayClient {
+            http: std::sync::OnceLock::new(),
+            config,
+            session: Mutex::new(None),
+            init_lock: tokio::sync::Mutex::new(()),
+            generations: AtomicU64::new(0),
+            next_id: AtomicU64::new(1),
+            server_messages,
+            closed: AtomicBool::new(false),
+        }
+    }
+
+    /// The gateway URL (never secret).
+    pub fn url(&self) -> &str {
+        &self.config.url
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &GatewayConfig {
+        &self.config
+    }
+
+    fn current_session(&self) -> Option<Arc<Session>> {
+        self.session.lock().ok().and_then(|session| session.clone())
+    }
+
+    fn transport_error(&self, error: &reqwest::Error, limit: Duration) -> GatewayError {
+        if error.is_timeout() {
+            GatewayError::Timeout {
+                url: self.config.url.clone(),
+                seconds: limit.as_secs().max(1),
+            }
+        } else {
+            GatewayError::Unreachable {
+                url: self.config.url.clone(),
+                reason: root_cause(error),
+            }
+        }
+    }
+
+    /// The HTTP client (shared set-up with the Tray API client; no overall time limit, since
+    /// the GET stream lives long: each request sets its own).
+    fn http(&self) -> Result<&reqwest::Client, GatewayError> {
+        if let Some(client) = self.http.get() {
+            return Ok(client);
+        }
+        let client = super::tray_api::http_client_for(&self.config.url, self.config.timeout).map_err(|error| {
+            GatewayError::Unreachable {
+                url: self.config.url.clone(),
+                reason: error.to_string(),
+            }
+        })?;
+        Ok(self.http.get_or_init(|| client))
+    }
+
+    fn request_builder(
+        &self,
+        method: reqwest::Method,
+        session: Option<&Session>,
+    ) -> Result<reqwest::RequestBuilder, GatewayError> {
+        let mut builder = self
+            .http()?
+            .request(method, &self.config.url)
+            .bearer_auth(self.config.token.expose());
+        if let Some(session) = session {
+            if let Some(id) = &session.id {
+                builder = builder.header(SESSION_HEADER, id);
+            }
+            builder = builder.header(VERSION_HEADER, &session.protocol_version);
+        }
+        Ok(builder)
+    }
+
+    /// Connects: `initialize`, `notifications/initialized`, then the GET stream. Transient
+    /// failures are retried with backoff, up to `max_attempts` in total.
+    pub async fn connect(self: &Arc<Self>) -> Result<(), GatewayError> {
+        let mut attempt = 1;
+        let mut backoff = self.config.first_backoff;
+        loop {
+            match self.initialize(None).await {
+                Ok(_) => return Ok(()),
+                Err(error) if error.is_transient() && attempt < self.config.max_attempts => {
+                    tracing::debug!(%error, attempt, ?backoff, "Agent Gateway connection failed; retrying");
+                    tokio::time::sleep(backoff).await;
+                    attempt += 1;
+                    backoff = backoff.saturating_mul(2);
+                }
+                Err(error) => return Err(error),
+            }
+        }
+    }
+
+    /// Initialises a session, unless another caller already replaced `stale` (the session that
+    /// was found expired) with a newer one.
+    async fn initialize(self: &Arc<Self>, stale: Option<u64>) -> Result<Arc<Session>, GatewayError> {
+        let _guard = self.init_lock.lock().await;
+        if let Some(current) = self.current_session()
+            && stale.is_none_or(|stale| current.generation != stale)
+        {
+            return Ok(current);
+        }
+        if let Ok(mut session) = self.session.lock() {
+            *session = None;
+        }
+        let id = self.next_request_id();
+        let request = json!({
+            "jsonrpc": "2.0",
+            "id": id,
+            "method": "initialize",
+            "params": {
+                "protocolVersion": PROTOCOL_VERSION,
+                "capabilities": {},
+                "clientInfo": {"name": "tray-mcp", "version": env!("CARGO_PKG_VERSION")},
+            },
+        });
+        let (response, headers) = self.post_request(None, &request, self.config.timeout, None).await?;
+        if let Some(error) = response.get("error") {
+            return Err(GatewayError::Protocol(format!("initialize failed: {error}")));
+        }
+        let protocol_version = response
+            .pointer("/result/protocolVersion")
+            .and_then(Value::as_str)
+            .unwrap_or(PROTOCOL_VERSION)
+            .to_string();
+        let session = Arc::new(Session {
+            id: headers
+                .get(SESSION_HEADER)
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_string),
+            protocol_version,
+            generation: self.generations.fetch_add(1, Ordering::SeqCst) + 1,
+        });
+        let initialized = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
+        self.post_message(&session, &initialized).await?;
+        if let Ok(mut slot) = self.session.lock() {
+            *slot = Some(Arc::clone(&session));
+        }
+        tracing::debug!(
+            version = %session.protocol_version,
+            has_session_id = session.id.is_some(),
+            "Agent Gateway session initialised"
+        );
+        let client = Arc::clone(self);
+        let generation = session.generation;
+        tokio::spawn(async move { client.listen(generation).await });
+        Ok(session)
+    }
+
+    fn next_request_id(&self) -> String {
+        format!("tray-mcp-{}", self.next_id.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// Sends a request and returns the gateway's JSON-RPC response (`result` or `error`) as it
+    /// came, with the gateway's own id. Re-initialises once if the session expired (404).
+    /// Messages that come before the response on its own stream (progress, logging) go to
+    /// `in_band` in order, when given; else to the server-message channel.
+    pub async fn request(
+        self: &Arc<Self>,
+        method: &str,
+        params: Value,
+        limit: Duration,
+        in_band: Option<&InBand<'_>>,
+    ) -> Result<Value, GatewayError> {
+        let mut session = match self.current_session() {
+            Some(session) => session,
+            None => self.initialize(None).await?,
+        };
+        let mut retried = false;
+        loop {
+            let request = json!({
+                "jsonrpc": "2.0",
+                "id": self.next_request_id(),
+                "method": method,
+                "params": params,
+            });
+            match self.post_request(Some(&session), &request, limit, in_band).await {
+                Err(GatewayError::Http { status: 404, .. }) if session.id.is_some() && !retried => {
+                    tracing::info!("Agent Gateway session expired (404); initialising a new one");
+                    retried = true;
+                    session = self.initialize(Some(session.generation)).await?;
+                }
+                Err(error) => return Err(error),
+                Ok((response, _)) => return Ok(response),
+            }
+        }
+    }
+
+    /// Every tool the gateway lists, following `nextCursor`, as raw JSON objects.
+    pub async fn list_tools(self: &Arc<Self>) -> Result<Vec<Value>, GatewayError> {
+        let mut tools = Vec::new();
+        let mut cursor: Option<Value> = None;
+        for _ in 0..MAX_LIST_PAGES {
+            let params = match &cursor {
+                Some(cursor) => json!({ "cursor": cursor }),
+                None => json!({}),
+            };
+            let response = self.request("tools/list", params, self.config.timeout, None).await?;
+            if let Some(error) = response.get("error") {
+                return Err(GatewayError::Protocol(format!("tools/list failed: {error}")));
+            }
+            let result = response.get("result").cloned().unwrap_or(Value::Null);
+            match result.get("tools").and_then(Value::as_array) {
+                Some(page) => tools.extend(page.iter().cloned()),
+                None => return Err(GatewayError::Protocol("tools/list returned no tools array".to_string())),
+            }
+            cursor = result.get("nextCursor").filter(|next| !next.is_null()).cloned();
+            if cursor.is_none() {
+                return Ok(tools);
+            }
+        }
+        tracing::warn!(
+            pages = MAX_LIST_PAGES,
+            "Agent Gateway tools/list kept paginating; using the first pages"
+        );
+        Ok(tools)
+    }
+
+    /// Sends a notification or a response (no answer expected but 202).
+    pub async fn send_message(self: &Arc<Self>, message: &Value) -> Result<(), GatewayError> {
+        let session = match self.current_session() {
+            Some(session) => session,
+            None => return Err(GatewayError::Protocol("no session".to_string())),
+        };
+        self.post_message(&session, message).await
+    }
+
+    async fn post_message(&self, session: &Session, message: &Value) -> Result<(), GatewayError> {
+        let url = self.config.url.clone();
+        limited(&url, self.config.timeout, async {
+            let response = self
+                .request_builder(reqwest::Method::POST, Some(session))?
+                .header(ACCEPT, "application/json, text/event-stream")
+                .header(CONTENT_TYPE, "application/json")
+                .body(message.to_string())
+                .send()
+                .await
+                .map_err(|error| self.transport_error(&error, self.config.timeout))?;
+            check_status(&response)?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// POSTs one request and reads its response from a JSON or an SSE body. Messages that come
+    /// before the response on an SSE body go to the server-message channel.
+    async fn post_request(
+        &self,
+        session: Option<&Session>,
+        request: &Value,
+        limit: Duration,
+        in_band: Option<&InBand<'_>>,
+    ) -> Result<(Value, HeaderMap), GatewayError> {
+        let id = request.get("id").cloned().unwrap_or(Value::Null);
+        let deliver = |message: Value| match in_band {
+            Some(in_band) => in_band(message),
+            None => self.deliver(message),
+        };
+        limited(&self.config.url, limit, async {
+            let mut response = self
+                .request_builder(reqwest::Method::POST, session)?
+                .header(ACCEPT, "application/json, text/event-stream")
+                .header(CONTENT_TYPE, "application/json")
+                .body(request.to_string())
+                .send()
+                .await
+                .map_err(|error| self.transport_error(&error, limit))?;
+            check_status(&response)?;
+            let headers = response.headers().clone();
+            let content_type = content_type(&headers);
+            if content_type == "text/event-stream" {
+                let mut parser = sse::Parser::new();
+                loop {
+                    let chunk = response
+                        .chunk()
+                        .await
+                        .map_err(|error| self.transport_error(&error, limit))?;
+                    let Some(chunk) = chunk else {
+                        return Err(GatewayError::Protocol(
+                            "the event stream ended before the response arrived (connection dropped)".to_string(),
+                        ));
+                    };
+                    for event in parser.feed(&chunk) {
+                        for message in self.event_messages(&event) {
+                            if message.get("id") == Some(&id) && message.get("method").is_none() {
+                                return Ok((message, headers));
+                            }
+                            deliver(message);
+                        }
+                    }
+                }
+            } else if content_type == "application/json" {
+                let body = read_limited(&mut response)
+                    .await
+                    .map_err(|error| self.transport_error(&error, limit))?;
+                let value: Value = serde_json::from_slice(&body)
+                    .map_err(|error| GatewayError::Protocol(format!("the response is not JSON ({error})")))?;
+                let messages = match value {
+                    Value::Array(messages) => messages,
+                    message => vec![message],
+                };
+                let mut found = None;
+                for message in messages {
+                    if found.is_none() && message.get("id") == Some(&id) && message.get("method").is_none() {
+                        found = Some(message);
+                    } else {
+                        deliver(message);
+                    }
+                }
+                found
+                    .map(|message| (message, headers))
+                    .ok_or_else(|| GatewayError::Protocol("the JSON body holds no response to the request".to_string()))
+            } else {
+                Err(GatewayError::Protocol(format!(
+                    "unexpected Content-Type {content_type:?} (expected application/json or text/event-stream)"
+                )))
+            }
+        })
+        .await
+    }
+
+    /// The JSON-RPC messages in one SSE event (one, or a batch); others are logged and skipped.
+    fn event_messages(&self, event: &sse::Event) -> Vec<Value> {
+        if event.event != "message" || event.data.trim().is_empty() {
+            return Vec::new();
+        }
+        match serde_json::from_str::<Value>(&event.data) {
+            Ok(Value::Array(messages)) => messages,
+            Ok(message) => vec![message],
+            Err(error) => {
+                tracing::warn!(%error, "the Agent Gateway sent an event that is not JSON; skipped");
+                Vec::new()
+            }
+        }
+    }
+
+    /// Hands a message the gateway sent on its own to the server-message channel.
+    pub fn deliver(&self, message: Value) {
+        let _ = self.server_messages.send(ServerMessage(message));
+    }
+
+    /// Holds the GET stream open for server-initiated messages while session `generation` lasts.
+    /// A gateway that offers none (405) is left alone; a dropped stream is reopened with backoff
+    /// (and `Last-Event-ID`), up to 5 failures in a row.
+    async fn listen(self: Arc<Self>, generation: u64) {
+        let mut failures = 0u32;
+        let mut last_event_id: Option<String> = None;
+        loop {
+            if self.closed.load(Ordering::SeqCst) {
+                return;
+            }
+            let Some(session) = self
+                .current_session()
+                .filter(|session| session.generation == generation)
+            else {
+                return; // a newer session has its own stream
+            };
+            let mut builder = match self.request_builder(reqwest::Method::GET, Some(&session)) {
+                Ok(builder) => builder.header(ACCEPT, "text/event-stream"),
+                Err(_) => return,
+            };
+            if let Some(id) = &last_event_id {
+                builder = builder.header(LAST_EVENT_HEADER, id);
+            }
+            let outcome = match builder.send().await {
+                Ok(response) if response.status() == StatusCode::METHOD_NOT_ALLOWED => {
+                    tracing::debug!("the Agent Gateway offers no GET stream (405)");
+                    return;
+                }
+                Ok(response) if response.status() == StatusCode::NOT_FOUND => {
+                    tracing::debug!("the Agent Gateway session expired (404 on the GET stream)");
+                    return; // the next request re-initialises, and opens a new stream
+                }
+                Ok(response) => match check_status(&response) {
+                    Ok(()) => {
+                        failures = 0;
+                        self.read_stream(response, &mut last_event_id).await
+                    }
+                    Err(error) => Err(error),
+                },
+                Err(error) => Err(self.transport_error(&error, self.config.timeout)),
+            };
+            if let Err(error) = outcome {
+                failures += 1;
+                tracing::debug!(%error, failures, "the Agent Gateway's GET stream failed");
+                if failures >= 5 {
+                    tracing::warn!(%error, "gave up on the Agent Gateway's GET stream; list changes will not arrive");
+                    return;
+                }
+            }
+            let wait = self.config.first_backoff.saturating_mul(1 << failures.min(6));
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    async fn read_stream(
+        &self,
+        mut response: reqwest::Response,
+        last_event_id: &mut Option<String>,
+    ) -> Result<(), GatewayError> {
+        let mut parser = sse::Parser::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    for event in parser.feed(&chunk) {
+                        for message in self.event_messages(&event) {
+                            self.deliver(message);
+                        }
+                    }
+                    if parser.last_event_id.is_some() {
+                        last_event_id.clone_from(&parser.last_event_id);
+                    }
+                }
+                Ok(None) => return Ok(()),
+                Err(error) => return Err(self.transport_error(&error, self.config.timeout)),
+            }
+        }
+    }
+
+    /// Ends the session with DELETE (best effort, within `limit`) and stops the GET stream.
+    pub async fn shutdown(&self, limit: Duration) {
+        self.closed.store(true, Ordering::SeqCst);
+        let Some(session) = self.current_session() else { return };
+        if session.id.is_none() {
+            return;
+        }
+        let Ok(request) = self.request_builder(reqwest::Method::DELETE, Some(&session)) else {
+            return;
+        };
+        let request = request.send();
+        match tokio::time::timeout(limit, request).await {
+            Ok(Ok(response)) => tracing::debug!(status = response.status().as_u16(), "Agent Gateway session ended"),
+            Ok(Err(error)) => tracing::debug!(error = %root_cause(&error), "could not end the Agent Gateway session"),
+            Err(_) => tracing::debug!("ending the Agent Gateway session timed out"),
+        }
+    }
+}
+
+fn content_type(headers: &HeaderMap) -> String {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .map(|value| value.trim().to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+/// Maps a failure status to an error.
+fn check_status(response: &reqwest::Response) -> Result<(), GatewayError> {
+    let status = response.status();
+    match status {
+        _ if status.is_success() => Ok(()),
+        StatusCode::UNAUTHORIZED => Err(GatewayError::Unauthorized),
+        StatusCode::FORBIDDEN => Err(GatewayError::Forbidden),
+        _ => Err(GatewayError::Http {
+            status: status.as_u16(),
+            message: status.canonical_reason().unwrap_or("error").to_string(),
+        }),
+    }
+}
+
+async fn read_limited(response: &mut reqwest::Response) -> Result<Vec<u8>, reqwest::Error> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            break;
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hints_never_mention_the_token_and_transience_is_classified() {
+        let errors = [
+            GatewayError::Unreachable {
+                url: "u".into(),
+                reason: "refused".into(),
+            },
+            GatewayError::Timeout {
+                url: "u".into(),
+                seconds: 1,
+            },
+            GatewayError::Unauthorized,
+            GatewayError::Forbidden,
+            GatewayError::Http {
+                status: 503,
+                message: "Service Unavailable".into(),
+            },
+            GatewayError::Protocol("x".into()),
+        ];
+        let transient: Vec<bool> = errors.iter().map(GatewayError::is_transient).collect();
+        assert_eq!(transient, [true, true, false, false, true, false]);
+        for error in &errors {
+            assert!(!error.hint().is_empty());
+        }
+    }
+}

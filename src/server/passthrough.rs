@@ -1,0 +1,407 @@
+//! The Agent Gateway pass-through: the workspace's own gateway tools, listed next to the
+//! built-in ones and forwarded unchanged.
+//!
+//! Why at the JSON-RPC level: it sits in the stdio transport as an [`Intercept`], so it sees
+//! each message as raw JSON before rmcp does. `tools/list` is answered here (the built-in tools,
+//! serialised once, then the gateway's tool objects exactly as the gateway sent them), and a
+//! `tools/call` of a gateway tool is forwarded and its `result` (or `error`) returned as it
+//! came, vendor fields, `_meta` and all; rmcp's typed models would drop what they do not know.
+//! Everything else, built-in calls included, goes on to rmcp untouched.
+//!
+//! Names: a gateway tool whose name is taken (by a built-in tool, or by an earlier renamed
+//! gateway tool) is listed as `gateway_<name>` (`gateway_2_<name>`, ... if that is taken too),
+//! and forwarded under its own name.
+//!
+//! Failure never reaches the built-in tools: while the gateway is connecting, `tools/list`
+//! waits for it a bounded time and then answers with the built-in tools (a later success sends
+//! `notifications/tools/list_changed`); when it failed (unreachable, 401, 403, 5xx, time-out),
+//! stderr says so once, and a call to a tool that is not built in comes back as a tool error
+//! saying why and what to do. Messages the gateway sends on its own are passed to the client;
+//! `notifications/tools/list_changed` first refreshes the merged list.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock, RwLock};
+use std::time::Duration;
+
+use serde_json::{Map, Value, json};
+use tokio::sync::{mpsc, watch};
+
+use super::gateway::{GatewayClient, GatewayError, ServerMessage};
+use super::transport::{Intercept, Outbox};
+
+/// Prefix of a gateway tool listed under another name because its own was taken.
+pub const COLLISION_PREFIX: &str = "gateway_";
+
+/// Where the connection to the gateway stands.
+#[derive(Debug, Clone)]
+pub enum GatewayState {
+    /// Still connecting (initial handshake and tool list).
+    Connecting,
+    /// Connected; its tools are in the merged list.
+    Ready,
+    /// Connecting failed; gateway tools are unavailable.
+    Failed(GatewayError),
+}
+
+/// The gateway's tools as listed to the client, and how to forward them.
+#[derive(Debug, Default)]
+struct ToolTable {
+    /// Tool objects as the gateway sent them, `name` replaced where it collided.
+    listed: Vec<Value>,
+    /// Listed name → the gateway's own name.
+    original: HashMap<String, String>,
+}
+
+/// Builds the table: gateway tools in their order, renamed where a name is taken.
+fn tool_table(builtin: &HashSet<String>, tools: Vec<Value>) -> ToolTable {
+    let mut table = ToolTable::default();
+    let mut taken: HashSet<String> = builtin.clone();
+    for mut tool in tools {
+        let Some(name) = tool.get("name").and_then(Value::as_str).map(str::to_string) else {
+            tracing::warn!("the Agent Gateway listed a tool without a name; skipped");
+            continue;
+        };
+        let mut listed = name.clone();
+        let mut round = 1;
+        while taken.contains(&listed) {
+            listed = if round == 1 {
+                format!("{COLLISION_PREFIX}{name}")
+            } else {
+                format!("{COLLISION_PREFIX}{round}_{name}")
+            };
+            round += 1;
+        }
+        if listed != name {
+            tracing::info!(tool = %name, listed = %listed, "gateway tool renamed: its name is taken");
+            if let Some(object) = tool.as_object_mut() {
+                object.insert("name".to_string(), Value::String(listed.clone()));
+            }
+        }
+        taken.insert(listed.clone());
+        table.original.insert(listed, name);
+        table.listed.push(tool);
+    }
+    table
+}
+
+/// The pass-through, shared by the transport and its background tasks.
+pub struct Passthrough {
+    gateway: Arc<GatewayClient>,
+    /// The built-in tools as JSON, in the order rmcp lists them.
+    builtin_tools: Vec<Value>,
+    builtin_names: HashSet<String>,
+    table: RwLock<ToolTable>,
+    state: watch::Sender<GatewayState>,
+    /// Where answers and passed-on notifications go; set by the first intercepted message.
+    outbox: OnceLock<Outbox>,
+    /// The client finished initialising, so `list_changed` may be sent.
+    client_ready: AtomicBool,
+    /// A `tools/list` was answered without the gateway's tools (it was still connecting): when
+    /// they arrive, the client is told with `notifications/tools/list_changed`.
+    listed_early: AtomicBool,
+    /// How long `tools/list` and calls wait for a gateway that is still connecting.
+    connect_wait: Duration,
+}
+
+impl Passthrough {
+    /// Sets up the pass-through over `gateway`, next to `builtin_tools` (rmcp `Tool`s as JSON).
+    /// Nothing connects until [`Passthrough::start`].
+    pub fn new(gateway: Arc<GatewayClient>, builtin_tools: Vec<Value>, connect_wait: Duration) -> Arc<Self> {
+        let builtin_names = builtin_tools
+            .iter()
+            .filter_map(|tool| tool.get("name").and_then(Value::as_str).map(str::to_string))
+            .collect();
+        Arc::new(Passthrough {
+            gateway,
+            builtin_tools,
+            builtin_names,
+            table: RwLock::new(ToolTable::default()),
+            state: watch::channel(GatewayState::Connecting).0,
+            outbox: OnceLock::new(),
+            client_ready: AtomicBool::new(false),
+            listed_early: AtomicBool::new(false),
+            connect_wait,
+        })
+    }
+
+    /// Connects in the background and passes on what the gateway sends by itself
+    /// (`server_messages`, the receiving end of the gateway client's channel).
+    pub fn start(self: &Arc<Self>, server_messages: mpsc::UnboundedReceiver<ServerMessage>) {
+        let this = Arc::clone(self);
+        tokio::spawn(async move { this.connect().await });
+        let this = Arc::clone(self);
+        tokio::spawn(async move { this.pass_on(server_messages).await });
+    }
+
+    /// The current state.
+    pub fn state(&self) -> GatewayState {
+        self.state.borrow().clone()
+    }
+
+    /// Ends the gateway session (DELETE), within `limit`.
+    pub async fn shutdown(&self, limit: Duration) {
+        self.gateway.shutdown(limit).await;
+    }
+
+    async fn connect(self: Arc<Self>) {
+        let outcome = match self.gateway.connect().await {
+            Ok(()) => self.gateway.list_tools().await,
+            Err(error) => Err(error),
+        };
+        match outcome {
+            Ok(tools) => {
+                let count = tools.len();
+                self.replace_tools(tools);
+                self.state.send_replace(GatewayState::Ready);
+                tracing::info!(tools = count, url = %self.gateway.url(), "Agent Gateway connected");
+                if self.listed_early.load(Ordering::SeqCst) {
+                    self.send(&json!({"jsonrpc": "2.0", "method": "notifications/tools/list_changed"}));
+                }
+            }
+            Err(error) => self.fail(error),
+        }
+    }
+
+    /// Records a failure, and says so on stderr once.
+    fn fail(&self, error: GatewayError) {
+        tracing::error!(
+            "Agent Gateway unavailable: {error}. The built-in tools keep working; calls to gateway \
+             tools return this error. hint: {}",
+            error.hint()
+        );
+        self.state.send_replace(GatewayState::Failed(error));
+    }
+
+    fn replace_tools(&self, tools: Vec<Value>) {
+        let table = tool_table(&self.builtin_names, tools);
+        if let Ok(mut slot) = self.table.write() {
+            *slot = table;
+        }
+    }
+
+    fn send(&self, message: &Value) {
+        if let Some(outbox) = self.outbox.get() {
+            outbox.send(message);
+        }
+    }
+
+    /// Waits for the gateway to stop connecting: up to `limit`, or (with `None`) as long as
+    /// connecting takes, which is bounded by its time limits and attempts.
+    async fn settled(&self, limit: Option<Duration>) -> GatewayState {
+        let mut receiver = self.state.subscribe();
+        let wait = async move {
+            match receiver
+                .wait_for(|state| !matches!(state, GatewayState::Connecting))
+                .await
+            {
+                Ok(state) => state.clone(),
+                Err(_) => GatewayState::Connecting,
+            }
+        };
+        match limit {
+            Some(limit) => tokio::time::timeout(limit, wait).await.unwrap_or_else(|_| self.state()),
+            None => wait.await,
+        }
+    }
+
+    /// Passes on a message that came before a forwarded call's response, keeping the order:
+    /// notifications go straight to the client, requests to the usual handling.
+    fn pass_in_band(&self, message: Value) {
+        if message.get("id").is_none() && message.get("method").is_some() {
+            if self.client_ready.load(Ordering::SeqCst) {
+                self.send(&message);
+            }
+        } else {
+            self.gateway.deliver(message);
+        }
+    }
+
+    async fn answer_list(self: Arc<Self>, id: Value) {
+        if matches!(self.settled(Some(self.connect_wait)).await, GatewayState::Connecting) {
+            self.listed_early.store(true, Ordering::SeqCst);
+        }
+        let mut tools = self.builtin_tools.clone();
+        if let Ok(table) = self.table.read() {
+            tools.extend(table.listed.iter().cloned());
+        }
+        self.send(&json!({"jsonrpc": "2.0", "id": id, "result": {"tools": tools}}));
+    }
+
+    async fn answer_call(self: Arc<Self>, id: Value, mut params: Map<String, Value>, name: String) {
+        let state = self.settled(None).await;
+        let original = self
+            .table
+            .read()
+            .ok()
+            .and_then(|table| table.original.get(&name).cloned());
+        let Some(original) = original else {
+            let message = match state {
+                GatewayState::Failed(error) => {
+                    return self.send(&tool_error(&id, &format!(
+                        "The tool {name} cannot be reached: {error}. The built-in Tray tools still work. What to do: {}",
+                        error.hint()
+                    )));
+                }
+                GatewayState::Connecting => {
+                    format!("unknown tool {name}: the Agent Gateway is still connecting; list the tools again shortly")
+                }
+                GatewayState::Ready => {
+                    format!("unknown tool {name}: neither a built-in tool nor one of the Agent Gateway's tools")
+                }
+            };
+            return self.send(&json!({
+                "jsonrpc": "2.0",
+                "id": id,
+                "error": {"code": -32602, "message": message},
+            }));
+        };
+        params.insert("name".to_string(), Value::String(original.clone()));
+        let limit = self.gateway.config().call_timeout;
+        let in_band = |message: Value| self.pass_in_band(message);
+        match self
+            .gateway
+            .request("tools/call", Value::Object(params), limit, Some(&in_band))
+            .await
+        {
+            Ok(Value::Object(mut response)) => {
+                // The gateway's response as it came; only the id is the client's again.
+                response.insert("id".to_string(), id);
+                self.send(&Value::Object(response));
+            }
+            Ok(other) => self.send(&tool_error(
+                &id,
+                &format!(
+                    "The Agent Gateway answered {original} with something that is not a JSON-RPC response: {other}"
+                ),
+            )),
+            Err(error) => {
+                tracing::warn!(tool = %original, %error, "forwarded tool call failed");
+                self.send(&tool_error(
+                    &id,
+                    &format!(
+                        "The Agent Gateway tool {original} failed: {error}. What to do: {}",
+                        error.hint()
+                    ),
+                ));
+            }
+        }
+    }
+
+    /// Passes on what the gateway sends by itself. `list_changed` refreshes the merged list
+    /// first; `ping` is answered here; other requests are refused (this pass-through offers the
+    /// gateway no client capabilities).
+    async fn pass_on(self: Arc<Self>, mut messages: mpsc::UnboundedReceiver<ServerMessage>) {
+        while let Some(ServerMessage(message)) = messages.recv().await {
+            let method = message
+                .get("method")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            match (message.get("id"), method.as_str()) {
+                (None, "notifications/tools/list_changed") => {
+                    match self.gateway.list_tools().await {
+                        Ok(tools) => {
+                            self.replace_tools(tools);
+                            self.state.send_replace(GatewayState::Ready);
+                        }
+                        Err(error) => tracing::warn!(%error, "could not refresh the Agent Gateway's tools"),
+                    }
+                    if self.client_ready.load(Ordering::SeqCst) {
+                        self.send(&message);
+                    }
+                }
+                (None, "") => {
+                    tracing::debug!("the Agent Gateway sent a message that is neither request nor notification")
+                }
+                (None, _) => {
+                    if self.client_ready.load(Ordering::SeqCst) {
+                        self.send(&message);
+                    }
+                }
+                (Some(id), "ping") => {
+                    let answer = json!({"jsonrpc": "2.0", "id": id, "result": {}});
+                    if let Err(error) = self.gateway.send_message(&answer).await {
+                        tracing::debug!(%error, "could not answer the Agent Gateway's ping");
+                    }
+                }
+                (Some(id), _) => {
+                    tracing::info!(%method, "the Agent Gateway sent a request this pass-through does not serve");
+                    let answer = json!({"jsonrpc": "2.0", "id": id, "error": {
+                        "code": -32601,
+                        "message": format!("{method} is not supported by tray-mcp's Agent Gateway pass-through"),
+                    }});
+                    if let Err(error) = self.gateway.send_message(&answer).await {
+                        tracing::debug!(%error, "could not refuse the Agent Gateway's request");
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A `tools/call` result that is a tool error with `text`.
+fn tool_error(id: &Value, text: &str) -> Value {
+    json!({
+        "jsonrpc": "2.0",
+        "id": id,
+        "result": {"content": [{"type": "text", "text": text}], "isError": true},
+    })
+}
+
+/// Registered with the transport as `Arc<Passthrough>`: the tasks it spawns need the `Arc`.
+impl Intercept for Arc<Passthrough> {
+    fn intercept(&self, message: Value, outbox: &Outbox) -> Option<Value> {
+        let _ = self.outbox.set(outbox.clone());
+        let method = message.get("method").and_then(Value::as_str)?;
+        let Some(id) = message.get("id").cloned() else {
+            if method == "notifications/initialized" {
+                self.client_ready.store(true, Ordering::SeqCst);
+            }
+            return Some(message);
+        };
+        match method {
+            "tools/list" => {
+                tokio::spawn(Arc::clone(self).answer_list(id));
+                None
+            }
+            "tools/call" => {
+                let params = message.get("params").and_then(Value::as_object)?;
+                let name = params.get("name").and_then(Value::as_str)?;
+                if self.builtin_names.contains(name) {
+                    return Some(message);
+                }
+                let (params, name) = (params.clone(), name.to_string());
+                tokio::spawn(Arc::clone(self).answer_call(id, params, name));
+                None
+            }
+            _ => Some(message),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colliding_names_get_a_prefix_and_keep_every_other_field() {
+        let builtin: HashSet<String> = ["list_workflows".to_string()].into();
+        let tools = vec![
+            json!({"name": "list_workflows", "x-vendor": {"a": 1}, "_meta": {"k": "v"}}),
+            json!({"name": "gateway_list_workflows"}),
+            json!({"name": "send_email", "inputSchema": {"type": "object"}}),
+            json!({"description": "no name"}),
+        ];
+        let table = tool_table(&builtin, tools);
+        let names: Vec<&str> = table.listed.iter().filter_map(|tool| tool["name"].as_str()).collect();
+        assert_eq!(
+            names,
+            ["gateway_list_workflows", "gateway_gateway_list_workflows", "send_email"]
+        );
+        assert_eq!(table.listed[0]["x-vendor"], json!({"a": 1}));
+        assert_eq!(table.listed[0]["_meta"], json!({"k": "v"}));
+        assert_eq!(table.original["gateway_list_workflows"], "list_workflows");
+        assert_eq!(table.original["send_email"], "send_email");
+    }
+}

@@ -1,0 +1,405 @@
+//! `tray-mcp serve --gateway`: the Agent Gateway pass-through, driven through the real binary.
+//!
+//! Against a fake gateway on 127.0.0.1 (tests/serve_support/fake_gateway.rs): the merged list,
+//! forwarded calls returned byte-for-byte (vendor fields, `_meta`, envelope fields), renamed
+//! collisions, progress notifications on a POST's event stream, `list_changed` on the GET
+//! stream, session headers, re-initialisation after a 404, DELETE on exit; and every failure
+//! (401, 403, 503, a hang, a dropped stream, nothing listening) leaving the built-in tools
+//! working. The built-in tools read a fake Tray API. Every server a test starts, it stops.
+
+mod serve_support;
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use serve_support::fake_gateway::{self, FakeGateway, GatewayBehavior};
+use serve_support::fake_tray::{Behavior, FakeTray};
+use serve_support::{FakeHome, McpProcess};
+
+const WORKSPACE: &str = "3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718";
+const TOKEN: &str = "tok_live_gw_5d4c3b2a1f0e";
+const BUILTIN: [&str; 7] = [
+    "explain_workflow_failure",
+    "get_authenticated_user",
+    "get_workflow_details",
+    "list_available_connectors",
+    "list_integration_solutions",
+    "list_workflow_executions",
+    "list_workflows",
+];
+
+/// `tray-mcp serve --workspace-id ... --gateway` against the fakes, initialised.
+fn serve(home: &FakeHome, tray: &FakeTray, gateway_url: &str) -> McpProcess {
+    let mut command = home.command(&[
+        "serve",
+        "--workspace-id",
+        WORKSPACE,
+        "--gateway",
+        "--log-level",
+        "debug",
+    ]);
+    command
+        .env("TRAY_API_TOKEN", TOKEN)
+        .env("TRAY_API_URL", tray.rest_url())
+        .env("TRAY_GRAPHQL_URL", tray.graphql_url())
+        .env("TRAY_GATEWAY_URL", gateway_url)
+        .env("TRAY_GATEWAY_TIMEOUT_SECS", "1");
+    let mut server = McpProcess::start(command);
+    let init = server.initialize();
+    assert_eq!(
+        init["result"]["capabilities"]["tools"]["listChanged"],
+        json!(true),
+        "listChanged must be advertised with --gateway: {init}"
+    );
+    server
+}
+
+fn tool_names(list: &Value) -> Vec<String> {
+    list["result"]["tools"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no tools array: {list}"))
+        .iter()
+        .filter_map(|tool| tool["name"].as_str().map(str::to_string))
+        .collect()
+}
+
+fn tool<'a>(list: &'a Value, name: &str) -> &'a Value {
+    list["result"]["tools"]
+        .as_array()
+        .and_then(|tools| tools.iter().find(|tool| tool["name"] == json!(name)))
+        .unwrap_or_else(|| panic!("no tool {name} in {list}"))
+}
+
+/// Waits for the next message with `method`, returning it (other messages are skipped).
+fn wait_for_method(server: &mut McpProcess, method: &str) -> Value {
+    let deadline = Instant::now() + serve_support::WAIT;
+    while Instant::now() < deadline {
+        let message = server.next_message();
+        if message["method"] == json!(method) {
+            return message;
+        }
+    }
+    panic!("no {method} arrived");
+}
+
+fn builtin_still_answers(server: &mut McpProcess) {
+    let user = server.call_tool("get_authenticated_user", json!({}));
+    let text = user.expect_ok("get_authenticated_user with the gateway down");
+    assert!(text.contains("Ada Lovelace"), "{text}");
+}
+
+fn forwarding_round_trip(sse: bool) {
+    let home = FakeHome::new();
+    let tray = FakeTray::start(Behavior::Normal);
+    let gateway = FakeGateway::start(GatewayBehavior::Mcp { sse });
+    let mut server = serve(&home, &tray, &gateway.url());
+
+    // The merged list: built-in tools first, then the gateway's, with the colliding one renamed
+    // and every vendor field of the gateway's tool objects intact.
+    let list = server.request("tools/list", json!({}));
+    let names = tool_names(&list);
+    for name in BUILTIN {
+        assert!(names.contains(&name.to_string()), "{name} missing: {names:?}");
+    }
+    for name in ["send_slack_message", "gateway_list_workflows", "drop_mid_stream"] {
+        assert!(names.contains(&name.to_string()), "{name} missing: {names:?}");
+    }
+    assert_eq!(names.len(), BUILTIN.len() + 3, "{names:?}");
+    let expected = fake_gateway::tools(false);
+    assert_eq!(tool(&list, "send_slack_message"), &expected[0]);
+    let mut renamed = expected[1].clone();
+    renamed["name"] = json!("gateway_list_workflows");
+    assert_eq!(tool(&list, "gateway_list_workflows"), &renamed);
+    // The built-in list_workflows is still the built-in one.
+    assert!(tool(&list, "list_workflows").get("outputSchema").is_some());
+
+    // A forwarded call comes back exactly as the gateway sent it, envelope fields included.
+    let arguments = json!({"channel": "#ops", "text": "héllo ✓"});
+    let response = server.request(
+        "tools/call",
+        json!({"name": "send_slack_message", "arguments": arguments}),
+    );
+    assert_eq!(
+        response["result"],
+        fake_gateway::call_result("send_slack_message", &arguments)
+    );
+    assert_eq!(response["x-envelope-vendor"], json!(true), "{response}");
+    let line = server.stdout_lines.last().cloned().unwrap_or_default();
+    assert!(line.contains(r#""x-tray-vendor":{"billing":{"units":3}}"#), "{line}");
+
+    // The renamed tool is forwarded under its own name; the built-in one stays built in.
+    let renamed_call = server.call_tool("gateway_list_workflows", json!({}));
+    assert_eq!(renamed_call.structured()["tool"], json!("list_workflows"));
+    let builtin = server.call_tool("list_workflows", json!({}));
+    assert!(
+        builtin
+            .expect_ok("built-in list_workflows")
+            .contains("Stripe Financial Log")
+    );
+
+    // Progress notifications on the call's own stream reach the client, before the result.
+    let id = 9001;
+    server.send_line(
+        &json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {
+            "name": "send_slack_message", "arguments": {}, "_meta": {"progressToken": "p-1"}}})
+        .to_string(),
+    );
+    let progress = server.next_message();
+    assert_eq!(progress["method"], json!("notifications/progress"), "{progress}");
+    assert_eq!(progress["params"]["progressToken"], json!("p-1"));
+    assert_eq!(progress["params"]["x-tray-vendor"], json!("progress"));
+    let result = server.next_message();
+    assert_eq!(result["id"], json!(id), "{result}");
+
+    // The gateway saw proper Streamable HTTP requests.
+    let requests = gateway.requests();
+    let posts: Vec<_> = requests.iter().filter(|request| request.verb == "POST").collect();
+    assert_eq!(posts[0].method.as_deref(), Some("initialize"));
+    assert_eq!(posts[0].header("mcp-session-id"), None);
+    for request in &requests {
+        assert_eq!(
+            request.header("authorization"),
+            Some(format!("Bearer {TOKEN}").as_str())
+        );
+    }
+    for request in &posts {
+        let accept = request.header("accept").unwrap_or_default();
+        assert!(
+            accept.contains("application/json") && accept.contains("text/event-stream"),
+            "{accept}"
+        );
+    }
+    for request in requests
+        .iter()
+        .filter(|request| request.method.as_deref() != Some("initialize"))
+    {
+        assert_eq!(request.header("mcp-session-id"), Some("fake-session-1"), "{request:?}");
+        assert_eq!(
+            request.header("mcp-protocol-version"),
+            Some("2025-06-18"),
+            "{request:?}"
+        );
+    }
+    assert!(
+        requests.iter().any(|request| request.verb == "GET"),
+        "no GET stream was opened"
+    );
+
+    // Closing stdin ends the gateway session with DELETE; the token appears nowhere.
+    let (status, stderr) = server.finish();
+    assert!(status.success(), "{stderr}");
+    let deletes: Vec<_> = gateway
+        .requests()
+        .into_iter()
+        .filter(|request| request.verb == "DELETE")
+        .collect();
+    assert_eq!(deletes.len(), 1, "expected one DELETE");
+    assert_eq!(deletes[0].header("mcp-session-id"), Some("fake-session-1"));
+    assert!(!stderr.contains(TOKEN), "the token leaked to stderr");
+}
+
+#[test]
+fn gateway_tools_are_merged_and_forwarded_unchanged_over_json_responses() {
+    forwarding_round_trip(false);
+}
+
+#[test]
+fn gateway_tools_are_merged_and_forwarded_unchanged_over_sse_responses() {
+    forwarding_round_trip(true);
+}
+
+#[test]
+fn list_changed_on_the_get_stream_reaches_the_client_and_refreshes_the_list() {
+    let home = FakeHome::new();
+    let tray = FakeTray::start(Behavior::Normal);
+    let gateway = FakeGateway::start(GatewayBehavior::Mcp { sse: true });
+    let mut server = serve(&home, &tray, &gateway.url());
+    let before = tool_names(&server.request("tools/list", json!({})));
+    assert!(!before.contains(&"added_later".to_string()));
+
+    let deadline = Instant::now() + serve_support::WAIT;
+    while gateway.open_streams() == 0 {
+        assert!(Instant::now() < deadline, "the GET stream never opened");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    gateway.add_tool_and_notify();
+    let notification = wait_for_method(&mut server, "notifications/tools/list_changed");
+    assert_eq!(
+        notification,
+        json!({"jsonrpc": "2.0", "method": "notifications/tools/list_changed"})
+    );
+    let after = tool_names(&server.request("tools/list", json!({})));
+    assert!(after.contains(&"added_later".to_string()), "{after:?}");
+    let call = server.call_tool("added_later", json!({"x": 1}));
+    assert_eq!(call.structured()["tool"], json!("added_later"));
+    let (status, _) = server.finish();
+    assert!(status.success());
+}
+
+#[test]
+fn an_expired_session_is_initialised_again_and_the_call_goes_through() {
+    let home = FakeHome::new();
+    let tray = FakeTray::start(Behavior::Normal);
+    let gateway = FakeGateway::start(GatewayBehavior::Mcp { sse: false });
+    let mut server = serve(&home, &tray, &gateway.url());
+    server.request("tools/list", json!({}));
+    gateway.expire_sessions();
+    let call = server.call_tool("send_slack_message", json!({"channel": "#a", "text": "b"}));
+    assert_eq!(call.structured()["tool"], json!("send_slack_message"), "{:?}", call.0);
+    assert_eq!(gateway.count("initialize"), 2, "expected exactly one re-initialisation");
+    let last = gateway
+        .requests()
+        .into_iter()
+        .rev()
+        .find(|request| request.method.as_deref() == Some("tools/call"));
+    assert_eq!(
+        last.and_then(|request| request.header("mcp-session-id").map(str::to_string))
+            .as_deref(),
+        Some("fake-session-2")
+    );
+    let (status, _) = server.finish();
+    assert!(status.success());
+}
+
+#[test]
+fn a_stream_dropped_mid_call_is_a_tool_error_and_everything_else_keeps_working() {
+    let home = FakeHome::new();
+    let tray = FakeTray::start(Behavior::Normal);
+    let gateway = FakeGateway::start(GatewayBehavior::Mcp { sse: true });
+    let mut server = serve(&home, &tray, &gateway.url());
+    server.request("tools/list", json!({}));
+    let dropped = server.call_tool("drop_mid_stream", json!({}));
+    let text = dropped.expect_error("drop_mid_stream");
+    assert!(
+        text.contains("drop_mid_stream") && text.contains("What to do"),
+        "{text}"
+    );
+    builtin_still_answers(&mut server);
+    let call = server.call_tool("send_slack_message", json!({}));
+    assert_eq!(call.structured()["tool"], json!("send_slack_message"));
+    let (status, _) = server.finish();
+    assert!(status.success());
+}
+
+/// A gateway that fails: the built-in tools are listed and answer; a gateway tool's call is a
+/// tool error with the reason and what to do; stderr says it once.
+fn failing_gateway(url: &str, reason: &str) {
+    let home = FakeHome::new();
+    let tray = FakeTray::start(Behavior::Normal);
+    let started = Instant::now();
+    let mut server = serve(&home, &tray, url);
+    builtin_still_answers(&mut server);
+    let list = server.request("tools/list", json!({}));
+    let mut names = tool_names(&list);
+    names.sort();
+    assert_eq!(names, BUILTIN, "only the built-in tools are listed");
+    let call = server.call_tool("send_slack_message", json!({}));
+    let text = call.expect_error("a gateway tool with the gateway down");
+    assert!(text.contains(reason), "{reason:?} not in {text}");
+    assert!(text.contains("What to do") && text.contains("built-in"), "{text}");
+    builtin_still_answers(&mut server);
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        started.elapsed()
+    );
+    let (status, stderr) = server.finish();
+    assert!(status.success(), "{stderr}");
+    assert_eq!(stderr.matches("Agent Gateway unavailable").count(), 1, "{stderr}");
+    assert!(stderr.contains(reason), "{stderr}");
+    assert!(!stderr.contains(TOKEN), "the token leaked to stderr");
+}
+
+#[test]
+fn a_401_gateway_leaves_the_built_in_tools_working() {
+    let gateway = FakeGateway::start(GatewayBehavior::Status(401));
+    failing_gateway(&gateway.url(), "401");
+    assert_eq!(gateway.count("initialize"), 1, "401 is not retried");
+}
+
+#[test]
+fn a_403_gateway_leaves_the_built_in_tools_working() {
+    let gateway = FakeGateway::start(GatewayBehavior::Status(403));
+    failing_gateway(&gateway.url(), "not enabled on this organization's plan");
+    assert_eq!(gateway.count("initialize"), 1, "403 is not retried");
+}
+
+#[test]
+fn a_503_gateway_is_retried_a_bounded_number_of_times() {
+    let gateway = FakeGateway::start(GatewayBehavior::Status(503));
+    failing_gateway(&gateway.url(), "503");
+    assert_eq!(gateway.count("initialize"), 3, "three attempts in total");
+}
+
+#[test]
+fn a_hanging_gateway_leaves_the_built_in_tools_working() {
+    let gateway = FakeGateway::start(GatewayBehavior::Hang);
+    failing_gateway(&gateway.url(), "did not answer within 1 s");
+}
+
+#[test]
+fn a_gateway_that_drops_the_stream_leaves_the_built_in_tools_working() {
+    let gateway = FakeGateway::start(GatewayBehavior::DropMidStream);
+    failing_gateway(&gateway.url(), "ended before the response");
+}
+
+#[test]
+fn an_unreachable_gateway_leaves_the_built_in_tools_working() {
+    // A port that was free a moment ago: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("free port")
+        .port();
+    failing_gateway(
+        &format!("http://127.0.0.1:{port}/mcp"),
+        "could not reach the Agent Gateway",
+    );
+}
+
+#[test]
+fn the_sandbox_refuses_the_gateway_with_a_hint() {
+    let home = FakeHome::new();
+    home.write_profile("demo", &json!({"sandbox": true, "gateway": true}));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let path = home.path().join(".config/tray-mcp/profiles/demo.json");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    }
+    let output = home.command(&["serve", "--profile", "demo"]).output().expect("run");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("sandbox has no Agent Gateway") && stderr.contains("hint:"),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn a_profile_with_the_gateway_on_serves_its_tools() {
+    let home = FakeHome::new();
+    let tray = FakeTray::start(Behavior::Normal);
+    let gateway = FakeGateway::start(GatewayBehavior::Mcp { sse: false });
+    home.write_profile(
+        "work",
+        &json!({"workspace_id": WORKSPACE, "region": "us1", "api_token": TOKEN, "gateway": true}),
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let path = home.path().join(".config/tray-mcp/profiles/work.json");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    }
+    let mut command = home.command(&["serve", "--profile", "work"]);
+    command
+        .env("TRAY_API_URL", tray.rest_url())
+        .env("TRAY_GRAPHQL_URL", tray.graphql_url())
+        .env("TRAY_GATEWAY_URL", gateway.url());
+    let mut server = McpProcess::start(command);
+    server.initialize();
+    let names = tool_names(&server.request("tools/list", json!({})));
+    assert!(names.contains(&"send_slack_message".to_string()), "{names:?}");
+    let (status, _) = server.finish();
+    assert!(status.success());
+}

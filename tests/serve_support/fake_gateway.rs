@@ -1,0 +1,427 @@
+//! A fake Tray Agent Gateway on 127.0.0.1: a small Streamable HTTP MCP server whose tools and
+//! results carry vendor fields (`_meta`, `x-tray-*`) that must reach the client unchanged, or a
+//! server that fails in one chosen way (a status, a hang, a dropped stream).
+//!
+//! Plain `std::net`: one thread accepts, one thread per connection, `Connection: close` on
+//! every answer. GET streams stay open until the fake is dropped. Dropping it stops everything.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+/// How the fake answers.
+#[derive(Debug, Clone)]
+pub enum GatewayBehavior {
+    /// A working MCP server; requests are answered as SSE (`true`) or JSON (`false`).
+    Mcp {
+        /// Answer requests with `text/event-stream`.
+        sse: bool,
+    },
+    /// This status and a JSON error body for every request.
+    Status(u16),
+    /// Read the request, then say nothing until the fake is dropped.
+    Hang,
+    /// Start an SSE answer, send half an event, and close the connection.
+    DropMidStream,
+}
+
+/// One request the fake received.
+#[derive(Debug, Clone)]
+pub struct GatewayRequest {
+    /// `POST`, `GET` or `DELETE`.
+    pub verb: String,
+    /// The JSON-RPC method, for POSTs.
+    pub method: Option<String>,
+    /// The JSON body, for POSTs.
+    pub body: Value,
+    /// Lower-case header name → value.
+    pub headers: Vec<(String, String)>,
+}
+
+impl GatewayRequest {
+    /// A header's value.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+struct State {
+    behavior: GatewayBehavior,
+    requests: Vec<GatewayRequest>,
+    sessions: Vec<String>,
+    next_session: u32,
+    streams: Vec<TcpStream>,
+    extra_tool: bool,
+}
+
+/// The running fake gateway.
+pub struct FakeGateway {
+    address: SocketAddr,
+    state: Arc<Mutex<State>>,
+    stop: Arc<AtomicBool>,
+    acceptor: Option<JoinHandle<()>>,
+}
+
+/// The tools the fake lists: one name collides with a built-in tool, and both carry fields no
+/// MCP schema knows.
+pub fn tools(extra: bool) -> Vec<Value> {
+    let mut tools = vec![
+        json!({
+            "name": "send_slack_message",
+            "title": "Send a Slack message",
+            "description": "Posts a message to a Slack channel (a Tray Connector Tool).",
+            "inputSchema": {"type": "object", "properties": {"channel": {"type": "string"}, "text": {"type": "string"}}, "required": ["channel", "text"]},
+            "annotations": {"readOnlyHint": false},
+            "_meta": {"tray.io/tool-kind": "connector", "tray.io/connector": "slack@10.1"},
+            "x-tray-vendor": {"workflowId": "wf-123", "nested": [1, {"deep": true}]}
+        }),
+        json!({
+            "name": "list_workflows",
+            "description": "A workflow tool that happens to share a built-in tool's name.",
+            "inputSchema": {"type": "object"},
+            "x-tray-vendor": "collides"
+        }),
+        json!({
+            "name": "drop_mid_stream",
+            "description": "The fake drops the connection in the middle of this tool's answer.",
+            "inputSchema": {"type": "object"}
+        }),
+    ];
+    if extra {
+        tools.push(json!({"name": "added_later", "description": "Appears after list_changed.", "inputSchema": {"type": "object"}}));
+    }
+    tools
+}
+
+/// The result the fake gives for a call of `name` with `arguments`.
+pub fn call_result(name: &str, arguments: &Value) -> Value {
+    json!({
+        "content": [{"type": "text", "text": format!("called {name} with {arguments}"), "x-block-vendor": 7}],
+        "structuredContent": {"tool": name, "arguments": arguments},
+        "isError": false,
+        "_meta": {"tray.io/execution-id": "exec-42", "tray.io/duration-ms": 12},
+        "x-tray-vendor": {"billing": {"units": 3}}
+    })
+}
+
+impl FakeGateway {
+    /// Starts the fake on a free port of 127.0.0.1.
+    pub fn start(behavior: GatewayBehavior) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+        let address = listener.local_addr().expect("address");
+        let state = Arc::new(Mutex::new(State {
+            behavior,
+            requests: Vec::new(),
+            sessions: Vec::new(),
+            next_session: 1,
+            streams: Vec::new(),
+            extra_tool: false,
+        }));
+        let stop = Arc::new(AtomicBool::new(false));
+        let acceptor = {
+            let state = Arc::clone(&state);
+            let stop = Arc::clone(&stop);
+            std::thread::spawn(move || {
+                for stream in listener.incoming() {
+                    if stop.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let Ok(stream) = stream else { continue };
+                    let state = Arc::clone(&state);
+                    let stop = Arc::clone(&stop);
+                    std::thread::spawn(move || {
+                        let _ = serve_connection(stream, &state, &stop);
+                    });
+                }
+            })
+        };
+        FakeGateway {
+            address,
+            state,
+            stop,
+            acceptor: Some(acceptor),
+        }
+    }
+
+    /// The URL for `TRAY_GATEWAY_URL`.
+    pub fn url(&self) -> String {
+        format!("http://{}/mcp", self.address)
+    }
+
+    /// Every request received so far.
+    pub fn requests(&self) -> Vec<GatewayRequest> {
+        self.state
+            .lock()
+            .map(|state| state.requests.clone())
+            .unwrap_or_default()
+    }
+
+    /// How many POSTs of `method` arrived.
+    pub fn count(&self, method: &str) -> usize {
+        self.requests()
+            .iter()
+            .filter(|request| request.method.as_deref() == Some(method))
+            .count()
+    }
+
+    /// Forgets every session: the next request with an old session ID gets 404.
+    pub fn expire_sessions(&self) {
+        if let Ok(mut state) = self.state.lock() {
+            state.sessions.clear();
+        }
+    }
+
+    /// How many GET streams are open.
+    pub fn open_streams(&self) -> usize {
+        self.state.lock().map(|state| state.streams.len()).unwrap_or(0)
+    }
+
+    /// Adds a tool and sends `notifications/tools/list_changed` on every open GET stream.
+    pub fn add_tool_and_notify(&self) {
+        if let Ok(mut state) = self.state.lock() {
+            state.extra_tool = true;
+            let event = sse_event(&json!({"jsonrpc": "2.0", "method": "notifications/tools/list_changed"}));
+            state
+                .streams
+                .retain_mut(|stream| stream.write_all(event.as_bytes()).and_then(|()| stream.flush()).is_ok());
+        }
+    }
+}
+
+impl Drop for FakeGateway {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Ok(mut state) = self.state.lock() {
+            for stream in state.streams.drain(..) {
+                let _ = stream.shutdown(Shutdown::Both);
+            }
+        }
+        // Wake the acceptor so it sees the stop flag.
+        let _ = TcpStream::connect_timeout(&self.address, Duration::from_secs(1));
+        if let Some(acceptor) = self.acceptor.take() {
+            let _ = acceptor.join();
+        }
+    }
+}
+
+fn sse_event(message: &Value) -> String {
+    format!("event: message\ndata: {message}\n\n")
+}
+
+fn write_response(stream: &mut TcpStream, status: u16, headers: &[(&str, String)], body: &str) -> std::io::Result<()> {
+    let mut head = format!(
+        "HTTP/1.1 {status} X\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes())?;
+    stream.write_all(body.as_bytes())?;
+    stream.flush()
+}
+
+fn start_sse(stream: &mut TcpStream, session: Option<&str>) -> std::io::Result<()> {
+    let mut head =
+        "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
+            .to_string();
+    if let Some(session) = session {
+        head.push_str(&format!("Mcp-Session-Id: {session}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes())?;
+    stream.flush()
+}
+
+fn serve_connection(stream: TcpStream, state: &Mutex<State>, stop: &AtomicBool) -> std::io::Result<()> {
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut stream = stream;
+    let mut request_line = String::new();
+    if reader.read_line(&mut request_line)? == 0 {
+        return Ok(());
+    }
+    let verb = request_line.split_whitespace().next().unwrap_or_default().to_string();
+    let mut headers = Vec::new();
+    let mut length = 0usize;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line)? == 0 {
+            return Ok(());
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':') {
+            let (name, value) = (name.trim().to_ascii_lowercase(), value.trim().to_string());
+            if name == "content-length" {
+                length = value.parse().unwrap_or(0);
+            }
+            headers.push((name, value));
+        }
+    }
+    let mut body = vec![0u8; length];
+    reader.read_exact(&mut body)?;
+    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let method = body.get("method").and_then(Value::as_str).map(str::to_string);
+    let request = GatewayRequest {
+        verb: verb.clone(),
+        method: method.clone(),
+        body: body.clone(),
+        headers,
+    };
+    let behavior = {
+        let mut state = state.lock().expect("state");
+        state.requests.push(request.clone());
+        state.behavior.clone()
+    };
+    match behavior {
+        GatewayBehavior::Status(status) => write_response(
+            &mut stream,
+            status,
+            &[("Content-Type", "application/json".to_string())],
+            &json!({"jsonrpc": "2.0", "id": body.get("id"), "error": {"code": -32001, "message": format!("fake status {status}")}}).to_string(),
+        ),
+        GatewayBehavior::Hang => {
+            while !stop.load(Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Ok(())
+        }
+        GatewayBehavior::DropMidStream => drop_mid_stream(stream),
+        GatewayBehavior::Mcp { sse } => serve_mcp(stream, state, &request, sse),
+    }
+}
+
+fn drop_mid_stream(mut stream: TcpStream) -> std::io::Result<()> {
+    start_sse(&mut stream, Some("dropping"))?;
+    stream.write_all(b"event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":")?;
+    stream.flush()?;
+    std::thread::sleep(Duration::from_millis(50));
+    stream.shutdown(Shutdown::Both)
+}
+
+fn serve_mcp(mut stream: TcpStream, state: &Mutex<State>, request: &GatewayRequest, sse: bool) -> std::io::Result<()> {
+    let session = request.header("mcp-session-id").map(str::to_string);
+    let method = request.method.clone().unwrap_or_default();
+    let known = |state: &State| session.as_ref().is_some_and(|id| state.sessions.contains(id));
+    if request.verb == "POST" && method == "initialize" {
+        let id = {
+            let mut state = state.lock().expect("state");
+            let id = format!("fake-session-{}", state.next_session);
+            state.next_session += 1;
+            state.sessions.push(id.clone());
+            id
+        };
+        let response = json!({"jsonrpc": "2.0", "id": request.body["id"], "result": {
+            "protocolVersion": request.body.pointer("/params/protocolVersion").cloned().unwrap_or(json!("2025-06-18")),
+            "capabilities": {"tools": {"listChanged": true}},
+            "serverInfo": {"name": "fake-tray-gateway", "version": "1"}
+        }});
+        return answer(&mut stream, &response, sse, Some(&id), &[]);
+    }
+    if !state.lock().map(|state| known(&state)).unwrap_or(false) {
+        return write_response(
+            &mut stream,
+            404,
+            &[("Content-Type", "application/json".to_string())],
+            r#"{"jsonrpc":"2.0","error":{"code":-32001,"message":"Session not found"},"id":null}"#,
+        );
+    }
+    match request.verb.as_str() {
+        "GET" => {
+            start_sse(&mut stream, None)?;
+            stream.write_all(b": stream open\n\n")?;
+            stream.flush()?;
+            if let Ok(mut state) = state.lock() {
+                state.streams.push(stream);
+            }
+            Ok(())
+        }
+        "DELETE" => {
+            if let Ok(mut state) = state.lock() {
+                state.sessions.retain(|id| Some(id) != session.as_ref());
+            }
+            write_response(&mut stream, 200, &[], "")
+        }
+        _ if request.body.get("id").is_none() => write_response(&mut stream, 202, &[], ""),
+        _ => {
+            let id = request.body["id"].clone();
+            match method.as_str() {
+                "tools/list" => {
+                    let extra = state.lock().map(|state| state.extra_tool).unwrap_or(false);
+                    answer(
+                        &mut stream,
+                        &json!({"jsonrpc": "2.0", "id": id, "result": {"tools": tools(extra)}}),
+                        sse,
+                        None,
+                        &[],
+                    )
+                }
+                "tools/call" => {
+                    let name = request
+                        .body
+                        .pointer("/params/name")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default();
+                    if name == "drop_mid_stream" {
+                        return drop_mid_stream(stream);
+                    }
+                    let arguments = request.body.pointer("/params/arguments").cloned().unwrap_or(json!({}));
+                    let mut before = Vec::new();
+                    if let Some(token) = request.body.pointer("/params/_meta/progressToken") {
+                        before.push(json!({"jsonrpc": "2.0", "method": "notifications/progress", "params": {"progressToken": token, "progress": 1, "total": 2, "x-tray-vendor": "progress"}}));
+                    }
+                    let response = json!({"jsonrpc": "2.0", "id": id, "result": call_result(name, &arguments), "x-envelope-vendor": true});
+                    answer(&mut stream, &response, sse, None, &before)
+                }
+                _ => answer(
+                    &mut stream,
+                    &json!({"jsonrpc": "2.0", "id": id, "error": {"code": -32601, "message": "Method not found"}}),
+                    sse,
+                    None,
+                    &[],
+                ),
+            }
+        }
+    }
+}
+
+fn answer(
+    stream: &mut TcpStream,
+    response: &Value,
+    sse: bool,
+    session: Option<&str>,
+    before: &[Value],
+) -> std::io::Result<()> {
+    if sse {
+        start_sse(stream, session)?;
+        for message in before {
+            stream.write_all(sse_event(message).as_bytes())?;
+        }
+        stream.write_all(format!("id: ev-1\n{}", sse_event(response)).as_bytes())?;
+        stream.flush()?;
+        stream.shutdown(Shutdown::Both)
+    } else {
+        let mut headers = vec![("Content-Type", "application/json".to_string())];
+        if let Some(session) = session {
+            headers.push(("Mcp-Session-Id", session.to_string()));
+        }
+        let body = if before.is_empty() {
+            response.to_string()
+        } else {
+            // A JSON batch: the notifications, then the response.
+            Value::Array(before.iter().cloned().chain([response.clone()]).collect()).to_string()
+        };
+        write_response(stream, 200, &headers, &body)
+    }
+}
