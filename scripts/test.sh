@@ -35,3 +35,5 @@ fi
 
 export TRAY_MCP_TEST_TOOLS="$tools"
 cargo test --locked "$@"
+# The optional OS-keychain token store (off by default) must keep compiling.
+cargo check --locked --quiet --features keychain
