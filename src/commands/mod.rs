@@ -21,7 +21,7 @@ use crate::config::Change;
 use crate::config::safe_write::{BackupStore, Privacy};
 use crate::config::transaction::{self, Edited, FileEdit, FileError, FileProblem, FileTask};
 use crate::error::CommandError;
-use crate::inventory::FoundEntry;
+use crate::inventory::{FoundEntry, Inventory, take_inventory};
 use crate::paths::Environment;
 use crate::profiles::{self, Profile};
 use crate::secrets::Redactor;
@@ -167,6 +167,16 @@ pub fn tray_entries_named<'a>(
         ));
     }
     Ok(named)
+}
+
+/// Every entry in every client; an error (naming the file and position) when any config file
+/// cannot be read, because a changing command must not act on a partial picture.
+pub fn readable_inventory(environment: &Environment) -> Result<Inventory, CommandError> {
+    let mut inventory = take_inventory(environment, &ClientKind::ALL);
+    if inventory.problems.is_empty() {
+        return Ok(inventory);
+    }
+    Err(inventory.problems.swap_remove(0).into())
 }
 
 /// The task that writes or deletes a tray-mcp profile.

@@ -6,7 +6,7 @@ use crate::config::safe_write::Privacy;
 use crate::config::transaction::{Edited, FileEdit, FileProblem};
 use crate::config::{Change, Dialect, Document};
 use crate::error::CommandError;
-use crate::inventory::{FoundEntry, take_inventory};
+use crate::inventory::FoundEntry;
 use crate::paths::Environment;
 use crate::profiles;
 use crate::secrets::Redactor;
@@ -14,7 +14,7 @@ use crate::token_store::{KeychainChanges, TokenLocation, TokenStore};
 use crate::tray::ServerName;
 
 use super::report::Report;
-use super::{execute_with_keychain, profile_task, tasks_per_file, tray_entries_named};
+use super::{execute_with_keychain, profile_task, readable_inventory, tasks_per_file, tray_entries_named};
 
 /// What to remove.
 #[derive(Debug, Clone)]
@@ -44,10 +44,7 @@ pub fn remove_with_store(
     } else {
         request.clients.clone()
     };
-    let inventory = take_inventory(environment, &ClientKind::ALL);
-    if let Some(problem) = inventory.problems.into_iter().next() {
-        return Err(problem.into());
-    }
+    let inventory = readable_inventory(environment)?;
     let name = request.name.as_str();
     let targets = tray_entries_named(&inventory.entries, name, &clients)?;
     if targets.is_empty() {

@@ -10,7 +10,7 @@ use crate::config::safe_write::Privacy;
 use crate::config::transaction::{Edited, FileEdit, FileProblem};
 use crate::config::{Change, Dialect, Document};
 use crate::error::CommandError;
-use crate::inventory::{FoundEntry, take_inventory};
+use crate::inventory::FoundEntry;
 use crate::paths::Environment;
 use crate::profiles;
 use crate::secrets::Redactor;
@@ -19,7 +19,9 @@ use crate::tray::ServerName;
 
 use super::remove::DeleteFile;
 use super::report::Report;
-use super::{WriteProfile, execute_with_keychain, profile_task, tasks_per_file, tray_entries_named};
+use super::{
+    WriteProfile, execute_with_keychain, profile_task, readable_inventory, tasks_per_file, tray_entries_named,
+};
 
 /// What to rename.
 #[derive(Debug, Clone)]
@@ -52,10 +54,7 @@ pub fn rename_with_store(
             "pick a different new name",
         ));
     }
-    let inventory = take_inventory(environment, &ClientKind::ALL);
-    if let Some(problem) = inventory.problems.into_iter().next() {
-        return Err(problem.into());
-    }
+    let inventory = readable_inventory(environment)?;
     let targets = tray_entries_named(&inventory.entries, old, &ClientKind::ALL)?;
     if let Some(clash) = inventory.entries.iter().find(|entry| {
         entry.name == new

@@ -24,7 +24,9 @@ use crate::token_store::{KeychainChanges, SERVICE, TokenLocation, TokenStore};
 use crate::tray::{ApiToken, ServerName};
 
 use super::report::Report;
-use super::{WriteProfile, execute_with_keychain, profile_task, tasks_per_file, tray_entries_named};
+use super::{
+    WriteProfile, execute_with_keychain, profile_task, readable_inventory, tasks_per_file, tray_entries_named,
+};
 
 /// Replace the token of a profile (and of entries holding it inline).
 #[derive(Debug, Clone)]
@@ -48,10 +50,7 @@ pub fn set_with_store(
     request: &TokenSetRequest,
     store: &TokenStore,
 ) -> Result<Report, CommandError> {
-    let inventory = take_inventory(environment, &ClientKind::ALL);
-    if let Some(problem) = inventory.problems.into_iter().next() {
-        return Err(problem.into());
-    }
+    let inventory = readable_inventory(environment)?;
     let named = tray_entries_named(&inventory.entries, request.name.as_str(), &ClientKind::ALL)?;
     let inline: Vec<&FoundEntry> = named
         .into_iter()
