@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::clients::{ClientKind, EntryError, EntrySpec, Scope, Transport};
-use crate::config::safe_write::{self, BackupStore, Privacy};
+use crate::config::safe_write::{self, Privacy};
 use crate::config::transaction::{self, Edited, FileEdit, FileProblem, FileTask, Planned};
 use crate::config::{Change, Dialect, Document};
 use crate::error::CommandError;
@@ -188,7 +188,7 @@ pub fn finish(environment: &Environment, request: &InstallRequest, plan: Install
     let InstallPlan {
         files,
         clients,
-        mut notices,
+        notices,
         token_store,
         keychain,
     } = plan;
@@ -196,47 +196,30 @@ pub fn finish(environment: &Environment, request: &InstallRequest, plan: Install
         WorkspaceChoice::Tray { api_token, .. } => Redactor::new([api_token]),
         WorkspaceChoice::Sandbox => Redactor::default(),
     };
-    if request.dry_run {
-        let diffs = files
-            .iter()
-            .filter_map(|file| super::report::diff(file, &redactor))
-            .collect();
-        let reports = files
-            .iter()
-            .zip(&clients)
-            .map(|(file, client)| FileReport::planned(file, *client, client.map(|_| request.scope)))
-            .collect();
-        return Ok(Report {
-            files: reports,
-            diffs,
-            notices,
-            next_steps: Vec::new(),
-            dry_run: true,
-        });
+    if !request.dry_run {
+        safe_write::create_private_dir(&profiles::profiles_dir(environment)).ok();
     }
-    safe_write::create_private_dir(&profiles::profiles_dir(environment)).ok();
-    let backups = BackupStore::new(environment.join(&environment.tray_config_dir(), &["backups"]));
+    let labels: Vec<super::Label> = clients
+        .iter()
+        .map(|client| (*client, client.map(|_| request.scope)))
+        .collect();
     // The keychain write happens before the commit and is undone if the commit fails, so a
     // profile that says "keychain" never exists without its entry. A keychain that refuses the
     // write (locked, access denied) fails the install with nothing written; the token is not
     // silently put in a file instead.
-    let (outcomes, warnings) = token_store
-        .around_commit(&keychain, || transaction::commit(files, &backups))
-        .map_err(super::around_commit_error)?;
-    notices.extend(warnings);
-    let reports: Vec<FileReport> = outcomes
-        .iter()
-        .zip(&clients)
-        .map(|(outcome, client)| FileReport::done(outcome, *client, client.map(|_| request.scope)))
-        .collect();
-    let next_steps = next_steps(&reports);
-    Ok(Report {
-        files: reports,
-        diffs: Vec::new(),
+    let mut report = super::finish_planned(
+        environment,
+        files,
+        &labels,
+        request.dry_run,
+        &redactor,
         notices,
-        next_steps,
-        dry_run: false,
-    })
+        (&token_store, &keychain),
+    )?;
+    if !report.dry_run {
+        report.next_steps = next_steps(&report.files);
+    }
+    Ok(report)
 }
 
 fn next_steps(reports: &[FileReport]) -> Vec<String> {

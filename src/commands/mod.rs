@@ -19,7 +19,7 @@ use std::path::PathBuf;
 use crate::clients::{ClientKind, Scope};
 use crate::config::Change;
 use crate::config::safe_write::{BackupStore, Privacy};
-use crate::config::transaction::{self, Edited, FileEdit, FileError, FileProblem, FileTask};
+use crate::config::transaction::{self, Edited, FileEdit, FileError, FileProblem, FileTask, Planned};
 use crate::error::CommandError;
 use crate::inventory::{FoundEntry, Inventory, take_inventory};
 use crate::paths::Environment;
@@ -39,26 +39,8 @@ pub struct LabeledTask {
     pub scope: Option<Scope>,
 }
 
-/// Plans every task, then shows the diffs (dry run) or writes them all as one transaction.
-pub fn execute(
-    environment: &Environment,
-    tasks: Vec<LabeledTask>,
-    dry_run: bool,
-    redactor: &Redactor,
-    notices: Vec<String>,
-) -> Result<Report, CommandError> {
-    let no_keychain = TokenStore::file_only("not needed");
-    execute_with_keychain(
-        environment,
-        tasks,
-        dry_run,
-        redactor,
-        notices,
-        (&no_keychain, &KeychainChanges::default()),
-    )
-}
-
-/// [`execute`], with keychain changes made around the file commit as
+/// Plans every task, then shows the diffs (dry run) or writes them all as one transaction, with
+/// keychain changes made around the file commit as
 /// [`TokenStore::around_commit`] describes (writes before, undone if the commit fails; deletes
 /// after). A dry run leaves the keychain alone.
 pub fn execute_with_keychain(
@@ -66,16 +48,42 @@ pub fn execute_with_keychain(
     tasks: Vec<LabeledTask>,
     dry_run: bool,
     redactor: &Redactor,
+    notices: Vec<String>,
+    (store, changes): (&TokenStore, &KeychainChanges),
+) -> Result<Report, CommandError> {
+    let labels: Vec<Label> = tasks.iter().map(|task| (task.client, task.scope)).collect();
+    let planned = transaction::plan(tasks.into_iter().map(|labeled| labeled.task).collect())?;
+    finish_planned(
+        environment,
+        planned,
+        &labels,
+        dry_run,
+        redactor,
+        notices,
+        (store, changes),
+    )
+}
+
+/// The client and scope a file belongs to (`None` for tray-mcp's own files).
+pub type Label = (Option<ClientKind>, Option<Scope>);
+
+/// Shows the diffs of planned files (dry run) or commits them, with keychain changes around the
+/// commit. `labels` holds one entry per planned file. Shared by every changing command, and by
+/// install, whose plan is shown to the wizard before it is finished.
+pub fn finish_planned(
+    environment: &Environment,
+    planned: Vec<Planned>,
+    labels: &[Label],
+    dry_run: bool,
+    redactor: &Redactor,
     mut notices: Vec<String>,
     (store, changes): (&TokenStore, &KeychainChanges),
 ) -> Result<Report, CommandError> {
-    let labels: Vec<(Option<ClientKind>, Option<Scope>)> = tasks.iter().map(|task| (task.client, task.scope)).collect();
-    let planned = transaction::plan(tasks.into_iter().map(|labeled| labeled.task).collect())?;
     if dry_run {
         let diffs = planned.iter().filter_map(|file| report::diff(file, redactor)).collect();
         let files = planned
             .iter()
-            .zip(&labels)
+            .zip(labels)
             .map(|(file, (client, scope))| FileReport::planned(file, *client, *scope))
             .collect();
         return Ok(Report {
@@ -93,7 +101,7 @@ pub fn execute_with_keychain(
     notices.extend(warnings);
     let files = outcomes
         .iter()
-        .zip(&labels)
+        .zip(labels)
         .map(|(outcome, (client, scope))| FileReport::done(outcome, *client, *scope))
         .collect();
     Ok(Report {

@@ -56,23 +56,10 @@ impl FakeHome {
     /// The real binary with HOME, USERPROFILE, APPDATA and XDG_CONFIG_HOME in the fake home (and
     /// tokens kept in profile files, never the OS keychain).
     pub fn command(&self) -> Command {
-        let mut command = Command::cargo_bin("tray-mcp").expect("binary");
-        command
-            .current_dir(self.project())
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", self.home())
-            .env("USERPROFILE", self.home())
-            .env("APPDATA", self.home().join("AppData/Roaming"))
-            .env("XDG_CONFIG_HOME", self.home().join(".config"))
-            // Built with `--features keychain`, tray-mcp would otherwise use the real OS
-            // keychain of whoever runs the tests (service `tray-mcp`, shared by every fake home).
-            .env("TRAY_MCP_TOKEN_STORE", "file")
-            .env("NO_COLOR", "1");
-        command
+        Command::from_std(self.std_command())
     }
 
-    /// The same as [`FakeHome::command`], as a plain `std::process::Command` (for PTY tests).
+    /// [`FakeHome::command`] as a plain `std::process::Command` (for PTY tests).
     pub fn std_command(&self) -> std::process::Command {
         let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("tray-mcp"));
         command
