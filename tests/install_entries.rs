@@ -212,3 +212,29 @@ fn json_output_lists_every_file_with_its_change() {
     assert_eq!(files[0]["client"], "claude");
     assert_eq!(report["dry_run"], false);
 }
+
+#[test]
+fn switching_vscode_to_stdio_drops_the_token_prompt_it_no_longer_uses() {
+    let home = FakeHome::new();
+    home.write(
+        ".config/Code/User/mcp.json",
+        common::fixture("vscode_mcp_comments.jsonc"),
+    );
+    home.install(&["-c", "vscode", "--transport", "http"]).success();
+    assert!(
+        home.read(".config/Code/User/mcp.json")
+            .contains("tray-api-token-tray-workspace")
+    );
+    home.install(&["-c", "vscode"]).success();
+    let text = home.read(".config/Code/User/mcp.json");
+    assert!(!text.contains("tray-api-token-tray-workspace"), "{text}");
+    assert!(
+        text.contains("\"id\": \"github_token\""),
+        "the user's own input must stay:\n{text}"
+    );
+    home.command().args(["remove", "tray-workspace"]).assert().success();
+    assert_eq!(
+        home.read(".config/Code/User/mcp.json").as_bytes(),
+        &common::fixture("vscode_mcp_comments.jsonc")[..]
+    );
+}

@@ -135,6 +135,8 @@ pub fn plan_with_store(
                 servers_key: location.servers_key,
                 name: request.name.to_string(),
                 server: entry.server,
+                stale_input_id: (kind == ClientKind::VsCode && entry.input.is_none())
+                    .then(|| crate::clients::vscode_token_input_id(request.name.as_str())),
                 input: entry.input,
             }),
         });
@@ -311,6 +313,9 @@ struct UpsertEntry {
     name: String,
     server: Value,
     input: Option<Value>,
+    /// VS Code: the token prompt an earlier http/bridge install of this name added, which a
+    /// stdio entry no longer uses. Only an item with our own id is ever removed.
+    stale_input_id: Option<String>,
 }
 
 impl FileEdit for UpsertEntry {
@@ -325,6 +330,12 @@ impl FileEdit for UpsertEntry {
             if change == Change::Unchanged && input_change != Change::Unchanged {
                 change = Change::Updated;
             }
+        }
+        if let Some(id) = &self.stale_input_id
+            && document.remove_array_item(&["inputs"], "id", id)?
+            && change == Change::Unchanged
+        {
+            change = Change::Updated;
         }
         Ok(Edited {
             contents: Some(document.into_text()),
