@@ -480,11 +480,11 @@ impl OnlineChecker {
         let timeout = crate::server::tray_api_config_from_environment(workspace_id.clone(), region, token.clone())
             .map_or(ONLINE_TIMEOUT, |config| config.timeout.min(ONLINE_TIMEOUT));
         progress("checking the token against Tray's API");
-        let user = runtime.block_on(check_token(workspace_id.clone(), region, token.clone()));
+        let mut checks = runtime.block_on(check_token(workspace_id.clone(), region, token.clone()));
         progress("checking the Agent Gateway");
-        let gateway = runtime.block_on(check_gateway(&workspace_id, &token, timeout));
+        checks.push(runtime.block_on(check_gateway(&workspace_id, &token, timeout)));
         progress("");
-        vec![user, gateway]
+        checks
     }
 }
 
@@ -518,34 +518,55 @@ fn inline_token(value: &Value) -> Option<ApiToken> {
     }
 }
 
-async fn check_token(workspace_id: WorkspaceId, region: Region, token: ApiToken) -> Check {
-    use crate::server::backend::Backend;
+/// The token against Tray's API, then per built-in tool whether the token can use it.
+async fn check_token(workspace_id: WorkspaceId, region: Region, token: ApiToken) -> Vec<Check> {
+    use crate::server::backend::{Backend, BackendError};
     let config = match crate::server::tray_api_config_from_environment(workspace_id, region, token) {
         Ok(mut config) => {
             config.timeout = config.timeout.min(ONLINE_TIMEOUT);
             config.max_attempts = 2;
             config
         }
-        Err(error) => return Check::fail(format!("{error:#}"), "fix the variable named above"),
+        Err(error) => return vec![Check::fail(format!("{error:#}"), "fix the variable named above")],
     };
-    let api = match crate::server::tray_api::TrayApi::new(config) {
-        Ok(api) => api,
-        Err(error) => {
-            return Check::fail(
-                format!("could not set up HTTPS: {error}"),
-                "check the machine's TLS setup",
-            );
-        }
-    };
-    match api.current_user().await {
+    let api = crate::server::tray_api::TrayApi::new(config);
+    let user = match api.current_user().await {
         Ok(user) => Check::pass(format!("Tray's API accepts the token ({} <{}>)", user.name, user.email)),
         Err(error) => {
+            let refused = matches!(error, BackendError::Forbidden { .. });
             let text = error.to_string();
             let (message, hint) = text
                 .split_once("\nhint: ")
                 .unwrap_or((text.as_str(), "check the token and the network"));
-            Check::fail(format!("Tray's API: {message}"), hint.to_string())
+            let check = Check::fail(format!("Tray's API: {message}"), hint.to_string());
+            if !refused {
+                return vec![check];
+            }
+            check
         }
+    };
+    let mut checks = vec![user];
+    if let Ok(tools) = api.tool_access().await {
+        checks.extend(tools.iter().map(tool_check));
+    }
+    checks
+}
+
+/// One built-in tool's readiness for this token.
+fn tool_check(tool: &crate::server::access::ToolAccess) -> Check {
+    use crate::server::access::AccessState;
+    let endpoints = tool.endpoints.join(", ");
+    let detail = tool.access.detail.clone().unwrap_or_default();
+    match tool.access.state {
+        AccessState::Allowed => Check::pass(format!(
+            "built-in tool {}: this token can use it ({endpoints})",
+            tool.tool
+        )),
+        AccessState::Refused => Check::fail(
+            format!("built-in tool {}: Tray refuses this token ({endpoints})", tool.tool),
+            detail,
+        ),
+        AccessState::Unknown => Check::pass(format!("built-in tool {}: not checked ({detail})", tool.tool)),
     }
 }
 
@@ -555,7 +576,7 @@ async fn check_gateway(workspace_id: &WorkspaceId, token: &ApiToken, timeout: Du
         .ok()
         .filter(|url| !url.is_empty())
         .unwrap_or_else(|| workspace_id.gateway_url());
-    let client = match crate::server::tray_api::http_client(timeout) {
+    let client = match crate::server::http::client_for([url.as_str()], crate::server::http::Limits::both(timeout)) {
         Ok(client) => client,
         Err(error) => {
             return Check::fail(
@@ -609,7 +630,7 @@ async fn check_gateway(workspace_id: &WorkspaceId, token: &ApiToken, timeout: Du
         Err(error) => Check::fail(
             format!(
                 "could not reach the Agent Gateway ({url}): {}",
-                crate::server::tray_api::error_chain(&error)
+                crate::server::http::error_chain(&error)
             ),
             "check your network or proxy, then try again",
         ),

@@ -11,6 +11,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use super::access::{Access, Endpoint, ToolAccess};
 use super::model::{Connector, Execution, Solution, User, WorkflowDetails, WorkflowSummary};
 
 /// A future returned by a [`Backend`] method.
@@ -51,6 +52,12 @@ pub trait Backend: Send + Sync {
 
     /// Every connector available to the workspace.
     fn connectors(&self) -> BackendFuture<'_, Vec<Connector>>;
+
+    /// Whether these credentials can use each built-in tool, found by trying each endpoint
+    /// once. A backend without access rules (the sandbox) allows everything.
+    fn tool_access(&self) -> BackendFuture<'_, Vec<ToolAccess>> {
+        Box::pin(async { Ok(super::access::tool_access(|_| Access::allowed())) })
+    }
 }
 
 /// Why a backend call failed. Every variant becomes a tool error the agent can read and act on;
@@ -65,16 +72,20 @@ pub enum BackendError {
          checks a token."
     )]
     Unauthorized,
-    /// HTTP 403: the token is valid but may not do this.
+    /// HTTP 403 or `access_not_allowed`: the token is valid but may not read this endpoint.
     #[error(
-        "Tray rejected the API token for this request (HTTP 403 Forbidden): it is valid but has \
-         no access to {what}.\nhint: use a token of a workspace admin or a master token for \
-         workspace {workspace}, and check that the region ({region}) is the one the workspace \
-         lives in."
+        "Tray refused the API token for {what} (HTTP 403, access not allowed): the token is valid, \
+         but {} needs {}.\nhint: {}; and check that the region ({region}) is the one workspace \
+         {workspace} lives in.",
+        endpoint.name(),
+        endpoint.needs(),
+        endpoint.fix()
     )]
     Forbidden {
         /// What was being read.
         what: String,
+        /// The endpoint that refused.
+        endpoint: Endpoint,
         /// The workspace in use.
         workspace: String,
         /// The region in use.
@@ -128,6 +139,19 @@ pub enum BackendError {
         what: String,
         /// What was wrong, without the body.
         reason: String,
+    },
+    /// The GraphQL API refused the operation before running it (a request error: no `data`),
+    /// in every form this server knows.
+    #[error(
+        "Tray's GraphQL API refused this server's query for {what} before running it: {messages}.\n\
+         hint: Tray's API has changed in a way this version of tray-mcp does not know; update \
+         tray-mcp, and report this message if the newest version still gets it."
+    )]
+    Refused {
+        /// What was being read.
+        what: String,
+        /// The error messages, joined.
+        messages: String,
     },
     /// The GraphQL API returned `errors`.
     #[error("Tray's GraphQL API reported an error while reading {what}: {messages}")]

@@ -25,10 +25,13 @@
 //! gateway handshake or list request, default 20) and `RUST_LOG` (log filter, when
 //! `--log-level` is not given).
 
+pub mod access;
 pub mod backend;
 pub mod diagnosis;
 pub mod gateway;
+pub mod http;
 pub mod model;
+pub mod operations;
 pub mod passthrough;
 pub mod sandbox;
 pub mod sse;
@@ -241,7 +244,7 @@ fn build_backend(choice: BackendChoice) -> anyhow::Result<Served> {
             let config = tray_api_config(workspace_id, region, token, env_var)?;
             tracing::debug!(rest = %config.rest_url, graphql = %config.graphql_url, "Tray API URLs");
             Ok(Served {
-                backend: Arc::new(TrayApi::new(config)?),
+                backend: Arc::new(TrayApi::new(config)),
                 gateway,
             })
         }
