@@ -150,6 +150,7 @@ pub struct Access {
     pub state: AccessState,
     /// For a refusal, what to do; for unknown, why.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String")]
     pub detail: Option<String>,
 }
 
