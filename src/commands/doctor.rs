@@ -11,6 +11,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::clients::{ClientKind, EntrySpec, EntryWorkspace, Scope, Transport, recognize};
+use crate::error::Advice as _;
 use crate::inventory::{FoundEntry, take_inventory};
 use crate::paths::Environment;
 use crate::profiles::{self, Profile};
@@ -526,7 +527,7 @@ async fn check_token(workspace_id: WorkspaceId, region: Region, token: ApiToken)
             config.max_attempts = 2;
             config
         }
-        Err(error) => return Check::fail(format!("{error:#}"), "fix the variable named above"),
+        Err(error) => return Check::fail(error.message, "fix the variable named above"),
     };
     let api = match crate::server::tray_api::TrayApi::new(config) {
         Ok(api) => api,
@@ -539,13 +540,12 @@ async fn check_token(workspace_id: WorkspaceId, region: Region, token: ApiToken)
     };
     match api.current_user().await {
         Ok(user) => Check::pass(format!("Tray's API accepts the token ({} <{}>)", user.name, user.email)),
-        Err(error) => {
-            let text = error.to_string();
-            let (message, hint) = text
-                .split_once("\nhint: ")
-                .unwrap_or((text.as_str(), "check the token and the network"));
-            Check::fail(format!("Tray's API: {message}"), hint.to_string())
-        }
+        Err(error) => Check::fail(
+            format!("Tray's API: {error}"),
+            error
+                .hint()
+                .unwrap_or_else(|| "check the token and the network".to_string()),
+        ),
     }
 }
 

@@ -117,7 +117,7 @@ pub fn finish_planned(
 pub fn around_commit_error(error: AroundCommitError<FileError>) -> CommandError {
     match error {
         AroundCommitError::Commit(error) => error.into(),
-        AroundCommitError::Keychain(error) => CommandError::failure(error.to_string(), error.hint()),
+        AroundCommitError::Keychain(error) => error.into(),
     }
 }
 
