@@ -99,13 +99,10 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
                 ExitCode::FAILURE
             })
         }
-        Action::Serve(options) => match tray_mcp::server::run(&environment, options) {
-            Ok(()) => Ok(ExitCode::SUCCESS),
-            Err(error) => {
-                eprintln!("error: {error:#}");
-                Ok(ExitCode::FAILURE)
-            }
-        },
+        Action::Serve(options) => {
+            tray_mcp::server::run(&environment, options)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Action::Completions { script } => {
             print_stdout(&script);
             Ok(ExitCode::SUCCESS)

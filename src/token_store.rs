@@ -102,6 +102,12 @@ pub enum TokenStoreError {
     },
 }
 
+impl crate::error::Advice for TokenStoreError {
+    fn hint(&self) -> Option<String> {
+        Some(TokenStoreError::hint(self))
+    }
+}
+
 impl TokenStoreError {
     /// What the user can do about it.
     pub fn hint(&self) -> String {

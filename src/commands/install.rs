@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::clients::{ClientKind, EntryError, EntrySpec, Scope, Transport};
+use crate::clients::{ClientId, Companion, EntryError, EntrySpec, Scope, Transport};
 use crate::config::safe_write::{self, Privacy};
 use crate::config::transaction::{self, Edited, FileEdit, FileProblem, FileTask, Planned};
-use crate::config::{Change, Dialect, Document};
+use crate::config::{Change, Format};
 use crate::error::CommandError;
 use crate::paths::Environment;
 use crate::profiles::{self, Profile};
@@ -40,7 +40,7 @@ pub enum WorkspaceChoice {
 #[derive(Debug, Clone)]
 pub struct InstallRequest {
     /// The clients to configure.
-    pub clients: Vec<ClientKind>,
+    pub clients: Vec<ClientId>,
     /// The workspace.
     pub workspace: WorkspaceChoice,
     /// The entry's name.
@@ -54,7 +54,7 @@ pub struct InstallRequest {
     /// Show what would change without writing.
     pub dry_run: bool,
     /// Clients to leave out (the wizard's "don't overwrite" answers).
-    pub skip: Vec<ClientKind>,
+    pub skip: Vec<ClientId>,
 }
 
 /// Plans and (unless `dry_run`) performs an install.
@@ -84,7 +84,7 @@ pub fn plan_with_store(
         }
         let client = kind.client();
         let Some(location) = client.location(environment, request.scope) else {
-            if request.clients.len() == ClientKind::ALL.len() {
+            if request.clients.len() == ClientId::all().len() {
                 notices.push(format!(
                     "note: {} has no {} scope; skipped",
                     client.display_name(),
@@ -109,6 +109,10 @@ pub fn plan_with_store(
         let spec = entry_spec(environment, request, binary);
         let entry = client.entry(&spec).map_err(entry_error)?;
         let shown_path = environment.display_path(&location.path);
+        notices.extend(entry.notice.iter().map(|notice| format!("note: {notice}")));
+        if let Some(caveat) = client.caveat(request.scope) {
+            notices.push(format!("note: {caveat}"));
+        }
         if entry.holds_token {
             notices.push(format!(
                 "note: the {} transport needs the API token inside {shown_path}; tray-mcp makes that file readable only by you",
@@ -131,13 +135,11 @@ pub fn plan_with_store(
             },
             backup: true,
             edit: Box::new(UpsertEntry {
-                dialect: client.dialect(),
+                format: client.format(),
                 servers_key: location.servers_key,
                 name: request.name.to_string(),
                 server: entry.server,
-                stale_input_id: (kind == ClientKind::VsCode && entry.input.is_none())
-                    .then(|| crate::clients::vscode_token_input_id(request.name.as_str())),
-                input: entry.input,
+                companions: entry.companions,
             }),
         });
         clients_of_task.push(Some(kind));
@@ -176,7 +178,7 @@ pub struct InstallPlan {
     /// Every file, planned.
     pub files: Vec<Planned>,
     /// The client of each file (`None` for tray-mcp's own profile).
-    pub clients: Vec<Option<ClientKind>>,
+    pub clients: Vec<Option<ClientId>>,
     /// Notes and warnings for stderr.
     pub notices: Vec<String>,
     /// Where the profile's token goes.
@@ -306,36 +308,26 @@ fn profile_task(
     Some((task, keychain_token))
 }
 
-/// Sets `servers_key.name` (and VS Code's password input) in a client config.
+/// Sets `servers_key.name` in a client config, and the items the client keeps beside it (VS
+/// Code's password input, added for http/bridge and taken out again for stdio).
 struct UpsertEntry {
-    dialect: Dialect,
+    format: Format,
     servers_key: Vec<String>,
     name: String,
     server: Value,
-    input: Option<Value>,
-    /// VS Code: the token prompt an earlier http/bridge install of this name added, which a
-    /// stdio entry no longer uses. Only an item with our own id is ever removed.
-    stale_input_id: Option<String>,
+    companions: Vec<Companion>,
 }
 
 impl FileEdit for UpsertEntry {
     fn apply(&self, current: Option<&str>) -> Result<Edited, FileProblem> {
-        let mut document = Document::new(current.unwrap_or(""), self.dialect);
+        let mut document = crate::config::open(self.format, current.unwrap_or(""))?;
         let mut path: Vec<&str> = self.servers_key.iter().map(String::as_str).collect();
         path.push(&self.name);
         let mut change = document.set(&path, &self.server)?;
-        if let Some(input) = &self.input {
-            let id = input.get("id").and_then(Value::as_str).unwrap_or_default();
-            let input_change = document.upsert_array_item(&["inputs"], "id", id, input)?;
-            if change == Change::Unchanged && input_change != Change::Unchanged {
+        for companion in &self.companions {
+            if companion.apply(document.as_mut())? && change == Change::Unchanged {
                 change = Change::Updated;
             }
-        }
-        if let Some(id) = &self.stale_input_id
-            && document.remove_array_item(&["inputs"], "id", id)?
-            && change == Change::Unchanged
-        {
-            change = Change::Updated;
         }
         Ok(Edited {
             contents: Some(document.into_text()),

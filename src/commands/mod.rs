@@ -16,7 +16,7 @@ pub mod token;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use crate::clients::{ClientKind, Scope};
+use crate::clients::{ClientId, Scope};
 use crate::config::Change;
 use crate::config::safe_write::{BackupStore, Privacy};
 use crate::config::transaction::{self, Edited, FileEdit, FileError, FileProblem, FileTask, Planned};
@@ -34,7 +34,7 @@ pub struct LabeledTask {
     /// The change.
     pub task: FileTask,
     /// The client whose config it is.
-    pub client: Option<ClientKind>,
+    pub client: Option<ClientId>,
     /// The scope of that config.
     pub scope: Option<Scope>,
 }
@@ -65,7 +65,7 @@ pub fn execute_with_keychain(
 }
 
 /// The client and scope a file belongs to (`None` for tray-mcp's own files).
-pub type Label = (Option<ClientKind>, Option<Scope>);
+pub type Label = (Option<ClientId>, Option<Scope>);
 
 /// Shows the diffs of planned files (dry run) or commits them, with keychain changes around the
 /// commit. `labels` holds one entry per planned file. Shared by every changing command, and by
@@ -117,7 +117,7 @@ pub fn finish_planned(
 pub fn around_commit_error(error: AroundCommitError<FileError>) -> CommandError {
     match error {
         AroundCommitError::Commit(error) => error.into(),
-        AroundCommitError::Keychain(error) => CommandError::failure(error.to_string(), error.hint()),
+        AroundCommitError::Keychain(error) => error.into(),
     }
 }
 
@@ -158,7 +158,7 @@ pub fn tasks_per_file(
 pub fn tray_entries_named<'a>(
     entries: &'a [FoundEntry],
     name: &str,
-    clients: &[ClientKind],
+    clients: &[ClientId],
 ) -> Result<Vec<&'a FoundEntry>, CommandError> {
     let named: Vec<&FoundEntry> = entries
         .iter()
@@ -180,7 +180,7 @@ pub fn tray_entries_named<'a>(
 /// Every entry in every client; an error (naming the file and position) when any config file
 /// cannot be read, because a changing command must not act on a partial picture.
 pub fn readable_inventory(environment: &Environment) -> Result<Inventory, CommandError> {
-    let mut inventory = take_inventory(environment, &ClientKind::ALL);
+    let mut inventory = take_inventory(environment, ClientId::all());
     if inventory.problems.is_empty() {
         return Ok(inventory);
     }

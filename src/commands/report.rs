@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 use similar::TextDiff;
 
-use crate::clients::{ClientKind, Scope};
+use crate::clients::{ClientId, Scope};
 use crate::config::Change;
 use crate::config::transaction::{Outcome, Planned};
 use crate::secrets::Redactor;
@@ -14,7 +14,7 @@ use crate::secrets::Redactor;
 #[derive(Debug, Clone)]
 pub struct FileReport {
     /// The client whose config it is (`None`: tray-mcp's own profile).
-    pub client: Option<ClientKind>,
+    pub client: Option<ClientId>,
     /// The scope written.
     pub scope: Option<Scope>,
     /// "Cursor config", "tray-mcp profile".
@@ -29,7 +29,7 @@ pub struct FileReport {
 
 impl FileReport {
     /// From a planned (not yet written) file.
-    pub fn planned(file: &Planned, client: Option<ClientKind>, scope: Option<Scope>) -> Self {
+    pub fn planned(file: &Planned, client: Option<ClientId>, scope: Option<Scope>) -> Self {
         FileReport {
             client,
             scope,
@@ -41,7 +41,7 @@ impl FileReport {
     }
 
     /// From a written file.
-    pub fn done(outcome: &Outcome, client: Option<ClientKind>, scope: Option<Scope>) -> Self {
+    pub fn done(outcome: &Outcome, client: Option<ClientId>, scope: Option<Scope>) -> Self {
         FileReport {
             client,
             scope,
@@ -113,7 +113,7 @@ impl Report {
         json!({
             "dry_run": self.dry_run,
             "files": self.files.iter().map(|file| json!({
-                "client": file.client.map(ClientKind::id),
+                "client": file.client.map(ClientId::id),
                 "scope": file.scope.map(Scope::as_str),
                 "role": file.role,
                 "path": file.shown_path,

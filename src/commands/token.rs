@@ -11,10 +11,10 @@
 
 use serde_json::Value;
 
-use crate::clients::ClientKind;
+use crate::clients::ClientId;
 use crate::config::safe_write::Privacy;
 use crate::config::transaction::{Edited, FileEdit, FileProblem};
-use crate::config::{Change, Dialect, Document};
+use crate::config::{Change, Format};
 use crate::error::CommandError;
 use crate::inventory::{FoundEntry, take_inventory};
 use crate::paths::Environment;
@@ -51,7 +51,7 @@ pub fn set_with_store(
     store: &TokenStore,
 ) -> Result<Report, CommandError> {
     let inventory = readable_inventory(environment)?;
-    let named = tray_entries_named(&inventory.entries, request.name.as_str(), &ClientKind::ALL)?;
+    let named = tray_entries_named(&inventory.entries, request.name.as_str(), ClientId::all())?;
     let inline: Vec<&FoundEntry> = named
         .into_iter()
         .filter(|entry| holds_inline_token(&entry.value))
@@ -121,7 +121,7 @@ pub fn forget_with_store(
     }
     profile.api_token = None;
     profile.token_store = TokenLocation::Profile;
-    let inventory = take_inventory(environment, &ClientKind::ALL);
+    let inventory = take_inventory(environment, ClientId::all());
     let notices = inventory
         .entries
         .iter()
@@ -172,7 +172,7 @@ pub fn holds_inline_token(value: &Value) -> bool {
 
 /// Rewrites `Bearer <old>` into `Bearer <new>` inside entries of one file.
 struct ReplaceInlineToken {
-    dialect: Dialect,
+    format: Format,
     entry_paths: Vec<Vec<String>>,
     header: String,
 }
@@ -180,7 +180,7 @@ struct ReplaceInlineToken {
 impl ReplaceInlineToken {
     fn new(entries: &[&FoundEntry], token: &ApiToken) -> Self {
         ReplaceInlineToken {
-            dialect: entries[0].client.client().dialect(),
+            format: entries[0].client.client().format(),
             entry_paths: entries
                 .iter()
                 .map(|entry| {
@@ -196,7 +196,7 @@ impl ReplaceInlineToken {
 
 impl FileEdit for ReplaceInlineToken {
     fn apply(&self, current: Option<&str>) -> Result<Edited, FileProblem> {
-        let mut document = Document::new(current.unwrap_or(""), self.dialect);
+        let mut document = crate::config::open(self.format, current.unwrap_or(""))?;
         let mut change = Change::Unchanged;
         for path in &self.entry_paths {
             let path: Vec<&str> = path.iter().map(String::as_str).collect();

@@ -1,13 +1,19 @@
 //! Editing users' config files without damaging them.
 //!
+//! - [`format`]: the one editing interface ([`ConfigDocument`]) over every format, opened by
+//!   [`Format`].
 //! - [`json`]: format-preserving edits of JSON and JSONC text.
+//! - [`toml`]: the same for TOML, on `toml_edit`.
 //! - [`safe_write`]: the cross-process lock, atomic replace, permissions, symlinks and backups.
 //! - [`transaction`]: several files changed together: all prepared before any is written, and
 //!   the ones already written restored when a later one fails.
 
+pub mod format;
 pub mod json;
 pub mod safe_write;
+pub mod toml;
 pub mod transaction;
 
+pub use format::{ConfigDocument, Format, open};
 pub use json::document;
 pub use json::document::{Change, Dialect, Document, DocumentError};

@@ -13,6 +13,7 @@ use std::pin::Pin;
 
 use super::access::{Access, Endpoint, ToolAccess};
 use super::model::{Connector, Execution, Solution, User, WorkflowDetails, WorkflowSummary};
+use crate::error::Advice;
 
 /// A future returned by a [`Backend`] method.
 pub type BackendFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, BackendError>> + Send + 'a>>;
@@ -61,25 +62,19 @@ pub trait Backend: Send + Sync {
 }
 
 /// Why a backend call failed. Every variant becomes a tool error the agent can read and act on;
-/// none of them stops the server. No variant ever carries the token.
+/// none of them stops the server. No variant ever carries the token. The `Display` text says
+/// what happened; [`Advice::hint`] says what to do, where there is something to do.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum BackendError {
     /// HTTP 401: the token is not valid.
-    #[error(
-        "Tray rejected the API token (HTTP 401 Unauthorized): it is wrong, expired or revoked.\n\
-         hint: create or copy a token in the Tray app (Settings > API tokens), then update the \
-         profile with `tray-mcp install`, or set TRAY_API_TOKEN. Calling get_authenticated_user \
-         checks a token."
-    )]
+    #[error("Tray rejected the API token (HTTP 401 Unauthorized): it is wrong, expired or revoked.")]
     Unauthorized,
     /// HTTP 403 or `access_not_allowed`: the token is valid but may not read this endpoint.
     #[error(
         "Tray refused the API token for {what} (HTTP 403, access not allowed): the token is valid, \
-         but {} needs {}.\nhint: {}; and check that the region ({region}) is the one workspace \
-         {workspace} lives in.",
+         but {} needs {}.",
         endpoint.name(),
-        endpoint.needs(),
-        endpoint.fix()
+        endpoint.needs()
     )]
     Forbidden {
         /// What was being read.
@@ -92,19 +87,13 @@ pub enum BackendError {
         region: String,
     },
     /// HTTP 429 on every attempt.
-    #[error(
-        "Tray is rate-limiting this token (HTTP 429) and still was after {attempts} attempts.\n\
-         hint: wait a minute and try again; Tray allows about 30 requests per second per token."
-    )]
+    #[error("Tray is rate-limiting this token (HTTP 429) and still was after {attempts} attempts.")]
     RateLimited {
         /// How many requests were made.
         attempts: u32,
     },
     /// The request took longer than the time limit.
-    #[error(
-        "Tray did not answer within {seconds} seconds while reading {what}.\n\
-         hint: try again; if it keeps happening, check status.tray.io or your network."
-    )]
+    #[error("Tray did not answer within {seconds} seconds while reading {what}.")]
     Timeout {
         /// What was being read.
         what: String,
@@ -112,10 +101,7 @@ pub enum BackendError {
         seconds: f64,
     },
     /// The request never got an HTTP answer (DNS, connection refused, TLS...).
-    #[error(
-        "could not reach Tray at {url}: {reason}.\nhint: check your network connection and \
-         proxy settings, and that the region is right."
-    )]
+    #[error("could not reach Tray at {url}: {reason}.")]
     Network {
         /// The URL without query.
         url: String,
@@ -142,11 +128,7 @@ pub enum BackendError {
     },
     /// The GraphQL API refused the operation before running it (a request error: no `data`),
     /// in every form this server knows.
-    #[error(
-        "Tray's GraphQL API refused this server's query for {what} before running it: {messages}.\n\
-         hint: Tray's API has changed in a way this version of tray-mcp does not know; update \
-         tray-mcp, and report this message if the newest version still gets it."
-    )]
+    #[error("Tray's GraphQL API refused this server's query for {what} before running it: {messages}.")]
     Refused {
         /// What was being read.
         what: String,
@@ -164,4 +146,45 @@ pub enum BackendError {
     /// The thing asked for does not exist.
     #[error("{0}")]
     NotFound(String),
+}
+
+impl Advice for BackendError {
+    fn hint(&self) -> Option<String> {
+        let hint = match self {
+            BackendError::Unauthorized => {
+                "create or copy a token in the Tray app (Settings > API tokens), then update the \
+                 profile with `tray-mcp install`, or set TRAY_API_TOKEN. Calling \
+                 get_authenticated_user checks a token."
+                    .to_string()
+            }
+            BackendError::Forbidden {
+                endpoint,
+                workspace,
+                region,
+                ..
+            } => format!(
+                "{}; and check that the region ({region}) is the one workspace {workspace} lives in.",
+                endpoint.fix()
+            ),
+            BackendError::Refused { .. } => {
+                "Tray's API has changed in a way this version of tray-mcp does not know; update \
+                 tray-mcp, and report this message if the newest version still gets it."
+                    .to_string()
+            }
+            BackendError::RateLimited { .. } => {
+                "wait a minute and try again; Tray allows about 30 requests per second per token.".to_string()
+            }
+            BackendError::Timeout { .. } => {
+                "try again; if it keeps happening, check status.tray.io or your network.".to_string()
+            }
+            BackendError::Network { .. } => {
+                "check your network connection and proxy settings, and that the region is right.".to_string()
+            }
+            BackendError::Http { .. }
+            | BackendError::MalformedResponse { .. }
+            | BackendError::GraphQl { .. }
+            | BackendError::NotFound(_) => return None,
+        };
+        Some(hint)
+    }
 }

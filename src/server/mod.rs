@@ -42,9 +42,10 @@ pub mod tray_api;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{Context as _, anyhow, bail};
+use anyhow::{anyhow, bail};
 use rmcp::ServiceExt as _;
 
+use crate::error::CommandError;
 use crate::paths::Environment;
 use crate::profiles::{self, ProfileError};
 use crate::tray::{ApiToken, Region, ServerName, WorkspaceId};
@@ -86,70 +87,72 @@ fn env_var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|value| !value.trim().is_empty())
 }
 
+/// The hint after a missing profile or workspace: which profiles exist.
 fn profile_hint(environment: &Environment) -> String {
     let names: Vec<String> = profiles::list_names(environment)
         .iter()
         .map(ToString::to_string)
         .collect();
     if names.is_empty() {
-        "hint: no profiles exist yet; create one with `tray-mcp install`, or try \
-         `tray-mcp serve --sandbox`"
-            .to_string()
+        "no profiles exist yet; create one with `tray-mcp install`, or try `tray-mcp serve --sandbox`".to_string()
     } else {
         format!(
-            "hint: existing profiles: {}; create another with `tray-mcp install`",
+            "existing profiles: {}; create another with `tray-mcp install`",
             names.join(", ")
         )
     }
 }
 
-fn choose_backend(environment: &Environment, options: &ServeOptions) -> anyhow::Result<BackendChoice> {
+fn choose_backend(environment: &Environment, options: &ServeOptions) -> Result<BackendChoice, CommandError> {
     if options.sandbox {
         if options.profile.is_some() || options.workspace_id.is_some() {
-            bail!(
+            return Err(CommandError::failure(
                 "--sandbox serves the built-in demo workspace and cannot be combined with \
-                 --profile or --workspace-id\nhint: drop --sandbox to serve a real workspace"
-            );
+                 --profile or --workspace-id",
+                "drop --sandbox to serve a real workspace",
+            ));
         }
         if options.gateway {
-            bail!("{SANDBOX_GATEWAY}");
+            return Err(sandbox_has_no_gateway());
         }
         return Ok(BackendChoice::Sandbox);
     }
     if let Some(name) = &options.profile {
         if options.workspace_id.is_some() {
-            bail!(
-                "--profile and --workspace-id both name a workspace; give one of them\n\
-                 hint: the profile {name} already stores its workspace"
-            );
+            return Err(CommandError::failure(
+                "--profile and --workspace-id both name a workspace; give one of them",
+                format!("the profile {name} already stores its workspace"),
+            ));
         }
-        let profile = profiles::load(environment, name).map_err(|error| match error {
-            ProfileError::NotFound { .. } => anyhow!("{error}\n{}", profile_hint(environment)),
-            ProfileError::Invalid { .. } | ProfileError::Unreadable { .. } => {
-                anyhow!("{error}\nhint: fix or re-create it with `tray-mcp install --name {name}`")
-            }
-            ProfileError::TooOpen { .. } => anyhow!("{error}\nhint: {}", error.hint()),
+        let profile = profiles::load(environment, name).map_err(|error| {
+            let hint = match error {
+                ProfileError::NotFound { .. } => profile_hint(environment),
+                ProfileError::Invalid { .. } | ProfileError::Unreadable { .. } => {
+                    format!("fix or re-create it with `tray-mcp install --name {name}`")
+                }
+                ProfileError::TooOpen { .. } => error.hint(),
+            };
+            CommandError::failure(error.to_string(), hint)
         })?;
         if profile.sandbox {
             if options.gateway || profile.gateway {
-                bail!("{SANDBOX_GATEWAY}");
+                return Err(sandbox_has_no_gateway());
             }
             return Ok(BackendChoice::Sandbox);
         }
         let workspace_id = profile.workspace_id.clone().ok_or_else(|| {
-            anyhow!(
-                "the tray-mcp profile {name} has no workspace_id\nhint: re-create it with \
-                 `tray-mcp install --name {name}`"
+            CommandError::failure(
+                format!("the tray-mcp profile {name} has no workspace_id"),
+                format!("re-create it with `tray-mcp install --name {name}`"),
             )
         })?;
-        let stored = crate::token_store::TokenStore::system()
-            .token(name, &profile)
-            .map_err(|error| anyhow!("{error}\nhint: {}", error.hint()))?;
+        let stored = crate::token_store::TokenStore::system().token(name, &profile)?;
         let token = match stored {
             Some(token) => token,
-            None => {
-                token_from_environment().with_context(|| format!("the tray-mcp profile {name} stores no API token"))?
-            }
+            None => token_from_environment().map_err(|error| CommandError {
+                message: format!("the tray-mcp profile {name} stores no API token: {}", error.message),
+                ..error
+            })?,
         };
         return Ok(BackendChoice::TrayApi {
             workspace_id,
@@ -166,25 +169,33 @@ fn choose_backend(environment: &Environment, options: &ServeOptions) -> anyhow::
             gateway: options.gateway,
         });
     }
-    bail!(
+    Err(CommandError::failure(
         "tray-mcp serve needs a workspace: pass --profile NAME, or --workspace-id ID with \
-         TRAY_API_TOKEN set, or --sandbox for the built-in demo workspace\n{}",
-        profile_hint(environment)
+         TRAY_API_TOKEN set, or --sandbox for the built-in demo workspace",
+        profile_hint(environment),
+    ))
+}
+
+fn sandbox_has_no_gateway() -> CommandError {
+    CommandError::failure(
+        "the sandbox has no Agent Gateway: --gateway needs a real workspace",
+        "serve a workspace with --profile NAME or --workspace-id ID, or drop --gateway",
     )
 }
 
-const SANDBOX_GATEWAY: &str = "the sandbox has no Agent Gateway: --gateway needs a real workspace\n\
-     hint: serve a workspace with --profile NAME or --workspace-id ID, or drop --gateway";
-
-fn token_from_environment() -> anyhow::Result<ApiToken> {
+fn token_from_environment() -> Result<ApiToken, CommandError> {
     let Some(raw) = env_var("TRAY_API_TOKEN") else {
-        bail!(
-            "no API token: TRAY_API_TOKEN is not set\nhint: set TRAY_API_TOKEN to a Tray API \
-             token (Tray app > Settings > API tokens), or use --profile NAME"
-        );
+        return Err(CommandError::failure(
+            "no API token: TRAY_API_TOKEN is not set",
+            "set TRAY_API_TOKEN to a Tray API token (Tray app > Settings > API tokens), or use --profile NAME",
+        ));
     };
-    ApiToken::parse(&raw)
-        .map_err(|error| anyhow!("TRAY_API_TOKEN is not usable: {error}\nhint: paste the token exactly, once"))
+    ApiToken::parse(&raw).map_err(|error| {
+        CommandError::failure(
+            format!("TRAY_API_TOKEN is not usable: {error}"),
+            "paste the token exactly, once",
+        )
+    })
 }
 
 /// The Tray API settings for a workspace: the region's URLs, unless `lookup` (the process
@@ -195,7 +206,7 @@ fn tray_api_config(
     region: Region,
     token: ApiToken,
     lookup: impl Fn(&str) -> Option<String>,
-) -> anyhow::Result<TrayApiConfig> {
+) -> Result<TrayApiConfig, CommandError> {
     let mut config = TrayApiConfig::for_region(workspace_id, region, token);
     if let Some(url) = lookup("TRAY_API_URL") {
         config.rest_url = url;
@@ -210,9 +221,9 @@ fn tray_api_config(
             .ok()
             .filter(|seconds| seconds.is_finite() && *seconds > 0.0)
             .ok_or_else(|| {
-                anyhow!(
-                    "TRAY_API_TIMEOUT_SECS={raw:?} is not a positive number of seconds\n\
-                     hint: unset it to use the default of 20 seconds"
+                CommandError::failure(
+                    format!("TRAY_API_TIMEOUT_SECS={raw:?} is not a positive number of seconds"),
+                    "unset it to use the default of 20 seconds",
                 )
             })?;
         config.timeout = Duration::from_secs_f64(seconds);
@@ -226,12 +237,16 @@ struct Served {
     gateway: Option<gateway::GatewayConfig>,
 }
 
-fn build_backend(choice: BackendChoice) -> anyhow::Result<Served> {
+fn build_backend(choice: BackendChoice) -> Result<Served, CommandError> {
     match choice {
-        BackendChoice::Sandbox => Ok(Served {
-            backend: Arc::new(Sandbox::load().context("could not load the built-in sandbox")?),
-            gateway: None,
-        }),
+        BackendChoice::Sandbox => {
+            Ok(Served {
+                backend: Arc::new(Sandbox::load().map_err(|error| {
+                    CommandError::failure(format!("could not load the built-in sandbox: {error}"), "")
+                })?),
+                gateway: None,
+            })
+        }
         BackendChoice::TrayApi {
             workspace_id,
             region,
@@ -258,20 +273,23 @@ fn gateway_config(
     workspace_id: &WorkspaceId,
     token: ApiToken,
     lookup: impl Fn(&str) -> Option<String>,
-) -> anyhow::Result<gateway::GatewayConfig> {
+) -> Result<gateway::GatewayConfig, CommandError> {
     let url = lookup("TRAY_GATEWAY_URL").unwrap_or_else(|| workspace_id.gateway_url());
     let parsed = reqwest::Url::parse(url.trim())
         .ok()
         .filter(|parsed| matches!(parsed.scheme(), "http" | "https"))
         .ok_or_else(|| {
-            anyhow!("TRAY_GATEWAY_URL={url:?} is not an http(s) URL\nhint: unset it to use the workspace's gateway")
+            CommandError::failure(
+                format!("TRAY_GATEWAY_URL={url:?} is not an http(s) URL"),
+                "unset it to use the workspace's gateway",
+            )
         })?;
     let mut config = gateway::GatewayConfig::new(parsed.to_string(), token);
     if let Some(raw) = lookup("TRAY_GATEWAY_TIMEOUT_SECS") {
         config.timeout = positive_seconds(&raw).ok_or_else(|| {
-            anyhow!(
-                "TRAY_GATEWAY_TIMEOUT_SECS={raw:?} is not a positive number of seconds\n\
-                 hint: unset it to use the default of 20 seconds"
+            CommandError::failure(
+                format!("TRAY_GATEWAY_TIMEOUT_SECS={raw:?} is not a positive number of seconds"),
+                "unset it to use the default of 20 seconds",
             )
         })?;
     }
@@ -291,25 +309,30 @@ fn positive_seconds(raw: &str) -> Option<Duration> {
 /// The filter is `target=level` directives (`tracing_subscriber::filter::Targets`), not the full
 /// `EnvFilter` syntax: that one compiles a regex at start-up and costs a few hundred KiB of RSS
 /// and a millisecond, for span and field filters nobody needs here.
-fn init_logging(log_level: Option<&str>) -> anyhow::Result<()> {
+fn init_logging(log_level: Option<&str>) -> Result<(), CommandError> {
     use tracing_subscriber::filter::Targets;
     use tracing_subscriber::layer::SubscriberExt as _;
     use tracing_subscriber::util::SubscriberInitExt as _;
     const DEFAULT: &str = "tray_mcp=info,warn";
+    let default = || {
+        Targets::new()
+            .with_target("tray_mcp", tracing::level_filters::LevelFilter::INFO)
+            .with_default(tracing::level_filters::LevelFilter::WARN)
+    };
     let filter: Targets = match log_level {
         Some(level) => level.parse().map_err(|error| {
-            anyhow!(
-                "--log-level {level:?} is not a valid filter: {error}\nhint: use error, warn, \
-                 info, debug, trace or off, or directives such as tray_mcp=debug,warn"
+            CommandError::failure(
+                format!("--log-level {level:?} is not a valid filter: {error}"),
+                "use error, warn, info, debug, trace or off, or directives such as tray_mcp=debug,warn",
             )
         })?,
         None => match env_var("RUST_LOG").map(|value| value.parse::<Targets>()) {
             Some(Ok(filter)) => filter,
             Some(Err(error)) => {
                 eprintln!("warning: ignoring RUST_LOG ({error}); using {DEFAULT}");
-                DEFAULT.parse()?
+                default()
             }
-            None => DEFAULT.parse()?,
+            None => default(),
         },
     };
     let output = tracing_subscriber::fmt::layer()
@@ -324,8 +347,8 @@ fn init_logging(log_level: Option<&str>) -> anyhow::Result<()> {
 /// Runs the server on stdin/stdout until the client closes stdin.
 ///
 /// Configuration errors (unknown profile, no token, bad flags) are returned before anything is
-/// served, with a `hint:` line; the caller prints them to stderr and exits with status 1.
-pub fn run(environment: &Environment, options: ServeOptions) -> anyhow::Result<()> {
+/// served, with a hint; the caller prints them to stderr and exits with status 1.
+pub fn run(environment: &Environment, options: ServeOptions) -> Result<(), CommandError> {
     init_logging(options.log_level.as_deref())?;
     let served = build_backend(choose_backend(environment, &options)?)?;
     let description = served.backend.describe();
@@ -339,7 +362,7 @@ pub fn run(environment: &Environment, options: ServeOptions) -> anyhow::Result<(
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .context("could not start the async runtime")?;
+        .map_err(|error| CommandError::failure(format!("could not start the async runtime: {error}"), ""))?;
     let result = runtime.block_on(async move {
         let mut tools = tools::TrayTools::new(served.backend);
         let mut transport = transport::LineTransport::new(tokio::io::stdin(), tokio::io::stdout());
@@ -362,7 +385,7 @@ pub fn run(environment: &Environment, options: ServeOptions) -> anyhow::Result<(
     });
     // Tokio's stdin reader may still sit in a blocking read; do not wait for it.
     runtime.shutdown_timeout(Duration::from_millis(100));
-    result
+    result.map_err(|error| CommandError::failure(format!("{error:#}"), ""))
 }
 
 async fn serve_session(
@@ -392,7 +415,7 @@ pub fn tray_api_config_from_environment(
     workspace_id: WorkspaceId,
     region: Region,
     token: ApiToken,
-) -> anyhow::Result<TrayApiConfig> {
+) -> Result<TrayApiConfig, CommandError> {
     tray_api_config(workspace_id, region, token, env_var)
 }
 
@@ -436,7 +459,7 @@ mod tests {
             (name == "TRAY_API_TIMEOUT_SECS").then(|| "soon".to_string())
         })
         .expect_err("refused");
-        assert!(error.to_string().contains("hint:"), "{error}");
+        assert!(error.hint.is_some(), "{error}");
     }
 
     #[test]
@@ -457,7 +480,7 @@ mod tests {
                 (asked == name).then(|| value.to_string())
             })
             .expect_err("refused");
-            assert!(error.to_string().contains("hint:"), "{error}");
+            assert!(error.hint.is_some(), "{error}");
         }
     }
 }

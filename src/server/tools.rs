@@ -27,6 +27,7 @@ use super::diagnosis::FailureCategory;
 use super::model::{
     Connector, Execution, ExecutionStatus, Solution, StepSummary, User, WorkflowDetails, WorkflowSummary,
 };
+use crate::error::Advice as _;
 
 /// How many runs are read when looking for failures or filtering by status.
 const RUN_WINDOW: usize = 50;
@@ -45,8 +46,9 @@ pub struct TrayTools {
 struct ToolFailure(String);
 
 impl From<BackendError> for ToolFailure {
+    /// The agent reads the message and, on a line of its own, what to do.
     fn from(error: BackendError) -> Self {
-        ToolFailure(error.to_string())
+        ToolFailure(error.with_hint_line())
     }
 }
 
@@ -564,7 +566,11 @@ impl TrayTools {
             Ok(user) => user,
             Err(error @ BackendError::Forbidden { .. }) => {
                 let tools = self.backend.tool_access().await?;
-                return Err(ToolFailure(format!("{error}\n{}", access_text(&tools))));
+                return Err(ToolFailure(format!(
+                    "{}\n{}",
+                    error.with_hint_line(),
+                    access_text(&tools)
+                )));
             }
             Err(error) => return Err(error.into()),
         };
@@ -1061,7 +1067,10 @@ impl TrayTools {
                 Err(error) => (
                     None,
                     Vec::new(),
-                    Some(format!("(The workflow's definition could not be read: {error})")),
+                    Some(format!(
+                        "(The workflow's definition could not be read: {})",
+                        error.with_hint_line()
+                    )),
                 ),
             };
         let message = failed_run.error_message.clone().unwrap_or_default();
