@@ -42,6 +42,12 @@ pub trait Advice: fmt::Display {
     /// What to do about it, or `None` when the message says it all.
     fn hint(&self) -> Option<String>;
 
+    /// How the process exits when this error ends the command: a failure, unless the user
+    /// called us wrong.
+    fn exit(&self) -> ExitKind {
+        ExitKind::Failure
+    }
+
     /// The message with its hint on a line of its own (`hint: ...`), for text that goes out in
     /// one piece, such as a tool error an agent reads.
     fn with_hint_line(&self) -> String {
@@ -99,13 +105,13 @@ impl fmt::Display for CommandError {
 
 impl std::error::Error for CommandError {}
 
-/// Every error with advice is a failure (exit 1) with its message and hint.
+/// Every error with advice becomes its message, hint and exit class.
 impl<E: Advice> From<E> for CommandError {
     fn from(error: E) -> Self {
         CommandError {
             message: error.to_string(),
             hint: error.hint(),
-            exit: ExitKind::Failure,
+            exit: error.exit(),
         }
     }
 }

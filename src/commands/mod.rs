@@ -96,7 +96,9 @@ pub fn finish_planned(
     }
     let backups = BackupStore::new(environment.join(&environment.tray_config_dir(), &["backups"]));
     let (outcomes, warnings) = store
-        .around_commit(changes, || transaction::commit(planned, &backups))
+        .around_commit(changes, || {
+            transaction::commit(planned, &backups, environment.variables.fail_write.as_deref())
+        })
         .map_err(around_commit_error)?;
     notices.extend(warnings);
     let files = outcomes

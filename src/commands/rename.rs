@@ -34,7 +34,7 @@ pub struct RenameRequest {
 
 /// Renames the entry everywhere.
 pub fn rename(environment: &Environment, request: &RenameRequest) -> Result<Report, CommandError> {
-    rename_with_store(environment, request, &TokenStore::system())
+    rename_with_store(environment, request, &TokenStore::system(environment))
 }
 
 /// [`rename`] with a given token store. A keychain token moves in two steps around the file
