@@ -97,7 +97,9 @@ pub fn finish_planned(
     }
     let backups = BackupStore::new(environment.join(&environment.tray_config_dir(), &["backups"]));
     let (outcomes, warnings) = store
-        .around_commit(changes, || transaction::commit(planned, &backups))
+        .around_commit(changes, || {
+            transaction::commit(planned, &backups, environment.variables.fail_write.as_deref())
+        })
         .map_err(around_commit_error)?;
     notices.extend(warnings);
     let files = outcomes
@@ -118,7 +120,7 @@ pub fn finish_planned(
 pub fn around_commit_error(error: AroundCommitError<FileError>) -> CommandError {
     match error {
         AroundCommitError::Commit(error) => error.into(),
-        AroundCommitError::Keychain(error) => CommandError::failure(error.to_string(), error.hint()),
+        AroundCommitError::Keychain(error) => error.into(),
     }
 }
 
