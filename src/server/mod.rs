@@ -296,7 +296,7 @@ pub fn run(environment: &Environment, options: ServeOptions) -> Result<(), Comma
     let served = build_backend(variables, choose_backend(environment, &options)?)?;
     let description = served.backend.describe();
     tracing::info!(
-        backend = description.kind,
+        backend = description.kind.as_str(),
         workspace = %description.workspace_id,
         region = %description.region,
         gateway = served.gateway.is_some(),
