@@ -251,7 +251,7 @@ fn build_backend(variables: &Variables, choice: BackendChoice) -> Result<Served,
 
 /// The gateway settings: `https://<workspace-id>.mcp.tray.ai` and the default time limit,
 /// unless `TRAY_GATEWAY_URL` or `TRAY_GATEWAY_TIMEOUT_SECS` override them.
-fn gateway_config(variables: &Variables, workspace_id: &WorkspaceId, token: ApiToken) -> gateway::GatewayConfig {
+pub fn gateway_config(variables: &Variables, workspace_id: &WorkspaceId, token: ApiToken) -> gateway::GatewayConfig {
     let url = variables
         .gateway_url
         .clone()
