@@ -7,18 +7,20 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::clients::{ClientKind, EntryError, EntrySpec, Scope, Transport};
+use crate::clients::{ClientKind, ConfigLocation, EntryError, EntrySpec, Scope, Transport};
 use crate::config::safe_write::{self, Privacy};
-use crate::config::transaction::{self, Edited, FileEdit, FileProblem, FileTask, Planned};
+use crate::config::transaction::{Edited, FileEdit, FileProblem};
 use crate::config::{Change, Dialect, Document};
 use crate::error::CommandError;
+use crate::inventory::{entry_path, take_inventory};
 use crate::paths::Environment;
-use crate::profiles::{self, Profile};
+use crate::profiles::{self, Profile, TokenLocation};
 use crate::secrets::Redactor;
-use crate::token_store::{KeychainChanges, TokenLocation, TokenStore};
+use crate::token_store::{KeychainChanges, TokenStore};
 use crate::tray::{ApiToken, Region, ServerName, WorkspaceId};
 
-use super::report::{FileReport, Report};
+use super::report::{FileReport, Notice, Report};
+use super::{Finish, PlannedFile, WriteProfile, config_task, plan_labeled, profile_task};
 
 /// Which workspace the entry reaches.
 #[derive(Debug, Clone)]
@@ -41,6 +43,9 @@ pub enum WorkspaceChoice {
 pub struct InstallRequest {
     /// The clients to configure.
     pub clients: Vec<ClientKind>,
+    /// The clients were asked for as "all": one without the requested scope is skipped with a
+    /// note instead of failing the install.
+    pub every_client: bool,
     /// The workspace.
     pub workspace: WorkspaceChoice,
     /// The entry's name.
@@ -75,110 +80,123 @@ pub fn plan_with_store(
     binary: &Path,
     token_store: TokenStore,
 ) -> Result<InstallPlan, CommandError> {
+    let inventory = take_inventory(environment, &ClientKind::ALL);
+    super::check_case_unique(environment, &inventory, &request.name)?;
     let mut notices = Vec::new();
     let mut tasks = Vec::new();
-    let mut clients_of_task = Vec::new();
-    for &kind in &request.clients {
-        if request.skip.contains(&kind) {
+    let spec = entry_spec(
+        environment,
+        &request.workspace,
+        &request.name,
+        request.transport,
+        binary,
+    );
+    for &kind in request.clients.iter().filter(|kind| !request.skip.contains(kind)) {
+        let Some(location) = location(environment, request, kind, &mut notices)? else {
             continue;
-        }
-        let client = kind.client();
-        let Some(location) = client.location(environment, request.scope) else {
-            if request.clients.len() == ClientKind::ALL.len() {
-                notices.push(format!(
-                    "note: {} has no {} scope; skipped",
-                    client.display_name(),
-                    request.scope.as_str()
-                ));
-                continue;
-            }
-            return Err(CommandError::usage(
-                format!("{} has no {} scope", client.display_name(), request.scope.as_str()),
-                format!(
-                    "{} supports --scope {}",
-                    client.display_name(),
-                    client
-                        .scopes()
-                        .iter()
-                        .map(|scope| scope.as_str())
-                        .collect::<Vec<_>>()
-                        .join(" or ")
-                ),
-            ));
         };
-        let spec = entry_spec(environment, request, binary);
-        let entry = client.entry(&spec).map_err(entry_error)?;
-        let shown_path = environment.display_path(&location.path);
+        let entry = kind.client().entry(&spec).map_err(entry_error)?;
         if entry.holds_token {
-            notices.push(format!(
-                "note: the {} transport needs the API token inside {shown_path}; tray-mcp makes that file readable only by you",
-                request.transport.as_str()
-            ));
-            if request.scope == Scope::Project {
-                notices.push(format!(
-                    "warning: {shown_path} is a project file, often committed: keep it out of version control (or use --transport stdio, which keeps the token in tray-mcp's profile store)"
-                ));
-            }
+            notices.extend(inline_token_notices(environment, request, &location.path));
         }
-        tasks.push(FileTask {
-            path: location.path,
-            shown_path,
-            role: format!("{} config", client.display_name()),
-            privacy: if entry.holds_token {
-                Privacy::OwnerOnly
-            } else {
-                Privacy::Ordinary
-            },
-            backup: true,
-            edit: Box::new(UpsertEntry {
-                dialect: client.dialect(),
-                servers_key: location.servers_key,
-                name: request.name.to_string(),
-                server: entry.server,
-                stale_input_id: (kind == ClientKind::VsCode && entry.input.is_none())
-                    .then(|| crate::clients::vscode_token_input_id(request.name.as_str())),
-                input: entry.input,
-            }),
-        });
-        clients_of_task.push(Some(kind));
+        let privacy = if entry.holds_token {
+            Privacy::OwnerOnly
+        } else {
+            Privacy::Ordinary
+        };
+        let edit = UpsertEntry {
+            dialect: kind.client().dialect(),
+            entry_path: entry_path(&location.servers_key, request.name.as_str()),
+            server: entry.server,
+            stale_input_id: (kind == ClientKind::VsCode && entry.input.is_none())
+                .then(|| crate::clients::vscode_token_input_id(request.name.as_str())),
+            input: entry.input,
+        };
+        tasks.push(config_task(
+            environment,
+            (kind, request.scope),
+            location.path,
+            privacy,
+            Box::new(edit),
+        ));
     }
     if request.transport == Transport::Bridge && environment.find_on_path("npx").is_none() {
-        notices.push(
-            "warning: npx is not on PATH: bridge entries need Node.js (https://nodejs.org); or use --transport stdio, which needs no Node.js"
-                .to_string(),
-        );
+        notices.push(Notice::warning(
+            "npx is not on PATH: bridge entries need Node.js (https://nodejs.org); or use --transport stdio, which needs no Node.js",
+        ));
     }
     let mut keychain = KeychainChanges::default();
-    if let Some((task, token)) = profile_task(environment, request, token_store.preferred()) {
+    if let Some((profile, token)) = profile_for(request, token_store.preferred()) {
         if let Some(token) = token {
-            notices.push(format!(
-                "note: the API token goes to the OS keychain (service {}, account {}); the profile file records only that",
+            notices.push(Notice::note(format!(
+                "the API token goes to the OS keychain (service {}, account {}); the profile file records only that",
                 crate::token_store::SERVICE,
                 request.name
-            ));
+            )));
             keychain.writes.push((request.name.clone(), token));
         }
-        tasks.push(task);
-        clients_of_task.push(None);
+        tasks.push(profile_task(
+            environment,
+            &request.name,
+            Box::new(WriteProfile { profile }),
+        ));
     }
-    let files = transaction::plan(tasks)?;
     Ok(InstallPlan {
-        files,
-        clients: clients_of_task,
+        files: plan_labeled(tasks)?,
         notices,
         token_store,
         keychain,
     })
 }
 
+/// Where `kind` keeps its servers at the requested scope; `None` (with a note) when it has no
+/// such scope and the clients were asked for as "all", an error when it was named.
+fn location(
+    environment: &Environment,
+    request: &InstallRequest,
+    kind: ClientKind,
+    notices: &mut Vec<Notice>,
+) -> Result<Option<ConfigLocation>, CommandError> {
+    let client = kind.client();
+    if let Some(location) = client.location(environment, request.scope) {
+        return Ok(Some(location));
+    }
+    let scope = request.scope.as_str();
+    if request.every_client {
+        notices.push(Notice::note(format!(
+            "{} has no {scope} scope; skipped",
+            client.display_name()
+        )));
+        return Ok(None);
+    }
+    let scopes: Vec<&str> = client.scopes().iter().map(|scope| scope.as_str()).collect();
+    Err(CommandError::usage(
+        format!("{} has no {scope} scope", client.display_name()),
+        format!("{} supports --scope {}", client.display_name(), scopes.join(" or ")),
+    ))
+}
+
+/// What to say when an entry holds the token inline in `path`.
+fn inline_token_notices(environment: &Environment, request: &InstallRequest, path: &Path) -> Vec<Notice> {
+    let shown_path = environment.display_path(path);
+    let mut notices = vec![Notice::note(format!(
+        "the {} transport needs the API token inside {shown_path}; tray-mcp makes that file readable only by you",
+        request.transport.as_str()
+    ))];
+    if request.scope == Scope::Project {
+        notices.push(Notice::warning(format!(
+            "{shown_path} is a project file, often committed: keep it out of version control (or use --transport stdio, which keeps the token in tray-mcp's profile store)"
+        )));
+    }
+    notices
+}
+
 /// The planned files of an install.
 pub struct InstallPlan {
-    /// Every file, planned.
-    pub files: Vec<Planned>,
-    /// The client of each file (`None` for tray-mcp's own profile).
-    pub clients: Vec<Option<ClientKind>>,
+    /// Every file, planned, with whose it is (a client's config, or tray-mcp's profile).
+    pub files: Vec<PlannedFile>,
     /// Notes and warnings for stderr.
-    pub notices: Vec<String>,
+    pub notices: Vec<Notice>,
     /// Where the profile's token goes.
     pub token_store: TokenStore,
     /// The keychain write that goes with the profile (none when the token stays in the file).
@@ -189,39 +207,38 @@ pub struct InstallPlan {
 pub fn finish(environment: &Environment, request: &InstallRequest, plan: InstallPlan) -> Result<Report, CommandError> {
     let InstallPlan {
         files,
-        clients,
         notices,
         token_store,
         keychain,
     } = plan;
-    let redactor = match &request.workspace {
-        WorkspaceChoice::Tray { api_token, .. } => Redactor::new([api_token]),
-        WorkspaceChoice::Sandbox => Redactor::default(),
-    };
     if !request.dry_run {
         safe_write::create_private_dir(&profiles::profiles_dir(environment)).ok();
     }
-    let labels: Vec<super::Label> = clients
-        .iter()
-        .map(|client| (*client, client.map(|_| request.scope)))
-        .collect();
     // The keychain write happens before the commit and is undone if the commit fails, so a
     // profile that says "keychain" never exists without its entry. A keychain that refuses the
     // write (locked, access denied) fails the install with nothing written; the token is not
     // silently put in a file instead.
-    let mut report = super::finish_planned(
-        environment,
-        files,
-        &labels,
-        request.dry_run,
-        &redactor,
+    let finish = Finish {
+        dry_run: request.dry_run,
+        redactor: &redactor(request),
         notices,
-        (&token_store, &keychain),
-    )?;
+        store: &token_store,
+        keychain: &keychain,
+    };
+    let mut report = super::finish_planned(environment, files, finish)?;
     if !report.dry_run {
         report.next_steps = next_steps(&report.files);
     }
     Ok(report)
+}
+
+/// The secrets an install knows before it reads any file: the new token. What the files hold
+/// (a replaced profile's token, a replaced entry's) is added from the plan.
+pub fn redactor(request: &InstallRequest) -> Redactor {
+    match &request.workspace {
+        WorkspaceChoice::Tray { api_token, .. } => Redactor::new([api_token]),
+        WorkspaceChoice::Sandbox => Redactor::default(),
+    }
 }
 
 fn next_steps(reports: &[FileReport]) -> Vec<String> {
@@ -235,8 +252,15 @@ fn next_steps(reports: &[FileReport]) -> Vec<String> {
     steps
 }
 
-fn entry_spec(environment: &Environment, request: &InstallRequest, binary: &Path) -> EntrySpec {
-    let (workspace_id, api_token, sandbox) = match &request.workspace {
+/// What an entry for `workspace` named `name` over `transport` is made from.
+pub fn entry_spec(
+    environment: &Environment,
+    workspace: &WorkspaceChoice,
+    name: &ServerName,
+    transport: Transport,
+    binary: &Path,
+) -> EntrySpec {
+    let (workspace_id, api_token, sandbox) = match workspace {
         WorkspaceChoice::Tray {
             workspace_id,
             api_token,
@@ -245,8 +269,8 @@ fn entry_spec(environment: &Environment, request: &InstallRequest, binary: &Path
         WorkspaceChoice::Sandbox => (None, None, true),
     };
     EntrySpec {
-        name: request.name.clone(),
-        transport: request.transport,
+        name: name.clone(),
+        transport,
         workspace_id,
         api_token,
         binary: binary.to_path_buf(),
@@ -267,11 +291,7 @@ fn entry_error(error: EntryError) -> CommandError {
 
 /// The profile `tray-mcp serve --profile NAME` reads (stdio entries for a real workspace), and
 /// the token to put in the keychain when `location` is the keychain.
-fn profile_task(
-    environment: &Environment,
-    request: &InstallRequest,
-    location: TokenLocation,
-) -> Option<(FileTask, Option<ApiToken>)> {
+fn profile_for(request: &InstallRequest, location: TokenLocation) -> Option<(Profile, Option<ApiToken>)> {
     let WorkspaceChoice::Tray {
         workspace_id,
         api_token,
@@ -291,26 +311,28 @@ fn profile_task(
         sandbox: false,
         gateway: request.gateway,
     };
-    TokenStore::place(&mut profile, api_token, location);
+    profile.set_token(api_token, location);
     let keychain_token = (location == TokenLocation::Keychain).then(|| api_token.clone());
-    let path = profiles::profile_path(environment, &request.name);
-    let task = FileTask {
-        shown_path: environment.display_path(&path),
-        path,
-        role: "tray-mcp profile".to_string(),
-        privacy: Privacy::OwnerOnly,
-        // A backup of a profile would be one more copy of the token.
-        backup: false,
-        edit: Box::new(super::WriteProfile { profile }),
-    };
-    Some((task, keychain_token))
+    Some((profile, keychain_token))
+}
+
+/// The installed Node.js version (`node --version`), if any: what the bridge runs on.
+pub fn node_version(environment: &Environment) -> Option<String> {
+    let node = environment.find_on_path("node")?;
+    let output = std::process::Command::new(node)
+        .arg("--version")
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let version = String::from_utf8_lossy(&output.stdout).trim().to_string();
+    (output.status.success() && !version.is_empty()).then_some(version)
 }
 
 /// Sets `servers_key.name` (and VS Code's password input) in a client config.
 struct UpsertEntry {
     dialect: Dialect,
-    servers_key: Vec<String>,
-    name: String,
+    entry_path: Vec<String>,
     server: Value,
     input: Option<Value>,
     /// VS Code: the token prompt an earlier http/bridge install of this name added, which a
@@ -321,8 +343,7 @@ struct UpsertEntry {
 impl FileEdit for UpsertEntry {
     fn apply(&self, current: Option<&str>) -> Result<Edited, FileProblem> {
         let mut document = Document::new(current.unwrap_or(""), self.dialect);
-        let mut path: Vec<&str> = self.servers_key.iter().map(String::as_str).collect();
-        path.push(&self.name);
+        let path: Vec<&str> = self.entry_path.iter().map(String::as_str).collect();
         let mut change = document.set(&path, &self.server)?;
         if let Some(input) = &self.input {
             let id = input.get("id").and_then(Value::as_str).unwrap_or_default();
@@ -341,6 +362,10 @@ impl FileEdit for UpsertEntry {
             contents: Some(document.into_text()),
             change,
         })
+    }
+
+    fn secrets(&self, text: &str) -> Vec<String> {
+        super::config_secrets(text, self.dialect, std::slice::from_ref(&self.entry_path))
     }
 }
 
