@@ -187,7 +187,7 @@ impl FileError {
                 self.shown_path
             ),
             FileProblem::OutsideProject { .. } => format!(
-                "tray-mcp writes a project file only inside the project (a cloned repository can link it to any of your files); replace the link {} with a regular file, or use --scope user; no file was changed",
+                "tray-mcp writes a project file only inside the project (a cloned repository can link it to any of your files); replace the links on the way to {} with a regular file and folders, or use --scope user; no file was changed",
                 self.shown_path
             ),
             FileProblem::Io(_) => "check the permissions of the file and its folder; no file was changed".to_string(),
@@ -226,7 +226,7 @@ pub fn plan(tasks: Vec<FileTask>) -> Result<Vec<Planned>, FileError> {
                 && !safe_write::resolves_within(&resolved, project)
             {
                 let problem = FileProblem::OutsideProject {
-                    real: resolved,
+                    real: safe_write::real_path(&resolved).unwrap_or(resolved),
                     project: project.clone(),
                 };
                 return Err(file_error(&task, problem));

@@ -27,5 +27,5 @@ pub use atomic::{
 pub use backup::BackupStore;
 pub use fingerprint::Fingerprint;
 pub use lock::FileLock;
-pub use read::{buffer_with_capacity, goes_through_link, read_if_exists, resolve, resolves_within};
+pub use read::{buffer_with_capacity, goes_through_link, read_if_exists, real_path, resolve, resolves_within};
 pub use signals::HoldSignals;

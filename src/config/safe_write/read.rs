@@ -89,27 +89,28 @@ pub fn goes_through_link(path: &Path, root: &Path) -> bool {
     })
 }
 
-/// Whether `resolved` (a path [`resolve`] returned) lies inside `root`, with every link on the
-/// way followed. For a file that does not exist yet, its deepest existing folder decides; a `..`
-/// in the missing part (`Path::file_name` has none to give) counts as outside.
-pub fn resolves_within(resolved: &Path, root: &Path) -> bool {
-    let Ok(root) = fs::canonicalize(root) else {
-        return false;
-    };
+/// Where `resolved` (a path [`resolve`] returned) really is, with every link on the way
+/// followed. For a file that does not exist yet, its deepest existing folder is followed and the
+/// missing rest appended; `None` when that rest holds a `..` (`Path::file_name` has none to give)
+/// or the folder cannot be resolved.
+pub fn real_path(resolved: &Path) -> Option<PathBuf> {
     let mut existing = resolved;
     let mut missing = Vec::new();
     while fs::symlink_metadata(existing).is_err() {
-        let (Some(parent), Some(name)) = (existing.parent(), existing.file_name()) else {
-            return false;
-        };
-        missing.push(name);
-        existing = parent;
+        missing.push(existing.file_name()?);
+        existing = existing.parent()?;
     }
-    let Ok(mut real) = fs::canonicalize(existing) else {
-        return false;
-    };
+    let mut real = fs::canonicalize(existing).ok()?;
     real.extend(missing.iter().rev());
-    real.starts_with(&root)
+    Some(real)
+}
+
+/// Whether `resolved` lies inside `root` once every link is followed (see [`real_path`]).
+pub fn resolves_within(resolved: &Path, root: &Path) -> bool {
+    match (real_path(resolved), fs::canonicalize(root)) {
+        (Some(real), Ok(root)) => real.starts_with(root),
+        _ => false,
+    }
 }
 
 #[cfg(all(test, unix))]
