@@ -8,7 +8,7 @@ use std::io::{IsTerminal, Read};
 use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
-use tray_mcp::clients::{ClientKind, Scope, Transport};
+use tray_mcp::clients::{ClientId, Scope, Transport};
 use tray_mcp::commands::doctor::DoctorRequest;
 use tray_mcp::commands::install::{InstallRequest, WorkspaceChoice};
 use tray_mcp::commands::remove::RemoveRequest;
@@ -19,7 +19,7 @@ use tray_mcp::server::ServeOptions;
 use tray_mcp::tray::{ApiToken, InvalidApiToken, Region, ServerName, WorkspaceId};
 use tray_mcp::wizard::{self, Prefill};
 
-/// Connect AI clients (Claude Desktop, Claude Code, Cursor, Windsurf, VS Code) to a Tray.io
+/// Connect AI clients (Claude Desktop, Claude Code, Cursor, Windsurf, VS Code, ...) to a Tray.io
 /// workspace.
 ///
 /// With flags, installs one MCP server entry into each chosen client's config. The same flags
@@ -49,8 +49,8 @@ enum Command {
         /// The entry's name.
         #[arg(value_parser = ServerName::parse)]
         name: ServerName,
-        /// Only from these clients (claude, claude-code, cursor, windsurf, vscode, all).
-        #[arg(short = 'c', long = "client", value_delimiter = ',', value_parser = parse_client_choice)]
+        /// Only from these clients (or all).
+        #[arg(short = 'c', long = "client", value_delimiter = ',', value_parser = ClientChoiceParser)]
         clients: Vec<ClientChoice>,
         /// Show the diff of what would change; write nothing.
         #[arg(long)]
@@ -199,9 +199,8 @@ struct InstallArgs {
     #[arg(short = 'n', long, default_value = ServerName::DEFAULT, value_parser = ServerName::parse)]
     name: ServerName,
 
-    /// Clients to configure: claude (Claude Desktop), claude-code, cursor, windsurf, vscode, all.
-    /// Repeat or separate with commas.
-    #[arg(short = 'c', long = "client", value_delimiter = ',', value_parser = parse_client_choice, default_value = "claude")]
+    /// Clients to configure, or all. Repeat or separate with commas.
+    #[arg(short = 'c', long = "client", value_delimiter = ',', value_parser = ClientChoiceParser, default_value = "claude")]
     clients: Vec<ClientChoice>,
 
     /// How clients reach Tray: the bundled server (stdio), mcp-remote (bridge), or the
@@ -285,19 +284,48 @@ enum ScopeArg {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ClientChoice {
-    One(ClientKind),
+    One(ClientId),
     All,
 }
 
-fn parse_client_choice(input: &str) -> Result<ClientChoice, String> {
-    if input.trim().eq_ignore_ascii_case("all") {
-        return Ok(ClientChoice::All);
+/// Parses `-c`: a client id or alias from the registry, or `all`. Its possible values (shown
+/// by `--help` and in errors) come from the registry too.
+#[derive(Debug, Clone, Copy)]
+struct ClientChoiceParser;
+
+impl clap::builder::TypedValueParser for ClientChoiceParser {
+    type Value = ClientChoice;
+
+    fn parse_ref(
+        &self,
+        command: &clap::Command,
+        argument: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<ClientChoice, clap::Error> {
+        let text = value.to_string_lossy();
+        if text.trim().eq_ignore_ascii_case("all") {
+            return Ok(ClientChoice::All);
+        }
+        if let Some(client) = ClientId::parse(&text) {
+            return Ok(ClientChoice::One(client));
+        }
+        // Not a client: clap's own parser over the same values words the error (and suggests).
+        let known: Vec<_> = self.possible_values().into_iter().flatten().collect();
+        let worded = clap::builder::PossibleValuesParser::new(known)
+            .parse_ref(command, argument, value)
+            .err();
+        Err(worded.unwrap_or_else(|| clap::Error::new(clap::error::ErrorKind::InvalidValue).with_cmd(command)))
     }
-    ClientKind::parse(input).map(ClientChoice::One).ok_or_else(|| {
-        format!(
-            "unknown client {input:?} (expected claude, claude-desktop, claude-code, cursor, windsurf, vscode or all)"
-        )
-    })
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        let clients = ClientId::all().iter().map(|client| {
+            clap::builder::PossibleValue::new(client.id())
+                .help(client.client().display_name())
+                .aliases(client.client().aliases().iter().copied())
+        });
+        let all = clap::builder::PossibleValue::new("all").help("every client");
+        Some(Box::new(clients.chain([all])))
+    }
 }
 
 fn parse_region(input: &str) -> Result<Region, String> {
@@ -480,11 +508,11 @@ pub fn completion_script(shell: clap_complete::Shell) -> String {
     }
 }
 
-fn expand_clients(choices: &[ClientChoice]) -> Vec<ClientKind> {
-    let mut clients: Vec<ClientKind> = Vec::new();
+fn expand_clients(choices: &[ClientChoice]) -> Vec<ClientId> {
+    let mut clients: Vec<ClientId> = Vec::new();
     for choice in choices {
         let kinds = match choice {
-            ClientChoice::All => ClientKind::ALL.to_vec(),
+            ClientChoice::All => ClientId::all().to_vec(),
             ClientChoice::One(kind) => vec![*kind],
         };
         for kind in kinds {

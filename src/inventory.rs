@@ -10,8 +10,8 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
-use crate::clients::{ClientKind, RecognizedEntry, Scope, recognize};
-use crate::config::Document;
+use crate::clients::{ClientId, RecognizedEntry, Scope};
+use crate::config::ConfigDocument;
 use crate::config::transaction::{FileError, FileProblem};
 use crate::paths::Environment;
 
@@ -21,7 +21,7 @@ pub struct FoundEntry {
     /// The entry's name (its key).
     pub name: String,
     /// Which client's config holds it.
-    pub client: ClientKind,
+    pub client: ClientId,
     /// Which scope.
     pub scope: Scope,
     /// For Claude Code's local scope: the project directory.
@@ -62,7 +62,7 @@ pub fn entry_path(servers_key: &[String], name: &str) -> Vec<String> {
 }
 
 /// The role of a client's config file in messages: "Cursor config".
-pub fn config_role(kind: ClientKind) -> String {
+pub fn config_role(kind: ClientId) -> String {
     format!("{} config", kind.client().display_name())
 }
 
@@ -74,9 +74,9 @@ impl Inventory {
 }
 
 /// Reads the configs of `clients` (all scopes; project scopes in the current directory).
-pub fn take_inventory(environment: &Environment, clients: &[ClientKind]) -> Inventory {
+pub fn take_inventory(environment: &Environment, clients: &[ClientId]) -> Inventory {
     let mut inventory = Inventory::default();
-    let mut texts: HashMap<PathBuf, Option<Document>> = HashMap::new();
+    let mut texts: HashMap<PathBuf, Option<Box<dyn ConfigDocument>>> = HashMap::new();
     for kind in clients {
         let client = kind.client();
         for &scope in client.scopes() {
@@ -87,7 +87,7 @@ pub fn take_inventory(environment: &Environment, clients: &[ClientKind]) -> Inve
             let document = texts
                 .entry(location.path.clone())
                 .or_insert_with(|| read_document(*kind, &location.path, &shown_path, &mut inventory.problems));
-            let Some(document) = document.as_ref() else { continue };
+            let Some(document) = document.as_deref() else { continue };
             let place = Place {
                 client: *kind,
                 path: &location.path,
@@ -110,7 +110,7 @@ pub fn take_inventory(environment: &Environment, clients: &[ClientKind]) -> Inve
 }
 
 struct Place<'a> {
-    client: ClientKind,
+    client: ClientId,
     path: &'a PathBuf,
     shown_path: &'a str,
 }
@@ -126,7 +126,7 @@ impl Place<'_> {
     ) {
         for (name, value) in members {
             inventory.entries.push(FoundEntry {
-                tray: recognize(&value),
+                tray: self.client.client().recognize(&value),
                 name,
                 client: self.client,
                 scope,
@@ -148,7 +148,7 @@ impl Place<'_> {
     }
 }
 
-fn collect_local(place: &Place, document: &Document, pattern: &[&str], inventory: &mut Inventory) {
+fn collect_local(place: &Place, document: &dyn ConfigDocument, pattern: &[&str], inventory: &mut Inventory) {
     match document.members_matching(pattern) {
         Ok(found) => {
             for (keys, members) in found {
@@ -161,14 +161,17 @@ fn collect_local(place: &Place, document: &Document, pattern: &[&str], inventory
 }
 
 fn read_document(
-    kind: ClientKind,
+    kind: ClientId,
     path: &std::path::Path,
     shown_path: &str,
     problems: &mut Vec<FileError>,
-) -> Option<Document> {
+) -> Option<Box<dyn ConfigDocument>> {
     let problem = match std::fs::read(path) {
         Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => return Some(Document::new(&text, kind.client().dialect())),
+            Ok(text) => match crate::config::open(kind.client().format(), &text) {
+                Ok(document) => return Some(document),
+                Err(error) => error.into(),
+            },
             Err(_) => FileProblem::NotUtf8,
         },
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return None,

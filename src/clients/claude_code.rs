@@ -7,24 +7,28 @@
 
 use std::path::PathBuf;
 
-use super::{Client, ClientEntry, ClientKind, ConfigLocation, EntryError, EntrySpec, Scope, standard_entry};
-use crate::config::Dialect;
+use super::{Client, ClientEntry, ConfigLocation, EntryError, EntrySpec, Scope, Shape};
+use crate::config::format::Format;
 use crate::paths::Environment;
 
 /// Anthropic's command-line coding agent.
 pub struct ClaudeCode;
 
 impl Client for ClaudeCode {
-    fn kind(&self) -> ClientKind {
-        ClientKind::ClaudeCode
+    fn id(&self) -> &'static str {
+        "claude-code"
+    }
+
+    fn aliases(&self) -> &'static [&'static str] {
+        &["claudecode"]
     }
 
     fn display_name(&self) -> &'static str {
         "Claude Code"
     }
 
-    fn dialect(&self) -> Dialect {
-        Dialect::Json
+    fn format(&self) -> Format {
+        Format::Json
     }
 
     fn scopes(&self) -> &'static [Scope] {
@@ -57,8 +61,17 @@ impl Client for ClaudeCode {
         environment.home_path(&[".claude"])
     }
 
-    fn entry(&self, spec: &EntrySpec) -> Result<ClientEntry, EntryError> {
-        standard_entry(spec, true, "url", Some("http"))
+    fn server_entry(&self, spec: &EntrySpec) -> Result<ClientEntry, EntryError> {
+        Shape {
+            stdio_type: Some("stdio"),
+            remote_type: Some("http"),
+            ..Shape::STANDARD
+        }
+        .entry(spec)
+    }
+
+    fn scope_precedence(&self) -> &'static [Scope] {
+        &[Scope::Local, Scope::Project, Scope::User]
     }
 
     fn reload_hint(&self) -> &'static str {

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::clients::{ClientKind, EntrySpec, EntryWorkspace, Scope, Transport, recognize};
+use crate::clients::{ClientId, EntrySpec, EntryWorkspace, Scope, Transport};
 use crate::inventory::{FoundEntry, take_inventory};
 use crate::paths::Environment;
 use crate::profiles::{self, Profile};
@@ -61,7 +61,7 @@ pub struct Subject {
     /// The entry's name, or `None` for a whole file.
     pub name: Option<String>,
     /// The client.
-    pub client: Option<ClientKind>,
+    pub client: Option<ClientId>,
     /// The scope (with the project for Claude Code's local scope).
     pub scope: String,
     /// The config file.
@@ -130,7 +130,7 @@ impl DoctorReport {
             "ok": self.all_ok(),
             "entries": self.subjects.iter().map(|subject| json!({
                 "name": subject.name,
-                "client": subject.client.map(ClientKind::id),
+                "client": subject.client.map(ClientId::id),
                 "scope": subject.scope,
                 "path": subject.shown_path,
                 "checks": subject.checks.iter().map(|check| json!({
@@ -145,7 +145,7 @@ impl DoctorReport {
 
 /// Runs the checks. `progress` is told what is being checked online (for a spinner).
 pub fn doctor(environment: &Environment, request: &DoctorRequest, progress: &dyn Fn(&str)) -> DoctorReport {
-    let inventory = take_inventory(environment, &ClientKind::ALL);
+    let inventory = take_inventory(environment, ClientId::all());
     let mut report = DoctorReport::default();
     for problem in &inventory.problems {
         report.subjects.push(Subject {
@@ -200,7 +200,7 @@ fn looks_like_tray(entry: &FoundEntry) -> bool {
 /// The offline checks of one entry.
 fn entry_checks(environment: &Environment, entry: &FoundEntry) -> Vec<Check> {
     let client = entry.client.client();
-    let Some(tray) = recognize(&entry.value) else {
+    let Some(tray) = entry.tray.clone() else {
         let mut checks = vec![Check::fail(
             format!(
                 "the entry does not have a shape {} can use for Tray",
@@ -424,32 +424,38 @@ fn node_checks(environment: &Environment) -> Vec<Check> {
     checks
 }
 
-/// Claude Code uses one entry per name: local beats project beats user for the current folder.
+/// For a client that uses one entry per name across its scopes (its
+/// [`scope_precedence`](crate::clients::Client::scope_precedence), e.g. Claude Code's
+/// local > project > user for the current folder): whether another scope's entry wins.
 fn shadowing(entry: &FoundEntry, all: &[&FoundEntry]) -> Option<Check> {
-    if entry.client != ClientKind::ClaudeCode {
-        return None;
-    }
-    let rank = |candidate: &FoundEntry| match candidate.scope {
-        Scope::Local => 0,
-        Scope::Project => 1,
-        Scope::User => 2,
-    };
+    let client = entry.client.client();
+    let order = client.scope_precedence();
+    let rank = |candidate: &FoundEntry| order.iter().position(|scope| *scope == candidate.scope);
+    rank(entry)?;
     let applies_here = |candidate: &FoundEntry| candidate.scope != Scope::Local || candidate.project.is_some();
     let winner = all
         .iter()
-        .filter(|other| other.client == ClientKind::ClaudeCode && other.name == entry.name && applies_here(other))
+        .filter(|other| other.client == entry.client && other.name == entry.name && applies_here(other))
         .min_by_key(|other| rank(other))?;
     if std::ptr::eq(*winner, entry) || rank(winner) == rank(entry) {
-        return Some(Check::pass("no other Claude Code scope shadows this name"));
+        return Some(Check::pass(format!(
+            "no other {} scope shadows this name",
+            client.display_name()
+        )));
     }
+    let precedence: Vec<&str> = order.iter().map(|scope| scope.as_str()).collect();
     Some(Check::fail(
         format!(
-            "shadowed: Claude Code uses the {} entry of the same name (local > project > user)",
-            winner.scope.as_str()
+            "shadowed: {} uses the {} entry of the same name ({})",
+            client.display_name(),
+            winner.scope.as_str(),
+            precedence.join(" > ")
         ),
         format!(
-            "keep one: `tray-mcp rename {} <NEW_NAME>` or remove the other with `tray-mcp remove {} -c claude-code`",
-            entry.name, entry.name
+            "keep one: `tray-mcp rename {} <NEW_NAME>` or remove the other with `tray-mcp remove {} -c {}`",
+            entry.name,
+            entry.name,
+            entry.client.id()
         ),
     ))
 }

@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::clients::{ClientKind, ConfigLocation, EntryError, EntrySpec, Scope, Transport};
+use crate::clients::{ClientId, Companion, ConfigLocation, EntryError, EntrySpec, Scope, Transport};
 use crate::config::safe_write::{self, Privacy};
 use crate::config::transaction::{Edited, FileEdit, FileProblem};
-use crate::config::{Change, Dialect, Document};
+use crate::config::{Change, Format};
 use crate::error::CommandError;
 use crate::inventory::{entry_path, take_inventory};
 use crate::paths::Environment;
@@ -42,7 +42,7 @@ pub enum WorkspaceChoice {
 #[derive(Debug, Clone)]
 pub struct InstallRequest {
     /// The clients to configure.
-    pub clients: Vec<ClientKind>,
+    pub clients: Vec<ClientId>,
     /// The clients were asked for as "all": one without the requested scope is skipped with a
     /// note instead of failing the install.
     pub every_client: bool,
@@ -59,7 +59,7 @@ pub struct InstallRequest {
     /// Show what would change without writing.
     pub dry_run: bool,
     /// Clients to leave out (the wizard's "don't overwrite" answers).
-    pub skip: Vec<ClientKind>,
+    pub skip: Vec<ClientId>,
 }
 
 /// Plans and (unless `dry_run`) performs an install.
@@ -80,7 +80,7 @@ pub fn plan_with_store(
     binary: &Path,
     token_store: TokenStore,
 ) -> Result<InstallPlan, CommandError> {
-    let inventory = take_inventory(environment, &ClientKind::ALL);
+    let inventory = take_inventory(environment, ClientId::all());
     super::check_case_unique(environment, &inventory, &request.name)?;
     let mut notices = Vec::new();
     let mut tasks = Vec::new();
@@ -96,6 +96,8 @@ pub fn plan_with_store(
             continue;
         };
         let entry = kind.client().entry(&spec).map_err(entry_error)?;
+        notices.extend(entry.notice.iter().cloned().map(Notice::note));
+        notices.extend(kind.client().caveat(request.scope).map(Notice::note));
         if entry.holds_token {
             notices.extend(inline_token_notices(environment, request, &location.path));
         }
@@ -105,12 +107,10 @@ pub fn plan_with_store(
             Privacy::Ordinary
         };
         let edit = UpsertEntry {
-            dialect: kind.client().dialect(),
+            format: kind.client().format(),
             entry_path: entry_path(&location.servers_key, request.name.as_str()),
             server: entry.server,
-            stale_input_id: (kind == ClientKind::VsCode && entry.input.is_none())
-                .then(|| crate::clients::vscode_token_input_id(request.name.as_str())),
-            input: entry.input,
+            companions: entry.companions,
         };
         tasks.push(config_task(
             environment,
@@ -154,7 +154,7 @@ pub fn plan_with_store(
 fn location(
     environment: &Environment,
     request: &InstallRequest,
-    kind: ClientKind,
+    kind: ClientId,
     notices: &mut Vec<Notice>,
 ) -> Result<Option<ConfigLocation>, CommandError> {
     let client = kind.client();
@@ -329,34 +329,24 @@ pub fn node_version(environment: &Environment) -> Option<String> {
     (output.status.success() && !version.is_empty()).then_some(version)
 }
 
-/// Sets `servers_key.name` (and VS Code's password input) in a client config.
+/// Sets the entry at `entry_path` in a client config, and the items the client keeps beside it
+/// (VS Code's password input, added for http/bridge and taken out again for stdio).
 struct UpsertEntry {
-    dialect: Dialect,
+    format: Format,
     entry_path: Vec<String>,
     server: Value,
-    input: Option<Value>,
-    /// VS Code: the token prompt an earlier http/bridge install of this name added, which a
-    /// stdio entry no longer uses. Only an item with our own id is ever removed.
-    stale_input_id: Option<String>,
+    companions: Vec<Companion>,
 }
 
 impl FileEdit for UpsertEntry {
     fn apply(&self, current: Option<&str>) -> Result<Edited, FileProblem> {
-        let mut document = Document::new(current.unwrap_or(""), self.dialect);
+        let mut document = crate::config::open(self.format, current.unwrap_or(""))?;
         let path: Vec<&str> = self.entry_path.iter().map(String::as_str).collect();
         let mut change = document.set(&path, &self.server)?;
-        if let Some(input) = &self.input {
-            let id = input.get("id").and_then(Value::as_str).unwrap_or_default();
-            let input_change = document.upsert_array_item(&["inputs"], "id", id, input)?;
-            if change == Change::Unchanged && input_change != Change::Unchanged {
+        for companion in &self.companions {
+            if companion.apply(document.as_mut())? && change == Change::Unchanged {
                 change = Change::Updated;
             }
-        }
-        if let Some(id) = &self.stale_input_id
-            && document.remove_array_item(&["inputs"], "id", id)?
-            && change == Change::Unchanged
-        {
-            change = Change::Updated;
         }
         Ok(Edited {
             contents: Some(document.into_text()),
@@ -365,7 +355,7 @@ impl FileEdit for UpsertEntry {
     }
 
     fn secrets(&self, text: &str) -> Vec<String> {
-        super::config_secrets(text, self.dialect, std::slice::from_ref(&self.entry_path))
+        super::config_secrets(text, self.format, std::slice::from_ref(&self.entry_path))
     }
 }
 

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use std::fmt;
 
-use crate::clients::{ClientKind, EntryWorkspace, Scope};
+use crate::clients::{ClientId, EntryWorkspace, Scope};
 use crate::config::strings;
 use crate::config::transaction::FileError;
 use crate::inventory::{FoundEntry, take_inventory};
@@ -74,7 +74,7 @@ pub struct ListedEntry {
     /// The entry's name.
     pub name: String,
     /// The client.
-    pub client: ClientKind,
+    pub client: ClientId,
     /// The scope.
     pub scope: Scope,
     /// Claude Code's local scope: the project directory.
@@ -100,7 +100,7 @@ pub struct Listing {
 
 /// Finds every Tray entry.
 pub fn list(environment: &Environment) -> Listing {
-    let inventory = take_inventory(environment, &ClientKind::ALL);
+    let inventory = take_inventory(environment, ClientId::all());
     let entries = inventory
         .tray_entries()
         .map(|entry| listed(environment, entry))

@@ -16,10 +16,10 @@ pub mod token;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use crate::clients::{ClientKind, Scope};
+use crate::clients::{ClientId, Scope};
 use crate::config::safe_write::{BackupStore, Privacy};
 use crate::config::transaction::{self, Edited, FileEdit, FileError, FileProblem, FileTask, Folder, Planned};
-use crate::config::{Change, Dialect, Document};
+use crate::config::{Change, Format};
 use crate::error::CommandError;
 use crate::inventory::{FoundEntry, Inventory, config_role, take_inventory};
 use crate::paths::Environment;
@@ -34,14 +34,14 @@ use report::{FileReport, Notice, Report};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileOwner {
     /// A client's config, in one of its scopes.
-    Client(ClientKind, Scope),
+    Client(ClientId, Scope),
     /// tray-mcp's own profile store.
     TrayMcp,
 }
 
 impl FileOwner {
     /// The client, when it is a client's config.
-    pub fn client(self) -> Option<ClientKind> {
+    pub fn client(self) -> Option<ClientId> {
         match self {
             FileOwner::Client(kind, _) => Some(kind),
             FileOwner::TrayMcp => None,
@@ -179,14 +179,15 @@ pub fn redactor_for(known: &Redactor, planned: &[PlannedFile]) -> Redactor {
 
 /// The secrets of a client config's text that a diff could show: inline tokens anywhere in it,
 /// and the `env` and `headers` values of the entries at `entry_paths`.
-pub fn config_secrets(text: &str, dialect: Dialect, entry_paths: &[Vec<String>]) -> Vec<String> {
+pub fn config_secrets(text: &str, format: Format, entry_paths: &[Vec<String>]) -> Vec<String> {
     let mut redactor = Redactor::default();
     redactor.add_inline_tokens_in_text(text);
-    let document = Document::new(text, dialect);
-    for path in entry_paths {
-        let path: Vec<&str> = path.iter().map(String::as_str).collect();
-        if let Ok(Some(entry)) = document.get(&path) {
-            redactor.add_entry_secrets(&entry);
+    if let Ok(document) = crate::config::open(format, text) {
+        for path in entry_paths {
+            let path: Vec<&str> = path.iter().map(String::as_str).collect();
+            if let Ok(Some(entry)) = document.get(&path) {
+                redactor.add_entry_secrets(&entry);
+            }
         }
     }
     redactor.into_secrets()
@@ -212,7 +213,7 @@ pub fn config_folder(environment: &Environment, scope: Scope) -> Folder {
 /// The task that changes one client config.
 pub fn config_task(
     environment: &Environment,
-    (kind, scope): (ClientKind, Scope),
+    (kind, scope): (ClientId, Scope),
     path: PathBuf,
     privacy: Privacy,
     edit: Box<dyn FileEdit>,
@@ -263,7 +264,7 @@ pub fn tasks_per_file(
 pub fn tray_entries_named<'a>(
     entries: &'a [FoundEntry],
     name: &str,
-    clients: &[ClientKind],
+    clients: &[ClientId],
 ) -> Result<Vec<&'a FoundEntry>, CommandError> {
     let named: Vec<&FoundEntry> = entries
         .iter()
@@ -329,7 +330,7 @@ pub fn check_case_unique(
 /// Every entry in every client; an error (naming the file and position) when any config file
 /// cannot be read, because a changing command must not act on a partial picture.
 pub fn readable_inventory(environment: &Environment) -> Result<Inventory, CommandError> {
-    let mut inventory = take_inventory(environment, &ClientKind::ALL);
+    let mut inventory = take_inventory(environment, ClientId::all());
     if inventory.problems.is_empty() {
         return Ok(inventory);
     }

@@ -1,10 +1,10 @@
 //! `tray-mcp remove NAME`: takes exactly that Tray entry out of every client (or the chosen
 //! ones), and drops its profile when no client uses it any more.
 
-use crate::clients::{ClientKind, vscode_token_input_id};
+use crate::clients::{ClientId, Companion};
 use crate::config::safe_write::Privacy;
 use crate::config::transaction::{Edited, FileEdit, FileProblem};
-use crate::config::{Change, Dialect, Document};
+use crate::config::{Change, ConfigDocument, Format};
 use crate::error::CommandError;
 use crate::inventory::FoundEntry;
 use crate::paths::Environment;
@@ -25,7 +25,7 @@ pub struct RemoveRequest {
     /// The entry's name.
     pub name: ServerName,
     /// Only from these clients (all when empty).
-    pub clients: Vec<ClientKind>,
+    pub clients: Vec<ClientId>,
     /// Show what would change without writing.
     pub dry_run: bool,
 }
@@ -42,8 +42,8 @@ pub fn remove_with_store(
     request: &RemoveRequest,
     store: &TokenStore,
 ) -> Result<Report, CommandError> {
-    let clients: Vec<ClientKind> = if request.clients.is_empty() {
-        ClientKind::ALL.to_vec()
+    let clients: Vec<ClientId> = if request.clients.is_empty() {
+        ClientId::all().to_vec()
     } else {
         request.clients.clone()
     };
@@ -84,35 +84,39 @@ pub fn remove_with_store(
     execute_with_keychain(environment, tasks, finish)
 }
 
-/// Takes entries (and VS Code's token input) out of one file.
+/// Takes entries (and the items the client keeps beside them, such as VS Code's token input)
+/// out of one file.
 struct RemoveEntries {
-    dialect: Dialect,
+    format: Format,
     keys: Vec<Vec<String>>,
-    input_id: Option<String>,
+    companions: Vec<Companion>,
 }
 
 impl RemoveEntries {
     fn for_entries(entries: &[&FoundEntry]) -> Self {
         let first = entries[0];
         RemoveEntries {
-            dialect: first.client.client().dialect(),
+            format: first.client.client().format(),
             keys: entries.iter().map(|entry| entry.entry_path()).collect(),
-            input_id: (first.client == ClientKind::VsCode).then(|| vscode_token_input_id(&first.name)),
+            companions: entries
+                .iter()
+                .flat_map(|entry| entry.client.client().removal_companions(&entry.name))
+                .collect(),
         }
     }
 }
 
 impl FileEdit for RemoveEntries {
     fn apply(&self, current: Option<&str>) -> Result<Edited, FileProblem> {
-        let mut document = Document::new(current.unwrap_or(""), self.dialect);
+        let mut document = crate::config::open(self.format, current.unwrap_or(""))?;
         let mut removed = false;
         for keys in &self.keys {
             let path: Vec<&str> = keys.iter().map(String::as_str).collect();
             removed |= document.remove(&path)?;
-            prune_created_parent(&mut document, &path)?;
+            prune_created_parent(document.as_mut(), &path)?;
         }
-        if let Some(id) = &self.input_id {
-            document.remove_array_item(&["inputs"], "id", id)?;
+        for companion in &self.companions {
+            companion.apply(document.as_mut())?;
         }
         Ok(Edited {
             contents: Some(document.into_text()),
@@ -121,14 +125,14 @@ impl FileEdit for RemoveEntries {
     }
 
     fn secrets(&self, text: &str) -> Vec<String> {
-        config_secrets(text, self.dialect, &self.keys)
+        config_secrets(text, self.format, &self.keys)
     }
 }
 
 /// For a nested servers object (Claude Code's `projects.<dir>.mcpServers`): when removing the
 /// entry left the servers object empty and it is all its parent holds, the parent is what an
 /// install created, so it goes too and the file is as it was before the install.
-fn prune_created_parent(document: &mut Document, entry_path: &[&str]) -> Result<(), FileProblem> {
+fn prune_created_parent(document: &mut dyn ConfigDocument, entry_path: &[&str]) -> Result<(), FileProblem> {
     if entry_path.len() < 3 {
         return Ok(());
     }

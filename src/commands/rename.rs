@@ -3,12 +3,10 @@
 //! The key is renamed in place (position, formatting and comments around it stay); inside the
 //! entry, `--profile OLD` and VS Code's `${input:...}` reference follow the new name.
 
-use serde_json::Value;
-
-use crate::clients::{ClientKind, vscode_token_input, vscode_token_input_id};
+use crate::clients::ClientId;
+use crate::config::Change;
 use crate::config::safe_write::Privacy;
 use crate::config::transaction::{Edited, FileEdit, FileProblem};
-use crate::config::{Change, Dialect, Document, strings_mut};
 use crate::error::CommandError;
 use crate::inventory::{FoundEntry, entry_path};
 use crate::paths::Environment;
@@ -64,7 +62,7 @@ pub fn rename_with_store(
     }
     let inventory = readable_inventory(environment)?;
     check_case_unique(environment, &inventory, &request.new)?;
-    let targets = tray_entries_named(&inventory.entries, old, &ClientKind::ALL)?;
+    let targets = tray_entries_named(&inventory.entries, old, ClientId::all())?;
     if let Some(clash) = inventory.entries.iter().find(|entry| {
         entry.name == new
             && targets
@@ -132,30 +130,30 @@ pub fn rename_with_store(
     execute_with_keychain(environment, tasks, finish)
 }
 
-/// Renames entries (and VS Code's token input) in one file.
+/// Renames entries in one file, with what the client keeps beside them (VS Code's token
+/// input) and what inside them names the entry (`--profile OLD`, `${input:...}`).
 struct RenameEntries {
-    dialect: Dialect,
+    client: ClientId,
     servers_keys: Vec<Vec<String>>,
     old: String,
     new: String,
-    vscode: bool,
 }
 
 impl RenameEntries {
     fn new(entries: &[&FoundEntry], old: &str, new: &str) -> Self {
         RenameEntries {
-            dialect: entries[0].client.client().dialect(),
+            client: entries[0].client,
             servers_keys: entries.iter().map(|entry| entry.servers_key.clone()).collect(),
             old: old.to_string(),
             new: new.to_string(),
-            vscode: entries[0].client == ClientKind::VsCode,
         }
     }
 }
 
 impl FileEdit for RenameEntries {
     fn apply(&self, current: Option<&str>) -> Result<Edited, FileProblem> {
-        let mut document = Document::new(current.unwrap_or(""), self.dialect);
+        let client = self.client.client();
+        let mut document = crate::config::open(client.format(), current.unwrap_or(""))?;
         let mut renamed = false;
         for servers_key in &self.servers_keys {
             let mut path: Vec<&str> = servers_key.iter().map(String::as_str).collect();
@@ -166,12 +164,11 @@ impl FileEdit for RenameEntries {
             renamed = true;
             *path.last_mut().expect("path has the entry name") = &self.new;
             if let Some(value) = document.get(&path)? {
-                document.set(&path, &follow_new_name(&value, &self.old, &self.new))?;
+                document.set(&path, &client.rename_references(&value, &self.old, &self.new))?;
             }
         }
-        if self.vscode && has_input(&document, &vscode_token_input_id(&self.old))? {
-            let old_id = vscode_token_input_id(&self.old);
-            document.upsert_array_item(&["inputs"], "id", &old_id, &vscode_token_input(&self.new))?;
+        for companion in client.rename_companions(&self.old, &self.new) {
+            companion.apply(document.as_mut())?;
         }
         Ok(Edited {
             contents: Some(document.into_text()),
@@ -185,38 +182,6 @@ impl FileEdit for RenameEntries {
             .iter()
             .flat_map(|servers_key| [entry_path(servers_key, &self.old), entry_path(servers_key, &self.new)])
             .collect();
-        config_secrets(text, self.dialect, &entry_paths)
+        config_secrets(text, self.client.client().format(), &entry_paths)
     }
-}
-
-fn has_input(document: &Document, id: &str) -> Result<bool, FileProblem> {
-    Ok(document
-        .get(&["inputs"])?
-        .and_then(|inputs| inputs.as_array().cloned())
-        .is_some_and(|inputs| {
-            inputs
-                .iter()
-                .any(|input| input.get("id").and_then(Value::as_str) == Some(id))
-        }))
-}
-
-/// The entry with `--profile OLD` and `${input:<old id>}` pointing at the new name.
-fn follow_new_name(value: &Value, old: &str, new: &str) -> Value {
-    let old_reference = format!("${{input:{}}}", vscode_token_input_id(old));
-    let new_reference = format!("${{input:{}}}", vscode_token_input_id(new));
-    let mut updated = value.clone();
-    if let Some(args) = updated.get_mut("args").and_then(Value::as_array_mut) {
-        let profile_index = args.iter().position(|arg| arg == "--profile").map(|index| index + 1);
-        if let Some(profile) = profile_index.and_then(|index| args.get_mut(index))
-            && profile == old
-        {
-            *profile = Value::String(new.to_string());
-        }
-    }
-    strings_mut(&mut updated, &mut |text| {
-        if text.contains(&old_reference) {
-            *text = text.replace(&old_reference, &new_reference);
-        }
-    });
-    updated
 }

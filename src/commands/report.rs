@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 use similar::TextDiff;
 
-use crate::clients::{ClientKind, Scope};
+use crate::clients::{ClientId, Scope};
 use crate::config::Change;
 use crate::config::transaction::{Outcome, Planned};
 use crate::paths::Environment;
@@ -17,7 +17,7 @@ use super::FileOwner;
 #[derive(Debug, Clone)]
 pub struct FileReport {
     /// The client whose config it is (`None`: tray-mcp's own profile).
-    pub client: Option<ClientKind>,
+    pub client: Option<ClientId>,
     /// The scope written.
     pub scope: Option<Scope>,
     /// "Cursor config", "tray-mcp profile".
@@ -176,7 +176,7 @@ impl Report {
         json!({
             "dry_run": self.dry_run,
             "files": self.files.iter().map(|file| json!({
-                "client": file.client.map(ClientKind::id),
+                "client": file.client.map(ClientId::id),
                 "scope": file.scope.map(Scope::as_str),
                 "role": file.role,
                 "path": file.shown_path,

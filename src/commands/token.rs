@@ -9,10 +9,10 @@
 //! one); the keychain write happens before the file commit and is undone if it fails, the
 //! delete of `forget` after it (see [`TokenStore::around_commit`]).
 
-use crate::clients::ClientKind;
+use crate::clients::ClientId;
 use crate::config::safe_write::Privacy;
 use crate::config::transaction::{Edited, FileEdit, FileProblem};
-use crate::config::{Change, Dialect, Document, strings_mut};
+use crate::config::{Change, Format, strings_mut};
 use crate::error::CommandError;
 use crate::inventory::{FoundEntry, config_role, take_inventory};
 use crate::paths::Environment;
@@ -50,7 +50,7 @@ pub fn set_with_store(
     store: &TokenStore,
 ) -> Result<Report, CommandError> {
     let inventory = readable_inventory(environment)?;
-    let named = tray_entries_named(&inventory.entries, request.name.as_str(), &ClientKind::ALL)?;
+    let named = tray_entries_named(&inventory.entries, request.name.as_str(), ClientId::all())?;
     let inline: Vec<&FoundEntry> = named
         .into_iter()
         .filter(|entry| holds_inline_token(&entry.value))
@@ -120,7 +120,7 @@ pub fn forget_with_store(
         keychain.deletes.push(name.clone());
     }
     profile.clear_token();
-    let inventory = take_inventory(environment, &ClientKind::ALL);
+    let inventory = take_inventory(environment, ClientId::all());
     let notices = inventory
         .entries
         .iter()
@@ -165,7 +165,7 @@ fn no_such_name(name: &ServerName) -> CommandError {
 
 /// Rewrites `Bearer <old>` into `Bearer <new>` inside entries of one file.
 struct ReplaceInlineToken {
-    dialect: Dialect,
+    format: Format,
     entry_paths: Vec<Vec<String>>,
     header: String,
 }
@@ -173,7 +173,7 @@ struct ReplaceInlineToken {
 impl ReplaceInlineToken {
     fn new(entries: &[&FoundEntry], token: &ApiToken) -> Self {
         ReplaceInlineToken {
-            dialect: entries[0].client.client().dialect(),
+            format: entries[0].client.client().format(),
             entry_paths: entries.iter().map(|entry| entry.entry_path()).collect(),
             header: format!("Bearer {}", token.expose()),
         }
@@ -182,7 +182,7 @@ impl ReplaceInlineToken {
 
 impl FileEdit for ReplaceInlineToken {
     fn apply(&self, current: Option<&str>) -> Result<Edited, FileProblem> {
-        let mut document = Document::new(current.unwrap_or(""), self.dialect);
+        let mut document = crate::config::open(self.format, current.unwrap_or(""))?;
         let mut change = Change::Unchanged;
         for path in &self.entry_paths {
             let path: Vec<&str> = path.iter().map(String::as_str).collect();
@@ -204,6 +204,6 @@ impl FileEdit for ReplaceInlineToken {
     }
 
     fn secrets(&self, text: &str) -> Vec<String> {
-        config_secrets(text, self.dialect, &self.entry_paths)
+        config_secrets(text, self.format, &self.entry_paths)
     }
 }

@@ -1,16 +1,22 @@
 //! Editing users' config files without damaging them.
 //!
-//! - [`document`]: format-preserving edits of JSON and JSONC text.
+//! - [`format`]: the one editing interface ([`ConfigDocument`]) over every format, opened by
+//!   [`Format`].
+//! - [`json`]: format-preserving edits of JSON and JSONC text.
+//! - [`toml`]: the same for TOML, on `toml_edit`.
 //! - [`safe_write`]: the cross-process lock, atomic replace, permissions, symlinks and backups.
 //! - [`transaction`]: several files changed together: all prepared before any is written, and
 //!   the ones already written restored when a later one fails.
 //! - [`strings`]/[`strings_mut`]: every string inside a JSON value, found by one walk.
 
-pub mod document;
+pub mod format;
+pub mod json;
 pub mod safe_write;
-mod scan;
+pub mod toml;
 pub mod transaction;
 mod walk;
 
-pub use document::{Change, Dialect, Document, DocumentError};
+pub use format::{ConfigDocument, Format, open};
+pub use json::document;
+pub use json::document::{Change, Dialect, Document, DocumentError};
 pub use walk::{strings, strings_mut};

@@ -19,7 +19,7 @@ pub mod texts;
 
 use std::path::Path;
 
-use crate::clients::{ClientKind, Scope, Transport};
+use crate::clients::{ClientId, Scope, Transport};
 use crate::commands::install::{self, InstallPlan, InstallRequest, WorkspaceChoice};
 use crate::commands::report::{self, Report};
 use crate::commands::{FileOwner, redactor_for};
@@ -39,7 +39,7 @@ use prompter::{ChoiceQuestion, SecretQuestion, TextQuestion};
 #[derive(Debug, Clone, Default)]
 pub struct Prefill {
     /// The clients (`--client`).
-    pub clients: Option<Vec<ClientKind>>,
+    pub clients: Option<Vec<ClientId>>,
     /// `--client all` was given (see [`InstallRequest::every_client`]).
     pub every_client: bool,
     /// The sandbox was asked for (`--sandbox`).
@@ -151,12 +151,12 @@ fn ask_clients(
     environment: &Environment,
     prompter: &mut dyn Prompter,
     scope: Scope,
-) -> Result<Vec<ClientKind>, CommandError> {
+) -> Result<Vec<ClientId>, CommandError> {
     let mut kinds = Vec::new();
     let mut options = Vec::new();
     let mut short = Vec::new();
     let mut found = Vec::new();
-    for kind in ClientKind::ALL {
+    for &kind in ClientId::all() {
         let client = kind.client();
         let Some(location) = client.location(environment, scope) else {
             continue;
@@ -291,7 +291,7 @@ fn check_name(input: &str) -> Result<(), String> {
 fn ask_name(
     environment: &Environment,
     prompter: &mut dyn Prompter,
-    clients: &[ClientKind],
+    clients: &[ClientId],
     scope: Scope,
     workspace: &WorkspaceChoice,
 ) -> Result<ServerName, CommandError> {
@@ -312,7 +312,7 @@ fn ask_name(
 /// True when every client has an entry shape for direct HTTP.
 fn all_support_http(
     environment: &Environment,
-    clients: &[ClientKind],
+    clients: &[ClientId],
     workspace: &WorkspaceChoice,
     name: &ServerName,
     binary: &Path,
@@ -329,7 +329,7 @@ fn all_support_http(
 fn ask_transport(
     environment: &Environment,
     prompter: &mut dyn Prompter,
-    clients: &[ClientKind],
+    clients: &[ClientId],
     workspace: &WorkspaceChoice,
     name: &ServerName,
     binary: &Path,
@@ -645,7 +645,7 @@ mod tests {
     fn prefilled_values_are_not_asked() {
         let home = tempfile::tempdir().expect("tempdir");
         let prefill = Prefill {
-            clients: Some(vec![ClientKind::Cursor]),
+            clients: Some(vec![ClientId::parse("cursor").unwrap()]),
             workspace_id: WorkspaceId::parse(WORKSPACE).ok(),
             api_token: ApiToken::parse("token-123").ok(),
             name: ServerName::parse("tray-prod").ok(),

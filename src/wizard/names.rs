@@ -6,7 +6,7 @@
 //! in place). A name is taken when, in a chosen client's config, an entry of that name reaches
 //! another workspace or is not Tray's, or when tray-mcp's profile of that name does.
 
-use crate::clients::{ClientKind, EntryWorkspace, Scope};
+use crate::clients::{ClientId, EntryWorkspace, Scope};
 use crate::commands::install::WorkspaceChoice;
 use crate::inventory::{FoundEntry, Inventory};
 use crate::paths::Environment;
@@ -45,7 +45,7 @@ impl Target {
 pub fn suggest(
     environment: &Environment,
     inventory: &Inventory,
-    clients: &[ClientKind],
+    clients: &[ClientId],
     scope: Scope,
     choice: &WorkspaceChoice,
 ) -> ServerName {
@@ -75,7 +75,7 @@ fn candidates(choice: &WorkspaceChoice) -> impl Iterator<Item = String> {
 fn is_free(
     environment: &Environment,
     inventory: &Inventory,
-    clients: &[ClientKind],
+    clients: &[ClientId],
     scope: Scope,
     name: &ServerName,
     wanted: &Target,
@@ -94,7 +94,7 @@ fn is_free(
 pub fn existing_entries<'a>(
     environment: &'a Environment,
     inventory: &'a Inventory,
-    clients: &'a [ClientKind],
+    clients: &'a [ClientId],
     scope: Scope,
     name: &'a ServerName,
 ) -> impl Iterator<Item = &'a FoundEntry> {
@@ -161,7 +161,7 @@ mod tests {
 
     fn suggestion(home: &std::path::Path, choice: &WorkspaceChoice) -> String {
         let environment = environment(home);
-        let clients = [ClientKind::Cursor];
+        let clients = [ClientId::parse("cursor").unwrap()];
         let inventory = take_inventory(&environment, &clients);
         suggest(&environment, &inventory, &clients, Scope::User, choice).to_string()
     }

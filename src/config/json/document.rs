@@ -94,7 +94,7 @@ impl Document {
             None => (false, text),
         };
         // Room for the edit, so splicing into a large file moves bytes instead of reallocating.
-        let mut bytes = super::safe_write::buffer_with_capacity(body.len() + 64 * 1024);
+        let mut bytes = crate::config::safe_write::buffer_with_capacity(body.len() + 64 * 1024);
         bytes.extend_from_slice(body.as_bytes());
         let owned = String::from_utf8(bytes).unwrap_or_else(|_| body.to_string());
         Document {

@@ -1,0 +1,195 @@
+//! The shared standard client: a data declaration ([`StdClient`]) of where the files are and
+//! how its entries differ from the common shape ([`Shape`]), so most clients are a constant of
+//! about thirty lines instead of a hand-written `impl`.
+
+use std::path::PathBuf;
+
+use serde_json::{Map, Value, json};
+
+use super::entries::{BRIDGE_HEADER_VARIABLE, bearer, bridge_command, gateway_url, serve_args};
+use super::{Client, ClientEntry, ConfigLocation, EntryError, EntrySpec, Scope, Transport};
+use crate::config::format::Format;
+use crate::paths::Environment;
+
+/// How an entry names its program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommandForm {
+    /// `"command": "bin", "args": [...]` (most clients).
+    Split,
+    /// `"command": ["bin", ...args]` (OpenCode, Kilo Code).
+    Array,
+}
+
+/// A fixed field some clients want on every entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Extra {
+    /// `true` (OpenCode's `"enabled": true`).
+    True,
+    /// `["*"]`: every tool (Copilot CLI's `"tools"`).
+    AllTools,
+}
+
+/// How a client's entries differ from the common `{"command", "args", "env"}` /
+/// `{"url", "headers"}` shape.
+#[derive(Debug, Clone, Copy)]
+pub struct Shape {
+    /// The `type` of stdio (and bridge) entries, when the client wants one.
+    pub stdio_type: Option<&'static str>,
+    /// The `type` of remote entries, when the client wants one.
+    pub remote_type: Option<&'static str>,
+    /// The key of a remote entry's URL (`url`, `serverUrl`, `httpUrl`).
+    pub url_key: &'static str,
+    /// How the program is named.
+    pub command: CommandForm,
+    /// The key of the environment variables (`env`, `environment`).
+    pub env_key: &'static str,
+    /// Fields added to every entry.
+    pub extra: &'static [(&'static str, Extra)],
+}
+
+impl Shape {
+    /// `{"command", "args", "env"}` and `{"url", "headers"}` with no `type`.
+    pub const STANDARD: Shape = Shape {
+        stdio_type: None,
+        remote_type: None,
+        url_key: "url",
+        command: CommandForm::Split,
+        env_key: "env",
+        extra: &[],
+    };
+
+    /// The entry for a spec (the transport already checked against what the client takes).
+    pub fn entry(&self, spec: &EntrySpec) -> Result<ClientEntry, EntryError> {
+        let mut entry = Map::new();
+        let holds_token = match spec.transport {
+            Transport::Stdio => {
+                self.put_command(&mut entry, &spec.binary.to_string_lossy(), &serve_args(spec));
+                false
+            }
+            Transport::Bridge => {
+                let (command, args) = bridge_command(spec)?;
+                self.put_command(&mut entry, &command, &args);
+                entry.insert(self.env_key.into(), json!({ BRIDGE_HEADER_VARIABLE: bearer(spec)? }));
+                true
+            }
+            Transport::Http => {
+                if let Some(remote_type) = self.remote_type {
+                    entry.insert("type".into(), json!(remote_type));
+                }
+                entry.insert(self.url_key.into(), json!(gateway_url(spec)?));
+                entry.insert("headers".into(), json!({ "Authorization": bearer(spec)? }));
+                true
+            }
+        };
+        for (key, extra) in self.extra {
+            let value = match extra {
+                Extra::True => json!(true),
+                Extra::AllTools => json!(["*"]),
+            };
+            entry.insert((*key).into(), value);
+        }
+        Ok(ClientEntry::plain(Value::Object(entry), holds_token))
+    }
+
+    fn put_command(&self, entry: &mut Map<String, Value>, command: &str, args: &[String]) {
+        if let Some(stdio_type) = self.stdio_type {
+            entry.insert("type".into(), json!(stdio_type));
+        }
+        match self.command {
+            CommandForm::Split => {
+                entry.insert("command".into(), json!(command));
+                entry.insert("args".into(), json!(args));
+            }
+            CommandForm::Array => {
+                let mut line = vec![command.to_string()];
+                line.extend(args.iter().cloned());
+                entry.insert("command".into(), json!(line));
+            }
+        }
+    }
+}
+
+/// A client described by data: its files, key and entry shape.
+pub struct StdClient {
+    /// The id `-c` takes.
+    pub id: &'static str,
+    /// Other names `-c` accepts.
+    pub aliases: &'static [&'static str],
+    /// The name shown to users.
+    pub name: &'static str,
+    /// The syntax of its config file.
+    pub format: Format,
+    /// The user-scope config file.
+    pub user_file: fn(&Environment) -> PathBuf,
+    /// The project-scope config file, relative to the current directory, if it has one.
+    pub project_file: Option<&'static [&'static str]>,
+    /// The folder whose presence shows it is installed.
+    pub marker: fn(&Environment) -> PathBuf,
+    /// The keys leading to its servers.
+    pub servers_key: &'static [&'static str],
+    /// How its entries look.
+    pub shape: Shape,
+    /// Why it cannot take a remote (http) entry, when it cannot.
+    pub no_http: Option<&'static str>,
+    /// What to know about its project scope.
+    pub project_caveat: Option<&'static str>,
+    /// What the user does for it to pick up a change.
+    pub reload_hint: &'static str,
+}
+
+impl Client for StdClient {
+    fn id(&self) -> &'static str {
+        self.id
+    }
+
+    fn aliases(&self) -> &'static [&'static str] {
+        self.aliases
+    }
+
+    fn display_name(&self) -> &'static str {
+        self.name
+    }
+
+    fn format(&self) -> Format {
+        self.format
+    }
+
+    fn scopes(&self) -> &'static [Scope] {
+        match self.project_file {
+            Some(_) => &[Scope::User, Scope::Project],
+            None => &[Scope::User],
+        }
+    }
+
+    fn location(&self, environment: &Environment, scope: Scope) -> Option<ConfigLocation> {
+        let path = match scope {
+            Scope::User => (self.user_file)(environment),
+            Scope::Project => environment.project_path(self.project_file?),
+            Scope::Local => return None,
+        };
+        Some(ConfigLocation {
+            path,
+            servers_key: self.servers_key.iter().map(|key| key.to_string()).collect(),
+        })
+    }
+
+    fn install_marker(&self, environment: &Environment) -> PathBuf {
+        (self.marker)(environment)
+    }
+
+    fn refuses(&self, transport: Transport) -> Option<&'static str> {
+        (transport == Transport::Http).then_some(self.no_http).flatten()
+    }
+
+    fn server_entry(&self, spec: &EntrySpec) -> Result<ClientEntry, EntryError> {
+        self.shape.entry(spec)
+    }
+
+    fn caveat(&self, scope: Scope) -> Option<&'static str> {
+        (scope == Scope::Project).then_some(self.project_caveat).flatten()
+    }
+
+    fn reload_hint(&self) -> &'static str {
+        self.reload_hint
+    }
+}

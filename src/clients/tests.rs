@@ -1,0 +1,271 @@
+//! The registry's tables, derived from [`CLIENTS`]: a new client shows up in every table here
+//! (and in the snapshots, to be checked against its docs) without an edit to this file.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use serde_json::json;
+
+use super::*;
+use crate::paths::Os;
+use crate::paths::tests::environment_for;
+
+const OSES: [Os; 3] = [Os::MacOs, Os::Windows, Os::Linux];
+const SCOPES: [Scope; 3] = [Scope::User, Scope::Local, Scope::Project];
+
+fn spec(transport: Transport, os: Os) -> EntrySpec {
+    EntrySpec {
+        name: ServerName::parse("tray-workspace").unwrap(),
+        transport,
+        workspace_id: Some(WorkspaceId::parse("3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718").unwrap()),
+        api_token: Some(ApiToken::parse("secret-token").unwrap()),
+        binary: PathBuf::from("/usr/local/bin/tray-mcp"),
+        sandbox: false,
+        os,
+    }
+}
+
+#[test]
+fn ids_and_aliases_are_unique_and_parse_back() {
+    let mut names: Vec<&str> = Vec::new();
+    for client in ClientId::all() {
+        assert_eq!(ClientId::parse(client.id()), Some(*client));
+        assert_eq!(ClientId::parse(&client.id().to_uppercase()), Some(*client));
+        for name in std::iter::once(client.id()).chain(client.client().aliases().iter().copied()) {
+            assert!(!names.contains(&name), "{name} names two clients");
+            assert_eq!(ClientId::parse(name), Some(*client), "{name}");
+            names.push(name);
+        }
+    }
+    assert!(!names.contains(&"all"), "`all` is reserved for every detected client");
+    assert_eq!(ClientId::parse("claude_code").map(ClientId::id), Some("claude-code"));
+    assert_eq!(ClientId::parse("notepad"), None);
+}
+
+#[test]
+fn registry_order_is_the_display_order() {
+    let mut sorted = ClientId::all().to_vec();
+    sorted.reverse();
+    sorted.sort();
+    assert_eq!(sorted, ClientId::all());
+}
+
+/// Every client's config file for every OS and scope: checked against each client's docs
+/// (`clients.md`); a change here is a change of where we write.
+#[test]
+fn config_paths_for_every_client_os_and_scope() {
+    let mut table = String::new();
+    for client in ClientId::all() {
+        for os in OSES {
+            for scope in SCOPES {
+                if let Some(location) = client.client().location(&environment_for(os), scope) {
+                    writeln!(
+                        table,
+                        "{:<16} {:<8} {:<8} {}  [{}]",
+                        client.id(),
+                        format!("{os:?}"),
+                        scope.as_str(),
+                        location.path.to_string_lossy(),
+                        location.servers_key.join(".")
+                    )
+                    .unwrap();
+                }
+            }
+        }
+    }
+    insta::assert_snapshot!("config_paths", table);
+}
+
+/// Every client's entry for every transport (or why it refuses one).
+#[test]
+fn entries_for_every_client_and_transport() {
+    let mut table = String::new();
+    for client in ClientId::all() {
+        for transport in Transport::ALL {
+            let shown = match client.client().entry(&spec(transport, Os::Linux)) {
+                Ok(entry) => {
+                    let mut shown = serde_json::to_string(&entry.server).unwrap();
+                    for companion in &entry.companions {
+                        let edit = match &companion.edit {
+                            CompanionEdit::Upsert(item) => format!("upsert {item}"),
+                            CompanionEdit::ReplaceIfPresent(item) => format!("replace {item}"),
+                            CompanionEdit::Remove => "remove".to_string(),
+                        };
+                        write!(
+                            shown,
+                            "\n    + {}[{}={}]: {edit}",
+                            companion.array.join("."),
+                            companion.id_key,
+                            companion.id
+                        )
+                        .unwrap();
+                    }
+                    if entry.holds_token {
+                        shown.push_str("\n    (holds the token: file made private)");
+                    }
+                    if let Some(notice) = &entry.notice {
+                        write!(shown, "\n    note: {notice}").unwrap();
+                    }
+                    shown
+                }
+                Err(error) => format!("refused: {error}"),
+            };
+            let shown = shown.replace("secret-token", "[TOKEN]");
+            writeln!(table, "{} {}: {shown}", client.id(), transport.as_str()).unwrap();
+        }
+    }
+    insta::assert_snapshot!("entries", table);
+}
+
+/// What tray-mcp writes, it reads back as its own, for every client and transport.
+#[test]
+fn every_entry_we_write_is_recognised_by_its_client() {
+    for client in ClientId::all() {
+        for transport in Transport::ALL {
+            for os in OSES {
+                let Ok(entry) = client.client().entry(&spec(transport, os)) else {
+                    continue;
+                };
+                let recognized = client
+                    .client()
+                    .recognize(&entry.server)
+                    .unwrap_or_else(|| panic!("{} {transport:?} {os:?}: not recognised", client.id()));
+                assert_eq!(recognized.transport, transport, "{}", client.id());
+                if transport == Transport::Stdio {
+                    assert_eq!(recognized.profile.as_deref(), Some("tray-workspace"));
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn sandbox_entries_are_stdio_only() {
+    let mut sandbox = spec(Transport::Http, Os::Linux);
+    sandbox.sandbox = true;
+    sandbox.workspace_id = None;
+    sandbox.api_token = None;
+    for client in ClientId::all() {
+        assert!(client.client().entry(&sandbox).is_err(), "{}", client.id());
+    }
+}
+
+#[test]
+fn scoped_locations() {
+    let location = |id: &str, os: Os, scope: Scope| {
+        ClientId::parse(id)
+            .unwrap()
+            .client()
+            .location(&environment_for(os), scope)
+            .map(|location| {
+                (
+                    location.path.to_string_lossy().into_owned(),
+                    location.servers_key.join("."),
+                )
+            })
+    };
+    assert_eq!(
+        location("claude-code", Os::Linux, Scope::Local),
+        Some((
+            "/home/ada/.claude.json".into(),
+            "projects./home/ada/project.mcpServers".into()
+        ))
+    );
+    assert_eq!(
+        location("claude-code", Os::Windows, Scope::Project),
+        Some((r"C:\Users\ada\project\.mcp.json".into(), "mcpServers".into()))
+    );
+    assert_eq!(location("claude", Os::Linux, Scope::Project), None);
+    assert_eq!(location("windsurf", Os::Linux, Scope::Local), None);
+}
+
+#[test]
+fn windows_bridge_runs_npx_through_cmd() {
+    let cursor = ClientId::parse("cursor").unwrap().client();
+    let entry = cursor.entry(&spec(Transport::Bridge, Os::Windows)).unwrap();
+    assert_eq!(entry.server["command"], "cmd");
+    assert_eq!(entry.server["args"][0], "/c");
+    assert_eq!(entry.server["args"][1], "npx");
+    assert_eq!(entry.server["args"][3], MCP_REMOTE_PACKAGE);
+    assert!(entry.holds_token);
+    let linux = cursor.entry(&spec(Transport::Bridge, Os::Linux)).unwrap();
+    assert_eq!(linux.server["command"], "npx");
+}
+
+#[test]
+fn windows_stdio_entry_is_recognized_by_its_exe_name() {
+    let entry = json!({"command": r"C:\Users\ada\.cargo\bin\tray-mcp.exe", "args": ["serve", "--log-level", "debug"]});
+    let recognized = recognize(&entry).expect("a Tray entry");
+    assert_eq!(recognized.transport, Transport::Stdio);
+    assert_eq!(recognized.profile, None);
+}
+
+#[test]
+fn recognizes_our_serve_arguments_whatever_the_binary_is_called() {
+    for command in [
+        "/opt/tray-mcp-0.2.0",
+        "/home/ada/.local/share/mise/shims/tmcp",
+        r"C:\bin\tray.exe",
+    ] {
+        let entry = json!({"command": command, "args": ["serve", "--profile", "prod"]});
+        assert_eq!(
+            recognize(&entry).and_then(|tray| tray.profile).as_deref(),
+            Some("prod"),
+            "{command}"
+        );
+        let equals = json!({"command": command, "args": ["serve", "--profile=prod", "--gateway"]});
+        assert_eq!(
+            recognize(&equals).and_then(|tray| tray.profile).as_deref(),
+            Some("prod"),
+            "{command}"
+        );
+        let sandbox = json!({"command": command, "args": ["serve", "--sandbox"]});
+        assert_eq!(
+            recognize(&sandbox).map(|tray| tray.workspace),
+            Some(EntryWorkspace::Sandbox)
+        );
+    }
+    for args in [
+        json!(["serve"]),
+        json!(["serve", "--port", "8080"]),
+        json!(["serve", "--profile"]),
+        json!(["serve", "--profile", "prod", "--listen", "0.0.0.0"]),
+        json!(["run", "--profile", "prod"]),
+    ] {
+        let entry = json!({"command": "/usr/bin/other-mcp", "args": args});
+        assert_eq!(recognize(&entry), None, "{entry}");
+    }
+}
+
+#[test]
+fn recognizes_each_transport_and_ignores_others() {
+    let stdio = json!({"command": "/usr/local/bin/tray-mcp", "args": ["serve", "--profile", "prod"]});
+    assert_eq!(recognize(&stdio).unwrap().profile.as_deref(), Some("prod"));
+    let array = json!({"type": "local", "command": ["/usr/local/bin/tray-mcp", "serve", "--profile", "prod"]});
+    assert_eq!(recognize(&array).unwrap().profile.as_deref(), Some("prod"));
+    let bridge = json!({"command": "npx", "args": ["-y", "mcp-remote@0.15.1", "https://3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718.mcp.tray.ai"]});
+    assert_eq!(recognize(&bridge).unwrap().transport, Transport::Bridge);
+    let http = json!({"serverUrl": "https://3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718.mcp.tray.ai"});
+    assert_eq!(recognize(&http).unwrap().transport, Transport::Http);
+    assert_eq!(
+        recognize(&json!({"command": "npx", "args": ["-y", "@other/server"]})),
+        None
+    );
+    assert_eq!(recognize(&json!({"url": "https://evil.example/x.mcp.tray.ai"})), None);
+}
+
+#[test]
+fn rename_follows_the_profile_and_vs_code_prompt() {
+    let vscode = ClientId::parse("vscode").unwrap().client();
+    let entry = json!({"type": "http", "url": "u", "headers": {"Authorization": "Bearer ${input:tray-api-token-old}"}});
+    let renamed = vscode.rename_references(&entry, "old", "new");
+    assert_eq!(
+        renamed["headers"]["Authorization"],
+        "Bearer ${input:tray-api-token-new}"
+    );
+    let stdio = json!({"command": "/bin/tray-mcp", "args": ["serve", "--profile", "old"]});
+    let cursor = ClientId::parse("cursor").unwrap().client();
+    assert_eq!(cursor.rename_references(&stdio, "old", "new")["args"][2], "new");
+    assert!(cursor.rename_companions("old", "new").is_empty());
+    assert_eq!(vscode.rename_companions("old", "new")[0].id, "tray-api-token-old");
+}

@@ -1,0 +1,140 @@
+//! One editing interface over every config file format the clients use.
+//!
+//! Why one trait: the commands (install, remove, rename, token, list, doctor) ask the same
+//! questions of every client's file: what is at this key path, set it, take it out, rename it,
+//! keep a companion item (VS Code's token prompt) in step. Each format answers them with its own
+//! lossless editor, so a command never knows whether it edits JSON, JSONC or TOML, and every
+//! backend is held to the same invariants by one conformance suite (`config::conformance`).
+//! Values cross the boundary as [`serde_json::Value`], the neutral tree.
+
+use serde_json::Value;
+
+use super::json::document::{Change, Dialect, Document, DocumentError, Members};
+
+/// Which syntax a client's config file uses (and its parser accepts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// Plain JSON: no comments, no trailing commas (Claude Desktop, Claude Code, Cline).
+    Json,
+    /// JSON with `//` and `/* */` comments and trailing commas (VS Code, Cursor, Zed).
+    Jsonc,
+    /// TOML (Codex), edited with `toml_edit`.
+    Toml,
+}
+
+impl Format {
+    /// The name shown to users and in `--json` output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Jsonc => "jsonc",
+            Format::Toml => "toml",
+        }
+    }
+}
+
+/// A config file held as text and edited in place: every byte outside the edited key stays.
+pub trait ConfigDocument {
+    /// The value at a key path, if every key on it exists.
+    fn get(&self, path: &[&str]) -> Result<Option<Value>, DocumentError>;
+
+    /// The keys and values of the table/object at a key path (empty when the path is absent).
+    fn members(&self, path: &[&str]) -> Result<Members, DocumentError>;
+
+    /// The members of every table/object whose key path matches `pattern` (`"*"` matches any
+    /// key), with the concrete key path of each.
+    fn members_matching(&self, pattern: &[&str]) -> Result<Vec<(Vec<String>, Members)>, DocumentError>;
+
+    /// The keys of the table/object at a key path.
+    fn keys(&self, path: &[&str]) -> Result<Vec<String>, DocumentError>;
+
+    /// Sets the value at a key path, creating missing tables/objects on the way.
+    fn set(&mut self, path: &[&str], value: &Value) -> Result<Change, DocumentError>;
+
+    /// Removes the key at the end of a key path. Returns whether it existed.
+    fn remove(&mut self, path: &[&str]) -> Result<bool, DocumentError>;
+
+    /// Renames the key at the end of `path` in place. Returns whether it existed.
+    fn rename_key(&mut self, path: &[&str], new_key: &str) -> Result<bool, DocumentError>;
+
+    /// Adds `value` to the array at `path`, or replaces the element whose `id_key` is `id`.
+    fn upsert_array_item(
+        &mut self,
+        path: &[&str],
+        id_key: &str,
+        id: &str,
+        value: &Value,
+    ) -> Result<Change, DocumentError>;
+
+    /// Removes the element whose `id_key` is `id` from the array at `path`.
+    fn remove_array_item(&mut self, path: &[&str], id_key: &str, id: &str) -> Result<bool, DocumentError>;
+
+    /// The full text as it would be written.
+    fn render(&self) -> String;
+
+    /// The full text, without copying it when the backend can avoid that.
+    fn into_text(self: Box<Self>) -> String;
+}
+
+/// Opens `text` (empty for a file that does not exist yet) in the editor for `format`. A syntax
+/// error is reported here or, for JSON (which checks lazily, one pass per edit), by the first
+/// read or edit; either way it names line and column and nothing has been written.
+pub fn open(format: Format, text: &str) -> Result<Box<dyn ConfigDocument>, DocumentError> {
+    Ok(match format {
+        Format::Json => Box::new(Document::new(text, Dialect::Json)),
+        Format::Jsonc => Box::new(Document::new(text, Dialect::Jsonc)),
+        Format::Toml => Box::new(super::toml::TomlDocument::parse(text)?),
+    })
+}
+
+impl ConfigDocument for Document {
+    fn get(&self, path: &[&str]) -> Result<Option<Value>, DocumentError> {
+        Document::get(self, path)
+    }
+
+    fn members(&self, path: &[&str]) -> Result<Members, DocumentError> {
+        Document::members(self, path)
+    }
+
+    fn members_matching(&self, pattern: &[&str]) -> Result<Vec<(Vec<String>, Members)>, DocumentError> {
+        Document::members_matching(self, pattern)
+    }
+
+    fn keys(&self, path: &[&str]) -> Result<Vec<String>, DocumentError> {
+        Document::keys(self, path)
+    }
+
+    fn set(&mut self, path: &[&str], value: &Value) -> Result<Change, DocumentError> {
+        Document::set(self, path, value)
+    }
+
+    fn remove(&mut self, path: &[&str]) -> Result<bool, DocumentError> {
+        Document::remove(self, path)
+    }
+
+    fn rename_key(&mut self, path: &[&str], new_key: &str) -> Result<bool, DocumentError> {
+        Document::rename_key(self, path, new_key)
+    }
+
+    fn upsert_array_item(
+        &mut self,
+        path: &[&str],
+        id_key: &str,
+        id: &str,
+        value: &Value,
+    ) -> Result<Change, DocumentError> {
+        Document::upsert_array_item(self, path, id_key, id, value)
+    }
+
+    fn remove_array_item(&mut self, path: &[&str], id_key: &str, id: &str) -> Result<bool, DocumentError> {
+        Document::remove_array_item(self, path, id_key, id)
+    }
+
+    fn render(&self) -> String {
+        self.to_text()
+    }
+
+    fn into_text(self: Box<Self>) -> String {
+        Document::into_text(*self)
+    }
+}
