@@ -14,6 +14,7 @@ use tray_mcp::commands::install::{InstallRequest, WorkspaceChoice};
 use tray_mcp::commands::remove::RemoveRequest;
 use tray_mcp::commands::rename::RenameRequest;
 use tray_mcp::commands::token::TokenSetRequest;
+use tray_mcp::env::{self, LogFilter, Variables};
 use tray_mcp::error::CommandError;
 use tray_mcp::server::ServeOptions;
 use tray_mcp::tray::{ApiToken, InvalidApiToken, Region, ServerName, WorkspaceId};
@@ -119,8 +120,8 @@ struct ServeArgs {
     #[arg(long, conflicts_with = "sandbox")]
     gateway: bool,
     /// Log filter for stderr: error, warn, info (default), debug, trace. Default: RUST_LOG.
-    #[arg(long, value_name = "LEVEL")]
-    log_level: Option<String>,
+    #[arg(long, value_name = "LEVEL", value_parser = parse_log_filter)]
+    log_level: Option<LogFilter>,
 }
 
 impl From<ServeArgs> for ServeOptions {
@@ -178,14 +179,14 @@ enum TokenCommand {
 #[derive(Debug, Args)]
 struct InstallArgs {
     /// Tray workspace ID (a UUID, or a Tray app URL that contains it).
-    #[arg(short = 'w', long, env = "TRAY_WORKSPACE_ID", value_parser = WorkspaceId::parse, value_name = "UUID")]
+    #[arg(short = 'w', long, env = env::TRAY_WORKSPACE_ID, value_parser = WorkspaceId::parse, value_name = "UUID")]
     workspace_id: Option<WorkspaceId>,
 
     /// Tray API token (prefer --api-token-stdin: a flag shows in shell history and `ps`).
     #[arg(
         short = 't',
         long,
-        env = "TRAY_API_TOKEN",
+        env = env::TRAY_API_TOKEN,
         hide_env_values = true,
         value_name = "TOKEN"
     )]
@@ -209,7 +210,7 @@ struct InstallArgs {
     transport: TransportArg,
 
     /// Tray region: us1, eu1, apac1 (ap1).
-    #[arg(long, env = "TRAY_REGION", value_parser = parse_region, default_value = "us1")]
+    #[arg(long, env = env::TRAY_REGION, value_parser = parse_region, default_value = "us1")]
     region: Region,
 
     /// Which config: user (default), local (Claude Code, this project only), project
@@ -328,6 +329,12 @@ impl clap::builder::TypedValueParser for ClientChoiceParser {
     }
 }
 
+fn parse_log_filter(input: &str) -> Result<LogFilter, String> {
+    input
+        .parse()
+        .map_err(|error: env::InvalidLogFilter| format!("{error}; {}", error.fix()))
+}
+
 fn parse_region(input: &str) -> Result<Region, String> {
     input
         .parse()
@@ -417,8 +424,9 @@ impl Cli {
         cli
     }
 
-    /// Converts the parsed arguments into an action.
-    pub fn into_action(self) -> Result<Action, CommandError> {
+    /// Converts the parsed arguments into an action; `variables` supplies `TRAY_API_TOKEN` to
+    /// `token set`.
+    pub fn into_action(self, variables: &Variables) -> Result<Action, CommandError> {
         match self.command {
             Some(Command::Install(args)) => install_action(args),
             None => install_action(self.install),
@@ -453,10 +461,10 @@ impl Cli {
             })) => {
                 let api_token = if api_token_stdin {
                     ApiToken::parse(&read_token_from_stdin()?).map_err(token_error)?
-                } else if let Some(text) = std::env::var("TRAY_API_TOKEN").ok().filter(|text| !text.is_empty()) {
-                    ApiToken::parse(&text).map_err(token_error)?
+                } else if let Some(parsed) = &variables.api_token {
+                    parsed.clone().map_err(token_error)?
                 } else if on_terminal() {
-                    wizard::ask_token(&mut wizard::terminal::InquirePrompter::new())?
+                    wizard::ask_token(&mut wizard::terminal::InquirePrompter::new(variables))?
                 } else {
                     return Err(CommandError::usage(
                         "missing the new token",

@@ -1,7 +1,11 @@
-//! The one error type commands return, carrying the exit code and a `hint:` for the user.
+//! The one error type commands return, carrying the exit code and a `hint:` for the user, and
+//! the one way an error carries its advice: the [`Advice`] trait.
 //!
 //! Why: every failure a user sees should say what went wrong, where, and what to do, and the
-//! exit code must tell scripts whether they called us wrong (2) or something failed (1).
+//! exit code must tell scripts whether they called us wrong (2) or something failed (1). The
+//! message and the hint travel apart, typed, from where they are known to where they are shown
+//! (stderr's `hint:` line, doctor's `fix:`, `--json`'s `"hint"`, a tool error's text): nothing
+//! splices a hint into a message string, so nothing has to split it back out.
 
 use std::fmt;
 
@@ -25,6 +29,31 @@ impl ExitKind {
             ExitKind::Failure => 1,
             ExitKind::Usage => 2,
             ExitKind::Interrupted => 130,
+        }
+    }
+}
+
+/// An error that knows what the user can do about it.
+///
+/// Its `Display` is the message alone; [`Advice::hint`] is the advice, without the `hint: `
+/// prefix. Every error type with advice implements this (and nothing else), and becomes a
+/// [`CommandError`] in one place, the `From` impl below.
+pub trait Advice: fmt::Display {
+    /// What to do about it, or `None` when the message says it all.
+    fn hint(&self) -> Option<String>;
+
+    /// How the process exits when this error ends the command: a failure, unless the user
+    /// called us wrong.
+    fn exit(&self) -> ExitKind {
+        ExitKind::Failure
+    }
+
+    /// The message with its hint on a line of its own (`hint: ...`), for text that goes out in
+    /// one piece, such as a tool error an agent reads.
+    fn with_hint_line(&self) -> String {
+        match self.hint() {
+            Some(hint) => format!("{self}\nhint: {hint}"),
+            None => self.to_string(),
         }
     }
 }
@@ -76,8 +105,20 @@ impl fmt::Display for CommandError {
 
 impl std::error::Error for CommandError {}
 
-impl From<FileError> for CommandError {
-    fn from(error: FileError) -> Self {
-        CommandError::failure(error.to_string(), error.hint())
+/// Every error with advice becomes its message, hint and exit class.
+impl<E: Advice> From<E> for CommandError {
+    fn from(error: E) -> Self {
+        CommandError {
+            message: error.to_string(),
+            hint: error.hint(),
+            exit: error.exit(),
+        }
+    }
+}
+
+/// `config/` is a leaf that imports nothing of the crate, so its error's advice is wired here.
+impl Advice for FileError {
+    fn hint(&self) -> Option<String> {
+        Some(FileError::hint(self))
     }
 }

@@ -26,9 +26,8 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<ExitCode, CommandError> {
-    let environment = Environment::from_process()
-        .map_err(|error| CommandError::failure(error.to_string(), "set HOME to your home directory"))?;
-    match cli.into_action()? {
+    let environment = Environment::from_process()?;
+    match cli.into_action(&environment.variables)? {
         Action::Install { request, json } => {
             let binary = install::current_binary()?;
             let report = install::install(&environment, &request, &binary)?;
@@ -37,7 +36,7 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
         }
         Action::Wizard { prefill, json } => {
             let binary = install::current_binary()?;
-            let mut prompter = tray_mcp::wizard::terminal::InquirePrompter::new();
+            let mut prompter = tray_mcp::wizard::terminal::InquirePrompter::new(&environment.variables);
             let report = tray_mcp::wizard::run(&environment, &mut prompter, &prefill, &binary)?;
             print_report(&report, json);
             Ok(ExitCode::SUCCESS)
@@ -84,14 +83,13 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
             Ok(ExitCode::SUCCESS)
         }
         Action::Doctor { request, json } => {
-            let spinner = tray_mcp::progress::Spinner::start();
+            let spinner = tray_mcp::progress::Spinner::start(&environment.variables);
             let report = doctor::doctor(&environment, &request, &|step| spinner.set(step));
             drop(spinner);
             if json {
                 print_stdout(&format!("{:#}\n", report.to_json()));
             } else {
-                let plain = std::env::var("TERM").is_ok_and(|term| term == "dumb");
-                print_stdout(&report.to_human(plain));
+                print_stdout(&report.to_human(environment.variables.dumb_terminal));
             }
             Ok(if report.all_ok() {
                 ExitCode::SUCCESS
@@ -99,13 +97,10 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
                 ExitCode::FAILURE
             })
         }
-        Action::Serve(options) => match tray_mcp::server::run(&environment, options) {
-            Ok(()) => Ok(ExitCode::SUCCESS),
-            Err(error) => {
-                eprintln!("error: {error:#}");
-                Ok(ExitCode::FAILURE)
-            }
-        },
+        Action::Serve(options) => {
+            tray_mcp::server::run(&environment, options)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Action::Completions { script } => {
             print_stdout(&script);
             Ok(ExitCode::SUCCESS)

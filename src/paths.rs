@@ -3,10 +3,14 @@
 //! Why: the clients keep their configs in different places on macOS, Windows and Linux, and a
 //! wrong path is the most common bug in tools like this one. Because nothing below reads the real
 //! process environment directly, the path tables for all three operating systems are tested on
-//! any machine, and integration tests point the real binary at a fake home.
+//! any machine, and integration tests point the real binary at a fake home. The other variables
+//! tray-mcp reads come with it, checked and typed ([`crate::env::Variables`]).
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+
+use crate::env::{self, InvalidVariable, Variables};
+use crate::error::{Advice, ExitKind};
 
 /// The operating system whose conventions decide where config files live.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,7 +44,8 @@ impl Os {
     }
 }
 
-/// The parts of the process environment that decide where files live.
+/// The process environment: what decides where files live, and every other variable tray-mcp
+/// reads.
 ///
 /// Build it with [`Environment::from_process`] in the binary, or field by field in tests.
 #[derive(Debug, Clone)]
@@ -57,33 +62,68 @@ pub struct Environment {
     pub current_dir: PathBuf,
     /// The `PATH` variable, used to look for `npx`.
     pub path_var: Option<OsString>,
+    /// The other variables, checked and typed.
+    pub variables: Variables,
 }
 
-/// The environment could not tell us where the user's home is.
+/// The process environment cannot be used.
 #[derive(Debug, thiserror::Error)]
-#[error("could not find your home directory: {0} is not set")]
-pub struct NoHomeError(&'static str);
+pub enum EnvironmentError {
+    /// It does not tell us where the user's home is.
+    #[error("could not find your home directory: {0} is not set")]
+    NoHome(&'static str),
+    /// A variable has a value tray-mcp cannot use.
+    #[error(transparent)]
+    Invalid(#[from] InvalidVariable),
+}
+
+impl Advice for EnvironmentError {
+    fn hint(&self) -> Option<String> {
+        match self {
+            EnvironmentError::NoHome(name) => Some(format!("set {name} to your home directory")),
+            EnvironmentError::Invalid(error) => error.hint(),
+        }
+    }
+
+    fn exit(&self) -> ExitKind {
+        match self {
+            EnvironmentError::NoHome(_) => ExitKind::Failure,
+            EnvironmentError::Invalid(error) => error.exit(),
+        }
+    }
+}
 
 impl Environment {
-    /// Reads the real process environment.
-    pub fn from_process() -> Result<Self, NoHomeError> {
-        let os = Os::current();
-        let non_empty = |name: &str| std::env::var_os(name).filter(|value| !value.is_empty());
+    /// Reads the real process environment: the one place tray-mcp does (besides clap's flag
+    /// fallbacks).
+    pub fn from_process() -> Result<Self, EnvironmentError> {
+        let current_dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+        Environment::from_lookup(Os::current(), current_dir, |name| std::env::var_os(name))
+    }
+
+    /// Builds the environment of `os` from `lookup` (the process environment, or a test's).
+    pub fn from_lookup(
+        os: Os,
+        current_dir: PathBuf,
+        lookup: impl Fn(&str) -> Option<OsString>,
+    ) -> Result<Self, EnvironmentError> {
+        let non_empty = |name: &str| lookup(name).filter(|value| !value.is_empty());
         let home = match os {
-            Os::Windows => non_empty("USERPROFILE")
-                .or_else(|| non_empty("HOME"))
-                .ok_or(NoHomeError("USERPROFILE"))?,
-            Os::MacOs | Os::Linux => non_empty("HOME").ok_or(NoHomeError("HOME"))?,
+            Os::Windows => non_empty(env::USERPROFILE)
+                .or_else(|| non_empty(env::HOME))
+                .ok_or(EnvironmentError::NoHome(env::USERPROFILE))?,
+            Os::MacOs | Os::Linux => non_empty(env::HOME).ok_or(EnvironmentError::NoHome(env::HOME))?,
         };
         Ok(Environment {
             os,
             home: PathBuf::from(home),
-            appdata: non_empty("APPDATA").map(PathBuf::from),
-            xdg_config_home: non_empty("XDG_CONFIG_HOME")
+            appdata: non_empty(env::APPDATA).map(PathBuf::from),
+            xdg_config_home: non_empty(env::XDG_CONFIG_HOME)
                 .map(PathBuf::from)
                 .filter(|path| path.is_absolute()),
-            current_dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
-            path_var: std::env::var_os("PATH"),
+            current_dir,
+            path_var: lookup(env::PATH),
+            variables: Variables::from_lookup(&lookup)?,
         })
     }
 
@@ -184,6 +224,7 @@ pub(crate) mod tests {
             xdg_config_home: None,
             current_dir: PathBuf::from(current_dir),
             path_var: None,
+            variables: Variables::default(),
         }
     }
 
@@ -208,6 +249,23 @@ pub(crate) mod tests {
         let mut environment = environment_for(Os::Linux);
         environment.xdg_config_home = Some(PathBuf::from("/xdg"));
         assert_eq!(environment.tray_config_dir(), PathBuf::from("/xdg/tray-mcp"));
+    }
+
+    #[test]
+    fn a_bad_variable_makes_the_environment_a_usage_error() {
+        let error = Environment::from_lookup(Os::Linux, PathBuf::from("/"), |name| match name {
+            "HOME" => Some("/home/ada".into()),
+            "TRAY_API_TIMEOUT_SECS" => Some("1e20".into()),
+            _ => None,
+        })
+        .expect_err("refused");
+        assert_eq!(error.exit(), ExitKind::Usage);
+        assert!(
+            error.to_string().starts_with("TRAY_API_TIMEOUT_SECS=\"1e20\""),
+            "{error}"
+        );
+        let error = Environment::from_lookup(Os::Linux, PathBuf::from("/"), |_| None).expect_err("no home");
+        assert_eq!(error.exit(), ExitKind::Failure);
     }
 
     #[test]

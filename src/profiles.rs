@@ -147,6 +147,12 @@ pub fn load(environment: &Environment, name: &ServerName) -> Result<Profile, Pro
     parse(&text).map_err(|message| ProfileError::Invalid { path: shown, message })
 }
 
+impl crate::error::Advice for ProfileError {
+    fn hint(&self) -> Option<String> {
+        Some(ProfileError::hint(self))
+    }
+}
+
 impl ProfileError {
     /// What the user can do about it.
     pub fn hint(&self) -> String {

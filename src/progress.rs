@@ -9,6 +9,8 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use crate::env::Variables;
+
 /// A spinner that shows the current step; silent when stderr is not an interactive terminal.
 pub struct Spinner {
     message: Arc<Mutex<String>>,
@@ -18,10 +20,10 @@ pub struct Spinner {
 
 impl Spinner {
     /// Starts a spinner (a no-op off a terminal or with `TERM=dumb`).
-    pub fn start() -> Self {
+    pub fn start(variables: &Variables) -> Self {
         let message = Arc::new(Mutex::new(String::new()));
         let running = Arc::new(AtomicBool::new(true));
-        let interactive = std::io::stderr().is_terminal() && std::env::var("TERM").map_or(true, |term| term != "dumb");
+        let interactive = std::io::stderr().is_terminal() && !variables.dumb_terminal;
         let thread = interactive.then(|| {
             let (message, running) = (Arc::clone(&message), Arc::clone(&running));
             std::thread::spawn(move || spin(&message, &running))

@@ -23,6 +23,8 @@
 
 use std::fmt;
 
+use crate::env::TokenStoreChoice;
+use crate::paths::Environment;
 use crate::profiles::Profile;
 pub use crate::profiles::TokenLocation;
 use crate::tray::{ApiToken, ServerName};
@@ -31,7 +33,7 @@ use crate::tray::{ApiToken, ServerName};
 pub const SERVICE: &str = "tray-mcp";
 
 /// The environment variable that can force the profile file (`file`).
-pub const STORE_VARIABLE: &str = "TRAY_MCP_TOKEN_STORE";
+pub const STORE_VARIABLE: &str = crate::env::TRAY_MCP_TOKEN_STORE;
 
 /// A keychain operation failed. The message never holds a secret.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -75,6 +77,12 @@ pub enum TokenStoreError {
         /// The profile name.
         name: String,
     },
+}
+
+impl crate::error::Advice for TokenStoreError {
+    fn hint(&self) -> Option<String> {
+        Some(TokenStoreError::hint(self))
+    }
 }
 
 impl TokenStoreError {
@@ -128,11 +136,11 @@ impl fmt::Debug for TokenStore {
 impl TokenStore {
     /// The store of this process: the OS keychain when the `keychain` feature is built in, one
     /// answers, and [`STORE_VARIABLE`] is not `file`; otherwise the profile file only.
-    pub fn system() -> TokenStore {
-        if std::env::var(STORE_VARIABLE).is_ok_and(|value| value.eq_ignore_ascii_case("file")) {
-            return TokenStore::file_only(format!("{STORE_VARIABLE}=file"));
+    pub fn system(environment: &Environment) -> TokenStore {
+        match environment.variables.token_store {
+            TokenStoreChoice::File => TokenStore::file_only(format!("{STORE_VARIABLE}=file")),
+            TokenStoreChoice::Auto => system_keychain(),
         }
-        system_keychain()
     }
 
     /// Only the profile file; `reason` says why there is no keychain.

@@ -276,7 +276,7 @@ fn start_up_errors_are_clear_exit_1_and_touch_no_stdout() {
     );
 
     let (code, _, stderr) = run_to_exit(&home, &["serve", "--sandbox", "--log-level", "loud=!"], &[]);
-    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("--log-level"), "{stderr}");
 }
 

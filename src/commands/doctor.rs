@@ -11,6 +11,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::clients::{ClientId, EntrySpec, EntryWorkspace, Scope, Transport};
+use crate::error::Advice as _;
 use crate::inventory::{FoundEntry, take_inventory};
 use crate::paths::Environment;
 use crate::profiles::{self, Profile};
@@ -357,7 +358,7 @@ fn profile_checks(environment: &Environment, entry: &FoundEntry, profile: Option
         )];
     };
     match profiles::load(environment, &name) {
-        Ok(profile) => loaded_profile_checks(&name, &profile, &TokenStore::system()),
+        Ok(profile) => loaded_profile_checks(&name, &profile, &TokenStore::system(environment)),
         Err(error) => vec![Check::fail(error.to_string(), error.hint())],
     }
 }
@@ -483,12 +484,18 @@ impl OnlineChecker {
             return vec![Check::fail("could not start the network checks", "try again")];
         };
         // The same time limit as serve (TRAY_API_TIMEOUT_SECS), at most ONLINE_TIMEOUT.
-        let timeout = crate::server::tray_api_config_from_environment(workspace_id.clone(), region, token.clone())
-            .map_or(ONLINE_TIMEOUT, |config| config.timeout.min(ONLINE_TIMEOUT));
+        let variables = &environment.variables;
+        let mut config = crate::server::tray_api_config(variables, workspace_id.clone(), region, token.clone());
+        config.timeout = config.timeout.min(ONLINE_TIMEOUT);
+        let timeout = config.timeout;
         progress("checking the token against Tray's API");
-        let user = runtime.block_on(check_token(workspace_id.clone(), region, token.clone()));
+        let user = runtime.block_on(check_token(config));
         progress("checking the Agent Gateway");
-        let gateway = runtime.block_on(check_gateway(&workspace_id, &token, timeout));
+        let url = variables
+            .gateway_url
+            .clone()
+            .unwrap_or_else(|| workspace_id.gateway_url());
+        let gateway = runtime.block_on(check_gateway(&url, &token, timeout));
         progress("");
         vec![user, gateway]
     }
@@ -502,7 +509,7 @@ fn credentials(environment: &Environment, entry: &FoundEntry) -> Option<(Workspa
         EntryWorkspace::FromProfile => {
             let name = ServerName::parse(tray.profile.as_deref()?).ok()?;
             let profile = profiles::load(environment, &name).ok()?;
-            let token = TokenStore::system().token(&name, &profile).ok()??;
+            let token = TokenStore::system(environment).token(&name, &profile).ok()??;
             Some((profile.workspace_id?, profile.region, token))
         }
         EntryWorkspace::Workspace(workspace_id) => {
@@ -524,16 +531,9 @@ fn inline_token(value: &Value) -> Option<ApiToken> {
     }
 }
 
-async fn check_token(workspace_id: WorkspaceId, region: Region, token: ApiToken) -> Check {
+async fn check_token(mut config: crate::server::tray_api::TrayApiConfig) -> Check {
     use crate::server::backend::Backend;
-    let config = match crate::server::tray_api_config_from_environment(workspace_id, region, token) {
-        Ok(mut config) => {
-            config.timeout = config.timeout.min(ONLINE_TIMEOUT);
-            config.max_attempts = 2;
-            config
-        }
-        Err(error) => return Check::fail(format!("{error:#}"), "fix the variable named above"),
-    };
+    config.max_attempts = 2;
     let api = match crate::server::tray_api::TrayApi::new(config) {
         Ok(api) => api,
         Err(error) => {
@@ -545,22 +545,17 @@ async fn check_token(workspace_id: WorkspaceId, region: Region, token: ApiToken)
     };
     match api.current_user().await {
         Ok(user) => Check::pass(format!("Tray's API accepts the token ({} <{}>)", user.name, user.email)),
-        Err(error) => {
-            let text = error.to_string();
-            let (message, hint) = text
-                .split_once("\nhint: ")
-                .unwrap_or((text.as_str(), "check the token and the network"));
-            Check::fail(format!("Tray's API: {message}"), hint.to_string())
-        }
+        Err(error) => Check::fail(
+            format!("Tray's API: {error}"),
+            error
+                .hint()
+                .unwrap_or_else(|| "check the token and the network".to_string()),
+        ),
     }
 }
 
 /// Sends the gateway an `initialize` and reads the HTTP status (and ends the session again).
-async fn check_gateway(workspace_id: &WorkspaceId, token: &ApiToken, timeout: Duration) -> Check {
-    let url = std::env::var("TRAY_GATEWAY_URL")
-        .ok()
-        .filter(|url| !url.is_empty())
-        .unwrap_or_else(|| workspace_id.gateway_url());
+async fn check_gateway(url: &str, token: &ApiToken, timeout: Duration) -> Check {
     let client = match crate::server::tray_api::http_client(timeout) {
         Ok(client) => client,
         Err(error) => {
@@ -575,7 +570,7 @@ async fn check_gateway(workspace_id: &WorkspaceId, token: &ApiToken, timeout: Du
         "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "tray-mcp-doctor", "version": env!("CARGO_PKG_VERSION")}}
     });
     let response = client
-        .post(&url)
+        .post(url)
         .bearer_auth(token.expose())
         .header("Accept", "application/json, text/event-stream")
         .json(&initialize)
@@ -585,7 +580,7 @@ async fn check_gateway(workspace_id: &WorkspaceId, token: &ApiToken, timeout: Du
         Ok(response) if response.status().is_success() => {
             if let Some(session) = response.headers().get("mcp-session-id").cloned() {
                 let _ = client
-                    .delete(&url)
+                    .delete(url)
                     .bearer_auth(token.expose())
                     .header("mcp-session-id", session)
                     .send()

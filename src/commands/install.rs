@@ -70,7 +70,7 @@ pub fn install(environment: &Environment, request: &InstallRequest, binary: &Pat
 
 /// Reads and edits every file in memory; nothing is written.
 pub fn plan(environment: &Environment, request: &InstallRequest, binary: &Path) -> Result<InstallPlan, CommandError> {
-    plan_with_store(environment, request, binary, TokenStore::system())
+    plan_with_store(environment, request, binary, TokenStore::system(environment))
 }
 
 /// [`plan`] with a given token store: the profile's token goes where `token_store` prefers.

@@ -146,7 +146,9 @@ pub fn finish_planned(
     let files: Vec<Planned> = planned.into_iter().map(|planned| planned.file).collect();
     let backups = BackupStore::new(environment.join(&environment.tray_config_dir(), &["backups"]));
     let (outcomes, warnings) = store
-        .around_commit(keychain, || transaction::commit(files, &backups))
+        .around_commit(keychain, || {
+            transaction::commit(files, &backups, environment.variables.fail_write.as_deref())
+        })
         .map_err(around_commit_error)?;
     notices.extend(warnings.into_iter().map(Notice::warning));
     let files = outcomes
@@ -197,7 +199,7 @@ pub fn config_secrets(text: &str, format: Format, entry_paths: &[Vec<String>]) -
 pub fn around_commit_error(error: AroundCommitError<FileError>) -> CommandError {
     match error {
         AroundCommitError::Commit(error) => error.into(),
-        AroundCommitError::Keychain(error) => CommandError::failure(error.to_string(), error.hint()),
+        AroundCommitError::Keychain(error) => error.into(),
     }
 }
 

@@ -32,7 +32,7 @@ pub struct RemoveRequest {
 
 /// Removes the entry.
 pub fn remove(environment: &Environment, request: &RemoveRequest) -> Result<Report, CommandError> {
-    remove_with_store(environment, request, &TokenStore::system())
+    remove_with_store(environment, request, &TokenStore::system(environment))
 }
 
 /// [`remove`] with a given token store: a dropped profile's keychain entry is deleted after the

@@ -34,7 +34,7 @@ pub struct RenameRequest {
 
 /// Renames the entry everywhere.
 pub fn rename(environment: &Environment, request: &RenameRequest) -> Result<Report, CommandError> {
-    rename_with_store(environment, request, &TokenStore::system())
+    rename_with_store(environment, request, &TokenStore::system(environment))
 }
 
 /// [`rename`] with a given token store. A keychain token moves in two steps around the file
@@ -95,12 +95,9 @@ pub fn rename_with_store(
                 format!("choose another name, or remove it first (tray-mcp remove {new})"),
             ));
         }
-        let profile = profiles::load(environment, &request.old)
-            .map_err(|error| CommandError::failure(error.to_string(), error.hint()))?;
+        let profile = profiles::load(environment, &request.old)?;
         if profile.token_store == TokenLocation::Keychain {
-            let token = store
-                .token(&request.old, &profile)
-                .map_err(|error| CommandError::failure(error.to_string(), error.hint()))?;
+            let token = store.token(&request.old, &profile)?;
             if let Some(token) = token {
                 redactor.add(token.expose());
                 keychain.writes.push((request.new.clone(), token));

@@ -40,7 +40,7 @@ pub struct TokenSetRequest {
 
 /// Replaces the token everywhere tray-mcp stored it.
 pub fn set(environment: &Environment, request: &TokenSetRequest) -> Result<Report, CommandError> {
-    set_with_store(environment, request, &TokenStore::system())
+    set_with_store(environment, request, &TokenStore::system(environment))
 }
 
 /// [`set`] with a given token store.
@@ -98,7 +98,7 @@ pub fn set_with_store(
 
 /// Drops the token from a profile (and deletes its keychain entry, after the file is written).
 pub fn forget(environment: &Environment, name: &ServerName, dry_run: bool) -> Result<Report, CommandError> {
-    forget_with_store(environment, name, dry_run, &TokenStore::system())
+    forget_with_store(environment, name, dry_run, &TokenStore::system(environment))
 }
 
 /// [`forget`] with a given token store.

@@ -7,6 +7,7 @@
 //! runs never deadlock), re-read under the lock and edited again if another process changed
 //! them meanwhile, then written one by one, with rollback on failure.
 
+use std::ffi::OsStr;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -259,7 +260,15 @@ pub fn plan(tasks: Vec<FileTask>) -> Result<Vec<Planned>, FileError> {
 /// Order: back up the old versions, stage every new file beside its target, make them all
 /// durable at once, then rename them into place one by one (restoring the renamed ones if a
 /// later one fails), and last make the renames durable.
-pub fn commit(planned: Vec<Planned>, backups: &BackupStore) -> Result<Vec<Outcome>, FileError> {
+///
+/// `fail_write` is a test hook (`TRAY_MCP_TEST_FAIL_WRITE`, honoured by debug builds only): the
+/// write of the file with that name fails, so tests can check that the files written before it
+/// are restored.
+pub fn commit(
+    planned: Vec<Planned>,
+    backups: &BackupStore,
+    fail_write: Option<&OsStr>,
+) -> Result<Vec<Outcome>, FileError> {
     let _signals = safe_write::HoldSignals::new();
     let _locks = lock_all(&planned)?;
     let fresh = replan_under_lock(planned)?;
@@ -271,7 +280,7 @@ pub fn commit(planned: Vec<Planned>, backups: &BackupStore) -> Result<Vec<Outcom
     let mut staged = stage_all(&changed)?;
     let mut written: Vec<&Planned> = Vec::new();
     for (file, staged_write) in changed.iter().zip(staged.iter_mut()) {
-        let result = injected_failure(&file.resolved).and_then(|()| match staged_write.take() {
+        let result = injected_failure(&file.resolved, fail_write).and_then(|()| match staged_write.take() {
             Some(write) => write.commit().map_err(FileProblem::Io),
             None => safe_write::remove_created(&file.resolved).map_err(FileProblem::Io),
         });
@@ -390,13 +399,9 @@ fn check_writable(file: Planned) -> Result<Planned, FileError> {
     Ok(file)
 }
 
-/// Test hook, in debug builds only: `TRAY_MCP_TEST_FAIL_WRITE=<file name>` makes the write of
-/// that file fail, so tests can check that the files written before it are restored.
-fn injected_failure(path: &Path) -> Result<(), FileProblem> {
-    if cfg!(debug_assertions)
-        && let Some(name) = std::env::var_os("TRAY_MCP_TEST_FAIL_WRITE")
-        && path.file_name() == Some(name.as_os_str())
-    {
+/// The test hook of [`commit`]: fails the write of the file named `fail_write`.
+fn injected_failure(path: &Path, fail_write: Option<&OsStr>) -> Result<(), FileProblem> {
+    if cfg!(debug_assertions) && fail_write.is_some() && path.file_name() == fail_write {
         return Err(FileProblem::Io(std::io::Error::other("injected write failure (test)")));
     }
     Ok(())

@@ -11,6 +11,8 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use crate::error::Advice;
+
 use super::model::{Connector, Execution, Solution, User, WorkflowDetails, WorkflowSummary};
 
 /// A future returned by a [`Backend`] method.
@@ -54,23 +56,17 @@ pub trait Backend: Send + Sync {
 }
 
 /// Why a backend call failed. Every variant becomes a tool error the agent can read and act on;
-/// none of them stops the server. No variant ever carries the token.
+/// none of them stops the server. No variant ever carries the token. The `Display` text says
+/// what happened; [`Advice::hint`] says what to do, where there is something to do.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum BackendError {
     /// HTTP 401: the token is not valid.
-    #[error(
-        "Tray rejected the API token (HTTP 401 Unauthorized): it is wrong, expired or revoked.\n\
-         hint: create or copy a token in the Tray app (Settings > API tokens), then update the \
-         profile with `tray-mcp install`, or set TRAY_API_TOKEN. Calling get_authenticated_user \
-         checks a token."
-    )]
+    #[error("Tray rejected the API token (HTTP 401 Unauthorized): it is wrong, expired or revoked.")]
     Unauthorized,
     /// HTTP 403: the token is valid but may not do this.
     #[error(
         "Tray rejected the API token for this request (HTTP 403 Forbidden): it is valid but has \
-         no access to {what}.\nhint: use a token of a workspace admin or a master token for \
-         workspace {workspace}, and check that the region ({region}) is the one the workspace \
-         lives in."
+         no access to {what}."
     )]
     Forbidden {
         /// What was being read.
@@ -81,19 +77,13 @@ pub enum BackendError {
         region: String,
     },
     /// HTTP 429 on every attempt.
-    #[error(
-        "Tray is rate-limiting this token (HTTP 429) and still was after {attempts} attempts.\n\
-         hint: wait a minute and try again; Tray allows about 30 requests per second per token."
-    )]
+    #[error("Tray is rate-limiting this token (HTTP 429) and still was after {attempts} attempts.")]
     RateLimited {
         /// How many requests were made.
         attempts: u32,
     },
     /// The request took longer than the time limit.
-    #[error(
-        "Tray did not answer within {seconds} seconds while reading {what}.\n\
-         hint: try again; if it keeps happening, check status.tray.io or your network."
-    )]
+    #[error("Tray did not answer within {seconds} seconds while reading {what}.")]
     Timeout {
         /// What was being read.
         what: String,
@@ -101,10 +91,7 @@ pub enum BackendError {
         seconds: f64,
     },
     /// The request never got an HTTP answer (DNS, connection refused, TLS...).
-    #[error(
-        "could not reach Tray at {url}: {reason}.\nhint: check your network connection and \
-         proxy settings, and that the region is right."
-    )]
+    #[error("could not reach Tray at {url}: {reason}.")]
     Network {
         /// The URL without query.
         url: String,
@@ -140,4 +127,35 @@ pub enum BackendError {
     /// The thing asked for does not exist.
     #[error("{0}")]
     NotFound(String),
+}
+
+impl Advice for BackendError {
+    fn hint(&self) -> Option<String> {
+        let hint = match self {
+            BackendError::Unauthorized => {
+                "create or copy a token in the Tray app (Settings > API tokens), then update the \
+                 profile with `tray-mcp install`, or set TRAY_API_TOKEN. Calling \
+                 get_authenticated_user checks a token."
+                    .to_string()
+            }
+            BackendError::Forbidden { workspace, region, .. } => format!(
+                "use a token of a workspace admin or a master token for workspace {workspace}, and \
+                 check that the region ({region}) is the one the workspace lives in."
+            ),
+            BackendError::RateLimited { .. } => {
+                "wait a minute and try again; Tray allows about 30 requests per second per token.".to_string()
+            }
+            BackendError::Timeout { .. } => {
+                "try again; if it keeps happening, check status.tray.io or your network.".to_string()
+            }
+            BackendError::Network { .. } => {
+                "check your network connection and proxy settings, and that the region is right.".to_string()
+            }
+            BackendError::Http { .. }
+            | BackendError::MalformedResponse { .. }
+            | BackendError::GraphQl { .. }
+            | BackendError::NotFound(_) => return None,
+        };
+        Some(hint)
+    }
 }

@@ -118,6 +118,12 @@ pub enum GatewayError {
     Protocol(String),
 }
 
+impl crate::error::Advice for GatewayError {
+    fn hint(&self) -> Option<String> {
+        Some(GatewayError::hint(self).to_string())
+    }
+}
+
 impl GatewayError {
     /// What the user can do about it.
     pub fn hint(&self) -> &'static str {

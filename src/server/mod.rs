@@ -18,12 +18,12 @@
 //!   built-in tools down.
 //!
 //! Configuration comes from [`ServeOptions`] (plain data; the CLI layer builds it) and a few
-//! environment variables: `TRAY_API_TOKEN` (token when no profile is used), `TRAY_API_URL` and
-//! `TRAY_GRAPHQL_URL` (override the region's URLs), `TRAY_API_TIMEOUT_SECS` (per-request time
-//! limit, default 20), `TRAY_GATEWAY_URL` (the Agent Gateway's URL instead of
-//! `https://<workspace-id>.mcp.tray.ai`), `TRAY_GATEWAY_TIMEOUT_SECS` (time limit of each
-//! gateway handshake or list request, default 20) and `RUST_LOG` (log filter, when
-//! `--log-level` is not given).
+//! environment variables, read and checked once in [`crate::env::Variables`]: `TRAY_API_TOKEN`
+//! (token when no profile is used), `TRAY_API_URL` and `TRAY_GRAPHQL_URL` (override the
+//! region's URLs), `TRAY_API_TIMEOUT_SECS` (per-request time limit, default 20),
+//! `TRAY_GATEWAY_URL` (the Agent Gateway's URL instead of `https://<workspace-id>.mcp.tray.ai`),
+//! `TRAY_GATEWAY_TIMEOUT_SECS` (time limit of each gateway handshake or list request, default
+//! 20) and `RUST_LOG` (log filter, when `--log-level` is not given).
 
 pub mod backend;
 pub mod diagnosis;
@@ -39,9 +39,11 @@ pub mod tray_api;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{Context as _, anyhow, bail};
+use anyhow::{anyhow, bail};
 use rmcp::ServiceExt as _;
 
+use crate::env::{LogFilter, TRAY_API_TOKEN, Variables};
+use crate::error::CommandError;
 use crate::paths::Environment;
 use crate::profiles::{self, ProfileError};
 use crate::tray::{ApiToken, Region, ServerName, WorkspaceId};
@@ -62,9 +64,9 @@ pub struct ServeOptions {
     pub sandbox: bool,
     /// Pass the workspace's Agent Gateway tools through (also on when the profile says so).
     pub gateway: bool,
-    /// Log filter for stderr (`error`, `warn`, `info`, `debug`, `trace`, or a `RUST_LOG`-style
-    /// directive). Falls back to `RUST_LOG`, then `info` for tray-mcp and `warn` for libraries.
-    pub log_level: Option<String>,
+    /// Log filter for stderr (`error`, `warn`, `info`, `debug`, `trace`, or `target=level`
+    /// directives). Falls back to `RUST_LOG`, then `info` for tray-mcp and `warn` for libraries.
+    pub log_level: Option<LogFilter>,
 }
 
 /// Which backend to serve, decided before anything is served.
@@ -78,75 +80,72 @@ enum BackendChoice {
     },
 }
 
-/// Reads a variable of the real process environment, treating empty as unset.
-fn env_var(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|value| !value.trim().is_empty())
-}
-
+/// The hint after a missing profile or workspace: which profiles exist.
 fn profile_hint(environment: &Environment) -> String {
     let names: Vec<String> = profiles::list_names(environment)
         .iter()
         .map(ToString::to_string)
         .collect();
     if names.is_empty() {
-        "hint: no profiles exist yet; create one with `tray-mcp install`, or try \
-         `tray-mcp serve --sandbox`"
-            .to_string()
+        "no profiles exist yet; create one with `tray-mcp install`, or try `tray-mcp serve --sandbox`".to_string()
     } else {
         format!(
-            "hint: existing profiles: {}; create another with `tray-mcp install`",
+            "existing profiles: {}; create another with `tray-mcp install`",
             names.join(", ")
         )
     }
 }
 
-fn choose_backend(environment: &Environment, options: &ServeOptions) -> anyhow::Result<BackendChoice> {
+fn choose_backend(environment: &Environment, options: &ServeOptions) -> Result<BackendChoice, CommandError> {
     if options.sandbox {
         if options.profile.is_some() || options.workspace_id.is_some() {
-            bail!(
+            return Err(CommandError::failure(
                 "--sandbox serves the built-in demo workspace and cannot be combined with \
-                 --profile or --workspace-id\nhint: drop --sandbox to serve a real workspace"
-            );
+                 --profile or --workspace-id",
+                "drop --sandbox to serve a real workspace",
+            ));
         }
         if options.gateway {
-            bail!("{SANDBOX_GATEWAY}");
+            return Err(sandbox_has_no_gateway());
         }
         return Ok(BackendChoice::Sandbox);
     }
     if let Some(name) = &options.profile {
         if options.workspace_id.is_some() {
-            bail!(
-                "--profile and --workspace-id both name a workspace; give one of them\n\
-                 hint: the profile {name} already stores its workspace"
-            );
+            return Err(CommandError::failure(
+                "--profile and --workspace-id both name a workspace; give one of them",
+                format!("the profile {name} already stores its workspace"),
+            ));
         }
-        let profile = profiles::load(environment, name).map_err(|error| match error {
-            ProfileError::NotFound { .. } => anyhow!("{error}\n{}", profile_hint(environment)),
-            ProfileError::Invalid { .. } | ProfileError::Unreadable { .. } => {
-                anyhow!("{error}\nhint: fix or re-create it with `tray-mcp install --name {name}`")
-            }
-            ProfileError::TooOpen { .. } => anyhow!("{error}\nhint: {}", error.hint()),
+        let profile = profiles::load(environment, name).map_err(|error| {
+            let hint = match error {
+                ProfileError::NotFound { .. } => profile_hint(environment),
+                ProfileError::Invalid { .. } | ProfileError::Unreadable { .. } => {
+                    format!("fix or re-create it with `tray-mcp install --name {name}`")
+                }
+                ProfileError::TooOpen { .. } => error.hint(),
+            };
+            CommandError::failure(error.to_string(), hint)
         })?;
         if profile.sandbox {
             if options.gateway || profile.gateway {
-                bail!("{SANDBOX_GATEWAY}");
+                return Err(sandbox_has_no_gateway());
             }
             return Ok(BackendChoice::Sandbox);
         }
         let workspace_id = profile.workspace_id.clone().ok_or_else(|| {
-            anyhow!(
-                "the tray-mcp profile {name} has no workspace_id\nhint: re-create it with \
-                 `tray-mcp install --name {name}`"
+            CommandError::failure(
+                format!("the tray-mcp profile {name} has no workspace_id"),
+                format!("re-create it with `tray-mcp install --name {name}`"),
             )
         })?;
-        let stored = crate::token_store::TokenStore::system()
-            .token(name, &profile)
-            .map_err(|error| anyhow!("{error}\nhint: {}", error.hint()))?;
+        let stored = crate::token_store::TokenStore::system(environment).token(name, &profile)?;
         let token = match stored {
             Some(token) => token,
-            None => {
-                token_from_environment().with_context(|| format!("the tray-mcp profile {name} stores no API token"))?
-            }
+            None => token_from_environment(&environment.variables).map_err(|error| CommandError {
+                message: format!("the tray-mcp profile {name} stores no API token: {}", error.message),
+                ..error
+            })?,
         };
         return Ok(BackendChoice::TrayApi {
             workspace_id,
@@ -159,62 +158,59 @@ fn choose_backend(environment: &Environment, options: &ServeOptions) -> anyhow::
         return Ok(BackendChoice::TrayApi {
             workspace_id: workspace_id.clone(),
             region: options.region.unwrap_or_default(),
-            token: token_from_environment()?,
+            token: token_from_environment(&environment.variables)?,
             gateway: options.gateway,
         });
     }
-    bail!(
+    Err(CommandError::failure(
         "tray-mcp serve needs a workspace: pass --profile NAME, or --workspace-id ID with \
-         TRAY_API_TOKEN set, or --sandbox for the built-in demo workspace\n{}",
-        profile_hint(environment)
+         TRAY_API_TOKEN set, or --sandbox for the built-in demo workspace",
+        profile_hint(environment),
+    ))
+}
+
+fn sandbox_has_no_gateway() -> CommandError {
+    CommandError::failure(
+        "the sandbox has no Agent Gateway: --gateway needs a real workspace",
+        "serve a workspace with --profile NAME or --workspace-id ID, or drop --gateway",
     )
 }
 
-const SANDBOX_GATEWAY: &str = "the sandbox has no Agent Gateway: --gateway needs a real workspace\n\
-     hint: serve a workspace with --profile NAME or --workspace-id ID, or drop --gateway";
-
-fn token_from_environment() -> anyhow::Result<ApiToken> {
-    let Some(raw) = env_var("TRAY_API_TOKEN") else {
-        bail!(
-            "no API token: TRAY_API_TOKEN is not set\nhint: set TRAY_API_TOKEN to a Tray API \
-             token (Tray app > Settings > API tokens), or use --profile NAME"
-        );
-    };
-    ApiToken::parse(&raw)
-        .map_err(|error| anyhow!("TRAY_API_TOKEN is not usable: {error}\nhint: paste the token exactly, once"))
+fn token_from_environment(variables: &Variables) -> Result<ApiToken, CommandError> {
+    match &variables.api_token {
+        None => Err(CommandError::failure(
+            format!("no API token: {TRAY_API_TOKEN} is not set"),
+            format!(
+                "set {TRAY_API_TOKEN} to a Tray API token (Tray app > Settings > API tokens), or use --profile NAME"
+            ),
+        )),
+        Some(Ok(token)) => Ok(token.clone()),
+        Some(Err(error)) => Err(CommandError::usage(
+            format!("{TRAY_API_TOKEN} is not usable: {error}"),
+            "paste the token exactly, once",
+        )),
+    }
 }
 
-/// The Tray API settings for a workspace: the region's URLs, unless `lookup` (the process
-/// environment, in production) overrides them with `TRAY_API_URL`, `TRAY_GRAPHQL_URL` or
-/// `TRAY_API_TIMEOUT_SECS`.
-fn tray_api_config(
+/// The Tray API settings for a workspace: the region's URLs and the default time limit, unless
+/// `TRAY_API_URL`, `TRAY_GRAPHQL_URL` or `TRAY_API_TIMEOUT_SECS` override them.
+pub fn tray_api_config(
+    variables: &Variables,
     workspace_id: WorkspaceId,
     region: Region,
     token: ApiToken,
-    lookup: impl Fn(&str) -> Option<String>,
-) -> anyhow::Result<TrayApiConfig> {
+) -> TrayApiConfig {
     let mut config = TrayApiConfig::for_region(workspace_id, region, token);
-    if let Some(url) = lookup("TRAY_API_URL") {
-        config.rest_url = url;
+    if let Some(url) = &variables.api_url {
+        config.rest_url.clone_from(url);
     }
-    if let Some(url) = lookup("TRAY_GRAPHQL_URL") {
-        config.graphql_url = url;
+    if let Some(url) = &variables.graphql_url {
+        config.graphql_url.clone_from(url);
     }
-    if let Some(raw) = lookup("TRAY_API_TIMEOUT_SECS") {
-        let seconds = raw
-            .trim()
-            .parse::<f64>()
-            .ok()
-            .filter(|seconds| seconds.is_finite() && *seconds > 0.0)
-            .ok_or_else(|| {
-                anyhow!(
-                    "TRAY_API_TIMEOUT_SECS={raw:?} is not a positive number of seconds\n\
-                     hint: unset it to use the default of 20 seconds"
-                )
-            })?;
-        config.timeout = Duration::from_secs_f64(seconds);
+    if let Some(timeout) = variables.api_timeout {
+        config.timeout = timeout;
     }
-    Ok(config)
+    config
 }
 
 /// What to serve: the built-in tools' backend, and the gateway settings when it is on.
@@ -223,108 +219,78 @@ struct Served {
     gateway: Option<gateway::GatewayConfig>,
 }
 
-fn build_backend(choice: BackendChoice) -> anyhow::Result<Served> {
+fn build_backend(variables: &Variables, choice: BackendChoice) -> Result<Served, CommandError> {
     match choice {
-        BackendChoice::Sandbox => Ok(Served {
-            backend: Arc::new(Sandbox::load().context("could not load the built-in sandbox")?),
-            gateway: None,
-        }),
+        BackendChoice::Sandbox => {
+            Ok(Served {
+                backend: Arc::new(Sandbox::load().map_err(|error| {
+                    CommandError::failure(format!("could not load the built-in sandbox: {error}"), "")
+                })?),
+                gateway: None,
+            })
+        }
         BackendChoice::TrayApi {
             workspace_id,
             region,
             token,
             gateway,
         } => {
-            let gateway = gateway
-                .then(|| gateway_config(&workspace_id, token.clone(), env_var))
-                .transpose()?;
-            let config = tray_api_config(workspace_id, region, token, env_var)?;
+            let gateway = gateway.then(|| gateway_config(variables, &workspace_id, token.clone()));
+            let config = tray_api_config(variables, workspace_id, region, token);
             tracing::debug!(rest = %config.rest_url, graphql = %config.graphql_url, "Tray API URLs");
             Ok(Served {
-                backend: Arc::new(TrayApi::new(config)?),
+                backend: Arc::new(TrayApi::new(config).map_err(|error| CommandError::failure(error.to_string(), ""))?),
                 gateway,
             })
         }
     }
 }
 
-/// The gateway settings: `https://<workspace-id>.mcp.tray.ai`, unless `lookup` (the process
-/// environment, in production) overrides it with `TRAY_GATEWAY_URL`, and the handshake time
-/// limit from `TRAY_GATEWAY_TIMEOUT_SECS`.
-fn gateway_config(
-    workspace_id: &WorkspaceId,
-    token: ApiToken,
-    lookup: impl Fn(&str) -> Option<String>,
-) -> anyhow::Result<gateway::GatewayConfig> {
-    let url = lookup("TRAY_GATEWAY_URL").unwrap_or_else(|| workspace_id.gateway_url());
-    let parsed = reqwest::Url::parse(url.trim())
-        .ok()
-        .filter(|parsed| matches!(parsed.scheme(), "http" | "https"))
-        .ok_or_else(|| {
-            anyhow!("TRAY_GATEWAY_URL={url:?} is not an http(s) URL\nhint: unset it to use the workspace's gateway")
-        })?;
-    let mut config = gateway::GatewayConfig::new(parsed.to_string(), token);
-    if let Some(raw) = lookup("TRAY_GATEWAY_TIMEOUT_SECS") {
-        config.timeout = positive_seconds(&raw).ok_or_else(|| {
-            anyhow!(
-                "TRAY_GATEWAY_TIMEOUT_SECS={raw:?} is not a positive number of seconds\n\
-                 hint: unset it to use the default of 20 seconds"
-            )
-        })?;
+/// The gateway settings: `https://<workspace-id>.mcp.tray.ai` and the default time limit,
+/// unless `TRAY_GATEWAY_URL` or `TRAY_GATEWAY_TIMEOUT_SECS` override them.
+fn gateway_config(variables: &Variables, workspace_id: &WorkspaceId, token: ApiToken) -> gateway::GatewayConfig {
+    let url = variables
+        .gateway_url
+        .clone()
+        // As a parsed URL prints it (the path `/`), as the variable's value is kept.
+        .unwrap_or_else(|| format!("{}/", workspace_id.gateway_url()));
+    let mut config = gateway::GatewayConfig::new(url, token);
+    if let Some(timeout) = variables.gateway_timeout {
+        config.timeout = timeout;
     }
-    Ok(config)
+    config
 }
 
-fn positive_seconds(raw: &str) -> Option<Duration> {
-    raw.trim()
-        .parse::<f64>()
-        .ok()
-        .filter(|seconds| seconds.is_finite() && *seconds > 0.0 && *seconds < 1e9)
-        .map(Duration::from_secs_f64)
-}
-
-/// Logs go to stderr, filtered by `--log-level`, else `RUST_LOG`, else `tray_mcp=info,warn`.
-///
-/// The filter is `target=level` directives (`tracing_subscriber::filter::Targets`), not the full
-/// `EnvFilter` syntax: that one compiles a regex at start-up and costs a few hundred KiB of RSS
-/// and a millisecond, for span and field filters nobody needs here.
-fn init_logging(log_level: Option<&str>) -> anyhow::Result<()> {
-    use tracing_subscriber::filter::Targets;
+/// Logs go to stderr, filtered by `--log-level`, else `RUST_LOG`, else `tray_mcp=info,warn`
+/// (both already checked: see [`LogFilter`]).
+fn init_logging(filter: LogFilter) {
     use tracing_subscriber::layer::SubscriberExt as _;
     use tracing_subscriber::util::SubscriberInitExt as _;
-    const DEFAULT: &str = "tray_mcp=info,warn";
-    let filter: Targets = match log_level {
-        Some(level) => level.parse().map_err(|error| {
-            anyhow!(
-                "--log-level {level:?} is not a valid filter: {error}\nhint: use error, warn, \
-                 info, debug, trace or off, or directives such as tray_mcp=debug,warn"
-            )
-        })?,
-        None => match env_var("RUST_LOG").map(|value| value.parse::<Targets>()) {
-            Some(Ok(filter)) => filter,
-            Some(Err(error)) => {
-                eprintln!("warning: ignoring RUST_LOG ({error}); using {DEFAULT}");
-                DEFAULT.parse()?
-            }
-            None => DEFAULT.parse()?,
-        },
-    };
     let output = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(false)
         .with_target(false);
     // A second initialisation (tests calling run twice) is harmless: keep the first.
-    let _ = tracing_subscriber::registry().with(output).with(filter).try_init();
-    Ok(())
+    let _ = tracing_subscriber::registry()
+        .with(output)
+        .with(filter.into_targets())
+        .try_init();
 }
 
 /// Runs the server on stdin/stdout until the client closes stdin.
 ///
 /// Configuration errors (unknown profile, no token, bad flags) are returned before anything is
-/// served, with a `hint:` line; the caller prints them to stderr and exits with status 1.
-pub fn run(environment: &Environment, options: ServeOptions) -> anyhow::Result<()> {
-    init_logging(options.log_level.as_deref())?;
-    let served = build_backend(choose_backend(environment, &options)?)?;
+/// served, with a hint; the caller prints them to stderr and exits with status 1.
+pub fn run(environment: &Environment, options: ServeOptions) -> Result<(), CommandError> {
+    let variables = &environment.variables;
+    init_logging(
+        options
+            .log_level
+            .clone()
+            .or_else(|| variables.log_filter.clone())
+            .unwrap_or_else(LogFilter::default_filter),
+    );
+    let served = build_backend(variables, choose_backend(environment, &options)?)?;
     let description = served.backend.describe();
     tracing::info!(
         backend = description.kind,
@@ -336,7 +302,7 @@ pub fn run(environment: &Environment, options: ServeOptions) -> anyhow::Result<(
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .context("could not start the async runtime")?;
+        .map_err(|error| CommandError::failure(format!("could not start the async runtime: {error}"), ""))?;
     let result = runtime.block_on(async move {
         let mut tools = tools::TrayTools::new(served.backend);
         let mut transport = transport::LineTransport::new(tokio::io::stdin(), tokio::io::stdout());
@@ -359,7 +325,7 @@ pub fn run(environment: &Environment, options: ServeOptions) -> anyhow::Result<(
     });
     // Tokio's stdin reader may still sit in a blocking read; do not wait for it.
     runtime.shutdown_timeout(Duration::from_millis(100));
-    result
+    result.map_err(|error| CommandError::failure(format!("{error:#}"), ""))
 }
 
 async fn serve_session(
@@ -383,16 +349,6 @@ async fn serve_session(
     Ok(())
 }
 
-/// The Tray API settings for a workspace, with the process environment's overrides
-/// (`TRAY_API_URL`, `TRAY_GRAPHQL_URL`, `TRAY_API_TIMEOUT_SECS`), as `serve` uses them.
-pub fn tray_api_config_from_environment(
-    workspace_id: WorkspaceId,
-    region: Region,
-    token: ApiToken,
-) -> anyhow::Result<TrayApiConfig> {
-    tray_api_config(workspace_id, region, token, env_var)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -407,19 +363,19 @@ mod tests {
 
     #[test]
     fn each_region_uses_its_own_hosts_unless_overridden() {
+        let overrides = Variables::from_pairs(&[
+            (crate::env::TRAY_API_URL, "http://127.0.0.1:9/rest"),
+            (crate::env::TRAY_GRAPHQL_URL, "http://127.0.0.1:9/graphql"),
+            (crate::env::TRAY_API_TIMEOUT_SECS, "1.5"),
+        ])
+        .expect("valid");
         for region in Region::ALL {
-            let config = tray_api_config(workspace(), region, token(), |_| None).expect("config builds");
+            let config = tray_api_config(&Variables::default(), workspace(), region, token());
             assert_eq!(config.rest_url, region.api_url());
             assert_eq!(config.graphql_url, region.graphql_url());
             assert_eq!(config.timeout, Duration::from_secs(20));
 
-            let overridden = tray_api_config(workspace(), region, token(), |name| match name {
-                "TRAY_API_URL" => Some("http://127.0.0.1:9/rest".to_string()),
-                "TRAY_GRAPHQL_URL" => Some("http://127.0.0.1:9/graphql".to_string()),
-                "TRAY_API_TIMEOUT_SECS" => Some("1.5".to_string()),
-                _ => None,
-            })
-            .expect("config builds");
+            let overridden = tray_api_config(&overrides, workspace(), region, token());
             assert_eq!(overridden.rest_url, "http://127.0.0.1:9/rest");
             assert_eq!(overridden.graphql_url, "http://127.0.0.1:9/graphql");
             assert_eq!(overridden.timeout, Duration::from_millis(1500));
@@ -428,33 +384,31 @@ mod tests {
     }
 
     #[test]
-    fn a_bad_timeout_is_refused_with_a_hint() {
-        let error = tray_api_config(workspace(), Region::Us1, token(), |name| {
-            (name == "TRAY_API_TIMEOUT_SECS").then(|| "soon".to_string())
-        })
-        .expect_err("refused");
-        assert!(error.to_string().contains("hint:"), "{error}");
+    fn the_gateway_url_is_the_workspace_s_unless_overridden() {
+        let config = gateway_config(&Variables::default(), &workspace(), token());
+        assert_eq!(config.url, "https://3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718.mcp.tray.ai/");
+        assert_eq!(config.timeout, Duration::from_secs(20));
+        let overrides = Variables::from_pairs(&[
+            (crate::env::TRAY_GATEWAY_URL, "http://127.0.0.1:9/mcp"),
+            (crate::env::TRAY_GATEWAY_TIMEOUT_SECS, "0.5"),
+        ])
+        .expect("valid");
+        let overridden = gateway_config(&overrides, &workspace(), token());
+        assert_eq!(overridden.url, "http://127.0.0.1:9/mcp");
+        assert_eq!(overridden.timeout, Duration::from_millis(500));
     }
 
     #[test]
-    fn the_gateway_url_is_the_workspace_s_unless_overridden_and_bad_values_are_refused() {
-        let config = gateway_config(&workspace(), token(), |_| None).expect("config builds");
-        assert_eq!(config.url, "https://3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718.mcp.tray.ai/");
-        assert_eq!(config.timeout, Duration::from_secs(20));
-        let overridden = gateway_config(&workspace(), token(), |name| match name {
-            "TRAY_GATEWAY_URL" => Some("http://127.0.0.1:9/mcp".to_string()),
-            "TRAY_GATEWAY_TIMEOUT_SECS" => Some("0.5".to_string()),
-            _ => None,
-        })
-        .expect("config builds");
-        assert_eq!(overridden.url, "http://127.0.0.1:9/mcp");
-        assert_eq!(overridden.timeout, Duration::from_millis(500));
-        for (name, value) in [("TRAY_GATEWAY_URL", "ftp://x"), ("TRAY_GATEWAY_TIMEOUT_SECS", "-1")] {
-            let error = gateway_config(&workspace(), token(), |asked| {
-                (asked == name).then(|| value.to_string())
-            })
-            .expect_err("refused");
-            assert!(error.to_string().contains("hint:"), "{error}");
-        }
+    fn a_token_from_the_environment_is_required_and_checked() {
+        let missing = token_from_environment(&Variables::default()).expect_err("no token");
+        assert_eq!(missing.exit, crate::error::ExitKind::Failure);
+        let placeholder = Variables::from_pairs(&[(TRAY_API_TOKEN, "<token>")]).expect("kept");
+        let error = token_from_environment(&placeholder).expect_err("placeholder");
+        assert_eq!(error.exit, crate::error::ExitKind::Usage);
+        assert!(
+            error.message.starts_with("TRAY_API_TOKEN is not usable"),
+            "{}",
+            error.message
+        );
     }
 }

@@ -26,6 +26,7 @@ use super::diagnosis::FailureCategory;
 use super::model::{
     Connector, Execution, ExecutionStatus, Solution, StepSummary, User, WorkflowDetails, WorkflowSummary,
 };
+use crate::error::Advice as _;
 
 /// How many runs are read when looking for failures or filtering by status.
 const RUN_WINDOW: usize = 50;
@@ -44,8 +45,9 @@ pub struct TrayTools {
 struct ToolFailure(String);
 
 impl From<BackendError> for ToolFailure {
+    /// The agent reads the message and, on a line of its own, what to do.
     fn from(error: BackendError) -> Self {
-        ToolFailure(error.to_string())
+        ToolFailure(error.with_hint_line())
     }
 }
 
@@ -1018,7 +1020,10 @@ impl TrayTools {
                 Err(error) => (
                     None,
                     Vec::new(),
-                    Some(format!("(The workflow's definition could not be read: {error})")),
+                    Some(format!(
+                        "(The workflow's definition could not be read: {})",
+                        error.with_hint_line()
+                    )),
                 ),
             };
         let message = failed_run.error_message.clone().unwrap_or_default();

@@ -143,6 +143,7 @@ mod tests {
             xdg_config_home: None,
             current_dir: home.to_path_buf(),
             path_var: None,
+            variables: crate::env::Variables::default(),
         }
     }
 

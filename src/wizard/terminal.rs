@@ -12,6 +12,8 @@ use inquire::ui::RenderConfig;
 use inquire::validator::Validation;
 use inquire::{Confirm, InquireError, MultiSelect, Password, PasswordDisplayMode, Select, Text};
 
+use crate::env::Variables;
+
 use super::prompter::{ChoiceQuestion, Preview, PromptError, Prompter, SecretQuestion, TextQuestion};
 use super::texts;
 
@@ -22,22 +24,14 @@ pub struct InquirePrompter {
 
 impl InquirePrompter {
     /// A prompter styled for this terminal: colours unless `NO_COLOR` is set or `TERM=dumb`.
-    pub fn new() -> Self {
-        let plain = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty())
-            || std::env::var_os("TERM").is_some_and(|term| term == "dumb");
+    pub fn new(variables: &Variables) -> Self {
         InquirePrompter {
-            render: if plain {
+            render: if variables.plain_output() {
                 RenderConfig::empty()
             } else {
                 RenderConfig::default_colored()
             },
         }
-    }
-}
-
-impl Default for InquirePrompter {
-    fn default() -> Self {
-        InquirePrompter::new()
     }
 }
 

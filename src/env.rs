@@ -1,0 +1,421 @@
+//! Every environment variable tray-mcp reads: named once, read once, parsed once.
+//!
+//! Why: a variable read in several places drifts (one caller trims, another does not; one
+//! validates a URL, another sends whatever it got), and a value parsed at the point of use can
+//! take the process down long after start-up (`TRAY_API_TIMEOUT_SECS=1e20` once panicked in
+//! `Duration::from_secs_f64`). Here each variable is a named constant, which clap's `env = ...`
+//! attributes, the messages and the docs all use, and [`Variables::from_lookup`] turns the raw
+//! values into typed ones before any command runs. A bad value is a usage error (exit 2) that
+//! names the variable and says what it accepts. Tests build [`Variables`] from a list of pairs
+//! and never touch the process environment. An empty value counts as unset.
+//!
+//! Only the binary reads the real environment: clap (for the install flags that fall back to
+//! `TRAY_WORKSPACE_ID`, `TRAY_API_TOKEN` and `TRAY_REGION`) and
+//! [`crate::paths::Environment::from_process`], which calls [`Variables::from_lookup`].
+
+use std::ffi::OsString;
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use crate::error::{Advice, ExitKind};
+use crate::tray::{ApiToken, InvalidApiToken};
+
+/// The API token, when no profile holds one (`serve --workspace-id`, `token set`, install).
+pub const TRAY_API_TOKEN: &str = "TRAY_API_TOKEN";
+/// The workspace for install, when `--workspace-id` is not given.
+pub const TRAY_WORKSPACE_ID: &str = "TRAY_WORKSPACE_ID";
+/// The region for install, when `--region` is not given.
+pub const TRAY_REGION: &str = "TRAY_REGION";
+/// The REST API's base URL instead of the region's.
+pub const TRAY_API_URL: &str = "TRAY_API_URL";
+/// The GraphQL API's URL instead of the region's.
+pub const TRAY_GRAPHQL_URL: &str = "TRAY_GRAPHQL_URL";
+/// The time limit of each Tray API request, in seconds.
+pub const TRAY_API_TIMEOUT_SECS: &str = "TRAY_API_TIMEOUT_SECS";
+/// The Agent Gateway's URL instead of `https://<workspace-id>.mcp.tray.ai`.
+pub const TRAY_GATEWAY_URL: &str = "TRAY_GATEWAY_URL";
+/// The time limit of each gateway handshake or list request, in seconds.
+pub const TRAY_GATEWAY_TIMEOUT_SECS: &str = "TRAY_GATEWAY_TIMEOUT_SECS";
+/// Where tokens go: `file` forces the profile file, `auto` lets the OS keychain take them.
+pub const TRAY_MCP_TOKEN_STORE: &str = "TRAY_MCP_TOKEN_STORE";
+/// Test hook, honoured by debug builds only: the file name whose write fails on purpose.
+pub const TRAY_MCP_TEST_FAIL_WRITE: &str = "TRAY_MCP_TEST_FAIL_WRITE";
+/// `serve`'s log filter when `--log-level` is not given.
+pub const RUST_LOG: &str = "RUST_LOG";
+/// Any non-empty value turns colours off (<https://no-color.org>).
+pub const NO_COLOR: &str = "NO_COLOR";
+/// `dumb` turns off colours, the spinner and non-ASCII marks.
+pub const TERM: &str = "TERM";
+/// The home directory (Unix; Windows falls back to it).
+pub const HOME: &str = "HOME";
+/// The home directory on Windows.
+pub const USERPROFILE: &str = "USERPROFILE";
+/// Roaming application data on Windows.
+pub const APPDATA: &str = "APPDATA";
+/// The config directory on Linux, when absolute.
+pub const XDG_CONFIG_HOME: &str = "XDG_CONFIG_HOME";
+/// Where `npx` is looked for.
+pub const PATH: &str = "PATH";
+
+/// The time limit `serve` and `doctor` use when no variable sets one.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
+/// The shortest time limit a variable may set (shorter ones round to nothing useful).
+const MIN_TIMEOUT_SECS: f64 = 0.001;
+/// The longest time limit a variable may set: a day.
+const MAX_TIMEOUT_SECS: f64 = 86_400.0;
+
+/// The variables tray-mcp reads, as typed values. `Default` is an empty environment.
+#[derive(Debug, Clone, Default)]
+pub struct Variables {
+    /// `TRAY_API_TOKEN`, parsed; the command that needs a token reports a bad one its own way.
+    pub api_token: Option<Result<ApiToken, InvalidApiToken>>,
+    /// `TRAY_API_URL`: an http(s) URL, as given.
+    pub api_url: Option<String>,
+    /// `TRAY_GRAPHQL_URL`: an http(s) URL, as given.
+    pub graphql_url: Option<String>,
+    /// `TRAY_API_TIMEOUT_SECS`.
+    pub api_timeout: Option<Duration>,
+    /// `TRAY_GATEWAY_URL`: an http(s) URL, normalised.
+    pub gateway_url: Option<String>,
+    /// `TRAY_GATEWAY_TIMEOUT_SECS`.
+    pub gateway_timeout: Option<Duration>,
+    /// `TRAY_MCP_TOKEN_STORE`.
+    pub token_store: TokenStoreChoice,
+    /// `RUST_LOG`.
+    pub log_filter: Option<LogFilter>,
+    /// `NO_COLOR` is set and not empty.
+    pub no_color: bool,
+    /// `TERM=dumb`.
+    pub dumb_terminal: bool,
+    /// `TRAY_MCP_TEST_FAIL_WRITE`, in debug builds only.
+    pub fail_write: Option<OsString>,
+}
+
+/// What `TRAY_MCP_TOKEN_STORE` asks for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TokenStoreChoice {
+    /// The OS keychain when one answers (and the `keychain` feature is built in), else the file.
+    #[default]
+    Auto,
+    /// The profile file, always.
+    File,
+}
+
+/// A variable's value that tray-mcp cannot use.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{name}={value:?} is not {expected}")]
+pub struct InvalidVariable {
+    /// The variable.
+    pub name: &'static str,
+    /// Its value, shortened (never a token: `TRAY_API_TOKEN` is not checked here).
+    pub value: String,
+    /// What it must be.
+    pub expected: &'static str,
+    /// What to set it to instead.
+    pub fix: String,
+}
+
+impl Advice for InvalidVariable {
+    fn hint(&self) -> Option<String> {
+        Some(self.fix.clone())
+    }
+
+    fn exit(&self) -> ExitKind {
+        ExitKind::Usage
+    }
+}
+
+impl Variables {
+    /// Reads and checks every variable through `lookup` (the process environment in the binary,
+    /// a list of pairs in tests).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<OsString>) -> Result<Variables, InvalidVariable> {
+        let set = |name: &str| lookup(name).filter(|value| !value.is_empty());
+        let text = |name: &'static str| -> Result<Option<String>, InvalidVariable> {
+            match set(name) {
+                None => Ok(None),
+                Some(value) => match value.into_string() {
+                    Ok(text) if text.trim().is_empty() => Ok(None),
+                    Ok(text) => Ok(Some(text)),
+                    Err(raw) => Err(invalid(
+                        name,
+                        &raw.to_string_lossy(),
+                        "UTF-8 text",
+                        format!("set {name} to plain text, or unset it"),
+                    )),
+                },
+            }
+        };
+        Ok(Variables {
+            api_token: text(TRAY_API_TOKEN)?.map(|raw| ApiToken::parse(&raw)),
+            api_url: text(TRAY_API_URL)?
+                .map(|raw| http_url(TRAY_API_URL, &raw, "the region's API").map(|_| raw))
+                .transpose()?,
+            graphql_url: text(TRAY_GRAPHQL_URL)?
+                .map(|raw| http_url(TRAY_GRAPHQL_URL, &raw, "the region's GraphQL API").map(|_| raw))
+                .transpose()?,
+            api_timeout: text(TRAY_API_TIMEOUT_SECS)?
+                .map(|raw| seconds(TRAY_API_TIMEOUT_SECS, &raw))
+                .transpose()?,
+            gateway_url: text(TRAY_GATEWAY_URL)?
+                .map(|raw| http_url(TRAY_GATEWAY_URL, &raw, "the workspace's gateway"))
+                .transpose()?,
+            gateway_timeout: text(TRAY_GATEWAY_TIMEOUT_SECS)?
+                .map(|raw| seconds(TRAY_GATEWAY_TIMEOUT_SECS, &raw))
+                .transpose()?,
+            token_store: text(TRAY_MCP_TOKEN_STORE)?
+                .map(|raw| token_store(&raw))
+                .transpose()?
+                .unwrap_or_default(),
+            log_filter: text(RUST_LOG)?
+                .map(|raw| {
+                    raw.parse::<LogFilter>().map_err(|error| {
+                        invalid(
+                            RUST_LOG,
+                            &raw,
+                            "a log filter",
+                            format!("{}; or unset it (or pass --log-level)", error.fix()),
+                        )
+                    })
+                })
+                .transpose()?,
+            no_color: set(NO_COLOR).is_some(),
+            dumb_terminal: lookup(TERM).is_some_and(|term| term == "dumb"),
+            fail_write: set(TRAY_MCP_TEST_FAIL_WRITE).filter(|_| cfg!(debug_assertions)),
+        })
+    }
+
+    /// Reads the variables from pairs, as a test's environment.
+    pub fn from_pairs(pairs: &[(&str, &str)]) -> Result<Variables, InvalidVariable> {
+        Variables::from_lookup(|name| {
+            pairs
+                .iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| OsString::from(value))
+        })
+    }
+
+    /// Whether output should be plain: no colours (`NO_COLOR`, `TERM=dumb`).
+    pub fn plain_output(&self) -> bool {
+        self.no_color || self.dumb_terminal
+    }
+}
+
+fn invalid(name: &'static str, raw: &str, expected: &'static str, fix: String) -> InvalidVariable {
+    InvalidVariable {
+        name,
+        value: shorten(raw),
+        expected,
+        fix,
+    }
+}
+
+/// At most 60 characters of a value, for messages.
+fn shorten(raw: &str) -> String {
+    const LIMIT: usize = 60;
+    match raw.char_indices().nth(LIMIT) {
+        Some((end, _)) => format!("{}...", &raw[..end]),
+        None => raw.to_string(),
+    }
+}
+
+/// Checks that `raw` is an http(s) URL; returns it normalised.
+fn http_url(name: &'static str, raw: &str, default: &str) -> Result<String, InvalidVariable> {
+    reqwest::Url::parse(raw.trim())
+        .ok()
+        .filter(|url| matches!(url.scheme(), "http" | "https") && url.has_host())
+        .map(|url| url.to_string())
+        .ok_or_else(|| {
+            invalid(
+                name,
+                raw,
+                "an http(s) URL",
+                format!("set it to a URL such as https://example.com/path, or unset it to use {default}"),
+            )
+        })
+}
+
+/// A time limit in seconds: a number from 0.001 to 86400 (a day).
+fn seconds(name: &'static str, raw: &str) -> Result<Duration, InvalidVariable> {
+    raw.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|seconds| (MIN_TIMEOUT_SECS..=MAX_TIMEOUT_SECS).contains(seconds))
+        .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
+        .ok_or_else(|| {
+            invalid(
+                name,
+                raw,
+                "a number of seconds from 0.001 to 86400",
+                format!(
+                    "set it to a number of seconds such as 20 or 2.5, or unset it to use the default of {} seconds",
+                    DEFAULT_TIMEOUT.as_secs()
+                ),
+            )
+        })
+}
+
+fn token_store(raw: &str) -> Result<TokenStoreChoice, InvalidVariable> {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "file" => Ok(TokenStoreChoice::File),
+        "auto" => Ok(TokenStoreChoice::Auto),
+        _ => Err(invalid(
+            TRAY_MCP_TOKEN_STORE,
+            raw,
+            "file or auto",
+            "set it to file (tokens in the 0600 profile file) or auto (the OS keychain when there is one), or unset it"
+                .to_string(),
+        )),
+    }
+}
+
+/// A log filter: `target=level` directives (`tracing_subscriber::filter::Targets`), such as
+/// `info` or `tray_mcp=debug,warn`.
+///
+/// Not the full `EnvFilter` syntax: that one compiles a regex at start-up and costs a few
+/// hundred KiB of RSS and a millisecond, for span and field filters nobody needs here.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogFilter(tracing_subscriber::filter::Targets);
+
+/// Why a log filter was refused.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidLogFilter(String);
+
+impl InvalidLogFilter {
+    /// What the filter may look like.
+    pub fn fix(&self) -> &'static str {
+        "use error, warn, info, debug, trace or off, or directives such as tray_mcp=debug,warn"
+    }
+}
+
+impl LogFilter {
+    /// `tray_mcp=info,warn`: tray-mcp's own messages from `info`, libraries' from `warn`.
+    pub fn default_filter() -> LogFilter {
+        use tracing::level_filters::LevelFilter;
+        LogFilter(
+            tracing_subscriber::filter::Targets::new()
+                .with_target("tray_mcp", LevelFilter::INFO)
+                .with_default(LevelFilter::WARN),
+        )
+    }
+
+    /// The filter, for the subscriber.
+    pub fn into_targets(self) -> tracing_subscriber::filter::Targets {
+        self.0
+    }
+}
+
+impl FromStr for LogFilter {
+    type Err = InvalidLogFilter;
+    fn from_str(input: &str) -> Result<Self, Self::Err> {
+        input
+            .parse()
+            .map(LogFilter)
+            .map_err(|error: tracing_subscriber::filter::ParseError| InvalidLogFilter(error.to_string()))
+    }
+}
+
+impl fmt::Display for LogFilter {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(formatter, "{}", self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_environment_is_all_defaults() {
+        let variables = Variables::from_pairs(&[]).expect("valid");
+        assert!(variables.api_token.is_none() && variables.api_timeout.is_none());
+        assert_eq!(variables.token_store, TokenStoreChoice::Auto);
+        assert!(!variables.plain_output());
+    }
+
+    #[test]
+    fn empty_and_blank_values_count_as_unset() {
+        for value in ["", "  "] {
+            let variables = Variables::from_pairs(&[(TRAY_API_TIMEOUT_SECS, value), (TRAY_API_URL, value)])
+                .expect("unset, not invalid");
+            assert!(variables.api_timeout.is_none() && variables.api_url.is_none());
+        }
+    }
+
+    #[test]
+    fn timeouts_are_bounded_numbers_of_seconds() {
+        let parse = |value: &str| Variables::from_pairs(&[(TRAY_API_TIMEOUT_SECS, value)]).map(|v| v.api_timeout);
+        assert_eq!(parse("1.5"), Ok(Some(Duration::from_millis(1500))));
+        assert_eq!(parse(" 20 "), Ok(Some(Duration::from_secs(20))));
+        assert_eq!(parse("86400"), Ok(Some(Duration::from_secs(86_400))));
+        for bad in [
+            "0", "-1", "NaN", "inf", "-inf", "1e20", "86401", "1e-300", "soon", "20s",
+        ] {
+            let error = parse(bad).expect_err(bad);
+            assert_eq!(error.name, TRAY_API_TIMEOUT_SECS);
+            assert_eq!(error.exit(), ExitKind::Usage);
+            assert!(error.to_string().contains("from 0.001 to 86400"), "{error}");
+        }
+    }
+
+    #[test]
+    fn urls_must_be_http_or_https() {
+        let variables = Variables::from_pairs(&[
+            (TRAY_API_URL, "http://127.0.0.1:9"),
+            (TRAY_GATEWAY_URL, "http://127.0.0.1:9"),
+        ])
+        .expect("valid");
+        assert_eq!(
+            variables.api_url.as_deref(),
+            Some("http://127.0.0.1:9"),
+            "kept as given"
+        );
+        assert_eq!(
+            variables.gateway_url.as_deref(),
+            Some("http://127.0.0.1:9/"),
+            "normalised"
+        );
+        for name in [TRAY_API_URL, TRAY_GRAPHQL_URL, TRAY_GATEWAY_URL] {
+            for bad in ["ftp://x", "example.com", "http://", "-1"] {
+                let error = Variables::from_pairs(&[(name, bad)]).expect_err(bad);
+                assert_eq!(error.name, name);
+            }
+        }
+    }
+
+    #[test]
+    fn the_token_store_takes_file_or_auto() {
+        let choice = |value| Variables::from_pairs(&[(TRAY_MCP_TOKEN_STORE, value)]).map(|v| v.token_store);
+        assert_eq!(choice("file"), Ok(TokenStoreChoice::File));
+        assert_eq!(choice("FILE"), Ok(TokenStoreChoice::File));
+        assert_eq!(choice("auto"), Ok(TokenStoreChoice::Auto));
+        assert_eq!(choice("disk").expect_err("refused").name, TRAY_MCP_TOKEN_STORE);
+    }
+
+    #[test]
+    fn a_bad_log_filter_is_refused_and_a_good_one_kept() {
+        let variables = Variables::from_pairs(&[(RUST_LOG, "tray_mcp=debug,warn")]).expect("valid");
+        assert!(variables.log_filter.is_some());
+        let error = Variables::from_pairs(&[(RUST_LOG, "tray_mcp=loud")]).expect_err("refused");
+        assert_eq!(error.name, RUST_LOG);
+        assert!(error.hint().is_some_and(|hint| hint.contains("--log-level")));
+    }
+
+    #[test]
+    fn a_bad_token_is_kept_for_the_command_to_report_and_never_shown() {
+        let variables = Variables::from_pairs(&[(TRAY_API_TOKEN, "<token>")]).expect("not checked here");
+        assert!(matches!(variables.api_token, Some(Err(InvalidApiToken::Placeholder))));
+    }
+
+    #[test]
+    fn colour_follows_no_color_and_term() {
+        assert!(Variables::from_pairs(&[(NO_COLOR, "1")]).expect("valid").plain_output());
+        assert!(Variables::from_pairs(&[(TERM, "dumb")]).expect("valid").dumb_terminal);
+        assert!(
+            !Variables::from_pairs(&[(NO_COLOR, ""), (TERM, "xterm")])
+                .expect("valid")
+                .plain_output()
+        );
+    }
+}
