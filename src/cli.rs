@@ -45,6 +45,13 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Show every supported client: its id for -c, its config files here, whether it is
+    /// installed, the transports it takes.
+    Clients {
+        /// Print JSON for scripts.
+        #[arg(long)]
+        json: bool,
+    },
     /// Take a Tray entry out of the clients' configs (and its profile, once unused).
     Remove {
         /// The entry's name.
@@ -200,7 +207,8 @@ struct InstallArgs {
     #[arg(short = 'n', long, default_value = ServerName::DEFAULT, value_parser = ServerName::parse)]
     name: ServerName,
 
-    /// Clients to configure, or all. Repeat or separate with commas.
+    /// Clients to configure (`tray-mcp clients` lists them), or all. Repeat or separate with
+    /// commas.
     #[arg(short = 'c', long = "client", value_delimiter = ',', value_parser = ClientChoiceParser, default_value = "claude")]
     clients: Vec<ClientChoice>,
 
@@ -324,7 +332,7 @@ impl clap::builder::TypedValueParser for ClientChoiceParser {
                 .help(client.client().display_name())
                 .aliases(client.client().aliases().iter().copied())
         });
-        let all = clap::builder::PossibleValue::new("all").help("every client");
+        let all = clap::builder::PossibleValue::new("all").help("every client installed here");
         Some(Box::new(clients.chain([all])))
     }
 }
@@ -352,6 +360,11 @@ pub enum Action {
     },
     /// List the entries.
     List {
+        /// Print JSON.
+        json: bool,
+    },
+    /// List the supported clients.
+    Clients {
         /// Print JSON.
         json: bool,
     },
@@ -431,6 +444,7 @@ impl Cli {
             Some(Command::Install(args)) => install_action(args),
             None => install_action(self.install),
             Some(Command::List { json }) => Ok(Action::List { json }),
+            Some(Command::Clients { json }) => Ok(Action::Clients { json }),
             Some(Command::Remove {
                 name,
                 clients,

@@ -62,6 +62,15 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
                 ExitCode::FAILURE
             })
         }
+        Action::Clients { json } => {
+            let rows = tray_mcp::commands::clients::clients(&environment);
+            if json {
+                print_stdout(&format!("{:#}\n", tray_mcp::commands::clients::to_json(&rows)));
+            } else {
+                print_stdout(&tray_mcp::commands::clients::to_human(&rows));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Action::Remove { request, json } => {
             let report = remove::remove(&environment, &request)?;
             print_report(&report, json);

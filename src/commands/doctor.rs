@@ -321,7 +321,7 @@ fn reinstall_fix(entry: &FoundEntry, transport: Option<Transport>) -> String {
 }
 
 fn binary_check(entry: &Value) -> Check {
-    let command = entry.get("command").and_then(Value::as_str).unwrap_or_default();
+    let (command, _) = crate::clients::command_line(entry);
     let path = Path::new(command);
     if !path.is_absolute() {
         return Check::fail(

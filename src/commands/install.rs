@@ -43,8 +43,8 @@ pub enum WorkspaceChoice {
 pub struct InstallRequest {
     /// The clients to configure.
     pub clients: Vec<ClientId>,
-    /// The clients were asked for as "all": one without the requested scope is skipped with a
-    /// note instead of failing the install.
+    /// The clients were asked for as "all": only those installed here are configured, and one
+    /// without the requested scope is skipped with a note instead of failing the install.
     pub every_client: bool,
     /// The workspace.
     pub workspace: WorkspaceChoice,
@@ -91,7 +91,10 @@ pub fn plan_with_store(
         request.transport,
         binary,
     );
-    for &kind in request.clients.iter().filter(|kind| !request.skip.contains(kind)) {
+    for &kind in wanted_clients(environment, request)?
+        .iter()
+        .filter(|kind| !request.skip.contains(kind))
+    {
         let Some(location) = location(environment, request, kind, &mut notices)? else {
             continue;
         };
@@ -147,6 +150,25 @@ pub fn plan_with_store(
         token_store,
         keychain,
     })
+}
+
+/// The clients to configure: `-c all` means every client installed here (its folder exists), and
+/// is an error when there is none; a client named on its own is configured whether or not it is
+/// installed yet.
+fn wanted_clients(environment: &Environment, request: &InstallRequest) -> Result<Vec<ClientId>, CommandError> {
+    let wanted: Vec<ClientId> = request
+        .clients
+        .iter()
+        .copied()
+        .filter(|kind| !request.every_client || kind.client().install_marker(environment).exists())
+        .collect();
+    if wanted.is_empty() {
+        return Err(CommandError::usage(
+            "none of the supported clients is installed here",
+            "name the clients to configure with -c (`tray-mcp clients` lists them and their files)",
+        ));
+    }
+    Ok(wanted)
 }
 
 /// Where `kind` keeps its servers at the requested scope; `None` (with a note) when it has no

@@ -16,6 +16,9 @@ pub mod toml;
 pub mod transaction;
 mod walk;
 
+#[cfg(test)]
+mod conformance;
+
 pub use format::{ConfigDocument, Format, open};
 pub use json::document;
 pub use json::document::{Change, Dialect, Document, DocumentError};
