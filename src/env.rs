@@ -37,6 +37,9 @@ pub const TRAY_API_TIMEOUT_SECS: &str = "TRAY_API_TIMEOUT_SECS";
 pub const TRAY_GATEWAY_URL: &str = "TRAY_GATEWAY_URL";
 /// The time limit of each gateway handshake or list request, in seconds.
 pub const TRAY_GATEWAY_TIMEOUT_SECS: &str = "TRAY_GATEWAY_TIMEOUT_SECS";
+/// The first wait before `serve` tries an unreachable gateway again, in seconds (doubled after
+/// each failure, up to a minute).
+pub const TRAY_GATEWAY_RETRY_SECS: &str = "TRAY_GATEWAY_RETRY_SECS";
 /// Where tokens go: `file` forces the profile file, `auto` lets the OS keychain take them.
 pub const TRAY_MCP_TOKEN_STORE: &str = "TRAY_MCP_TOKEN_STORE";
 /// Test hook, honoured by debug builds only: the file name whose write fails on purpose.
@@ -60,6 +63,8 @@ pub const PATH: &str = "PATH";
 
 /// The time limit `serve` and `doctor` use when no variable sets one.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
+/// The first wait before retrying an unreachable gateway when no variable sets one.
+pub const DEFAULT_GATEWAY_RETRY: Duration = Duration::from_secs(1);
 /// The shortest time limit a variable may set (shorter ones round to nothing useful).
 const MIN_TIMEOUT_SECS: f64 = 0.001;
 /// The longest time limit a variable may set: a day.
@@ -80,6 +85,8 @@ pub struct Variables {
     pub gateway_url: Option<String>,
     /// `TRAY_GATEWAY_TIMEOUT_SECS`.
     pub gateway_timeout: Option<Duration>,
+    /// `TRAY_GATEWAY_RETRY_SECS`.
+    pub gateway_retry: Option<Duration>,
     /// `TRAY_MCP_TOKEN_STORE`.
     pub token_store: TokenStoreChoice,
     /// `RUST_LOG`.
@@ -155,13 +162,16 @@ impl Variables {
                 .map(|raw| http_url(TRAY_GRAPHQL_URL, &raw, "the region's GraphQL API").map(|_| raw))
                 .transpose()?,
             api_timeout: text(TRAY_API_TIMEOUT_SECS)?
-                .map(|raw| seconds(TRAY_API_TIMEOUT_SECS, &raw))
+                .map(|raw| seconds(TRAY_API_TIMEOUT_SECS, &raw, DEFAULT_TIMEOUT))
                 .transpose()?,
             gateway_url: text(TRAY_GATEWAY_URL)?
                 .map(|raw| http_url(TRAY_GATEWAY_URL, &raw, "the workspace's gateway"))
                 .transpose()?,
             gateway_timeout: text(TRAY_GATEWAY_TIMEOUT_SECS)?
-                .map(|raw| seconds(TRAY_GATEWAY_TIMEOUT_SECS, &raw))
+                .map(|raw| seconds(TRAY_GATEWAY_TIMEOUT_SECS, &raw, DEFAULT_TIMEOUT))
+                .transpose()?,
+            gateway_retry: text(TRAY_GATEWAY_RETRY_SECS)?
+                .map(|raw| seconds(TRAY_GATEWAY_RETRY_SECS, &raw, DEFAULT_GATEWAY_RETRY))
                 .transpose()?,
             token_store: text(TRAY_MCP_TOKEN_STORE)?
                 .map(|raw| token_store(&raw))
@@ -235,8 +245,8 @@ fn http_url(name: &'static str, raw: &str, default: &str) -> Result<String, Inva
         })
 }
 
-/// A time limit in seconds: a number from 0.001 to 86400 (a day).
-fn seconds(name: &'static str, raw: &str) -> Result<Duration, InvalidVariable> {
+/// A duration in seconds: a number from 0.001 to 86400 (a day); `default` is named in the fix.
+fn seconds(name: &'static str, raw: &str, default: Duration) -> Result<Duration, InvalidVariable> {
     raw.trim()
         .parse::<f64>()
         .ok()
@@ -249,7 +259,7 @@ fn seconds(name: &'static str, raw: &str) -> Result<Duration, InvalidVariable> {
                 "a number of seconds from 0.001 to 86400",
                 format!(
                     "set it to a number of seconds such as 20 or 2.5, or unset it to use the default of {} seconds",
-                    DEFAULT_TIMEOUT.as_secs()
+                    default.as_secs()
                 ),
             )
         })
@@ -349,6 +359,11 @@ mod tests {
         assert_eq!(parse("1.5"), Ok(Some(Duration::from_millis(1500))));
         assert_eq!(parse(" 20 "), Ok(Some(Duration::from_secs(20))));
         assert_eq!(parse("86400"), Ok(Some(Duration::from_secs(86_400))));
+        let retry = Variables::from_pairs(&[(TRAY_GATEWAY_RETRY_SECS, "0.05")]).map(|v| v.gateway_retry);
+        assert_eq!(retry, Ok(Some(Duration::from_millis(50))));
+        let error = Variables::from_pairs(&[(TRAY_GATEWAY_RETRY_SECS, "0")]).expect_err("0 s");
+        assert_eq!(error.name, TRAY_GATEWAY_RETRY_SECS);
+        assert!(error.fix.contains("default of 1 seconds"), "{}", error.fix);
         for bad in [
             "0", "-1", "NaN", "inf", "-inf", "1e20", "86401", "1e-300", "soon", "20s",
         ] {

@@ -5,7 +5,7 @@
 //! collisions, progress notifications on a POST's event stream, `list_changed` on the GET
 //! stream, session headers, re-initialisation after a 404, DELETE on exit; and every failure
 //! (401, 403, 503, a hang, a dropped stream, nothing listening) leaving the built-in tools
-//! working. The built-in tools read a fake Tray API. Every server a test starts, it stops.
+//! working, and a gateway that comes up after `serve` started being picked up. The built-in tools read a fake Tray API. Every server a test starts, it stops.
 
 mod serve_support;
 
@@ -43,7 +43,8 @@ fn serve(home: &FakeHome, tray: &FakeTray, gateway_url: &str) -> McpProcess {
         .env("TRAY_API_URL", tray.rest_url())
         .env("TRAY_GRAPHQL_URL", tray.graphql_url())
         .env("TRAY_GATEWAY_URL", gateway_url)
-        .env("TRAY_GATEWAY_TIMEOUT_SECS", "1");
+        .env("TRAY_GATEWAY_TIMEOUT_SECS", "1")
+        .env("TRAY_GATEWAY_RETRY_SECS", "0.05");
     let mut server = McpProcess::start(command);
     let init = server.initialize();
     assert_eq!(
@@ -325,6 +326,71 @@ fn a_403_gateway_leaves_the_built_in_tools_working() {
 }
 
 #[test]
+fn a_403_at_the_first_connection_is_not_retried_in_the_background() {
+    let gateway = FakeGateway::start(GatewayBehavior::Status(403));
+    let home = FakeHome::new();
+    let tray = FakeTray::start(Behavior::Normal);
+    let mut server = serve(&home, &tray, &gateway.url());
+    let mut names = tool_names(&server.request("tools/list", json!({})));
+    names.sort();
+    assert_eq!(names, BUILTIN);
+    // With retries every 50 ms doubling, an unreachable gateway would be asked 4 more times.
+    std::thread::sleep(Duration::from_millis(1500));
+    builtin_still_answers(&mut server);
+    assert_eq!(
+        gateway.count("initialize"),
+        1,
+        "a 403 is final: {:?}",
+        gateway.requests()
+    );
+    let (status, stderr) = server.finish();
+    assert!(status.success(), "{stderr}");
+    assert!(!stderr.contains("retrying in the background"), "{stderr}");
+}
+
+#[test]
+fn a_gateway_that_comes_up_later_adds_its_tools_and_says_list_changed() {
+    // A port that was free a moment ago: nothing listens there until the fake starts.
+    let port = free_port();
+    let home = FakeHome::new();
+    let tray = FakeTray::start(Behavior::Normal);
+    let mut server = serve(&home, &tray, &format!("http://127.0.0.1:{port}/mcp"));
+    let mut names = tool_names(&server.request("tools/list", json!({})));
+    names.sort();
+    assert_eq!(
+        names, BUILTIN,
+        "only the built-in tools while the gateway is unreachable"
+    );
+    let call = server.call_tool("send_slack_message", json!({}));
+    let text = call.expect_error("a gateway tool while the gateway is unreachable");
+    assert!(text.contains("could not reach the Agent Gateway"), "{text}");
+    builtin_still_answers(&mut server);
+
+    let gateway = FakeGateway::start_on(GatewayBehavior::Mcp { sse: false }, port);
+    wait_for_method(&mut server, "notifications/tools/list_changed");
+    let list = server.request("tools/list", json!({}));
+    let names = tool_names(&list);
+    for builtin in BUILTIN {
+        assert!(names.contains(&builtin.to_string()), "{builtin} missing: {names:?}");
+    }
+    assert!(names.contains(&"send_slack_message".to_string()), "{names:?}");
+    assert!(names.contains(&"gateway_list_workflows".to_string()), "{names:?}");
+    let call = server.call_tool("send_slack_message", json!({"channel": "#ops", "text": "hi"}));
+    call.expect_ok("a gateway tool once the gateway answers");
+    assert_eq!(gateway.count("initialize"), 1, "one session once it answered");
+    let (status, stderr) = server.finish();
+    assert!(status.success(), "{stderr}");
+    assert_eq!(
+        stderr.matches("Agent Gateway unavailable").count(),
+        1,
+        "one line when it went unreachable, not one per retry: {stderr}"
+    );
+    assert!(stderr.contains("retrying in the background"), "{stderr}");
+    assert_eq!(stderr.matches("Agent Gateway connected").count(), 1, "{stderr}");
+    assert!(!stderr.contains(TOKEN), "the token leaked to stderr");
+}
+
+#[test]
 fn a_503_gateway_is_retried_a_bounded_number_of_times() {
     let gateway = FakeGateway::start(GatewayBehavior::Status(503));
     failing_gateway(&gateway.url(), "503");
@@ -346,14 +412,19 @@ fn a_gateway_that_drops_the_stream_leaves_the_built_in_tools_working() {
 #[test]
 fn an_unreachable_gateway_leaves_the_built_in_tools_working() {
     // A port that was free a moment ago: nothing listens there.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("free port")
-        .port();
+    let port = free_port();
     failing_gateway(
         &format!("http://127.0.0.1:{port}/mcp"),
         "could not reach the Agent Gateway",
     );
+}
+
+/// A port of 127.0.0.1 that was free a moment ago.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("free port")
+        .port()
 }
 
 #[test]

@@ -62,10 +62,17 @@ pub struct GatewayConfig {
     pub max_attempts: u32,
     /// Wait before the second attempt; doubled for each further one.
     pub first_backoff: Duration,
+    /// When the first connection finds the gateway unreachable (offline, a laptop waking up):
+    /// the wait before trying again in the background (`TRAY_GATEWAY_RETRY_SECS`), doubled
+    /// after each failure up to [`Self::offline_retry_cap`].
+    pub offline_retry: Duration,
+    /// The longest wait between background retries of an unreachable gateway.
+    pub offline_retry_cap: Duration,
 }
 
 impl GatewayConfig {
-    /// Defaults: 20 s per request, 5 minutes per tool call, 3 attempts from 250 ms backoff.
+    /// Defaults: 20 s per request, 5 minutes per tool call, 3 attempts from 250 ms backoff;
+    /// an unreachable gateway is tried again from 1 s, doubling to 60 s.
     pub fn new(url: String, token: ApiToken) -> Self {
         GatewayConfig {
             url,
@@ -74,6 +81,8 @@ impl GatewayConfig {
             call_timeout: Duration::from_secs(300),
             max_attempts: 3,
             first_backoff: Duration::from_millis(250),
+            offline_retry: crate::env::DEFAULT_GATEWAY_RETRY,
+            offline_retry_cap: Duration::from_secs(60),
         }
     }
 }
@@ -131,8 +140,8 @@ impl GatewayError {
     pub fn hint(&self) -> &'static str {
         match self {
             GatewayError::Unreachable { .. } => {
-                "check the network connection and the workspace ID (or TRAY_GATEWAY_URL), then \
-                 restart the MCP server in your AI client"
+                "check the network connection and the workspace ID (or TRAY_GATEWAY_URL); a running \
+                 `tray-mcp serve` keeps trying and adds the gateway's tools when it answers"
             }
             GatewayError::Timeout { .. } => {
                 "the gateway may be slow or overloaded: try again shortly (TRAY_GATEWAY_TIMEOUT_SECS \
@@ -154,6 +163,13 @@ impl GatewayError {
                 "check TRAY_GATEWAY_URL if it is set; otherwise report this to Tray support"
             }
         }
+    }
+
+    /// True when the gateway could not be reached at all (no connection, no answer in time):
+    /// the network may come back, so `serve` keeps trying. A status (401, 403, 404, 5xx) means
+    /// the gateway answered, and is not retried in the background.
+    pub fn is_offline(&self) -> bool {
+        matches!(self, GatewayError::Unreachable { .. } | GatewayError::Timeout { .. })
     }
 
     /// True for failures that may pass if tried again: no connection, time-out, 429, 5xx.
@@ -741,6 +757,8 @@ mod tests {
         ];
         let transient: Vec<bool> = errors.iter().map(GatewayError::is_transient).collect();
         assert_eq!(transient, [true, true, false, false, true, false]);
+        let offline: Vec<bool> = errors.iter().map(GatewayError::is_offline).collect();
+        assert_eq!(offline, [true, true, false, false, false, false]);
         for error in &errors {
             assert!(!error.hint().is_empty());
         }

@@ -251,7 +251,8 @@ fn build_backend(variables: &Variables, choice: BackendChoice) -> Result<Served,
 }
 
 /// The gateway settings: `https://<workspace-id>.mcp.tray.ai` and the default time limit,
-/// unless `TRAY_GATEWAY_URL` or `TRAY_GATEWAY_TIMEOUT_SECS` override them.
+/// unless `TRAY_GATEWAY_URL`, `TRAY_GATEWAY_TIMEOUT_SECS` or `TRAY_GATEWAY_RETRY_SECS`
+/// override them.
 pub fn gateway_config(variables: &Variables, workspace_id: &WorkspaceId, token: ApiToken) -> gateway::GatewayConfig {
     let url = variables
         .gateway_url
@@ -261,6 +262,10 @@ pub fn gateway_config(variables: &Variables, workspace_id: &WorkspaceId, token: 
     let mut config = gateway::GatewayConfig::new(url, token);
     if let Some(timeout) = variables.gateway_timeout {
         config.timeout = timeout;
+    }
+    if let Some(retry) = variables.gateway_retry {
+        config.offline_retry = retry;
+        config.offline_retry_cap = config.offline_retry_cap.max(retry);
     }
     config
 }

@@ -16,7 +16,11 @@
 //! waits for it a bounded time and then answers with the built-in tools (a later success sends
 //! `notifications/tools/list_changed`); when it failed (unreachable, 401, 403, 5xx, time-out),
 //! stderr says so once, and a call to a tool that is not built in comes back as a tool error
-//! saying why and what to do. Messages the gateway sends on its own are passed to the client;
+//! saying why and what to do. When the first connection cannot reach the gateway at all (the
+//! machine is offline, a laptop waking up), it is tried again in the background with capped
+//! exponential backoff, and a later success adds the gateway's tools and sends
+//! `notifications/tools/list_changed`; a gateway that answered with a refusal (401, 403, 404)
+//! is not asked again. Messages the gateway sends on its own are passed to the client;
 //! `notifications/tools/list_changed` first refreshes the merged list.
 
 use std::collections::{HashMap, HashSet};
@@ -144,30 +148,57 @@ impl Passthrough {
         self.gateway.shutdown(limit).await;
     }
 
+    /// Connects and lists the gateway's tools. When the gateway cannot be reached at all (the
+    /// machine is offline), keeps trying in the background with capped exponential backoff;
+    /// stderr says so once, and once more when it connects. Any other failure is final.
     async fn connect(self: Arc<Self>) {
-        let outcome = match self.gateway.connect().await {
-            Ok(()) => self.gateway.list_tools().await,
-            Err(error) => Err(error),
-        };
-        match outcome {
-            Ok(tools) => {
-                let count = tools.len();
-                self.replace_tools(tools);
-                self.state.send_replace(GatewayState::Ready);
-                tracing::info!(tools = count, url = %self.gateway.url(), "Agent Gateway connected");
-                if self.listed_early.load(Ordering::SeqCst) {
-                    self.send(&json!({"jsonrpc": "2.0", "method": "notifications/tools/list_changed"}));
+        let config = self.gateway.config();
+        let mut wait = config.offline_retry;
+        let mut retrying = false;
+        loop {
+            match self.connect_once().await {
+                Ok(tools) => return self.connected(tools, retrying),
+                Err(error) if error.is_offline() => {
+                    if !retrying {
+                        self.fail(error, "; retrying in the background");
+                        retrying = true;
+                    } else {
+                        tracing::debug!(%error, ?wait, "Agent Gateway still unreachable; retrying");
+                        self.state.send_replace(GatewayState::Failed(error));
+                    }
+                    tokio::time::sleep(wait).await;
+                    wait = wait.saturating_mul(2).min(config.offline_retry_cap);
                 }
+                Err(error) => return self.fail(error, ""),
             }
-            Err(error) => self.fail(error),
+        }
+    }
+
+    async fn connect_once(&self) -> Result<Vec<Value>, GatewayError> {
+        self.gateway.connect().await?;
+        self.gateway.list_tools().await
+    }
+
+    /// Takes the gateway's tools into the list, and tells the client when it may have listed
+    /// the tools without them (it listed while connecting, or the first connection failed).
+    fn connected(&self, tools: Vec<Value>, after_retry: bool) {
+        let count = tools.len();
+        self.replace_tools(tools);
+        self.state.send_replace(GatewayState::Ready);
+        tracing::info!(tools = count, url = %self.gateway.url(), "Agent Gateway connected");
+        let client_may_have_listed =
+            self.listed_early.load(Ordering::SeqCst) || (after_retry && self.client_ready.load(Ordering::SeqCst));
+        if client_may_have_listed {
+            self.send(&json!({"jsonrpc": "2.0", "method": "notifications/tools/list_changed"}));
         }
     }
 
     /// Records a failure, and says so on stderr once.
-    fn fail(&self, error: GatewayError) {
+    /// `next` says what happens now (empty: nothing).
+    fn fail(&self, error: GatewayError, next: &str) {
         tracing::error!(
-            "Agent Gateway unavailable: {error}. The built-in tools keep working; calls to gateway \
-             tools return this error. hint: {}",
+            "Agent Gateway unavailable: {error}{next}. The built-in tools keep working; calls to \
+             gateway tools return this error. hint: {}",
             error.hint()
         );
         self.state.send_replace(GatewayState::Failed(error));

@@ -115,7 +115,13 @@ pub fn call_result(name: &str, arguments: &Value) -> Value {
 impl FakeGateway {
     /// Starts the fake on a free port of 127.0.0.1.
     pub fn start(behavior: GatewayBehavior) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+        Self::start_on(behavior, 0)
+    }
+
+    /// Starts the fake on `port` of 127.0.0.1 (0: a free one), for a gateway that comes up
+    /// after `serve` started.
+    pub fn start_on(behavior: GatewayBehavior, port: u16) -> Self {
+        let listener = TcpListener::bind(("127.0.0.1", port)).expect("bind 127.0.0.1");
         let address = listener.local_addr().expect("address");
         let state = Arc::new(Mutex::new(State {
             behavior,
