@@ -19,7 +19,7 @@ use std::path::PathBuf;
 use crate::clients::{ClientId, Scope};
 use crate::config::Change;
 use crate::config::safe_write::{BackupStore, Privacy};
-use crate::config::transaction::{self, Edited, FileEdit, FileError, FileProblem, FileTask, Planned};
+use crate::config::transaction::{self, CommitError, Edited, FileEdit, FileProblem, FileTask, Planned};
 use crate::error::CommandError;
 use crate::inventory::{FoundEntry, Inventory, take_inventory};
 use crate::paths::Environment;
@@ -116,7 +116,7 @@ pub fn finish_planned(
 }
 
 /// The command error for a failed [`TokenStore::around_commit`].
-pub fn around_commit_error(error: AroundCommitError<FileError>) -> CommandError {
+pub fn around_commit_error(error: AroundCommitError<CommitError>) -> CommandError {
     match error {
         AroundCommitError::Commit(error) => error.into(),
         AroundCommitError::Keychain(error) => error.into(),
