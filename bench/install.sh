@@ -29,7 +29,7 @@ fresh="sh -c 'rm -rf $home && mkdir -p $home && sync'"
 
 hyperfine -N --style basic --warmup 3 --runs "$runs" --prepare "$fresh" --export-json "$work/a.json" \
   -n "tray-mcp (5 clients)" \
-  "$tray -w $workspace -c all --transport bridge" \
+  "$tray -w $workspace -c claude,claude-code,cursor,windsurf,vscode --transport bridge" \
   -n "add-mcp@2.4.0 (5 clients)" \
   "node $add_mcp mcp-remote@0.15.1 --args https://$workspace.mcp.tray.ai --args --header --args Authorization:\${TRAY_AUTH_HEADER} --env TRAY_AUTH_HEADER=Bearer-bench-token -g -y -n tray-workspace -a claude-desktop -a claude-code -a cursor -a windsurf -a vscode" \
   >&2

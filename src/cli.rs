@@ -34,7 +34,7 @@ pub struct Cli {
     #[command(flatten)]
     install: InstallArgs,
 
-    /// Print JSON for scripts (install, list, remove, rename, token, doctor).
+    /// Print JSON for scripts (install, list, clients, remove, rename, token, doctor).
     #[arg(long, global = true)]
     json: bool,
 }
@@ -45,6 +45,9 @@ enum Command {
     Install(InstallArgs),
     /// Show every Tray entry in every client and scope.
     List,
+    /// Show every supported client: its id for -c, its config files here, whether it is
+    /// installed, the transports it takes.
+    Clients,
     /// Take a Tray entry out of the clients' configs (and its profile, once unused).
     Remove {
         /// The entry's name.
@@ -185,7 +188,8 @@ struct InstallArgs {
     #[arg(short = 'n', long, default_value = ServerName::DEFAULT, value_parser = ServerName::parse)]
     name: ServerName,
 
-    /// Clients to configure, or all. Repeat or separate with commas.
+    /// Clients to configure (`tray-mcp clients` lists them), or all. Repeat or separate with
+    /// commas.
     #[arg(short = 'c', long = "client", value_delimiter = ',', value_parser = ClientChoiceParser, default_value = "claude")]
     clients: Vec<ClientChoice>,
 
@@ -305,7 +309,7 @@ impl clap::builder::TypedValueParser for ClientChoiceParser {
                 .help(client.client().display_name())
                 .aliases(client.client().aliases().iter().copied())
         });
-        let all = clap::builder::PossibleValue::new("all").help("every client");
+        let all = clap::builder::PossibleValue::new("all").help("every client installed here");
         Some(Box::new(clients.chain([all])))
     }
 }
@@ -328,6 +332,8 @@ pub enum Action {
     Install(InstallRequest),
     /// List the entries.
     List,
+    /// List the supported clients.
+    Clients,
     /// Run the setup wizard (with the answers given as flags), then install what it built.
     Wizard(Box<Prefill>),
     /// Remove an entry.
@@ -379,6 +385,7 @@ impl Cli {
             Some(Command::Install(args)) => install_action(args),
             None => install_action(self.install),
             Some(Command::List) => Ok(Action::List),
+            Some(Command::Clients) => Ok(Action::Clients),
             Some(Command::Remove { name, clients, dry_run }) => Ok(Action::Remove(RemoveRequest {
                 name,
                 clients: expand_clients(&clients),

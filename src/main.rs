@@ -68,6 +68,19 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
                 ExitCode::FAILURE
             })
         }
+        Action::Clients => {
+            let rows = tray_mcp::commands::clients::clients(&environment);
+            if json {
+                print_stdout(&format!(
+                    "{:#}
+",
+                    tray_mcp::commands::clients::to_json(&rows)
+                ));
+            } else {
+                print_stdout(&tray_mcp::commands::clients::to_human(&rows));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Action::Remove(request) => {
             let report = remove::remove(&environment, &request)?;
             print_report(&report, json);

@@ -5,6 +5,12 @@ mod common;
 #[allow(dead_code)]
 #[path = "serve_support/fake_tray.rs"]
 mod fake_tray;
+#[allow(dead_code)]
+#[path = "serve_support/tray_openapi.rs"]
+mod tray_openapi;
+#[allow(dead_code)]
+#[path = "serve_support/tray_schema.rs"]
+mod tray_schema;
 
 use std::time::Duration;
 
@@ -165,6 +171,10 @@ fn online_checks_accepting_rejecting_and_hanging_apis() {
     assert!(report.contains("✓ Tray's API accepts the token"), "{report}");
     assert!(report.contains("✓ the Agent Gateway answers initialize"), "{report}");
     assert!(
+        report.contains("✓ built-in tool list_workflows: this token can use it (GraphQL viewer.workflows)"),
+        "{report}"
+    );
+    assert!(
         accepting
             .requests()
             .iter()
@@ -194,6 +204,43 @@ fn online_checks_accepting_rejecting_and_hanging_apis() {
     let failed = failures(&report).join("\n");
     assert!(
         failed.contains("Tray's API") && failed.contains("Agent Gateway"),
+        "{failed}"
+    );
+}
+
+#[test]
+fn online_reports_per_built_in_tool_whether_the_token_can_use_it() {
+    let home = FakeHome::new();
+    home.install(&["-c", "claude"]).success();
+    let gateway_ok = FakeTray::start(Behavior::Status(
+        200,
+        "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}".into(),
+    ));
+    // An Agent Gateway API user token: Tray's GraphQL API answers viewer.details only.
+    let api_user = FakeTray::start(Behavior::ApiUserToken);
+    let (code, report) = online(&home, &api_user, &gateway_ok);
+    assert_eq!(code, 1, "{report}");
+    assert!(report.contains("✓ Tray's API accepts the token"), "{report}");
+    assert!(
+        report.contains("✓ built-in tool get_authenticated_user: this token can use it"),
+        "{report}"
+    );
+    let failed = failures(&report).join("\n");
+    for tool in [
+        "list_workflows",
+        "get_workflow_details",
+        "list_workflow_executions",
+        "explain_workflow_failure",
+        "list_integration_solutions",
+        "list_available_connectors",
+    ] {
+        assert!(
+            failed.contains(&format!("✗ built-in tool {tool}: Tray refuses this token")),
+            "{tool}:\n{failed}"
+        );
+    }
+    assert!(
+        failed.contains("fix: GraphQL viewer.workflows needs a master token") && failed.contains("tray-mcp token set"),
         "{failed}"
     );
 }

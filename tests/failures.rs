@@ -7,6 +7,7 @@ use common::{FakeHome, TOKEN, WORKSPACE, assert_no_token, fixture, outputs};
 /// Valid files for every client, so a failure must leave all of them untouched.
 fn home_with_valid_configs() -> FakeHome {
     let home = FakeHome::new();
+    home.with_original_clients();
     home.write(
         ".config/Claude/claude_desktop_config.json",
         fixture("claude_desktop_other_servers.json"),

@@ -26,7 +26,7 @@ fn mode(path: &std::path::Path) -> u32 {
 #[test]
 fn stdio_entries_keep_the_token_in_the_profile_only() {
     let home = FakeHome::new();
-    let assert = home.install(&["-c", "all"]).success();
+    let assert = home.with_original_clients().install(&["-c", "all"]).success();
     assert_no_token(&assert);
     for (client, file) in CLIENT_FILES {
         let text = home.read(file);
@@ -43,7 +43,10 @@ fn stdio_entries_keep_the_token_in_the_profile_only() {
 #[test]
 fn bridge_entries_pin_mcp_remote_and_pass_the_header_without_spaces() {
     let home = FakeHome::new();
-    let assert = home.install(&["-c", "all", "--transport", "bridge"]).success();
+    let assert = home
+        .with_original_clients()
+        .install(&["-c", "all", "--transport", "bridge"])
+        .success();
     assert_no_token(&assert);
     for (client, file) in CLIENT_FILES {
         let text = home.read(file);

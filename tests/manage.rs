@@ -182,6 +182,7 @@ fn bash_completion_completes_install_flags_despite_the_hyphenated_name() {
 #[test]
 fn the_token_never_leaks() {
     let home = FakeHome::new();
+    home.with_original_clients();
     home.write(
         ".config/Claude/claude_desktop_config.json",
         fixture("claude_desktop_other_servers.json"),

@@ -6,8 +6,8 @@ mod serve_support;
 
 use std::time::{Duration, Instant};
 
-use serde_json::json;
-use serve_support::fake_tray::{Behavior, FakeTray};
+use serde_json::{Value, json};
+use serve_support::fake_tray::{Behavior, FakeTray, SchemaForm};
 use serve_support::{FakeHome, McpProcess};
 
 const WORKSPACE: &str = "3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718";
@@ -43,8 +43,12 @@ fn call_every_tool(server: &mut McpProcess, region: &str) {
     assert!(text.contains(WORKSPACE) && text.contains(region), "{text}");
     assert_eq!(user.structured()["region"], json!(region));
     assert_eq!(user.structured()["backend"], json!("tray_api"));
+    assert!(text.contains("This token can use every built-in tool."), "{text}");
+    let tools = user.structured()["tools"].as_array().cloned().unwrap_or_default();
+    assert_eq!(tools.len(), 7, "{tools:?}");
+    assert!(tools.iter().all(|tool| tool["state"] == "allowed"), "{tools:?}");
 
-    // Two pages in the API; the tool shows all three workflows.
+    // Three workflows (one answer with Tray's published schema, two pages with the other form).
     let workflows = server.call_tool("list_workflows", json!({}));
     let text = workflows.expect_ok("list_workflows");
     assert!(text.contains("Stripe Financial Log"), "page 2 missing: {text}");
@@ -76,9 +80,10 @@ fn call_every_tool(server: &mut McpProcess, region: &str) {
     let text = solutions.expect_ok("list_integration_solutions");
     assert!(text.contains("Stripe Invoices to NetSuite"), "{text}");
 
-    let connectors = server.call_tool("list_available_connectors", json!({"search": "sales"}));
+    // trayapi.yaml's own example answers GET /core/v1/connectors.
+    let connectors = server.call_tool("list_available_connectors", json!({"search": "twilio"}));
     let text = connectors.expect_ok("list_available_connectors");
-    assert!(text.contains("Salesforce (salesforce) v8.7"), "{text}");
+    assert!(text.contains("Twilio (twilio-output) v2.1"), "{text}");
 
     let explained = server.call_tool("explain_workflow_failure", json!({"workflow": "Stripe Financial Log"}));
     let text = explained.expect_ok("explain_workflow_failure");
@@ -120,6 +125,182 @@ fn every_tool_works_against_the_fake_api_in_every_region() {
         assert!(stderr.contains("Tray API answered"), "trace logs missing:\n{stderr}");
         assert!(!stderr.contains(TOKEN), "token in stderr:\n{stderr}");
     }
+}
+
+/// Sends one HTTP request to the fake; returns the status and the JSON answer.
+fn http(fake: &FakeTray, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
+    use std::io::{Read, Write};
+    let address = fake.rest_url().trim_start_matches("http://").to_string();
+    let mut stream = std::net::TcpStream::connect(&address).expect("connect to the fake");
+    let body = body.map(Value::to_string).unwrap_or_default();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("send");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("read");
+    let status = answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|status| status.parse().ok())
+        .unwrap_or(0);
+    let json = answer
+        .split_once("\r\n\r\n")
+        .and_then(|(_, json)| serde_json::from_str(json).ok())
+        .unwrap_or(Value::Null);
+    (status, json)
+}
+
+fn post_graphql(fake: &FakeTray, body: &Value) -> (u16, Value) {
+    http(fake, "POST", "/graphql", Some(body))
+}
+
+#[test]
+fn the_fake_refuses_the_operations_sent_before_they_were_checked_against_trays_schema() {
+    let fake = FakeTray::start(Behavior::Normal);
+    let old_workflows = "query Workflows($first: Int, $after: String) { viewer { workflows(first: $first, \
+                         after: $after) { edges { node { id name enabled tags } } pageInfo { hasNextPage endCursor } } } }";
+    let old_logs = "query WorkflowLogs($workflowId: ID!, $first: Int) { viewer { workflows(criteria: { ids: \
+                    [$workflowId] }) { edges { node { id logs(first: $first) { edges { node { id created \
+                    currentState errorMessage errorStepName } } } } } } } }";
+    for (query, variables, expected) in [
+        (old_workflows, json!({"first": 100, "after": null}), "first"),
+        (old_logs, json!({"workflowId": STRIPE_WORKFLOW, "first": 20}), "String!"),
+    ] {
+        let (status, answer) = post_graphql(&fake, &json!({"query": query, "variables": variables}));
+        assert_eq!(
+            status, 200,
+            "a GraphQL server answers a refused operation with 200: {answer}"
+        );
+        assert!(
+            answer.get("data").is_none(),
+            "no data for a refused operation: {answer}"
+        );
+        let messages = answer["errors"].to_string();
+        assert!(messages.contains(expected), "{query}\n{messages}");
+    }
+    // A valid operation with a variable of the wrong type is refused too (values are coerced).
+    let valid = "query WorkflowLogs($workflowId: String!) { viewer { workflows(criteria: { ids: [$workflowId] }) \
+                 { edges { node { id } } } } }";
+    let (_, answer) = post_graphql(&fake, &json!({"query": valid, "variables": {"workflowId": 7}}));
+    assert!(
+        answer.get("data").is_none() && answer["errors"][0]["message"].is_string(),
+        "{answer}"
+    );
+    let (_, answer) = post_graphql(
+        &fake,
+        &json!({"query": valid, "variables": {"workflowId": STRIPE_WORKFLOW}}),
+    );
+    assert!(answer["data"]["viewer"]["workflows"].is_object(), "{answer}");
+}
+
+#[test]
+fn the_fake_checks_rest_requests_against_trays_openapi_document() {
+    let fake = FakeTray::start(Behavior::Normal);
+    let get = |path: &str| http(&fake, "GET", path, None);
+    let (status, body) = get("/core/v1/connectors");
+    assert_eq!(status, 200);
+    assert_eq!(body["elements"][0]["name"], json!("slack"), "{body}");
+    let (status, body) = get("/core/v1/connectors?page=2");
+    assert_eq!(status, 400, "{body}");
+    assert!(body["message"].as_str().unwrap_or_default().contains("page"), "{body}");
+    let (status, _) = get("/core/v1/conectors");
+    assert_eq!(status, 404);
+    let (status, _) = http(&fake, "DELETE", "/core/v1/connectors", None);
+    assert_eq!(status, 405);
+}
+
+#[test]
+fn a_schema_that_moved_on_is_met_by_the_other_documented_form_once_per_session() {
+    let home = FakeHome::new();
+    let fake = FakeTray::start_with_schema(Behavior::Normal, SchemaForm::MovedOn);
+    let mut server = serve_against(&home, &fake, "us1");
+
+    // viewer.workflows pages now: the published form's answer says there is a next page, and
+    // the rest is read with the paginated form.
+    let workflows = server.call_tool("list_workflows", json!({}));
+    workflows.expect_ok("list_workflows");
+    assert_eq!(workflows.structured()["total_matching"], json!(3));
+
+    // viewer.solutions lost its pagination arguments: refused once, then the other form.
+    let before = fake.requests().len();
+    let solutions = server.call_tool("list_integration_solutions", json!({}));
+    assert!(solutions.expect_ok("solutions").contains("Stripe Invoices to NetSuite"));
+    assert_eq!(fake.requests().len() - before, 2, "one refused request, one answered");
+    let before = fake.requests().len();
+    server
+        .call_tool("list_integration_solutions", json!({}))
+        .expect_ok("solutions again");
+    assert_eq!(
+        fake.requests().len() - before,
+        1,
+        "the choice is remembered for the session"
+    );
+
+    // WorkflowSearchCriteria.ids is [ID!] now.
+    let runs = server.call_tool("list_workflow_executions", json!({"workflow": STRIPE_WORKFLOW}));
+    assert!(runs.expect_ok("runs").contains("log-003"));
+    call_every_tool(&mut server, "us1");
+
+    let (status, stderr) = server.finish();
+    assert!(status.success(), "{stderr}");
+    assert!(
+        stderr.contains("trying the other documented form") && stderr.contains("no pagination arguments"),
+        "the fallback is logged at debug level:\n{stderr}"
+    );
+    assert!(stderr.contains("ids: [ID!]"), "{stderr}");
+}
+
+#[test]
+fn a_token_without_master_access_is_told_which_tools_need_which_token() {
+    let home = FakeHome::new();
+    let fake = FakeTray::start(Behavior::ApiUserToken);
+    let mut server = serve_against(&home, &fake, "eu1");
+
+    // The tools still appear...
+    let listed = server.request("tools/list", json!({}));
+    let names: Vec<&str> = listed["result"]["tools"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|tool| tool["name"].as_str())
+        .collect();
+    assert!(
+        names.contains(&"list_workflows") && names.contains(&"get_workflow_details"),
+        "{names:?}"
+    );
+    // ...and get_authenticated_user says up front which of them work.
+    let user = server.call_tool("get_authenticated_user", json!({}));
+    let text = user.expect_ok("viewer.details is allowed");
+    assert!(text.contains("This token can use: get_authenticated_user."), "{text}");
+    assert!(
+        text.contains("- list_workflows (refused): GraphQL viewer.workflows needs a master token"),
+        "{text}"
+    );
+    assert!(text.contains("tray-mcp token set"), "{text}");
+    let tools = user.structured()["tools"].as_array().cloned().unwrap_or_default();
+    let refused = tools.iter().filter(|tool| tool["state"] == "refused").count();
+    assert_eq!(refused, 6, "{tools:?}");
+
+    let text = server
+        .call_tool("list_workflows", json!({}))
+        .expect_error("master only");
+    assert!(
+        text.contains("needs a master token") && text.contains("access not allowed"),
+        "{text}"
+    );
+    let text = server
+        .call_tool("list_available_connectors", json!({}))
+        .expect_error("403");
+    assert!(
+        text.contains("403") && text.contains("needs a master token or an end user's user token"),
+        "{text}"
+    );
+    let (status, stderr) = server.finish();
+    assert!(status.success(), "{stderr}");
+    assert!(!stderr.contains(TOKEN));
 }
 
 #[test]

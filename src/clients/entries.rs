@@ -127,8 +127,9 @@ pub fn recognize(entry: &Value) -> Option<RecognizedEntry> {
     None
 }
 
-/// The program and its arguments, in whichever shape the entry keeps them.
-fn command_line(entry: &Value) -> (&str, Vec<&str>) {
+/// The program and its arguments, in whichever shape the entry keeps them (`command` +
+/// `args`, a `command` array, or `cmd` + `args`).
+pub fn command_line(entry: &Value) -> (&str, Vec<&str>) {
     fn strings(value: Option<&Value>) -> Vec<&str> {
         value
             .and_then(Value::as_array)

@@ -11,19 +11,32 @@
 
 mod claude_code;
 mod claude_desktop;
+mod cline;
+mod codex;
+mod copilot;
+mod crush;
 mod cursor;
 mod entries;
+mod gemini;
+mod junie;
+mod kilo;
+mod kiro;
+mod lmstudio;
+mod opencode;
+mod qwen;
+mod roo;
 mod standard;
 mod vscode;
 mod windsurf;
+mod zed;
 
 use std::path::PathBuf;
 
 use serde_json::Value;
 
 pub use entries::{
-    BRIDGE_HEADER_VARIABLE, EntryWorkspace, MCP_REMOTE_PACKAGE, RecognizedEntry, bearer, bridge_entry, gateway_url,
-    recognize, stdio_entry,
+    BRIDGE_HEADER_VARIABLE, EntryWorkspace, MCP_REMOTE_PACKAGE, RecognizedEntry, bearer, bridge_entry, command_line,
+    gateway_url, recognize, stdio_entry,
 };
 pub use standard::{CommandForm, Shape, StdClient};
 
@@ -41,6 +54,19 @@ pub static CLIENTS: &[ClientId] = &[
     ClientId(&vscode::VS_CODE),
     ClientId(&vscode::VS_CODE_INSIDERS),
     ClientId(&vscode::VSCODIUM),
+    ClientId(&codex::Codex),
+    ClientId(&gemini::GEMINI),
+    ClientId(&copilot::COPILOT),
+    ClientId(&opencode::OPENCODE),
+    ClientId(&kilo::KILO),
+    ClientId(&cline::CLINE),
+    ClientId(&roo::ROO),
+    ClientId(&zed::ZED),
+    ClientId(&qwen::QWEN),
+    ClientId(&kiro::KIRO),
+    ClientId(&crush::CRUSH),
+    ClientId(&lmstudio::LM_STUDIO),
+    ClientId(&junie::JUNIE),
 ];
 
 /// One client of the registry: a copyable handle, compared by id.

@@ -193,3 +193,23 @@ impl Client for StdClient {
         self.reload_hint
     }
 }
+
+/// `$XDG_CONFIG_HOME/...`, else `~/.config/...`, on every OS: where clients built on
+/// xdg-basedir (OpenCode, Kilo Code, Crush) keep their config, macOS and Windows included.
+pub fn xdg_config(environment: &Environment, parts: &[&str]) -> PathBuf {
+    let base = environment
+        .xdg_config_home
+        .clone()
+        .unwrap_or_else(|| environment.home_path(&[".config"]));
+    environment.join(&base, parts)
+}
+
+/// The first of `names` that exists in `dir`, else the last (the name a new file gets): for
+/// clients that read `opencode.jsonc` or `opencode.json`.
+pub fn existing_or_last(environment: &Environment, dir: &std::path::Path, names: &[&str]) -> PathBuf {
+    names
+        .iter()
+        .map(|name| environment.join(dir, &[name]))
+        .find(|path| path.exists())
+        .unwrap_or_else(|| environment.join(dir, &[names.last().copied().unwrap_or_default()]))
+}

@@ -321,7 +321,7 @@ fn reinstall_fix(entry: &FoundEntry, transport: Option<Transport>) -> String {
 }
 
 fn binary_check(entry: &Value) -> Check {
-    let command = entry.get("command").and_then(Value::as_str).unwrap_or_default();
+    let (command, _) = crate::clients::command_line(entry);
     let path = Path::new(command);
     if !path.is_absolute() {
         return Check::fail(
@@ -489,15 +489,15 @@ impl OnlineChecker {
         config.timeout = config.timeout.min(ONLINE_TIMEOUT);
         let timeout = config.timeout;
         progress("checking the token against Tray's API");
-        let user = runtime.block_on(check_token(config));
+        let mut checks = runtime.block_on(check_token(config));
         progress("checking the Agent Gateway");
         let url = variables
             .gateway_url
             .clone()
             .unwrap_or_else(|| workspace_id.gateway_url());
-        let gateway = runtime.block_on(check_gateway(&url, &token, timeout));
+        checks.push(runtime.block_on(check_gateway(&url, &token, timeout)));
         progress("");
-        vec![user, gateway]
+        checks
     }
 }
 
@@ -531,32 +531,55 @@ fn inline_token(value: &Value) -> Option<ApiToken> {
     }
 }
 
-async fn check_token(mut config: crate::server::tray_api::TrayApiConfig) -> Check {
-    use crate::server::backend::Backend;
+/// The token against Tray's API, then per built-in tool whether the token can use it.
+async fn check_token(mut config: crate::server::tray_api::TrayApiConfig) -> Vec<Check> {
+    use crate::server::backend::{Backend, BackendError};
     config.max_attempts = 2;
-    let api = match crate::server::tray_api::TrayApi::new(config) {
-        Ok(api) => api,
+    let api = crate::server::tray_api::TrayApi::new(config);
+    let user = match api.current_user().await {
+        Ok(user) => Check::pass(format!("Tray's API accepts the token ({} <{}>)", user.name, user.email)),
         Err(error) => {
-            return Check::fail(
-                format!("could not set up HTTPS: {error}"),
-                "check the machine's TLS setup",
+            let refused = matches!(error, BackendError::Forbidden { .. });
+            let check = Check::fail(
+                format!("Tray's API: {error}"),
+                error
+                    .hint()
+                    .unwrap_or_else(|| "check the token and the network".to_string()),
             );
+            if !refused {
+                return vec![check];
+            }
+            check
         }
     };
-    match api.current_user().await {
-        Ok(user) => Check::pass(format!("Tray's API accepts the token ({} <{}>)", user.name, user.email)),
-        Err(error) => Check::fail(
-            format!("Tray's API: {error}"),
-            error
-                .hint()
-                .unwrap_or_else(|| "check the token and the network".to_string()),
+    let mut checks = vec![user];
+    if let Ok(tools) = api.tool_access().await {
+        checks.extend(tools.iter().map(tool_check));
+    }
+    checks
+}
+
+/// One built-in tool's readiness for this token.
+fn tool_check(tool: &crate::server::access::ToolAccess) -> Check {
+    use crate::server::access::AccessState;
+    let endpoints = tool.endpoints.join(", ");
+    let detail = tool.access.detail.clone().unwrap_or_default();
+    match tool.access.state {
+        AccessState::Allowed => Check::pass(format!(
+            "built-in tool {}: this token can use it ({endpoints})",
+            tool.tool
+        )),
+        AccessState::Refused => Check::fail(
+            format!("built-in tool {}: Tray refuses this token ({endpoints})", tool.tool),
+            detail,
         ),
+        AccessState::Unknown => Check::pass(format!("built-in tool {}: not checked ({detail})", tool.tool)),
     }
 }
 
 /// Sends the gateway an `initialize` and reads the HTTP status (and ends the session again).
 async fn check_gateway(url: &str, token: &ApiToken, timeout: Duration) -> Check {
-    let client = match crate::server::tray_api::http_client(timeout) {
+    let client = match crate::server::http::client_for([url], crate::server::http::Limits::both(timeout)) {
         Ok(client) => client,
         Err(error) => {
             return Check::fail(
@@ -610,7 +633,7 @@ async fn check_gateway(url: &str, token: &ApiToken, timeout: Duration) -> Check 
         Err(error) => Check::fail(
             format!(
                 "could not reach the Agent Gateway ({url}): {}",
-                crate::server::tray_api::error_chain(&error)
+                crate::server::http::error_chain(&error)
             ),
             "check your network or proxy, then try again",
         ),

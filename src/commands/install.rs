@@ -78,13 +78,28 @@ pub fn plan_with_store(
     let mut notices = Vec::new();
     let mut tasks = Vec::new();
     let mut clients_of_task = Vec::new();
-    for &kind in &request.clients {
+    // `-c all` means every client installed here (its folder exists); a client named on its own
+    // is configured whether or not it is installed yet.
+    let every_client = request.clients.len() == ClientId::all().len();
+    let wanted: Vec<ClientId> = request
+        .clients
+        .iter()
+        .copied()
+        .filter(|kind| !every_client || kind.client().install_marker(environment).exists())
+        .collect();
+    if wanted.is_empty() {
+        return Err(CommandError::usage(
+            "none of the supported clients is installed here",
+            "name the clients to configure with -c (`tray-mcp clients` lists them and their files)",
+        ));
+    }
+    for &kind in &wanted {
         if request.skip.contains(&kind) {
             continue;
         }
         let client = kind.client();
         let Some(location) = client.location(environment, request.scope) else {
-            if request.clients.len() == ClientId::all().len() {
+            if every_client {
                 notices.push(format!(
                     "note: {} has no {} scope; skipped",
                     client.display_name(),

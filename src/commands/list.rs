@@ -137,24 +137,10 @@ impl Listing {
                 ]
             })
             .collect();
-        let header = ["NAME", "CLIENT", "SCOPE", "TRANSPORT", "TOKEN", "WORKSPACE", "FILE"].map(String::from);
-        let mut widths = [0usize; 7];
-        for row in std::iter::once(&header).chain(&rows) {
-            for (width, cell) in widths.iter_mut().zip(row) {
-                *width = (*width).max(cell.chars().count());
-            }
-        }
-        std::iter::once(&header)
-            .chain(&rows)
-            .map(|row| {
-                let cells: Vec<String> = row
-                    .iter()
-                    .zip(widths)
-                    .map(|(cell, width)| format!("{cell:<width$}"))
-                    .collect();
-                format!("{}\n", cells.join("  ").trim_end())
-            })
-            .collect()
+        super::report::table(
+            ["NAME", "CLIENT", "SCOPE", "TRANSPORT", "TOKEN", "WORKSPACE", "FILE"],
+            &rows,
+        )
     }
 
     /// The `--json` output.

@@ -5,6 +5,7 @@
 //! [`FileTask`] per file, then [`execute`] plans them all and either shows the diffs (dry run)
 //! or commits them as one transaction.
 
+pub mod clients;
 pub mod doctor;
 pub mod install;
 pub mod list;

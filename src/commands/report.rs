@@ -161,3 +161,26 @@ pub fn diff(file: &Planned, redactor: &Redactor) -> Option<String> {
             .to_string(),
     )
 }
+
+/// A plain-text table: a header line, then one line per row, columns padded to their widest
+/// cell and two spaces apart (`list`, `clients`).
+pub fn table<const N: usize>(header: [&str; N], rows: &[[String; N]]) -> String {
+    let header = header.map(String::from);
+    let mut widths = [0usize; N];
+    for row in std::iter::once(&header).chain(rows) {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    std::iter::once(&header)
+        .chain(rows)
+        .map(|row| {
+            let cells: Vec<String> = row
+                .iter()
+                .zip(widths)
+                .map(|(cell, width)| format!("{cell:<width$}"))
+                .collect();
+            format!("{}\n", cells.join("  ").trim_end())
+        })
+        .collect()
+}

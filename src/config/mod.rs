@@ -14,6 +14,9 @@ pub mod safe_write;
 pub mod toml;
 pub mod transaction;
 
+#[cfg(test)]
+mod conformance;
+
 pub use format::{ConfigDocument, Format, open};
 pub use json::document;
 pub use json::document::{Change, Dialect, Document, DocumentError};

@@ -5,8 +5,8 @@
 //! `[mcp_servers.NAME]` table is the only change, and removing it again gives back the original
 //! bytes (tried before choosing it; the conformance suite holds it to that). Three things it
 //! does not keep by itself are handled here: a byte-order mark (stripped and put back), CRLF
-//! line endings (new lines follow the file's), and a missing final newline (kept missing when
-//! the text is otherwise what it was). A file nothing was changed in is returned as read.
+//! line endings (new lines follow the file's), and a missing final newline (kept
+//! missing). A file nothing was changed in is returned as read.
 //!
 //! TOML has no `null`: a `null` in a value to write leaves that key out.
 
@@ -336,7 +336,8 @@ fn keep_place(old: &Item, new: &mut Item) {
     }
 }
 
-/// New text written in the file's own line endings, and a missing final newline kept missing.
+/// New text written in the file's own line endings, and a missing final newline kept missing
+/// (so removing what was added gives back the original bytes).
 fn follow_layout(original: &str, rendered: String) -> String {
     let crlf = original.contains("\r\n") && !original.replace("\r\n", "").contains('\n');
     let mut text = if crlf {
@@ -346,8 +347,8 @@ fn follow_layout(original: &str, rendered: String) -> String {
     };
     if !original.is_empty() && !original.ends_with('\n') {
         let newline = if crlf { "\r\n" } else { "\n" };
-        if text.strip_suffix(newline) == Some(original) {
-            text.truncate(original.len());
+        if let Some(stripped) = text.strip_suffix(newline) {
+            text.truncate(stripped.len());
         }
     }
     text

@@ -11,9 +11,9 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use crate::error::Advice;
-
+use super::access::{Access, Endpoint, ToolAccess};
 use super::model::{Connector, Execution, Solution, User, WorkflowDetails, WorkflowSummary};
+use crate::error::Advice;
 
 /// A future returned by a [`Backend`] method.
 pub type BackendFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, BackendError>> + Send + 'a>>;
@@ -53,6 +53,12 @@ pub trait Backend: Send + Sync {
 
     /// Every connector available to the workspace.
     fn connectors(&self) -> BackendFuture<'_, Vec<Connector>>;
+
+    /// Whether these credentials can use each built-in tool, found by trying each endpoint
+    /// once. A backend without access rules (the sandbox) allows everything.
+    fn tool_access(&self) -> BackendFuture<'_, Vec<ToolAccess>> {
+        Box::pin(async { Ok(super::access::tool_access(|_| Access::allowed())) })
+    }
 }
 
 /// Why a backend call failed. Every variant becomes a tool error the agent can read and act on;
@@ -63,14 +69,18 @@ pub enum BackendError {
     /// HTTP 401: the token is not valid.
     #[error("Tray rejected the API token (HTTP 401 Unauthorized): it is wrong, expired or revoked.")]
     Unauthorized,
-    /// HTTP 403: the token is valid but may not do this.
+    /// HTTP 403 or `access_not_allowed`: the token is valid but may not read this endpoint.
     #[error(
-        "Tray rejected the API token for this request (HTTP 403 Forbidden): it is valid but has \
-         no access to {what}."
+        "Tray refused the API token for {what} (HTTP 403, access not allowed): the token is valid, \
+         but {} needs {}.",
+        endpoint.name(),
+        endpoint.needs()
     )]
     Forbidden {
         /// What was being read.
         what: String,
+        /// The endpoint that refused.
+        endpoint: Endpoint,
         /// The workspace in use.
         workspace: String,
         /// The region in use.
@@ -116,6 +126,15 @@ pub enum BackendError {
         /// What was wrong, without the body.
         reason: String,
     },
+    /// The GraphQL API refused the operation before running it (a request error: no `data`),
+    /// in every form this server knows.
+    #[error("Tray's GraphQL API refused this server's query for {what} before running it: {messages}.")]
+    Refused {
+        /// What was being read.
+        what: String,
+        /// The error messages, joined.
+        messages: String,
+    },
     /// The GraphQL API returned `errors`.
     #[error("Tray's GraphQL API reported an error while reading {what}: {messages}")]
     GraphQl {
@@ -138,10 +157,20 @@ impl Advice for BackendError {
                  get_authenticated_user checks a token."
                     .to_string()
             }
-            BackendError::Forbidden { workspace, region, .. } => format!(
-                "use a token of a workspace admin or a master token for workspace {workspace}, and \
-                 check that the region ({region}) is the one the workspace lives in."
+            BackendError::Forbidden {
+                endpoint,
+                workspace,
+                region,
+                ..
+            } => format!(
+                "{}; and check that the region ({region}) is the one workspace {workspace} lives in.",
+                endpoint.fix()
             ),
+            BackendError::Refused { .. } => {
+                "Tray's API has changed in a way this version of tray-mcp does not know; update \
+                 tray-mcp, and report this message if the newest version still gets it."
+                    .to_string()
+            }
             BackendError::RateLimited { .. } => {
                 "wait a minute and try again; Tray allows about 30 requests per second per token.".to_string()
             }

@@ -32,6 +32,7 @@ use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap};
 use serde_json::{Value, json};
 use tokio::sync::mpsc::UnboundedSender;
 
+use super::http::root_cause;
 use super::sse;
 use crate::tray::ApiToken;
 
@@ -212,14 +213,6 @@ async fn limited<T>(
     }
 }
 
-fn root_cause(error: &dyn std::error::Error) -> String {
-    let mut current = error;
-    while let Some(source) = current.source() {
-        current = source;
-    }
-    current.to_string()
-}
-
 impl GatewayClient {
     /// A client for `config` (nothing connects yet). Messages the gateway sends on its own
     /// arrive on `server_messages`.
@@ -270,12 +263,12 @@ impl GatewayClient {
         if let Some(client) = self.http.get() {
             return Ok(client);
         }
-        let client = super::tray_api::http_client_for(&self.config.url, self.config.timeout).map_err(|error| {
-            GatewayError::Unreachable {
+        let limits = super::http::Limits::connect_only(self.config.timeout);
+        let client =
+            super::http::client_for([self.config.url.as_str()], limits).map_err(|error| GatewayError::Unreachable {
                 url: self.config.url.clone(),
                 reason: error.to_string(),
-            }
-        })?;
+            })?;
         Ok(self.http.get_or_init(|| client))
     }
 

@@ -25,10 +25,13 @@
 //! `TRAY_GATEWAY_TIMEOUT_SECS` (time limit of each gateway handshake or list request, default
 //! 20) and `RUST_LOG` (log filter, when `--log-level` is not given).
 
+pub mod access;
 pub mod backend;
 pub mod diagnosis;
 pub mod gateway;
+pub mod http;
 pub mod model;
+pub mod operations;
 pub mod passthrough;
 pub mod sandbox;
 pub mod sse;
@@ -239,7 +242,7 @@ fn build_backend(variables: &Variables, choice: BackendChoice) -> Result<Served,
             let config = tray_api_config(variables, workspace_id, region, token);
             tracing::debug!(rest = %config.rest_url, graphql = %config.graphql_url, "Tray API URLs");
             Ok(Served {
-                backend: Arc::new(TrayApi::new(config).map_err(|error| CommandError::failure(error.to_string(), ""))?),
+                backend: Arc::new(TrayApi::new(config)),
                 gateway,
             })
         }

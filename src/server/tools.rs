@@ -21,6 +21,7 @@ use rmcp::{ServerHandler, tool, tool_handler, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::access::{AccessState, ToolAccess};
 use super::backend::{Backend, BackendError};
 use super::diagnosis::FailureCategory;
 use super::model::{
@@ -203,6 +204,9 @@ pub struct AuthenticatedUserOutput {
     pub region: String,
     /// `tray_api` for a real workspace, `sandbox` for the built-in demo workspace.
     pub backend: String,
+    /// Per built-in tool: whether this token can use it (Tray documents different token kinds
+    /// for different endpoints), and what fixes a refusal.
+    pub tools: Vec<ToolAccess>,
 }
 
 /// Output of `list_workflows`.
@@ -386,6 +390,34 @@ fn paginate<T: Clone>(
     Ok((page, next))
 }
 
+/// Which built-in tools this token can use, and what fixes the others.
+fn access_text(tools: &[ToolAccess]) -> String {
+    let named =
+        |state: AccessState| -> Vec<&ToolAccess> { tools.iter().filter(|tool| tool.access.state == state).collect() };
+    let allowed: Vec<&str> = named(AccessState::Allowed)
+        .iter()
+        .map(|tool| tool.tool.as_str())
+        .collect();
+    let mut text = if allowed.len() == tools.len() {
+        "This token can use every built-in tool.".to_string()
+    } else if allowed.is_empty() {
+        "This token can use none of the built-in tools.".to_string()
+    } else {
+        format!("This token can use: {}.", allowed.join(", "))
+    };
+    for (state, label) in [(AccessState::Refused, "refused"), (AccessState::Unknown, "not checked")] {
+        for tool in named(state) {
+            let _ = write!(
+                text,
+                "\n- {} ({label}): {}",
+                tool.tool,
+                tool.access.detail.as_deref().unwrap_or("no detail")
+            );
+        }
+    }
+    text
+}
+
 fn tags_text(tags: &[String]) -> String {
     if tags.is_empty() {
         String::new()
@@ -530,7 +562,19 @@ impl TrayTools {
     }
 
     async fn authenticated_user(&self) -> ToolOutcome<AuthenticatedUserOutput> {
-        let user = self.backend.current_user().await?;
+        let user = match self.backend.current_user().await {
+            Ok(user) => user,
+            Err(error @ BackendError::Forbidden { .. }) => {
+                let tools = self.backend.tool_access().await?;
+                return Err(ToolFailure(format!(
+                    "{}\n{}",
+                    error.with_hint_line(),
+                    access_text(&tools)
+                )));
+            }
+            Err(error) => return Err(error.into()),
+        };
+        let tools = self.backend.tool_access().await?;
         let description = self.backend.describe();
         let mut text = format!("Connected as {} <{}> (user ID {}).\n", user.name, user.email, user.id);
         if description.kind == "sandbox" {
@@ -545,8 +589,10 @@ impl TrayTools {
         } else {
             let _ = write!(
                 text,
-                "Workspace {} in Tray region {}, read through Tray's API.",
-                description.workspace_id, description.region
+                "Workspace {} in Tray region {}, read through Tray's API.\n{}",
+                description.workspace_id,
+                description.region,
+                access_text(&tools)
             );
         }
         let output = AuthenticatedUserOutput {
@@ -555,6 +601,7 @@ impl TrayTools {
             workspace_name: description.workspace_name,
             region: description.region,
             backend: description.kind.to_string(),
+            tools,
         };
         Ok((text, output))
     }

@@ -6,21 +6,28 @@
 //! that explains itself. The base URLs come from the region, or from `TRAY_API_URL` and
 //! `TRAY_GRAPHQL_URL`, which is how the tests point the real binary at a fake API on 127.0.0.1.
 //!
-//! Shapes used (see DESIGN.md and `fixtures/tray_api/`): `GET /core/v1/connectors` for
-//! connectors; GraphQL `viewer.details` for the user, `viewer.workflows` and `viewer.solutions`
-//! (Relay pagination), `Workflow.logs` for run history, and the `exportWorkflows` mutation (a
-//! JSON string in Tray's export format) for a workflow's steps.
+//! What it sends is held to what Tray published (`fixtures/tray_api/README.md`): `GET
+//! /core/v1/connectors` from `trayapi.yaml`, and the GraphQL operations of
+//! [`super::operations`], each valid against Tray's published schema. When Tray refuses one
+//! form of a query as invalid, the other documented form is tried once and the choice is kept
+//! for the session ([`TrayApi::read_nodes`]). A refusal for the token's access (HTTP 403,
+//! `access_not_allowed`) names the token the endpoint needs ([`super::access`]).
 
+use std::collections::HashMap;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::access::{Access, AccessState, Endpoint, ToolAccess, is_access_refusal, tool_access};
 use super::backend::{Backend, BackendDescription, BackendError, BackendFuture};
+use super::http::{Limits, client_for, root_cause};
 use super::model::{
     Connector, Execution, ExecutionStatus, Solution, StepSummary, User, WorkflowDetails, WorkflowSummary,
 };
+use super::operations::{EXPORT_WORKFLOWS_NAME, Read, export_workflows, is_request_error};
 use crate::tray::{ApiToken, Region, WorkspaceId};
 
 /// Most pages followed for one list, so a misbehaving API cannot loop us forever.
@@ -64,80 +71,29 @@ impl TrayApiConfig {
     }
 }
 
-/// A client for `url`: [`streaming_http_client`] for HTTPS; for a plain `http://` URL (a local server
-/// named by `TRAY_GATEWAY_URL`, in tests and benchmarks) one with no root certificates at all,
-/// which skips loading them (about 7 ms and 1.5 MiB) and can reach no HTTPS URL.
-pub fn http_client_for(url: &str, connect_timeout: Duration) -> Result<reqwest::Client, TrayApiSetupError> {
-    if !url.starts_with("http://") {
-        return streaming_http_client(connect_timeout);
-    }
-    // Installing fails only when a provider is already installed, which is fine.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
-        .tls_certs_only(std::iter::empty())
-        .connect_timeout(connect_timeout)
-        .user_agent(concat!("tray-mcp/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|error| TrayApiSetupError(error_chain(&error)))
-}
-
-/// Like [`http_client`], but with a connection time limit only, no overall one (the gateway's
-/// event stream lives long): each request sets its own.
-pub fn streaming_http_client(connect_timeout: Duration) -> Result<reqwest::Client, TrayApiSetupError> {
-    // Installing fails only when a provider is already installed, which is fine.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let bundled_roots = webpki_root_certs::TLS_SERVER_ROOT_CERTS
-        .iter()
-        .filter_map(|der| reqwest::Certificate::from_der(der).ok());
-    reqwest::Client::builder()
-        .tls_certs_merge(bundled_roots)
-        .connect_timeout(connect_timeout)
-        .user_agent(concat!("tray-mcp/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|error| TrayApiSetupError(error_chain(&error)))
-}
-
 /// Reads a workspace through Tray's API.
 pub struct TrayApi {
     client: std::sync::OnceLock<reqwest::Client>,
     config: TrayApiConfig,
-}
-
-/// The HTTP client could not be built (TLS set-up).
-#[derive(Debug, thiserror::Error)]
-#[error("could not set up HTTPS for Tray's API: {0}")]
-pub struct TrayApiSetupError(String);
-
-/// An HTTP client for Tray's hosts: rustls with the ring provider, the system's roots plus the
-/// bundled Mozilla roots (so a machine without a CA store still works), and `timeout` on both
-/// connecting and each whole request.
-pub fn http_client(timeout: Duration) -> Result<reqwest::Client, TrayApiSetupError> {
-    // Installing fails only when a provider is already installed, which is fine.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let bundled_roots = webpki_root_certs::TLS_SERVER_ROOT_CERTS
-        .iter()
-        .filter_map(|der| reqwest::Certificate::from_der(der).ok());
-    reqwest::Client::builder()
-        .tls_certs_merge(bundled_roots)
-        .connect_timeout(timeout)
-        .timeout(timeout)
-        .user_agent(concat!("tray-mcp/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|error| TrayApiSetupError(error_chain(&error)))
+    /// The form of each read Tray accepted this session (an index into [`Read::forms`]).
+    chosen_forms: Mutex<HashMap<Read, usize>>,
+    /// Per-tool access, once [`Backend::tool_access`] found it out for every endpoint.
+    access: Mutex<Option<Vec<ToolAccess>>>,
 }
 
 impl TrayApi {
-    /// Builds the HTTP client: rustls with the ring provider, the system's roots plus the
-    /// bundled Mozilla roots (so a machine without a CA store still works).
+    /// A client for `config`.
     ///
-    /// The client is built on first use, not here: loading the system's and the bundled root
-    /// certificates takes about 7 ms and 1.5 MiB, which `initialize` and `tools/list` need not
-    /// wait for. A set-up failure then surfaces as the first tool call's error.
-    pub fn new(config: TrayApiConfig) -> Result<Self, TrayApiSetupError> {
-        Ok(TrayApi {
+    /// The HTTP client is built on first use, not here: loading the system's and the bundled
+    /// root certificates takes about 7 ms and 1.5 MiB, which `initialize` and `tools/list` need
+    /// not wait for. A set-up failure then surfaces as the first tool call's error.
+    pub fn new(config: TrayApiConfig) -> Self {
+        TrayApi {
             client: std::sync::OnceLock::new(),
             config,
-        })
+            chosen_forms: Mutex::new(HashMap::new()),
+            access: Mutex::new(None),
+        }
     }
 
     /// The HTTP client, built on first use.
@@ -145,7 +101,8 @@ impl TrayApi {
         if let Some(client) = self.client.get() {
             return Ok(client);
         }
-        let client = http_client(self.config.timeout).map_err(|error| BackendError::Network {
+        let urls = [self.config.rest_url.as_str(), self.config.graphql_url.as_str()];
+        let client = client_for(urls, Limits::both(self.config.timeout)).map_err(|error| BackendError::Network {
             url: self.config.rest_url.clone(),
             reason: error.to_string(),
         })?;
@@ -156,6 +113,7 @@ impl TrayApi {
     async fn send_json(
         &self,
         what: &str,
+        endpoint: Endpoint,
         build: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
     ) -> Result<Value, BackendError> {
         let client = self.client()?;
@@ -185,11 +143,7 @@ impl TrayApi {
                 return Err(BackendError::Unauthorized);
             }
             if status == StatusCode::FORBIDDEN {
-                return Err(BackendError::Forbidden {
-                    what: what.to_string(),
-                    workspace: self.config.workspace_id.to_string(),
-                    region: self.config.region.to_string(),
-                });
+                return Err(self.forbidden(what, endpoint));
             }
             let body = match response.bytes().await {
                 Ok(body) => body,
@@ -207,6 +161,15 @@ impl TrayApi {
                 what: what.to_string(),
                 reason: format!("the body is not JSON ({error})"),
             });
+        }
+    }
+
+    fn forbidden(&self, what: &str, endpoint: Endpoint) -> BackendError {
+        BackendError::Forbidden {
+            what: what.to_string(),
+            endpoint,
+            workspace: self.config.workspace_id.to_string(),
+            region: self.config.region.to_string(),
         }
     }
 
@@ -228,29 +191,37 @@ impl TrayApi {
         }
     }
 
-    /// Runs a GraphQL query and returns its `data`.
-    async fn graphql(&self, what: &str, query: &str, variables: Value) -> Result<Value, BackendError> {
-        let body = json!({ "query": query, "variables": variables });
+    /// Runs a GraphQL operation and returns its `data`.
+    async fn graphql(
+        &self,
+        what: &str,
+        endpoint: Endpoint,
+        operation: (&str, &str),
+        variables: Value,
+    ) -> Result<Value, BackendError> {
+        let (name, query) = operation;
+        let body = json!({ "query": query, "operationName": name, "variables": variables });
         let mut response = self
-            .send_json(what, |client| client.post(&self.config.graphql_url).json(&body))
+            .send_json(what, endpoint, |client| {
+                client.post(&self.config.graphql_url).json(&body)
+            })
             .await?;
         if let Some(errors) = response.get("errors").and_then(Value::as_array)
             && !errors.is_empty()
         {
-            let messages: Vec<String> = errors
-                .iter()
-                .map(|error| {
-                    error
-                        .get("message")
-                        .and_then(Value::as_str)
-                        .unwrap_or("unnamed error")
-                        .to_string()
-                })
-                .collect();
-            let joined = messages.join("; ");
+            let joined = errors.iter().map(error_text).collect::<Vec<_>>().join("; ");
             let lower = joined.to_ascii_lowercase();
             if lower.contains("unauthorized") || lower.contains("unauthenticated") {
                 return Err(BackendError::Unauthorized);
+            }
+            if is_access_refusal(&joined) {
+                return Err(self.forbidden(what, endpoint));
+            }
+            if is_request_error(&response) {
+                return Err(BackendError::Refused {
+                    what: what.to_string(),
+                    messages: joined,
+                });
             }
             return Err(BackendError::GraphQl {
                 what: what.to_string(),
@@ -266,31 +237,163 @@ impl TrayApi {
         }
     }
 
-    /// Follows a Relay connection at `path` (under `data`) through every page.
-    async fn all_pages<T: serde::de::DeserializeOwned>(
+    /// The nodes of `read`'s connection, in the form Tray accepts: the one chosen earlier this
+    /// session, else the published form, falling back once to the other documented form when
+    /// Tray refuses the first as invalid. The choice is remembered for the session.
+    async fn read_nodes(&self, read: Read, endpoint: Endpoint, variables: Value) -> Result<Vec<Value>, BackendError> {
+        let forms = read.forms();
+        let remembered = self
+            .chosen_forms
+            .lock()
+            .ok()
+            .and_then(|chosen| chosen.get(&read).copied());
+        let first = remembered.unwrap_or(0);
+        let outcome = match self.nodes_in_form(read, endpoint, first, &variables).await {
+            Err(BackendError::Refused { messages, .. }) if remembered.is_none() && forms.len() > 1 => {
+                let other = 1 - first;
+                tracing::debug!(
+                    what = read.what(),
+                    refused = forms[first].form,
+                    trying = forms[other].form,
+                    %messages,
+                    "Tray refused this form of the query; trying the other documented form"
+                );
+                self.nodes_in_form(read, endpoint, other, &variables).await
+            }
+            outcome => outcome,
+        };
+        let (form, nodes) = outcome?;
+        if remembered != Some(form) {
+            tracing::debug!(
+                what = read.what(),
+                form = forms[form].form,
+                "using this form of the query for the session"
+            );
+            if let Ok(mut chosen) = self.chosen_forms.lock() {
+                chosen.insert(read, form);
+            }
+        }
+        Ok(nodes)
+    }
+
+    /// The nodes in one form, following pages; returns the form that ended up answering.
+    ///
+    /// An unpaginated form whose answer says there is a next page means Tray paginates now:
+    /// the rest is read with the read's paginated form, which becomes the session's choice.
+    async fn nodes_in_form(
         &self,
-        what: &str,
-        query: &str,
-        path: &[&str],
-    ) -> Result<Vec<T>, BackendError> {
-        let mut items = Vec::new();
+        read: Read,
+        endpoint: Endpoint,
+        form: usize,
+        variables: &Value,
+    ) -> Result<(usize, Vec<Value>), BackendError> {
+        let forms = read.forms();
+        let mut form = form;
+        let mut nodes = Vec::new();
         let mut after: Option<String> = None;
         for _ in 0..MAX_PAGES {
+            let operation = forms[form];
+            let mut page_variables = variables.clone();
+            if operation.paginated
+                && let Some(object) = page_variables.as_object_mut()
+            {
+                object.insert("first".into(), json!(PAGE_SIZE));
+                object.insert("after".into(), json!(after));
+            }
             let data = self
-                .graphql(what, query, json!({ "first": PAGE_SIZE, "after": after }))
+                .graphql(read.what(), endpoint, (operation.name, operation.text), page_variables)
                 .await?;
-            let connection: Connection<T> = decode(what, pick(&data, path))?;
-            items.extend(connection.edges.into_iter().map(|edge| edge.node));
-            match connection.page_info {
+            let connection: Connection<Value> = decode(read.what(), pick(&data, read.connection_path()))?;
+            nodes.extend(connection.edges.into_iter().map(|edge| edge.node));
+            let next = match connection.page_info {
                 Some(PageInfo {
                     has_next_page: true,
                     end_cursor: Some(cursor),
-                }) => after = Some(cursor),
-                _ => return Ok(items),
+                }) => cursor,
+                _ => return Ok((form, nodes)),
+            };
+            if !operation.paginated {
+                match forms.iter().position(|other| other.paginated) {
+                    Some(paginated) => form = paginated,
+                    None => return Ok((form, nodes)),
+                }
             }
+            after = Some(next);
         }
-        tracing::warn!(what, pages = MAX_PAGES, "stopped following pages at the limit");
-        Ok(items)
+        tracing::warn!(
+            what = read.what(),
+            pages = MAX_PAGES,
+            "stopped following pages at the limit"
+        );
+        Ok((form, nodes))
+    }
+
+    /// Every node of a list read, decoded.
+    async fn list<T: serde::de::DeserializeOwned>(
+        &self,
+        read: Read,
+        endpoint: Endpoint,
+    ) -> Result<Vec<T>, BackendError> {
+        let nodes = self.read_nodes(read, endpoint, json!({})).await?;
+        nodes.iter().map(|node| decode(read.what(), node)).collect()
+    }
+
+    /// Tries each endpoint once and reports per tool whether this token can use it. When the
+    /// token or the network fails outright, nothing more is tried: every tool is "unknown".
+    async fn probe_access(&self) -> Vec<ToolAccess> {
+        let outcome_of = |result: Result<(), BackendError>| match result {
+            // "No such workflow" is an answer too: the token may read the endpoint.
+            Ok(()) | Err(BackendError::NotFound(_)) => Access::allowed(),
+            Err(BackendError::Forbidden { endpoint, .. }) => Access::refused(endpoint.fix()),
+            Err(error) => Access::unknown(first_line(&error.to_string())),
+        };
+        let user = match self.current_user().await {
+            Err(error) if !matches!(error, BackendError::Forbidden { .. }) => {
+                let reason = format!("could not check: {}", first_line(&error.to_string()));
+                return tool_access(|_| Access::unknown(reason.clone()));
+            }
+            result => outcome_of(result.map(drop)),
+        };
+        let workflows = self.workflows().await;
+        let first_workflow = workflows
+            .as_ref()
+            .ok()
+            .and_then(|workflows| workflows.first().map(|w| w.id.clone()));
+        let workflows = outcome_of(workflows.map(drop));
+        let (logs, export) = match first_workflow {
+            Some(id) => (
+                outcome_of(self.workflow_executions(id.clone(), 1).await.map(drop)),
+                outcome_of(self.workflow_details(id).await.map(drop)),
+            ),
+            None => {
+                let reason = "no workflow to try it on (the workflow list is empty or could not be read)";
+                (Access::unknown(reason), Access::unknown(reason))
+            }
+        };
+        let solutions = outcome_of(self.solutions().await.map(drop));
+        let connectors = outcome_of(self.connectors().await.map(drop));
+        tool_access(|endpoint| match endpoint {
+            Endpoint::ViewerDetails => user.clone(),
+            Endpoint::ViewerWorkflows => workflows.clone(),
+            Endpoint::WorkflowLogs => logs.clone(),
+            Endpoint::ExportWorkflows => export.clone(),
+            Endpoint::ViewerSolutions => solutions.clone(),
+            Endpoint::Connectors => connectors.clone(),
+        })
+    }
+}
+
+/// The first line of an error's text (its hint left out).
+fn first_line(text: &str) -> String {
+    text.lines().next().unwrap_or_default().to_string()
+}
+
+/// One GraphQL error as text: its message, and its `extensions.code` when it has one.
+fn error_text(error: &Value) -> String {
+    let message = error.get("message").and_then(Value::as_str).unwrap_or("unnamed error");
+    match error.pointer("/extensions/code").and_then(Value::as_str) {
+        Some(code) => format!("{message} ({code})"),
+        None => message.to_string(),
     }
 }
 
@@ -316,27 +419,6 @@ fn error_message_of(body: &[u8]) -> Option<String> {
         .and_then(Value::as_str)
         .or_else(|| value.pointer("/errors/0/message").and_then(Value::as_str))?;
     Some(message.chars().take(500).collect())
-}
-
-/// An error with all its causes, `outer: inner: innermost`.
-pub fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
-
-/// The innermost cause of an error, which names the actual problem ("Connection refused").
-fn root_cause(error: &dyn std::error::Error) -> String {
-    let mut current = error;
-    while let Some(source) = current.source() {
-        current = source;
-    }
-    current.to_string()
 }
 
 fn pick<'a>(value: &'a Value, path: &[&str]) -> &'a Value {
@@ -533,19 +615,6 @@ fn workflow_from_export(exported: ExportedWorkflow) -> WorkflowDetails {
     }
 }
 
-const USER_QUERY: &str = "query { viewer { details { username email name } } }";
-const WORKFLOWS_QUERY: &str = "query Workflows($first: Int, $after: String) { viewer { \
-     workflows(first: $first, after: $after) { edges { node { id name enabled tags } } \
-     pageInfo { hasNextPage endCursor } } } }";
-const SOLUTIONS_QUERY: &str = "query Solutions($first: Int, $after: String) { viewer { \
-     solutions(first: $first, after: $after) { edges { node { id title description tags } \
-     cursor } pageInfo { hasNextPage endCursor } } } }";
-const LOGS_QUERY: &str = "query WorkflowLogs($workflowId: ID!, $first: Int) { viewer { \
-     workflows(criteria: { ids: [$workflowId] }) { edges { node { id logs(first: $first) { \
-     edges { node { id created currentState errorMessage errorStepName } } } } } } } }";
-const EXPORT_MUTATION: &str = "mutation ExportWorkflows($workflowIds: [ID!]!) { \
-     exportWorkflows(input: { workflowIds: $workflowIds }) { exportedWorkflowsJson } }";
-
 impl Backend for TrayApi {
     fn describe(&self) -> BackendDescription {
         BackendDescription {
@@ -558,9 +627,17 @@ impl Backend for TrayApi {
 
     fn current_user(&self) -> BackendFuture<'_, User> {
         Box::pin(async move {
-            let what = "the authenticated user";
-            let data = self.graphql(what, USER_QUERY, json!({})).await?;
-            let details: UserDetails = decode(what, pick(&data, &["viewer", "details"]))?;
+            let read = Read::User;
+            let operation = read.forms()[0];
+            let data = self
+                .graphql(
+                    read.what(),
+                    Endpoint::ViewerDetails,
+                    (operation.name, operation.text),
+                    json!({}),
+                )
+                .await?;
+            let details: UserDetails = decode(read.what(), pick(&data, read.connection_path()))?;
             Ok(User {
                 name: details.name.unwrap_or_else(|| details.username.clone()),
                 email: details.email.unwrap_or_default(),
@@ -571,9 +648,7 @@ impl Backend for TrayApi {
 
     fn workflows(&self) -> BackendFuture<'_, Vec<WorkflowSummary>> {
         Box::pin(async move {
-            let nodes: Vec<WorkflowNode> = self
-                .all_pages("the workflow list", WORKFLOWS_QUERY, &["viewer", "workflows"])
-                .await?;
+            let nodes: Vec<WorkflowNode> = self.list(Read::Workflows, Endpoint::ViewerWorkflows).await?;
             Ok(nodes
                 .into_iter()
                 .map(|node| WorkflowSummary {
@@ -589,8 +664,14 @@ impl Backend for TrayApi {
     fn workflow_details(&self, workflow_id: String) -> BackendFuture<'_, WorkflowDetails> {
         Box::pin(async move {
             let what = "the workflow export";
+            let mutation = export_workflows(&workflow_id);
             let data = self
-                .graphql(what, EXPORT_MUTATION, json!({ "workflowIds": [workflow_id] }))
+                .graphql(
+                    what,
+                    Endpoint::ExportWorkflows,
+                    (EXPORT_WORKFLOWS_NAME, &mutation),
+                    json!({}),
+                )
                 .await?;
             let Some(exported_json) = pick(&data, &["exportWorkflows", "exportedWorkflowsJson"]).as_str() else {
                 return Err(BackendError::MalformedResponse {
@@ -616,17 +697,16 @@ impl Backend for TrayApi {
 
     fn workflow_executions(&self, workflow_id: String, limit: usize) -> BackendFuture<'_, Vec<Execution>> {
         Box::pin(async move {
-            let what = "the workflow's run history";
-            let data = self
-                .graphql(what, LOGS_QUERY, json!({ "workflowId": workflow_id, "first": limit }))
-                .await?;
-            let workflows: Connection<Value> = decode(what, pick(&data, &["viewer", "workflows"]))?;
-            let Some(workflow) = workflows.edges.into_iter().next() else {
+            let read = Read::WorkflowLogs;
+            let what = read.what();
+            let variables = json!({ "workflowId": workflow_id, "first": limit });
+            let workflows = self.read_nodes(read, Endpoint::WorkflowLogs, variables).await?;
+            let Some(workflow) = workflows.into_iter().next() else {
                 return Err(BackendError::NotFound(format!(
                     "Tray has no workflow {workflow_id} in this workspace"
                 )));
             };
-            let logs: Connection<LogNode> = decode(what, pick(&workflow.node, &["logs"]))?;
+            let logs: Connection<LogNode> = decode(what, pick(&workflow, &["logs"]))?;
             let runs = logs
                 .edges
                 .into_iter()
@@ -653,9 +733,7 @@ impl Backend for TrayApi {
 
     fn solutions(&self) -> BackendFuture<'_, Vec<Solution>> {
         Box::pin(async move {
-            let nodes: Vec<SolutionNode> = self
-                .all_pages("the solution list", SOLUTIONS_QUERY, &["viewer", "solutions"])
-                .await?;
+            let nodes: Vec<SolutionNode> = self.list(Read::Solutions, Endpoint::ViewerSolutions).await?;
             Ok(nodes
                 .into_iter()
                 .map(|node| Solution {
@@ -672,7 +750,9 @@ impl Backend for TrayApi {
         Box::pin(async move {
             let what = "the connector list";
             let url = format!("{}/core/v1/connectors", self.config.rest_url.trim_end_matches('/'));
-            let body = self.send_json(what, |client| client.get(&url)).await?;
+            let body = self
+                .send_json(what, Endpoint::Connectors, |client| client.get(&url))
+                .await?;
             let elements: Vec<ConnectorElement> = decode(what, pick(&body, &["elements"]))?;
             Ok(elements
                 .into_iter()
@@ -683,6 +763,22 @@ impl Backend for TrayApi {
                     description: element.description.unwrap_or_default(),
                 })
                 .collect())
+        })
+    }
+
+    /// Found out once per session; a result with any "unknown" is tried again next time.
+    fn tool_access(&self) -> BackendFuture<'_, Vec<ToolAccess>> {
+        Box::pin(async move {
+            if let Some(known) = self.access.lock().ok().and_then(|access| access.clone()) {
+                return Ok(known);
+            }
+            let found = self.probe_access().await;
+            if found.iter().all(|tool| tool.access.state != AccessState::Unknown)
+                && let Ok(mut access) = self.access.lock()
+            {
+                *access = Some(found.clone());
+            }
+            Ok(found)
         })
     }
 }

@@ -87,6 +87,21 @@ impl FakeHome {
         command.assert()
     }
 
+    /// Makes the five original clients look installed (their folders exist): `-c all` configures
+    /// only the clients installed here.
+    pub fn with_original_clients(&self) -> &Self {
+        for folder in [
+            ".config/Claude",
+            ".claude",
+            ".cursor",
+            ".codeium/windsurf",
+            ".config/Code/User",
+        ] {
+            fs::create_dir_all(self.path(folder)).expect("client folder");
+        }
+        self
+    }
+
     /// Every file under the home, with its bytes, for before/after comparisons.
     pub fn snapshot_files(&self) -> Vec<(PathBuf, Vec<u8>)> {
         let mut files = Vec::new();

@@ -1,5 +1,9 @@
-//! A fake Tray API on 127.0.0.1: REST `/core/v1/connectors` and a GraphQL endpoint, answering
-//! with the documented shapes in `fixtures/tray_api/`, or with whatever failure a test sets.
+//! A fake Tray API on 127.0.0.1 that holds the server to Tray's published API: every GraphQL
+//! operation is validated against Tray's published schema ([`super::tray_schema`]) and refused
+//! as a GraphQL server refuses it (HTTP 200, `{"errors": [...]}`, no `data`); every REST request
+//! is checked against Tray's OpenAPI document ([`super::tray_openapi`]) and answered with its
+//! example. Valid GraphQL operations are answered from `fixtures/tray_api/`. A test can also set
+//! a failure ([`Behavior`]) or give the fake the other schema form ([`SchemaForm::MovedOn`]).
 //!
 //! Plain `std::net`: one thread accepts, one thread per connection, `Connection: close` on
 //! every answer. Dropping the [`FakeTray`] stops it.
@@ -12,7 +16,11 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use serde_json::Value;
+use serde_json::{Value, json};
+
+use super::tray_openapi::TrayOpenApi;
+pub use super::tray_schema::SchemaForm;
+use super::tray_schema::TraySchema;
 
 /// How the fake answers.
 #[derive(Debug, Clone)]
@@ -27,6 +35,10 @@ pub enum Behavior {
     Hang(Duration),
     /// 200 with a body that is not JSON.
     NotJson,
+    /// A token without a master token's access (an Agent Gateway API user token): only
+    /// `viewer.details` is answered; the other GraphQL operations get an `access_not_allowed`
+    /// error and REST requests HTTP 403.
+    ApiUserToken,
 }
 
 /// One request the fake received.
@@ -47,6 +59,13 @@ struct State {
     requests: Vec<Recorded>,
 }
 
+/// What the fake judges requests by; read-only once started.
+struct Judge {
+    form: SchemaForm,
+    schema: TraySchema,
+    openapi: TrayOpenApi,
+}
+
 /// The running fake API.
 pub struct FakeTray {
     address: SocketAddr,
@@ -56,8 +75,18 @@ pub struct FakeTray {
 }
 
 impl FakeTray {
-    /// Starts the fake on a free port of 127.0.0.1.
+    /// Starts the fake, with Tray's published schema, on a free port of 127.0.0.1.
     pub fn start(behavior: Behavior) -> Self {
+        Self::start_with_schema(behavior, SchemaForm::Published)
+    }
+
+    /// Starts the fake with the given schema form.
+    pub fn start_with_schema(behavior: Behavior, form: SchemaForm) -> Self {
+        let judge = Arc::new(Judge {
+            form,
+            schema: TraySchema::load(form),
+            openapi: TrayOpenApi::load(),
+        });
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
         let address = listener.local_addr().expect("address");
         let state = Arc::new(Mutex::new(State {
@@ -75,8 +104,9 @@ impl FakeTray {
                     }
                     let Ok(stream) = stream else { continue };
                     let state = Arc::clone(&state);
+                    let judge = Arc::clone(&judge);
                     std::thread::spawn(move || {
-                        let _ = serve_connection(stream, &state);
+                        let _ = serve_connection(stream, &state, &judge);
                     });
                 }
             })
@@ -134,7 +164,7 @@ fn fixture(name: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
 }
 
-fn serve_connection(stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
+fn serve_connection(stream: TcpStream, state: &Mutex<State>, judge: &Judge) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut request_line = String::new();
@@ -185,7 +215,7 @@ fn serve_connection(stream: TcpStream, state: &Mutex<State>) -> std::io::Result<
 
     let (status, extra_headers, response_body) = match behavior {
         Behavior::Normal => {
-            let (status, body) = route(&method, &path, &body);
+            let (status, body) = judge.route(&method, &path, &body);
             (status, "", body)
         }
         Behavior::Status(status, body) => (status, "", body),
@@ -199,13 +229,19 @@ fn serve_connection(stream: TcpStream, state: &Mutex<State>) -> std::io::Result<
             return Ok(());
         }
         Behavior::NotJson => (200, "", "{\"data\": {\"viewer\": <html>".to_string()),
+        Behavior::ApiUserToken => {
+            let (status, body) = judge.route_for_api_user_token(&method, &path, &body);
+            (status, "", body)
+        }
     };
     let mut stream = stream;
     let reason = match status {
         200 => "OK",
+        400 => "Bad Request",
         401 => "Unauthorized",
         403 => "Forbidden",
         404 => "Not Found",
+        405 => "Method Not Allowed",
         429 => "Too Many Requests",
         500 => "Internal Server Error",
         _ => "Status",
@@ -218,37 +254,101 @@ fn serve_connection(stream: TcpStream, state: &Mutex<State>) -> std::io::Result<
     stream.flush()
 }
 
-/// The documented answer to one request.
-fn route(method: &str, path: &str, body: &str) -> (u16, String) {
-    match (method, path) {
-        ("GET", "/core/v1/connectors") => (200, fixture("connectors.json")),
-        ("POST", "/graphql") => {
-            let request: Value = serde_json::from_str(body).unwrap_or(Value::Null);
-            let query = request.get("query").and_then(Value::as_str).unwrap_or_default();
-            let variables = request.get("variables").cloned().unwrap_or(Value::Null);
-            if query.contains("exportWorkflows") {
-                let export = fixture("workflow_export.json");
-                let wrapped = serde_json::json!({
-                    "data": {"exportWorkflows": {"exportedWorkflowsJson": export}}
-                });
-                (200, wrapped.to_string())
-            } else if query.contains("logs(") {
-                (200, fixture("logs.json"))
-            } else if query.contains("workflows(") {
-                let page = if variables.get("after").is_some_and(|after| !after.is_null()) {
-                    "workflows_page2.json"
-                } else {
-                    "workflows_page1.json"
-                };
-                (200, fixture(page))
-            } else if query.contains("solutions(") {
-                (200, fixture("solutions.json"))
-            } else if query.contains("details") {
-                (200, fixture("user.json"))
-            } else {
-                (200, r#"{"errors":[{"message":"Cannot query this field"}]}"#.to_string())
-            }
+impl Judge {
+    /// The answer to one request: refused as Tray's API refuses it, or the documented answer.
+    fn route(&self, method: &str, target: &str, body: &str) -> (u16, String) {
+        if method == "POST" && target == "/graphql" {
+            return self.graphql(body);
         }
-        _ => (404, r#"{"message":"Not found","code":"not_found"}"#.to_string()),
+        match self.openapi.answer(method, target) {
+            Ok(example) => (200, example.to_string()),
+            Err(refusal) => (refusal.status, refusal.body),
+        }
     }
+
+    /// Like [`Judge::route`], for a token that may read only `viewer.details`.
+    fn route_for_api_user_token(&self, method: &str, target: &str, body: &str) -> (u16, String) {
+        let refusal =
+            json!({"message": "access_not_allowed: this endpoint needs a master token", "code": "access_not_allowed"});
+        if method != "POST" || target != "/graphql" {
+            return (403, refusal.to_string());
+        }
+        let (status, answer) = self.graphql(body);
+        let refused = serde_json::from_str::<Value>(&answer)
+            .ok()
+            .and_then(|answer| answer.get("data").cloned())
+            .is_some_and(|data| data.pointer("/viewer/details").is_none());
+        if refused {
+            let error = json!({"message": "Access not allowed", "extensions": {"code": "access_not_allowed"}});
+            return (200, json!({"errors": [error], "data": null}).to_string());
+        }
+        (status, answer)
+    }
+
+    /// Validates the operation, then answers it from the fixtures.
+    fn graphql(&self, body: &str) -> (u16, String) {
+        let Ok(request) = serde_json::from_str::<Value>(body) else {
+            return (
+                400,
+                json!({"errors": [{"message": "the body is not JSON"}]}).to_string(),
+            );
+        };
+        let query = request.get("query").and_then(Value::as_str).unwrap_or_default();
+        let operation_name = request.get("operationName").and_then(Value::as_str);
+        let variables = request.get("variables").cloned().unwrap_or(Value::Null);
+        if let Err(rejection) = self.schema.check(query, operation_name, &variables) {
+            let errors: Vec<Value> = rejection
+                .messages
+                .iter()
+                .map(|message| json!({"message": message, "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"}}))
+                .collect();
+            return (200, json!({ "errors": errors }).to_string());
+        }
+        (200, self.graphql_answer(query, &variables))
+    }
+
+    /// The fixture answering a valid operation.
+    fn graphql_answer(&self, query: &str, variables: &Value) -> String {
+        if query.contains("exportWorkflows") {
+            let export = fixture("workflow_export.json");
+            json!({"data": {"exportWorkflows": {"exportedWorkflowsJson": export}}}).to_string()
+        } else if query.contains("logs(") {
+            fixture("logs.json")
+        } else if query.contains("workflows") {
+            let after = variables.get("after").is_some_and(|after| !after.is_null());
+            match (self.form, after) {
+                // Tray's 2018 schema has no pagination on `Viewer.workflows`: one answer holds all.
+                (SchemaForm::Published, _) => all_workflows(),
+                (SchemaForm::MovedOn, false) => fixture("workflows_page1.json"),
+                (SchemaForm::MovedOn, true) => fixture("workflows_page2.json"),
+            }
+        } else if query.contains("solutions") {
+            fixture("solutions.json")
+        } else if query.contains("details") {
+            fixture("user.json")
+        } else {
+            json!({"errors": [{"message": "the fake Tray API has no answer for this valid operation"}]}).to_string()
+        }
+    }
+}
+
+/// Both workflow pages as one connection with no next page.
+fn all_workflows() -> String {
+    let mut first: Value = serde_json::from_str(&fixture("workflows_page1.json")).expect("page 1 parses");
+    let second: Value = serde_json::from_str(&fixture("workflows_page2.json")).expect("page 2 parses");
+    let more = second
+        .pointer("/data/viewer/workflows/edges")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    if let Some(edges) = first
+        .pointer_mut("/data/viewer/workflows/edges")
+        .and_then(Value::as_array_mut)
+    {
+        edges.extend(more);
+    }
+    if let Some(page_info) = first.pointer_mut("/data/viewer/workflows/pageInfo") {
+        *page_info = json!({"hasNextPage": false, "endCursor": null});
+    }
+    first.to_string()
 }

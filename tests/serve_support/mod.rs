@@ -6,6 +6,8 @@
 
 pub mod fake_gateway;
 pub mod fake_tray;
+pub mod tray_openapi;
+pub mod tray_schema;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};

@@ -1,0 +1,99 @@
+//! OpenAI Codex CLI: `~/.codex/config.toml` (project `.codex/config.toml`), TOML tables
+//! `[mcp_servers.NAME]`.
+//!
+//! Facts (clients.md §2, from codex-rs and running 0.171.0): stdio entries are
+//! `command`/`args`/`env`; Streamable HTTP entries are `url` with the token from an environment
+//! variable (`bearer_token_env_var`): an inline `bearer_token` makes Codex refuse the whole
+//! config, so an http entry names a variable the user sets where Codex runs and never holds the
+//! token. A project's file is loaded only when the project is trusted. `CODEX_HOME` (which
+//! moves the folder) is not followed yet.
+
+use std::path::PathBuf;
+
+use serde_json::json;
+
+use super::entries::gateway_url;
+use super::{Client, ClientEntry, ConfigLocation, EntryError, EntrySpec, Scope, Shape, Transport};
+use crate::config::format::Format;
+use crate::paths::Environment;
+
+/// The Codex CLI.
+pub struct Codex;
+
+/// The variable a Codex http entry reads its token from: `TRAY_TOKEN_<NAME>`.
+pub fn token_variable(name: &str) -> String {
+    let name: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("TRAY_TOKEN_{name}")
+}
+
+impl Client for Codex {
+    fn id(&self) -> &'static str {
+        "codex"
+    }
+
+    fn aliases(&self) -> &'static [&'static str] {
+        &["codex-cli", "openai-codex"]
+    }
+
+    fn display_name(&self) -> &'static str {
+        "Codex"
+    }
+
+    fn format(&self) -> Format {
+        Format::Toml
+    }
+
+    fn scopes(&self) -> &'static [Scope] {
+        &[Scope::User, Scope::Project]
+    }
+
+    fn location(&self, environment: &Environment, scope: Scope) -> Option<ConfigLocation> {
+        let path = match scope {
+            Scope::User => environment.home_path(&[".codex", "config.toml"]),
+            Scope::Project => environment.project_path(&[".codex", "config.toml"]),
+            Scope::Local => return None,
+        };
+        Some(ConfigLocation {
+            path,
+            servers_key: vec!["mcp_servers".into()],
+        })
+    }
+
+    fn install_marker(&self, environment: &Environment) -> PathBuf {
+        environment.home_path(&[".codex"])
+    }
+
+    fn server_entry(&self, spec: &EntrySpec) -> Result<ClientEntry, EntryError> {
+        if spec.transport != Transport::Http {
+            return Shape::STANDARD.entry(spec);
+        }
+        let variable = token_variable(spec.name.as_str());
+        let mut entry = ClientEntry::plain(
+            json!({"url": gateway_url(spec)?, "bearer_token_env_var": variable}),
+            false,
+        );
+        entry.notice = Some(format!(
+            "Codex reads this entry's token from the environment variable {variable}: set it to your Tray API token where Codex runs (Codex refuses a token written in config.toml)"
+        ));
+        Ok(entry)
+    }
+
+    fn caveat(&self, scope: Scope) -> Option<&'static str> {
+        (scope == Scope::Project).then_some(
+            "Codex loads a project's .codex/config.toml only when the project is trusted ([projects.\"<dir>\"] trust_level = \"trusted\" in ~/.codex/config.toml; Codex asks on first run)",
+        )
+    }
+
+    fn reload_hint(&self) -> &'static str {
+        "start a new Codex session (`codex mcp list` shows the server)"
+    }
+}

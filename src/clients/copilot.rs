@@ -1,0 +1,32 @@
+//! GitHub Copilot CLI: `~/.copilot/mcp-config.json` on every OS, `mcpServers`, entries typed
+//! `local` / `http` with `"tools": ["*"]`.
+//!
+//! Facts (clients.md §6, running 1.0.102): `copilot mcp add` writes `type: "local"` and
+//! `tools: ["*"]`; the reader takes comments and trailing commas; `XDG_CONFIG_HOME` is no longer
+//! honoured. Its workspace files (`.mcp.json`, `.github/mcp.json`) load only after folder trust
+//! and `.mcp.json` is also Claude Code's project file, so only the user scope is offered.
+
+use super::standard::Extra;
+use super::{Shape, StdClient};
+use crate::config::format::Format;
+
+/// GitHub's Copilot CLI.
+pub const COPILOT: StdClient = StdClient {
+    id: "copilot",
+    aliases: &["copilot-cli", "github-copilot"],
+    name: "Copilot CLI",
+    format: Format::Jsonc,
+    user_file: |environment| environment.home_path(&[".copilot", "mcp-config.json"]),
+    project_file: None,
+    marker: |environment| environment.home_path(&[".copilot"]),
+    servers_key: &["mcpServers"],
+    shape: Shape {
+        stdio_type: Some("local"),
+        remote_type: Some("http"),
+        extra: &[("tools", Extra::AllTools)],
+        ..Shape::STANDARD
+    },
+    no_http: None,
+    project_caveat: None,
+    reload_hint: "start a new Copilot CLI session (`copilot mcp list` shows the server)",
+};

@@ -1,0 +1,23 @@
+//! Kiro (IDE and CLI): `~/.kiro/settings/mcp.json`, project `.kiro/settings/mcp.json`,
+//! `mcpServers`, the standard shape.
+//!
+//! Facts (clients.md §12, from kiro.dev's docs; no npm CLI to run).
+
+use super::{Shape, StdClient};
+use crate::config::format::Format;
+
+/// Kiro.
+pub const KIRO: StdClient = StdClient {
+    id: "kiro",
+    aliases: &[],
+    name: "Kiro",
+    format: Format::Json,
+    user_file: |environment| environment.home_path(&[".kiro", "settings", "mcp.json"]),
+    project_file: Some(&[".kiro", "settings", "mcp.json"]),
+    marker: |environment| environment.home_path(&[".kiro"]),
+    servers_key: &["mcpServers"],
+    shape: Shape::STANDARD,
+    no_http: None,
+    project_caveat: None,
+    reload_hint: "open Kiro's MCP servers view (restart Kiro if the server is not listed)",
+};

@@ -1,0 +1,23 @@
+//! LM Studio: `~/.lmstudio/mcp.json` on every OS, "Cursor's mcp.json notation".
+//!
+//! Facts (clients.md §12, from lmstudio.ai's docs; a user reports macOS 0.3.33 reading
+//! `~/.cache/lm-studio/mcp.json` instead [T], not followed here).
+
+use super::{Shape, StdClient};
+use crate::config::format::Format;
+
+/// LM Studio.
+pub const LM_STUDIO: StdClient = StdClient {
+    id: "lmstudio",
+    aliases: &["lm-studio"],
+    name: "LM Studio",
+    format: Format::Json,
+    user_file: |environment| environment.home_path(&[".lmstudio", "mcp.json"]),
+    project_file: None,
+    marker: |environment| environment.home_path(&[".lmstudio"]),
+    servers_key: &["mcpServers"],
+    shape: Shape::STANDARD,
+    no_http: None,
+    project_caveat: None,
+    reload_hint: "LM Studio reads mcp.json again by itself; check the Program tab",
+};

@@ -1,0 +1,42 @@
+//! OpenCode: `opencode.json` (or `.jsonc`) under `$XDG_CONFIG_HOME/opencode` (`~/.config/opencode`
+//! on every OS), project `opencode.json`; servers under `mcp`, with the command as one array.
+//!
+//! Facts (clients.md §7, running 1.18.33): local entries are
+//! `{"type": "local", "command": [...], "environment": {}, "enabled": true}`, remote ones
+//! `{"type": "remote", "url", "headers", "enabled": true}`; comments and trailing commas are read.
+
+use super::standard::{Extra, existing_or_last, xdg_config};
+use super::{CommandForm, Shape, StdClient};
+use crate::config::format::Format;
+
+/// The OpenCode agent's entry shape (Kilo Code shares it).
+pub const OPENCODE_SHAPE: Shape = Shape {
+    stdio_type: Some("local"),
+    remote_type: Some("remote"),
+    url_key: "url",
+    command: CommandForm::Array,
+    env_key: "environment",
+    extra: &[("enabled", Extra::True)],
+};
+
+/// The OpenCode coding agent.
+pub const OPENCODE: StdClient = StdClient {
+    id: "opencode",
+    aliases: &["open-code"],
+    name: "OpenCode",
+    format: Format::Jsonc,
+    user_file: |environment| {
+        existing_or_last(
+            environment,
+            &xdg_config(environment, &["opencode"]),
+            &["opencode.jsonc", "opencode.json"],
+        )
+    },
+    project_file: Some(&["opencode.json"]),
+    marker: |environment| xdg_config(environment, &["opencode"]),
+    servers_key: &["mcp"],
+    shape: OPENCODE_SHAPE,
+    no_http: None,
+    project_caveat: None,
+    reload_hint: "restart OpenCode (`opencode mcp list` shows the server)",
+};

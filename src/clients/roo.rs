@@ -1,0 +1,35 @@
+//! Roo Code: `mcp_settings.json` in VS Code's globalStorage for the extension
+//! (`<app config>/Code/User/globalStorage/rooveterinaryinc.roo-cline/settings/`), project
+//! `.roo/mcp.json`; `mcpServers`, entries typed `stdio` / `streamable-http` (hyphenated).
+//!
+//! Facts (clients.md §5, from Roo Code's code at cb83656; no CLI to run): strict JSON.
+
+use super::{Shape, StdClient};
+use crate::config::format::Format;
+use crate::paths::Environment;
+
+fn storage(environment: &Environment, parts: &[&str]) -> std::path::PathBuf {
+    let mut path = vec!["Code", "User", "globalStorage", "rooveterinaryinc.roo-cline"];
+    path.extend_from_slice(parts);
+    environment.join(&environment.app_config_dir(), &path)
+}
+
+/// Roo Code (VS Code extension).
+pub const ROO: StdClient = StdClient {
+    id: "roo",
+    aliases: &["roo-code", "roocode"],
+    name: "Roo Code",
+    format: Format::Json,
+    user_file: |environment| storage(environment, &["settings", "mcp_settings.json"]),
+    project_file: Some(&[".roo", "mcp.json"]),
+    marker: |environment| storage(environment, &[]),
+    servers_key: &["mcpServers"],
+    shape: Shape {
+        stdio_type: Some("stdio"),
+        remote_type: Some("streamable-http"),
+        ..Shape::STANDARD
+    },
+    no_http: None,
+    project_caveat: None,
+    reload_hint: "Roo Code reads the file again by itself; check its MCP servers view",
+};

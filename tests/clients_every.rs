@@ -1,0 +1,171 @@
+//! Every client in the registry, driven through the real binary: the table comes from
+//! `tray-mcp clients --json`, so a new client is covered without an edit here. Each one takes a
+//! sandbox install into its own file, lists it, installs it a second time without changing a
+//! byte, renames it, and removes it leaving the user's file as it was.
+
+mod common;
+
+use common::{FakeHome, outputs};
+use serde_json::Value;
+
+struct Listed {
+    id: String,
+    format: String,
+    user_file: String,
+    servers_key: String,
+}
+
+fn registry(home: &FakeHome) -> Vec<Listed> {
+    let assert = home.command().args(["clients", "--json"]).assert().success();
+    let clients: Value = serde_json::from_str(&outputs(&assert).0).expect("json");
+    clients["clients"]
+        .as_array()
+        .expect("clients")
+        .iter()
+        .map(|client| Listed {
+            id: client["id"].as_str().expect("id").to_string(),
+            format: client["format"].as_str().expect("format").to_string(),
+            user_file: client["files"]["user"].as_str().expect("user file").to_string(),
+            servers_key: client["servers_key"].as_str().expect("key").to_string(),
+        })
+        .collect()
+}
+
+/// A user's file with one other server and a setting of theirs, in the client's format.
+fn existing_file(client: &Listed) -> String {
+    let keys: Vec<&str> = client.servers_key.split('.').collect();
+    match client.format.as_str() {
+        "toml" => format!(
+            "# my settings\nmodel = \"o3\"\n\n[{}.other]   # keep\ncommand = \"other-server\"\nargs = [\"--x\"]\n",
+            keys.join(".")
+        ),
+        "jsonc" => format!(
+            "{{\n  // my settings\n  \"theme\": \"dark\",\n  \"{}\": {{\n    \"other\": {{ \"command\": \"other-server\" }}\n  }}\n}}\n",
+            keys.join("\": {\n    \"")
+        ),
+        _ => format!(
+            "{{\n    \"theme\": \"dark\",\n    \"{}\": {{\n        \"other\": {{\"command\": \"other-server\"}}\n    }}\n}}\n",
+            keys.join("\": {\n        \"")
+        ),
+    }
+}
+
+fn list(home: &FakeHome) -> Vec<Value> {
+    let assert = home.command().args(["list", "--json"]).assert().success();
+    let listing: Value = serde_json::from_str(&outputs(&assert).0).expect("json");
+    listing["entries"].as_array().cloned().unwrap_or_default()
+}
+
+#[test]
+fn every_client_installs_lists_renames_and_removes_cleanly() {
+    let clients = registry(&FakeHome::new());
+    assert!(clients.len() >= 20, "{} clients", clients.len());
+    for client in &clients {
+        let home = FakeHome::new();
+        let relative = client
+            .user_file
+            .strip_prefix("~/")
+            .unwrap_or_else(|| panic!("{}", client.user_file));
+        let original = existing_file(client);
+        home.write(relative, &original);
+
+        home.command().args(["--sandbox", "-c", &client.id]).assert().success();
+        let installed = home.read(relative);
+        assert_ne!(installed, original, "{}: nothing written", client.id);
+        assert!(
+            installed.contains("other-server"),
+            "{}: lost the other server",
+            client.id
+        );
+        if client.format != "json" {
+            assert!(
+                installed.contains("# my settings") || installed.contains("// my settings"),
+                "{}",
+                client.id
+            );
+        }
+
+        let entries = list(&home);
+        let ours: Vec<&Value> = entries
+            .iter()
+            .filter(|entry| entry["client"] == client.id.as_str())
+            .collect();
+        assert_eq!(ours.len(), 1, "{}: {entries:?}", client.id);
+        assert_eq!(ours[0]["name"], "tray-workspace");
+        assert_eq!(ours[0]["transport"], "stdio");
+        assert_eq!(ours[0]["workspace"], "sandbox");
+
+        let again = home.command().args(["--sandbox", "-c", &client.id]).assert().success();
+        assert_eq!(
+            home.read(relative),
+            installed,
+            "{}: a second install changed bytes",
+            client.id
+        );
+        assert!(
+            outputs(&again).0.contains("Unchanged") || outputs(&again).1.contains("Unchanged"),
+            "{}",
+            client.id
+        );
+
+        home.command()
+            .args(["rename", "tray-workspace", "prod"])
+            .assert()
+            .success();
+        let renamed = list(&home);
+        assert_eq!(renamed.len(), 1, "{}", client.id);
+        assert_eq!(renamed[0]["name"], "prod", "{}", client.id);
+
+        home.command().args(["remove", "prod"]).assert().success();
+        assert_eq!(
+            home.read(relative),
+            original,
+            "{}: remove did not restore the file",
+            client.id
+        );
+        assert!(list(&home).is_empty(), "{}", client.id);
+    }
+}
+
+#[test]
+fn every_client_refuses_what_it_cannot_take_and_writes_nothing() {
+    let home = FakeHome::new();
+    let assert = home.command().args(["clients", "--json"]).assert().success();
+    let clients: Value = serde_json::from_str(&outputs(&assert).0).expect("json");
+    for client in clients["clients"].as_array().expect("clients") {
+        let takes_http = client["transports"]
+            .as_array()
+            .expect("transports")
+            .iter()
+            .any(|t| t == "http");
+        if takes_http {
+            continue;
+        }
+        let before = home.snapshot_files();
+        let id = client["id"].as_str().expect("id");
+        let refused = home.install(&["-c", id, "--transport", "http"]).failure();
+        assert_eq!(refused.get_output().status.code(), Some(2), "{id}");
+        assert!(outputs(&refused).1.contains("hint:"), "{id}");
+        assert_eq!(home.snapshot_files(), before, "{id}: a refused install wrote files");
+    }
+}
+
+#[test]
+fn all_means_every_client_installed_here() {
+    let home = FakeHome::new();
+    let refused = home.command().args(["--sandbox", "-c", "all"]).assert().code(2);
+    assert!(outputs(&refused).1.contains("hint:"), "{}", outputs(&refused).1);
+    assert!(home.snapshot_files().is_empty(), "nothing may be written");
+
+    std::fs::create_dir_all(home.path(".codex")).expect("codex folder");
+    std::fs::create_dir_all(home.path(".gemini")).expect("gemini folder");
+    home.command().args(["--sandbox", "-c", "all"]).assert().success();
+    let clients: Vec<String> = list(&home)
+        .iter()
+        .map(|entry| entry["client"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(clients, ["codex", "gemini"]);
+    // A client named on its own is configured even when it is not installed yet.
+    home.command().args(["--sandbox", "-c", "zed"]).assert().success();
+    assert!(home.path(".config/zed/settings.json").exists());
+}
