@@ -16,6 +16,8 @@ NPM_PACKAGES=(
   "@modelcontextprotocol/inspector@2.12.0"
   "@modelcontextprotocol/server-everything@2026.8.31"
   "mcp-remote@0.15.1"
+  # Real clients that read back what we write (tests/real_*.rs); codex is ~420 MB, ~25 s once.
+  "@openai/codex@0.171.0"
 )
 
 if [ ! -x "$tools/venv/bin/python" ] || ! "$tools/venv/bin/python" -c "import mcp" 2>/dev/null; then

@@ -1,0 +1,84 @@
+//! The real Codex CLI (`@openai/codex`, pinned by scripts/test.sh) reads what we wrote into its
+//! `config.toml`: `codex mcp list --json` (offline) shows our stdio, bridge and http entries
+//! with the transport, command and token variable we meant, and nothing is left after remove.
+
+mod common;
+
+use std::path::Path;
+
+use common::{FakeHome, WORKSPACE, test_tools};
+use serde_json::Value;
+
+const CONFIG: &str =
+    "# my Codex settings\nmodel = \"o3\"\n\n[mcp_servers.docs]\ncommand = \"docs-mcp\"\nargs = [\"--stdio\"]\n";
+
+fn codex_mcp_list(home: &FakeHome, tools: &Path) -> Vec<Value> {
+    let output = std::process::Command::new(tools.join("npm/node_modules/.bin/codex"))
+        .args(["mcp", "list", "--json"])
+        .current_dir(home.project())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home.home())
+        // Anything that tries the network fails here, on this machine.
+        .env("HTTPS_PROXY", "http://127.0.0.1:9")
+        .env("HTTP_PROXY", "http://127.0.0.1:9")
+        .output()
+        .expect("run codex");
+    assert!(
+        output.status.success(),
+        "codex mcp list failed (exit {:?})",
+        output.status.code()
+    );
+    let listed: Value = serde_json::from_slice(&output.stdout).expect("codex prints JSON");
+    listed.as_array().cloned().expect("a list of servers")
+}
+
+fn named<'a>(servers: &'a [Value], name: &str) -> &'a Value {
+    servers
+        .iter()
+        .find(|server| server["name"] == name)
+        .unwrap_or_else(|| panic!("codex does not list {name}"))
+}
+
+#[test]
+fn codex_reads_our_stdio_bridge_and_http_entries() {
+    let Some(tools) = test_tools() else { return };
+    let home = FakeHome::new();
+    home.write(".codex/config.toml", CONFIG);
+    let binary = std::fs::canonicalize(assert_cmd::cargo::cargo_bin("tray-mcp")).expect("binary");
+
+    home.command()
+        .args(["--sandbox", "-c", "codex", "-n", "tray-sandbox"])
+        .assert()
+        .success();
+    home.install(&["-c", "codex", "-n", "tray-bridge", "--transport", "bridge"])
+        .success();
+    home.install(&["-c", "codex", "-n", "tray-http", "--transport", "http"])
+        .success();
+
+    let servers = codex_mcp_list(&home, &tools);
+    assert_eq!(servers.len(), 4, "docs and our three");
+    let sandbox = &named(&servers, "tray-sandbox")["transport"];
+    assert_eq!(sandbox["type"], "stdio");
+    assert_eq!(sandbox["command"], binary.to_string_lossy().as_ref());
+    assert_eq!(sandbox["args"], serde_json::json!(["serve", "--sandbox"]));
+    let bridge = &named(&servers, "tray-bridge")["transport"];
+    assert_eq!(bridge["type"], "stdio");
+    assert_eq!(bridge["command"], "npx");
+    assert!(
+        bridge["env"].get("TRAY_AUTH_HEADER").is_some(),
+        "the bridge's header variable"
+    );
+    let http = named(&servers, "tray-http");
+    assert_eq!(http["transport"]["type"], "streamable_http");
+    assert_eq!(http["transport"]["url"], format!("https://{WORKSPACE}.mcp.tray.ai"));
+    assert_eq!(http["transport"]["bearer_token_env_var"], "TRAY_TOKEN_TRAY_HTTP");
+    assert_eq!(http["auth_status"], "bearer_token");
+    assert_eq!(named(&servers, "docs")["transport"]["command"], "docs-mcp");
+
+    for name in ["tray-sandbox", "tray-bridge", "tray-http"] {
+        home.command().args(["remove", name]).assert().success();
+    }
+    assert_eq!(codex_mcp_list(&home, &tools).len(), 1);
+    assert_eq!(home.read(".codex/config.toml"), CONFIG);
+}
