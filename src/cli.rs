@@ -462,6 +462,7 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
         };
         let prefill = Prefill {
             clients: typed.clients.then(|| expand_clients(&clients)),
+            every_client: clients.iter().any(|choice| matches!(choice, ClientChoice::All)),
             sandbox,
             workspace_id,
             api_token: api_token
@@ -497,6 +498,7 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
     };
     let request = InstallRequest {
         clients: expand_clients(&clients),
+        every_client: clients.iter().any(|choice| matches!(choice, ClientChoice::All)),
         workspace,
         name,
         transport: transport_of(transport),
