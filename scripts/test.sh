@@ -2,7 +2,8 @@
 # The one test command (README and .ci/run both call it).
 #
 # Installs the real clients the tests drive, pinned, into target/test-tools/ (once; later runs
-# reuse them), then runs the whole test suite. Tests find the tools through TRAY_MCP_TEST_TOOLS.
+# reuse them), checks formatting and lints, then runs the whole test suite. Tests find the tools
+# through TRAY_MCP_TEST_TOOLS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,6 +35,10 @@ if [ ! -f "$stamp" ]; then
   (cd "$tools/npm" && npm install --silent --no-audit --no-fund --save-exact "${NPM_PACKAGES[@]}")
   touch "$stamp"
 fi
+
+# Formatting and lints are enforced, not claimed (the [lints] table in Cargo.toml is the policy).
+cargo fmt --all -- --check
+cargo clippy --all-targets --locked --quiet -- -D warnings
 
 export TRAY_MCP_TEST_TOOLS="$tools"
 cargo test --locked "$@"

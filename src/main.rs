@@ -1,6 +1,10 @@
 //! The `tray-mcp` binary: parse the command line, run the command, print, map errors to exit
 //! codes (0 ok, 1 failure, 2 usage, 130 cancelled).
 
+// Printing is this crate's job (stdout for data, stderr for diagnostics); the library's lints
+// forbid it everywhere else.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 mod cli;
 mod completions;
 mod token_input;

@@ -182,10 +182,14 @@ impl Prompter for InquirePrompter {
             .map_err(prompt_error)
     }
 
+    // The prompter's job is to talk to the user on stderr.
+    #[allow(clippy::print_stderr)]
     fn say(&mut self, text: &str) {
         eprintln!("{}", self.fit(text, 0));
     }
 
+    // The prompter's job is to talk to the user on stderr.
+    #[allow(clippy::print_stderr)]
     fn show_verbatim(&mut self, text: &str) {
         eprintln!("{text}");
     }
