@@ -578,6 +578,7 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
         };
         let prefill = Prefill {
             clients: typed.clients.then(|| expand_clients(&clients)),
+            every_client: clients.iter().any(|choice| matches!(choice, ClientChoice::All)),
             sandbox,
             workspace_id,
             api_token: api_token
@@ -616,6 +617,7 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
     };
     let request = InstallRequest {
         clients: expand_clients(&clients),
+        every_client: clients.iter().any(|choice| matches!(choice, ClientChoice::All)),
         workspace,
         name,
         transport: transport_of(transport),

@@ -1,6 +1,6 @@
 //! Finding every MCP server entry in every client's config, in every scope.
 //!
-//! Why a module: `list`, `remove` (and later `doctor` and `rename`) all start from the same
+//! Why a module: `list`, `remove`, `rename`, `token`, `doctor` and the wizard all start from the same
 //! question: which entries exist, where, and which of them are Tray's. Each config file is read
 //! once; Claude Code's per-project servers in `~/.claude.json` are found in one pass however
 //! many projects it holds.
@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
-use crate::clients::{Client, ClientId, RecognizedEntry, Scope};
+use crate::clients::{ClientId, RecognizedEntry, Scope};
 use crate::config::ConfigDocument;
 use crate::config::transaction::{FileError, FileProblem};
 use crate::paths::Environment;
@@ -47,6 +47,25 @@ pub struct Inventory {
     pub problems: Vec<FileError>,
 }
 
+impl FoundEntry {
+    /// The keys leading to the entry itself: its servers object's, then its name.
+    pub fn entry_path(&self) -> Vec<String> {
+        entry_path(&self.servers_key, &self.name)
+    }
+}
+
+/// The keys leading to the entry `name` in the servers object at `servers_key`.
+pub fn entry_path(servers_key: &[String], name: &str) -> Vec<String> {
+    let mut path = servers_key.to_vec();
+    path.push(name.to_string());
+    path
+}
+
+/// The role of a client's config file in messages: "Cursor config".
+pub fn config_role(kind: ClientId) -> String {
+    format!("{} config", kind.client().display_name())
+}
+
 impl Inventory {
     /// Only the Tray entries.
     pub fn tray_entries(&self) -> impl Iterator<Item = &FoundEntry> {
@@ -67,7 +86,7 @@ pub fn take_inventory(environment: &Environment, clients: &[ClientId]) -> Invent
             let shown_path = environment.display_path(&location.path);
             let document = texts
                 .entry(location.path.clone())
-                .or_insert_with(|| read_document(client, &location.path, &shown_path, &mut inventory.problems));
+                .or_insert_with(|| read_document(*kind, &location.path, &shown_path, &mut inventory.problems));
             let Some(document) = document.as_deref() else { continue };
             let place = Place {
                 client: *kind,
@@ -81,7 +100,7 @@ pub fn take_inventory(environment: &Environment, clients: &[ClientId]) -> Invent
                     let keys: Vec<&str> = location.servers_key.iter().map(String::as_str).collect();
                     match document.members(&keys) {
                         Ok(members) => place.push_all(scope, None, &location.servers_key, members, &mut inventory),
-                        Err(error) => inventory.problems.push(place.error(client, error.into())),
+                        Err(error) => inventory.problems.push(place.error(error.into())),
                     }
                 }
             }
@@ -120,9 +139,9 @@ impl Place<'_> {
         }
     }
 
-    fn error(&self, client: &dyn Client, problem: FileProblem) -> FileError {
+    fn error(&self, problem: FileProblem) -> FileError {
         FileError {
-            role: format!("{} config", client.display_name()),
+            role: config_role(self.client),
             shown_path: self.shown_path.to_string(),
             problem,
         }
@@ -137,21 +156,19 @@ fn collect_local(place: &Place, document: &dyn ConfigDocument, pattern: &[&str],
                 place.push_all(Scope::Local, project, &keys, members, inventory);
             }
         }
-        Err(error) => inventory
-            .problems
-            .push(place.error(place.client.client(), error.into())),
+        Err(error) => inventory.problems.push(place.error(error.into())),
     }
 }
 
 fn read_document(
-    client: &dyn Client,
+    kind: ClientId,
     path: &std::path::Path,
     shown_path: &str,
     problems: &mut Vec<FileError>,
 ) -> Option<Box<dyn ConfigDocument>> {
     let problem = match std::fs::read(path) {
         Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => match crate::config::open(client.format(), &text) {
+            Ok(text) => match crate::config::open(kind.client().format(), &text) {
                 Ok(document) => return Some(document),
                 Err(error) => error.into(),
             },
@@ -161,7 +178,7 @@ fn read_document(
         Err(error) => FileProblem::Io(error),
     };
     problems.push(FileError {
-        role: format!("{} config", client.display_name()),
+        role: config_role(kind),
         shown_path: shown_path.to_string(),
         problem,
     });

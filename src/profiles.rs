@@ -9,8 +9,33 @@
 use std::path::PathBuf;
 
 use crate::paths::Environment;
-use crate::token_store::TokenLocation;
 use crate::tray::{ApiToken, Region, ServerName, WorkspaceId};
+
+/// Where a profile's token lives, as recorded in the profile file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenLocation {
+    /// In the profile file itself (`api_token`), readable by the user alone.
+    #[default]
+    Profile,
+    /// In the OS keychain, service [`crate::token_store::SERVICE`], account = profile name.
+    Keychain,
+}
+
+impl TokenLocation {
+    /// The name shown by `tray-mcp list`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenLocation::Profile => "profile",
+            TokenLocation::Keychain => "keychain",
+        }
+    }
+
+    /// Whether this is the default (the profile file), which the file leaves unsaid.
+    pub fn is_profile(&self) -> bool {
+        *self == TokenLocation::Profile
+    }
+}
 
 /// What `tray-mcp serve --profile NAME` needs to reach a workspace.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -35,6 +60,24 @@ pub struct Profile {
     /// Pass the workspace's Agent Gateway tools through.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub gateway: bool,
+}
+
+impl Profile {
+    /// Sets the token at `location`: in this file, or recorded as in the keychain (the keychain
+    /// write itself is one of the [`crate::token_store::KeychainChanges`]).
+    pub fn set_token(&mut self, token: &ApiToken, location: TokenLocation) {
+        self.token_store = location;
+        self.api_token = match location {
+            TokenLocation::Profile => Some(token.clone()),
+            TokenLocation::Keychain => None,
+        };
+    }
+
+    /// Drops the token, from this file and (as recorded) from the keychain.
+    pub fn clear_token(&mut self) {
+        self.api_token = None;
+        self.token_store = TokenLocation::Profile;
+    }
 }
 
 /// A profile could not be read.

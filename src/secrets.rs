@@ -4,11 +4,37 @@
 //! Every text that may contain a token (diffs, file previews) goes through a [`Redactor`]
 //! before it is shown. Tokens are otherwise only held in [`crate::tray::ApiToken`], whose
 //! `Debug` hides the value.
+//!
+//! A redactor can only hide what it knows, so a changing command builds it from every secret in
+//! play: the new token, the token of the profile being replaced, and every token inside the
+//! entries being replaced, renamed or removed (a rotated token is as secret as the new one). A
+//! dry run adds what the files themselves hold ([`Redactor::add_inline_tokens_in_text`]), since
+//! a diff's context lines can show a neighbouring entry.
 
+use serde_json::Value;
+
+use crate::config::strings;
 use crate::tray::ApiToken;
 
 /// What a redacted token is replaced with.
 pub const REDACTED: &str = "[REDACTED]";
+
+/// The token of an inline `Authorization` value (`"Bearer <token>"`); `None` for anything else,
+/// including `${...}` references, which name a secret kept elsewhere and are not secrets.
+pub fn inline_bearer(text: &str) -> Option<&str> {
+    text.strip_prefix("Bearer ")
+        .filter(|token| !token.is_empty() && !token.starts_with("${"))
+}
+
+/// Every inline bearer token in a config entry, wherever it sits (`env`, `headers`, `args`).
+pub fn inline_tokens(entry: &Value) -> impl Iterator<Item = &str> {
+    strings(entry).filter_map(inline_bearer)
+}
+
+/// Whether an entry holds a real token inline (`Bearer <token>`, not a `${...}` reference).
+pub fn holds_inline_token(entry: &Value) -> bool {
+    inline_tokens(entry).next().is_some()
+}
 
 /// Replaces known secrets in text.
 #[derive(Debug, Default, Clone)]
@@ -26,6 +52,16 @@ impl Redactor {
         redactor
     }
 
+    /// A redactor for the secrets of the config entries a command changes (see
+    /// [`Redactor::add_entry_secrets`]).
+    pub fn for_entries<'a>(entries: impl IntoIterator<Item = &'a Value>) -> Self {
+        let mut redactor = Redactor::default();
+        for entry in entries {
+            redactor.add_entry_secrets(entry);
+        }
+        redactor
+    }
+
     /// Adds a secret (ignored when too short to be redacted safely).
     pub fn add(&mut self, secret: &str) {
         if secret.len() >= 4 && !self.secrets.iter().any(|known| known == secret) {
@@ -35,21 +71,46 @@ impl Redactor {
         }
     }
 
-    /// Adds every inline bearer token found in a config entry (`"Bearer <token>"` strings, but
-    /// not `${...}` references, which are not secrets).
-    pub fn add_bearer_tokens_in(&mut self, value: &serde_json::Value) {
-        match value {
-            serde_json::Value::String(text) => {
-                if let Some(token) = text.strip_prefix("Bearer ")
-                    && !token.starts_with("${")
-                {
-                    self.add(token);
+    /// Adds the secrets of a config entry being changed: every inline bearer token, and every
+    /// value of its `env` and `headers` objects (a bridge passes the token through `env`; other
+    /// servers keep their own keys there). `${...}` references are not secrets.
+    pub fn add_entry_secrets(&mut self, entry: &Value) {
+        for token in inline_tokens(entry) {
+            self.add(token);
+        }
+        for key in ["env", "headers"] {
+            let Some(Value::Object(values)) = entry.get(key) else {
+                continue;
+            };
+            for value in values.values().filter_map(Value::as_str) {
+                match inline_bearer(value) {
+                    Some(token) => self.add(token),
+                    None if !value.contains("${") => self.add(value),
+                    None => {}
                 }
             }
-            serde_json::Value::Array(items) => items.iter().for_each(|item| self.add_bearer_tokens_in(item)),
-            serde_json::Value::Object(map) => map.values().for_each(|item| self.add_bearer_tokens_in(item)),
-            _ => {}
         }
+    }
+
+    /// Adds every inline bearer token written anywhere in a file's text, found without parsing
+    /// it (so it costs one pass even over a 20 MB `~/.claude.json`, in any format).
+    pub fn add_inline_tokens_in_text(&mut self, text: &str) {
+        for (at, _) in text.match_indices("Bearer ") {
+            let rest = &text[at..];
+            let end = rest
+                .char_indices()
+                .skip("Bearer ".len())
+                .find(|(_, c)| matches!(c, '"' | '\'' | '\\' | ',' | '}' | ']') || c.is_whitespace())
+                .map_or(rest.len(), |(index, _)| index);
+            if let Some(token) = inline_bearer(&rest[..end]) {
+                self.add(token);
+            }
+        }
+    }
+
+    /// The secrets it knows, longest first.
+    pub fn into_secrets(self) -> Vec<String> {
+        self.secrets
     }
 
     /// The text with every known secret replaced by [`REDACTED`].
@@ -62,6 +123,8 @@ impl Redactor {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     #[test]
@@ -72,5 +135,58 @@ mod tests {
             redactor.redact("Bearer tok-1234567890 and tok-1234567890"),
             "Bearer [REDACTED] and [REDACTED]"
         );
+    }
+
+    #[test]
+    fn a_token_containing_another_is_replaced_whole() {
+        let mut redactor = Redactor::default();
+        redactor.add("abcd");
+        redactor.add("abcd-efgh");
+        assert_eq!(redactor.redact("abcd-efgh abcd"), "[REDACTED] [REDACTED]");
+    }
+
+    #[test]
+    fn secrets_too_short_to_redact_safely_are_ignored() {
+        let mut redactor = Redactor::default();
+        redactor.add("abc");
+        redactor.add("");
+        assert_eq!(redactor.redact("abc"), "abc");
+    }
+
+    #[test]
+    fn entry_secrets_cover_inline_tokens_env_and_headers_but_not_references() {
+        let mut redactor = Redactor::default();
+        redactor.add_entry_secrets(&json!({
+            "command": "npx",
+            "args": ["--header", "Authorization:${TRAY_AUTH_HEADER}"],
+            "env": {"TRAY_AUTH_HEADER": "Bearer tok-old-1111", "GITHUB_TOKEN": "ghp_secret"},
+            "headers": {"Authorization": "Bearer ${input:tray-api-token-x}", "X-Key": "key-2222"},
+        }));
+        assert_eq!(
+            redactor.redact("tok-old-1111 ghp_secret key-2222 ${input:tray-api-token-x} npx"),
+            "[REDACTED] [REDACTED] [REDACTED] ${input:tray-api-token-x} npx"
+        );
+    }
+
+    #[test]
+    fn inline_tokens_are_found_in_text_of_any_format() {
+        let mut redactor = Redactor::default();
+        redactor.add_inline_tokens_in_text(
+            "{\"a\": \"Bearer json-token-1\"}\nheader = 'Bearer toml-token-2'\nx: Bearer yaml-token-3\n\"Bearer ${input:ref}\"",
+        );
+        assert_eq!(
+            redactor.redact("json-token-1 toml-token-2 yaml-token-3 ${input:ref}"),
+            "[REDACTED] [REDACTED] [REDACTED] ${input:ref}"
+        );
+    }
+
+    #[test]
+    fn inline_bearer_refuses_references_and_other_values() {
+        assert_eq!(inline_bearer("Bearer abc"), Some("abc"));
+        assert_eq!(inline_bearer("Bearer ${input:x}"), None);
+        assert_eq!(inline_bearer("Bearer "), None);
+        assert_eq!(inline_bearer("Basic abc"), None);
+        assert!(holds_inline_token(&json!({"env": {"H": "Bearer abc"}})));
+        assert!(!holds_inline_token(&json!({"headers": {"H": "Bearer ${input:x}"}})));
     }
 }

@@ -26,6 +26,7 @@ use std::fmt;
 use crate::env::TokenStoreChoice;
 use crate::paths::Environment;
 use crate::profiles::Profile;
+pub use crate::profiles::TokenLocation;
 use crate::tray::{ApiToken, ServerName};
 
 /// The keychain service name every tray-mcp token is stored under.
@@ -33,32 +34,6 @@ pub const SERVICE: &str = "tray-mcp";
 
 /// The environment variable that can force the profile file (`file`).
 pub const STORE_VARIABLE: &str = crate::env::TRAY_MCP_TOKEN_STORE;
-
-/// Where a profile's token lives, as recorded in the profile file.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TokenLocation {
-    /// In the profile file itself (`api_token`), readable by the user alone.
-    #[default]
-    Profile,
-    /// In the OS keychain, service [`SERVICE`], account = profile name.
-    Keychain,
-}
-
-impl TokenLocation {
-    /// The name shown by `tray-mcp list`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TokenLocation::Profile => "profile",
-            TokenLocation::Keychain => "keychain",
-        }
-    }
-
-    /// Whether this is the default (the profile file), which the file leaves unsaid.
-    pub fn is_profile(&self) -> bool {
-        *self == TokenLocation::Profile
-    }
-}
 
 /// A keychain operation failed. The message never holds a secret.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -134,13 +109,6 @@ pub struct KeychainChanges {
     pub deletes: Vec<ServerName>,
 }
 
-impl KeychainChanges {
-    /// Whether there is nothing to do.
-    pub fn is_empty(&self) -> bool {
-        self.writes.is_empty() && self.deletes.is_empty()
-    }
-}
-
 /// Why [`TokenStore::around_commit`] failed.
 #[derive(Debug)]
 pub enum AroundCommitError<E> {
@@ -205,16 +173,6 @@ impl TokenStore {
         }
     }
 
-    /// Sets `profile`'s token at `location`: in the file, or recorded as in the keychain (the
-    /// keychain write itself is one of the [`KeychainChanges`]).
-    pub fn place(profile: &mut Profile, token: &ApiToken, location: TokenLocation) {
-        profile.token_store = location;
-        profile.api_token = match location {
-            TokenLocation::Profile => Some(token.clone()),
-            TokenLocation::Keychain => None,
-        };
-    }
-
     /// The token of the profile `name`, wherever the profile says it is; `None` when it has none.
     pub fn token(&self, name: &ServerName, profile: &Profile) -> Result<Option<ApiToken>, TokenStoreError> {
         match profile.token_store {
@@ -248,8 +206,8 @@ impl TokenStore {
     /// 2. if the commit fails, every write is undone (the previous secret is put back, or the
     ///    new one deleted), so the keychain matches the files again;
     /// 3. deletes happen *after* the commit succeeded: by then no profile file points at those
-    ///    entries, so a delete that fails leaves only an orphan, reported as a warning in the
-    ///    returned notices rather than failing a command whose files are already written.
+    ///    entries, so a delete that fails leaves only an orphan, reported as a warning (the
+    ///    returned messages) rather than failing a command whose files are already written.
     ///
     /// Writes go first (rather than after the commit) so that a profile file that says
     /// `keychain` never exists without its keychain entry.
@@ -281,7 +239,7 @@ impl TokenStore {
             .filter_map(|name| match self.delete(name) {
                 Ok(_) => None,
                 Err(error) => Some(format!(
-                    "warning: {error}; the keychain entry {SERVICE}/{name} may still hold the old token: delete it with your keychain app"
+                    "{error}; the keychain entry {SERVICE}/{name} may still hold the old token: delete it with your keychain app"
                 )),
             })
             .collect();
@@ -478,7 +436,7 @@ mod tests {
         let store = TokenStore::file_only("none here");
         assert_eq!(store.preferred(), TokenLocation::Profile);
         let mut profile = keychain_profile();
-        TokenStore::place(&mut profile, &token("tok-1"), store.preferred());
+        profile.set_token(&token("tok-1"), store.preferred());
         assert_eq!(profile.token_store, TokenLocation::Profile);
         assert_eq!(
             store.token(&name("prod"), &profile).expect("read"),

@@ -3,6 +3,9 @@
 
 mod common;
 #[allow(dead_code)]
+#[path = "serve_support/fake_gateway.rs"]
+mod fake_gateway;
+#[allow(dead_code)]
 #[path = "serve_support/fake_tray.rs"]
 mod fake_tray;
 #[allow(dead_code)]
@@ -15,6 +18,7 @@ mod tray_schema;
 use std::time::Duration;
 
 use common::{FakeHome, TOKEN, assert_no_token, outputs};
+use fake_gateway::{FakeGateway, GatewayBehavior};
 use fake_tray::{Behavior, FakeTray};
 
 fn doctor(home: &FakeHome, args: &[&str]) -> (i32, String) {
@@ -142,13 +146,13 @@ fn bridge_entries_need_npx() {
     );
 }
 
-fn online(home: &FakeHome, api: &FakeTray, gateway: &FakeTray) -> (i32, String) {
+fn online(home: &FakeHome, api: &FakeTray, gateway: &FakeGateway) -> (i32, String) {
     let assert = home
         .command()
         .args(["doctor", "--online"])
         .env("TRAY_API_URL", api.rest_url())
         .env("TRAY_GRAPHQL_URL", api.graphql_url())
-        .env("TRAY_GATEWAY_URL", gateway.graphql_url())
+        .env("TRAY_GATEWAY_URL", gateway.url())
         .env("TRAY_API_TIMEOUT_SECS", "1")
         .timeout(Duration::from_secs(60))
         .assert();
@@ -160,10 +164,7 @@ fn online(home: &FakeHome, api: &FakeTray, gateway: &FakeTray) -> (i32, String) 
 fn online_checks_accepting_rejecting_and_hanging_apis() {
     let home = FakeHome::new();
     home.install(&["-c", "claude"]).success();
-    let gateway_ok = FakeTray::start(Behavior::Status(
-        200,
-        "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}".into(),
-    ));
+    let gateway_ok = FakeGateway::start(GatewayBehavior::Mcp { sse: false });
 
     let accepting = FakeTray::start(Behavior::Normal);
     let (code, report) = online(&home, &accepting, &gateway_ok);
@@ -183,7 +184,7 @@ fn online_checks_accepting_rejecting_and_hanging_apis() {
     );
 
     let rejecting = FakeTray::start(Behavior::Status(401, "{\"message\":\"Unauthorized\"}".into()));
-    let forbidden_gateway = FakeTray::start(Behavior::Status(403, "{}".into()));
+    let forbidden_gateway = FakeGateway::start(GatewayBehavior::Status(403));
     let (code, report) = online(&home, &rejecting, &forbidden_gateway);
     assert_eq!(code, 1);
     let failed = failures(&report).join("\n");
@@ -195,7 +196,8 @@ fn online_checks_accepting_rejecting_and_hanging_apis() {
 
     let hanging = FakeTray::start(Behavior::Hang(Duration::from_secs(30)));
     let started = std::time::Instant::now();
-    let (code, report) = online(&home, &hanging, &hanging);
+    let hanging_gateway = FakeGateway::start(GatewayBehavior::Hang);
+    let (code, report) = online(&home, &hanging, &hanging_gateway);
     assert_eq!(code, 1, "{report}");
     assert!(
         started.elapsed() < Duration::from_secs(25),
@@ -212,10 +214,7 @@ fn online_checks_accepting_rejecting_and_hanging_apis() {
 fn online_reports_per_built_in_tool_whether_the_token_can_use_it() {
     let home = FakeHome::new();
     home.install(&["-c", "claude"]).success();
-    let gateway_ok = FakeTray::start(Behavior::Status(
-        200,
-        "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}".into(),
-    ));
+    let gateway_ok = FakeGateway::start(GatewayBehavior::Mcp { sse: false });
     // An Agent Gateway API user token: Tray's GraphQL API answers viewer.details only.
     let api_user = FakeTray::start(Behavior::ApiUserToken);
     let (code, report) = online(&home, &api_user, &gateway_ok);

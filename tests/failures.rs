@@ -207,3 +207,74 @@ fn dry_run_prints_a_redacted_diff_and_writes_nothing() {
     insta::assert_snapshot!("dry_run_cursor_http", home.redact(&stdout).replace('\r', "␍"));
     assert_eq!(home.snapshot_files(), before);
 }
+
+/// A project file comes from a repository the user may not trust: a link that leads out of the
+/// project (the file itself, or a folder on its path) is refused and nothing is written.
+#[cfg(unix)]
+#[test]
+fn a_project_file_linked_out_of_the_project_is_refused() {
+    use std::os::unix::fs::symlink;
+    let home = FakeHome::new();
+    home.write(".config/otherapp/settings.json", "{\n  \"theme\": \"dark\"\n}\n");
+    symlink("../.config/otherapp/settings.json", home.project().join(".mcp.json")).expect("link");
+    symlink("../.config/otherapp", home.project().join(".cursor")).expect("link");
+    let before = home.snapshot_files();
+    for (client, file) in [("claude-code", ".mcp.json"), ("cursor", ".cursor/mcp.json")] {
+        let assert = home
+            .command()
+            .args(["--sandbox", "-c", client, "--scope", "project"])
+            .assert()
+            .code(1);
+        let (stdout, stderr) = outputs(&assert);
+        assert!(stdout.is_empty(), "{stdout}");
+        assert!(
+            stderr.contains(&format!("~/project/{file} leads outside the project folder"))
+                && stderr.contains(".config/otherapp/"),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("\nhint: ") && stderr.contains("no file was changed"),
+            "{stderr}"
+        );
+        assert_eq!(home.snapshot_files(), before, "{client}: a file changed");
+    }
+}
+
+/// Inside the project a link is followed, and the report names the file that really changed.
+#[cfg(unix)]
+#[test]
+fn a_link_inside_the_project_is_followed_and_named() {
+    let home = FakeHome::new();
+    home.write("project/config/mcp.json", "{}\n");
+    std::os::unix::fs::symlink("config/mcp.json", home.project().join(".mcp.json")).expect("link");
+    let assert = home
+        .command()
+        .args(["--sandbox", "-c", "claude-code", "--scope", "project"])
+        .assert()
+        .success();
+    let (stdout, _) = outputs(&assert);
+    assert!(
+        stdout
+            .contains("Added        ~/project/config/mcp.json (linked from ~/project/.mcp.json)  (Claude Code config)"),
+        "{stdout}"
+    );
+    assert!(home.read("project/config/mcp.json").contains("\"tray-workspace\""));
+}
+
+/// A user file linked elsewhere (a dotfile manager) is followed: the link stays a link, its target
+/// gets the entry, and the report names the target.
+#[cfg(unix)]
+#[test]
+fn a_linked_user_file_is_followed_and_the_report_names_the_real_file() {
+    let home = FakeHome::new();
+    home.write("dotfiles/cursor.json", "{}\n");
+    std::fs::create_dir_all(home.path(".cursor")).expect("mkdir");
+    std::os::unix::fs::symlink(home.path("dotfiles/cursor.json"), home.path(".cursor/mcp.json")).expect("link");
+    let assert = home.install(&["-c", "cursor", "--json"]).success();
+    let report: serde_json::Value = serde_json::from_str(&outputs(&assert).0).expect("json");
+    assert_eq!(report["files"][0]["path"], "~/.cursor/mcp.json");
+    assert_eq!(report["files"][0]["real_path"], "~/dotfiles/cursor.json");
+    let link = std::fs::symlink_metadata(home.path(".cursor/mcp.json")).expect("metadata");
+    assert!(link.file_type().is_symlink(), "the link was replaced by a file");
+    assert!(home.read("dotfiles/cursor.json").contains("\"tray-workspace\""));
+}

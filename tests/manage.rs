@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{FakeHome, TOKEN, WORKSPACE, assert_no_token, fixture, outputs};
+use common::{FakeHome, TOKEN, WORKSPACE, WORKSPACE_DEV, assert_no_token, fixture, outputs};
 
 const NEW_TOKEN: &str = "rotated-token-8c1d2e3f4a";
 
@@ -242,4 +242,289 @@ fn the_token_never_leaks() {
             );
         }
     }
+}
+
+/// The installs `with_token` runs with a token on stdin: `-w WORKSPACE --api-token-stdin ARGS`.
+fn with_token(home: &FakeHome, token: &str, args: &[&str]) -> assert_cmd::assert::Assert {
+    home.command()
+        .args(["-w", WORKSPACE, "--api-token-stdin"])
+        .args(args)
+        .write_stdin(format!("{token}\n"))
+        .assert()
+}
+
+/// Panics if either token appears in stdout or stderr.
+fn assert_neither_token(label: &str, assert: &assert_cmd::assert::Assert) {
+    let (stdout, stderr) = outputs(assert);
+    for (token, which) in [(TOKEN, "old"), (NEW_TOKEN, "new")] {
+        assert!(
+            !stdout.contains(token) && !stderr.contains(token),
+            "{label}: the {which} token leaked:\n--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}"
+        );
+    }
+}
+
+/// A token rotated through every command, dry run and real, with an old and a new token that
+/// differ: neither may appear in any output (diffs, reports, `--json`, errors, logs). A dry run
+/// that replaces a profile or an inline entry shows the old token's line as removed; it must be
+/// redacted like the new one.
+#[test]
+fn a_rotated_token_never_leaks() {
+    let home = FakeHome::new();
+    let command = |args: &[&str]| home.command().args(args).assert();
+    let token_set = |name: &str, token: &str, extra: &[&str]| {
+        home.command()
+            .args(["token", "set", name, "--api-token-stdin"])
+            .args(extra)
+            .write_stdin(format!("{token}\n"))
+            .assert()
+    };
+    let serve_input = concat!(
+        r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#,
+        "\n",
+        r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+        "\n",
+        r#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"get_authenticated_user","arguments":{}}}"#,
+        "\n",
+    );
+    let unreachable = [
+        ("TRAY_API_URL", "http://127.0.0.1:9"),
+        ("TRAY_GRAPHQL_URL", "http://127.0.0.1:9/graphql"),
+        ("TRAY_GATEWAY_URL", "http://127.0.0.1:9/mcp"),
+        ("TRAY_API_TIMEOUT_SECS", "1"),
+    ];
+    let mut runs: Vec<(&str, assert_cmd::assert::Assert)> = vec![
+        ("install stdio", with_token(&home, TOKEN, &["-c", "cursor"]).success()),
+        (
+            "install http",
+            with_token(
+                &home,
+                TOKEN,
+                &["-c", "claude-code,windsurf", "--transport", "http", "-n", "tray-http"],
+            )
+            .success(),
+        ),
+        (
+            "install bridge",
+            with_token(
+                &home,
+                TOKEN,
+                &["-c", "claude", "--transport", "bridge", "-n", "tray-bridge"],
+            )
+            .success(),
+        ),
+        (
+            "reinstall stdio, dry run",
+            with_token(&home, NEW_TOKEN, &["-c", "cursor", "--dry-run"]).success(),
+        ),
+        (
+            "reinstall http, dry run, json",
+            with_token(
+                &home,
+                NEW_TOKEN,
+                &[
+                    "-c",
+                    "claude-code,windsurf",
+                    "--transport",
+                    "http",
+                    "-n",
+                    "tray-http",
+                    "--dry-run",
+                    "--json",
+                ],
+            )
+            .success(),
+        ),
+        (
+            "reinstall bridge, dry run",
+            with_token(
+                &home,
+                NEW_TOKEN,
+                &[
+                    "-c",
+                    "claude",
+                    "--transport",
+                    "bridge",
+                    "-n",
+                    "tray-bridge",
+                    "--dry-run",
+                ],
+            )
+            .success(),
+        ),
+        (
+            "reinstall stdio",
+            with_token(&home, NEW_TOKEN, &["-c", "cursor"]).success(),
+        ),
+        (
+            "reinstall http, json",
+            with_token(
+                &home,
+                NEW_TOKEN,
+                &[
+                    "-c",
+                    "claude-code,windsurf",
+                    "--transport",
+                    "http",
+                    "-n",
+                    "tray-http",
+                    "--json",
+                ],
+            )
+            .success(),
+        ),
+        (
+            "token set back, dry run",
+            token_set("tray-workspace", TOKEN, &["--dry-run"]).success(),
+        ),
+        (
+            "token set inline, dry run, json",
+            token_set("tray-http", TOKEN, &["--dry-run", "--json"]).success(),
+        ),
+        ("token set inline", token_set("tray-http", TOKEN, &[]).success()),
+        ("list", command(&["list"]).success()),
+        ("list json", command(&["list", "--json"]).success()),
+        ("doctor", home.command().arg("doctor").assert()),
+        ("doctor json", home.command().args(["doctor", "--json"]).assert()),
+        (
+            "doctor online, unreachable",
+            home.command()
+                .args(["doctor", "--online"])
+                .envs(unreachable)
+                .timeout(std::time::Duration::from_secs(60))
+                .assert(),
+        ),
+        (
+            "serve, unreachable API",
+            home.command()
+                .args(["serve", "--profile", "tray-workspace", "--log-level", "debug"])
+                .envs(unreachable)
+                .write_stdin(serve_input)
+                .timeout(std::time::Duration::from_secs(60))
+                .assert(),
+        ),
+        (
+            "rename stdio, dry run",
+            command(&["rename", "tray-workspace", "tray-main", "--dry-run"]).success(),
+        ),
+        (
+            "rename stdio",
+            command(&["rename", "tray-workspace", "tray-main"]).success(),
+        ),
+        (
+            "rename http, dry run, json",
+            command(&["rename", "tray-http", "tray-remote", "--dry-run", "--json"]).success(),
+        ),
+        (
+            "rename http",
+            command(&["rename", "tray-http", "tray-remote"]).success(),
+        ),
+        (
+            "token forget, dry run",
+            command(&["token", "forget", "tray-main", "--dry-run"]).success(),
+        ),
+        (
+            "remove bridge, dry run",
+            command(&["remove", "tray-bridge", "--dry-run"]).success(),
+        ),
+        ("remove bridge", command(&["remove", "tray-bridge"]).success()),
+        (
+            "remove http, dry run, json",
+            command(&["remove", "tray-remote", "--dry-run", "--json"]).success(),
+        ),
+        (
+            "remove stdio and its profile, dry run",
+            command(&["remove", "tray-main", "--dry-run"]).success(),
+        ),
+        ("token forget", command(&["token", "forget", "tray-main"]).success()),
+        ("remove stdio", command(&["remove", "tray-main"]).success()),
+        ("remove http", command(&["remove", "tray-remote"]).success()),
+        (
+            "bad workspace",
+            home.command().args(["-w", "bad", "-t", NEW_TOKEN]).assert().code(2),
+        ),
+    ];
+    let removed_profile = outputs(&runs[3].1).0;
+    assert!(
+        removed_profile.contains("-  \"api_token\": \"[REDACTED]\""),
+        "the dry run should show the replaced token's line, redacted:\n{removed_profile}"
+    );
+    for (label, run) in runs.drain(..) {
+        assert_neither_token(label, &run);
+    }
+    for (path, _) in home.snapshot_files() {
+        let name = path.to_string_lossy();
+        assert!(
+            !name.contains(TOKEN) && !name.contains(NEW_TOKEN),
+            "token in a file name: {name}"
+        );
+    }
+}
+
+#[test]
+fn names_that_differ_only_in_case_are_refused_everywhere() {
+    let home = FakeHome::new();
+    with_token(&home, TOKEN, &["-c", "cursor", "-n", "Prod"]).success();
+    let before = home.snapshot_files();
+    for args in [
+        vec!["-w", WORKSPACE_DEV, "-t", NEW_TOKEN, "-n", "prod", "-c", "claude"],
+        vec![
+            "-w",
+            WORKSPACE_DEV,
+            "-t",
+            NEW_TOKEN,
+            "-n",
+            "PROD",
+            "-c",
+            "cursor",
+            "--transport",
+            "http",
+        ],
+    ] {
+        let assert = home.command().args(&args).assert().code(1);
+        let (stdout, stderr) = outputs(&assert);
+        assert!(stdout.is_empty(), "{stdout}");
+        assert!(
+            stderr.contains("differs only in case from \"Prod\"") && stderr.contains("\nhint: "),
+            "{stderr}"
+        );
+        assert_eq!(home.snapshot_files(), before, "{args:?} changed a file");
+    }
+    // An entry of another client (no profile) counts too.
+    with_token(&home, TOKEN, &["-c", "windsurf", "--transport", "http", "-n", "Remote"]).success();
+    let before = home.snapshot_files();
+    let assert = with_token(&home, NEW_TOKEN, &["-c", "claude", "-n", "remote"]).code(1);
+    assert!(
+        outputs(&assert)
+            .1
+            .contains("Windsurf config ~/.codeium/windsurf/mcp_config.json"),
+        "{}",
+        outputs(&assert).1
+    );
+    // Renaming to a case variant of another name, or of itself, is refused as well.
+    for (old, new, message) in [
+        ("Remote", "PROD", "differs only in case from \"Prod\""),
+        ("Prod", "prod", "differ only in case"),
+    ] {
+        let assert = home.command().args(["rename", old, new]).assert().code(1);
+        let (_, stderr) = outputs(&assert);
+        assert!(stderr.contains(message) && stderr.contains("\nhint: "), "{stderr}");
+        assert_eq!(home.snapshot_files(), before, "rename {old} {new} changed a file");
+    }
+    // The same spelling is the same entry: reinstalling it still works.
+    with_token(&home, NEW_TOKEN, &["-c", "cursor", "-n", "Prod"]).success();
+}
+
+#[test]
+fn a_dry_run_ends_every_diff_with_a_line_break() {
+    // A file without a final line break: the diff's last line is "\ No newline at end of file".
+    let home = FakeHome::new();
+    home.write(".cursor/mcp.json", "{\n  \"mcpServers\": {}\n}");
+    let assert = with_token(&home, NEW_TOKEN, &["-c", "cursor", "--transport", "http", "--dry-run"]).success();
+    let (stdout, _) = outputs(&assert);
+    assert!(
+        stdout.ends_with('\n'),
+        "the last diff runs into the next line: {stdout:?}"
+    );
+    insta::assert_snapshot!("dry_run_file_without_final_newline", home.redact(&stdout));
 }

@@ -7,18 +7,20 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::clients::{ClientId, Companion, EntryError, EntrySpec, Scope, Transport};
+use crate::clients::{ClientId, Companion, ConfigLocation, EntryError, EntrySpec, Scope, Transport};
 use crate::config::safe_write::{self, Privacy};
-use crate::config::transaction::{self, Edited, FileEdit, FileProblem, FileTask, Planned};
+use crate::config::transaction::{Edited, FileEdit, FileProblem};
 use crate::config::{Change, Format};
 use crate::error::CommandError;
+use crate::inventory::{entry_path, take_inventory};
 use crate::paths::Environment;
-use crate::profiles::{self, Profile};
+use crate::profiles::{self, Profile, TokenLocation};
 use crate::secrets::Redactor;
-use crate::token_store::{KeychainChanges, TokenLocation, TokenStore};
+use crate::token_store::{KeychainChanges, TokenStore};
 use crate::tray::{ApiToken, Region, ServerName, WorkspaceId};
 
-use super::report::{FileReport, Report};
+use super::report::{FileReport, Notice, Report};
+use super::{Finish, PlannedFile, WriteProfile, config_task, plan_labeled, profile_task};
 
 /// Which workspace the entry reaches.
 #[derive(Debug, Clone)]
@@ -41,6 +43,9 @@ pub enum WorkspaceChoice {
 pub struct InstallRequest {
     /// The clients to configure.
     pub clients: Vec<ClientId>,
+    /// The clients were asked for as "all": only those installed here are configured, and one
+    /// without the requested scope is skipped with a note instead of failing the install.
+    pub every_client: bool,
     /// The workspace.
     pub workspace: WorkspaceChoice,
     /// The entry's name.
@@ -75,17 +80,87 @@ pub fn plan_with_store(
     binary: &Path,
     token_store: TokenStore,
 ) -> Result<InstallPlan, CommandError> {
+    let inventory = take_inventory(environment, ClientId::all());
+    super::check_case_unique(environment, &inventory, &request.name)?;
     let mut notices = Vec::new();
     let mut tasks = Vec::new();
-    let mut clients_of_task = Vec::new();
-    // `-c all` means every client installed here (its folder exists); a client named on its own
-    // is configured whether or not it is installed yet.
-    let every_client = request.clients.len() == ClientId::all().len();
+    let spec = entry_spec(
+        environment,
+        &request.workspace,
+        &request.name,
+        request.transport,
+        binary,
+    );
+    for &kind in wanted_clients(environment, request)?
+        .iter()
+        .filter(|kind| !request.skip.contains(kind))
+    {
+        let Some(location) = location(environment, request, kind, &mut notices)? else {
+            continue;
+        };
+        let entry = kind.client().entry(&spec).map_err(entry_error)?;
+        notices.extend(entry.notice.iter().cloned().map(Notice::note));
+        notices.extend(kind.client().caveat(request.scope).map(Notice::note));
+        if entry.holds_token {
+            notices.extend(inline_token_notices(environment, request, &location.path));
+        }
+        let privacy = if entry.holds_token {
+            Privacy::OwnerOnly
+        } else {
+            Privacy::Ordinary
+        };
+        let edit = UpsertEntry {
+            format: kind.client().format(),
+            entry_path: entry_path(&location.servers_key, request.name.as_str()),
+            server: entry.server,
+            companions: entry.companions,
+        };
+        tasks.push(config_task(
+            environment,
+            (kind, request.scope),
+            location.path,
+            privacy,
+            Box::new(edit),
+        ));
+    }
+    if request.transport == Transport::Bridge && environment.find_on_path("npx").is_none() {
+        notices.push(Notice::warning(
+            "npx is not on PATH: bridge entries need Node.js (https://nodejs.org); or use --transport stdio, which needs no Node.js",
+        ));
+    }
+    let mut keychain = KeychainChanges::default();
+    if let Some((profile, token)) = profile_for(request, token_store.preferred()) {
+        if let Some(token) = token {
+            notices.push(Notice::note(format!(
+                "the API token goes to the OS keychain (service {}, account {}); the profile file records only that",
+                crate::token_store::SERVICE,
+                request.name
+            )));
+            keychain.writes.push((request.name.clone(), token));
+        }
+        tasks.push(profile_task(
+            environment,
+            &request.name,
+            Box::new(WriteProfile { profile }),
+        ));
+    }
+    Ok(InstallPlan {
+        files: plan_labeled(tasks)?,
+        notices,
+        token_store,
+        keychain,
+    })
+}
+
+/// The clients to configure: `-c all` means every client installed here (its folder exists), and
+/// is an error when there is none; a client named on its own is configured whether or not it is
+/// installed yet.
+fn wanted_clients(environment: &Environment, request: &InstallRequest) -> Result<Vec<ClientId>, CommandError> {
     let wanted: Vec<ClientId> = request
         .clients
         .iter()
         .copied()
-        .filter(|kind| !every_client || kind.client().install_marker(environment).exists())
+        .filter(|kind| !request.every_client || kind.client().install_marker(environment).exists())
         .collect();
     if wanted.is_empty() {
         return Err(CommandError::usage(
@@ -93,109 +168,57 @@ pub fn plan_with_store(
             "name the clients to configure with -c (`tray-mcp clients` lists them and their files)",
         ));
     }
-    for &kind in &wanted {
-        if request.skip.contains(&kind) {
-            continue;
-        }
-        let client = kind.client();
-        let Some(location) = client.location(environment, request.scope) else {
-            if every_client {
-                notices.push(format!(
-                    "note: {} has no {} scope; skipped",
-                    client.display_name(),
-                    request.scope.as_str()
-                ));
-                continue;
-            }
-            return Err(CommandError::usage(
-                format!("{} has no {} scope", client.display_name(), request.scope.as_str()),
-                format!(
-                    "{} supports --scope {}",
-                    client.display_name(),
-                    client
-                        .scopes()
-                        .iter()
-                        .map(|scope| scope.as_str())
-                        .collect::<Vec<_>>()
-                        .join(" or ")
-                ),
-            ));
-        };
-        let spec = entry_spec(environment, request, binary);
-        let entry = client.entry(&spec).map_err(entry_error)?;
-        let shown_path = environment.display_path(&location.path);
-        notices.extend(entry.notice.iter().map(|notice| format!("note: {notice}")));
-        if let Some(caveat) = client.caveat(request.scope) {
-            notices.push(format!("note: {caveat}"));
-        }
-        if entry.holds_token {
-            notices.push(format!(
-                "note: the {} transport needs the API token inside {shown_path}; tray-mcp makes that file readable only by you",
-                request.transport.as_str()
-            ));
-            if request.scope == Scope::Project {
-                notices.push(format!(
-                    "warning: {shown_path} is a project file, often committed: keep it out of version control (or use --transport stdio, which keeps the token in tray-mcp's profile store)"
-                ));
-            }
-        }
-        tasks.push(FileTask {
-            path: location.path,
-            shown_path,
-            role: format!("{} config", client.display_name()),
-            privacy: if entry.holds_token {
-                Privacy::OwnerOnly
-            } else {
-                Privacy::Ordinary
-            },
-            backup: true,
-            edit: Box::new(UpsertEntry {
-                format: client.format(),
-                servers_key: location.servers_key,
-                name: request.name.to_string(),
-                server: entry.server,
-                companions: entry.companions,
-            }),
-        });
-        clients_of_task.push(Some(kind));
+    Ok(wanted)
+}
+
+/// Where `kind` keeps its servers at the requested scope; `None` (with a note) when it has no
+/// such scope and the clients were asked for as "all", an error when it was named.
+fn location(
+    environment: &Environment,
+    request: &InstallRequest,
+    kind: ClientId,
+    notices: &mut Vec<Notice>,
+) -> Result<Option<ConfigLocation>, CommandError> {
+    let client = kind.client();
+    if let Some(location) = client.location(environment, request.scope) {
+        return Ok(Some(location));
     }
-    if request.transport == Transport::Bridge && environment.find_on_path("npx").is_none() {
-        notices.push(
-            "warning: npx is not on PATH: bridge entries need Node.js (https://nodejs.org); or use --transport stdio, which needs no Node.js"
-                .to_string(),
-        );
+    let scope = request.scope.as_str();
+    if request.every_client {
+        notices.push(Notice::note(format!(
+            "{} has no {scope} scope; skipped",
+            client.display_name()
+        )));
+        return Ok(None);
     }
-    let mut keychain = KeychainChanges::default();
-    if let Some((task, token)) = profile_task(environment, request, token_store.preferred()) {
-        if let Some(token) = token {
-            notices.push(format!(
-                "note: the API token goes to the OS keychain (service {}, account {}); the profile file records only that",
-                crate::token_store::SERVICE,
-                request.name
-            ));
-            keychain.writes.push((request.name.clone(), token));
-        }
-        tasks.push(task);
-        clients_of_task.push(None);
+    let scopes: Vec<&str> = client.scopes().iter().map(|scope| scope.as_str()).collect();
+    Err(CommandError::usage(
+        format!("{} has no {scope} scope", client.display_name()),
+        format!("{} supports --scope {}", client.display_name(), scopes.join(" or ")),
+    ))
+}
+
+/// What to say when an entry holds the token inline in `path`.
+fn inline_token_notices(environment: &Environment, request: &InstallRequest, path: &Path) -> Vec<Notice> {
+    let shown_path = environment.display_path(path);
+    let mut notices = vec![Notice::note(format!(
+        "the {} transport needs the API token inside {shown_path}; tray-mcp makes that file readable only by you",
+        request.transport.as_str()
+    ))];
+    if request.scope == Scope::Project {
+        notices.push(Notice::warning(format!(
+            "{shown_path} is a project file, often committed: keep it out of version control (or use --transport stdio, which keeps the token in tray-mcp's profile store)"
+        )));
     }
-    let files = transaction::plan(tasks)?;
-    Ok(InstallPlan {
-        files,
-        clients: clients_of_task,
-        notices,
-        token_store,
-        keychain,
-    })
+    notices
 }
 
 /// The planned files of an install.
 pub struct InstallPlan {
-    /// Every file, planned.
-    pub files: Vec<Planned>,
-    /// The client of each file (`None` for tray-mcp's own profile).
-    pub clients: Vec<Option<ClientId>>,
+    /// Every file, planned, with whose it is (a client's config, or tray-mcp's profile).
+    pub files: Vec<PlannedFile>,
     /// Notes and warnings for stderr.
-    pub notices: Vec<String>,
+    pub notices: Vec<Notice>,
     /// Where the profile's token goes.
     pub token_store: TokenStore,
     /// The keychain write that goes with the profile (none when the token stays in the file).
@@ -206,39 +229,38 @@ pub struct InstallPlan {
 pub fn finish(environment: &Environment, request: &InstallRequest, plan: InstallPlan) -> Result<Report, CommandError> {
     let InstallPlan {
         files,
-        clients,
         notices,
         token_store,
         keychain,
     } = plan;
-    let redactor = match &request.workspace {
-        WorkspaceChoice::Tray { api_token, .. } => Redactor::new([api_token]),
-        WorkspaceChoice::Sandbox => Redactor::default(),
-    };
     if !request.dry_run {
         safe_write::create_private_dir(&profiles::profiles_dir(environment)).ok();
     }
-    let labels: Vec<super::Label> = clients
-        .iter()
-        .map(|client| (*client, client.map(|_| request.scope)))
-        .collect();
     // The keychain write happens before the commit and is undone if the commit fails, so a
     // profile that says "keychain" never exists without its entry. A keychain that refuses the
     // write (locked, access denied) fails the install with nothing written; the token is not
     // silently put in a file instead.
-    let mut report = super::finish_planned(
-        environment,
-        files,
-        &labels,
-        request.dry_run,
-        &redactor,
+    let finish = Finish {
+        dry_run: request.dry_run,
+        redactor: &redactor(request),
         notices,
-        (&token_store, &keychain),
-    )?;
+        store: &token_store,
+        keychain: &keychain,
+    };
+    let mut report = super::finish_planned(environment, files, finish)?;
     if !report.dry_run {
         report.next_steps = next_steps(&report.files);
     }
     Ok(report)
+}
+
+/// The secrets an install knows before it reads any file: the new token. What the files hold
+/// (a replaced profile's token, a replaced entry's) is added from the plan.
+pub fn redactor(request: &InstallRequest) -> Redactor {
+    match &request.workspace {
+        WorkspaceChoice::Tray { api_token, .. } => Redactor::new([api_token]),
+        WorkspaceChoice::Sandbox => Redactor::default(),
+    }
 }
 
 fn next_steps(reports: &[FileReport]) -> Vec<String> {
@@ -252,8 +274,15 @@ fn next_steps(reports: &[FileReport]) -> Vec<String> {
     steps
 }
 
-fn entry_spec(environment: &Environment, request: &InstallRequest, binary: &Path) -> EntrySpec {
-    let (workspace_id, api_token, sandbox) = match &request.workspace {
+/// What an entry for `workspace` named `name` over `transport` is made from.
+pub fn entry_spec(
+    environment: &Environment,
+    workspace: &WorkspaceChoice,
+    name: &ServerName,
+    transport: Transport,
+    binary: &Path,
+) -> EntrySpec {
+    let (workspace_id, api_token, sandbox) = match workspace {
         WorkspaceChoice::Tray {
             workspace_id,
             api_token,
@@ -262,8 +291,8 @@ fn entry_spec(environment: &Environment, request: &InstallRequest, binary: &Path
         WorkspaceChoice::Sandbox => (None, None, true),
     };
     EntrySpec {
-        name: request.name.clone(),
-        transport: request.transport,
+        name: name.clone(),
+        transport,
         workspace_id,
         api_token,
         binary: binary.to_path_buf(),
@@ -284,11 +313,7 @@ fn entry_error(error: EntryError) -> CommandError {
 
 /// The profile `tray-mcp serve --profile NAME` reads (stdio entries for a real workspace), and
 /// the token to put in the keychain when `location` is the keychain.
-fn profile_task(
-    environment: &Environment,
-    request: &InstallRequest,
-    location: TokenLocation,
-) -> Option<(FileTask, Option<ApiToken>)> {
+fn profile_for(request: &InstallRequest, location: TokenLocation) -> Option<(Profile, Option<ApiToken>)> {
     let WorkspaceChoice::Tray {
         workspace_id,
         api_token,
@@ -308,27 +333,29 @@ fn profile_task(
         sandbox: false,
         gateway: request.gateway,
     };
-    TokenStore::place(&mut profile, api_token, location);
+    profile.set_token(api_token, location);
     let keychain_token = (location == TokenLocation::Keychain).then(|| api_token.clone());
-    let path = profiles::profile_path(environment, &request.name);
-    let task = FileTask {
-        shown_path: environment.display_path(&path),
-        path,
-        role: "tray-mcp profile".to_string(),
-        privacy: Privacy::OwnerOnly,
-        // A backup of a profile would be one more copy of the token.
-        backup: false,
-        edit: Box::new(super::WriteProfile { profile }),
-    };
-    Some((task, keychain_token))
+    Some((profile, keychain_token))
 }
 
-/// Sets `servers_key.name` in a client config, and the items the client keeps beside it (VS
-/// Code's password input, added for http/bridge and taken out again for stdio).
+/// The installed Node.js version (`node --version`), if any: what the bridge runs on.
+pub fn node_version(environment: &Environment) -> Option<String> {
+    let node = environment.find_on_path("node")?;
+    let output = std::process::Command::new(node)
+        .arg("--version")
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let version = String::from_utf8_lossy(&output.stdout).trim().to_string();
+    (output.status.success() && !version.is_empty()).then_some(version)
+}
+
+/// Sets the entry at `entry_path` in a client config, and the items the client keeps beside it
+/// (VS Code's password input, added for http/bridge and taken out again for stdio).
 struct UpsertEntry {
     format: Format,
-    servers_key: Vec<String>,
-    name: String,
+    entry_path: Vec<String>,
     server: Value,
     companions: Vec<Companion>,
 }
@@ -336,8 +363,7 @@ struct UpsertEntry {
 impl FileEdit for UpsertEntry {
     fn apply(&self, current: Option<&str>) -> Result<Edited, FileProblem> {
         let mut document = crate::config::open(self.format, current.unwrap_or(""))?;
-        let mut path: Vec<&str> = self.servers_key.iter().map(String::as_str).collect();
-        path.push(&self.name);
+        let path: Vec<&str> = self.entry_path.iter().map(String::as_str).collect();
         let mut change = document.set(&path, &self.server)?;
         for companion in &self.companions {
             if companion.apply(document.as_mut())? && change == Change::Unchanged {
@@ -348,6 +374,10 @@ impl FileEdit for UpsertEntry {
             contents: Some(document.into_text()),
             change,
         })
+    }
+
+    fn secrets(&self, text: &str) -> Vec<String> {
+        super::config_secrets(text, self.format, std::slice::from_ref(&self.entry_path))
     }
 }
 

@@ -2,14 +2,71 @@
 
 use serde_json::{Value, json};
 
+use std::fmt;
+
 use crate::clients::{ClientId, EntryWorkspace, Scope};
-use crate::commands::token::holds_inline_token;
+use crate::config::strings;
 use crate::config::transaction::FileError;
 use crate::inventory::{FoundEntry, take_inventory};
 use crate::paths::Environment;
-use crate::profiles;
-use crate::token_store::TokenLocation;
-use crate::tray::ServerName;
+use crate::profiles::{self, TokenLocation};
+use crate::secrets::holds_inline_token;
+use crate::tray::{ServerName, WorkspaceId};
+
+/// Where an entry's token is kept, as `list` shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenPlace {
+    /// In the entry's profile: the 0600 file or, as the profile records, the OS keychain.
+    Profile(TokenLocation),
+    /// Inline in the client config.
+    Config,
+    /// In VS Code's secret storage (the entry holds an `${input:...}` reference).
+    VsCodeSecret,
+    /// No token: the sandbox, or a profile without one.
+    None,
+    /// The entry names a profile that is missing or unreadable.
+    Missing,
+}
+
+impl TokenPlace {
+    /// The name shown in the table and in `--json`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenPlace::Profile(location) => location.as_str(),
+            TokenPlace::Config => "config",
+            TokenPlace::VsCodeSecret => "vscode-secret",
+            TokenPlace::None => "none",
+            TokenPlace::Missing => "missing",
+        }
+    }
+}
+
+/// Which workspace an entry reaches, as `list` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListedWorkspace {
+    /// A real workspace (named in the entry or in its profile).
+    Tray(WorkspaceId),
+    /// The embedded demo workspace.
+    Sandbox,
+    /// The entry names no profile.
+    NoProfileNamed,
+    /// The profile has no workspace.
+    ProfileWithoutWorkspace,
+    /// The named profile is missing or unreadable.
+    ProfileMissing(String),
+}
+
+impl fmt::Display for ListedWorkspace {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ListedWorkspace::Tray(id) => write!(formatter, "{id}"),
+            ListedWorkspace::Sandbox => formatter.write_str("sandbox"),
+            ListedWorkspace::NoProfileNamed => formatter.write_str("(no profile named)"),
+            ListedWorkspace::ProfileWithoutWorkspace => formatter.write_str("(profile has no workspace)"),
+            ListedWorkspace::ProfileMissing(name) => write!(formatter, "(profile {name} missing)"),
+        }
+    }
+}
 
 /// One Tray entry, as listed.
 #[derive(Debug, Clone)]
@@ -24,13 +81,12 @@ pub struct ListedEntry {
     pub project: Option<String>,
     /// The config file (`~` for home).
     pub shown_path: String,
-    /// The workspace ID, `sandbox`, or why it is unknown.
-    pub workspace: String,
+    /// The workspace, or why it is unknown.
+    pub workspace: ListedWorkspace,
     /// `stdio`, `bridge` or `http`.
     pub transport: &'static str,
-    /// Where the entry's token is kept: `profile` (the 0600 profile file), `keychain` (the OS
-    /// keychain, as the profile records), `config` (inline), `vscode-secret`, `none`, `missing`.
-    pub token_store: &'static str,
+    /// Where the entry's token is kept.
+    pub token_store: TokenPlace,
 }
 
 /// The result of `list`.
@@ -59,8 +115,8 @@ fn listed(environment: &Environment, entry: &FoundEntry) -> ListedEntry {
     let recognized = entry.tray.as_ref();
     let token_store = token_store(environment, entry);
     let workspace = match recognized.map(|tray| &tray.workspace) {
-        Some(EntryWorkspace::Workspace(id)) => id.to_string(),
-        Some(EntryWorkspace::Sandbox) => "sandbox".to_string(),
+        Some(EntryWorkspace::Workspace(id)) => ListedWorkspace::Tray(id.clone()),
+        Some(EntryWorkspace::Sandbox) => ListedWorkspace::Sandbox,
         _ => profile_workspace(environment, recognized.and_then(|tray| tray.profile.as_deref())),
     };
     ListedEntry {
@@ -79,36 +135,40 @@ fn listed(environment: &Environment, entry: &FoundEntry) -> ListedEntry {
 }
 
 /// Where an entry's token lives.
-fn token_store(environment: &Environment, entry: &FoundEntry) -> &'static str {
-    let Some(tray) = &entry.tray else { return "none" };
+fn token_store(environment: &Environment, entry: &FoundEntry) -> TokenPlace {
+    let Some(tray) = &entry.tray else {
+        return TokenPlace::None;
+    };
     if tray.workspace == EntryWorkspace::Sandbox {
-        return "none";
+        return TokenPlace::None;
     }
     if holds_inline_token(&entry.value) {
-        return "config";
+        return TokenPlace::Config;
     }
-    if entry.value.to_string().contains("${input:") {
-        return "vscode-secret";
+    if strings(&entry.value).any(|text| text.contains("${input:")) {
+        return TokenPlace::VsCodeSecret;
     }
     let profile = tray.profile.as_deref().and_then(|name| ServerName::parse(name).ok());
     match profile.map(|name| profiles::load(environment, &name)) {
-        Some(Ok(profile)) if profile.token_store == TokenLocation::Keychain => "keychain",
-        Some(Ok(profile)) if profile.api_token.is_some() => "profile",
-        Some(Ok(_)) => "none",
-        _ => "missing",
+        Some(Ok(profile)) if profile.token_store == TokenLocation::Keychain => {
+            TokenPlace::Profile(TokenLocation::Keychain)
+        }
+        Some(Ok(profile)) if profile.api_token.is_some() => TokenPlace::Profile(TokenLocation::Profile),
+        Some(Ok(_)) => TokenPlace::None,
+        _ => TokenPlace::Missing,
     }
 }
 
-fn profile_workspace(environment: &Environment, profile: Option<&str>) -> String {
+fn profile_workspace(environment: &Environment, profile: Option<&str>) -> ListedWorkspace {
     let Some(name) = profile.and_then(|name| ServerName::parse(name).ok()) else {
-        return "(no profile named)".to_string();
+        return ListedWorkspace::NoProfileNamed;
     };
     match profiles::load(environment, &name) {
-        Ok(profile) if profile.sandbox => "sandbox".to_string(),
+        Ok(profile) if profile.sandbox => ListedWorkspace::Sandbox,
         Ok(profile) => profile
             .workspace_id
-            .map_or_else(|| "(profile has no workspace)".to_string(), |id| id.to_string()),
-        Err(_) => format!("(profile {name} missing)"),
+            .map_or(ListedWorkspace::ProfileWithoutWorkspace, ListedWorkspace::Tray),
+        Err(_) => ListedWorkspace::ProfileMissing(name.to_string()),
     }
 }
 
@@ -131,8 +191,8 @@ impl Listing {
                     entry.client.client().display_name().to_string(),
                     scope,
                     entry.transport.to_string(),
-                    entry.token_store.to_string(),
-                    entry.workspace.clone(),
+                    entry.token_store.as_str().to_string(),
+                    entry.workspace.to_string(),
                     entry.shown_path.clone(),
                 ]
             })
@@ -152,8 +212,8 @@ impl Listing {
                 "scope": entry.scope.as_str(),
                 "project": entry.project,
                 "transport": entry.transport,
-                "token_store": entry.token_store,
-                "workspace": entry.workspace,
+                "token_store": entry.token_store.as_str(),
+                "workspace": entry.workspace.to_string(),
                 "path": entry.shown_path,
             })).collect::<Vec<_>>(),
             "problems": self.problems.iter().map(|problem| json!({

@@ -2,8 +2,8 @@
 //! and returns a report; printing is left to the command-line layer.
 //!
 //! The changing commands (install, remove, rename, token) share one path: build one
-//! [`FileTask`] per file, then [`execute`] plans them all and either shows the diffs (dry run)
-//! or commits them as one transaction.
+//! [`LabeledTask`] per file, then [`execute_with_keychain`] plans them all and either shows the
+//! diffs (dry run) or commits them as one transaction ([`finish_planned`]).
 
 pub mod clients;
 pub mod doctor;
@@ -18,74 +18,122 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use crate::clients::{ClientId, Scope};
-use crate::config::Change;
 use crate::config::safe_write::{BackupStore, Privacy};
-use crate::config::transaction::{self, Edited, FileEdit, FileError, FileProblem, FileTask, Planned};
+use crate::config::transaction::{self, Edited, FileEdit, FileError, FileProblem, FileTask, Folder, Planned};
+use crate::config::{Change, Format};
 use crate::error::CommandError;
-use crate::inventory::{FoundEntry, Inventory, take_inventory};
+use crate::inventory::{FoundEntry, Inventory, config_role, take_inventory};
 use crate::paths::Environment;
 use crate::profiles::{self, Profile};
 use crate::secrets::Redactor;
 use crate::token_store::{AroundCommitError, KeychainChanges, TokenStore};
+use crate::tray::ServerName;
 
-use report::{FileReport, Report};
+use report::{FileReport, Notice, Report};
 
-/// A file task with the client and scope it belongs to (`None` for tray-mcp's own files).
+/// Whose file a task changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileOwner {
+    /// A client's config, in one of its scopes.
+    Client(ClientId, Scope),
+    /// tray-mcp's own profile store.
+    TrayMcp,
+}
+
+impl FileOwner {
+    /// The client, when it is a client's config.
+    pub fn client(self) -> Option<ClientId> {
+        match self {
+            FileOwner::Client(kind, _) => Some(kind),
+            FileOwner::TrayMcp => None,
+        }
+    }
+
+    /// The scope, when it is a client's config.
+    pub fn scope(self) -> Option<Scope> {
+        match self {
+            FileOwner::Client(_, scope) => Some(scope),
+            FileOwner::TrayMcp => None,
+        }
+    }
+}
+
+/// A file task with the owner of its file.
 pub struct LabeledTask {
     /// The change.
     pub task: FileTask,
-    /// The client whose config it is.
-    pub client: Option<ClientId>,
-    /// The scope of that config.
-    pub scope: Option<Scope>,
+    /// Whose file it is.
+    pub owner: FileOwner,
 }
 
-/// Plans every task, then shows the diffs (dry run) or writes them all as one transaction, with
-/// keychain changes made around the file commit as
-/// [`TokenStore::around_commit`] describes (writes before, undone if the commit fails; deletes
-/// after). A dry run leaves the keychain alone.
+/// A planned file with the owner of its file.
+pub struct PlannedFile {
+    /// The plan.
+    pub file: Planned,
+    /// Whose file it is.
+    pub owner: FileOwner,
+}
+
+/// Reads and edits every file in memory (nothing is written), keeping each file's owner.
+pub fn plan_labeled(tasks: Vec<LabeledTask>) -> Result<Vec<PlannedFile>, FileError> {
+    let owners: Vec<FileOwner> = tasks.iter().map(|labeled| labeled.owner).collect();
+    let planned = transaction::plan(tasks.into_iter().map(|labeled| labeled.task).collect())?;
+    Ok(planned
+        .into_iter()
+        .zip(owners)
+        .map(|(file, owner)| PlannedFile { file, owner })
+        .collect())
+}
+
+/// How a changing command ends: what to show or write, and the keychain changes that go with it.
+pub struct Finish<'a> {
+    /// Show the diffs instead of writing.
+    pub dry_run: bool,
+    /// The secrets the command knows of (new and old tokens); a dry run adds what the planned
+    /// files hold (see [`FileEdit::secrets`]).
+    pub redactor: &'a Redactor,
+    /// Notes and warnings so far.
+    pub notices: Vec<Notice>,
+    /// The token store the keychain changes go to.
+    pub store: &'a TokenStore,
+    /// The keychain changes to make around the file commit.
+    pub keychain: &'a KeychainChanges,
+}
+
+/// Plans every task, then finishes as [`finish_planned`] does.
 pub fn execute_with_keychain(
     environment: &Environment,
     tasks: Vec<LabeledTask>,
-    dry_run: bool,
-    redactor: &Redactor,
-    notices: Vec<String>,
-    (store, changes): (&TokenStore, &KeychainChanges),
+    finish: Finish<'_>,
 ) -> Result<Report, CommandError> {
-    let labels: Vec<Label> = tasks.iter().map(|task| (task.client, task.scope)).collect();
-    let planned = transaction::plan(tasks.into_iter().map(|labeled| labeled.task).collect())?;
-    finish_planned(
-        environment,
-        planned,
-        &labels,
-        dry_run,
-        redactor,
-        notices,
-        (store, changes),
-    )
+    finish_planned(environment, plan_labeled(tasks)?, finish)
 }
 
-/// The client and scope a file belongs to (`None` for tray-mcp's own files).
-pub type Label = (Option<ClientId>, Option<Scope>);
-
-/// Shows the diffs of planned files (dry run) or commits them, with keychain changes around the
-/// commit. `labels` holds one entry per planned file. Shared by every changing command, and by
-/// install, whose plan is shown to the wizard before it is finished.
+/// Shows the diffs of planned files (dry run) or commits them, with keychain changes made around
+/// the commit as [`TokenStore::around_commit`] describes (writes before, undone if the commit
+/// fails; deletes after). A dry run leaves the keychain alone. Shared by every changing command,
+/// and by install, whose plan is shown to the wizard before it is finished.
 pub fn finish_planned(
     environment: &Environment,
-    planned: Vec<Planned>,
-    labels: &[Label],
-    dry_run: bool,
-    redactor: &Redactor,
-    mut notices: Vec<String>,
-    (store, changes): (&TokenStore, &KeychainChanges),
+    planned: Vec<PlannedFile>,
+    finish: Finish<'_>,
 ) -> Result<Report, CommandError> {
+    let Finish {
+        dry_run,
+        redactor,
+        mut notices,
+        store,
+        keychain,
+    } = finish;
     if dry_run {
-        let diffs = planned.iter().filter_map(|file| report::diff(file, redactor)).collect();
+        let redactor = redactor_for(redactor, &planned);
+        let diffs = planned
+            .iter()
+            .filter_map(|planned| report::diff(&planned.file, &redactor))
+            .collect();
         let files = planned
             .iter()
-            .zip(labels)
-            .map(|(file, (client, scope))| FileReport::planned(file, *client, *scope))
+            .map(|planned| FileReport::planned(environment, &planned.file, planned.owner))
             .collect();
         return Ok(Report {
             files,
@@ -95,17 +143,19 @@ pub fn finish_planned(
             dry_run: true,
         });
     }
+    let owners: Vec<FileOwner> = planned.iter().map(|planned| planned.owner).collect();
+    let files: Vec<Planned> = planned.into_iter().map(|planned| planned.file).collect();
     let backups = BackupStore::new(environment.join(&environment.tray_config_dir(), &["backups"]));
     let (outcomes, warnings) = store
-        .around_commit(changes, || {
-            transaction::commit(planned, &backups, environment.variables.fail_write.as_deref())
+        .around_commit(keychain, || {
+            transaction::commit(files, &backups, environment.variables.fail_write.as_deref())
         })
         .map_err(around_commit_error)?;
-    notices.extend(warnings);
+    notices.extend(warnings.into_iter().map(Notice::warning));
     let files = outcomes
         .iter()
-        .zip(labels)
-        .map(|(outcome, (client, scope))| FileReport::done(outcome, *client, *scope))
+        .zip(owners)
+        .map(|(outcome, owner)| FileReport::done(environment, outcome, owner))
         .collect();
     Ok(Report {
         files,
@@ -116,6 +166,36 @@ pub fn finish_planned(
     })
 }
 
+/// The command's redactor plus every secret the planned files hold before and after their edit,
+/// so a diff hides a rotated token, a replaced entry's token and a neighbour's alike.
+pub fn redactor_for(known: &Redactor, planned: &[PlannedFile]) -> Redactor {
+    let mut redactor = known.clone();
+    for file in planned.iter().map(|planned| &planned.file) {
+        for text in [&file.before, &file.after].into_iter().flatten() {
+            for secret in file.task.edit.secrets(text) {
+                redactor.add(&secret);
+            }
+        }
+    }
+    redactor
+}
+
+/// The secrets of a client config's text that a diff could show: inline tokens anywhere in it,
+/// and the `env` and `headers` values of the entries at `entry_paths`.
+pub fn config_secrets(text: &str, format: Format, entry_paths: &[Vec<String>]) -> Vec<String> {
+    let mut redactor = Redactor::default();
+    redactor.add_inline_tokens_in_text(text);
+    if let Ok(document) = crate::config::open(format, text) {
+        for path in entry_paths {
+            let path: Vec<&str> = path.iter().map(String::as_str).collect();
+            if let Ok(Some(entry)) = document.get(&path) {
+                redactor.add_entry_secrets(&entry);
+            }
+        }
+    }
+    redactor.into_secrets()
+}
+
 /// The command error for a failed [`TokenStore::around_commit`].
 pub fn around_commit_error(error: AroundCommitError<FileError>) -> CommandError {
     match error {
@@ -124,9 +204,41 @@ pub fn around_commit_error(error: AroundCommitError<FileError>) -> CommandError 
     }
 }
 
+/// The folder a client config of `scope` belongs to: the project folder for project files (which
+/// must not lead out of it), else the home directory.
+pub fn config_folder(environment: &Environment, scope: Scope) -> Folder {
+    match scope {
+        Scope::Project => Folder::Project(environment.current_dir.clone()),
+        Scope::User | Scope::Local => Folder::User(environment.home.clone()),
+    }
+}
+
+/// The task that changes one client config.
+pub fn config_task(
+    environment: &Environment,
+    (kind, scope): (ClientId, Scope),
+    path: PathBuf,
+    privacy: Privacy,
+    edit: Box<dyn FileEdit>,
+) -> LabeledTask {
+    LabeledTask {
+        task: FileTask {
+            shown_path: environment.display_path(&path),
+            path,
+            role: config_role(kind),
+            privacy,
+            backup: true,
+            folder: config_folder(environment, scope),
+            edit,
+        },
+        owner: FileOwner::Client(kind, scope),
+    }
+}
+
 /// One task per config file holding some of `entries`, with the edit `make_edit` builds from
 /// that file's entries.
 pub fn tasks_per_file(
+    environment: &Environment,
     entries: &[&FoundEntry],
     privacy: Privacy,
     make_edit: impl Fn(&[&FoundEntry]) -> Box<dyn FileEdit>,
@@ -139,19 +251,13 @@ pub fn tasks_per_file(
         .into_iter()
         .map(|(path, entries)| {
             let first = entries[0];
-            let client = first.client.client();
-            LabeledTask {
-                task: FileTask {
-                    shown_path: first.shown_path.clone(),
-                    path,
-                    role: format!("{} config", client.display_name()),
-                    privacy,
-                    backup: true,
-                    edit: make_edit(&entries),
-                },
-                client: Some(first.client),
-                scope: Some(first.scope),
-            }
+            config_task(
+                environment,
+                (first.client, first.scope),
+                path,
+                privacy,
+                make_edit(&entries),
+            )
         })
         .collect()
 }
@@ -170,14 +276,58 @@ pub fn tray_entries_named<'a>(
     if let Some(foreign) = named.iter().find(|entry| entry.tray.is_none()) {
         return Err(CommandError::failure(
             format!(
-                "the entry \"{name}\" in {} config {} is not a Tray entry",
-                foreign.client.client().display_name(),
+                "the entry \"{name}\" in {} {} is not a Tray entry",
+                config_role(foreign.client),
                 foreign.shown_path
             ),
             "tray-mcp changes only entries it recognises as Tray's; edit that file by hand",
         ));
     }
     Ok(named)
+}
+
+/// Refuses `name` when a profile or any client's entry has the same name in another case.
+///
+/// Why refuse rather than treat `Prod` and `prod` as one: profiles are files named after the
+/// entry, and on the file systems macOS and Windows use by default `profiles/prod.json` *is*
+/// `profiles/Prod.json`, so the second install would silently repoint the first entry at
+/// another workspace and token. Treating them as one entry would instead rename or merge what
+/// the user made on purpose; refusing, with the existing spelling in the message, lets the user
+/// pick: reuse that spelling, or choose another name.
+pub fn check_case_unique(
+    environment: &Environment,
+    inventory: &Inventory,
+    name: &ServerName,
+) -> Result<(), CommandError> {
+    let differs_in_case = |other: &str| other != name.as_str() && other.eq_ignore_ascii_case(name.as_str());
+    let clash = profiles::list_names(environment)
+        .into_iter()
+        .find(|profile| differs_in_case(profile.as_str()))
+        .map(|profile| {
+            let path = environment.display_path(&profiles::profile_path(environment, &profile));
+            (profile.to_string(), format!("tray-mcp profile {path}"))
+        })
+        .or_else(|| {
+            inventory
+                .entries
+                .iter()
+                .find(|entry| differs_in_case(&entry.name))
+                .map(|entry| {
+                    (
+                        entry.name.clone(),
+                        format!("{} {}", config_role(entry.client), entry.shown_path),
+                    )
+                })
+        });
+    match clash {
+        None => Ok(()),
+        Some((existing, place)) => Err(CommandError::failure(
+            format!("the name \"{name}\" differs only in case from \"{existing}\" in {place}"),
+            format!(
+                "names are compared ignoring case (on macOS and Windows `{existing}` and `{name}` would be one profile file): use \"{existing}\" to change that entry, or choose another name"
+            ),
+        )),
+    }
 }
 
 /// Every entry in every client; an error (naming the file and position) when any config file
@@ -190,8 +340,9 @@ pub fn readable_inventory(environment: &Environment) -> Result<Inventory, Comman
     Err(inventory.problems.swap_remove(0).into())
 }
 
-/// The task that writes or deletes a tray-mcp profile.
-pub fn profile_task(environment: &Environment, path: PathBuf, edit: Box<dyn FileEdit>) -> LabeledTask {
+/// The task that writes or deletes the tray-mcp profile `name`.
+pub fn profile_task(environment: &Environment, name: &ServerName, edit: Box<dyn FileEdit>) -> LabeledTask {
+    let path = profiles::profile_path(environment, name);
     LabeledTask {
         task: FileTask {
             shown_path: environment.display_path(&path),
@@ -200,11 +351,21 @@ pub fn profile_task(environment: &Environment, path: PathBuf, edit: Box<dyn File
             privacy: Privacy::OwnerOnly,
             // A backup of a profile would be one more copy of the token.
             backup: false,
+            folder: Folder::User(environment.home.clone()),
             edit,
         },
-        client: None,
-        scope: None,
+        owner: FileOwner::TrayMcp,
     }
+}
+
+/// The token a profile file's text holds (for redaction; `None` when it holds none or does not
+/// parse).
+fn profile_secrets(text: &str) -> Vec<String> {
+    profiles::parse(text)
+        .ok()
+        .and_then(|profile| profile.api_token)
+        .map(|token| vec![token.expose().to_string()])
+        .unwrap_or_default()
 }
 
 /// Writes a profile file (unchanged when it already holds the same values).
@@ -224,5 +385,29 @@ impl FileEdit for WriteProfile {
             contents: Some(profiles::render(&self.profile)),
             change,
         })
+    }
+
+    fn secrets(&self, text: &str) -> Vec<String> {
+        profile_secrets(text)
+    }
+}
+
+/// Deletes a profile file (one no entry uses any more, or one renamed).
+pub struct DeleteProfile;
+
+impl FileEdit for DeleteProfile {
+    fn apply(&self, current: Option<&str>) -> Result<Edited, FileProblem> {
+        Ok(Edited {
+            contents: None,
+            change: if current.is_some() {
+                Change::Removed
+            } else {
+                Change::Unchanged
+            },
+        })
+    }
+
+    fn secrets(&self, text: &str) -> Vec<String> {
+        profile_secrets(text)
     }
 }

@@ -8,13 +8,16 @@ use crate::config::{Change, ConfigDocument, Format};
 use crate::error::CommandError;
 use crate::inventory::FoundEntry;
 use crate::paths::Environment;
-use crate::profiles;
+use crate::profiles::{self, TokenLocation};
 use crate::secrets::Redactor;
-use crate::token_store::{KeychainChanges, TokenLocation, TokenStore};
+use crate::token_store::{KeychainChanges, TokenStore};
 use crate::tray::ServerName;
 
 use super::report::Report;
-use super::{execute_with_keychain, profile_task, readable_inventory, tasks_per_file, tray_entries_named};
+use super::{
+    DeleteProfile, Finish, config_secrets, execute_with_keychain, profile_task, readable_inventory, tasks_per_file,
+    tray_entries_named,
+};
 
 /// What to remove.
 #[derive(Debug, Clone)]
@@ -53,7 +56,7 @@ pub fn remove_with_store(
             "run `tray-mcp list` to see the entries and their names",
         ));
     }
-    let mut tasks = tasks_per_file(&targets, Privacy::Ordinary, |entries| {
+    let mut tasks = tasks_per_file(environment, &targets, Privacy::Ordinary, |entries| {
         Box::new(RemoveEntries::for_entries(entries))
     });
     let still_used = inventory.entries.iter().any(|entry| {
@@ -68,20 +71,17 @@ pub fn remove_with_store(
         {
             keychain.deletes.push(request.name.clone());
         }
-        tasks.push(profile_task(environment, profile_path, Box::new(DeleteFile)));
+        tasks.push(profile_task(environment, &request.name, Box::new(DeleteProfile)));
     }
-    let mut redactor = Redactor::default();
-    for entry in &targets {
-        redactor.add_bearer_tokens_in(&entry.value);
-    }
-    execute_with_keychain(
-        environment,
-        tasks,
-        request.dry_run,
-        &redactor,
-        Vec::new(),
-        (store, &keychain),
-    )
+    let redactor = Redactor::for_entries(targets.iter().map(|entry| &entry.value));
+    let finish = Finish {
+        dry_run: request.dry_run,
+        redactor: &redactor,
+        notices: Vec::new(),
+        store,
+        keychain: &keychain,
+    };
+    execute_with_keychain(environment, tasks, finish)
 }
 
 /// Takes entries (and the items the client keeps beside them, such as VS Code's token input)
@@ -97,14 +97,7 @@ impl RemoveEntries {
         let first = entries[0];
         RemoveEntries {
             format: first.client.client().format(),
-            keys: entries
-                .iter()
-                .map(|entry| {
-                    let mut keys = entry.servers_key.clone();
-                    keys.push(entry.name.clone());
-                    keys
-                })
-                .collect(),
+            keys: entries.iter().map(|entry| entry.entry_path()).collect(),
             companions: entries
                 .iter()
                 .flat_map(|entry| entry.client.client().removal_companions(&entry.name))
@@ -130,6 +123,10 @@ impl FileEdit for RemoveEntries {
             change: if removed { Change::Removed } else { Change::Unchanged },
         })
     }
+
+    fn secrets(&self, text: &str) -> Vec<String> {
+        config_secrets(text, self.format, &self.keys)
+    }
 }
 
 /// For a nested servers object (Claude Code's `projects.<dir>.mcpServers`): when removing the
@@ -145,20 +142,4 @@ fn prune_created_parent(document: &mut dyn ConfigDocument, entry_path: &[&str]) 
         document.remove(parent)?;
     }
     Ok(())
-}
-
-/// Deletes a file (a profile no entry uses any more).
-pub(crate) struct DeleteFile;
-
-impl FileEdit for DeleteFile {
-    fn apply(&self, current: Option<&str>) -> Result<Edited, FileProblem> {
-        Ok(Edited {
-            contents: None,
-            change: if current.is_some() {
-                Change::Removed
-            } else {
-                Change::Unchanged
-            },
-        })
-    }
 }

@@ -8,17 +8,17 @@ use crate::config::Change;
 use crate::config::safe_write::Privacy;
 use crate::config::transaction::{Edited, FileEdit, FileProblem};
 use crate::error::CommandError;
-use crate::inventory::FoundEntry;
+use crate::inventory::{FoundEntry, entry_path};
 use crate::paths::Environment;
-use crate::profiles;
+use crate::profiles::{self, TokenLocation};
 use crate::secrets::Redactor;
-use crate::token_store::{KeychainChanges, TokenLocation, TokenStore};
+use crate::token_store::{KeychainChanges, TokenStore};
 use crate::tray::ServerName;
 
-use super::remove::DeleteFile;
 use super::report::Report;
 use super::{
-    WriteProfile, execute_with_keychain, profile_task, readable_inventory, tasks_per_file, tray_entries_named,
+    DeleteProfile, Finish, WriteProfile, check_case_unique, config_secrets, execute_with_keychain, profile_task,
+    readable_inventory, tasks_per_file, tray_entries_named,
 };
 
 /// What to rename.
@@ -52,7 +52,16 @@ pub fn rename_with_store(
             "pick a different new name",
         ));
     }
+    if old.eq_ignore_ascii_case(new) {
+        return Err(CommandError::failure(
+            format!("\"{old}\" and \"{new}\" differ only in case, and names are compared ignoring case"),
+            format!(
+                "on macOS and Windows both would be one profile file; rename in two steps: `tray-mcp rename {old} {old}-tmp` then `tray-mcp rename {old}-tmp {new}`"
+            ),
+        ));
+    }
     let inventory = readable_inventory(environment)?;
+    check_case_unique(environment, &inventory, &request.new)?;
     let targets = tray_entries_named(&inventory.entries, old, ClientId::all())?;
     if let Some(clash) = inventory.entries.iter().find(|entry| {
         entry.name == new
@@ -69,12 +78,12 @@ pub fn rename_with_store(
             format!("choose another name, or remove that entry first (tray-mcp remove {new})"),
         ));
     }
-    let mut tasks = tasks_per_file(&targets, Privacy::Ordinary, |entries| {
+    let mut tasks = tasks_per_file(environment, &targets, Privacy::Ordinary, |entries| {
         Box::new(RenameEntries::new(entries, old, new))
     });
     let old_profile = profiles::profile_path(environment, &request.old);
     let mut keychain = KeychainChanges::default();
-    let mut redactor = Redactor::default();
+    let mut redactor = Redactor::for_entries(targets.iter().map(|entry| &entry.value));
     if old_profile.exists() {
         let new_profile = profiles::profile_path(environment, &request.new);
         if new_profile.exists() {
@@ -97,10 +106,10 @@ pub fn rename_with_store(
         }
         tasks.push(profile_task(
             environment,
-            new_profile,
+            &request.new,
             Box::new(WriteProfile { profile }),
         ));
-        tasks.push(profile_task(environment, old_profile, Box::new(DeleteFile)));
+        tasks.push(profile_task(environment, &request.old, Box::new(DeleteProfile)));
     }
     if tasks.is_empty() {
         return Err(CommandError::failure(
@@ -108,17 +117,14 @@ pub fn rename_with_store(
             "run `tray-mcp list` to see the entries and their names",
         ));
     }
-    for entry in &targets {
-        redactor.add_bearer_tokens_in(&entry.value);
-    }
-    execute_with_keychain(
-        environment,
-        tasks,
-        request.dry_run,
-        &redactor,
-        Vec::new(),
-        (store, &keychain),
-    )
+    let finish = Finish {
+        dry_run: request.dry_run,
+        redactor: &redactor,
+        notices: Vec::new(),
+        store,
+        keychain: &keychain,
+    };
+    execute_with_keychain(environment, tasks, finish)
 }
 
 /// Renames entries in one file, with what the client keeps beside them (VS Code's token
@@ -165,5 +171,14 @@ impl FileEdit for RenameEntries {
             contents: Some(document.into_text()),
             change: if renamed { Change::Updated } else { Change::Unchanged },
         })
+    }
+
+    fn secrets(&self, text: &str) -> Vec<String> {
+        let entry_paths: Vec<Vec<String>> = self
+            .servers_keys
+            .iter()
+            .flat_map(|servers_key| [entry_path(servers_key, &self.old), entry_path(servers_key, &self.new)])
+            .collect();
+        config_secrets(text, self.client.client().format(), &entry_paths)
     }
 }

@@ -8,7 +8,10 @@ use similar::TextDiff;
 use crate::clients::{ClientId, Scope};
 use crate::config::Change;
 use crate::config::transaction::{Outcome, Planned};
+use crate::paths::Environment;
 use crate::secrets::Redactor;
+
+use super::FileOwner;
 
 /// What happened (or would happen) to one file.
 #[derive(Debug, Clone)]
@@ -21,6 +24,8 @@ pub struct FileReport {
     pub role: String,
     /// The path, with `~` for the home directory.
     pub shown_path: String,
+    /// The real file that changes, when a symlink leads to it (shown like `shown_path`).
+    pub real_path: Option<String>,
     /// The change.
     pub change: Change,
     /// Where the previous version was saved.
@@ -29,27 +34,83 @@ pub struct FileReport {
 
 impl FileReport {
     /// From a planned (not yet written) file.
-    pub fn planned(file: &Planned, client: Option<ClientId>, scope: Option<Scope>) -> Self {
+    pub fn planned(environment: &Environment, file: &Planned, owner: FileOwner) -> Self {
         FileReport {
-            client,
-            scope,
+            client: owner.client(),
+            scope: owner.scope(),
             role: file.task.role.clone(),
             shown_path: file.task.shown_path.clone(),
+            real_path: file.through_link.then(|| environment.display_path(&file.resolved)),
             change: file.change,
             backup: None,
         }
     }
 
     /// From a written file.
-    pub fn done(outcome: &Outcome, client: Option<ClientId>, scope: Option<Scope>) -> Self {
+    pub fn done(environment: &Environment, outcome: &Outcome, owner: FileOwner) -> Self {
         FileReport {
-            client,
-            scope,
+            client: owner.client(),
+            scope: owner.scope(),
             role: outcome.role.clone(),
             shown_path: outcome.shown_path.clone(),
+            real_path: outcome.real_path.as_deref().map(|path| environment.display_path(path)),
             change: outcome.change,
             backup: outcome.backup.as_ref().map(|path| path.to_string_lossy().into_owned()),
         }
+    }
+
+    /// The file as a report line names it: the real file, and the link that leads to it.
+    fn named(&self) -> String {
+        match &self.real_path {
+            Some(real) => format!("{real} (linked from {})", self.shown_path),
+            None => self.shown_path.clone(),
+        }
+    }
+}
+
+/// How much a notice matters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    /// Something worth knowing; nothing is wrong.
+    Note,
+    /// Something the user should act on (a missing tool, a secret in a shared file).
+    Warning,
+}
+
+/// A note or warning for stderr (and the `--json` report).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// How much it matters.
+    pub severity: Severity,
+    /// What to say, without the `note:`/`warning:` prefix.
+    pub message: String,
+}
+
+impl Notice {
+    /// A note.
+    pub fn note(message: impl Into<String>) -> Self {
+        Notice {
+            severity: Severity::Note,
+            message: message.into(),
+        }
+    }
+
+    /// A warning.
+    pub fn warning(message: impl Into<String>) -> Self {
+        Notice {
+            severity: Severity::Warning,
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Notice {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let prefix = match self.severity {
+            Severity::Note => "note",
+            Severity::Warning => "warning",
+        };
+        write!(formatter, "{prefix}: {}", self.message)
     }
 }
 
@@ -61,7 +122,7 @@ pub struct Report {
     /// Unified diffs (dry runs), tokens redacted.
     pub diffs: Vec<String>,
     /// Notes and warnings.
-    pub notices: Vec<String>,
+    pub notices: Vec<Notice>,
     /// What the user should do next, per client.
     pub next_steps: Vec<String>,
     /// Nothing was written.
@@ -70,7 +131,7 @@ pub struct Report {
 
 impl Report {
     /// The stdout text: one line per file (`Added  ~/.cursor/mcp.json  (Cursor config)`), then
-    /// the diffs of a dry run.
+    /// the diffs of a dry run, each ending with a line break.
     pub fn to_human(&self) -> String {
         let mut text = String::new();
         for file in &self.files {
@@ -80,11 +141,14 @@ impl Report {
                 (true, Change::Removed) => "Would remove",
                 (_, change) => change_word(change),
             };
-            text.push_str(&format!("{change:<12} {}  ({})\n", file.shown_path, file.role));
+            text.push_str(&format!("{change:<12} {}  ({})\n", file.named(), file.role));
         }
         for diff in &self.diffs {
             text.push('\n');
             text.push_str(diff);
+            if !diff.ends_with('\n') {
+                text.push('\n');
+            }
         }
         text
     }
@@ -93,8 +157,7 @@ impl Report {
     pub fn to_stderr(&self) -> String {
         let mut text = String::new();
         for notice in &self.notices {
-            text.push_str(notice);
-            text.push('\n');
+            text.push_str(&format!("{notice}\n"));
         }
         if self.dry_run {
             text.push_str("dry run: no file was changed\n");
@@ -117,11 +180,12 @@ impl Report {
                 "scope": file.scope.map(Scope::as_str),
                 "role": file.role,
                 "path": file.shown_path,
+                "real_path": file.real_path,
                 "change": change_word(file.change),
                 "backup": file.backup,
             })).collect::<Vec<_>>(),
             "diffs": self.diffs,
-            "notices": self.notices,
+            "notices": self.notices.iter().map(Notice::to_string).collect::<Vec<_>>(),
         })
     }
 }
@@ -137,29 +201,28 @@ pub fn change_word(change: Change) -> &'static str {
 }
 
 /// A unified diff of a planned file, tokens redacted; `None` when it does not change.
+///
+/// The diff is made from the real texts and redacted afterwards, so a rotated token still shows
+/// as a changed line (`-` and `+`, both `[REDACTED]`) rather than vanishing from the diff.
 pub fn diff(file: &Planned, redactor: &Redactor) -> Option<String> {
     if file.change == Change::Unchanged {
         return None;
     }
-    let before = redactor.redact(file.before.as_deref().unwrap_or(""));
-    let after = redactor.redact(file.after.as_deref().unwrap_or(""));
-    let old_name = if file.before.is_some() {
-        file.task.shown_path.clone()
-    } else {
-        "/dev/null".to_string()
+    let shown_or_none = |text: &Option<String>| {
+        if text.is_some() {
+            file.task.shown_path.clone()
+        } else {
+            "/dev/null".to_string()
+        }
     };
-    let new_name = if file.after.is_some() {
-        file.task.shown_path.clone()
-    } else {
-        "/dev/null".to_string()
-    };
-    let diff = TextDiff::from_lines(&before, &after);
-    Some(
-        diff.unified_diff()
-            .context_radius(3)
-            .header(&old_name, &new_name)
-            .to_string(),
-    )
+    let before = file.before.as_deref().unwrap_or("");
+    let after = file.after.as_deref().unwrap_or("");
+    let diff = TextDiff::from_lines(before, after)
+        .unified_diff()
+        .context_radius(3)
+        .header(&shown_or_none(&file.before), &shown_or_none(&file.after))
+        .to_string();
+    Some(redactor.redact(&diff))
 }
 
 /// A plain-text table: a header line, then one line per row, columns padded to their widest

@@ -9,23 +9,22 @@
 //! one); the keychain write happens before the file commit and is undone if it fails, the
 //! delete of `forget` after it (see [`TokenStore::around_commit`]).
 
-use serde_json::Value;
-
 use crate::clients::ClientId;
 use crate::config::safe_write::Privacy;
 use crate::config::transaction::{Edited, FileEdit, FileProblem};
-use crate::config::{Change, Format};
+use crate::config::{Change, Format, strings_mut};
 use crate::error::CommandError;
-use crate::inventory::{FoundEntry, take_inventory};
+use crate::inventory::{FoundEntry, config_role, take_inventory};
 use crate::paths::Environment;
-use crate::profiles::{self, ProfileError};
-use crate::secrets::Redactor;
-use crate::token_store::{KeychainChanges, SERVICE, TokenLocation, TokenStore};
+use crate::profiles::{self, ProfileError, TokenLocation};
+use crate::secrets::{Redactor, holds_inline_token, inline_bearer};
+use crate::token_store::{KeychainChanges, SERVICE, TokenStore};
 use crate::tray::{ApiToken, ServerName};
 
-use super::report::Report;
+use super::report::{Notice, Report};
 use super::{
-    WriteProfile, execute_with_keychain, profile_task, readable_inventory, tasks_per_file, tray_entries_named,
+    Finish, WriteProfile, config_secrets, execute_with_keychain, profile_task, readable_inventory, tasks_per_file,
+    tray_entries_named,
 };
 
 /// Replace the token of a profile (and of entries holding it inline).
@@ -56,11 +55,9 @@ pub fn set_with_store(
         .into_iter()
         .filter(|entry| holds_inline_token(&entry.value))
         .collect();
-    let mut redactor = Redactor::new([&request.api_token]);
-    for entry in &inline {
-        redactor.add_bearer_tokens_in(&entry.value);
-    }
-    let mut tasks = tasks_per_file(&inline, Privacy::OwnerOnly, |entries| {
+    let mut redactor = Redactor::for_entries(inline.iter().map(|entry| &entry.value));
+    redactor.add(request.api_token.expose());
+    let mut tasks = tasks_per_file(environment, &inline, Privacy::OwnerOnly, |entries| {
         Box::new(ReplaceInlineToken::new(entries, &request.api_token))
     });
     let mut keychain = KeychainChanges::default();
@@ -71,29 +68,32 @@ pub fn set_with_store(
         }
         let was_in_keychain = profile.token_store == TokenLocation::Keychain;
         let location = store.preferred();
-        TokenStore::place(&mut profile, &request.api_token, location);
+        profile.set_token(&request.api_token, location);
         if location == TokenLocation::Keychain {
             keychain.writes.push((request.name.clone(), request.api_token.clone()));
         } else if was_in_keychain {
-            notices.push(format!(
-                "note: the OS keychain is not available here, so the new token goes to the profile file; the old one may remain in the keychain entry {SERVICE}/{}: delete it with your keychain app",
+            notices.push(Notice::note(format!(
+                "the OS keychain is not available here, so the new token goes to the profile file; the old one may remain in the keychain entry {SERVICE}/{}: delete it with your keychain app",
                 request.name
-            ));
+            )));
         }
-        let path = profiles::profile_path(environment, &request.name);
-        tasks.push(profile_task(environment, path, Box::new(WriteProfile { profile })));
+        tasks.push(profile_task(
+            environment,
+            &request.name,
+            Box::new(WriteProfile { profile }),
+        ));
     }
     if tasks.is_empty() {
         return Err(no_such_name(&request.name));
     }
-    execute_with_keychain(
-        environment,
-        tasks,
-        request.dry_run,
-        &redactor,
+    let finish = Finish {
+        dry_run: request.dry_run,
+        redactor: &redactor,
         notices,
-        (store, &keychain),
-    )
+        store,
+        keychain: &keychain,
+    };
+    execute_with_keychain(environment, tasks, finish)
 }
 
 /// Drops the token from a profile (and deletes its keychain entry, after the file is written).
@@ -119,25 +119,30 @@ pub fn forget_with_store(
     if profile.token_store == TokenLocation::Keychain {
         keychain.deletes.push(name.clone());
     }
-    profile.api_token = None;
-    profile.token_store = TokenLocation::Profile;
+    profile.clear_token();
     let inventory = take_inventory(environment, ClientId::all());
     let notices = inventory
         .entries
         .iter()
         .filter(|entry| entry.name == name.as_str() && entry.tray.is_some() && holds_inline_token(&entry.value))
         .map(|entry| {
-            format!(
-                "note: {} config {} still holds a token inline; `tray-mcp remove {name} -c {}` takes that entry out",
-                entry.client.client().display_name(),
+            Notice::note(format!(
+                "{} {} still holds a token inline; `tray-mcp remove {name} -c {}` takes that entry out",
+                config_role(entry.client),
                 entry.shown_path,
                 entry.client.id()
-            )
+            ))
         })
         .collect();
-    let path = profiles::profile_path(environment, name);
-    let tasks = vec![profile_task(environment, path, Box::new(WriteProfile { profile }))];
-    execute_with_keychain(environment, tasks, dry_run, &redactor, notices, (store, &keychain))
+    let tasks = vec![profile_task(environment, name, Box::new(WriteProfile { profile }))];
+    let finish = Finish {
+        dry_run,
+        redactor: &redactor,
+        notices,
+        store,
+        keychain: &keychain,
+    };
+    execute_with_keychain(environment, tasks, finish)
 }
 
 fn existing_profile(environment: &Environment, name: &ServerName) -> Result<Option<profiles::Profile>, CommandError> {
@@ -158,18 +163,6 @@ fn no_such_name(name: &ServerName) -> CommandError {
     )
 }
 
-/// Whether an entry holds a real token inline (`Bearer <token>`, not a `${...}` reference).
-pub fn holds_inline_token(value: &Value) -> bool {
-    match value {
-        Value::String(text) => text
-            .strip_prefix("Bearer ")
-            .is_some_and(|token| !token.starts_with("${")),
-        Value::Array(items) => items.iter().any(holds_inline_token),
-        Value::Object(map) => map.values().any(holds_inline_token),
-        _ => false,
-    }
-}
-
 /// Rewrites `Bearer <old>` into `Bearer <new>` inside entries of one file.
 struct ReplaceInlineToken {
     format: Format,
@@ -181,14 +174,7 @@ impl ReplaceInlineToken {
     fn new(entries: &[&FoundEntry], token: &ApiToken) -> Self {
         ReplaceInlineToken {
             format: entries[0].client.client().format(),
-            entry_paths: entries
-                .iter()
-                .map(|entry| {
-                    let mut path = entry.servers_key.clone();
-                    path.push(entry.name.clone());
-                    path
-                })
-                .collect(),
+            entry_paths: entries.iter().map(|entry| entry.entry_path()).collect(),
             header: format!("Bearer {}", token.expose()),
         }
     }
@@ -201,7 +187,11 @@ impl FileEdit for ReplaceInlineToken {
         for path in &self.entry_paths {
             let path: Vec<&str> = path.iter().map(String::as_str).collect();
             if let Some(mut value) = document.get(&path)? {
-                replace_bearer(&mut value, &self.header);
+                strings_mut(&mut value, &mut |text| {
+                    if inline_bearer(text).is_some() {
+                        *text = self.header.clone();
+                    }
+                });
                 if document.set(&path, &value)? == Change::Updated {
                     change = Change::Updated;
                 }
@@ -212,19 +202,8 @@ impl FileEdit for ReplaceInlineToken {
             change,
         })
     }
-}
 
-fn replace_bearer(value: &mut Value, header: &str) {
-    match value {
-        Value::String(text)
-            if text
-                .strip_prefix("Bearer ")
-                .is_some_and(|token| !token.starts_with("${")) =>
-        {
-            *text = header.to_string();
-        }
-        Value::Array(items) => items.iter_mut().for_each(|item| replace_bearer(item, header)),
-        Value::Object(map) => map.values_mut().for_each(|item| replace_bearer(item, header)),
-        _ => {}
+    fn secrets(&self, text: &str) -> Vec<String> {
+        config_secrets(text, self.format, &self.entry_paths)
     }
 }

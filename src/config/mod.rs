@@ -7,12 +7,14 @@
 //! - [`safe_write`]: the cross-process lock, atomic replace, permissions, symlinks and backups.
 //! - [`transaction`]: several files changed together: all prepared before any is written, and
 //!   the ones already written restored when a later one fails.
+//! - [`strings`]/[`strings_mut`]: every string inside a JSON value, found by one walk.
 
 pub mod format;
 pub mod json;
 pub mod safe_write;
 pub mod toml;
 pub mod transaction;
+mod walk;
 
 #[cfg(test)]
 mod conformance;
@@ -20,3 +22,4 @@ mod conformance;
 pub use format::{ConfigDocument, Format, open};
 pub use json::document;
 pub use json::document::{Change, Dialect, Document, DocumentError};
+pub use walk::{strings, strings_mut};

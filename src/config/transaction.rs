@@ -28,6 +28,33 @@ pub struct Edited {
 pub trait FileEdit {
     /// Computes the new text from the current one (`None` when the file does not exist).
     fn apply(&self, current: Option<&str>) -> Result<Edited, FileProblem>;
+
+    /// The secrets `text` (this file's text before or after the edit) holds where a diff of it
+    /// could show them; every diff hides them. Default: none.
+    fn secrets(&self, _text: &str) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+/// The folder a file belongs to, which decides where a symlink on its path may lead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Folder {
+    /// The user's own file, under this folder (the home directory): a link may lead anywhere,
+    /// since dotfile managers link configs into a repository; the report names the real file.
+    User(PathBuf),
+    /// A file of the project in this folder. Project files come from repositories the user may
+    /// not trust, so the file, and every folder on its path, must resolve inside the project: a
+    /// cloned `.mcp.json` linked to `../.config/otherapp/settings.json` is refused, not followed.
+    Project(PathBuf),
+}
+
+impl Folder {
+    /// The folder itself.
+    pub fn path(&self) -> &Path {
+        match self {
+            Folder::User(path) | Folder::Project(path) => path,
+        }
+    }
 }
 
 /// One file to change.
@@ -42,6 +69,8 @@ pub struct FileTask {
     pub privacy: Privacy,
     /// Whether the previous version is backed up before it is replaced.
     pub backup: bool,
+    /// The folder it belongs to (where links on its path may lead).
+    pub folder: Folder,
     /// The change to make.
     pub edit: Box<dyn FileEdit>,
 }
@@ -52,6 +81,8 @@ pub struct Planned {
     pub task: FileTask,
     /// The real file behind any symlink.
     pub resolved: PathBuf,
+    /// Whether a symlink leads to it (then reports name `resolved`, the file that changes).
+    pub through_link: bool,
     /// Size, times and inode of the file when it was read.
     pub fingerprint: Option<safe_write::Fingerprint>,
     /// Its text now (`None`: missing).
@@ -75,6 +106,8 @@ pub struct Outcome {
     pub change: Change,
     /// Where the previous version was saved, if it was.
     pub backup: Option<PathBuf>,
+    /// The real file that changed, when a symlink led to it.
+    pub real_path: Option<PathBuf>,
 }
 
 /// Why a file could not be planned or written.
@@ -86,6 +119,13 @@ pub enum FileProblem {
     NotUtf8,
     /// The file has no write permission for its owner.
     ReadOnly,
+    /// A project file (or a folder on its path) is a link leading out of the project.
+    OutsideProject {
+        /// Where it leads.
+        real: PathBuf,
+        /// The project folder.
+        project: PathBuf,
+    },
     /// Reading, writing or locking failed.
     Io(std::io::Error),
 }
@@ -118,6 +158,12 @@ impl fmt::Display for FileError {
             FileProblem::Document(error) => write!(formatter, "cannot edit {role} {shown_path}: {error}"),
             FileProblem::NotUtf8 => write!(formatter, "could not read {role} {shown_path}: it is not UTF-8 text"),
             FileProblem::ReadOnly => write!(formatter, "{role} {shown_path} is read-only"),
+            FileProblem::OutsideProject { real, project } => write!(
+                formatter,
+                "{role} {shown_path} leads outside the project folder {}: it resolves to {}",
+                project.display(),
+                real.display()
+            ),
             FileProblem::Io(error) => write!(formatter, "could not access {role} {shown_path}: {error}"),
         }
     }
@@ -139,6 +185,10 @@ impl FileError {
             FileProblem::NotUtf8 => "save the file as UTF-8 and run the command again; no file was changed".to_string(),
             FileProblem::ReadOnly => format!(
                 "tray-mcp leaves read-only files alone; make it writable (chmod u+w {}) to let it change the file; no file was changed",
+                self.shown_path
+            ),
+            FileProblem::OutsideProject { .. } => format!(
+                "tray-mcp writes a project file only inside the project (a cloned repository can link it to any of your files); replace the links on the way to {} with a regular file and folders, or use --scope user; no file was changed",
                 self.shown_path
             ),
             FileProblem::Io(_) => "check the permissions of the file and its folder; no file was changed".to_string(),
@@ -173,6 +223,16 @@ pub fn plan(tasks: Vec<FileTask>) -> Result<Vec<Planned>, FileError> {
         .into_iter()
         .map(|task| {
             let resolved = safe_write::resolve(&task.path);
+            if let Folder::Project(project) = &task.folder
+                && !safe_write::resolves_within(&resolved, project)
+            {
+                let problem = FileProblem::OutsideProject {
+                    real: safe_write::real_path(&resolved).unwrap_or(resolved),
+                    project: project.clone(),
+                };
+                return Err(file_error(&task, problem));
+            }
+            let through_link = safe_write::goes_through_link(&task.path, task.folder.path());
             let fingerprint = safe_write::Fingerprint::of(&resolved);
             let before = read_text(&resolved).map_err(|problem| file_error(&task, problem))?;
             let edited = task
@@ -184,6 +244,7 @@ pub fn plan(tasks: Vec<FileTask>) -> Result<Vec<Planned>, FileError> {
             }
             Ok(Planned {
                 resolved,
+                through_link,
                 fingerprint,
                 before,
                 after: edited.contents,
@@ -249,6 +310,7 @@ pub fn commit(
             } else {
                 backup_paths.next().flatten()
             },
+            real_path: file.through_link.then(|| file.resolved.clone()),
         })
         .collect())
 }

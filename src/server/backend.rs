@@ -18,11 +18,30 @@ use crate::error::Advice;
 /// A future returned by a [`Backend`] method.
 pub type BackendFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, BackendError>> + Send + 'a>>;
 
+/// Which kind of backend serves the tools.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackendKind {
+    /// Tray's API, for a real workspace.
+    TrayApi,
+    /// The embedded demo workspace.
+    Sandbox,
+}
+
+impl BackendKind {
+    /// `tray_api` or `sandbox`, as `get_authenticated_user` and the logs show it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BackendKind::TrayApi => "tray_api",
+            BackendKind::Sandbox => "sandbox",
+        }
+    }
+}
+
 /// Which kind of backend is serving, and for which workspace.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BackendDescription {
-    /// `sandbox` or `tray_api`.
-    pub kind: &'static str,
+    /// Tray's API or the sandbox.
+    pub kind: BackendKind,
     /// The workspace being served.
     pub workspace_id: String,
     /// The region name (`us1`, `eu1`, `apac1`), or `sandbox`.

@@ -3,7 +3,8 @@
 //! Why hand-written over `reqwest` rather than rmcp's client transport: the pass-through must
 //! return the gateway's results byte-for-byte faithful, vendor and unknown fields included, and
 //! must keep serving when the gateway says 401. rmcp's typed client dropped unknown fields and
-//! hung on 401 when measured (DESIGN.md). Here messages stay `serde_json::Value` end to end.
+//! hung on 401 when measured (the rmcp 3.9 client transport, in the dependency trials). Here
+//! messages stay `serde_json::Value` end to end.
 //!
 //! What "Streamable HTTP done properly" means here (MCP 2025-06-18, "Transports"):
 //! - every POST says `Accept: application/json, text/event-stream` and takes either answer; an
@@ -475,7 +476,7 @@ impl GatewayClient {
             None => self.deliver(message),
         };
         limited(&self.config.url, limit, async {
-            let mut response = self
+            let response = self
                 .request_builder(reqwest::Method::POST, session)?
                 .header(ACCEPT, "application/json, text/event-stream")
                 .header(CONTENT_TYPE, "application/json")
@@ -486,55 +487,77 @@ impl GatewayClient {
             check_status(&response)?;
             let headers = response.headers().clone();
             let content_type = content_type(&headers);
-            if content_type == "text/event-stream" {
-                let mut parser = sse::Parser::new();
-                loop {
-                    let chunk = response
-                        .chunk()
-                        .await
-                        .map_err(|error| self.transport_error(&error, limit))?;
-                    let Some(chunk) = chunk else {
-                        return Err(GatewayError::Protocol(
-                            "the event stream ended before the response arrived (connection dropped)".to_string(),
-                        ));
-                    };
-                    for event in parser.feed(&chunk) {
-                        for message in self.event_messages(&event) {
-                            if message.get("id") == Some(&id) && message.get("method").is_none() {
-                                return Ok((message, headers));
-                            }
-                            deliver(message);
-                        }
-                    }
+            let message = match content_type.as_str() {
+                "text/event-stream" => self.response_in_stream(response, &id, limit, &deliver).await?,
+                "application/json" => self.response_in_json(response, &id, limit, &deliver).await?,
+                _ => {
+                    return Err(GatewayError::Protocol(format!(
+                        "unexpected Content-Type {content_type:?} (expected application/json or text/event-stream)"
+                    )));
                 }
-            } else if content_type == "application/json" {
-                let body = read_limited(&mut response)
-                    .await
-                    .map_err(|error| self.transport_error(&error, limit))?;
-                let value: Value = serde_json::from_slice(&body)
-                    .map_err(|error| GatewayError::Protocol(format!("the response is not JSON ({error})")))?;
-                let messages = match value {
-                    Value::Array(messages) => messages,
-                    message => vec![message],
-                };
-                let mut found = None;
-                for message in messages {
-                    if found.is_none() && message.get("id") == Some(&id) && message.get("method").is_none() {
-                        found = Some(message);
-                    } else {
-                        deliver(message);
-                    }
-                }
-                found
-                    .map(|message| (message, headers))
-                    .ok_or_else(|| GatewayError::Protocol("the JSON body holds no response to the request".to_string()))
-            } else {
-                Err(GatewayError::Protocol(format!(
-                    "unexpected Content-Type {content_type:?} (expected application/json or text/event-stream)"
-                )))
-            }
+            };
+            Ok((message, headers))
         })
         .await
+    }
+
+    /// Reads an SSE answer until the response to `id`; other messages go to `deliver`.
+    async fn response_in_stream(
+        &self,
+        mut response: reqwest::Response,
+        id: &Value,
+        limit: Duration,
+        deliver: &impl Fn(Value),
+    ) -> Result<Value, GatewayError> {
+        let mut parser = sse::Parser::new();
+        loop {
+            let chunk = response
+                .chunk()
+                .await
+                .map_err(|error| self.transport_error(&error, limit))?;
+            let Some(chunk) = chunk else {
+                return Err(GatewayError::Protocol(
+                    "the event stream ended before the response arrived (connection dropped)".to_string(),
+                ));
+            };
+            for event in parser.feed(&chunk) {
+                for message in self.event_messages(&event) {
+                    if is_response_to(&message, id) {
+                        return Ok(message);
+                    }
+                    deliver(message);
+                }
+            }
+        }
+    }
+
+    /// Reads a JSON answer (one message or a batch): the response to `id`; other messages go
+    /// to `deliver`.
+    async fn response_in_json(
+        &self,
+        mut response: reqwest::Response,
+        id: &Value,
+        limit: Duration,
+        deliver: &impl Fn(Value),
+    ) -> Result<Value, GatewayError> {
+        let body = read_limited(&mut response)
+            .await
+            .map_err(|error| self.transport_error(&error, limit))?;
+        let value: Value = serde_json::from_slice(&body)
+            .map_err(|error| GatewayError::Protocol(format!("the response is not JSON ({error})")))?;
+        let messages = match value {
+            Value::Array(messages) => messages,
+            message => vec![message],
+        };
+        let mut found = None;
+        for message in messages {
+            if found.is_none() && is_response_to(&message, id) {
+                found = Some(message);
+            } else {
+                deliver(message);
+            }
+        }
+        found.ok_or_else(|| GatewayError::Protocol("the JSON body holds no response to the request".to_string()))
     }
 
     /// The JSON-RPC messages in one SSE event (one, or a batch); others are logged and skipped.
@@ -652,6 +675,11 @@ impl GatewayClient {
             Err(_) => tracing::debug!("ending the Agent Gateway session timed out"),
         }
     }
+}
+
+/// Whether `message` is the response (not a request or notification) with this `id`.
+fn is_response_to(message: &Value, id: &Value) -> bool {
+    message.get("id") == Some(id) && message.get("method").is_none()
 }
 
 fn content_type(headers: &HeaderMap) -> String {

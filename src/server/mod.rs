@@ -251,7 +251,7 @@ fn build_backend(variables: &Variables, choice: BackendChoice) -> Result<Served,
 
 /// The gateway settings: `https://<workspace-id>.mcp.tray.ai` and the default time limit,
 /// unless `TRAY_GATEWAY_URL` or `TRAY_GATEWAY_TIMEOUT_SECS` override them.
-fn gateway_config(variables: &Variables, workspace_id: &WorkspaceId, token: ApiToken) -> gateway::GatewayConfig {
+pub fn gateway_config(variables: &Variables, workspace_id: &WorkspaceId, token: ApiToken) -> gateway::GatewayConfig {
     let url = variables
         .gateway_url
         .clone()
@@ -296,7 +296,7 @@ pub fn run(environment: &Environment, options: ServeOptions) -> Result<(), Comma
     let served = build_backend(variables, choose_backend(environment, &options)?)?;
     let description = served.backend.describe();
     tracing::info!(
-        backend = description.kind,
+        backend = description.kind.as_str(),
         workspace = %description.workspace_id,
         region = %description.region,
         gateway = served.gateway.is_some(),

@@ -53,6 +53,23 @@ pub struct StepSummary {
     pub operation: Option<String>,
 }
 
+impl StepSummary {
+    /// `"Title" — connector 1.2, operation [name]`, as the tools show a step.
+    pub fn describe(&self) -> String {
+        let mut text = format!("\"{}\" — {}", self.title, self.connector);
+        if let Some(version) = &self.connector_version {
+            text.push(' ');
+            text.push_str(version);
+        }
+        if let Some(operation) = &self.operation {
+            text.push_str(", ");
+            text.push_str(operation);
+        }
+        text.push_str(&format!(" [{}]", self.name));
+        text
+    }
+}
+
 /// Everything known about one workflow's definition.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct WorkflowDetails {

@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use super::backend::{Backend, BackendDescription, BackendError, BackendFuture};
+use super::backend::{Backend, BackendDescription, BackendError, BackendFuture, BackendKind};
 use super::model::{Connector, Execution, Solution, User, WorkflowDetails, WorkflowSummary};
 
 const WORKSPACE_JSON: &str = include_str!("../../fixtures/sandbox/workspace.json");
@@ -70,7 +70,7 @@ fn ready<'a, T: Send + 'a>(value: Result<T, BackendError>) -> BackendFuture<'a, 
 impl Backend for Sandbox {
     fn describe(&self) -> BackendDescription {
         BackendDescription {
-            kind: "sandbox",
+            kind: BackendKind::Sandbox,
             workspace_id: self.workspace_id.clone(),
             region: "sandbox".to_string(),
             workspace_name: Some(self.workspace_name.clone()),

@@ -22,7 +22,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::access::{Access, AccessState, Endpoint, ToolAccess, is_access_refusal, tool_access};
-use super::backend::{Backend, BackendDescription, BackendError, BackendFuture};
+use super::backend::{Backend, BackendDescription, BackendError, BackendFuture, BackendKind};
 use super::http::{Limits, client_for, root_cause};
 use super::model::{
     Connector, Execution, ExecutionStatus, Solution, StepSummary, User, WorkflowDetails, WorkflowSummary,
@@ -618,7 +618,7 @@ fn workflow_from_export(exported: ExportedWorkflow) -> WorkflowDetails {
 impl Backend for TrayApi {
     fn describe(&self) -> BackendDescription {
         BackendDescription {
-            kind: "tray_api",
+            kind: BackendKind::TrayApi,
             workspace_id: self.config.workspace_id.to_string(),
             region: self.config.region.to_string(),
             workspace_name: None,

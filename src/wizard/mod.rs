@@ -19,15 +19,15 @@ pub mod texts;
 
 use std::path::Path;
 
-use crate::clients::{ClientId, EntrySpec, Scope, Transport};
+use crate::clients::{ClientId, Scope, Transport};
 use crate::commands::install::{self, InstallPlan, InstallRequest, WorkspaceChoice};
 use crate::commands::report::{self, Report};
+use crate::commands::{FileOwner, redactor_for};
 use crate::config::Change;
 use crate::error::CommandError;
 use crate::inventory::take_inventory;
 use crate::paths::Environment;
 use crate::profiles;
-use crate::secrets::Redactor;
 use crate::tray::{ApiToken, InvalidApiToken, Region, ServerName, WorkspaceId};
 
 pub use prompter::{PromptError, Prompter};
@@ -40,6 +40,8 @@ use prompter::{ChoiceQuestion, SecretQuestion, TextQuestion};
 pub struct Prefill {
     /// The clients (`--client`).
     pub clients: Option<Vec<ClientId>>,
+    /// `--client all` was given (see [`InstallRequest::every_client`]).
+    pub every_client: bool,
     /// The sandbox was asked for (`--sandbox`).
     pub sandbox: bool,
     /// The workspace (`--workspace-id` or `TRAY_WORKSPACE_ID`).
@@ -122,6 +124,7 @@ pub fn ask(
     };
     Ok(InstallRequest {
         clients,
+        every_client: prefill.every_client,
         workspace,
         name,
         transport,
@@ -314,37 +317,11 @@ fn all_support_http(
     name: &ServerName,
     binary: &Path,
 ) -> bool {
-    let WorkspaceChoice::Tray {
-        workspace_id,
-        api_token,
-        ..
-    } = workspace
-    else {
+    if matches!(workspace, WorkspaceChoice::Sandbox) {
         return false;
-    };
-    let spec = EntrySpec {
-        name: name.clone(),
-        transport: Transport::Http,
-        workspace_id: Some(workspace_id.clone()),
-        api_token: Some(api_token.clone()),
-        binary: binary.to_path_buf(),
-        sandbox: false,
-        os: environment.os,
-    };
+    }
+    let spec = install::entry_spec(environment, workspace, name, Transport::Http, binary);
     clients.iter().all(|kind| kind.client().entry(&spec).is_ok())
-}
-
-/// The installed Node.js version (`node --version`), if any.
-fn node_version(environment: &Environment) -> Option<String> {
-    let node = environment.find_on_path("node")?;
-    let output = std::process::Command::new(node)
-        .arg("--version")
-        .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .output()
-        .ok()?;
-    let version = String::from_utf8_lossy(&output.stdout).trim().to_string();
-    (output.status.success() && !version.is_empty()).then_some(version)
 }
 
 /// Step 5: stdio (recommended), the bridge (with what was found of Node.js), or HTTP when
@@ -358,7 +335,7 @@ fn ask_transport(
     binary: &Path,
 ) -> Result<Transport, CommandError> {
     let npx_found = environment.find_on_path("npx").is_some();
-    let node = node_version(environment);
+    let node = install::node_version(environment);
     let mut transports = vec![Transport::Stdio, Transport::Bridge];
     let mut options = vec![
         texts::TRANSPORT_STDIO.to_string(),
@@ -427,7 +404,12 @@ fn review(
         install::plan(environment, request, binary)?
     };
     show_plan(prompter, &plan);
-    if yes || plan.files.iter().all(|file| file.change == Change::Unchanged) {
+    if yes
+        || plan
+            .files
+            .iter()
+            .all(|planned| planned.file.change == Change::Unchanged)
+    {
         return Ok(Some(plan));
     }
     confirm_write(prompter, request, &plan)?;
@@ -443,18 +425,18 @@ fn ask_overwrites(
     plan: &InstallPlan,
 ) -> Result<(), CommandError> {
     let inventory = take_inventory(environment, &request.clients);
-    for (file, client) in plan.files.iter().zip(&plan.clients) {
-        let Some(kind) = client else { continue };
+    for planned in &plan.files {
+        let Some(kind) = planned.owner.client() else { continue };
         let exists = names::existing_entries(environment, &inventory, &request.clients, request.scope, &request.name)
-            .any(|entry| entry.client == *kind);
-        if !exists || file.change == Change::Unchanged {
+            .any(|entry| entry.client == kind);
+        if !exists || planned.file.change == Change::Unchanged {
             continue;
         }
         let display_name = kind.client().display_name();
         let question = texts::overwrite_question(&request.name, display_name);
         if !prompter.confirm(&question, false).map_err(cancelled)? {
-            prompter.say(&texts::overwrite_declined(display_name, &file.task.shown_path));
-            request.skip.push(*kind);
+            prompter.say(&texts::overwrite_declined(display_name, &planned.file.task.shown_path));
+            request.skip.push(kind);
         }
     }
     Ok(())
@@ -473,9 +455,8 @@ fn check_shared_profile(
     let profile_elsewhere = plan
         .files
         .iter()
-        .zip(&plan.clients)
-        .filter(|(_, client)| client.is_none())
-        .filter_map(|(file, _)| file.before.as_deref())
+        .filter(|planned| planned.owner == FileOwner::TrayMcp)
+        .filter_map(|planned| planned.file.before.as_deref())
         .any(|before| profiles::parse(before).map_or(true, |old| old.workspace_id.as_ref() != Some(workspace_id)));
     if profile_elsewhere
         && !prompter
@@ -491,12 +472,16 @@ fn check_shared_profile(
 
 /// One line per file: `Added     ~/.cursor/mcp.json  (Cursor config)`.
 fn show_plan(prompter: &mut dyn Prompter, plan: &InstallPlan) {
-    if plan.files.iter().all(|file| file.change == Change::Unchanged) {
+    if plan
+        .files
+        .iter()
+        .all(|planned| planned.file.change == Change::Unchanged)
+    {
         prompter.say(texts::REVIEW_NOTHING);
     } else {
         prompter.say(texts::REVIEW_HEADING);
     }
-    for file in &plan.files {
+    for file in plan.files.iter().map(|planned| &planned.file) {
         prompter.say(&format!(
             "  {:<10} {}  ({})",
             report::change_word(file.change),
@@ -524,15 +509,16 @@ fn confirm_write(
         short: None,
         default: 0,
     };
-    let redactor = match &request.workspace {
-        WorkspaceChoice::Tray { api_token, .. } => Redactor::new([api_token]),
-        WorkspaceChoice::Sandbox => Redactor::default(),
-    };
+    let redactor = redactor_for(&install::redactor(request), &plan.files);
     loop {
         match prompter.select(&question).map_err(cancelled)? {
             0 => return Ok(()),
             1 => {
-                for diff in plan.files.iter().filter_map(|file| report::diff(file, &redactor)) {
+                for diff in plan
+                    .files
+                    .iter()
+                    .filter_map(|planned| report::diff(&planned.file, &redactor))
+                {
                     prompter.say(&diff);
                 }
             }

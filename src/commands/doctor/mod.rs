@@ -1,0 +1,260 @@
+//! `tray-mcp doctor [NAME] [--online]`: why does a client show no Tray tools?
+//!
+//! One line per check, ✓ or ✗, and a fix under every ✗. The checks follow the path a client
+//! takes: read its config file, find the entry in the shape it expects, start the command, let
+//! the command find its profile and token, reach Tray. `--online` adds the two network checks
+//! (the token against Tray's API with per-tool readiness, and the Agent Gateway's `initialize`),
+//! each under a time limit.
+//!
+//! Layout: this file holds the report and its rendering and runs the checks in order;
+//! [`offline`] has the checks of the files on this machine, [`online`] the network ones, which
+//! use the server's own clients (`TrayApi`, `GatewayClient`) so `doctor` sees what `serve` sees.
+
+mod offline;
+mod online;
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use crate::clients::ClientId;
+use crate::inventory::{FoundEntry, take_inventory};
+use crate::paths::Environment;
+use crate::tray::ServerName;
+use offline::{entry_checks, shadowing};
+use online::OnlineChecker;
+
+/// What to check.
+#[derive(Debug, Clone, Default)]
+pub struct DoctorRequest {
+    /// Only entries of this name (all Tray entries when `None`).
+    pub name: Option<ServerName>,
+    /// Also check the token and the gateway over the network.
+    pub online: bool,
+}
+
+/// One check's result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    /// What was checked, and what was found.
+    pub label: String,
+    /// Whether it passed.
+    pub ok: bool,
+    /// What to do when it did not.
+    pub fix: Option<String>,
+}
+
+impl Check {
+    fn pass(label: impl Into<String>) -> Self {
+        Check {
+            label: label.into(),
+            ok: true,
+            fix: None,
+        }
+    }
+
+    fn fail(label: impl Into<String>, fix: impl Into<String>) -> Self {
+        Check {
+            label: label.into(),
+            ok: false,
+            fix: Some(fix.into()),
+        }
+    }
+}
+
+/// The checks of one entry (or of one config file that could not be read).
+#[derive(Debug, Clone)]
+pub struct Subject {
+    /// The entry's name, or `None` for a whole file.
+    pub name: Option<String>,
+    /// The client.
+    pub client: Option<ClientId>,
+    /// The scope (with the project for Claude Code's local scope).
+    pub scope: String,
+    /// The config file.
+    pub shown_path: String,
+    /// The results.
+    pub checks: Vec<Check>,
+}
+
+/// Everything `doctor` found.
+#[derive(Debug, Clone, Default)]
+pub struct DoctorReport {
+    /// Per entry (and per unreadable file).
+    pub subjects: Vec<Subject>,
+}
+
+impl DoctorReport {
+    /// Whether every check passed (and there was something to check).
+    pub fn all_ok(&self) -> bool {
+        !self.subjects.is_empty()
+            && self
+                .subjects
+                .iter()
+                .all(|subject| subject.checks.iter().all(|check| check.ok))
+    }
+
+    /// The text for people; `plain` uses ASCII marks for dumb terminals.
+    pub fn to_human(&self, plain: bool) -> String {
+        let (pass, fail) = if plain { ("[ok]", "[x]") } else { ("✓", "✗") };
+        let mut text = String::new();
+        for subject in &self.subjects {
+            let client = subject.client.map_or("", |kind| kind.client().display_name());
+            match &subject.name {
+                Some(name) => text.push_str(&format!(
+                    "{name} · {client} ({}) · {}\n",
+                    subject.scope, subject.shown_path
+                )),
+                None => text.push_str(&format!("{client} config · {}\n", subject.shown_path)),
+            }
+            for check in &subject.checks {
+                text.push_str(&format!("  {} {}\n", if check.ok { pass } else { fail }, check.label));
+                if let Some(fix) = &check.fix {
+                    text.push_str(&format!("      fix: {fix}\n"));
+                }
+            }
+        }
+        let failed: usize = self
+            .subjects
+            .iter()
+            .map(|subject| subject.checks.iter().filter(|check| !check.ok).count())
+            .sum();
+        if self.subjects.is_empty() {
+            text.push_str(
+                "no Tray entries found: add one with `tray-mcp -w <WORKSPACE_UUID> --api-token-stdin -c <client>`\n",
+            );
+        } else if failed == 0 {
+            text.push_str("everything checks out\n");
+        } else {
+            text.push_str(&format!("{failed} problem(s) found\n"));
+        }
+        text
+    }
+
+    /// The `--json` output.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "ok": self.all_ok(),
+            "entries": self.subjects.iter().map(|subject| json!({
+                "name": subject.name,
+                "client": subject.client.map(ClientId::id),
+                "scope": subject.scope,
+                "path": subject.shown_path,
+                "checks": subject.checks.iter().map(|check| json!({
+                    "check": check.label,
+                    "ok": check.ok,
+                    "fix": check.fix,
+                })).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+        })
+    }
+}
+
+/// Runs the checks. `progress` is told what is being checked online (for a spinner).
+pub fn doctor(environment: &Environment, request: &DoctorRequest, progress: &dyn Fn(&str)) -> DoctorReport {
+    let inventory = take_inventory(environment, ClientId::all());
+    let mut report = DoctorReport::default();
+    for problem in &inventory.problems {
+        report.subjects.push(Subject {
+            name: None,
+            client: None,
+            scope: String::new(),
+            shown_path: problem.shown_path.clone(),
+            checks: vec![Check::fail(
+                format!("the file does not parse: {problem}"),
+                problem.hint(),
+            )],
+        });
+    }
+    let candidates: Vec<&FoundEntry> = inventory
+        .entries
+        .iter()
+        .filter(|entry| match &request.name {
+            Some(name) => entry.name == name.as_str() && looks_like_tray(entry),
+            None => looks_like_tray(entry),
+        })
+        .collect();
+    let online = request.online.then(OnlineChecker::new);
+    for entry in &candidates {
+        let mut checks = vec![Check::pass("the config file parses")];
+        checks.extend(entry_checks(environment, entry));
+        checks.extend(shadowing(entry, &candidates));
+        if let Some(online) = &online {
+            checks.extend(online.check(environment, entry, progress));
+        }
+        report.subjects.push(Subject {
+            name: Some(entry.name.clone()),
+            client: Some(entry.client),
+            scope: match &entry.project {
+                Some(project) => format!("local: {}", environment.display_path(Path::new(project))),
+                None => entry.scope.as_str().to_string(),
+            },
+            shown_path: entry.shown_path.clone(),
+            checks,
+        });
+    }
+    report
+}
+
+/// Recognised Tray entries, and broken ones that still point at Tray.
+fn looks_like_tray(entry: &FoundEntry) -> bool {
+    entry.tray.is_some() || {
+        let text = entry.value.to_string();
+        text.contains(".mcp.tray.ai") || text.contains("tray-mcp")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn subject(checks: Vec<Check>) -> Subject {
+        Subject {
+            name: Some("tray-production".to_string()),
+            client: ClientId::all().first().copied(),
+            scope: "user".to_string(),
+            shown_path: "~/.config/Claude/claude_desktop_config.json".to_string(),
+            checks,
+        }
+    }
+
+    #[test]
+    fn a_report_passes_only_when_there_are_checks_and_all_pass() {
+        assert!(!DoctorReport::default().all_ok());
+        let healthy = DoctorReport {
+            subjects: vec![subject(vec![Check::pass("the config file parses")])],
+        };
+        assert!(healthy.all_ok());
+        assert!(healthy.to_human(true).ends_with("everything checks out\n"));
+        let broken = DoctorReport {
+            subjects: vec![subject(vec![
+                Check::pass("the config file parses"),
+                Check::fail("the command does not exist", "reinstall it"),
+            ])],
+        };
+        assert!(!broken.all_ok());
+        let text = broken.to_human(false);
+        assert!(
+            text.contains("  ✗ the command does not exist\n      fix: reinstall it\n"),
+            "{text}"
+        );
+        assert!(text.ends_with("1 problem(s) found\n"), "{text}");
+        assert!(broken.to_human(true).contains("[x] the command does not exist"));
+    }
+
+    #[test]
+    fn the_json_report_lists_every_check_with_its_fix() {
+        let report = DoctorReport {
+            subjects: vec![subject(vec![Check::fail("no token", "tray-mcp token set NAME")])],
+        };
+        let json = report.to_json();
+        assert_eq!(json["ok"], json!(false));
+        assert_eq!(json["entries"][0]["checks"][0]["fix"], json!("tray-mcp token set NAME"));
+        assert_eq!(json["entries"][0]["name"], json!("tray-production"));
+    }
+
+    #[test]
+    fn no_entries_says_how_to_add_one() {
+        assert!(DoctorReport::default().to_human(true).contains("no Tray entries found"));
+    }
+}

@@ -1,0 +1,326 @@
+//! The checks that need no network: the entry's shape for its client, the command it runs, the
+//! profile and token it finds, Node.js for bridge entries, and shadowing between scopes.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use super::Check;
+use crate::clients::{EntrySpec, EntryWorkspace, Scope, Transport};
+use crate::inventory::FoundEntry;
+use crate::paths::Environment;
+use crate::profiles::{self, Profile};
+use crate::token_store::{SERVICE, TokenLocation, TokenStore};
+use crate::tray::{ApiToken, ServerName, WorkspaceId};
+
+/// The offline checks of one entry.
+pub(super) fn entry_checks(environment: &Environment, entry: &FoundEntry) -> Vec<Check> {
+    let client = entry.client.client();
+    let Some(tray) = entry.tray.clone() else {
+        let mut checks = vec![Check::fail(
+            format!(
+                "the entry does not have a shape {} can use for Tray",
+                client.display_name()
+            ),
+            reinstall_fix(entry, None),
+        )];
+        if let Some(url) = gateway_like_url(&entry.value) {
+            checks.push(Check::fail(
+                format!("the workspace ID in {url} is not a UUID"),
+                "copy the workspace ID from the Tray app (or paste its URL to `tray-mcp -w`)",
+            ));
+        }
+        return checks;
+    };
+    let mut checks = vec![shape_check(environment, entry, tray.transport)];
+    match tray.transport {
+        Transport::Stdio => {
+            checks.push(binary_check(&entry.value));
+            if tray.workspace != EntryWorkspace::Sandbox {
+                checks.extend(profile_checks(environment, entry, tray.profile.as_deref()));
+            }
+        }
+        Transport::Bridge => checks.extend(node_checks(environment)),
+        Transport::Http => {}
+    }
+    if let EntryWorkspace::Workspace(workspace_id) = &tray.workspace {
+        checks.push(Check::pass(format!("the workspace ID {workspace_id} is a UUID")));
+    }
+    checks
+}
+
+/// A string of the entry that looks like an Agent Gateway URL.
+fn gateway_like_url(value: &Value) -> Option<String> {
+    match value {
+        Value::String(text) if text.contains(".mcp.tray.ai") => Some(text.clone()),
+        Value::Array(items) => items.iter().find_map(gateway_like_url),
+        Value::Object(map) => map.values().find_map(gateway_like_url),
+        _ => None,
+    }
+}
+
+/// Compares the entry with what tray-mcp writes for this client and transport: the same keys,
+/// the same `type`, the URL under the key this client reads.
+fn shape_check(environment: &Environment, entry: &FoundEntry, transport: Transport) -> Check {
+    let client = entry.client.client();
+    let spec = EntrySpec {
+        name: ServerName::parse(&entry.name).unwrap_or_else(|_| fallback_name()),
+        transport,
+        workspace_id: WorkspaceId::parse("00000000-0000-4000-8000-000000000000").ok(),
+        api_token: ApiToken::parse("doctor-placeholder-value").ok(),
+        binary: Path::new("tray-mcp").to_path_buf(),
+        sandbox: false,
+        os: environment.os,
+    };
+    let expected = match client.entry(&spec) {
+        Ok(expected) => expected.server,
+        Err(error) => {
+            return Check::fail(format!("{error}"), reinstall_fix(entry, Some(Transport::Stdio)));
+        }
+    };
+    let keys = |value: &Value| -> Vec<String> {
+        let mut keys: Vec<String> = value
+            .as_object()
+            .map(|map| map.keys().cloned().collect())
+            .unwrap_or_default();
+        keys.sort();
+        keys
+    };
+    let missing: Vec<String> = keys(&expected)
+        .into_iter()
+        .filter(|key| entry.value.get(key).is_none())
+        .collect();
+    let type_differs = expected.get("type").is_some() && entry.value.get("type") != expected.get("type");
+    if missing.is_empty() && !type_differs {
+        Check::pass(format!(
+            "the entry has the shape {} expects ({})",
+            client.display_name(),
+            transport.as_str()
+        ))
+    } else {
+        let mut problems = Vec::new();
+        if !missing.is_empty() {
+            problems.push(format!("missing {}", missing.join(", ")));
+        }
+        if type_differs {
+            problems.push(format!("\"type\" should be {}", expected["type"]));
+        }
+        Check::fail(
+            format!(
+                "the entry is not what {} expects: {}",
+                client.display_name(),
+                problems.join("; ")
+            ),
+            reinstall_fix(entry, Some(transport)),
+        )
+    }
+}
+
+fn fallback_name() -> ServerName {
+    ServerName::parse(ServerName::DEFAULT).unwrap_or_else(|_| unreachable!("the default name is valid"))
+}
+
+fn reinstall_fix(entry: &FoundEntry, transport: Option<Transport>) -> String {
+    let transport = transport
+        .map(|transport| format!(" --transport {}", transport.as_str()))
+        .unwrap_or_default();
+    let scope = match entry.scope {
+        Scope::User => String::new(),
+        other => format!(" --scope {}", other.as_str()),
+    };
+    format!(
+        "rewrite it: tray-mcp -n {} -c {}{scope}{transport} -w <WORKSPACE_UUID> --api-token-stdin < token.txt",
+        entry.name,
+        entry.client.id()
+    )
+}
+
+fn binary_check(entry: &Value) -> Check {
+    let (command, _) = crate::clients::command_line(entry);
+    let path = Path::new(command);
+    if !path.is_absolute() {
+        return Check::fail(
+            format!("the command {command:?} is not an absolute path (GUI apps do not search your shell's PATH)"),
+            "re-run the install so the entry names the binary by its full path",
+        );
+    }
+    if is_executable(path) {
+        Check::pass(format!("the command exists: {command}"))
+    } else {
+        Check::fail(
+            format!("the command does not exist or is not executable: {command}"),
+            "tray-mcp moved or was uninstalled: reinstall it (./install.sh), then re-run the install to update the path",
+        )
+    }
+}
+
+#[cfg(unix)]
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|metadata| metadata.is_file() && metadata.permissions().mode() & 0o111 != 0)
+}
+
+#[cfg(not(unix))]
+fn is_executable(path: &Path) -> bool {
+    path.is_file()
+}
+
+fn profile_checks(environment: &Environment, entry: &FoundEntry, profile: Option<&str>) -> Vec<Check> {
+    let Some(name) = profile.and_then(|name| ServerName::parse(name).ok()) else {
+        return vec![Check::fail(
+            "the entry names no profile (`--profile NAME`)",
+            reinstall_fix(entry, Some(Transport::Stdio)),
+        )];
+    };
+    match profiles::load(environment, &name) {
+        Ok(profile) => loaded_profile_checks(&name, &profile, &TokenStore::system(environment)),
+        Err(error) => vec![Check::fail(error.to_string(), error.hint())],
+    }
+}
+
+fn loaded_profile_checks(name: &ServerName, profile: &Profile, store: &TokenStore) -> Vec<Check> {
+    let mut checks = vec![Check::pass(format!(
+        "the profile {name} exists and only you can read it"
+    ))];
+    if profile.sandbox {
+        return checks;
+    }
+    checks.push(match (profile.token_store, store.token(name, profile)) {
+        (TokenLocation::Profile, Ok(Some(_))) => Check::pass(format!("the profile {name} holds a token")),
+        (TokenLocation::Keychain, Ok(Some(_))) => Check::pass(format!(
+            "the token of profile {name} is in the OS keychain ({SERVICE}/{name})"
+        )),
+        (TokenLocation::Profile, Ok(None)) => Check::fail(
+            format!("the profile {name} holds no token"),
+            format!("tray-mcp token set {name} --api-token-stdin < token.txt"),
+        ),
+        (TokenLocation::Keychain, Ok(None)) => Check::fail(
+            format!("the profile {name} keeps its token in the OS keychain, but the entry {SERVICE}/{name} is missing"),
+            format!("tray-mcp token set {name} --api-token-stdin < token.txt"),
+        ),
+        (_, Err(error)) => Check::fail(error.to_string(), error.hint()),
+    });
+    checks.push(match &profile.workspace_id {
+        Some(workspace_id) => Check::pass(format!("the workspace ID {workspace_id} is a UUID")),
+        None => Check::fail(
+            format!("the profile {name} names no workspace"),
+            format!("tray-mcp -n {name} -w <WORKSPACE_UUID> --api-token-stdin < token.txt"),
+        ),
+    });
+    checks
+}
+
+/// Bridge entries need `npx` and a Node.js that mcp-remote supports (18 or newer).
+fn node_checks(environment: &Environment) -> Vec<Check> {
+    let Some(npx) = environment.find_on_path("npx") else {
+        return vec![Check::fail(
+            "npx is not on PATH (bridge entries run `npx mcp-remote`)",
+            "install Node.js 18 or newer (https://nodejs.org), or switch to the bundled server: --transport stdio",
+        )];
+    };
+    let mut checks = vec![Check::pass(format!("npx exists: {}", npx.display()))];
+    let version = std::process::Command::new("node")
+        .arg("--version")
+        .output()
+        .ok()
+        .map(|output| String::from_utf8_lossy(&output.stdout).trim().to_string());
+    let major = version
+        .as_deref()
+        .and_then(|text| text.trim_start_matches('v').split('.').next()?.parse::<u32>().ok());
+    checks.push(match (major, version) {
+        (Some(major), Some(version)) if major >= 18 => Check::pass(format!("Node.js {version} is supported")),
+        (_, version) => Check::fail(
+            format!(
+                "Node.js {} is too old or missing (mcp-remote needs 18 or newer)",
+                version.unwrap_or_default()
+            ),
+            "install Node.js 18 or newer, or switch to the bundled server: --transport stdio",
+        ),
+    });
+    checks
+}
+
+/// For a client that uses one entry per name across its scopes (its
+/// [`scope_precedence`](crate::clients::Client::scope_precedence), e.g. Claude Code's
+/// local > project > user for the current folder): whether another scope's entry wins.
+pub(super) fn shadowing(entry: &FoundEntry, all: &[&FoundEntry]) -> Option<Check> {
+    let client = entry.client.client();
+    let order = client.scope_precedence();
+    let rank = |candidate: &FoundEntry| order.iter().position(|scope| *scope == candidate.scope);
+    rank(entry)?;
+    let applies_here = |candidate: &FoundEntry| candidate.scope != Scope::Local || candidate.project.is_some();
+    let winner = all
+        .iter()
+        .filter(|other| other.client == entry.client && other.name == entry.name && applies_here(other))
+        .min_by_key(|other| rank(other))?;
+    if std::ptr::eq(*winner, entry) || rank(winner) == rank(entry) {
+        return Some(Check::pass(format!(
+            "no other {} scope shadows this name",
+            client.display_name()
+        )));
+    }
+    let precedence: Vec<&str> = order.iter().map(|scope| scope.as_str()).collect();
+    Some(Check::fail(
+        format!(
+            "shadowed: {} uses the {} entry of the same name ({})",
+            client.display_name(),
+            winner.scope.as_str(),
+            precedence.join(" > ")
+        ),
+        format!(
+            "keep one: `tray-mcp rename {} <NEW_NAME>` or remove the other with `tray-mcp remove {} -c {}`",
+            entry.name,
+            entry.name,
+            entry.client.id()
+        ),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn a_gateway_url_is_found_anywhere_in_the_entry() {
+        let entry = json!({"command": "npx", "args": ["mcp-remote", "https://not-a-uuid.mcp.tray.ai"]});
+        assert_eq!(
+            gateway_like_url(&entry).as_deref(),
+            Some("https://not-a-uuid.mcp.tray.ai")
+        );
+        assert_eq!(gateway_like_url(&json!({"url": "https://example.com"})), None);
+    }
+
+    #[test]
+    fn the_command_must_be_an_absolute_path_to_an_executable() {
+        let relative = binary_check(&json!({"command": "tray-mcp", "args": ["serve"]}));
+        assert!(
+            !relative.ok && relative.label.contains("not an absolute path"),
+            "{relative:?}"
+        );
+        let missing = binary_check(&json!({"command": "/nonexistent/tray-mcp", "args": ["serve"]}));
+        assert!(!missing.ok && missing.label.contains("does not exist"), "{missing:?}");
+    }
+
+    #[test]
+    fn a_profile_without_a_workspace_or_token_gets_the_fix() {
+        let store = TokenStore::file_only("no keychain in this test");
+        let name = ServerName::parse("acme").expect("valid name");
+        let profile: Profile = serde_json::from_value(json!({})).expect("an empty profile parses");
+        let checks = loaded_profile_checks(&name, &profile, &store);
+        let failed: Vec<&str> = checks
+            .iter()
+            .filter(|check| !check.ok)
+            .filter_map(|check| check.fix.as_deref())
+            .collect();
+        assert!(
+            failed.iter().any(|fix| fix.starts_with("tray-mcp token set acme")),
+            "{checks:?}"
+        );
+        assert!(
+            failed.iter().any(|fix| fix.starts_with("tray-mcp -n acme -w")),
+            "{checks:?}"
+        );
+    }
+}

@@ -1,0 +1,185 @@
+//! The network checks: the token against Tray's API (and per built-in tool whether the token
+//! can use it), and an `initialize` with the Agent Gateway, each under a time limit. They run
+//! the server's own clients, with the protocol version, errors and hints `serve` uses.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::Check;
+use crate::clients::EntryWorkspace;
+use crate::error::Advice as _;
+use crate::inventory::FoundEntry;
+use crate::paths::Environment;
+use crate::profiles;
+use crate::server::access::{AccessState, ToolAccess};
+use crate::server::backend::{Backend, BackendError};
+use crate::server::gateway::{GatewayClient, GatewayConfig};
+use crate::server::tray_api::{TrayApi, TrayApiConfig};
+use crate::token_store::TokenStore;
+use crate::tray::{ApiToken, Region, ServerName, WorkspaceId};
+
+/// The network checks, on a small runtime of their own.
+pub(super) struct OnlineChecker {
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+/// The most a network check may take.
+const ONLINE_TIMEOUT: Duration = Duration::from_secs(10);
+
+impl OnlineChecker {
+    pub(super) fn new() -> Self {
+        OnlineChecker {
+            runtime: tokio::runtime::Builder::new_current_thread().enable_all().build().ok(),
+        }
+    }
+
+    pub(super) fn check(&self, environment: &Environment, entry: &FoundEntry, progress: &dyn Fn(&str)) -> Vec<Check> {
+        let Some((workspace_id, region, token)) = credentials(environment, entry) else {
+            return Vec::new();
+        };
+        let Some(runtime) = &self.runtime else {
+            return vec![Check::fail("could not start the network checks", "try again")];
+        };
+        // The same time limit as serve (TRAY_API_TIMEOUT_SECS), at most ONLINE_TIMEOUT.
+        let variables = &environment.variables;
+        let mut config = crate::server::tray_api_config(variables, workspace_id.clone(), region, token.clone());
+        config.timeout = config.timeout.min(ONLINE_TIMEOUT);
+        let mut gateway = crate::server::gateway_config(variables, &workspace_id, token);
+        gateway.timeout = gateway.timeout.min(config.timeout);
+        progress("checking the token against Tray's API");
+        let mut checks = runtime.block_on(check_token(config));
+        progress("checking the Agent Gateway");
+        checks.push(runtime.block_on(check_gateway(gateway)));
+        progress("");
+        checks
+    }
+}
+
+/// The workspace, region and token an entry uses (from its profile or its inline header).
+fn credentials(environment: &Environment, entry: &FoundEntry) -> Option<(WorkspaceId, Region, ApiToken)> {
+    let tray = entry.tray.as_ref()?;
+    match &tray.workspace {
+        EntryWorkspace::Sandbox => None,
+        EntryWorkspace::FromProfile => {
+            let name = ServerName::parse(tray.profile.as_deref()?).ok()?;
+            let profile = profiles::load(environment, &name).ok()?;
+            let token = TokenStore::system(environment).token(&name, &profile).ok()??;
+            Some((profile.workspace_id?, profile.region, token))
+        }
+        EntryWorkspace::Workspace(workspace_id) => {
+            let token = inline_token(&entry.value)?;
+            Some((workspace_id.clone(), Region::default(), token))
+        }
+    }
+}
+
+fn inline_token(value: &Value) -> Option<ApiToken> {
+    match value {
+        Value::String(text) => text
+            .strip_prefix("Bearer ")
+            .filter(|token| !token.starts_with("${"))
+            .and_then(|token| ApiToken::parse(token).ok()),
+        Value::Array(items) => items.iter().find_map(inline_token),
+        Value::Object(map) => map.values().find_map(inline_token),
+        _ => None,
+    }
+}
+
+/// The token against Tray's API, then per built-in tool whether the token can use it.
+async fn check_token(mut config: TrayApiConfig) -> Vec<Check> {
+    config.max_attempts = 2;
+    let api = TrayApi::new(config);
+    let user = match api.current_user().await {
+        Ok(user) => Check::pass(format!("Tray's API accepts the token ({} <{}>)", user.name, user.email)),
+        Err(error) => {
+            let refused = matches!(error, BackendError::Forbidden { .. });
+            let check = Check::fail(
+                format!("Tray's API: {error}"),
+                error
+                    .hint()
+                    .unwrap_or_else(|| "check the token and the network".to_string()),
+            );
+            if !refused {
+                return vec![check];
+            }
+            check
+        }
+    };
+    let mut checks = vec![user];
+    if let Ok(tools) = api.tool_access().await {
+        checks.extend(tools.iter().map(tool_check));
+    }
+    checks
+}
+
+/// One built-in tool's readiness for this token.
+fn tool_check(tool: &ToolAccess) -> Check {
+    let endpoints = tool.endpoints.join(", ");
+    let detail = tool.access.detail.clone().unwrap_or_default();
+    match tool.access.state {
+        AccessState::Allowed => Check::pass(format!(
+            "built-in tool {}: this token can use it ({endpoints})",
+            tool.tool
+        )),
+        AccessState::Refused => Check::fail(
+            format!("built-in tool {}: Tray refuses this token ({endpoints})", tool.tool),
+            detail,
+        ),
+        AccessState::Unknown => Check::pass(format!("built-in tool {}: not checked ({detail})", tool.tool)),
+    }
+}
+
+/// Connects to the gateway as `serve --gateway` does (`initialize` with the server's protocol
+/// version, once), then ends the session again.
+async fn check_gateway(mut config: GatewayConfig) -> Check {
+    config.max_attempts = 1;
+    let url = config.url.clone();
+    let limit = config.timeout;
+    let (messages, _unused) = tokio::sync::mpsc::unbounded_channel();
+    let client = Arc::new(GatewayClient::new(config, messages));
+    match client.connect().await {
+        Ok(()) => {
+            client.shutdown(limit).await;
+            Check::pass(format!("the Agent Gateway answers initialize ({url})"))
+        }
+        Err(error) => Check::fail(format!("{error} ({url})"), error.hint()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::server::access::Access;
+
+    #[test]
+    fn an_inline_bearer_token_is_found_but_a_placeholder_is_not() {
+        let entry = json!({"url": "https://x.mcp.tray.ai", "headers": {"Authorization": "Bearer tok_live_1"}});
+        assert_eq!(
+            inline_token(&entry).map(|token| token.expose().to_string()),
+            Some("tok_live_1".to_string())
+        );
+        let placeholder = json!({"headers": {"Authorization": "Bearer ${input:tray-token}"}});
+        assert!(inline_token(&placeholder).is_none());
+    }
+
+    #[test]
+    fn each_tool_is_a_check_and_only_a_refusal_fails() {
+        let tool = |access: Access| ToolAccess {
+            tool: "list_workflows".to_string(),
+            endpoints: vec!["GraphQL viewer.workflows".to_string()],
+            access,
+        };
+        assert!(tool_check(&tool(Access::allowed())).ok);
+        let refused = tool_check(&tool(Access::refused("needs a master token")));
+        assert!(
+            !refused.ok && refused.fix.as_deref() == Some("needs a master token"),
+            "{refused:?}"
+        );
+        let unknown = tool_check(&tool(Access::unknown("no workflow to try it on")));
+        assert!(unknown.ok && unknown.label.contains("not checked"), "{unknown:?}");
+    }
+}

@@ -1,0 +1,216 @@
+//! Replacing a file so that no reader ever sees half of it.
+//!
+//! A temporary file in the same directory, fsync, rename, fsync of the directory. Permissions of
+//! the old file are kept (or tightened to 0600 for a file that holds a secret); a symlink keeps
+//! pointing at its target, which is what gets replaced.
+
+use std::fs::{self, File};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Who may read the file after the write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Privacy {
+    /// Keep the old file's permissions; a new file gets 0644 (less the umask, as editors do).
+    Ordinary,
+    /// The file holds a secret: readable and writable by the owner only (0600).
+    OwnerOnly,
+}
+
+/// Whether the existing file forbids writing (no owner write bit): we respect that.
+pub fn is_read_only(path: &Path) -> bool {
+    fs::metadata(path).is_ok_and(|metadata| metadata.permissions().readonly())
+}
+
+/// Replaces `target` (a resolved path) with `contents` atomically and durably.
+pub fn atomic_write(target: &Path, contents: &[u8], privacy: Privacy) -> io::Result<()> {
+    let staged = StagedWrite::new(target, contents, privacy)?;
+    staged.temporary.as_file().sync_all()?;
+    let directory = staged.directory.clone();
+    staged.commit()?;
+    sync_directory(&directory);
+    Ok(())
+}
+
+/// New content written to a temporary file beside its target, not yet in place.
+///
+/// Several files are staged first, then made durable together ([`sync_all_parallel`]), then
+/// renamed into place one by one: the slow part (fsync, ~2-4 ms each on this kind of disk)
+/// overlaps instead of adding up, and a failure before the renames leaves every target as it
+/// was (the temporary files are deleted on drop).
+#[derive(Debug)]
+pub struct StagedWrite {
+    temporary: tempfile::NamedTempFile,
+    target: PathBuf,
+    directory: PathBuf,
+}
+
+impl StagedWrite {
+    /// Writes `contents` to a temporary file in the target's directory, with the permissions
+    /// the target must end up with.
+    pub fn new(target: &Path, contents: &[u8], privacy: Privacy) -> io::Result<StagedWrite> {
+        let directory = target
+            .parent()
+            .filter(|parent| !parent.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf();
+        fs::create_dir_all(&directory)?;
+        let file_name = target
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut temporary = tempfile::Builder::new()
+            .prefix(&format!(".{file_name}.tray-mcp-"))
+            .suffix(".tmp")
+            .tempfile_in(&directory)?;
+        temporary.write_all(contents)?;
+        apply_permissions(temporary.as_file(), target, privacy)?;
+        Ok(StagedWrite {
+            temporary,
+            target: target.to_path_buf(),
+            directory,
+        })
+    }
+
+    /// The directory the file lives in (to be synced after the rename).
+    pub fn directory(&self) -> &Path {
+        &self.directory
+    }
+
+    /// Renames the temporary file over the target.
+    pub fn commit(self) -> io::Result<()> {
+        persist_with_retry(self.temporary, &self.target)
+    }
+}
+
+/// fsyncs every staged file, in parallel.
+pub fn sync_all_parallel(staged: &[&StagedWrite]) -> io::Result<()> {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = staged
+            .iter()
+            .map(|file| {
+                let file: &StagedWrite = file;
+                scope.spawn(move || file.temporary.as_file().sync_all())
+            })
+            .collect();
+        handles.into_iter().try_for_each(|handle| {
+            handle
+                .join()
+                .unwrap_or_else(|_| Err(io::Error::other("fsync thread panicked")))
+        })
+    })
+}
+
+/// fsyncs directories (so renames in them are durable), in parallel. Best effort.
+pub fn sync_directories_parallel(directories: &[PathBuf]) {
+    std::thread::scope(|scope| {
+        for directory in directories {
+            scope.spawn(move || sync_directory(directory));
+        }
+    });
+}
+
+#[cfg(unix)]
+fn apply_permissions(file: &File, target: &Path, privacy: Privacy) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let existing = fs::metadata(target)
+        .ok()
+        .map(|metadata| metadata.permissions().mode() & 0o7777);
+    let mode = match (existing, privacy) {
+        (Some(mode), Privacy::Ordinary) => mode,
+        (Some(mode), Privacy::OwnerOnly) => mode & 0o700 | 0o600,
+        (None, Privacy::Ordinary) => 0o666 & !current_umask(),
+        (None, Privacy::OwnerOnly) => 0o600,
+    };
+    file.set_permissions(fs::Permissions::from_mode(mode))
+}
+
+#[cfg(not(unix))]
+fn apply_permissions(_file: &File, _target: &Path, _privacy: Privacy) -> io::Result<()> {
+    Ok(())
+}
+
+/// The process umask, read from `/proc` where available (it cannot be read without changing it
+/// otherwise); 022 when unknown.
+#[cfg(unix)]
+fn current_umask() -> u32 {
+    fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix("Umask:"))
+                .and_then(|value| u32::from_str_radix(value.trim(), 8).ok())
+        })
+        .unwrap_or(0o022)
+}
+
+fn persist_with_retry(temporary: tempfile::NamedTempFile, target: &Path) -> io::Result<()> {
+    let mut pending = temporary;
+    // Windows refuses to replace a file another program holds open for a moment (antivirus,
+    // the client itself): retry with backoff. On Unix the first attempt settles it.
+    for attempt in 0..6u32 {
+        match pending.persist(target) {
+            Ok(_) => return Ok(()),
+            Err(error) if cfg!(windows) && attempt < 5 && error.error.kind() == io::ErrorKind::PermissionDenied => {
+                pending = error.file;
+                std::thread::sleep(Duration::from_millis(20 << attempt));
+            }
+            Err(error) => return Err(error.error),
+        }
+    }
+    Ok(())
+}
+
+fn sync_directory(directory: &Path) {
+    if cfg!(unix)
+        && let Ok(handle) = File::open(directory)
+    {
+        let _ = handle.sync_all();
+    }
+}
+
+/// Removes a file we created in this run (rollback of a file that did not exist before).
+pub fn remove_created(target: &Path) -> io::Result<()> {
+    match fs::remove_file(target) {
+        Err(error) if error.kind() != io::ErrorKind::NotFound => Err(error),
+        _ => Ok(()),
+    }
+}
+
+/// Creates a directory readable by the owner only (0700 on Unix).
+pub fn create_private_dir(path: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        fs::DirBuilder::new().recursive(true).mode(0o700).create(path)
+    }
+    #[cfg(not(unix))]
+    {
+        fs::create_dir_all(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn write_through_symlink_keeps_link_and_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let directory = tempfile::tempdir().unwrap();
+        let real = directory.path().join("real.json");
+        let link = directory.path().join("link.json");
+        fs::write(&real, "{}").unwrap();
+        fs::set_permissions(&real, fs::Permissions::from_mode(0o640)).unwrap();
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        atomic_write(&super::super::resolve(&link), b"{\"a\":1}", Privacy::Ordinary).unwrap();
+        assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert_eq!(fs::read_to_string(&real).unwrap(), "{\"a\":1}");
+        assert_eq!(fs::metadata(&real).unwrap().permissions().mode() & 0o777, 0o640);
+        atomic_write(&real, b"{}", Privacy::OwnerOnly).unwrap();
+        assert_eq!(fs::metadata(&real).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+}

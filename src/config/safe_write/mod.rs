@@ -1,0 +1,31 @@
+//! Writing a user's file so that no reader ever sees half of it and no concurrent writer is lost.
+//!
+//! - **Lock**: a separate lock file beside the config (`.NAME.tray-mcp.lock`). Locking the config
+//!   itself is useless once a rename swaps its inode; with 8 processes × 25 writes that kept
+//!   55 of 200 entries, against 200 of 200 with a separate lock file. The lock file is removed
+//!   again when released, and a waiter that wakes on a removed lock file retries on the new one.
+//! - **Atomic replace**: a temporary file in the same directory, fsync, rename, fsync of the
+//!   directory. Permissions of the old file are kept; a symlink keeps pointing at its target,
+//!   which is what gets replaced.
+//! - **Backups**: the previous version goes to tray-mcp's own backup folder (never beside the
+//!   user's file), 0600, the newest ten kept plus the very first one (`original`).
+//!
+//! One file per concern: [`lock`], [`read`] (and symlinks), [`fingerprint`], [`atomic`]
+//! (replace and permissions), [`backup`], [`signals`]. Everything is re-exported here.
+
+mod atomic;
+mod backup;
+mod fingerprint;
+mod lock;
+mod read;
+mod signals;
+
+pub use atomic::{
+    Privacy, StagedWrite, atomic_write, create_private_dir, is_read_only, remove_created, sync_all_parallel,
+    sync_directories_parallel,
+};
+pub use backup::BackupStore;
+pub use fingerprint::Fingerprint;
+pub use lock::FileLock;
+pub use read::{buffer_with_capacity, goes_through_link, read_if_exists, real_path, resolve, resolves_within};
+pub use signals::HoldSignals;
