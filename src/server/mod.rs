@@ -28,6 +28,7 @@
 pub mod access;
 pub mod backend;
 pub mod diagnosis;
+pub mod export;
 pub mod gateway;
 pub mod http;
 pub mod model;

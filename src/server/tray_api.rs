@@ -23,10 +23,9 @@ use serde_json::{Value, json};
 
 use super::access::{Access, AccessState, Endpoint, ToolAccess, is_access_refusal, tool_access};
 use super::backend::{Backend, BackendDescription, BackendError, BackendFuture, BackendKind};
+use super::export::workflow_in_export;
 use super::http::{Limits, client_for, root_cause};
-use super::model::{
-    Connector, Execution, ExecutionStatus, Solution, StepSummary, User, WorkflowDetails, WorkflowSummary,
-};
+use super::model::{Connector, Execution, ExecutionStatus, Solution, User, WorkflowDetails, WorkflowSummary};
 use super::operations::{EXPORT_WORKFLOWS_NAME, Read, export_workflows, is_request_error};
 use crate::tray::{ApiToken, Region, WorkspaceId};
 
@@ -505,116 +504,6 @@ struct ConnectorElement {
     version: Option<String>,
 }
 
-/// Tray's workflow export format (the parts used here).
-#[derive(Deserialize)]
-struct ExportFile {
-    workflows: Vec<ExportedWorkflow>,
-}
-
-#[derive(Deserialize)]
-struct ExportedWorkflow {
-    id: String,
-    title: String,
-    #[serde(default)]
-    enabled: bool,
-    #[serde(default)]
-    tags: Vec<String>,
-    #[serde(default)]
-    created: Option<String>,
-    #[serde(default)]
-    description: Option<String>,
-    #[serde(default)]
-    steps_structure: Vec<StructureNode>,
-    #[serde(default)]
-    steps: serde_json::Map<String, Value>,
-}
-
-#[derive(Deserialize)]
-struct StructureNode {
-    name: String,
-    /// Branches and loop bodies: branch name to the steps inside it.
-    #[serde(default)]
-    content: serde_json::Map<String, Value>,
-}
-
-#[derive(Deserialize)]
-struct ExportedStep {
-    #[serde(default)]
-    title: Option<String>,
-    #[serde(default)]
-    connector: Option<ExportedConnector>,
-    #[serde(default)]
-    operation: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct ExportedConnector {
-    name: String,
-    #[serde(default)]
-    version: Option<String>,
-}
-
-/// Step names in run order: depth-first through branches and loops.
-fn flatten_structure(nodes: &[StructureNode], into: &mut Vec<String>) {
-    for node in nodes {
-        into.push(node.name.clone());
-        for branch in node.content.values() {
-            if let Ok(children) = Vec::<StructureNode>::deserialize(branch) {
-                flatten_structure(&children, into);
-            }
-        }
-    }
-}
-
-fn workflow_from_export(exported: ExportedWorkflow) -> WorkflowDetails {
-    let mut order = Vec::new();
-    flatten_structure(&exported.steps_structure, &mut order);
-    // Steps missing from the structure still belong to the workflow: list them last.
-    for name in exported.steps.keys() {
-        if !order.contains(name) {
-            order.push(name.clone());
-        }
-    }
-    let mut steps: Vec<StepSummary> = order
-        .iter()
-        .map(|name| {
-            let step = exported
-                .steps
-                .get(name)
-                .and_then(|value| ExportedStep::deserialize(value).ok());
-            let (title, connector, operation) = match step {
-                Some(step) => (step.title, step.connector, step.operation),
-                None => (None, None, None),
-            };
-            StepSummary {
-                name: name.clone(),
-                title: title.unwrap_or_else(|| name.clone()),
-                connector: connector
-                    .as_ref()
-                    .map(|connector| connector.name.clone())
-                    .unwrap_or_else(|| "unknown".to_string()),
-                connector_version: connector.and_then(|connector| connector.version),
-                operation,
-            }
-        })
-        .collect();
-    let trigger_index = steps
-        .iter()
-        .position(|step| step.name == "trigger")
-        .or(if steps.is_empty() { None } else { Some(0) });
-    let trigger = trigger_index.map(|index| steps.remove(index));
-    WorkflowDetails {
-        id: exported.id,
-        name: exported.title,
-        enabled: exported.enabled,
-        tags: exported.tags,
-        created: exported.created,
-        description: exported.description.filter(|text| !text.trim().is_empty()),
-        trigger,
-        steps,
-    }
-}
-
 impl Backend for TrayApi {
     fn describe(&self) -> BackendDescription {
         BackendDescription {
@@ -679,19 +568,13 @@ impl Backend for TrayApi {
                     reason: "exportWorkflows returned no exportedWorkflowsJson string".to_string(),
                 });
             };
-            let export: ExportFile =
-                serde_json::from_str(exported_json).map_err(|error| BackendError::MalformedResponse {
+            let details =
+                workflow_in_export(exported_json, &workflow_id).map_err(|error| BackendError::MalformedResponse {
                     what: what.to_string(),
                     reason: format!("the exported workflow JSON does not parse ({error})"),
                 })?;
-            let exported = export
-                .workflows
-                .into_iter()
-                .find(|workflow| workflow.id == workflow_id)
-                .ok_or_else(|| {
-                    BackendError::NotFound(format!("Tray's export did not include workflow {workflow_id}"))
-                })?;
-            Ok(workflow_from_export(exported))
+            details
+                .ok_or_else(|| BackendError::NotFound(format!("Tray's export did not include workflow {workflow_id}")))
         })
     }
 
@@ -786,35 +669,6 @@ impl Backend for TrayApi {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn export_structure_is_flattened_in_run_order_with_trigger_first() {
-        let export: ExportFile = serde_json::from_value(json!({
-            "workflows": [{
-                "id": "w1", "title": "T", "enabled": true, "tags": [],
-                "steps_structure": [
-                    {"name": "trigger", "type": "normal", "content": {}},
-                    {"name": "boolean-1", "type": "branch", "content": {
-                        "true": [{"name": "slack-1", "type": "normal", "content": {}}],
-                        "false": [{"name": "slack-2", "type": "normal", "content": {}}]
-                    }},
-                    {"name": "stripe-1", "type": "normal", "content": {}}
-                ],
-                "steps": {
-                    "trigger": {"title": "Webhook", "connector": {"name": "webhook", "version": "2.3"}, "operation": "fire_and_forget"},
-                    "boolean-1": {"title": "Check", "connector": {"name": "boolean-condition"}},
-                    "slack-1": {"title": "Yes", "connector": {"name": "slack"}},
-                    "slack-2": {"title": "No", "connector": {"name": "slack"}},
-                    "stripe-1": {"title": "Charge", "connector": {"name": "stripe"}}
-                }
-            }]
-        }))
-        .expect("export parses");
-        let details = workflow_from_export(export.workflows.into_iter().next().expect("one"));
-        assert_eq!(details.trigger.map(|step| step.connector), Some("webhook".into()));
-        let names: Vec<&str> = details.steps.iter().map(|step| step.name.as_str()).collect();
-        assert_eq!(names, ["boolean-1", "slack-1", "slack-2", "stripe-1"]);
-    }
 
     #[test]
     fn error_message_is_read_from_rest_and_graphql_bodies() {
