@@ -2,7 +2,8 @@
 # The one test command (README and .ci/run both call it).
 #
 # Installs the real clients the tests drive, pinned, into target/test-tools/ (once; later runs
-# reuse them), then runs the whole test suite. Tests find the tools through TRAY_MCP_TEST_TOOLS.
+# reuse them), checks formatting and lints, then runs the whole test suite. Tests find the tools
+# through TRAY_MCP_TEST_TOOLS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,8 +17,14 @@ NPM_PACKAGES=(
   "@modelcontextprotocol/inspector@2.12.0"
   "@modelcontextprotocol/server-everything@2026.8.31"
   "mcp-remote@0.15.1"
-  # Real clients that read back what we write (tests/real_*.rs); codex is ~420 MB, ~25 s once.
+  # Real clients that read back what we write (tests/real_*.rs): about 1.6 GB and 4 minutes on
+  # the first run (codex alone ~420 MB), reused after.
   "@openai/codex@0.171.0"
+  "@google/gemini-cli@0.61.0"
+  "@github/copilot@1.0.102"
+  "opencode-ai@1.18.33"
+  "cline@3.0.65"
+  "@qwen-code/qwen-code@0.24.4"
 )
 
 if [ ! -x "$tools/venv/bin/python" ] || ! "$tools/venv/bin/python" -c "import mcp" 2>/dev/null; then
@@ -34,6 +41,10 @@ if [ ! -f "$stamp" ]; then
   (cd "$tools/npm" && npm install --silent --no-audit --no-fund --save-exact "${NPM_PACKAGES[@]}")
   touch "$stamp"
 fi
+
+# Formatting and lints are enforced, not claimed (the [lints] table in Cargo.toml is the policy).
+cargo fmt --all -- --check
+cargo clippy --all-targets --locked --quiet -- -D warnings
 
 export TRAY_MCP_TEST_TOOLS="$tools"
 cargo test --locked "$@"

@@ -3,8 +3,6 @@
 //! Nothing below `cli.rs` knows clap exists. Arguments are destructured in full when converted,
 //! so a new flag cannot be added here and silently forgotten in the core.
 
-use std::io::{IsTerminal, Read};
-
 use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
@@ -17,7 +15,9 @@ use tray_mcp::commands::token::TokenSetRequest;
 use tray_mcp::env::{self, LogFilter, Variables};
 use tray_mcp::error::CommandError;
 use tray_mcp::server::ServeOptions;
-use tray_mcp::tray::{ApiToken, InvalidApiToken, Region, ServerName, WorkspaceId};
+use tray_mcp::tray::{ApiToken, Region, ServerName, WorkspaceId};
+
+use crate::token_input::{self, on_terminal, read_token_from_stdin, token_error};
 use tray_mcp::wizard::{self, Prefill};
 
 /// Connect AI clients (Claude Desktop, Claude Code, Cursor, Windsurf, VS Code, ...) to a Tray.io
@@ -33,6 +33,10 @@ pub struct Cli {
 
     #[command(flatten)]
     install: InstallArgs,
+
+    /// Print JSON for scripts (install, list, clients, remove, rename, token, doctor).
+    #[arg(long, global = true)]
+    json: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -40,18 +44,10 @@ enum Command {
     /// Add (or update) a Tray server entry in each chosen client's config.
     Install(InstallArgs),
     /// Show every Tray entry in every client and scope.
-    List {
-        /// Print JSON for scripts.
-        #[arg(long)]
-        json: bool,
-    },
+    List,
     /// Show every supported client: its id for -c, its config files here, whether it is
     /// installed, the transports it takes.
-    Clients {
-        /// Print JSON for scripts.
-        #[arg(long)]
-        json: bool,
-    },
+    Clients,
     /// Take a Tray entry out of the clients' configs (and its profile, once unused).
     Remove {
         /// The entry's name.
@@ -63,9 +59,6 @@ enum Command {
         /// Show the diff of what would change; write nothing.
         #[arg(long)]
         dry_run: bool,
-        /// Print JSON for scripts.
-        #[arg(long)]
-        json: bool,
     },
     /// Rename an entry in every client that has it, and its profile.
     Rename {
@@ -78,9 +71,6 @@ enum Command {
         /// Show the diff of what would change; write nothing.
         #[arg(long)]
         dry_run: bool,
-        /// Print JSON for scripts.
-        #[arg(long)]
-        json: bool,
     },
     /// Replace or forget the API token of an entry.
     #[command(subcommand)]
@@ -94,9 +84,6 @@ enum Command {
         /// Also check the token and the gateway over the network (each with a time limit).
         #[arg(long)]
         online: bool,
-        /// Print JSON for scripts.
-        #[arg(long)]
-        json: bool,
     },
     /// Run the MCP server on stdin/stdout (what AI clients start).
     Serve(ServeArgs),
@@ -165,9 +152,6 @@ enum TokenCommand {
         /// Show the diff of what would change (tokens redacted); write nothing.
         #[arg(long)]
         dry_run: bool,
-        /// Print JSON for scripts.
-        #[arg(long)]
-        json: bool,
     },
     /// Remove the token from a profile.
     Forget {
@@ -177,9 +161,6 @@ enum TokenCommand {
         /// Show the diff of what would change; write nothing.
         #[arg(long)]
         dry_run: bool,
-        /// Print JSON for scripts.
-        #[arg(long)]
-        json: bool,
     },
 }
 
@@ -237,10 +218,6 @@ struct InstallArgs {
     /// Show the diff of what would change (token redacted); write nothing.
     #[arg(long)]
     dry_run: bool,
-
-    /// Print JSON for scripts.
-    #[arg(long)]
-    json: bool,
 
     /// Answer yes to confirmations (existing entries are overwritten).
     #[arg(short = 'y', long)]
@@ -352,73 +329,32 @@ fn parse_region(input: &str) -> Result<Region, String> {
 /// What the user asked for, in the core's terms.
 pub enum Action {
     /// Install an entry.
-    Install {
-        /// The request.
-        request: InstallRequest,
-        /// Print JSON.
-        json: bool,
-    },
+    Install(InstallRequest),
     /// List the entries.
-    List {
-        /// Print JSON.
-        json: bool,
-    },
+    List,
     /// List the supported clients.
-    Clients {
-        /// Print JSON.
-        json: bool,
-    },
-    /// Run the setup wizard, then install what it built.
-    Wizard {
-        /// The answers given as flags.
-        prefill: Box<Prefill>,
-        /// Print JSON.
-        json: bool,
-    },
+    Clients,
+    /// Run the setup wizard (with the answers given as flags), then install what it built.
+    Wizard(Box<Prefill>),
     /// Remove an entry.
-    Remove {
-        /// The request.
-        request: RemoveRequest,
-        /// Print JSON.
-        json: bool,
-    },
+    Remove(RemoveRequest),
     /// Rename an entry.
-    Rename {
-        /// The request.
-        request: RenameRequest,
-        /// Print JSON.
-        json: bool,
-    },
+    Rename(RenameRequest),
     /// Replace a token.
-    TokenSet {
-        /// The request.
-        request: TokenSetRequest,
-        /// Print JSON.
-        json: bool,
-    },
-    /// Forget a token.
+    TokenSet(TokenSetRequest),
+    /// Forget a profile's token (`dry_run`: write nothing).
     TokenForget {
         /// The profile.
         name: ServerName,
-        /// Write nothing.
+        /// Show the diff; write nothing.
         dry_run: bool,
-        /// Print JSON.
-        json: bool,
     },
     /// Check the entries.
-    Doctor {
-        /// The request.
-        request: DoctorRequest,
-        /// Print JSON.
-        json: bool,
-    },
+    Doctor(DoctorRequest),
     /// Run the MCP server.
     Serve(ServeOptions),
     /// Print a completion script.
-    Completions {
-        /// The script.
-        script: String,
-    },
+    Completions(String),
 }
 
 impl Cli {
@@ -437,96 +373,45 @@ impl Cli {
         cli
     }
 
+    /// Whether output should be JSON (`--json`, anywhere on the command line).
+    pub fn json(&self) -> bool {
+        self.json
+    }
+
     /// Converts the parsed arguments into an action; `variables` supplies `TRAY_API_TOKEN` to
     /// `token set`.
     pub fn into_action(self, variables: &Variables) -> Result<Action, CommandError> {
         match self.command {
             Some(Command::Install(args)) => install_action(args),
             None => install_action(self.install),
-            Some(Command::List { json }) => Ok(Action::List { json }),
-            Some(Command::Clients { json }) => Ok(Action::Clients { json }),
-            Some(Command::Remove {
+            Some(Command::List) => Ok(Action::List),
+            Some(Command::Clients) => Ok(Action::Clients),
+            Some(Command::Remove { name, clients, dry_run }) => Ok(Action::Remove(RemoveRequest {
                 name,
-                clients,
+                clients: expand_clients(&clients),
                 dry_run,
-                json,
-            }) => Ok(Action::Remove {
-                request: RemoveRequest {
-                    name,
-                    clients: expand_clients(&clients),
-                    dry_run,
-                },
-                json,
-            }),
-            Some(Command::Rename {
-                old,
-                new,
-                dry_run,
-                json,
-            }) => Ok(Action::Rename {
-                request: RenameRequest { old, new, dry_run },
-                json,
-            }),
+            })),
+            Some(Command::Rename { old, new, dry_run }) => Ok(Action::Rename(RenameRequest { old, new, dry_run })),
             Some(Command::Token(TokenCommand::Set {
                 name,
                 api_token_stdin,
                 dry_run,
-                json,
             })) => {
-                let api_token = if api_token_stdin {
-                    ApiToken::parse(&read_token_from_stdin()?).map_err(token_error)?
-                } else if let Some(parsed) = &variables.api_token {
-                    parsed.clone().map_err(token_error)?
-                } else if on_terminal() {
-                    wizard::ask_token(&mut wizard::terminal::InquirePrompter::new(variables))?
-                } else {
-                    return Err(CommandError::usage(
-                        "missing the new token",
-                        format!(
-                            "pipe it in: tray-mcp token set {name} --api-token-stdin < token.txt (or set TRAY_API_TOKEN)"
-                        ),
-                    ));
-                };
-                Ok(Action::TokenSet {
-                    request: TokenSetRequest {
-                        name,
-                        api_token,
-                        dry_run,
-                    },
-                    json,
-                })
+                let api_token = token_input::new_token(&name, api_token_stdin, variables)?;
+                Ok(Action::TokenSet(TokenSetRequest {
+                    name,
+                    api_token,
+                    dry_run,
+                }))
             }
-            Some(Command::Token(TokenCommand::Forget { name, dry_run, json })) => {
-                Ok(Action::TokenForget { name, dry_run, json })
-            }
-            Some(Command::Doctor { name, online, json }) => Ok(Action::Doctor {
-                request: DoctorRequest { name, online },
-                json,
-            }),
+            Some(Command::Token(TokenCommand::Forget { name, dry_run })) => Ok(Action::TokenForget { name, dry_run }),
+            Some(Command::Doctor { name, online }) => Ok(Action::Doctor(DoctorRequest { name, online })),
             Some(Command::Serve(args)) => Ok(Action::Serve(args.into())),
-            Some(Command::Completions { shell }) => Ok(Action::Completions {
-                script: completion_script(shell),
-            }),
+            Some(Command::Completions { shell }) => Ok(Action::Completions(crate::completions::script(
+                &mut Cli::command(),
+                shell,
+            ))),
         }
-    }
-}
-
-/// The completion script for `shell`.
-///
-/// clap_complete's bash script is broken for a hyphenated binary name (clap #6421, #6529): its
-/// dispatch loop builds the state `tray__mcp__subcmd__install` while the case arms spell it
-/// `tray__subcmd__mcp__subcmd__install`, so nothing after a subcommand completes. The arms are
-/// rewritten to the loop's spelling.
-pub fn completion_script(shell: clap_complete::Shell) -> String {
-    use clap::CommandFactory;
-    let mut command = Cli::command();
-    let mut buffer = Vec::new();
-    clap_complete::generate(shell, &mut command, "tray-mcp", &mut buffer);
-    let script = String::from_utf8_lossy(&buffer).into_owned();
-    if shell == clap_complete::Shell::Bash {
-        script.replace("tray__subcmd__mcp", "tray__mcp")
-    } else {
-        script
     }
 }
 
@@ -559,7 +444,6 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
         sandbox,
         gateway,
         dry_run,
-        json,
         yes,
         interactive,
         typed,
@@ -593,10 +477,7 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
             dry_run,
             yes,
         };
-        return Ok(Action::Wizard {
-            prefill: Box::new(prefill),
-            json,
-        });
+        return Ok(Action::Wizard(Box::new(prefill)));
     }
     let workspace = if sandbox {
         WorkspaceChoice::Sandbox
@@ -626,12 +507,7 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
         dry_run,
         skip: Vec::new(),
     };
-    Ok(Action::Install { request, json })
-}
-
-/// True when the wizard can ask: standard input and standard error are a terminal.
-fn on_terminal() -> bool {
-    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+    Ok(Action::Install(request))
 }
 
 fn transport_of(transport: TransportArg) -> Transport {
@@ -650,28 +526,6 @@ fn scope_of(scope: ScopeArg) -> Scope {
     }
 }
 
-fn read_token_from_stdin() -> Result<String, CommandError> {
-    let mut input = String::new();
-    if std::io::stdin().is_terminal() {
-        eprintln!("Paste the Tray API token, then press Ctrl-D:");
-    }
-    std::io::stdin().read_to_string(&mut input).map_err(|error| {
-        CommandError::usage(format!("could not read the API token from standard input: {error}"), "")
-    })?;
-    Ok(input)
-}
-
-fn token_error(error: InvalidApiToken) -> CommandError {
-    let hint = match error {
-        InvalidApiToken::Placeholder => {
-            "use a real token: in Tray, open Settings > Service accounts (or your user's API tokens) and create one"
-        }
-        InvalidApiToken::Empty => "pass the token with --api-token-stdin, --api-token or TRAY_API_TOKEN",
-        InvalidApiToken::ContainsWhitespace => "paste only the token itself, without spaces or other text",
-    };
-    CommandError::usage(error.to_string(), hint)
-}
-
 fn missing_values(workspace_missing: bool, token_missing: bool) -> CommandError {
     let mut missing = Vec::new();
     if workspace_missing {
@@ -685,4 +539,36 @@ fn missing_values(workspace_missing: bool, token_missing: bool) -> CommandError 
         "example: tray-mcp -w <WORKSPACE_UUID> --api-token-stdin -c claude < token.txt \
          (or --sandbox to try the demo workspace without an account)",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn json_is_one_flag_for_every_command() {
+        for args in [
+            &["tray-mcp", "--json", "--sandbox"][..],
+            &["tray-mcp", "install", "--sandbox", "--json"],
+            &["tray-mcp", "list", "--json"],
+            &["tray-mcp", "doctor", "--json"],
+            &["tray-mcp", "token", "forget", "prod", "--json"],
+        ] {
+            let cli = Cli::try_parse_from(args).expect("parses");
+            assert!(cli.json(), "{args:?}");
+        }
+        assert!(!Cli::try_parse_from(["tray-mcp", "list"]).expect("parses").json());
+    }
+
+    #[test]
+    fn a_bad_log_level_is_a_usage_error() {
+        let error = Cli::try_parse_from(["tray-mcp", "serve", "--sandbox", "--log-level", "tray_mcp=loud"])
+            .expect_err("refused");
+        assert_eq!(error.exit_code(), 2);
+    }
 }

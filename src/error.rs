@@ -9,7 +9,7 @@
 
 use std::fmt;
 
-use crate::config::transaction::FileError;
+use crate::config::transaction::{CommitError, FileError};
 
 /// How the process should exit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,6 +67,9 @@ pub struct CommandError {
     pub hint: Option<String>,
     /// The exit code class.
     pub exit: ExitKind,
+    /// Failures met while recovering from this one (a file that could not be put back), each
+    /// shown as an `error:` line of its own before the message.
+    pub also_failed: Vec<String>,
 }
 
 impl CommandError {
@@ -76,6 +79,7 @@ impl CommandError {
             message: message.into(),
             hint: Some(hint.into()).filter(|hint: &String| !hint.is_empty()),
             exit: ExitKind::Failure,
+            also_failed: Vec::new(),
         }
     }
 
@@ -93,6 +97,7 @@ impl CommandError {
             message: "cancelled: no file was changed".to_string(),
             hint: None,
             exit: ExitKind::Interrupted,
+            also_failed: Vec::new(),
         }
     }
 }
@@ -112,6 +117,17 @@ impl<E: Advice> From<E> for CommandError {
             message: error.to_string(),
             hint: error.hint(),
             exit: error.exit(),
+            also_failed: Vec::new(),
+        }
+    }
+}
+
+/// A failed commit is its file error, plus the files it could not put back.
+impl From<CommitError> for CommandError {
+    fn from(CommitError { error, unrestored }: CommitError) -> Self {
+        CommandError {
+            also_failed: unrestored,
+            ..CommandError::from(*error)
         }
     }
 }

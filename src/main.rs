@@ -1,7 +1,13 @@
 //! The `tray-mcp` binary: parse the command line, run the command, print, map errors to exit
 //! codes (0 ok, 1 failure, 2 usage, 130 cancelled).
 
+// Printing is this crate's job (stdout for data, stderr for diagnostics); the library's lints
+// forbid it everywhere else.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 mod cli;
+mod completions;
+mod token_input;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -16,6 +22,9 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(error) => {
+            for failure in &error.also_failed {
+                eprintln!("error: {failure}");
+            }
             eprintln!("error: {}", error.message);
             if let Some(hint) = &error.hint {
                 eprintln!("hint: {hint}");
@@ -27,21 +36,22 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode, CommandError> {
     let environment = Environment::from_process()?;
+    let json = cli.json();
     match cli.into_action(&environment.variables)? {
-        Action::Install { request, json } => {
+        Action::Install(request) => {
             let binary = install::current_binary()?;
             let report = install::install(&environment, &request, &binary)?;
             print_report(&report, json);
             Ok(ExitCode::SUCCESS)
         }
-        Action::Wizard { prefill, json } => {
+        Action::Wizard(prefill) => {
             let binary = install::current_binary()?;
             let mut prompter = tray_mcp::wizard::terminal::InquirePrompter::new(&environment.variables);
             let report = tray_mcp::wizard::run(&environment, &mut prompter, &prefill, &binary)?;
             print_report(&report, json);
             Ok(ExitCode::SUCCESS)
         }
-        Action::List { json } => {
+        Action::List => {
             let listing = list::list(&environment);
             if json {
                 print_stdout(&format!("{:#}\n", listing.to_json()));
@@ -62,36 +72,40 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
                 ExitCode::FAILURE
             })
         }
-        Action::Clients { json } => {
+        Action::Clients => {
             let rows = tray_mcp::commands::clients::clients(&environment);
             if json {
-                print_stdout(&format!("{:#}\n", tray_mcp::commands::clients::to_json(&rows)));
+                print_stdout(&format!(
+                    "{:#}
+",
+                    tray_mcp::commands::clients::to_json(&rows)
+                ));
             } else {
                 print_stdout(&tray_mcp::commands::clients::to_human(&rows));
             }
             Ok(ExitCode::SUCCESS)
         }
-        Action::Remove { request, json } => {
+        Action::Remove(request) => {
             let report = remove::remove(&environment, &request)?;
             print_report(&report, json);
             Ok(ExitCode::SUCCESS)
         }
-        Action::Rename { request, json } => {
+        Action::Rename(request) => {
             let report = rename::rename(&environment, &request)?;
             print_report(&report, json);
             Ok(ExitCode::SUCCESS)
         }
-        Action::TokenSet { request, json } => {
+        Action::TokenSet(request) => {
             let report = token::set(&environment, &request)?;
             print_report(&report, json);
             Ok(ExitCode::SUCCESS)
         }
-        Action::TokenForget { name, dry_run, json } => {
+        Action::TokenForget { name, dry_run } => {
             let report = token::forget(&environment, &name, dry_run)?;
             print_report(&report, json);
             Ok(ExitCode::SUCCESS)
         }
-        Action::Doctor { request, json } => {
+        Action::Doctor(request) => {
             let spinner = tray_mcp::progress::Spinner::start(&environment.variables);
             let report = doctor::doctor(&environment, &request, &|step| spinner.set(step));
             drop(spinner);
@@ -110,7 +124,7 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
             tray_mcp::server::run(&environment, options)?;
             Ok(ExitCode::SUCCESS)
         }
-        Action::Completions { script } => {
+        Action::Completions(script) => {
             print_stdout(&script);
             Ok(ExitCode::SUCCESS)
         }

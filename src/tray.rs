@@ -163,10 +163,19 @@ impl fmt::Display for Region {
     }
 }
 
-/// A Tray API token. Its `Debug` and `Display` never show the value.
-#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// A Tray API token. Its `Debug` never shows the value and it has no `Display`: the value
+/// leaves only through [`ApiToken::expose`] (and serialization, into a profile file). Read from
+/// a file, it is checked like any other input ([`ApiToken::parse`]).
+#[derive(Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(transparent)]
 pub struct ApiToken(String);
+
+impl<'de> serde::Deserialize<'de> for ApiToken {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        ApiToken::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
 
 /// Why an API token was refused.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -266,6 +275,17 @@ mod tests {
         assert_eq!("ap1".parse::<Region>().unwrap(), Region::Apac1);
         assert_eq!("EU1".parse::<Region>().unwrap(), Region::Eu1);
         assert!("mars".parse::<Region>().is_err());
+    }
+
+    #[test]
+    fn a_token_read_from_json_is_checked_like_any_other() {
+        let token: ApiToken = serde_json::from_str("\" tok_abc\\n\"").expect("valid");
+        assert_eq!(token.expose(), "tok_abc");
+        for bad in ["\"\"", "\"<token>\"", "\"two words\""] {
+            let error = serde_json::from_str::<ApiToken>(bad).expect_err(bad).to_string();
+            assert!(error.starts_with("the API token"), "{error}");
+        }
+        assert_eq!(serde_json::to_string(&token).expect("serializes"), "\"tok_abc\"");
     }
 
     #[test]

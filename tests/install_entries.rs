@@ -110,11 +110,61 @@ fn claude_desktop_refuses_http_and_writes_nothing() {
 
 #[test]
 fn windows_bridge_entries_launch_npx_through_cmd() {
-    // The Windows shape is unit-tested in the clients module; here, the Unix one runs npx.
+    // The install pipeline on a Windows environment (the injectable `Environment`), planned only:
+    // a Windows path on this machine is not a place to write to.
+    use tray_mcp::clients::{ClientId, Scope, Transport};
+    use tray_mcp::commands::install::{self, InstallRequest, WorkspaceChoice};
+    use tray_mcp::paths::{Environment, Os};
     let home = FakeHome::new();
-    home.install(&["-c", "cursor", "--transport", "bridge"]).success();
-    let entry: serde_json::Value = serde_json::from_str(&home.read(".cursor/mcp.json")).expect("json");
-    assert_eq!(entry["mcpServers"]["tray-workspace"]["command"], "npx");
+    let environment = Environment {
+        os: Os::Windows,
+        home: std::path::PathBuf::from(r"C:\Users\ada"),
+        appdata: Some(std::path::PathBuf::from(r"C:\Users\ada\AppData\Roaming")),
+        xdg_config_home: None,
+        current_dir: home.project(),
+        path_var: None,
+        variables: Default::default(),
+    };
+    let request = InstallRequest {
+        clients: vec![ClientId::parse("cursor").expect("cursor")],
+        every_client: false,
+        workspace: WorkspaceChoice::Tray {
+            workspace_id: tray_mcp::tray::WorkspaceId::parse(WORKSPACE).expect("uuid"),
+            api_token: tray_mcp::tray::ApiToken::parse(TOKEN).expect("token"),
+            region: Default::default(),
+        },
+        name: tray_mcp::tray::ServerName::parse("tray-workspace").expect("name"),
+        transport: Transport::Bridge,
+        scope: Scope::User,
+        gateway: false,
+        dry_run: true,
+        skip: Vec::new(),
+    };
+    let binary = std::path::Path::new(r"C:\Program Files\tray-mcp\tray-mcp.exe");
+    let plan = install::plan_with_store(
+        &environment,
+        &request,
+        binary,
+        tray_mcp::token_store::TokenStore::file_only("test"),
+    )
+    .expect("plan");
+    let cursor = &plan.files[0].file;
+    assert_eq!(cursor.task.shown_path, r"~\.cursor\mcp.json");
+    let written: serde_json::Value = serde_json::from_str(cursor.after.as_deref().expect("text")).expect("json");
+    let entry = &written["mcpServers"]["tray-workspace"];
+    assert_eq!(entry["command"], "cmd", "{entry}");
+    assert_eq!(
+        entry["args"],
+        serde_json::json!([
+            "/c",
+            "npx",
+            "-y",
+            "mcp-remote@0.15.1",
+            format!("https://{WORKSPACE}.mcp.tray.ai"),
+            "--header",
+            "Authorization:${TRAY_AUTH_HEADER}"
+        ])
+    );
 }
 
 #[test]

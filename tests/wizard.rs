@@ -52,6 +52,11 @@ struct Wizard {
 
 impl Wizard {
     fn start(home: &FakeHome, args: &[&str], envs: &[(&str, &str)]) -> Self {
+        Wizard::start_with_columns(home, args, envs, COLUMNS)
+    }
+
+    /// [`Wizard::start`] in a terminal `columns` wide.
+    fn start_with_columns(home: &FakeHome, args: &[&str], envs: &[(&str, &str)], columns: u16) -> Self {
         // tray-mcp starts only once the terminal has the size set below (spawning sets its own
         // default size concurrently), so its first frame already uses it.
         let base = home.std_command();
@@ -59,7 +64,7 @@ impl Wizard {
         command
             .arg("-c")
             .arg(format!(
-                "while [ \"$(stty size)\" != '{ROWS} {COLUMNS}' ]; do sleep 0.01; done; exec \"$0\" \"$@\""
+                "while [ \"$(stty size)\" != '{ROWS} {columns}' ]; do sleep 0.01; done; exec \"$0\" \"$@\""
             ))
             .arg(base.get_program())
             .args(args)
@@ -75,11 +80,11 @@ impl Wizard {
         let mut session = Session::spawn(command).expect("spawn in a pty");
         session
             .get_process_mut()
-            .set_window_size(COLUMNS, ROWS)
+            .set_window_size(columns, ROWS)
             .expect("set the terminal size");
         Wizard {
             session,
-            screen: vt100::Parser::new(nonzero(ROWS), nonzero(COLUMNS), 0),
+            screen: vt100::Parser::new(nonzero(ROWS), nonzero(columns), 0),
             seen: HashMap::new(),
             ended: false,
         }
@@ -155,6 +160,11 @@ impl Wizard {
 
     /// Reads to the end; returns the exit code and the final screen.
     fn finish(mut self) -> (i32, String) {
+        self.wait_for_exit()
+    }
+
+    /// [`Wizard::finish`], keeping the session (and its screen) for a look afterwards.
+    fn wait_for_exit(&mut self) -> (i32, String) {
         let deadline = Instant::now() + WAIT;
         while self.pump(Duration::from_millis(200)) {
             assert!(
@@ -455,4 +465,51 @@ fn token_set_asks_for_the_new_token_hidden_on_a_terminal() {
         home.read(".config/tray-mcp/profiles/tray-workspace.json")
             .contains(new_token)
     );
+}
+
+/// Rows of the wizard's part of the screen (up to its last line, `Done.`) where a word runs off
+/// the right edge into the next row: the row is full (or the terminal wrapped it) and both sides
+/// of the edge are letters, so the terminal broke the word, not the wizard. The report printed
+/// after `Done.` is the same as flags mode's (data on stdout) and is not the wizard's text.
+fn split_words(screen: &vt100::Screen, columns: u16) -> Vec<String> {
+    let rows: Vec<String> = screen.rows(0, columns).collect();
+    let wizard_rows = rows.iter().position(|row| row == texts::DONE).unwrap_or(rows.len());
+    (0..wizard_rows.saturating_sub(1))
+        .filter(|&index| {
+            let (row, next) = (&rows[index], &rows[index + 1]);
+            let at_edge = screen.row_wrapped(index as u16) || row.chars().count() == usize::from(columns);
+            at_edge && row.ends_with(|c: char| !c.is_whitespace()) && next.starts_with(|c: char| !c.is_whitespace())
+        })
+        .map(|index| format!("{}|{}", rows[index], rows[index + 1]))
+        .collect()
+}
+
+/// In a 120- and an 80-column terminal, every text the wizard shows (welcome, questions, help,
+/// review) is wrapped at spaces: no word is broken across rows.
+#[test]
+fn texts_wrap_at_spaces_in_narrow_terminals() {
+    for columns in [120, 80] {
+        let home = FakeHome::new();
+        std::fs::create_dir_all(home.path(".cursor")).expect("mkdir");
+        let mut wizard = Wizard::start_with_columns(&home, &["install", "--interactive", "-c", "cursor"], &[], columns);
+        wizard.answer("Which workspace?", ENTER);
+        wizard.answer("Tray workspace ID:", &format!("{WORKSPACE}{ENTER}"));
+        wizard.answer("Tray API token", &format!("{TOKEN}{ENTER}"));
+        wizard.answer("Server name:", ENTER);
+        wizard.answer("How should the clients", ENTER);
+        wizard.answer("Tray region:", ENTER);
+        wizard.answer("Also serve your", &format!("n{ENTER}"));
+        wizard.answer("Write these changes?", ENTER);
+        wizard.wait_for(texts::DONE);
+        let (code, transcript) = wizard.wait_for_exit();
+        assert_eq!(code, 0, "{transcript}");
+        let split = split_words(wizard.screen.screen(), columns);
+        assert!(
+            split.is_empty(),
+            "{columns} columns: words broken at the edge:\n{}\n--- screen ---\n{transcript}",
+            split.join("\n")
+        );
+        let words = transcript.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(words.contains(texts::WELCOME), "{transcript}");
+    }
 }

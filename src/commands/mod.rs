@@ -19,7 +19,9 @@ use std::path::PathBuf;
 
 use crate::clients::{ClientId, Scope};
 use crate::config::safe_write::{BackupStore, Privacy};
-use crate::config::transaction::{self, Edited, FileEdit, FileError, FileProblem, FileTask, Folder, Planned};
+use crate::config::transaction::{
+    self, CommitError, Edited, FileEdit, FileError, FileProblem, FileTask, Folder, Planned,
+};
 use crate::config::{Change, Format};
 use crate::error::CommandError;
 use crate::inventory::{FoundEntry, Inventory, config_role, take_inventory};
@@ -197,7 +199,7 @@ pub fn config_secrets(text: &str, format: Format, entry_paths: &[Vec<String>]) -
 }
 
 /// The command error for a failed [`TokenStore::around_commit`].
-pub fn around_commit_error(error: AroundCommitError<FileError>) -> CommandError {
+pub fn around_commit_error(error: AroundCommitError<CommitError>) -> CommandError {
     match error {
         AroundCommitError::Commit(error) => error.into(),
         AroundCommitError::Keychain(error) => error.into(),

@@ -196,6 +196,26 @@ impl FileError {
     }
 }
 
+/// A [`commit`] that failed: why, and which files written before the failure could not be
+/// put back (the library prints nothing; the command reports these).
+#[derive(Debug)]
+pub struct CommitError {
+    /// The failure that stopped the commit (boxed: a `FileError` is large, and this travels
+    /// through every `Result` of the commit).
+    pub error: Box<FileError>,
+    /// One message per file that stayed changed although the commit failed.
+    pub unrestored: Vec<String>,
+}
+
+impl From<FileError> for CommitError {
+    fn from(error: FileError) -> Self {
+        CommitError {
+            error: Box::new(error),
+            unrestored: Vec::new(),
+        }
+    }
+}
+
 impl From<DocumentError> for FileProblem {
     fn from(error: DocumentError) -> Self {
         FileProblem::Document(error)
@@ -268,7 +288,7 @@ pub fn commit(
     planned: Vec<Planned>,
     backups: &BackupStore,
     fail_write: Option<&OsStr>,
-) -> Result<Vec<Outcome>, FileError> {
+) -> Result<Vec<Outcome>, CommitError> {
     let _signals = safe_write::HoldSignals::new();
     let _locks = lock_all(&planned)?;
     let fresh = replan_under_lock(planned)?;
@@ -285,8 +305,11 @@ pub fn commit(
             None => safe_write::remove_created(&file.resolved).map_err(FileProblem::Io),
         });
         if let Err(problem) = result {
-            roll_back(&written);
-            return Err(file_error(&file.task, problem));
+            let unrestored = roll_back(&written);
+            return Err(CommitError {
+                error: Box::new(file_error(&file.task, problem)),
+                unrestored,
+            });
         }
         written.push(file);
     }
@@ -407,18 +430,21 @@ fn injected_failure(path: &Path, fail_write: Option<&OsStr>) -> Result<(), FileP
     Ok(())
 }
 
-/// Puts back the files already written in this run (best effort: we are already failing).
-fn roll_back(written: &[&Planned]) {
+/// Puts back the files already written in this run (best effort: we are already failing), and
+/// says which could not be put back.
+fn roll_back(written: &[&Planned]) -> Vec<String> {
+    let mut unrestored = Vec::new();
     for file in written.iter().rev() {
         let restored = match &file.before {
             Some(before) => safe_write::atomic_write(&file.resolved, before.as_bytes(), Privacy::Ordinary),
             None => safe_write::remove_created(&file.resolved),
         };
         if let Err(error) = restored {
-            eprintln!(
-                "error: could not restore {} {} after a failed write: {error}",
+            unrestored.push(format!(
+                "could not restore {} {} after a failed write: {error}",
                 file.task.role, file.task.shown_path
-            );
+            ));
         }
     }
+    unrestored
 }

@@ -519,7 +519,7 @@ fn confirm_write(
                     .iter()
                     .filter_map(|planned| report::diff(&planned.file, &redactor))
                 {
-                    prompter.say(&diff);
+                    prompter.show_verbatim(&diff);
                 }
             }
             _ => return Err(CommandError::interrupted()),

@@ -93,6 +93,11 @@ pub trait Prompter {
     /// Yes or no.
     fn confirm(&mut self, message: &str, default: bool) -> Result<bool, PromptError>;
 
-    /// Shows a line of information (not a question).
+    /// Shows a line of information (not a question), wrapped to the terminal.
     fn say(&mut self, text: &str);
+
+    /// Shows text whose lines must stay as they are (a diff), not wrapped.
+    fn show_verbatim(&mut self, text: &str) {
+        self.say(text);
+    }
 }

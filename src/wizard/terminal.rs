@@ -20,6 +20,9 @@ use super::texts;
 /// Asks on the terminal with inquire.
 pub struct InquirePrompter {
     render: RenderConfig<'static>,
+    /// The terminal's width in columns, when known: texts are wrapped to it at spaces, since the
+    /// terminal (and inquire) would break them mid-word.
+    columns: Option<usize>,
 }
 
 impl InquirePrompter {
@@ -31,9 +34,25 @@ impl InquirePrompter {
             } else {
                 RenderConfig::default_colored()
             },
+            columns: terminal_size::terminal_size_of(std::io::stderr())
+                .map(|(terminal_size::Width(columns), _)| usize::from(columns)),
+        }
+    }
+
+    /// `text` wrapped to the terminal, leaving `reserved` columns for what inquire puts around
+    /// it (`? ` before a question, `[` and `]` around help) and the last column free, so no line
+    /// reaches the edge and wraps there.
+    fn fit(&self, text: &str, reserved: usize) -> String {
+        match self.columns {
+            Some(columns) => texts::wrap(text, columns.saturating_sub(reserved + 1).max(20)),
+            None => text.to_string(),
         }
     }
 }
+
+/// Columns inquire puts before a question (`? `) and around a help line (`[`, `]`).
+const QUESTION_PREFIX: usize = 2;
+const HELP_BRACKETS: usize = 2;
 
 fn prompt_error(error: InquireError) -> PromptError {
     match error {
@@ -85,8 +104,10 @@ impl Prompter for InquirePrompter {
             })
         };
         let short = |chosen: &[ListOption<&String>]| short_answer(question, chosen.iter().map(|option| option.index));
-        MultiSelect::new(question.message, question.options.to_vec())
-            .with_help_message(question.help.unwrap_or(texts::MULTI_SELECT_HELP))
+        let message = self.fit(question.message, QUESTION_PREFIX);
+        let help = self.fit(question.help.unwrap_or(texts::MULTI_SELECT_HELP), HELP_BRACKETS);
+        MultiSelect::new(&message, question.options.to_vec())
+            .with_help_message(&help)
             .with_formatter(&short)
             .with_default(preselected)
             .without_filtering()
@@ -99,8 +120,10 @@ impl Prompter for InquirePrompter {
 
     fn select(&mut self, question: &ChoiceQuestion) -> Result<usize, PromptError> {
         let short = |chosen: ListOption<&String>| short_answer(question, [chosen.index].into_iter());
-        Select::new(question.message, question.options.to_vec())
-            .with_help_message(question.help.unwrap_or(texts::SELECT_HELP))
+        let message = self.fit(question.message, QUESTION_PREFIX);
+        let help = self.fit(question.help.unwrap_or(texts::SELECT_HELP), HELP_BRACKETS);
+        Select::new(&message, question.options.to_vec())
+            .with_help_message(&help)
             .with_formatter(&short)
             .with_starting_cursor(question.default)
             .without_filtering()
@@ -112,10 +135,12 @@ impl Prompter for InquirePrompter {
 
     fn text(&mut self, question: &TextQuestion) -> Result<String, PromptError> {
         let check = question.check;
-        let mut prompt = Text::new(question.message)
+        let message = self.fit(question.message, QUESTION_PREFIX);
+        let help = question.help.map(|help| self.fit(help, HELP_BRACKETS));
+        let mut prompt = Text::new(&message)
             .with_validator(move |input: &str| validation(check(input.trim())))
             .with_render_config(self.render);
-        if let Some(help) = question.help {
+        if let Some(help) = &help {
             prompt = prompt.with_help_message(help);
         }
         if let Some(default) = question.default {
@@ -135,26 +160,37 @@ impl Prompter for InquirePrompter {
 
     fn secret(&mut self, question: &SecretQuestion) -> Result<String, PromptError> {
         let check = question.check;
-        let mut prompt = Password::new(question.message)
+        let message = self.fit(question.message, QUESTION_PREFIX);
+        let help = question.help.map(|help| self.fit(help, HELP_BRACKETS));
+        let mut prompt = Password::new(&message)
             .without_confirmation()
             .with_display_mode(PasswordDisplayMode::Hidden)
             .with_validator(move |input: &str| validation(check(input)))
             .with_render_config(self.render);
-        if let Some(help) = question.help {
+        if let Some(help) = &help {
             prompt = prompt.with_help_message(help);
         }
         prompt.prompt().map_err(prompt_error)
     }
 
     fn confirm(&mut self, message: &str, default: bool) -> Result<bool, PromptError> {
-        Confirm::new(message)
+        let message = self.fit(message, QUESTION_PREFIX);
+        Confirm::new(&message)
             .with_default(default)
             .with_render_config(self.render)
             .prompt()
             .map_err(prompt_error)
     }
 
+    // The prompter's job is to talk to the user on stderr.
+    #[allow(clippy::print_stderr)]
     fn say(&mut self, text: &str) {
+        eprintln!("{}", self.fit(text, 0));
+    }
+
+    // The prompter's job is to talk to the user on stderr.
+    #[allow(clippy::print_stderr)]
+    fn show_verbatim(&mut self, text: &str) {
         eprintln!("{text}");
     }
 }

@@ -132,3 +132,73 @@ pub const NEEDS_TERMINAL: &str = "the setup wizard needs a terminal (standard in
 pub const SELECT_HELP: &str = "Up/Down to move, Enter to choose";
 /// Help under a multiple choice.
 pub const MULTI_SELECT_HELP: &str = "Up/Down to move, Space to select, Enter to confirm";
+
+/// `text` broken into lines of at most `width` characters, at spaces only (a word longer than
+/// the line keeps its own line, unbroken). Existing line breaks are kept.
+///
+/// Why: a terminal breaks an over-long line wherever the column ends, mid-word; the wizard's
+/// texts are sentences, so they are wrapped to the terminal before they are shown.
+pub fn wrap(text: &str, width: usize) -> String {
+    text.split('\n')
+        .map(|line| wrap_line(line, width.max(1)))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// One line wrapped as [`wrap`] does; a line that fits is returned as it is, and the lines of a
+/// wrapped one keep its indentation.
+fn wrap_line(line: &str, width: usize) -> String {
+    if line.chars().count() <= width {
+        return line.to_string();
+    }
+    let body = line.trim_start_matches(' ');
+    let indent = &line[..line.len() - body.len()];
+    let room = width.saturating_sub(indent.len()).max(1);
+    let mut lines: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for word in body.split(' ').filter(|word| !word.is_empty()) {
+        if !current.is_empty() && current.chars().count() + 1 + word.chars().count() > room {
+            lines.push(std::mem::take(&mut current));
+        }
+        if !current.is_empty() {
+            current.push(' ');
+        }
+        current.push_str(word);
+    }
+    lines.push(current);
+    lines
+        .iter()
+        .map(|wrapped| format!("{indent}{wrapped}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wraps_at_spaces_within_the_width() {
+        assert_eq!(wrap("one two three four", 9), "one two\nthree\nfour");
+        assert_eq!(wrap("short", 80), "short");
+        for width in [20, 40, 79, 119] {
+            for line in wrap(WELCOME, width).lines() {
+                assert!(line.chars().count() <= width, "{width}: {line:?}");
+            }
+            assert_eq!(wrap(WELCOME, width).replace('\n', " "), WELCOME);
+        }
+    }
+
+    #[test]
+    fn a_word_longer_than_the_line_stays_whole_and_breaks_are_kept() {
+        assert_eq!(
+            wrap("a ~/.config/Claude/claude_desktop_config.json b", 10),
+            "a\n~/.config/Claude/claude_desktop_config.json\nb"
+        );
+        assert_eq!(wrap("first line\nsecond", 80), "first line\nsecond");
+        assert_eq!(
+            wrap("  Added  a-long-path  (role)", 12),
+            "  Added\n  a-long-path\n  (role)"
+        );
+    }
+}

@@ -1,5 +1,7 @@
 //! Shared helpers: a fake home for running the real binary, and snapshot redactions.
 #![allow(dead_code)]
+// Test helpers report by printing and panicking.
+#![allow(clippy::print_stderr, clippy::print_stdout, clippy::unwrap_used)]
 
 use std::fs;
 use std::path::{Path, PathBuf};

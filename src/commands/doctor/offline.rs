@@ -51,12 +51,9 @@ pub(super) fn entry_checks(environment: &Environment, entry: &FoundEntry) -> Vec
 
 /// A string of the entry that looks like an Agent Gateway URL.
 fn gateway_like_url(value: &Value) -> Option<String> {
-    match value {
-        Value::String(text) if text.contains(".mcp.tray.ai") => Some(text.clone()),
-        Value::Array(items) => items.iter().find_map(gateway_like_url),
-        Value::Object(map) => map.values().find_map(gateway_like_url),
-        _ => None,
-    }
+    crate::config::strings(value)
+        .find(|text| text.contains(".mcp.tray.ai"))
+        .map(str::to_string)
 }
 
 /// Compares the entry with what tray-mcp writes for this client and transport: the same keys,
@@ -219,11 +216,7 @@ fn node_checks(environment: &Environment) -> Vec<Check> {
         )];
     };
     let mut checks = vec![Check::pass(format!("npx exists: {}", npx.display()))];
-    let version = std::process::Command::new("node")
-        .arg("--version")
-        .output()
-        .ok()
-        .map(|output| String::from_utf8_lossy(&output.stdout).trim().to_string());
+    let version = crate::commands::install::node_version(environment);
     let major = version
         .as_deref()
         .and_then(|text| text.trim_start_matches('v').split('.').next()?.parse::<u32>().ok());

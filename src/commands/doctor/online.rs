@@ -76,15 +76,7 @@ fn credentials(environment: &Environment, entry: &FoundEntry) -> Option<(Workspa
 }
 
 fn inline_token(value: &Value) -> Option<ApiToken> {
-    match value {
-        Value::String(text) => text
-            .strip_prefix("Bearer ")
-            .filter(|token| !token.starts_with("${"))
-            .and_then(|token| ApiToken::parse(token).ok()),
-        Value::Array(items) => items.iter().find_map(inline_token),
-        Value::Object(map) => map.values().find_map(inline_token),
-        _ => None,
-    }
+    crate::secrets::inline_tokens(value).find_map(|token| ApiToken::parse(token).ok())
 }
 
 /// The token against Tray's API, then per built-in tool whether the token can use it.

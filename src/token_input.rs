@@ -1,0 +1,59 @@
+//! Where a new API token comes from when it is not on the command line: standard input,
+//! `TRAY_API_TOKEN`, or a hidden prompt on the terminal.
+//!
+//! Why its own module: reading standard input and asking on the terminal are I/O, and
+//! `cli.rs` holds clap definitions only. The messages say which flag or variable to use.
+
+use std::io::{IsTerminal, Read};
+
+use tray_mcp::env::{TRAY_API_TOKEN, Variables};
+use tray_mcp::error::CommandError;
+use tray_mcp::tray::{ApiToken, InvalidApiToken, ServerName};
+use tray_mcp::wizard;
+
+/// True when the wizard can ask: standard input and standard error are a terminal.
+pub fn on_terminal() -> bool {
+    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+}
+
+/// Reads all of standard input (after a prompt, on a terminal).
+pub fn read_token_from_stdin() -> Result<String, CommandError> {
+    let mut input = String::new();
+    if std::io::stdin().is_terminal() {
+        eprintln!("Paste the Tray API token, then press Ctrl-D:");
+    }
+    std::io::stdin().read_to_string(&mut input).map_err(|error| {
+        CommandError::usage(format!("could not read the API token from standard input: {error}"), "")
+    })?;
+    Ok(input)
+}
+
+/// The usage error for a token that cannot be used, with what to do instead.
+pub fn token_error(error: InvalidApiToken) -> CommandError {
+    let hint = match error {
+        InvalidApiToken::Placeholder => {
+            "use a real token: in Tray, open Settings > Service accounts (or your user's API tokens) and create one"
+        }
+        InvalidApiToken::Empty => "pass the token with --api-token-stdin, --api-token or TRAY_API_TOKEN",
+        InvalidApiToken::ContainsWhitespace => "paste only the token itself, without spaces or other text",
+    };
+    CommandError::usage(error.to_string(), hint)
+}
+
+/// The new token of `tray-mcp token set NAME`: from standard input with `--api-token-stdin`,
+/// else `TRAY_API_TOKEN`, else a hidden prompt on a terminal.
+pub fn new_token(name: &ServerName, from_stdin: bool, variables: &Variables) -> Result<ApiToken, CommandError> {
+    if from_stdin {
+        return ApiToken::parse(&read_token_from_stdin()?).map_err(token_error);
+    }
+    if let Some(parsed) = &variables.api_token {
+        return parsed.clone().map_err(token_error);
+    }
+    if on_terminal() {
+        return wizard::ask_token(&mut wizard::terminal::InquirePrompter::new(variables));
+    }
+    Err(CommandError::usage(
+        "missing the new token",
+        format!("pipe it in: tray-mcp token set {name} --api-token-stdin < token.txt (or set {TRAY_API_TOKEN})"),
+    ))
+}
