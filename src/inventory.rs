@@ -5,7 +5,7 @@
 //! once; Claude Code's per-project servers in `~/.claude.json` are found in one pass however
 //! many projects it holds.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
 use serde_json::Value;
@@ -77,6 +77,9 @@ impl Inventory {
 pub fn take_inventory(environment: &Environment, clients: &[ClientId]) -> Inventory {
     let mut inventory = Inventory::default();
     let mut texts: HashMap<PathBuf, Option<Box<dyn ConfigDocument>>> = HashMap::new();
+    // Run from the home folder, a client's project file can be its user file (Cursor's
+    // `~/.cursor/mcp.json`): its servers are listed once, under the first scope.
+    let mut listed: HashSet<(&'static str, PathBuf, Vec<String>)> = HashSet::new();
     for kind in clients {
         let client = kind.client();
         for &scope in client.scopes() {
@@ -97,6 +100,9 @@ pub fn take_inventory(environment: &Environment, clients: &[ClientId]) -> Invent
                 (Scope::Local, Some(pattern)) => collect_local(&place, document, pattern, &mut inventory),
                 (Scope::Local, None) => {}
                 _ => {
+                    if !listed.insert((kind.id(), location.path.clone(), location.servers_key.clone())) {
+                        continue;
+                    }
                     let keys: Vec<&str> = location.servers_key.iter().map(String::as_str).collect();
                     match document.members(&keys) {
                         Ok(members) => place.push_all(scope, None, &location.servers_key, members, &mut inventory),

@@ -39,6 +39,18 @@ fn list_finds_every_scope_including_claude_code_projects() {
 }
 
 #[test]
+fn run_from_the_home_folder_a_file_that_is_both_user_and_project_is_listed_once() {
+    // Cursor's project file `.cursor/mcp.json` in the home folder is its user file.
+    let home = FakeHome::new();
+    home.install(&["-n", "tray-demo", "-c", "cursor"]).success();
+    let assert = home.command().current_dir(home.home()).arg("list").assert().success();
+    let (stdout, _) = outputs(&assert);
+    let rows: Vec<&str> = stdout.lines().filter(|line| line.starts_with("tray-demo")).collect();
+    assert_eq!(rows.len(), 1, "one entry, one row:\n{stdout}");
+    assert!(rows[0].contains(" user "), "listed under its user scope: {}", rows[0]);
+}
+
+#[test]
 fn list_reports_a_broken_file_and_still_lists_the_others() {
     let home = FakeHome::new();
     home.install(&["-c", "cursor"]).success();
