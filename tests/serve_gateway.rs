@@ -177,7 +177,7 @@ fn forwarding_round_trip(sse: bool) {
         assert_eq!(request.header("mcp-session-id"), Some("fake-session-1"), "{request:?}");
         assert_eq!(
             request.header("mcp-protocol-version"),
-            Some("2025-06-18"),
+            Some("2025-11-25"),
             "{request:?}"
         );
     }
