@@ -6,7 +6,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::Check;
-use crate::clients::{EntrySpec, EntryWorkspace, Scope, Transport};
+use crate::clients::{EntrySpec, EntryWorkspace, Scope, ScopeTrust, Transport};
 use crate::inventory::FoundEntry;
 use crate::paths::Environment;
 use crate::profiles::{self, Profile};
@@ -47,6 +47,14 @@ pub(super) fn entry_checks(environment: &Environment, entry: &FoundEntry) -> Vec
         checks.push(Check::pass(format!("the workspace ID {workspace_id} is a UUID")));
     }
     checks
+}
+
+/// The client's own trust rule for the entry's scope here (Gemini CLI's folder trust).
+pub(super) fn trust_check(environment: &Environment, entry: &FoundEntry) -> Option<Check> {
+    Some(match entry.client.client().trust(environment, entry.scope)? {
+        ScopeTrust::Trusted(why) => Check::pass(why),
+        ScopeTrust::Untrusted { finding, fix } => Check::fail(finding, fix),
+    })
 }
 
 /// A string of the entry that looks like an Agent Gateway URL.
