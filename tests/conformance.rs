@@ -3,7 +3,7 @@
 //! server plays the Agent Gateway, and tests/conformance_client.py drives `serve` over stdio
 //! with the official Python SDK. The scenario servers are bound to 127.0.0.1 by
 //! `bench/loopback_only.mjs`; nothing reaches the internet (proxies point at a dead loopback
-//! port). The four scenarios run side by side, in about 5 s.
+//! port). The four scenarios run side by side (about 10 s of CPU).
 
 mod serve_support;
 
@@ -122,6 +122,28 @@ fn run_scenario(tools: &Path, scenario: &'static str) -> Run {
     }
 }
 
+impl Run {
+    fn passed(&self) -> bool {
+        self.output.status.success() && String::from_utf8_lossy(&self.output.stderr).contains("OVERALL: PASSED")
+    }
+}
+
+/// Runs a scenario, and once more if it failed: sse-retry's timing check allows 200 ms of
+/// lateness, which a machine under heavy load (a shared CI runner) can exceed once. The first
+/// failure is printed, so a pattern shows in the logs; two in a row fail the test.
+#[allow(clippy::print_stderr)] // the first failure goes to the test's output
+fn run_scenario_retrying_once(tools: &Path, scenario: &'static str) -> Run {
+    let first = run_scenario(tools, scenario);
+    if first.passed() {
+        return first;
+    }
+    eprintln!(
+        "conformance scenario {scenario} failed once; running it again\n{}",
+        first.describe()
+    );
+    run_scenario(tools, scenario)
+}
+
 /// The suite's results folder for `scenario` (`<scenario>-<timestamp>`).
 fn result_dir(results: &Path, scenario: &str) -> PathBuf {
     std::fs::read_dir(results)
@@ -164,7 +186,7 @@ fn the_official_conformance_client_scenarios_pass_through_serve_gateway() {
     let runs: Vec<Run> = std::thread::scope(|scope| {
         let handles: Vec<_> = SCENARIOS
             .iter()
-            .map(|scenario| scope.spawn(|| run_scenario(&tools, scenario)))
+            .map(|scenario| scope.spawn(|| run_scenario_retrying_once(&tools, scenario)))
             .collect();
         handles
             .into_iter()
@@ -172,12 +194,7 @@ fn the_official_conformance_client_scenarios_pass_through_serve_gateway() {
             .collect()
     });
     for run in &runs {
-        let stderr = String::from_utf8_lossy(&run.output.stderr);
-        assert!(
-            run.output.status.success() && stderr.contains("OVERALL: PASSED"),
-            "{}",
-            run.describe()
-        );
+        assert!(run.passed(), "{}", run.describe());
         assert!(!run.checks.is_empty(), "no checks recorded\n{}", run.describe());
         for check in &run.checks {
             assert!(
