@@ -211,9 +211,15 @@ struct InstallArgs {
     #[arg(long, conflicts_with_all = ["workspace_id", "api_token", "api_token_stdin"])]
     sandbox: bool,
 
-    /// Also pass the workspace's Agent Gateway tools through the bundled server.
-    #[arg(long)]
+    /// Pass the workspace's Agent Gateway tools (its Workflow and Connector Tools) through the
+    /// bundled server: the default for a new stdio entry of a real workspace; an existing
+    /// profile keeps its setting unless this or --no-gateway is given.
+    #[arg(long, conflicts_with_all = ["no_gateway", "sandbox"])]
     gateway: bool,
+
+    /// Serve only the built-in tools, without the workspace's Agent Gateway tools.
+    #[arg(long)]
+    no_gateway: bool,
 
     /// Show the diff of what would change (token redacted); write nothing.
     #[arg(long)]
@@ -443,11 +449,13 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
         scope,
         sandbox,
         gateway,
+        no_gateway,
         dry_run,
         yes,
         interactive,
         typed,
     } = args;
+    let gateway = gateway_choice(gateway, no_gateway);
     let missing = !sandbox && (workspace_id.is_none() || (api_token.is_none() && !api_token_stdin));
     if interactive || missing && on_terminal() {
         if !on_terminal() {
@@ -508,6 +516,15 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
         skip: Vec::new(),
     };
     Ok(Action::Install(request))
+}
+
+/// `--gateway` / `--no-gateway` / neither (the default, decided by the install).
+fn gateway_choice(gateway: bool, no_gateway: bool) -> Option<bool> {
+    match (gateway, no_gateway) {
+        (true, _) => Some(true),
+        (false, true) => Some(false),
+        (false, false) => None,
+    }
 }
 
 fn transport_of(transport: TransportArg) -> Transport {

@@ -136,7 +136,7 @@ fn windows_bridge_entries_launch_npx_through_cmd() {
         name: tray_mcp::tray::ServerName::parse("tray-workspace").expect("name"),
         transport: Transport::Bridge,
         scope: Scope::User,
-        gateway: false,
+        gateway: None,
         dry_run: true,
         skip: Vec::new(),
     };
@@ -290,4 +290,45 @@ fn switching_vscode_to_stdio_drops_the_token_prompt_it_no_longer_uses() {
         home.read(".config/Code/User/mcp.json").as_bytes(),
         &common::fixture("vscode_mcp_comments.jsonc")[..]
     );
+}
+
+fn profile_gateway(home: &FakeHome) -> Option<bool> {
+    let text = home.read(".config/tray-mcp/profiles/tray-workspace.json");
+    let profile: serde_json::Value = serde_json::from_str(&text).expect("profile is JSON");
+    profile.get("gateway").and_then(serde_json::Value::as_bool)
+}
+
+#[test]
+fn a_new_stdio_entry_gets_the_gateway_unless_no_gateway_is_given() {
+    let home = FakeHome::new();
+    home.install(&["-c", "cursor"]).success();
+    assert_eq!(profile_gateway(&home), Some(true), "the default is the gateway on");
+    let off = FakeHome::new();
+    off.install(&["-c", "cursor", "--no-gateway"]).success();
+    assert_eq!(profile_gateway(&off), None, "--no-gateway leaves it off (unsaid)");
+}
+
+#[test]
+fn a_reinstall_keeps_an_existing_profile_s_gateway_setting_and_says_so() {
+    let home = FakeHome::new();
+    home.install(&["-c", "cursor", "--no-gateway"]).success();
+    let assert = home.install(&["-c", "cursor"]).success();
+    let (_, stderr) = outputs(&assert);
+    assert_eq!(profile_gateway(&home), None, "the gateway was flipped on silently");
+    assert!(
+        stderr.contains("keeps the Agent Gateway off") && stderr.contains("--gateway"),
+        "{stderr}"
+    );
+    let assert = home.install(&["-c", "cursor", "--gateway"]).success();
+    let (_, stderr) = outputs(&assert);
+    assert_eq!(profile_gateway(&home), Some(true), "--gateway turns it on");
+    assert!(!stderr.contains("keeps the Agent Gateway"), "{stderr}");
+}
+
+#[test]
+fn a_sandbox_entry_has_no_gateway_to_turn_on() {
+    let home = FakeHome::new();
+    let assert = home.command().args(["--sandbox", "--gateway", "-c", "cursor"]).assert().code(2);
+    let (_, stderr) = outputs(&assert);
+    assert!(stderr.contains("--gateway") && stderr.contains("--sandbox"), "{stderr}");
 }

@@ -54,8 +54,10 @@ pub struct InstallRequest {
     pub transport: Transport,
     /// Which config of each client.
     pub scope: Scope,
-    /// Pass the workspace's Agent Gateway tools through the bundled server.
-    pub gateway: bool,
+    /// Pass the workspace's Agent Gateway tools through the bundled server: `Some` when asked
+    /// for (`--gateway`, `--no-gateway`, the wizard's answer); `None` for the default, which is
+    /// on for a new profile, while an existing profile of the same workspace keeps its setting.
+    pub gateway: Option<bool>,
     /// Show what would change without writing.
     pub dry_run: bool,
     /// Clients to leave out (the wizard's "don't overwrite" answers).
@@ -129,7 +131,11 @@ pub fn plan_with_store(
         ));
     }
     let mut keychain = KeychainChanges::default();
-    if let Some((profile, token)) = profile_for(request, token_store.preferred()) {
+    let kept_gateway = kept_gateway(environment, request);
+    if let Some(kept) = kept_gateway {
+        notices.push(Notice::note(kept_gateway_note(&request.name, kept)));
+    }
+    if let Some((profile, token)) = profile_for(request, kept_gateway, token_store.preferred()) {
         if let Some(token) = token {
             notices.push(Notice::note(format!(
                 "the API token goes to the OS keychain (service {}, account {}); the profile file records only that",
@@ -311,9 +317,45 @@ fn entry_error(error: EntryError) -> CommandError {
     }
 }
 
+/// The gateway setting of the existing profile `name` when it serves `workspace_id`: what a
+/// reinstall keeps unless `--gateway` or `--no-gateway` says otherwise (the wizard offers it as
+/// its answer's default).
+pub fn existing_gateway(environment: &Environment, name: &ServerName, workspace_id: &WorkspaceId) -> Option<bool> {
+    let profile = profiles::load(environment, name).ok()?;
+    (profile.workspace_id.as_ref() == Some(workspace_id)).then_some(profile.gateway)
+}
+
+/// The existing profile's setting, when the request leaves the gateway to the default and that
+/// setting differs from it (the default is on): kept, and said so, never flipped silently.
+fn kept_gateway(environment: &Environment, request: &InstallRequest) -> Option<bool> {
+    let WorkspaceChoice::Tray { workspace_id, .. } = &request.workspace else {
+        return None;
+    };
+    if request.gateway.is_some() || request.transport != Transport::Stdio {
+        return None;
+    }
+    existing_gateway(environment, &request.name, workspace_id).filter(|gateway| *gateway != DEFAULT_GATEWAY)
+}
+
+/// What a new stdio profile of a real workspace gets: the Agent Gateway's tools, the Workflow
+/// and Connector Tools the user came for (a workspace without a gateway keeps the built-in ones).
+pub const DEFAULT_GATEWAY: bool = true;
+
+fn kept_gateway_note(name: &ServerName, kept: bool) -> String {
+    let (state, flag) = if kept { ("on", "--no-gateway") } else { ("off", "--gateway") };
+    format!(
+        "the profile \"{name}\" keeps the Agent Gateway {state}, as it was (new entries get it on); to change it, run this install again with {flag}"
+    )
+}
+
 /// The profile `tray-mcp serve --profile NAME` reads (stdio entries for a real workspace), and
-/// the token to put in the keychain when `location` is the keychain.
-fn profile_for(request: &InstallRequest, location: TokenLocation) -> Option<(Profile, Option<ApiToken>)> {
+/// the token to put in the keychain when `location` is the keychain. `kept_gateway` is the
+/// existing profile's setting when the request leaves it to the default.
+fn profile_for(
+    request: &InstallRequest,
+    kept_gateway: Option<bool>,
+    location: TokenLocation,
+) -> Option<(Profile, Option<ApiToken>)> {
     let WorkspaceChoice::Tray {
         workspace_id,
         api_token,
@@ -331,7 +373,7 @@ fn profile_for(request: &InstallRequest, location: TokenLocation) -> Option<(Pro
         api_token: None,
         token_store: TokenLocation::Profile,
         sandbox: false,
-        gateway: request.gateway,
+        gateway: request.gateway.or(kept_gateway).unwrap_or(DEFAULT_GATEWAY),
     };
     profile.set_token(api_token, location);
     let keychain_token = (location == TokenLocation::Keychain).then(|| api_token.clone());

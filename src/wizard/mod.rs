@@ -58,8 +58,9 @@ pub struct Prefill {
     pub default_region: Region,
     /// Which config of each client (`--scope`).
     pub scope: Scope,
-    /// Pass the Agent Gateway tools through (`--gateway`).
-    pub gateway: bool,
+    /// Pass the Agent Gateway tools through (`--gateway`: `Some(true)`, `--no-gateway`:
+    /// `Some(false)`); `None` asks.
+    pub gateway: Option<bool>,
     /// Show the diff instead of writing (`--dry-run`).
     pub dry_run: bool,
     /// Overwrite existing entries and write without asking (`--yes`).
@@ -116,11 +117,14 @@ pub fn ask(
         };
     }
     // The pass-through runs inside the bundled server, so it is a question for stdio entries only.
-    let gateway = match (&workspace, transport) {
-        (WorkspaceChoice::Tray { .. }, Transport::Stdio) if !prefill.gateway => {
-            prompter.confirm(texts::GATEWAY_QUESTION, false).map_err(cancelled)?
+    let gateway = match (&workspace, transport, prefill.gateway) {
+        (WorkspaceChoice::Tray { workspace_id, .. }, Transport::Stdio, None) => {
+            // An existing profile's setting is the answer's default: Enter keeps what it has.
+            let default =
+                install::existing_gateway(environment, &name, workspace_id).unwrap_or(install::DEFAULT_GATEWAY);
+            Some(prompter.confirm(texts::GATEWAY_QUESTION, default).map_err(cancelled)?)
         }
-        _ => prefill.gateway,
+        (_, _, given) => given,
     };
     Ok(InstallRequest {
         clients,
