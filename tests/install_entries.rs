@@ -328,7 +328,116 @@ fn a_reinstall_keeps_an_existing_profile_s_gateway_setting_and_says_so() {
 #[test]
 fn a_sandbox_entry_has_no_gateway_to_turn_on() {
     let home = FakeHome::new();
-    let assert = home.command().args(["--sandbox", "--gateway", "-c", "cursor"]).assert().code(2);
+    let assert = home
+        .command()
+        .args(["--sandbox", "--gateway", "-c", "cursor"])
+        .assert()
+        .code(2);
     let (_, stderr) = outputs(&assert);
     assert!(stderr.contains("--gateway") && stderr.contains("--sandbox"), "{stderr}");
+}
+
+#[test]
+fn headless_entries_hold_the_region_s_url_and_no_header_and_say_how_to_sign_in() {
+    let home = FakeHome::new();
+    let assert = home
+        .command()
+        .args([
+            "install",
+            "--headless",
+            "-c",
+            "claude-code,cursor,codex,vscode,windsurf",
+            "--region",
+            "eu1",
+        ])
+        .assert()
+        .success();
+    let (stdout, stderr) = outputs(&assert);
+    let report = format!("{stdout}{stderr}");
+    for step in [
+        "Claude Code: in Claude Code, run /mcp, select \"tray-headless\" and choose Authenticate",
+        "Codex: run `codex mcp login tray-headless`",
+        "Cursor: in Cursor Settings > MCP, click Connect",
+        "VS Code: run \"MCP: List Servers\"",
+        "Windsurf: in Windsurf's MCP panel",
+    ] {
+        assert!(report.contains(step), "missing {step:?}:\n{report}");
+    }
+    let url = "https://api.eu1.tray.io/mcp";
+    let claude: serde_json::Value = serde_json::from_str(&home.read(".claude.json")).expect("json");
+    assert_eq!(
+        claude["mcpServers"]["tray-headless"],
+        serde_json::json!({"type": "http", "url": url})
+    );
+    let cursor: serde_json::Value = serde_json::from_str(&home.read(".cursor/mcp.json")).expect("json");
+    assert_eq!(cursor["mcpServers"]["tray-headless"], serde_json::json!({"url": url}));
+    let windsurf: serde_json::Value =
+        serde_json::from_str(&home.read(".codeium/windsurf/mcp_config.json")).expect("json");
+    assert_eq!(
+        windsurf["mcpServers"]["tray-headless"],
+        serde_json::json!({"serverUrl": url})
+    );
+    let vscode = home.read(".config/Code/User/mcp.json");
+    assert!(!vscode.contains("inputs") && !vscode.contains("headers"), "{vscode}");
+    assert_eq!(
+        home.read(".codex/config.toml"),
+        format!("[mcp_servers.tray-headless]\nurl = \"{url}\"\n")
+    );
+    assert!(
+        !home.path(".config/tray-mcp/profiles/tray-headless.json").exists(),
+        "a headless entry needs no profile"
+    );
+
+    let assert = home.command().args(["list", "--json"]).assert().success();
+    let listed: serde_json::Value = serde_json::from_str(&outputs(&assert).0).expect("json");
+    let entries = listed["entries"].as_array().expect("entries");
+    assert_eq!(entries.len(), 5, "{listed}");
+    for entry in entries {
+        assert_eq!(entry["transport"], "headless", "{entry}");
+        assert_eq!(entry["workspace"], "(Headless MCP, eu1)", "{entry}");
+    }
+
+    home.command()
+        .args(["rename", "tray-headless", "tray-build"])
+        .assert()
+        .success();
+    assert!(home.read(".codex/config.toml").contains("[mcp_servers.tray-build]"));
+    home.command().args(["remove", "tray-build"]).assert().success();
+    for file in [
+        ".claude.json",
+        ".cursor/mcp.json",
+        ".codex/config.toml",
+        ".config/Code/User/mcp.json",
+    ] {
+        assert!(!home.read(file).contains("tray-"), "{file} still holds the entry");
+    }
+}
+
+#[test]
+fn claude_desktop_refuses_headless_with_where_to_paste_the_url() {
+    let home = FakeHome::new();
+    let assert = home
+        .command()
+        .args(["install", "--headless", "-c", "claude", "--region", "apac1"])
+        .assert()
+        .code(2);
+    let (_, stderr) = outputs(&assert);
+    assert!(
+        stderr.contains("Settings > Connectors") && stderr.contains("https://api.ap1.tray.io/mcp"),
+        "{stderr}"
+    );
+    assert!(!home.path(".config/Claude").exists(), "nothing may be written");
+    // Asked for as "all", Claude Desktop is skipped with the same hint and the others installed.
+    home.with_original_clients();
+    let assert = home
+        .command()
+        .args(["install", "--headless", "-c", "all"])
+        .assert()
+        .success();
+    let (_, stderr) = outputs(&assert);
+    assert!(
+        stderr.contains("Claude Desktop skipped") && stderr.contains("Settings > Connectors"),
+        "{stderr}"
+    );
+    assert!(home.read(".cursor/mcp.json").contains("https://api.tray.io/mcp"));
 }

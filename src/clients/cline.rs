@@ -5,7 +5,7 @@
 //! a `url` without `type` would mean SSE, so remote entries always carry
 //! `"type": "streamableHttp"`. The legacy per-editor files are migrated by Cline itself.
 
-use super::{Shape, StdClient};
+use super::{Headless, Shape, StdClient};
 use crate::config::format::Format;
 
 /// Cline.
@@ -24,6 +24,7 @@ pub const CLINE: StdClient = StdClient {
         ..Shape::STANDARD
     },
     no_http: None,
+    headless: Headless::Refused(None),
     project_caveat: None,
     reload_hint: "Cline reads the file again by itself; check its MCP Servers view (`cline config mcp` lists it)",
 };

@@ -7,7 +7,7 @@
 //! and `.mcp.json` is also Claude Code's project file, so only the user scope is offered.
 
 use super::standard::Extra;
-use super::{Shape, StdClient};
+use super::{Headless, Shape, StdClient};
 use crate::config::format::Format;
 
 /// GitHub's Copilot CLI.
@@ -27,6 +27,9 @@ pub const COPILOT: StdClient = StdClient {
         ..Shape::STANDARD
     },
     no_http: None,
+    headless: Headless::SignIn(
+        "start Copilot CLI: it opens the browser to sign in to Tray when it first connects to \"{name}\" (`/mcp` shows its state)",
+    ),
     project_caveat: None,
     reload_hint: "start a new Copilot CLI session (`copilot mcp list` shows the server)",
 };

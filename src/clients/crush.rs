@@ -6,7 +6,7 @@
 //! read; the docs' example is JSONC.
 
 use super::standard::xdg_config;
-use super::{Shape, StdClient};
+use super::{Headless, Shape, StdClient};
 use crate::config::format::Format;
 
 /// Charm's Crush.
@@ -25,6 +25,7 @@ pub const CRUSH: StdClient = StdClient {
         ..Shape::STANDARD
     },
     no_http: None,
+    headless: Headless::Refused(None),
     project_caveat: None,
     reload_hint: "restart Crush",
 };

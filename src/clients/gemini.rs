@@ -6,7 +6,7 @@
 //! code treats `url` + `type: "http"` as Streamable HTTP, which `gemini mcp add -t http` writes.
 //! `~` is `os.homedir()`, so Windows is `%USERPROFILE%\.gemini\` too.
 
-use super::{Shape, StdClient};
+use super::{Headless, Shape, StdClient};
 use crate::config::format::Format;
 
 /// Google's Gemini CLI.
@@ -24,6 +24,7 @@ pub const GEMINI: StdClient = StdClient {
         ..Shape::STANDARD
     },
     no_http: None,
+    headless: Headless::SignIn("in a Gemini CLI session, run `/mcp auth {name}` and sign in to Tray in the browser"),
     project_caveat: Some("with folder trust on, Gemini CLI starts a project's servers only once the folder is trusted"),
     reload_hint: "start a new Gemini CLI session (`gemini mcp list` shows the server)",
 };

@@ -4,7 +4,7 @@
 //! Facts (clients.md §9, running 0.24.4): `qwen mcp add -t http` writes `httpUrl`; comments are
 //! kept on its own writes; project servers wait for approval.
 
-use super::{Shape, StdClient};
+use super::{Headless, Shape, StdClient};
 use crate::config::format::Format;
 
 /// Qwen Code.
@@ -22,6 +22,7 @@ pub const QWEN: StdClient = StdClient {
         ..Shape::STANDARD
     },
     no_http: None,
+    headless: Headless::SignIn("in a Qwen Code session, run `/mcp auth {name}` and sign in to Tray in the browser"),
     project_caveat: Some("Qwen Code starts a project's servers only once approved (`qwen mcp approve`)"),
     reload_hint: "start a new Qwen Code session (`qwen mcp list` shows the server)",
 };

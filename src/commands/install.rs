@@ -36,6 +36,12 @@ pub enum WorkspaceChoice {
     },
     /// The embedded demo workspace (`tray-mcp serve --sandbox`): no account needed.
     Sandbox,
+    /// Tray's hosted Headless MCP in a region (`https://api.tray.io/mcp`): the client signs the
+    /// user in by OAuth, so there is no workspace, token or profile here.
+    Headless {
+        /// Its region.
+        region: Region,
+    },
 }
 
 /// Everything one install needs, from flags or from the wizard.
@@ -100,7 +106,15 @@ pub fn plan_with_store(
         let Some(location) = location(environment, request, kind, &mut notices)? else {
             continue;
         };
-        let entry = kind.client().entry(&spec).map_err(entry_error)?;
+        let entry = match kind.client().entry(&spec) {
+            Ok(entry) => entry,
+            // Asked for as "all": a client that cannot sign in by OAuth is left out, not fatal.
+            Err(EntryError::NoOAuthSignIn { client, hint }) if request.every_client => {
+                notices.push(Notice::note(format!("{client} skipped: {hint}")));
+                continue;
+            }
+            Err(error) => return Err(entry_error(error)),
+        };
         notices.extend(entry.notice.iter().cloned().map(Notice::note));
         notices.extend(kind.client().caveat(request.scope).map(Notice::note));
         if entry.holds_token {
@@ -255,7 +269,7 @@ pub fn finish(environment: &Environment, request: &InstallRequest, plan: Install
     };
     let mut report = super::finish_planned(environment, files, finish)?;
     if !report.dry_run {
-        report.next_steps = next_steps(&report.files);
+        report.next_steps = next_steps(&report.files, request);
     }
     Ok(report)
 }
@@ -265,16 +279,27 @@ pub fn finish(environment: &Environment, request: &InstallRequest, plan: Install
 pub fn redactor(request: &InstallRequest) -> Redactor {
     match &request.workspace {
         WorkspaceChoice::Tray { api_token, .. } => Redactor::new([api_token]),
-        WorkspaceChoice::Sandbox => Redactor::default(),
+        WorkspaceChoice::Sandbox | WorkspaceChoice::Headless { .. } => Redactor::default(),
     }
 }
 
-fn next_steps(reports: &[FileReport]) -> Vec<String> {
+/// Per client that changed: how it picks the change up; for a headless entry, the one step that
+/// signs the user in to Tray (which also loads the entry).
+fn next_steps(reports: &[FileReport], request: &InstallRequest) -> Vec<String> {
     let mut steps: Vec<String> = reports
         .iter()
-        .filter(|report| report.change != Change::Unchanged)
+        .filter(|report| report.change != Change::Unchanged || request.transport == Transport::Headless)
         .filter_map(|report| report.client)
-        .map(|kind| format!("{}: {}", kind.client().display_name(), kind.client().reload_hint()))
+        .map(|kind| {
+            let client = kind.client();
+            let step = match request.transport {
+                Transport::Headless => client
+                    .oauth_sign_in(request.name.as_str())
+                    .unwrap_or_else(|| client.reload_hint().to_string()),
+                _ => client.reload_hint().to_string(),
+            };
+            format!("{}: {step}", client.display_name())
+        })
         .collect();
     steps.dedup();
     steps
@@ -288,13 +313,14 @@ pub fn entry_spec(
     transport: Transport,
     binary: &Path,
 ) -> EntrySpec {
-    let (workspace_id, api_token, sandbox) = match workspace {
+    let (workspace_id, api_token, sandbox, region) = match workspace {
         WorkspaceChoice::Tray {
             workspace_id,
             api_token,
-            ..
-        } => (Some(workspace_id.clone()), Some(api_token.clone()), false),
-        WorkspaceChoice::Sandbox => (None, None, true),
+            region,
+        } => (Some(workspace_id.clone()), Some(api_token.clone()), false, *region),
+        WorkspaceChoice::Sandbox => (None, None, true, Region::default()),
+        WorkspaceChoice::Headless { region } => (None, None, false, *region),
     };
     EntrySpec {
         name: name.clone(),
@@ -304,6 +330,7 @@ pub fn entry_spec(
         binary: binary.to_path_buf(),
         sandbox,
         os: environment.os,
+        region,
     }
 }
 
@@ -314,6 +341,7 @@ fn entry_error(error: EntryError) -> CommandError {
             error.to_string(),
             "drop --transport, or give --workspace-id and --api-token",
         ),
+        EntryError::NoOAuthSignIn { hint, .. } => CommandError::usage(error.to_string(), hint.clone()),
     }
 }
 
@@ -342,7 +370,11 @@ fn kept_gateway(environment: &Environment, request: &InstallRequest) -> Option<b
 pub const DEFAULT_GATEWAY: bool = true;
 
 fn kept_gateway_note(name: &ServerName, kept: bool) -> String {
-    let (state, flag) = if kept { ("on", "--no-gateway") } else { ("off", "--gateway") };
+    let (state, flag) = if kept {
+        ("on", "--no-gateway")
+    } else {
+        ("off", "--gateway")
+    };
     format!(
         "the profile \"{name}\" keeps the Agent Gateway {state}, as it was (new entries get it on); to change it, run this install again with {flag}"
     )

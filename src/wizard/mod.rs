@@ -44,6 +44,8 @@ pub struct Prefill {
     pub every_client: bool,
     /// The sandbox was asked for (`--sandbox`).
     pub sandbox: bool,
+    /// Tray's Headless MCP was asked for (`--headless`).
+    pub headless: bool,
     /// The workspace (`--workspace-id` or `TRAY_WORKSPACE_ID`).
     pub workspace_id: Option<WorkspaceId>,
     /// The token (`--api-token`, `--api-token-stdin` or `TRAY_API_TOKEN`).
@@ -103,18 +105,29 @@ pub fn ask(
     };
     let transport = match (&workspace, prefill.transport) {
         (WorkspaceChoice::Sandbox, _) => Transport::Stdio,
+        (WorkspaceChoice::Headless { .. }, _) => Transport::Headless,
         (_, Some(transport)) => transport,
         (WorkspaceChoice::Tray { .. }, None) => {
             ask_transport(environment, prompter, &clients, &workspace, &name, binary)?
         }
     };
-    if let WorkspaceChoice::Tray { region, .. } = &mut workspace {
-        *region = match prefill.region {
-            Some(given) => given,
-            // Only the bundled server calls Tray's regional API; the gateway has one address.
-            None if transport == Transport::Stdio => ask_region(prompter, prefill.default_region)?,
-            None => prefill.default_region,
-        };
+    match &mut workspace {
+        WorkspaceChoice::Tray { region, .. } => {
+            *region = match prefill.region {
+                Some(given) => given,
+                // Only the bundled server calls Tray's regional API; the gateway has one address.
+                None if transport == Transport::Stdio => ask_region(prompter, prefill.default_region)?,
+                None => prefill.default_region,
+            };
+        }
+        // Each region hosts its own Headless MCP.
+        WorkspaceChoice::Headless { region } => {
+            *region = match prefill.region {
+                Some(given) => given,
+                None => ask_region(prompter, prefill.default_region)?,
+            };
+        }
+        WorkspaceChoice::Sandbox => {}
     }
     // The pass-through runs inside the bundled server, so it is a question for stdio entries only.
     let gateway = match (&workspace, transport, prefill.gateway) {
@@ -198,12 +211,19 @@ fn ask_workspace(prompter: &mut dyn Prompter, prefill: &Prefill) -> Result<Works
     if prefill.sandbox {
         return Ok(WorkspaceChoice::Sandbox);
     }
+    let headless = WorkspaceChoice::Headless {
+        region: prefill.default_region,
+    };
+    if prefill.headless {
+        return Ok(headless);
+    }
     let workspace_id = match &prefill.workspace_id {
         Some(workspace_id) => workspace_id.clone(),
         None => {
             let options = [
                 texts::WORKSPACE_KIND_TRAY.to_string(),
                 texts::WORKSPACE_KIND_SANDBOX.to_string(),
+                texts::WORKSPACE_KIND_HEADLESS.to_string(),
             ];
             let question = ChoiceQuestion {
                 message: texts::WORKSPACE_KIND_QUESTION,
@@ -212,8 +232,10 @@ fn ask_workspace(prompter: &mut dyn Prompter, prefill: &Prefill) -> Result<Works
                 short: None,
                 default: 0,
             };
-            if prompter.select(&question).map_err(cancelled)? == 1 {
-                return Ok(WorkspaceChoice::Sandbox);
+            match prompter.select(&question).map_err(cancelled)? {
+                1 => return Ok(WorkspaceChoice::Sandbox),
+                2 => return Ok(headless),
+                _ => {}
             }
             ask_workspace_id(prompter)?
         }

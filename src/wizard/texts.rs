@@ -25,6 +25,9 @@ pub const WORKSPACE_KIND_QUESTION: &str = "Which workspace?";
 pub const WORKSPACE_KIND_TRAY: &str = "My Tray workspace (workspace ID and API token)";
 /// The sandbox choice.
 pub const WORKSPACE_KIND_SANDBOX: &str = "Try without a Tray account (sandbox workspace)";
+/// Tray's hosted Headless MCP choice.
+pub const WORKSPACE_KIND_HEADLESS: &str =
+    "Tray's hosted Headless MCP: build, run and debug workflows (the client signs you in to Tray; no token)";
 /// Step 2: the workspace ID.
 pub const WORKSPACE_QUESTION: &str = "Tray workspace ID:";
 /// Where to find the workspace ID.
