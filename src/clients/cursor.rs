@@ -20,5 +20,6 @@ pub const CURSOR: StdClient = StdClient {
         "in Cursor Settings > MCP, click Connect next to \"{name}\" and sign in to Tray in the browser",
     ),
     project_caveat: None,
+    trust: None,
     reload_hint: "open Cursor Settings > MCP to see the server (restart Cursor if it is not listed)",
 };

@@ -24,5 +24,6 @@ pub const JUNIE: StdClient = StdClient {
         "Junie takes only local (stdio) servers: drop --headless to use the bundled server for your workspace",
     )),
     project_caveat: None,
+    trust: None,
     reload_hint: "restart the JetBrains IDE's Junie session",
 };

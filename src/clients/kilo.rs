@@ -28,5 +28,6 @@ pub const KILO: StdClient = StdClient {
     no_http: None,
     headless: Headless::SignIn("run `kilo mcp auth {name}` and sign in to Tray in the browser"),
     project_caveat: None,
+    trust: None,
     reload_hint: "reload the Kilo Code window (`kilo mcp list` shows the server)",
 };

@@ -20,5 +20,6 @@ pub const KIRO: StdClient = StdClient {
     no_http: None,
     headless: Headless::Refused(None),
     project_caveat: None,
+    trust: None,
     reload_hint: "open Kiro's MCP servers view (restart Kiro if the server is not listed)",
 };

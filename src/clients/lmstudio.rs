@@ -20,5 +20,6 @@ pub const LM_STUDIO: StdClient = StdClient {
     no_http: None,
     headless: Headless::Refused(None),
     project_caveat: None,
+    trust: None,
     reload_hint: "LM Studio reads mcp.json again by itself; check the Program tab",
 };

@@ -39,5 +39,6 @@ pub const OPENCODE: StdClient = StdClient {
     no_http: None,
     headless: Headless::SignIn("run `opencode mcp auth {name}` and sign in to Tray in the browser"),
     project_caveat: None,
+    trust: None,
     reload_hint: "restart OpenCode (`opencode mcp list` shows the server)",
 };

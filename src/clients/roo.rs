@@ -32,5 +32,6 @@ pub const ROO: StdClient = StdClient {
     no_http: None,
     headless: Headless::Refused(None),
     project_caveat: None,
+    trust: None,
     reload_hint: "Roo Code reads the file again by itself; check its MCP servers view",
 };

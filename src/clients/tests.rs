@@ -324,3 +324,66 @@ fn rename_follows_the_profile_and_vs_code_prompt() {
     assert!(cursor.rename_companions("old", "new").is_empty());
     assert_eq!(vscode.rename_companions("old", "new")[0].id, "tray-api-token-old");
 }
+
+/// Each client-home variable, set on each OS, moves that client's user file (a relative value
+/// counts from the current directory), and no variable moves another client's file.
+#[test]
+fn client_home_variables_move_only_their_clients_file() {
+    use crate::env::{self, Variables};
+    // (client, variable, the file's path under the variable's folder)
+    let cases: &[(&str, &str, &[&str])] = &[
+        ("codex", env::CODEX_HOME, &["config.toml"]),
+        ("gemini", env::GEMINI_CLI_HOME, &[".gemini", "settings.json"]),
+        ("copilot", env::COPILOT_HOME, &["mcp-config.json"]),
+        ("qwen", env::QWEN_HOME, &["settings.json"]),
+        (
+            "cline",
+            env::CLINE_DIR,
+            &["data", "settings", "cline_mcp_settings.json"],
+        ),
+        ("cline", env::CLINE_DATA_DIR, &["settings", "cline_mcp_settings.json"]),
+        ("cline", env::CLINE_MCP_SETTINGS_PATH, &[]),
+        ("crush", env::CRUSH_GLOBAL_CONFIG, &["crush.json"]),
+    ];
+    for os in OSES {
+        let plain = environment_for(os);
+        for (client, variable, inside) in cases {
+            for (value, base) in [
+                (plain.home_path(&["moved"]), plain.home_path(&["moved"])),
+                (PathBuf::from("rel"), plain.project_path(&["rel"])),
+            ] {
+                let mut environment = environment_for(os);
+                environment.variables =
+                    Variables::from_pairs(&[(*variable, &*value.to_string_lossy())]).expect("valid");
+                let wanted = environment.join(&base, inside);
+                for other in ClientId::all() {
+                    let path = other
+                        .client()
+                        .location(&environment, Scope::User)
+                        .map(|location| location.path);
+                    let unmoved = other
+                        .client()
+                        .location(&plain, Scope::User)
+                        .map(|location| location.path);
+                    if other.id() == *client {
+                        assert_eq!(path, Some(wanted.clone()), "{os:?} {variable}={value:?}");
+                    } else {
+                        assert_eq!(path, unmoved, "{os:?} {variable} leaves {} alone", other.id());
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn qwen_home_expands_a_leading_tilde_as_qwen_does() {
+    use crate::env::{QWEN_HOME, Variables};
+    let qwen = ClientId::parse("qwen").expect("qwen").client();
+    for (value, expected) in [("~", vec!["settings.json"]), ("~/q/r", vec!["q", "r", "settings.json"])] {
+        let mut environment = environment_for(Os::Linux);
+        environment.variables = Variables::from_pairs(&[(QWEN_HOME, value)]).expect("valid");
+        let path = qwen.location(&environment, Scope::User).map(|location| location.path);
+        assert_eq!(path, Some(environment.home_path(&expected)), "{value}");
+    }
+}

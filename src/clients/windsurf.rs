@@ -23,5 +23,6 @@ pub const WINDSURF: StdClient = StdClient {
         "in Windsurf's MCP panel (Cascade > MCP servers), press Refresh, then sign in to Tray in the browser window it opens for \"{name}\"",
     ),
     project_caveat: None,
+    trust: None,
     reload_hint: "press Refresh in Windsurf's MCP panel (Cascade > MCP servers)",
 };

@@ -32,5 +32,6 @@ pub const ZED: StdClient = StdClient {
         "open the Agent panel's settings: Zed asks you to sign in to Tray for \"{name}\" and opens the browser",
     ),
     project_caveat: Some("Zed applies a project's .zed/settings.json only in a trusted worktree"),
+    trust: None,
     reload_hint: "Zed reloads its settings by itself; see the Agent panel's settings",
 };

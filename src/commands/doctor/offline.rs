@@ -6,7 +6,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::Check;
-use crate::clients::{EntrySpec, EntryWorkspace, Scope, Transport};
+use crate::clients::{EntrySpec, EntryWorkspace, Scope, ScopeTrust, Transport};
 use crate::inventory::FoundEntry;
 use crate::paths::Environment;
 use crate::profiles::{self, Profile};
@@ -74,6 +74,14 @@ fn no_authorization_check(entry: &FoundEntry) -> Check {
         "the entry sets an Authorization header: Tray's Headless MCP then expects a token and the client's OAuth sign-in breaks",
         fix,
     )
+}
+
+/// The client's own trust rule for the entry's scope here (Gemini CLI's folder trust).
+pub(super) fn trust_check(environment: &Environment, entry: &FoundEntry) -> Option<Check> {
+    Some(match entry.client.client().trust(environment, entry.scope)? {
+        ScopeTrust::Trusted(why) => Check::pass(why),
+        ScopeTrust::Untrusted { finding, fix } => Check::fail(finding, fix),
+    })
 }
 
 /// A string of the entry that looks like an Agent Gateway URL.
