@@ -287,3 +287,39 @@ fn cline_dir_and_its_data_variables_move_the_settings_we_write() {
         });
     }
 }
+
+/// `doctor`'s folder-trust verdict for Gemini CLI matches what the real CLI does: with folder
+/// trust on (its default) our entry is Disabled in an untrusted folder and `doctor` fails, and
+/// once trustedFolders.json trusts the folder the CLI connects and `doctor` passes.
+#[test]
+fn gemini_folder_trust_as_doctor_reports_it() {
+    let Some(tools) = test_tools() else { return };
+    let home = FakeHome::new();
+    sandbox_install(&home, "gemini");
+    let listed = run_with(&home, &tools, "gemini", &["mcp", "list"], true);
+    assert!(
+        listed.contains("tray-workspace") && listed.contains("Disabled"),
+        "{listed}"
+    );
+    let doctor = home.command().arg("doctor").assert().failure();
+    assert!(
+        outputs(&doctor).0.contains("has not been told to trust"),
+        "{}",
+        outputs(&doctor).0
+    );
+
+    let project = home.project();
+    home.write(
+        ".gemini/trustedFolders.json",
+        serde_json::json!({ project.to_string_lossy(): "TRUST_FOLDER" }).to_string(),
+    );
+    let listed = run_with(&home, &tools, "gemini", &["mcp", "list"], true);
+    let line = format!("tray-workspace: {} serve --sandbox (stdio) - Connected", binary());
+    assert!(listed.contains(&line), "expected {line:?} in:\n{listed}");
+    let doctor = home.command().arg("doctor").assert().success();
+    assert!(
+        outputs(&doctor).0.contains("Gemini CLI trusts ~/project"),
+        "{}",
+        outputs(&doctor).0
+    );
+}

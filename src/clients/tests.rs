@@ -187,7 +187,10 @@ fn every_entry_we_write_is_recognised_by_its_client() {
                     .unwrap_or_else(|| panic!("{} {transport:?} {os:?}: not recognised", client.id()));
                 assert_eq!(recognized.transport, transport, "{}", client.id());
                 if transport == Transport::Stdio {
-                    assert_eq!(recognized.profile.as_deref(), Some("tray-workspace"));
+                    assert_eq!(
+                        recognized.profile.as_ref().map(ServerName::as_str),
+                        Some("tray-workspace")
+                    );
                 }
             }
         }
@@ -264,13 +267,19 @@ fn recognizes_our_serve_arguments_whatever_the_binary_is_called() {
     ] {
         let entry = json!({"command": command, "args": ["serve", "--profile", "prod"]});
         assert_eq!(
-            recognize(&entry).and_then(|tray| tray.profile).as_deref(),
+            recognize(&entry)
+                .and_then(|tray| tray.profile)
+                .as_ref()
+                .map(ServerName::as_str),
             Some("prod"),
             "{command}"
         );
         let equals = json!({"command": command, "args": ["serve", "--profile=prod", "--gateway"]});
         assert_eq!(
-            recognize(&equals).and_then(|tray| tray.profile).as_deref(),
+            recognize(&equals)
+                .and_then(|tray| tray.profile)
+                .as_ref()
+                .map(ServerName::as_str),
             Some("prod"),
             "{command}"
         );
@@ -295,9 +304,15 @@ fn recognizes_our_serve_arguments_whatever_the_binary_is_called() {
 #[test]
 fn recognizes_each_transport_and_ignores_others() {
     let stdio = json!({"command": "/usr/local/bin/tray-mcp", "args": ["serve", "--profile", "prod"]});
-    assert_eq!(recognize(&stdio).unwrap().profile.as_deref(), Some("prod"));
+    assert_eq!(
+        recognize(&stdio).unwrap().profile.as_ref().map(ServerName::as_str),
+        Some("prod")
+    );
     let array = json!({"type": "local", "command": ["/usr/local/bin/tray-mcp", "serve", "--profile", "prod"]});
-    assert_eq!(recognize(&array).unwrap().profile.as_deref(), Some("prod"));
+    assert_eq!(
+        recognize(&array).unwrap().profile.as_ref().map(ServerName::as_str),
+        Some("prod")
+    );
     let bridge = json!({"command": "npx", "args": ["-y", "mcp-remote@0.15.1", "https://3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718.mcp.tray.ai"]});
     assert_eq!(recognize(&bridge).unwrap().transport, Transport::Bridge);
     let http = json!({"serverUrl": "https://3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718.mcp.tray.ai"});

@@ -128,9 +128,8 @@ fn entry_target(environment: &Environment, entry: &FoundEntry) -> Target {
         EntryWorkspace::Headless(_) => Target::Headless,
         EntryWorkspace::FromProfile => tray
             .profile
-            .as_deref()
-            .and_then(|profile| ServerName::parse(profile).ok())
-            .and_then(|profile| profiles::load(environment, &profile).ok())
+            .as_ref()
+            .and_then(|profile| profiles::load(environment, profile).ok())
             .map_or(Target::Other, |profile| Target::of_profile(&profile)),
     }
 }

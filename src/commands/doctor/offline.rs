@@ -37,7 +37,7 @@ pub(super) fn entry_checks(environment: &Environment, entry: &FoundEntry) -> Vec
         Transport::Stdio => {
             checks.push(binary_check(&entry.value));
             if tray.workspace != EntryWorkspace::Sandbox {
-                checks.extend(profile_checks(environment, entry, tray.profile.as_deref()));
+                checks.extend(profile_checks(environment, entry, tray.profile.as_ref()));
             }
         }
         Transport::Bridge => checks.extend(node_checks(environment)),
@@ -205,15 +205,15 @@ fn is_executable(path: &Path) -> bool {
     path.is_file()
 }
 
-fn profile_checks(environment: &Environment, entry: &FoundEntry, profile: Option<&str>) -> Vec<Check> {
-    let Some(name) = profile.and_then(|name| ServerName::parse(name).ok()) else {
+fn profile_checks(environment: &Environment, entry: &FoundEntry, profile: Option<&ServerName>) -> Vec<Check> {
+    let Some(name) = profile else {
         return vec![Check::fail(
             "the entry names no profile (`--profile NAME`)",
             reinstall_fix(entry, Some(Transport::Stdio)),
         )];
     };
-    match profiles::load(environment, &name) {
-        Ok(profile) => loaded_profile_checks(&name, &profile, &TokenStore::system(environment)),
+    match profiles::load(environment, name) {
+        Ok(profile) => loaded_profile_checks(name, &profile, &TokenStore::system(environment)),
         Err(error) => vec![Check::fail(error.to_string(), error.hint())],
     }
 }
