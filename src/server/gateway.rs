@@ -165,8 +165,13 @@ impl GatewayError {
             }
             GatewayError::Forbidden => {
                 "ask your Tray account team to enable Agent Gateway, and add the token's user in \
-                 the MCP server's Access Management tab; or turn the gateway off (serve without \
-                 --gateway, or reinstall without --gateway)"
+                 the MCP server's Access Management tab; the built-in tools work without it (to stop \
+                 trying, reinstall with --no-gateway)"
+            }
+            GatewayError::Http { status: 404, .. } => {
+                "this workspace has no Agent Gateway (HTTP 404): it is on select Tray plans and \
+                 enabled per workspace, so ask your Tray account team, and check the workspace ID; \
+                 the built-in tools work without it (to stop trying, reinstall with --no-gateway)"
             }
             GatewayError::Http { status, .. } if *status >= 500 => {
                 "the gateway is having trouble: try again in a few minutes"

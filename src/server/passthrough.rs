@@ -188,6 +188,38 @@ impl Passthrough {
         tokio::spawn(async move { this.pass_on(server_messages).await });
     }
 
+    /// Where the pass-through stands, for `get_authenticated_user`.
+    pub fn status(&self) -> super::tools::GatewayStatus {
+        let (state, problem, fix) = match self.state() {
+            GatewayState::Ready => ("connected", None, None),
+            GatewayState::Connecting => (
+                "connecting",
+                Some("the Agent Gateway has not answered yet".to_string()),
+                None,
+            ),
+            GatewayState::Failed(error) => (
+                if error.is_offline() {
+                    "unreachable"
+                } else {
+                    "unavailable"
+                },
+                Some(error.to_string()),
+                Some(error.hint().to_string()),
+            ),
+        };
+        super::tools::GatewayStatus {
+            state: state.to_string(),
+            tools: self.tool_count(),
+            problem,
+            fix,
+        }
+    }
+
+    /// How many gateway tools are in the merged list.
+    pub fn tool_count(&self) -> usize {
+        self.table.read().map_or(0, |table| table.listed.len())
+    }
+
     /// The current state.
     pub fn state(&self) -> GatewayState {
         self.state.borrow().clone()
