@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use serde_json::{Map, Value, json};
 
+use super::entries::Headless;
 use super::entries::{BRIDGE_HEADER_VARIABLE, bearer, bridge_command, gateway_url, serve_args};
 use super::{Client, ClientEntry, ConfigLocation, EntryError, EntrySpec, Scope, Transport};
 use crate::config::format::Format;
@@ -73,12 +74,15 @@ impl Shape {
                 true
             }
             Transport::Http => {
-                if let Some(remote_type) = self.remote_type {
-                    entry.insert("type".into(), json!(remote_type));
-                }
-                entry.insert(self.url_key.into(), json!(gateway_url(spec)?));
+                self.put_url(&mut entry, gateway_url(spec)?);
                 entry.insert("headers".into(), json!({ "Authorization": bearer(spec)? }));
                 true
+            }
+            // No headers at all: a static Authorization header would switch the server to
+            // token auth and break the client's OAuth sign-in.
+            Transport::Headless => {
+                self.put_url(&mut entry, spec.region.headless_url());
+                false
             }
         };
         for (key, extra) in self.extra {
@@ -89,6 +93,13 @@ impl Shape {
             entry.insert((*key).into(), value);
         }
         Ok(ClientEntry::plain(Value::Object(entry), holds_token))
+    }
+
+    fn put_url(&self, entry: &mut Map<String, Value>, url: String) {
+        if let Some(remote_type) = self.remote_type {
+            entry.insert("type".into(), json!(remote_type));
+        }
+        entry.insert(self.url_key.into(), json!(url));
     }
 
     fn put_command(&self, entry: &mut Map<String, Value>, command: &str, args: &[String]) {
@@ -131,8 +142,13 @@ pub struct StdClient {
     pub shape: Shape,
     /// Why it cannot take a remote (http) entry, when it cannot.
     pub no_http: Option<&'static str>,
+    /// Whether it signs in to a remote server by OAuth on its own (Tray's Headless MCP needs
+    /// that), and how.
+    pub headless: Headless,
     /// What to know about its project scope.
     pub project_caveat: Option<&'static str>,
+    /// Its trust rule, for `doctor` ([`Client::trust`]), when it has one.
+    pub trust: Option<fn(&Environment, Scope) -> Option<super::ScopeTrust>>,
     /// What the user does for it to pick up a change.
     pub reload_hint: &'static str,
 }
@@ -185,8 +201,26 @@ impl Client for StdClient {
         self.shape.entry(spec)
     }
 
+    fn oauth_sign_in(&self, name: &str) -> Option<String> {
+        self.headless.sign_in(name)
+    }
+
+    fn headless_refusal(&self, url: &str) -> String {
+        match self.headless {
+            Headless::Refused(Some(hint)) => hint.replace("{url}", url),
+            _ => format!(
+                "{} has no OAuth sign-in of its own for remote servers: install Tray's Headless MCP for a client that has one (Claude Code, Cursor, VS Code, Codex, Gemini CLI, ...), or drop --headless to use the bundled server for your workspace",
+                self.name
+            ),
+        }
+    }
+
     fn caveat(&self, scope: Scope) -> Option<&'static str> {
         (scope == Scope::Project).then_some(self.project_caveat).flatten()
+    }
+
+    fn trust(&self, environment: &Environment, scope: Scope) -> Option<super::ScopeTrust> {
+        self.trust.and_then(|trust| trust(environment, scope))
     }
 
     fn reload_hint(&self) -> &'static str {
@@ -202,6 +236,15 @@ pub fn xdg_config(environment: &Environment, parts: &[&str]) -> PathBuf {
         .clone()
         .unwrap_or_else(|| environment.home_path(&[".config"]));
     environment.join(&base, parts)
+}
+
+/// `$VARIABLE/<inside...>` when the client-home variable `variable` is set (the client moved its
+/// folder), else `~/<default...>`: where a client with such a variable reads its config.
+pub fn client_home_or_home(environment: &Environment, variable: &str, inside: &[&str], default: &[&str]) -> PathBuf {
+    match environment.client_home(variable) {
+        Some(folder) => environment.join(&folder, inside),
+        None => environment.home_path(default),
+    }
 }
 
 /// The first of `names` that exists in `dir`, else the last (the name a new file gets): for

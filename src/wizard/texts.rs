@@ -25,6 +25,9 @@ pub const WORKSPACE_KIND_QUESTION: &str = "Which workspace?";
 pub const WORKSPACE_KIND_TRAY: &str = "My Tray workspace (workspace ID and API token)";
 /// The sandbox choice.
 pub const WORKSPACE_KIND_SANDBOX: &str = "Try without a Tray account (sandbox workspace)";
+/// Tray's hosted Headless MCP choice.
+pub const WORKSPACE_KIND_HEADLESS: &str =
+    "Tray's hosted Headless MCP: build, run and debug workflows (the client signs you in to Tray; no token)";
 /// Step 2: the workspace ID.
 pub const WORKSPACE_QUESTION: &str = "Tray workspace ID:";
 /// Where to find the workspace ID.
@@ -60,8 +63,18 @@ pub const TRANSPORT_QUESTION: &str = "How should the clients reach Tray?";
 pub const TRANSPORT_STDIO: &str = "Bundled server over stdio (recommended: no Node.js needed)";
 /// The direct HTTP choice.
 pub const TRANSPORT_HTTP: &str = "Direct HTTP to the workspace's Agent Gateway (token stored in the client config)";
-/// Why the HTTP choice is missing.
-pub const TRANSPORT_NO_HTTP: &str = "Direct HTTP is not offered: Claude Desktop takes only local (stdio) servers.";
+/// Why the HTTP choice is missing: the chosen clients that take only local servers (from the
+/// registry's refused transports), or the sandbox when none of them refuses.
+pub fn transport_no_http(refusing: &[&str]) -> String {
+    match refusing {
+        [] => "Direct HTTP is not offered: the sandbox workspace runs only in the bundled server.".to_string(),
+        [one] => format!("Direct HTTP is not offered: {one} takes only local (stdio) servers."),
+        [first @ .., last] => format!(
+            "Direct HTTP is not offered: {} and {last} take only local (stdio) servers.",
+            first.join(", ")
+        ),
+    }
+}
 /// Explanation when `npx` is missing and the bridge was chosen.
 pub const BRIDGE_NO_NPX: &str = "warning: npx was not found on PATH. The bridge runs `npx mcp-remote`, which needs Node.js (https://nodejs.org). The bundled stdio server needs no Node.js.";
 /// Confirmation after [`BRIDGE_NO_NPX`].
@@ -84,7 +97,7 @@ pub const REGION_QUESTION: &str = "Tray region:";
 pub const REGION_HELP: &str = "The region your Tray account lives in (the default comes from TRAY_REGION, else us1).";
 
 /// Step 6b (bundled server with a real workspace): the Agent Gateway pass-through.
-pub const GATEWAY_QUESTION: &str = "Also serve your workspace's Agent Gateway tools (Workflow and Connector Tools) through the bundled server? (needs Agent Gateway on your Tray plan)";
+pub const GATEWAY_QUESTION: &str = "Add your workspace's Workflow Tools and Connector Tools (its Agent Gateway) beside the built-in tools? (if your plan has no Agent Gateway, the built-in tools still work)";
 
 /// Step 7: heading of the review.
 pub const REVIEW_HEADING: &str = "Review: these files will change";
@@ -200,5 +213,18 @@ mod tests {
             wrap("  Added  a-long-path  (role)", 12),
             "  Added\n  a-long-path\n  (role)"
         );
+    }
+
+    #[test]
+    fn the_missing_http_choice_names_the_clients_that_refuse_it() {
+        assert_eq!(
+            transport_no_http(&["Claude Desktop"]),
+            "Direct HTTP is not offered: Claude Desktop takes only local (stdio) servers."
+        );
+        assert_eq!(
+            transport_no_http(&["A", "B", "C"]),
+            "Direct HTTP is not offered: A, B and C take only local (stdio) servers."
+        );
+        assert!(transport_no_http(&[]).contains("sandbox"));
     }
 }
