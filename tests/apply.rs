@@ -86,8 +86,8 @@ fn two_workspaces_across_four_clients_apply_in_one_transaction_and_again_change_
         .find(|file| file["path"] == "~/.cursor/mcp.json")
         .expect("cursor");
     assert_eq!(
-        cursor["change"], "Updated",
-        "the neighbour was there: the file is updated"
+        cursor["change"], "Added",
+        "both entries are new (the neighbour stays), as install reports it"
     );
     let names: Vec<&str> = cursor["entries"]
         .as_array()
