@@ -90,8 +90,10 @@ fn exported(
     let mut clients: Vec<ClientId> = entries.iter().filter(same).map(|entry| entry.client).collect();
     clients.sort();
     clients.dedup();
-    let profile = ServerName::parse(tray.profile.as_deref().unwrap_or(name))
-        .ok()
+    let profile = tray
+        .profile
+        .clone()
+        .or_else(|| ServerName::parse(name).ok())
         .and_then(|profile_name| profiles::load(environment, &profile_name).ok());
     let (workspace, region, gateway, keychain) = match &tray.workspace {
         EntryWorkspace::Sandbox => ("sandbox".to_string(), Region::default(), false, false),

@@ -390,7 +390,12 @@ fn prune(
         group.removals.push(entry.clone());
         let still_declared = manifest.servers.iter().any(|server| server.name.as_str() == entry.name);
         let still_used = inventory.tray_entries().any(|other| {
-            other.tray.as_ref().and_then(|tray| tray.profile.as_deref()) == Some(entry.name.as_str())
+            other
+                .tray
+                .as_ref()
+                .and_then(|tray| tray.profile.as_ref())
+                .map(ServerName::as_str)
+                == Some(entry.name.as_str())
                 && !std::ptr::eq(other, entry)
                 && declared(other)
         });
