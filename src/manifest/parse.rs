@@ -448,7 +448,7 @@ clients = "detected"
         ))
         .expect_err("refused");
         assert!(!error.to_string().contains("secret-value"), "{error}");
-        assert_eq!(error.position.map(|(line, _)| line), Some(10), "{error}");
+        assert_eq!(error.position.map(|(line, _)| line), Some(9), "{error}");
     }
 
     #[test]
