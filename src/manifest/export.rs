@@ -97,6 +97,13 @@ fn exported(
         .and_then(|profile_name| profiles::load(environment, &profile_name).ok());
     let (workspace, region, gateway, keychain) = match &tray.workspace {
         EntryWorkspace::Sandbox => ("sandbox".to_string(), Region::default(), false, false),
+        EntryWorkspace::Headless(_) => {
+            notices.push(Notice::warning(format!(
+                "\"{name}\" in {} is a Headless MCP entry, which manifests cannot declare yet; not exported",
+                first.shown_path
+            )));
+            return None;
+        }
         EntryWorkspace::Workspace(id) => (id.as_str().to_string(), Region::default(), false, false),
         EntryWorkspace::FromProfile => match &profile {
             Some(profile) if profile.sandbox => ("sandbox".to_string(), Region::default(), false, false),

@@ -51,8 +51,9 @@ pub struct DeclaredServer {
     pub workspace: DeclaredWorkspace,
     /// How clients reach Tray.
     pub transport: Transport,
-    /// Pass the workspace's Agent Gateway tools through the bundled server.
-    pub gateway: bool,
+    /// Pass the workspace's Agent Gateway tools through the bundled server (`None`: install's
+    /// default, on for a new profile).
+    pub gateway: Option<bool>,
     /// The clients to configure.
     pub clients: DeclaredClients,
     /// Which config of each client.

@@ -255,7 +255,7 @@ fn check_server(
         name,
         workspace,
         transport,
-        gateway: gateway.unwrap_or(false),
+        gateway,
         clients,
         scope,
         position,
@@ -420,7 +420,7 @@ clients = "detected"
     fn the_documented_example_parses() {
         let manifest = parsed(include_str!("../../examples/tray-mcp.toml")).expect("the example parses");
         assert_eq!(manifest.servers.len(), 3);
-        assert!(manifest.servers.iter().any(|server| server.gateway));
+        assert!(manifest.servers.iter().any(|server| server.gateway == Some(true)));
     }
 
     #[test]
