@@ -144,7 +144,7 @@ fn a_newer_binary_replaces_the_installed_one_without_stopping_a_running_server()
         .args(["--sandbox", "-c", "claude-code"])
         .assert()
         .success();
-    let (command, args) = claude_code_entry(&home, "tray");
+    let (command, args) = claude_code_entry(&home, "tray-workspace");
     let (mut running, mut stdout) = start_server(&command, &args, &home);
 
     let (_again_folder, same) = binary_copy_in_temp(b"");
@@ -209,7 +209,7 @@ fn doctor_flags_an_entry_that_runs_a_binary_in_a_temp_folder() {
     home.command().args(["--sandbox", "-c", "cursor"]).assert().success();
     let text = home.read(".cursor/mcp.json");
     let config: serde_json::Value = serde_json::from_str(&text).expect("json");
-    let original = config["mcpServers"]["tray"]["command"]
+    let original = config["mcpServers"]["tray-workspace"]["command"]
         .as_str()
         .expect("command")
         .to_string();
@@ -231,8 +231,7 @@ fn uninstall_removes_the_binary_and_with_all_every_entry_and_profile() {
     let home = FakeHome::new();
     let foreign = "{\n  \"mcpServers\": {\n    \"other\": {\"command\": \"other-server\"}\n  }\n}\n";
     home.write(".cursor/mcp.json", foreign);
-    let claude_state = "{\"numStartups\": 3}\n";
-    home.write(".claude.json", claude_state);
+    home.write(".claude.json", "{\"numStartups\": 3}\n");
     let (_folder, copy) = binary_copy_in_temp(b"");
     let install = |args: &[&str]| {
         run_in_home(&home, &copy)
@@ -278,7 +277,12 @@ fn uninstall_removes_the_binary_and_with_all_every_entry_and_profile() {
     assert!(!report.to_string().contains(common::TOKEN), "no token in the report");
     assert!(!outputs(&all).1.contains(common::TOKEN), "no token on stderr");
     assert_eq!(home.read(".cursor/mcp.json"), foreign, "only our entries went");
-    assert_eq!(home.read(".claude.json"), claude_state);
+    let claude: serde_json::Value = serde_json::from_str(&home.read(".claude.json")).expect("json");
+    assert_eq!(
+        claude,
+        serde_json::json!({"numStartups": 3, "mcpServers": {}}),
+        "Claude Code's state kept, our entry gone (as `remove` leaves it)"
+    );
     assert!(!home.path(".config/tray-mcp/profiles/prod.json").exists());
     assert!(!installed.exists());
 }
