@@ -61,12 +61,45 @@ pub const APPDATA: &str = "APPDATA";
 pub const XDG_CONFIG_HOME: &str = "XDG_CONFIG_HOME";
 /// Where `npx` is looked for.
 pub const PATH: &str = "PATH";
+/// Local (non-roaming) application data on Windows, where MSIX apps keep their files.
+pub const LOCALAPPDATA: &str = "LOCALAPPDATA";
+/// Codex CLI's folder (holding `config.toml`) instead of `~/.codex`.
+pub const CODEX_HOME: &str = "CODEX_HOME";
+/// Gemini CLI's home instead of the user's: its files are then in `$GEMINI_CLI_HOME/.gemini/`.
+pub const GEMINI_CLI_HOME: &str = "GEMINI_CLI_HOME";
+/// Copilot CLI's folder (holding `mcp-config.json`) instead of `~/.copilot`.
+pub const COPILOT_HOME: &str = "COPILOT_HOME";
+/// Qwen Code's folder (holding `settings.json`) instead of `~/.qwen`.
+pub const QWEN_HOME: &str = "QWEN_HOME";
+/// Cline's folder instead of `~/.cline`.
+pub const CLINE_DIR: &str = "CLINE_DIR";
+/// Cline's data folder instead of `$CLINE_DIR/data`.
+pub const CLINE_DATA_DIR: &str = "CLINE_DATA_DIR";
+/// Cline's MCP settings file itself, instead of `$CLINE_DATA_DIR/settings/cline_mcp_settings.json`.
+pub const CLINE_MCP_SETTINGS_PATH: &str = "CLINE_MCP_SETTINGS_PATH";
+/// Gemini CLI's trusted-folders file instead of `~/.gemini/trustedFolders.json`.
+pub const GEMINI_CLI_TRUSTED_FOLDERS_PATH: &str = "GEMINI_CLI_TRUSTED_FOLDERS_PATH";
+/// Crush's global config folder (holding `crush.json`) instead of `~/.config/crush`.
+pub const CRUSH_GLOBAL_CONFIG: &str = "CRUSH_GLOBAL_CONFIG";
+
+/// The variables with which a client moves its own config (read as paths; a client's file says
+/// which one it follows and how). When one is set, the client reads its config from there, so
+/// tray-mcp writes, lists and checks it there too.
+pub const CLIENT_HOME_VARIABLES: &[&str] = &[
+    CODEX_HOME,
+    GEMINI_CLI_HOME,
+    GEMINI_CLI_TRUSTED_FOLDERS_PATH,
+    COPILOT_HOME,
+    QWEN_HOME,
+    CLINE_DIR,
+    CLINE_DATA_DIR,
+    CLINE_MCP_SETTINGS_PATH,
+    CRUSH_GLOBAL_CONFIG,
+];
 /// The folder tray-mcp installs itself into when it runs from a temporary place (an npx cache,
 /// a download or temp folder, a cargo `target/` folder), instead of `~/.local/bin` (Unix) or
 /// `%LOCALAPPDATA%\Programs\tray-mcp` (Windows). A binary already in it counts as installed.
 pub const TRAY_MCP_INSTALL_DIR: &str = "TRAY_MCP_INSTALL_DIR";
-/// Local (non-roaming) application data on Windows: the default install folder's parent.
-pub const LOCALAPPDATA: &str = "LOCALAPPDATA";
 /// The temporary folder (Unix); a binary under it is not a stable install.
 pub const TMPDIR: &str = "TMPDIR";
 /// The temporary folder (Windows); a binary under it is not a stable install.
@@ -110,10 +143,13 @@ pub struct Variables {
     pub dumb_terminal: bool,
     /// `TRAY_MCP_TEST_FAIL_WRITE`, in debug builds only.
     pub fail_write: Option<OsString>,
+    /// The [`CLIENT_HOME_VARIABLES`] that are set, with their paths as given (surrounding
+    /// blanks trimmed, as the clients do).
+    pub client_homes: Vec<(&'static str, PathBuf)>,
+    /// `LOCALAPPDATA` (Windows).
+    pub local_appdata: Option<PathBuf>,
     /// `TRAY_MCP_INSTALL_DIR`: an absolute folder.
     pub install_dir: Option<PathBuf>,
-    /// `LOCALAPPDATA`, when absolute.
-    pub local_appdata: Option<PathBuf>,
     /// `TMPDIR`, `TEMP` and `TMP`, those set to an absolute path.
     pub temp_dirs: Vec<PathBuf>,
 }
@@ -211,12 +247,14 @@ impl Variables {
             no_color: set(NO_COLOR).is_some(),
             dumb_terminal: lookup(TERM).is_some_and(|term| term == "dumb"),
             fail_write: set(TRAY_MCP_TEST_FAIL_WRITE).filter(|_| cfg!(debug_assertions)),
+            client_homes: CLIENT_HOME_VARIABLES
+                .iter()
+                .filter_map(|&name| Some((name, trimmed_path(set(name)?)?)))
+                .collect(),
+            local_appdata: set(LOCALAPPDATA).and_then(trimmed_path),
             install_dir: set(TRAY_MCP_INSTALL_DIR)
                 .map(|raw| absolute_dir(TRAY_MCP_INSTALL_DIR, raw))
                 .transpose()?,
-            local_appdata: set(LOCALAPPDATA)
-                .map(PathBuf::from)
-                .filter(|path| is_absolute_anywhere(path)),
             temp_dirs: [TMPDIR, TEMP, TMP]
                 .into_iter()
                 .filter_map(|name| set(name).map(PathBuf::from))
@@ -235,9 +273,26 @@ impl Variables {
         })
     }
 
+    /// The path a client-home variable ([`CLIENT_HOME_VARIABLES`]) is set to, as given.
+    pub fn client_home(&self, name: &str) -> Option<&Path> {
+        self.client_homes
+            .iter()
+            .find(|(variable, _)| *variable == name)
+            .map(|(_, path)| path.as_path())
+    }
+
     /// Whether output should be plain: no colours (`NO_COLOR`, `TERM=dumb`).
     pub fn plain_output(&self) -> bool {
         self.no_color || self.dumb_terminal
+    }
+}
+
+/// A path variable's value with surrounding blanks taken off (`None` when only blanks are
+/// left); a value that is not UTF-8 is kept as it is.
+fn trimmed_path(value: OsString) -> Option<PathBuf> {
+    match value.into_string() {
+        Ok(text) => Some(text.trim()).filter(|text| !text.is_empty()).map(PathBuf::from),
+        Err(raw) => Some(PathBuf::from(raw)),
     }
 }
 

@@ -72,14 +72,7 @@ pub fn install_dir(environment: &Environment) -> PathBuf {
         return dir.clone();
     }
     match environment.os {
-        Os::Windows => {
-            let local = environment
-                .variables
-                .local_appdata
-                .clone()
-                .unwrap_or_else(|| environment.home_path(&["AppData", "Local"]));
-            environment.join(&local, &["Programs", "tray-mcp"])
-        }
+        Os::Windows => environment.join(&environment.local_app_data_dir(), &["Programs", "tray-mcp"]),
         Os::MacOs | Os::Linux => environment.home_path(&[".local", "bin"]),
     }
 }
@@ -135,12 +128,7 @@ fn temp_folders(environment: &Environment) -> Vec<PathBuf> {
     let mut folders = environment.variables.temp_dirs.clone();
     match environment.os {
         Os::Windows => {
-            let local = environment
-                .variables
-                .local_appdata
-                .clone()
-                .unwrap_or_else(|| environment.home_path(&["AppData", "Local"]));
-            folders.push(environment.join(&local, &["Temp"]));
+            folders.push(environment.join(&environment.local_app_data_dir(), &["Temp"]));
             folders.push(PathBuf::from(r"C:\Windows\Temp"));
         }
         Os::MacOs | Os::Linux => {
