@@ -9,7 +9,8 @@
 //! entries point there.
 //!
 //! What counts as transient (everything else is a stable install, left where it is): a temp
-//! folder (`/tmp`, `/var/folders`, `TMPDIR`/`TEMP`/`TMP`, `%LOCALAPPDATA%\Temp`), the
+//! folder (`/tmp`, `/var/folders`, `TMPDIR`/`TEMP`/`TMP`, `%LOCALAPPDATA%\Temp`; outside the
+//! home folder, which may itself lie in one in a container), the
 //! `Downloads` folder, npm's folders (a `node_modules`, `_npx`, `.npm` or `npm-cache` component:
 //! the npx cache and the per-platform npm packages), and a cargo target folder (a `target`
 //! component followed by `debug` or `release`). A fixed list of stable places would instead move
@@ -89,14 +90,18 @@ pub fn transient(environment: &Environment, binary: &Path) -> Option<Transient> 
         Os::Linux => text.to_string(),
         Os::MacOs | Os::Windows => text.to_lowercase(),
     };
-    let text = fold(&binary.to_string_lossy());
-    let within = |folder: &Path| {
-        let folder = fold(folder.to_string_lossy().trim_end_matches(['/', '\\']));
+    let inside = |path: &Path, folder: &Path| {
+        let (path, folder) = (
+            fold(&path.to_string_lossy()),
+            fold(folder.to_string_lossy().trim_end_matches(['/', '\\'])),
+        );
         !folder.is_empty()
-            && text
+            && path
                 .strip_prefix(&folder)
                 .is_some_and(|rest| rest.starts_with(['/', '\\']))
     };
+    let within = |folder: &Path| inside(binary, folder);
+    let text = fold(&binary.to_string_lossy());
     if within(&install_dir(environment)) {
         return None;
     }
@@ -114,7 +119,11 @@ pub fn transient(environment: &Environment, binary: &Path) -> Option<Transient> 
     {
         return Some(Transient::CargoTarget);
     }
-    if temp_folders(environment).iter().any(|folder| within(folder)) {
+    // A home that is itself inside a temp folder (a container's, a test's fake home) does not
+    // make everything in it temporary.
+    let temp = temp_folders(environment);
+    let home_in_temp = temp.iter().any(|folder| inside(&environment.home, folder));
+    if !(home_in_temp && within(&environment.home)) && temp.iter().any(|folder| within(folder)) {
         return Some(Transient::TempFolder);
     }
     if within(&environment.home_path(&["Downloads"])) {
@@ -456,6 +465,17 @@ mod tests {
             transient(&in_temp, Path::new("/tmp/fake-home/bin/tray-mcp")),
             None,
             "the install folder is stable wherever it is"
+        );
+        let mut home_in_tmp = environment_for(Os::Linux);
+        home_in_tmp.home = PathBuf::from("/tmp/home-ada");
+        assert_eq!(
+            transient(&home_in_tmp, Path::new("/tmp/home-ada/opt/bin/tray-mcp")),
+            None,
+            "a home inside /tmp is not a temp folder"
+        );
+        assert_eq!(
+            transient(&home_in_tmp, Path::new("/tmp/download/tray-mcp")),
+            Some(Transient::TempFolder)
         );
         let windows = environment_for(Os::Windows);
         assert_eq!(
