@@ -17,6 +17,9 @@ NPM_PACKAGES=(
   "@modelcontextprotocol/inspector@2.12.0"
   "@modelcontextprotocol/server-everything@2026.8.31"
   "mcp-remote@0.15.1"
+  # The official MCP conformance suite; tests/conformance.rs runs its client scenarios against
+  # `tray-mcp serve --gateway`.
+  "@modelcontextprotocol/conformance@0.1.13"
   # Real clients that read back what we write (tests/real_*.rs): about 1.6 GB and 4 minutes on
   # the first run (codex alone ~420 MB), reused after.
   "@openai/codex@0.171.0"

@@ -222,9 +222,21 @@ struct InstallArgs {
     #[arg(long, conflicts_with_all = ["workspace_id", "api_token", "api_token_stdin"])]
     sandbox: bool,
 
-    /// Also pass the workspace's Agent Gateway tools through the bundled server.
-    #[arg(long)]
+    /// Pass the workspace's Agent Gateway tools (its Workflow and Connector Tools) through the
+    /// bundled server: the default for a new stdio entry of a real workspace; an existing
+    /// profile keeps its setting unless this or --no-gateway is given.
+    #[arg(long, conflicts_with_all = ["no_gateway", "sandbox"])]
     gateway: bool,
+
+    /// Serve only the built-in tools, without the workspace's Agent Gateway tools.
+    #[arg(long, conflicts_with = "sandbox")]
+    no_gateway: bool,
+
+    /// Install Tray's hosted Headless MCP (https://api.tray.io/mcp, per --region): the platform
+    /// tools that build, run and debug workflows. The client signs you in with your Tray account
+    /// (OAuth): no workspace ID or token. Default name: tray-headless.
+    #[arg(long, conflicts_with_all = ["workspace_id", "api_token", "api_token_stdin", "sandbox", "gateway", "no_gateway", "transport"])]
+    headless: bool,
 
     /// Show the diff of what would change (token redacted); write nothing.
     #[arg(long)]
@@ -457,12 +469,20 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
         scope,
         sandbox,
         gateway,
+        no_gateway,
+        headless,
         dry_run,
         yes,
         interactive,
         typed,
     } = args;
-    let missing = !sandbox && (workspace_id.is_none() || (api_token.is_none() && !api_token_stdin));
+    let gateway = gateway_choice(gateway, no_gateway);
+    let name = if headless && !typed.name {
+        ServerName::parse(ServerName::HEADLESS).map_err(|error| CommandError::usage(error.to_string(), ""))?
+    } else {
+        name
+    };
+    let missing = !sandbox && !headless && (workspace_id.is_none() || (api_token.is_none() && !api_token_stdin));
     if interactive || missing && on_terminal() {
         if !on_terminal() {
             return Err(CommandError::usage(
@@ -478,6 +498,7 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
             clients: typed.clients.then(|| expand_clients(&clients)),
             every_client: clients.iter().any(|choice| matches!(choice, ClientChoice::All)),
             sandbox,
+            headless,
             workspace_id,
             api_token: api_token
                 .map(|text| ApiToken::parse(&text).map_err(token_error))
@@ -495,6 +516,8 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
     }
     let workspace = if sandbox {
         WorkspaceChoice::Sandbox
+    } else if headless {
+        WorkspaceChoice::Headless { region }
     } else {
         let token_text = if api_token_stdin {
             Some(read_token_from_stdin()?)
@@ -515,13 +538,26 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
         every_client: clients.iter().any(|choice| matches!(choice, ClientChoice::All)),
         workspace,
         name,
-        transport: transport_of(transport),
+        transport: if headless {
+            Transport::Headless
+        } else {
+            transport_of(transport)
+        },
         scope: scope_of(scope),
         gateway,
         dry_run,
         skip: Vec::new(),
     };
     Ok(Action::Install(request))
+}
+
+/// `--gateway` / `--no-gateway` / neither (the default, decided by the install).
+fn gateway_choice(gateway: bool, no_gateway: bool) -> Option<bool> {
+    match (gateway, no_gateway) {
+        (true, _) => Some(true),
+        (false, true) => Some(false),
+        (false, false) => None,
+    }
 }
 
 fn transport_of(transport: TransportArg) -> Transport {

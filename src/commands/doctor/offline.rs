@@ -43,11 +43,38 @@ pub(super) fn entry_checks(environment: &Environment, entry: &FoundEntry) -> Vec
         }
         Transport::Bridge => checks.extend(node_checks(environment)),
         Transport::Http => {}
+        Transport::Headless => checks.push(no_authorization_check(entry)),
     }
     if let EntryWorkspace::Workspace(workspace_id) = &tray.workspace {
         checks.push(Check::pass(format!("the workspace ID {workspace_id} is a UUID")));
     }
     checks
+}
+
+/// A Headless MCP entry must carry no Authorization header (nor a token for one): a static
+/// header switches Tray's server to token auth and breaks the client's OAuth sign-in.
+fn no_authorization_check(entry: &FoundEntry) -> Check {
+    let value = &entry.value;
+    let header = ["headers", "http_headers", "env_http_headers"]
+        .iter()
+        .filter_map(|key| value.get(*key).and_then(Value::as_object))
+        .any(|headers| headers.keys().any(|name| name.eq_ignore_ascii_case("authorization")));
+    let token_variable = value.get("bearer_token_env_var").is_some();
+    if !header && !token_variable {
+        return Check::pass("no Authorization header: the client signs in to Tray by OAuth");
+    }
+    let mut fix = format!(
+        "rewrite it: tray-mcp install --headless -n {} -c {}",
+        entry.name,
+        entry.client.id()
+    );
+    if entry.scope != Scope::User {
+        fix.push_str(&format!(" --scope {}", entry.scope.as_str()));
+    }
+    Check::fail(
+        "the entry sets an Authorization header: Tray's Headless MCP then expects a token and the client's OAuth sign-in breaks",
+        fix,
+    )
 }
 
 /// The client's own trust rule for the entry's scope here (Gemini CLI's folder trust).
@@ -77,6 +104,7 @@ fn shape_check(environment: &Environment, entry: &FoundEntry, transport: Transpo
         binary: Path::new("tray-mcp").to_path_buf(),
         sandbox: false,
         os: environment.os,
+        region: Default::default(),
     };
     let expected = match client.entry(&spec) {
         Ok(expected) => expected.server,
@@ -127,6 +155,13 @@ fn fallback_name() -> ServerName {
 }
 
 fn reinstall_fix(entry: &FoundEntry, transport: Option<Transport>) -> String {
+    if transport == Some(Transport::Headless) {
+        return format!(
+            "rewrite it: tray-mcp install --headless -n {} -c {}",
+            entry.name,
+            entry.client.id()
+        );
+    }
     let transport = transport
         .map(|transport| format!(" --transport {}", transport.as_str()))
         .unwrap_or_default();
