@@ -44,7 +44,7 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
             let placement = self_install::resolve(&environment, &install::current_binary()?);
             let placed = match request.transport {
                 Transport::Stdio => self_install::place(&environment, &placement, request.dry_run)?,
-                Transport::Bridge | Transport::Http => Vec::new(),
+                Transport::Bridge | Transport::Http | Transport::Headless => Vec::new(),
             };
             let mut report = install::install(&environment, &request, &placement.entry_binary)?;
             report.notices.splice(0..0, placed);
@@ -57,7 +57,7 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
             let placement = self_install::resolve(&environment, &install::current_binary()?);
             let placed = match prefill.transport {
                 None | Some(Transport::Stdio) => self_install::place(&environment, &placement, prefill.dry_run)?,
-                Some(Transport::Bridge | Transport::Http) => Vec::new(),
+                Some(Transport::Bridge | Transport::Http | Transport::Headless) => Vec::new(),
             };
             let mut prompter = tray_mcp::wizard::terminal::InquirePrompter::new(&environment.variables);
             let mut report = tray_mcp::wizard::run(&environment, &mut prompter, &prefill, &placement.entry_binary)?;
