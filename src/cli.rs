@@ -12,6 +12,7 @@ use tray_mcp::commands::install::{InstallRequest, WorkspaceChoice};
 use tray_mcp::commands::remove::RemoveRequest;
 use tray_mcp::commands::rename::RenameRequest;
 use tray_mcp::commands::token::TokenSetRequest;
+use tray_mcp::commands::uninstall::UninstallRequest;
 use tray_mcp::env::{self, LogFilter, Variables};
 use tray_mcp::error::CommandError;
 use tray_mcp::manifest::plan::ApplyOptions;
@@ -35,7 +36,8 @@ pub struct Cli {
     #[command(flatten)]
     install: InstallArgs,
 
-    /// Print JSON for scripts (install, list, clients, remove, rename, token, doctor, apply, export).
+    /// Print JSON for scripts (install, list, clients, remove, rename, token, doctor, uninstall,
+    /// apply, export).
     #[arg(long, global = true)]
     json: bool,
 }
@@ -107,6 +109,16 @@ enum Command {
     Export,
     /// Run the MCP server on stdin/stdout (what AI clients start).
     Serve(ServeArgs),
+    /// Remove the tray-mcp binary installed in ~/.local/bin (Windows: %LOCALAPPDATA%\Programs\tray-mcp);
+    /// with --all, first every Tray entry in every client and every tray-mcp profile.
+    Uninstall {
+        /// Also remove every Tray entry and profile (one transaction: all or nothing).
+        #[arg(long)]
+        all: bool,
+        /// Show the diff of what would change; write and delete nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Print a shell completion script (bash, zsh, fish, powershell).
     Completions {
         /// The shell.
@@ -394,6 +406,8 @@ pub enum Action {
     Export,
     /// Run the MCP server.
     Serve(ServeOptions),
+    /// Uninstall the binary (and with `all`, every entry and profile).
+    Uninstall(UninstallRequest),
     /// Print a completion script.
     Completions(String),
 }
@@ -458,6 +472,7 @@ impl Cli {
             }),
             Some(Command::Export) => Ok(Action::Export),
             Some(Command::Serve(args)) => Ok(Action::Serve(args.into())),
+            Some(Command::Uninstall { all, dry_run }) => Ok(Action::Uninstall(UninstallRequest { all, dry_run })),
             Some(Command::Completions { shell }) => Ok(Action::Completions(crate::completions::script(
                 &mut Cli::command(),
                 shell,
