@@ -12,6 +12,9 @@ mkdir -p "$tools"
 
 # Pinned versions: on Node 20, npm silently picks old ones if we let it choose.
 PYTHON_MCP_VERSION="2.3.0"
+# The fleet example (examples/ansible/, tests/ansible.rs); 2.19 is the newest line that runs on
+# Python 3.11.
+ANSIBLE_CORE_VERSION="2.19.14"
 NPM_PACKAGES=(
   "@anthropic-ai/claude-code@2.1.197"
   "@modelcontextprotocol/inspector@2.12.0"
@@ -36,6 +39,12 @@ if [ ! -x "$tools/venv/bin/python" ] || ! "$tools/venv/bin/python" -c "import mc
   "$tools/venv/bin/pip" install --quiet --disable-pip-version-check "mcp==$PYTHON_MCP_VERSION"
 fi
 
+if [ ! -x "$tools/ansible/bin/ansible-playbook" ] || [ "$("$tools/ansible/bin/python" -c 'import ansible.release; print(ansible.release.__version__)' 2>/dev/null)" != "$ANSIBLE_CORE_VERSION" ]; then
+  echo "test.sh: installing ansible-core==$ANSIBLE_CORE_VERSION into $tools/ansible" >&2
+  python3 -m venv "$tools/ansible"
+  "$tools/ansible/bin/pip" install --quiet --disable-pip-version-check "ansible-core==$ANSIBLE_CORE_VERSION"
+fi
+
 stamp="$tools/npm/.installed-$(printf '%s\n' "${NPM_PACKAGES[@]}" | sha256sum | cut -c1-16)"
 if [ ! -f "$stamp" ]; then
   echo "test.sh: installing ${NPM_PACKAGES[*]} into $tools/npm" >&2
@@ -44,6 +53,28 @@ if [ ! -f "$stamp" ]; then
   (cd "$tools/npm" && npm install --silent --no-audit --no-fund --save-exact "${NPM_PACKAGES[@]}")
   touch "$stamp"
 fi
+
+# Release tooling, pinned (issue 12): dist (cargo-dist) builds the release artifacts;
+# check-jsonschema and zizmor validate and audit the GitHub workflows offline.
+RELEASE_PYPI_PACKAGES=(
+  "astral-dev-toolchain-cargo-dist==0.33.0" # dist, the version dist-workspace.toml names
+  "check-jsonschema==0.39.0"
+  "zizmor==1.32.0"
+)
+release_venv="$tools/release-venv"
+release_stamp="$release_venv/.installed-$(printf '%s\n' "${RELEASE_PYPI_PACKAGES[@]}" | sha256sum | cut -c1-16)"
+if [ ! -f "$release_stamp" ]; then
+  echo "test.sh: installing ${RELEASE_PYPI_PACKAGES[*]} into $release_venv" >&2
+  rm -rf "$release_venv"
+  python3 -m venv "$release_venv"
+  "$release_venv/bin/pip" install --quiet --disable-pip-version-check "${RELEASE_PYPI_PACKAGES[@]}"
+  touch "$release_stamp"
+fi
+
+# The workflows cannot run here: validate them against GitHub's schema and audit them
+# (unpinned actions, credentials, template injection); any finding above low fails.
+"$release_venv/bin/check-jsonschema" --builtin-schema vendor.github-workflows .github/workflows/*.yml
+"$release_venv/bin/zizmor" --offline --quiet --min-severity medium .github/workflows/
 
 # Formatting and lints are enforced, not claimed (the [lints] table in Cargo.toml is the policy).
 cargo fmt --all -- --check

@@ -10,6 +10,7 @@ use crate::clients::{EntrySpec, EntryWorkspace, Scope, ScopeTrust, Transport};
 use crate::inventory::FoundEntry;
 use crate::paths::Environment;
 use crate::profiles::{self, Profile};
+use crate::self_install;
 use crate::token_store::{SERVICE, TokenLocation, TokenStore};
 use crate::tray::{ApiToken, ServerName, WorkspaceId};
 
@@ -35,7 +36,7 @@ pub(super) fn entry_checks(environment: &Environment, entry: &FoundEntry) -> Vec
     let mut checks = vec![shape_check(environment, entry, tray.transport)];
     match tray.transport {
         Transport::Stdio => {
-            checks.push(binary_check(&entry.value));
+            checks.push(binary_check(environment, &entry.value));
             if tray.workspace != EntryWorkspace::Sandbox {
                 checks.extend(profile_checks(environment, entry, tray.profile.as_ref()));
             }
@@ -175,7 +176,7 @@ fn reinstall_fix(entry: &FoundEntry, transport: Option<Transport>) -> String {
     )
 }
 
-fn binary_check(entry: &Value) -> Check {
+fn binary_check(environment: &Environment, entry: &Value) -> Check {
     let (command, _) = crate::clients::command_line(entry);
     let path = Path::new(command);
     if !path.is_absolute() {
@@ -184,13 +185,25 @@ fn binary_check(entry: &Value) -> Check {
             "re-run the install so the entry names the binary by its full path",
         );
     }
-    if is_executable(path) {
-        Check::pass(format!("the command exists: {command}"))
-    } else {
-        Check::fail(
+    let reinstall = format!(
+        "re-run the install (e.g. `npx tray-mcp install ...` or `tray-mcp install ...`): tray-mcp installs itself to {} and points the entry there",
+        environment.display_path(&self_install::installed_binary(environment))
+    );
+    if !is_executable(path) {
+        return Check::fail(
             format!("the command does not exist or is not executable: {command}"),
-            "tray-mcp moved or was uninstalled: reinstall it (./install.sh), then re-run the install to update the path",
-        )
+            format!("tray-mcp moved or was uninstalled: {reinstall}"),
+        );
+    }
+    match self_install::transient(environment, path) {
+        Some(reason) => Check::fail(
+            format!(
+                "the command is in {}, so the entry breaks when it goes: {command}",
+                reason.describe()
+            ),
+            reinstall,
+        ),
+        None => Check::pass(format!("the command exists: {command}")),
     }
 }
 
@@ -330,13 +343,46 @@ mod tests {
 
     #[test]
     fn the_command_must_be_an_absolute_path_to_an_executable() {
-        let relative = binary_check(&json!({"command": "tray-mcp", "args": ["serve"]}));
+        let environment = crate::paths::tests::environment_for(crate::paths::Os::Linux);
+        let relative = binary_check(&environment, &json!({"command": "tray-mcp", "args": ["serve"]}));
         assert!(
             !relative.ok && relative.label.contains("not an absolute path"),
             "{relative:?}"
         );
-        let missing = binary_check(&json!({"command": "/nonexistent/tray-mcp", "args": ["serve"]}));
+        let missing = binary_check(
+            &environment,
+            &json!({"command": "/nonexistent/tray-mcp", "args": ["serve"]}),
+        );
         assert!(!missing.ok && missing.label.contains("does not exist"), "{missing:?}");
+        assert!(
+            missing
+                .fix
+                .as_deref()
+                .is_some_and(|fix| fix.contains("~/.local/bin/tray-mcp")),
+            "{missing:?}"
+        );
+    }
+
+    #[test]
+    fn a_command_in_a_transient_folder_is_flagged_with_the_fix() {
+        let folder = tempfile::Builder::new().prefix("tray-npx-").tempdir().expect("dir");
+        let binary = folder.path().join("node_modules/@tray-mcp/linux-x64/bin/tray-mcp");
+        std::fs::create_dir_all(binary.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&binary, "#!/bin/sh\n").expect("write");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&binary, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        }
+        let environment = crate::paths::tests::environment_for(crate::paths::Os::Linux);
+        let check = binary_check(&environment, &json!({"command": binary, "args": ["serve"]}));
+        assert!(!check.ok && check.label.contains("npm's package folders"), "{check:?}");
+        assert!(
+            check
+                .fix
+                .as_deref()
+                .is_some_and(|fix| fix.contains("re-run the install"))
+        );
     }
 
     #[test]
