@@ -550,6 +550,28 @@ fn names_that_differ_only_in_case_are_refused_everywhere() {
 }
 
 #[test]
+fn a_case_clash_with_a_claude_code_project_entry_is_found() {
+    // The check reads only the servers' names in ~/.claude.json: every project's, and none
+    // from inside a string (a pasted config in the history).
+    let home = FakeHome::new();
+    home.write(
+        ".claude.json",
+        r#"{"projects": {"/elsewhere": {"history": [{"display": "{\"mcpServers\": {\"Decoy\": 1}}"}], "mcpServers": {"Local": {"command": "x"}}}}, "mcpServers": {}}"#,
+    );
+    let before = home.snapshot_files();
+    let assert = with_token(&home, TOKEN, &["-c", "cursor", "-n", "local"]).code(1);
+    let (stdout, stderr) = outputs(&assert);
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(
+        stderr.contains("differs only in case from \"Local\" in Claude Code config ~/.claude.json")
+            && stderr.contains("\nhint: "),
+        "{stderr}"
+    );
+    assert_eq!(home.snapshot_files(), before);
+    with_token(&home, TOKEN, &["-c", "cursor", "-n", "decoy"]).success();
+}
+
+#[test]
 fn a_dry_run_ends_every_diff_with_a_line_break() {
     // A file without a final line break: the diff's last line is "\ No newline at end of file".
     let home = FakeHome::new();

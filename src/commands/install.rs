@@ -9,10 +9,10 @@ use serde_json::Value;
 
 use crate::clients::{ClientId, Companion, ConfigLocation, EntryError, EntrySpec, Scope, Transport};
 use crate::config::safe_write::{self, Privacy};
-use crate::config::transaction::{Edited, FileEdit, FileProblem};
+use crate::config::transaction::{Edited, FileEdit, FileProblem, FileReads};
 use crate::config::{Change, ConfigDocument, Format};
 use crate::error::CommandError;
-use crate::inventory::{entry_path, take_inventory};
+use crate::inventory::{entry_names, entry_path};
 use crate::paths::Environment;
 use crate::profiles::{self, Profile, TokenLocation};
 use crate::secrets::Redactor;
@@ -20,7 +20,7 @@ use crate::token_store::{KeychainChanges, TokenStore};
 use crate::tray::{ApiToken, Region, ServerName, WorkspaceId};
 
 use super::report::{FileReport, Notice, Report};
-use super::{Finish, LabeledTask, PlannedFile, WriteProfile, config_task, plan_labeled, profile_task};
+use super::{Finish, LabeledTask, PlannedFile, WriteProfile, config_task, plan_labeled_with, profile_task};
 
 /// Which workspace the entry reaches.
 #[derive(Debug, Clone)]
@@ -88,8 +88,11 @@ pub fn plan_with_store(
     binary: &Path,
     token_store: TokenStore,
 ) -> Result<InstallPlan, CommandError> {
-    let inventory = take_inventory(environment, ClientId::all());
-    super::check_case_unique(environment, &inventory, &request.name)?;
+    // Every client's file is read once: the check looks only at its servers' names, and the
+    // plan below takes over the files it edits.
+    let mut reads = FileReads::default();
+    let names = entry_names(environment, ClientId::all(), &mut reads);
+    super::check_case_unique(environment, &names, &request.name)?;
     let EntryPlan {
         configs,
         profile,
@@ -107,7 +110,7 @@ pub fn plan_with_store(
         ));
     }
     Ok(InstallPlan {
-        files: plan_labeled(tasks)?,
+        files: plan_labeled_with(tasks, &mut reads)?,
         notices,
         token_store,
         keychain,

@@ -11,7 +11,7 @@
 
 use serde_json::{Value, json};
 
-use super::format::{ConfigDocument, Format, open};
+use super::format::{ConfigDocument, Format, keys_matching, open};
 use super::json::document::{Change, DocumentError};
 
 /// One backend's samples: files as users have them, each holding a servers table at `servers`
@@ -321,6 +321,39 @@ fn members_matching_finds_every_match() {
             "{:?}:\n{text}",
             samples.format
         );
+    }
+}
+
+#[test]
+fn keys_matching_finds_what_the_editor_finds() {
+    let projects: &[&str] = &["projects", "*", "mcp_servers"];
+    for samples in ALL {
+        let with_projects = edited(samples.format, samples.files[0], |document| {
+            document
+                .set(&["projects", "/a", "mcp_servers", "x"], &json!({"command": "1"}))
+                .unwrap();
+            document.set(&["projects", "/b", "other"], &json!(1)).unwrap();
+        });
+        for text in samples.files.iter().copied().chain([with_projects.as_str()]) {
+            let mut found = keys_matching(samples.format, text, &[SERVERS, projects])
+                .unwrap_or_else(|error| panic!("{:?}: {error}\n{text}", samples.format));
+            let document = document(samples.format, text);
+            let mut expected: Vec<(Vec<String>, Vec<String>)> = document
+                .members_matching(projects)
+                .unwrap()
+                .into_iter()
+                .map(|(path, members)| (path, members.into_iter().map(|(name, _)| name).collect()))
+                .collect();
+            let servers = document.keys(SERVERS).unwrap();
+            if !servers.is_empty() {
+                expected.push((vec![SERVERS[0].to_string()], servers));
+            }
+            found.retain(|(_, keys)| !keys.is_empty());
+            expected.retain(|(_, keys)| !keys.is_empty());
+            found.sort();
+            expected.sort();
+            assert_eq!(found, expected, "{:?}:\n{text}", samples.format);
+        }
     }
 }
 

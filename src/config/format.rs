@@ -9,7 +9,7 @@
 
 use serde_json::Value;
 
-use super::json::document::{Change, Dialect, Document, DocumentError, Members};
+use super::json::document::{Change, Dialect, Document, DocumentError, KeysAt, Members};
 
 /// Which syntax a client's config file uses (and its parser accepts).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -85,6 +85,34 @@ pub fn open(format: Format, text: &str) -> Result<Box<dyn ConfigDocument>, Docum
         Format::Jsonc => Box::new(Document::new(text, Dialect::Jsonc)),
         Format::Toml => Box::new(super::toml::TomlDocument::parse(text)?),
     })
+}
+
+/// The keys of every table/object in `text` whose key path matches one of `patterns` (`"*"`
+/// matches any key), with the concrete key path of each: what the name checks need of every
+/// client's file. JSON and JSONC are skimmed in place in one pass, which matters for Claude
+/// Code's multi-megabyte state file; other formats are opened and asked.
+pub fn keys_matching(format: Format, text: &str, patterns: &[&[&str]]) -> Result<KeysAt, DocumentError> {
+    match format {
+        Format::Json => super::json::document::keys_matching(text, Dialect::Json, patterns),
+        Format::Jsonc => super::json::document::keys_matching(text, Dialect::Jsonc, patterns),
+        _ => {
+            let document = open(format, text)?;
+            let mut found = Vec::new();
+            for pattern in patterns {
+                if pattern.contains(&"*") {
+                    for (path, members) in document.members_matching(pattern)? {
+                        found.push((path, members.into_iter().map(|(name, _)| name).collect()));
+                    }
+                } else {
+                    let keys = document.keys(pattern)?;
+                    if !keys.is_empty() {
+                        found.push((pattern.iter().map(|key| (*key).to_string()).collect(), keys));
+                    }
+                }
+            }
+            Ok(found)
+        }
+    }
 }
 
 impl ConfigDocument for Document {

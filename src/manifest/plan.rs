@@ -186,6 +186,7 @@ pub fn apply_with_store(
     store: TokenStore,
 ) -> Result<ApplyReport, CommandError> {
     let inventory = readable_inventory(environment)?;
+    let names = inventory.names();
     let context = SourceContext {
         environment,
         folder: &manifest.folder,
@@ -197,7 +198,7 @@ pub fn apply_with_store(
     let mut profile_tasks: Vec<(ServerName, LabeledTask, Profile, Option<ApiToken>)> = Vec::new();
     let mut keychain = KeychainChanges::default();
     for server in &manifest.servers {
-        check_case_unique(environment, &inventory, &server.name)?;
+        check_case_unique(environment, &names, &server.name)?;
         let request = install_request(server, &context, options.dry_run || options.check)?;
         if let WorkspaceChoice::Tray { api_token, .. } = &request.workspace {
             redactor.add(api_token.expose());

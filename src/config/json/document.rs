@@ -66,6 +66,9 @@ pub enum DocumentError {
 /// The members of an object: keys and values in file order.
 pub type Members = Vec<(String, Value)>;
 
+/// Objects found by a key pattern: the concrete key path of each, and its keys in file order.
+pub type KeysAt = Vec<(Vec<String>, Vec<String>)>;
+
 /// A JSON or JSONC document held as text.
 #[derive(Debug, Clone)]
 pub struct Document {
@@ -371,11 +374,7 @@ impl Document {
 
     /// 1-based line and column of a byte offset into the text.
     fn line_column(&self, offset: usize) -> (usize, usize) {
-        let before = &self.text[..offset.min(self.text.len())];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |index| index + 1);
-        let column = before[line_start..].chars().count() + 1;
-        (line, column)
+        line_column(&self.text, offset)
     }
 
     // ----- layout of the file -----
@@ -665,6 +664,33 @@ impl Document {
     fn apply_all(&mut self, splices: Vec<Splice>) {
         for splice in splices {
             self.apply(splice);
+        }
+    }
+}
+
+/// 1-based line and column of a byte offset into `text`.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |index| index + 1);
+    let column = before[line_start..].chars().count() + 1;
+    (line, column)
+}
+
+/// The keys of every object whose key path matches one of `patterns` (`"*"` matches any key),
+/// with the concrete key path of each, read from `text` in place (no copy, one skimming pass:
+/// see `scan::keys_matching`). A byte-order mark is allowed; an error names line and column.
+pub fn keys_matching(text: &str, dialect: Dialect, patterns: &[&[&str]]) -> Result<KeysAt, DocumentError> {
+    let body = text.strip_prefix(BOM).unwrap_or(text);
+    match scan::keys_matching(body, dialect == Dialect::Jsonc, patterns) {
+        Ok(found) => Ok(found.into_iter().map(|found| (found.path, found.keys)).collect()),
+        Err(error) => {
+            let (line, column) = line_column(body, error.offset);
+            Err(DocumentError::Syntax {
+                line,
+                column,
+                message: error.message,
+            })
         }
     }
 }
