@@ -20,7 +20,7 @@ use crate::token_store::{KeychainChanges, TokenStore};
 use crate::tray::{ApiToken, Region, ServerName, WorkspaceId};
 
 use super::report::{FileReport, Notice, Report};
-use super::{Finish, LabeledTask, PlannedFile, WriteProfile, config_task, plan_labeled_with, profile_task};
+use super::{FileOwner, Finish, LabeledTask, PlannedFile, WriteProfile, config_task, plan_labeled_with, profile_task};
 
 /// Which workspace the entry reaches.
 #[derive(Debug, Clone)]
@@ -325,7 +325,12 @@ pub fn finish(environment: &Environment, request: &InstallRequest, plan: Install
         token_store,
         keychain,
     } = plan;
-    if !request.dry_run {
+    let writes_profile = files
+        .iter()
+        .any(|planned| planned.owner == FileOwner::TrayMcp && planned.file.change != Change::Unchanged);
+    if !request.dry_run && writes_profile {
+        // Made here, owner-only, before the commit would make it with the default mode; an
+        // install that writes no profile (bridge, http) leaves tray-mcp's folders alone.
         safe_write::create_private_dir(&profiles::profiles_dir(environment)).ok();
     }
     // The keychain write happens before the commit and is undone if the commit fails, so a

@@ -434,13 +434,21 @@ fn stage_all(changed: &[&Planned]) -> Result<Vec<Option<StagedWrite>>, FileError
     Ok(staged)
 }
 
+/// Locks the folder of every file that changes, each folder once, in path order (so two runs
+/// never wait on each other in a circle).
 fn lock_all(planned: &[Planned]) -> Result<Vec<FileLock>, FileError> {
-    let mut order: Vec<&Planned> = planned.iter().filter(|file| file.change != Change::Unchanged).collect();
-    order.sort_by(|left, right| left.resolved.cmp(&right.resolved));
-    order.dedup_by(|left, right| left.resolved == right.resolved);
+    let mut order: Vec<(PathBuf, &Planned)> = planned
+        .iter()
+        .filter(|file| file.change != Change::Unchanged)
+        .map(|file| (FileLock::scope(&file.resolved), file))
+        .collect();
+    order.sort_by(|left, right| left.0.cmp(&right.0));
+    order.dedup_by(|left, right| left.0 == right.0);
     order
         .into_iter()
-        .map(|file| FileLock::acquire(&file.resolved).map_err(|error| file_error(&file.task, FileProblem::Io(error))))
+        .map(|(folder, file)| {
+            FileLock::acquire(&folder).map_err(|error| file_error(&file.task, FileProblem::Io(error)))
+        })
         .collect()
 }
 
