@@ -13,8 +13,14 @@ cd "$(dirname "$0")/.."
 runs="${RUNS:-30}"
 command -v hyperfine >/dev/null || { echo "bench: hyperfine is needed (apt-get install hyperfine)" >&2; exit 1; }
 
-cargo build --release --locked --quiet
-tray="$PWD/target/release/tray-mcp"
+# TRAY_MCP_BIN=path measures another build (e.g. an older one kept outside /tmp: a binary run from
+# a temporary folder installs itself to ~/.local/bin first).
+if [ -n "${TRAY_MCP_BIN:-}" ]; then
+  tray="$TRAY_MCP_BIN"
+else
+  cargo build --release --locked --quiet
+  tray="$PWD/target/release/tray-mcp"
+fi
 tools="$PWD/target/bench-tools"
 mkdir -p "$tools"
 if [ ! -x "$tools/node_modules/.bin/add-mcp" ]; then
@@ -23,7 +29,7 @@ if [ ! -x "$tools/node_modules/.bin/add-mcp" ]; then
 fi
 add_mcp="$tools/node_modules/.bin/add-mcp"
 floor="$tools/durable_floor"
-rustc -O --edition 2021 bench/durable_floor.rs -o "$floor"
+rustc -O -C strip=symbols --edition 2021 bench/durable_floor.rs -o "$floor"
 
 work="$(mktemp -d /tmp/tray-bench.XXXXXX)"
 trap 'rm -rf "$work"' EXIT

@@ -97,10 +97,10 @@ impl Inventory {
 }
 
 /// The names of every entry of `clients` in every scope (project scopes in the current
-/// directory), without their values: each file is read once, through `reads` (which the plan
-/// then takes over), and only the keys of its servers' objects are looked at, in one pass per
-/// file however many scopes and projects it holds. A file that cannot be read or parsed is left
-/// out, as [`take_inventory`] leaves it to its `problems`.
+/// directory), without their values, each file in one pass however many scopes and projects it
+/// holds. A file the plan will edit is read whole into `reads` (which the plan takes over); any
+/// other is skimmed a buffer at a time and never held in memory. A file that cannot be read or
+/// parsed is left out, as [`take_inventory`] leaves it to its `problems`.
 ///
 /// Why not [`take_inventory`]: install checks a new name against every client's entries, and
 /// Claude Code's `~/.claude.json` beside a Cursor install may be 20 MB; reading each entry's
@@ -108,16 +108,23 @@ impl Inventory {
 pub fn entry_names(environment: &Environment, clients: &[ClientId], reads: &mut FileReads) -> Vec<NamedEntry> {
     let mut names = Vec::new();
     for kind in clients {
+        let format = kind.client().format();
         for (path, patterns) in servers_objects(environment, *kind) {
-            let Ok(Some(text)) = reads.text(&path) else { continue };
             let patterns: Vec<Vec<&str>> = patterns
                 .iter()
                 .map(|pattern| pattern.iter().map(String::as_str).collect())
                 .collect();
             let patterns: Vec<&[&str]> = patterns.iter().map(Vec::as_slice).collect();
-            let Ok(found) = format::keys_matching(kind.client().format(), text, &patterns) else {
-                continue;
+            // A file the plan edits is read whole once, for both; any other is only skimmed.
+            let found = if reads.is_planned(&path) {
+                match reads.text(&path) {
+                    Ok(Some(text)) => format::keys_matching(format, text, &patterns).ok(),
+                    _ => None,
+                }
+            } else {
+                format::keys_matching_in_file(format, &path, &patterns).ok().flatten()
             };
+            let Some(found) = found else { continue };
             let shown_path = environment.display_path(&path);
             names.extend(found.into_iter().flat_map(|(_, keys)| keys).map(|name| NamedEntry {
                 name,

@@ -88,17 +88,17 @@ pub fn plan_with_store(
     binary: &Path,
     token_store: TokenStore,
 ) -> Result<InstallPlan, CommandError> {
-    // Every client's file is read once: the check looks only at its servers' names, and the
-    // plan below takes over the files it edits.
-    let mut reads = FileReads::default();
-    let names = entry_names(environment, ClientId::all(), &mut reads);
-    super::check_case_unique(environment, &names, &request.name)?;
     let EntryPlan {
         configs,
         profile,
         keychain_write,
         notices,
     } = entry_plan(environment, request, binary, token_store.preferred())?;
+    // Every client's file is read once: the check looks only at its servers' names (skimming the
+    // files this install leaves alone), and the plan takes over the files it edits.
+    let mut reads = FileReads::planning(configs.iter().map(|edit| edit.path.clone()));
+    let names = entry_names(environment, ClientId::all(), &mut reads);
+    super::check_case_unique(environment, &names, &request.name)?;
     let mut tasks: Vec<LabeledTask> = configs.into_iter().map(|edit| edit.into_task(environment)).collect();
     let mut keychain = KeychainChanges::default();
     keychain.writes.extend(keychain_write);

@@ -7,9 +7,15 @@
 //! backend is held to the same invariants by one conformance suite (`config::conformance`).
 //! Values cross the boundary as [`serde_json::Value`], the neutral tree.
 
+use std::fs::File;
+use std::io;
+use std::path::Path;
+
 use serde_json::Value;
 
-use super::json::document::{Change, Dialect, Document, DocumentError, KeysAt, Members};
+use super::json::document::{Change, Dialect, Document, DocumentError, KeysAt, Members, keys_at};
+use super::json::skim;
+use super::transaction::FileProblem;
 
 /// Which syntax a client's config file uses (and its parser accepts).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -113,6 +119,32 @@ pub fn keys_matching(format: Format, text: &str, patterns: &[&[&str]]) -> Result
             Ok(found)
         }
     }
+}
+
+/// [`keys_matching`] for the file at `path` (`None` when it does not exist). JSON and JSONC are
+/// read a buffer at a time and never held in memory whole: for Claude Code's 20 MB state file
+/// that costs 3 ms instead of 10-25 ms for the page faults of a fresh buffer.
+pub fn keys_matching_in_file(format: Format, path: &Path, patterns: &[&[&str]]) -> Result<Option<KeysAt>, FileProblem> {
+    if matches!(format, Format::Json | Format::Jsonc) {
+        let mut file = match File::open(path) {
+            Ok(file) => file,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(error) => return Err(FileProblem::Io(error)),
+        };
+        let skimmed =
+            skim::keys_matching_read(&mut file, format == Format::Jsonc, patterns).map_err(FileProblem::Io)?;
+        if let Ok(found) = skimmed {
+            return Ok(Some(keys_at(found)));
+        }
+        // Too broken to skim: read it whole, so the error names a line and column.
+    }
+    let Some(bytes) = super::safe_write::read_if_exists(path).map_err(FileProblem::Io)? else {
+        return Ok(None);
+    };
+    let text = String::from_utf8(bytes).map_err(|_| FileProblem::NotUtf8)?;
+    keys_matching(format, &text, patterns)
+        .map(Some)
+        .map_err(FileProblem::Document)
 }
 
 impl ConfigDocument for Document {

@@ -7,7 +7,7 @@
 //! runs never deadlock), re-read under the lock and edited again if another process changed
 //! them meanwhile, then written one by one, with rollback on failure.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -248,6 +248,8 @@ fn read_text(path: &Path) -> Result<Option<String>, FileProblem> {
 #[derive(Default)]
 pub struct FileReads {
     files: HashMap<PathBuf, FirstRead>,
+    /// The files the plan will edit: the ones worth keeping once read.
+    planned: HashSet<PathBuf>,
 }
 
 struct FirstRead {
@@ -257,6 +259,19 @@ struct FirstRead {
 }
 
 impl FileReads {
+    /// Reads for a command that will plan edits of `paths` (a file is named as its task names it).
+    pub fn planning(paths: impl IntoIterator<Item = PathBuf>) -> Self {
+        FileReads {
+            files: HashMap::new(),
+            planned: paths.into_iter().collect(),
+        }
+    }
+
+    /// Whether the plan will edit the file at `path`, so reading it whole now saves a read later.
+    pub fn is_planned(&self, path: &Path) -> bool {
+        self.planned.contains(path)
+    }
+
     /// The text of the file at `path` (`None` when it does not exist), read now unless this
     /// command already has. A file that cannot be read is not kept: the plan reads it again and
     /// reports the problem.

@@ -11,6 +11,7 @@
 use serde_json::Value;
 
 use super::scan::{self, Item, PathValue, ValueKind};
+use super::skim;
 
 /// Which syntax a client's parser accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -679,12 +680,16 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
 
 /// The keys of every object whose key path matches one of `patterns` (`"*"` matches any key),
 /// with the concrete key path of each, read from `text` in place (no copy, one skimming pass:
-/// see `scan::keys_matching`). A byte-order mark is allowed; an error names line and column.
+/// see `skim`). A byte-order mark is allowed. When the text is too broken to skim, the full scan
+/// names the first problem's line and column.
 pub fn keys_matching(text: &str, dialect: Dialect, patterns: &[&[&str]]) -> Result<KeysAt, DocumentError> {
     let body = text.strip_prefix(BOM).unwrap_or(text);
-    match scan::keys_matching(body, dialect == Dialect::Jsonc, patterns) {
-        Ok(found) => Ok(found.into_iter().map(|found| (found.path, found.keys)).collect()),
+    match skim::keys_matching(body.as_bytes(), dialect == Dialect::Jsonc, patterns) {
+        Ok(found) => Ok(keys_at(found)),
         Err(error) => {
+            // Whatever the skim refuses, the scan refuses too, with a position that is the
+            // first problem's.
+            Document::parse(text, dialect)?;
             let (line, column) = line_column(body, error.offset);
             Err(DocumentError::Syntax {
                 line,
@@ -693,6 +698,11 @@ pub fn keys_matching(text: &str, dialect: Dialect, patterns: &[&[&str]]) -> Resu
             })
         }
     }
+}
+
+/// The skim's findings as key paths with their keys.
+pub(crate) fn keys_at(found: Vec<skim::KeysFound>) -> KeysAt {
+    found.into_iter().map(|found| (found.path, found.keys)).collect()
 }
 
 /// serde_json's compact output with chosen separators (`", "`, `": "`).

@@ -53,7 +53,8 @@ pub(crate) struct ScanError {
     pub message: String,
 }
 
-const MAX_DEPTH: usize = 512;
+/// How deep containers may nest (deeper text is refused rather than risking the stack).
+pub(crate) const MAX_DEPTH: usize = 512;
 
 /// Checks the whole text and returns the values along `path` (index 0 is the root; `None` for
 /// a text holding no value). The list stops where the path leaves the document.
@@ -77,241 +78,6 @@ pub(crate) fn scan_matching(
     scanner.collect_matches = true;
     scanner.run()?;
     Ok(scanner.matches)
-}
-
-/// The keys of one object whose key path matched a pattern of [`keys_matching`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct KeysFound {
-    /// Which pattern matched (its index).
-    pub pattern: usize,
-    /// The concrete keys leading to the object.
-    pub path: Vec<String>,
-    /// Its keys, in file order.
-    pub keys: Vec<String>,
-}
-
-/// The keys of every object whose key path matches one of `patterns` (`"*"` matches any key),
-/// in one pass that skims the rest of the text: strings are jumped over with `memchr`, and
-/// nothing off the patterns is decoded or checked beyond the nesting of brackets.
-///
-/// Why a second, non-validating pass: the name checks (names that differ only in case) read
-/// every client's config, including Claude Code's state file of tens of megabytes, to learn
-/// the names of its servers, which sit near the top of a few objects. The validating scan
-/// costs ~25 ms per pass on 23 MB; this one about a tenth of that. A file this pass accepts may
-/// still be malformed: it is never used to edit, and a file that is edited is checked in full
-/// by [`scan`] first. A text whose brackets do not nest is an error.
-pub(crate) fn keys_matching(text: &str, allow_jsonc: bool, patterns: &[&[&str]]) -> Result<Vec<KeysFound>, ScanError> {
-    let mut skimmer = Skimmer {
-        bytes: text.as_bytes(),
-        text,
-        position: 0,
-        allow_jsonc,
-        patterns,
-        path: Vec::new(),
-        found: Vec::new(),
-    };
-    skimmer.skip_trivia()?;
-    if skimmer.position == skimmer.bytes.len() {
-        return Ok(Vec::new());
-    }
-    skimmer.value(0)?;
-    Ok(skimmer.found)
-}
-
-struct Skimmer<'t, 'p> {
-    bytes: &'t [u8],
-    text: &'t str,
-    position: usize,
-    allow_jsonc: bool,
-    patterns: &'p [&'p [&'p str]],
-    /// The keys leading to the current value.
-    path: Vec<String>,
-    found: Vec<KeysFound>,
-}
-
-impl Skimmer<'_, '_> {
-    fn error(&self, message: &str) -> ScanError {
-        ScanError {
-            offset: self.position,
-            message: message.to_string(),
-        }
-    }
-
-    /// Whether some pattern runs through the current path and goes deeper.
-    fn leads_somewhere(&self) -> bool {
-        self.patterns
-            .iter()
-            .any(|pattern| pattern.len() > self.path.len() && self.matches_prefix(pattern))
-    }
-
-    fn matches_prefix(&self, pattern: &[&str]) -> bool {
-        self.path
-            .iter()
-            .zip(pattern.iter())
-            .all(|(key, wanted)| *wanted == "*" || wanted == key)
-    }
-
-    /// The patterns that end exactly at the current path.
-    fn patterns_ending_here(&self) -> Vec<usize> {
-        (0..self.patterns.len())
-            .filter(|&index| {
-                let pattern = self.patterns[index];
-                pattern.len() == self.path.len() && self.matches_prefix(pattern)
-            })
-            .collect()
-    }
-
-    fn skip_trivia(&mut self) -> Result<(), ScanError> {
-        while let Some(&byte) = self.bytes.get(self.position) {
-            match byte {
-                b' ' | b'\t' | b'\n' | b'\r' => self.position += 1,
-                b'/' if self.allow_jsonc => self.skip_comment()?,
-                _ => break,
-            }
-        }
-        Ok(())
-    }
-
-    fn skip_comment(&mut self) -> Result<(), ScanError> {
-        let rest = &self.bytes[self.position..];
-        if rest.starts_with(b"//") {
-            self.position += memchr::memchr(b'\n', rest).unwrap_or(rest.len());
-        } else if rest.starts_with(b"/*") {
-            match memchr::memmem::find(&rest[2..], b"*/") {
-                Some(end) => self.position += 2 + end + 2,
-                None => return Err(self.error("unterminated /* comment")),
-            }
-        } else {
-            return Err(self.error("unexpected '/'"));
-        }
-        Ok(())
-    }
-
-    /// Skips a string starting at its opening quote; returns its raw text, quotes included.
-    fn skip_string(&mut self) -> Result<&str, ScanError> {
-        let opening = self.position;
-        let mut position = opening + 1;
-        loop {
-            let Some(offset) = memchr::memchr2(b'"', b'\\', &self.bytes[position..]) else {
-                return Err(self.error("unterminated string"));
-            };
-            position += offset;
-            if self.bytes[position] == b'"' {
-                self.position = position + 1;
-                return Ok(&self.text[opening..self.position]);
-            }
-            position += 2;
-            if position > self.bytes.len() {
-                return Err(self.error("unterminated string"));
-            }
-        }
-    }
-
-    /// One value at the current path: objects on a pattern are read key by key, anything
-    /// else is skipped.
-    fn value(&mut self, depth: usize) -> Result<(), ScanError> {
-        if depth > MAX_DEPTH {
-            return Err(self.error("nesting is too deep"));
-        }
-        match self.bytes.get(self.position) {
-            Some(b'{') if self.leads_somewhere() || !self.patterns_ending_here().is_empty() => self.object(depth),
-            Some(b'{' | b'[') => self.skip_container(),
-            Some(b'"') => self.skip_string().map(|_| ()),
-            Some(_) => {
-                self.skip_scalar();
-                Ok(())
-            }
-            None => Err(self.error("unexpected end of file: expected a value")),
-        }
-    }
-
-    fn object(&mut self, depth: usize) -> Result<(), ScanError> {
-        let ending_here = self.patterns_ending_here();
-        let mut keys = Vec::new();
-        self.position += 1;
-        loop {
-            self.skip_trivia()?;
-            match self.bytes.get(self.position) {
-                Some(b'}') => {
-                    self.position += 1;
-                    break;
-                }
-                Some(b',') => {
-                    self.position += 1;
-                    continue;
-                }
-                Some(b'"') => {}
-                Some(_) => return Err(self.error("expected a property name in double quotes")),
-                None => return Err(self.error("unexpected end of file: '{' is never closed")),
-            }
-            let key = decode_key(self.skip_string()?);
-            self.skip_trivia()?;
-            if self.bytes.get(self.position) != Some(&b':') {
-                return Err(self.error("expected ':' after the property name"));
-            }
-            self.position += 1;
-            self.skip_trivia()?;
-            if !ending_here.is_empty() {
-                keys.push(key.clone());
-            }
-            self.path.push(key);
-            self.value(depth + 1)?;
-            self.path.pop();
-        }
-        for pattern in ending_here {
-            self.found.push(KeysFound {
-                pattern,
-                path: self.path.clone(),
-                keys: keys.clone(),
-            });
-        }
-        Ok(())
-    }
-
-    /// Skips an object or array that no pattern enters, counting brackets.
-    fn skip_container(&mut self) -> Result<(), ScanError> {
-        let mut depth = 0usize;
-        loop {
-            let Some(&byte) = self.bytes.get(self.position) else {
-                return Err(self.error("unexpected end of file: a '{' or '[' is never closed"));
-            };
-            match byte {
-                b'"' => {
-                    self.skip_string()?;
-                    continue;
-                }
-                b'/' if self.allow_jsonc => {
-                    self.skip_comment()?;
-                    continue;
-                }
-                b'{' | b'[' => {
-                    depth += 1;
-                    if depth > MAX_DEPTH {
-                        return Err(self.error("nesting is too deep"));
-                    }
-                }
-                b'}' | b']' => {
-                    depth -= 1;
-                    if depth == 0 {
-                        self.position += 1;
-                        return Ok(());
-                    }
-                }
-                _ => {}
-            }
-            self.position += 1;
-        }
-    }
-
-    /// Skips a number, `true`, `false` or `null`.
-    fn skip_scalar(&mut self) {
-        while let Some(&byte) = self.bytes.get(self.position) {
-            if matches!(byte, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r' | b'/') {
-                break;
-            }
-            self.position += 1;
-        }
-    }
 }
 
 struct Scanner<'t, 'p> {
@@ -632,7 +398,7 @@ fn next_special_in_string(bytes: &[u8]) -> Option<usize> {
 }
 
 /// The text of a quoted key (escapes decoded).
-fn decode_key(quoted: &str) -> String {
+pub(crate) fn decode_key(quoted: &str) -> String {
     let inner = &quoted[1..quoted.len() - 1];
     if inner.contains('\\') {
         serde_json::from_str(quoted).unwrap_or_else(|_| inner.to_string())
@@ -756,42 +522,6 @@ mod tests {
         assert_eq!(keys, ["projects|/a|mcpServers", "projects|/c|mcpServers"]);
         let (_, first) = &matches[0];
         assert_eq!(&text[first.start..first.end], r#"{"x": 1}"#);
-    }
-
-    #[test]
-    fn keys_matching_finds_the_servers_of_every_pattern_in_one_pass() {
-        let text = r#"{"projects": {"/a": {"mcpServers": {"x": 1, "Y": {"k": [1, "}"]}}, "history": ["{\"mcpServers\": {\"no\": 1}}"]},
-            "/b": {"other": {"mcpServers": {"deep": 1}}}}, /* c */ "mcpServers": {"top": {}, }, "n": -1.5e3, "t": true}"#;
-        let found = keys_matching(text, true, &[&["mcpServers"], &["projects", "*", "mcpServers"]]).unwrap();
-        let summary: Vec<(usize, String, Vec<String>)> = found
-            .into_iter()
-            .map(|found| (found.pattern, found.path.join("|"), found.keys))
-            .collect();
-        assert_eq!(
-            summary,
-            [
-                (
-                    1,
-                    "projects|/a|mcpServers".to_string(),
-                    vec!["x".to_string(), "Y".to_string()]
-                ),
-                (0, "mcpServers".to_string(), vec!["top".to_string()]),
-            ]
-        );
-        // The same names as the validating scan finds, on valid text.
-        let strict = r#"{"mcpServers": {"a\u0041": 1, "b": {"c": 2}}}"#;
-        let found = keys_matching(strict, false, &[&["mcpServers"]]).unwrap();
-        assert_eq!(found[0].keys, ["aA", "b"]);
-        for broken in [
-            r#"{"mcpServers": {"a": 1"#,
-            r#"{"mcpServers": {"a" 1}}"#,
-            r#"{"x": "open"#,
-            "[[",
-            r#"{"a": [1, 2}"#,
-        ] {
-            assert!(keys_matching(broken, true, &[&["mcpServers"]]).is_err(), "{broken}");
-        }
-        assert_eq!(keys_matching("", false, &[&["mcpServers"]]).unwrap(), []);
     }
 
     #[test]
