@@ -67,19 +67,16 @@ pub(crate) fn keys_matching_read(
     Ok(skimmer.finish())
 }
 
-/// A container that is open at the current position.
+/// An open object that a pattern runs through.
 struct Frame {
-    is_object: bool,
-    /// An object whose key path some pattern runs through: its keys are read.
-    tracked: bool,
-    /// Whether this object's key was pushed onto the path.
+    /// Whether this object's key was pushed onto the path (the top object has none).
     pushed_key: bool,
     /// The patterns that end at this object (its keys are collected for them).
     ending_here: Vec<usize>,
     keys: Vec<String>,
-    /// In a tracked object: the next string is a key.
+    /// The next string is a key.
     expecting_key: bool,
-    /// In a tracked object: the key of the member being read.
+    /// The key of the member being read.
     current_key: Option<String>,
 }
 
@@ -105,7 +102,11 @@ pub(crate) struct Skimmer<'p> {
     allow_jsonc: bool,
     patterns: &'p [&'p [&'p str]],
     state: State,
+    /// The open objects that a pattern runs through, outermost first.
     stack: Vec<Frame>,
+    /// The open containers inside the innermost of those (or at the top, when the top value is
+    /// one no pattern enters), as "is an object": they are skipped, counting brackets only.
+    untracked: Vec<bool>,
     /// The keys leading to the innermost tracked object.
     path: Vec<String>,
     /// The raw bytes of a key being read (it may span buffers).
@@ -125,6 +126,7 @@ impl<'p> Skimmer<'p> {
             patterns,
             state: State::Structure,
             stack: Vec::new(),
+            untracked: Vec::new(),
             path: Vec::new(),
             key: Vec::new(),
             done: false,
@@ -165,6 +167,7 @@ impl<'p> Skimmer<'p> {
                     None => chunk.len(),
                 },
                 State::BlockComment { star } => self.block_comment(chunk, position, star),
+                State::Structure if !self.untracked.is_empty() => self.skip_untracked(chunk, position)?,
                 State::Structure => self.structure(chunk, position)?,
             };
         }
@@ -180,7 +183,7 @@ impl<'p> Skimmer<'p> {
             State::Slash => return Err(self.error(0, "unexpected '/'")),
             State::LineComment | State::Structure => {}
         }
-        if !self.stack.is_empty() {
+        if !self.stack.is_empty() || !self.untracked.is_empty() {
             return Err(self.error(0, "unexpected end of file: a '{' or '[' is never closed"));
         }
         Ok(self.found)
@@ -244,12 +247,17 @@ impl<'p> Skimmer<'p> {
     fn structure(&mut self, chunk: &[u8], position: usize) -> Result<usize, ScanError> {
         let byte = chunk[position];
         match byte {
-            b' ' | b'\t' | b'\n' | b'\r' | b':' => {}
+            b' ' | b'\t' | b'\n' | b'\r' | b':' => {
+                // Indentation comes in runs: skip each in one go.
+                let rest = &chunk[position..];
+                let run = rest
+                    .iter()
+                    .position(|byte| !matches!(byte, b' ' | b'\t' | b'\n' | b'\r' | b':'))
+                    .unwrap_or(rest.len());
+                return Ok(position + run);
+            }
             b'"' => {
-                let capture = self
-                    .stack
-                    .last()
-                    .is_some_and(|frame| frame.tracked && frame.expecting_key);
+                let capture = self.stack.last().is_some_and(|frame| frame.expecting_key);
                 self.key.clear();
                 self.state = State::InString {
                     escaped: false,
@@ -259,9 +267,7 @@ impl<'p> Skimmer<'p> {
             b'{' | b'[' => self.open(byte == b'{', position)?,
             b'}' | b']' => self.close(byte == b'}', position)?,
             b',' => {
-                if let Some(frame) = self.stack.last_mut()
-                    && frame.is_object
-                {
+                if let Some(frame) = self.stack.last_mut() {
                     frame.expecting_key = true;
                     frame.current_key = None;
                 }
@@ -305,18 +311,13 @@ impl<'p> Skimmer<'p> {
         if self.stack.len() >= MAX_DEPTH {
             return Err(self.error(position, "nesting is too deep"));
         }
-        // The key that leads here: none at the top, the current member's in a tracked object;
-        // anything inside an untracked container is untracked too.
+        // The key that leads here: none at the top, else the current member's.
         let key = match self.stack.last() {
             None => None,
-            Some(parent) if parent.tracked => match &parent.current_key {
+            Some(parent) => match &parent.current_key {
                 Some(key) => Some(key.clone()),
                 None => return Err(self.error(position, "expected a property name in double quotes")),
             },
-            Some(_) => {
-                self.stack.push(Frame::untracked(is_object));
-                return Ok(());
-            }
         };
         let pushed_key = key.is_some();
         self.path.extend(key);
@@ -329,12 +330,10 @@ impl<'p> Skimmer<'p> {
             if pushed_key {
                 self.path.pop();
             }
-            self.stack.push(Frame::untracked(is_object));
+            self.untracked.push(is_object);
             return Ok(());
         }
         self.stack.push(Frame {
-            is_object,
-            tracked: true,
             pushed_key,
             ending_here,
             keys: Vec::new(),
@@ -344,13 +343,14 @@ impl<'p> Skimmer<'p> {
         Ok(())
     }
 
+    /// Closes the innermost tracked object.
     fn close(&mut self, is_object: bool, position: usize) -> Result<(), ScanError> {
+        if !is_object {
+            return Err(self.error(position, "brackets do not match"));
+        }
         let Some(frame) = self.stack.pop() else {
             return Err(self.error(position, "unexpected closing bracket"));
         };
-        if frame.is_object != is_object {
-            return Err(self.error(position, "brackets do not match"));
-        }
         for pattern in &frame.ending_here {
             self.found.push(KeysFound {
                 pattern: *pattern,
@@ -365,6 +365,72 @@ impl<'p> Skimmer<'p> {
             self.done = true;
         }
         Ok(())
+    }
+
+    /// Inside containers no pattern enters: a tight loop that follows only brackets and
+    /// strings, until they are all closed (or the buffer or a comment interrupts it).
+    fn skip_untracked(&mut self, chunk: &[u8], position: usize) -> Result<usize, ScanError> {
+        let mut position = position;
+        while position < chunk.len() {
+            match chunk[position] {
+                b'"' => {
+                    let mut end = position + 1;
+                    loop {
+                        match memchr::memchr2(b'"', b'\\', &chunk[end..]) {
+                            Some(offset) if chunk[end + offset] == b'"' => {
+                                end += offset + 1;
+                                break;
+                            }
+                            Some(offset) => {
+                                // A backslash and the byte it escapes (which may be in the next buffer).
+                                end += offset + 2;
+                                if end >= chunk.len() {
+                                    self.state = State::InString {
+                                        escaped: end > chunk.len(),
+                                        capture: false,
+                                    };
+                                    return Ok(chunk.len());
+                                }
+                            }
+                            None => {
+                                self.state = State::InString {
+                                    escaped: false,
+                                    capture: false,
+                                };
+                                return Ok(chunk.len());
+                            }
+                        }
+                    }
+                    position = end;
+                    continue;
+                }
+                byte @ (b'{' | b'[') => {
+                    if self.stack.len() + self.untracked.len() >= MAX_DEPTH {
+                        return Err(self.error(position, "nesting is too deep"));
+                    }
+                    self.untracked.push(byte == b'{');
+                }
+                byte @ (b'}' | b']') => {
+                    if self.untracked.pop() != Some(byte == b'}') {
+                        return Err(self.error(position, "brackets do not match"));
+                    }
+                    if self.untracked.is_empty() {
+                        if self.stack.is_empty() {
+                            self.done = true;
+                        }
+                        return Ok(position + 1);
+                    }
+                }
+                b'/' if self.allow_jsonc => {
+                    self.state = State::Slash;
+                    return Ok(position + 1);
+                }
+                b'/' => return Err(self.error(position, "comments are not allowed in this file (plain JSON)")),
+                _ => {}
+            }
+            position += 1;
+        }
+        Ok(position)
     }
 
     fn matches_prefix(&self, pattern: &[&str]) -> bool {
@@ -386,20 +452,6 @@ impl<'p> Skimmer<'p> {
         (0..self.patterns.len())
             .filter(|&index| self.patterns[index].len() == self.path.len() && self.matches_prefix(self.patterns[index]))
             .collect()
-    }
-}
-
-impl Frame {
-    fn untracked(is_object: bool) -> Self {
-        Frame {
-            is_object,
-            tracked: false,
-            pushed_key: false,
-            ending_here: Vec::new(),
-            keys: Vec::new(),
-            expecting_key: false,
-            current_key: None,
-        }
     }
 }
 
