@@ -118,13 +118,19 @@ files=$(manifest all $tray_all)
 shared_files=$(manifest shared $tray_shared)
 echo "bench: $clients_all clients, $files files; add-mcp shares $count clients" >&2
 
+# TRAY_MCP_BASELINE=path adds an older build's `-c all` to the same run, for before/after.
+baseline=()
+if [ -n "${TRAY_MCP_BASELINE:-}" ]; then
+  baseline=(--prepare "$fresh" -n "baseline: $(basename "$TRAY_MCP_BASELINE") -c all" "$TRAY_MCP_BASELINE -w $workspace -c all --transport bridge")
+fi
+
 hyperfine -N --style basic --warmup 3 --runs "$runs" --export-json "$work/all.json" \
   --prepare "$fresh" -n "tray-mcp -c all ($clients_all clients)" "$tray_all" \
   --prepare "$fresh" -n "durable floor (the same $files files)" "$floor $work/all.manifest $home" \
   --prepare "$fresh" -n "tray-mcp ($count clients add-mcp shares)" "$tray_shared" \
   --prepare "$fresh" -n "durable floor (the same $shared_files files)" "$floor $work/shared.manifest $home" \
   --prepare "$fresh" -n "add-mcp@2.4.0 ($count clients)" "$add_mcp_shared" \
-  >&2
+  "${baseline[@]}" >&2
 
 python3 - "$work/all.json" <<'PY'
 import json, statistics, sys
@@ -135,8 +141,10 @@ print("|---|---|---|---|---|")
 for name, median, mean, low, high in rows:
     print(f"| {name} | {median:.1f} | {mean:.1f} | {low:.1f} | {high:.1f} |")
 print()
-(_, all_ms, *_), (_, floor_ms, *_), (_, shared_ms, *_), (_, shared_floor_ms, *_), (_, add_ms, *_) = rows
+(_, all_ms, *_), (_, floor_ms, *_), (_, shared_ms, *_), (_, shared_floor_ms, *_), (_, add_ms, *_) = rows[:5]
 print(f"(a) tray-mcp -c all takes {all_ms / floor_ms:.2f}x the durable floor (target: at most 1.25x)")
 print(f"(b) tray-mcp is {add_ms / shared_ms:.1f}x faster than add-mcp on the clients both support (target: at least 25x);")
 print(f"    the durable floor of the same files is {add_ms / shared_floor_ms:.1f}x faster than add-mcp, and tray-mcp takes {shared_ms / shared_floor_ms:.2f}x it")
+for name, median, *_ in rows[5:]:
+    print(f"{name} takes {median / floor_ms:.2f}x the durable floor")
 PY
