@@ -279,7 +279,7 @@ impl YamlDocument {
         emit_entry(&mut text, key, value, column, &layout);
         let at = match after {
             Some(entry) => content_end(&self.body, end(entry)),
-            None => content_end(&self.body, self.body.len()),
+            None => self.body.len(),
         };
         let text = layout.line_endings(&text);
         let (range, inserted) = if at == self.body.len() && !self.body.is_empty() && !self.body.ends_with('\n') {
