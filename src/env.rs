@@ -15,6 +15,7 @@
 
 use std::ffi::OsString;
 use std::fmt;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -60,6 +61,41 @@ pub const APPDATA: &str = "APPDATA";
 pub const XDG_CONFIG_HOME: &str = "XDG_CONFIG_HOME";
 /// Where `npx` is looked for.
 pub const PATH: &str = "PATH";
+/// Local (non-roaming) application data on Windows, where MSIX apps keep their files.
+pub const LOCALAPPDATA: &str = "LOCALAPPDATA";
+/// Codex CLI's folder (holding `config.toml`) instead of `~/.codex`.
+pub const CODEX_HOME: &str = "CODEX_HOME";
+/// Gemini CLI's home instead of the user's: its files are then in `$GEMINI_CLI_HOME/.gemini/`.
+pub const GEMINI_CLI_HOME: &str = "GEMINI_CLI_HOME";
+/// Copilot CLI's folder (holding `mcp-config.json`) instead of `~/.copilot`.
+pub const COPILOT_HOME: &str = "COPILOT_HOME";
+/// Qwen Code's folder (holding `settings.json`) instead of `~/.qwen`.
+pub const QWEN_HOME: &str = "QWEN_HOME";
+/// Cline's folder instead of `~/.cline`.
+pub const CLINE_DIR: &str = "CLINE_DIR";
+/// Cline's data folder instead of `$CLINE_DIR/data`.
+pub const CLINE_DATA_DIR: &str = "CLINE_DATA_DIR";
+/// Cline's MCP settings file itself, instead of `$CLINE_DATA_DIR/settings/cline_mcp_settings.json`.
+pub const CLINE_MCP_SETTINGS_PATH: &str = "CLINE_MCP_SETTINGS_PATH";
+/// Gemini CLI's trusted-folders file instead of `~/.gemini/trustedFolders.json`.
+pub const GEMINI_CLI_TRUSTED_FOLDERS_PATH: &str = "GEMINI_CLI_TRUSTED_FOLDERS_PATH";
+/// Crush's global config folder (holding `crush.json`) instead of `~/.config/crush`.
+pub const CRUSH_GLOBAL_CONFIG: &str = "CRUSH_GLOBAL_CONFIG";
+
+/// The variables with which a client moves its own config (read as paths; a client's file says
+/// which one it follows and how). When one is set, the client reads its config from there, so
+/// tray-mcp writes, lists and checks it there too.
+pub const CLIENT_HOME_VARIABLES: &[&str] = &[
+    CODEX_HOME,
+    GEMINI_CLI_HOME,
+    GEMINI_CLI_TRUSTED_FOLDERS_PATH,
+    COPILOT_HOME,
+    QWEN_HOME,
+    CLINE_DIR,
+    CLINE_DATA_DIR,
+    CLINE_MCP_SETTINGS_PATH,
+    CRUSH_GLOBAL_CONFIG,
+];
 
 /// The time limit `serve` and `doctor` use when no variable sets one.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
@@ -97,6 +133,11 @@ pub struct Variables {
     pub dumb_terminal: bool,
     /// `TRAY_MCP_TEST_FAIL_WRITE`, in debug builds only.
     pub fail_write: Option<OsString>,
+    /// The [`CLIENT_HOME_VARIABLES`] that are set, with their paths as given (surrounding
+    /// blanks trimmed, as the clients do).
+    pub client_homes: Vec<(&'static str, PathBuf)>,
+    /// `LOCALAPPDATA` (Windows).
+    pub local_appdata: Option<PathBuf>,
 }
 
 /// What `TRAY_MCP_TOKEN_STORE` asks for.
@@ -192,6 +233,11 @@ impl Variables {
             no_color: set(NO_COLOR).is_some(),
             dumb_terminal: lookup(TERM).is_some_and(|term| term == "dumb"),
             fail_write: set(TRAY_MCP_TEST_FAIL_WRITE).filter(|_| cfg!(debug_assertions)),
+            client_homes: CLIENT_HOME_VARIABLES
+                .iter()
+                .filter_map(|&name| Some((name, trimmed_path(set(name)?)?)))
+                .collect(),
+            local_appdata: set(LOCALAPPDATA).and_then(trimmed_path),
         })
     }
 
@@ -205,9 +251,26 @@ impl Variables {
         })
     }
 
+    /// The path a client-home variable ([`CLIENT_HOME_VARIABLES`]) is set to, as given.
+    pub fn client_home(&self, name: &str) -> Option<&Path> {
+        self.client_homes
+            .iter()
+            .find(|(variable, _)| *variable == name)
+            .map(|(_, path)| path.as_path())
+    }
+
     /// Whether output should be plain: no colours (`NO_COLOR`, `TERM=dumb`).
     pub fn plain_output(&self) -> bool {
         self.no_color || self.dumb_terminal
+    }
+}
+
+/// A path variable's value with surrounding blanks taken off (`None` when only blanks are
+/// left); a value that is not UTF-8 is kept as it is.
+fn trimmed_path(value: OsString) -> Option<PathBuf> {
+    match value.into_string() {
+        Ok(text) => Some(text.trim()).filter(|text| !text.is_empty()).map(PathBuf::from),
+        Err(raw) => Some(PathBuf::from(raw)),
     }
 }
 

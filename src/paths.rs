@@ -159,6 +159,44 @@ impl Environment {
         }
     }
 
+    /// `%LOCALAPPDATA%` (else `~\AppData\Local`): where Windows apps keep machine-local data,
+    /// MSIX packages' included.
+    pub fn local_app_data_dir(&self) -> PathBuf {
+        self.variables
+            .local_appdata
+            .clone()
+            .unwrap_or_else(|| self.join(&self.home, &["AppData", "Local"]))
+    }
+
+    /// The folder a client-home variable ([`crate::env::CLIENT_HOME_VARIABLES`]) points at, or
+    /// `None` when it is unset. A relative path is taken from the current directory, as the
+    /// clients (Node's `path.resolve`, Rust's `canonicalize`) take it.
+    pub fn client_home(&self, name: &str) -> Option<PathBuf> {
+        let path = self.variables.client_home(name)?;
+        Some(if self.is_absolute(path) {
+            path.to_path_buf()
+        } else {
+            self.join(&self.current_dir, &[&path.to_string_lossy()])
+        })
+    }
+
+    /// Whether `path` is absolute on this environment's OS (`C:\...` or `\\server\...` on
+    /// Windows, `/...` elsewhere), whatever the machine running the code.
+    fn is_absolute(&self, path: &Path) -> bool {
+        let text = path.to_string_lossy();
+        match self.os {
+            Os::Windows => {
+                let bytes = text.as_bytes();
+                text.starts_with(r"\\")
+                    || (bytes.len() >= 3
+                        && bytes[0].is_ascii_alphabetic()
+                        && bytes[1] == b':'
+                        && matches!(bytes[2], b'\\' | b'/'))
+            }
+            Os::MacOs | Os::Linux => text.starts_with('/'),
+        }
+    }
+
     /// tray-mcp's own directory: profiles, backups.
     pub fn tray_config_dir(&self) -> PathBuf {
         self.join(&self.app_config_dir(), &["tray-mcp"])

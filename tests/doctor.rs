@@ -243,3 +243,46 @@ fn online_reports_per_built_in_tool_whether_the_token_can_use_it() {
         "{failed}"
     );
 }
+
+#[test]
+fn gemini_folder_trust_is_checked_for_the_current_folder() {
+    let home = FakeHome::new();
+    home.command().args(["--sandbox", "-c", "gemini"]).assert().success();
+    // Folder trust is on by default and nothing trusts the project folder yet.
+    let (code, report) = doctor(&home, &[]);
+    assert_eq!(code, 1, "{report}");
+    insta::assert_snapshot!("doctor_gemini_untrusted", failures(&report).join("\n"));
+    // A TRUST_PARENT rule on a path in the home covers the project folder.
+    let rule = home.home().join("a");
+    home.write(
+        ".gemini/trustedFolders.json",
+        serde_json::json!({ rule.to_string_lossy(): "TRUST_PARENT" }).to_string(),
+    );
+    let (code, report) = doctor(&home, &[]);
+    assert_eq!(code, 0, "{report}");
+    assert!(
+        report.contains("✓ Gemini CLI trusts ~/project (folder trust)"),
+        "{report}"
+    );
+    // A longer DO_NOT_TRUST rule wins (length of the rule, as Gemini CLI compares).
+    let distrusted = home.project();
+    home.write(
+        ".gemini/trustedFolders.json",
+        serde_json::json!({ rule.to_string_lossy(): "TRUST_PARENT", distrusted.to_string_lossy(): "DO_NOT_TRUST" })
+            .to_string(),
+    );
+    let (_, report) = doctor(&home, &[]);
+    assert!(report.contains("✗ Gemini CLI distrusts ~/project"), "{report}");
+    // Folder trust off in the user's settings: every folder is fine.
+    let settings = home.read(".gemini/settings.json");
+    home.write(
+        ".gemini/settings.json",
+        settings.replacen('{', "{\n  \"security\": {\"folderTrust\": {\"enabled\": false}},", 1),
+    );
+    let (code, report) = doctor(&home, &[]);
+    assert_eq!(code, 0, "{report}");
+    assert!(
+        report.contains("✓ folder trust is off in ~/.gemini/settings.json"),
+        "{report}"
+    );
+}

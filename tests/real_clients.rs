@@ -17,10 +17,23 @@ fn run(home: &FakeHome, tools: &Path, program: &str, args: &[&str]) -> String {
 }
 
 fn run_with(home: &FakeHome, tools: &Path, program: &str, args: &[&str], with_stderr: bool) -> String {
+    run_in(home, tools, program, args, with_stderr, &[])
+}
+
+/// [`run_with`] with extra variables (a client-home variable).
+fn run_in(
+    home: &FakeHome,
+    tools: &Path,
+    program: &str,
+    args: &[&str],
+    with_stderr: bool,
+    variables: &[(&str, &Path)],
+) -> String {
     let output = std::process::Command::new(tools.join("npm/node_modules/.bin").join(program))
         .args(args)
         .current_dir(home.project())
         .env_clear()
+        .envs(variables.iter().copied())
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", home.home())
         .env("XDG_CONFIG_HOME", home.home().join(".config"))
@@ -140,4 +153,173 @@ fn opencode_reads_our_stdio_and_http_entries() {
     let http = &config["mcp"]["tray-http"];
     assert_eq!(http["type"], "remote");
     assert_eq!(http["url"], format!("https://{WORKSPACE}.mcp.tray.ai"));
+}
+
+/// With a client's home variable set, tray-mcp installs where the client reads (the default
+/// folder stays untouched), `list` finds the entry there and `remove` takes it out again; the
+/// client's own CLI, run with the same variable, sees the entry.
+fn follows_client_home(client: &str, variable: &str, folder: &str, check: impl Fn(&FakeHome, &[(&str, &Path)])) {
+    let home = FakeHome::new();
+    let moved = home.path(folder);
+    let variables = [(variable, moved.as_path())];
+    let before = home.snapshot_files();
+    let assert = home
+        .command()
+        .env(variable, &moved)
+        .args(["--sandbox", "-c", client])
+        .assert()
+        .success();
+    assert!(
+        outputs(&assert)
+            .0
+            .contains(&moved.to_string_lossy().replace(&*home.home().to_string_lossy(), "~")),
+        "the report names the moved file:\n{}",
+        outputs(&assert).0
+    );
+    let written: Vec<_> = home
+        .snapshot_files()
+        .into_iter()
+        .filter(|file| !before.contains(file))
+        .collect();
+    assert!(
+        written
+            .iter()
+            .all(|(path, _)| path.starts_with(&moved) || path.starts_with(home.path(".config/tray-mcp"))),
+        "only files under {variable} are written: {written:?}"
+    );
+    check(&home, &variables);
+    let listed = home
+        .command()
+        .env(variable, &moved)
+        .args(["list", "--json"])
+        .assert()
+        .success();
+    assert!(outputs(&listed).0.contains("tray-workspace"), "{}", outputs(&listed).0);
+    let without = home.command().args(["list", "--json"]).assert().success();
+    assert!(
+        !outputs(&without).0.contains("tray-workspace"),
+        "not in the default folder"
+    );
+    home.command()
+        .env(variable, &moved)
+        .args(["remove", "tray-workspace", "-c", client])
+        .assert()
+        .success();
+    let listed = home
+        .command()
+        .env(variable, &moved)
+        .args(["list", "--json"])
+        .assert()
+        .success();
+    assert!(!outputs(&listed).0.contains("tray-workspace"), "{}", outputs(&listed).0);
+}
+
+#[test]
+fn gemini_cli_home_moves_the_settings_we_write() {
+    let Some(tools) = test_tools() else { return };
+    follows_client_home(
+        "gemini",
+        "GEMINI_CLI_HOME",
+        "elsewhere/gemini-home",
+        |home, variables| {
+            // GEMINI_CLI_HOME replaces the home: the settings are in its `.gemini` folder.
+            let settings = home.path("elsewhere/gemini-home/.gemini/settings.json");
+            let written = std::fs::read_to_string(&settings).expect("settings in $GEMINI_CLI_HOME/.gemini");
+            let mut config: Value = serde_json::from_str(&written).expect("json");
+            config["security"] = serde_json::json!({"folderTrust": {"enabled": false}});
+            std::fs::write(&settings, config.to_string()).expect("write");
+            let listed = run_in(home, &tools, "gemini", &["mcp", "list"], true, variables);
+            let line = format!("tray-workspace: {} serve --sandbox (stdio) - Connected", binary());
+            assert!(listed.contains(&line), "expected {line:?} in:\n{listed}");
+        },
+    );
+}
+
+#[test]
+fn qwen_home_moves_the_settings_we_write() {
+    let Some(tools) = test_tools() else { return };
+    follows_client_home("qwen", "QWEN_HOME", "elsewhere/qwen", |home, variables| {
+        assert!(
+            home.path("elsewhere/qwen/settings.json").is_file(),
+            "QWEN_HOME holds settings.json itself"
+        );
+        let listed = run_in(home, &tools, "qwen", &["mcp", "list"], true, variables);
+        let line = format!("tray-workspace: {} serve --sandbox (stdio) - Connected", binary());
+        assert!(listed.contains(&line), "expected {line:?} in:\n{listed}");
+    });
+}
+
+#[test]
+fn copilot_home_moves_the_config_we_write() {
+    let Some(tools) = test_tools() else { return };
+    follows_client_home("copilot", "COPILOT_HOME", "elsewhere/copilot", |home, variables| {
+        let printed = run_in(home, &tools, "copilot", &["mcp", "list", "--json"], false, variables);
+        let listed: Value = serde_json::from_str(&printed).expect("json");
+        assert_eq!(listed["mcpServers"]["tray-workspace"]["command"], binary(), "{listed}");
+    });
+}
+
+#[test]
+fn cline_dir_and_its_data_variables_move_the_settings_we_write() {
+    let Some(tools) = test_tools() else { return };
+    for (variable, folder, file) in [
+        (
+            "CLINE_DIR",
+            "elsewhere/cline",
+            "elsewhere/cline/data/settings/cline_mcp_settings.json",
+        ),
+        (
+            "CLINE_DATA_DIR",
+            "elsewhere/cline-data",
+            "elsewhere/cline-data/settings/cline_mcp_settings.json",
+        ),
+        ("CLINE_MCP_SETTINGS_PATH", "elsewhere/mcp.json", "elsewhere/mcp.json"),
+    ] {
+        follows_client_home("cline", variable, folder, |home, variables| {
+            assert!(home.path(file).is_file(), "{variable}: {file}");
+            let printed = run_in(home, &tools, "cline", &["config", "mcp", "--json"], false, variables);
+            let listed: Value = serde_json::from_str(&printed).expect("json");
+            let ours = listed
+                .as_array()
+                .and_then(|servers| servers.iter().find(|server| server["name"] == "tray-workspace"))
+                .unwrap_or_else(|| panic!("{variable}: cline lists our entry: {listed}"));
+            assert_eq!(ours["transportType"], "stdio");
+        });
+    }
+}
+
+/// `doctor`'s folder-trust verdict for Gemini CLI matches what the real CLI does: with folder
+/// trust on (its default) our entry is Disabled in an untrusted folder and `doctor` fails, and
+/// once trustedFolders.json trusts the folder the CLI connects and `doctor` passes.
+#[test]
+fn gemini_folder_trust_as_doctor_reports_it() {
+    let Some(tools) = test_tools() else { return };
+    let home = FakeHome::new();
+    sandbox_install(&home, "gemini");
+    let listed = run_with(&home, &tools, "gemini", &["mcp", "list"], true);
+    assert!(
+        listed.contains("tray-workspace") && listed.contains("Disabled"),
+        "{listed}"
+    );
+    let doctor = home.command().arg("doctor").assert().failure();
+    assert!(
+        outputs(&doctor).0.contains("has not been told to trust"),
+        "{}",
+        outputs(&doctor).0
+    );
+
+    let project = home.project();
+    home.write(
+        ".gemini/trustedFolders.json",
+        serde_json::json!({ project.to_string_lossy(): "TRUST_FOLDER" }).to_string(),
+    );
+    let listed = run_with(&home, &tools, "gemini", &["mcp", "list"], true);
+    let line = format!("tray-workspace: {} serve --sandbox (stdio) - Connected", binary());
+    assert!(listed.contains(&line), "expected {line:?} in:\n{listed}");
+    let doctor = home.command().arg("doctor").assert().success();
+    assert!(
+        outputs(&doctor).0.contains("Gemini CLI trusts ~/project"),
+        "{}",
+        outputs(&doctor).0
+    );
 }

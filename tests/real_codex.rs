@@ -13,10 +13,15 @@ const CONFIG: &str =
     "# my Codex settings\nmodel = \"o3\"\n\n[mcp_servers.docs]\ncommand = \"docs-mcp\"\nargs = [\"--stdio\"]\n";
 
 fn codex_mcp_list(home: &FakeHome, tools: &Path) -> Vec<Value> {
+    codex_mcp_list_in(home, tools, &[])
+}
+
+fn codex_mcp_list_in(home: &FakeHome, tools: &Path, variables: &[(&str, &Path)]) -> Vec<Value> {
     let output = std::process::Command::new(tools.join("npm/node_modules/.bin/codex"))
         .args(["mcp", "list", "--json"])
         .current_dir(home.project())
         .env_clear()
+        .envs(variables.iter().copied())
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", home.home())
         // Anything that tries the network fails here, on this machine.
@@ -81,4 +86,40 @@ fn codex_reads_our_stdio_bridge_and_http_entries() {
     }
     assert_eq!(codex_mcp_list(&home, &tools).len(), 1);
     assert_eq!(home.read(".codex/config.toml"), CONFIG);
+}
+
+#[test]
+fn codex_home_moves_the_config_we_write_and_read() {
+    let Some(tools) = test_tools() else { return };
+    let home = FakeHome::new();
+    let codex_home = home.path("elsewhere/codex");
+    home.command()
+        .env("CODEX_HOME", &codex_home)
+        .args(["--sandbox", "-c", "codex", "-n", "tray-sandbox"])
+        .assert()
+        .success();
+    assert!(
+        codex_home.join("config.toml").is_file(),
+        "the folder Codex needs is made"
+    );
+    assert!(!home.path(".codex").exists(), "the default folder stays untouched");
+    let servers = codex_mcp_list_in(&home, &tools, &[("CODEX_HOME", &codex_home)]);
+    assert_eq!(
+        named(&servers, "tray-sandbox")["transport"]["args"],
+        serde_json::json!(["serve", "--sandbox"])
+    );
+    // A relative CODEX_HOME is taken from the current directory, as Codex takes it.
+    let listed = home
+        .command()
+        .env("CODEX_HOME", "../elsewhere/codex")
+        .args(["list", "--json"])
+        .assert()
+        .success();
+    assert!(String::from_utf8_lossy(&listed.get_output().stdout).contains("tray-sandbox"));
+    home.command()
+        .env("CODEX_HOME", &codex_home)
+        .args(["remove", "tray-sandbox"])
+        .assert()
+        .success();
+    assert!(codex_mcp_list_in(&home, &tools, &[("CODEX_HOME", &codex_home)]).is_empty());
 }

@@ -208,7 +208,7 @@ fn happy_path_for_several_clients() {
     );
     wizard.answer(texts::TOKEN_QUESTION, &format!("  {TOKEN}  {ENTER}"));
     wizard.answer(texts::NAME_QUESTION, ENTER);
-    wizard.wait_for(texts::TRANSPORT_NO_HTTP);
+    wizard.wait_for(&texts::transport_no_http(&["Claude Desktop"]));
     wizard.answer(texts::TRANSPORT_QUESTION, ENTER);
     wizard.answer(texts::REGION_QUESTION, &format!("{DOWN}{ENTER}"));
     wizard.answer(texts::GATEWAY_QUESTION, &format!("y{ENTER}"));

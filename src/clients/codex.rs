@@ -5,16 +5,19 @@
 //! `command`/`args`/`env`; Streamable HTTP entries are `url` with the token from an environment
 //! variable (`bearer_token_env_var`): an inline `bearer_token` makes Codex refuse the whole
 //! config, so an http entry names a variable the user sets where Codex runs and never holds the
-//! token. A project's file is loaded only when the project is trusted. `CODEX_HOME` (which
-//! moves the folder) is not followed yet.
+//! token. A project's file is loaded only when the project is trusted. `CODEX_HOME` moves the
+//! user's folder (Codex then reads `$CODEX_HOME/config.toml`; the folder must exist, which an
+//! install makes sure of).
 
 use std::path::PathBuf;
 
 use serde_json::json;
 
 use super::entries::gateway_url;
+use super::standard::client_home_or_home;
 use super::{Client, ClientEntry, ConfigLocation, EntryError, EntrySpec, Scope, Shape, Transport};
 use crate::config::format::Format;
+use crate::env;
 use crate::paths::Environment;
 
 /// The Codex CLI.
@@ -58,7 +61,12 @@ impl Client for Codex {
 
     fn location(&self, environment: &Environment, scope: Scope) -> Option<ConfigLocation> {
         let path = match scope {
-            Scope::User => environment.home_path(&[".codex", "config.toml"]),
+            Scope::User => client_home_or_home(
+                environment,
+                env::CODEX_HOME,
+                &["config.toml"],
+                &[".codex", "config.toml"],
+            ),
             Scope::Project => environment.project_path(&[".codex", "config.toml"]),
             Scope::Local => return None,
         };
@@ -69,7 +77,7 @@ impl Client for Codex {
     }
 
     fn install_marker(&self, environment: &Environment) -> PathBuf {
-        environment.home_path(&[".codex"])
+        client_home_or_home(environment, env::CODEX_HOME, &[], &[".codex"])
     }
 
     fn server_entry(&self, spec: &EntrySpec) -> Result<ClientEntry, EntryError> {

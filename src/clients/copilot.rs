@@ -3,12 +3,13 @@
 //!
 //! Facts (clients.md §6, running 1.0.102): `copilot mcp add` writes `type: "local"` and
 //! `tools: ["*"]`; the reader takes comments and trailing commas; `XDG_CONFIG_HOME` is no longer
-//! honoured. Its workspace files (`.mcp.json`, `.github/mcp.json`) load only after folder trust
+//! honoured; `COPILOT_HOME` moves the folder (`copilot help environment`). Its workspace files (`.mcp.json`, `.github/mcp.json`) load only after folder trust
 //! and `.mcp.json` is also Claude Code's project file, so only the user scope is offered.
 
-use super::standard::Extra;
+use super::standard::{Extra, client_home_or_home};
 use super::{Shape, StdClient};
 use crate::config::format::Format;
+use crate::env;
 
 /// GitHub's Copilot CLI.
 pub const COPILOT: StdClient = StdClient {
@@ -16,9 +17,16 @@ pub const COPILOT: StdClient = StdClient {
     aliases: &["copilot-cli", "github-copilot"],
     name: "Copilot CLI",
     format: Format::Jsonc,
-    user_file: |environment| environment.home_path(&[".copilot", "mcp-config.json"]),
+    user_file: |environment| {
+        client_home_or_home(
+            environment,
+            env::COPILOT_HOME,
+            &["mcp-config.json"],
+            &[".copilot", "mcp-config.json"],
+        )
+    },
     project_file: None,
-    marker: |environment| environment.home_path(&[".copilot"]),
+    marker: |environment| client_home_or_home(environment, env::COPILOT_HOME, &[], &[".copilot"]),
     servers_key: &["mcpServers"],
     shape: Shape {
         stdio_type: Some("local"),
@@ -28,5 +36,6 @@ pub const COPILOT: StdClient = StdClient {
     },
     no_http: None,
     project_caveat: None,
+    trust: None,
     reload_hint: "start a new Copilot CLI session (`copilot mcp list` shows the server)",
 };

@@ -3,11 +3,14 @@
 //!
 //! Facts (clients.md §10, from Crush's code at 37f36e9; its npm package downloads the binary
 //! from GitHub, so it was not run). `crush.json` is deprecated in favour of `crushrc` but still
-//! read; the docs' example is JSONC.
+//! read; the docs' example is JSONC. `CRUSH_GLOBAL_CONFIG` names the folder of the global
+//! `crush.json` instead (internal/config/load.go).
 
 use super::standard::xdg_config;
 use super::{Shape, StdClient};
 use crate::config::format::Format;
+use crate::env;
+use crate::paths::Environment;
 
 /// Charm's Crush.
 pub const CRUSH: StdClient = StdClient {
@@ -15,9 +18,9 @@ pub const CRUSH: StdClient = StdClient {
     aliases: &[],
     name: "Crush",
     format: Format::Jsonc,
-    user_file: |environment| xdg_config(environment, &["crush", "crush.json"]),
+    user_file: |environment| environment.join(&crush_dir(environment), &["crush.json"]),
     project_file: Some(&["crush.json"]),
-    marker: |environment| xdg_config(environment, &["crush"]),
+    marker: crush_dir,
     servers_key: &["mcp"],
     shape: Shape {
         stdio_type: Some("stdio"),
@@ -26,5 +29,13 @@ pub const CRUSH: StdClient = StdClient {
     },
     no_http: None,
     project_caveat: None,
+    trust: None,
     reload_hint: "restart Crush",
 };
+
+/// Crush's global config folder: `CRUSH_GLOBAL_CONFIG`, else `~/.config/crush` (XDG).
+fn crush_dir(environment: &Environment) -> std::path::PathBuf {
+    environment
+        .client_home(env::CRUSH_GLOBAL_CONFIG)
+        .unwrap_or_else(|| xdg_config(environment, &["crush"]))
+}

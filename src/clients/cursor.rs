@@ -17,5 +17,6 @@ pub const CURSOR: StdClient = StdClient {
     shape: Shape::STANDARD,
     no_http: None,
     project_caveat: None,
+    trust: None,
     reload_hint: "open Cursor Settings > MCP to see the server (restart Cursor if it is not listed)",
 };

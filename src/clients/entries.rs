@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::{EntryError, EntrySpec, Transport};
 use crate::paths::Os;
-use crate::tray::WorkspaceId;
+use crate::tray::{ServerName, WorkspaceId};
 
 /// The pinned `mcp-remote` used by bridge entries (pinned: on Node 20, npm silently picks old
 /// versions when left to choose).
@@ -111,7 +111,7 @@ pub fn recognize(entry: &Value) -> Option<RecognizedEntry> {
             } else {
                 EntryWorkspace::FromProfile
             },
-            profile: flag_value(&args, "--profile").map(str::to_string),
+            profile: flag_value(&args, "--profile").and_then(|name| ServerName::parse(name).ok()),
         });
     }
     if args.iter().any(|arg| arg.starts_with("mcp-remote")) {
@@ -226,8 +226,9 @@ pub struct RecognizedEntry {
     pub transport: Transport,
     /// Which workspace.
     pub workspace: EntryWorkspace,
-    /// The profile it runs with (stdio entries).
-    pub profile: Option<String>,
+    /// The profile it runs with (stdio entries); `None` when it names none, or a name no
+    /// profile can have.
+    pub profile: Option<ServerName>,
 }
 
 /// The workspace of a recognized entry.

@@ -21,5 +21,6 @@ pub const JUNIE: StdClient = StdClient {
         "Junie takes only local (stdio) servers: use --transport stdio (the bundled server) or --transport bridge",
     ),
     project_caveat: None,
+    trust: None,
     reload_hint: "restart the JetBrains IDE's Junie session",
 };

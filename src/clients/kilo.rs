@@ -27,5 +27,6 @@ pub const KILO: StdClient = StdClient {
     shape: OPENCODE_SHAPE,
     no_http: None,
     project_caveat: None,
+    trust: None,
     reload_hint: "reload the Kilo Code window (`kilo mcp list` shows the server)",
 };

@@ -19,5 +19,6 @@ pub const KIRO: StdClient = StdClient {
     shape: Shape::STANDARD,
     no_http: None,
     project_caveat: None,
+    trust: None,
     reload_hint: "open Kiro's MCP servers view (restart Kiro if the server is not listed)",
 };

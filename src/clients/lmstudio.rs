@@ -19,5 +19,6 @@ pub const LM_STUDIO: StdClient = StdClient {
     shape: Shape::STANDARD,
     no_http: None,
     project_caveat: None,
+    trust: None,
     reload_hint: "LM Studio reads mcp.json again by itself; check the Program tab",
 };

@@ -406,8 +406,30 @@ pub trait Client: Sync {
         None
     }
 
+    /// Whether the client's own trust rule lets it use a scope's servers in the current
+    /// directory, as `doctor` reports it (Gemini CLI's folder trust); `None` when it has no
+    /// such rule for the scope.
+    fn trust(&self, environment: &Environment, scope: Scope) -> Option<ScopeTrust> {
+        let _ = (environment, scope);
+        None
+    }
+
     /// What the user must do for the client to pick up a change.
     fn reload_hint(&self) -> &'static str;
+}
+
+/// What a client's trust rule says about a scope here ([`Client::trust`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScopeTrust {
+    /// The client uses the servers: why.
+    Trusted(String),
+    /// It does not: what was found, and what to do.
+    Untrusted {
+        /// What was found.
+        finding: String,
+        /// How to make the client use them.
+        fix: String,
+    },
 }
 
 #[cfg(test)]

@@ -38,5 +38,6 @@ pub const OPENCODE: StdClient = StdClient {
     shape: OPENCODE_SHAPE,
     no_http: None,
     project_caveat: None,
+    trust: None,
     reload_hint: "restart OpenCode (`opencode mcp list` shows the server)",
 };

@@ -2,10 +2,16 @@
 //! remote entries under `httpUrl`.
 //!
 //! Facts (clients.md §9, running 0.24.4): `qwen mcp add -t http` writes `httpUrl`; comments are
-//! kept on its own writes; project servers wait for approval.
+//! kept on its own writes; project servers wait for approval. `QWEN_HOME` names the folder
+//! holding `settings.json` itself; Qwen expands a leading `~` in it and resolves a relative one
+//! from the current directory (cli-entry.js `resolveQwenHome`).
+
+use std::path::PathBuf;
 
 use super::{Shape, StdClient};
 use crate::config::format::Format;
+use crate::env;
+use crate::paths::Environment;
 
 /// Qwen Code.
 pub const QWEN: StdClient = StdClient {
@@ -13,9 +19,9 @@ pub const QWEN: StdClient = StdClient {
     aliases: &["qwen-code"],
     name: "Qwen Code",
     format: Format::Jsonc,
-    user_file: |environment| environment.home_path(&[".qwen", "settings.json"]),
+    user_file: |environment| environment.join(&qwen_home(environment), &["settings.json"]),
     project_file: Some(&[".qwen", "settings.json"]),
-    marker: |environment| environment.home_path(&[".qwen"]),
+    marker: qwen_home,
     servers_key: &["mcpServers"],
     shape: Shape {
         url_key: "httpUrl",
@@ -23,5 +29,24 @@ pub const QWEN: StdClient = StdClient {
     },
     no_http: None,
     project_caveat: Some("Qwen Code starts a project's servers only once approved (`qwen mcp approve`)"),
+    trust: None,
     reload_hint: "start a new Qwen Code session (`qwen mcp list` shows the server)",
 };
+
+/// Qwen Code's folder: `QWEN_HOME` (with `~` expanded as Qwen does), else `~/.qwen`.
+fn qwen_home(environment: &Environment) -> PathBuf {
+    let Some(raw) = environment.variables.client_home(env::QWEN_HOME) else {
+        return environment.home_path(&[".qwen"]);
+    };
+    let text = raw.to_string_lossy();
+    if text == "~" {
+        return environment.home.clone();
+    }
+    if let Some(rest) = text.strip_prefix("~/").or_else(|| text.strip_prefix("~\\")) {
+        let parts: Vec<&str> = rest.split(['/', '\\']).filter(|part| !part.is_empty()).collect();
+        return environment.home_path(&parts);
+    }
+    environment
+        .client_home(env::QWEN_HOME)
+        .unwrap_or_else(|| environment.home_path(&[".qwen"]))
+}

@@ -31,5 +31,6 @@ pub const ROO: StdClient = StdClient {
     },
     no_http: None,
     project_caveat: None,
+    trust: None,
     reload_hint: "Roo Code reads the file again by itself; check its MCP servers view",
 };

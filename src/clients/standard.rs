@@ -133,6 +133,8 @@ pub struct StdClient {
     pub no_http: Option<&'static str>,
     /// What to know about its project scope.
     pub project_caveat: Option<&'static str>,
+    /// Its trust rule, for `doctor` ([`Client::trust`]), when it has one.
+    pub trust: Option<fn(&Environment, Scope) -> Option<super::ScopeTrust>>,
     /// What the user does for it to pick up a change.
     pub reload_hint: &'static str,
 }
@@ -189,6 +191,10 @@ impl Client for StdClient {
         (scope == Scope::Project).then_some(self.project_caveat).flatten()
     }
 
+    fn trust(&self, environment: &Environment, scope: Scope) -> Option<super::ScopeTrust> {
+        self.trust.and_then(|trust| trust(environment, scope))
+    }
+
     fn reload_hint(&self) -> &'static str {
         self.reload_hint
     }
@@ -202,6 +208,15 @@ pub fn xdg_config(environment: &Environment, parts: &[&str]) -> PathBuf {
         .clone()
         .unwrap_or_else(|| environment.home_path(&[".config"]));
     environment.join(&base, parts)
+}
+
+/// `$VARIABLE/<inside...>` when the client-home variable `variable` is set (the client moved its
+/// folder), else `~/<default...>`: where a client with such a variable reads its config.
+pub fn client_home_or_home(environment: &Environment, variable: &str, inside: &[&str], default: &[&str]) -> PathBuf {
+    match environment.client_home(variable) {
+        Some(folder) => environment.join(&folder, inside),
+        None => environment.home_path(default),
+    }
 }
 
 /// The first of `names` that exists in `dir`, else the last (the name a new file gets): for

@@ -132,7 +132,10 @@ fn every_entry_we_write_is_recognised_by_its_client() {
                     .unwrap_or_else(|| panic!("{} {transport:?} {os:?}: not recognised", client.id()));
                 assert_eq!(recognized.transport, transport, "{}", client.id());
                 if transport == Transport::Stdio {
-                    assert_eq!(recognized.profile.as_deref(), Some("tray-workspace"));
+                    assert_eq!(
+                        recognized.profile.as_ref().map(ServerName::as_str),
+                        Some("tray-workspace")
+                    );
                 }
             }
         }
@@ -209,13 +212,19 @@ fn recognizes_our_serve_arguments_whatever_the_binary_is_called() {
     ] {
         let entry = json!({"command": command, "args": ["serve", "--profile", "prod"]});
         assert_eq!(
-            recognize(&entry).and_then(|tray| tray.profile).as_deref(),
+            recognize(&entry)
+                .and_then(|tray| tray.profile)
+                .as_ref()
+                .map(ServerName::as_str),
             Some("prod"),
             "{command}"
         );
         let equals = json!({"command": command, "args": ["serve", "--profile=prod", "--gateway"]});
         assert_eq!(
-            recognize(&equals).and_then(|tray| tray.profile).as_deref(),
+            recognize(&equals)
+                .and_then(|tray| tray.profile)
+                .as_ref()
+                .map(ServerName::as_str),
             Some("prod"),
             "{command}"
         );
@@ -240,9 +249,15 @@ fn recognizes_our_serve_arguments_whatever_the_binary_is_called() {
 #[test]
 fn recognizes_each_transport_and_ignores_others() {
     let stdio = json!({"command": "/usr/local/bin/tray-mcp", "args": ["serve", "--profile", "prod"]});
-    assert_eq!(recognize(&stdio).unwrap().profile.as_deref(), Some("prod"));
+    assert_eq!(
+        recognize(&stdio).unwrap().profile.as_ref().map(ServerName::as_str),
+        Some("prod")
+    );
     let array = json!({"type": "local", "command": ["/usr/local/bin/tray-mcp", "serve", "--profile", "prod"]});
-    assert_eq!(recognize(&array).unwrap().profile.as_deref(), Some("prod"));
+    assert_eq!(
+        recognize(&array).unwrap().profile.as_ref().map(ServerName::as_str),
+        Some("prod")
+    );
     let bridge = json!({"command": "npx", "args": ["-y", "mcp-remote@0.15.1", "https://3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718.mcp.tray.ai"]});
     assert_eq!(recognize(&bridge).unwrap().transport, Transport::Bridge);
     let http = json!({"serverUrl": "https://3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718.mcp.tray.ai"});
@@ -268,4 +283,67 @@ fn rename_follows_the_profile_and_vs_code_prompt() {
     assert_eq!(cursor.rename_references(&stdio, "old", "new")["args"][2], "new");
     assert!(cursor.rename_companions("old", "new").is_empty());
     assert_eq!(vscode.rename_companions("old", "new")[0].id, "tray-api-token-old");
+}
+
+/// Each client-home variable, set on each OS, moves that client's user file (a relative value
+/// counts from the current directory), and no variable moves another client's file.
+#[test]
+fn client_home_variables_move_only_their_clients_file() {
+    use crate::env::{self, Variables};
+    // (client, variable, the file's path under the variable's folder)
+    let cases: &[(&str, &str, &[&str])] = &[
+        ("codex", env::CODEX_HOME, &["config.toml"]),
+        ("gemini", env::GEMINI_CLI_HOME, &[".gemini", "settings.json"]),
+        ("copilot", env::COPILOT_HOME, &["mcp-config.json"]),
+        ("qwen", env::QWEN_HOME, &["settings.json"]),
+        (
+            "cline",
+            env::CLINE_DIR,
+            &["data", "settings", "cline_mcp_settings.json"],
+        ),
+        ("cline", env::CLINE_DATA_DIR, &["settings", "cline_mcp_settings.json"]),
+        ("cline", env::CLINE_MCP_SETTINGS_PATH, &[]),
+        ("crush", env::CRUSH_GLOBAL_CONFIG, &["crush.json"]),
+    ];
+    for os in OSES {
+        let plain = environment_for(os);
+        for (client, variable, inside) in cases {
+            for (value, base) in [
+                (plain.home_path(&["moved"]), plain.home_path(&["moved"])),
+                (PathBuf::from("rel"), plain.project_path(&["rel"])),
+            ] {
+                let mut environment = environment_for(os);
+                environment.variables =
+                    Variables::from_pairs(&[(*variable, &*value.to_string_lossy())]).expect("valid");
+                let wanted = environment.join(&base, inside);
+                for other in ClientId::all() {
+                    let path = other
+                        .client()
+                        .location(&environment, Scope::User)
+                        .map(|location| location.path);
+                    let unmoved = other
+                        .client()
+                        .location(&plain, Scope::User)
+                        .map(|location| location.path);
+                    if other.id() == *client {
+                        assert_eq!(path, Some(wanted.clone()), "{os:?} {variable}={value:?}");
+                    } else {
+                        assert_eq!(path, unmoved, "{os:?} {variable} leaves {} alone", other.id());
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn qwen_home_expands_a_leading_tilde_as_qwen_does() {
+    use crate::env::{QWEN_HOME, Variables};
+    let qwen = ClientId::parse("qwen").expect("qwen").client();
+    for (value, expected) in [("~", vec!["settings.json"]), ("~/q/r", vec!["q", "r", "settings.json"])] {
+        let mut environment = environment_for(Os::Linux);
+        environment.variables = Variables::from_pairs(&[(QWEN_HOME, value)]).expect("valid");
+        let path = qwen.location(&environment, Scope::User).map(|location| location.path);
+        assert_eq!(path, Some(environment.home_path(&expected)), "{value}");
+    }
 }

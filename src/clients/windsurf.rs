@@ -20,5 +20,6 @@ pub const WINDSURF: StdClient = StdClient {
     },
     no_http: None,
     project_caveat: None,
+    trust: None,
     reload_hint: "press Refresh in Windsurf's MCP panel (Cascade > MCP servers)",
 };

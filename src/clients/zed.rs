@@ -29,5 +29,6 @@ pub const ZED: StdClient = StdClient {
     shape: Shape::STANDARD,
     no_http: None,
     project_caveat: Some("Zed applies a project's .zed/settings.json only in a trusted worktree"),
+    trust: None,
     reload_hint: "Zed reloads its settings by itself; see the Agent panel's settings",
 };

@@ -117,7 +117,7 @@ fn listed(environment: &Environment, entry: &FoundEntry) -> ListedEntry {
     let workspace = match recognized.map(|tray| &tray.workspace) {
         Some(EntryWorkspace::Workspace(id)) => ListedWorkspace::Tray(id.clone()),
         Some(EntryWorkspace::Sandbox) => ListedWorkspace::Sandbox,
-        _ => profile_workspace(environment, recognized.and_then(|tray| tray.profile.as_deref())),
+        _ => profile_workspace(environment, recognized.and_then(|tray| tray.profile.as_ref())),
     };
     ListedEntry {
         name: entry.name.clone(),
@@ -148,8 +148,7 @@ fn token_store(environment: &Environment, entry: &FoundEntry) -> TokenPlace {
     if strings(&entry.value).any(|text| text.contains("${input:")) {
         return TokenPlace::VsCodeSecret;
     }
-    let profile = tray.profile.as_deref().and_then(|name| ServerName::parse(name).ok());
-    match profile.map(|name| profiles::load(environment, &name)) {
+    match tray.profile.as_ref().map(|name| profiles::load(environment, name)) {
         Some(Ok(profile)) if profile.token_store == TokenLocation::Keychain => {
             TokenPlace::Profile(TokenLocation::Keychain)
         }
@@ -159,11 +158,11 @@ fn token_store(environment: &Environment, entry: &FoundEntry) -> TokenPlace {
     }
 }
 
-fn profile_workspace(environment: &Environment, profile: Option<&str>) -> ListedWorkspace {
-    let Some(name) = profile.and_then(|name| ServerName::parse(name).ok()) else {
+fn profile_workspace(environment: &Environment, profile: Option<&ServerName>) -> ListedWorkspace {
+    let Some(name) = profile else {
         return ListedWorkspace::NoProfileNamed;
     };
-    match profiles::load(environment, &name) {
+    match profiles::load(environment, name) {
         Ok(profile) if profile.sandbox => ListedWorkspace::Sandbox,
         Ok(profile) => profile
             .workspace_id

@@ -61,7 +61,7 @@ pub fn remove_with_store(
     });
     let still_used = inventory.entries.iter().any(|entry| {
         !targets.iter().any(|target| std::ptr::eq(*target, entry))
-            && entry.tray.as_ref().and_then(|tray| tray.profile.as_deref()) == Some(name)
+            && entry.tray.as_ref().and_then(|tray| tray.profile.as_ref()) == Some(&request.name)
     });
     let profile_path = profiles::profile_path(environment, &request.name);
     let mut keychain = KeychainChanges::default();

@@ -324,6 +324,16 @@ fn all_support_http(
     clients.iter().all(|kind| kind.client().entry(&spec).is_ok())
 }
 
+/// The names of the chosen clients that cannot take a remote (http) entry.
+fn http_refusers(clients: &[ClientId]) -> Vec<&'static str> {
+    clients
+        .iter()
+        .map(|kind| kind.client())
+        .filter(|client| client.refuses(Transport::Http).is_some())
+        .map(|client| client.display_name())
+        .collect()
+}
+
 /// Step 5: stdio (recommended), the bridge (with what was found of Node.js), or HTTP when
 /// every chosen client supports it.
 fn ask_transport(
@@ -342,13 +352,14 @@ fn ask_transport(
         texts::transport_bridge(node.as_deref(), npx_found),
     ];
     let http = all_support_http(environment, clients, workspace, name, binary);
+    let no_http = (!http).then(|| texts::transport_no_http(&http_refusers(clients)));
     if http {
         transports.push(Transport::Http);
         options.push(texts::TRANSPORT_HTTP.to_string());
     }
     let question = ChoiceQuestion {
         message: texts::TRANSPORT_QUESTION,
-        help: (!http).then_some(texts::TRANSPORT_NO_HTTP),
+        help: no_http.as_deref(),
         options: &options,
         short: None,
         default: 0,

@@ -118,9 +118,8 @@ fn entry_target(environment: &Environment, entry: &FoundEntry) -> Target {
         EntryWorkspace::Sandbox => Target::Sandbox,
         EntryWorkspace::FromProfile => tray
             .profile
-            .as_deref()
-            .and_then(|profile| ServerName::parse(profile).ok())
-            .and_then(|profile| profiles::load(environment, &profile).ok())
+            .as_ref()
+            .and_then(|profile| profiles::load(environment, profile).ok())
             .map_or(Target::Other, |profile| Target::of_profile(&profile)),
     }
 }

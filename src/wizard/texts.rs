@@ -60,8 +60,18 @@ pub const TRANSPORT_QUESTION: &str = "How should the clients reach Tray?";
 pub const TRANSPORT_STDIO: &str = "Bundled server over stdio (recommended: no Node.js needed)";
 /// The direct HTTP choice.
 pub const TRANSPORT_HTTP: &str = "Direct HTTP to the workspace's Agent Gateway (token stored in the client config)";
-/// Why the HTTP choice is missing.
-pub const TRANSPORT_NO_HTTP: &str = "Direct HTTP is not offered: Claude Desktop takes only local (stdio) servers.";
+/// Why the HTTP choice is missing: the chosen clients that take only local servers (from the
+/// registry's refused transports), or the sandbox when none of them refuses.
+pub fn transport_no_http(refusing: &[&str]) -> String {
+    match refusing {
+        [] => "Direct HTTP is not offered: the sandbox workspace runs only in the bundled server.".to_string(),
+        [one] => format!("Direct HTTP is not offered: {one} takes only local (stdio) servers."),
+        [first @ .., last] => format!(
+            "Direct HTTP is not offered: {} and {last} take only local (stdio) servers.",
+            first.join(", ")
+        ),
+    }
+}
 /// Explanation when `npx` is missing and the bridge was chosen.
 pub const BRIDGE_NO_NPX: &str = "warning: npx was not found on PATH. The bridge runs `npx mcp-remote`, which needs Node.js (https://nodejs.org). The bundled stdio server needs no Node.js.";
 /// Confirmation after [`BRIDGE_NO_NPX`].
@@ -200,5 +210,18 @@ mod tests {
             wrap("  Added  a-long-path  (role)", 12),
             "  Added\n  a-long-path\n  (role)"
         );
+    }
+
+    #[test]
+    fn the_missing_http_choice_names_the_clients_that_refuse_it() {
+        assert_eq!(
+            transport_no_http(&["Claude Desktop"]),
+            "Direct HTTP is not offered: Claude Desktop takes only local (stdio) servers."
+        );
+        assert_eq!(
+            transport_no_http(&["A", "B", "C"]),
+            "Direct HTTP is not offered: A, B and C take only local (stdio) servers."
+        );
+        assert!(transport_no_http(&[]).contains("sandbox"));
     }
 }

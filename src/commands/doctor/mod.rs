@@ -21,7 +21,7 @@ use crate::clients::ClientId;
 use crate::inventory::{FoundEntry, take_inventory};
 use crate::paths::Environment;
 use crate::tray::ServerName;
-use offline::{entry_checks, shadowing};
+use offline::{entry_checks, shadowing, trust_check};
 use online::OnlineChecker;
 
 /// What to check.
@@ -179,6 +179,7 @@ pub fn doctor(environment: &Environment, request: &DoctorRequest, progress: &dyn
         let mut checks = vec![Check::pass("the config file parses")];
         checks.extend(entry_checks(environment, entry));
         checks.extend(shadowing(entry, &candidates));
+        checks.extend(trust_check(environment, entry));
         if let Some(online) = &online {
             checks.extend(online.check(environment, entry, progress));
         }

@@ -6,7 +6,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::Check;
-use crate::clients::{EntrySpec, EntryWorkspace, Scope, Transport};
+use crate::clients::{EntrySpec, EntryWorkspace, Scope, ScopeTrust, Transport};
 use crate::inventory::FoundEntry;
 use crate::paths::Environment;
 use crate::profiles::{self, Profile};
@@ -37,7 +37,7 @@ pub(super) fn entry_checks(environment: &Environment, entry: &FoundEntry) -> Vec
         Transport::Stdio => {
             checks.push(binary_check(&entry.value));
             if tray.workspace != EntryWorkspace::Sandbox {
-                checks.extend(profile_checks(environment, entry, tray.profile.as_deref()));
+                checks.extend(profile_checks(environment, entry, tray.profile.as_ref()));
             }
         }
         Transport::Bridge => checks.extend(node_checks(environment)),
@@ -47,6 +47,14 @@ pub(super) fn entry_checks(environment: &Environment, entry: &FoundEntry) -> Vec
         checks.push(Check::pass(format!("the workspace ID {workspace_id} is a UUID")));
     }
     checks
+}
+
+/// The client's own trust rule for the entry's scope here (Gemini CLI's folder trust).
+pub(super) fn trust_check(environment: &Environment, entry: &FoundEntry) -> Option<Check> {
+    Some(match entry.client.client().trust(environment, entry.scope)? {
+        ScopeTrust::Trusted(why) => Check::pass(why),
+        ScopeTrust::Untrusted { finding, fix } => Check::fail(finding, fix),
+    })
 }
 
 /// A string of the entry that looks like an Agent Gateway URL.
@@ -162,15 +170,15 @@ fn is_executable(path: &Path) -> bool {
     path.is_file()
 }
 
-fn profile_checks(environment: &Environment, entry: &FoundEntry, profile: Option<&str>) -> Vec<Check> {
-    let Some(name) = profile.and_then(|name| ServerName::parse(name).ok()) else {
+fn profile_checks(environment: &Environment, entry: &FoundEntry, profile: Option<&ServerName>) -> Vec<Check> {
+    let Some(name) = profile else {
         return vec![Check::fail(
             "the entry names no profile (`--profile NAME`)",
             reinstall_fix(entry, Some(Transport::Stdio)),
         )];
     };
-    match profiles::load(environment, &name) {
-        Ok(profile) => loaded_profile_checks(&name, &profile, &TokenStore::system(environment)),
+    match profiles::load(environment, name) {
+        Ok(profile) => loaded_profile_checks(name, &profile, &TokenStore::system(environment)),
         Err(error) => vec![Check::fail(error.to_string(), error.hint())],
     }
 }

@@ -18,7 +18,7 @@ use crate::server::backend::{Backend, BackendError};
 use crate::server::gateway::{GatewayClient, GatewayConfig};
 use crate::server::tray_api::{TrayApi, TrayApiConfig};
 use crate::token_store::TokenStore;
-use crate::tray::{ApiToken, Region, ServerName, WorkspaceId};
+use crate::tray::{ApiToken, Region, WorkspaceId};
 
 /// The network checks, on a small runtime of their own.
 pub(super) struct OnlineChecker {
@@ -63,9 +63,9 @@ fn credentials(environment: &Environment, entry: &FoundEntry) -> Option<(Workspa
     match &tray.workspace {
         EntryWorkspace::Sandbox => None,
         EntryWorkspace::FromProfile => {
-            let name = ServerName::parse(tray.profile.as_deref()?).ok()?;
-            let profile = profiles::load(environment, &name).ok()?;
-            let token = TokenStore::system(environment).token(&name, &profile).ok()??;
+            let name = tray.profile.as_ref()?;
+            let profile = profiles::load(environment, name).ok()?;
+            let token = TokenStore::system(environment).token(name, &profile).ok()??;
             Some((profile.workspace_id?, profile.region, token))
         }
         EntryWorkspace::Workspace(workspace_id) => {
