@@ -67,7 +67,7 @@ const YAML: Samples = Samples {
         "",
         "# only a comment\n",
     ],
-    malformed: ("GOOSE_MODEL: x\nmcp_servers:\n  other: [1, 2\n", 3, 15),
+    malformed: ("GOOSE_MODEL: x\nmcp_servers:\n  other: [1, 2\n", 4, 1),
 };
 
 const ALL: [&Samples; 4] = [&JSON, &JSONC, &TOML, &YAML];

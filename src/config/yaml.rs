@@ -109,11 +109,31 @@ impl YamlDocument {
             match entry_content(&entry) {
                 None => return Ok(None),
                 Some(node) if node.kind() == SyntaxKind::MAPPING => mapping = node,
+                Some(node) if matches!(node.kind(), SyntaxKind::ALIAS | SyntaxKind::TAGGED_NODE) => {
+                    return Err(self.indirect(&node));
+                }
                 Some(node) if is_null_scalar(&node) => return Ok(None),
                 Some(node) => return Err(self.wrong_type(&path[..=depth], &node, "a mapping")),
             }
         }
         Ok(Some(mapping))
+    }
+
+    /// The refusal of an alias (`*name`) or a tagged value (`!!map`) on the way to an entry.
+    fn indirect(&self, node: &Node) -> DocumentError {
+        if node.kind() == SyntaxKind::ALIAS {
+            self.unsupported(
+                node,
+                "the mapping to edit is an alias (*name) of another one",
+                "write that mapping out in full, and run the command again",
+            )
+        } else {
+            self.unsupported(
+                node,
+                "the mapping to edit carries a tag (!...)",
+                "remove the tag, and run the command again",
+            )
+        }
     }
 
     /// Checks that a mapping on the way to an edit can be edited by splicing lines.
@@ -195,12 +215,8 @@ impl YamlDocument {
                     self.check_editable_mapping(Some(&entry), &node)?;
                     mapping = node;
                 }
-                Some(node) if node.kind() == SyntaxKind::ALIAS => {
-                    return Err(self.unsupported(
-                        &node,
-                        "the mapping to edit is an alias (*name) of another one",
-                        "write that mapping out in full, and run the command again",
-                    ));
+                Some(node) if matches!(node.kind(), SyntaxKind::ALIAS | SyntaxKind::TAGGED_NODE) => {
+                    return Err(self.indirect(&node));
                 }
                 None => {
                     return Ok(Walk::Missing {
