@@ -17,6 +17,9 @@ NPM_PACKAGES=(
   "@modelcontextprotocol/inspector@2.12.0"
   "@modelcontextprotocol/server-everything@2026.8.31"
   "mcp-remote@0.15.1"
+  # The official MCP conformance suite; tests/conformance.rs runs its client scenarios against
+  # `tray-mcp serve --gateway`.
+  "@modelcontextprotocol/conformance@0.1.13"
   # Real clients that read back what we write (tests/real_*.rs): about 1.6 GB and 4 minutes on
   # the first run (codex alone ~420 MB), reused after.
   "@openai/codex@0.171.0"
@@ -41,6 +44,28 @@ if [ ! -f "$stamp" ]; then
   (cd "$tools/npm" && npm install --silent --no-audit --no-fund --save-exact "${NPM_PACKAGES[@]}")
   touch "$stamp"
 fi
+
+# Release tooling, pinned (issue 12): dist (cargo-dist) builds the release artifacts;
+# check-jsonschema and zizmor validate and audit the GitHub workflows offline.
+RELEASE_PYPI_PACKAGES=(
+  "astral-dev-toolchain-cargo-dist==0.33.0" # dist, the version dist-workspace.toml names
+  "check-jsonschema==0.39.0"
+  "zizmor==1.32.0"
+)
+release_venv="$tools/release-venv"
+release_stamp="$release_venv/.installed-$(printf '%s\n' "${RELEASE_PYPI_PACKAGES[@]}" | sha256sum | cut -c1-16)"
+if [ ! -f "$release_stamp" ]; then
+  echo "test.sh: installing ${RELEASE_PYPI_PACKAGES[*]} into $release_venv" >&2
+  rm -rf "$release_venv"
+  python3 -m venv "$release_venv"
+  "$release_venv/bin/pip" install --quiet --disable-pip-version-check "${RELEASE_PYPI_PACKAGES[@]}"
+  touch "$release_stamp"
+fi
+
+# The workflows cannot run here: validate them against GitHub's schema and audit them
+# (unpinned actions, credentials, template injection); any finding above low fails.
+"$release_venv/bin/check-jsonschema" --builtin-schema vendor.github-workflows .github/workflows/*.yml
+"$release_venv/bin/zizmor" --offline --quiet --min-severity medium .github/workflows/
 
 # Formatting and lints are enforced, not claimed (the [lints] table in Cargo.toml is the policy).
 cargo fmt --all -- --check

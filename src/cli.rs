@@ -12,6 +12,7 @@ use tray_mcp::commands::install::{InstallRequest, WorkspaceChoice};
 use tray_mcp::commands::remove::RemoveRequest;
 use tray_mcp::commands::rename::RenameRequest;
 use tray_mcp::commands::token::TokenSetRequest;
+use tray_mcp::commands::uninstall::UninstallRequest;
 use tray_mcp::env::{self, LogFilter, Variables};
 use tray_mcp::error::CommandError;
 use tray_mcp::server::ServeOptions;
@@ -34,7 +35,7 @@ pub struct Cli {
     #[command(flatten)]
     install: InstallArgs,
 
-    /// Print JSON for scripts (install, list, clients, remove, rename, token, doctor).
+    /// Print JSON for scripts (install, list, clients, remove, rename, token, doctor, uninstall).
     #[arg(long, global = true)]
     json: bool,
 }
@@ -87,6 +88,16 @@ enum Command {
     },
     /// Run the MCP server on stdin/stdout (what AI clients start).
     Serve(ServeArgs),
+    /// Remove the tray-mcp binary installed in ~/.local/bin (Windows: %LOCALAPPDATA%\Programs\tray-mcp);
+    /// with --all, first every Tray entry in every client and every tray-mcp profile.
+    Uninstall {
+        /// Also remove every Tray entry and profile (one transaction: all or nothing).
+        #[arg(long)]
+        all: bool,
+        /// Show the diff of what would change; write and delete nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Print a shell completion script (bash, zsh, fish, powershell).
     Completions {
         /// The shell.
@@ -211,9 +222,21 @@ struct InstallArgs {
     #[arg(long, conflicts_with_all = ["workspace_id", "api_token", "api_token_stdin"])]
     sandbox: bool,
 
-    /// Also pass the workspace's Agent Gateway tools through the bundled server.
-    #[arg(long)]
+    /// Pass the workspace's Agent Gateway tools (its Workflow and Connector Tools) through the
+    /// bundled server: the default for a new stdio entry of a real workspace; an existing
+    /// profile keeps its setting unless this or --no-gateway is given.
+    #[arg(long, conflicts_with_all = ["no_gateway", "sandbox"])]
     gateway: bool,
+
+    /// Serve only the built-in tools, without the workspace's Agent Gateway tools.
+    #[arg(long, conflicts_with = "sandbox")]
+    no_gateway: bool,
+
+    /// Install Tray's hosted Headless MCP (https://api.tray.io/mcp, per --region): the platform
+    /// tools that build, run and debug workflows. The client signs you in with your Tray account
+    /// (OAuth): no workspace ID or token. Default name: tray-headless.
+    #[arg(long, conflicts_with_all = ["workspace_id", "api_token", "api_token_stdin", "sandbox", "gateway", "no_gateway", "transport"])]
+    headless: bool,
 
     /// Show the diff of what would change (token redacted); write nothing.
     #[arg(long)]
@@ -353,6 +376,8 @@ pub enum Action {
     Doctor(DoctorRequest),
     /// Run the MCP server.
     Serve(ServeOptions),
+    /// Uninstall the binary (and with `all`, every entry and profile).
+    Uninstall(UninstallRequest),
     /// Print a completion script.
     Completions(String),
 }
@@ -407,6 +432,7 @@ impl Cli {
             Some(Command::Token(TokenCommand::Forget { name, dry_run })) => Ok(Action::TokenForget { name, dry_run }),
             Some(Command::Doctor { name, online }) => Ok(Action::Doctor(DoctorRequest { name, online })),
             Some(Command::Serve(args)) => Ok(Action::Serve(args.into())),
+            Some(Command::Uninstall { all, dry_run }) => Ok(Action::Uninstall(UninstallRequest { all, dry_run })),
             Some(Command::Completions { shell }) => Ok(Action::Completions(crate::completions::script(
                 &mut Cli::command(),
                 shell,
@@ -443,12 +469,20 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
         scope,
         sandbox,
         gateway,
+        no_gateway,
+        headless,
         dry_run,
         yes,
         interactive,
         typed,
     } = args;
-    let missing = !sandbox && (workspace_id.is_none() || (api_token.is_none() && !api_token_stdin));
+    let gateway = gateway_choice(gateway, no_gateway);
+    let name = if headless && !typed.name {
+        ServerName::parse(ServerName::HEADLESS).map_err(|error| CommandError::usage(error.to_string(), ""))?
+    } else {
+        name
+    };
+    let missing = !sandbox && !headless && (workspace_id.is_none() || (api_token.is_none() && !api_token_stdin));
     if interactive || missing && on_terminal() {
         if !on_terminal() {
             return Err(CommandError::usage(
@@ -464,6 +498,7 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
             clients: typed.clients.then(|| expand_clients(&clients)),
             every_client: clients.iter().any(|choice| matches!(choice, ClientChoice::All)),
             sandbox,
+            headless,
             workspace_id,
             api_token: api_token
                 .map(|text| ApiToken::parse(&text).map_err(token_error))
@@ -481,6 +516,8 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
     }
     let workspace = if sandbox {
         WorkspaceChoice::Sandbox
+    } else if headless {
+        WorkspaceChoice::Headless { region }
     } else {
         let token_text = if api_token_stdin {
             Some(read_token_from_stdin()?)
@@ -501,13 +538,26 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
         every_client: clients.iter().any(|choice| matches!(choice, ClientChoice::All)),
         workspace,
         name,
-        transport: transport_of(transport),
+        transport: if headless {
+            Transport::Headless
+        } else {
+            transport_of(transport)
+        },
         scope: scope_of(scope),
         gateway,
         dry_run,
         skip: Vec::new(),
     };
     Ok(Action::Install(request))
+}
+
+/// `--gateway` / `--no-gateway` / neither (the default, decided by the install).
+fn gateway_choice(gateway: bool, no_gateway: bool) -> Option<bool> {
+    match (gateway, no_gateway) {
+        (true, _) => Some(true),
+        (false, true) => Some(false),
+        (false, false) => None,
+    }
 }
 
 fn transport_of(transport: TransportArg) -> Transport {

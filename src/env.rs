@@ -96,6 +96,16 @@ pub const CLIENT_HOME_VARIABLES: &[&str] = &[
     CLINE_MCP_SETTINGS_PATH,
     CRUSH_GLOBAL_CONFIG,
 ];
+/// The folder tray-mcp installs itself into when it runs from a temporary place (an npx cache,
+/// a download or temp folder, a cargo `target/` folder), instead of `~/.local/bin` (Unix) or
+/// `%LOCALAPPDATA%\Programs\tray-mcp` (Windows). A binary already in it counts as installed.
+pub const TRAY_MCP_INSTALL_DIR: &str = "TRAY_MCP_INSTALL_DIR";
+/// The temporary folder (Unix); a binary under it is not a stable install.
+pub const TMPDIR: &str = "TMPDIR";
+/// The temporary folder (Windows); a binary under it is not a stable install.
+pub const TEMP: &str = "TEMP";
+/// The temporary folder (Windows, older name); a binary under it is not a stable install.
+pub const TMP: &str = "TMP";
 
 /// The time limit `serve` and `doctor` use when no variable sets one.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
@@ -138,6 +148,10 @@ pub struct Variables {
     pub client_homes: Vec<(&'static str, PathBuf)>,
     /// `LOCALAPPDATA` (Windows).
     pub local_appdata: Option<PathBuf>,
+    /// `TRAY_MCP_INSTALL_DIR`: an absolute folder.
+    pub install_dir: Option<PathBuf>,
+    /// `TMPDIR`, `TEMP` and `TMP`, those set to an absolute path.
+    pub temp_dirs: Vec<PathBuf>,
 }
 
 /// What `TRAY_MCP_TOKEN_STORE` asks for.
@@ -238,6 +252,14 @@ impl Variables {
                 .filter_map(|&name| Some((name, trimmed_path(set(name)?)?)))
                 .collect(),
             local_appdata: set(LOCALAPPDATA).and_then(trimmed_path),
+            install_dir: set(TRAY_MCP_INSTALL_DIR)
+                .map(|raw| absolute_dir(TRAY_MCP_INSTALL_DIR, raw))
+                .transpose()?,
+            temp_dirs: [TMPDIR, TEMP, TMP]
+                .into_iter()
+                .filter_map(|name| set(name).map(PathBuf::from))
+                .filter(|path| is_absolute_anywhere(path))
+                .collect(),
         })
     }
 
@@ -306,6 +328,30 @@ fn http_url(name: &'static str, raw: &str, default: &str) -> Result<String, Inva
                 format!("set it to a URL such as https://example.com/path, or unset it to use {default}"),
             )
         })
+}
+
+/// An absolute folder, as given.
+fn absolute_dir(name: &'static str, raw: OsString) -> Result<PathBuf, InvalidVariable> {
+    let path = PathBuf::from(&raw);
+    if is_absolute_anywhere(&path) {
+        return Ok(path);
+    }
+    Err(invalid(
+        name,
+        &raw.to_string_lossy(),
+        "an absolute folder",
+        format!("set {name} to a full path such as /home/you/bin, or unset it to use the default"),
+    ))
+}
+
+/// Whether `path` is absolute on this system, or a Windows drive path (`C:\...`), which the
+/// Windows path tables tested on Linux use.
+fn is_absolute_anywhere(path: &Path) -> bool {
+    let text = path.to_string_lossy();
+    let bytes = text.as_bytes();
+    let drive =
+        bytes.len() >= 3 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':' && matches!(bytes[2], b'\\' | b'/');
+    path.is_absolute() || drive || text.starts_with("\\\\")
 }
 
 /// A duration in seconds: a number from 0.001 to 86400 (a day); `default` is named in the fix.
@@ -484,6 +530,19 @@ mod tests {
     fn a_bad_token_is_kept_for_the_command_to_report_and_never_shown() {
         let variables = Variables::from_pairs(&[(TRAY_API_TOKEN, "<token>")]).expect("not checked here");
         assert!(matches!(variables.api_token, Some(Err(InvalidApiToken::Placeholder))));
+    }
+
+    #[test]
+    fn the_install_dir_must_be_absolute() {
+        let variables = Variables::from_pairs(&[(TRAY_MCP_INSTALL_DIR, "/opt/tray/bin")]).expect("valid");
+        assert_eq!(variables.install_dir, Some(PathBuf::from("/opt/tray/bin")));
+        let error = Variables::from_pairs(&[(TRAY_MCP_INSTALL_DIR, "bin")]).expect_err("relative");
+        assert_eq!(error.name, TRAY_MCP_INSTALL_DIR);
+        assert_eq!(error.exit(), ExitKind::Usage);
+        let windows =
+            Variables::from_pairs(&[(LOCALAPPDATA, r"C:\Users\ada\AppData\Local"), (TMPDIR, "tmp")]).expect("valid");
+        assert!(windows.local_appdata.is_some(), "a drive path counts as absolute");
+        assert!(windows.temp_dirs.is_empty(), "a relative TMPDIR is ignored");
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod paths;
 pub mod profiles;
 pub mod progress;
 pub mod secrets;
+pub mod self_install;
 pub mod server;
 pub mod token_store;
 pub mod tray;

@@ -13,9 +13,11 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use cli::{Action, Cli};
-use tray_mcp::commands::{doctor, install, list, remove, rename, token};
+use tray_mcp::clients::Transport;
+use tray_mcp::commands::{doctor, install, list, remove, rename, token, uninstall};
 use tray_mcp::error::CommandError;
 use tray_mcp::paths::Environment;
+use tray_mcp::self_install;
 
 fn main() -> ExitCode {
     let cli = Cli::parse_args();
@@ -39,15 +41,27 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
     let json = cli.json();
     match cli.into_action(&environment.variables)? {
         Action::Install(request) => {
-            let binary = install::current_binary()?;
-            let report = install::install(&environment, &request, &binary)?;
+            let placement = self_install::resolve(&environment, &install::current_binary()?);
+            let placed = match request.transport {
+                Transport::Stdio => self_install::place(&environment, &placement, request.dry_run)?,
+                Transport::Bridge | Transport::Http | Transport::Headless => Vec::new(),
+            };
+            let mut report = install::install(&environment, &request, &placement.entry_binary)?;
+            report.notices.splice(0..0, placed);
             print_report(&report, json);
             Ok(ExitCode::SUCCESS)
         }
         Action::Wizard(prefill) => {
-            let binary = install::current_binary()?;
+            // Placed before the questions: the wizard's commit must not write entries that
+            // point at a binary not yet there. Only a typed --transport other than stdio skips it.
+            let placement = self_install::resolve(&environment, &install::current_binary()?);
+            let placed = match prefill.transport {
+                None | Some(Transport::Stdio) => self_install::place(&environment, &placement, prefill.dry_run)?,
+                Some(Transport::Bridge | Transport::Http | Transport::Headless) => Vec::new(),
+            };
             let mut prompter = tray_mcp::wizard::terminal::InquirePrompter::new(&environment.variables);
-            let report = tray_mcp::wizard::run(&environment, &mut prompter, &prefill, &binary)?;
+            let mut report = tray_mcp::wizard::run(&environment, &mut prompter, &prefill, &placement.entry_binary)?;
+            report.notices.splice(0..0, placed);
             print_report(&report, json);
             Ok(ExitCode::SUCCESS)
         }
@@ -122,6 +136,11 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
         }
         Action::Serve(options) => {
             tray_mcp::server::run(&environment, options)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Action::Uninstall(request) => {
+            let report = uninstall::uninstall(&environment, &request, &install::current_binary()?)?;
+            print_report(&report, json);
             Ok(ExitCode::SUCCESS)
         }
         Action::Completions(script) => {

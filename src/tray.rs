@@ -135,6 +135,21 @@ impl Region {
         }
     }
 
+    /// URL of Tray's hosted Headless MCP in this region (Streamable HTTP; the client signs in by
+    /// OAuth, so an entry carries no Authorization header).
+    pub fn headless_url(self) -> String {
+        format!("{}/mcp", self.api_url())
+    }
+
+    /// The region whose Headless MCP is at `url` (`https://api.tray.io/mcp`, a trailing `/`
+    /// allowed); `None` for any other URL.
+    pub fn of_headless_url(url: &str) -> Option<Region> {
+        let url = url.trim().trim_end_matches('/');
+        Region::ALL
+            .into_iter()
+            .find(|region| url.eq_ignore_ascii_case(&region.headless_url()))
+    }
+
     /// URL of Tray's GraphQL API in this region.
     pub fn graphql_url(self) -> &'static str {
         match self {
@@ -313,6 +328,9 @@ pub struct InvalidServerName(String);
 impl ServerName {
     /// The name used when none is given, as in Tray's own setup utility.
     pub const DEFAULT: &'static str = "tray-workspace";
+
+    /// The name of a Tray Headless MCP entry when none is given.
+    pub const HEADLESS: &'static str = "tray-headless";
 
     /// Accepts 1-64 ASCII letters, digits, `-` and `_`.
     pub fn parse(input: &str) -> Result<Self, InvalidServerName> {

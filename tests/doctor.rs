@@ -170,7 +170,10 @@ fn online_checks_accepting_rejecting_and_hanging_apis() {
     let (code, report) = online(&home, &accepting, &gateway_ok);
     assert_eq!(code, 0, "{report}");
     assert!(report.contains("✓ Tray's API accepts the token"), "{report}");
-    assert!(report.contains("✓ the Agent Gateway answers initialize"), "{report}");
+    assert!(
+        report.contains("✓ the Agent Gateway is reachable and enabled for this workspace: 3 tools"),
+        "{report}"
+    );
     assert!(
         report.contains("✓ built-in tool list_workflows: this token can use it (GraphQL viewer.workflows)"),
         "{report}"
@@ -240,6 +243,95 @@ fn online_reports_per_built_in_tool_whether_the_token_can_use_it() {
     }
     assert!(
         failed.contains("fix: GraphQL viewer.workflows needs a master token") && failed.contains("tray-mcp token set"),
+        "{failed}"
+    );
+}
+
+#[test]
+fn online_gives_each_gateway_failure_its_fix() {
+    let home = FakeHome::new();
+    home.install(&["-c", "claude"]).success();
+    let accepting = FakeTray::start(Behavior::Normal);
+    let cases = [
+        (GatewayBehavior::Status(401), "HTTP 401", "tray-mcp token set"),
+        (GatewayBehavior::Status(403), "HTTP 403", "enable Agent Gateway"),
+        (GatewayBehavior::Status(404), "HTTP 404", "no Agent Gateway"),
+        (GatewayBehavior::Status(503), "HTTP 503", "try again in a few minutes"),
+    ];
+    for (behavior, label, fix) in cases {
+        let gateway = FakeGateway::start(behavior);
+        let (code, report) = online(&home, &accepting, &gateway);
+        assert_eq!(code, 1, "{report}");
+        let failed = failures(&report).join("\n");
+        assert!(failed.contains(label) && failed.contains(fix), "{label}:\n{failed}");
+    }
+    // Offline: nothing listens on the gateway's port.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("free port")
+        .port();
+    let assert = home
+        .command()
+        .args(["doctor", "--online"])
+        .env("TRAY_API_URL", accepting.rest_url())
+        .env("TRAY_GRAPHQL_URL", accepting.graphql_url())
+        .env("TRAY_GATEWAY_URL", format!("http://127.0.0.1:{port}/"))
+        .timeout(Duration::from_secs(60))
+        .assert()
+        .code(1);
+    let failed = failures(&outputs(&assert).0).join("\n");
+    assert!(
+        failed.contains("could not reach the Agent Gateway") && failed.contains("check the network connection"),
+        "{failed}"
+    );
+}
+
+#[test]
+fn a_headless_entry_has_no_authorization_header_and_its_url_answers() {
+    let home = FakeHome::new();
+    home.command()
+        .args(["install", "--headless", "-c", "cursor"])
+        .assert()
+        .success();
+    let (code, report) = doctor(&home, &[]);
+    assert_eq!(code, 0, "{report}");
+    assert!(
+        report.contains("✓ no Authorization header: the client signs in to Tray by OAuth"),
+        "{report}"
+    );
+    // Tray's Headless MCP before sign-in: 401 asking for it.
+    let headless = FakeGateway::start(GatewayBehavior::Status(401));
+    let assert = home
+        .command()
+        .args(["doctor", "--online"])
+        .env("TRAY_API_URL", headless.url().trim_end_matches("/mcp"))
+        .timeout(Duration::from_secs(60))
+        .assert()
+        .success();
+    let report = outputs(&assert).0;
+    assert!(
+        report.contains("Tray's Headless MCP answers at") && report.contains("asks the client to sign in"),
+        "{report}"
+    );
+    let requests = headless.requests();
+    assert!(!requests.is_empty(), "doctor did not ask the Headless MCP");
+    assert!(
+        requests.iter().all(|request| request.header("authorization").is_none()),
+        "doctor sent an Authorization header"
+    );
+
+    // A header added by hand is found, with the fix.
+    let text = home.read(".cursor/mcp.json").replace(
+        "\"url\": \"https://api.tray.io/mcp\"",
+        "\"url\": \"https://api.tray.io/mcp\", \"headers\": {\"Authorization\": \"Bearer x\"}",
+    );
+    home.write(".cursor/mcp.json", &text);
+    let (code, report) = doctor(&home, &[]);
+    assert_eq!(code, 1, "{report}");
+    let failed = failures(&report).join("\n");
+    assert!(
+        failed.contains("sets an Authorization header")
+            && failed.contains("tray-mcp install --headless -n tray-headless -c cursor"),
         "{failed}"
     );
 }

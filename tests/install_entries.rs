@@ -136,7 +136,7 @@ fn windows_bridge_entries_launch_npx_through_cmd() {
         name: tray_mcp::tray::ServerName::parse("tray-workspace").expect("name"),
         transport: Transport::Bridge,
         scope: Scope::User,
-        gateway: false,
+        gateway: None,
         dry_run: true,
         skip: Vec::new(),
     };
@@ -290,4 +290,154 @@ fn switching_vscode_to_stdio_drops_the_token_prompt_it_no_longer_uses() {
         home.read(".config/Code/User/mcp.json").as_bytes(),
         &common::fixture("vscode_mcp_comments.jsonc")[..]
     );
+}
+
+fn profile_gateway(home: &FakeHome) -> Option<bool> {
+    let text = home.read(".config/tray-mcp/profiles/tray-workspace.json");
+    let profile: serde_json::Value = serde_json::from_str(&text).expect("profile is JSON");
+    profile.get("gateway").and_then(serde_json::Value::as_bool)
+}
+
+#[test]
+fn a_new_stdio_entry_gets_the_gateway_unless_no_gateway_is_given() {
+    let home = FakeHome::new();
+    home.install(&["-c", "cursor"]).success();
+    assert_eq!(profile_gateway(&home), Some(true), "the default is the gateway on");
+    let off = FakeHome::new();
+    off.install(&["-c", "cursor", "--no-gateway"]).success();
+    assert_eq!(profile_gateway(&off), None, "--no-gateway leaves it off (unsaid)");
+}
+
+#[test]
+fn a_reinstall_keeps_an_existing_profile_s_gateway_setting_and_says_so() {
+    let home = FakeHome::new();
+    home.install(&["-c", "cursor", "--no-gateway"]).success();
+    let assert = home.install(&["-c", "cursor"]).success();
+    let (_, stderr) = outputs(&assert);
+    assert_eq!(profile_gateway(&home), None, "the gateway was flipped on silently");
+    assert!(
+        stderr.contains("keeps the Agent Gateway off") && stderr.contains("--gateway"),
+        "{stderr}"
+    );
+    let assert = home.install(&["-c", "cursor", "--gateway"]).success();
+    let (_, stderr) = outputs(&assert);
+    assert_eq!(profile_gateway(&home), Some(true), "--gateway turns it on");
+    assert!(!stderr.contains("keeps the Agent Gateway"), "{stderr}");
+}
+
+#[test]
+fn a_sandbox_entry_has_no_gateway_to_turn_on() {
+    let home = FakeHome::new();
+    let assert = home
+        .command()
+        .args(["--sandbox", "--gateway", "-c", "cursor"])
+        .assert()
+        .code(2);
+    let (_, stderr) = outputs(&assert);
+    assert!(stderr.contains("--gateway") && stderr.contains("--sandbox"), "{stderr}");
+}
+
+#[test]
+fn headless_entries_hold_the_region_s_url_and_no_header_and_say_how_to_sign_in() {
+    let home = FakeHome::new();
+    let assert = home
+        .command()
+        .args([
+            "install",
+            "--headless",
+            "-c",
+            "claude-code,cursor,codex,vscode,windsurf",
+            "--region",
+            "eu1",
+        ])
+        .assert()
+        .success();
+    let (stdout, stderr) = outputs(&assert);
+    let report = format!("{stdout}{stderr}");
+    for step in [
+        "Claude Code: in Claude Code, run /mcp, select \"tray-headless\" and choose Authenticate",
+        "Codex: run `codex mcp login tray-headless`",
+        "Cursor: in Cursor Settings > MCP, click Connect",
+        "VS Code: run \"MCP: List Servers\"",
+        "Windsurf: in Windsurf's MCP panel",
+    ] {
+        assert!(report.contains(step), "missing {step:?}:\n{report}");
+    }
+    let url = "https://api.eu1.tray.io/mcp";
+    let claude: serde_json::Value = serde_json::from_str(&home.read(".claude.json")).expect("json");
+    assert_eq!(
+        claude["mcpServers"]["tray-headless"],
+        serde_json::json!({"type": "http", "url": url})
+    );
+    let cursor: serde_json::Value = serde_json::from_str(&home.read(".cursor/mcp.json")).expect("json");
+    assert_eq!(cursor["mcpServers"]["tray-headless"], serde_json::json!({"url": url}));
+    let windsurf: serde_json::Value =
+        serde_json::from_str(&home.read(".codeium/windsurf/mcp_config.json")).expect("json");
+    assert_eq!(
+        windsurf["mcpServers"]["tray-headless"],
+        serde_json::json!({"serverUrl": url})
+    );
+    let vscode = home.read(".config/Code/User/mcp.json");
+    assert!(!vscode.contains("inputs") && !vscode.contains("headers"), "{vscode}");
+    assert_eq!(
+        home.read(".codex/config.toml"),
+        format!("[mcp_servers.tray-headless]\nurl = \"{url}\"\n")
+    );
+    assert!(
+        !home.path(".config/tray-mcp/profiles/tray-headless.json").exists(),
+        "a headless entry needs no profile"
+    );
+
+    let assert = home.command().args(["list", "--json"]).assert().success();
+    let listed: serde_json::Value = serde_json::from_str(&outputs(&assert).0).expect("json");
+    let entries = listed["entries"].as_array().expect("entries");
+    assert_eq!(entries.len(), 5, "{listed}");
+    for entry in entries {
+        assert_eq!(entry["transport"], "headless", "{entry}");
+        assert_eq!(entry["workspace"], "(Headless MCP, eu1)", "{entry}");
+    }
+
+    home.command()
+        .args(["rename", "tray-headless", "tray-build"])
+        .assert()
+        .success();
+    assert!(home.read(".codex/config.toml").contains("[mcp_servers.tray-build]"));
+    home.command().args(["remove", "tray-build"]).assert().success();
+    for file in [
+        ".claude.json",
+        ".cursor/mcp.json",
+        ".codex/config.toml",
+        ".config/Code/User/mcp.json",
+    ] {
+        assert!(!home.read(file).contains("tray-"), "{file} still holds the entry");
+    }
+}
+
+#[test]
+fn claude_desktop_refuses_headless_with_where_to_paste_the_url() {
+    let home = FakeHome::new();
+    let assert = home
+        .command()
+        .args(["install", "--headless", "-c", "claude", "--region", "apac1"])
+        .assert()
+        .code(2);
+    let (_, stderr) = outputs(&assert);
+    assert!(
+        stderr.contains("Settings > Connectors") && stderr.contains("https://api.ap1.tray.io/mcp"),
+        "{stderr}"
+    );
+    assert!(!home.path(".config/Claude").exists(), "nothing may be written");
+    // Asked for as "all", Claude Desktop is skipped with the same hint and the others installed.
+    home.with_original_clients();
+    let assert = home
+        .command()
+        .args(["install", "--headless", "-c", "all"])
+        .assert()
+        .success();
+    let (_, stderr) = outputs(&assert);
+    assert!(
+        stderr.contains("Claude Desktop skipped") && stderr.contains("Settings > Connectors"),
+        "{stderr}"
+    );
+    assert!(home.read(".cursor/mcp.json").contains("https://api.tray.io/mcp"));
 }

@@ -56,3 +56,24 @@ fn claude_code_finds_our_entries_in_user_local_and_project_scope() {
         assert!(!shown.contains(common::TOKEN), "stdio entries must not carry the token");
     }
 }
+
+#[test]
+fn claude_code_reads_a_headless_entry_as_an_http_server_without_headers() {
+    let Some(tools) = test_tools() else { return };
+    let home = FakeHome::new();
+    home.write(".claude.json", common::fixture("claude_code_state.json"));
+    home.command()
+        .args(["install", "--headless", "-c", "claude-code", "--region", "eu1"])
+        .assert()
+        .success();
+    let shown = claude_mcp_get(&home, &tools, "tray-headless");
+    assert!(shown.contains("Type: http"), "not an http server:\n{shown}");
+    assert!(
+        shown.contains("URL: https://api.eu1.tray.io/mcp"),
+        "wrong URL:\n{shown}"
+    );
+    assert!(
+        !shown.contains("Authorization"),
+        "a headless entry must carry no header:\n{shown}"
+    );
+}

@@ -89,6 +89,31 @@ fn codex_reads_our_stdio_bridge_and_http_entries() {
 }
 
 #[test]
+fn codex_reads_a_headless_entry_as_streamable_http_with_no_token() {
+    let Some(tools) = test_tools() else { return };
+    let home = FakeHome::new();
+    home.write(".codex/config.toml", CONFIG);
+    home.command()
+        .args(["install", "--headless", "-c", "codex"])
+        .assert()
+        .success();
+    let servers = codex_mcp_list(&home, &tools);
+    assert_eq!(servers.len(), 2, "docs and ours");
+    let headless = named(&servers, "tray-headless");
+    assert_eq!(headless["transport"]["type"], "streamable_http", "{headless}");
+    assert_eq!(headless["transport"]["url"], "https://api.tray.io/mcp", "{headless}");
+    assert!(
+        headless["transport"]["bearer_token_env_var"].is_null(),
+        "no token variable: Codex signs in by OAuth ({headless})"
+    );
+    assert!(
+        headless["transport"]["http_headers"].is_null()
+            || headless["transport"]["http_headers"] == serde_json::json!({}),
+        "{headless}"
+    );
+}
+
+#[test]
 fn codex_home_moves_the_config_we_write_and_read() {
     let Some(tools) = test_tools() else { return };
     let home = FakeHome::new();

@@ -19,6 +19,11 @@ fn claude_code_reports_the_sandbox_server_connected() {
         .current_dir(home.path())
         .env("HOME", home.path())
         .env("XDG_CONFIG_HOME", home.path().join(".config"))
+        // The built binary counts as installed where it is (see tests/common).
+        .env(
+            "TRAY_MCP_INSTALL_DIR",
+            serve_support::binary().parent().expect("folder"),
+        )
         .output()
         .expect("run the installer");
     assert!(

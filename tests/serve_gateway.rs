@@ -177,7 +177,7 @@ fn forwarding_round_trip(sse: bool) {
         assert_eq!(request.header("mcp-session-id"), Some("fake-session-1"), "{request:?}");
         assert_eq!(
             request.header("mcp-protocol-version"),
-            Some("2025-06-18"),
+            Some("2025-11-25"),
             "{request:?}"
         );
     }
@@ -473,4 +473,63 @@ fn a_profile_with_the_gateway_on_serves_its_tools() {
     assert!(names.contains(&"send_slack_message".to_string()), "{names:?}");
     let (status, _) = server.finish();
     assert!(status.success());
+}
+
+#[test]
+fn get_authenticated_user_explains_a_gateway_that_is_not_enabled() {
+    for status in [403, 404] {
+        let gateway = FakeGateway::start(GatewayBehavior::Status(status));
+        let home = FakeHome::new();
+        let tray = FakeTray::start(Behavior::Normal);
+        let mut server = serve(&home, &tray, &gateway.url());
+        // tools/list waits for the gateway to answer.
+        tool_names(&server.request("tools/list", json!({})));
+        let text = server
+            .call_tool("get_authenticated_user", json!({}))
+            .expect_ok("get_authenticated_user with the gateway refusing");
+        assert!(
+            text.contains("Agent Gateway tools are not listed (unavailable)")
+                && text.contains(&format!("HTTP {status}"))
+                && text.contains("The built-in tools work without them")
+                && text.contains("hint: ")
+                && text.contains("--no-gateway"),
+            "{status}: {text}"
+        );
+        let (exit, stderr) = server.finish();
+        assert!(exit.success(), "{stderr}");
+        assert_eq!(stderr.matches("Agent Gateway unavailable").count(), 1, "{stderr}");
+    }
+}
+
+#[test]
+fn get_authenticated_user_counts_the_gateway_tools_or_says_the_gateway_is_off() {
+    let home = FakeHome::new();
+    let tray = FakeTray::start(Behavior::Normal);
+    let gateway = FakeGateway::start(GatewayBehavior::Mcp { sse: false });
+    let mut server = serve(&home, &tray, &gateway.url());
+    tool_names(&server.request("tools/list", json!({})));
+    let text = server
+        .call_tool("get_authenticated_user", json!({}))
+        .expect_ok("get_authenticated_user with the gateway up");
+    assert!(
+        text.contains("Agent Gateway: connected, 3 Workflow and Connector Tools listed"),
+        "{text}"
+    );
+    server.finish();
+
+    let mut command = home.command(&["serve", "--workspace-id", WORKSPACE]);
+    command
+        .env("TRAY_API_TOKEN", TOKEN)
+        .env("TRAY_API_URL", tray.rest_url())
+        .env("TRAY_GRAPHQL_URL", tray.graphql_url());
+    let mut server = McpProcess::start(command);
+    server.initialize();
+    let text = server
+        .call_tool("get_authenticated_user", json!({}))
+        .expect_ok("get_authenticated_user without the gateway");
+    assert!(
+        text.contains("Agent Gateway tools are not listed (off)") && text.contains("--gateway"),
+        "{text}"
+    );
+    server.finish();
 }

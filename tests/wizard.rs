@@ -498,7 +498,7 @@ fn texts_wrap_at_spaces_in_narrow_terminals() {
         wizard.answer("Server name:", ENTER);
         wizard.answer("How should the clients", ENTER);
         wizard.answer("Tray region:", ENTER);
-        wizard.answer("Also serve your", &format!("n{ENTER}"));
+        wizard.answer("Add your workspace's", &format!("n{ENTER}"));
         wizard.answer("Write these changes?", ENTER);
         wizard.wait_for(texts::DONE);
         let (code, transcript) = wizard.wait_for_exit();
@@ -512,4 +512,32 @@ fn texts_wrap_at_spaces_in_narrow_terminals() {
         let words = transcript.split_whitespace().collect::<Vec<_>>().join(" ");
         assert!(words.contains(texts::WELCOME), "{transcript}");
     }
+}
+
+#[test]
+fn the_headless_mcp_is_the_third_kind_of_server() {
+    let home = FakeHome::new();
+    let mut wizard = Wizard::start(&home, &["install", "--interactive", "-c", "cursor"], &[]);
+    wizard.answer(texts::WORKSPACE_KIND_QUESTION, &format!("{DOWN}{DOWN}{ENTER}"));
+    wizard.wait_for(texts::WORKSPACE_KIND_HEADLESS);
+    wizard.answer(texts::NAME_QUESTION, ENTER);
+    wizard.answer(texts::REGION_QUESTION, &format!("{DOWN}{ENTER}"));
+    wizard.answer(texts::REVIEW_QUESTION, ENTER);
+    wizard.wait_for(texts::DONE);
+    let (code, transcript) = wizard.finish();
+    assert_eq!(code, 0, "{transcript}");
+    assert!(
+        !transcript.contains(texts::TOKEN_QUESTION),
+        "no token for the Headless MCP"
+    );
+    assert!(!transcript.contains("Agent Gateway) beside"), "no gateway question");
+    assert!(
+        transcript.contains("click Connect next to \"tray-headless\""),
+        "{transcript}"
+    );
+    let cursor: serde_json::Value = serde_json::from_str(&home.read(".cursor/mcp.json")).expect("json");
+    assert_eq!(
+        cursor["mcpServers"]["tray-headless"],
+        serde_json::json!({"url": "https://api.eu1.tray.io/mcp"})
+    );
 }

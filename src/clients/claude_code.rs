@@ -70,6 +70,12 @@ impl Client for ClaudeCode {
         .entry(spec)
     }
 
+    fn oauth_sign_in(&self, name: &str) -> Option<String> {
+        Some(format!(
+            "in Claude Code, run /mcp, select \"{name}\" and choose Authenticate (the browser opens to sign in to Tray)"
+        ))
+    }
+
     fn scope_precedence(&self) -> &'static [Scope] {
         &[Scope::Local, Scope::Project, Scope::User]
     }

@@ -10,7 +10,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{Shape, StdClient};
+use super::{Headless, Shape, StdClient};
 use crate::config::format::Format;
 use crate::paths::{Environment, Os};
 
@@ -28,6 +28,9 @@ pub const CLAUDE_DESKTOP: StdClient = StdClient {
     no_http: Some(
         "Claude Desktop's config takes only local (stdio) servers: use --transport stdio (the bundled server, no Node.js needed) or --transport bridge",
     ),
+    headless: Headless::Refused(Some(
+        "Claude Desktop adds remote servers in the app, not in this file: open Settings > Connectors > Add custom connector, paste {url} and sign in to Tray there",
+    )),
     project_caveat: None,
     trust: None,
     reload_hint: "quit and restart Claude Desktop for the changes to take effect",

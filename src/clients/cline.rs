@@ -11,7 +11,7 @@
 use std::path::PathBuf;
 
 use super::standard::client_home_or_home;
-use super::{Shape, StdClient};
+use super::{Headless, Shape, StdClient};
 use crate::config::format::Format;
 use crate::env;
 use crate::paths::Environment;
@@ -32,6 +32,7 @@ pub const CLINE: StdClient = StdClient {
         ..Shape::STANDARD
     },
     no_http: None,
+    headless: Headless::Refused(None),
     project_caveat: None,
     trust: None,
     reload_hint: "Cline reads the file again by itself; check its MCP Servers view (`cline config mcp` lists it)",

@@ -81,8 +81,14 @@ impl Client for Codex {
     }
 
     fn server_entry(&self, spec: &EntrySpec) -> Result<ClientEntry, EntryError> {
-        if spec.transport != Transport::Http {
-            return Shape::STANDARD.entry(spec);
+        match spec.transport {
+            Transport::Http => {}
+            // The URL alone: Codex signs in by OAuth (`codex mcp login NAME`) when there is no
+            // bearer token.
+            Transport::Headless => {
+                return Ok(ClientEntry::plain(json!({"url": spec.region.headless_url()}), false));
+            }
+            Transport::Stdio | Transport::Bridge => return Shape::STANDARD.entry(spec),
         }
         let variable = token_variable(spec.name.as_str());
         let mut entry = ClientEntry::plain(
@@ -93,6 +99,12 @@ impl Client for Codex {
             "Codex reads this entry's token from the environment variable {variable}: set it to your Tray API token where Codex runs (Codex refuses a token written in config.toml)"
         ));
         Ok(entry)
+    }
+
+    fn oauth_sign_in(&self, name: &str) -> Option<String> {
+        Some(format!(
+            "run `codex mcp login {name}` and sign in to Tray in the browser"
+        ))
     }
 
     fn caveat(&self, scope: Scope) -> Option<&'static str> {

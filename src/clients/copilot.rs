@@ -7,7 +7,7 @@
 //! and `.mcp.json` is also Claude Code's project file, so only the user scope is offered.
 
 use super::standard::{Extra, client_home_or_home};
-use super::{Shape, StdClient};
+use super::{Headless, Shape, StdClient};
 use crate::config::format::Format;
 use crate::env;
 
@@ -35,6 +35,9 @@ pub const COPILOT: StdClient = StdClient {
         ..Shape::STANDARD
     },
     no_http: None,
+    headless: Headless::SignIn(
+        "start Copilot CLI: it opens the browser to sign in to Tray when it first connects to \"{name}\" (`/mcp` shows its state)",
+    ),
     project_caveat: None,
     trust: None,
     reload_hint: "start a new Copilot CLI session (`copilot mcp list` shows the server)",

@@ -7,7 +7,7 @@
 //! `crush.json` instead (internal/config/load.go).
 
 use super::standard::xdg_config;
-use super::{Shape, StdClient};
+use super::{Headless, Shape, StdClient};
 use crate::config::format::Format;
 use crate::env;
 use crate::paths::Environment;
@@ -28,6 +28,7 @@ pub const CRUSH: StdClient = StdClient {
         ..Shape::STANDARD
     },
     no_http: None,
+    headless: Headless::Refused(None),
     project_caveat: None,
     trust: None,
     reload_hint: "restart Crush",

@@ -1,7 +1,7 @@
 //! Cursor: `~/.cursor/mcp.json` on every OS (project: `.cursor/mcp.json`), `mcpServers`,
 //! remote entries as `{"url", "headers"}`.
 
-use super::{Shape, StdClient};
+use super::{Headless, Shape, StdClient};
 use crate::config::format::Format;
 
 /// The Cursor editor.
@@ -16,6 +16,9 @@ pub const CURSOR: StdClient = StdClient {
     servers_key: &["mcpServers"],
     shape: Shape::STANDARD,
     no_http: None,
+    headless: Headless::SignIn(
+        "in Cursor Settings > MCP, click Connect next to \"{name}\" and sign in to Tray in the browser",
+    ),
     project_caveat: None,
     trust: None,
     reload_hint: "open Cursor Settings > MCP to see the server (restart Cursor if it is not listed)",

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::{EntryError, EntrySpec, Transport};
 use crate::paths::Os;
-use crate::tray::{ServerName, WorkspaceId};
+use crate::tray::{Region, ServerName, WorkspaceId};
 
 /// The pinned `mcp-remote` used by bridge entries (pinned: on Node 20, npm silently picks old
 /// versions when left to choose).
@@ -88,6 +88,27 @@ pub fn gateway_url(spec: &EntrySpec) -> Result<String, EntryError> {
         .ok_or(EntryError::SandboxNeedsStdio)
 }
 
+/// Whether a client can use Tray's Headless MCP, which needs the client to sign in by OAuth on
+/// its own (there is no token to put in the entry).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Headless {
+    /// It can: the one step that signs the user in, with `{name}` for the entry's name.
+    SignIn(&'static str),
+    /// It cannot; the hint says what to do instead, with `{url}` for the Headless MCP's URL
+    /// (`None`: the generic hint).
+    Refused(Option<&'static str>),
+}
+
+impl Headless {
+    /// The sign-in step for the entry `name`, when the client has one.
+    pub fn sign_in(self, name: &str) -> Option<String> {
+        match self {
+            Headless::SignIn(step) => Some(step.replace("{name}", name)),
+            Headless::Refused(_) => None,
+        }
+    }
+}
+
 /// The keys clients keep a remote server's URL under.
 const URL_KEYS: [&str; 4] = ["url", "serverUrl", "httpUrl", "uri"];
 
@@ -96,6 +117,13 @@ const URL_KEYS: [&str; 4] = ["url", "serverUrl", "httpUrl", "uri"];
 /// `command` array (OpenCode), `cmd` + `args` (Goose), and any of the URL keys.
 pub fn recognize(entry: &Value) -> Option<RecognizedEntry> {
     if let Some(url) = URL_KEYS.iter().find_map(|key| entry.get(*key).and_then(Value::as_str)) {
+        if let Some(region) = Region::of_headless_url(url) {
+            return Some(RecognizedEntry {
+                transport: Transport::Headless,
+                workspace: EntryWorkspace::Headless(region),
+                profile: None,
+            });
+        }
         return gateway_workspace(url).map(|workspace| RecognizedEntry {
             transport: Transport::Http,
             workspace: EntryWorkspace::Workspace(workspace),
@@ -240,4 +268,6 @@ pub enum EntryWorkspace {
     FromProfile,
     /// The embedded sandbox.
     Sandbox,
+    /// Tray's hosted Headless MCP in a region: the workspace is the signed-in user's choice.
+    Headless(Region),
 }

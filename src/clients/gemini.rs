@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::standard::client_home_or_home;
-use super::{Scope, ScopeTrust, Shape, StdClient};
+use super::{Headless, Scope, ScopeTrust, Shape, StdClient};
 use crate::config::format::Format;
 use crate::config::format::open;
 use crate::env;
@@ -48,6 +48,7 @@ pub const GEMINI: StdClient = StdClient {
         ..Shape::STANDARD
     },
     no_http: None,
+    headless: Headless::SignIn("in a Gemini CLI session, run `/mcp auth {name}` and sign in to Tray in the browser"),
     project_caveat: Some("with folder trust on, Gemini CLI starts a project's servers only once the folder is trusted"),
     trust: Some(folder_trust),
     reload_hint: "start a new Gemini CLI session (`gemini mcp list` shows the server)",

@@ -3,7 +3,7 @@
 //!
 //! Facts (clients.md §12: stdio-only from JetBrains' Junie help; the paths are third-party [T]).
 
-use super::{Shape, StdClient};
+use super::{Headless, Shape, StdClient};
 use crate::config::format::Format;
 
 /// JetBrains Junie.
@@ -20,6 +20,9 @@ pub const JUNIE: StdClient = StdClient {
     no_http: Some(
         "Junie takes only local (stdio) servers: use --transport stdio (the bundled server) or --transport bridge",
     ),
+    headless: Headless::Refused(Some(
+        "Junie takes only local (stdio) servers: drop --headless to use the bundled server for your workspace",
+    )),
     project_caveat: None,
     trust: None,
     reload_hint: "restart the JetBrains IDE's Junie session",

@@ -3,9 +3,9 @@
 //!
 //! Facts (clients.md §5, from Kilo's docs; its CLI could not be installed here, so no run).
 
-use super::StdClient;
 use super::opencode::OPENCODE_SHAPE;
 use super::standard::{existing_or_last, xdg_config};
+use super::{Headless, StdClient};
 use crate::config::format::Format;
 
 /// Kilo Code.
@@ -26,6 +26,7 @@ pub const KILO: StdClient = StdClient {
     servers_key: &["mcp"],
     shape: OPENCODE_SHAPE,
     no_http: None,
+    headless: Headless::SignIn("run `kilo mcp auth {name}` and sign in to Tray in the browser"),
     project_caveat: None,
     trust: None,
     reload_hint: "reload the Kilo Code window (`kilo mcp list` shows the server)",

@@ -3,7 +3,7 @@
 //!
 //! Facts (clients.md §12, from kiro.dev's docs; no npm CLI to run).
 
-use super::{Shape, StdClient};
+use super::{Headless, Shape, StdClient};
 use crate::config::format::Format;
 
 /// Kiro.
@@ -18,6 +18,7 @@ pub const KIRO: StdClient = StdClient {
     servers_key: &["mcpServers"],
     shape: Shape::STANDARD,
     no_http: None,
+    headless: Headless::Refused(None),
     project_caveat: None,
     trust: None,
     reload_hint: "open Kiro's MCP servers view (restart Kiro if the server is not listed)",

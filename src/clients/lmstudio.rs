@@ -3,7 +3,7 @@
 //! Facts (clients.md §12, from lmstudio.ai's docs; a user reports macOS 0.3.33 reading
 //! `~/.cache/lm-studio/mcp.json` instead [T], not followed here).
 
-use super::{Shape, StdClient};
+use super::{Headless, Shape, StdClient};
 use crate::config::format::Format;
 
 /// LM Studio.
@@ -18,6 +18,7 @@ pub const LM_STUDIO: StdClient = StdClient {
     servers_key: &["mcpServers"],
     shape: Shape::STANDARD,
     no_http: None,
+    headless: Headless::Refused(None),
     project_caveat: None,
     trust: None,
     reload_hint: "LM Studio reads mcp.json again by itself; check the Program tab",

@@ -36,15 +36,15 @@ use std::path::PathBuf;
 use serde_json::Value;
 
 pub use entries::{
-    BRIDGE_HEADER_VARIABLE, EntryWorkspace, MCP_REMOTE_PACKAGE, RecognizedEntry, bearer, bridge_entry, command_line,
-    gateway_url, recognize, stdio_entry,
+    BRIDGE_HEADER_VARIABLE, EntryWorkspace, Headless, MCP_REMOTE_PACKAGE, RecognizedEntry, bearer, bridge_entry,
+    command_line, gateway_url, recognize, stdio_entry,
 };
 pub use standard::{CommandForm, Shape, StdClient};
 
 use crate::config::DocumentError;
 use crate::config::format::{ConfigDocument, Format};
 use crate::paths::Environment;
-use crate::tray::{ApiToken, ServerName, WorkspaceId};
+use crate::tray::{ApiToken, Region, ServerName, WorkspaceId};
 
 /// Every client, in the order they are shown. One line per client.
 pub static CLIENTS: &[ClientId] = &[
@@ -177,11 +177,22 @@ pub enum Transport {
     Bridge,
     /// The client's own remote (Streamable HTTP) entry for the Agent Gateway.
     Http,
+    /// The client's own remote entry for Tray's hosted Headless MCP (`https://api.tray.io/mcp`),
+    /// with no Authorization header: the client signs in by OAuth.
+    Headless,
 }
 
 impl Transport {
-    /// Every transport, in the order they are offered.
+    /// Every way to reach a workspace, in the order they are offered.
     pub const ALL: [Transport; 3] = [Transport::Stdio, Transport::Bridge, Transport::Http];
+
+    /// Every kind of entry: the workspace transports and Tray's Headless MCP.
+    pub const EVERY: [Transport; 4] = [
+        Transport::Stdio,
+        Transport::Bridge,
+        Transport::Http,
+        Transport::Headless,
+    ];
 
     /// The name used on the command line.
     pub fn as_str(self) -> &'static str {
@@ -189,6 +200,7 @@ impl Transport {
             Transport::Stdio => "stdio",
             Transport::Bridge => "bridge",
             Transport::Http => "http",
+            Transport::Headless => "headless",
         }
     }
 }
@@ -219,6 +231,8 @@ pub struct EntrySpec {
     pub sandbox: bool,
     /// Operating system of the client (decides `cmd /c npx` on Windows).
     pub os: crate::paths::Os,
+    /// The region, whose Headless MCP URL a headless entry holds.
+    pub region: Region,
 }
 
 /// What a client needs for one server: the entry, and edits beside it.
@@ -311,6 +325,14 @@ pub enum EntryError {
     /// The transport needs a workspace and token, and this is the sandbox.
     #[error("the sandbox workspace runs only in the bundled server (--transport stdio)")]
     SandboxNeedsStdio,
+    /// Tray's Headless MCP needs a client that signs in by OAuth on its own.
+    #[error("{client} cannot sign in to Tray's Headless MCP by itself (it needs OAuth sign-in by the client)")]
+    NoOAuthSignIn {
+        /// The client's display name.
+        client: &'static str,
+        /// What to do instead.
+        hint: String,
+    },
 }
 
 /// One AI client: where its config lives and how its entries look. Every hook with a default
@@ -358,7 +380,35 @@ pub trait Client: Sync {
         if spec.sandbox && spec.transport != Transport::Stdio {
             return Err(EntryError::SandboxNeedsStdio);
         }
+        if spec.transport == Transport::Headless && self.oauth_sign_in(spec.name.as_str()).is_none() {
+            return Err(EntryError::NoOAuthSignIn {
+                client: self.display_name(),
+                hint: self.headless_refusal(&spec.region.headless_url()),
+            });
+        }
         self.server_entry(spec)
+    }
+
+    /// Whether it takes `transport` at all: not refused, and for the Headless MCP, able to sign
+    /// in by OAuth.
+    fn takes(&self, transport: Transport) -> bool {
+        self.refuses(transport).is_none() && (transport != Transport::Headless || self.oauth_sign_in("NAME").is_some())
+    }
+
+    /// The one step that signs the user in to a remote server by OAuth in this client, for the
+    /// entry `name` (shown after a headless install); `None` when the client cannot sign in by
+    /// OAuth on its own, and so cannot use Tray's Headless MCP.
+    fn oauth_sign_in(&self, name: &str) -> Option<String> {
+        let _ = name;
+        None
+    }
+
+    /// What to do instead, for a client that cannot sign in to the Headless MCP at `url`.
+    fn headless_refusal(&self, url: &str) -> String {
+        format!(
+            "install it for a client that signs in by OAuth on its own (Claude Code, Cursor, VS Code, Codex, Gemini CLI, ...), or add {url} in {}'s own settings if it has a sign-in there",
+            self.display_name()
+        )
     }
 
     /// The entry for a transport it takes.

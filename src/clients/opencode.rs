@@ -6,7 +6,7 @@
 //! `{"type": "remote", "url", "headers", "enabled": true}`; comments and trailing commas are read.
 
 use super::standard::{Extra, existing_or_last, xdg_config};
-use super::{CommandForm, Shape, StdClient};
+use super::{CommandForm, Headless, Shape, StdClient};
 use crate::config::format::Format;
 
 /// The OpenCode agent's entry shape (Kilo Code shares it).
@@ -37,6 +37,7 @@ pub const OPENCODE: StdClient = StdClient {
     servers_key: &["mcp"],
     shape: OPENCODE_SHAPE,
     no_http: None,
+    headless: Headless::SignIn("run `opencode mcp auth {name}` and sign in to Tray in the browser"),
     project_caveat: None,
     trust: None,
     reload_hint: "restart OpenCode (`opencode mcp list` shows the server)",

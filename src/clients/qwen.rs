@@ -8,7 +8,7 @@
 
 use std::path::PathBuf;
 
-use super::{Shape, StdClient};
+use super::{Headless, Shape, StdClient};
 use crate::config::format::Format;
 use crate::env;
 use crate::paths::Environment;
@@ -28,6 +28,7 @@ pub const QWEN: StdClient = StdClient {
         ..Shape::STANDARD
     },
     no_http: None,
+    headless: Headless::SignIn("in a Qwen Code session, run `/mcp auth {name}` and sign in to Tray in the browser"),
     project_caveat: Some("Qwen Code starts a project's servers only once approved (`qwen mcp approve`)"),
     trust: None,
     reload_hint: "start a new Qwen Code session (`qwen mcp list` shows the server)",

@@ -4,7 +4,7 @@
 //!
 //! Facts (clients.md §5, from Roo Code's code at cb83656; no CLI to run): strict JSON.
 
-use super::{Shape, StdClient};
+use super::{Headless, Shape, StdClient};
 use crate::config::format::Format;
 use crate::paths::Environment;
 
@@ -30,6 +30,7 @@ pub const ROO: StdClient = StdClient {
         ..Shape::STANDARD
     },
     no_http: None,
+    headless: Headless::Refused(None),
     project_caveat: None,
     trust: None,
     reload_hint: "Roo Code reads the file again by itself; check its MCP servers view",

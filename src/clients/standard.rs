@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use serde_json::{Map, Value, json};
 
+use super::entries::Headless;
 use super::entries::{BRIDGE_HEADER_VARIABLE, bearer, bridge_command, gateway_url, serve_args};
 use super::{Client, ClientEntry, ConfigLocation, EntryError, EntrySpec, Scope, Transport};
 use crate::config::format::Format;
@@ -73,12 +74,15 @@ impl Shape {
                 true
             }
             Transport::Http => {
-                if let Some(remote_type) = self.remote_type {
-                    entry.insert("type".into(), json!(remote_type));
-                }
-                entry.insert(self.url_key.into(), json!(gateway_url(spec)?));
+                self.put_url(&mut entry, gateway_url(spec)?);
                 entry.insert("headers".into(), json!({ "Authorization": bearer(spec)? }));
                 true
+            }
+            // No headers at all: a static Authorization header would switch the server to
+            // token auth and break the client's OAuth sign-in.
+            Transport::Headless => {
+                self.put_url(&mut entry, spec.region.headless_url());
+                false
             }
         };
         for (key, extra) in self.extra {
@@ -89,6 +93,13 @@ impl Shape {
             entry.insert((*key).into(), value);
         }
         Ok(ClientEntry::plain(Value::Object(entry), holds_token))
+    }
+
+    fn put_url(&self, entry: &mut Map<String, Value>, url: String) {
+        if let Some(remote_type) = self.remote_type {
+            entry.insert("type".into(), json!(remote_type));
+        }
+        entry.insert(self.url_key.into(), json!(url));
     }
 
     fn put_command(&self, entry: &mut Map<String, Value>, command: &str, args: &[String]) {
@@ -131,6 +142,9 @@ pub struct StdClient {
     pub shape: Shape,
     /// Why it cannot take a remote (http) entry, when it cannot.
     pub no_http: Option<&'static str>,
+    /// Whether it signs in to a remote server by OAuth on its own (Tray's Headless MCP needs
+    /// that), and how.
+    pub headless: Headless,
     /// What to know about its project scope.
     pub project_caveat: Option<&'static str>,
     /// Its trust rule, for `doctor` ([`Client::trust`]), when it has one.
@@ -185,6 +199,20 @@ impl Client for StdClient {
 
     fn server_entry(&self, spec: &EntrySpec) -> Result<ClientEntry, EntryError> {
         self.shape.entry(spec)
+    }
+
+    fn oauth_sign_in(&self, name: &str) -> Option<String> {
+        self.headless.sign_in(name)
+    }
+
+    fn headless_refusal(&self, url: &str) -> String {
+        match self.headless {
+            Headless::Refused(Some(hint)) => hint.replace("{url}", url),
+            _ => format!(
+                "{} has no OAuth sign-in of its own for remote servers: install Tray's Headless MCP for a client that has one (Claude Code, Cursor, VS Code, Codex, Gemini CLI, ...), or drop --headless to use the bundled server for your workspace",
+                self.name
+            ),
+        }
     }
 
     fn caveat(&self, scope: Scope) -> Option<&'static str> {

@@ -22,6 +22,61 @@ fn spec(transport: Transport, os: Os) -> EntrySpec {
         binary: PathBuf::from("/usr/local/bin/tray-mcp"),
         sandbox: false,
         os,
+        region: Region::Eu1,
+    }
+}
+
+#[test]
+fn every_client_takes_the_headless_mcp_without_a_header_or_refuses_it_with_a_hint() {
+    let mut taking = Vec::new();
+    for client in ClientId::all() {
+        let implementation = client.client();
+        match implementation.entry(&spec(Transport::Headless, Os::Linux)) {
+            Ok(entry) => {
+                let text = entry.server.to_string();
+                assert!(text.contains("https://api.eu1.tray.io/mcp"), "{}: {text}", client.id());
+                assert!(
+                    !text.contains("secret-token") && !text.contains("headers") && !text.contains("bearer"),
+                    "{}: a headless entry carries no token or header: {text}",
+                    client.id()
+                );
+                assert!(!entry.holds_token, "{}", client.id());
+                let recognized = implementation.recognize(&entry.server).expect("recognized");
+                assert_eq!(recognized.transport, Transport::Headless, "{}", client.id());
+                let step = implementation.oauth_sign_in("tray-headless").expect("a sign-in step");
+                assert!(
+                    step.contains("tray-headless"),
+                    "{}: the step names the entry: {step}",
+                    client.id()
+                );
+                taking.push(client.id());
+            }
+            Err(EntryError::NoOAuthSignIn { hint, .. }) => assert!(!hint.is_empty(), "{}", client.id()),
+            Err(other) => panic!("{}: {other}", client.id()),
+        }
+    }
+    for expected in [
+        "claude-code",
+        "cursor",
+        "windsurf",
+        "vscode",
+        "codex",
+        "gemini",
+        "zed",
+        "opencode",
+        "copilot",
+    ] {
+        assert!(taking.contains(&expected), "{expected} signs in by OAuth: {taking:?}");
+    }
+    let desktop = ClientId::parse("claude").expect("claude").client();
+    match desktop.entry(&spec(Transport::Headless, Os::Linux)) {
+        Err(EntryError::NoOAuthSignIn { hint, .. }) => {
+            assert!(
+                hint.contains("Settings > Connectors") && hint.contains("https://api.eu1.tray.io/mcp"),
+                "{hint}"
+            );
+        }
+        other => panic!("Claude Desktop's file takes no remote server: {other:?}"),
     }
 }
 

@@ -139,6 +139,11 @@ impl Client for VsCode {
                 json!({"type": "http", "url": gateway_url(spec)?, "headers": {"Authorization": header}}),
                 CompanionEdit::Upsert(token_input(name)),
             ),
+            // No header and no token prompt: VS Code signs in by OAuth itself.
+            Transport::Headless => (
+                json!({"type": "http", "url": spec.region.headless_url()}),
+                CompanionEdit::Remove,
+            ),
         };
         Ok(ClientEntry {
             server,
@@ -146,6 +151,13 @@ impl Client for VsCode {
             holds_token: false,
             notice: None,
         })
+    }
+
+    fn oauth_sign_in(&self, name: &str) -> Option<String> {
+        Some(format!(
+            "run \"MCP: List Servers\" from the Command Palette, start \"{name}\" and allow the sign-in to Tray when {} asks",
+            self.name
+        ))
     }
 
     fn removal_companions(&self, name: &str) -> Vec<Companion> {

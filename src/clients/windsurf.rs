@@ -1,7 +1,7 @@
 //! Windsurf: `~/.codeium/windsurf/mcp_config.json`, `mcpServers`, remote entries as
 //! `{"serverUrl", "headers"}`.
 
-use super::{Shape, StdClient};
+use super::{Headless, Shape, StdClient};
 use crate::config::format::Format;
 
 /// The Windsurf editor.
@@ -19,6 +19,9 @@ pub const WINDSURF: StdClient = StdClient {
         ..Shape::STANDARD
     },
     no_http: None,
+    headless: Headless::SignIn(
+        "in Windsurf's MCP panel (Cascade > MCP servers), press Refresh, then sign in to Tray in the browser window it opens for \"{name}\"",
+    ),
     project_caveat: None,
     trust: None,
     reload_hint: "press Refresh in Windsurf's MCP panel (Cascade > MCP servers)",

@@ -5,7 +5,7 @@
 //! entry: `{command, args, env}` or `{url, headers}`, no `type`.
 
 use super::standard::xdg_config;
-use super::{Shape, StdClient};
+use super::{Headless, Shape, StdClient};
 use crate::config::format::Format;
 use crate::paths::{Environment, Os};
 
@@ -28,6 +28,9 @@ pub const ZED: StdClient = StdClient {
     servers_key: &["context_servers"],
     shape: Shape::STANDARD,
     no_http: None,
+    headless: Headless::SignIn(
+        "open the Agent panel's settings: Zed asks you to sign in to Tray for \"{name}\" and opens the browser",
+    ),
     project_caveat: Some("Zed applies a project's .zed/settings.json only in a trusted worktree"),
     trust: None,
     reload_hint: "Zed reloads its settings by itself; see the Agent panel's settings",

@@ -43,9 +43,9 @@ pub fn clients(environment: &Environment) -> Vec<ClientRow> {
                     .location(environment, Scope::User)
                     .map(|location| location.servers_key.join("."))
                     .unwrap_or_default(),
-                transports: Transport::ALL
+                transports: Transport::EVERY
                     .into_iter()
-                    .filter(|transport| implementation.refuses(*transport).is_none())
+                    .filter(|transport| implementation.takes(*transport))
                     .collect(),
             }
         })

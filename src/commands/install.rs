@@ -36,6 +36,12 @@ pub enum WorkspaceChoice {
     },
     /// The embedded demo workspace (`tray-mcp serve --sandbox`): no account needed.
     Sandbox,
+    /// Tray's hosted Headless MCP in a region (`https://api.tray.io/mcp`): the client signs the
+    /// user in by OAuth, so there is no workspace, token or profile here.
+    Headless {
+        /// Its region.
+        region: Region,
+    },
 }
 
 /// Everything one install needs, from flags or from the wizard.
@@ -54,8 +60,10 @@ pub struct InstallRequest {
     pub transport: Transport,
     /// Which config of each client.
     pub scope: Scope,
-    /// Pass the workspace's Agent Gateway tools through the bundled server.
-    pub gateway: bool,
+    /// Pass the workspace's Agent Gateway tools through the bundled server: `Some` when asked
+    /// for (`--gateway`, `--no-gateway`, the wizard's answer); `None` for the default, which is
+    /// on for a new profile, while an existing profile of the same workspace keeps its setting.
+    pub gateway: Option<bool>,
     /// Show what would change without writing.
     pub dry_run: bool,
     /// Clients to leave out (the wizard's "don't overwrite" answers).
@@ -98,7 +106,15 @@ pub fn plan_with_store(
         let Some(location) = location(environment, request, kind, &mut notices)? else {
             continue;
         };
-        let entry = kind.client().entry(&spec).map_err(entry_error)?;
+        let entry = match kind.client().entry(&spec) {
+            Ok(entry) => entry,
+            // Asked for as "all": a client that cannot sign in by OAuth is left out, not fatal.
+            Err(EntryError::NoOAuthSignIn { client, hint }) if request.every_client => {
+                notices.push(Notice::note(format!("{client} skipped: {hint}")));
+                continue;
+            }
+            Err(error) => return Err(entry_error(error)),
+        };
         notices.extend(entry.notice.iter().cloned().map(Notice::note));
         notices.extend(kind.client().caveat(request.scope).map(Notice::note));
         if entry.holds_token {
@@ -129,7 +145,11 @@ pub fn plan_with_store(
         ));
     }
     let mut keychain = KeychainChanges::default();
-    if let Some((profile, token)) = profile_for(request, token_store.preferred()) {
+    let kept_gateway = kept_gateway(environment, request);
+    if let Some(kept) = kept_gateway {
+        notices.push(Notice::note(kept_gateway_note(&request.name, kept)));
+    }
+    if let Some((profile, token)) = profile_for(request, kept_gateway, token_store.preferred()) {
         if let Some(token) = token {
             notices.push(Notice::note(format!(
                 "the API token goes to the OS keychain (service {}, account {}); the profile file records only that",
@@ -249,7 +269,7 @@ pub fn finish(environment: &Environment, request: &InstallRequest, plan: Install
     };
     let mut report = super::finish_planned(environment, files, finish)?;
     if !report.dry_run {
-        report.next_steps = next_steps(&report.files);
+        report.next_steps = next_steps(&report.files, request);
     }
     Ok(report)
 }
@@ -259,16 +279,27 @@ pub fn finish(environment: &Environment, request: &InstallRequest, plan: Install
 pub fn redactor(request: &InstallRequest) -> Redactor {
     match &request.workspace {
         WorkspaceChoice::Tray { api_token, .. } => Redactor::new([api_token]),
-        WorkspaceChoice::Sandbox => Redactor::default(),
+        WorkspaceChoice::Sandbox | WorkspaceChoice::Headless { .. } => Redactor::default(),
     }
 }
 
-fn next_steps(reports: &[FileReport]) -> Vec<String> {
+/// Per client that changed: how it picks the change up; for a headless entry, the one step that
+/// signs the user in to Tray (which also loads the entry).
+fn next_steps(reports: &[FileReport], request: &InstallRequest) -> Vec<String> {
     let mut steps: Vec<String> = reports
         .iter()
-        .filter(|report| report.change != Change::Unchanged)
+        .filter(|report| report.change != Change::Unchanged || request.transport == Transport::Headless)
         .filter_map(|report| report.client)
-        .map(|kind| format!("{}: {}", kind.client().display_name(), kind.client().reload_hint()))
+        .map(|kind| {
+            let client = kind.client();
+            let step = match request.transport {
+                Transport::Headless => client
+                    .oauth_sign_in(request.name.as_str())
+                    .unwrap_or_else(|| client.reload_hint().to_string()),
+                _ => client.reload_hint().to_string(),
+            };
+            format!("{}: {step}", client.display_name())
+        })
         .collect();
     steps.dedup();
     steps
@@ -282,13 +313,14 @@ pub fn entry_spec(
     transport: Transport,
     binary: &Path,
 ) -> EntrySpec {
-    let (workspace_id, api_token, sandbox) = match workspace {
+    let (workspace_id, api_token, sandbox, region) = match workspace {
         WorkspaceChoice::Tray {
             workspace_id,
             api_token,
-            ..
-        } => (Some(workspace_id.clone()), Some(api_token.clone()), false),
-        WorkspaceChoice::Sandbox => (None, None, true),
+            region,
+        } => (Some(workspace_id.clone()), Some(api_token.clone()), false, *region),
+        WorkspaceChoice::Sandbox => (None, None, true, Region::default()),
+        WorkspaceChoice::Headless { region } => (None, None, false, *region),
     };
     EntrySpec {
         name: name.clone(),
@@ -298,6 +330,7 @@ pub fn entry_spec(
         binary: binary.to_path_buf(),
         sandbox,
         os: environment.os,
+        region,
     }
 }
 
@@ -308,12 +341,53 @@ fn entry_error(error: EntryError) -> CommandError {
             error.to_string(),
             "drop --transport, or give --workspace-id and --api-token",
         ),
+        EntryError::NoOAuthSignIn { hint, .. } => CommandError::usage(error.to_string(), hint.clone()),
     }
 }
 
+/// The gateway setting of the existing profile `name` when it serves `workspace_id`: what a
+/// reinstall keeps unless `--gateway` or `--no-gateway` says otherwise (the wizard offers it as
+/// its answer's default).
+pub fn existing_gateway(environment: &Environment, name: &ServerName, workspace_id: &WorkspaceId) -> Option<bool> {
+    let profile = profiles::load(environment, name).ok()?;
+    (profile.workspace_id.as_ref() == Some(workspace_id)).then_some(profile.gateway)
+}
+
+/// The existing profile's setting, when the request leaves the gateway to the default and that
+/// setting differs from it (the default is on): kept, and said so, never flipped silently.
+fn kept_gateway(environment: &Environment, request: &InstallRequest) -> Option<bool> {
+    let WorkspaceChoice::Tray { workspace_id, .. } = &request.workspace else {
+        return None;
+    };
+    if request.gateway.is_some() || request.transport != Transport::Stdio {
+        return None;
+    }
+    existing_gateway(environment, &request.name, workspace_id).filter(|gateway| *gateway != DEFAULT_GATEWAY)
+}
+
+/// What a new stdio profile of a real workspace gets: the Agent Gateway's tools, the Workflow
+/// and Connector Tools the user came for (a workspace without a gateway keeps the built-in ones).
+pub const DEFAULT_GATEWAY: bool = true;
+
+fn kept_gateway_note(name: &ServerName, kept: bool) -> String {
+    let (state, flag) = if kept {
+        ("on", "--no-gateway")
+    } else {
+        ("off", "--gateway")
+    };
+    format!(
+        "the profile \"{name}\" keeps the Agent Gateway {state}, as it was (new entries get it on); to change it, run this install again with {flag}"
+    )
+}
+
 /// The profile `tray-mcp serve --profile NAME` reads (stdio entries for a real workspace), and
-/// the token to put in the keychain when `location` is the keychain.
-fn profile_for(request: &InstallRequest, location: TokenLocation) -> Option<(Profile, Option<ApiToken>)> {
+/// the token to put in the keychain when `location` is the keychain. `kept_gateway` is the
+/// existing profile's setting when the request leaves it to the default.
+fn profile_for(
+    request: &InstallRequest,
+    kept_gateway: Option<bool>,
+    location: TokenLocation,
+) -> Option<(Profile, Option<ApiToken>)> {
     let WorkspaceChoice::Tray {
         workspace_id,
         api_token,
@@ -331,7 +405,7 @@ fn profile_for(request: &InstallRequest, location: TokenLocation) -> Option<(Pro
         api_token: None,
         token_store: TokenLocation::Profile,
         sandbox: false,
-        gateway: request.gateway,
+        gateway: request.gateway.or(kept_gateway).unwrap_or(DEFAULT_GATEWAY),
     };
     profile.set_token(api_token, location);
     let keychain_token = (location == TokenLocation::Keychain).then(|| api_token.clone());

@@ -11,7 +11,7 @@ use crate::inventory::{FoundEntry, take_inventory};
 use crate::paths::Environment;
 use crate::profiles::{self, TokenLocation};
 use crate::secrets::holds_inline_token;
-use crate::tray::{ServerName, WorkspaceId};
+use crate::tray::{Region, ServerName, WorkspaceId};
 
 /// Where an entry's token is kept, as `list` shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,6 +22,8 @@ pub enum TokenPlace {
     Config,
     /// In VS Code's secret storage (the entry holds an `${input:...}` reference).
     VsCodeSecret,
+    /// In the client's own store, after its OAuth sign-in (Tray's Headless MCP).
+    ClientSignIn,
     /// No token: the sandbox, or a profile without one.
     None,
     /// The entry names a profile that is missing or unreadable.
@@ -35,6 +37,7 @@ impl TokenPlace {
             TokenPlace::Profile(location) => location.as_str(),
             TokenPlace::Config => "config",
             TokenPlace::VsCodeSecret => "vscode-secret",
+            TokenPlace::ClientSignIn => "client-sign-in",
             TokenPlace::None => "none",
             TokenPlace::Missing => "missing",
         }
@@ -48,6 +51,8 @@ pub enum ListedWorkspace {
     Tray(WorkspaceId),
     /// The embedded demo workspace.
     Sandbox,
+    /// Tray's Headless MCP in a region: the workspace is picked per call by the signed-in user.
+    Headless(Region),
     /// The entry names no profile.
     NoProfileNamed,
     /// The profile has no workspace.
@@ -61,6 +66,7 @@ impl fmt::Display for ListedWorkspace {
         match self {
             ListedWorkspace::Tray(id) => write!(formatter, "{id}"),
             ListedWorkspace::Sandbox => formatter.write_str("sandbox"),
+            ListedWorkspace::Headless(region) => write!(formatter, "(Headless MCP, {region})"),
             ListedWorkspace::NoProfileNamed => formatter.write_str("(no profile named)"),
             ListedWorkspace::ProfileWithoutWorkspace => formatter.write_str("(profile has no workspace)"),
             ListedWorkspace::ProfileMissing(name) => write!(formatter, "(profile {name} missing)"),
@@ -83,7 +89,7 @@ pub struct ListedEntry {
     pub shown_path: String,
     /// The workspace, or why it is unknown.
     pub workspace: ListedWorkspace,
-    /// `stdio`, `bridge` or `http`.
+    /// `stdio`, `bridge`, `http` or `headless`.
     pub transport: &'static str,
     /// Where the entry's token is kept.
     pub token_store: TokenPlace,
@@ -117,6 +123,7 @@ fn listed(environment: &Environment, entry: &FoundEntry) -> ListedEntry {
     let workspace = match recognized.map(|tray| &tray.workspace) {
         Some(EntryWorkspace::Workspace(id)) => ListedWorkspace::Tray(id.clone()),
         Some(EntryWorkspace::Sandbox) => ListedWorkspace::Sandbox,
+        Some(EntryWorkspace::Headless(region)) => ListedWorkspace::Headless(*region),
         _ => profile_workspace(environment, recognized.and_then(|tray| tray.profile.as_ref())),
     };
     ListedEntry {
@@ -139,8 +146,10 @@ fn token_store(environment: &Environment, entry: &FoundEntry) -> TokenPlace {
     let Some(tray) = &entry.tray else {
         return TokenPlace::None;
     };
-    if tray.workspace == EntryWorkspace::Sandbox {
-        return TokenPlace::None;
+    match tray.workspace {
+        EntryWorkspace::Sandbox => return TokenPlace::None,
+        EntryWorkspace::Headless(_) => return TokenPlace::ClientSignIn,
+        EntryWorkspace::Workspace(_) | EntryWorkspace::FromProfile => {}
     }
     if holds_inline_token(&entry.value) {
         return TokenPlace::Config;

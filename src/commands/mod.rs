@@ -1,7 +1,7 @@
 //! The commands a user runs. Each takes a plain request and an [`crate::paths::Environment`]
 //! and returns a report; printing is left to the command-line layer.
 //!
-//! The changing commands (install, remove, rename, token) share one path: build one
+//! The changing commands (install, remove, rename, token, uninstall) share one path: build one
 //! [`LabeledTask`] per file, then [`execute_with_keychain`] plans them all and either shows the
 //! diffs (dry run) or commits them as one transaction ([`finish_planned`]).
 
@@ -13,6 +13,7 @@ pub mod remove;
 pub mod rename;
 pub mod report;
 pub mod token;
+pub mod uninstall;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -86,14 +86,14 @@ pub fn remove_with_store(
 
 /// Takes entries (and the items the client keeps beside them, such as VS Code's token input)
 /// out of one file.
-struct RemoveEntries {
+pub(super) struct RemoveEntries {
     format: Format,
     keys: Vec<Vec<String>>,
     companions: Vec<Companion>,
 }
 
 impl RemoveEntries {
-    fn for_entries(entries: &[&FoundEntry]) -> Self {
+    pub(super) fn for_entries(entries: &[&FoundEntry]) -> Self {
         let first = entries[0];
         RemoveEntries {
             format: first.client.client().format(),

@@ -6,12 +6,16 @@
 //! hung on 401 when measured (the rmcp 3.9 client transport, in the dependency trials). Here
 //! messages stay `serde_json::Value` end to end.
 //!
-//! What "Streamable HTTP done properly" means here (MCP 2025-06-18, "Transports"):
+//! What "Streamable HTTP done properly" means here (MCP 2025-11-25, "Transports"):
 //! - every POST says `Accept: application/json, text/event-stream` and takes either answer; an
 //!   SSE answer may carry notifications (progress, logging) before the response, which go to
 //!   the [`ServerMessage`] channel;
+//! - `initialize` offers the newest protocol version this client speaks and takes the gateway's
+//!   choice when it is one of [`PROTOCOL_VERSIONS`];
 //! - the `Mcp-Session-Id` the gateway hands out on `initialize` goes on every later request, and
 //!   so does `MCP-Protocol-Version` with the negotiated version;
+//! - an answer's event stream that ends before the response is resumed: after the stream's
+//!   `retry` time, a GET with `Last-Event-ID` (2025-11-25, SEP-1699);
 //! - a 404 on a request that carried a session ID means the session expired: initialise again
 //!   and send the request once more;
 //! - a GET stream (opened after initialisation, reopened with backoff and `Last-Event-ID` when it
@@ -37,13 +41,21 @@ use super::http::root_cause;
 use super::sse;
 use crate::tray::ApiToken;
 
-/// The protocol version offered in `initialize`.
-pub const PROTOCOL_VERSION: &str = "2025-06-18";
+/// The protocol versions this client speaks, newest first. The newest is offered in
+/// `initialize`; the gateway answers with it or with an older one it prefers, which must be one
+/// of these.
+pub const PROTOCOL_VERSIONS: [&str; 4] = ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"];
+/// The protocol version offered in `initialize`: the newest this client speaks.
+pub const PROTOCOL_VERSION: &str = PROTOCOL_VERSIONS[0];
 const SESSION_HEADER: &str = "mcp-session-id";
 const VERSION_HEADER: &str = "mcp-protocol-version";
 const LAST_EVENT_HEADER: &str = "last-event-id";
 /// Most `tools/list` pages followed, so a misbehaving gateway cannot loop us forever.
 const MAX_LIST_PAGES: usize = 50;
+/// Most times one answer's event stream is resumed after it dropped.
+const MAX_RESUMPTIONS: u32 = 5;
+/// Wait before resuming a dropped event stream whose server gave no `retry` time.
+const DEFAULT_RESUME_WAIT: Duration = Duration::from_secs(1);
 /// Largest JSON body accepted from the gateway.
 const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 
@@ -153,8 +165,13 @@ impl GatewayError {
             }
             GatewayError::Forbidden => {
                 "ask your Tray account team to enable Agent Gateway, and add the token's user in \
-                 the MCP server's Access Management tab; or turn the gateway off (serve without \
-                 --gateway, or reinstall without --gateway)"
+                 the MCP server's Access Management tab; the built-in tools work without it (to stop \
+                 trying, reinstall with --no-gateway)"
+            }
+            GatewayError::Http { status: 404, .. } => {
+                "this workspace has no Agent Gateway (HTTP 404): it is on select Tray plans and \
+                 enabled per workspace, so ask your Tray account team, and check the workspace ID; \
+                 the built-in tools work without it (to stop trying, reinstall with --no-gateway)"
             }
             GatewayError::Http { status, .. } if *status >= 500 => {
                 "the gateway is having trouble: try again in a few minutes"
@@ -213,6 +230,9 @@ pub struct GatewayClient {
     next_id: AtomicU64,
     server_messages: UnboundedSender<ServerMessage>,
     closed: AtomicBool,
+    /// What `initialize` declares the client can do: the capabilities the stdio client
+    /// declared that the pass-through forwards to it (elicitation, sampling, roots).
+    capabilities: Mutex<Value>,
 }
 
 /// Runs `body` with a time limit, mapping the limit to [`GatewayError::Timeout`].
@@ -243,6 +263,7 @@ impl GatewayClient {
             next_id: AtomicU64::new(1),
             server_messages,
             closed: AtomicBool::new(false),
+            capabilities: Mutex::new(json!({})),
         }
     }
 
@@ -254,6 +275,20 @@ impl GatewayClient {
     /// The configuration.
     pub fn config(&self) -> &GatewayConfig {
         &self.config
+    }
+
+    /// Sets the client capabilities the next `initialize` declares.
+    pub fn set_capabilities(&self, capabilities: Value) {
+        if let Ok(mut slot) = self.capabilities.lock() {
+            *slot = capabilities;
+        }
+    }
+
+    fn capabilities(&self) -> Value {
+        self.capabilities
+            .lock()
+            .map(|slot| slot.clone())
+            .unwrap_or_else(|_| json!({}))
     }
 
     fn current_session(&self) -> Option<Arc<Session>> {
@@ -345,7 +380,7 @@ impl GatewayClient {
             "method": "initialize",
             "params": {
                 "protocolVersion": PROTOCOL_VERSION,
-                "capabilities": {},
+                "capabilities": self.capabilities(),
                 "clientInfo": {"name": "tray-mcp", "version": env!("CARGO_PKG_VERSION")},
             },
         });
@@ -353,11 +388,7 @@ impl GatewayClient {
         if let Some(error) = response.get("error") {
             return Err(GatewayError::Protocol(format!("initialize failed: {error}")));
         }
-        let protocol_version = response
-            .pointer("/result/protocolVersion")
-            .and_then(Value::as_str)
-            .unwrap_or(PROTOCOL_VERSION)
-            .to_string();
+        let protocol_version = negotiated_version(&response)?;
         let session = Arc::new(Session {
             id: headers
                 .get(SESSION_HEADER)
@@ -376,13 +407,15 @@ impl GatewayClient {
             has_session_id = session.id.is_some(),
             "Agent Gateway session initialised"
         );
+        let opening = self.open_stream(&session, None).await;
         let client = Arc::clone(self);
         let generation = session.generation;
-        tokio::spawn(async move { client.listen(generation).await });
+        tokio::spawn(async move { client.listen(generation, opening).await });
         Ok(session)
     }
 
-    fn next_request_id(&self) -> String {
+    /// A request ID not used before in this client.
+    pub fn next_request_id(&self) -> String {
         format!("tray-mcp-{}", self.next_id.fetch_add(1, Ordering::Relaxed))
     }
 
@@ -397,6 +430,20 @@ impl GatewayClient {
         limit: Duration,
         in_band: Option<&InBand<'_>>,
     ) -> Result<Value, GatewayError> {
+        self.request_as(self.next_request_id(), method, params, limit, in_band)
+            .await
+    }
+
+    /// [`Self::request`] under a request ID the caller chose with [`Self::next_request_id`]
+    /// (so it can name the request in `notifications/cancelled`).
+    pub async fn request_as(
+        self: &Arc<Self>,
+        id: String,
+        method: &str,
+        params: Value,
+        limit: Duration,
+        in_band: Option<&InBand<'_>>,
+    ) -> Result<Value, GatewayError> {
         let mut session = match self.current_session() {
             Some(session) => session,
             None => self.initialize(None).await?,
@@ -405,7 +452,7 @@ impl GatewayClient {
         loop {
             let request = json!({
                 "jsonrpc": "2.0",
-                "id": self.next_request_id(),
+                "id": id,
                 "method": method,
                 "params": params,
             });
@@ -504,7 +551,7 @@ impl GatewayClient {
             let headers = response.headers().clone();
             let content_type = content_type(&headers);
             let message = match content_type.as_str() {
-                "text/event-stream" => self.response_in_stream(response, &id, limit, &deliver).await?,
+                "text/event-stream" => self.response_in_stream(session, response, &id, limit, &deliver).await?,
                 "application/json" => self.response_in_json(response, &id, limit, &deliver).await?,
                 _ => {
                     return Err(GatewayError::Protocol(format!(
@@ -518,33 +565,95 @@ impl GatewayClient {
     }
 
     /// Reads an SSE answer until the response to `id`; other messages go to `deliver`.
+    ///
+    /// When the stream ends (or drops) before the response and its events carried an ID, it is
+    /// resumed as the server asked (MCP 2025-11-25, "Resumability and Redelivery", SEP-1699):
+    /// wait the stream's `retry` time, then GET with `Last-Event-ID` and read on there, up to
+    /// [`MAX_RESUMPTIONS`] times. A stream without event IDs cannot be resumed: that is an error.
     async fn response_in_stream(
         &self,
+        session: Option<&Session>,
         mut response: reqwest::Response,
         id: &Value,
         limit: Duration,
         deliver: &impl Fn(Value),
     ) -> Result<Value, GatewayError> {
         let mut parser = sse::Parser::new();
+        let mut resumptions = 0;
         loop {
-            let chunk = response
-                .chunk()
+            let failure = match self
+                .read_until_response(&mut response, &mut parser, id, limit, deliver)
                 .await
-                .map_err(|error| self.transport_error(&error, limit))?;
-            let Some(chunk) = chunk else {
-                return Err(GatewayError::Protocol(
+            {
+                Ok(Some(message)) => return Ok(message),
+                Ok(None) => GatewayError::Protocol(
                     "the event stream ended before the response arrived (connection dropped)".to_string(),
-                ));
+                ),
+                Err(error) => error,
             };
+            let Some(last_event_id) = parser.last_event_id.clone() else {
+                return Err(failure);
+            };
+            if resumptions == MAX_RESUMPTIONS {
+                return Err(failure);
+            }
+            resumptions += 1;
+            let wait = parser.retry.unwrap_or(DEFAULT_RESUME_WAIT);
+            tracing::debug!(%failure, ?wait, resumptions, "resuming the Agent Gateway's event stream");
+            tokio::time::sleep(wait).await;
+            response = self.resume_stream(session, &last_event_id, limit).await?;
+            parser = sse::Parser::resuming(&parser);
+        }
+    }
+
+    /// Reads `response` until the response to `id` (`Some`) or the end of the stream (`None`).
+    async fn read_until_response(
+        &self,
+        response: &mut reqwest::Response,
+        parser: &mut sse::Parser,
+        id: &Value,
+        limit: Duration,
+        deliver: &impl Fn(Value),
+    ) -> Result<Option<Value>, GatewayError> {
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|error| self.transport_error(&error, limit))?
+        {
             for event in parser.feed(&chunk) {
                 for message in self.event_messages(&event) {
                     if is_response_to(&message, id) {
-                        return Ok(message);
+                        return Ok(Some(message));
                     }
                     deliver(message);
                 }
             }
         }
+        Ok(None)
+    }
+
+    /// Reopens a dropped event stream: GET with `Last-Event-ID`, which must answer with SSE.
+    async fn resume_stream(
+        &self,
+        session: Option<&Session>,
+        last_event_id: &str,
+        limit: Duration,
+    ) -> Result<reqwest::Response, GatewayError> {
+        let response = self
+            .request_builder(reqwest::Method::GET, session)?
+            .header(ACCEPT, "text/event-stream")
+            .header(LAST_EVENT_HEADER, last_event_id)
+            .send()
+            .await
+            .map_err(|error| self.transport_error(&error, limit))?;
+        check_status(&response)?;
+        let content_type = content_type(response.headers());
+        if content_type != "text/event-stream" {
+            return Err(GatewayError::Protocol(format!(
+                "resuming the event stream answered Content-Type {content_type:?} (expected text/event-stream)"
+            )));
+        }
+        Ok(response)
     }
 
     /// Reads a JSON answer (one message or a batch): the response to `id`; other messages go
@@ -596,12 +705,46 @@ impl GatewayClient {
         let _ = self.server_messages.send(ServerMessage(message));
     }
 
-    /// Holds the GET stream open for server-initiated messages while session `generation` lasts.
+    /// Opens the GET stream for server-initiated messages (with `Last-Event-ID` when resuming).
+    async fn open_stream(&self, session: &Session, last_event_id: Option<&str>) -> StreamOpening {
+        let mut builder = match self.request_builder(reqwest::Method::GET, Some(session)) {
+            Ok(builder) => builder.header(ACCEPT, "text/event-stream"),
+            Err(error) => return StreamOpening::Failed(error),
+        };
+        if let Some(id) = last_event_id {
+            builder = builder.header(LAST_EVENT_HEADER, id);
+        }
+        let sent = tokio::time::timeout(self.config.timeout, builder.send()).await;
+        match sent {
+            Err(_) => StreamOpening::Failed(GatewayError::Timeout {
+                url: self.config.url.clone(),
+                seconds: self.config.timeout.as_secs().max(1),
+            }),
+            Ok(Err(error)) => StreamOpening::Failed(self.transport_error(&error, self.config.timeout)),
+            Ok(Ok(response)) if response.status() == StatusCode::METHOD_NOT_ALLOWED => {
+                tracing::debug!("the Agent Gateway offers no GET stream (405)");
+                StreamOpening::Closed
+            }
+            Ok(Ok(response)) if response.status() == StatusCode::NOT_FOUND => {
+                tracing::debug!("the Agent Gateway session expired (404 on the GET stream)");
+                StreamOpening::Closed // the next request re-initialises, and opens a new stream
+            }
+            Ok(Ok(response)) => match check_status(&response) {
+                Ok(()) => StreamOpening::Open(response),
+                Err(error) => StreamOpening::Failed(error),
+            },
+        }
+    }
+
+    /// Holds the GET stream open for server-initiated messages while session `generation` lasts,
+    /// starting with `opening` (the first attempt, made during `initialize` so the stream is
+    /// there before any request: a server may drop what it sends while no stream is open).
     /// A gateway that offers none (405) is left alone; a dropped stream is reopened with backoff
     /// (and `Last-Event-ID`), up to 5 failures in a row.
-    async fn listen(self: Arc<Self>, generation: u64) {
+    async fn listen(self: Arc<Self>, generation: u64, opening: StreamOpening) {
         let mut failures = 0u32;
         let mut last_event_id: Option<String> = None;
+        let mut opening = Some(opening);
         loop {
             if self.closed.load(Ordering::SeqCst) {
                 return;
@@ -612,30 +755,17 @@ impl GatewayClient {
             else {
                 return; // a newer session has its own stream
             };
-            let mut builder = match self.request_builder(reqwest::Method::GET, Some(&session)) {
-                Ok(builder) => builder.header(ACCEPT, "text/event-stream"),
-                Err(_) => return,
+            let opened = match opening.take() {
+                Some(opening) => opening,
+                None => self.open_stream(&session, last_event_id.as_deref()).await,
             };
-            if let Some(id) = &last_event_id {
-                builder = builder.header(LAST_EVENT_HEADER, id);
-            }
-            let outcome = match builder.send().await {
-                Ok(response) if response.status() == StatusCode::METHOD_NOT_ALLOWED => {
-                    tracing::debug!("the Agent Gateway offers no GET stream (405)");
-                    return;
+            let outcome = match opened {
+                StreamOpening::Closed => return,
+                StreamOpening::Open(response) => {
+                    failures = 0;
+                    self.read_stream(response, &mut last_event_id).await
                 }
-                Ok(response) if response.status() == StatusCode::NOT_FOUND => {
-                    tracing::debug!("the Agent Gateway session expired (404 on the GET stream)");
-                    return; // the next request re-initialises, and opens a new stream
-                }
-                Ok(response) => match check_status(&response) {
-                    Ok(()) => {
-                        failures = 0;
-                        self.read_stream(response, &mut last_event_id).await
-                    }
-                    Err(error) => Err(error),
-                },
-                Err(error) => Err(self.transport_error(&error, self.config.timeout)),
+                StreamOpening::Failed(error) => Err(error),
             };
             if let Err(error) = outcome {
                 failures += 1;
@@ -693,6 +823,33 @@ impl GatewayClient {
     }
 }
 
+/// The version the gateway chose in its `initialize` result, which must be one this client
+/// speaks (a gateway that names none is taken to speak the offered one).
+fn negotiated_version(response: &Value) -> Result<String, GatewayError> {
+    let Some(version) = response.pointer("/result/protocolVersion").and_then(Value::as_str) else {
+        return Ok(PROTOCOL_VERSION.to_string());
+    };
+    if PROTOCOL_VERSIONS.contains(&version) {
+        Ok(version.to_string())
+    } else {
+        Err(GatewayError::Protocol(format!(
+            "the gateway answered initialize with protocol version {version:?}, which tray-mcp does not \
+             speak (it speaks {})",
+            PROTOCOL_VERSIONS.join(", ")
+        )))
+    }
+}
+
+/// How an attempt at opening the GET stream went.
+enum StreamOpening {
+    /// Open: its events are to be read.
+    Open(reqwest::Response),
+    /// Not to be tried again for this session (405: none offered; 404: the session expired).
+    Closed,
+    /// Failed; may be tried again.
+    Failed(GatewayError),
+}
+
 /// Whether `message` is the response (not a request or notification) with this `id`.
 fn is_response_to(message: &Value, id: &Value) -> bool {
     message.get("id") == Some(id) && message.get("method").is_none()
@@ -735,6 +892,20 @@ async fn read_limited(response: &mut reqwest::Response) -> Result<Vec<u8>, reqwe
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_gateway_s_version_is_taken_when_this_client_speaks_it() {
+        let answer = |version: &str| json!({"result": {"protocolVersion": version}});
+        assert_eq!(
+            negotiated_version(&answer("2025-03-26")).ok().as_deref(),
+            Some("2025-03-26")
+        );
+        assert_eq!(
+            negotiated_version(&json!({"result": {}})).ok().as_deref(),
+            Some(PROTOCOL_VERSION)
+        );
+        assert!(negotiated_version(&answer("2099-01-01")).is_err());
+    }
 
     #[test]
     fn hints_never_mention_the_token_and_transience_is_classified() {

@@ -322,6 +322,8 @@ pub fn run(environment: &Environment, options: ServeOptions) -> Result<(), Comma
             let client = Arc::new(gateway::GatewayClient::new(config, sender));
             let connect_wait = client.config().timeout.min(Duration::from_secs(10));
             let pass = passthrough::Passthrough::new(client, tools.tools_json(), connect_wait);
+            let status = Arc::clone(&pass);
+            tools = tools.with_gateway_status(Arc::new(move || status.status()));
             pass.start(receiver);
             transport = transport.with_intercept(Arc::new(Arc::clone(&pass)));
             passthrough = Some(pass);

@@ -22,10 +22,20 @@
 //! `notifications/tools/list_changed`; a gateway that answered with a refusal (401, 403, 404)
 //! is not asked again. Messages the gateway sends on its own are passed to the client;
 //! `notifications/tools/list_changed` first refreshes the merged list.
+//!
+//! Server-to-client requests: the gateway session opens once the client sent `initialize`,
+//! declaring those of the client's capabilities the pass-through forwards (elicitation,
+//! sampling, roots). A gateway request that needs one (`elicitation/create`,
+//! `sampling/createMessage`, `roots/list`) goes to the client under an ID of ours, and the
+//! client's answer back under the gateway's; anything else, or one the client did not declare,
+//! is refused with a JSON-RPC error. An accepted form elicitation gets the schema's `default`
+//! for each field the client left out (SEP-1034). `notifications/cancelled` is passed both ways
+//! (a forwarded call the client cancels stops waiting), and so is progress on forwarded
+//! requests.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::Duration;
 
 use serde_json::{Map, Value, json};
@@ -106,7 +116,43 @@ pub struct Passthrough {
     listed_early: AtomicBool,
     /// How long `tools/list` and calls wait for a gateway that is still connecting.
     connect_wait: Duration,
+    /// The capabilities the client declared in `initialize` (`None` until it did): the
+    /// gateway session opens only then, declaring the ones it may forward to the client.
+    client_capabilities: watch::Sender<Option<Value>>,
+    /// Requests from the gateway passed to the client and not answered yet, by the ID the
+    /// client saw.
+    forwarded: Mutex<HashMap<String, Forwarded>>,
+    next_forward: AtomicU64,
+    /// Forwarded `tools/call`s still running, by the client's request ID (as JSON text).
+    calls: Mutex<HashMap<String, InFlight>>,
 }
+
+/// A request from the gateway that the client is answering.
+#[derive(Debug)]
+struct Forwarded {
+    /// The gateway's own request ID, restored on the answer.
+    gateway_id: Value,
+    /// The request as the gateway sent it (its method and params).
+    request: Value,
+}
+
+/// A forwarded `tools/call` that has not answered yet.
+#[derive(Debug)]
+struct InFlight {
+    /// The request ID the gateway saw.
+    gateway_id: String,
+    /// Stops the task waiting for its answer, when the client cancels it.
+    abort: Option<tokio::task::AbortHandle>,
+}
+
+/// Requests the gateway may send the client, and the client capability each needs.
+const FORWARDED_REQUESTS: [(&str, &str); 3] = [
+    ("elicitation/create", "elicitation"),
+    ("sampling/createMessage", "sampling"),
+    ("roots/list", "roots"),
+];
+/// Prefix of the request IDs the client sees on requests forwarded from the gateway.
+const FORWARD_ID_PREFIX: &str = "tray-mcp-gateway-";
 
 impl Passthrough {
     /// Sets up the pass-through over `gateway`, next to `builtin_tools` (rmcp `Tool`s as JSON).
@@ -126,6 +172,10 @@ impl Passthrough {
             client_ready: AtomicBool::new(false),
             listed_early: AtomicBool::new(false),
             connect_wait,
+            client_capabilities: watch::channel(None).0,
+            forwarded: Mutex::new(HashMap::new()),
+            next_forward: AtomicU64::new(1),
+            calls: Mutex::new(HashMap::new()),
         })
     }
 
@@ -136,6 +186,38 @@ impl Passthrough {
         tokio::spawn(async move { this.connect().await });
         let this = Arc::clone(self);
         tokio::spawn(async move { this.pass_on(server_messages).await });
+    }
+
+    /// Where the pass-through stands, for `get_authenticated_user`.
+    pub fn status(&self) -> super::tools::GatewayStatus {
+        let (state, problem, fix) = match self.state() {
+            GatewayState::Ready => ("connected", None, None),
+            GatewayState::Connecting => (
+                "connecting",
+                Some("the Agent Gateway has not answered yet".to_string()),
+                None,
+            ),
+            GatewayState::Failed(error) => (
+                if error.is_offline() {
+                    "unreachable"
+                } else {
+                    "unavailable"
+                },
+                Some(error.to_string()),
+                Some(error.hint().to_string()),
+            ),
+        };
+        super::tools::GatewayStatus {
+            state: state.to_string(),
+            tools: self.tool_count(),
+            problem,
+            fix,
+        }
+    }
+
+    /// How many gateway tools are in the merged list.
+    pub fn tool_count(&self) -> usize {
+        self.table.read().map_or(0, |table| table.listed.len())
     }
 
     /// The current state.
@@ -152,6 +234,14 @@ impl Passthrough {
     /// machine is offline), keeps trying in the background with capped exponential backoff;
     /// stderr says so once, and once more when it connects. Any other failure is final.
     async fn connect(self: Arc<Self>) {
+        let declared = {
+            let mut receiver = self.client_capabilities.subscribe();
+            match receiver.wait_for(Option::is_some).await {
+                Ok(capabilities) => capabilities.clone().unwrap_or_default(),
+                Err(_) => return,
+            }
+        };
+        self.gateway.set_capabilities(forwardable_capabilities(&declared));
         let config = self.gateway.config();
         let mut wait = config.offline_retry;
         let mut retrying = false;
@@ -239,7 +329,8 @@ impl Passthrough {
     /// Passes on a message that came before a forwarded call's response, keeping the order:
     /// notifications go straight to the client, requests to the usual handling.
     fn pass_in_band(&self, message: Value) {
-        if message.get("id").is_none() && message.get("method").is_some() {
+        let method = message.get("method").and_then(Value::as_str);
+        if message.get("id").is_none() && method.is_some_and(|method| method != "notifications/cancelled") {
             if self.client_ready.load(Ordering::SeqCst) {
                 self.send(&message);
             }
@@ -259,7 +350,21 @@ impl Passthrough {
         self.send(&json!({"jsonrpc": "2.0", "id": id, "result": {"tools": tools}}));
     }
 
-    async fn answer_call(self: Arc<Self>, id: Value, mut params: Map<String, Value>, name: String) {
+    async fn answer_call(self: Arc<Self>, call: ForwardedCall) {
+        let key = call.id.to_string();
+        self.answer_call_as(call).await;
+        if let Ok(mut calls) = self.calls.lock() {
+            calls.remove(&key);
+        }
+    }
+
+    async fn answer_call_as(self: &Arc<Self>, call: ForwardedCall) {
+        let ForwardedCall {
+            id,
+            mut params,
+            name,
+            gateway_id,
+        } = call;
         let state = self.settled(None).await;
         let original = self
             .table
@@ -292,7 +397,7 @@ impl Passthrough {
         let in_band = |message: Value| self.pass_in_band(message);
         match self
             .gateway
-            .request("tools/call", Value::Object(params), limit, Some(&in_band))
+            .request_as(gateway_id, "tools/call", Value::Object(params), limit, Some(&in_band))
             .await
         {
             Ok(Value::Object(mut response)) => {
@@ -342,6 +447,7 @@ impl Passthrough {
                         self.send(&message);
                     }
                 }
+                (None, "notifications/cancelled") => self.cancelled_by_gateway(&message),
                 (None, "") => {
                     tracing::debug!("the Agent Gateway sent a message that is neither request nor notification")
                 }
@@ -357,16 +463,227 @@ impl Passthrough {
                     }
                 }
                 (Some(id), _) => {
-                    tracing::info!(%method, "the Agent Gateway sent a request this pass-through does not serve");
-                    let answer = json!({"jsonrpc": "2.0", "id": id, "error": {
-                        "code": -32601,
-                        "message": format!("{method} is not supported by tray-mcp's Agent Gateway pass-through"),
-                    }});
-                    if let Err(error) = self.gateway.send_message(&answer).await {
-                        tracing::debug!(%error, "could not refuse the Agent Gateway's request");
+                    let id = id.clone();
+                    if let Some(refusal) = self.forward_to_client(id.clone(), &method, message) {
+                        tracing::info!(%method, "refused a request from the Agent Gateway: {refusal}");
+                        let answer = json!({"jsonrpc": "2.0", "id": id, "error": {
+                            "code": -32601,
+                            "message": refusal,
+                        }});
+                        if let Err(error) = self.gateway.send_message(&answer).await {
+                            tracing::debug!(%error, "could not refuse the Agent Gateway's request");
+                        }
                     }
                 }
             }
+        }
+    }
+}
+
+impl Passthrough {
+    /// Passes a request from the gateway to the client under an ID of ours, when the client
+    /// declared the capability it needs. Returns why not, otherwise.
+    fn forward_to_client(&self, gateway_id: Value, method: &str, mut request: Value) -> Option<String> {
+        let Some((_, capability)) = FORWARDED_REQUESTS.iter().find(|(name, _)| *name == method) else {
+            return Some(format!(
+                "{method} is not supported by tray-mcp's Agent Gateway pass-through"
+            ));
+        };
+        let declared = self.client_capabilities.borrow().clone().unwrap_or_default();
+        if declared.get(capability).is_none() {
+            return Some(format!(
+                "the MCP client connected to tray-mcp did not declare the {capability} capability, so it cannot answer {method}"
+            ));
+        }
+        let id = format!(
+            "{FORWARD_ID_PREFIX}{}",
+            self.next_forward.fetch_add(1, Ordering::Relaxed)
+        );
+        if let Some(object) = request.as_object_mut() {
+            object.insert("id".to_string(), Value::String(id.clone()));
+        }
+        if let Ok(mut forwarded) = self.forwarded.lock() {
+            forwarded.insert(
+                id,
+                Forwarded {
+                    gateway_id,
+                    request: request.clone(),
+                },
+            );
+        }
+        self.send(&request);
+        None
+    }
+
+    /// The client answered a request forwarded from the gateway: sends the answer on, under
+    /// the gateway's ID (an accepted form elicitation gets the schema's defaults for the fields
+    /// the client left out, as SEP-1034 asks of clients). Returns false when `id` is not one.
+    fn answer_from_client(self: &Arc<Self>, id: &str, mut message: Value) -> bool {
+        let Some(forwarded) = self
+            .forwarded
+            .lock()
+            .ok()
+            .and_then(|mut forwarded| forwarded.remove(id))
+        else {
+            return false;
+        };
+        if forwarded.request.get("method").and_then(Value::as_str) == Some("elicitation/create") {
+            apply_elicitation_defaults(&forwarded.request, &mut message);
+        }
+        if let Some(object) = message.as_object_mut() {
+            object.insert("id".to_string(), forwarded.gateway_id);
+        }
+        let gateway = Arc::clone(&self.gateway);
+        tokio::spawn(async move {
+            if let Err(error) = gateway.send_message(&message).await {
+                tracing::warn!(%error, "could not pass the client's answer on to the Agent Gateway");
+            }
+        });
+        true
+    }
+
+    /// The gateway cancelled a request it had sent: the client is told, under its ID.
+    fn cancelled_by_gateway(&self, message: &Value) {
+        let Some(gateway_id) = message.pointer("/params/requestId") else {
+            return;
+        };
+        let found = self.forwarded.lock().ok().and_then(|mut forwarded| {
+            let id = forwarded
+                .iter()
+                .find(|(_, entry)| &entry.gateway_id == gateway_id)
+                .map(|(id, _)| id.clone())?;
+            forwarded.remove(&id).map(|_| id)
+        });
+        if let Some(id) = found {
+            let mut message = message.clone();
+            if let Some(params) = message.get_mut("params").and_then(Value::as_object_mut) {
+                params.insert("requestId".to_string(), Value::String(id));
+            }
+            self.send(&message);
+        }
+    }
+
+    /// The client cancelled a forwarded `tools/call`: stop waiting for it, and tell the gateway
+    /// under its ID. Returns false when the request is not a forwarded call.
+    fn cancelled_by_client(self: &Arc<Self>, message: &Value) -> bool {
+        let Some(request_id) = message.pointer("/params/requestId") else {
+            return false;
+        };
+        let Some(call) = self
+            .calls
+            .lock()
+            .ok()
+            .and_then(|mut calls| calls.remove(&request_id.to_string()))
+        else {
+            return false;
+        };
+        if let Some(abort) = call.abort {
+            abort.abort();
+        }
+        let mut message = message.clone();
+        if let Some(params) = message.get_mut("params").and_then(Value::as_object_mut) {
+            params.insert("requestId".to_string(), Value::String(call.gateway_id));
+        }
+        self.send_to_gateway(message);
+        true
+    }
+
+    /// Whether `token` is the progress token of a request forwarded from the gateway.
+    fn is_forwarded_progress(&self, token: &Value) -> bool {
+        self.forwarded.lock().is_ok_and(|forwarded| {
+            forwarded
+                .values()
+                .any(|entry| entry.request.pointer("/params/_meta/progressToken") == Some(token))
+        })
+    }
+
+    fn send_to_gateway(&self, message: Value) {
+        let gateway = Arc::clone(&self.gateway);
+        tokio::spawn(async move {
+            if let Err(error) = gateway.send_message(&message).await {
+                tracing::debug!(%error, "could not pass a notification on to the Agent Gateway");
+            }
+        });
+    }
+
+    /// Starts a forwarded `tools/call`, remembered so the client can cancel it.
+    fn start_call(self: &Arc<Self>, id: Value, params: Map<String, Value>, name: String) {
+        let key = id.to_string();
+        let gateway_id = self.gateway.next_request_id();
+        if let Ok(mut calls) = self.calls.lock() {
+            calls.insert(
+                key.clone(),
+                InFlight {
+                    gateway_id: gateway_id.clone(),
+                    abort: None,
+                },
+            );
+        }
+        let task = tokio::spawn(Arc::clone(self).answer_call(ForwardedCall {
+            id,
+            params,
+            name,
+            gateway_id,
+        }));
+        if let Ok(mut calls) = self.calls.lock()
+            && let Some(call) = calls.get_mut(&key)
+        {
+            call.abort = Some(task.abort_handle());
+        }
+    }
+}
+
+/// A client's `tools/call` of a gateway tool, on its way to the gateway.
+struct ForwardedCall {
+    /// The client's request ID.
+    id: Value,
+    params: Map<String, Value>,
+    /// The tool's listed name.
+    name: String,
+    /// The request ID the gateway sees.
+    gateway_id: String,
+}
+
+/// The client capabilities declared to the gateway: those of the stdio client's that the
+/// pass-through forwards (elicitation, sampling, roots), as the client declared them.
+fn forwardable_capabilities(declared: &Value) -> Value {
+    let mut capabilities = Map::new();
+    for (_, capability) in FORWARDED_REQUESTS {
+        if let Some(value) = declared.get(capability) {
+            capabilities.insert(capability.to_string(), value.clone());
+        }
+    }
+    Value::Object(capabilities)
+}
+
+/// Fills the `default` of each requested field an accepted form elicitation left out.
+fn apply_elicitation_defaults(request: &Value, answer: &mut Value) {
+    let params = request.get("params");
+    if params
+        .and_then(|params| params.get("mode"))
+        .is_some_and(|mode| mode != "form")
+    {
+        return;
+    }
+    let Some(properties) = params
+        .and_then(|params| params.pointer("/requestedSchema/properties"))
+        .and_then(Value::as_object)
+    else {
+        return;
+    };
+    let Some(result) = answer.get_mut("result").and_then(Value::as_object_mut) else {
+        return;
+    };
+    if result.get("action").and_then(Value::as_str) != Some("accept") {
+        return;
+    }
+    let content = result.entry("content").or_insert_with(|| json!({}));
+    let Some(content) = content.as_object_mut() else { return };
+    for (name, property) in properties {
+        if let Some(default) = property.get("default")
+            && !content.contains_key(name)
+        {
+            content.insert(name.clone(), default.clone());
         }
     }
 }
@@ -384,14 +701,43 @@ fn tool_error(id: &Value, text: &str) -> Value {
 impl Intercept for Arc<Passthrough> {
     fn intercept(&self, message: Value, outbox: &Outbox) -> Option<Value> {
         let _ = self.outbox.set(outbox.clone());
-        let method = message.get("method").and_then(Value::as_str)?;
+        let Some(method) = message.get("method").and_then(Value::as_str) else {
+            // A response: to a request forwarded from the gateway, or to rmcp's own.
+            let id = message
+                .get("id")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            if id.starts_with(FORWARD_ID_PREFIX) && self.answer_from_client(&id, message.clone()) {
+                return None;
+            }
+            return Some(message);
+        };
         let Some(id) = message.get("id").cloned() else {
-            if method == "notifications/initialized" {
-                self.client_ready.store(true, Ordering::SeqCst);
+            match method {
+                "notifications/initialized" => self.client_ready.store(true, Ordering::SeqCst),
+                "notifications/cancelled" if self.cancelled_by_client(&message) => return None,
+                "notifications/progress" => {
+                    let token = message.pointer("/params/progressToken").cloned().unwrap_or_default();
+                    if self.is_forwarded_progress(&token) {
+                        self.send_to_gateway(message);
+                        return None;
+                    }
+                }
+                "notifications/roots/list_changed" => self.send_to_gateway(message.clone()),
+                _ => {}
             }
             return Some(message);
         };
         match method {
+            "initialize" => {
+                let declared = message
+                    .pointer("/params/capabilities")
+                    .cloned()
+                    .unwrap_or_else(|| json!({}));
+                self.client_capabilities.send_replace(Some(declared));
+                Some(message)
+            }
             "tools/list" => {
                 tokio::spawn(Arc::clone(self).answer_list(id));
                 None
@@ -403,7 +749,7 @@ impl Intercept for Arc<Passthrough> {
                     return Some(message);
                 }
                 let (params, name) = (params.clone(), name.to_string());
-                tokio::spawn(Arc::clone(self).answer_call(id, params, name));
+                self.start_call(id, params, name);
                 None
             }
             _ => Some(message),
@@ -414,6 +760,34 @@ impl Intercept for Arc<Passthrough> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_accepted_form_elicitation_gets_the_defaults_of_the_fields_left_out() {
+        let request = json!({"method": "elicitation/create", "params": {"requestedSchema": {"properties": {
+            "name": {"type": "string", "default": "John"},
+            "age": {"type": "integer", "default": 30},
+            "note": {"type": "string"},
+        }}}});
+        let mut accepted = json!({"result": {"action": "accept", "content": {"name": "Ada"}}});
+        apply_elicitation_defaults(&request, &mut accepted);
+        assert_eq!(accepted["result"]["content"], json!({"name": "Ada", "age": 30}));
+        let mut declined = json!({"result": {"action": "decline"}});
+        apply_elicitation_defaults(&request, &mut declined);
+        assert_eq!(declined, json!({"result": {"action": "decline"}}));
+        let mut url_mode = json!({"result": {"action": "accept"}});
+        let url_request = json!({"params": {"mode": "url", "requestedSchema": request["params"]["requestedSchema"]}});
+        apply_elicitation_defaults(&url_request, &mut url_mode);
+        assert_eq!(url_mode, json!({"result": {"action": "accept"}}));
+    }
+
+    #[test]
+    fn only_the_capabilities_the_pass_through_forwards_are_declared_to_the_gateway() {
+        let declared = json!({"elicitation": {"form": {}}, "roots": {"listChanged": true}, "experimental": {"x": {}}});
+        assert_eq!(
+            forwardable_capabilities(&declared),
+            json!({"elicitation": {"form": {}}, "roots": {"listChanged": true}})
+        );
+    }
 
     #[test]
     fn colliding_names_get_a_prefix_and_keep_every_other_field() {

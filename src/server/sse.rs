@@ -33,12 +33,24 @@ pub struct Parser {
     id: Option<String>,
     /// The last `id:` seen on the stream, for `Last-Event-ID` when reconnecting.
     pub last_event_id: Option<String>,
+    /// The last `retry:` seen on the stream: how long to wait before reconnecting.
+    pub retry: Option<std::time::Duration>,
 }
 
 impl Parser {
     /// A parser at the start of a stream.
     pub fn new() -> Self {
         Parser::default()
+    }
+
+    /// A parser for a stream that resumes `previous`: it keeps the last event ID and the
+    /// reconnection time (the SSE rules keep both across reconnections), nothing else.
+    pub fn resuming(previous: &Parser) -> Self {
+        Parser {
+            last_event_id: previous.last_event_id.clone(),
+            retry: previous.retry,
+            ..Parser::default()
+        }
     }
 
     /// Feeds bytes; returns the events they complete.
@@ -110,7 +122,12 @@ impl Parser {
                 self.id = Some(value.to_string());
                 self.last_event_id = Some(value.to_string());
             }
-            _ => {} // `retry` and unknown fields
+            "retry" if !value.is_empty() && value.bytes().all(|byte| byte.is_ascii_digit()) => {
+                if let Ok(millis) = value.parse::<u64>() {
+                    self.retry = Some(std::time::Duration::from_millis(millis));
+                }
+            }
+            _ => {} // unknown fields
         }
         None
     }
@@ -133,6 +150,7 @@ mod tests {
             assert_eq!(events[1].data, "two");
             assert_eq!(events[1].event, "message");
             assert_eq!(parser.last_event_id.as_deref(), Some("9"));
+            assert_eq!(parser.retry, Some(std::time::Duration::from_millis(5)));
         }
     }
 

@@ -44,6 +44,8 @@ pub struct Prefill {
     pub every_client: bool,
     /// The sandbox was asked for (`--sandbox`).
     pub sandbox: bool,
+    /// Tray's Headless MCP was asked for (`--headless`).
+    pub headless: bool,
     /// The workspace (`--workspace-id` or `TRAY_WORKSPACE_ID`).
     pub workspace_id: Option<WorkspaceId>,
     /// The token (`--api-token`, `--api-token-stdin` or `TRAY_API_TOKEN`).
@@ -58,8 +60,9 @@ pub struct Prefill {
     pub default_region: Region,
     /// Which config of each client (`--scope`).
     pub scope: Scope,
-    /// Pass the Agent Gateway tools through (`--gateway`).
-    pub gateway: bool,
+    /// Pass the Agent Gateway tools through (`--gateway`: `Some(true)`, `--no-gateway`:
+    /// `Some(false)`); `None` asks.
+    pub gateway: Option<bool>,
     /// Show the diff instead of writing (`--dry-run`).
     pub dry_run: bool,
     /// Overwrite existing entries and write without asking (`--yes`).
@@ -102,25 +105,39 @@ pub fn ask(
     };
     let transport = match (&workspace, prefill.transport) {
         (WorkspaceChoice::Sandbox, _) => Transport::Stdio,
+        (WorkspaceChoice::Headless { .. }, _) => Transport::Headless,
         (_, Some(transport)) => transport,
         (WorkspaceChoice::Tray { .. }, None) => {
             ask_transport(environment, prompter, &clients, &workspace, &name, binary)?
         }
     };
-    if let WorkspaceChoice::Tray { region, .. } = &mut workspace {
-        *region = match prefill.region {
-            Some(given) => given,
-            // Only the bundled server calls Tray's regional API; the gateway has one address.
-            None if transport == Transport::Stdio => ask_region(prompter, prefill.default_region)?,
-            None => prefill.default_region,
-        };
+    match &mut workspace {
+        WorkspaceChoice::Tray { region, .. } => {
+            *region = match prefill.region {
+                Some(given) => given,
+                // Only the bundled server calls Tray's regional API; the gateway has one address.
+                None if transport == Transport::Stdio => ask_region(prompter, prefill.default_region)?,
+                None => prefill.default_region,
+            };
+        }
+        // Each region hosts its own Headless MCP.
+        WorkspaceChoice::Headless { region } => {
+            *region = match prefill.region {
+                Some(given) => given,
+                None => ask_region(prompter, prefill.default_region)?,
+            };
+        }
+        WorkspaceChoice::Sandbox => {}
     }
     // The pass-through runs inside the bundled server, so it is a question for stdio entries only.
-    let gateway = match (&workspace, transport) {
-        (WorkspaceChoice::Tray { .. }, Transport::Stdio) if !prefill.gateway => {
-            prompter.confirm(texts::GATEWAY_QUESTION, false).map_err(cancelled)?
+    let gateway = match (&workspace, transport, prefill.gateway) {
+        (WorkspaceChoice::Tray { workspace_id, .. }, Transport::Stdio, None) => {
+            // An existing profile's setting is the answer's default: Enter keeps what it has.
+            let default =
+                install::existing_gateway(environment, &name, workspace_id).unwrap_or(install::DEFAULT_GATEWAY);
+            Some(prompter.confirm(texts::GATEWAY_QUESTION, default).map_err(cancelled)?)
         }
-        _ => prefill.gateway,
+        (_, _, given) => given,
     };
     Ok(InstallRequest {
         clients,
@@ -194,12 +211,19 @@ fn ask_workspace(prompter: &mut dyn Prompter, prefill: &Prefill) -> Result<Works
     if prefill.sandbox {
         return Ok(WorkspaceChoice::Sandbox);
     }
+    let headless = WorkspaceChoice::Headless {
+        region: prefill.default_region,
+    };
+    if prefill.headless {
+        return Ok(headless);
+    }
     let workspace_id = match &prefill.workspace_id {
         Some(workspace_id) => workspace_id.clone(),
         None => {
             let options = [
                 texts::WORKSPACE_KIND_TRAY.to_string(),
                 texts::WORKSPACE_KIND_SANDBOX.to_string(),
+                texts::WORKSPACE_KIND_HEADLESS.to_string(),
             ];
             let question = ChoiceQuestion {
                 message: texts::WORKSPACE_KIND_QUESTION,
@@ -208,8 +232,10 @@ fn ask_workspace(prompter: &mut dyn Prompter, prefill: &Prefill) -> Result<Works
                 short: None,
                 default: 0,
             };
-            if prompter.select(&question).map_err(cancelled)? == 1 {
-                return Ok(WorkspaceChoice::Sandbox);
+            match prompter.select(&question).map_err(cancelled)? {
+                1 => return Ok(WorkspaceChoice::Sandbox),
+                2 => return Ok(headless),
+                _ => {}
             }
             ask_workspace_id(prompter)?
         }

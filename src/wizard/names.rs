@@ -20,6 +20,8 @@ enum Target {
     Workspace(WorkspaceId),
     /// The embedded sandbox.
     Sandbox,
+    /// Tray's hosted Headless MCP.
+    Headless,
     /// Something else: another server, or a Tray entry whose workspace cannot be read.
     Other,
 }
@@ -29,6 +31,7 @@ impl Target {
         match choice {
             WorkspaceChoice::Tray { workspace_id, .. } => Target::Workspace(workspace_id.clone()),
             WorkspaceChoice::Sandbox => Target::Sandbox,
+            WorkspaceChoice::Headless { .. } => Target::Headless,
         }
     }
 
@@ -57,7 +60,8 @@ pub fn suggest(
 }
 
 /// `tray-workspace`, `tray-<first block of the workspace ID>` (or `tray-sandbox`), then
-/// `tray-workspace-2`, `-3`, ...
+/// `tray-workspace-2`, `-3`, ...; for the Headless MCP `tray-headless`, `tray-headless-<region>`,
+/// `tray-headless-2`, ...
 fn candidates(choice: &WorkspaceChoice) -> impl Iterator<Item = String> {
     let specific = match choice {
         WorkspaceChoice::Tray { workspace_id, .. } => {
@@ -65,10 +69,15 @@ fn candidates(choice: &WorkspaceChoice) -> impl Iterator<Item = String> {
             format!("tray-{block}")
         }
         WorkspaceChoice::Sandbox => "tray-sandbox".to_string(),
+        WorkspaceChoice::Headless { region } => format!("{}-{region}", ServerName::HEADLESS),
     };
-    [ServerName::DEFAULT.to_string(), specific]
+    let first = match choice {
+        WorkspaceChoice::Headless { .. } => ServerName::HEADLESS,
+        _ => ServerName::DEFAULT,
+    };
+    [first.to_string(), specific]
         .into_iter()
-        .chain((2..100).map(|number| format!("{}-{number}", ServerName::DEFAULT)))
+        .chain((2..100).map(move |number| format!("{first}-{number}")))
 }
 
 /// True when nothing under `name` reaches anything but `wanted`.
@@ -116,6 +125,7 @@ fn entry_target(environment: &Environment, entry: &FoundEntry) -> Target {
     match &tray.workspace {
         EntryWorkspace::Workspace(id) => Target::Workspace(id.clone()),
         EntryWorkspace::Sandbox => Target::Sandbox,
+        EntryWorkspace::Headless(_) => Target::Headless,
         EntryWorkspace::FromProfile => tray
             .profile
             .as_ref()

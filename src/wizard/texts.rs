@@ -25,6 +25,9 @@ pub const WORKSPACE_KIND_QUESTION: &str = "Which workspace?";
 pub const WORKSPACE_KIND_TRAY: &str = "My Tray workspace (workspace ID and API token)";
 /// The sandbox choice.
 pub const WORKSPACE_KIND_SANDBOX: &str = "Try without a Tray account (sandbox workspace)";
+/// Tray's hosted Headless MCP choice.
+pub const WORKSPACE_KIND_HEADLESS: &str =
+    "Tray's hosted Headless MCP: build, run and debug workflows (the client signs you in to Tray; no token)";
 /// Step 2: the workspace ID.
 pub const WORKSPACE_QUESTION: &str = "Tray workspace ID:";
 /// Where to find the workspace ID.
@@ -94,7 +97,7 @@ pub const REGION_QUESTION: &str = "Tray region:";
 pub const REGION_HELP: &str = "The region your Tray account lives in (the default comes from TRAY_REGION, else us1).";
 
 /// Step 6b (bundled server with a real workspace): the Agent Gateway pass-through.
-pub const GATEWAY_QUESTION: &str = "Also serve your workspace's Agent Gateway tools (Workflow and Connector Tools) through the bundled server? (needs Agent Gateway on your Tray plan)";
+pub const GATEWAY_QUESTION: &str = "Add your workspace's Workflow Tools and Connector Tools (its Agent Gateway) beside the built-in tools? (if your plan has no Agent Gateway, the built-in tools still work)";
 
 /// Step 7: heading of the review.
 pub const REVIEW_HEADING: &str = "Review: these files will change";

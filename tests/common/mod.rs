@@ -75,6 +75,10 @@ impl FakeHome {
             // Built with `--features keychain`, tray-mcp would otherwise use the real OS
             // keychain of whoever runs the tests (service `tray-mcp`, shared by every fake home).
             .env("TRAY_MCP_TOKEN_STORE", "file")
+            // The test binary lives in cargo's target folder, which tray-mcp treats as transient
+            // (it would copy itself into the fake home first): naming its folder as the install
+            // folder makes it the installed binary. tests/self_install.rs unsets this.
+            .env("TRAY_MCP_INSTALL_DIR", binary_dir())
             .env("NO_COLOR", "1");
         command
     }
@@ -119,6 +123,13 @@ impl FakeHome {
         text.replace(&binary.to_string_lossy().to_string(), "[BIN]")
             .replace(&self.home().to_string_lossy().to_string(), "[HOME]")
     }
+}
+
+/// The folder of the built binary (canonical, as tray-mcp names it in entries).
+pub fn binary_dir() -> PathBuf {
+    let binary = assert_cmd::cargo::cargo_bin("tray-mcp");
+    let binary = fs::canonicalize(&binary).unwrap_or(binary);
+    binary.parent().expect("the binary's folder").to_path_buf()
 }
 
 fn collect(directory: &Path, files: &mut Vec<(PathBuf, Vec<u8>)>) {

@@ -10,6 +10,7 @@ use crate::clients::{EntrySpec, EntryWorkspace, Scope, ScopeTrust, Transport};
 use crate::inventory::FoundEntry;
 use crate::paths::Environment;
 use crate::profiles::{self, Profile};
+use crate::self_install;
 use crate::token_store::{SERVICE, TokenLocation, TokenStore};
 use crate::tray::{ApiToken, ServerName, WorkspaceId};
 
@@ -35,18 +36,45 @@ pub(super) fn entry_checks(environment: &Environment, entry: &FoundEntry) -> Vec
     let mut checks = vec![shape_check(environment, entry, tray.transport)];
     match tray.transport {
         Transport::Stdio => {
-            checks.push(binary_check(&entry.value));
+            checks.push(binary_check(environment, &entry.value));
             if tray.workspace != EntryWorkspace::Sandbox {
                 checks.extend(profile_checks(environment, entry, tray.profile.as_ref()));
             }
         }
         Transport::Bridge => checks.extend(node_checks(environment)),
         Transport::Http => {}
+        Transport::Headless => checks.push(no_authorization_check(entry)),
     }
     if let EntryWorkspace::Workspace(workspace_id) = &tray.workspace {
         checks.push(Check::pass(format!("the workspace ID {workspace_id} is a UUID")));
     }
     checks
+}
+
+/// A Headless MCP entry must carry no Authorization header (nor a token for one): a static
+/// header switches Tray's server to token auth and breaks the client's OAuth sign-in.
+fn no_authorization_check(entry: &FoundEntry) -> Check {
+    let value = &entry.value;
+    let header = ["headers", "http_headers", "env_http_headers"]
+        .iter()
+        .filter_map(|key| value.get(*key).and_then(Value::as_object))
+        .any(|headers| headers.keys().any(|name| name.eq_ignore_ascii_case("authorization")));
+    let token_variable = value.get("bearer_token_env_var").is_some();
+    if !header && !token_variable {
+        return Check::pass("no Authorization header: the client signs in to Tray by OAuth");
+    }
+    let mut fix = format!(
+        "rewrite it: tray-mcp install --headless -n {} -c {}",
+        entry.name,
+        entry.client.id()
+    );
+    if entry.scope != Scope::User {
+        fix.push_str(&format!(" --scope {}", entry.scope.as_str()));
+    }
+    Check::fail(
+        "the entry sets an Authorization header: Tray's Headless MCP then expects a token and the client's OAuth sign-in breaks",
+        fix,
+    )
 }
 
 /// The client's own trust rule for the entry's scope here (Gemini CLI's folder trust).
@@ -76,6 +104,7 @@ fn shape_check(environment: &Environment, entry: &FoundEntry, transport: Transpo
         binary: Path::new("tray-mcp").to_path_buf(),
         sandbox: false,
         os: environment.os,
+        region: Default::default(),
     };
     let expected = match client.entry(&spec) {
         Ok(expected) => expected.server,
@@ -126,6 +155,13 @@ fn fallback_name() -> ServerName {
 }
 
 fn reinstall_fix(entry: &FoundEntry, transport: Option<Transport>) -> String {
+    if transport == Some(Transport::Headless) {
+        return format!(
+            "rewrite it: tray-mcp install --headless -n {} -c {}",
+            entry.name,
+            entry.client.id()
+        );
+    }
     let transport = transport
         .map(|transport| format!(" --transport {}", transport.as_str()))
         .unwrap_or_default();
@@ -140,7 +176,7 @@ fn reinstall_fix(entry: &FoundEntry, transport: Option<Transport>) -> String {
     )
 }
 
-fn binary_check(entry: &Value) -> Check {
+fn binary_check(environment: &Environment, entry: &Value) -> Check {
     let (command, _) = crate::clients::command_line(entry);
     let path = Path::new(command);
     if !path.is_absolute() {
@@ -149,13 +185,25 @@ fn binary_check(entry: &Value) -> Check {
             "re-run the install so the entry names the binary by its full path",
         );
     }
-    if is_executable(path) {
-        Check::pass(format!("the command exists: {command}"))
-    } else {
-        Check::fail(
+    let reinstall = format!(
+        "re-run the install (e.g. `npx tray-mcp install ...` or `tray-mcp install ...`): tray-mcp installs itself to {} and points the entry there",
+        environment.display_path(&self_install::installed_binary(environment))
+    );
+    if !is_executable(path) {
+        return Check::fail(
             format!("the command does not exist or is not executable: {command}"),
-            "tray-mcp moved or was uninstalled: reinstall it (./install.sh), then re-run the install to update the path",
-        )
+            format!("tray-mcp moved or was uninstalled: {reinstall}"),
+        );
+    }
+    match self_install::transient(environment, path) {
+        Some(reason) => Check::fail(
+            format!(
+                "the command is in {}, so the entry breaks when it goes: {command}",
+                reason.describe()
+            ),
+            reinstall,
+        ),
+        None => Check::pass(format!("the command exists: {command}")),
     }
 }
 
@@ -295,13 +343,46 @@ mod tests {
 
     #[test]
     fn the_command_must_be_an_absolute_path_to_an_executable() {
-        let relative = binary_check(&json!({"command": "tray-mcp", "args": ["serve"]}));
+        let environment = crate::paths::tests::environment_for(crate::paths::Os::Linux);
+        let relative = binary_check(&environment, &json!({"command": "tray-mcp", "args": ["serve"]}));
         assert!(
             !relative.ok && relative.label.contains("not an absolute path"),
             "{relative:?}"
         );
-        let missing = binary_check(&json!({"command": "/nonexistent/tray-mcp", "args": ["serve"]}));
+        let missing = binary_check(
+            &environment,
+            &json!({"command": "/nonexistent/tray-mcp", "args": ["serve"]}),
+        );
         assert!(!missing.ok && missing.label.contains("does not exist"), "{missing:?}");
+        assert!(
+            missing
+                .fix
+                .as_deref()
+                .is_some_and(|fix| fix.contains("~/.local/bin/tray-mcp")),
+            "{missing:?}"
+        );
+    }
+
+    #[test]
+    fn a_command_in_a_transient_folder_is_flagged_with_the_fix() {
+        let folder = tempfile::Builder::new().prefix("tray-npx-").tempdir().expect("dir");
+        let binary = folder.path().join("node_modules/@tray-mcp/linux-x64/bin/tray-mcp");
+        std::fs::create_dir_all(binary.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&binary, "#!/bin/sh\n").expect("write");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&binary, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        }
+        let environment = crate::paths::tests::environment_for(crate::paths::Os::Linux);
+        let check = binary_check(&environment, &json!({"command": binary, "args": ["serve"]}));
+        assert!(!check.ok && check.label.contains("npm's package folders"), "{check:?}");
+        assert!(
+            check
+                .fix
+                .as_deref()
+                .is_some_and(|fix| fix.contains("re-run the install"))
+        );
     }
 
     #[test]

@@ -36,11 +36,18 @@ impl OnlineChecker {
     }
 
     pub(super) fn check(&self, environment: &Environment, entry: &FoundEntry, progress: &dyn Fn(&str)) -> Vec<Check> {
-        let Some((workspace_id, region, token)) = credentials(environment, entry) else {
-            return Vec::new();
-        };
         let Some(runtime) = &self.runtime else {
             return vec![Check::fail("could not start the network checks", "try again")];
+        };
+        if let Some(EntryWorkspace::Headless(region)) = entry.tray.as_ref().map(|tray| &tray.workspace) {
+            let url = headless_url(&environment.variables, *region);
+            progress("checking Tray's Headless MCP");
+            let check = runtime.block_on(check_headless(&url));
+            progress("");
+            return vec![check];
+        }
+        let Some((workspace_id, region, token)) = credentials(environment, entry) else {
+            return Vec::new();
         };
         // The same time limit as serve (TRAY_API_TIMEOUT_SECS), at most ONLINE_TIMEOUT.
         let variables = &environment.variables;
@@ -57,11 +64,73 @@ impl OnlineChecker {
     }
 }
 
+/// The Headless MCP's URL in `region`, or `TRAY_API_URL` + `/mcp` when that variable moves
+/// Tray's API (tests, proxies).
+fn headless_url(variables: &crate::env::Variables, region: Region) -> String {
+    match &variables.api_url {
+        Some(base) => format!("{}/mcp", base.trim_end_matches('/')),
+        None => region.headless_url(),
+    }
+}
+
+/// Whether Tray's Headless MCP answers at `url`, asked as a client that has not signed in yet
+/// (an `initialize` without an Authorization header): a 401 asking for sign-in is the expected
+/// answer.
+async fn check_headless(url: &str) -> Check {
+    let client = match crate::server::http::client_for([url], crate::server::http::Limits::both(ONLINE_TIMEOUT)) {
+        Ok(client) => client,
+        Err(error) => return Check::fail(error.to_string(), "try again"),
+    };
+    let initialize = serde_json::json!({
+        "jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"protocolVersion": "2025-06-18", "capabilities": {},
+                   "clientInfo": {"name": "tray-mcp-doctor", "version": env!("CARGO_PKG_VERSION")}}
+    });
+    let answer = client
+        .post(url)
+        .header("Accept", "application/json, text/event-stream")
+        .json(&initialize)
+        .send()
+        .await;
+    match answer {
+        Ok(response) => headless_answer(url, response.status().as_u16()),
+        Err(error) => Check::fail(
+            format!(
+                "could not reach Tray's Headless MCP at {url}: {}",
+                crate::server::http::error_chain(&error)
+            ),
+            "check the network connection (and a proxy, if you use one); the client needs to reach this URL to sign you in",
+        ),
+    }
+}
+
+/// What an HTTP status from the Headless MCP means.
+fn headless_answer(url: &str, status: u16) -> Check {
+    match status {
+        401 => Check::pass(format!(
+            "Tray's Headless MCP answers at {url} and asks the client to sign in (HTTP 401, as expected before sign-in)"
+        )),
+        200..=299 => Check::pass(format!("Tray's Headless MCP answers at {url} (HTTP {status})")),
+        404 => Check::fail(
+            format!("nothing answers as Tray's Headless MCP at {url} (HTTP 404)"),
+            "check the entry's URL and region (https://api.tray.io/mcp, https://api.eu1.tray.io/mcp or https://api.ap1.tray.io/mcp); reinstall with tray-mcp install --headless --region REGION",
+        ),
+        500..=599 => Check::fail(
+            format!("Tray's Headless MCP at {url} is having trouble (HTTP {status})"),
+            "try again in a few minutes",
+        ),
+        _ => Check::fail(
+            format!("Tray's Headless MCP at {url} answered HTTP {status}"),
+            "check the entry's URL; otherwise report this to Tray support",
+        ),
+    }
+}
+
 /// The workspace, region and token an entry uses (from its profile or its inline header).
 fn credentials(environment: &Environment, entry: &FoundEntry) -> Option<(WorkspaceId, Region, ApiToken)> {
     let tray = entry.tray.as_ref()?;
     match &tray.workspace {
-        EntryWorkspace::Sandbox => None,
+        EntryWorkspace::Sandbox | EntryWorkspace::Headless(_) => None,
         EntryWorkspace::FromProfile => {
             let name = tray.profile.as_ref()?;
             let profile = profiles::load(environment, name).ok()?;
@@ -131,11 +200,16 @@ async fn check_gateway(mut config: GatewayConfig) -> Check {
     let limit = config.timeout;
     let (messages, _unused) = tokio::sync::mpsc::unbounded_channel();
     let client = Arc::new(GatewayClient::new(config, messages));
-    match client.connect().await {
-        Ok(()) => {
-            client.shutdown(limit).await;
-            Check::pass(format!("the Agent Gateway answers initialize ({url})"))
-        }
+    let listed = match client.connect().await {
+        Ok(()) => client.list_tools().await,
+        Err(error) => Err(error),
+    };
+    client.shutdown(limit).await;
+    match listed {
+        Ok(tools) => Check::pass(format!(
+            "the Agent Gateway is reachable and enabled for this workspace: {} tools ({url})",
+            tools.len()
+        )),
         Err(error) => Check::fail(format!("{error} ({url})"), error.hint()),
     }
 }

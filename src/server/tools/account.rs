@@ -8,7 +8,7 @@ use rmcp::{tool, tool_router};
 
 use super::render::access_text;
 use super::schemas::portable_output_schema;
-use super::{AuthenticatedUserOutput, ToolFailure, ToolOutcome, TrayTools, respond};
+use super::{AuthenticatedUserOutput, GatewayStatus, ToolFailure, ToolOutcome, TrayTools, respond};
 use crate::error::Advice as _;
 use crate::server::backend::{BackendError, BackendKind};
 
@@ -66,6 +66,13 @@ impl TrayTools {
                 access_text(&tools)
             );
         }
+        let gateway = (description.kind != BackendKind::Sandbox).then(|| match &self.gateway {
+            Some(status) => status(),
+            None => GatewayStatus::off(),
+        });
+        if let Some(gateway) = &gateway {
+            let _ = write!(text, "\n{}", gateway.sentence());
+        }
         let output = AuthenticatedUserOutput {
             user,
             workspace_id: description.workspace_id,
@@ -73,6 +80,7 @@ impl TrayTools {
             region: description.region,
             backend: description.kind.as_str().to_string(),
             tools,
+            gateway,
         };
         Ok((text, output))
     }

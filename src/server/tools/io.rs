@@ -137,6 +137,58 @@ pub struct AuthenticatedUserOutput {
     /// Per built-in tool: whether this token can use it (Tray documents different token kinds
     /// for different endpoints), and what fixes a refusal.
     pub tools: Vec<ToolAccess>,
+    /// The workspace's Agent Gateway tools (Workflow and Connector Tools): whether they are
+    /// listed, and why not (absent for the sandbox).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gateway: Option<GatewayStatus>,
+}
+
+/// Whether the Agent Gateway's tools are served, as `get_authenticated_user` reports it.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct GatewayStatus {
+    /// `connected`, `connecting`, `unreachable` (retried in the background), `unavailable`, or `off` (this entry does not pass the
+    /// gateway through).
+    pub state: String,
+    /// How many gateway tools are listed.
+    pub tools: usize,
+    /// Why the gateway's tools are missing, when they are.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String")]
+    pub problem: Option<String>,
+    /// What fixes it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String")]
+    pub fix: Option<String>,
+}
+
+impl GatewayStatus {
+    /// The pass-through is not on for this entry.
+    pub fn off() -> Self {
+        GatewayStatus {
+            state: "off".to_string(),
+            tools: 0,
+            problem: Some("this server does not pass the workspace's Agent Gateway tools through".to_string()),
+            fix: Some(
+                "reinstall the entry with --gateway (tray-mcp install -n NAME -w WORKSPACE --gateway), or serve with --gateway"
+                    .to_string(),
+            ),
+        }
+    }
+
+    /// The sentence the text answer carries.
+    pub fn sentence(&self) -> String {
+        match (&self.problem, &self.fix) {
+            (None, _) => format!(
+                "Agent Gateway: {}, {} Workflow and Connector Tools listed beside the built-in ones.",
+                self.state, self.tools
+            ),
+            (Some(problem), Some(fix)) => format!(
+                "Agent Gateway tools are not listed ({}): {problem}. The built-in tools work without them.\nhint: {fix}",
+                self.state
+            ),
+            (Some(problem), None) => format!("Agent Gateway tools are not listed ({}): {problem}.", self.state),
+        }
+    }
 }
 
 /// Output of `list_workflows`.

@@ -45,6 +45,8 @@ pub struct TrayTools {
     tool_router: ToolRouter<Self>,
     /// Advertise `tools.listChanged` (the gateway pass-through may change the list).
     list_changed: bool,
+    /// Where the Agent Gateway pass-through stands, when it is on.
+    gateway: Option<Arc<dyn Fn() -> GatewayStatus + Send + Sync>>,
 }
 
 /// A tool failed; the message is shown to the agent as the tool's (error) result.
@@ -88,7 +90,15 @@ impl TrayTools {
             backend,
             tool_router: Self::account_tools() + Self::workflow_tools() + Self::catalog_tools(),
             list_changed: false,
+            gateway: None,
         }
+    }
+
+    /// Reports the Agent Gateway pass-through's state in `get_authenticated_user` (which says
+    /// why the gateway's tools are missing, and what fixes it).
+    pub fn with_gateway_status(mut self, status: Arc<dyn Fn() -> GatewayStatus + Send + Sync>) -> Self {
+        self.gateway = Some(status);
+        self
     }
 
     /// Advertises `tools.listChanged` in `initialize`: the tool list may change while the server

@@ -1,0 +1,251 @@
+//! The official MCP conformance suite (`@modelcontextprotocol/conformance@0.1.13`, installed by
+//! scripts/test.sh) with `tray-mcp serve --gateway` as the client under test: each scenario's
+//! server plays the Agent Gateway, and tests/conformance_client.py drives `serve` over stdio
+//! with the official Python SDK. The scenario servers are bound to 127.0.0.1 by
+//! `bench/loopback_only.mjs`; nothing reaches the internet (proxies point at a dead loopback
+//! port). The four scenarios run side by side (about 10 s of CPU).
+
+mod serve_support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use serve_support::FakeHome;
+
+const SCENARIOS: [&str; 4] = [
+    "initialize",
+    "tools_call",
+    "sse-retry",
+    "elicitation-sep1034-client-defaults",
+];
+const TOKEN: &str = "tok_test_conformance";
+/// A port nothing listens on: the built-in tools' API and any proxy point there.
+const DEAD: &str = "http://127.0.0.1:9";
+
+/// What one scenario run left: the suite's exit status and output, its checks, and the report
+/// the client printed.
+struct Run {
+    scenario: &'static str,
+    output: Output,
+    checks: Vec<Value>,
+    client_stdout: String,
+    client_stderr: String,
+}
+
+impl Run {
+    fn describe(&self) -> String {
+        format!(
+            "scenario {}\nsuite stderr:\n{}\nclient stdout:\n{}\nclient stderr:\n{}",
+            self.scenario,
+            String::from_utf8_lossy(&self.output.stderr),
+            self.client_stdout,
+            self.client_stderr
+        )
+    }
+
+    /// The status of the check `id` (the last one with that id).
+    fn status(&self, id: &str) -> &str {
+        self.checks
+            .iter()
+            .rev()
+            .find(|check| check["id"] == id)
+            .and_then(|check| check["status"].as_str())
+            .unwrap_or("MISSING")
+    }
+
+    fn client_report(&self) -> Value {
+        serde_json::from_str(self.client_stdout.trim()).unwrap_or_else(|error| panic!("{error}\n{}", self.describe()))
+    }
+}
+
+/// Runs one client scenario of the suite against `tray-mcp serve --gateway`.
+fn run_scenario(tools: &Path, scenario: &'static str) -> Run {
+    let home = FakeHome::new();
+    let results = home.path().join("results");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let client = [
+        tools.join("venv/bin/python"),
+        root.join("tests/conformance_client.py"),
+        serve_support::binary().to_path_buf(),
+    ]
+    .iter()
+    .map(|path| path.display().to_string())
+    .chain(
+        [
+            "serve",
+            "--workspace-id",
+            "3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718",
+            "--gateway",
+        ]
+        .into_iter()
+        .map(str::to_string),
+    )
+    .collect::<Vec<_>>()
+    .join(" ");
+    let suite = tools.join("npm/node_modules/@modelcontextprotocol/conformance/dist/index.js");
+    let mut command = Command::new("node");
+    command
+        .arg(suite)
+        .args(["client", "--scenario", scenario, "--timeout", "30000", "-o"])
+        .arg(&results)
+        .args(["--command", &client])
+        .current_dir(home.path())
+        .env(
+            "NODE_OPTIONS",
+            format!("--import {}", root.join("bench/loopback_only.mjs").display()),
+        )
+        .env("HOME", home.path())
+        .env("USERPROFILE", home.path())
+        .env("XDG_CONFIG_HOME", home.path().join(".config"))
+        .env("APPDATA", home.path().join("AppData"))
+        .env("TRAY_API_TOKEN", TOKEN)
+        .env("TRAY_API_URL", format!("{DEAD}/rest"))
+        .env("TRAY_GRAPHQL_URL", format!("{DEAD}/graphql"))
+        .env("HTTPS_PROXY", DEAD)
+        .env("HTTP_PROXY", DEAD)
+        .env("NO_PROXY", "127.0.0.1,localhost")
+        .env_remove("TRAY_GATEWAY_URL")
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null());
+    let output = output_within(command, Duration::from_secs(90));
+    let result_dir = result_dir(&results, scenario);
+    let read = |name: &str| std::fs::read_to_string(result_dir.join(name)).unwrap_or_default();
+    let checks = serde_json::from_str(&read("checks.json")).unwrap_or_default();
+    Run {
+        scenario,
+        output,
+        checks,
+        client_stdout: read("stdout.txt"),
+        client_stderr: read("stderr.txt"),
+    }
+}
+
+impl Run {
+    fn passed(&self) -> bool {
+        self.output.status.success() && String::from_utf8_lossy(&self.output.stderr).contains("OVERALL: PASSED")
+    }
+}
+
+/// Runs a scenario, and once more if it failed: sse-retry's timing check allows 200 ms of
+/// lateness, which a machine under heavy load (a shared CI runner) can exceed once. The first
+/// failure is printed, so a pattern shows in the logs; two in a row fail the test.
+#[allow(clippy::print_stderr)] // the first failure goes to the test's output
+fn run_scenario_retrying_once(tools: &Path, scenario: &'static str) -> Run {
+    let first = run_scenario(tools, scenario);
+    if first.passed() {
+        return first;
+    }
+    eprintln!(
+        "conformance scenario {scenario} failed once; running it again\n{}",
+        first.describe()
+    );
+    run_scenario(tools, scenario)
+}
+
+/// The suite's results folder for `scenario` (`<scenario>-<timestamp>`).
+fn result_dir(results: &Path, scenario: &str) -> PathBuf {
+    std::fs::read_dir(results)
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .find(|path| {
+            path.file_name()
+                .and_then(|name| name.to_str())
+                .is_some_and(|name| name.starts_with(&format!("{scenario}-")))
+        })
+        .unwrap_or_else(|| results.join(scenario))
+}
+
+/// Runs `command` to the end, killing it after `limit`.
+fn output_within(mut command: Command, limit: Duration) -> Output {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start node (the conformance suite)");
+    let started = Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.wait_with_output().expect("suite output")
+}
+
+#[test]
+fn the_official_conformance_client_scenarios_pass_through_serve_gateway() {
+    let Some(tools) = serve_support::test_tools("the_official_conformance_client_scenarios_pass_through_serve_gateway")
+    else {
+        return;
+    };
+    let runs: Vec<Run> = std::thread::scope(|scope| {
+        let handles: Vec<_> = SCENARIOS
+            .iter()
+            .map(|scenario| scope.spawn(|| run_scenario_retrying_once(&tools, scenario)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| handle.join().expect("scenario thread"))
+            .collect()
+    });
+    for run in &runs {
+        assert!(run.passed(), "{}", run.describe());
+        assert!(!run.checks.is_empty(), "no checks recorded\n{}", run.describe());
+        for check in &run.checks {
+            assert!(
+                matches!(check["status"].as_str(), Some("SUCCESS" | "INFO")),
+                "{check}\n{}",
+                run.describe()
+            );
+        }
+        assert!(
+            !run.client_stderr.contains(TOKEN),
+            "the token leaked\n{}",
+            run.describe()
+        );
+    }
+    let run = |name: &str| runs.iter().find(|run| run.scenario == name).expect("ran");
+
+    assert_eq!(run("initialize").status("mcp-client-initialization"), "SUCCESS");
+    assert_eq!(run("tools_call").status("tool-add-numbers"), "SUCCESS");
+    assert_eq!(run("tools_call").client_report()["result"], "The sum of 2 and 40 is 42");
+
+    // The tools/call stream closed before its answer: resumed after `retry` with Last-Event-ID.
+    let retry = run("sse-retry");
+    for id in [
+        "client-sse-graceful-reconnect",
+        "client-sse-retry-timing",
+        "client-sse-last-event-id",
+    ] {
+        assert_eq!(retry.status(id), "SUCCESS", "{id}\n{}", retry.describe());
+    }
+    assert_eq!(
+        retry.client_report()["result"],
+        "Reconnection test completed successfully"
+    );
+
+    // The gateway's elicitation reached the Python client, whose answer (one field) came back
+    // with the schema's defaults for the others.
+    let elicitation = run("elicitation-sep1034-client-defaults");
+    let result = elicitation.client_report()["result"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let content: Value = serde_json::from_str(result.trim_start_matches("Elicitation completed: "))
+        .unwrap_or_else(|error| panic!("{error}: {result}"));
+    assert_eq!(
+        content,
+        serde_json::json!({
+            "name": "Ada from the stdio client",
+            "age": 30,
+            "score": 95.5,
+            "status": "active",
+            "verified": true,
+        })
+    );
+}
