@@ -82,6 +82,13 @@ impl Client for Goose {
                 entry.insert("envs".into(), json!({ BRIDGE_HEADER_VARIABLE: bearer(spec)? }));
                 true
             }
+            Transport::Headless => {
+                return Err(EntryError::UnsupportedTransport {
+                    client: "Goose",
+                    transport: "headless",
+                    hint: "Goose has no OAuth sign-in of its own for remote servers: drop --headless to use the bundled server for your workspace",
+                });
+            }
             Transport::Http => {
                 entry.insert("uri".into(), json!(gateway_url(spec)?));
                 entry.insert("headers".into(), json!({ "Authorization": bearer(spec)? }));

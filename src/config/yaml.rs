@@ -1044,7 +1044,7 @@ fn is_plain_safe(text: &str) -> bool {
 mod tests {
     use serde_json::json;
 
-    use super::super::format::{ConfigDocument, Format, open};
+    use super::super::format::{Format, open};
     use super::*;
 
     fn entry() -> Value {
