@@ -41,6 +41,8 @@ const JSONC: Samples = Samples {
     files: &[
         "// settings\n{\n  /* servers */\n  \"mcp_servers\": {\n    // keep me\n    \"other\": {\"command\": \"o\"}, // trailing\n  },\n}\n",
         "{\r\n  \"mcp_servers\": {\r\n    \"other\": {\"command\": \"o\"},\r\n  },\r\n  // end\r\n}\r\n",
+        "{\n  \"mcp_servers\": {\n    \"other\": {\"command\": \"o\"} // mine\n  }\n}\n",
+        "{\n  \"mcp_servers\": { // servers\n  }\n}\n",
     ],
     malformed: ("{\n  // fine\n  \"mcp_servers\": {,,}\n}\n", 3, 19),
 };
@@ -147,8 +149,8 @@ fn everything_outside_the_entry_survives() {
             });
             // Every line of the original is still there, in order, but the servers table's own
             // line, which the entry goes into (a one-line file is checked by the add-then-remove
-            // round trip instead). A comment at the end of the last server's line is checked on
-            // its own: the JSONC editor keeps it but puts it after the new entry.
+            // round trip instead). A comment that ends a line stays at the end of that line,
+            // which may have gained a separating comma before it.
             let multi_line = text.trim_end().contains('\n');
             let lines: Vec<&str> = if multi_line {
                 text.split_inclusive('\n').collect()
@@ -156,7 +158,10 @@ fn everything_outside_the_entry_survives() {
                 Vec::new()
             };
             let mut rest = added.as_str();
-            for line in lines.into_iter().filter(|line| !line.contains("\"mcp_servers\": {}")) {
+            for line in lines
+                .into_iter()
+                .filter(|line| !line.contains("\"mcp_servers\": {}") && !line.trim().is_empty())
+            {
                 let line = line.trim_start_matches('\u{feff}');
                 let (code, comment) = match line.find(" //") {
                     Some(index) if index > 0 && !line[..index].trim().is_empty() => {
@@ -170,9 +175,14 @@ fn everything_outside_the_entry_survives() {
                 };
                 rest = &rest[found..];
                 if let Some(comment) = comment {
+                    let found_line = rest.split_inclusive('\n').next().unwrap_or_default();
+                    let code_then_comment = found_line
+                        .strip_prefix(code)
+                        .map(|after| after.trim_start_matches(','))
+                        .is_some_and(|after| after.trim_end() == comment.trim_end());
                     assert!(
-                        added.contains(comment.trim_end()),
-                        "{:?}: lost comment {comment:?}",
+                        code_then_comment,
+                        "{:?}: the comment {comment:?} left the line of {code:?}:\n{added}",
                         samples.format
                     );
                 }

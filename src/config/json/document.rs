@@ -211,8 +211,8 @@ impl Document {
                 return Err(self.wrong_type(&path[..depth], "an object", container));
             };
             let Some(item) = items.iter().rev().find(|item| item.key.as_deref() == Some(*key)) else {
-                let splice = self.insert_item(container, items, Some(key), &nest(&path[depth + 1..], value));
-                self.apply(splice);
+                let splices = self.insert_item(container, items, Some(key), &nest(&path[depth + 1..], value));
+                self.apply_all(splices);
                 return Ok(Change::Added);
             };
             if depth + 1 == path.len() {
@@ -246,9 +246,8 @@ impl Document {
         let Some(index) = items.iter().rposition(|item| item.key.as_deref() == Some(*last)) else {
             return Ok(false);
         };
-        for splice in self.removal_splices(*start, *end, items, index) {
-            self.apply(splice);
-        }
+        let splices = self.removal_splices(*start, *end, items, index);
+        self.apply_all(splices);
         Ok(true)
     }
 
@@ -300,8 +299,8 @@ impl Document {
             self.apply(Splice::replace(item.value_start, item.end, rendered));
             return Ok(Change::Updated);
         }
-        let splice = self.insert_item(target, items, None, value);
-        self.apply(splice);
+        let splices = self.insert_item(target, items, None, value);
+        self.apply_all(splices);
         Ok(Change::Added)
     }
 
@@ -319,9 +318,8 @@ impl Document {
         let Some(index) = items.iter().position(|item| self.has_id(item, id_key, id)) else {
             return Ok(false);
         };
-        for splice in self.removal_splices(*start, *end, items, index) {
-            self.apply(splice);
-        }
+        let splices = self.removal_splices(*start, *end, items, index);
+        self.apply_all(splices);
         Ok(true)
     }
 
@@ -477,7 +475,11 @@ impl Document {
     // ----- splicing -----
 
     /// Inserts a member (with `key`) or an element (without) after the last item of a container.
-    fn insert_item(&self, container: &PathValue, items: &[Item], key: Option<&str>, value: &Value) -> Splice {
+    ///
+    /// A comment that ends the last item's line (`"other": {...}, // mine`) belongs to that
+    /// item: the new one goes on the next line, after the comment, and never pushes the comment
+    /// onto its own line. The splices are returned from the end of the text towards its start.
+    fn insert_item(&self, container: &PathValue, items: &[Item], key: Option<&str>, value: &Value) -> Vec<Splice> {
         // `"key": ` before an object member (nothing before an array item), with this colon.
         let label_with = |colon: &str| {
             key.map(|key| format!("{}{colon}", serde_json::to_string(key).unwrap_or_default()))
@@ -485,36 +487,100 @@ impl Document {
         };
         let label = label_with(": ");
         let compact = self.render_inline(value);
+        let newline = self.newline();
         if let Some(last) = items.last() {
             let (last_start, last_end) = (last.start, last.end);
             if self.is_single_line() || !self.starts_line(last_start) {
                 // Items share a line: continue it in the same style.
                 let (comma, colon) = self.inline_style();
-                return Splice::insert(last_end, format!("{comma}{}{compact}", label_with(colon)));
+                return vec![Splice::insert(
+                    last_end,
+                    format!("{comma}{}{compact}", label_with(colon)),
+                )];
             }
             let indent = self.line_indent(last_start);
             let rendered = self.render(value, &indent);
-            return Splice::insert(last_end, format!(",{}{indent}{label}{rendered}", self.newline()));
+            let member = format!("{newline}{indent}{label}{rendered}");
+            let tail = self.line_tail(last_end);
+            return match (tail.comment, tail.comma) {
+                (false, _) => vec![Splice::insert(last_end, format!(",{member}"))],
+                // `"other": {...}, // mine`: the new member keeps the trailing-comma style.
+                (true, true) => vec![Splice::insert(tail.end, format!("{member},"))],
+                // `"other": {...} // mine`: the separating comma goes before the comment.
+                (true, false) => vec![
+                    Splice::insert(tail.end, member),
+                    Splice::insert(last_end, ",".to_string()),
+                ],
+            };
         }
         // Empty container: `{}`, `{ }`, or one holding only comments.
         let open = container.start + 1;
         let close = container.end - 1;
         if self.is_single_line() {
             let (_, colon) = self.inline_style();
-            return Splice::replace(open, close, format!("{}{compact}", label_with(colon)));
+            return vec![Splice::replace(open, close, format!("{}{compact}", label_with(colon)))];
         }
         let outer_indent = self.line_indent(container.start);
         let indent = format!("{outer_indent}{}", self.indent_unit());
         let rendered = self.render(value, &indent);
-        let newline = self.newline();
         if self.text[open..close].trim().is_empty() {
-            Splice::replace(
+            vec![Splice::replace(
                 open,
                 close,
                 format!("{newline}{indent}{label}{rendered}{newline}{outer_indent}"),
-            )
+            )]
         } else {
-            Splice::insert(open, format!("{newline}{indent}{label}{rendered}"))
+            // After a comment on the opening brace's line (`{ // my servers`), which stays there.
+            let at = self.line_tail(open).end;
+            vec![Splice::insert(at, format!("{newline}{indent}{label}{rendered}"))]
+        }
+    }
+
+    /// What follows `from` on its line before the line break or the next token: spaces, at most
+    /// one comma and comments that end on this line. `end` is just past the last of them.
+    fn line_tail(&self, from: usize) -> LineTail {
+        let bytes = self.text.as_bytes();
+        let mut tail = LineTail {
+            end: from,
+            comma: false,
+            comment: false,
+        };
+        let mut position = from;
+        loop {
+            match (bytes.get(position), bytes.get(position + 1)) {
+                (Some(b' ' | b'\t'), _) => position += 1,
+                (Some(b','), _) if !tail.comma => {
+                    position += 1;
+                    tail.comma = true;
+                    tail.end = position;
+                }
+                (Some(b'/'), Some(b'/')) => {
+                    let line_end = self.text[position..]
+                        .find('\n')
+                        .map_or(self.text.len(), |offset| position + offset);
+                    tail.end = if line_end > position && bytes[line_end - 1] == b'\r' {
+                        line_end - 1
+                    } else {
+                        line_end
+                    };
+                    tail.comment = true;
+                    return tail;
+                }
+                (Some(b'/'), Some(b'*')) => {
+                    let Some(body_end) = self.text[position + 2..].find("*/").map(|offset| position + 2 + offset)
+                    else {
+                        return tail;
+                    };
+                    if self.text[position..body_end].contains('\n') {
+                        // A block comment running onto later lines does not end this one.
+                        return tail;
+                    }
+                    position = body_end + 2;
+                    tail.comment = true;
+                    tail.end = position;
+                }
+                _ => return tail,
+            }
         }
     }
 
@@ -607,6 +673,13 @@ impl Document {
     fn apply(&mut self, splice: Splice) {
         self.text.replace_range(splice.start..splice.end, &splice.text);
     }
+
+    /// Applies splices given from the end of the text towards its start (so offsets stay valid).
+    fn apply_all(&mut self, splices: Vec<Splice>) {
+        for splice in splices {
+            self.apply(splice);
+        }
+    }
 }
 
 /// serde_json's compact output with chosen separators (`", "`, `": "`).
@@ -635,6 +708,16 @@ impl serde_json::ser::Formatter for InlineFormatter {
     fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
         writer.write_all(self.colon.as_bytes())
     }
+}
+
+/// What ends a line after an item (see [`Document::line_tail`]).
+struct LineTail {
+    /// Just past the last comma or comment on the line (`from` when there is none).
+    end: usize,
+    /// Whether a comma was passed.
+    comma: bool,
+    /// Whether a comment was passed.
+    comment: bool,
 }
 
 /// Replace `start..end` of the text with `text`.
@@ -706,12 +789,38 @@ mod tests {
     fn keeps_comments_trailing_commas_and_crlf() {
         let text = "{\r\n\t// my servers\r\n\t\"servers\": {\r\n\t\t\"a\": {}, /* keep */\r\n\t},\r\n}\r\n";
         let added = add_then_remove_restores(text, Dialect::Jsonc, &["servers", "tray"]);
-        // The trailing comma and CRLF stay; the comment that ended the last member's line stays
-        // too, after the new member (the line it ended is now the new member's last).
+        // The trailing comma and CRLF stay, and so does the comment that ends the last member's
+        // line: the new member goes after it, with a trailing comma of its own.
         assert_eq!(
             added,
-            "{\r\n\t// my servers\r\n\t\"servers\": {\r\n\t\t\"a\": {},\r\n\t\t\"tray\": {\r\n\t\t\t\"command\": \"x\",\r\n\t\t\t\"args\": [\r\n\t\t\t\t\"a\"\r\n\t\t\t]\r\n\t\t}, /* keep */\r\n\t},\r\n}\r\n"
+            "{\r\n\t// my servers\r\n\t\"servers\": {\r\n\t\t\"a\": {}, /* keep */\r\n\t\t\"tray\": {\r\n\t\t\t\"command\": \"x\",\r\n\t\t\t\"args\": [\r\n\t\t\t\t\"a\"\r\n\t\t\t]\r\n\t\t},\r\n\t},\r\n}\r\n"
         );
+    }
+
+    #[test]
+    fn a_comment_ending_the_last_members_line_stays_on_it() {
+        let text = "{\n  \"servers\": {\n    \"other\": {\"command\": \"o\"} // mine\n  }\n}\n";
+        let added = add_then_remove_restores(text, Dialect::Jsonc, &["servers", "tray"]);
+        assert_eq!(
+            added,
+            "{\n  \"servers\": {\n    \"other\": {\"command\": \"o\"}, // mine\n    \"tray\": {\n      \"command\": \"x\",\n      \"args\": [\n        \"a\"\n      ]\n    }\n  }\n}\n"
+        );
+        let block = "{\r\n  \"servers\": {\r\n    \"other\": 1 /* a */ /* b */\r\n  }\r\n}\r\n";
+        let added = add_then_remove_restores(block, Dialect::Jsonc, &["servers", "tray"]);
+        assert!(
+            added.contains("\"other\": 1, /* a */ /* b */\r\n    \"tray\": {"),
+            "{added:?}"
+        );
+        // A comment on the opening brace's line of an empty object stays there too.
+        let empty = "{\n  \"servers\": { // mine\n  }\n}\n";
+        let added = add_then_remove_restores(empty, Dialect::Jsonc, &["servers", "tray"]);
+        assert!(
+            added.starts_with("{\n  \"servers\": { // mine\n    \"tray\": {"),
+            "{added:?}"
+        );
+        // A block comment that runs onto the next lines is not part of the member's line.
+        let spanning = "{\n  \"servers\": {\n    \"other\": 1 /* a\n    b */\n  }\n}\n";
+        add_then_remove_restores(spanning, Dialect::Jsonc, &["servers", "tray"]);
     }
 
     #[test]
