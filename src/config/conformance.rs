@@ -59,7 +59,20 @@ const TOML: Samples = Samples {
     malformed: ("model = \"o3\"\n[mcp_servers.other\ncommand = 1\n", 2, 19),
 };
 
-const ALL: [&Samples; 3] = [&JSON, &JSONC, &TOML];
+const YAML: Samples = Samples {
+    format: Format::Yaml,
+    files: &[
+        "# Goose settings\nGOOSE_PROVIDER: openai\ndefaults: &defaults\n  timeout: 300\nmcp_servers:\n  # keep me\n  other:\n    <<: *defaults\n    cmd: o # inline\n    args: []\n\n# after the servers\nGOOSE_MODEL: gpt-4o\n",
+        "GOOSE_PROVIDER: openai\r\nmcp_servers:\r\n    other:\r\n        cmd: o\r\n        args:\r\n        - a\r\n",
+        "\u{feff}mcp_servers:\n  other:\n    cmd: o",
+        "GOOSE_MODEL: x\n",
+        "",
+        "# only a comment\n",
+    ],
+    malformed: ("GOOSE_MODEL: x\nmcp_servers:\n  other: [1, 2\n", 4, 1),
+};
+
+const ALL: [&Samples; 4] = [&JSON, &JSONC, &TOML, &YAML];
 
 fn entry() -> Value {
     json!({"command": "/usr/local/bin/tray-mcp", "args": ["serve", "--profile", "tray"], "env": {"A": "b"}})
@@ -386,6 +399,7 @@ fn a_key_that_is_not_a_table_is_refused() {
     for samples in ALL {
         let text = match samples.format {
             Format::Toml => "mcp_servers = 3\n",
+            Format::Yaml => "mcp_servers: 3\n",
             Format::Json | Format::Jsonc => "{\"mcp_servers\": 3}",
         };
         let error = open(samples.format, text)

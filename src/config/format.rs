@@ -3,7 +3,7 @@
 //! Why one trait: the commands (install, remove, rename, token, list, doctor) ask the same
 //! questions of every client's file: what is at this key path, set it, take it out, rename it,
 //! keep a companion item (VS Code's token prompt) in step. Each format answers them with its own
-//! lossless editor, so a command never knows whether it edits JSON, JSONC or TOML, and every
+//! lossless editor, so a command never knows whether it edits JSON, JSONC, TOML or YAML, and every
 //! backend is held to the same invariants by one conformance suite (`config::conformance`).
 //! Values cross the boundary as [`serde_json::Value`], the neutral tree.
 
@@ -26,6 +26,8 @@ pub enum Format {
     Jsonc,
     /// TOML (Codex), edited with `toml_edit`.
     Toml,
+    /// YAML (Goose, Continue), read with `yaml-edit` and edited by splicing lines.
+    Yaml,
 }
 
 impl Format {
@@ -35,6 +37,7 @@ impl Format {
             Format::Json => "json",
             Format::Jsonc => "jsonc",
             Format::Toml => "toml",
+            Format::Yaml => "yaml",
         }
     }
 }
@@ -90,6 +93,7 @@ pub fn open(format: Format, text: &str) -> Result<Box<dyn ConfigDocument>, Docum
         Format::Json => Box::new(Document::new(text, Dialect::Json)),
         Format::Jsonc => Box::new(Document::new(text, Dialect::Jsonc)),
         Format::Toml => Box::new(super::toml::TomlDocument::parse(text)?),
+        Format::Yaml => Box::new(super::yaml::YamlDocument::parse(text)?),
     })
 }
 

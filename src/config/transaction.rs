@@ -156,6 +156,9 @@ impl fmt::Display for FileError {
                     "could not parse {role} {shown_path} at {line}:{column}: {message}"
                 )
             }
+            FileProblem::Document(DocumentError::Unsupported { what, line, column, .. }) => {
+                write!(formatter, "cannot edit {role} {shown_path} at {line}:{column}: {what}")
+            }
             FileProblem::Document(error) => write!(formatter, "cannot edit {role} {shown_path}: {error}"),
             FileProblem::NotUtf8 => write!(formatter, "could not read {role} {shown_path}: it is not UTF-8 text"),
             FileProblem::ReadOnly => write!(formatter, "{role} {shown_path} is read-only"),
@@ -182,6 +185,9 @@ impl FileError {
             }
             FileProblem::Document(DocumentError::WrongType { .. }) => {
                 "fix that key by hand and run the command again; no file was changed".to_string()
+            }
+            FileProblem::Document(DocumentError::Unsupported { hint, .. }) => {
+                format!("{hint}; no file was changed")
             }
             FileProblem::NotUtf8 => "save the file as UTF-8 and run the command again; no file was changed".to_string(),
             FileProblem::ReadOnly => format!(

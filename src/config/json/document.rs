@@ -62,6 +62,19 @@ pub enum DocumentError {
         /// 1-based column.
         column: usize,
     },
+    /// Something the editor refuses to change, because it cannot change it safely (a YAML file
+    /// of several documents, a flow-style mapping on the way to the entry, ...).
+    #[error("{what} at {line}:{column}")]
+    Unsupported {
+        /// What is there.
+        what: String,
+        /// What the user can do about it.
+        hint: &'static str,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+    },
 }
 
 /// The members of an object: keys and values in file order.
