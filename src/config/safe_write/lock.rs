@@ -41,9 +41,8 @@ impl FileLock {
     pub fn acquire(folder: &Path) -> io::Result<FileLock> {
         fs::create_dir_all(folder)?;
         #[cfg(unix)]
-        {
-            let handle = File::open(folder)?;
-            match handle.lock() {
+        match File::open(folder) {
+            Ok(handle) => match handle.lock() {
                 Ok(()) => {
                     return Ok(FileLock {
                         file: handle,
@@ -52,7 +51,10 @@ impl FileLock {
                 }
                 Err(error) if !folder_lock_unsupported(&error) => return Err(error),
                 Err(_) => {}
-            }
+            },
+            // A folder we may write in but not list (mode 0300): a lock file still works.
+            Err(error) if error.kind() == io::ErrorKind::PermissionDenied => {}
+            Err(error) => return Err(error),
         }
         acquire_lock_file(&folder.join(".tray-mcp.lock"))
     }
