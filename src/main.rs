@@ -13,7 +13,6 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use cli::{Action, Cli};
-use tray_mcp::clients::Transport;
 use tray_mcp::commands::{doctor, install, list, remove, rename, token, uninstall};
 use tray_mcp::error::CommandError;
 use tray_mcp::paths::Environment;
@@ -41,27 +40,16 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
     let json = cli.json();
     match cli.into_action(&environment.variables)? {
         Action::Install(request) => {
+            // Copied (when transient) by the install's commit, once planning has succeeded.
             let placement = self_install::resolve(&environment, &install::current_binary()?);
-            let placed = match request.transport {
-                Transport::Stdio => self_install::place(&environment, &placement, request.dry_run)?,
-                Transport::Bridge | Transport::Http | Transport::Headless => Vec::new(),
-            };
-            let mut report = install::install(&environment, &request, &placement.entry_binary)?;
-            report.notices.splice(0..0, placed);
+            let report = install::install(&environment, &request, &placement)?;
             print_report(&report, json);
             Ok(ExitCode::SUCCESS)
         }
         Action::Wizard(prefill) => {
-            // Placed before the questions: the wizard's commit must not write entries that
-            // point at a binary not yet there. Only a typed --transport other than stdio skips it.
             let placement = self_install::resolve(&environment, &install::current_binary()?);
-            let placed = match prefill.transport {
-                None | Some(Transport::Stdio) => self_install::place(&environment, &placement, prefill.dry_run)?,
-                Some(Transport::Bridge | Transport::Http | Transport::Headless) => Vec::new(),
-            };
             let mut prompter = tray_mcp::wizard::terminal::InquirePrompter::new(&environment.variables);
-            let mut report = tray_mcp::wizard::run(&environment, &mut prompter, &prefill, &placement.entry_binary)?;
-            report.notices.splice(0..0, placed);
+            let report = tray_mcp::wizard::run(&environment, &mut prompter, &prefill, &placement)?;
             print_report(&report, json);
             Ok(ExitCode::SUCCESS)
         }
@@ -136,8 +124,8 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
         }
         Action::Apply { file, options } => {
             let manifest = tray_mcp::manifest::load(&environment, file.as_deref())?;
-            let binary = install::current_binary()?;
-            let report = tray_mcp::manifest::plan::apply(&environment, &manifest, options, &binary, &|name| {
+            let placement = self_install::resolve(&environment, &install::current_binary()?);
+            let report = tray_mcp::manifest::plan::apply(&environment, &manifest, options, &placement, &|name| {
                 std::env::var_os(name)
             })?;
             if json {

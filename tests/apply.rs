@@ -369,3 +369,19 @@ fn export_then_apply_then_check_round_trips() {
         .assert()
         .success();
 }
+
+#[cfg(unix)]
+#[test]
+fn apply_makes_the_profiles_folder_private_as_install_does() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |path: std::path::PathBuf| std::fs::metadata(&path).expect("metadata").permissions().mode() & 0o777;
+    let installed = FakeHome::new();
+    installed.install(&["-c", "cursor"]).success();
+    let applied = home_with_manifest();
+    apply(&applied, &[]).success();
+    for (command, home) in [("install", &installed), ("apply", &applied)] {
+        for folder in [".config/tray-mcp", ".config/tray-mcp/profiles"] {
+            assert_eq!(mode(home.path(folder)), 0o700, "{command}: {folder} is not private");
+        }
+    }
+}

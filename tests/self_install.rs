@@ -203,6 +203,55 @@ fn a_dry_run_from_a_temp_folder_copies_nothing() {
 }
 
 #[test]
+fn an_install_refused_after_planning_copies_no_binary() {
+    let clash = "{\n  \"mcpServers\": {\n    \"Tray-Sandbox\": {\"command\": \"other-server\"}\n  }\n}\n";
+    let malformed = "{\n  \"mcpServers\": {\n    \"other\": \n";
+    for (why, config, expected) in [
+        ("a name that differs only in case", clash, "Tray-Sandbox"),
+        ("a malformed config", malformed, "~/.cursor/mcp.json at 4:1"),
+    ] {
+        let home = FakeHome::new();
+        home.write(".cursor/mcp.json", config);
+        let (_folder, copy) = binary_copy_in_temp(b"");
+        let before = home.snapshot_files();
+        let assert = run_in_home(&home, &copy)
+            .args(["--sandbox", "-c", "cursor", "-n", "tray-sandbox"])
+            .assert()
+            .failure();
+        let stderr = outputs(&assert).1;
+        assert!(stderr.contains(expected), "{why}: {stderr}");
+        assert!(!stderr.contains("installed tray-mcp"), "{why}: {stderr}");
+        assert!(
+            !home.path(".local/bin").exists(),
+            "{why}: the refused install copied the binary"
+        );
+        assert_eq!(home.snapshot_files(), before, "{why}: a file changed");
+    }
+}
+
+#[test]
+fn apply_from_a_temp_folder_installs_the_binary_and_points_the_entries_there() {
+    let home = FakeHome::new();
+    home.write(
+        "project/tray-mcp.toml",
+        "[servers.tray-sandbox]\nworkspace = \"sandbox\"\nclients = [\"claude-code\"]\n",
+    );
+    let (_folder, copy) = binary_copy_in_temp(b"");
+    let check = run_in_home(&home, &copy).args(["apply", "--check"]).assert();
+    assert_eq!(check.get_output().status.code(), Some(3), "{}", outputs(&check).1);
+    assert!(!home.path(".local/bin").exists(), "--check copied the binary");
+
+    let assert = run_in_home(&home, &copy).arg("apply").assert().success();
+    let stderr = outputs(&assert).1;
+    assert!(
+        stderr.contains(&format!("note: installed tray-mcp {VERSION} at ~/.local/bin/tray-mcp")),
+        "{stderr}"
+    );
+    let (command, _) = claude_code_entry(&home, "tray-sandbox");
+    assert_eq!(Path::new(&command), home.path(".local/bin/tray-mcp"));
+}
+
+#[test]
 fn doctor_flags_an_entry_that_runs_a_binary_in_a_temp_folder() {
     let home = FakeHome::new();
     let (folder, copy) = binary_copy_in_temp(b"");

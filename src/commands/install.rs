@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::clients::{ClientId, Companion, ConfigLocation, EntryError, EntrySpec, Scope, Transport};
-use crate::config::safe_write::{self, Privacy};
+use crate::config::safe_write::Privacy;
 use crate::config::transaction::{Edited, FileEdit, FileProblem, FileReads};
 use crate::config::{Change, ConfigDocument, Format};
 use crate::error::CommandError;
@@ -16,11 +16,12 @@ use crate::inventory::{entry_names, entry_path};
 use crate::paths::Environment;
 use crate::profiles::{self, Profile, TokenLocation};
 use crate::secrets::Redactor;
+use crate::self_install::Placement;
 use crate::token_store::{KeychainChanges, TokenStore};
 use crate::tray::{ApiToken, Region, ServerName, WorkspaceId};
 
 use super::report::{FileReport, Notice, Report};
-use super::{FileOwner, Finish, LabeledTask, PlannedFile, WriteProfile, config_task, plan_labeled_with, profile_task};
+use super::{Finish, LabeledTask, PlannedFile, WriteProfile, config_task, plan_labeled_with, profile_task};
 
 /// Which workspace the entry reaches.
 #[derive(Debug, Clone)]
@@ -70,10 +71,24 @@ pub struct InstallRequest {
     pub skip: Vec<ClientId>,
 }
 
-/// Plans and (unless `dry_run`) performs an install.
-pub fn install(environment: &Environment, request: &InstallRequest, binary: &Path) -> Result<Report, CommandError> {
-    let planned = plan(environment, request, binary)?;
-    finish(environment, request, planned)
+/// Plans and (unless `dry_run`) performs an install whose entries launch the binary
+/// `placement` names.
+pub fn install(
+    environment: &Environment,
+    request: &InstallRequest,
+    placement: &Placement,
+) -> Result<Report, CommandError> {
+    let planned = plan(environment, request, &placement.entry_binary)?;
+    finish(environment, request, planned, placement)
+}
+
+/// Whether entries of `transport` launch tray-mcp's own binary (only stdio entries do; bridge,
+/// http and headless entries name a URL or `npx`).
+pub fn launches_binary(transport: Transport) -> bool {
+    match transport {
+        Transport::Stdio => true,
+        Transport::Bridge | Transport::Http | Transport::Headless => false,
+    }
 }
 
 /// Reads and edits every file in memory; nothing is written.
@@ -317,22 +332,22 @@ pub struct InstallPlan {
     pub keychain: KeychainChanges,
 }
 
-/// Writes a plan (or, for a dry run, shows its diffs).
-pub fn finish(environment: &Environment, request: &InstallRequest, plan: InstallPlan) -> Result<Report, CommandError> {
+/// Writes a plan (or, for a dry run, shows its diffs). A stdio entry launches the binary
+/// `placement` names: when that binary runs from a transient folder, it is copied there now,
+/// after planning has succeeded and before the entries are written (see
+/// [`crate::self_install`]); the report says where.
+pub fn finish(
+    environment: &Environment,
+    request: &InstallRequest,
+    plan: InstallPlan,
+    placement: &Placement,
+) -> Result<Report, CommandError> {
     let InstallPlan {
         files,
         notices,
         token_store,
         keychain,
     } = plan;
-    let writes_profile = files
-        .iter()
-        .any(|planned| planned.owner == FileOwner::TrayMcp && planned.file.change != Change::Unchanged);
-    if !request.dry_run && writes_profile {
-        // Made here, owner-only, before the commit would make it with the default mode; an
-        // install that writes no profile (bridge, http) leaves tray-mcp's folders alone.
-        safe_write::create_private_dir(&profiles::profiles_dir(environment)).ok();
-    }
     // The keychain write happens before the commit and is undone if the commit fails, so a
     // profile that says "keychain" never exists without its entry. A keychain that refuses the
     // write (locked, access denied) fails the install with nothing written; the token is not
@@ -343,6 +358,7 @@ pub fn finish(environment: &Environment, request: &InstallRequest, plan: Install
         notices,
         store: &token_store,
         keychain: &keychain,
+        binary: launches_binary(request.transport).then_some(placement),
     };
     let mut report = super::finish_planned(environment, files, finish)?;
     if !report.dry_run {

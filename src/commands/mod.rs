@@ -29,6 +29,7 @@ use crate::inventory::{FoundEntry, Inventory, NamedEntry, config_role, take_inve
 use crate::paths::Environment;
 use crate::profiles::{self, Profile};
 use crate::secrets::Redactor;
+use crate::self_install::{self, Placement};
 use crate::token_store::{AroundCommitError, KeychainChanges, TokenStore};
 use crate::tray::ServerName;
 
@@ -106,6 +107,11 @@ pub struct Finish<'a> {
     pub store: &'a TokenStore,
     /// The keychain changes to make around the file commit.
     pub keychain: &'a KeychainChanges,
+    /// Where the binary the entries launch goes: when it runs from a transient folder it is
+    /// copied there once planning has succeeded, right before the commit (a dry run only says
+    /// so). `None` when no entry launches it (bridge, http, headless; every command but install
+    /// and apply).
+    pub binary: Option<&'a Placement>,
 }
 
 /// Plans every task, then finishes as [`finish_planned`] does.
@@ -132,7 +138,14 @@ pub fn finish_planned(
         mut notices,
         store,
         keychain,
+        binary,
     } = finish;
+    if let Some(placement) = binary {
+        // After planning (a refused install, a bad config, a name clash never copies the
+        // binary) and before the entries that name it are written.
+        let placed = self_install::place(environment, placement, dry_run)?;
+        notices.splice(0..0, placed);
+    }
     if dry_run {
         let redactor = redactor_for(redactor, &planned);
         let diffs = planned
@@ -151,6 +164,7 @@ pub fn finish_planned(
             dry_run: true,
         });
     }
+    make_profiles_folder_private(environment, &planned);
     let owners: Vec<FileOwner> = planned.iter().map(|planned| planned.owner).collect();
     let files: Vec<Planned> = planned.into_iter().map(|planned| planned.file).collect();
     let backups = BackupStore::new(environment.join(&environment.tray_config_dir(), &["backups"]));
@@ -172,6 +186,18 @@ pub fn finish_planned(
         next_steps: Vec::new(),
         dry_run: false,
     })
+}
+
+/// Makes the profiles folder, owner-only, when the commit is about to write a profile into it:
+/// the commit would otherwise make it with the default mode. A command that writes no profile
+/// (bridge, http, a remove of a client entry) leaves tray-mcp's folders alone.
+fn make_profiles_folder_private(environment: &Environment, planned: &[PlannedFile]) {
+    let writes_profile = planned
+        .iter()
+        .any(|planned| planned.owner == FileOwner::TrayMcp && planned.file.change != Change::Unchanged);
+    if writes_profile {
+        crate::config::safe_write::create_private_dir(&profiles::profiles_dir(environment)).ok();
+    }
 }
 
 /// The command's redactor plus every secret the planned files hold before and after their edit,

@@ -80,6 +80,7 @@ pub fn remove_with_store(
         notices: Vec::new(),
         store,
         keychain: &keychain,
+        binary: None,
     };
     execute_with_keychain(environment, tasks, finish)
 }

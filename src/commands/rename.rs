@@ -123,6 +123,7 @@ pub fn rename_with_store(
         notices: Vec::new(),
         store,
         keychain: &keychain,
+        binary: None,
     };
     execute_with_keychain(environment, tasks, finish)
 }

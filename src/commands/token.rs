@@ -92,6 +92,7 @@ pub fn set_with_store(
         notices,
         store,
         keychain: &keychain,
+        binary: None,
     };
     execute_with_keychain(environment, tasks, finish)
 }
@@ -141,6 +142,7 @@ pub fn forget_with_store(
         notices,
         store,
         keychain: &keychain,
+        binary: None,
     };
     execute_with_keychain(environment, tasks, finish)
 }

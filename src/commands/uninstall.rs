@@ -128,6 +128,7 @@ fn remove_everything(environment: &Environment, dry_run: bool, store: &TokenStor
         notices: Vec::new(),
         store,
         keychain: &keychain,
+        binary: None,
     };
     execute_with_keychain(environment, tasks, finish)
 }

@@ -32,6 +32,7 @@ use crate::inventory::{FoundEntry, Inventory};
 use crate::paths::Environment;
 use crate::profiles::{self, Profile, TokenLocation};
 use crate::secrets::{REDACTED, Redactor, inline_tokens};
+use crate::self_install::Placement;
 use crate::token_store::{KeychainChanges, TokenStore};
 use crate::tray::{ApiToken, ServerName};
 
@@ -158,19 +159,21 @@ impl ApplyReport {
     }
 }
 
-/// Applies (or checks) a manifest. `lookup` reads environment variables for `env` sources.
+/// Applies (or checks) a manifest whose stdio entries launch the binary `placement` names
+/// (copied there by the commit, as install does, when it runs from a transient folder).
+/// `lookup` reads environment variables for `env` sources.
 pub fn apply(
     environment: &Environment,
     manifest: &Manifest,
     options: ApplyOptions,
-    binary: &std::path::Path,
+    placement: &Placement,
     lookup: &dyn Fn(&str) -> Option<std::ffi::OsString>,
 ) -> Result<ApplyReport, CommandError> {
     apply_with_store(
         environment,
         manifest,
         options,
-        binary,
+        placement,
         lookup,
         TokenStore::system(environment),
     )
@@ -181,10 +184,12 @@ pub fn apply_with_store(
     environment: &Environment,
     manifest: &Manifest,
     options: ApplyOptions,
-    binary: &std::path::Path,
+    placement: &Placement,
     lookup: &dyn Fn(&str) -> Option<std::ffi::OsString>,
     store: TokenStore,
 ) -> Result<ApplyReport, CommandError> {
+    let binary = placement.entry_binary.as_path();
+    let mut launches_binary = false;
     let inventory = readable_inventory(environment)?;
     let names = inventory.names();
     let context = SourceContext {
@@ -203,6 +208,7 @@ pub fn apply_with_store(
         if let WorkspaceChoice::Tray { api_token, .. } = &request.workspace {
             redactor.add(api_token.expose());
         }
+        launches_binary |= install::launches_binary(request.transport);
         let entry = install::entry_plan(environment, &request, binary, store.preferred())?;
         notices.extend(entry.notices);
         for edit in entry.configs {
@@ -300,6 +306,7 @@ pub fn apply_with_store(
         notices,
         store: &store,
         keychain: &keychain,
+        binary: launches_binary.then_some(placement),
     };
     let report = finish_planned(environment, planned, finish)?;
     Ok(ApplyReport {
@@ -321,6 +328,7 @@ fn dry_finish<'a>(
         notices,
         store,
         keychain,
+        binary: None,
     }
 }
 

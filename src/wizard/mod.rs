@@ -28,6 +28,7 @@ use crate::error::CommandError;
 use crate::inventory::take_inventory;
 use crate::paths::Environment;
 use crate::profiles;
+use crate::self_install::Placement;
 use crate::tray::{ApiToken, InvalidApiToken, Region, ServerName, WorkspaceId};
 
 pub use prompter::{PromptError, Prompter};
@@ -69,19 +70,22 @@ pub struct Prefill {
     pub yes: bool,
 }
 
-/// Runs the wizard and the install it builds. Nothing is written unless the review is
-/// accepted; Esc or Ctrl-C at any question returns [`CommandError::interrupted`].
+/// Runs the wizard and the install it builds, whose stdio entries launch the binary
+/// `placement` names (copied there by the install's commit when it runs from a transient
+/// folder). Nothing is written, and nothing copied, unless the review is accepted; Esc or
+/// Ctrl-C at any question returns [`CommandError::interrupted`].
 pub fn run(
     environment: &Environment,
     prompter: &mut dyn Prompter,
     prefill: &Prefill,
-    binary: &Path,
+    placement: &Placement,
 ) -> Result<Report, CommandError> {
+    let binary = placement.entry_binary.as_path();
     let mut request = ask(environment, prompter, prefill, binary)?;
     let Some(plan) = review(environment, prompter, &mut request, binary, prefill.yes)? else {
         return Ok(nothing_left());
     };
-    let report = install::finish(environment, &request, plan)?;
+    let report = install::finish(environment, &request, plan, placement)?;
     prompter.say(texts::DONE);
     Ok(report)
 }
