@@ -56,6 +56,35 @@ fn vscode_comments_and_trailing_commas_survive() {
 }
 
 #[test]
+fn goose_extensions_key_of_the_user_comes_back_after_install_and_remove() {
+    for original in [
+        "GOOSE_PROVIDER: openai\nextensions:   # my extensions\nGOOSE_MODEL: gpt-4o\n",
+        "GOOSE_PROVIDER: openai\nextensions: {}\nGOOSE_MODEL: gpt-4o\n",
+        "extensions: # none yet\r\n",
+    ] {
+        let home = FakeHome::new();
+        let installed = round_trip(
+            &home,
+            ".config/goose/config.yaml",
+            original.as_bytes(),
+            &["-c", "goose"],
+            "goose",
+        );
+        assert!(installed.contains("tray-workspace"), "{installed}");
+        let kept_line = original
+            .lines()
+            .find(|line| line.starts_with("extensions:"))
+            .unwrap_or_default();
+        if kept_line.contains('#') {
+            assert!(
+                installed.contains(kept_line),
+                "the commented key line was rewritten:\n{installed}"
+            );
+        }
+    }
+}
+
+#[test]
 fn claude_desktop_other_servers_and_keys_survive_as_strict_json() {
     let home = FakeHome::new();
     let original = fixture("claude_desktop_other_servers.json");

@@ -68,6 +68,12 @@ const YAML: Samples = Samples {
         "GOOSE_MODEL: x\n",
         "",
         "# only a comment\n",
+        // A key holding nothing, with a comment on its line, in the middle of the file.
+        "GOOSE_MODEL: x\nmcp_servers:   # my extensions\nGOOSE_MODE: auto\n",
+        // Goose's own way of writing no extensions.
+        "mcp_servers: {}\nGOOSE_MODEL: x\n",
+        // Only a Tray entry: removing ours takes nothing of it.
+        "mcp_servers:\n  tray-production:\n    type: stdio\n    cmd: /usr/local/bin/tray-mcp\n",
     ],
     malformed: ("GOOSE_MODEL: x\nmcp_servers:\n  other: [1, 2\n", 4, 1),
 };
@@ -158,10 +164,9 @@ fn everything_outside_the_entry_survives() {
                 Vec::new()
             };
             let mut rest = added.as_str();
-            for line in lines
-                .into_iter()
-                .filter(|line| !line.contains("\"mcp_servers\": {}") && !line.trim().is_empty())
-            {
+            for line in lines.into_iter().filter(|line| {
+                !line.contains("\"mcp_servers\": {}") && !line.contains("mcp_servers: {}") && !line.trim().is_empty()
+            }) {
                 let line = line.trim_start_matches('\u{feff}');
                 let (code, comment) = match line.find(" //") {
                     Some(index) if index > 0 && !line[..index].trim().is_empty() => {

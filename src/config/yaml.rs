@@ -14,6 +14,13 @@
 //! to the entry, a tag there, a duplicate key, and an entry that carries an anchor, alias, merge
 //! key or tag (replacing it would break what refers to it). Comments, anchors and merge keys
 //! elsewhere in the file are kept as they are.
+//!
+//! Removing the last entry of a mapping gives back what was there before the first add, as far
+//! as the text can tell: a key an add created goes with it; a key line of the user's that holds
+//! nothing and ends with a comment (`extensions:  # mine`) is never rewritten, so it stays; and
+//! an empty flow mapping (`extensions: {}`, how Goose writes no extensions) takes the entry in
+//! flow style inside its braces, so removing it leaves `{}`. A bare `extensions:` with no
+//! comment cannot be told from one an add created, and goes.
 
 use rowan::ast::AstNode;
 use serde_json::{Map, Value};
@@ -158,9 +165,9 @@ impl YamlDocument {
         Ok(())
     }
 
-    /// Refuses an existing entry that an edit would replace or remove when others may refer to
-    /// it, or when it is written in a way a splice cannot keep.
-    fn check_replaceable(&self, entry: &Node) -> Result<(), DocumentError> {
+    /// Refuses an existing entry (or flow mapping) that an edit would replace or remove when
+    /// others may refer to it.
+    fn check_unmarked(&self, entry: &Node) -> Result<(), DocumentError> {
         let marked = entry.descendants_with_tokens().find(|element| {
             matches!(
                 element.kind(),
@@ -181,6 +188,12 @@ impl YamlDocument {
                 column,
             });
         }
+        Ok(())
+    }
+
+    /// [`Self::check_unmarked`], and the entry starts its own line (so its lines can be cut).
+    fn check_replaceable(&self, entry: &Node) -> Result<(), DocumentError> {
+        self.check_unmarked(entry)?;
         if !starts_line(&self.body, start(entry)) {
             return Err(self.unsupported(
                 entry,
@@ -338,15 +351,90 @@ impl YamlDocument {
         let Some(entry) = self.entry(&mapping, last)? else {
             return Ok(false);
         };
+        if is_flow(&mapping) && entries(&mapping).count() == 1 {
+            // `key: {name: {...}}`, as an add into `key: {}` writes it: back to `{}`.
+            self.check_unmarked(&mapping)?;
+            let range = start(&mapping)..end(&mapping);
+            let near = range.start;
+            self.splice(range, "{}", near)?;
+            return Ok(true);
+        }
         self.check_replaceable(&entry)?;
-        if !parent.is_empty() && entries(&mapping).count() == 1 {
-            // The mapping holds only this entry: its own key goes with it.
+        if !parent.is_empty() && entries(&mapping).count() == 1 && !self.holder_has_comment(&mapping) {
+            // The mapping holds only this entry: its own key goes with it (an add made it). A
+            // key line with a comment is the user's (`extensions:  # mine`): it stays as it was.
             return self.remove_entry(parent);
         }
         let range = self.entry_lines(&entry);
         let near = range.start;
         self.splice(range, "", near)?;
         Ok(true)
+    }
+}
+
+impl YamlDocument {
+    /// Whether the line of the key that holds `mapping` (`extensions:  # mine`) ends with a
+    /// comment.
+    fn holder_has_comment(&self, mapping: &Node) -> bool {
+        let Some(holder) = mapping
+            .ancestors()
+            .find(|node| node.kind() == SyntaxKind::MAPPING_ENTRY)
+        else {
+            return false;
+        };
+        let from = start(&holder);
+        let line_end = self.body[from..]
+            .find('\n')
+            .map_or(self.body.len(), |index| from + index);
+        let key_length = child(&holder, SyntaxKind::KEY).map_or(0, |key| end(&key) - start(&key));
+        let rest = self.body[from + key_length.min(line_end - from)..line_end].trim_start();
+        rest.strip_prefix(':')
+            .is_some_and(|after| after.trim_start().starts_with('#'))
+    }
+
+    /// The flow mapping at `parent` (`extensions: {}`), when every mapping above it is a block
+    /// mapping; `None` when there is none there.
+    fn flow_mapping_at(&self, parent: &[&str]) -> Result<Option<Node>, DocumentError> {
+        let Some((key, above)) = parent.split_last() else {
+            return Ok(None);
+        };
+        let Walk::Found(mapping) = self.editable_mapping(above)? else {
+            return Ok(None);
+        };
+        let Some(entry) = self.entry(&mapping, key)? else {
+            return Ok(None);
+        };
+        Ok(entry_content(&entry).filter(|node| node.kind() == SyntaxKind::MAPPING && is_flow(node)))
+    }
+
+    /// Sets `last` in a flow mapping that holds nothing else (`extensions: {}`, Goose's own way
+    /// of writing no extensions): the entry is written in flow style inside the braces, so that
+    /// removing it gives `{}` back. `None` when `parent` is no such mapping.
+    fn set_in_flow(
+        &mut self,
+        parent: &[&str],
+        last: &str,
+        value: &Value,
+    ) -> Result<Option<(usize, Change)>, DocumentError> {
+        let Some(flow) = self.flow_mapping_at(parent)? else {
+            return Ok(None);
+        };
+        let keys: Vec<Option<String>> = entries(&flow).map(|entry| entry_key(&entry)).collect();
+        let change = match keys.as_slice() {
+            [] => Change::Added,
+            [Some(key)] if key == last => Change::Updated,
+            _ => return Ok(None),
+        };
+        self.check_unmarked(&flow)?;
+        let range = start(&flow)..end(&flow);
+        let near = range.start;
+        let text = format!(
+            "{{{}: {}}}",
+            flow_text(&Value::String(last.to_string())),
+            flow_text(value)
+        );
+        self.splice(range, &text, near)?;
+        Ok(Some((near, change)))
     }
 }
 
@@ -408,6 +496,10 @@ impl super::format::ConfigDocument for YamlDocument {
             return Ok(Change::Unchanged);
         }
         let before = self.body.clone();
+        if let Some((near, change)) = self.set_in_flow(parent, last, value)? {
+            self.verify(before, path, Some(value), near)?;
+            return Ok(change);
+        }
         let (near, change) = match self.editable_mapping(parent)? {
             Walk::Found(mapping) => match self.entry(&mapping, last)? {
                 Some(entry) => {
@@ -457,8 +549,14 @@ impl super::format::ConfigDocument for YamlDocument {
                     nested = Value::Object(object);
                 }
                 let near = match holder {
+                    Some(entry) if holds_nothing_written(&entry) => {
+                        // `key:` holding nothing: its line stays as it is (a comment on it too),
+                        // the new entry goes under it, so removing it gives the line back.
+                        let column = column_of(&self.body, start(&entry)) + self.layout().indent;
+                        self.insert_entry(Some(&entry), column, &scalar_text(path[depth]), &nested)?
+                    }
                     Some(entry) => {
-                        // `key:` holding nothing: the entry is written again with the mapping.
+                        // `key: null` (or `~`): the entry is written again with the mapping.
                         self.check_replaceable(&entry)?;
                         let range = self.entry_lines(&entry);
                         let column = column_of(&self.body, start(&entry));
@@ -760,6 +858,12 @@ fn entry_content(entry: &Node) -> Option<Node> {
         .find(|node| is_content(node.kind()))
 }
 
+/// Whether an entry is `key:` with no value written (a comment may follow: the parser reads an
+/// empty null there), as opposed to `key: null` or `key: ~`.
+fn holds_nothing_written(entry: &Node) -> bool {
+    entry_content(entry).is_none_or(|node| node.text_range().is_empty())
+}
+
 fn item_content(item: &Node) -> Option<Node> {
     item.children().find(|node| is_content(node.kind()))
 }
@@ -1002,6 +1106,22 @@ fn inline_value(value: &Value) -> String {
         Value::String(text) => scalar_text(text),
         Value::Object(object) if object.is_empty() => "{}".into(),
         Value::Array(items) if items.is_empty() => "[]".into(),
+        other => other.to_string(),
+    }
+}
+
+/// A value in flow style on one line, every string double-quoted (a JSON string is a valid YAML
+/// double-quoted scalar, and a plain scalar in flow context may not hold `,[]{}`).
+fn flow_text(value: &Value) -> String {
+    match value {
+        Value::Object(object) => {
+            let members: Vec<String> = object
+                .iter()
+                .map(|(key, value)| format!("{}: {}", Value::String(key.clone()), flow_text(value)))
+                .collect();
+            format!("{{{}}}", members.join(", "))
+        }
+        Value::Array(items) => format!("[{}]", items.iter().map(flow_text).collect::<Vec<_>>().join(", ")),
         other => other.to_string(),
     }
 }
