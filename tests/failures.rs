@@ -63,6 +63,53 @@ fn each_malformed_file_names_client_path_and_position_and_nothing_is_written() {
 }
 
 #[test]
+fn what_gemini_or_qwen_cannot_read_is_refused_at_its_position_and_nothing_is_written() {
+    let trailing_comma = "{\n  // mine\n  \"mcpServers\": {\n    \"other\": {\"command\": \"o\"},\n  }\n}\n";
+    let bom = "\u{feff}{\n  \"mcpServers\": {}\n}\n";
+    let cases = [
+        (
+            "gemini",
+            ".gemini/settings.json",
+            trailing_comma,
+            "Gemini CLI config ~/.gemini/settings.json at 4:30: a trailing comma",
+        ),
+        (
+            "gemini",
+            ".gemini/settings.json",
+            bom,
+            "Gemini CLI config ~/.gemini/settings.json at 1:1: the file starts with a byte-order mark",
+        ),
+        (
+            "qwen",
+            ".qwen/settings.json",
+            trailing_comma,
+            "Qwen Code config ~/.qwen/settings.json at 4:30: a trailing comma",
+        ),
+    ];
+    for (client, file, content, message) in cases {
+        let home = FakeHome::new();
+        home.write(file, content);
+        let before = home.snapshot_files();
+        let assert = home.command().args(["--sandbox", "-c", client]).assert().code(1);
+        let (stdout, stderr) = outputs(&assert);
+        assert!(stderr.contains(message), "expected {message:?} in:\n{stderr}");
+        assert!(stderr.contains("cannot read"), "{stderr}");
+        assert!(stderr.contains("\nhint: "), "no hint line:\n{stderr}");
+        assert!(stdout.is_empty(), "{stdout}");
+        assert_eq!(home.snapshot_files(), before, "{client}: a file changed");
+    }
+    // Qwen Code reads a byte-order mark: the install goes ahead and keeps it.
+    let home = FakeHome::new();
+    home.write(".qwen/settings.json", bom);
+    home.command().args(["--sandbox", "-c", "qwen"]).assert().success();
+    let text = home.read(".qwen/settings.json");
+    assert!(
+        text.starts_with('\u{feff}') && text.contains("tray-workspace"),
+        "{text}"
+    );
+}
+
+#[test]
 fn not_utf8_file_is_refused() {
     let home = FakeHome::new();
     home.write(".cursor/mcp.json", b"{\"mcpServers\": {\"a\": \"\xff\xfe\"}}");

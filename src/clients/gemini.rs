@@ -2,7 +2,9 @@
 //! remote entries as `{"type": "http", "url", "headers"}`.
 //!
 //! Facts (clients.md §1, from gemini-cli's docs and code, and running 0.61.0): the file is read
-//! with comments stripped, but a trailing comma is fatal (the JSONC editor never adds one); the
+//! with comments stripped, but a trailing comma and a byte-order mark are fatal ("Please fix the
+//! configuration file(s)", exit 52, whatever the command: `format` declares it, so we refuse such
+//! a file with its position and never write one); the
 //! code treats `url` + `type: "http"` as Streamable HTTP, which `gemini mcp add -t http` writes.
 //! `~` is `os.homedir()`, so Windows is `%USERPROFILE%\.gemini\` too; `GEMINI_CLI_HOME`
 //! replaces that home (the file is then `$GEMINI_CLI_HOME/.gemini/settings.json`, as
@@ -31,7 +33,7 @@ pub const GEMINI: StdClient = StdClient {
     id: "gemini",
     aliases: &["gemini-cli"],
     name: "Gemini CLI",
-    format: Format::Jsonc,
+    format: Format::JsoncNoTrailingCommas { byte_order_mark: false },
     user_file: |environment| {
         client_home_or_home(
             environment,
@@ -128,7 +130,7 @@ fn trusted(rules: &[(String, String)], folder: &Path) -> Option<bool> {
 /// then uses its defaults).
 fn read_json(path: &Path) -> Option<Value> {
     let text = std::fs::read_to_string(path).ok()?;
-    open(Format::Jsonc, &text).ok()?.get(&[]).ok().flatten()
+    open(GEMINI.format, &text).ok()?.get(&[]).ok().flatten()
 }
 
 #[cfg(test)]

@@ -2,7 +2,10 @@
 //! remote entries under `httpUrl`.
 //!
 //! Facts (clients.md §9, running 0.24.4): `qwen mcp add -t http` writes `httpUrl`; comments are
-//! kept on its own writes; project servers wait for approval. `QWEN_HOME` names the folder
+//! kept on its own writes; project servers wait for approval. A trailing comma makes `qwen mcp
+//! list` crash ("Cannot read operator sandbox policy ... Expected double-quoted property name";
+//! it copies the file aside as `settings.json.corrupted`), a byte-order mark is read: `format`
+//! declares that, so we refuse such a file with its position and never write one. `QWEN_HOME` names the folder
 //! holding `settings.json` itself; Qwen expands a leading `~` in it and resolves a relative one
 //! from the current directory (cli-entry.js `resolveQwenHome`).
 
@@ -18,7 +21,7 @@ pub const QWEN: StdClient = StdClient {
     id: "qwen",
     aliases: &["qwen-code"],
     name: "Qwen Code",
-    format: Format::Jsonc,
+    format: Format::JsoncNoTrailingCommas { byte_order_mark: true },
     user_file: |environment| environment.join(&qwen_home(environment), &["settings.json"]),
     project_file: Some(&[".qwen", "settings.json"]),
     marker: qwen_home,

@@ -47,6 +47,19 @@ const JSONC: Samples = Samples {
     malformed: ("{\n  // fine\n  \"mcp_servers\": {,,}\n}\n", 3, 19),
 };
 
+/// JSONC as Gemini CLI reads it (no trailing commas, no byte-order mark): every edit must
+/// still open in it, so none adds what the client cannot read.
+const JSONC_NO_TRAILING_COMMAS: Samples = Samples {
+    format: Format::JsoncNoTrailingCommas { byte_order_mark: false },
+    files: &[
+        "// settings\n{\n  /* servers */\n  \"mcp_servers\": {\n    // keep me\n    \"other\": {\"command\": \"o\"} // trailing\n  }\n}\n",
+        "{\r\n  \"mcp_servers\": {\r\n    \"other\": {\"command\": \"o\"}\r\n  },\r\n  // end\r\n  \"z\": 1\r\n}\r\n",
+        "{\n  \"mcp_servers\": { // servers\n  }\n}\n",
+        "{\n  \"theme\": \"dark\", // mine\n  \"mcp_servers\": {}\n}\n",
+    ],
+    malformed: ("{\n  // fine\n  \"mcp_servers\": {,,}\n}\n", 3, 19),
+};
+
 const TOML: Samples = Samples {
     format: Format::Toml,
     files: &[
@@ -78,7 +91,7 @@ const YAML: Samples = Samples {
     malformed: ("GOOSE_MODEL: x\nmcp_servers:\n  other: [1, 2\n", 4, 1),
 };
 
-const ALL: [&Samples; 4] = [&JSON, &JSONC, &TOML, &YAML];
+const ALL: [&Samples; 5] = [&JSON, &JSONC, &JSONC_NO_TRAILING_COMMAS, &TOML, &YAML];
 
 fn entry() -> Value {
     json!({"command": "/usr/local/bin/tray-mcp", "args": ["serve", "--profile", "tray"], "env": {"A": "b"}})
@@ -405,7 +418,7 @@ fn a_key_that_is_not_a_table_is_refused() {
         let text = match samples.format {
             Format::Toml => "mcp_servers = 3\n",
             Format::Yaml => "mcp_servers: 3\n",
-            Format::Json | Format::Jsonc => "{\"mcp_servers\": 3}",
+            Format::Json | Format::Jsonc | Format::JsoncNoTrailingCommas { .. } => "{\"mcp_servers\": 3}",
         };
         let error = open(samples.format, text)
             .and_then(|mut document| document.set(&path("tray"), &entry()))
@@ -416,4 +429,42 @@ fn a_key_that_is_not_a_table_is_refused() {
             samples.format
         );
     }
+}
+
+#[test]
+fn a_stricter_jsonc_reader_s_file_is_refused_where_the_client_stops() {
+    let gemini = Format::JsoncNoTrailingCommas { byte_order_mark: false };
+    let qwen = Format::JsoncNoTrailingCommas { byte_order_mark: true };
+    for (format, text, at) in [
+        (gemini, "{\n  \"mcp_servers\": {\"other\": 1,}\n}\n", (2, 29)),
+        (gemini, "{\"mcp_servers\": {\"other\": [1, 2,]}}", (1, 32)),
+        (gemini, "\u{feff}{}", (1, 1)),
+        (qwen, "{\"a\": 1, // c\n}", (1, 8)),
+    ] {
+        let error = open(format, text)
+            .and_then(|mut document| document.set(&path("tray"), &entry()).map(|_| ()))
+            .expect_err("the client cannot read this file");
+        let DocumentError::Unsupported {
+            what,
+            hint,
+            line,
+            column,
+        } = error
+        else {
+            panic!("{format:?}: expected a refusal, got {error:?}");
+        };
+        assert!(what.contains("cannot read"), "{what}");
+        assert!(!hint.is_empty());
+        assert_eq!((line, column), at, "{text:?}");
+    }
+    // The same files are fine for VS Code's reader, and Qwen Code reads a byte-order mark.
+    let mut document = document(qwen, "\u{feff}{}");
+    document.set(&path("tray"), &entry()).unwrap();
+    assert!(document.into_text().starts_with('\u{feff}'));
+    document_opens_and_sets(Format::Jsonc, "{\"mcp_servers\": {\"other\": 1,}}");
+}
+
+fn document_opens_and_sets(format: Format, text: &str) {
+    let mut document = document(format, text);
+    document.set(&path("tray"), &entry()).unwrap();
 }

@@ -24,6 +24,13 @@ pub enum Format {
     Json,
     /// JSON with `//` and `/* */` comments and trailing commas (VS Code, Cursor, Zed).
     Jsonc,
+    /// JSON with comments read by a stricter parser, a fact of the client: no trailing commas
+    /// (Gemini CLI, Qwen Code), and a byte-order mark only when `byte_order_mark` (Gemini CLI
+    /// stops at one). A file holding what the client cannot read is refused with its position.
+    JsoncNoTrailingCommas {
+        /// Whether the client reads a file that starts with a UTF-8 byte-order mark.
+        byte_order_mark: bool,
+    },
     /// TOML (Codex), edited with `toml_edit`.
     Toml,
     /// YAML (Goose, Continue), read with `yaml-edit` and edited by splicing lines.
@@ -35,7 +42,7 @@ impl Format {
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Json => "json",
-            Format::Jsonc => "jsonc",
+            Format::Jsonc | Format::JsoncNoTrailingCommas { .. } => "jsonc",
             Format::Toml => "toml",
             Format::Yaml => "yaml",
         }
@@ -92,6 +99,9 @@ pub fn open(format: Format, text: &str) -> Result<Box<dyn ConfigDocument>, Docum
     Ok(match format {
         Format::Json => Box::new(Document::new(text, Dialect::Json)),
         Format::Jsonc => Box::new(Document::new(text, Dialect::Jsonc)),
+        Format::JsoncNoTrailingCommas { byte_order_mark } => {
+            Box::new(Document::new(text, Dialect::JsoncNoTrailingCommas { byte_order_mark }))
+        }
         Format::Toml => Box::new(super::toml::TomlDocument::parse(text)?),
         Format::Yaml => Box::new(super::yaml::YamlDocument::parse(text)?),
     })
@@ -105,6 +115,9 @@ pub fn keys_matching(format: Format, text: &str, patterns: &[&[&str]]) -> Result
     match format {
         Format::Json => super::json::document::keys_matching(text, Dialect::Json, patterns),
         Format::Jsonc => super::json::document::keys_matching(text, Dialect::Jsonc, patterns),
+        Format::JsoncNoTrailingCommas { byte_order_mark } => {
+            super::json::document::keys_matching(text, Dialect::JsoncNoTrailingCommas { byte_order_mark }, patterns)
+        }
         _ => {
             let document = open(format, text)?;
             let mut found = Vec::new();
@@ -129,6 +142,7 @@ pub fn keys_matching(format: Format, text: &str, patterns: &[&[&str]]) -> Result
 /// read a buffer at a time and never held in memory whole: for Claude Code's 20 MB state file
 /// that costs 3 ms instead of 10-25 ms for the page faults of a fresh buffer.
 pub fn keys_matching_in_file(format: Format, path: &Path, patterns: &[&[&str]]) -> Result<Option<KeysAt>, FileProblem> {
+    // A stricter JSONC reader's file is read whole: the skim takes trailing commas.
     if matches!(format, Format::Json | Format::Jsonc) {
         let mut file = match File::open(path) {
             Ok(file) => file,

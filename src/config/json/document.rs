@@ -20,6 +20,41 @@ pub enum Dialect {
     Json,
     /// JSON with `//` and `/* */` comments and trailing commas (VS Code, Cursor, Windsurf).
     Jsonc,
+    /// JSON with comments but no trailing commas, and with or without a byte-order mark: what
+    /// Gemini CLI (no mark either) and Qwen Code read. A file that has what the client cannot
+    /// read is refused, naming where, since the client itself fails on it; an edit never adds
+    /// either.
+    JsoncNoTrailingCommas {
+        /// Whether the client reads a file that starts with a UTF-8 byte-order mark.
+        byte_order_mark: bool,
+    },
+}
+
+impl Dialect {
+    /// What the scanner takes in this dialect.
+    fn grammar(self) -> scan::Grammar {
+        match self {
+            Dialect::Json => scan::Grammar::JSON,
+            Dialect::Jsonc => scan::Grammar::JSONC,
+            Dialect::JsoncNoTrailingCommas { .. } => scan::Grammar {
+                comments: true,
+                trailing_commas: false,
+            },
+        }
+    }
+
+    /// Whether `//` and `/* */` comments are allowed.
+    pub fn allows_comments(self) -> bool {
+        self.grammar().comments
+    }
+
+    /// Whether the client reads a file that starts with a byte-order mark.
+    fn reads_byte_order_mark(self) -> bool {
+        match self {
+            Dialect::Json | Dialect::Jsonc => true,
+            Dialect::JsoncNoTrailingCommas { byte_order_mark } => byte_order_mark,
+        }
+    }
 }
 
 /// What an edit did to the document.
@@ -163,7 +198,8 @@ impl Document {
     /// The members of every object whose key path matches `pattern` (`"*"` matches any key),
     /// with the concrete key path of each object. One pass over the text.
     pub fn members_matching(&self, pattern: &[&str]) -> Result<Vec<(Vec<String>, Members)>, DocumentError> {
-        let matches = scan::scan_matching(&self.text, self.dialect == Dialect::Jsonc, pattern)
+        self.check_byte_order_mark()?;
+        let matches = scan::scan_matching(&self.text, self.dialect.grammar(), pattern)
             .map_err(|error| self.syntax_error(error))?;
         Ok(matches
             .into_iter()
@@ -331,15 +367,39 @@ impl Document {
 
     /// Scans the whole text; returns the values along `path` (empty for an empty document).
     fn locate(&self, path: &[&str]) -> Result<Vec<PathValue>, DocumentError> {
-        let allow_jsonc = self.dialect == Dialect::Jsonc;
-        match scan::scan(&self.text, allow_jsonc, path) {
+        self.check_byte_order_mark()?;
+        match scan::scan(&self.text, self.dialect.grammar(), path) {
             Ok(found) => Ok(found.unwrap_or_default()),
             Err(error) => Err(self.syntax_error(error)),
         }
     }
 
+    /// Refuses a byte-order mark the client cannot read (it fails on the whole file).
+    fn check_byte_order_mark(&self) -> Result<(), DocumentError> {
+        if self.has_bom && !self.dialect.reads_byte_order_mark() {
+            return Err(DocumentError::Unsupported {
+                what: "the file starts with a byte-order mark (U+FEFF), which this client cannot read (its parser stops at it)".into(),
+                hint: "save the file as UTF-8 without a byte-order mark (the client cannot read it until then), and run the command again",
+                line: 1,
+                column: 1,
+            });
+        }
+        Ok(())
+    }
+
     fn syntax_error(&self, error: scan::ScanError) -> DocumentError {
         let (line, column) = self.line_column(error.offset);
+        if error.trailing_comma && matches!(self.dialect, Dialect::JsoncNoTrailingCommas { .. }) {
+            return DocumentError::Unsupported {
+                what: format!(
+                    "{}, which this client cannot read (its parser stops at it)",
+                    error.message
+                ),
+                hint: "remove that comma (the client cannot read the file until then), and run the command again",
+                line,
+                column,
+            };
+        }
         DocumentError::Syntax {
             line,
             column,
@@ -697,7 +757,18 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
 /// names the first problem's line and column.
 pub fn keys_matching(text: &str, dialect: Dialect, patterns: &[&[&str]]) -> Result<KeysAt, DocumentError> {
     let body = text.strip_prefix(BOM).unwrap_or(text);
-    match skim::keys_matching(body.as_bytes(), dialect == Dialect::Jsonc, patterns) {
+    if matches!(dialect, Dialect::JsoncNoTrailingCommas { .. }) {
+        // The skim takes trailing commas: a reader that does not is checked by the full scan.
+        let document = Document::parse(text, dialect)?;
+        let mut found = Vec::new();
+        for pattern in patterns {
+            for (path, members) in document.members_matching(pattern)? {
+                found.push((path, members.into_iter().map(|(name, _)| name).collect()));
+            }
+        }
+        return Ok(found);
+    }
+    match skim::keys_matching(body.as_bytes(), dialect.allows_comments(), patterns) {
         Ok(found) => Ok(keys_at(found)),
         Err(error) => {
             // Whatever the skim refuses, the scan refuses too, with a position that is the

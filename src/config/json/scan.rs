@@ -51,6 +51,30 @@ pub(crate) struct ScanError {
     pub offset: usize,
     /// What was expected.
     pub message: String,
+    /// The problem is a comma before `}` or `]` that the grammar does not take.
+    pub trailing_comma: bool,
+}
+
+/// What the scanner takes beyond plain JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Grammar {
+    /// `//` and `/* */` comments.
+    pub comments: bool,
+    /// A comma before `}` or `]`.
+    pub trailing_commas: bool,
+}
+
+impl Grammar {
+    /// Plain JSON.
+    pub const JSON: Grammar = Grammar {
+        comments: false,
+        trailing_commas: false,
+    };
+    /// JSONC as VS Code reads it: comments and trailing commas.
+    pub const JSONC: Grammar = Grammar {
+        comments: true,
+        trailing_commas: true,
+    };
 }
 
 /// How deep containers may nest (deeper text is refused rather than risking the stack).
@@ -58,8 +82,8 @@ pub(crate) const MAX_DEPTH: usize = 512;
 
 /// Checks the whole text and returns the values along `path` (index 0 is the root; `None` for
 /// a text holding no value). The list stops where the path leaves the document.
-pub(crate) fn scan(text: &str, allow_jsonc: bool, path: &[&str]) -> Result<Option<Vec<PathValue>>, ScanError> {
-    let mut scanner = Scanner::new(text, allow_jsonc, path);
+pub(crate) fn scan(text: &str, grammar: Grammar, path: &[&str]) -> Result<Option<Vec<PathValue>>, ScanError> {
+    let mut scanner = Scanner::new(text, grammar, path);
     if !scanner.run()? {
         return Ok(None);
     }
@@ -71,10 +95,10 @@ pub(crate) fn scan(text: &str, allow_jsonc: bool, path: &[&str]) -> Result<Optio
 /// many matches (Claude Code's per-project servers in a large `~/.claude.json`).
 pub(crate) fn scan_matching(
     text: &str,
-    allow_jsonc: bool,
+    grammar: Grammar,
     pattern: &[&str],
 ) -> Result<Vec<(Vec<String>, PathValue)>, ScanError> {
-    let mut scanner = Scanner::new(text, allow_jsonc, pattern);
+    let mut scanner = Scanner::new(text, grammar, pattern);
     scanner.collect_matches = true;
     scanner.run()?;
     Ok(scanner.matches)
@@ -84,7 +108,7 @@ struct Scanner<'t, 'p> {
     bytes: &'t [u8],
     text: &'t str,
     position: usize,
-    allow_jsonc: bool,
+    grammar: Grammar,
     path: &'p [&'p str],
     found: Vec<PathValue>,
     /// With wildcards: the keys leading to the current value, and the values matched.
@@ -94,12 +118,12 @@ struct Scanner<'t, 'p> {
 }
 
 impl<'t, 'p> Scanner<'t, 'p> {
-    fn new(text: &'t str, allow_jsonc: bool, path: &'p [&'p str]) -> Self {
+    fn new(text: &'t str, grammar: Grammar, path: &'p [&'p str]) -> Self {
         Scanner {
             bytes: text.as_bytes(),
             text,
             position: 0,
-            allow_jsonc,
+            grammar,
             path,
             found: Vec::new(),
             collect_matches: false,
@@ -126,6 +150,25 @@ impl<'t, 'p> Scanner<'t, 'p> {
         ScanError {
             offset: self.position,
             message: message.to_string(),
+            trailing_comma: false,
+        }
+    }
+
+    /// The refusal of the trailing comma at `comma`: in JSONC it points at the comma; in plain
+    /// JSON at the bracket after it, where a JSON parser stops.
+    fn trailing_comma_error(&self, comma: usize) -> ScanError {
+        let (offset, message) = if self.grammar.comments {
+            (comma, "a trailing comma (a comma before '}' or ']')")
+        } else {
+            (
+                self.position,
+                "trailing commas are not allowed in this file (plain JSON)",
+            )
+        };
+        ScanError {
+            offset,
+            message: message.to_string(),
+            trailing_comma: true,
         }
     }
 
@@ -145,7 +188,7 @@ impl<'t, 'p> Scanner<'t, 'p> {
     }
 
     fn comment(&mut self) -> Result<(), ScanError> {
-        if !self.allow_jsonc {
+        if !self.grammar.comments {
             return Err(self.error("comments are not allowed in this file (plain JSON)"));
         }
         let rest = &self.text[self.position..];
@@ -268,11 +311,12 @@ impl<'t, 'p> Scanner<'t, 'p> {
             self.skip_trivia()?;
             match self.peek() {
                 Some(b',') => {
+                    let comma = self.position;
                     self.position += 1;
                     self.skip_trivia()?;
                     if self.peek() == Some(close) {
-                        if !self.allow_jsonc {
-                            return Err(self.error("trailing commas are not allowed in this file (plain JSON)"));
+                        if !self.grammar.trailing_commas {
+                            return Err(self.trailing_comma_error(comma));
                         }
                         self.position += 1;
                         return Ok(items);
@@ -457,7 +501,7 @@ mod tests {
         for case in cases {
             let strict_reference = case.trim().is_empty() || serde_json::from_str::<serde_json::Value>(case).is_ok();
             assert_eq!(
-                scan(case, false, &[]).is_ok(),
+                scan(case, Grammar::JSON, &[]).is_ok(),
                 strict_reference,
                 "plain JSON disagreement on {case:?}"
             );
@@ -478,7 +522,7 @@ mod tests {
             let jsonc_reference =
                 jsonc_parser::parse_to_ast(case, &Default::default(), &options).is_ok() && !raw_line_break_in_string;
             assert_eq!(
-                scan(case, true, &[]).is_ok(),
+                scan(case, Grammar::JSONC, &[]).is_ok(),
                 jsonc_reference,
                 "JSONC disagreement on {case:?}"
             );
@@ -488,7 +532,7 @@ mod tests {
     #[test]
     fn records_only_the_path() {
         let text = r#"{"a": {"x": 1}, "mcpServers": {"t": {"command": "c"}, "u": 2}}"#;
-        let found = scan(text, false, &["mcpServers", "t"]).unwrap().unwrap();
+        let found = scan(text, Grammar::JSON, &["mcpServers", "t"]).unwrap().unwrap();
         assert_eq!(found.len(), 3);
         let ValueKind::Object(items) = &found[1].kind else {
             panic!("not an object")
@@ -517,7 +561,7 @@ mod tests {
     #[test]
     fn wildcard_matches_every_project() {
         let text = r#"{"projects": {"/a": {"mcpServers": {"x": 1}}, "/b": {"other": 2}, "/c": {"mcpServers": {}}}}"#;
-        let matches = scan_matching(text, false, &["projects", "*", "mcpServers"]).unwrap();
+        let matches = scan_matching(text, Grammar::JSON, &["projects", "*", "mcpServers"]).unwrap();
         let keys: Vec<_> = matches.iter().map(|(keys, _)| keys.join("|")).collect();
         assert_eq!(keys, ["projects|/a|mcpServers", "projects|/c|mcpServers"]);
         let (_, first) = &matches[0];
@@ -526,7 +570,7 @@ mod tests {
 
     #[test]
     fn error_offsets_point_at_the_problem() {
-        let error = scan("{\"a\": 1,\n \"b\" 2}", false, &[]).unwrap_err();
+        let error = scan("{\"a\": 1,\n \"b\" 2}", Grammar::JSON, &[]).unwrap_err();
         assert_eq!(error.offset, 14);
         assert_eq!(error.message, "expected ':' after the property name");
     }

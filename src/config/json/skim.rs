@@ -139,6 +139,7 @@ impl<'p> Skimmer<'p> {
         ScanError {
             offset: self.offset + at,
             message: message.to_string(),
+            trailing_comma: false,
         }
     }
 
