@@ -150,8 +150,7 @@ fn online(home: &FakeHome, api: &FakeTray, gateway: &FakeGateway) -> (i32, Strin
     let assert = home
         .command()
         .args(["doctor", "--online"])
-        .env("TRAY_API_URL", api.rest_url())
-        .env("TRAY_GRAPHQL_URL", api.graphql_url())
+        .envs(api.api_variables())
         .env("TRAY_GATEWAY_URL", gateway.url())
         .env("TRAY_API_TIMEOUT_SECS", "1")
         .timeout(Duration::from_secs(60))
@@ -273,8 +272,7 @@ fn online_gives_each_gateway_failure_its_fix() {
     let assert = home
         .command()
         .args(["doctor", "--online"])
-        .env("TRAY_API_URL", accepting.rest_url())
-        .env("TRAY_GRAPHQL_URL", accepting.graphql_url())
+        .envs(accepting.api_variables())
         .env("TRAY_GATEWAY_URL", format!("http://127.0.0.1:{port}/"))
         .timeout(Duration::from_secs(60))
         .assert()
@@ -376,5 +374,48 @@ fn gemini_folder_trust_is_checked_for_the_current_folder() {
     assert!(
         report.contains("✓ folder trust is off in ~/.gemini/settings.json"),
         "{report}"
+    );
+}
+
+#[test]
+fn each_client_s_trust_rule_or_caveat_is_said_per_entry() {
+    let home = FakeHome::new();
+    home.command()
+        .args(["--sandbox", "-c", "qwen", "--scope", "project"])
+        .assert()
+        .success();
+    home.command().args(["--sandbox", "-c", "copilot"]).assert().success();
+    let (code, report) = doctor(&home, &[]);
+    assert_eq!(code, 0, "a caveat is no failure:\n{report}");
+    assert!(
+        report.contains("  i Qwen Code starts a project's servers only once approved (`qwen mcp approve NAME`"),
+        "{report}"
+    );
+    assert!(
+        report.contains("  ✓ Copilot CLI loads this entry in any folder (this one is not in trusted_folders of ~/.copilot/config.json"),
+        "{report}"
+    );
+    home.write(
+        ".copilot/config.json",
+        serde_json::json!({ "trusted_folders": [home.home().to_string_lossy()] }).to_string(),
+    );
+    let (_, report) = doctor(&home, &[]);
+    assert!(
+        report.contains("Copilot CLI trusts this folder (~/.copilot/config.json)"),
+        "{report}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&outputs(&home.command().args(["doctor", "--json"]).assert().success()).0).expect("json");
+    let notes: Vec<&serde_json::Value> = json["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .flat_map(|entry| entry["checks"].as_array().expect("checks"))
+        .filter(|check| check["note"] == true)
+        .collect();
+    assert_eq!(notes.len(), 1, "{json}");
+    assert!(
+        notes[0]["check"].as_str().unwrap_or_default().starts_with("Qwen Code"),
+        "{json}"
     );
 }

@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{FakeHome, WORKSPACE, test_tools};
+use common::{FakeHome, WORKSPACE, outputs, test_tools};
 use serde_json::Value;
 
 const CONFIG: &str =
@@ -147,4 +147,55 @@ fn codex_home_moves_the_config_we_write_and_read() {
         .assert()
         .success();
     assert!(codex_mcp_list_in(&home, &tools, &[("CODEX_HOME", &codex_home)]).is_empty());
+}
+
+#[test]
+fn codex_loads_a_project_file_exactly_when_doctor_says_the_project_is_trusted() {
+    let Some(tools) = test_tools() else { return };
+    let home = FakeHome::new();
+    home.command()
+        .args(["--sandbox", "-c", "codex", "--scope", "project"])
+        .assert()
+        .success();
+    let untrusted = home.command().arg("doctor").assert().failure();
+    let report = outputs(&untrusted).0;
+    assert!(
+        report.contains("Codex does not load this project's .codex/config.toml") && report.contains("trust_level"),
+        "{report}"
+    );
+    assert!(
+        codex_mcp_list(&home, &tools)
+            .iter()
+            .all(|server| server["name"] != "tray-workspace"),
+        "Codex loaded an untrusted project's file"
+    );
+
+    let project = home.project();
+    home.write(
+        ".codex/config.toml",
+        format!("[projects.\"{}\"]\ntrust_level = \"trusted\"\n", project.display()),
+    );
+    let trusted = home.command().arg("doctor").assert().success();
+    assert!(
+        outputs(&trusted).0.contains("Codex trusts this project"),
+        "{}",
+        outputs(&trusted).0
+    );
+    named(&codex_mcp_list(&home, &tools), "tray-workspace");
+
+    home.write(
+        ".codex/config.toml",
+        format!("[projects.\"{}\"]\ntrust_level = \"untrusted\"\n", project.display()),
+    );
+    let distrusted = home.command().arg("doctor").assert().failure();
+    assert!(
+        outputs(&distrusted).0.contains("trust_level = \"untrusted\""),
+        "{}",
+        outputs(&distrusted).0
+    );
+    assert!(
+        codex_mcp_list(&home, &tools)
+            .iter()
+            .all(|server| server["name"] != "tray-workspace")
+    );
 }

@@ -9,13 +9,13 @@
 //! user's folder (Codex then reads `$CODEX_HOME/config.toml`; the folder must exist, which an
 //! install makes sure of).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
 use super::entries::gateway_url;
 use super::standard::client_home_or_home;
-use super::{Client, ClientEntry, ConfigLocation, EntryError, EntrySpec, Scope, Shape, Transport};
+use super::{Client, ClientEntry, ConfigLocation, EntryError, EntrySpec, Scope, ScopeTrust, Shape, Transport};
 use crate::config::format::Format;
 use crate::env;
 use crate::paths::Environment;
@@ -113,7 +113,79 @@ impl Client for Codex {
         )
     }
 
+    fn trust(&self, environment: &Environment, scope: Scope) -> Option<ScopeTrust> {
+        (scope == Scope::Project).then(|| project_trust(environment))
+    }
+
     fn reload_hint(&self) -> &'static str {
         "start a new Codex session (`codex mcp list` shows the server)"
     }
+}
+
+/// Whether Codex loads the current project's `.codex/config.toml`, by its own rule (checked
+/// with the real Codex 0.171.0, `codex mcp list --json`): the `[projects."<dir>"]` table of the
+/// user's config for the project folder decides; without one, the table of the enclosing git
+/// repository's root; without either, the project is not trusted and the file is not loaded.
+fn project_trust(environment: &Environment) -> ScopeTrust {
+    let user_file = client_home_or_home(
+        environment,
+        env::CODEX_HOME,
+        &["config.toml"],
+        &[".codex", "config.toml"],
+    );
+    let project = environment.current_dir.clone();
+    let levels = trust_levels(&user_file);
+    let level_of = |folder: &Path| {
+        levels
+            .iter()
+            .find(|(key, _)| Path::new(key) == folder)
+            .map(|(key, level)| (key.clone(), level.clone()))
+    };
+    let decided = level_of(&project).or_else(|| git_root(&project).and_then(|root| level_of(&root)));
+    let shown = environment.display_path(&user_file);
+    match decided {
+        Some((key, level)) if level == "trusted" => ScopeTrust::Trusted(format!(
+            "Codex trusts this project ([projects.\"{key}\"] in {shown}), so it loads .codex/config.toml"
+        )),
+        found => ScopeTrust::Untrusted {
+            finding: match found {
+                Some((key, level)) => format!(
+                    "Codex does not load this project's .codex/config.toml: [projects.\"{key}\"] in {shown} has trust_level = \"{level}\""
+                ),
+                None => {
+                    format!("Codex does not load this project's .codex/config.toml: {shown} does not trust the project")
+                }
+            },
+            fix: format!(
+                "run `codex` in {} and trust the project, or add [projects.\"{}\"] trust_level = \"trusted\" to {shown}",
+                project.display(),
+                project.display()
+            ),
+        },
+    }
+}
+
+/// The `trust_level` of each `[projects."<dir>"]` table in Codex's user config (none when the
+/// file is missing or unreadable: Codex then trusts nothing).
+fn trust_levels(user_file: &Path) -> Vec<(String, String)> {
+    let Ok(text) = std::fs::read_to_string(user_file) else {
+        return Vec::new();
+    };
+    let Ok(document) = crate::config::format::open(Format::Toml, &text) else {
+        return Vec::new();
+    };
+    document
+        .members(&["projects"])
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(key, table)| Some((key, table.get("trust_level")?.as_str()?.to_string())))
+        .collect()
+}
+
+/// The root of the git repository holding `folder` (the nearest folder with a `.git`).
+fn git_root(folder: &Path) -> Option<PathBuf> {
+    folder
+        .ancestors()
+        .find(|candidate| candidate.join(".git").exists())
+        .map(Path::to_path_buf)
 }

@@ -32,7 +32,9 @@ pub const QWEN: StdClient = StdClient {
     },
     no_http: None,
     headless: Headless::SignIn("in a Qwen Code session, run `/mcp auth {name}` and sign in to Tray in the browser"),
-    project_caveat: Some("Qwen Code starts a project's servers only once approved (`qwen mcp approve`)"),
+    project_caveat: Some(
+        "Qwen Code starts a project's servers only once approved (`qwen mcp approve NAME` in the project; `qwen mcp list` says \"Pending approval\"), and asks again when the entry changes (the approval, in ~/.qwen/mcpApprovals.json, is bound to its config)",
+    ),
     trust: None,
     reload_hint: "start a new Qwen Code session (`qwen mcp list` shows the server)",
 };

@@ -42,6 +42,8 @@ pub struct Check {
     pub ok: bool,
     /// What to do when it did not.
     pub fix: Option<String>,
+    /// Nothing was checked: something to know about the client (a caveat of its scope).
+    pub note: bool,
 }
 
 impl Check {
@@ -50,6 +52,7 @@ impl Check {
             label: label.into(),
             ok: true,
             fix: None,
+            note: false,
         }
     }
 
@@ -58,6 +61,17 @@ impl Check {
             label: label.into(),
             ok: false,
             fix: Some(fix.into()),
+            note: false,
+        }
+    }
+
+    /// Something to know, which neither passes nor fails the entry.
+    fn note(label: impl Into<String>) -> Self {
+        Check {
+            label: label.into(),
+            ok: true,
+            fix: None,
+            note: true,
         }
     }
 }
@@ -96,7 +110,11 @@ impl DoctorReport {
 
     /// The text for people; `plain` uses ASCII marks for dumb terminals.
     pub fn to_human(&self, plain: bool) -> String {
-        let (pass, fail) = if plain { ("[ok]", "[x]") } else { ("✓", "✗") };
+        let (pass, fail, note) = if plain {
+            ("[ok]", "[x]", "[note]")
+        } else {
+            ("✓", "✗", "i")
+        };
         let mut text = String::new();
         for subject in &self.subjects {
             let client = subject.client.map_or("", |kind| kind.client().display_name());
@@ -108,7 +126,12 @@ impl DoctorReport {
                 None => text.push_str(&format!("{client} config · {}\n", subject.shown_path)),
             }
             for check in &subject.checks {
-                text.push_str(&format!("  {} {}\n", if check.ok { pass } else { fail }, check.label));
+                let mark = match (check.note, check.ok) {
+                    (true, _) => note,
+                    (false, true) => pass,
+                    (false, false) => fail,
+                };
+                text.push_str(&format!("  {mark} {}\n", check.label));
                 if let Some(fix) = &check.fix {
                     text.push_str(&format!("      fix: {fix}\n"));
                 }
@@ -144,6 +167,7 @@ impl DoctorReport {
                     "check": check.label,
                     "ok": check.ok,
                     "fix": check.fix,
+                    "note": check.note,
                 })).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
         })

@@ -77,11 +77,15 @@ fn no_authorization_check(entry: &FoundEntry) -> Check {
     )
 }
 
-/// The client's own trust rule for the entry's scope here (Gemini CLI's folder trust).
+/// The client's own trust rule for the entry's scope here (Gemini CLI's folder trust, Codex's
+/// trusted projects, Copilot CLI's trusted folders); for a client without one that checks
+/// nothing, its caveat for the scope as a note (Qwen Code's approval of project servers).
 pub(super) fn trust_check(environment: &Environment, entry: &FoundEntry) -> Option<Check> {
-    Some(match entry.client.client().trust(environment, entry.scope)? {
-        ScopeTrust::Trusted(why) => Check::pass(why),
-        ScopeTrust::Untrusted { finding, fix } => Check::fail(finding, fix),
+    let client = entry.client.client();
+    Some(match client.trust(environment, entry.scope) {
+        Some(ScopeTrust::Trusted(why)) => Check::pass(why),
+        Some(ScopeTrust::Untrusted { finding, fix }) => Check::fail(finding, fix),
+        None => Check::note(client.caveat(entry.scope)?),
     })
 }
 
