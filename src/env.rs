@@ -81,6 +81,9 @@ pub const CLINE_MCP_SETTINGS_PATH: &str = "CLINE_MCP_SETTINGS_PATH";
 pub const GEMINI_CLI_TRUSTED_FOLDERS_PATH: &str = "GEMINI_CLI_TRUSTED_FOLDERS_PATH";
 /// Crush's global config folder (holding `crush.json`) instead of `~/.config/crush`.
 pub const CRUSH_GLOBAL_CONFIG: &str = "CRUSH_GLOBAL_CONFIG";
+/// Goose's root folder: its config is then `$GOOSE_PATH_ROOT/config/config.yaml` on every OS.
+/// Goose ignores a relative value (block/goose `crates/goose/src/config/paths.rs`).
+pub const GOOSE_PATH_ROOT: &str = "GOOSE_PATH_ROOT";
 
 /// The variables with which a client moves its own config (read as paths; a client's file says
 /// which one it follows and how). When one is set, the client reads its config from there, so
@@ -95,6 +98,7 @@ pub const CLIENT_HOME_VARIABLES: &[&str] = &[
     CLINE_DATA_DIR,
     CLINE_MCP_SETTINGS_PATH,
     CRUSH_GLOBAL_CONFIG,
+    GOOSE_PATH_ROOT,
 ];
 /// The folder tray-mcp installs itself into when it runs from a temporary place (an npx cache,
 /// a download or temp folder, a cargo `target/` folder), instead of `~/.local/bin` (Unix) or

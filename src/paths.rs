@@ -180,6 +180,13 @@ impl Environment {
         })
     }
 
+    /// The folder a client-home variable points at when it is an absolute path; `None` when it
+    /// is unset or relative (for a client that ignores a relative value, as Goose does).
+    pub fn absolute_client_home(&self, name: &str) -> Option<PathBuf> {
+        let path = self.variables.client_home(name)?;
+        self.is_absolute(path).then(|| path.to_path_buf())
+    }
+
     /// Whether `path` is absolute on this environment's OS (`C:\...` or `\\server\...` on
     /// Windows, `/...` elsewhere), whatever the machine running the code.
     fn is_absolute(&self, path: &Path) -> bool {

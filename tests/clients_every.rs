@@ -181,3 +181,23 @@ fn all_means_every_client_installed_here() {
     home.command().args(["--sandbox", "-c", "zed"]).assert().success();
     assert!(home.path(".config/zed/settings.json").exists());
 }
+
+#[test]
+fn goose_path_root_moves_the_file_every_command_uses() {
+    let home = FakeHome::new();
+    let root = home.path("goose-root");
+    let with_root = |args: &[&str]| home.command().args(args).env("GOOSE_PATH_ROOT", &root).assert();
+    with_root(&["--sandbox", "-c", "goose"]).success();
+    let moved = root.join("config/config.yaml");
+    let text = std::fs::read_to_string(&moved).expect("Goose's config under GOOSE_PATH_ROOT");
+    assert!(text.contains("tray-workspace"), "{text}");
+    assert!(!home.path(".config/goose").exists(), "the default folder was written");
+    let listed = outputs(&with_root(&["list"]).success()).0;
+    assert!(listed.contains("goose-root/config/config.yaml"), "{listed}");
+    with_root(&["remove", "tray-workspace", "-c", "goose"]).success();
+    assert!(
+        !std::fs::read_to_string(&moved)
+            .expect("config")
+            .contains("tray-workspace")
+    );
+}

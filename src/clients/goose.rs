@@ -8,8 +8,12 @@
 //! `headers`. `description` is required for remote ones (may be empty), so every entry has one.
 //! Goose's `env_keys` names secrets it looks up in its keyring or the environment and passes to
 //! a stdio extension's process; they do not reach a remote extension's headers, so bridge and
-//! http entries hold the token inline and the file is made private (0600). `GOOSE_PATH_ROOT`,
-//! which moves the whole tree, is not followed yet.
+//! http entries hold the token inline and the file is made private (0600).
+//!
+//! `GOOSE_PATH_ROOT` moves Goose's whole tree: its config is then `$GOOSE_PATH_ROOT/config/`
+//! on every OS, and a relative value is ignored (block/goose `crates/goose/src/config/paths.rs`:
+//! `Paths::get_dir` joins `config` to the root, `validated_path_root` keeps only an absolute
+//! path).
 
 use std::path::PathBuf;
 
@@ -18,6 +22,7 @@ use serde_json::{Map, Value, json};
 use super::entries::{BRIDGE_HEADER_VARIABLE, bearer, bridge_command, gateway_url, serve_args};
 use super::{Client, ClientEntry, ConfigLocation, EntryError, EntrySpec, Scope, Transport};
 use crate::config::format::Format;
+use crate::env;
 use crate::paths::{Environment, Os};
 
 /// Goose.
@@ -27,6 +32,9 @@ pub struct Goose;
 const TIMEOUT_SECONDS: u64 = 300;
 
 fn config_dir(environment: &Environment) -> PathBuf {
+    if let Some(root) = environment.absolute_client_home(env::GOOSE_PATH_ROOT) {
+        return environment.join(&root, &["config"]);
+    }
     match environment.os {
         Os::Windows => environment.join(&environment.app_config_dir(), &["Block", "goose", "config"]),
         Os::MacOs | Os::Linux => super::standard::xdg_config(environment, &["goose"]),

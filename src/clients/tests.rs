@@ -391,6 +391,40 @@ fn client_home_variables_move_only_their_clients_file() {
     }
 }
 
+/// `GOOSE_PATH_ROOT` moves Goose's config to `<root>/config/config.yaml` on every OS, and only
+/// Goose's; a relative value is ignored, as Goose ignores it.
+#[test]
+fn goose_path_root_moves_only_goose_s_config_and_a_relative_one_is_ignored() {
+    use crate::env::{GOOSE_PATH_ROOT, Variables};
+    for os in OSES {
+        let plain = environment_for(os);
+        let root = plain.home_path(&["goose-root"]);
+        for (value, moved) in [(root.to_string_lossy().into_owned(), true), ("rel".to_string(), false)] {
+            let mut environment = environment_for(os);
+            environment.variables = Variables::from_pairs(&[(GOOSE_PATH_ROOT, &value)]).expect("valid");
+            for client in ClientId::all() {
+                let path = client
+                    .client()
+                    .location(&environment, Scope::User)
+                    .map(|location| location.path);
+                let unmoved = client
+                    .client()
+                    .location(&plain, Scope::User)
+                    .map(|location| location.path);
+                if client.id() == "goose" && moved {
+                    assert_eq!(
+                        path,
+                        Some(environment.join(&root, &["config", "config.yaml"])),
+                        "{os:?}"
+                    );
+                } else {
+                    assert_eq!(path, unmoved, "{os:?} GOOSE_PATH_ROOT={value} moved {}", client.id());
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn qwen_home_expands_a_leading_tilde_as_qwen_does() {
     use crate::env::{QWEN_HOME, Variables};
