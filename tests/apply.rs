@@ -385,3 +385,60 @@ fn apply_makes_the_profiles_folder_private_as_install_does() {
         }
     }
 }
+
+#[test]
+fn a_headless_entry_is_declared_applied_checked_and_exported() {
+    let home = FakeHome::new();
+    home.write(
+        "project/tray-mcp.toml",
+        "[servers.tray-headless]\nkind = \"headless\"\nregion = \"eu1\"\nclients = [\"claude-code\", \"codex\"]\n",
+    );
+    let first = apply(&home, &["--json"]).success();
+    assert_eq!(json(&first)["changed"], true, "{}", outputs(&first).0);
+    let claude: serde_json::Value = serde_json::from_str(&home.read(".claude.json")).expect("json");
+    let entry = &claude["mcpServers"]["tray-headless"];
+    assert_eq!(entry["url"], "https://api.eu1.tray.io/mcp", "{entry}");
+    assert!(
+        entry.get("headers").is_none(),
+        "a Headless MCP entry has no header: {entry}"
+    );
+    assert!(home.read(".codex/config.toml").contains("https://api.eu1.tray.io/mcp"));
+    assert!(
+        !home.path(".config/tray-mcp/profiles/tray-headless.json").exists(),
+        "no profile for a Headless MCP entry"
+    );
+    let before = home.snapshot_files();
+    assert_eq!(json(&apply(&home, &["--json"]).success())["changed"], false);
+    apply(&home, &["--check"]).success();
+    assert_eq!(home.snapshot_files(), before);
+
+    let exported = outputs(&home.command().arg("export").assert().success()).0;
+    assert!(
+        exported.contains("[servers.tray-headless]\nregion = \"eu1\"\nkind = \"headless\"\n"),
+        "{exported}"
+    );
+    assert!(!exported.contains("workspace ="), "{exported}");
+    home.write("project/tray-mcp.toml", &exported);
+    apply(&home, &["--check"]).success();
+}
+
+#[test]
+fn a_headless_entry_with_a_workspace_or_token_is_refused_at_its_position() {
+    for (extra, line) in [
+        (format!("workspace = \"{WORKSPACE}\"\n"), 3),
+        ("token = { env = \"PROD_TOKEN\" }\n".to_string(), 3),
+    ] {
+        let home = FakeHome::new();
+        home.write(
+            "project/tray-mcp.toml",
+            format!("[servers.tray-headless]\nkind = \"headless\"\n{extra}clients = [\"cursor\"]\n"),
+        );
+        let before = home.snapshot_files();
+        let refused = apply(&home, &[]).code(2);
+        let stderr = outputs(&refused).1;
+        assert!(stderr.contains(&format!("tray-mcp.toml:{line}:")), "{stderr}");
+        assert!(stderr.contains("kind = \"headless\" takes no"), "{stderr}");
+        assert!(stderr.contains("hint:"), "{stderr}");
+        assert_eq!(home.snapshot_files(), before);
+    }
+}

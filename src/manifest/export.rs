@@ -22,8 +22,8 @@ use crate::tray::{Region, ServerName};
 pub struct ExportedServer {
     /// The entry's name.
     pub name: String,
-    /// The workspace UUID, or `sandbox`.
-    pub workspace: String,
+    /// The workspace UUID, or `sandbox`; `None` for a Headless MCP entry (the client signs in).
+    pub workspace: Option<String>,
     /// Its region.
     pub region: Region,
     /// Its transport.
@@ -97,12 +97,18 @@ fn exported(
         .and_then(|profile_name| profiles::load(environment, &profile_name).ok());
     let (workspace, region, gateway, keychain) = match &tray.workspace {
         EntryWorkspace::Sandbox => ("sandbox".to_string(), Region::default(), false, false),
-        EntryWorkspace::Headless(_) => {
-            notices.push(Notice::warning(format!(
-                "\"{name}\" in {} is a Headless MCP entry, which manifests cannot declare yet; not exported",
-                first.shown_path
-            )));
-            return None;
+        EntryWorkspace::Headless(region) => {
+            return Some(ExportedServer {
+                name: name.to_string(),
+                workspace: None,
+                region: *region,
+                transport: tray.transport,
+                gateway: false,
+                clients,
+                scope: first.scope,
+                token: None,
+                token_known: true,
+            });
         }
         EntryWorkspace::Workspace(id) => (id.as_str().to_string(), Region::default(), false, false),
         EntryWorkspace::FromProfile => match &profile {
@@ -131,7 +137,7 @@ fn exported(
     };
     Some(ExportedServer {
         name: name.to_string(),
-        workspace,
+        workspace: Some(workspace),
         region,
         transport: tray.transport,
         gateway,
@@ -159,7 +165,9 @@ impl Export {
         );
         for server in &self.servers {
             text.push_str(&format!("\n[servers.{}]\n", server.name));
-            text.push_str(&format!("workspace = \"{}\"\n", server.workspace));
+            if let Some(workspace) = &server.workspace {
+                text.push_str(&format!("workspace = \"{workspace}\"\n"));
+            }
             if server.region != Region::default() {
                 text.push_str(&format!("region = \"{}\"\n", server.region.as_str()));
             }

@@ -76,6 +76,12 @@ pub enum DeclaredWorkspace {
     },
     /// The embedded demo workspace.
     Sandbox,
+    /// Tray's hosted Headless MCP in a region (`kind = "headless"`): no workspace or token here,
+    /// the client signs the user in.
+    Headless {
+        /// Its region.
+        region: Region,
+    },
 }
 
 /// The clients of a declared entry.

@@ -71,7 +71,7 @@ struct RawManifest {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawServer {
-    workspace: Spanned<String>,
+    workspace: Option<Spanned<String>>,
     region: Option<Spanned<String>>,
     kind: Option<Spanned<String>>,
     gateway: Option<bool>,
@@ -158,7 +158,8 @@ pub fn parse(text: &str, shown_path: &str, folder: PathBuf) -> Result<Manifest, 
                 "a name is 1-64 letters, digits, `-` and `_`",
             )
         })?;
-        servers.push(check_server(name, server.into_inner(), position, &at)?);
+        let table = server.span();
+        servers.push(check_server(name, server.into_inner(), table, position, &at)?);
     }
     Ok(Manifest {
         shown_path: shown_path.to_string(),
@@ -172,6 +173,7 @@ type At<'a> = dyn Fn(Option<Range<usize>>, String, &str) -> ManifestError + 'a;
 fn check_server(
     name: ServerName,
     raw: RawServer,
+    table: Range<usize>,
     position: (usize, usize),
     at: &At<'_>,
 ) -> Result<DeclaredServer, ManifestError> {
@@ -186,14 +188,14 @@ fn check_server(
     } = raw;
     let transport = match &kind {
         None => Transport::Stdio,
-        Some(kind) => Transport::ALL
+        Some(kind) => Transport::EVERY
             .into_iter()
             .find(|transport| transport.as_str() == kind.get_ref().trim())
             .ok_or_else(|| {
                 at(
                     Some(kind.span()),
                     format!("server \"{name}\": unknown kind"),
-                    "kind is stdio (the bundled server, the default), bridge (mcp-remote) or http (the client's own remote entry)",
+                    "kind is stdio (the bundled server, the default), bridge (mcp-remote), http (the client's own remote entry) or headless (Tray's hosted Headless MCP, signed in by the client)",
                 )
             })?,
     };
@@ -211,45 +213,28 @@ fn check_server(
             })?,
     };
     let clients = check_clients(&name, clients, at)?;
-    let workspace = if workspace.get_ref().trim().eq_ignore_ascii_case("sandbox") {
-        if let Some(token) = &token {
-            return Err(at(
-                Some(token.span()),
-                format!("server \"{name}\": the sandbox takes no token"),
-                "drop the token, or give a workspace UUID",
-            ));
-        }
-        DeclaredWorkspace::Sandbox
-    } else {
-        let workspace_id = WorkspaceId::parse(workspace.get_ref()).map_err(|_| {
+    let region = match &region {
+        None => Region::default(),
+        Some(region) => region.get_ref().parse().map_err(|_| {
             at(
-                Some(workspace.span()),
-                format!("server \"{name}\": the workspace is not a workspace UUID"),
-                "give the workspace's UUID (or a Tray app URL containing it), or \"sandbox\"",
+                Some(region.span()),
+                format!("server \"{name}\": unknown region"),
+                "region is us1 (the default), eu1 or apac1 (ap1)",
             )
-        })?;
-        let region = match &region {
-            None => Region::default(),
-            Some(region) => region.get_ref().parse().map_err(|_| {
-                at(
-                    Some(region.span()),
-                    format!("server \"{name}\": unknown region"),
-                    "region is us1 (the default), eu1 or apac1 (ap1)",
-                )
-            })?,
-        };
-        let Some(token) = token else {
+        })?,
+    };
+    let workspace = if transport == Transport::Headless {
+        check_headless(&name, workspace.as_ref(), token.as_ref(), gateway, at)?;
+        DeclaredWorkspace::Headless { region }
+    } else {
+        let Some(workspace) = workspace else {
             return Err(at(
-                Some(workspace.span()),
-                format!("server \"{name}\": no token source"),
-                "add token = { env = \"VAR\" } (or keychain, file, command) to the server",
+                Some(table),
+                format!("server \"{name}\": no workspace"),
+                "add workspace = \"<WORKSPACE_UUID>\" (or \"sandbox\"), or kind = \"headless\"",
             ));
         };
-        DeclaredWorkspace::Tray {
-            workspace_id,
-            region,
-            token: check_token(&name, token, at)?,
-        }
+        check_workspace(&name, workspace, region, token, at)?
     };
     Ok(DeclaredServer {
         name,
@@ -259,6 +244,80 @@ fn check_server(
         clients,
         scope,
         position,
+    })
+}
+
+/// A Headless MCP entry has no workspace, token or gateway: the client signs the user in and the
+/// user picks the workspace there.
+fn check_headless(
+    name: &ServerName,
+    workspace: Option<&Spanned<String>>,
+    token: Option<&Spanned<RawToken>>,
+    gateway: Option<bool>,
+    at: &At<'_>,
+) -> Result<(), ManifestError> {
+    let hint = "drop it: a Headless MCP entry has no workspace, token or gateway (the client signs in to Tray, and the user picks the workspace there)";
+    if let Some(workspace) = workspace {
+        return Err(at(
+            Some(workspace.span()),
+            format!("server \"{name}\": kind = \"headless\" takes no workspace"),
+            hint,
+        ));
+    }
+    if let Some(token) = token {
+        return Err(at(
+            Some(token.span()),
+            format!("server \"{name}\": kind = \"headless\" takes no token"),
+            hint,
+        ));
+    }
+    if gateway.is_some() {
+        return Err(at(
+            None,
+            format!("server \"{name}\": kind = \"headless\" takes no gateway"),
+            hint,
+        ));
+    }
+    Ok(())
+}
+
+/// The workspace of a stdio, bridge or http entry: the sandbox (no token), or a UUID with its
+/// token source.
+fn check_workspace(
+    name: &ServerName,
+    workspace: Spanned<String>,
+    region: Region,
+    token: Option<Spanned<RawToken>>,
+    at: &At<'_>,
+) -> Result<DeclaredWorkspace, ManifestError> {
+    if workspace.get_ref().trim().eq_ignore_ascii_case("sandbox") {
+        if let Some(token) = &token {
+            return Err(at(
+                Some(token.span()),
+                format!("server \"{name}\": the sandbox takes no token"),
+                "drop the token, or give a workspace UUID",
+            ));
+        }
+        return Ok(DeclaredWorkspace::Sandbox);
+    }
+    let workspace_id = WorkspaceId::parse(workspace.get_ref()).map_err(|_| {
+        at(
+            Some(workspace.span()),
+            format!("server \"{name}\": the workspace is not a workspace UUID"),
+            "give the workspace's UUID (or a Tray app URL containing it), or \"sandbox\"",
+        )
+    })?;
+    let Some(token) = token else {
+        return Err(at(
+            Some(workspace.span()),
+            format!("server \"{name}\": no token source"),
+            "add token = { env = \"VAR\" } (or keychain, file, command) to the server",
+        ));
+    };
+    Ok(DeclaredWorkspace::Tray {
+        workspace_id,
+        region,
+        token: check_token(name, token, at)?,
     })
 }
 
@@ -419,8 +478,14 @@ clients = "detected"
     #[test]
     fn the_documented_example_parses() {
         let manifest = parsed(include_str!("../../examples/tray-mcp.toml")).expect("the example parses");
-        assert_eq!(manifest.servers.len(), 3);
+        assert_eq!(manifest.servers.len(), 4);
         assert!(manifest.servers.iter().any(|server| server.gateway == Some(true)));
+        assert!(
+            manifest
+                .servers
+                .iter()
+                .any(|server| matches!(server.workspace, DeclaredWorkspace::Headless { region: Region::Eu1 }))
+        );
     }
 
     #[test]

@@ -196,6 +196,7 @@ pub fn apply_with_store(
         environment,
         folder: &manifest.folder,
         lookup,
+        keychain: &crate::token_store::read_item,
     };
     let mut redactor = Redactor::default();
     let mut notices = Vec::new();
@@ -340,6 +341,7 @@ fn install_request(
 ) -> Result<InstallRequest, CommandError> {
     let workspace = match &server.workspace {
         DeclaredWorkspace::Sandbox => WorkspaceChoice::Sandbox,
+        DeclaredWorkspace::Headless { region } => WorkspaceChoice::Headless { region: *region },
         DeclaredWorkspace::Tray {
             workspace_id,
             region,

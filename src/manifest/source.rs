@@ -9,6 +9,7 @@ use std::process::{Command, Stdio};
 
 use crate::error::Advice;
 use crate::paths::Environment;
+use crate::token_store;
 use crate::tray::{ApiToken, ServerName};
 
 /// A reference to where a token is kept.
@@ -81,7 +82,13 @@ pub struct SourceContext<'a> {
     pub folder: &'a Path,
     /// Looks up an environment variable (the process's, or a test's).
     pub lookup: &'a dyn Fn(&str) -> Option<OsString>,
+    /// Reads a keychain item's secret by service and account ([`token_store::read_item`]:
+    /// the OS keychain; a test's store).
+    pub keychain: &'a KeychainReader,
 }
+
+/// Reads the secret of a keychain item (service, account); `None` when there is no such item.
+pub type KeychainReader = dyn Fn(&str, &str) -> Result<Option<String>, token_store::KeychainError>;
 
 impl TokenSource {
     /// Reads the token of the entry `name`.
@@ -98,7 +105,7 @@ impl TokenSource {
                 .ok_or_else(|| fail("it is not set".to_string(), &format!("export {variable} before running tray-mcp")))?
                 .into_string()
                 .map_err(|_| fail("it is not UTF-8 text".to_string(), "set it to the API token"))?,
-            TokenSource::Keychain { service, account } => crate::token_store::read_item(service, account)
+            TokenSource::Keychain { service, account } => (context.keychain)(service, account)
                 .map_err(|error| fail(error.0, "store the token in that keychain item, or build tray-mcp with `--features keychain`, or use env, file or command"))?
                 .ok_or_else(|| fail("there is no such item".to_string(), "store the token in that keychain item"))?,
             TokenSource::File(path) => read_private_file(&resolve(path, context)).map_err(|(problem, hint)| fail(problem, &hint))?,
@@ -189,4 +196,75 @@ fn run(command: &[String], folder: &Path) -> Result<String, (String, String)> {
             "make it print the token alone".to_string(),
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::paths::Os;
+    use crate::paths::tests::environment_for;
+
+    const SECRET: &str = "tray-keychain-secret-4b1d";
+
+    fn keychain_source() -> TokenSource {
+        TokenSource::Keychain {
+            service: "corp-vault".into(),
+            account: "tray-prod".into(),
+        }
+    }
+
+    fn read_with(keychain: &KeychainReader) -> Result<ApiToken, SourceError> {
+        let environment = environment_for(Os::Linux);
+        let context = SourceContext {
+            environment: &environment,
+            folder: Path::new("/"),
+            lookup: &|_| None,
+            keychain,
+        };
+        keychain_source().read(&ServerName::parse("tray-prod").expect("name"), &context)
+    }
+
+    #[test]
+    fn a_keychain_source_reads_the_item_of_its_service_and_account() {
+        let token = read_with(&|service, account| {
+            Ok(((service, account) == ("corp-vault", "tray-prod")).then(|| format!("{SECRET}\n")))
+        })
+        .expect("the item is read");
+        assert_eq!(token.expose(), SECRET, "trimmed");
+    }
+
+    #[test]
+    fn a_missing_or_unreadable_keychain_item_is_an_error_that_names_the_item_only() {
+        let missing = read_with(&|_, _| Ok(None)).expect_err("no item");
+        assert_eq!(missing.problem, "there is no such item");
+        assert_eq!(missing.source, "keychain item corp-vault/tray-prod");
+        let locked =
+            read_with(&|_, _| Err(token_store::KeychainError("the keychain is locked".into()))).expect_err("locked");
+        assert_eq!(locked.problem, "the keychain is locked");
+        let two_lines = read_with(&|_, _| Ok(Some(format!("{SECRET}\n{SECRET}")))).expect_err("not one token");
+        for error in [&missing, &locked, &two_lines] {
+            let shown = format!("{error} {}", error.hint);
+            assert!(!shown.contains(SECRET), "{shown}");
+        }
+    }
+
+    /// Through `keyring-core`'s own mock store, as the OS keychain is read in a `keychain` build.
+    #[cfg(feature = "keychain")]
+    #[test]
+    fn a_keychain_source_reads_through_keyring_core() {
+        use keyring_core::mock;
+        let store = mock::Store::new().expect("mock store");
+        let shared: std::sync::Arc<keyring_core::CredentialStore> = store.clone();
+        let reader = |service: &str, account: &str| token_store::os::read_item_in(&shared, service, account);
+        assert_eq!(
+            read_with(&reader).expect_err("empty store").problem,
+            "there is no such item"
+        );
+        shared
+            .build("corp-vault", "tray-prod", None)
+            .expect("entry")
+            .set_password(SECRET)
+            .expect("stored");
+        assert_eq!(read_with(&reader).expect("read").expose(), SECRET);
+    }
 }
