@@ -7,7 +7,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{FakeHome, WORKSPACE, outputs, test_tools};
+use common::{FakeHome, WORKSPACE, client_cli, entry_binary, outputs, test_tools};
 use serde_json::Value;
 
 /// Runs a client CLI in the fake home; returns its stdout (and, for the text listings some of
@@ -29,18 +29,9 @@ fn run_in(
     with_stderr: bool,
     variables: &[(&str, &Path)],
 ) -> String {
-    let output = std::process::Command::new(tools.join("npm/node_modules/.bin").join(program))
+    let output = client_cli(home, tools, program)
         .args(args)
-        .current_dir(home.project())
-        .env_clear()
         .envs(variables.iter().copied())
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home.home())
-        .env("XDG_CONFIG_HOME", home.home().join(".config"))
-        .env("NO_COLOR", "1")
-        // Anything that tries the network fails here, on this machine.
-        .env("HTTPS_PROXY", "http://127.0.0.1:9")
-        .env("HTTP_PROXY", "http://127.0.0.1:9")
         .output()
         .unwrap_or_else(|error| panic!("run {program}: {error}"));
     assert!(
@@ -61,13 +52,6 @@ fn sandbox_install(home: &FakeHome, client: &str) {
     assert!(outputs(&assert).0.contains("Added"), "{}", outputs(&assert).0);
 }
 
-fn binary() -> String {
-    std::fs::canonicalize(assert_cmd::cargo::cargo_bin("tray-mcp"))
-        .expect("binary")
-        .to_string_lossy()
-        .into_owned()
-}
-
 #[test]
 fn gemini_cli_connects_to_our_sandbox_entry() {
     let Some(tools) = test_tools() else { return };
@@ -79,7 +63,7 @@ fn gemini_cli_connects_to_our_sandbox_entry() {
     );
     sandbox_install(&home, "gemini");
     let listed = run_with(&home, &tools, "gemini", &["mcp", "list"], true);
-    let line = format!("tray-workspace: {} serve --sandbox (stdio) - Connected", binary());
+    let line = format!("tray-workspace: {} serve --sandbox (stdio) - Connected", entry_binary());
     assert!(listed.contains(&line), "expected {line:?} in:\n{listed}");
 }
 
@@ -89,7 +73,7 @@ fn qwen_code_connects_to_our_sandbox_entry() {
     let home = FakeHome::new();
     sandbox_install(&home, "qwen");
     let listed = run_with(&home, &tools, "qwen", &["mcp", "list"], true);
-    let line = format!("tray-workspace: {} serve --sandbox (stdio) - Connected", binary());
+    let line = format!("tray-workspace: {} serve --sandbox (stdio) - Connected", entry_binary());
     assert!(listed.contains(&line), "expected {line:?} in:\n{listed}");
 }
 
@@ -103,7 +87,7 @@ fn copilot_cli_reads_our_stdio_and_http_entries() {
     let listed: Value = serde_json::from_str(&run(&home, &tools, "copilot", &["mcp", "list", "--json"])).expect("json");
     let stdio = &listed["mcpServers"]["tray-workspace"];
     assert_eq!(stdio["type"], "local");
-    assert_eq!(stdio["command"], binary());
+    assert_eq!(stdio["command"], entry_binary());
     assert_eq!(stdio["args"], serde_json::json!(["serve", "--sandbox"]));
     assert_eq!(stdio["enabled"], true);
     let http = &listed["mcpServers"]["tray-http"];
@@ -148,7 +132,10 @@ fn opencode_reads_our_stdio_and_http_entries() {
     let config: Value = serde_json::from_str(&printed).expect("opencode prints its merged config as JSON");
     let stdio = &config["mcp"]["tray-workspace"];
     assert_eq!(stdio["type"], "local");
-    assert_eq!(stdio["command"], serde_json::json!([binary(), "serve", "--sandbox"]));
+    assert_eq!(
+        stdio["command"],
+        serde_json::json!([entry_binary(), "serve", "--sandbox"])
+    );
     assert_eq!(stdio["enabled"], true);
     let http = &config["mcp"]["tray-http"];
     assert_eq!(http["type"], "remote");
@@ -229,7 +216,7 @@ fn gemini_cli_home_moves_the_settings_we_write() {
             config["security"] = serde_json::json!({"folderTrust": {"enabled": false}});
             std::fs::write(&settings, config.to_string()).expect("write");
             let listed = run_in(home, &tools, "gemini", &["mcp", "list"], true, variables);
-            let line = format!("tray-workspace: {} serve --sandbox (stdio) - Connected", binary());
+            let line = format!("tray-workspace: {} serve --sandbox (stdio) - Connected", entry_binary());
             assert!(listed.contains(&line), "expected {line:?} in:\n{listed}");
         },
     );
@@ -244,7 +231,7 @@ fn qwen_home_moves_the_settings_we_write() {
             "QWEN_HOME holds settings.json itself"
         );
         let listed = run_in(home, &tools, "qwen", &["mcp", "list"], true, variables);
-        let line = format!("tray-workspace: {} serve --sandbox (stdio) - Connected", binary());
+        let line = format!("tray-workspace: {} serve --sandbox (stdio) - Connected", entry_binary());
         assert!(listed.contains(&line), "expected {line:?} in:\n{listed}");
     });
 }
@@ -255,7 +242,11 @@ fn copilot_home_moves_the_config_we_write() {
     follows_client_home("copilot", "COPILOT_HOME", "elsewhere/copilot", |home, variables| {
         let printed = run_in(home, &tools, "copilot", &["mcp", "list", "--json"], false, variables);
         let listed: Value = serde_json::from_str(&printed).expect("json");
-        assert_eq!(listed["mcpServers"]["tray-workspace"]["command"], binary(), "{listed}");
+        assert_eq!(
+            listed["mcpServers"]["tray-workspace"]["command"],
+            entry_binary(),
+            "{listed}"
+        );
     });
 }
 
@@ -314,7 +305,7 @@ fn gemini_folder_trust_as_doctor_reports_it() {
         serde_json::json!({ project.to_string_lossy(): "TRUST_FOLDER" }).to_string(),
     );
     let listed = run_with(&home, &tools, "gemini", &["mcp", "list"], true);
-    let line = format!("tray-workspace: {} serve --sandbox (stdio) - Connected", binary());
+    let line = format!("tray-workspace: {} serve --sandbox (stdio) - Connected", entry_binary());
     assert!(listed.contains(&line), "expected {line:?} in:\n{listed}");
     let doctor = home.command().arg("doctor").assert().success();
     assert!(

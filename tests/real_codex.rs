@@ -17,16 +17,9 @@ fn codex_mcp_list(home: &FakeHome, tools: &Path) -> Vec<Value> {
 }
 
 fn codex_mcp_list_in(home: &FakeHome, tools: &Path, variables: &[(&str, &Path)]) -> Vec<Value> {
-    let output = std::process::Command::new(tools.join("npm/node_modules/.bin/codex"))
+    let output = common::client_cli(home, tools, "codex")
         .args(["mcp", "list", "--json"])
-        .current_dir(home.project())
-        .env_clear()
         .envs(variables.iter().copied())
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home.home())
-        // Anything that tries the network fails here, on this machine.
-        .env("HTTPS_PROXY", "http://127.0.0.1:9")
-        .env("HTTP_PROXY", "http://127.0.0.1:9")
         .output()
         .expect("run codex");
     assert!(
@@ -157,45 +150,28 @@ fn codex_loads_a_project_file_exactly_when_doctor_says_the_project_is_trusted() 
         .args(["--sandbox", "-c", "codex", "--scope", "project"])
         .assert()
         .success();
-    let untrusted = home.command().arg("doctor").assert().failure();
-    let report = outputs(&untrusted).0;
-    assert!(
-        report.contains("Codex does not load this project's .codex/config.toml") && report.contains("trust_level"),
-        "{report}"
-    );
-    assert!(
-        codex_mcp_list(&home, &tools)
-            .iter()
-            .all(|server| server["name"] != "tray-workspace"),
-        "Codex loaded an untrusted project's file"
-    );
-
     let project = home.project();
-    home.write(
-        ".codex/config.toml",
-        format!("[projects.\"{}\"]\ntrust_level = \"trusted\"\n", project.display()),
-    );
-    let trusted = home.command().arg("doctor").assert().success();
-    assert!(
-        outputs(&trusted).0.contains("Codex trusts this project"),
-        "{}",
-        outputs(&trusted).0
-    );
-    named(&codex_mcp_list(&home, &tools), "tray-workspace");
-
-    home.write(
-        ".codex/config.toml",
-        format!("[projects.\"{}\"]\ntrust_level = \"untrusted\"\n", project.display()),
-    );
-    let distrusted = home.command().arg("doctor").assert().failure();
-    assert!(
-        outputs(&distrusted).0.contains("trust_level = \"untrusted\""),
-        "{}",
-        outputs(&distrusted).0
-    );
-    assert!(
-        codex_mcp_list(&home, &tools)
-            .iter()
-            .all(|server| server["name"] != "tray-workspace")
-    );
+    // (the user config's trust rule for the project, whether Codex loads the file, what doctor says)
+    for (level, loaded, said) in [
+        (None, false, "does not trust the project"),
+        (Some("trusted"), true, "Codex trusts this project"),
+        (Some("untrusted"), false, "trust_level = \"untrusted\""),
+    ] {
+        if let Some(level) = level {
+            home.write(
+                ".codex/config.toml",
+                format!("[projects.\"{}\"]\ntrust_level = \"{level}\"\n", project.display()),
+            );
+        }
+        let doctor = home.command().arg("doctor").assert();
+        let report = outputs(&doctor).0;
+        assert_eq!(doctor.get_output().status.success(), loaded, "{level:?}:\n{report}");
+        assert!(report.contains(said), "{level:?}:\n{report}");
+        let listed = codex_mcp_list(&home, &tools);
+        assert_eq!(
+            listed.iter().any(|server| server["name"] == "tray-workspace"),
+            loaded,
+            "{level:?}: Codex and doctor disagree"
+        );
+    }
 }

@@ -40,8 +40,7 @@ fn serve(home: &FakeHome, tray: &FakeTray, gateway_url: &str) -> McpProcess {
     ]);
     command
         .env("TRAY_API_TOKEN", TOKEN)
-        .env("TRAY_API_URL", tray.rest_url())
-        .env("TRAY_GRAPHQL_URL", tray.graphql_url())
+        .envs(tray.api_variables())
         .env("TRAY_GATEWAY_URL", gateway_url)
         .env("TRAY_GATEWAY_TIMEOUT_SECS", "1")
         .env("TRAY_GATEWAY_RETRY_SECS", "0.05");
@@ -464,8 +463,7 @@ fn a_profile_with_the_gateway_on_serves_its_tools() {
     }
     let mut command = home.command(&["serve", "--profile", "work"]);
     command
-        .env("TRAY_API_URL", tray.rest_url())
-        .env("TRAY_GRAPHQL_URL", tray.graphql_url())
+        .envs(tray.api_variables())
         .env("TRAY_GATEWAY_URL", gateway.url());
     let mut server = McpProcess::start(command);
     server.initialize();
@@ -518,10 +516,7 @@ fn get_authenticated_user_counts_the_gateway_tools_or_says_the_gateway_is_off() 
     server.finish();
 
     let mut command = home.command(&["serve", "--workspace-id", WORKSPACE]);
-    command
-        .env("TRAY_API_TOKEN", TOKEN)
-        .env("TRAY_API_URL", tray.rest_url())
-        .env("TRAY_GRAPHQL_URL", tray.graphql_url());
+    command.env("TRAY_API_TOKEN", TOKEN).envs(tray.api_variables());
     let mut server = McpProcess::start(command);
     server.initialize();
     let text = server

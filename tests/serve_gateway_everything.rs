@@ -111,8 +111,7 @@ fn python_sdk_through_tray_mcp_reaches_server_everything() {
         .env("HOME", home.path())
         .env("XDG_CONFIG_HOME", home.path().join(".config"))
         .env("TRAY_API_TOKEN", "tok_test_everything")
-        .env("TRAY_API_URL", tray.rest_url())
-        .env("TRAY_GRAPHQL_URL", tray.graphql_url())
+        .envs(tray.api_variables())
         .env("TRAY_GATEWAY_URL", everything.url())
         .env_remove("TRAY_GATEWAY_TIMEOUT_SECS")
         .env_remove("RUST_LOG");

@@ -27,8 +27,7 @@ fn serve_against(home: &FakeHome, fake: &FakeTray, region: &str) -> McpProcess {
     ]);
     command
         .env("TRAY_API_TOKEN", TOKEN)
-        .env("TRAY_API_URL", fake.rest_url())
-        .env("TRAY_GRAPHQL_URL", fake.graphql_url())
+        .envs(fake.api_variables())
         .env("TRAY_API_TIMEOUT_SECS", "0.5");
     let mut server = McpProcess::start(command);
     server.initialize();
@@ -312,9 +311,7 @@ fn a_profile_supplies_workspace_region_and_token() {
     );
     let fake = FakeTray::start(Behavior::Normal);
     let mut command = home.command(&["serve", "--profile", "acme"]);
-    command
-        .env("TRAY_API_URL", fake.rest_url())
-        .env("TRAY_GRAPHQL_URL", fake.graphql_url());
+    command.envs(fake.api_variables());
     let mut server = McpProcess::start(command);
     server.initialize();
     call_every_tool(&mut server, "eu1");

@@ -340,6 +340,14 @@ fn rename_follows_the_profile_and_vs_code_prompt() {
     assert_eq!(vscode.rename_companions("old", "new")[0].id, "tray-api-token-old");
 }
 
+/// A client's user-scope config file in `environment`.
+fn user_file(client: ClientId, environment: &crate::paths::Environment) -> Option<PathBuf> {
+    client
+        .client()
+        .location(environment, Scope::User)
+        .map(|location| location.path)
+}
+
 /// Each client-home variable, set on each OS, moves that client's user file (a relative value
 /// counts from the current directory), and no variable moves another client's file.
 #[test]
@@ -372,14 +380,7 @@ fn client_home_variables_move_only_their_clients_file() {
                     Variables::from_pairs(&[(*variable, &*value.to_string_lossy())]).expect("valid");
                 let wanted = environment.join(&base, inside);
                 for other in ClientId::all() {
-                    let path = other
-                        .client()
-                        .location(&environment, Scope::User)
-                        .map(|location| location.path);
-                    let unmoved = other
-                        .client()
-                        .location(&plain, Scope::User)
-                        .map(|location| location.path);
+                    let (path, unmoved) = (user_file(*other, &environment), user_file(*other, &plain));
                     if other.id() == *client {
                         assert_eq!(path, Some(wanted.clone()), "{os:?} {variable}={value:?}");
                     } else {
@@ -403,14 +404,7 @@ fn goose_path_root_moves_only_goose_s_config_and_a_relative_one_is_ignored() {
             let mut environment = environment_for(os);
             environment.variables = Variables::from_pairs(&[(GOOSE_PATH_ROOT, &value)]).expect("valid");
             for client in ClientId::all() {
-                let path = client
-                    .client()
-                    .location(&environment, Scope::User)
-                    .map(|location| location.path);
-                let unmoved = client
-                    .client()
-                    .location(&plain, Scope::User)
-                    .map(|location| location.path);
+                let (path, unmoved) = (user_file(*client, &environment), user_file(*client, &plain));
                 if client.id() == "goose" && moved {
                     assert_eq!(
                         path,

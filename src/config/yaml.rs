@@ -1191,55 +1191,53 @@ mod tests {
         }
     }
 
+    /// What cannot be edited safely, each refused where it is: (file, what the message says,
+    /// line, column when it is checked).
     #[test]
-    fn several_documents_are_refused_at_the_second() {
-        let (what, line, column) = refusal("extensions: {}\n---\nother: 1\n");
-        assert!(what.contains("several YAML documents"), "{what}");
-        assert_eq!((line, column), (2, 1));
-    }
-
-    #[test]
-    fn a_flow_mapping_on_the_way_is_refused() {
-        let (what, line, column) = refusal("GOOSE_MODEL: x\nextensions: {other: {cmd: o}}\n");
-        assert!(what.contains("flow style"), "{what}");
-        assert_eq!((line, column), (2, 13));
-    }
-
-    #[test]
-    fn a_duplicate_key_is_refused_at_its_second_occurrence() {
-        let (what, line, _) = refusal("extensions:\n  a:\n    cmd: x\nextensions:\n  b:\n    cmd: y\n");
-        assert!(what.contains("appears twice"), "{what}");
-        assert_eq!(line, 4);
-    }
-
-    #[test]
-    fn an_alias_as_the_servers_mapping_is_refused() {
-        let (what, line, column) = refusal("base: &b\n  other:\n    cmd: o\nextensions: *b\n");
-        assert!(what.contains("alias"), "{what}");
-        assert_eq!((line, column), (4, 13));
-    }
-
-    #[test]
-    fn a_target_entry_with_an_anchor_merge_key_or_tag_is_refused() {
-        for (text, line) in [
-            ("extensions:\n  tray: &t\n    cmd: old\nother: *t\n", 2),
+    fn what_cannot_be_edited_safely_is_refused_at_its_position() {
+        let cases: &[(&str, &str, usize, Option<usize>)] = &[
+            ("extensions: {}\n---\nother: 1\n", "several YAML documents", 2, Some(1)),
+            (
+                "GOOSE_MODEL: x\nextensions: {other: {cmd: o}}\n",
+                "flow style",
+                2,
+                Some(13),
+            ),
+            (
+                "extensions:\n  a:\n    cmd: x\nextensions:\n  b:\n    cmd: y\n",
+                "appears twice",
+                4,
+                None,
+            ),
+            ("base: &b\n  other:\n    cmd: o\nextensions: *b\n", "alias", 4, Some(13)),
+            (
+                "extensions:\n  tray: &t\n    cmd: old\nother: *t\n",
+                "anchor, alias, merge key or tag",
+                2,
+                None,
+            ),
             (
                 "base: &b\n  timeout: 1\nextensions:\n  tray:\n    <<: *b\n    cmd: old\n",
+                "anchor, alias, merge key or tag",
                 5,
+                None,
             ),
-            ("extensions:\n  tray:\n    cmd: !custom old\n", 3),
-        ] {
-            let (what, found_line, _) = refusal(text);
-            assert!(what.contains("anchor, alias, merge key or tag"), "{what}");
-            assert_eq!(found_line, line, "{text}");
+            (
+                "extensions:\n  tray:\n    cmd: !custom old\n",
+                "anchor, alias, merge key or tag",
+                3,
+                None,
+            ),
+            ("extensions: !!map\n  other:\n    cmd: o\n", "tag", 1, None),
+        ];
+        for (text, expected, line, column) in cases {
+            let (what, found_line, found_column) = refusal(text);
+            assert!(what.contains(expected), "{text:?}: {what}");
+            assert_eq!(found_line, *line, "{text:?}");
+            if let Some(column) = column {
+                assert_eq!(found_column, *column, "{text:?}");
+            }
         }
-    }
-
-    #[test]
-    fn a_tagged_servers_mapping_is_refused() {
-        let (what, line, _) = refusal("extensions: !!map\n  other:\n    cmd: o\n");
-        assert!(what.contains("tag"), "{what}");
-        assert_eq!(line, 1);
     }
 
     #[test]

@@ -125,6 +125,32 @@ impl FakeHome {
     }
 }
 
+/// The built binary's canonical path, as tray-mcp names it in the entries it writes.
+pub fn entry_binary() -> String {
+    let binary = assert_cmd::cargo::cargo_bin("tray-mcp");
+    fs::canonicalize(&binary)
+        .unwrap_or(binary)
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// A pinned client CLI from the test tools (`npm/node_modules/.bin/<program>`), run in `home`'s
+/// project folder with only `PATH`, `HOME`, `XDG_CONFIG_HOME` and `NO_COLOR` set, and the
+/// network pointed at a dead loopback proxy, so nothing leaves the machine.
+pub fn client_cli(home: &FakeHome, tools: &Path, program: &str) -> std::process::Command {
+    let mut command = std::process::Command::new(tools.join("npm/node_modules/.bin").join(program));
+    command
+        .current_dir(home.project())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home.home())
+        .env("XDG_CONFIG_HOME", home.home().join(".config"))
+        .env("NO_COLOR", "1")
+        .env("HTTPS_PROXY", "http://127.0.0.1:9")
+        .env("HTTP_PROXY", "http://127.0.0.1:9");
+    command
+}
+
 /// The folder of the built binary (canonical, as tray-mcp names it in entries).
 pub fn binary_dir() -> PathBuf {
     let binary = assert_cmd::cargo::cargo_bin("tray-mcp");

@@ -129,6 +129,14 @@ impl FakeTray {
         format!("http://{}/graphql", self.address)
     }
 
+    /// `TRAY_API_URL` and `TRAY_GRAPHQL_URL` pointing at this fake, for a command's `envs`.
+    pub fn api_variables(&self) -> [(&'static str, String); 2] {
+        [
+            ("TRAY_API_URL", self.rest_url()),
+            ("TRAY_GRAPHQL_URL", self.graphql_url()),
+        ]
+    }
+
     /// Changes how the fake answers from now on.
     pub fn set_behavior(&self, behavior: Behavior) {
         if let Ok(mut state) = self.state.lock() {
