@@ -369,3 +369,35 @@ fn a_manifest_asks_for_references_with_token_from_env() {
     );
     assert_eq!(home.snapshot_files(), before);
 }
+
+#[test]
+fn export_keeps_the_variable_and_applies_back_unchanged() {
+    let home = FakeHome::new();
+    home.install(&[
+        "-c",
+        "claude-code,cursor,codex",
+        "--transport",
+        "http",
+        "-n",
+        "tray-env",
+        "--token-from-env",
+    ])
+    .success();
+    let export = home.command().arg("export").assert().success();
+    let text = outputs(&export).0;
+    assert!(text.contains("token = { env = \"TRAY_TOKEN_TRAY_ENV\" }"), "{text}");
+    assert!(text.contains("token_from_env = true"), "{text}");
+    assert!(!text.contains("source is unknown"), "{text}");
+    home.write("project/tray-mcp.toml", &text);
+    let before = home.snapshot_files();
+    let applied = home
+        .command()
+        .args(["apply", "--json"])
+        .env("TRAY_TOKEN_TRAY_ENV", TOKEN)
+        .assert()
+        .success();
+    assert_no_token_anywhere(&home, &applied);
+    let report: Value = serde_json::from_slice(&applied.get_output().stdout).unwrap();
+    assert_eq!(report["changed"], false, "{report}");
+    assert_eq!(home.snapshot_files(), before);
+}
