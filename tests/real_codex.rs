@@ -175,3 +175,25 @@ fn codex_loads_a_project_file_exactly_when_doctor_says_the_project_is_trusted() 
         );
     }
 }
+
+/// Codex reads a `--token-from-env VAR` http entry as its own `bearer_token_env_var = "VAR"`.
+#[test]
+fn codex_reads_a_token_from_env_http_entry_as_its_bearer_token_variable() {
+    let Some(tools) = test_tools() else { return };
+    let home = FakeHome::new();
+    home.install(&[
+        "-c",
+        "codex",
+        "--transport",
+        "http",
+        "-n",
+        "tray-env",
+        "--token-from-env",
+        "MY_TRAY_TOKEN",
+    ])
+    .success();
+    let servers = codex_mcp_list(&home, &tools);
+    let ours = named(&servers, "tray-env");
+    assert_eq!(ours["transport"]["type"], "streamable_http", "{ours}");
+    assert_eq!(ours["transport"]["bearer_token_env_var"], "MY_TRAY_TOKEN", "{ours}");
+}

@@ -12,11 +12,15 @@
 //! load too, and a server of the same name there takes precedence over the user's (GitHub's
 //! docs, "Setting trusted directories"; github/copilot-cli#4542, #4832). `doctor` says which
 //! applies here.
+//!
+//! `--token-from-env` writes `${VAR}` in a bridge's `env`, which Copilot CLI expands there since
+//! 1.0.10 (`$VAR`, `${VAR}`, `${VAR:-default}`: github/copilot-cli#903). Expansion in `headers`
+//! is not documented, so http entries keep the token inline.
 
 use std::path::Path;
 
 use super::standard::{Extra, client_home_or_home};
-use super::{Headless, Scope, ScopeTrust, Shape, StdClient};
+use super::{EnvSyntax, Headless, ReferenceForm, Scope, ScopeTrust, Shape, StdClient, TokenReference, Transport};
 use crate::config::format::{Format, open};
 use crate::env;
 use crate::paths::Environment;
@@ -42,6 +46,10 @@ pub const COPILOT: StdClient = StdClient {
         stdio_type: Some("local"),
         remote_type: Some("http"),
         extra: &[("tools", Extra::AllTools)],
+        token_reference: Some(TokenReference {
+            transports: &[Transport::Bridge],
+            form: ReferenceForm::Expanded(EnvSyntax::DOLLAR_BRACES),
+        }),
         ..Shape::STANDARD
     },
     no_http: None,

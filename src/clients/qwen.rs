@@ -8,10 +8,13 @@
 //! declares that, so we refuse such a file with its position and never write one. `QWEN_HOME` names the folder
 //! holding `settings.json` itself; Qwen expands a leading `~` in it and resolves a relative one
 //! from the current directory (cli-entry.js `resolveQwenHome`).
+//!
+//! `--token-from-env` writes `${VAR}`, which Qwen Code expands as Gemini CLI does (it expands
+//! `$HOME` in settings it reads, clients.md §9).
 
 use std::path::PathBuf;
 
-use super::{Headless, Shape, StdClient};
+use super::{EnvSyntax, Headless, Shape, StdClient, TokenReference};
 use crate::config::format::Format;
 use crate::env;
 use crate::paths::Environment;
@@ -28,6 +31,7 @@ pub const QWEN: StdClient = StdClient {
     servers_key: &["mcpServers"],
     shape: Shape {
         url_key: "httpUrl",
+        token_reference: Some(TokenReference::expanded(EnvSyntax::DOLLAR_BRACES)),
         ..Shape::STANDARD
     },
     no_http: None,
