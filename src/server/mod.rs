@@ -317,7 +317,7 @@ pub fn run(environment: &Environment, options: ServeOptions) -> Result<(), Comma
         let mut transport = transport::LineTransport::new(tokio::io::stdin(), tokio::io::stdout());
         let mut passthrough = None;
         if let Some(config) = served.gateway {
-            tools = tools.with_list_changed();
+            tools = tools.with_passthrough_capabilities();
             let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
             let client = Arc::new(gateway::GatewayClient::new(config, sender));
             let connect_wait = client.config().timeout.min(Duration::from_secs(10));

@@ -8,6 +8,17 @@
 //! came, vendor fields, `_meta` and all; rmcp's typed models would drop what they do not know.
 //! Everything else, built-in calls included, goes on to rmcp untouched.
 //!
+//! Prompts and resources pass through the same way (the built-in server has none of either,
+//! so what the client sees is the gateway's): `prompts/list` is answered from the gateway's
+//! prompts, listed at connection (and again on `notifications/prompts/list_changed`) and named
+//! as tools are; `prompts/get` is forwarded under the prompt's own name; `resources/list` and
+//! `resources/templates/list` are forwarded as asked (cursor and all, since a URI cannot be
+//! renamed and a resource list may be long), and so are `resources/read`,
+//! `resources/subscribe` and `resources/unsubscribe`; results and errors come back as the
+//! gateway sent them. A gateway that declared no `prompts` (or `resources`) gets none of these
+//! requests: the lists are empty, and a read or get is a JSON-RPC error saying why. Resource
+//! notifications (`list_changed`, `updated`) are passed on like any other.
+//!
 //! Names: a gateway tool whose name is taken (by a built-in tool, or by an earlier renamed
 //! gateway tool) is listed as `gateway_<name>` (`gateway_2_<name>`, ... if that is taken too),
 //! and forwarded under its own name.
@@ -58,22 +69,22 @@ pub enum GatewayState {
     Failed(GatewayError),
 }
 
-/// The gateway's tools as listed to the client, and how to forward them.
+/// The gateway's tools (or prompts) as listed to the client, and how to forward them.
 #[derive(Debug, Default)]
-struct ToolTable {
-    /// Tool objects as the gateway sent them, `name` replaced where it collided.
+struct NameTable {
+    /// Objects as the gateway sent them, `name` replaced where it collided.
     listed: Vec<Value>,
     /// Listed name → the gateway's own name.
     original: HashMap<String, String>,
 }
 
-/// Builds the table: gateway tools in their order, renamed where a name is taken.
-fn tool_table(builtin: &HashSet<String>, tools: Vec<Value>) -> ToolTable {
-    let mut table = ToolTable::default();
+/// Builds the table: gateway tools (or prompts) in their order, renamed where a name is taken.
+fn name_table(builtin: &HashSet<String>, tools: Vec<Value>) -> NameTable {
+    let mut table = NameTable::default();
     let mut taken: HashSet<String> = builtin.clone();
     for mut tool in tools {
         let Some(name) = tool.get("name").and_then(Value::as_str).map(str::to_string) else {
-            tracing::warn!("the Agent Gateway listed a tool without a name; skipped");
+            tracing::warn!("the Agent Gateway listed a tool or prompt without a name; skipped");
             continue;
         };
         let mut listed = name.clone();
@@ -87,7 +98,7 @@ fn tool_table(builtin: &HashSet<String>, tools: Vec<Value>) -> ToolTable {
             round += 1;
         }
         if listed != name {
-            tracing::info!(tool = %name, listed = %listed, "gateway tool renamed: its name is taken");
+            tracing::info!(%name, %listed, "gateway tool or prompt renamed: its name is taken");
             if let Some(object) = tool.as_object_mut() {
                 object.insert("name".to_string(), Value::String(listed.clone()));
             }
@@ -105,15 +116,17 @@ pub struct Passthrough {
     /// The built-in tools as JSON, in the order rmcp lists them.
     builtin_tools: Vec<Value>,
     builtin_names: HashSet<String>,
-    table: RwLock<ToolTable>,
+    table: RwLock<NameTable>,
+    /// The gateway's prompts (the built-in server has none).
+    prompts: RwLock<NameTable>,
     state: watch::Sender<GatewayState>,
     /// Where answers and passed-on notifications go; set by the first intercepted message.
     outbox: OnceLock<Outbox>,
     /// The client finished initialising, so `list_changed` may be sent.
     client_ready: AtomicBool,
-    /// A `tools/list` was answered without the gateway's tools (it was still connecting): when
-    /// they arrive, the client is told with `notifications/tools/list_changed`.
-    listed_early: AtomicBool,
+    /// A list was answered without the gateway's items (it was still connecting), by
+    /// [`Listing`]: when they arrive, the client is told with that list's `list_changed`.
+    listed_early: [AtomicBool; 3],
     /// How long `tools/list` and calls wait for a gateway that is still connecting.
     connect_wait: Duration,
     /// The capabilities the client declared in `initialize` (`None` until it did): the
@@ -154,6 +167,30 @@ const FORWARDED_REQUESTS: [(&str, &str); 3] = [
 /// Prefix of the request IDs the client sees on requests forwarded from the gateway.
 const FORWARD_ID_PREFIX: &str = "tray-mcp-gateway-";
 
+/// The lists the pass-through adds the gateway's items to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Listing {
+    Tools,
+    Prompts,
+    Resources,
+}
+
+impl Listing {
+    /// The server capability that says the gateway has this list.
+    fn capability(self) -> &'static str {
+        match self {
+            Listing::Tools => "tools",
+            Listing::Prompts => "prompts",
+            Listing::Resources => "resources",
+        }
+    }
+
+    /// The notification that tells the client this list changed.
+    fn list_changed(self) -> Value {
+        json!({"jsonrpc": "2.0", "method": format!("notifications/{}/list_changed", self.capability())})
+    }
+}
+
 impl Passthrough {
     /// Sets up the pass-through over `gateway`, next to `builtin_tools` (rmcp `Tool`s as JSON).
     /// Nothing connects until [`Passthrough::start`].
@@ -166,11 +203,12 @@ impl Passthrough {
             gateway,
             builtin_tools,
             builtin_names,
-            table: RwLock::new(ToolTable::default()),
+            table: RwLock::new(NameTable::default()),
+            prompts: RwLock::new(NameTable::default()),
             state: watch::channel(GatewayState::Connecting).0,
             outbox: OnceLock::new(),
             client_ready: AtomicBool::new(false),
-            listed_early: AtomicBool::new(false),
+            listed_early: [AtomicBool::new(false), AtomicBool::new(false), AtomicBool::new(false)],
             connect_wait,
             client_capabilities: watch::channel(None).0,
             forwarded: Mutex::new(HashMap::new()),
@@ -247,7 +285,10 @@ impl Passthrough {
         let mut retrying = false;
         loop {
             match self.connect_once().await {
-                Ok(tools) => return self.connected(tools, retrying),
+                Ok(tools) => {
+                    let prompts = self.list_prompts().await;
+                    return self.connected(tools, prompts, retrying);
+                }
                 Err(error) if error.is_offline() => {
                     if !retrying {
                         self.fail(error, "; retrying in the background");
@@ -269,17 +310,40 @@ impl Passthrough {
         self.gateway.list_tools().await
     }
 
-    /// Takes the gateway's tools into the list, and tells the client when it may have listed
-    /// the tools without them (it listed while connecting, or the first connection failed).
-    fn connected(&self, tools: Vec<Value>, after_retry: bool) {
+    /// The gateway's prompts, when it declared any; a failure leaves the tools working.
+    async fn list_prompts(&self) -> Vec<Value> {
+        if !self.gateway_offers(Listing::Prompts) {
+            return Vec::new();
+        }
+        self.gateway
+            .list_all("prompts/list", "prompts")
+            .await
+            .unwrap_or_else(|error| {
+                tracing::warn!(%error, "could not list the Agent Gateway's prompts; its tools still work");
+                Vec::new()
+            })
+    }
+
+    /// Whether the gateway declared `listing` in its `initialize` result.
+    fn gateway_offers(&self, listing: Listing) -> bool {
+        self.gateway.server_capabilities().get(listing.capability()).is_some()
+    }
+
+    /// Takes the gateway's tools and prompts into the lists, and tells the client of each list
+    /// it may have seen without them (it listed while connecting, or the first connection
+    /// failed).
+    fn connected(&self, tools: Vec<Value>, prompts: Vec<Value>, after_retry: bool) {
         let count = tools.len();
         self.replace_tools(tools);
+        self.replace_prompts(prompts);
         self.state.send_replace(GatewayState::Ready);
         tracing::info!(tools = count, url = %self.gateway.url(), "Agent Gateway connected");
-        let client_may_have_listed =
-            self.listed_early.load(Ordering::SeqCst) || (after_retry && self.client_ready.load(Ordering::SeqCst));
-        if client_may_have_listed {
-            self.send(&json!({"jsonrpc": "2.0", "method": "notifications/tools/list_changed"}));
+        let client_listed_before = after_retry && self.client_ready.load(Ordering::SeqCst);
+        for listing in [Listing::Tools, Listing::Prompts, Listing::Resources] {
+            let may_have_listed = self.listed_early[listing as usize].load(Ordering::SeqCst) || client_listed_before;
+            if may_have_listed && (listing == Listing::Tools || self.gateway_offers(listing)) {
+                self.send(&listing.list_changed());
+            }
         }
     }
 
@@ -295,8 +359,16 @@ impl Passthrough {
     }
 
     fn replace_tools(&self, tools: Vec<Value>) {
-        let table = tool_table(&self.builtin_names, tools);
+        let table = name_table(&self.builtin_names, tools);
         if let Ok(mut slot) = self.table.write() {
+            *slot = table;
+        }
+    }
+
+    /// The built-in server has no prompts: only a name the gateway lists twice is renamed.
+    fn replace_prompts(&self, prompts: Vec<Value>) {
+        let table = name_table(&HashSet::new(), prompts);
+        if let Ok(mut slot) = self.prompts.write() {
             *slot = table;
         }
     }
@@ -341,7 +413,7 @@ impl Passthrough {
 
     async fn answer_list(self: Arc<Self>, id: Value) {
         if matches!(self.settled(Some(self.connect_wait)).await, GatewayState::Connecting) {
-            self.listed_early.store(true, Ordering::SeqCst);
+            self.listed_early[Listing::Tools as usize].store(true, Ordering::SeqCst);
         }
         let mut tools = self.builtin_tools.clone();
         if let Ok(table) = self.table.read() {
@@ -350,20 +422,93 @@ impl Passthrough {
         self.send(&json!({"jsonrpc": "2.0", "id": id, "result": {"tools": tools}}));
     }
 
+    /// `prompts/list`: the gateway's prompts (the built-in server has none), in one page.
+    async fn answer_prompt_list(self: Arc<Self>, id: Value) {
+        if matches!(self.settled(Some(self.connect_wait)).await, GatewayState::Connecting) {
+            self.listed_early[Listing::Prompts as usize].store(true, Ordering::SeqCst);
+        }
+        let prompts = self
+            .prompts
+            .read()
+            .map(|table| table.listed.clone())
+            .unwrap_or_default();
+        self.send(&json!({"jsonrpc": "2.0", "id": id, "result": {"prompts": prompts}}));
+    }
+
+    /// `resources/list` or `resources/templates/list`: forwarded as asked when the gateway has
+    /// resources, else the built-in server's (empty) list.
+    async fn answer_resource_list(self: Arc<Self>, id: Value, method: String, params: Value) {
+        let state = self.settled(Some(self.connect_wait)).await;
+        if matches!(state, GatewayState::Ready) && self.gateway_offers(Listing::Resources) {
+            let gateway_id = self.gateway.next_request_id();
+            let answer = match self.relay(&id, gateway_id, &method, params).await {
+                Ok(response) => response,
+                Err(error) => {
+                    tracing::warn!(%method, %error, "forwarded request failed");
+                    unavailable(&id, &format!("The Agent Gateway could not answer {method}"), &error)
+                }
+            };
+            return self.send(&answer);
+        }
+        if matches!(state, GatewayState::Connecting) {
+            self.listed_early[Listing::Resources as usize].store(true, Ordering::SeqCst);
+        }
+        let key = if method == "resources/templates/list" {
+            "resourceTemplates"
+        } else {
+            "resources"
+        };
+        self.send(&json!({"jsonrpc": "2.0", "id": id, "result": {key: []}}));
+    }
+
+    /// Sends one request on to the gateway and returns its response as it came, under the
+    /// client's `id`. What comes before the response on its stream (progress, logging,
+    /// requests to the client) is passed on in order.
+    async fn relay(
+        self: &Arc<Self>,
+        id: &Value,
+        gateway_id: String,
+        method: &str,
+        params: Value,
+    ) -> Result<Value, GatewayError> {
+        let limit = self.gateway.config().call_timeout;
+        let in_band = |message: Value| self.pass_in_band(message);
+        match self
+            .gateway
+            .request_as(gateway_id, method, params, limit, Some(&in_band))
+            .await?
+        {
+            Value::Object(mut response) => {
+                // The gateway's response as it came; only the id is the client's again.
+                response.insert("id".to_string(), id.clone());
+                Ok(Value::Object(response))
+            }
+            other => Err(GatewayError::Protocol(format!(
+                "the answer to {method} is not a JSON-RPC response: {other}"
+            ))),
+        }
+    }
+
     async fn answer_call(self: Arc<Self>, call: ForwardedCall) {
         let key = call.id.to_string();
-        self.answer_call_as(call).await;
+        let answer = match call.kind {
+            Request::Tool => self.answer_tool_call(call).await,
+            Request::Prompt => self.answer_prompt_get(call).await,
+            Request::Resource => self.answer_resource_request(call).await,
+        };
+        self.send(&answer);
         if let Ok(mut calls) = self.calls.lock() {
             calls.remove(&key);
         }
     }
 
-    async fn answer_call_as(self: &Arc<Self>, call: ForwardedCall) {
+    async fn answer_tool_call(self: &Arc<Self>, call: ForwardedCall) -> Value {
         let ForwardedCall {
             id,
             mut params,
-            name,
+            target: name,
             gateway_id,
+            ..
         } = call;
         let state = self.settled(None).await;
         let original = self
@@ -374,10 +519,13 @@ impl Passthrough {
         let Some(original) = original else {
             let message = match state {
                 GatewayState::Failed(error) => {
-                    return self.send(&tool_error(&id, &format!(
-                        "The tool {name} cannot be reached: {error}. The built-in Tray tools still work. What to do: {}",
-                        error.hint()
-                    )));
+                    return tool_error(
+                        &id,
+                        &format!(
+                            "The tool {name} cannot be reached: {error}. The built-in Tray tools still work. What to do: {}",
+                            error.hint()
+                        ),
+                    );
                 }
                 GatewayState::Connecting => {
                     format!("unknown tool {name}: the Agent Gateway is still connecting; list the tools again shortly")
@@ -386,40 +534,128 @@ impl Passthrough {
                     format!("unknown tool {name}: neither a built-in tool nor one of the Agent Gateway's tools")
                 }
             };
-            return self.send(&json!({
-                "jsonrpc": "2.0",
-                "id": id,
-                "error": {"code": -32602, "message": message},
-            }));
+            return rpc_error(&id, -32602, &message);
         };
         params.insert("name".to_string(), Value::String(original.clone()));
-        let limit = self.gateway.config().call_timeout;
-        let in_band = |message: Value| self.pass_in_band(message);
-        match self
-            .gateway
-            .request_as(gateway_id, "tools/call", Value::Object(params), limit, Some(&in_band))
-            .await
-        {
-            Ok(Value::Object(mut response)) => {
-                // The gateway's response as it came; only the id is the client's again.
-                response.insert("id".to_string(), id);
-                self.send(&Value::Object(response));
-            }
-            Ok(other) => self.send(&tool_error(
-                &id,
-                &format!(
-                    "The Agent Gateway answered {original} with something that is not a JSON-RPC response: {other}"
-                ),
-            )),
+        match self.relay(&id, gateway_id, "tools/call", Value::Object(params)).await {
+            Ok(response) => response,
             Err(error) => {
                 tracing::warn!(tool = %original, %error, "forwarded tool call failed");
-                self.send(&tool_error(
+                tool_error(
                     &id,
                     &format!(
                         "The Agent Gateway tool {original} failed: {error}. What to do: {}",
                         error.hint()
                     ),
-                ));
+                )
+            }
+        }
+    }
+
+    /// `prompts/get` of a gateway prompt, under its own name.
+    async fn answer_prompt_get(self: &Arc<Self>, call: ForwardedCall) -> Value {
+        let ForwardedCall {
+            id,
+            mut params,
+            target: name,
+            gateway_id,
+            ..
+        } = call;
+        let state = self.settled(None).await;
+        let original = self
+            .prompts
+            .read()
+            .ok()
+            .and_then(|table| table.original.get(&name).cloned());
+        let Some(original) = original else {
+            return match state {
+                GatewayState::Failed(error) => {
+                    unavailable(&id, &format!("The prompt {name} cannot be reached"), &error)
+                }
+                GatewayState::Connecting => rpc_error(
+                    &id,
+                    -32602,
+                    &format!(
+                        "unknown prompt {name}: the Agent Gateway is still connecting; list the prompts again shortly"
+                    ),
+                ),
+                GatewayState::Ready => rpc_error(
+                    &id,
+                    -32602,
+                    &format!("unknown prompt {name}: not one of the Agent Gateway's prompts"),
+                ),
+            };
+        };
+        params.insert("name".to_string(), Value::String(original.clone()));
+        match self.relay(&id, gateway_id, "prompts/get", Value::Object(params)).await {
+            Ok(response) => response,
+            Err(error) => {
+                tracing::warn!(prompt = %original, %error, "forwarded prompts/get failed");
+                unavailable(&id, &format!("The Agent Gateway prompt {original} failed"), &error)
+            }
+        }
+    }
+
+    /// `resources/read`, `resources/subscribe` or `resources/unsubscribe`, forwarded as asked
+    /// when the gateway declared what it needs.
+    async fn answer_resource_request(self: &Arc<Self>, call: ForwardedCall) -> Value {
+        let ForwardedCall {
+            id,
+            params,
+            target: method,
+            gateway_id,
+            ..
+        } = call;
+        let uri = params
+            .get("uri")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        match self.settled(None).await {
+            GatewayState::Failed(error) => {
+                return unavailable(&id, &format!("The resource {uri} cannot be reached"), &error);
+            }
+            GatewayState::Connecting => {
+                return rpc_error(
+                    &id,
+                    -32603,
+                    &format!(
+                        "the resource {uri} cannot be reached yet: the Agent Gateway is still connecting; try again shortly"
+                    ),
+                );
+            }
+            GatewayState::Ready => {}
+        }
+        let resources = self.gateway.server_capabilities().get("resources").cloned();
+        let subscribing = method != "resources/read";
+        let can_subscribe = resources
+            .as_ref()
+            .and_then(|resources| resources.get("subscribe"))
+            .and_then(Value::as_bool)
+            == Some(true);
+        if subscribing && !can_subscribe {
+            return rpc_error(
+                &id,
+                -32601,
+                &format!("{method} is not supported: the Agent Gateway does not offer resource subscriptions"),
+            );
+        }
+        if resources.is_none() {
+            return rpc_error(
+                &id,
+                -32002,
+                &format!("Resource not found: {uri} (neither the built-in server nor the Agent Gateway has resources)"),
+            );
+        }
+        match self.relay(&id, gateway_id, &method, Value::Object(params)).await {
+            Ok(response) => response,
+            Err(error) => {
+                tracing::warn!(%method, %error, "forwarded resource request failed");
+                unavailable(
+                    &id,
+                    &format!("The Agent Gateway could not answer {method} of {uri}"),
+                    &error,
+                )
             }
         }
     }
@@ -443,6 +679,13 @@ impl Passthrough {
                         }
                         Err(error) => tracing::warn!(%error, "could not refresh the Agent Gateway's tools"),
                     }
+                    if self.client_ready.load(Ordering::SeqCst) {
+                        self.send(&message);
+                    }
+                }
+                (None, "notifications/prompts/list_changed") => {
+                    let prompts = self.list_prompts().await;
+                    self.replace_prompts(prompts);
                     if self.client_ready.load(Ordering::SeqCst) {
                         self.send(&message);
                     }
@@ -606,8 +849,10 @@ impl Passthrough {
         });
     }
 
-    /// Starts a forwarded `tools/call`, remembered so the client can cancel it.
-    fn start_call(self: &Arc<Self>, id: Value, params: Map<String, Value>, name: String) {
+    /// Starts a forwarded request (a `tools/call`, `prompts/get` or resource request, by `kind`
+    /// of `target`: the listed tool or prompt name, or the resource method), remembered so the
+    /// client can cancel it.
+    fn start_call(self: &Arc<Self>, id: Value, params: Map<String, Value>, kind: Request, target: String) {
         let key = id.to_string();
         let gateway_id = self.gateway.next_request_id();
         if let Ok(mut calls) = self.calls.lock() {
@@ -622,7 +867,8 @@ impl Passthrough {
         let task = tokio::spawn(Arc::clone(self).answer_call(ForwardedCall {
             id,
             params,
-            name,
+            kind,
+            target,
             gateway_id,
         }));
         if let Ok(mut calls) = self.calls.lock()
@@ -633,13 +879,25 @@ impl Passthrough {
     }
 }
 
-/// A client's `tools/call` of a gateway tool, on its way to the gateway.
+/// What a forwarded client request asks of the gateway.
+#[derive(Debug, Clone, Copy)]
+enum Request {
+    /// `tools/call` of a gateway tool.
+    Tool,
+    /// `prompts/get` of a gateway prompt.
+    Prompt,
+    /// `resources/read`, `resources/subscribe` or `resources/unsubscribe`.
+    Resource,
+}
+
+/// A client's request on its way to the gateway.
 struct ForwardedCall {
     /// The client's request ID.
     id: Value,
     params: Map<String, Value>,
-    /// The tool's listed name.
-    name: String,
+    kind: Request,
+    /// The listed tool or prompt name; for a resource request, its method.
+    target: String,
     /// The request ID the gateway sees.
     gateway_id: String,
 }
@@ -686,6 +944,24 @@ fn apply_elicitation_defaults(request: &Value, answer: &mut Value) {
             content.insert(name.clone(), default.clone());
         }
     }
+}
+
+/// A JSON-RPC error response.
+fn rpc_error(id: &Value, code: i64, message: &str) -> Value {
+    json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}})
+}
+
+/// The error answer to a prompt or resource request the gateway could not serve: `what`, why,
+/// and what to do.
+fn unavailable(id: &Value, what: &str, error: &GatewayError) -> Value {
+    rpc_error(
+        id,
+        -32603,
+        &format!(
+            "{what}: {error}. The built-in Tray tools still work. What to do: {}",
+            error.hint()
+        ),
+    )
 }
 
 /// A `tools/call` result that is a tool error with `text`.
@@ -749,7 +1025,34 @@ impl Intercept for Arc<Passthrough> {
                     return Some(message);
                 }
                 let (params, name) = (params.clone(), name.to_string());
-                self.start_call(id, params, name);
+                self.start_call(id, params, Request::Tool, name);
+                None
+            }
+            "prompts/list" => {
+                tokio::spawn(Arc::clone(self).answer_prompt_list(id));
+                None
+            }
+            "prompts/get" => {
+                // Without a name, rmcp answers with the JSON-RPC error.
+                let params = message.get("params").and_then(Value::as_object);
+                let Some(name) = params.and_then(|params| params.get("name")).and_then(Value::as_str) else {
+                    return Some(message);
+                };
+                let (params, name) = (params.cloned().unwrap_or_default(), name.to_string());
+                self.start_call(id, params, Request::Prompt, name);
+                None
+            }
+            "resources/list" | "resources/templates/list" => {
+                let params = message.get("params").cloned().unwrap_or_else(|| json!({}));
+                tokio::spawn(Arc::clone(self).answer_resource_list(id, method.to_string(), params));
+                None
+            }
+            "resources/read" | "resources/subscribe" | "resources/unsubscribe" => {
+                // Without params (and so a URI), rmcp answers with the JSON-RPC error.
+                let Some(params) = message.get("params").and_then(Value::as_object).cloned() else {
+                    return Some(message);
+                };
+                self.start_call(id, params, Request::Resource, method.to_string());
                 None
             }
             _ => Some(message),
@@ -798,7 +1101,7 @@ mod tests {
             json!({"name": "send_email", "inputSchema": {"type": "object"}}),
             json!({"description": "no name"}),
         ];
-        let table = tool_table(&builtin, tools);
+        let table = name_table(&builtin, tools);
         let names: Vec<&str> = table.listed.iter().filter_map(|tool| tool["name"].as_str()).collect();
         assert_eq!(
             names,
