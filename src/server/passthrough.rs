@@ -660,9 +660,9 @@ impl Passthrough {
         }
     }
 
-    /// Passes on what the gateway sends by itself. `list_changed` refreshes the merged list
-    /// first; `ping` is answered here; other requests are refused (this pass-through offers the
-    /// gateway no client capabilities).
+    /// Passes on what the gateway sends by itself. A tools or prompts `list_changed` refreshes
+    /// that list first; `ping` is answered here; other requests go to the client when it
+    /// declared what they need, and are refused otherwise.
     async fn pass_on(self: Arc<Self>, mut messages: mpsc::UnboundedReceiver<ServerMessage>) {
         while let Some(ServerMessage(message)) = messages.recv().await {
             let method = message
