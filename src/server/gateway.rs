@@ -987,7 +987,145 @@ async fn read_limited(response: &mut reqwest::Response) -> Result<Vec<u8>, reqwe
 
 #[cfg(test)]
 mod tests {
+    use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+    use std::sync::atomic::AtomicUsize;
+
     use super::*;
+
+    /// A source that hands out `stale` until told of a 401, then `fresh`.
+    #[derive(Debug, Default)]
+    struct Refreshing {
+        refreshed: AtomicBool,
+        told: AtomicUsize,
+    }
+
+    impl AccessTokenSource for Refreshing {
+        fn access_token(&self) -> BoxFuture<'_, Result<ApiToken, TokenUnavailable>> {
+            let name = if self.refreshed.load(Ordering::SeqCst) {
+                "fresh"
+            } else {
+                "stale"
+            };
+            Box::pin(async move { Ok(ApiToken::parse(name).expect("valid")) })
+        }
+
+        fn on_unauthorized<'a>(&'a self, rejected: &'a ApiToken) -> BoxFuture<'a, bool> {
+            self.told.fetch_add(1, Ordering::SeqCst);
+            let refreshed = rejected.expose() == "stale";
+            self.refreshed.store(true, Ordering::SeqCst);
+            Box::pin(async move { refreshed })
+        }
+    }
+
+    /// A one-thread HTTP server on 127.0.0.1 that accepts only `Bearer fresh`: `initialize`
+    /// gets a JSON result, notifications 202, GET 405. Returns its URL and the bearer of each
+    /// request, in order.
+    fn fresh_only_server() -> (String, Arc<Mutex<Vec<String>>>) {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}/mcp", listener.local_addr().expect("address"));
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = Arc::clone(&seen);
+        std::thread::spawn(move || {
+            for stream in listener.incoming().map_while(Result::ok) {
+                let mut reader = BufReader::new(stream);
+                let (mut verb, mut bearer, mut length) = (String::new(), String::new(), 0usize);
+                let mut line = String::new();
+                while reader.read_line(&mut line).is_ok_and(|read| read > 0) && line != "\r\n" {
+                    let lower = line.to_ascii_lowercase();
+                    if verb.is_empty() {
+                        verb = line.split(' ').next().unwrap_or_default().to_string();
+                    } else if let Some(value) = lower.strip_prefix("authorization: bearer ") {
+                        bearer = value.trim().to_string();
+                    } else if let Some(value) = lower.strip_prefix("content-length: ") {
+                        length = value.trim().parse().unwrap_or(0);
+                    }
+                    line.clear();
+                }
+                let mut body = vec![0; length];
+                let _ = reader.read_exact(&mut body);
+                log.lock().expect("log").push(bearer.clone());
+                let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                let (status, answer) = match (bearer.as_str(), verb.as_str(), request.get("id")) {
+                    (bearer, _, _) if bearer != "fresh" => ("401 Unauthorized", String::new()),
+                    (_, "GET", _) => ("405 Method Not Allowed", String::new()),
+                    (_, _, Some(id)) => (
+                        "200 OK",
+                        json!({"jsonrpc": "2.0", "id": id, "result": {"protocolVersion": PROTOCOL_VERSION}})
+                            .to_string(),
+                    ),
+                    _ => ("202 Accepted", String::new()),
+                };
+                let mut stream = reader.into_inner();
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
+                    answer.len()
+                );
+            }
+        });
+        (url, seen)
+    }
+
+    #[tokio::test]
+    async fn a_401_lets_the_token_source_refresh_and_the_request_goes_once_more() {
+        let (url, seen) = fresh_only_server();
+        let source = Arc::new(Refreshing::default());
+        let (sender, _receiver) = tokio::sync::mpsc::unbounded_channel();
+        let client = Arc::new(GatewayClient::new(
+            GatewayConfig::with_auth(url, source.clone()),
+            sender,
+        ));
+        client.connect().await.expect("connects with the refreshed token");
+        assert_eq!(source.told.load(Ordering::SeqCst), 1, "told of the 401 once");
+        let seen = seen.lock().expect("log").clone();
+        assert_eq!(seen.first().map(String::as_str), Some("stale"));
+        assert!(seen[1..].iter().all(|bearer| bearer == "fresh"), "{seen:?}");
+    }
+
+    /// A source whose sign-in must be renewed.
+    #[derive(Debug)]
+    struct SignedOut;
+
+    impl AccessTokenSource for SignedOut {
+        fn access_token(&self) -> BoxFuture<'_, Result<ApiToken, TokenUnavailable>> {
+            Box::pin(async {
+                Err(TokenUnavailable {
+                    message: "the Tray sign-in of work was revoked".to_string(),
+                    hint: "run `tray-mcp login work`".to_string(),
+                })
+            })
+        }
+
+        fn on_unauthorized<'a>(&'a self, _rejected: &'a ApiToken) -> BoxFuture<'a, bool> {
+            Box::pin(async { false })
+        }
+    }
+
+    #[tokio::test]
+    async fn no_token_to_be_had_sends_nothing_and_says_how_to_sign_in() {
+        let (url, seen) = fresh_only_server();
+        let (sender, _receiver) = tokio::sync::mpsc::unbounded_channel();
+        let client = Arc::new(GatewayClient::new(
+            GatewayConfig::with_auth(url, Arc::new(SignedOut)),
+            sender,
+        ));
+        let error = client.connect().await.expect_err("signed out");
+        assert_eq!(error.to_string(), "the Tray sign-in of work was revoked");
+        assert_eq!(error.hint(), "run `tray-mcp login work`");
+        assert!(!error.is_transient() && !error.is_offline());
+        assert!(seen.lock().expect("log").is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_401_with_a_token_that_cannot_refresh_is_the_answer_and_is_not_sent_again() {
+        let (url, seen) = fresh_only_server();
+        let (sender, _receiver) = tokio::sync::mpsc::unbounded_channel();
+        let config = GatewayConfig::new(url, ApiToken::parse("stale").expect("valid"));
+        let client = Arc::new(GatewayClient::new(config, sender));
+        let error = client.connect().await.expect_err("refused");
+        assert!(matches!(error, GatewayError::Unauthorized), "{error}");
+        assert_eq!(seen.lock().expect("log").len(), 1);
+    }
 
     #[test]
     fn the_gateway_s_version_is_taken_when_this_client_speaks_it() {
