@@ -8,17 +8,6 @@
 //! came, vendor fields, `_meta` and all; rmcp's typed models would drop what they do not know.
 //! Everything else, built-in calls included, goes on to rmcp untouched.
 //!
-//! Prompts and resources pass through the same way (the built-in server has none of either,
-//! so what the client sees is the gateway's): `prompts/list` is answered from the gateway's
-//! prompts, listed at connection (and again on `notifications/prompts/list_changed`) and named
-//! as tools are; `prompts/get` is forwarded under the prompt's own name; `resources/list` and
-//! `resources/templates/list` are forwarded as asked (cursor and all, since a URI cannot be
-//! renamed and a resource list may be long), and so are `resources/read`,
-//! `resources/subscribe` and `resources/unsubscribe`; results and errors come back as the
-//! gateway sent them. A gateway that declared no `prompts` (or `resources`) gets none of these
-//! requests: the lists are empty, and a read or get is a JSON-RPC error saying why. Resource
-//! notifications (`list_changed`, `updated`) are passed on like any other.
-//!
 //! Names: a gateway tool whose name is taken (by a built-in tool, or by an earlier renamed
 //! gateway tool) is listed as `gateway_<name>` (`gateway_2_<name>`, ... if that is taken too),
 //! and forwarded under its own name.
@@ -43,6 +32,26 @@
 //! for each field the client left out (SEP-1034). `notifications/cancelled` is passed both ways
 //! (a forwarded call the client cancels stops waiting), and so is progress on forwarded
 //! requests.
+//!
+//! Prompts and resources pass through too (the built-in server has none of either):
+//! `prompts/list` is answered from each upstream's prompts, listed at connection (and again on
+//! `notifications/prompts/list_changed`), merged across layers and renamed as tools are;
+//! `prompts/get` is forwarded under the prompt's own name; `resources/list` and
+//! `resources/templates/list` are forwarded as asked (cursor and all, since a URI cannot be
+//! renamed and a resource list may be long), and so are `resources/read`, `resources/subscribe`
+//! and `resources/unsubscribe`; results and errors come back as the upstream sent them. The
+//! resource requests go to the top-most layer whose upstream declared `resources` (with two
+//! such upstreams, the lower one's resources are not reachable); an upstream that declared no
+//! `prompts` or `resources` gets none of these requests: the lists are empty, and a read or get
+//! is a JSON-RPC error saying why. Resource notifications (`list_changed`, `updated`) are
+//! passed on like any other.
+//!
+//! Layers: a pass-through may sit over another (`beneath`), one per upstream: Tray's Headless
+//! MCP over the Agent Gateway over the built-in tools. Each layer takes the messages of its own
+//! upstream and hands everything else down; `tools/list` is answered by the top one, each layer
+//! adding its tools after those below, renamed with its own prefix where a name below took
+//! theirs. What sets one upstream apart (its name in messages, its prefixes, how its tools are
+//! shaped and its calls prepared) is its [`Upstream`].
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -52,11 +61,53 @@ use std::time::Duration;
 use serde_json::{Map, Value, json};
 use tokio::sync::{mpsc, watch};
 
-use super::gateway::{GatewayClient, GatewayError, ServerMessage};
+use super::gateway::{BoxFuture, GatewayClient, GatewayError, ServerMessage};
 use super::transport::{Intercept, Outbox};
 
 /// Prefix of a gateway tool listed under another name because its own was taken.
 pub const COLLISION_PREFIX: &str = "gateway_";
+
+/// What sets one upstream apart. The Agent Gateway's ([`AgentGateway`]) changes nothing; Tray's
+/// Headless MCP's (see [`super::headless`]) pins the entry's workspace.
+pub trait Upstream: Send + Sync + 'static {
+    /// The name users read in errors and logs ("Agent Gateway").
+    fn label(&self) -> &'static str;
+    /// Prefix of a tool listed under another name because its own was taken ("gateway_").
+    fn collision_prefix(&self) -> &'static str;
+    /// Prefix of the IDs of requests forwarded to the client; unique per upstream.
+    fn forward_prefix(&self) -> &'static str;
+    /// A tool as the client sees it (each time the upstream lists its tools).
+    fn listed(&self, tool: Value) -> Value {
+        tool
+    }
+    /// Prepares the params of a `tools/call` of `tool` (the upstream's own name) before it is
+    /// forwarded; an `Err` is returned to the client as a tool error, and nothing is sent.
+    fn prepare_call(&self, _tool: &str, _params: &mut Map<String, Value>) -> Result<(), String> {
+        Ok(())
+    }
+    /// What `error` means and what to do about it, in this upstream's terms.
+    fn explain(&self, error: &GatewayError) -> (String, String) {
+        (error.to_string(), error.hint().into_owned())
+    }
+}
+
+/// The workspace's Agent Gateway: its tools pass through unchanged.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AgentGateway;
+
+impl Upstream for AgentGateway {
+    fn label(&self) -> &'static str {
+        "Agent Gateway"
+    }
+
+    fn collision_prefix(&self) -> &'static str {
+        COLLISION_PREFIX
+    }
+
+    fn forward_prefix(&self) -> &'static str {
+        FORWARD_ID_PREFIX
+    }
+}
 
 /// Where the connection to the gateway stands.
 #[derive(Debug, Clone)]
@@ -69,36 +120,36 @@ pub enum GatewayState {
     Failed(GatewayError),
 }
 
-/// The gateway's tools (or prompts) as listed to the client, and how to forward them.
+/// The gateway's tools as listed to the client, and how to forward them.
 #[derive(Debug, Default)]
-struct NameTable {
-    /// Objects as the gateway sent them, `name` replaced where it collided.
+struct ToolTable {
+    /// Tool objects as the gateway sent them, `name` replaced where it collided.
     listed: Vec<Value>,
     /// Listed name → the gateway's own name.
     original: HashMap<String, String>,
 }
 
-/// Builds the table: gateway tools (or prompts) in their order, renamed where a name is taken.
-fn name_table(builtin: &HashSet<String>, tools: Vec<Value>) -> NameTable {
-    let mut table = NameTable::default();
-    let mut taken: HashSet<String> = builtin.clone();
+/// Builds the table: an upstream's tools in their order, renamed with `prefix` where a name is
+/// taken.
+fn tool_table(mut taken: HashSet<String>, prefix: &str, tools: Vec<Value>) -> ToolTable {
+    let mut table = ToolTable::default();
     for mut tool in tools {
         let Some(name) = tool.get("name").and_then(Value::as_str).map(str::to_string) else {
-            tracing::warn!("the Agent Gateway listed a tool or prompt without a name; skipped");
+            tracing::warn!("an upstream listed a tool without a name; skipped");
             continue;
         };
         let mut listed = name.clone();
         let mut round = 1;
         while taken.contains(&listed) {
             listed = if round == 1 {
-                format!("{COLLISION_PREFIX}{name}")
+                format!("{prefix}{name}")
             } else {
-                format!("{COLLISION_PREFIX}{round}_{name}")
+                format!("{prefix}{round}_{name}")
             };
             round += 1;
         }
         if listed != name {
-            tracing::info!(%name, %listed, "gateway tool or prompt renamed: its name is taken");
+            tracing::info!(tool = %name, listed = %listed, "upstream tool renamed: its name is taken");
             if let Some(object) = tool.as_object_mut() {
                 object.insert("name".to_string(), Value::String(listed.clone()));
             }
@@ -113,18 +164,26 @@ fn name_table(builtin: &HashSet<String>, tools: Vec<Value>) -> NameTable {
 /// The pass-through, shared by the transport and its background tasks.
 pub struct Passthrough {
     gateway: Arc<GatewayClient>,
+    /// What sets this upstream apart.
+    upstream: Arc<dyn Upstream>,
+    /// The layer below, which gets every message this one does not take.
+    beneath: Option<Arc<Passthrough>>,
     /// The built-in tools as JSON, in the order rmcp lists them.
     builtin_tools: Vec<Value>,
     builtin_names: HashSet<String>,
-    table: RwLock<NameTable>,
-    /// The gateway's prompts (the built-in server has none).
-    prompts: RwLock<NameTable>,
+    /// The upstream's tools as last listed, shaped by [`Upstream::listed`], before renaming.
+    raw: RwLock<Vec<Value>>,
+    table: RwLock<ToolTable>,
+    /// The upstream's prompts as last listed, before renaming.
+    raw_prompts: RwLock<Vec<Value>>,
+    /// The upstream's prompts as listed to the client (renamed against the layers below).
+    prompts: RwLock<ToolTable>,
     state: watch::Sender<GatewayState>,
     /// Where answers and passed-on notifications go; set by the first intercepted message.
     outbox: OnceLock<Outbox>,
     /// The client finished initialising, so `list_changed` may be sent.
     client_ready: AtomicBool,
-    /// A list was answered without the gateway's items (it was still connecting), by
+    /// A list was answered without the upstream's items (it was still connecting), by
     /// [`Listing`]: when they arrive, the client is told with that list's `list_changed`.
     listed_early: [AtomicBool; 3],
     /// How long `tools/list` and calls wait for a gateway that is still connecting.
@@ -167,7 +226,7 @@ const FORWARDED_REQUESTS: [(&str, &str); 3] = [
 /// Prefix of the request IDs the client sees on requests forwarded from the gateway.
 const FORWARD_ID_PREFIX: &str = "tray-mcp-gateway-";
 
-/// The lists the pass-through adds the gateway's items to.
+/// The lists the pass-through adds the upstream's items to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Listing {
     Tools,
@@ -176,7 +235,7 @@ enum Listing {
 }
 
 impl Listing {
-    /// The server capability that says the gateway has this list.
+    /// The server capability that says the upstream has this list.
     fn capability(self) -> &'static str {
         match self {
             Listing::Tools => "tools",
@@ -195,16 +254,32 @@ impl Passthrough {
     /// Sets up the pass-through over `gateway`, next to `builtin_tools` (rmcp `Tool`s as JSON).
     /// Nothing connects until [`Passthrough::start`].
     pub fn new(gateway: Arc<GatewayClient>, builtin_tools: Vec<Value>, connect_wait: Duration) -> Arc<Self> {
+        Self::layered(gateway, Arc::new(AgentGateway), builtin_tools, None, connect_wait)
+    }
+
+    /// A pass-through to `client`'s upstream, shaped by `upstream`, over `beneath` (the layer
+    /// that gets every message this one does not take), or over the built-in tools alone.
+    pub fn layered(
+        client: Arc<GatewayClient>,
+        upstream: Arc<dyn Upstream>,
+        builtin_tools: Vec<Value>,
+        beneath: Option<Arc<Passthrough>>,
+        connect_wait: Duration,
+    ) -> Arc<Self> {
         let builtin_names = builtin_tools
             .iter()
             .filter_map(|tool| tool.get("name").and_then(Value::as_str).map(str::to_string))
             .collect();
         Arc::new(Passthrough {
-            gateway,
+            gateway: client,
+            upstream,
+            beneath,
             builtin_tools,
             builtin_names,
-            table: RwLock::new(NameTable::default()),
-            prompts: RwLock::new(NameTable::default()),
+            raw: RwLock::new(Vec::new()),
+            table: RwLock::new(ToolTable::default()),
+            raw_prompts: RwLock::new(Vec::new()),
+            prompts: RwLock::new(ToolTable::default()),
             state: watch::channel(GatewayState::Connecting).0,
             outbox: OnceLock::new(),
             client_ready: AtomicBool::new(false),
@@ -232,18 +307,18 @@ impl Passthrough {
             GatewayState::Ready => ("connected", None, None),
             GatewayState::Connecting => (
                 "connecting",
-                Some("the Agent Gateway has not answered yet".to_string()),
+                Some(format!("the {} has not answered yet", self.upstream.label())),
                 None,
             ),
-            GatewayState::Failed(error) => (
-                if error.is_offline() {
+            GatewayState::Failed(error) => {
+                let (problem, fix) = self.upstream.explain(&error);
+                let state = if error.is_offline() {
                     "unreachable"
                 } else {
                     "unavailable"
-                },
-                Some(error.to_string()),
-                Some(error.hint().to_string()),
-            ),
+                };
+                (state, Some(problem), Some(fix))
+            }
         };
         super::tools::GatewayStatus {
             state: state.to_string(),
@@ -310,26 +385,26 @@ impl Passthrough {
         self.gateway.list_tools().await
     }
 
-    /// The gateway's prompts, when it declared any; a failure leaves the tools working.
+    /// The upstream's prompts, when it declared any; a failure leaves its tools working.
     async fn list_prompts(&self) -> Vec<Value> {
-        if !self.gateway_offers(Listing::Prompts) {
+        if !self.upstream_offers(Listing::Prompts) {
             return Vec::new();
         }
         self.gateway
             .list_all("prompts/list", "prompts")
             .await
             .unwrap_or_else(|error| {
-                tracing::warn!(%error, "could not list the Agent Gateway's prompts; its tools still work");
+                tracing::warn!(%error, "could not list the {}'s prompts; its tools still work", self.upstream.label());
                 Vec::new()
             })
     }
 
-    /// Whether the gateway declared `listing` in its `initialize` result.
-    fn gateway_offers(&self, listing: Listing) -> bool {
+    /// Whether the upstream declared `listing` in its `initialize` result.
+    fn upstream_offers(&self, listing: Listing) -> bool {
         self.gateway.server_capabilities().get(listing.capability()).is_some()
     }
 
-    /// Takes the gateway's tools and prompts into the lists, and tells the client of each list
+    /// Takes the upstream's tools and prompts into the lists, and tells the client of each list
     /// it may have seen without them (it listed while connecting, or the first connection
     /// failed).
     fn connected(&self, tools: Vec<Value>, prompts: Vec<Value>, after_retry: bool) {
@@ -337,11 +412,11 @@ impl Passthrough {
         self.replace_tools(tools);
         self.replace_prompts(prompts);
         self.state.send_replace(GatewayState::Ready);
-        tracing::info!(tools = count, url = %self.gateway.url(), "Agent Gateway connected");
+        tracing::info!(tools = count, url = %self.gateway.url(), "{} connected", self.upstream.label());
         let client_listed_before = after_retry && self.client_ready.load(Ordering::SeqCst);
         for listing in [Listing::Tools, Listing::Prompts, Listing::Resources] {
             let may_have_listed = self.listed_early[listing as usize].load(Ordering::SeqCst) || client_listed_before;
-            if may_have_listed && (listing == Listing::Tools || self.gateway_offers(listing)) {
+            if may_have_listed && (listing == Listing::Tools || self.upstream_offers(listing)) {
                 self.send(&listing.list_changed());
             }
         }
@@ -350,26 +425,99 @@ impl Passthrough {
     /// Records a failure, and says so on stderr once.
     /// `next` says what happens now (empty: nothing).
     fn fail(&self, error: GatewayError, next: &str) {
+        let (problem, hint) = self.upstream.explain(&error);
+        let label = self.upstream.label();
         tracing::error!(
-            "Agent Gateway unavailable: {error}{next}. The built-in tools keep working; calls to \
-             gateway tools return this error. hint: {}",
-            error.hint()
+            "{label} unavailable: {problem}{next}. The built-in tools keep working; calls to \
+             {label} tools return this error. hint: {hint}"
         );
         self.state.send_replace(GatewayState::Failed(error));
     }
 
     fn replace_tools(&self, tools: Vec<Value>) {
-        let table = name_table(&self.builtin_names, tools);
+        let shaped = tools.into_iter().map(|tool| self.upstream.listed(tool)).collect();
+        if let Ok(mut raw) = self.raw.write() {
+            *raw = shaped;
+        }
+        self.rebuild_table();
+    }
+
+    /// Renames this upstream's tools against the names the layers below list now.
+    fn rebuild_table(&self) {
+        let tools = self.raw.read().map(|raw| raw.clone()).unwrap_or_default();
+        let table = tool_table(self.names_below(), self.upstream.collision_prefix(), tools);
         if let Ok(mut slot) = self.table.write() {
             *slot = table;
         }
     }
 
-    /// The built-in server has no prompts: only a name the gateway lists twice is renamed.
     fn replace_prompts(&self, prompts: Vec<Value>) {
-        let table = name_table(&HashSet::new(), prompts);
+        if let Ok(mut raw) = self.raw_prompts.write() {
+            *raw = prompts;
+        }
+        self.rebuild_prompts();
+    }
+
+    /// Renames this upstream's prompts against the prompt names the layers below list now (the
+    /// built-in server has none).
+    fn rebuild_prompts(&self) {
+        let prompts = self.raw_prompts.read().map(|raw| raw.clone()).unwrap_or_default();
+        let below = self
+            .beneath
+            .as_ref()
+            .map(|beneath| beneath.listed_prompt_names())
+            .unwrap_or_default();
+        let table = tool_table(below, self.upstream.collision_prefix(), prompts);
         if let Ok(mut slot) = self.prompts.write() {
             *slot = table;
+        }
+    }
+
+    /// Every prompt name this layer and those below list.
+    fn listed_prompt_names(&self) -> HashSet<String> {
+        let mut names = self
+            .beneath
+            .as_ref()
+            .map(|beneath| beneath.listed_prompt_names())
+            .unwrap_or_default();
+        if let Ok(table) = self.prompts.read() {
+            names.extend(table.original.keys().cloned());
+        }
+        names
+    }
+
+    /// Whether `name` is one of this layer's listed prompts.
+    fn owns_prompt(&self, name: &str) -> bool {
+        self.prompts.read().is_ok_and(|table| table.original.contains_key(name))
+    }
+
+    /// The tool names the layers below list: the built-in tools and their upstreams' tools.
+    fn names_below(&self) -> HashSet<String> {
+        match &self.beneath {
+            Some(beneath) => beneath.listed_names(),
+            None => self.builtin_names.clone(),
+        }
+    }
+
+    /// Every tool name this layer and those below list.
+    fn listed_names(&self) -> HashSet<String> {
+        let mut names = self.names_below();
+        if let Ok(table) = self.table.read() {
+            names.extend(table.original.keys().cloned());
+        }
+        names
+    }
+
+    /// Whether `name` is one of this layer's listed tools.
+    fn owns(&self, name: &str) -> bool {
+        self.table.read().is_ok_and(|table| table.original.contains_key(name))
+    }
+
+    /// Hands a message this layer does not take to the one below, or (at the bottom) to rmcp.
+    fn pass_down(&self, message: Value, outbox: &Outbox) -> Option<Value> {
+        match &self.beneath {
+            Some(beneath) => beneath.intercept(message, outbox),
+            None => Some(message),
         }
     }
 
@@ -412,40 +560,72 @@ impl Passthrough {
     }
 
     async fn answer_list(self: Arc<Self>, id: Value) {
-        if matches!(self.settled(Some(self.connect_wait)).await, GatewayState::Connecting) {
-            self.listed_early[Listing::Tools as usize].store(true, Ordering::SeqCst);
-        }
-        let mut tools = self.builtin_tools.clone();
-        if let Ok(table) = self.table.read() {
-            tools.extend(table.listed.iter().cloned());
-        }
+        let tools = self.merged_tools().await;
         self.send(&json!({"jsonrpc": "2.0", "id": id, "result": {"tools": tools}}));
     }
 
-    /// `prompts/list`: the gateway's prompts (the built-in server has none), in one page.
+    /// The tools of the layers below, then this upstream's, each layer waiting a bounded time
+    /// for its upstream to finish connecting (all at once).
+    fn merged_tools(self: &Arc<Self>) -> BoxFuture<'_, Vec<Value>> {
+        Box::pin(async move {
+            let below = async {
+                match &self.beneath {
+                    Some(beneath) => beneath.merged_tools().await,
+                    None => self.builtin_tools.clone(),
+                }
+            };
+            let (mut tools, state) = tokio::join!(below, self.settled(Some(self.connect_wait)));
+            if matches!(state, GatewayState::Connecting) {
+                self.listed_early[Listing::Tools as usize].store(true, Ordering::SeqCst);
+            }
+            self.rebuild_table();
+            if let Ok(table) = self.table.read() {
+                tools.extend(table.listed.iter().cloned());
+            }
+            tools
+        })
+    }
+
+    /// `prompts/list`: the prompts of the layers below, then this upstream's, in one page.
     async fn answer_prompt_list(self: Arc<Self>, id: Value) {
-        if matches!(self.settled(Some(self.connect_wait)).await, GatewayState::Connecting) {
-            self.listed_early[Listing::Prompts as usize].store(true, Ordering::SeqCst);
-        }
-        let prompts = self
-            .prompts
-            .read()
-            .map(|table| table.listed.clone())
-            .unwrap_or_default();
+        let prompts = self.merged_prompts().await;
         self.send(&json!({"jsonrpc": "2.0", "id": id, "result": {"prompts": prompts}}));
     }
 
-    /// `resources/list` or `resources/templates/list`: forwarded as asked when the gateway has
-    /// resources, else the built-in server's (empty) list.
+    /// The prompts of the layers below (the built-in server has none), then this upstream's,
+    /// each layer waiting a bounded time for its upstream to finish connecting (all at once).
+    fn merged_prompts(self: &Arc<Self>) -> BoxFuture<'_, Vec<Value>> {
+        Box::pin(async move {
+            let below = async {
+                match &self.beneath {
+                    Some(beneath) => beneath.merged_prompts().await,
+                    None => Vec::new(),
+                }
+            };
+            let (mut prompts, state) = tokio::join!(below, self.settled(Some(self.connect_wait)));
+            if matches!(state, GatewayState::Connecting) {
+                self.listed_early[Listing::Prompts as usize].store(true, Ordering::SeqCst);
+            }
+            self.rebuild_prompts();
+            if let Ok(table) = self.prompts.read() {
+                prompts.extend(table.listed.iter().cloned());
+            }
+            prompts
+        })
+    }
+
+    /// `resources/list` or `resources/templates/list`: forwarded as asked when the upstream
+    /// has resources, else the built-in server's (empty) list.
     async fn answer_resource_list(self: Arc<Self>, id: Value, method: String, params: Value) {
         let state = self.settled(Some(self.connect_wait)).await;
-        if matches!(state, GatewayState::Ready) && self.gateway_offers(Listing::Resources) {
+        if matches!(state, GatewayState::Ready) && self.upstream_offers(Listing::Resources) {
             let gateway_id = self.gateway.next_request_id();
             let answer = match self.relay(&id, gateway_id, &method, params).await {
                 Ok(response) => response,
                 Err(error) => {
                     tracing::warn!(%method, %error, "forwarded request failed");
-                    unavailable(&id, &format!("The Agent Gateway could not answer {method}"), &error)
+                    let what = format!("The {} could not answer {method}", self.upstream.label());
+                    self.unavailable(&id, &what, &error)
                 }
             };
             return self.send(&answer);
@@ -461,9 +641,9 @@ impl Passthrough {
         self.send(&json!({"jsonrpc": "2.0", "id": id, "result": {key: []}}));
     }
 
-    /// Sends one request on to the gateway and returns its response as it came, under the
-    /// client's `id`. What comes before the response on its stream (progress, logging,
-    /// requests to the client) is passed on in order.
+    /// Sends one request on to the upstream and returns its response as it came, under the
+    /// client's `id`. What comes before the response on its stream (progress, logging, requests
+    /// to the client) is passed on in order.
     async fn relay(
         self: &Arc<Self>,
         id: &Value,
@@ -479,7 +659,7 @@ impl Passthrough {
             .await?
         {
             Value::Object(mut response) => {
-                // The gateway's response as it came; only the id is the client's again.
+                // The upstream's response as it came; only the id is the client's again.
                 response.insert("id".to_string(), id.clone());
                 Ok(Value::Object(response))
             }
@@ -489,70 +669,36 @@ impl Passthrough {
         }
     }
 
+    /// The error answer to a prompt or resource request the upstream could not serve: `what`,
+    /// why, and what to do.
+    fn unavailable(&self, id: &Value, what: &str, error: &GatewayError) -> Value {
+        let (problem, hint) = self.upstream.explain(error);
+        rpc_error(
+            id,
+            -32603,
+            &format!("{what}: {problem}. The built-in Tray tools still work. What to do: {hint}"),
+        )
+    }
+
     async fn answer_call(self: Arc<Self>, call: ForwardedCall) {
         let key = call.id.to_string();
-        let answer = match call.kind {
-            Request::Tool => self.answer_tool_call(call).await,
-            Request::Prompt => self.answer_prompt_get(call).await,
-            Request::Resource => self.answer_resource_request(call).await,
-        };
-        self.send(&answer);
+        match call.kind {
+            Request::Tool => self.answer_call_as(call).await,
+            Request::Prompt => {
+                let answer = self.answer_prompt_get(call).await;
+                self.send(&answer);
+            }
+            Request::Resource => {
+                let answer = self.answer_resource_request(call).await;
+                self.send(&answer);
+            }
+        }
         if let Ok(mut calls) = self.calls.lock() {
             calls.remove(&key);
         }
     }
 
-    async fn answer_tool_call(self: &Arc<Self>, call: ForwardedCall) -> Value {
-        let ForwardedCall {
-            id,
-            mut params,
-            target: name,
-            gateway_id,
-            ..
-        } = call;
-        let state = self.settled(None).await;
-        let original = self
-            .table
-            .read()
-            .ok()
-            .and_then(|table| table.original.get(&name).cloned());
-        let Some(original) = original else {
-            let message = match state {
-                GatewayState::Failed(error) => {
-                    return tool_error(
-                        &id,
-                        &format!(
-                            "The tool {name} cannot be reached: {error}. The built-in Tray tools still work. What to do: {}",
-                            error.hint()
-                        ),
-                    );
-                }
-                GatewayState::Connecting => {
-                    format!("unknown tool {name}: the Agent Gateway is still connecting; list the tools again shortly")
-                }
-                GatewayState::Ready => {
-                    format!("unknown tool {name}: neither a built-in tool nor one of the Agent Gateway's tools")
-                }
-            };
-            return rpc_error(&id, -32602, &message);
-        };
-        params.insert("name".to_string(), Value::String(original.clone()));
-        match self.relay(&id, gateway_id, "tools/call", Value::Object(params)).await {
-            Ok(response) => response,
-            Err(error) => {
-                tracing::warn!(tool = %original, %error, "forwarded tool call failed");
-                tool_error(
-                    &id,
-                    &format!(
-                        "The Agent Gateway tool {original} failed: {error}. What to do: {}",
-                        error.hint()
-                    ),
-                )
-            }
-        }
-    }
-
-    /// `prompts/get` of a gateway prompt, under its own name.
+    /// `prompts/get` of one of this upstream's prompts, under its own name.
     async fn answer_prompt_get(self: &Arc<Self>, call: ForwardedCall) -> Value {
         let ForwardedCall {
             id,
@@ -562,6 +708,7 @@ impl Passthrough {
             ..
         } = call;
         let state = self.settled(None).await;
+        let label = self.upstream.label();
         let original = self
             .prompts
             .read()
@@ -570,19 +717,17 @@ impl Passthrough {
         let Some(original) = original else {
             return match state {
                 GatewayState::Failed(error) => {
-                    unavailable(&id, &format!("The prompt {name} cannot be reached"), &error)
+                    self.unavailable(&id, &format!("The prompt {name} cannot be reached"), &error)
                 }
                 GatewayState::Connecting => rpc_error(
                     &id,
                     -32602,
-                    &format!(
-                        "unknown prompt {name}: the Agent Gateway is still connecting; list the prompts again shortly"
-                    ),
+                    &format!("unknown prompt {name}: the {label} is still connecting; list the prompts again shortly"),
                 ),
                 GatewayState::Ready => rpc_error(
                     &id,
                     -32602,
-                    &format!("unknown prompt {name}: not one of the Agent Gateway's prompts"),
+                    &format!("unknown prompt {name}: not one of the {label}'s prompts"),
                 ),
             };
         };
@@ -591,13 +736,13 @@ impl Passthrough {
             Ok(response) => response,
             Err(error) => {
                 tracing::warn!(prompt = %original, %error, "forwarded prompts/get failed");
-                unavailable(&id, &format!("The Agent Gateway prompt {original} failed"), &error)
+                self.unavailable(&id, &format!("The {label} prompt {original} failed"), &error)
             }
         }
     }
 
     /// `resources/read`, `resources/subscribe` or `resources/unsubscribe`, forwarded as asked
-    /// when the gateway declared what it needs.
+    /// when the upstream declared what it needs.
     async fn answer_resource_request(self: &Arc<Self>, call: ForwardedCall) -> Value {
         let ForwardedCall {
             id,
@@ -611,16 +756,17 @@ impl Passthrough {
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string();
+        let label = self.upstream.label();
         match self.settled(None).await {
             GatewayState::Failed(error) => {
-                return unavailable(&id, &format!("The resource {uri} cannot be reached"), &error);
+                return self.unavailable(&id, &format!("The resource {uri} cannot be reached"), &error);
             }
             GatewayState::Connecting => {
                 return rpc_error(
                     &id,
                     -32603,
                     &format!(
-                        "the resource {uri} cannot be reached yet: the Agent Gateway is still connecting; try again shortly"
+                        "the resource {uri} cannot be reached yet: the {label} is still connecting; try again shortly"
                     ),
                 );
             }
@@ -637,30 +783,102 @@ impl Passthrough {
             return rpc_error(
                 &id,
                 -32601,
-                &format!("{method} is not supported: the Agent Gateway does not offer resource subscriptions"),
+                &format!("{method} is not supported: the {label} does not offer resource subscriptions"),
             );
         }
         if resources.is_none() {
             return rpc_error(
                 &id,
                 -32002,
-                &format!("Resource not found: {uri} (neither the built-in server nor the Agent Gateway has resources)"),
+                &format!("Resource not found: {uri} (neither the built-in server nor the {label} has resources)"),
             );
         }
         match self.relay(&id, gateway_id, &method, Value::Object(params)).await {
             Ok(response) => response,
             Err(error) => {
                 tracing::warn!(%method, %error, "forwarded resource request failed");
-                unavailable(
-                    &id,
-                    &format!("The Agent Gateway could not answer {method} of {uri}"),
-                    &error,
-                )
+                self.unavailable(&id, &format!("The {label} could not answer {method} of {uri}"), &error)
             }
         }
     }
 
-    /// Passes on what the gateway sends by itself. A tools or prompts `list_changed` refreshes
+    async fn answer_call_as(self: &Arc<Self>, call: ForwardedCall) {
+        let ForwardedCall {
+            id,
+            mut params,
+            target: name,
+            gateway_id,
+            ..
+        } = call;
+        let state = self.settled(None).await;
+        let original = self
+            .table
+            .read()
+            .ok()
+            .and_then(|table| table.original.get(&name).cloned());
+        let label = self.upstream.label();
+        let Some(original) = original else {
+            if let Some(beneath) = &self.beneath {
+                // Not this upstream's: the layers below answer it, unless this upstream failed
+                // and none below has (or may yet have) the tool, when this failure is the news.
+                let below_may_have =
+                    beneath.listed_names().contains(&name) || matches!(beneath.state(), GatewayState::Connecting);
+                if below_may_have || !matches!(state, GatewayState::Failed(_)) {
+                    return beneath.start_call(id, params, Request::Tool, name);
+                }
+            }
+            let message = match state {
+                GatewayState::Failed(error) => {
+                    let (problem, hint) = self.upstream.explain(&error);
+                    return self.send(&tool_error(&id, &format!(
+                        "The tool {name} cannot be reached: {problem}. The built-in Tray tools still work. What to do: {hint}"
+                    )));
+                }
+                GatewayState::Connecting => {
+                    format!("unknown tool {name}: the {label} is still connecting; list the tools again shortly")
+                }
+                GatewayState::Ready => {
+                    format!("unknown tool {name}: neither a built-in tool nor one of the {label}'s tools")
+                }
+            };
+            return self.send(&json!({
+                "jsonrpc": "2.0",
+                "id": id,
+                "error": {"code": -32602, "message": message},
+            }));
+        };
+        params.insert("name".to_string(), Value::String(original.clone()));
+        if let Err(refusal) = self.upstream.prepare_call(&original, &mut params) {
+            return self.send(&tool_error(&id, &refusal));
+        }
+        let limit = self.gateway.config().call_timeout;
+        let in_band = |message: Value| self.pass_in_band(message);
+        match self
+            .gateway
+            .request_as(gateway_id, "tools/call", Value::Object(params), limit, Some(&in_band))
+            .await
+        {
+            Ok(Value::Object(mut response)) => {
+                // The gateway's response as it came; only the id is the client's again.
+                response.insert("id".to_string(), id);
+                self.send(&Value::Object(response));
+            }
+            Ok(other) => self.send(&tool_error(
+                &id,
+                &format!("The {label} answered {original} with something that is not a JSON-RPC response: {other}"),
+            )),
+            Err(error) => {
+                tracing::warn!(tool = %original, %error, "forwarded tool call failed");
+                let (problem, hint) = self.upstream.explain(&error);
+                self.send(&tool_error(
+                    &id,
+                    &format!("The {label} tool {original} failed: {problem}. What to do: {hint}"),
+                ));
+            }
+        }
+    }
+
+    /// Passes on what the upstream sends by itself. A tools or prompts `list_changed` refreshes
     /// that list first; `ping` is answered here; other requests go to the client when it
     /// declared what they need, and are refused otherwise.
     async fn pass_on(self: Arc<Self>, mut messages: mpsc::UnboundedReceiver<ServerMessage>) {
@@ -729,7 +947,8 @@ impl Passthrough {
     fn forward_to_client(&self, gateway_id: Value, method: &str, mut request: Value) -> Option<String> {
         let Some((_, capability)) = FORWARDED_REQUESTS.iter().find(|(name, _)| *name == method) else {
             return Some(format!(
-                "{method} is not supported by tray-mcp's Agent Gateway pass-through"
+                "{method} is not supported by tray-mcp's {} pass-through",
+                self.upstream.label()
             ));
         };
         let declared = self.client_capabilities.borrow().clone().unwrap_or_default();
@@ -739,7 +958,8 @@ impl Passthrough {
             ));
         }
         let id = format!(
-            "{FORWARD_ID_PREFIX}{}",
+            "{}{}",
+            self.upstream.forward_prefix(),
             self.next_forward.fetch_add(1, Ordering::Relaxed)
         );
         if let Some(object) = request.as_object_mut() {
@@ -951,19 +1171,6 @@ fn rpc_error(id: &Value, code: i64, message: &str) -> Value {
     json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}})
 }
 
-/// The error answer to a prompt or resource request the gateway could not serve: `what`, why,
-/// and what to do.
-fn unavailable(id: &Value, what: &str, error: &GatewayError) -> Value {
-    rpc_error(
-        id,
-        -32603,
-        &format!(
-            "{what}: {error}. The built-in Tray tools still work. What to do: {}",
-            error.hint()
-        ),
-    )
-}
-
 /// A `tools/call` result that is a tool error with `text`.
 fn tool_error(id: &Value, text: &str) -> Value {
     json!({
@@ -984,10 +1191,10 @@ impl Intercept for Arc<Passthrough> {
                 .and_then(Value::as_str)
                 .unwrap_or_default()
                 .to_string();
-            if id.starts_with(FORWARD_ID_PREFIX) && self.answer_from_client(&id, message.clone()) {
+            if id.starts_with(self.upstream.forward_prefix()) && self.answer_from_client(&id, message.clone()) {
                 return None;
             }
-            return Some(message);
+            return self.pass_down(message, outbox);
         };
         let Some(id) = message.get("id").cloned() else {
             match method {
@@ -1003,7 +1210,7 @@ impl Intercept for Arc<Passthrough> {
                 "notifications/roots/list_changed" => self.send_to_gateway(message.clone()),
                 _ => {}
             }
-            return Some(message);
+            return self.pass_down(message, outbox);
         };
         match method {
             "initialize" => {
@@ -1012,17 +1219,27 @@ impl Intercept for Arc<Passthrough> {
                     .cloned()
                     .unwrap_or_else(|| json!({}));
                 self.client_capabilities.send_replace(Some(declared));
-                Some(message)
+                self.pass_down(message, outbox)
             }
             "tools/list" => {
                 tokio::spawn(Arc::clone(self).answer_list(id));
                 None
             }
             "tools/call" => {
-                let params = message.get("params").and_then(Value::as_object)?;
-                let name = params.get("name").and_then(Value::as_str)?;
-                if self.builtin_names.contains(name) {
-                    return Some(message);
+                let Some(params) = message.get("params").and_then(Value::as_object) else {
+                    return self.pass_down(message, outbox);
+                };
+                let Some(name) = params.get("name").and_then(Value::as_str) else {
+                    return self.pass_down(message, outbox);
+                };
+                let below = self.builtin_names.contains(name)
+                    || (!self.owns(name)
+                        && self
+                            .beneath
+                            .as_ref()
+                            .is_some_and(|beneath| beneath.listed_names().contains(name)));
+                if below {
+                    return self.pass_down(message, outbox);
                 }
                 let (params, name) = (params.clone(), name.to_string());
                 self.start_call(id, params, Request::Tool, name);
@@ -1036,11 +1253,26 @@ impl Intercept for Arc<Passthrough> {
                 // Without a name, rmcp answers with the JSON-RPC error.
                 let params = message.get("params").and_then(Value::as_object);
                 let Some(name) = params.and_then(|params| params.get("name")).and_then(Value::as_str) else {
-                    return Some(message);
+                    return self.pass_down(message, outbox);
                 };
+                // Another layer's prompt goes down; the bottom layer answers the unknown ones.
+                if !self.owns_prompt(name) && self.beneath.is_some() {
+                    return self.pass_down(message, outbox);
+                }
                 let (params, name) = (params.cloned().unwrap_or_default(), name.to_string());
                 self.start_call(id, params, Request::Prompt, name);
                 None
+            }
+            "resources/list"
+            | "resources/templates/list"
+            | "resources/read"
+            | "resources/subscribe"
+            | "resources/unsubscribe"
+                if self.beneath.is_some() && !self.upstream_offers(Listing::Resources) =>
+            {
+                // The top-most layer whose upstream has resources takes them; the bottom one
+                // answers when none has.
+                self.pass_down(message, outbox)
             }
             "resources/list" | "resources/templates/list" => {
                 let params = message.get("params").cloned().unwrap_or_else(|| json!({}));
@@ -1050,12 +1282,12 @@ impl Intercept for Arc<Passthrough> {
             "resources/read" | "resources/subscribe" | "resources/unsubscribe" => {
                 // Without params (and so a URI), rmcp answers with the JSON-RPC error.
                 let Some(params) = message.get("params").and_then(Value::as_object).cloned() else {
-                    return Some(message);
+                    return self.pass_down(message, outbox);
                 };
                 self.start_call(id, params, Request::Resource, method.to_string());
                 None
             }
-            _ => Some(message),
+            _ => self.pass_down(message, outbox),
         }
     }
 }
@@ -1101,7 +1333,7 @@ mod tests {
             json!({"name": "send_email", "inputSchema": {"type": "object"}}),
             json!({"description": "no name"}),
         ];
-        let table = name_table(&builtin, tools);
+        let table = tool_table(builtin, COLLISION_PREFIX, tools);
         let names: Vec<&str> = table.listed.iter().filter_map(|tool| tool["name"].as_str()).collect();
         assert_eq!(
             names,
