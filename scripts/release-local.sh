@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Builds into target/dist/ every release artifact this machine (Linux x86_64) can build, with
+# dist (cargo-dist), the tool that builds them all on a version tag (.github/workflows/release.yml):
+#
+#   scripts/release-local.sh
+#
+# - tray-mcp-x86_64-unknown-linux-gnu.tar.xz and its .sha256 (dist, profile `dist`)
+# - tray-mcp-installer.sh (shell) and tray-mcp-installer.ps1 (PowerShell), tray-mcp.rb (Homebrew)
+#   (dist; the installers download from the GitHub release, or from TRAY_MCP_DOWNLOAD_URL)
+# - npm/tray-mcp-<version>.tgz and npm/tray-mcp-linux-x64-<version>.tgz (scripts/npm-packages.sh)
+# - sha256.sum over all of them
+# The macOS, Windows, musl and arm64 archives need their own runners or toolchains: only the
+# workflow builds them. dist comes from target/test-tools (scripts/test.sh installs it, pinned)
+# or $DIST. Builds the release binary once; later runs only relink what changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+dist="${DIST:-$PWD/target/test-tools/release-venv/bin/dist}"
+if [ ! -x "$dist" ]; then
+  echo "release-local.sh: dist not found at $dist (run scripts/test.sh once, or set DIST)" >&2
+  exit 1
+fi
+target="x86_64-unknown-linux-gnu"
+out="$PWD/target/dist"
+
+rm -rf target/distrib
+# The archive for this machine's target, then the installers and formula (which list every
+# target of dist-workspace.toml; a target filter would drop the PowerShell installer).
+"$dist" build --artifacts=local --target "$target" --output-format=json >target/dist-manifest-local.json
+"$dist" build --artifacts=global --output-format=json >target/dist-manifest-global.json
+
+rm -rf "$out"
+mkdir -p "$out"
+for file in "tray-mcp-$target.tar.xz" "tray-mcp-$target.tar.xz.sha256" \
+  tray-mcp-installer.sh tray-mcp-installer.ps1 tray-mcp.rb; do
+  if [ ! -f "target/distrib/$file" ]; then
+    echo "release-local.sh: dist did not build $file" >&2
+    exit 1
+  fi
+  cp "target/distrib/$file" "$out/"
+done
+(cd "$out" && sha256sum -c "tray-mcp-$target.tar.xz.sha256" >/dev/null)
+
+version="$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)"
+scripts/npm-packages.sh "$out" "$version" "$out/npm" >/dev/null
+
+(cd "$out" && find . -type f ! -name sha256.sum -printf '%P\n' | sort | xargs sha256sum >sha256.sum)
+echo "release-local.sh: built into $out:" >&2
+(cd "$out" && find . -type f -printf '  %P\n' | sort) >&2

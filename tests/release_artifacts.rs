@@ -1,0 +1,190 @@
+//! The release artifacts this machine builds (`scripts/release-local.sh` → `target/dist/`), used
+//! the way an end user without Rust uses them (issue 12): the shell installer run against a
+//! static server on 127.0.0.1 that serves `target/dist/`, and the npm packages installed from
+//! the local tarballs into a fresh prefix, then `npx tray-mcp`. Each runs in a fresh fake home
+//! with a PATH that has no cargo or rustc, and nothing reaches the internet.
+//!
+//! `scripts/test.sh` builds the artifacts once per run and points `TRAY_MCP_DIST_DIR` at them;
+//! without it these tests say so and pass (under CI, `CI` set, they fail instead).
+
+// Test helpers report a skip on stderr.
+#![allow(clippy::print_stderr)]
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use common::FakeHome;
+
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// A PATH with node, python3, curl, tar and xz, and no Rust toolchain.
+const PATH_WITHOUT_RUST: &str = "/usr/local/bin:/usr/bin:/bin";
+
+fn dist_dir(test: &str) -> Option<PathBuf> {
+    match std::env::var_os("TRAY_MCP_DIST_DIR").filter(|value| !value.is_empty()) {
+        Some(dir) => Some(PathBuf::from(dir)),
+        None if std::env::var_os("CI").is_some() => {
+            panic!("{test}: TRAY_MCP_DIST_DIR is not set under CI; run scripts/test.sh")
+        }
+        None => {
+            eprintln!("{test}: skipped (TRAY_MCP_DIST_DIR is not set; scripts/test.sh sets it)");
+            None
+        }
+    }
+}
+
+/// `python3 -m http.server` serving `root` on 127.0.0.1 (a free port), stopped on drop.
+struct StaticServer {
+    child: Child,
+    url: String,
+}
+
+impl StaticServer {
+    fn serve(root: &Path) -> StaticServer {
+        let mut child = Command::new("/usr/bin/python3")
+            .args(["-u", "-m", "http.server", "--bind", "127.0.0.1", "0"])
+            .current_dir(root)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start python3 -m http.server");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("read the server's first line");
+        // "Serving HTTP on 127.0.0.1 port 43219 (http://127.0.0.1:43219/) ..."
+        let port = line
+            .split_whitespace()
+            .skip_while(|word| *word != "port")
+            .nth(1)
+            .unwrap_or_else(|| panic!("no port in {line:?}"))
+            .to_string();
+        StaticServer {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+}
+
+impl Drop for StaticServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A command in `home` with only the variables an end user's shell would have, no Rust on PATH,
+/// and proxies at a dead loopback port.
+fn user_command(home: &FakeHome, program: impl AsRef<std::ffi::OsStr>) -> Command {
+    let mut command = Command::new(program);
+    command
+        .current_dir(home.project())
+        .env_clear()
+        .env("PATH", PATH_WITHOUT_RUST)
+        .env("HOME", home.home())
+        .env("XDG_CONFIG_HOME", home.home().join(".config"))
+        .env("TRAY_MCP_TOKEN_STORE", "file")
+        .env("NO_COLOR", "1")
+        .env("HTTPS_PROXY", "http://127.0.0.1:9")
+        .env("npm_config_cache", home.home().join(".npm"))
+        .env("npm_config_update_notifier", "false");
+    command
+}
+
+fn run(command: &mut Command) -> (String, String) {
+    let output = command.output().expect("run");
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    );
+    assert!(
+        output.status.success(),
+        "{command:?} failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    (stdout, stderr)
+}
+
+#[test]
+fn the_archive_checksums_match() {
+    let Some(dist) = dist_dir("the_archive_checksums_match") else {
+        return;
+    };
+    let (stdout, _) = run(Command::new("sha256sum").arg("-c").arg("sha256.sum").current_dir(&dist));
+    assert!(
+        stdout.contains("tray-mcp-x86_64-unknown-linux-gnu.tar.xz: OK"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn the_shell_installer_installs_a_working_binary_from_a_local_server() {
+    let Some(dist) = dist_dir("the_shell_installer_installs_a_working_binary_from_a_local_server") else {
+        return;
+    };
+    let server = StaticServer::serve(&dist);
+    let home = FakeHome::new();
+    let (_, stderr) = run(user_command(&home, "/bin/sh")
+        .arg(dist.join("tray-mcp-installer.sh"))
+        .env("TRAY_MCP_DOWNLOAD_URL", &server.url)
+        .env("TRAY_MCP_NO_MODIFY_PATH", "1")
+        .stdin(Stdio::null()));
+    let installed = home.path(".local/bin/tray-mcp");
+    assert!(installed.exists(), "installed at ~/.local/bin/tray-mcp\n{stderr}");
+    let (version, _) = run(user_command(&home, &installed).arg("--version"));
+    assert_eq!(version.trim(), format!("tray-mcp {VERSION}"));
+
+    // The installed binary is where `install` wants it: the entry points at it, nothing copied.
+    let (_, stderr) = run(user_command(&home, &installed).args(["--sandbox", "-c", "cursor"]));
+    assert!(!stderr.contains("installed tray-mcp"), "{stderr}");
+    let config = home.read(".cursor/mcp.json");
+    assert!(config.contains(&*installed.to_string_lossy()), "{config}");
+}
+
+#[test]
+fn npx_runs_the_platform_package_offline_and_entries_point_at_the_stable_copy() {
+    let Some(dist) = dist_dir("npx_runs_the_platform_package_offline_and_entries_point_at_the_stable_copy") else {
+        return;
+    };
+    let home = FakeHome::new();
+    let prefix = home.path("project");
+    let tarballs = [
+        dist.join(format!("npm/tray-mcp-linux-x64-{VERSION}.tgz")),
+        dist.join(format!("npm/tray-mcp-{VERSION}.tgz")),
+    ];
+    run(user_command(&home, "npm")
+        .args(["install", "--offline", "--no-audit", "--no-fund", "--ignore-scripts"])
+        .args(&tarballs)
+        .current_dir(&prefix));
+    let platform_binary = prefix.join("node_modules/@tray-mcp/linux-x64/bin/tray-mcp");
+    assert!(platform_binary.exists(), "npm installed the linux-x64 package");
+
+    let (version, _) = run(user_command(&home, "npx").args(["--offline", "tray-mcp", "--version"]));
+    assert_eq!(version.trim(), format!("tray-mcp {VERSION}"));
+
+    let (_, stderr) =
+        run(user_command(&home, "npx").args(["--offline", "tray-mcp", "install", "--sandbox", "-c", "claude-code"]));
+    assert!(
+        stderr.contains("installed tray-mcp") && stderr.contains("npm's package folders"),
+        "{stderr}"
+    );
+    let config: serde_json::Value = serde_json::from_str(&home.read(".claude.json")).expect("json");
+    let command = config["mcpServers"]["tray-workspace"]["command"]
+        .as_str()
+        .expect("command")
+        .to_string();
+    assert_eq!(
+        Path::new(&command),
+        home.path(".local/bin/tray-mcp"),
+        "not into npm's folders"
+    );
+    assert!(
+        !command.contains("node_modules") && !command.contains("_npx"),
+        "{command}"
+    );
+
+    std::fs::remove_dir_all(prefix.join("node_modules")).expect("npm's folder goes");
+    let (version, _) = run(user_command(&home, &command).arg("--version"));
+    assert_eq!(version.trim(), format!("tray-mcp {VERSION}"), "the entry still works");
+}
