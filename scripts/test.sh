@@ -12,6 +12,9 @@ mkdir -p "$tools"
 
 # Pinned versions: on Node 20, npm silently picks old ones if we let it choose.
 PYTHON_MCP_VERSION="2.3.0"
+# The fleet example (examples/ansible/, tests/ansible.rs); 2.19 is the newest line that runs on
+# Python 3.11.
+ANSIBLE_CORE_VERSION="2.19.14"
 NPM_PACKAGES=(
   "@anthropic-ai/claude-code@2.1.197"
   "@modelcontextprotocol/inspector@2.12.0"
@@ -34,6 +37,12 @@ if [ ! -x "$tools/venv/bin/python" ] || ! "$tools/venv/bin/python" -c "import mc
   echo "test.sh: installing Python mcp==$PYTHON_MCP_VERSION into $tools/venv" >&2
   python3 -m venv "$tools/venv"
   "$tools/venv/bin/pip" install --quiet --disable-pip-version-check "mcp==$PYTHON_MCP_VERSION"
+fi
+
+if [ ! -x "$tools/ansible/bin/ansible-playbook" ] || [ "$("$tools/ansible/bin/python" -c 'import ansible.release; print(ansible.release.__version__)' 2>/dev/null)" != "$ANSIBLE_CORE_VERSION" ]; then
+  echo "test.sh: installing ansible-core==$ANSIBLE_CORE_VERSION into $tools/ansible" >&2
+  python3 -m venv "$tools/ansible"
+  "$tools/ansible/bin/pip" install --quiet --disable-pip-version-check "ansible-core==$ANSIBLE_CORE_VERSION"
 fi
 
 stamp="$tools/npm/.installed-$(printf '%s\n' "${NPM_PACKAGES[@]}" | sha256sum | cut -c1-16)"

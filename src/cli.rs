@@ -15,6 +15,7 @@ use tray_mcp::commands::token::TokenSetRequest;
 use tray_mcp::commands::uninstall::UninstallRequest;
 use tray_mcp::env::{self, LogFilter, Variables};
 use tray_mcp::error::CommandError;
+use tray_mcp::manifest::plan::ApplyOptions;
 use tray_mcp::server::ServeOptions;
 use tray_mcp::tray::{ApiToken, Region, ServerName, WorkspaceId};
 
@@ -35,7 +36,8 @@ pub struct Cli {
     #[command(flatten)]
     install: InstallArgs,
 
-    /// Print JSON for scripts (install, list, clients, remove, rename, token, doctor, uninstall).
+    /// Print JSON for scripts (install, list, clients, remove, rename, token, doctor, uninstall,
+    /// apply, export).
     #[arg(long, global = true)]
     json: bool,
 }
@@ -86,6 +88,25 @@ enum Command {
         #[arg(long)]
         online: bool,
     },
+    /// Bring every entry a manifest (tray-mcp.toml) declares to its declared state, in one
+    /// transaction across every file; --check only reports drift (exit 3).
+    Apply {
+        /// The manifest (default: tray-mcp.toml in the current folder).
+        #[arg(short = 'f', long, value_name = "PATH")]
+        file: Option<std::path::PathBuf>,
+        /// Show the diff of what would change (tokens redacted); write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Also remove the Tray entries the manifest does not declare (never other servers).
+        #[arg(long)]
+        prune: bool,
+        /// Change nothing: exit 0 when everything matches the manifest, 3 when anything drifted
+        /// (naming each entry and file), 1 when a token source cannot be read.
+        #[arg(long, conflicts_with = "dry_run")]
+        check: bool,
+    },
+    /// Print this machine's Tray entries as a manifest (tokens as references to fill in).
+    Export,
     /// Run the MCP server on stdin/stdout (what AI clients start).
     Serve(ServeArgs),
     /// Remove the tray-mcp binary installed in ~/.local/bin (Windows: %LOCALAPPDATA%\Programs\tray-mcp);
@@ -374,6 +395,15 @@ pub enum Action {
     },
     /// Check the entries.
     Doctor(DoctorRequest),
+    /// Apply (or check) a manifest.
+    Apply {
+        /// The manifest file, when not the default.
+        file: Option<std::path::PathBuf>,
+        /// What to do.
+        options: ApplyOptions,
+    },
+    /// Print the entries as a manifest.
+    Export,
     /// Run the MCP server.
     Serve(ServeOptions),
     /// Uninstall the binary (and with `all`, every entry and profile).
@@ -431,6 +461,16 @@ impl Cli {
             }
             Some(Command::Token(TokenCommand::Forget { name, dry_run })) => Ok(Action::TokenForget { name, dry_run }),
             Some(Command::Doctor { name, online }) => Ok(Action::Doctor(DoctorRequest { name, online })),
+            Some(Command::Apply {
+                file,
+                dry_run,
+                prune,
+                check,
+            }) => Ok(Action::Apply {
+                file,
+                options: ApplyOptions { dry_run, prune, check },
+            }),
+            Some(Command::Export) => Ok(Action::Export),
             Some(Command::Serve(args)) => Ok(Action::Serve(args.into())),
             Some(Command::Uninstall { all, dry_run }) => Ok(Action::Uninstall(UninstallRequest { all, dry_run })),
             Some(Command::Completions { shell }) => Ok(Action::Completions(crate::completions::script(

@@ -11,8 +11,8 @@ use std::path::PathBuf;
 use serde_json::Value;
 
 use crate::clients::{ClientId, RecognizedEntry, Scope};
-use crate::config::ConfigDocument;
-use crate::config::transaction::{FileError, FileProblem};
+use crate::config::transaction::{FileError, FileProblem, FileReads};
+use crate::config::{ConfigDocument, format};
 use crate::paths::Environment;
 
 /// One server entry found in a config file.
@@ -61,6 +61,17 @@ pub fn entry_path(servers_key: &[String], name: &str) -> Vec<String> {
     path
 }
 
+/// One entry's name and the file that holds it: what the name checks need of an entry.
+#[derive(Debug, Clone)]
+pub struct NamedEntry {
+    /// The entry's name (its key).
+    pub name: String,
+    /// Which client's config holds it.
+    pub client: ClientId,
+    /// The file as shown to the user.
+    pub shown_path: String,
+}
+
 /// The role of a client's config file in messages: "Cursor config".
 pub fn config_role(kind: ClientId) -> String {
     format!("{} config", kind.client().display_name())
@@ -71,6 +82,81 @@ impl Inventory {
     pub fn tray_entries(&self) -> impl Iterator<Item = &FoundEntry> {
         self.entries.iter().filter(|entry| entry.tray.is_some())
     }
+
+    /// The names of every entry, with their files.
+    pub fn names(&self) -> Vec<NamedEntry> {
+        self.entries
+            .iter()
+            .map(|entry| NamedEntry {
+                name: entry.name.clone(),
+                client: entry.client,
+                shown_path: entry.shown_path.clone(),
+            })
+            .collect()
+    }
+}
+
+/// The names of every entry of `clients` in every scope (project scopes in the current
+/// directory), without their values, each file in one pass however many scopes and projects it
+/// holds. A file the plan will edit is read whole into `reads` (which the plan takes over); any
+/// other is skimmed a buffer at a time and never held in memory. A file that cannot be read or
+/// parsed is left out, as [`take_inventory`] leaves it to its `problems`.
+///
+/// Why not [`take_inventory`]: install checks a new name against every client's entries, and
+/// Claude Code's `~/.claude.json` beside a Cursor install may be 20 MB; reading each entry's
+/// value and checking the whole file's syntax cost 60 ms there, for names only.
+pub fn entry_names(environment: &Environment, clients: &[ClientId], reads: &mut FileReads) -> Vec<NamedEntry> {
+    let mut names = Vec::new();
+    for kind in clients {
+        let format = kind.client().format();
+        for (path, patterns) in servers_objects(environment, *kind) {
+            let patterns: Vec<Vec<&str>> = patterns
+                .iter()
+                .map(|pattern| pattern.iter().map(String::as_str).collect())
+                .collect();
+            let patterns: Vec<&[&str]> = patterns.iter().map(Vec::as_slice).collect();
+            // A file the plan edits is read whole once, for both; any other is only skimmed.
+            let found = if reads.is_planned(&path) {
+                match reads.text(&path) {
+                    Ok(Some(text)) => format::keys_matching(format, text, &patterns).ok(),
+                    _ => None,
+                }
+            } else {
+                format::keys_matching_in_file(format, &path, &patterns).ok().flatten()
+            };
+            let Some(found) = found else { continue };
+            let shown_path = environment.display_path(&path);
+            names.extend(found.into_iter().flat_map(|(_, keys)| keys).map(|name| NamedEntry {
+                name,
+                client: *kind,
+                shown_path: shown_path.clone(),
+            }));
+        }
+    }
+    names
+}
+
+/// Per config file of a client, the key paths of its servers' objects in every scope (`*`
+/// standing for any project directory in Claude Code's local scope).
+fn servers_objects(environment: &Environment, kind: ClientId) -> Vec<(PathBuf, Vec<Vec<String>>)> {
+    let client = kind.client();
+    let mut files: Vec<(PathBuf, Vec<Vec<String>>)> = Vec::new();
+    for &scope in client.scopes() {
+        let Some(location) = client.location(environment, scope) else {
+            continue;
+        };
+        let pattern = match (scope, client.local_servers_pattern()) {
+            (Scope::Local, Some(pattern)) => pattern.iter().map(|key| (*key).to_string()).collect(),
+            (Scope::Local, None) => continue,
+            _ => location.servers_key,
+        };
+        match files.iter_mut().find(|(path, _)| *path == location.path) {
+            Some((_, patterns)) if patterns.contains(&pattern) => {}
+            Some((_, patterns)) => patterns.push(pattern),
+            None => files.push((location.path, vec![pattern])),
+        }
+    }
+    files
 }
 
 /// Reads the configs of `clients` (all scopes; project scopes in the current directory).
@@ -172,15 +258,16 @@ fn read_document(
     shown_path: &str,
     problems: &mut Vec<FileError>,
 ) -> Option<Box<dyn ConfigDocument>> {
-    let problem = match std::fs::read(path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
+    // `read_if_exists` reads into a buffer that a 20 MB file fills without a page fault per 4 KiB.
+    let problem = match crate::config::safe_write::read_if_exists(path) {
+        Ok(None) => return None,
+        Ok(Some(bytes)) => match String::from_utf8(bytes) {
             Ok(text) => match crate::config::open(kind.client().format(), &text) {
                 Ok(document) => return Some(document),
                 Err(error) => error.into(),
             },
             Err(_) => FileProblem::NotUtf8,
         },
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return None,
         Err(error) => FileProblem::Io(error),
     };
     problems.push(FileError {

@@ -9,6 +9,7 @@ pub mod config;
 pub mod env;
 pub mod error;
 pub mod inventory;
+pub mod manifest;
 pub mod paths;
 pub mod profiles;
 pub mod progress;

@@ -134,6 +134,36 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
                 ExitCode::FAILURE
             })
         }
+        Action::Apply { file, options } => {
+            let manifest = tray_mcp::manifest::load(&environment, file.as_deref())?;
+            let binary = install::current_binary()?;
+            let report = tray_mcp::manifest::plan::apply(&environment, &manifest, options, &binary, &|name| {
+                std::env::var_os(name)
+            })?;
+            if json {
+                print_stdout(&format!("{:#}\n", report.to_json()));
+            } else {
+                print_stdout(&report.to_human());
+            }
+            eprint!("{}", report.report.to_stderr());
+            Ok(if options.check && report.changed() {
+                ExitCode::from(tray_mcp::manifest::DRIFT_EXIT_CODE)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Action::Export => {
+            let export = tray_mcp::manifest::export::export(&environment)?;
+            if json {
+                print_stdout(&format!("{:#}\n", export.to_json()));
+            } else {
+                print_stdout(&export.to_toml());
+            }
+            for notice in &export.notices {
+                eprintln!("{notice}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Action::Serve(options) => {
             tray_mcp::server::run(&environment, options)?;
             Ok(ExitCode::SUCCESS)

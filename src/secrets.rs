@@ -78,7 +78,7 @@ impl Redactor {
         for token in inline_tokens(entry) {
             self.add(token);
         }
-        for key in ["env", "headers"] {
+        for key in ["env", "envs", "headers"] {
             let Some(Value::Object(values)) = entry.get(key) else {
                 continue;
             };

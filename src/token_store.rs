@@ -287,6 +287,24 @@ fn keychain_error(name: &ServerName, error: KeychainError) -> TokenStoreError {
     }
 }
 
+/// Reads the secret of any keychain item (a manifest's `keychain = "SERVICE/ACCOUNT"` token
+/// source); `None` when there is no such item. Without the `keychain` feature, an error that
+/// says so.
+#[cfg(not(feature = "keychain"))]
+pub fn read_item(service: &str, account: &str) -> Result<Option<String>, KeychainError> {
+    let _ = (service, account);
+    Err(KeychainError(
+        "this tray-mcp was built without the `keychain` feature".to_string(),
+    ))
+}
+
+/// Reads the secret of any keychain item (a manifest's `keychain = "SERVICE/ACCOUNT"` token
+/// source); `None` when there is no such item.
+#[cfg(feature = "keychain")]
+pub fn read_item(service: &str, account: &str) -> Result<Option<String>, KeychainError> {
+    os::read_item(service, account)
+}
+
 #[cfg(not(feature = "keychain"))]
 fn system_keychain() -> TokenStore {
     TokenStore::file_only("this tray-mcp was built without the `keychain` feature")
@@ -322,6 +340,19 @@ pub mod os {
         let store = keyring_core::get_default_store()
             .ok_or_else(|| KeychainError("no default credential store was set".to_string()))?;
         Ok(KeyringKeychain { store })
+    }
+
+    /// The secret of `service`/`account` in the platform's store, `None` when there is none.
+    pub fn read_item(service: &str, account: &str) -> Result<Option<String>, KeychainError> {
+        keyring::Entry::store_status().as_ref().map_err(describe)?;
+        let store = keyring_core::get_default_store()
+            .ok_or_else(|| KeychainError("no default credential store was set".to_string()))?;
+        let entry = store.build(service, account, None).map_err(|error| describe(&error))?;
+        match entry.get_password() {
+            Ok(secret) => Ok(Some(secret)),
+            Err(Error::NoEntry) => Ok(None),
+            Err(error) => Err(describe(&error)),
+        }
     }
 
     impl KeyringKeychain {

@@ -39,6 +39,18 @@ fn existing_file(client: &Listed) -> String {
             "# my settings\nmodel = \"o3\"\n\n[{}.other]   # keep\ncommand = \"other-server\"\nargs = [\"--x\"]\n",
             keys.join(".")
         ),
+        "yaml" => {
+            let mut text = "# my settings\nGOOSE_MODEL: gpt-4o\n".to_string();
+            for (depth, key) in keys.iter().enumerate() {
+                text.push_str(&format!("{}{key}:\n", "  ".repeat(depth)));
+            }
+            let depth = keys.len();
+            text.push_str(&format!(
+                "{0}other:   # keep\n{0}  cmd: other-server\n{0}  args:\n{0}  - --x\n",
+                "  ".repeat(depth)
+            ));
+            text
+        }
         "jsonc" => format!(
             "{{\n  // my settings\n  \"theme\": \"dark\",\n  \"{}\": {{\n    \"other\": {{ \"command\": \"other-server\" }}\n  }}\n}}\n",
             keys.join("\": {\n    \"")

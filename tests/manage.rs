@@ -293,6 +293,20 @@ fn a_rotated_token_never_leaks() {
         ("TRAY_GATEWAY_URL", "http://127.0.0.1:9/mcp"),
         ("TRAY_API_TIMEOUT_SECS", "1"),
     ];
+    home.write(
+        "project/tray-mcp.toml",
+        format!(
+            "[servers.tray-manifest]\nworkspace = \"{WORKSPACE}\"\nclients = [\"claude\", \"codex\"]\ntoken = {{ env = \"MANIFEST_TOKEN\" }}\n\n\
+             [servers.tray-manifest-http]\nworkspace = \"{WORKSPACE_DEV}\"\nkind = \"http\"\nclients = [\"cursor\", \"vscode\"]\ntoken = {{ command = [\"sh\", \"-c\", \"echo $MANIFEST_TOKEN\"] }}\n"
+        ),
+    );
+    let apply = |args: &[&str], token: &str| {
+        home.command()
+            .arg("apply")
+            .args(args)
+            .env("MANIFEST_TOKEN", token)
+            .assert()
+    };
     let mut runs: Vec<(&str, assert_cmd::assert::Assert)> = vec![
         ("install stdio", with_token(&home, TOKEN, &["-c", "cursor"]).success()),
         (
@@ -382,6 +396,26 @@ fn a_rotated_token_never_leaks() {
             token_set("tray-http", TOKEN, &["--dry-run", "--json"]).success(),
         ),
         ("token set inline", token_set("tray-http", TOKEN, &[]).success()),
+        ("apply, dry run", apply(&["--dry-run"], NEW_TOKEN).success()),
+        ("apply, json", apply(&["--json"], NEW_TOKEN).success()),
+        ("apply, again", apply(&[], NEW_TOKEN).success()),
+        ("apply --check, in step", apply(&["--check"], NEW_TOKEN).success()),
+        ("apply --check, rotated source", apply(&["--check"], TOKEN).code(3)),
+        (
+            "apply --check, rotated source, json",
+            apply(&["--check", "--json"], TOKEN).code(3),
+        ),
+        (
+            "apply, rotated source, dry run",
+            apply(&["--dry-run", "--json"], TOKEN).success(),
+        ),
+        ("apply, rotated source", apply(&[], TOKEN).success()),
+        ("export", command(&["export"]).success()),
+        ("export json", command(&["export", "--json"]).success()),
+        (
+            "apply --prune, dry run",
+            apply(&["--prune", "--dry-run"], TOKEN).success(),
+        ),
         ("list", command(&["list"]).success()),
         ("list json", command(&["list", "--json"]).success()),
         ("doctor", home.command().arg("doctor").assert()),
@@ -513,6 +547,28 @@ fn names_that_differ_only_in_case_are_refused_everywhere() {
     }
     // The same spelling is the same entry: reinstalling it still works.
     with_token(&home, NEW_TOKEN, &["-c", "cursor", "-n", "Prod"]).success();
+}
+
+#[test]
+fn a_case_clash_with_a_claude_code_project_entry_is_found() {
+    // The check reads only the servers' names in ~/.claude.json: every project's, and none
+    // from inside a string (a pasted config in the history).
+    let home = FakeHome::new();
+    home.write(
+        ".claude.json",
+        r#"{"projects": {"/elsewhere": {"history": [{"display": "{\"mcpServers\": {\"Decoy\": 1}}"}], "mcpServers": {"Local": {"command": "x"}}}}, "mcpServers": {}}"#,
+    );
+    let before = home.snapshot_files();
+    let assert = with_token(&home, TOKEN, &["-c", "cursor", "-n", "local"]).code(1);
+    let (stdout, stderr) = outputs(&assert);
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(
+        stderr.contains("differs only in case from \"Local\" in Claude Code config ~/.claude.json")
+            && stderr.contains("\nhint: "),
+        "{stderr}"
+    );
+    assert_eq!(home.snapshot_files(), before);
+    with_token(&home, TOKEN, &["-c", "cursor", "-n", "decoy"]).success();
 }
 
 #[test]

@@ -18,6 +18,7 @@ mod crush;
 mod cursor;
 mod entries;
 mod gemini;
+mod goose;
 mod junie;
 mod kilo;
 mod kiro;
@@ -67,6 +68,7 @@ pub static CLIENTS: &[ClientId] = &[
     ClientId(&crush::CRUSH),
     ClientId(&lmstudio::LM_STUDIO),
     ClientId(&junie::JUNIE),
+    ClientId(&goose::Goose),
 ];
 
 /// One client of the registry: a copyable handle, compared by id.

@@ -9,10 +9,10 @@ use serde_json::Value;
 
 use crate::clients::{ClientId, Companion, ConfigLocation, EntryError, EntrySpec, Scope, Transport};
 use crate::config::safe_write::{self, Privacy};
-use crate::config::transaction::{Edited, FileEdit, FileProblem};
-use crate::config::{Change, Format};
+use crate::config::transaction::{Edited, FileEdit, FileProblem, FileReads};
+use crate::config::{Change, ConfigDocument, Format};
 use crate::error::CommandError;
-use crate::inventory::{entry_path, take_inventory};
+use crate::inventory::{entry_names, entry_path};
 use crate::paths::Environment;
 use crate::profiles::{self, Profile, TokenLocation};
 use crate::secrets::Redactor;
@@ -20,7 +20,7 @@ use crate::token_store::{KeychainChanges, TokenStore};
 use crate::tray::{ApiToken, Region, ServerName, WorkspaceId};
 
 use super::report::{FileReport, Notice, Report};
-use super::{Finish, PlannedFile, WriteProfile, config_task, plan_labeled, profile_task};
+use super::{FileOwner, Finish, LabeledTask, PlannedFile, WriteProfile, config_task, plan_labeled_with, profile_task};
 
 /// Which workspace the entry reaches.
 #[derive(Debug, Clone)]
@@ -88,10 +88,87 @@ pub fn plan_with_store(
     binary: &Path,
     token_store: TokenStore,
 ) -> Result<InstallPlan, CommandError> {
-    let inventory = take_inventory(environment, ClientId::all());
-    super::check_case_unique(environment, &inventory, &request.name)?;
+    let EntryPlan {
+        configs,
+        profile,
+        keychain_write,
+        notices,
+    } = entry_plan(environment, request, binary, token_store.preferred())?;
+    // Every client's file is read once: the check looks only at its servers' names (skimming the
+    // files this install leaves alone), and the plan takes over the files it edits.
+    let mut reads = FileReads::planning(configs.iter().map(|edit| edit.path.clone()));
+    let names = entry_names(environment, ClientId::all(), &mut reads);
+    super::check_case_unique(environment, &names, &request.name)?;
+    let mut tasks: Vec<LabeledTask> = configs.into_iter().map(|edit| edit.into_task(environment)).collect();
+    let mut keychain = KeychainChanges::default();
+    keychain.writes.extend(keychain_write);
+    if let Some(profile) = profile {
+        tasks.push(profile_task(
+            environment,
+            &request.name,
+            Box::new(WriteProfile { profile }),
+        ));
+    }
+    Ok(InstallPlan {
+        files: plan_labeled_with(tasks, &mut reads)?,
+        notices,
+        token_store,
+        keychain,
+    })
+}
+
+/// Everything one entry changes, before it becomes file tasks: the core both `install` (one
+/// task per edit) and `apply` (the edits of every declared entry, grouped by file) build on.
+pub struct EntryPlan {
+    /// One edit per client config.
+    pub configs: Vec<ConfigEdit>,
+    /// The profile to write (stdio entries of a real workspace).
+    pub profile: Option<Profile>,
+    /// The keychain write that goes with the profile (when the token goes to the keychain).
+    pub keychain_write: Option<(ServerName, ApiToken)>,
+    /// Notes and warnings for stderr.
+    pub notices: Vec<Notice>,
+}
+
+/// One entry's edit of one client's config.
+pub struct ConfigEdit {
+    /// Whose config, and which scope.
+    pub owner: (ClientId, Scope),
+    /// The config file.
+    pub path: PathBuf,
+    /// Who may read the file afterwards (owner only when the entry holds the token).
+    pub privacy: Privacy,
+    /// The entry to set.
+    pub upsert: EntryUpsert,
+}
+
+impl ConfigEdit {
+    /// The file task that makes this edit alone.
+    pub fn into_task(self, environment: &Environment) -> LabeledTask {
+        let ConfigEdit {
+            owner,
+            path,
+            privacy,
+            upsert,
+        } = self;
+        let edit = UpsertEntries {
+            format: upsert.format,
+            upserts: vec![upsert],
+        };
+        config_task(environment, owner, path, privacy, Box::new(edit))
+    }
+}
+
+/// Plans one entry: its edit of each wanted client's config, its profile and keychain write.
+/// Reads no config file (the caller checks names against what exists).
+pub fn entry_plan(
+    environment: &Environment,
+    request: &InstallRequest,
+    binary: &Path,
+    token_location: TokenLocation,
+) -> Result<EntryPlan, CommandError> {
     let mut notices = Vec::new();
-    let mut tasks = Vec::new();
+    let mut configs = Vec::new();
     let spec = entry_spec(
         environment,
         &request.workspace,
@@ -125,50 +202,45 @@ pub fn plan_with_store(
         } else {
             Privacy::Ordinary
         };
-        let edit = UpsertEntry {
-            format: kind.client().format(),
-            entry_path: entry_path(&location.servers_key, request.name.as_str()),
-            server: entry.server,
-            companions: entry.companions,
-        };
-        tasks.push(config_task(
-            environment,
-            (kind, request.scope),
-            location.path,
+        configs.push(ConfigEdit {
+            owner: (kind, request.scope),
             privacy,
-            Box::new(edit),
-        ));
+            upsert: EntryUpsert {
+                format: kind.client().format(),
+                entry_path: entry_path(&location.servers_key, request.name.as_str()),
+                server: entry.server,
+                companions: entry.companions,
+            },
+            path: location.path,
+        });
     }
     if request.transport == Transport::Bridge && environment.find_on_path("npx").is_none() {
         notices.push(Notice::warning(
             "npx is not on PATH: bridge entries need Node.js (https://nodejs.org); or use --transport stdio, which needs no Node.js",
         ));
     }
-    let mut keychain = KeychainChanges::default();
+    let mut keychain_write = None;
+    let mut profile = None;
     let kept_gateway = kept_gateway(environment, request);
     if let Some(kept) = kept_gateway {
         notices.push(Notice::note(kept_gateway_note(&request.name, kept)));
     }
-    if let Some((profile, token)) = profile_for(request, kept_gateway, token_store.preferred()) {
+    if let Some((planned, token)) = profile_for(request, kept_gateway, token_location) {
         if let Some(token) = token {
             notices.push(Notice::note(format!(
                 "the API token goes to the OS keychain (service {}, account {}); the profile file records only that",
                 crate::token_store::SERVICE,
                 request.name
             )));
-            keychain.writes.push((request.name.clone(), token));
+            keychain_write = Some((request.name.clone(), token));
         }
-        tasks.push(profile_task(
-            environment,
-            &request.name,
-            Box::new(WriteProfile { profile }),
-        ));
+        profile = Some(planned);
     }
-    Ok(InstallPlan {
-        files: plan_labeled(tasks)?,
+    Ok(EntryPlan {
+        configs,
+        profile,
+        keychain_write,
         notices,
-        token_store,
-        keychain,
     })
 }
 
@@ -253,7 +325,12 @@ pub fn finish(environment: &Environment, request: &InstallRequest, plan: Install
         token_store,
         keychain,
     } = plan;
-    if !request.dry_run {
+    let writes_profile = files
+        .iter()
+        .any(|planned| planned.owner == FileOwner::TrayMcp && planned.file.change != Change::Unchanged);
+    if !request.dry_run && writes_profile {
+        // Made here, owner-only, before the commit would make it with the default mode; an
+        // install that writes no profile (bridge, http) leaves tray-mcp's folders alone.
         safe_write::create_private_dir(&profiles::profiles_dir(environment)).ok();
     }
     // The keychain write happens before the commit and is undone if the commit fails, so a
@@ -425,25 +502,76 @@ pub fn node_version(environment: &Environment) -> Option<String> {
     (output.status.success() && !version.is_empty()).then_some(version)
 }
 
-/// Sets the entry at `entry_path` in a client config, and the items the client keeps beside it
-/// (VS Code's password input, added for http/bridge and taken out again for stdio).
-struct UpsertEntry {
-    format: Format,
-    entry_path: Vec<String>,
-    server: Value,
-    companions: Vec<Companion>,
+/// One entry to set in a client config, and the items the client keeps beside it (VS Code's
+/// password input, added for http/bridge and taken out again for stdio).
+#[derive(Debug, Clone)]
+pub struct EntryUpsert {
+    /// The config's format.
+    pub format: Format,
+    /// The keys leading to the entry.
+    pub entry_path: Vec<String>,
+    /// The entry's value.
+    pub server: Value,
+    /// The items kept in step beside it.
+    pub companions: Vec<Companion>,
 }
 
-impl FileEdit for UpsertEntry {
-    fn apply(&self, current: Option<&str>) -> Result<Edited, FileProblem> {
-        let mut document = crate::config::open(self.format, current.unwrap_or(""))?;
+impl EntryUpsert {
+    /// Sets the entry and its companions in `document`; what that did to the entry.
+    pub fn apply_to(&self, document: &mut dyn ConfigDocument) -> Result<Change, FileProblem> {
         let path: Vec<&str> = self.entry_path.iter().map(String::as_str).collect();
         let mut change = document.set(&path, &self.server)?;
         for companion in &self.companions {
-            if companion.apply(document.as_mut())? && change == Change::Unchanged {
+            if companion.apply(document)? && change == Change::Unchanged {
                 change = Change::Updated;
             }
         }
+        Ok(change)
+    }
+}
+
+/// Sets entries in one client config (install: one; apply: every declared entry in the file).
+pub struct UpsertEntries {
+    /// The config's format.
+    pub format: Format,
+    /// The entries to set.
+    pub upserts: Vec<EntryUpsert>,
+}
+
+impl UpsertEntries {
+    /// Sets every entry in `document`: the file's change (`Added` only when every entry was).
+    pub fn apply_to(&self, document: &mut dyn ConfigDocument) -> Result<Change, FileProblem> {
+        let mut changes = Vec::new();
+        for upsert in &self.upserts {
+            changes.push(upsert.apply_to(document)?);
+        }
+        Ok(combined_change(&changes))
+    }
+
+    /// The keys of every entry it sets.
+    pub fn entry_paths(&self) -> Vec<Vec<String>> {
+        self.upserts.iter().map(|upsert| upsert.entry_path.clone()).collect()
+    }
+}
+
+/// What several entry changes in one file amount to for the file.
+pub fn combined_change(changes: &[Change]) -> Change {
+    let changed: Vec<Change> = changes
+        .iter()
+        .copied()
+        .filter(|change| *change != Change::Unchanged)
+        .collect();
+    match changed.first() {
+        None => Change::Unchanged,
+        Some(first) if changed.iter().all(|change| change == first) => *first,
+        Some(_) => Change::Updated,
+    }
+}
+
+impl FileEdit for UpsertEntries {
+    fn apply(&self, current: Option<&str>) -> Result<Edited, FileProblem> {
+        let mut document = crate::config::open(self.format, current.unwrap_or(""))?;
+        let change = self.apply_to(document.as_mut())?;
         Ok(Edited {
             contents: Some(document.into_text()),
             change,
@@ -451,7 +579,7 @@ impl FileEdit for UpsertEntry {
     }
 
     fn secrets(&self, text: &str) -> Vec<String> {
-        super::config_secrets(text, self.format, std::slice::from_ref(&self.entry_path))
+        super::config_secrets(text, self.format, &self.entry_paths())
     }
 }
 

@@ -21,11 +21,11 @@ use std::path::PathBuf;
 use crate::clients::{ClientId, Scope};
 use crate::config::safe_write::{BackupStore, Privacy};
 use crate::config::transaction::{
-    self, CommitError, Edited, FileEdit, FileError, FileProblem, FileTask, Folder, Planned,
+    self, CommitError, Edited, FileEdit, FileError, FileProblem, FileReads, FileTask, Folder, Planned,
 };
 use crate::config::{Change, Format};
 use crate::error::CommandError;
-use crate::inventory::{FoundEntry, Inventory, config_role, take_inventory};
+use crate::inventory::{FoundEntry, Inventory, NamedEntry, config_role, take_inventory};
 use crate::paths::Environment;
 use crate::profiles::{self, Profile};
 use crate::secrets::Redactor;
@@ -79,8 +79,13 @@ pub struct PlannedFile {
 
 /// Reads and edits every file in memory (nothing is written), keeping each file's owner.
 pub fn plan_labeled(tasks: Vec<LabeledTask>) -> Result<Vec<PlannedFile>, FileError> {
+    plan_labeled_with(tasks, &mut FileReads::default())
+}
+
+/// [`plan_labeled`], taking over the files `reads` has already read.
+pub fn plan_labeled_with(tasks: Vec<LabeledTask>, reads: &mut FileReads) -> Result<Vec<PlannedFile>, FileError> {
     let owners: Vec<FileOwner> = tasks.iter().map(|labeled| labeled.owner).collect();
-    let planned = transaction::plan(tasks.into_iter().map(|labeled| labeled.task).collect())?;
+    let planned = transaction::plan_with(tasks.into_iter().map(|labeled| labeled.task).collect(), reads)?;
     Ok(planned
         .into_iter()
         .zip(owners)
@@ -299,7 +304,7 @@ pub fn tray_entries_named<'a>(
 /// pick: reuse that spelling, or choose another name.
 pub fn check_case_unique(
     environment: &Environment,
-    inventory: &Inventory,
+    entries: &[NamedEntry],
     name: &ServerName,
 ) -> Result<(), CommandError> {
     let differs_in_case = |other: &str| other != name.as_str() && other.eq_ignore_ascii_case(name.as_str());
@@ -311,16 +316,12 @@ pub fn check_case_unique(
             (profile.to_string(), format!("tray-mcp profile {path}"))
         })
         .or_else(|| {
-            inventory
-                .entries
-                .iter()
-                .find(|entry| differs_in_case(&entry.name))
-                .map(|entry| {
-                    (
-                        entry.name.clone(),
-                        format!("{} {}", config_role(entry.client), entry.shown_path),
-                    )
-                })
+            entries.iter().find(|entry| differs_in_case(&entry.name)).map(|entry| {
+                (
+                    entry.name.clone(),
+                    format!("{} {}", config_role(entry.client), entry.shown_path),
+                )
+            })
         });
     match clash {
         None => Ok(()),

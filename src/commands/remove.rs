@@ -85,15 +85,16 @@ pub fn remove_with_store(
 }
 
 /// Takes entries (and the items the client keeps beside them, such as VS Code's token input)
-/// out of one file.
-pub(super) struct RemoveEntries {
+/// out of one file (`remove`, and `apply --prune`).
+pub struct RemoveEntries {
     format: Format,
     keys: Vec<Vec<String>>,
     companions: Vec<Companion>,
 }
 
 impl RemoveEntries {
-    pub(super) fn for_entries(entries: &[&FoundEntry]) -> Self {
+    /// Removes these entries, all of one file.
+    pub fn for_entries(entries: &[&FoundEntry]) -> Self {
         let first = entries[0];
         RemoveEntries {
             format: first.client.client().format(),
@@ -104,20 +105,31 @@ impl RemoveEntries {
                 .collect(),
         }
     }
+
+    /// The keys of the entries it removes.
+    pub fn entry_paths(&self) -> &[Vec<String>] {
+        &self.keys
+    }
+
+    /// Removes the entries from `document`; whether any was there.
+    pub fn apply_to(&self, document: &mut dyn ConfigDocument) -> Result<bool, FileProblem> {
+        let mut removed = false;
+        for keys in &self.keys {
+            let path: Vec<&str> = keys.iter().map(String::as_str).collect();
+            removed |= document.remove(&path)?;
+            prune_created_parent(document, &path)?;
+        }
+        for companion in &self.companions {
+            companion.apply(document)?;
+        }
+        Ok(removed)
+    }
 }
 
 impl FileEdit for RemoveEntries {
     fn apply(&self, current: Option<&str>) -> Result<Edited, FileProblem> {
         let mut document = crate::config::open(self.format, current.unwrap_or(""))?;
-        let mut removed = false;
-        for keys in &self.keys {
-            let path: Vec<&str> = keys.iter().map(String::as_str).collect();
-            removed |= document.remove(&path)?;
-            prune_created_parent(document.as_mut(), &path)?;
-        }
-        for companion in &self.companions {
-            companion.apply(document.as_mut())?;
-        }
+        let removed = self.apply_to(document.as_mut())?;
         Ok(Edited {
             contents: Some(document.into_text()),
             change: if removed { Change::Removed } else { Change::Unchanged },

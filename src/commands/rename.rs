@@ -61,7 +61,7 @@ pub fn rename_with_store(
         ));
     }
     let inventory = readable_inventory(environment)?;
-    check_case_unique(environment, &inventory, &request.new)?;
+    check_case_unique(environment, &inventory.names(), &request.new)?;
     let targets = tray_entries_named(&inventory.entries, old, ClientId::all())?;
     if let Some(clash) = inventory.entries.iter().find(|entry| {
         entry.name == new

@@ -11,7 +11,7 @@
 
 use serde_json::{Value, json};
 
-use super::format::{ConfigDocument, Format, open};
+use super::format::{ConfigDocument, Format, keys_matching, open};
 use super::json::document::{Change, DocumentError};
 
 /// One backend's samples: files as users have them, each holding a servers table at `servers`
@@ -41,6 +41,8 @@ const JSONC: Samples = Samples {
     files: &[
         "// settings\n{\n  /* servers */\n  \"mcp_servers\": {\n    // keep me\n    \"other\": {\"command\": \"o\"}, // trailing\n  },\n}\n",
         "{\r\n  \"mcp_servers\": {\r\n    \"other\": {\"command\": \"o\"},\r\n  },\r\n  // end\r\n}\r\n",
+        "{\n  \"mcp_servers\": {\n    \"other\": {\"command\": \"o\"} // mine\n  }\n}\n",
+        "{\n  \"mcp_servers\": { // servers\n  }\n}\n",
     ],
     malformed: ("{\n  // fine\n  \"mcp_servers\": {,,}\n}\n", 3, 19),
 };
@@ -57,7 +59,20 @@ const TOML: Samples = Samples {
     malformed: ("model = \"o3\"\n[mcp_servers.other\ncommand = 1\n", 2, 19),
 };
 
-const ALL: [&Samples; 3] = [&JSON, &JSONC, &TOML];
+const YAML: Samples = Samples {
+    format: Format::Yaml,
+    files: &[
+        "# Goose settings\nGOOSE_PROVIDER: openai\ndefaults: &defaults\n  timeout: 300\nmcp_servers:\n  # keep me\n  other:\n    <<: *defaults\n    cmd: o # inline\n    args: []\n\n# after the servers\nGOOSE_MODEL: gpt-4o\n",
+        "GOOSE_PROVIDER: openai\r\nmcp_servers:\r\n    other:\r\n        cmd: o\r\n        args:\r\n        - a\r\n",
+        "\u{feff}mcp_servers:\n  other:\n    cmd: o",
+        "GOOSE_MODEL: x\n",
+        "",
+        "# only a comment\n",
+    ],
+    malformed: ("GOOSE_MODEL: x\nmcp_servers:\n  other: [1, 2\n", 4, 1),
+};
+
+const ALL: [&Samples; 4] = [&JSON, &JSONC, &TOML, &YAML];
 
 fn entry() -> Value {
     json!({"command": "/usr/local/bin/tray-mcp", "args": ["serve", "--profile", "tray"], "env": {"A": "b"}})
@@ -134,8 +149,8 @@ fn everything_outside_the_entry_survives() {
             });
             // Every line of the original is still there, in order, but the servers table's own
             // line, which the entry goes into (a one-line file is checked by the add-then-remove
-            // round trip instead). A comment at the end of the last server's line is checked on
-            // its own: the JSONC editor keeps it but puts it after the new entry.
+            // round trip instead). A comment that ends a line stays at the end of that line,
+            // which may have gained a separating comma before it.
             let multi_line = text.trim_end().contains('\n');
             let lines: Vec<&str> = if multi_line {
                 text.split_inclusive('\n').collect()
@@ -143,7 +158,10 @@ fn everything_outside_the_entry_survives() {
                 Vec::new()
             };
             let mut rest = added.as_str();
-            for line in lines.into_iter().filter(|line| !line.contains("\"mcp_servers\": {}")) {
+            for line in lines
+                .into_iter()
+                .filter(|line| !line.contains("\"mcp_servers\": {}") && !line.trim().is_empty())
+            {
                 let line = line.trim_start_matches('\u{feff}');
                 let (code, comment) = match line.find(" //") {
                     Some(index) if index > 0 && !line[..index].trim().is_empty() => {
@@ -157,9 +175,14 @@ fn everything_outside_the_entry_survives() {
                 };
                 rest = &rest[found..];
                 if let Some(comment) = comment {
+                    let found_line = rest.split_inclusive('\n').next().unwrap_or_default();
+                    let code_then_comment = found_line
+                        .strip_prefix(code)
+                        .map(|after| after.trim_start_matches(','))
+                        .is_some_and(|after| after.trim_end() == comment.trim_end());
                     assert!(
-                        added.contains(comment.trim_end()),
-                        "{:?}: lost comment {comment:?}",
+                        code_then_comment,
+                        "{:?}: the comment {comment:?} left the line of {code:?}:\n{added}",
                         samples.format
                     );
                 }
@@ -315,6 +338,39 @@ fn members_matching_finds_every_match() {
 }
 
 #[test]
+fn keys_matching_finds_what_the_editor_finds() {
+    let projects: &[&str] = &["projects", "*", "mcp_servers"];
+    for samples in ALL {
+        let with_projects = edited(samples.format, samples.files[0], |document| {
+            document
+                .set(&["projects", "/a", "mcp_servers", "x"], &json!({"command": "1"}))
+                .unwrap();
+            document.set(&["projects", "/b", "other"], &json!(1)).unwrap();
+        });
+        for text in samples.files.iter().copied().chain([with_projects.as_str()]) {
+            let mut found = keys_matching(samples.format, text, &[SERVERS, projects])
+                .unwrap_or_else(|error| panic!("{:?}: {error}\n{text}", samples.format));
+            let document = document(samples.format, text);
+            let mut expected: Vec<(Vec<String>, Vec<String>)> = document
+                .members_matching(projects)
+                .unwrap()
+                .into_iter()
+                .map(|(path, members)| (path, members.into_iter().map(|(name, _)| name).collect()))
+                .collect();
+            let servers = document.keys(SERVERS).unwrap();
+            if !servers.is_empty() {
+                expected.push((vec![SERVERS[0].to_string()], servers));
+            }
+            found.retain(|(_, keys)| !keys.is_empty());
+            expected.retain(|(_, keys)| !keys.is_empty());
+            found.sort();
+            expected.sort();
+            assert_eq!(found, expected, "{:?}:\n{text}", samples.format);
+        }
+    }
+}
+
+#[test]
 fn a_malformed_file_names_line_and_column() {
     for samples in ALL {
         let (text, line, column) = samples.malformed;
@@ -343,6 +399,7 @@ fn a_key_that_is_not_a_table_is_refused() {
     for samples in ALL {
         let text = match samples.format {
             Format::Toml => "mcp_servers = 3\n",
+            Format::Yaml => "mcp_servers: 3\n",
             Format::Json | Format::Jsonc => "{\"mcp_servers\": 3}",
         };
         let error = open(samples.format, text)

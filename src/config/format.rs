@@ -3,13 +3,19 @@
 //! Why one trait: the commands (install, remove, rename, token, list, doctor) ask the same
 //! questions of every client's file: what is at this key path, set it, take it out, rename it,
 //! keep a companion item (VS Code's token prompt) in step. Each format answers them with its own
-//! lossless editor, so a command never knows whether it edits JSON, JSONC or TOML, and every
+//! lossless editor, so a command never knows whether it edits JSON, JSONC, TOML or YAML, and every
 //! backend is held to the same invariants by one conformance suite (`config::conformance`).
 //! Values cross the boundary as [`serde_json::Value`], the neutral tree.
 
+use std::fs::File;
+use std::io;
+use std::path::Path;
+
 use serde_json::Value;
 
-use super::json::document::{Change, Dialect, Document, DocumentError, Members};
+use super::json::document::{Change, Dialect, Document, DocumentError, KeysAt, Members, keys_at};
+use super::json::skim;
+use super::transaction::FileProblem;
 
 /// Which syntax a client's config file uses (and its parser accepts).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -20,6 +26,8 @@ pub enum Format {
     Jsonc,
     /// TOML (Codex), edited with `toml_edit`.
     Toml,
+    /// YAML (Goose, Continue), read with `yaml-edit` and edited by splicing lines.
+    Yaml,
 }
 
 impl Format {
@@ -29,6 +37,7 @@ impl Format {
             Format::Json => "json",
             Format::Jsonc => "jsonc",
             Format::Toml => "toml",
+            Format::Yaml => "yaml",
         }
     }
 }
@@ -84,7 +93,62 @@ pub fn open(format: Format, text: &str) -> Result<Box<dyn ConfigDocument>, Docum
         Format::Json => Box::new(Document::new(text, Dialect::Json)),
         Format::Jsonc => Box::new(Document::new(text, Dialect::Jsonc)),
         Format::Toml => Box::new(super::toml::TomlDocument::parse(text)?),
+        Format::Yaml => Box::new(super::yaml::YamlDocument::parse(text)?),
     })
+}
+
+/// The keys of every table/object in `text` whose key path matches one of `patterns` (`"*"`
+/// matches any key), with the concrete key path of each: what the name checks need of every
+/// client's file. JSON and JSONC are skimmed in place in one pass, which matters for Claude
+/// Code's multi-megabyte state file; other formats are opened and asked.
+pub fn keys_matching(format: Format, text: &str, patterns: &[&[&str]]) -> Result<KeysAt, DocumentError> {
+    match format {
+        Format::Json => super::json::document::keys_matching(text, Dialect::Json, patterns),
+        Format::Jsonc => super::json::document::keys_matching(text, Dialect::Jsonc, patterns),
+        _ => {
+            let document = open(format, text)?;
+            let mut found = Vec::new();
+            for pattern in patterns {
+                if pattern.contains(&"*") {
+                    for (path, members) in document.members_matching(pattern)? {
+                        found.push((path, members.into_iter().map(|(name, _)| name).collect()));
+                    }
+                } else {
+                    let keys = document.keys(pattern)?;
+                    if !keys.is_empty() {
+                        found.push((pattern.iter().map(|key| (*key).to_string()).collect(), keys));
+                    }
+                }
+            }
+            Ok(found)
+        }
+    }
+}
+
+/// [`keys_matching`] for the file at `path` (`None` when it does not exist). JSON and JSONC are
+/// read a buffer at a time and never held in memory whole: for Claude Code's 20 MB state file
+/// that costs 3 ms instead of 10-25 ms for the page faults of a fresh buffer.
+pub fn keys_matching_in_file(format: Format, path: &Path, patterns: &[&[&str]]) -> Result<Option<KeysAt>, FileProblem> {
+    if matches!(format, Format::Json | Format::Jsonc) {
+        let mut file = match File::open(path) {
+            Ok(file) => file,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(error) => return Err(FileProblem::Io(error)),
+        };
+        let skimmed =
+            skim::keys_matching_read(&mut file, format == Format::Jsonc, patterns).map_err(FileProblem::Io)?;
+        if let Ok(found) = skimmed {
+            return Ok(Some(keys_at(found)));
+        }
+        // Too broken to skim: read it whole, so the error names a line and column.
+    }
+    let Some(bytes) = super::safe_write::read_if_exists(path).map_err(FileProblem::Io)? else {
+        return Ok(None);
+    };
+    let text = String::from_utf8(bytes).map_err(|_| FileProblem::NotUtf8)?;
+    keys_matching(format, &text, patterns)
+        .map(Some)
+        .map_err(FileProblem::Document)
 }
 
 impl ConfigDocument for Document {

@@ -4,6 +4,7 @@
 //!   [`Format`].
 //! - [`json`]: format-preserving edits of JSON and JSONC text.
 //! - [`toml`]: the same for TOML, on `toml_edit`.
+//! - [`yaml`]: the same for YAML, read with `yaml-edit`, edited by splicing lines.
 //! - [`safe_write`]: the cross-process lock, atomic replace, permissions, symlinks and backups.
 //! - [`transaction`]: several files changed together: all prepared before any is written, and
 //!   the ones already written restored when a later one fails.
@@ -15,6 +16,7 @@ pub mod safe_write;
 pub mod toml;
 pub mod transaction;
 mod walk;
+pub mod yaml;
 
 #[cfg(test)]
 mod conformance;

@@ -7,6 +7,7 @@
 //! runs never deadlock), re-read under the lock and edited again if another process changed
 //! them meanwhile, then written one by one, with rollback on failure.
 
+use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -155,6 +156,9 @@ impl fmt::Display for FileError {
                     "could not parse {role} {shown_path} at {line}:{column}: {message}"
                 )
             }
+            FileProblem::Document(DocumentError::Unsupported { what, line, column, .. }) => {
+                write!(formatter, "cannot edit {role} {shown_path} at {line}:{column}: {what}")
+            }
             FileProblem::Document(error) => write!(formatter, "cannot edit {role} {shown_path}: {error}"),
             FileProblem::NotUtf8 => write!(formatter, "could not read {role} {shown_path}: it is not UTF-8 text"),
             FileProblem::ReadOnly => write!(formatter, "{role} {shown_path} is read-only"),
@@ -181,6 +185,9 @@ impl FileError {
             }
             FileProblem::Document(DocumentError::WrongType { .. }) => {
                 "fix that key by hand and run the command again; no file was changed".to_string()
+            }
+            FileProblem::Document(DocumentError::Unsupported { hint, .. }) => {
+                format!("{hint}; no file was changed")
             }
             FileProblem::NotUtf8 => "save the file as UTF-8 and run the command again; no file was changed".to_string(),
             FileProblem::ReadOnly => format!(
@@ -237,12 +244,85 @@ fn read_text(path: &Path) -> Result<Option<String>, FileProblem> {
     }
 }
 
+/// What each file held when this command first read it, so that a check that reads every
+/// client's config (names that differ only in case) and the plan that then edits some of them
+/// read each file once: Claude Code's state file can be tens of megabytes.
+///
+/// A file is read as [`plan`] would read it: the link followed, its fingerprint taken, then its
+/// bytes. The plan takes the first read over, so the commit's "changed since it was read?"
+/// check compares against what the check saw.
+#[derive(Default)]
+pub struct FileReads {
+    files: HashMap<PathBuf, FirstRead>,
+    /// The files the plan will edit: the ones worth keeping once read.
+    planned: HashSet<PathBuf>,
+}
+
+struct FirstRead {
+    resolved: PathBuf,
+    fingerprint: Option<safe_write::Fingerprint>,
+    text: Option<String>,
+}
+
+impl FileReads {
+    /// Reads for a command that will plan edits of `paths` (a file is named as its task names it).
+    pub fn planning(paths: impl IntoIterator<Item = PathBuf>) -> Self {
+        FileReads {
+            files: HashMap::new(),
+            planned: paths.into_iter().collect(),
+        }
+    }
+
+    /// Whether the plan will edit the file at `path`, so reading it whole now saves a read later.
+    pub fn is_planned(&self, path: &Path) -> bool {
+        self.planned.contains(path)
+    }
+
+    /// The text of the file at `path` (`None` when it does not exist), read now unless this
+    /// command already has. A file that cannot be read is not kept: the plan reads it again and
+    /// reports the problem.
+    pub fn text(&mut self, path: &Path) -> Result<Option<&str>, FileProblem> {
+        if !self.files.contains_key(path) {
+            let first = FirstRead::now(path)?;
+            self.files.insert(path.to_path_buf(), first);
+        }
+        Ok(self.files.get(path).and_then(|first| first.text.as_deref()))
+    }
+
+    fn take(&mut self, path: &Path) -> Option<FirstRead> {
+        self.files.remove(path)
+    }
+}
+
+impl FirstRead {
+    fn now(path: &Path) -> Result<FirstRead, FileProblem> {
+        let resolved = safe_write::resolve(path);
+        // The fingerprint before the bytes: a change in between shows at commit time.
+        let fingerprint = safe_write::Fingerprint::of(&resolved);
+        let text = read_text(&resolved)?;
+        Ok(FirstRead {
+            resolved,
+            fingerprint,
+            text,
+        })
+    }
+}
+
 /// Reads and edits every file in memory. Nothing is written.
 pub fn plan(tasks: Vec<FileTask>) -> Result<Vec<Planned>, FileError> {
+    plan_with(tasks, &mut FileReads::default())
+}
+
+/// [`plan`], taking over what `reads` already holds of the files instead of reading them again.
+pub fn plan_with(tasks: Vec<FileTask>, reads: &mut FileReads) -> Result<Vec<Planned>, FileError> {
     tasks
         .into_iter()
         .map(|task| {
-            let resolved = safe_write::resolve(&task.path);
+            let first = reads.take(&task.path);
+            let resolved = match &first {
+                Some(first) => first.resolved.clone(),
+                None => safe_write::resolve(&task.path),
+            };
             if let Folder::Project(project) = &task.folder
                 && !safe_write::resolves_within(&resolved, project)
             {
@@ -253,8 +333,14 @@ pub fn plan(tasks: Vec<FileTask>) -> Result<Vec<Planned>, FileError> {
                 return Err(file_error(&task, problem));
             }
             let through_link = safe_write::goes_through_link(&task.path, task.folder.path());
-            let fingerprint = safe_write::Fingerprint::of(&resolved);
-            let before = read_text(&resolved).map_err(|problem| file_error(&task, problem))?;
+            let (fingerprint, before) = match first {
+                Some(first) => (first.fingerprint, first.text),
+                None => {
+                    let fingerprint = safe_write::Fingerprint::of(&resolved);
+                    let before = read_text(&resolved).map_err(|problem| file_error(&task, problem))?;
+                    (fingerprint, before)
+                }
+            };
             let edited = task
                 .edit
                 .apply(before.as_deref())
@@ -369,13 +455,21 @@ fn stage_all(changed: &[&Planned]) -> Result<Vec<Option<StagedWrite>>, FileError
     Ok(staged)
 }
 
+/// Locks the folder of every file that changes, each folder once, in path order (so two runs
+/// never wait on each other in a circle).
 fn lock_all(planned: &[Planned]) -> Result<Vec<FileLock>, FileError> {
-    let mut order: Vec<&Planned> = planned.iter().filter(|file| file.change != Change::Unchanged).collect();
-    order.sort_by(|left, right| left.resolved.cmp(&right.resolved));
-    order.dedup_by(|left, right| left.resolved == right.resolved);
+    let mut order: Vec<(PathBuf, &Planned)> = planned
+        .iter()
+        .filter(|file| file.change != Change::Unchanged)
+        .map(|file| (FileLock::scope(&file.resolved), file))
+        .collect();
+    order.sort_by(|left, right| left.0.cmp(&right.0));
+    order.dedup_by(|left, right| left.0 == right.0);
     order
         .into_iter()
-        .map(|file| FileLock::acquire(&file.resolved).map_err(|error| file_error(&file.task, FileProblem::Io(error))))
+        .map(|(folder, file)| {
+            FileLock::acquire(&folder).map_err(|error| file_error(&file.task, FileProblem::Io(error)))
+        })
         .collect()
 }
 

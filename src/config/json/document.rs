@@ -11,6 +11,7 @@
 use serde_json::Value;
 
 use super::scan::{self, Item, PathValue, ValueKind};
+use super::skim;
 
 /// Which syntax a client's parser accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,10 +62,26 @@ pub enum DocumentError {
         /// 1-based column.
         column: usize,
     },
+    /// Something the editor refuses to change, because it cannot change it safely (a YAML file
+    /// of several documents, a flow-style mapping on the way to the entry, ...).
+    #[error("{what} at {line}:{column}")]
+    Unsupported {
+        /// What is there.
+        what: String,
+        /// What the user can do about it.
+        hint: &'static str,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+    },
 }
 
 /// The members of an object: keys and values in file order.
 pub type Members = Vec<(String, Value)>;
+
+/// Objects found by a key pattern: the concrete key path of each, and its keys in file order.
+pub type KeysAt = Vec<(Vec<String>, Vec<String>)>;
 
 /// A JSON or JSONC document held as text.
 #[derive(Debug, Clone)]
@@ -198,8 +215,8 @@ impl Document {
                 return Err(self.wrong_type(&path[..depth], "an object", container));
             };
             let Some(item) = items.iter().rev().find(|item| item.key.as_deref() == Some(*key)) else {
-                let splice = self.insert_item(container, items, Some(key), &nest(&path[depth + 1..], value));
-                self.apply(splice);
+                let splices = self.insert_item(container, items, Some(key), &nest(&path[depth + 1..], value));
+                self.apply_all(splices);
                 return Ok(Change::Added);
             };
             if depth + 1 == path.len() {
@@ -233,9 +250,8 @@ impl Document {
         let Some(index) = items.iter().rposition(|item| item.key.as_deref() == Some(*last)) else {
             return Ok(false);
         };
-        for splice in self.removal_splices(*start, *end, items, index) {
-            self.apply(splice);
-        }
+        let splices = self.removal_splices(*start, *end, items, index);
+        self.apply_all(splices);
         Ok(true)
     }
 
@@ -287,8 +303,8 @@ impl Document {
             self.apply(Splice::replace(item.value_start, item.end, rendered));
             return Ok(Change::Updated);
         }
-        let splice = self.insert_item(target, items, None, value);
-        self.apply(splice);
+        let splices = self.insert_item(target, items, None, value);
+        self.apply_all(splices);
         Ok(Change::Added)
     }
 
@@ -306,9 +322,8 @@ impl Document {
         let Some(index) = items.iter().position(|item| self.has_id(item, id_key, id)) else {
             return Ok(false);
         };
-        for splice in self.removal_splices(*start, *end, items, index) {
-            self.apply(splice);
-        }
+        let splices = self.removal_splices(*start, *end, items, index);
+        self.apply_all(splices);
         Ok(true)
     }
 
@@ -373,11 +388,7 @@ impl Document {
 
     /// 1-based line and column of a byte offset into the text.
     fn line_column(&self, offset: usize) -> (usize, usize) {
-        let before = &self.text[..offset.min(self.text.len())];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |index| index + 1);
-        let column = before[line_start..].chars().count() + 1;
-        (line, column)
+        line_column(&self.text, offset)
     }
 
     // ----- layout of the file -----
@@ -464,7 +475,11 @@ impl Document {
     // ----- splicing -----
 
     /// Inserts a member (with `key`) or an element (without) after the last item of a container.
-    fn insert_item(&self, container: &PathValue, items: &[Item], key: Option<&str>, value: &Value) -> Splice {
+    ///
+    /// A comment that ends the last item's line (`"other": {...}, // mine`) belongs to that
+    /// item: the new one goes on the next line, after the comment, and never pushes the comment
+    /// onto its own line. The splices are returned from the end of the text towards its start.
+    fn insert_item(&self, container: &PathValue, items: &[Item], key: Option<&str>, value: &Value) -> Vec<Splice> {
         // `"key": ` before an object member (nothing before an array item), with this colon.
         let label_with = |colon: &str| {
             key.map(|key| format!("{}{colon}", serde_json::to_string(key).unwrap_or_default()))
@@ -472,36 +487,100 @@ impl Document {
         };
         let label = label_with(": ");
         let compact = self.render_inline(value);
+        let newline = self.newline();
         if let Some(last) = items.last() {
             let (last_start, last_end) = (last.start, last.end);
             if self.is_single_line() || !self.starts_line(last_start) {
                 // Items share a line: continue it in the same style.
                 let (comma, colon) = self.inline_style();
-                return Splice::insert(last_end, format!("{comma}{}{compact}", label_with(colon)));
+                return vec![Splice::insert(
+                    last_end,
+                    format!("{comma}{}{compact}", label_with(colon)),
+                )];
             }
             let indent = self.line_indent(last_start);
             let rendered = self.render(value, &indent);
-            return Splice::insert(last_end, format!(",{}{indent}{label}{rendered}", self.newline()));
+            let member = format!("{newline}{indent}{label}{rendered}");
+            let tail = self.line_tail(last_end);
+            return match (tail.comment, tail.comma) {
+                (false, _) => vec![Splice::insert(last_end, format!(",{member}"))],
+                // `"other": {...}, // mine`: the new member keeps the trailing-comma style.
+                (true, true) => vec![Splice::insert(tail.end, format!("{member},"))],
+                // `"other": {...} // mine`: the separating comma goes before the comment.
+                (true, false) => vec![
+                    Splice::insert(tail.end, member),
+                    Splice::insert(last_end, ",".to_string()),
+                ],
+            };
         }
         // Empty container: `{}`, `{ }`, or one holding only comments.
         let open = container.start + 1;
         let close = container.end - 1;
         if self.is_single_line() {
             let (_, colon) = self.inline_style();
-            return Splice::replace(open, close, format!("{}{compact}", label_with(colon)));
+            return vec![Splice::replace(open, close, format!("{}{compact}", label_with(colon)))];
         }
         let outer_indent = self.line_indent(container.start);
         let indent = format!("{outer_indent}{}", self.indent_unit());
         let rendered = self.render(value, &indent);
-        let newline = self.newline();
         if self.text[open..close].trim().is_empty() {
-            Splice::replace(
+            vec![Splice::replace(
                 open,
                 close,
                 format!("{newline}{indent}{label}{rendered}{newline}{outer_indent}"),
-            )
+            )]
         } else {
-            Splice::insert(open, format!("{newline}{indent}{label}{rendered}"))
+            // After a comment on the opening brace's line (`{ // my servers`), which stays there.
+            let at = self.line_tail(open).end;
+            vec![Splice::insert(at, format!("{newline}{indent}{label}{rendered}"))]
+        }
+    }
+
+    /// What follows `from` on its line before the line break or the next token: spaces, at most
+    /// one comma and comments that end on this line. `end` is just past the last of them.
+    fn line_tail(&self, from: usize) -> LineTail {
+        let bytes = self.text.as_bytes();
+        let mut tail = LineTail {
+            end: from,
+            comma: false,
+            comment: false,
+        };
+        let mut position = from;
+        loop {
+            match (bytes.get(position), bytes.get(position + 1)) {
+                (Some(b' ' | b'\t'), _) => position += 1,
+                (Some(b','), _) if !tail.comma => {
+                    position += 1;
+                    tail.comma = true;
+                    tail.end = position;
+                }
+                (Some(b'/'), Some(b'/')) => {
+                    let line_end = self.text[position..]
+                        .find('\n')
+                        .map_or(self.text.len(), |offset| position + offset);
+                    tail.end = if line_end > position && bytes[line_end - 1] == b'\r' {
+                        line_end - 1
+                    } else {
+                        line_end
+                    };
+                    tail.comment = true;
+                    return tail;
+                }
+                (Some(b'/'), Some(b'*')) => {
+                    let Some(body_end) = self.text[position + 2..].find("*/").map(|offset| position + 2 + offset)
+                    else {
+                        return tail;
+                    };
+                    if self.text[position..body_end].contains('\n') {
+                        // A block comment running onto later lines does not end this one.
+                        return tail;
+                    }
+                    position = body_end + 2;
+                    tail.comment = true;
+                    tail.end = position;
+                }
+                _ => return tail,
+            }
         }
     }
 
@@ -594,6 +673,49 @@ impl Document {
     fn apply(&mut self, splice: Splice) {
         self.text.replace_range(splice.start..splice.end, &splice.text);
     }
+
+    /// Applies splices given from the end of the text towards its start (so offsets stay valid).
+    fn apply_all(&mut self, splices: Vec<Splice>) {
+        for splice in splices {
+            self.apply(splice);
+        }
+    }
+}
+
+/// 1-based line and column of a byte offset into `text`.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |index| index + 1);
+    let column = before[line_start..].chars().count() + 1;
+    (line, column)
+}
+
+/// The keys of every object whose key path matches one of `patterns` (`"*"` matches any key),
+/// with the concrete key path of each, read from `text` in place (no copy, one skimming pass:
+/// see `skim`). A byte-order mark is allowed. When the text is too broken to skim, the full scan
+/// names the first problem's line and column.
+pub fn keys_matching(text: &str, dialect: Dialect, patterns: &[&[&str]]) -> Result<KeysAt, DocumentError> {
+    let body = text.strip_prefix(BOM).unwrap_or(text);
+    match skim::keys_matching(body.as_bytes(), dialect == Dialect::Jsonc, patterns) {
+        Ok(found) => Ok(keys_at(found)),
+        Err(error) => {
+            // Whatever the skim refuses, the scan refuses too, with a position that is the
+            // first problem's.
+            Document::parse(text, dialect)?;
+            let (line, column) = line_column(body, error.offset);
+            Err(DocumentError::Syntax {
+                line,
+                column,
+                message: error.message,
+            })
+        }
+    }
+}
+
+/// The skim's findings as key paths with their keys.
+pub(crate) fn keys_at(found: Vec<skim::KeysFound>) -> KeysAt {
+    found.into_iter().map(|found| (found.path, found.keys)).collect()
 }
 
 /// serde_json's compact output with chosen separators (`", "`, `": "`).
@@ -622,6 +744,16 @@ impl serde_json::ser::Formatter for InlineFormatter {
     fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
         writer.write_all(self.colon.as_bytes())
     }
+}
+
+/// What ends a line after an item (see [`Document::line_tail`]).
+struct LineTail {
+    /// Just past the last comma or comment on the line (`from` when there is none).
+    end: usize,
+    /// Whether a comma was passed.
+    comma: bool,
+    /// Whether a comment was passed.
+    comment: bool,
 }
 
 /// Replace `start..end` of the text with `text`.
@@ -693,12 +825,38 @@ mod tests {
     fn keeps_comments_trailing_commas_and_crlf() {
         let text = "{\r\n\t// my servers\r\n\t\"servers\": {\r\n\t\t\"a\": {}, /* keep */\r\n\t},\r\n}\r\n";
         let added = add_then_remove_restores(text, Dialect::Jsonc, &["servers", "tray"]);
-        // The trailing comma and CRLF stay; the comment that ended the last member's line stays
-        // too, after the new member (the line it ended is now the new member's last).
+        // The trailing comma and CRLF stay, and so does the comment that ends the last member's
+        // line: the new member goes after it, with a trailing comma of its own.
         assert_eq!(
             added,
-            "{\r\n\t// my servers\r\n\t\"servers\": {\r\n\t\t\"a\": {},\r\n\t\t\"tray\": {\r\n\t\t\t\"command\": \"x\",\r\n\t\t\t\"args\": [\r\n\t\t\t\t\"a\"\r\n\t\t\t]\r\n\t\t}, /* keep */\r\n\t},\r\n}\r\n"
+            "{\r\n\t// my servers\r\n\t\"servers\": {\r\n\t\t\"a\": {}, /* keep */\r\n\t\t\"tray\": {\r\n\t\t\t\"command\": \"x\",\r\n\t\t\t\"args\": [\r\n\t\t\t\t\"a\"\r\n\t\t\t]\r\n\t\t},\r\n\t},\r\n}\r\n"
         );
+    }
+
+    #[test]
+    fn a_comment_ending_the_last_members_line_stays_on_it() {
+        let text = "{\n  \"servers\": {\n    \"other\": {\"command\": \"o\"} // mine\n  }\n}\n";
+        let added = add_then_remove_restores(text, Dialect::Jsonc, &["servers", "tray"]);
+        assert_eq!(
+            added,
+            "{\n  \"servers\": {\n    \"other\": {\"command\": \"o\"}, // mine\n    \"tray\": {\n      \"command\": \"x\",\n      \"args\": [\n        \"a\"\n      ]\n    }\n  }\n}\n"
+        );
+        let block = "{\r\n  \"servers\": {\r\n    \"other\": 1 /* a */ /* b */\r\n  }\r\n}\r\n";
+        let added = add_then_remove_restores(block, Dialect::Jsonc, &["servers", "tray"]);
+        assert!(
+            added.contains("\"other\": 1, /* a */ /* b */\r\n    \"tray\": {"),
+            "{added:?}"
+        );
+        // A comment on the opening brace's line of an empty object stays there too.
+        let empty = "{\n  \"servers\": { // mine\n  }\n}\n";
+        let added = add_then_remove_restores(empty, Dialect::Jsonc, &["servers", "tray"]);
+        assert!(
+            added.starts_with("{\n  \"servers\": { // mine\n    \"tray\": {"),
+            "{added:?}"
+        );
+        // A block comment that runs onto the next lines is not part of the member's line.
+        let spanning = "{\n  \"servers\": {\n    \"other\": 1 /* a\n    b */\n  }\n}\n";
+        add_then_remove_restores(spanning, Dialect::Jsonc, &["servers", "tray"]);
     }
 
     #[test]

@@ -3,3 +3,4 @@
 
 pub mod document;
 mod scan;
+pub(crate) mod skim;

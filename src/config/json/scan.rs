@@ -53,7 +53,8 @@ pub(crate) struct ScanError {
     pub message: String,
 }
 
-const MAX_DEPTH: usize = 512;
+/// How deep containers may nest (deeper text is refused rather than risking the stack).
+pub(crate) const MAX_DEPTH: usize = 512;
 
 /// Checks the whole text and returns the values along `path` (index 0 is the root; `None` for
 /// a text holding no value). The list stops where the path leaves the document.
@@ -397,7 +398,7 @@ fn next_special_in_string(bytes: &[u8]) -> Option<usize> {
 }
 
 /// The text of a quoted key (escapes decoded).
-fn decode_key(quoted: &str) -> String {
+pub(crate) fn decode_key(quoted: &str) -> String {
     let inner = &quoted[1..quoted.len() - 1];
     if inner.contains('\\') {
         serde_json::from_str(quoted).unwrap_or_else(|_| inner.to_string())

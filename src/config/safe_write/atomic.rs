@@ -60,12 +60,20 @@ impl StagedWrite {
             .file_name()
             .map(|name| name.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let mut temporary = tempfile::Builder::new()
-            .prefix(&format!(".{file_name}.tray-mcp-"))
-            .suffix(".tmp")
-            .tempfile_in(&directory)?;
+        let existing = existing_mode(target);
+        let prefix = format!(".{file_name}.tray-mcp-");
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&prefix).suffix(".tmp");
+        #[cfg(unix)]
+        if existing.is_none() && privacy == Privacy::Ordinary {
+            // A new ordinary file is created 0666 less the umask, as editors create files: the
+            // kernel applies the umask, so there is nothing to look up or change afterwards.
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(fs::Permissions::from_mode(0o666));
+        }
+        let mut temporary = builder.tempfile_in(&directory)?;
         temporary.write_all(contents)?;
-        apply_permissions(temporary.as_file(), target, privacy)?;
+        apply_permissions(temporary.as_file(), existing, privacy)?;
         Ok(StagedWrite {
             temporary,
             target: target.to_path_buf(),
@@ -111,39 +119,39 @@ pub fn sync_directories_parallel(directories: &[PathBuf]) {
     });
 }
 
+/// The permission bits of the file being replaced (`None` when it does not exist yet).
+fn existing_mode(target: &Path) -> Option<u32> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::metadata(target)
+            .ok()
+            .map(|metadata| metadata.permissions().mode() & 0o7777)
+    }
+    #[cfg(not(unix))]
+    {
+        fs::metadata(target).ok().map(|_| 0)
+    }
+}
+
+/// Gives the temporary file the mode the target must end up with: the old file's (made
+/// owner-only for a secret), or 0600 for a new file holding a secret. A new ordinary file
+/// already has its mode from its creation (see [`StagedWrite::new`]).
 #[cfg(unix)]
-fn apply_permissions(file: &File, target: &Path, privacy: Privacy) -> io::Result<()> {
+fn apply_permissions(file: &File, existing: Option<u32>, privacy: Privacy) -> io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    let existing = fs::metadata(target)
-        .ok()
-        .map(|metadata| metadata.permissions().mode() & 0o7777);
     let mode = match (existing, privacy) {
         (Some(mode), Privacy::Ordinary) => mode,
         (Some(mode), Privacy::OwnerOnly) => mode & 0o700 | 0o600,
-        (None, Privacy::Ordinary) => 0o666 & !current_umask(),
+        (None, Privacy::Ordinary) => return Ok(()),
         (None, Privacy::OwnerOnly) => 0o600,
     };
     file.set_permissions(fs::Permissions::from_mode(mode))
 }
 
 #[cfg(not(unix))]
-fn apply_permissions(_file: &File, _target: &Path, _privacy: Privacy) -> io::Result<()> {
+fn apply_permissions(_file: &File, _existing: Option<u32>, _privacy: Privacy) -> io::Result<()> {
     Ok(())
-}
-
-/// The process umask, read from `/proc` where available (it cannot be read without changing it
-/// otherwise); 022 when unknown.
-#[cfg(unix)]
-fn current_umask() -> u32 {
-    fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find_map(|line| line.strip_prefix("Umask:"))
-                .and_then(|value| u32::from_str_radix(value.trim(), 8).ok())
-        })
-        .unwrap_or(0o022)
 }
 
 fn persist_with_retry(temporary: tempfile::NamedTempFile, target: &Path) -> io::Result<()> {

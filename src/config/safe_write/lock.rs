@@ -1,41 +1,91 @@
-//! The cross-process lock of one config file.
+//! The cross-process lock that keeps two tray-mcp runs from losing each other's edits.
 //!
-//! Why a separate lock file (`.NAME.tray-mcp.lock`) beside the config: locking the config itself
-//! is useless once a rename swaps its inode; with 8 processes x 25 writes that kept 55 of 200
-//! entries, against 200 of 200 with a separate lock file. The lock file is removed again when
-//! released, and a waiter that wakes on a removed lock file retries on the new one.
+//! What is locked is the folder that holds the config, not the config: locking the config
+//! itself is useless once a rename swaps its inode (with 8 processes x 25 writes that kept 55 of
+//! 200 entries). The folder's inode never changes while files in it are replaced, so on Unix the
+//! lock is `flock` on the folder itself: nothing is created in the user's folder and nothing has
+//! to be removed afterwards. That used to be a lock file per config (`.NAME.tray-mcp.lock`),
+//! created and unlinked again by every run: two more changes to each folder, which its fsync then
+//! had to make durable too (measured: `bench/install_all.sh`, BENCHMARKS.md).
+//!
+//! Where a folder cannot be locked (Windows; NFS, whose lock emulation wants a file open for
+//! writing), a lock file `.tray-mcp.lock` in the folder is used instead, one per folder either
+//! way, so every run agrees on what to lock. On Unix it is removed again on release, and a waiter
+//! that wakes on a removed lock file retries on the new one.
 
 use std::fs::{self, File, OpenOptions};
 use std::io;
 use std::path::{Path, PathBuf};
 
-/// A held cross-process lock for one config file. Released on drop.
+/// A held cross-process lock on the folder of one or more config files. Released on drop.
 #[derive(Debug)]
 pub struct FileLock {
     file: File,
-    path: PathBuf,
+    /// The lock file to remove on release (`None` when the folder itself is locked).
+    lock_file: Option<PathBuf>,
 }
 
 impl FileLock {
-    /// Blocks until this process holds the lock for `target` (a resolved path).
-    pub fn acquire(target: &Path) -> io::Result<FileLock> {
-        let path = lock_path(target);
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent)?;
+    /// The folder whose lock covers `target` (a resolved path). Files in one folder share one
+    /// lock: take it once, however many of them change.
+    pub fn scope(target: &Path) -> PathBuf {
+        target
+            .parent()
+            .filter(|parent| !parent.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf()
+    }
+
+    /// Blocks until this process holds the lock of `folder` (see [`FileLock::scope`]), creating
+    /// the folder if it is missing.
+    pub fn acquire(folder: &Path) -> io::Result<FileLock> {
+        fs::create_dir_all(folder)?;
+        #[cfg(unix)]
+        match File::open(folder) {
+            Ok(handle) => match handle.lock() {
+                Ok(()) => {
+                    return Ok(FileLock {
+                        file: handle,
+                        lock_file: None,
+                    });
+                }
+                Err(error) if !folder_lock_unsupported(&error) => return Err(error),
+                Err(_) => {}
+            },
+            // A folder we may write in but not list (mode 0300): a lock file still works.
+            Err(error) if error.kind() == io::ErrorKind::PermissionDenied => {}
+            Err(error) => return Err(error),
         }
-        loop {
-            let file = OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create(true)
-                .truncate(false)
-                .open(&path)?;
-            file.lock()?;
-            if still_current(&file, &path) {
-                return Ok(FileLock { file, path });
-            }
-            // The holder before us removed this lock file after we opened it: try the new one.
+        acquire_lock_file(&folder.join(".tray-mcp.lock"))
+    }
+}
+
+/// Whether a failed `flock` on a folder means "not on this file system" rather than a real
+/// failure (NFS answers EBADF for a folder, which cannot be opened for writing).
+#[cfg(unix)]
+fn folder_lock_unsupported(error: &io::Error) -> bool {
+    matches!(
+        error.raw_os_error(),
+        Some(libc::EBADF | libc::ENOLCK | libc::EINVAL | libc::EOPNOTSUPP)
+    ) || error.kind() == io::ErrorKind::Unsupported
+}
+
+fn acquire_lock_file(path: &Path) -> io::Result<FileLock> {
+    loop {
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)?;
+        file.lock()?;
+        if still_current(&file, path) {
+            return Ok(FileLock {
+                file,
+                lock_file: Some(path.to_path_buf()),
+            });
         }
+        // The holder before us removed this lock file after we opened it: try the new one.
     }
 }
 
@@ -43,8 +93,10 @@ impl Drop for FileLock {
     fn drop(&mut self) {
         // Remove while still holding the lock, so nobody can lock a file about to vanish
         // without noticing (see `still_current`).
-        if cfg!(unix) {
-            let _ = fs::remove_file(&self.path);
+        if cfg!(unix)
+            && let Some(path) = &self.lock_file
+        {
+            let _ = fs::remove_file(path);
         }
         let _ = self.file.unlock();
     }
@@ -65,26 +117,36 @@ fn still_current(_file: &File, _path: &Path) -> bool {
     true
 }
 
-fn lock_path(target: &Path) -> PathBuf {
-    let name = target
-        .file_name()
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "config".to_string());
-    target.with_file_name(format!(".{name}.tray-mcp.lock"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn lock_file_is_removed_on_release() {
+    fn the_folder_is_locked_and_nothing_is_left_in_it() {
         let directory = tempfile::tempdir().unwrap();
-        let target = directory.path().join("c.json");
+        let target = directory.path().join("sub").join("c.json");
+        let folder = FileLock::scope(&target);
+        assert_eq!(folder, directory.path().join("sub"));
         {
-            let _lock = FileLock::acquire(&target).unwrap();
-            assert!(lock_path(&target).exists());
+            let _lock = FileLock::acquire(&folder).unwrap();
+            assert!(folder.is_dir(), "a missing folder is created");
+            // Another holder (another open file description, as another process has) waits.
+            let other = File::open(&folder).unwrap();
+            assert!(matches!(other.try_lock(), Err(fs::TryLockError::WouldBlock)));
         }
-        assert!(!lock_path(&target).exists() || cfg!(not(unix)));
+        let other = File::open(&folder).unwrap();
+        assert!(other.try_lock().is_ok(), "released on drop");
+        assert_eq!(fs::read_dir(&folder).unwrap().count(), 0, "nothing left in the folder");
+    }
+
+    #[test]
+    fn a_lock_file_is_removed_on_release() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join(".tray-mcp.lock");
+        {
+            let _lock = acquire_lock_file(&path).unwrap();
+            assert!(path.exists());
+        }
+        assert!(!path.exists() || cfg!(not(unix)));
     }
 }

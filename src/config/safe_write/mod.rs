@@ -1,9 +1,9 @@
 //! Writing a user's file so that no reader ever sees half of it and no concurrent writer is lost.
 //!
-//! - **Lock**: a separate lock file beside the config (`.NAME.tray-mcp.lock`). Locking the config
-//!   itself is useless once a rename swaps its inode; with 8 processes × 25 writes that kept
-//!   55 of 200 entries, against 200 of 200 with a separate lock file. The lock file is removed
-//!   again when released, and a waiter that wakes on a removed lock file retries on the new one.
+//! - **Lock**: the folder that holds the config (`flock` on the folder on Unix; a lock file
+//!   `.tray-mcp.lock` in it where a folder cannot be locked). Locking the config itself is
+//!   useless once a rename swaps its inode; with 8 processes × 25 writes that kept 55 of 200
+//!   entries, against 200 of 200 with a lock that outlives the rename.
 //! - **Atomic replace**: a temporary file in the same directory, fsync, rename, fsync of the
 //!   directory. Permissions of the old file are kept; a symlink keeps pointing at its target,
 //!   which is what gets replaced.

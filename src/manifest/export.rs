@@ -1,0 +1,214 @@
+//! `tray-mcp export`: this machine's Tray entries as a manifest, to start from what a user has.
+//!
+//! Tokens are written as references only. Where tray-mcp knows where a token is kept (the OS
+//! keychain item it wrote), the reference says so; otherwise it is a placeholder environment
+//! variable, `TRAY_TOKEN_<NAME>`, with a comment saying to point it at the real source.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use crate::clients::{ClientId, EntryWorkspace, Scope, Transport};
+use crate::commands::readable_inventory;
+use crate::commands::report::Notice;
+use crate::error::CommandError;
+use crate::inventory::FoundEntry;
+use crate::paths::Environment;
+use crate::profiles::{self, TokenLocation};
+use crate::tray::{Region, ServerName};
+
+/// One exported entry.
+#[derive(Debug, Clone)]
+pub struct ExportedServer {
+    /// The entry's name.
+    pub name: String,
+    /// The workspace UUID, or `sandbox`.
+    pub workspace: String,
+    /// Its region.
+    pub region: Region,
+    /// Its transport.
+    pub transport: Transport,
+    /// Whether the profile passes the Agent Gateway through.
+    pub gateway: bool,
+    /// The clients that have it.
+    pub clients: Vec<ClientId>,
+    /// Its scope.
+    pub scope: Scope,
+    /// The token reference: (key, value), e.g. `("env", "TRAY_TOKEN_PROD")`; `None` for the sandbox.
+    pub token: Option<(&'static str, String)>,
+    /// Whether the token reference is where the token really is (else a placeholder).
+    pub token_known: bool,
+}
+
+/// The exported manifest.
+#[derive(Debug, Clone, Default)]
+pub struct Export {
+    /// The entries, by name.
+    pub servers: Vec<ExportedServer>,
+    /// What could not be exported as it is.
+    pub notices: Vec<Notice>,
+}
+
+/// The placeholder variable for an entry whose token source is unknown.
+pub fn placeholder_variable(name: &str) -> String {
+    format!("TRAY_TOKEN_{}", name.to_ascii_uppercase().replace('-', "_"))
+}
+
+/// Exports every Tray entry of every client.
+pub fn export(environment: &Environment) -> Result<Export, CommandError> {
+    let inventory = readable_inventory(environment)?;
+    let mut by_name: BTreeMap<&str, Vec<&FoundEntry>> = BTreeMap::new();
+    for entry in inventory.tray_entries() {
+        by_name.entry(entry.name.as_str()).or_default().push(entry);
+    }
+    let mut export = Export::default();
+    for (name, entries) in by_name {
+        if let Some(server) = exported(environment, name, &entries, &mut export.notices) {
+            export.servers.push(server);
+        }
+    }
+    Ok(export)
+}
+
+fn exported(
+    environment: &Environment,
+    name: &str,
+    entries: &[&FoundEntry],
+    notices: &mut Vec<Notice>,
+) -> Option<ExportedServer> {
+    let first = entries[0];
+    let tray = first.tray.as_ref()?;
+    let same = |entry: &&&FoundEntry| {
+        entry.scope == first.scope && entry.tray.as_ref().map(|t| t.transport) == Some(tray.transport)
+    };
+    for other in entries.iter().filter(|entry| !same(entry)) {
+        notices.push(Notice::warning(format!(
+            "\"{name}\" in {} is another kind or scope than in {}; only the first is exported (a manifest declares one entry per name)",
+            other.shown_path, first.shown_path
+        )));
+    }
+    let mut clients: Vec<ClientId> = entries.iter().filter(same).map(|entry| entry.client).collect();
+    clients.sort();
+    clients.dedup();
+    let profile = tray
+        .profile
+        .clone()
+        .or_else(|| ServerName::parse(name).ok())
+        .and_then(|profile_name| profiles::load(environment, &profile_name).ok());
+    let (workspace, region, gateway, keychain) = match &tray.workspace {
+        EntryWorkspace::Sandbox => ("sandbox".to_string(), Region::default(), false, false),
+        EntryWorkspace::Headless(_) => {
+            notices.push(Notice::warning(format!(
+                "\"{name}\" in {} is a Headless MCP entry, which manifests cannot declare yet; not exported",
+                first.shown_path
+            )));
+            return None;
+        }
+        EntryWorkspace::Workspace(id) => (id.as_str().to_string(), Region::default(), false, false),
+        EntryWorkspace::FromProfile => match &profile {
+            Some(profile) if profile.sandbox => ("sandbox".to_string(), Region::default(), false, false),
+            Some(profile) => match &profile.workspace_id {
+                Some(id) => (
+                    id.as_str().to_string(),
+                    profile.region,
+                    profile.gateway,
+                    profile.token_store == TokenLocation::Keychain,
+                ),
+                None => return skipped(name, first, notices),
+            },
+            None => return skipped(name, first, notices),
+        },
+    };
+    let (token, token_known) = if workspace == "sandbox" {
+        (None, true)
+    } else if keychain {
+        (
+            Some(("keychain", format!("{}/{name}", crate::token_store::SERVICE))),
+            true,
+        )
+    } else {
+        (Some(("env", placeholder_variable(name))), false)
+    };
+    Some(ExportedServer {
+        name: name.to_string(),
+        workspace,
+        region,
+        transport: tray.transport,
+        gateway,
+        clients,
+        scope: first.scope,
+        token,
+        token_known,
+    })
+}
+
+fn skipped(name: &str, entry: &FoundEntry, notices: &mut Vec<Notice>) -> Option<ExportedServer> {
+    notices.push(Notice::warning(format!(
+        "\"{name}\" in {} runs a profile that is missing or names no workspace; not exported",
+        entry.shown_path
+    )));
+    None
+}
+
+impl Export {
+    /// The manifest text.
+    pub fn to_toml(&self) -> String {
+        let mut text = String::from(
+            "# tray-mcp manifest, exported by `tray-mcp export` from this machine's entries.\n\
+             # Apply it with `tray-mcp apply`, check it with `tray-mcp apply --check`.\n",
+        );
+        for server in &self.servers {
+            text.push_str(&format!("\n[servers.{}]\n", server.name));
+            text.push_str(&format!("workspace = \"{}\"\n", server.workspace));
+            if server.region != Region::default() {
+                text.push_str(&format!("region = \"{}\"\n", server.region.as_str()));
+            }
+            text.push_str(&format!("kind = \"{}\"\n", server.transport.as_str()));
+            if server.gateway {
+                text.push_str("gateway = true\n");
+            }
+            let clients: Vec<String> = server
+                .clients
+                .iter()
+                .map(|client| format!("\"{}\"", client.id()))
+                .collect();
+            text.push_str(&format!("clients = [{}]\n", clients.join(", ")));
+            text.push_str(&format!("scope = \"{}\"\n", server.scope.as_str()));
+            if let Some((key, value)) = &server.token {
+                if !server.token_known {
+                    text.push_str(&format!(
+                        "# The token's source is unknown: set {value} where apply runs, or refer to where\n\
+                         # the token is kept: {{ keychain = \"SERVICE/ACCOUNT\" }}, {{ file = \"PATH\" }}, {{ command = [...] }}.\n"
+                    ));
+                }
+                text.push_str(&format!("token = {{ {key} = \"{value}\" }}\n"));
+            }
+        }
+        text
+    }
+
+    /// The `--json` output.
+    pub fn to_json(&self) -> Value {
+        let servers: serde_json::Map<String, Value> = self
+            .servers
+            .iter()
+            .map(|server| {
+                let token = server.token.as_ref().map(|(key, value)| json!({ *key: value }));
+                (
+                    server.name.clone(),
+                    json!({
+                        "workspace": server.workspace,
+                        "region": server.region.as_str(),
+                        "kind": server.transport.as_str(),
+                        "gateway": server.gateway,
+                        "clients": server.clients.iter().map(|client| client.id()).collect::<Vec<_>>(),
+                        "scope": server.scope.as_str(),
+                        "token": token,
+                        "token_source_known": server.token_known,
+                    }),
+                )
+            })
+            .collect();
+        json!({ "servers": servers, "notices": self.notices.iter().map(Notice::to_string).collect::<Vec<_>>() })
+    }
+}

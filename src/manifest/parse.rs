@@ -1,0 +1,486 @@
+//! Reading `tray-mcp.toml`: serde (with `deny_unknown_fields`) over `toml_edit`, which knows
+//! where every value came from; then each value is checked, and every error names its
+//! line:column and says what to do.
+//!
+//! No error shows a value from the file: a misplaced token must not reach a CI log through
+//! the message that complains about it.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::Range;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+use serde_spanned::Spanned;
+
+use super::source::TokenSource;
+use super::{DeclaredClients, DeclaredServer, DeclaredWorkspace, Manifest};
+use crate::clients::{ClientId, Scope, Transport};
+use crate::error::{Advice, ExitKind};
+use crate::tray::{Region, ServerName, WorkspaceId};
+
+/// The manifest could not be read, or declares something tray-mcp cannot do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManifestError {
+    /// The file as shown.
+    pub shown_path: String,
+    /// Where (1-based line and column), when known.
+    pub position: Option<(usize, usize)>,
+    /// What is wrong, without any value from the file.
+    pub message: String,
+    /// What to do about it.
+    pub hint: String,
+}
+
+impl fmt::Display for ManifestError {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.position {
+            Some((line, column)) => write!(
+                formatter,
+                "invalid manifest {}:{line}:{column}: {}",
+                self.shown_path, self.message
+            ),
+            None => write!(formatter, "invalid manifest {}: {}", self.shown_path, self.message),
+        }
+    }
+}
+
+impl std::error::Error for ManifestError {}
+
+impl Advice for ManifestError {
+    fn hint(&self) -> Option<String> {
+        Some(format!("{}; no file was changed", self.hint))
+    }
+
+    fn exit(&self) -> ExitKind {
+        ExitKind::Usage
+    }
+}
+
+/// The keys a server table takes, for hints.
+const SERVER_KEYS: &str = "workspace, region, kind, gateway, clients, scope, token";
+
+/// The file's shape, as serde reads it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawManifest {
+    #[serde(default)]
+    servers: BTreeMap<Spanned<String>, Spanned<RawServer>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawServer {
+    workspace: Spanned<String>,
+    region: Option<Spanned<String>>,
+    kind: Option<Spanned<String>>,
+    gateway: Option<bool>,
+    clients: Spanned<RawClients>,
+    scope: Option<Spanned<String>>,
+    token: Option<Spanned<RawToken>>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawClients {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// `token = ...`: a reference table, or (refused) an inline string, whose value is dropped at
+/// once.
+enum RawToken {
+    Inline,
+    Reference(RawReference),
+}
+
+impl<'de> Deserialize<'de> for RawToken {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = RawToken;
+            fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+                formatter.write_str("a token source: { env = \"VAR\" }, { keychain = \"SERVICE/ACCOUNT\" }, { file = \"PATH\" } or { command = [...] }")
+            }
+            fn visit_str<E: serde::de::Error>(self, _value: &str) -> Result<RawToken, E> {
+                Ok(RawToken::Inline)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<RawToken, A::Error> {
+                RawReference::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(RawToken::Reference)
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawReference {
+    env: Option<String>,
+    keychain: Option<String>,
+    file: Option<String>,
+    command: Option<Vec<String>>,
+}
+
+/// Parses and checks manifest text. `shown_path` names the file in messages; `folder` is where
+/// relative token files are looked for.
+pub fn parse(text: &str, shown_path: &str, folder: PathBuf) -> Result<Manifest, ManifestError> {
+    let at = |span: Option<Range<usize>>, message: String, hint: &str| ManifestError {
+        shown_path: shown_path.to_string(),
+        position: span.map(|span| line_column(text, span.start)),
+        message,
+        hint: hint.to_string(),
+    };
+    let document: toml_edit::Document<&str> = toml_edit::Document::parse(text).map_err(|error| {
+        at(
+            error.span(),
+            format!("not valid TOML: {}", error.message().trim_end()),
+            "fix the file at that position (see examples/tray-mcp.toml for the format)",
+        )
+    })?;
+    let raw = RawManifest::deserialize(toml_edit::de::Deserializer::from(document)).map_err(|error| {
+        let message = without_values(error.message().trim_end());
+        let hint = if message.contains("unknown field") {
+            format!("check the spelling: a server takes {SERVER_KEYS}; a token takes env, keychain, file or command; the file takes [servers.NAME] tables")
+        } else {
+            "see examples/tray-mcp.toml for the format".to_string()
+        };
+        at(error.span(), message, &hint)
+    })?;
+    let mut servers = Vec::new();
+    for (name, server) in raw.servers {
+        let position = line_column(text, name.span().start);
+        let name_span = name.span();
+        let name = ServerName::parse(name.get_ref()).map_err(|_| {
+            at(
+                Some(name_span),
+                "invalid server name".to_string(),
+                "a name is 1-64 letters, digits, `-` and `_`",
+            )
+        })?;
+        servers.push(check_server(name, server.into_inner(), position, &at)?);
+    }
+    Ok(Manifest {
+        shown_path: shown_path.to_string(),
+        folder,
+        servers,
+    })
+}
+
+type At<'a> = dyn Fn(Option<Range<usize>>, String, &str) -> ManifestError + 'a;
+
+fn check_server(
+    name: ServerName,
+    raw: RawServer,
+    position: (usize, usize),
+    at: &At<'_>,
+) -> Result<DeclaredServer, ManifestError> {
+    let RawServer {
+        workspace,
+        region,
+        kind,
+        gateway,
+        clients,
+        scope,
+        token,
+    } = raw;
+    let transport = match &kind {
+        None => Transport::Stdio,
+        Some(kind) => Transport::ALL
+            .into_iter()
+            .find(|transport| transport.as_str() == kind.get_ref().trim())
+            .ok_or_else(|| {
+                at(
+                    Some(kind.span()),
+                    format!("server \"{name}\": unknown kind"),
+                    "kind is stdio (the bundled server, the default), bridge (mcp-remote) or http (the client's own remote entry)",
+                )
+            })?,
+    };
+    let scope = match &scope {
+        None => Scope::User,
+        Some(scope) => [Scope::User, Scope::Local, Scope::Project]
+            .into_iter()
+            .find(|known| known.as_str() == scope.get_ref().trim())
+            .ok_or_else(|| {
+                at(
+                    Some(scope.span()),
+                    format!("server \"{name}\": unknown scope"),
+                    "scope is user (the default), local (Claude Code, this project only) or project",
+                )
+            })?,
+    };
+    let clients = check_clients(&name, clients, at)?;
+    let workspace = if workspace.get_ref().trim().eq_ignore_ascii_case("sandbox") {
+        if let Some(token) = &token {
+            return Err(at(
+                Some(token.span()),
+                format!("server \"{name}\": the sandbox takes no token"),
+                "drop the token, or give a workspace UUID",
+            ));
+        }
+        DeclaredWorkspace::Sandbox
+    } else {
+        let workspace_id = WorkspaceId::parse(workspace.get_ref()).map_err(|_| {
+            at(
+                Some(workspace.span()),
+                format!("server \"{name}\": the workspace is not a workspace UUID"),
+                "give the workspace's UUID (or a Tray app URL containing it), or \"sandbox\"",
+            )
+        })?;
+        let region = match &region {
+            None => Region::default(),
+            Some(region) => region.get_ref().parse().map_err(|_| {
+                at(
+                    Some(region.span()),
+                    format!("server \"{name}\": unknown region"),
+                    "region is us1 (the default), eu1 or apac1 (ap1)",
+                )
+            })?,
+        };
+        let Some(token) = token else {
+            return Err(at(
+                Some(workspace.span()),
+                format!("server \"{name}\": no token source"),
+                "add token = { env = \"VAR\" } (or keychain, file, command) to the server",
+            ));
+        };
+        DeclaredWorkspace::Tray {
+            workspace_id,
+            region,
+            token: check_token(&name, token, at)?,
+        }
+    };
+    Ok(DeclaredServer {
+        name,
+        workspace,
+        transport,
+        gateway,
+        clients,
+        scope,
+        position,
+    })
+}
+
+fn check_clients(
+    name: &ServerName,
+    clients: Spanned<RawClients>,
+    at: &At<'_>,
+) -> Result<DeclaredClients, ManifestError> {
+    let span = clients.span();
+    let unknown = || {
+        at(
+            Some(span.clone()),
+            format!("server \"{name}\": unknown client"),
+            &format!(
+                "clients is \"detected\" (every client installed here) or a list of ids: {}",
+                ClientId::ids_for_help()
+            ),
+        )
+    };
+    match clients.into_inner() {
+        RawClients::One(one) if one.trim().eq_ignore_ascii_case("detected") => Ok(DeclaredClients::Detected),
+        RawClients::One(_) => Err(unknown()),
+        RawClients::Many(many) if many.is_empty() => Err(at(
+            Some(span),
+            format!("server \"{name}\": no clients"),
+            "list at least one client id, or say clients = \"detected\"",
+        )),
+        RawClients::Many(many) => {
+            let mut ids = Vec::new();
+            for client in many {
+                let id = ClientId::parse(&client).ok_or_else(unknown)?;
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+            Ok(DeclaredClients::Named(ids))
+        }
+    }
+}
+
+fn check_token(name: &ServerName, token: Spanned<RawToken>, at: &At<'_>) -> Result<TokenSource, ManifestError> {
+    let span = token.span();
+    let reference = match token.into_inner() {
+        RawToken::Inline => {
+            return Err(at(
+                Some(span),
+                format!("server \"{name}\": an inline token is refused (manifests get committed)"),
+                "refer to the token instead: token = { env = \"VAR\" }, { keychain = \"SERVICE/ACCOUNT\" }, { file = \"PATH\" } (readable by you alone) or { command = [\"op\", \"read\", \"...\"] }; and rotate the token if this file was shared",
+            ));
+        }
+        RawToken::Reference(reference) => reference,
+    };
+    let RawReference {
+        env,
+        keychain,
+        file,
+        command,
+    } = reference;
+    let mut sources = Vec::new();
+    sources.extend(env.map(TokenSource::Env));
+    if let Some(item) = keychain {
+        let (service, account) = item
+            .split_once('/')
+            .filter(|(service, account)| !service.is_empty() && !account.is_empty())
+            .ok_or_else(|| {
+                at(
+                    Some(span.clone()),
+                    format!("server \"{name}\": a keychain source names SERVICE/ACCOUNT"),
+                    "write keychain = \"SERVICE/ACCOUNT\", e.g. \"tray/production\"",
+                )
+            })?;
+        sources.push(TokenSource::Keychain {
+            service: service.to_string(),
+            account: account.to_string(),
+        });
+    }
+    sources.extend(file.map(|file| TokenSource::File(PathBuf::from(file))));
+    if let Some(command) = command {
+        if command.is_empty() {
+            return Err(at(
+                Some(span),
+                format!("server \"{name}\": the token command is empty"),
+                "give the program and its arguments: command = [\"op\", \"read\", \"op://vault/item/token\"]",
+            ));
+        }
+        sources.push(TokenSource::Command(command));
+    }
+    if sources.len() != 1 {
+        return Err(at(
+            Some(span),
+            format!("server \"{name}\": a token takes exactly one source"),
+            "give one of env, keychain, file or command",
+        ));
+    }
+    Ok(sources.remove(0))
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    (line, column)
+}
+
+/// A serde message with any quoted string value taken out (`invalid type: string "x"` becomes
+/// `invalid type: a string`).
+fn without_values(message: &str) -> String {
+    let mut out = String::new();
+    let mut rest = message;
+    while let Some(at) = rest.find("string \"") {
+        out.push_str(&rest[..at]);
+        out.push_str("a string");
+        let after = &rest[at + "string \"".len()..];
+        rest = match after.find('"') {
+            Some(end) => &after[end + 1..],
+            None => "",
+        };
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+[servers.tray-production]
+workspace = "3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718"
+clients = ["claude", "cursor", "codex"]
+token = { env = "TRAY_PROD_TOKEN" }
+
+[servers.tray-sandbox]
+workspace = "sandbox"
+clients = "detected"
+"#;
+
+    fn parsed(text: &str) -> Result<Manifest, ManifestError> {
+        parse(text, "tray-mcp.toml", PathBuf::from("."))
+    }
+
+    #[test]
+    fn a_manifest_declares_servers_by_name() {
+        let manifest = parsed(GOOD).expect("parses");
+        assert_eq!(manifest.servers.len(), 2);
+        let production = &manifest.servers[0];
+        assert_eq!(production.name.as_str(), "tray-production");
+        assert_eq!(production.position, (2, 10));
+        assert!(matches!(
+            &production.workspace,
+            DeclaredWorkspace::Tray { token: TokenSource::Env(variable), region: Region::Us1, .. } if variable == "TRAY_PROD_TOKEN"
+        ));
+        assert_eq!(manifest.servers[1].clients, DeclaredClients::Detected);
+    }
+
+    #[test]
+    fn the_documented_example_parses() {
+        let manifest = parsed(include_str!("../../examples/tray-mcp.toml")).expect("the example parses");
+        assert_eq!(manifest.servers.len(), 3);
+        assert!(manifest.servers.iter().any(|server| server.gateway == Some(true)));
+    }
+
+    #[test]
+    fn an_unknown_key_names_its_line_and_column() {
+        let error = parsed(&GOOD.replace("clients = [", "clientz = [")).expect_err("refused");
+        assert_eq!(error.position, Some((4, 1)), "{error}");
+        assert!(error.message.contains("unknown field `clientz`"), "{error}");
+        assert!(error.hint.contains("check the spelling"), "{}", error.hint);
+    }
+
+    #[test]
+    fn an_inline_token_is_refused_without_echoing_it() {
+        let error =
+            parsed(&GOOD.replace("{ env = \"TRAY_PROD_TOKEN\" }", "\"secret-token-123\"")).expect_err("refused");
+        assert_eq!(error.position, Some((5, 9)), "{error}");
+        assert!(error.message.contains("inline token"), "{error}");
+        assert!(!error.to_string().contains("secret-token-123"));
+    }
+
+    #[test]
+    fn type_errors_never_show_the_value() {
+        let error = parsed(&GOOD.replace(
+            "workspace = \"sandbox\"",
+            "workspace = \"sandbox\"\ngateway = \"secret-value\"",
+        ))
+        .expect_err("refused");
+        assert!(!error.to_string().contains("secret-value"), "{error}");
+        assert_eq!(error.position.map(|(line, _)| line), Some(9), "{error}");
+    }
+
+    #[test]
+    fn a_syntax_error_names_its_position() {
+        let error = parsed("[servers.x]\nworkspace = \n").expect_err("refused");
+        assert_eq!(error.position.map(|(line, _)| line), Some(2), "{error}");
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        for (from, to, wanted) in [
+            ("\"cursor\"", "\"cursr\"", "unknown client"),
+            ("3f2a9c1e-8b7d", "3f2a9c1e-zzzz", "not a workspace UUID"),
+            (
+                "{ env = \"TRAY_PROD_TOKEN\" }",
+                "{ env = \"A\", file = \"b\" }",
+                "exactly one source",
+            ),
+            (
+                "{ env = \"TRAY_PROD_TOKEN\" }",
+                "{ keychain = \"nope\" }",
+                "SERVICE/ACCOUNT",
+            ),
+            (
+                "clients = \"detected\"",
+                "clients = \"detected\"\ntoken = { env = \"X\" }",
+                "sandbox takes no token",
+            ),
+        ] {
+            let error = parsed(&GOOD.replace(from, to)).expect_err(wanted);
+            assert!(error.message.contains(wanted), "{error}");
+            assert!(error.position.is_some(), "{error}");
+        }
+    }
+}

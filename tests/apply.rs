@@ -1,0 +1,371 @@
+//! `tray-mcp apply`, `apply --check` and `export`: a manifest of two workspaces across four
+//! clients (Codex's TOML among them) in one transaction, idempotent, drift found and named,
+//! `--prune` taking out only what is ours, and a bad manifest changing nothing.
+
+mod common;
+
+use common::{FakeHome, TOKEN, WORKSPACE, WORKSPACE_DEV, fixture, outputs};
+
+const DEV_TOKEN: &str = "dev-token-7a1b2c3d4e5f";
+
+fn manifest() -> String {
+    format!(
+        r#"# the team's Tray entries
+[servers.tray-production]
+workspace = "{WORKSPACE}"
+clients = ["claude", "cursor", "codex", "vscode"]
+token = {{ env = "PROD_TOKEN" }}
+
+[servers.tray-development]
+workspace = "{WORKSPACE_DEV}"
+region = "eu1"
+kind = "http"
+clients = ["cursor", "codex", "vscode", "claude-code"]
+token = {{ file = "dev.token" }}
+"#
+    )
+}
+
+/// A home with the manifest, its token file (0600) and a neighbour server in Cursor's config.
+fn home_with_manifest() -> FakeHome {
+    let home = FakeHome::new();
+    home.write("project/tray-mcp.toml", manifest());
+    write_private(&home, "project/dev.token", &format!("{DEV_TOKEN}\n"));
+    home.write(".cursor/mcp.json", fixture("cursor_crlf.json"));
+    home
+}
+
+fn write_private(home: &FakeHome, relative: &str, contents: &str) {
+    let path = home.write(relative, contents);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    }
+}
+
+fn apply(home: &FakeHome, args: &[&str]) -> assert_cmd::assert::Assert {
+    home.command().arg("apply").args(args).env("PROD_TOKEN", TOKEN).assert()
+}
+
+fn json(assert: &assert_cmd::assert::Assert) -> serde_json::Value {
+    serde_json::from_str(&outputs(assert).0).expect("json")
+}
+
+fn assert_no_tokens(assert: &assert_cmd::assert::Assert) {
+    let (stdout, stderr) = outputs(assert);
+    for token in [TOKEN, DEV_TOKEN] {
+        assert!(
+            !stdout.contains(token) && !stderr.contains(token),
+            "token leaked:\n{stdout}\n{stderr}"
+        );
+    }
+}
+
+#[test]
+fn two_workspaces_across_four_clients_apply_in_one_transaction_and_again_change_no_byte() {
+    let home = home_with_manifest();
+    let first = apply(&home, &["--json"]).success();
+    assert_no_tokens(&first);
+    let report = json(&first);
+    assert_eq!(report["changed"], true);
+    let files = report["files"].as_array().expect("files");
+    let paths: Vec<&str> = files.iter().map(|file| file["path"].as_str().unwrap_or("")).collect();
+    for path in [
+        "~/.config/Claude/claude_desktop_config.json",
+        "~/.cursor/mcp.json",
+        "~/.codex/config.toml",
+        "~/.config/Code/User/mcp.json",
+        "~/.claude.json",
+        "~/.config/tray-mcp/profiles/tray-production.json",
+    ] {
+        assert!(paths.contains(&path), "{path} missing from {paths:?}");
+    }
+    let cursor = files
+        .iter()
+        .find(|file| file["path"] == "~/.cursor/mcp.json")
+        .expect("cursor");
+    assert_eq!(
+        cursor["change"], "Added",
+        "both entries are new (the neighbour stays), as install reports it"
+    );
+    let names: Vec<&str> = cursor["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["tray-development", "tray-production"]);
+    let codex = home.read(".codex/config.toml");
+    assert!(
+        codex.contains("[mcp_servers.tray-production]") && codex.contains("[mcp_servers.tray-development]"),
+        "{codex}"
+    );
+    assert!(
+        home.read(".cursor/mcp.json").contains("\"linear\""),
+        "the other server stays"
+    );
+    assert!(
+        home.read(".config/tray-mcp/profiles/tray-production.json")
+            .contains(TOKEN)
+    );
+    assert!(home.read(".cursor/mcp.json").contains(&format!("Bearer {DEV_TOKEN}")));
+
+    let before = home.snapshot_files();
+    let second = apply(&home, &["--json"]).success();
+    let report = json(&second);
+    assert_eq!(report["changed"], false, "{report:#}");
+    assert!(
+        report["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|file| file["change"] == "Unchanged")
+    );
+    assert_eq!(home.snapshot_files(), before, "a second apply changes no byte");
+    apply(&home, &["--check"]).success();
+}
+
+#[test]
+fn check_names_a_hand_edit_a_removed_entry_and_a_rotated_token_source() {
+    let home = home_with_manifest();
+    apply(&home, &[]).success();
+    let untouched = home.snapshot_files();
+    let in_step = apply(&home, &["--check"]).success();
+    assert!(outputs(&in_step).0.contains("in step"), "{}", outputs(&in_step).0);
+
+    // A hand edit: the Claude Desktop entry gets another argument.
+    let claude = ".config/Claude/claude_desktop_config.json";
+    home.write(
+        claude,
+        home.read(claude)
+            .replace("\"--profile\",", "\"--region\", \"eu1\", \"--profile\","),
+    );
+    // A removed entry: tray-development taken out of VS Code's file.
+    let vscode = ".config/Code/User/mcp.json";
+    let mut document: serde_json::Value = serde_json::from_str(&home.read(vscode)).expect("json");
+    document["servers"].as_object_mut().unwrap().remove("tray-development");
+    home.write(vscode, serde_json::to_string_pretty(&document).unwrap());
+    // A rotated token source: the development token file now holds another token.
+    write_private(&home, "project/dev.token", "dev-token-rotated-99");
+    let edited = home.snapshot_files();
+
+    let check = apply(&home, &["--check"]).code(3);
+    assert_no_tokens(&check);
+    let stdout = outputs(&check).0;
+    assert!(!stdout.contains("dev-token-rotated-99"), "{stdout}");
+    for wanted in [
+        "drift: tray-production in Claude Desktop config ~/.config/Claude/claude_desktop_config.json: differs",
+        "drift: tray-development in VS Code config ~/.config/Code/User/mcp.json: missing",
+        "drift: tray-development in Cursor config ~/.cursor/mcp.json: its token differs from the token source",
+        "drift: tray-development in Claude Code config ~/.claude.json: its token differs from the token source",
+    ] {
+        assert!(stdout.contains(wanted), "{wanted}\nnot in:\n{stdout}");
+    }
+    let report = json(&apply(&home, &["--check", "--json"]).code(3));
+    assert_eq!(report["in_sync"], false);
+    assert!(report["drift"].as_array().unwrap().len() >= 4, "{report:#}");
+    assert_eq!(home.snapshot_files(), edited, "--check changes nothing");
+    assert_ne!(edited, untouched);
+
+    // A rotated stdio token (kept in the profile) is drift too.
+    write_private(&home, "project/dev.token", DEV_TOKEN);
+    apply(&home, &[]).success();
+    let rotated = home
+        .command()
+        .args(["apply", "--check"])
+        .env("PROD_TOKEN", "prod-token-rotated-42")
+        .assert()
+        .code(3);
+    let stdout = outputs(&rotated).0;
+    assert!(
+        stdout.contains(
+            "tray-production in tray-mcp profile ~/.config/tray-mcp/profiles/tray-production.json: its token differs"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("prod-token-rotated-42") && !stdout.contains(TOKEN),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn an_unreadable_token_source_is_an_error_not_drift() {
+    let home = home_with_manifest();
+    apply(&home, &[]).success();
+    let before = home.snapshot_files();
+    let unset = home.command().args(["apply", "--check"]).assert().code(1);
+    let stderr = outputs(&unset).1;
+    assert!(
+        stderr.contains("tray-production") && stderr.contains("PROD_TOKEN") && stderr.contains("not set"),
+        "{stderr}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let path = home.path("project/dev.token");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        let open = apply(&home, &[]).code(1);
+        let stderr = outputs(&open).1;
+        assert!(
+            stderr.contains("readable by other users") && stderr.contains("hint: run `chmod 600"),
+            "{stderr}"
+        );
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    }
+    let failing = manifest().replace(
+        "token = { file = \"dev.token\" }",
+        "token = { command = [\"sh\", \"-c\", \"exit 7\"] }",
+    );
+    home.write("project/tray-mcp.toml", failing);
+    let failed = apply(&home, &[]).code(1);
+    let stderr = outputs(&failed).1;
+    assert!(
+        stderr.contains("\"tray-development\"") && stderr.contains("exit status 7"),
+        "{stderr}"
+    );
+    assert_eq!(home.snapshot_files().len(), before.len());
+}
+
+#[test]
+fn prune_removes_only_tray_entries_nobody_declared() {
+    let home = home_with_manifest();
+    home.install(&["-c", "cursor,claude", "-n", "tray-old"]).success();
+    apply(&home, &[]).success();
+    assert!(
+        home.read(".cursor/mcp.json").contains("tray-old"),
+        "without --prune it stays"
+    );
+    let dry = apply(&home, &["--prune", "--dry-run"]).success();
+    assert_no_tokens(&dry);
+    assert!(outputs(&dry).0.contains("-    \"tray-old\": {"), "{}", outputs(&dry).0);
+    let pruned = apply(&home, &["--prune", "--json"]).success();
+    let report = json(&pruned);
+    assert_eq!(report["changed"], true);
+    let cursor = home.read(".cursor/mcp.json");
+    assert!(!cursor.contains("tray-old"), "{cursor}");
+    assert!(
+        cursor.contains("\"linear\"") && cursor.contains("tray-production"),
+        "{cursor}"
+    );
+    assert!(
+        !home
+            .read(".config/Claude/claude_desktop_config.json")
+            .contains("tray-old")
+    );
+    assert!(
+        !home.path(".config/tray-mcp/profiles/tray-old.json").exists(),
+        "its profile goes too"
+    );
+    assert!(home.path(".config/tray-mcp/profiles/tray-production.json").exists());
+    let again = json(&apply(&home, &["--prune", "--json"]).success());
+    assert_eq!(again["changed"], false, "{again:#}");
+}
+
+#[test]
+fn a_malformed_or_misspelt_manifest_names_line_and_column_and_changes_nothing() {
+    let home = home_with_manifest();
+    let before = home.snapshot_files();
+    for (text, position, wanted) in [
+        (
+            manifest().replace("region = \"eu1\"", "regoin = \"eu1\""),
+            "tray-mcp.toml:9:1:",
+            "unknown field `regoin`",
+        ),
+        (
+            manifest().replace("kind = \"http\"", "kind = \"http"),
+            "tray-mcp.toml:10:",
+            "not valid TOML",
+        ),
+        (
+            manifest().replace("token = { env = \"PROD_TOKEN\" }", &format!("token = \"{TOKEN}\"")),
+            "tray-mcp.toml:5:9:",
+            "an inline token is refused",
+        ),
+        (
+            manifest().replace("{ file = \"dev.token\" }", "{ fiel = \"dev.token\" }"),
+            "tray-mcp.toml:12:",
+            "unknown field `fiel`",
+        ),
+    ] {
+        home.write("project/tray-mcp.toml", &text);
+        let refused = apply(&home, &[]).code(2);
+        assert_no_tokens(&refused);
+        let stderr = outputs(&refused).1;
+        assert!(
+            stderr.contains(position) && stderr.contains(wanted),
+            "{position} {wanted}:\n{stderr}"
+        );
+        assert!(
+            stderr.contains("\nhint: ") && stderr.contains("no file was changed"),
+            "{stderr}"
+        );
+        let mut now = home.snapshot_files();
+        now.retain(|(path, _)| !path.ends_with("tray-mcp.toml"));
+        let mut then = before.clone();
+        then.retain(|(path, _)| !path.ends_with("tray-mcp.toml"));
+        assert_eq!(now, then, "{wanted}: nothing changed");
+    }
+    let missing = home
+        .command()
+        .args(["apply", "--file", "nowhere.toml"])
+        .assert()
+        .code(2);
+    assert!(outputs(&missing).1.contains("no such file"), "{}", outputs(&missing).1);
+}
+
+#[test]
+fn export_then_apply_then_check_round_trips() {
+    let home = FakeHome::new();
+    home.install(&["-c", "claude,cursor,codex", "-n", "tray-production"])
+        .success();
+    home.command()
+        .args([
+            "-w",
+            WORKSPACE_DEV,
+            "--api-token-stdin",
+            "-n",
+            "tray-development",
+            "--region",
+            "eu1",
+        ])
+        .args(["-c", "cursor,vscode", "--transport", "http"])
+        .write_stdin(format!("{DEV_TOKEN}\n"))
+        .assert()
+        .success();
+    let export = home.command().arg("export").assert().success();
+    assert_no_tokens(&export);
+    let text = outputs(&export).0;
+    assert!(
+        text.contains("token = { env = \"TRAY_TOKEN_TRAY_PRODUCTION\" }"),
+        "{text}"
+    );
+    assert!(text.contains("# The token's source is unknown"), "{text}");
+    assert!(
+        text.contains("region = \"eu1\"") || text.contains("kind = \"http\""),
+        "{text}"
+    );
+    let exported = json(&home.command().args(["export", "--json"]).assert().success());
+    assert_eq!(
+        exported["servers"]["tray-production"]["clients"],
+        serde_json::json!(["claude", "cursor", "codex"])
+    );
+    home.write("project/tray-mcp.toml", &text);
+    let before = home.snapshot_files();
+    let applied = home
+        .command()
+        .args(["apply", "--json"])
+        .env("TRAY_TOKEN_TRAY_PRODUCTION", TOKEN)
+        .env("TRAY_TOKEN_TRAY_DEVELOPMENT", DEV_TOKEN)
+        .assert()
+        .success();
+    assert_eq!(json(&applied)["changed"], false, "{}", outputs(&applied).0);
+    assert_eq!(home.snapshot_files(), before);
+    home.command()
+        .args(["apply", "--check"])
+        .env("TRAY_TOKEN_TRAY_PRODUCTION", TOKEN)
+        .env("TRAY_TOKEN_TRAY_DEVELOPMENT", DEV_TOKEN)
+        .assert()
+        .success();
+}
