@@ -1,12 +1,15 @@
-//! The release artifacts this machine builds (`scripts/release-local.sh` → `target/dist/`), used
+//! The release artifacts this machine builds (`scripts/release-local.sh` → `target/release-local/`), used
 //! the way an end user without Rust uses them (issue 12): the shell installer run against a
-//! static server on 127.0.0.1 that serves `target/dist/`, and the npm packages installed from
+//! static server on 127.0.0.1 that serves `target/release-local/`, and the npm packages installed from
 //! the local tarballs into a fresh prefix, then `npx tray-mcp`. Each runs in a fresh fake home
 //! with a PATH that has no cargo or rustc, and nothing reaches the internet.
 //!
-//! `scripts/test.sh` builds the artifacts once per run and points `TRAY_MCP_DIST_DIR` at them;
-//! without it these tests say so and pass (under CI, `CI` set, they fail instead).
-
+//! `scripts/test.sh` (the test command) builds the artifacts (`release-local.sh --quick`: the
+//! release packaging from a build without LTO) and points `TRAY_MCP_DIST_DIR` at them. A plain
+//! `cargo test` without it says so and passes; under CI (`CI` set) it fails, as it does when
+//! `TRAY_MCP_DIST_DIR` names a folder without the artifacts. Only Linux x86_64 builds them here:
+//! elsewhere this file has no tests.
+#![cfg(all(target_os = "linux", target_arch = "x86_64"))]
 // Test helpers report a skip on stderr.
 #![allow(clippy::print_stderr)]
 
@@ -19,20 +22,36 @@ use std::process::{Child, Command, Stdio};
 use common::FakeHome;
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
-/// A PATH with node, python3, curl, tar and xz, and no Rust toolchain.
+/// A PATH with node, python3, curl, tar and xz, and no Rust toolchain (checked by
+/// [`user_command`]).
 const PATH_WITHOUT_RUST: &str = "/usr/local/bin:/usr/bin:/bin";
+/// The archive `release-local.sh` builds for this machine.
+const ARCHIVE: &str = "tray-mcp-x86_64-unknown-linux-gnu.tar.xz";
 
+/// The folder of release artifacts, or `None` (the test is skipped) outside the test command.
 fn dist_dir(test: &str) -> Option<PathBuf> {
-    match std::env::var_os("TRAY_MCP_DIST_DIR").filter(|value| !value.is_empty()) {
-        Some(dir) => Some(PathBuf::from(dir)),
-        None if std::env::var_os("CI").is_some() => {
-            panic!("{test}: TRAY_MCP_DIST_DIR is not set under CI; run scripts/test.sh")
+    let dir = match std::env::var_os("TRAY_MCP_DIST_DIR").filter(|value| !value.is_empty()) {
+        Some(dir) => PathBuf::from(dir),
+        None if std::env::var_os("CI").is_some_and(|value| !value.is_empty()) => {
+            panic!(
+                "{test}: TRAY_MCP_DIST_DIR is not set under CI; run scripts/test.sh (it builds target/release-local)"
+            )
         }
         None => {
-            eprintln!("{test}: skipped (TRAY_MCP_DIST_DIR is not set; scripts/test.sh sets it)");
-            None
+            eprintln!(
+                "{test}: skipped (TRAY_MCP_DIST_DIR is not set; scripts/test.sh builds target/release-local and sets it)"
+            );
+            return None;
         }
+    };
+    for file in [ARCHIVE, "tray-mcp-installer.sh", "sha256.sum"] {
+        assert!(
+            dir.join(file).is_file(),
+            "{test}: {} is missing; run scripts/release-local.sh --quick (scripts/test.sh does)",
+            dir.join(file).display()
+        );
     }
+    Some(dir)
 }
 
 /// `python3 -m http.server` serving `root` on 127.0.0.1 (a free port), stopped on drop.
@@ -78,6 +97,12 @@ impl Drop for StaticServer {
 /// A command in `home` with only the variables an end user's shell would have, no Rust on PATH,
 /// and proxies at a dead loopback port.
 fn user_command(home: &FakeHome, program: impl AsRef<std::ffi::OsStr>) -> Command {
+    for tool in ["cargo", "rustc", "rustup"] {
+        let found = std::env::split_paths(PATH_WITHOUT_RUST)
+            .map(|dir| dir.join(tool))
+            .find(|path| path.exists());
+        assert!(found.is_none(), "the end user's PATH must have no Rust: {found:?}");
+    }
     let mut command = Command::new(program);
     command
         .current_dir(home.project())
@@ -112,10 +137,7 @@ fn the_archive_checksums_match() {
         return;
     };
     let (stdout, _) = run(Command::new("sha256sum").arg("-c").arg("sha256.sum").current_dir(&dist));
-    assert!(
-        stdout.contains("tray-mcp-x86_64-unknown-linux-gnu.tar.xz: OK"),
-        "{stdout}"
-    );
+    assert!(stdout.contains(&format!("{ARCHIVE}: OK")), "{stdout}");
 }
 
 #[test]
@@ -159,12 +181,28 @@ fn npx_runs_the_platform_package_offline_and_entries_point_at_the_stable_copy() 
         .current_dir(&prefix));
     let platform_binary = prefix.join("node_modules/@tray-mcp/linux-x64/bin/tray-mcp");
     assert!(platform_binary.exists(), "npm installed the linux-x64 package");
+    // The packages name the repository configured in Cargo.toml (a placeholder until the first
+    // release; tests/release_config.rs).
+    let repository = format!(
+        "github:{}",
+        env!("CARGO_PKG_REPOSITORY").trim_start_matches("https://github.com/")
+    );
+    for package in ["tray-mcp", "@tray-mcp/linux-x64"] {
+        let manifest = std::fs::read_to_string(prefix.join("node_modules").join(package).join("package.json"))
+            .expect("package.json");
+        let manifest: serde_json::Value = serde_json::from_str(&manifest).expect("json");
+        assert_eq!(manifest["repository"], repository.as_str(), "{package}");
+    }
+    let launcher = std::fs::read_to_string(prefix.join("node_modules/tray-mcp/bin/tray-mcp.js")).expect("the launcher");
+    assert!(
+        launcher.contains(env!("CARGO_PKG_REPOSITORY")) && !launcher.contains("@REPOSITORY_URL@"),
+        "{launcher}"
+    );
 
     let (version, _) = run(user_command(&home, "npx").args(["--offline", "tray-mcp", "--version"]));
     assert_eq!(version.trim(), format!("tray-mcp {VERSION}"));
 
-    let (_, stderr) =
-        run(user_command(&home, "npx").args(["--offline", "tray-mcp", "install", "--sandbox", "-c", "claude-code"]));
+    let (_, stderr) = run(user_command(&home, "npx").args(["--offline", "tray-mcp", "--sandbox", "-c", "claude-code"]));
     assert!(
         stderr.contains("installed tray-mcp") && stderr.contains("npm's package folders"),
         "{stderr}"
