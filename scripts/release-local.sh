@@ -48,6 +48,25 @@ target="x86_64-unknown-linux-gnu"
 # there, and clearing it made every run rebuild nearly everything.
 out="$PWD/target/release-local"
 
+# Reuse: when every input is what the last successful run built from (the content of every file
+# git tracks or would track, the mode and its Cargo overrides, rustc and dist) and the artifacts
+# still match their sha256.sum, they are kept as they are. Anything else rebuilds.
+inputs_stamp="$PWD/target/release-local.inputs"
+# The inputs' digest, or nothing (then no reuse) outside a git checkout or when a file is gone.
+inputs_digest() {
+  local listing
+  listing="$(git ls-files --cached --others --exclude-standard -z | xargs -0 sha256sum)" || return 0
+  printf '%s\n' "quick=$quick" "$(env | grep '^CARGO_PROFILE_DIST_' | sort)" "$(rustc -V)" \
+    "$("$dist" --version)" "$listing" | sha256sum | cut -d' ' -f1
+}
+inputs="$(inputs_digest 2>/dev/null || true)"
+if [ -n "$inputs" ] && [ -f "$inputs_stamp" ] && [ "$(cat "$inputs_stamp")" = "$inputs" ] &&
+  (cd "$out" 2>/dev/null && sha256sum --quiet -c sha256.sum >/dev/null 2>&1); then
+  echo "release-local.sh: inputs unchanged since the last build; reusing $out" >&2
+  exit 0
+fi
+rm -f "$inputs_stamp"
+
 rm -rf target/distrib
 # The archive for this machine's target, then the installers and formula (which list every
 # target of dist-workspace.toml; a target filter would drop the PowerShell installer).
@@ -70,6 +89,7 @@ version="$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)"
 scripts/npm-packages.sh "$out" "$version" "$out/npm" >/dev/null
 
 (cd "$out" && find . -type f ! -name sha256.sum -printf '%P\n' | sort | xargs sha256sum >sha256.sum)
+[ -n "$inputs" ] && echo "$inputs" >"$inputs_stamp"
 kind="release build"; [ "$quick" = 1 ] && kind="quick build (tests only, not for publishing)"
 echo "release-local.sh: $kind, into $out:" >&2
 (cd "$out" && find . -type f -printf '  %P\n' | sort) >&2
