@@ -327,3 +327,87 @@ fn the_test_bearer_is_refused_unless_the_headless_url_is_a_loopback_ip() {
         assert!(output.stdout.is_empty());
     }
 }
+
+fn wait_for_list_changed(server: &mut McpProcess) {
+    let deadline = std::time::Instant::now() + WAIT;
+    while std::time::Instant::now() < deadline {
+        if server.next_message()["method"] == json!("notifications/tools/list_changed") {
+            return;
+        }
+    }
+    panic!("no notifications/tools/list_changed arrived");
+}
+
+fn wait_for_stream(upstream: &FakeGateway) {
+    let deadline = std::time::Instant::now() + WAIT;
+    while upstream.open_streams() == 0 {
+        assert!(std::time::Instant::now() < deadline, "the GET stream never opened");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn the_headless_layer_renames_against_the_gateway_s_tools_and_follows_both_lists_changing() {
+    // Both upstreams are the fake gateway, so every Headless tool name is taken below it.
+    let tray = FakeTray::start(Behavior::Normal);
+    let gateway = FakeGateway::start(GatewayBehavior::Mcp { sse: true });
+    let headless = FakeGateway::start(GatewayBehavior::Mcp { sse: true });
+    let home = FakeHome::new();
+    let mut command = home.command(&["serve", "--workspace-id", WORKSPACE, "--gateway"]);
+    command
+        .env("TRAY_API_TOKEN", API_TOKEN)
+        .env("TRAY_API_URL", tray.rest_url())
+        .env("TRAY_GRAPHQL_URL", tray.graphql_url())
+        .env("TRAY_GATEWAY_URL", gateway.url())
+        .env("TRAY_HEADLESS_URL", headless.url())
+        .env("TRAY_HEADLESS_TEST_BEARER", BEARER);
+    let mut server = McpProcess::start(command);
+    server.initialize();
+    let names = listed_names(&mut server);
+    for name in [
+        "send_slack_message",
+        "gateway_list_workflows",
+        "headless_send_slack_message",
+        "headless_list_workflows",
+        "headless_drop_mid_stream",
+    ] {
+        assert!(names.contains(&name.to_string()), "{name} not in {names:?}");
+    }
+    let call = server.call_tool("headless_send_slack_message", json!({"channel": "#a"}));
+    assert_eq!(call.structured()["tool"], json!("send_slack_message"));
+    assert_eq!(
+        call.structured()["arguments"],
+        json!({"channel": "#a"}),
+        "not pinned: no workspaceId in its schema"
+    );
+    let refused = server.call_tool("headless_send_slack_message", json!({"workspaceId": "elsewhere"}));
+    assert!(
+        refused
+            .expect_error("another workspace")
+            .contains("pinned to workspace")
+    );
+    assert_eq!(headless.count("tools/call"), 1, "the refused call was not sent");
+    assert_eq!(gateway.count("tools/call"), 0);
+
+    // A tool the Headless MCP adds keeps its name, until the gateway lists one like it.
+    wait_for_stream(&headless);
+    headless.add_tool_and_notify();
+    wait_for_list_changed(&mut server);
+    assert!(listed_names(&mut server).contains(&"added_later".to_string()));
+    wait_for_stream(&gateway);
+    gateway.add_tool_and_notify();
+    wait_for_list_changed(&mut server);
+    let names = listed_names(&mut server);
+    assert!(
+        names.contains(&"added_later".to_string()) && names.contains(&"headless_added_later".to_string()),
+        "{names:?}"
+    );
+    server
+        .call_tool("headless_added_later", json!({}))
+        .expect_ok("the Headless MCP's");
+    server.call_tool("added_later", json!({})).expect_ok("the gateway's");
+    assert_eq!(headless.count("tools/call"), 2);
+    assert_eq!(gateway.count("tools/call"), 1);
+    let (status, stderr) = server.finish();
+    assert!(status.success(), "{stderr}");
+}
