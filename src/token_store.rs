@@ -468,6 +468,7 @@ mod tests {
             token_store: TokenLocation::Keychain,
             sandbox: false,
             gateway: false,
+            headless: None,
         }
     }
 
