@@ -259,6 +259,11 @@ struct InstallArgs {
     #[arg(long, conflicts_with_all = ["workspace_id", "api_token", "api_token_stdin", "sandbox", "gateway", "no_gateway", "transport"])]
     headless: bool,
 
+    /// VS Code, VS Code Insiders and VSCodium: write into this profile's mcp.json (a name from
+    /// the Profiles menu; "Default" is the user folder's own file). Other clients ignore it.
+    #[arg(long, value_name = "PROFILE")]
+    vscode_profile: Option<String>,
+
     /// Show the diff of what would change (token redacted); write nothing.
     #[arg(long)]
     dry_run: bool,
@@ -511,6 +516,7 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
         gateway,
         no_gateway,
         headless,
+        vscode_profile,
         dry_run,
         yes,
         interactive,
@@ -524,6 +530,12 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
     };
     let missing = !sandbox && !headless && (workspace_id.is_none() || (api_token.is_none() && !api_token_stdin));
     if interactive || missing && on_terminal() {
+        if vscode_profile.is_some() {
+            return Err(CommandError::usage(
+                "the setup wizard does not ask for a VS Code profile",
+                "pass --workspace-id and --api-token-stdin (or --sandbox) with --vscode-profile to install without the wizard",
+            ));
+        }
         if !on_terminal() {
             return Err(CommandError::usage(
                 wizard::texts::NEEDS_TERMINAL,
@@ -587,6 +599,7 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
         gateway,
         dry_run,
         skip: Vec::new(),
+        editor_profile: vscode_profile,
     };
     Ok(Action::Install(request))
 }

@@ -356,6 +356,7 @@ fn install_request(
         gateway: server.gateway,
         dry_run,
         skip: Vec::new(),
+        editor_profile: None,
     })
 }
 
@@ -468,7 +469,7 @@ struct ApplyFile {
 
 impl FileEdit for ApplyFile {
     fn apply(&self, current: Option<&str>) -> Result<Edited, FileProblem> {
-        let mut document = crate::config::open(self.upserts.format, current.unwrap_or(""))?;
+        let mut document = crate::config::open(self.upserts.format, self.upserts.starting_text(current))?;
         let mut change = self.upserts.apply_to(document.as_mut())?;
         if let Some(removals) = &self.removals
             && removals.apply_to(document.as_mut())?

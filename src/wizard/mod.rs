@@ -149,6 +149,7 @@ pub fn ask(
         gateway,
         dry_run: prefill.dry_run,
         skip: Vec::new(),
+        editor_profile: None,
     })
 }
 
