@@ -263,6 +263,18 @@ struct InstallArgs {
     /// the Profiles menu; "Default" is the user folder's own file). Other clients ignore it.
     #[arg(long, value_name = "PROFILE")]
     vscode_profile: Option<String>,
+    /// Bridge and http entries name an environment variable (default TRAY_TOKEN_<NAME>) for the
+    /// client to read the token from, in its own syntax (`${VAR}`, `${env:VAR}`, ...), instead
+    /// of holding the token; clients that expand no variables refuse it. Without --api-token,
+    /// the token is read from that variable.
+    #[arg(
+        long,
+        value_name = "VAR",
+        num_args = 0..=1,
+        default_missing_value = "",
+        conflicts_with_all = ["sandbox", "headless"]
+    )]
+    token_from_env: Option<String>,
 
     /// Show the diff of what would change (token redacted); write nothing.
     #[arg(long)]
@@ -517,6 +529,7 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
         no_gateway,
         headless,
         vscode_profile,
+        token_from_env,
         dry_run,
         yes,
         interactive,
@@ -528,6 +541,16 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
     } else {
         name
     };
+    let token_variable = token_from_env.map(|given| match given.trim() {
+        "" => tray_mcp::clients::default_token_variable(name.as_str()),
+        given => given.to_string(),
+    });
+    // The variable the entries will name holds the token where they run; without --api-token,
+    // it is read from there (the binary is the one place that reads the environment).
+    let api_token = api_token.or_else(|| {
+        let variable = token_variable.as_ref().filter(|_| !api_token_stdin)?;
+        std::env::var(variable).ok().filter(|value| !value.trim().is_empty())
+    });
     let missing = !sandbox && !headless && (workspace_id.is_none() || (api_token.is_none() && !api_token_stdin));
     if interactive || missing && on_terminal() {
         if vscode_profile.is_some() {
@@ -563,6 +586,7 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
             gateway,
             dry_run,
             yes,
+            token_variable,
         };
         return Ok(Action::Wizard(Box::new(prefill)));
     }
@@ -600,6 +624,7 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
         dry_run,
         skip: Vec::new(),
         editor_profile: vscode_profile,
+        token_variable,
     };
     Ok(Action::Install(request))
 }

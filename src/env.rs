@@ -155,6 +155,17 @@ pub struct Variables {
     pub install_dir: Option<PathBuf>,
     /// `TMPDIR`, `TEMP` and `TMP`, those set to an absolute path.
     pub temp_dirs: Vec<PathBuf>,
+    /// The names (never the values) of every variable set to a non-empty value: what `doctor`
+    /// and `install` check a `--token-from-env` variable against. Filled by
+    /// [`crate::paths::Environment::from_process`].
+    pub set_names: std::collections::BTreeSet<String>,
+}
+
+impl Variables {
+    /// Whether the variable `name` is set to a non-empty value here.
+    pub fn is_set(&self, name: &str) -> bool {
+        self.set_names.contains(name)
+    }
 }
 
 /// What `TRAY_MCP_TOKEN_STORE` asks for.
@@ -263,17 +274,24 @@ impl Variables {
                 .filter_map(|name| set(name).map(PathBuf::from))
                 .filter(|path| is_absolute_anywhere(path))
                 .collect(),
+            set_names: Default::default(),
         })
     }
 
     /// Reads the variables from pairs, as a test's environment.
     pub fn from_pairs(pairs: &[(&str, &str)]) -> Result<Variables, InvalidVariable> {
-        Variables::from_lookup(|name| {
+        let mut variables = Variables::from_lookup(|name| {
             pairs
                 .iter()
                 .find(|(key, _)| *key == name)
                 .map(|(_, value)| OsString::from(value))
-        })
+        })?;
+        variables.set_names = pairs
+            .iter()
+            .filter(|(_, value)| !value.is_empty())
+            .map(|(name, _)| name.to_string())
+            .collect();
+        Ok(variables)
     }
 
     /// The path a client-home variable ([`CLIENT_HOME_VARIABLES`]) is set to, as given.

@@ -323,3 +323,91 @@ fn gemini_folder_trust_as_doctor_reports_it() {
         outputs(&doctor).0
     );
 }
+
+/// `--token-from-env` bridge entries, run by the real clients: each expands the reference in its
+/// own syntax from its own environment and hands the bridge the header. `npx` on the clients'
+/// PATH is a stand-in that records what it was given and then runs our sandbox server, so the
+/// client also reports the entry Connected; nothing reaches the network.
+#[test]
+fn real_clients_expand_a_token_from_env_bridge_entry() {
+    let Some(tools) = test_tools() else { return };
+    for (client, program, args) in [
+        ("gemini", "gemini", &["mcp", "list"][..]),
+        ("qwen", "qwen", &["mcp", "list"][..]),
+        ("claude-code", "claude", &["mcp", "list"][..]),
+    ] {
+        let home = FakeHome::new();
+        if client == "gemini" {
+            home.write(
+                ".gemini/settings.json",
+                "{\"security\": {\"folderTrust\": {\"enabled\": false}}}\n",
+            );
+        }
+        home.install(&[
+            "-c",
+            client,
+            "--transport",
+            "bridge",
+            "-n",
+            "tray-env",
+            "--token-from-env",
+        ])
+        .success();
+        let written = std::fs::read_to_string(home.path(match client {
+            "gemini" => ".gemini/settings.json",
+            "qwen" => ".qwen/settings.json",
+            _ => ".claude.json",
+        }))
+        .expect("config");
+        assert!(!written.contains(common::TOKEN), "{client}: the token is in the file");
+        let record = home.path("npx-record.txt");
+        let fake_bin = home.path("fake-bin");
+        std::fs::create_dir_all(&fake_bin).expect("fake bin");
+        let npx = fake_bin.join("npx");
+        std::fs::write(
+            &npx,
+            format!(
+                "#!/bin/sh\nprintf '%s\\n' \"$TRAY_AUTH_HEADER\" >> '{}'\nexec '{}' serve --sandbox\n",
+                record.display(),
+                binary()
+            ),
+        )
+        .expect("write npx");
+        std::fs::set_permissions(&npx, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
+        let path = std::env::join_paths(
+            std::iter::once(fake_bin.clone())
+                .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
+        )
+        .expect("PATH");
+        let output = std::process::Command::new(tools.join("npm/node_modules/.bin").join(program))
+            .args(args)
+            .current_dir(home.project())
+            .env_clear()
+            .env("PATH", path)
+            .env("HOME", home.home())
+            .env("XDG_CONFIG_HOME", home.home().join(".config"))
+            .env("NO_COLOR", "1")
+            .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
+            .env("TRAY_TOKEN_TRAY_ENV", common::TOKEN)
+            .env("HTTPS_PROXY", "http://127.0.0.1:9")
+            .env("HTTP_PROXY", "http://127.0.0.1:9")
+            .output()
+            .unwrap_or_else(|error| panic!("run {program}: {error}"));
+        let printed = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let line = printed
+            .lines()
+            .find(|line| line.contains("tray-env:"))
+            .unwrap_or_else(|| panic!("{client}: no tray-env line in:\n{printed}"));
+        assert!(line.contains("Connected"), "{client}: {line}\n{printed}");
+        let recorded = std::fs::read_to_string(&record).unwrap_or_default();
+        assert_eq!(
+            recorded.lines().next(),
+            Some(format!("Bearer {}", common::TOKEN).as_str()),
+            "{client} must hand the bridge the expanded header"
+        );
+    }
+}

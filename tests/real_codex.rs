@@ -148,3 +148,25 @@ fn codex_home_moves_the_config_we_write_and_read() {
         .success();
     assert!(codex_mcp_list_in(&home, &tools, &[("CODEX_HOME", &codex_home)]).is_empty());
 }
+
+/// Codex reads a `--token-from-env VAR` http entry as its own `bearer_token_env_var = "VAR"`.
+#[test]
+fn codex_reads_a_token_from_env_http_entry_as_its_bearer_token_variable() {
+    let Some(tools) = test_tools() else { return };
+    let home = FakeHome::new();
+    home.install(&[
+        "-c",
+        "codex",
+        "--transport",
+        "http",
+        "-n",
+        "tray-env",
+        "--token-from-env",
+        "MY_TRAY_TOKEN",
+    ])
+    .success();
+    let servers = codex_mcp_list(&home, &tools);
+    let ours = named(&servers, "tray-env");
+    assert_eq!(ours["transport"]["type"], "streamable_http", "{ours}");
+    assert_eq!(ours["transport"]["bearer_token_env_var"], "MY_TRAY_TOKEN", "{ours}");
+}

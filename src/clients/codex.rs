@@ -5,7 +5,8 @@
 //! `command`/`args`/`env`; Streamable HTTP entries are `url` with the token from an environment
 //! variable (`bearer_token_env_var`): an inline `bearer_token` makes Codex refuse the whole
 //! config, so an http entry names a variable the user sets where Codex runs and never holds the
-//! token. A project's file is loaded only when the project is trusted. `CODEX_HOME` moves the
+//! token (`--token-from-env VAR` names another variable; a bridge's `env` is passed as written, so
+//! Codex refuses the flag for bridge entries). A project's file is loaded only when the project is trusted. `CODEX_HOME` moves the
 //! user's folder (Codex then reads `$CODEX_HOME/config.toml`; the folder must exist, which an
 //! install makes sure of).
 
@@ -15,7 +16,10 @@ use serde_json::json;
 
 use super::entries::gateway_url;
 use super::standard::client_home_or_home;
-use super::{Client, ClientEntry, ConfigLocation, EntryError, EntrySpec, Scope, Shape, Transport};
+use super::{
+    Client, ClientEntry, ConfigLocation, EntryError, EntrySpec, ReferenceForm, Scope, Shape, TokenReference, Transport,
+    default_token_variable,
+};
 use crate::config::format::Format;
 use crate::env;
 use crate::paths::Environment;
@@ -23,20 +27,12 @@ use crate::paths::Environment;
 /// The Codex CLI.
 pub struct Codex;
 
-/// The variable a Codex http entry reads its token from: `TRAY_TOKEN_<NAME>`.
-pub fn token_variable(name: &str) -> String {
-    let name: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!("TRAY_TOKEN_{name}")
-}
+/// Where a Codex entry names the variable holding the token: `bearer_token_env_var`, in http
+/// entries only (a stdio entry's `env` is passed as written).
+const TOKEN_REFERENCE: TokenReference = TokenReference {
+    transports: &[Transport::Http],
+    form: ReferenceForm::Field("bearer_token_env_var"),
+};
 
 impl Client for Codex {
     fn id(&self) -> &'static str {
@@ -90,7 +86,12 @@ impl Client for Codex {
             }
             Transport::Stdio | Transport::Bridge => return Shape::STANDARD.entry(spec),
         }
-        let variable = token_variable(spec.name.as_str());
+        // Always a variable: Codex refuses a token written in its config. `--token-from-env`
+        // only names another one.
+        let variable = spec
+            .token_variable
+            .clone()
+            .unwrap_or_else(|| default_token_variable(spec.name.as_str()));
         let mut entry = ClientEntry::plain(
             json!({"url": gateway_url(spec)?, "bearer_token_env_var": variable}),
             false,
@@ -99,6 +100,10 @@ impl Client for Codex {
             "Codex reads this entry's token from the environment variable {variable}: set it to your Tray API token where Codex runs (Codex refuses a token written in config.toml)"
         ));
         Ok(entry)
+    }
+
+    fn token_reference(&self) -> Option<TokenReference> {
+        Some(TOKEN_REFERENCE)
     }
 
     fn oauth_sign_in(&self, name: &str) -> Option<String> {

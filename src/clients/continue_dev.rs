@@ -14,10 +14,11 @@
 //! changed in place when asked for by name, but an install never adds to it.
 //!
 //! Secrets: Continue's `${{ secrets.NAME }}` resolves from `~/.continue/.env`, a workspace `.env`,
-//! the Continue Hub, then the process environment (`core/config/yaml/LocalPlatformClient.ts`).
-//! Using it would put the token in clear in a dotenv file shared with other tools (or send the
-//! name to the Hub), which is no safer than the block file: so bridge and http entries hold the
-//! token inline, and the block file, which holds nothing else, is made readable by the user only.
+//! the Continue Hub (when signed in), then the process environment
+//! (`core/config/yaml/LocalPlatformClient.ts`). By default bridge and http entries hold the token
+//! inline, and the block file, which holds nothing else, is made readable by the user only (a
+//! dotenv file would hold it in clear too, shared with other tools); `--token-from-env VAR`
+//! writes `${{ secrets.VAR }}` instead, for a token kept in the environment or that `.env`.
 //! Stdio entries hold no token (the profile does). JSON files in the folder (Claude-style
 //! `mcpServers` maps) are not read.
 
@@ -25,8 +26,10 @@ use std::path::PathBuf;
 
 use serde_json::{Map, Value, json};
 
-use super::entries::{BRIDGE_HEADER_VARIABLE, bearer, bridge_command, gateway_url, serve_args};
-use super::{Client, ClientEntry, ConfigLocation, EntryError, EntryFiles, EntrySpec, Scope, Transport};
+use super::entries::{BRIDGE_HEADER_VARIABLE, bridge_command, gateway_url, serve_args};
+use super::{
+    Client, ClientEntry, ConfigLocation, EntryError, EntryFiles, EntrySpec, EnvSyntax, Scope, TokenReference, Transport,
+};
 use crate::config::format::Format;
 use crate::paths::Environment;
 
@@ -62,6 +65,13 @@ fn global_dir(environment: &Environment) -> PathBuf {
 }
 
 const SERVERS_KEY: &str = "mcpServers";
+
+/// `${{ secrets.VAR }}`: Continue's template for a secret, which it also reads from its
+/// environment.
+const SECRET_TEMPLATE: EnvSyntax = EnvSyntax {
+    before: "${{ secrets.",
+    after: " }}",
+};
 
 impl Client for Continue {
     fn id(&self) -> &'static str {
@@ -127,17 +137,20 @@ impl Client for Continue {
                 let (command, args) = bridge_command(spec)?;
                 entry.insert("command".into(), json!(command));
                 entry.insert("args".into(), json!(args));
-                entry.insert("env".into(), json!({ BRIDGE_HEADER_VARIABLE: bearer(spec)? }));
-                true
+                entry.insert(
+                    "env".into(),
+                    json!({ BRIDGE_HEADER_VARIABLE: spec.authorization(Some(SECRET_TEMPLATE))? }),
+                );
+                !spec.token_from_env()
             }
             Transport::Http => {
                 entry.insert("type".into(), json!("streamable-http"));
                 entry.insert("url".into(), json!(gateway_url(spec)?));
                 entry.insert(
                     "requestOptions".into(),
-                    json!({"headers": {"Authorization": bearer(spec)?}}),
+                    json!({"headers": {"Authorization": spec.authorization(Some(SECRET_TEMPLATE))?}}),
                 );
-                true
+                !spec.token_from_env()
             }
             // No header: Continue signs in by OAuth when the server asks.
             Transport::Headless => {
@@ -146,7 +159,17 @@ impl Client for Continue {
                 false
             }
         };
-        Ok(ClientEntry::plain(Value::Object(entry), holds_token))
+        let mut entry = ClientEntry::plain(Value::Object(entry), holds_token);
+        if let Some(variable) = spec.token_variable.as_ref().filter(|_| spec.token_from_env()) {
+            entry.notice = Some(format!(
+                "Continue reads this entry's token from ${{{{ secrets.{variable} }}}}: it looks in ~/.continue/.env, then the workspace's .env, then (signed in) the Continue Hub's secrets, then its own environment; put {variable}=<your Tray API token> in one of them (a .env file holds it in clear: keep it readable only by you)"
+            ));
+        }
+        Ok(entry)
+    }
+
+    fn token_reference(&self) -> Option<TokenReference> {
+        Some(TokenReference::expanded(SECRET_TEMPLATE))
     }
 
     fn oauth_sign_in(&self, name: &str) -> Option<String> {

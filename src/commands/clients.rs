@@ -90,6 +90,12 @@ pub fn to_json(rows: &[ClientRow]) -> Value {
                 "installed": row.installed,
                 "transports": row.transports.iter().map(|transport| transport.as_str()).collect::<Vec<_>>(),
                 "servers_key": row.servers_key,
+                // `--token-from-env`: the transports whose entries can name the token's variable,
+                // and how the entry names it.
+                "token_from_env": implementation.token_reference().map(|reference| json!({
+                    "transports": reference.transports.iter().map(|transport| transport.as_str()).collect::<Vec<_>>(),
+                    "reference": reference.shown("VAR"),
+                })),
                 "files": row.files.iter().map(|(scope, path)| (scope.as_str().to_string(), json!(path))).collect::<serde_json::Map<_, _>>(),
             })
         }).collect::<Vec<_>>(),

@@ -357,6 +357,7 @@ fn install_request(
         dry_run,
         skip: Vec::new(),
         editor_profile: None,
+        token_variable: server.token_variable.clone(),
     })
 }
 

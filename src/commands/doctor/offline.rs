@@ -41,14 +41,37 @@ pub(super) fn entry_checks(environment: &Environment, entry: &FoundEntry) -> Vec
                 checks.extend(profile_checks(environment, entry, tray.profile.as_ref()));
             }
         }
-        Transport::Bridge => checks.extend(node_checks(environment)),
-        Transport::Http => {}
+        Transport::Bridge => {
+            checks.extend(node_checks(environment));
+            checks.extend(token_variable_check(environment, entry));
+        }
+        Transport::Http => checks.extend(token_variable_check(environment, entry)),
         Transport::Headless => checks.push(no_authorization_check(entry)),
     }
     if let EntryWorkspace::Workspace(workspace_id) = &tray.workspace {
         checks.push(Check::pass(format!("the workspace ID {workspace_id} is a UUID")));
     }
     checks
+}
+
+/// For an entry that names the variable holding the token (`--token-from-env`): whether that
+/// variable is set in doctor's own environment (its value is never read or shown).
+fn token_variable_check(environment: &Environment, entry: &FoundEntry) -> Option<Check> {
+    let client = entry.client.client();
+    let variable = client.token_variable_in(&entry.value)?;
+    Some(if environment.variables.is_set(&variable) {
+        Check::pass(format!(
+            "the token comes from ${variable}, which is set here (a client started from the desktop may not see your shell's variables)"
+        ))
+    } else {
+        Check::fail(
+            format!("the token comes from ${variable}, which is not set here"),
+            format!(
+                "set {variable} to your Tray API token where {} starts (e.g. in your shell profile), or reinstall without --token-from-env to write the token into the entry",
+                client.display_name()
+            ),
+        )
+    })
 }
 
 /// A Headless MCP entry must carry no Authorization header (nor a token for one): a static
@@ -105,6 +128,7 @@ fn shape_check(environment: &Environment, entry: &FoundEntry, transport: Transpo
         sandbox: false,
         os: environment.os,
         region: Default::default(),
+        token_variable: client.token_variable_in(&entry.value),
     };
     let expected = match client.entry(&spec) {
         Ok(expected) => expected.server,
