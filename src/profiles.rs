@@ -60,6 +60,11 @@ pub struct Profile {
     /// Pass the workspace's Agent Gateway tools through.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub gateway: bool,
+    /// Pass Tray's Headless MCP tools through, pinned to the workspace. Unset means on whenever
+    /// the profile signs in with Tray (OAuth): the Headless MCP takes no API tokens. `false`
+    /// turns it off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub headless: Option<bool>,
 }
 
 impl Profile {
@@ -246,6 +251,7 @@ mod tests {
             token_store: TokenLocation::Profile,
             sandbox: false,
             gateway: false,
+            headless: None,
         };
         let text = render(&profile);
         assert!(!text.contains("sandbox"));

@@ -459,6 +459,7 @@ mod tests {
             token_store: TokenLocation::Keychain,
             sandbox: false,
             gateway: false,
+            headless: None,
         }
     }
 

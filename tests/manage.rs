@@ -391,6 +391,10 @@ fn a_rotated_token_never_leaks() {
             from_env("http", &["-c", "zed"], NEW_TOKEN).code(2),
         ),
         (
+            "install bridge, token from env, forwarded by codex and goose",
+            from_env("bridge", &["-c", "codex,goose"], TOKEN).success(),
+        ),
+        (
             "reinstall stdio, dry run",
             with_token(&home, NEW_TOKEN, &["-c", "cursor", "--dry-run"]).success(),
         ),
@@ -570,7 +574,11 @@ fn a_rotated_token_never_leaks() {
             home.command().args(["-w", "bad", "-t", NEW_TOKEN]).assert().code(2),
         ),
     ];
-    let removed_profile = outputs(&runs[8].1).0;
+    let removed_profile = runs
+        .iter()
+        .find(|(label, _)| *label == "reinstall stdio, dry run")
+        .map(|(_, run)| outputs(run).0)
+        .expect("the stdio dry run");
     assert!(
         removed_profile.contains("-  \"api_token\": \"[REDACTED]\""),
         "the dry run should show the replaced token's line, redacted:\n{removed_profile}"

@@ -233,13 +233,12 @@ fn without_an_api_token_the_token_is_read_from_the_variable() {
 fn a_client_without_expansion_refuses_and_nothing_is_written() {
     for (client, transport, wanted_hint) in [
         ("zed", "http", "Zed does not expand environment variables"),
-        ("goose", "bridge", "Goose does not expand environment variables"),
+        ("goose", "http", "use --transport bridge"),
         (
             "claude",
             "bridge",
             "Claude Desktop does not expand environment variables",
         ),
-        ("codex", "bridge", "use --transport http"),
         ("copilot", "http", "use --transport bridge"),
     ] {
         let home = FakeHome::new();
@@ -405,4 +404,56 @@ fn export_keeps_the_variable_and_applies_back_unchanged() {
     let report: Value = serde_json::from_slice(&applied.get_output().stdout).unwrap();
     assert_eq!(report["changed"], false, "{report}");
     assert_eq!(home.snapshot_files(), before);
+}
+
+/// Codex and Goose expand nothing in their configs but forward named variables to a stdio
+/// server: their bridge names the variable in `env_vars` / `env_keys` and lets `mcp-remote`
+/// expand its own `--header` argument.
+#[test]
+fn codex_and_goose_bridges_forward_the_variable_to_mcp_remote() {
+    let home = FakeHome::new();
+    let assert = home
+        .install(&[
+            "-c",
+            "codex,goose",
+            "--transport",
+            "bridge",
+            "-n",
+            "tray-env",
+            "--token-from-env",
+        ])
+        .success();
+    assert_no_token_anywhere(&home, &assert);
+    let codex = home.read(".codex/config.toml");
+    assert!(codex.contains("env_vars = [\"TRAY_TOKEN_TRAY_ENV\"]"), "{codex}");
+    assert!(
+        codex.contains("\"Authorization:Bearer ${TRAY_TOKEN_TRAY_ENV}\""),
+        "{codex}"
+    );
+    let goose = home.read(".config/goose/config.yaml");
+    assert!(goose.contains("TRAY_TOKEN_TRAY_ENV"), "{goose}");
+    assert!(goose.contains("Authorization:Bearer ${TRAY_TOKEN_TRAY_ENV}"), "{goose}");
+    let listed: Value = serde_json::from_slice(
+        &home
+            .command()
+            .args(["list", "--json"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout,
+    )
+    .unwrap();
+    for entry in listed["entries"].as_array().unwrap() {
+        assert_eq!(entry["token_variable"], "TRAY_TOKEN_TRAY_ENV", "{entry}");
+    }
+    let doctor = home.command().arg("doctor").env("TRAY_TOKEN_TRAY_ENV", TOKEN).assert();
+    let (stdout, _) = outputs(&doctor);
+    assert_eq!(
+        stdout
+            .matches("the token comes from $TRAY_TOKEN_TRAY_ENV, which is set here")
+            .count(),
+        2,
+        "{stdout}"
+    );
+    assert!(!stdout.contains("does not have a shape"), "{stdout}");
 }

@@ -10,7 +10,10 @@
 
 use std::path::PathBuf;
 
-use super::{Client, ClientEntry, ConfigLocation, EntryError, EntrySpec, EnvSyntax, Scope, Shape, TokenReference};
+use super::{
+    Client, ClientEntry, ConfigLocation, EntryError, EntrySpec, EnvSyntax, ReferenceForm, Scope, Shape, TokenReference,
+    Transport,
+};
 use crate::config::format::Format;
 use crate::paths::Environment;
 
@@ -76,8 +79,8 @@ impl Client for ClaudeCode {
         SHAPE.entry(spec)
     }
 
-    fn token_reference(&self) -> Option<TokenReference> {
-        SHAPE.token_reference
+    fn token_reference(&self, transport: Transport) -> Option<ReferenceForm> {
+        SHAPE.token_reference?.for_transport(transport)
     }
 
     fn oauth_sign_in(&self, name: &str) -> Option<String> {

@@ -5,8 +5,9 @@
 //! `command`/`args`/`env`; Streamable HTTP entries are `url` with the token from an environment
 //! variable (`bearer_token_env_var`): an inline `bearer_token` makes Codex refuse the whole
 //! config, so an http entry names a variable the user sets where Codex runs and never holds the
-//! token (`--token-from-env VAR` names another variable; a bridge's `env` is passed as written, so
-//! Codex refuses the flag for bridge entries). A project's file is loaded only when the project is trusted. `CODEX_HOME` moves the
+//! token (`--token-from-env VAR` names another variable). A stdio entry's `env` is passed as
+//! written, so a `--token-from-env` bridge forwards the variable (`env_vars`) and lets
+//! `mcp-remote` expand `--header "Authorization:Bearer ${VAR}"` itself. A project's file is loaded only when the project is trusted. `CODEX_HOME` moves the
 //! user's folder (Codex then reads `$CODEX_HOME/config.toml`; the folder must exist, which an
 //! install makes sure of).
 
@@ -14,11 +15,11 @@ use std::path::PathBuf;
 
 use serde_json::json;
 
-use super::entries::gateway_url;
+use super::entries::{bridge_command_with_header, gateway_url};
 use super::standard::client_home_or_home;
 use super::{
-    Client, ClientEntry, ConfigLocation, EntryError, EntrySpec, ReferenceForm, Scope, Shape, TokenReference, Transport,
-    default_token_variable,
+    Client, ClientEntry, ConfigLocation, EntryError, EntrySpec, ReferenceForm, Scope, Shape, Transport,
+    bridge_header_argument, default_token_variable,
 };
 use crate::config::format::Format;
 use crate::env;
@@ -27,12 +28,16 @@ use crate::paths::Environment;
 /// The Codex CLI.
 pub struct Codex;
 
-/// Where a Codex entry names the variable holding the token: `bearer_token_env_var`, in http
-/// entries only (a stdio entry's `env` is passed as written).
-const TOKEN_REFERENCE: TokenReference = TokenReference {
-    transports: &[Transport::Http],
-    form: ReferenceForm::Field("bearer_token_env_var"),
-};
+/// A `--token-from-env` bridge: Codex passes `env` as written, so the variable is forwarded
+/// (`env_vars`) and `mcp-remote` expands it in its own `--header` argument.
+fn forwarded_bridge(spec: &EntrySpec) -> Result<ClientEntry, EntryError> {
+    let variable = spec.token_variable.clone().unwrap_or_default();
+    let (command, args) = bridge_command_with_header(spec, bridge_header_argument(&variable))?;
+    Ok(ClientEntry::plain(
+        json!({"command": command, "args": args, "env_vars": [variable]}),
+        false,
+    ))
+}
 
 impl Client for Codex {
     fn id(&self) -> &'static str {
@@ -84,6 +89,7 @@ impl Client for Codex {
             Transport::Headless => {
                 return Ok(ClientEntry::plain(json!({"url": spec.region.headless_url()}), false));
             }
+            Transport::Bridge if spec.token_from_env() => return forwarded_bridge(spec),
             Transport::Stdio | Transport::Bridge => return Shape::STANDARD.entry(spec),
         }
         // Always a variable: Codex refuses a token written in its config. `--token-from-env`
@@ -102,8 +108,12 @@ impl Client for Codex {
         Ok(entry)
     }
 
-    fn token_reference(&self) -> Option<TokenReference> {
-        Some(TOKEN_REFERENCE)
+    fn token_reference(&self, transport: Transport) -> Option<ReferenceForm> {
+        match transport {
+            Transport::Http => Some(ReferenceForm::Field("bearer_token_env_var")),
+            Transport::Bridge => Some(ReferenceForm::BridgeArgument("env_vars")),
+            Transport::Stdio | Transport::Headless => None,
+        }
     }
 
     fn oauth_sign_in(&self, name: &str) -> Option<String> {

@@ -28,7 +28,8 @@ use serde_json::{Map, Value, json};
 
 use super::entries::{BRIDGE_HEADER_VARIABLE, bridge_command, gateway_url, serve_args};
 use super::{
-    Client, ClientEntry, ConfigLocation, EntryError, EntryFiles, EntrySpec, EnvSyntax, Scope, TokenReference, Transport,
+    Client, ClientEntry, ConfigLocation, EntryError, EntryFiles, EntrySpec, EnvSyntax, ReferenceForm, Scope,
+    TokenReference, Transport,
 };
 use crate::config::format::Format;
 use crate::paths::Environment;
@@ -168,8 +169,8 @@ impl Client for Continue {
         Ok(entry)
     }
 
-    fn token_reference(&self) -> Option<TokenReference> {
-        Some(TokenReference::expanded(SECRET_TEMPLATE))
+    fn token_reference(&self, transport: Transport) -> Option<ReferenceForm> {
+        TokenReference::expanded(SECRET_TEMPLATE).for_transport(transport)
     }
 
     fn oauth_sign_in(&self, name: &str) -> Option<String> {

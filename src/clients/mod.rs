@@ -42,7 +42,10 @@ pub use entries::{
     command_line, gateway_url, recognize, stdio_entry,
 };
 pub use standard::{CommandForm, Shape, StdClient};
-pub use token_reference::{EnvSyntax, ReferenceForm, TokenReference, default_token_variable, is_variable_name};
+pub use token_reference::{
+    EnvSyntax, ReferenceForm, TOKEN_TRANSPORTS, TokenReference, bridge_header_argument, default_token_variable,
+    is_variable_name,
+};
 
 use crate::config::DocumentError;
 use crate::config::format::{ConfigDocument, Format};
@@ -543,15 +546,18 @@ pub trait Client: Sync {
     /// The entry of a spec that names the token's variable: refused when the client has no
     /// such indirection for the transport; never one that holds the token.
     fn entry_reading_token_from_env(&self, spec: &EntrySpec) -> Result<ClientEntry, EntryError> {
-        let refusal = || EntryError::NoTokenReference {
-            client: self.display_name(),
-            transport: spec.transport.as_str(),
-            hint: token_reference::refusal_hint(self.display_name(), self.token_reference(), spec.transport),
+        let refusal = || {
+            let others: Vec<Transport> = TOKEN_TRANSPORTS
+                .into_iter()
+                .filter(|other| *other != spec.transport && self.token_reference(*other).is_some())
+                .collect();
+            EntryError::NoTokenReference {
+                client: self.display_name(),
+                transport: spec.transport.as_str(),
+                hint: token_reference::refusal_hint(self.display_name(), &others),
+            }
         };
-        if !self
-            .token_reference()
-            .is_some_and(|reference| reference.transports.contains(&spec.transport))
-        {
+        if self.token_reference(spec.transport).is_none() {
             return Err(refusal());
         }
         let mut entry = self.server_entry(spec)?;
@@ -567,17 +573,20 @@ pub trait Client: Sync {
         Ok(entry)
     }
 
-    /// How the client reads Tray's token from an environment variable named in its entry
-    /// (`--token-from-env`), and for which transports; `None` when it cannot (the entry then
-    /// holds the token, in a file made private).
-    fn token_reference(&self) -> Option<TokenReference> {
+    /// How the client's `transport` entries name the environment variable it reads Tray's
+    /// token from (`--token-from-env`); `None` when they cannot (the entry then holds the token,
+    /// in a file made private).
+    fn token_reference(&self, transport: Transport) -> Option<ReferenceForm> {
+        let _ = transport;
         None
     }
 
     /// The environment variable one of its entries reads Tray's token from, when it names one
     /// (written by `--token-from-env`, or a Codex http entry's `bearer_token_env_var`).
     fn token_variable_in(&self, entry: &Value) -> Option<String> {
-        self.token_reference()?.variable_in(entry)
+        TOKEN_TRANSPORTS
+            .into_iter()
+            .find_map(|transport| self.token_reference(transport)?.variable_in(entry))
     }
 
     /// Whether it takes `transport` at all: not refused, and for the Headless MCP, able to sign

@@ -214,8 +214,8 @@ impl Client for StdClient {
         self.shape.entry(spec)
     }
 
-    fn token_reference(&self) -> Option<TokenReference> {
-        self.shape.token_reference
+    fn token_reference(&self, transport: Transport) -> Option<super::ReferenceForm> {
+        self.shape.token_reference?.for_transport(transport)
     }
 
     fn oauth_sign_in(&self, name: &str) -> Option<String> {

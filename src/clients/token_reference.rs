@@ -63,6 +63,52 @@ pub enum ReferenceForm {
     Expanded(EnvSyntax),
     /// A field of the http entry holding the variable's name (Codex's `bearer_token_env_var`).
     Field(&'static str),
+    /// For a client that expands nothing but forwards named variables to a stdio server: the
+    /// bridge's own argument `--header "Authorization:Bearer ${VAR}"`, which `mcp-remote`
+    /// expands from its environment, and `VAR` in the list under this key (Codex's `env_vars`,
+    /// Goose's `env_keys`) so the client passes it on.
+    BridgeArgument(&'static str),
+}
+
+impl ReferenceForm {
+    /// The variable an entry reads its token from, when it names one this way.
+    pub fn variable_in(self, entry: &Value) -> Option<String> {
+        let named = match self {
+            ReferenceForm::Expanded(syntax) => {
+                crate::config::strings(entry).find_map(|text| syntax.variable_in_bearer(text))
+            }
+            ReferenceForm::Field(key) => entry.get(key).and_then(Value::as_str),
+            ReferenceForm::BridgeArgument(forward) => crate::config::strings(entry)
+                .find_map(|text| EnvSyntax::DOLLAR_BRACES.variable_in_bearer(text.strip_prefix("Authorization:")?))
+                .filter(|variable| forwards(entry, forward, variable)),
+        };
+        named.filter(|name| is_variable_name(name)).map(str::to_string)
+    }
+
+    /// How the reference is shown to the user (`${TRAY_TOKEN_PROD}`, `bearer_token_env_var`).
+    pub fn shown(self, variable: &str) -> String {
+        match self {
+            ReferenceForm::Expanded(syntax) => syntax.wrap(variable),
+            ReferenceForm::Field(key) => format!("{key} = \"{variable}\""),
+            ReferenceForm::BridgeArgument(forward) => {
+                format!("--header \"Authorization:Bearer ${{{variable}}}\" with {forward} = [\"{variable}\"]")
+            }
+        }
+    }
+}
+
+/// Whether the entry's list `key` holds `variable`.
+fn forwards(entry: &Value, key: &str, variable: &str) -> bool {
+    entry
+        .get(key)
+        .and_then(Value::as_array)
+        .is_some_and(|names| names.iter().any(|name| name == variable))
+}
+
+/// The `--header` argument of a bridge that lets `mcp-remote` read the token from `variable`
+/// ([`ReferenceForm::BridgeArgument`]).
+pub fn bridge_header_argument(variable: &str) -> String {
+    format!("Authorization:Bearer {}", EnvSyntax::DOLLAR_BRACES.wrap(variable))
 }
 
 /// A client's way of reading Tray's token from an environment variable named in its entry.
@@ -83,34 +129,17 @@ impl TokenReference {
         }
     }
 
-    /// The syntax of an expanded reference (`None` for a field).
+    /// The syntax of an expanded reference (`None` for the other forms).
     pub fn syntax(self) -> Option<EnvSyntax> {
         match self.form {
             ReferenceForm::Expanded(syntax) => Some(syntax),
-            ReferenceForm::Field(_) => None,
+            ReferenceForm::Field(_) | ReferenceForm::BridgeArgument(_) => None,
         }
     }
 
-    /// The variable an entry reads its token from, when it names one this way.
-    pub fn variable_in(self, entry: &Value) -> Option<String> {
-        match self.form {
-            ReferenceForm::Expanded(syntax) => {
-                crate::config::strings(entry).find_map(|text| syntax.variable_in_bearer(text).map(str::to_string))
-            }
-            ReferenceForm::Field(key) => entry
-                .get(key)
-                .and_then(Value::as_str)
-                .filter(|name| is_variable_name(name))
-                .map(str::to_string),
-        }
-    }
-
-    /// How the reference is shown to the user (`${TRAY_TOKEN_PROD}`, `bearer_token_env_var`).
-    pub fn shown(self, variable: &str) -> String {
-        match self.form {
-            ReferenceForm::Expanded(syntax) => syntax.wrap(variable),
-            ReferenceForm::Field(key) => format!("{key} = \"{variable}\""),
-        }
+    /// Its form for `transport`, when it covers that transport.
+    pub fn for_transport(self, transport: Transport) -> Option<ReferenceForm> {
+        self.transports.contains(&transport).then_some(self.form)
     }
 }
 
@@ -140,16 +169,13 @@ pub fn is_variable_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
+/// The transports whose entries can carry a token (and so a reference to its variable).
+pub const TOKEN_TRANSPORTS: [Transport; 2] = [Transport::Bridge, Transport::Http];
+
 /// What to do instead, for a client that cannot read the token from a variable in `transport`
-/// entries: the transports where it can, else the inline token or the bundled server.
-pub(super) fn refusal_hint(client: &str, reference: Option<TokenReference>, transport: Transport) -> String {
-    let others: Vec<&str> = reference
-        .map(|reference| reference.transports)
-        .unwrap_or_default()
-        .iter()
-        .filter(|other| **other != transport)
-        .map(|other| other.as_str())
-        .collect();
+/// entries: `others`, the transports where it can, else the inline token or the bundled server.
+pub(super) fn refusal_hint(client: &str, others: &[Transport]) -> String {
+    let others: Vec<&str> = others.iter().map(|other| other.as_str()).collect();
     if others.is_empty() {
         format!(
             "{client} does not expand environment variables where the token goes: drop --token-from-env (the entry then holds the token, in a file made readable only by you), or use --transport stdio (the token stays in tray-mcp's profile store)"
@@ -194,21 +220,27 @@ mod tests {
     #[test]
     fn a_reference_is_read_back_in_its_own_syntax_only() {
         let entry = json!({"env": {"TRAY_AUTH_HEADER": "Bearer ${env:TRAY_TOKEN_X}"}});
-        let cursor = TokenReference::expanded(EnvSyntax::DOLLAR_ENV);
-        let claude = TokenReference::expanded(EnvSyntax::DOLLAR_BRACES);
+        let cursor = ReferenceForm::Expanded(EnvSyntax::DOLLAR_ENV);
+        let claude = ReferenceForm::Expanded(EnvSyntax::DOLLAR_BRACES);
         assert_eq!(cursor.variable_in(&entry).as_deref(), Some("TRAY_TOKEN_X"));
         assert_eq!(
             claude.variable_in(&entry),
             None,
             "`env:TRAY_TOKEN_X` is no variable name"
         );
-        let codex = TokenReference {
-            transports: &[Transport::Http],
-            form: ReferenceForm::Field("bearer_token_env_var"),
-        };
+        let codex = ReferenceForm::Field("bearer_token_env_var");
         assert_eq!(
             codex.variable_in(&json!({"bearer_token_env_var": "V"})).as_deref(),
             Some("V")
+        );
+        let forwarded = ReferenceForm::BridgeArgument("env_vars");
+        let bridge = json!({"args": ["--header", bridge_header_argument("V")], "env_vars": ["V"]});
+        assert_eq!(forwarded.variable_in(&bridge).as_deref(), Some("V"));
+        let not_forwarded = json!({"args": ["--header", bridge_header_argument("V")]});
+        assert_eq!(
+            forwarded.variable_in(&not_forwarded),
+            None,
+            "an unforwarded variable never arrives"
         );
     }
 }

@@ -25,8 +25,8 @@ use serde_json::{Value, json};
 
 use super::entries::{bridge_entry, follow_profile_rename, gateway_url, stdio_entry};
 use super::{
-    Client, ClientEntry, Companion, CompanionEdit, ConfigLocation, EntryError, EntrySpec, EnvSyntax, Scope,
-    TokenReference, Transport,
+    Client, ClientEntry, Companion, CompanionEdit, ConfigLocation, EntryError, EntrySpec, EnvSyntax, ReferenceForm,
+    Scope, TokenReference, Transport,
 };
 use crate::config::format::Format;
 use crate::paths::Environment;
@@ -289,8 +289,8 @@ impl Client for VsCode {
         })
     }
 
-    fn token_reference(&self) -> Option<TokenReference> {
-        Some(TokenReference::expanded(EnvSyntax::DOLLAR_ENV))
+    fn token_reference(&self, transport: Transport) -> Option<ReferenceForm> {
+        TokenReference::expanded(EnvSyntax::DOLLAR_ENV).for_transport(transport)
     }
 
     fn oauth_sign_in(&self, name: &str) -> Option<String> {

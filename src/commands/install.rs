@@ -590,6 +590,8 @@ fn profile_for(
         token_store: TokenLocation::Profile,
         sandbox: false,
         gateway: request.gateway.or(kept_gateway).unwrap_or(DEFAULT_GATEWAY),
+        // An API-token profile: the Headless MCP needs a sign-in, so nothing to say yet.
+        headless: None,
     };
     profile.set_token(api_token, location);
     let keychain_token = (location == TokenLocation::Keychain).then(|| api_token.clone());

@@ -32,6 +32,13 @@
 //! for each field the client left out (SEP-1034). `notifications/cancelled` is passed both ways
 //! (a forwarded call the client cancels stops waiting), and so is progress on forwarded
 //! requests.
+//!
+//! Layers: a pass-through may sit over another (`beneath`), one per upstream: Tray's Headless
+//! MCP over the Agent Gateway over the built-in tools. Each layer takes the messages of its own
+//! upstream and hands everything else down; `tools/list` is answered by the top one, each layer
+//! adding its tools after those below, renamed with its own prefix where a name below took
+//! theirs. What sets one upstream apart (its name in messages, its prefixes, how its tools are
+//! shaped and its calls prepared) is its [`Upstream`].
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -41,11 +48,53 @@ use std::time::Duration;
 use serde_json::{Map, Value, json};
 use tokio::sync::{mpsc, watch};
 
-use super::gateway::{GatewayClient, GatewayError, ServerMessage};
+use super::gateway::{BoxFuture, GatewayClient, GatewayError, ServerMessage};
 use super::transport::{Intercept, Outbox};
 
 /// Prefix of a gateway tool listed under another name because its own was taken.
 pub const COLLISION_PREFIX: &str = "gateway_";
+
+/// What sets one upstream apart. The Agent Gateway's ([`AgentGateway`]) changes nothing; Tray's
+/// Headless MCP's (see [`super::headless`]) pins the entry's workspace.
+pub trait Upstream: Send + Sync + 'static {
+    /// The name users read in errors and logs ("Agent Gateway").
+    fn label(&self) -> &'static str;
+    /// Prefix of a tool listed under another name because its own was taken ("gateway_").
+    fn collision_prefix(&self) -> &'static str;
+    /// Prefix of the IDs of requests forwarded to the client; unique per upstream.
+    fn forward_prefix(&self) -> &'static str;
+    /// A tool as the client sees it (each time the upstream lists its tools).
+    fn listed(&self, tool: Value) -> Value {
+        tool
+    }
+    /// Prepares the params of a `tools/call` of `tool` (the upstream's own name) before it is
+    /// forwarded; an `Err` is returned to the client as a tool error, and nothing is sent.
+    fn prepare_call(&self, _tool: &str, _params: &mut Map<String, Value>) -> Result<(), String> {
+        Ok(())
+    }
+    /// What `error` means and what to do about it, in this upstream's terms.
+    fn explain(&self, error: &GatewayError) -> (String, String) {
+        (error.to_string(), error.hint().into_owned())
+    }
+}
+
+/// The workspace's Agent Gateway: its tools pass through unchanged.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AgentGateway;
+
+impl Upstream for AgentGateway {
+    fn label(&self) -> &'static str {
+        "Agent Gateway"
+    }
+
+    fn collision_prefix(&self) -> &'static str {
+        COLLISION_PREFIX
+    }
+
+    fn forward_prefix(&self) -> &'static str {
+        FORWARD_ID_PREFIX
+    }
+}
 
 /// Where the connection to the gateway stands.
 #[derive(Debug, Clone)]
@@ -67,27 +116,27 @@ struct ToolTable {
     original: HashMap<String, String>,
 }
 
-/// Builds the table: gateway tools in their order, renamed where a name is taken.
-fn tool_table(builtin: &HashSet<String>, tools: Vec<Value>) -> ToolTable {
+/// Builds the table: an upstream's tools in their order, renamed with `prefix` where a name is
+/// taken.
+fn tool_table(mut taken: HashSet<String>, prefix: &str, tools: Vec<Value>) -> ToolTable {
     let mut table = ToolTable::default();
-    let mut taken: HashSet<String> = builtin.clone();
     for mut tool in tools {
         let Some(name) = tool.get("name").and_then(Value::as_str).map(str::to_string) else {
-            tracing::warn!("the Agent Gateway listed a tool without a name; skipped");
+            tracing::warn!("an upstream listed a tool without a name; skipped");
             continue;
         };
         let mut listed = name.clone();
         let mut round = 1;
         while taken.contains(&listed) {
             listed = if round == 1 {
-                format!("{COLLISION_PREFIX}{name}")
+                format!("{prefix}{name}")
             } else {
-                format!("{COLLISION_PREFIX}{round}_{name}")
+                format!("{prefix}{round}_{name}")
             };
             round += 1;
         }
         if listed != name {
-            tracing::info!(tool = %name, listed = %listed, "gateway tool renamed: its name is taken");
+            tracing::info!(tool = %name, listed = %listed, "upstream tool renamed: its name is taken");
             if let Some(object) = tool.as_object_mut() {
                 object.insert("name".to_string(), Value::String(listed.clone()));
             }
@@ -102,9 +151,15 @@ fn tool_table(builtin: &HashSet<String>, tools: Vec<Value>) -> ToolTable {
 /// The pass-through, shared by the transport and its background tasks.
 pub struct Passthrough {
     gateway: Arc<GatewayClient>,
+    /// What sets this upstream apart.
+    upstream: Arc<dyn Upstream>,
+    /// The layer below, which gets every message this one does not take.
+    beneath: Option<Arc<Passthrough>>,
     /// The built-in tools as JSON, in the order rmcp lists them.
     builtin_tools: Vec<Value>,
     builtin_names: HashSet<String>,
+    /// The upstream's tools as last listed, shaped by [`Upstream::listed`], before renaming.
+    raw: RwLock<Vec<Value>>,
     table: RwLock<ToolTable>,
     state: watch::Sender<GatewayState>,
     /// Where answers and passed-on notifications go; set by the first intercepted message.
@@ -158,14 +213,29 @@ impl Passthrough {
     /// Sets up the pass-through over `gateway`, next to `builtin_tools` (rmcp `Tool`s as JSON).
     /// Nothing connects until [`Passthrough::start`].
     pub fn new(gateway: Arc<GatewayClient>, builtin_tools: Vec<Value>, connect_wait: Duration) -> Arc<Self> {
+        Self::layered(gateway, Arc::new(AgentGateway), builtin_tools, None, connect_wait)
+    }
+
+    /// A pass-through to `client`'s upstream, shaped by `upstream`, over `beneath` (the layer
+    /// that gets every message this one does not take), or over the built-in tools alone.
+    pub fn layered(
+        client: Arc<GatewayClient>,
+        upstream: Arc<dyn Upstream>,
+        builtin_tools: Vec<Value>,
+        beneath: Option<Arc<Passthrough>>,
+        connect_wait: Duration,
+    ) -> Arc<Self> {
         let builtin_names = builtin_tools
             .iter()
             .filter_map(|tool| tool.get("name").and_then(Value::as_str).map(str::to_string))
             .collect();
         Arc::new(Passthrough {
-            gateway,
+            gateway: client,
+            upstream,
+            beneath,
             builtin_tools,
             builtin_names,
+            raw: RwLock::new(Vec::new()),
             table: RwLock::new(ToolTable::default()),
             state: watch::channel(GatewayState::Connecting).0,
             outbox: OnceLock::new(),
@@ -194,18 +264,18 @@ impl Passthrough {
             GatewayState::Ready => ("connected", None, None),
             GatewayState::Connecting => (
                 "connecting",
-                Some("the Agent Gateway has not answered yet".to_string()),
+                Some(format!("the {} has not answered yet", self.upstream.label())),
                 None,
             ),
-            GatewayState::Failed(error) => (
-                if error.is_offline() {
+            GatewayState::Failed(error) => {
+                let (problem, fix) = self.upstream.explain(&error);
+                let state = if error.is_offline() {
                     "unreachable"
                 } else {
                     "unavailable"
-                },
-                Some(error.to_string()),
-                Some(error.hint().to_string()),
-            ),
+                };
+                (state, Some(problem), Some(fix))
+            }
         };
         super::tools::GatewayStatus {
             state: state.to_string(),
@@ -275,7 +345,7 @@ impl Passthrough {
         let count = tools.len();
         self.replace_tools(tools);
         self.state.send_replace(GatewayState::Ready);
-        tracing::info!(tools = count, url = %self.gateway.url(), "Agent Gateway connected");
+        tracing::info!(tools = count, url = %self.gateway.url(), "{} connected", self.upstream.label());
         let client_may_have_listed =
             self.listed_early.load(Ordering::SeqCst) || (after_retry && self.client_ready.load(Ordering::SeqCst));
         if client_may_have_listed {
@@ -286,18 +356,59 @@ impl Passthrough {
     /// Records a failure, and says so on stderr once.
     /// `next` says what happens now (empty: nothing).
     fn fail(&self, error: GatewayError, next: &str) {
+        let (problem, hint) = self.upstream.explain(&error);
+        let label = self.upstream.label();
         tracing::error!(
-            "Agent Gateway unavailable: {error}{next}. The built-in tools keep working; calls to \
-             gateway tools return this error. hint: {}",
-            error.hint()
+            "{label} unavailable: {problem}{next}. The built-in tools keep working; calls to \
+             {label} tools return this error. hint: {hint}"
         );
         self.state.send_replace(GatewayState::Failed(error));
     }
 
     fn replace_tools(&self, tools: Vec<Value>) {
-        let table = tool_table(&self.builtin_names, tools);
+        let shaped = tools.into_iter().map(|tool| self.upstream.listed(tool)).collect();
+        if let Ok(mut raw) = self.raw.write() {
+            *raw = shaped;
+        }
+        self.rebuild_table();
+    }
+
+    /// Renames this upstream's tools against the names the layers below list now.
+    fn rebuild_table(&self) {
+        let tools = self.raw.read().map(|raw| raw.clone()).unwrap_or_default();
+        let table = tool_table(self.names_below(), self.upstream.collision_prefix(), tools);
         if let Ok(mut slot) = self.table.write() {
             *slot = table;
+        }
+    }
+
+    /// The tool names the layers below list: the built-in tools and their upstreams' tools.
+    fn names_below(&self) -> HashSet<String> {
+        match &self.beneath {
+            Some(beneath) => beneath.listed_names(),
+            None => self.builtin_names.clone(),
+        }
+    }
+
+    /// Every tool name this layer and those below list.
+    fn listed_names(&self) -> HashSet<String> {
+        let mut names = self.names_below();
+        if let Ok(table) = self.table.read() {
+            names.extend(table.original.keys().cloned());
+        }
+        names
+    }
+
+    /// Whether `name` is one of this layer's listed tools.
+    fn owns(&self, name: &str) -> bool {
+        self.table.read().is_ok_and(|table| table.original.contains_key(name))
+    }
+
+    /// Hands a message this layer does not take to the one below, or (at the bottom) to rmcp.
+    fn pass_down(&self, message: Value, outbox: &Outbox) -> Option<Value> {
+        match &self.beneath {
+            Some(beneath) => beneath.intercept(message, outbox),
+            None => Some(message),
         }
     }
 
@@ -340,14 +451,30 @@ impl Passthrough {
     }
 
     async fn answer_list(self: Arc<Self>, id: Value) {
-        if matches!(self.settled(Some(self.connect_wait)).await, GatewayState::Connecting) {
-            self.listed_early.store(true, Ordering::SeqCst);
-        }
-        let mut tools = self.builtin_tools.clone();
-        if let Ok(table) = self.table.read() {
-            tools.extend(table.listed.iter().cloned());
-        }
+        let tools = self.merged_tools().await;
         self.send(&json!({"jsonrpc": "2.0", "id": id, "result": {"tools": tools}}));
+    }
+
+    /// The tools of the layers below, then this upstream's, each layer waiting a bounded time
+    /// for its upstream to finish connecting (all at once).
+    fn merged_tools(self: &Arc<Self>) -> BoxFuture<'_, Vec<Value>> {
+        Box::pin(async move {
+            let below = async {
+                match &self.beneath {
+                    Some(beneath) => beneath.merged_tools().await,
+                    None => self.builtin_tools.clone(),
+                }
+            };
+            let (mut tools, state) = tokio::join!(below, self.settled(Some(self.connect_wait)));
+            if matches!(state, GatewayState::Connecting) {
+                self.listed_early.store(true, Ordering::SeqCst);
+            }
+            self.rebuild_table();
+            if let Ok(table) = self.table.read() {
+                tools.extend(table.listed.iter().cloned());
+            }
+            tools
+        })
     }
 
     async fn answer_call(self: Arc<Self>, call: ForwardedCall) {
@@ -371,19 +498,29 @@ impl Passthrough {
             .read()
             .ok()
             .and_then(|table| table.original.get(&name).cloned());
+        let label = self.upstream.label();
         let Some(original) = original else {
+            if let Some(beneath) = &self.beneath {
+                // Not this upstream's: the layers below answer it, unless this upstream failed
+                // and none below has (or may yet have) the tool, when this failure is the news.
+                let below_may_have =
+                    beneath.listed_names().contains(&name) || matches!(beneath.state(), GatewayState::Connecting);
+                if below_may_have || !matches!(state, GatewayState::Failed(_)) {
+                    return beneath.start_call(id, params, name);
+                }
+            }
             let message = match state {
                 GatewayState::Failed(error) => {
+                    let (problem, hint) = self.upstream.explain(&error);
                     return self.send(&tool_error(&id, &format!(
-                        "The tool {name} cannot be reached: {error}. The built-in Tray tools still work. What to do: {}",
-                        error.hint()
+                        "The tool {name} cannot be reached: {problem}. The built-in Tray tools still work. What to do: {hint}"
                     )));
                 }
                 GatewayState::Connecting => {
-                    format!("unknown tool {name}: the Agent Gateway is still connecting; list the tools again shortly")
+                    format!("unknown tool {name}: the {label} is still connecting; list the tools again shortly")
                 }
                 GatewayState::Ready => {
-                    format!("unknown tool {name}: neither a built-in tool nor one of the Agent Gateway's tools")
+                    format!("unknown tool {name}: neither a built-in tool nor one of the {label}'s tools")
                 }
             };
             return self.send(&json!({
@@ -393,6 +530,9 @@ impl Passthrough {
             }));
         };
         params.insert("name".to_string(), Value::String(original.clone()));
+        if let Err(refusal) = self.upstream.prepare_call(&original, &mut params) {
+            return self.send(&tool_error(&id, &refusal));
+        }
         let limit = self.gateway.config().call_timeout;
         let in_band = |message: Value| self.pass_in_band(message);
         match self
@@ -407,18 +547,14 @@ impl Passthrough {
             }
             Ok(other) => self.send(&tool_error(
                 &id,
-                &format!(
-                    "The Agent Gateway answered {original} with something that is not a JSON-RPC response: {other}"
-                ),
+                &format!("The {label} answered {original} with something that is not a JSON-RPC response: {other}"),
             )),
             Err(error) => {
                 tracing::warn!(tool = %original, %error, "forwarded tool call failed");
+                let (problem, hint) = self.upstream.explain(&error);
                 self.send(&tool_error(
                     &id,
-                    &format!(
-                        "The Agent Gateway tool {original} failed: {error}. What to do: {}",
-                        error.hint()
-                    ),
+                    &format!("The {label} tool {original} failed: {problem}. What to do: {hint}"),
                 ));
             }
         }
@@ -486,7 +622,8 @@ impl Passthrough {
     fn forward_to_client(&self, gateway_id: Value, method: &str, mut request: Value) -> Option<String> {
         let Some((_, capability)) = FORWARDED_REQUESTS.iter().find(|(name, _)| *name == method) else {
             return Some(format!(
-                "{method} is not supported by tray-mcp's Agent Gateway pass-through"
+                "{method} is not supported by tray-mcp's {} pass-through",
+                self.upstream.label()
             ));
         };
         let declared = self.client_capabilities.borrow().clone().unwrap_or_default();
@@ -496,7 +633,8 @@ impl Passthrough {
             ));
         }
         let id = format!(
-            "{FORWARD_ID_PREFIX}{}",
+            "{}{}",
+            self.upstream.forward_prefix(),
             self.next_forward.fetch_add(1, Ordering::Relaxed)
         );
         if let Some(object) = request.as_object_mut() {
@@ -708,10 +846,10 @@ impl Intercept for Arc<Passthrough> {
                 .and_then(Value::as_str)
                 .unwrap_or_default()
                 .to_string();
-            if id.starts_with(FORWARD_ID_PREFIX) && self.answer_from_client(&id, message.clone()) {
+            if id.starts_with(self.upstream.forward_prefix()) && self.answer_from_client(&id, message.clone()) {
                 return None;
             }
-            return Some(message);
+            return self.pass_down(message, outbox);
         };
         let Some(id) = message.get("id").cloned() else {
             match method {
@@ -727,7 +865,7 @@ impl Intercept for Arc<Passthrough> {
                 "notifications/roots/list_changed" => self.send_to_gateway(message.clone()),
                 _ => {}
             }
-            return Some(message);
+            return self.pass_down(message, outbox);
         };
         match method {
             "initialize" => {
@@ -736,23 +874,33 @@ impl Intercept for Arc<Passthrough> {
                     .cloned()
                     .unwrap_or_else(|| json!({}));
                 self.client_capabilities.send_replace(Some(declared));
-                Some(message)
+                self.pass_down(message, outbox)
             }
             "tools/list" => {
                 tokio::spawn(Arc::clone(self).answer_list(id));
                 None
             }
             "tools/call" => {
-                let params = message.get("params").and_then(Value::as_object)?;
-                let name = params.get("name").and_then(Value::as_str)?;
-                if self.builtin_names.contains(name) {
-                    return Some(message);
+                let Some(params) = message.get("params").and_then(Value::as_object) else {
+                    return self.pass_down(message, outbox);
+                };
+                let Some(name) = params.get("name").and_then(Value::as_str) else {
+                    return self.pass_down(message, outbox);
+                };
+                let below = self.builtin_names.contains(name)
+                    || (!self.owns(name)
+                        && self
+                            .beneath
+                            .as_ref()
+                            .is_some_and(|beneath| beneath.listed_names().contains(name)));
+                if below {
+                    return self.pass_down(message, outbox);
                 }
                 let (params, name) = (params.clone(), name.to_string());
                 self.start_call(id, params, name);
                 None
             }
-            _ => Some(message),
+            _ => self.pass_down(message, outbox),
         }
     }
 }
@@ -798,7 +946,7 @@ mod tests {
             json!({"name": "send_email", "inputSchema": {"type": "object"}}),
             json!({"description": "no name"}),
         ];
-        let table = tool_table(&builtin, tools);
+        let table = tool_table(builtin, COLLISION_PREFIX, tools);
         let names: Vec<&str> = table.listed.iter().filter_map(|tool| tool["name"].as_str()).collect();
         assert_eq!(
             names,

@@ -92,6 +92,8 @@ impl FakeHome {
             "TRAY_API_TIMEOUT_SECS",
             "TRAY_GATEWAY_URL",
             "TRAY_GATEWAY_TIMEOUT_SECS",
+            "TRAY_HEADLESS_URL",
+            "TRAY_HEADLESS_TEST_BEARER",
             "RUST_LOG",
         ] {
             command.env_remove(variable);
