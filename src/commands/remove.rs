@@ -114,8 +114,8 @@ impl RemoveEntries {
     }
 
     /// Whether `document`, an entry file after the removal, holds nothing but the header an
-    /// install wrote: no server, no other key.
-    fn only_header_left(&self, document: &dyn ConfigDocument) -> Result<bool, FileProblem> {
+    /// install wrote: no server, no other key (the file then goes).
+    pub fn only_header_left(&self, document: &dyn ConfigDocument) -> Result<bool, FileProblem> {
         let Some(header) = self.entry_file_header else {
             return Ok(false);
         };
