@@ -90,7 +90,11 @@ fn initialize(child: &mut std::process::Child, stdout: &mut BufReader<std::proce
 fn an_install_from_a_temp_folder_keeps_working_after_the_folder_is_deleted() {
     let home = FakeHome::new();
     let (folder, copy) = binary_copy_in_temp(b"");
-    let assert = run_in_home(&home, &copy)
+    let mut install = run_in_home(&home, &copy);
+    // As an end user has it (issue 12): no cargo or rustc on PATH.
+    #[cfg(unix)]
+    install.env("PATH", "/usr/local/bin:/usr/bin:/bin");
+    let assert = install
         .args(["install", "--sandbox", "-c", "claude-code", "-n", "tray-sandbox"])
         .assert()
         .success();
