@@ -483,6 +483,9 @@ fn profile_for(
         token_store: TokenLocation::Profile,
         sandbox: false,
         gateway: request.gateway.or(kept_gateway).unwrap_or(DEFAULT_GATEWAY),
+        // Installing with a token makes a token entry, even of a profile that signed in.
+        auth: Default::default(),
+        sign_in_store: Default::default(),
     };
     profile.set_token(api_token, location);
     let keychain_token = (location == TokenLocation::Keychain).then(|| api_token.clone());

@@ -146,6 +146,7 @@ fn choose_backend(environment: &Environment, options: &ServeOptions) -> Result<B
         let stored = crate::token_store::TokenStore::system(environment).token(name, &profile)?;
         let token = match stored {
             Some(token) => token,
+            None if profile.auth == profiles::AuthMethod::OAuth => signed_in_token(environment, name, &profile)?,
             None => token_from_environment(&environment.variables).map_err(|error| CommandError {
                 message: format!("the tray-mcp profile {name} stores no API token: {}", error.message),
                 ..error
@@ -171,6 +172,16 @@ fn choose_backend(environment: &Environment, options: &ServeOptions) -> Result<B
          TRAY_API_TOKEN set, or --sandbox for the built-in demo workspace",
         profile_hint(environment),
     ))
+}
+
+/// The access token of a profile that signs in by OAuth (refreshed if it is about to expire).
+fn signed_in_token(
+    environment: &Environment,
+    name: &ServerName,
+    profile: &profiles::Profile,
+) -> Result<ApiToken, CommandError> {
+    let store = crate::oauth::SignInStore::new(environment, name, profile.sign_in_store);
+    crate::oauth::tokens::token_at_start(store).map_err(|error| CommandError::failure(error.to_string(), error.hint()))
 }
 
 fn sandbox_has_no_gateway() -> CommandError {
