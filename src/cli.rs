@@ -291,6 +291,19 @@ struct InstallArgs {
     #[arg(long, conflicts_with_all = ["workspace_id", "api_token", "api_token_stdin", "sandbox", "gateway", "no_gateway", "transport"])]
     headless: bool,
 
+    /// Bridge and http entries name an environment variable (default TRAY_TOKEN_<NAME>) for the
+    /// client to read the token from, in its own syntax (`${VAR}`, `${env:VAR}`, ...), instead
+    /// of holding the token; clients that expand no variables refuse it. Without --api-token,
+    /// the token is read from that variable.
+    #[arg(
+        long,
+        value_name = "VAR",
+        num_args = 0..=1,
+        default_missing_value = "",
+        conflicts_with_all = ["sandbox", "headless"]
+    )]
+    token_from_env: Option<String>,
+
     /// Show the diff of what would change (token redacted); write nothing.
     #[arg(long)]
     dry_run: bool,
@@ -567,6 +580,7 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
         gateway,
         no_gateway,
         headless,
+        token_from_env,
         dry_run,
         yes,
         interactive,
@@ -578,6 +592,16 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
     } else {
         name
     };
+    let token_variable = token_from_env.map(|given| match given.trim() {
+        "" => tray_mcp::clients::default_token_variable(name.as_str()),
+        given => given.to_string(),
+    });
+    // The variable the entries will name holds the token where they run; without --api-token,
+    // it is read from there (the binary is the one place that reads the environment).
+    let api_token = api_token.or_else(|| {
+        let variable = token_variable.as_ref().filter(|_| !api_token_stdin)?;
+        std::env::var(variable).ok().filter(|value| !value.trim().is_empty())
+    });
     let missing = !sandbox && !headless && (workspace_id.is_none() || (api_token.is_none() && !api_token_stdin));
     if interactive || missing && on_terminal() {
         if !on_terminal() {
@@ -607,6 +631,7 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
             gateway,
             dry_run,
             yes,
+            token_variable,
         };
         return Ok(Action::Wizard(Box::new(prefill)));
     }
@@ -643,6 +668,7 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
         gateway,
         dry_run,
         skip: Vec::new(),
+        token_variable,
     };
     Ok(Action::Install(request))
 }

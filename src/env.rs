@@ -41,6 +41,11 @@ pub const TRAY_GATEWAY_TIMEOUT_SECS: &str = "TRAY_GATEWAY_TIMEOUT_SECS";
 /// The first wait before `serve` tries an unreachable gateway again, in seconds (doubled after
 /// each failure, up to a minute).
 pub const TRAY_GATEWAY_RETRY_SECS: &str = "TRAY_GATEWAY_RETRY_SECS";
+/// Tray's Headless MCP URL instead of the region's (`https://api.tray.io/mcp`, ...).
+pub const TRAY_HEADLESS_URL: &str = "TRAY_HEADLESS_URL";
+/// Test hook: a bearer for a Headless-MCP-like server on a loopback address. Honoured only when
+/// `TRAY_HEADLESS_URL` is a loopback IP (127.0.0.0/8, `[::1]`), so it can never reach Tray.
+pub const TRAY_HEADLESS_TEST_BEARER: &str = "TRAY_HEADLESS_TEST_BEARER";
 /// Where tokens go: `file` forces the profile file, `auto` lets the OS keychain take them.
 pub const TRAY_MCP_TOKEN_STORE: &str = "TRAY_MCP_TOKEN_STORE";
 /// Test hook, honoured by debug builds only: the file name whose write fails on purpose.
@@ -133,6 +138,10 @@ pub struct Variables {
     pub gateway_timeout: Option<Duration>,
     /// `TRAY_GATEWAY_RETRY_SECS`.
     pub gateway_retry: Option<Duration>,
+    /// `TRAY_HEADLESS_URL`: an http(s) URL, normalised.
+    pub headless_url: Option<String>,
+    /// `TRAY_HEADLESS_TEST_BEARER`, accepted only with a loopback `TRAY_HEADLESS_URL`.
+    pub headless_test_bearer: Option<ApiToken>,
     /// `TRAY_MCP_TOKEN_STORE`.
     pub token_store: TokenStoreChoice,
     /// `RUST_LOG`.
@@ -152,6 +161,17 @@ pub struct Variables {
     pub install_dir: Option<PathBuf>,
     /// `TMPDIR`, `TEMP` and `TMP`, those set to an absolute path.
     pub temp_dirs: Vec<PathBuf>,
+    /// The names (never the values) of every variable set to a non-empty value: what `doctor`
+    /// and `install` check a `--token-from-env` variable against. Filled by
+    /// [`crate::paths::Environment::from_process`].
+    pub set_names: std::collections::BTreeSet<String>,
+}
+
+impl Variables {
+    /// Whether the variable `name` is set to a non-empty value here.
+    pub fn is_set(&self, name: &str) -> bool {
+        self.set_names.contains(name)
+    }
 }
 
 /// What `TRAY_MCP_TOKEN_STORE` asks for.
@@ -208,7 +228,15 @@ impl Variables {
                 },
             }
         };
+        let headless_url = text(TRAY_HEADLESS_URL)?
+            .map(|raw| http_url(TRAY_HEADLESS_URL, &raw, "the region's Headless MCP"))
+            .transpose()?;
+        let headless_test_bearer = text(TRAY_HEADLESS_TEST_BEARER)?
+            .map(|raw| loopback_bearer(&raw, headless_url.as_deref()))
+            .transpose()?;
         Ok(Variables {
+            headless_url,
+            headless_test_bearer,
             api_token: text(TRAY_API_TOKEN)?.map(|raw| ApiToken::parse(&raw)),
             api_url: text(TRAY_API_URL)?
                 .map(|raw| http_url(TRAY_API_URL, &raw, "the region's API").map(|_| raw))
@@ -260,17 +288,24 @@ impl Variables {
                 .filter_map(|name| set(name).map(PathBuf::from))
                 .filter(|path| is_absolute_anywhere(path))
                 .collect(),
+            set_names: Default::default(),
         })
     }
 
     /// Reads the variables from pairs, as a test's environment.
     pub fn from_pairs(pairs: &[(&str, &str)]) -> Result<Variables, InvalidVariable> {
-        Variables::from_lookup(|name| {
+        let mut variables = Variables::from_lookup(|name| {
             pairs
                 .iter()
                 .find(|(key, _)| *key == name)
                 .map(|(_, value)| OsString::from(value))
-        })
+        })?;
+        variables.set_names = pairs
+            .iter()
+            .filter(|(_, value)| !value.is_empty())
+            .map(|(name, _)| name.to_string())
+            .collect();
+        Ok(variables)
     }
 
     /// The path a client-home variable ([`CLIENT_HOME_VARIABLES`]) is set to, as given.
@@ -328,6 +363,36 @@ fn http_url(name: &'static str, raw: &str, default: &str) -> Result<String, Inva
                 format!("set it to a URL such as https://example.com/path, or unset it to use {default}"),
             )
         })
+}
+
+/// The test bearer, refused unless the Headless MCP URL is a loopback IP: the hook exists for a
+/// local test server, and must never send a token to Tray's real Headless MCP (which takes
+/// OAuth sign-ins only). Its value never appears in an error.
+fn loopback_bearer(raw: &str, headless_url: Option<&str>) -> Result<ApiToken, InvalidVariable> {
+    let loopback = headless_url
+        .and_then(|url| reqwest::Url::parse(url).ok())
+        .and_then(|url| {
+            let host = url.host_str()?.trim_start_matches('[').trim_end_matches(']');
+            host.parse::<std::net::IpAddr>().ok()
+        })
+        .is_some_and(|ip| ip.is_loopback());
+    if !loopback {
+        return Err(invalid(
+            TRAY_HEADLESS_URL,
+            headless_url.unwrap_or_default(),
+            "a loopback URL (127.0.0.1 or [::1]), which TRAY_HEADLESS_TEST_BEARER needs",
+            format!(
+                "{TRAY_HEADLESS_TEST_BEARER} is a test hook for a local server: unset it, or set \
+                 {TRAY_HEADLESS_URL} to http://127.0.0.1:PORT/mcp"
+            ),
+        ));
+    }
+    ApiToken::parse(raw).map_err(|error| InvalidVariable {
+        name: TRAY_HEADLESS_TEST_BEARER,
+        value: "(not shown)".to_string(),
+        expected: "a bearer token",
+        fix: format!("{error}: set it to the test server's token, once"),
+    })
 }
 
 /// An absolute folder, as given.
@@ -451,6 +516,50 @@ mod tests {
         assert!(variables.api_token.is_none() && variables.api_timeout.is_none());
         assert_eq!(variables.token_store, TokenStoreChoice::Auto);
         assert!(!variables.plain_output());
+    }
+
+    #[test]
+    fn the_headless_test_bearer_is_honoured_only_towards_a_loopback_ip() {
+        let bearer = "hb_test_secret_7f3a";
+        for url in ["http://127.0.0.1:9/mcp", "http://[::1]:9/mcp", "http://127.9.9.9/mcp"] {
+            let variables =
+                Variables::from_pairs(&[(TRAY_HEADLESS_URL, url), (TRAY_HEADLESS_TEST_BEARER, bearer)]).expect(url);
+            assert_eq!(
+                variables.headless_test_bearer.as_ref().map(ApiToken::expose),
+                Some(bearer)
+            );
+        }
+        let refused = [
+            vec![(TRAY_HEADLESS_TEST_BEARER, bearer)],
+            vec![
+                (TRAY_HEADLESS_URL, "https://api.tray.io/mcp"),
+                (TRAY_HEADLESS_TEST_BEARER, bearer),
+            ],
+            vec![
+                (TRAY_HEADLESS_URL, "http://localhost:9/mcp"),
+                (TRAY_HEADLESS_TEST_BEARER, bearer),
+            ],
+            vec![
+                (TRAY_HEADLESS_URL, "http://127.0.0.1.example.com/mcp"),
+                (TRAY_HEADLESS_TEST_BEARER, bearer),
+            ],
+        ];
+        for pairs in refused {
+            let error = Variables::from_pairs(&pairs).expect_err("not loopback");
+            assert_eq!(error.name, TRAY_HEADLESS_URL);
+            let shown = format!("{error} {}", error.fix);
+            assert!(shown.contains(TRAY_HEADLESS_TEST_BEARER), "{shown}");
+            assert!(!shown.contains(bearer), "the bearer leaked: {shown}");
+        }
+        let placeholder = Variables::from_pairs(&[
+            (TRAY_HEADLESS_URL, "http://127.0.0.1:9/mcp"),
+            (TRAY_HEADLESS_TEST_BEARER, "<token>"),
+        ])
+        .expect_err("placeholder");
+        assert!(!format!("{placeholder}").contains("<token>"));
+        let alone = Variables::from_pairs(&[(TRAY_HEADLESS_URL, "https://api.eu1.tray.io/mcp")]).expect("valid");
+        assert!(alone.headless_test_bearer.is_none());
+        assert_eq!(alone.headless_url.as_deref(), Some("https://api.eu1.tray.io/mcp"));
     }
 
     #[test]

@@ -98,7 +98,12 @@ impl Environment {
     /// fallbacks).
     pub fn from_process() -> Result<Self, EnvironmentError> {
         let current_dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-        Environment::from_lookup(Os::current(), current_dir, |name| std::env::var_os(name))
+        let mut environment = Environment::from_lookup(Os::current(), current_dir, |name| std::env::var_os(name))?;
+        environment.variables.set_names = std::env::vars_os()
+            .filter(|(_, value)| !value.is_empty())
+            .filter_map(|(name, _)| name.into_string().ok())
+            .collect();
+        Ok(environment)
     }
 
     /// Builds the environment of `os` from `lookup` (the process environment, or a test's).
@@ -182,7 +187,7 @@ impl Environment {
 
     /// Whether `path` is absolute on this environment's OS (`C:\...` or `\\server\...` on
     /// Windows, `/...` elsewhere), whatever the machine running the code.
-    fn is_absolute(&self, path: &Path) -> bool {
+    pub fn is_absolute(&self, path: &Path) -> bool {
         let text = path.to_string_lossy();
         match self.os {
             Os::Windows => {

@@ -93,6 +93,11 @@ pub struct Profile {
     /// Where the OAuth sign-in is kept (see [`crate::oauth::store`]).
     #[serde(default, skip_serializing_if = "SignInLocation::is_file")]
     pub sign_in_store: SignInLocation,
+    /// Pass Tray's Headless MCP tools through, pinned to the workspace. Unset means on whenever
+    /// the profile signs in with Tray (OAuth): the Headless MCP takes no API tokens. `false`
+    /// turns it off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub headless: Option<bool>,
 }
 
 impl Profile {
@@ -281,6 +286,7 @@ mod tests {
             gateway: false,
             auth: AuthMethod::Token,
             sign_in_store: SignInLocation::File,
+            headless: None,
         };
         let text = render(&profile);
         assert!(!text.contains("sandbox"));

@@ -20,10 +20,17 @@ use crate::tray::ApiToken;
 pub const REDACTED: &str = "[REDACTED]";
 
 /// The token of an inline `Authorization` value (`"Bearer <token>"`); `None` for anything else,
-/// including `${...}` references, which name a secret kept elsewhere and are not secrets.
+/// including references (`${...}`, OpenCode's `{env:...}`), which name a secret kept elsewhere
+/// and are not secrets.
 pub fn inline_bearer(text: &str) -> Option<&str> {
     text.strip_prefix("Bearer ")
-        .filter(|token| !token.is_empty() && !token.starts_with("${"))
+        .filter(|token| !token.is_empty() && !names_a_secret_elsewhere(token))
+}
+
+/// Whether a value refers to a secret kept elsewhere instead of holding one: a `${...}`
+/// reference (an input, an environment variable) or OpenCode's `{env:...}`.
+pub fn names_a_secret_elsewhere(text: &str) -> bool {
+    text.contains("${") || text.contains("{env:")
 }
 
 /// Every inline bearer token in a config entry, wherever it sits (`env`, `headers`, `args`).
@@ -85,7 +92,7 @@ impl Redactor {
             for value in values.values().filter_map(Value::as_str) {
                 match inline_bearer(value) {
                     Some(token) => self.add(token),
-                    None if !value.contains("${") => self.add(value),
+                    None if !names_a_secret_elsewhere(value) => self.add(value),
                     None => {}
                 }
             }

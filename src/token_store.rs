@@ -466,6 +466,7 @@ mod tests {
             gateway: false,
             auth: Default::default(),
             sign_in_store: Default::default(),
+            headless: None,
         }
     }
 

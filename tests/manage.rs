@@ -300,6 +300,22 @@ fn a_rotated_token_never_leaks() {
              [servers.tray-manifest-http]\nworkspace = \"{WORKSPACE_DEV}\"\nkind = \"http\"\nclients = [\"cursor\", \"vscode\"]\ntoken = {{ command = [\"sh\", \"-c\", \"echo $MANIFEST_TOKEN\"] }}\n"
         ),
     );
+    // `--token-from-env` with no --api-token: the token comes from the variable itself.
+    let from_env = |transport: &str, args: &[&str], token: &str| {
+        home.command()
+            .args([
+                "-w",
+                WORKSPACE,
+                "-n",
+                "tray-env",
+                "--transport",
+                transport,
+                "--token-from-env",
+            ])
+            .args(args)
+            .env("TRAY_TOKEN_TRAY_ENV", token)
+            .assert()
+    };
     let apply = |args: &[&str], token: &str| {
         home.command()
             .arg("apply")
@@ -326,6 +342,50 @@ fn a_rotated_token_never_leaks() {
                 &["-c", "claude", "--transport", "bridge", "-n", "tray-bridge"],
             )
             .success(),
+        ),
+        (
+            "install goose http",
+            with_token(
+                &home,
+                TOKEN,
+                &["-c", "goose", "--transport", "http", "-n", "tray-goose"],
+            )
+            .success(),
+        ),
+        (
+            "reinstall goose bridge, dry run",
+            with_token(
+                &home,
+                NEW_TOKEN,
+                &["-c", "goose", "--transport", "bridge", "-n", "tray-goose", "--dry-run"],
+            )
+            .success(),
+        ),
+        (
+            "install http, token from env",
+            from_env(
+                "http",
+                &["-c", "claude-code,cursor,vscode,opencode,codex,gemini"],
+                TOKEN,
+            )
+            .success(),
+        ),
+        (
+            "install bridge, token from env, dry run, json",
+            from_env(
+                "bridge",
+                &["-c", "claude-code,gemini,copilot", "--dry-run", "--json"],
+                NEW_TOKEN,
+            )
+            .success(),
+        ),
+        (
+            "install, token from env, refused by the client",
+            from_env("http", &["-c", "zed"], NEW_TOKEN).code(2),
+        ),
+        (
+            "install bridge, token from env, forwarded by codex and goose",
+            from_env("bridge", &["-c", "codex,goose"], TOKEN).success(),
         ),
         (
             "reinstall stdio, dry run",
@@ -474,11 +534,44 @@ fn a_rotated_token_never_leaks() {
         ("remove stdio", command(&["remove", "tray-main"]).success()),
         ("remove http", command(&["remove", "tray-remote"]).success()),
         (
+            "token set, token from env, dry run",
+            token_set("tray-env", NEW_TOKEN, &["--dry-run"]).success(),
+        ),
+        (
+            "token set, token from env",
+            token_set("tray-env", NEW_TOKEN, &[]).success(),
+        ),
+        (
+            "token set goose inline, dry run",
+            token_set("tray-goose", NEW_TOKEN, &["--dry-run"]).success(),
+        ),
+        (
+            "token set goose inline",
+            token_set("tray-goose", NEW_TOKEN, &[]).success(),
+        ),
+        (
+            "doctor, token from env set",
+            home.command()
+                .arg("doctor")
+                .env("TRAY_TOKEN_TRAY_ENV", NEW_TOKEN)
+                .assert(),
+        ),
+        (
+            "remove goose, dry run",
+            command(&["remove", "tray-goose", "--dry-run"]).success(),
+        ),
+        ("remove goose", command(&["remove", "tray-goose"]).success()),
+        ("remove token from env", command(&["remove", "tray-env"]).success()),
+        (
             "bad workspace",
             home.command().args(["-w", "bad", "-t", NEW_TOKEN]).assert().code(2),
         ),
     ];
-    let removed_profile = outputs(&runs[3].1).0;
+    let removed_profile = runs
+        .iter()
+        .find(|(label, _)| *label == "reinstall stdio, dry run")
+        .map(|(_, run)| outputs(run).0)
+        .expect("the stdio dry run");
     assert!(
         removed_profile.contains("-  \"api_token\": \"[REDACTED]\""),
         "the dry run should show the replaced token's line, redacted:\n{removed_profile}"

@@ -323,3 +323,190 @@ fn gemini_folder_trust_as_doctor_reports_it() {
         outputs(&doctor).0
     );
 }
+
+/// `--token-from-env` bridge entries, run by the real clients: each expands the reference in its
+/// own syntax from its own environment and hands the bridge the header. `npx` on the clients'
+/// PATH is a stand-in that records what it was given and then runs our sandbox server, so the
+/// client also reports the entry Connected; nothing reaches the network.
+#[test]
+fn real_clients_expand_a_token_from_env_bridge_entry() {
+    let Some(tools) = test_tools() else { return };
+    for (client, program, args) in [
+        ("gemini", "gemini", &["mcp", "list"][..]),
+        ("qwen", "qwen", &["mcp", "list"][..]),
+        ("claude-code", "claude", &["mcp", "list"][..]),
+    ] {
+        let home = FakeHome::new();
+        if client == "gemini" {
+            home.write(
+                ".gemini/settings.json",
+                "{\"security\": {\"folderTrust\": {\"enabled\": false}}}\n",
+            );
+        }
+        home.install(&[
+            "-c",
+            client,
+            "--transport",
+            "bridge",
+            "-n",
+            "tray-env",
+            "--token-from-env",
+        ])
+        .success();
+        let written = std::fs::read_to_string(home.path(match client {
+            "gemini" => ".gemini/settings.json",
+            "qwen" => ".qwen/settings.json",
+            _ => ".claude.json",
+        }))
+        .expect("config");
+        assert!(!written.contains(common::TOKEN), "{client}: the token is in the file");
+        let record = home.path("npx-record.txt");
+        let fake_bin = home.path("fake-bin");
+        std::fs::create_dir_all(&fake_bin).expect("fake bin");
+        let npx = fake_bin.join("npx");
+        std::fs::write(
+            &npx,
+            format!(
+                "#!/bin/sh\nprintf '%s\\n' \"$TRAY_AUTH_HEADER\" >> '{}'\nexec '{}' serve --sandbox\n",
+                record.display(),
+                binary()
+            ),
+        )
+        .expect("write npx");
+        std::fs::set_permissions(&npx, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
+        let path = std::env::join_paths(
+            std::iter::once(fake_bin.clone())
+                .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
+        )
+        .expect("PATH");
+        let output = std::process::Command::new(tools.join("npm/node_modules/.bin").join(program))
+            .args(args)
+            .current_dir(home.project())
+            .env_clear()
+            .env("PATH", path)
+            .env("HOME", home.home())
+            .env("XDG_CONFIG_HOME", home.home().join(".config"))
+            .env("NO_COLOR", "1")
+            .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
+            .env("TRAY_TOKEN_TRAY_ENV", common::TOKEN)
+            .env("HTTPS_PROXY", "http://127.0.0.1:9")
+            .env("HTTP_PROXY", "http://127.0.0.1:9")
+            .output()
+            .unwrap_or_else(|error| panic!("run {program}: {error}"));
+        let printed = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let line = printed
+            .lines()
+            .find(|line| line.contains("tray-env:"))
+            .unwrap_or_else(|| panic!("{client}: no tray-env line in:\n{printed}"));
+        assert!(line.contains("Connected"), "{client}: {line}\n{printed}");
+        let recorded = std::fs::read_to_string(&record).unwrap_or_default();
+        assert_eq!(
+            recorded.lines().next(),
+            Some(format!("Bearer {}", common::TOKEN).as_str()),
+            "{client} must hand the bridge the expanded header"
+        );
+    }
+}
+
+/// The forwarded bridge Codex and Goose get with `--token-from-env`: the pinned `mcp-remote`,
+/// run with the very arguments written into Codex's config (the gateway URL swapped for a
+/// loopback server) and the variable in its environment, as Codex's `env_vars` passes it, sends
+/// `Authorization: Bearer <token>`: it expands its own `--header` argument.
+#[test]
+fn mcp_remote_expands_the_header_argument_of_a_forwarded_bridge() {
+    use std::io::{BufRead, BufReader, Write};
+    let Some(tools) = test_tools() else { return };
+    let home = FakeHome::new();
+    home.install(&[
+        "-c",
+        "codex",
+        "--transport",
+        "bridge",
+        "-n",
+        "tray-env",
+        "--token-from-env",
+    ])
+    .success();
+    let config: toml_edit::DocumentMut = home.read(".codex/config.toml").parse().expect("toml");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let local = format!("http://127.0.0.1:{}/mcp", listener.local_addr().expect("addr").port());
+    let args: Vec<String> = config["mcp_servers"]["tray-env"]["args"]
+        .as_array()
+        .expect("args")
+        .iter()
+        .filter_map(|arg| arg.as_str())
+        .filter(|arg| *arg != "-y" && !arg.starts_with("mcp-remote"))
+        .map(|arg| {
+            if arg.starts_with("https://") {
+                local.clone()
+            } else {
+                arg.to_string()
+            }
+        })
+        .collect();
+    let forwarded = config["mcp_servers"]["tray-env"]["env_vars"][0]
+        .as_str()
+        .expect("env_vars")
+        .to_string();
+    listener.set_nonblocking(true).expect("nonblocking");
+    let server = std::thread::spawn(move || {
+        // A bridge that never connects fails the test instead of hanging it.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let stream = loop {
+            match listener.accept() {
+                Ok((stream, _)) => break stream,
+                Err(_) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                Err(error) => panic!("mcp-remote never connected: {error}"),
+            }
+        };
+        stream.set_nonblocking(false).expect("blocking");
+        let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+        let mut authorization = None;
+        let mut line = String::new();
+        while reader.read_line(&mut line).is_ok_and(|read| read > 0) && line != "\r\n" {
+            if let Some((name, value)) = line.split_once(':')
+                && name.eq_ignore_ascii_case("authorization")
+            {
+                authorization = Some(value.trim().to_string());
+            }
+            line.clear();
+        }
+        let mut stream = stream;
+        stream
+            .write_all(b"HTTP/1.1 401 Unauthorized\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+            .ok();
+        authorization
+    });
+    let mut bridge = std::process::Command::new(tools.join("npm/node_modules/.bin/mcp-remote"))
+        .args(&args)
+        .current_dir(home.project())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home.home())
+        .env(&forwarded, common::TOKEN)
+        .env("HTTPS_PROXY", "http://127.0.0.1:9")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("run mcp-remote");
+    bridge
+        .stdin
+        .as_mut()
+        .expect("stdin")
+        .write_all(concat!(
+            r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#,
+            "\n"
+        ).as_bytes())
+        .ok();
+    let authorization = server.join().expect("server");
+    bridge.kill().ok();
+    bridge.wait().ok();
+    assert_eq!(authorization, Some(format!("Bearer {}", common::TOKEN)));
+}

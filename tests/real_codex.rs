@@ -148,3 +148,57 @@ fn codex_home_moves_the_config_we_write_and_read() {
         .success();
     assert!(codex_mcp_list_in(&home, &tools, &[("CODEX_HOME", &codex_home)]).is_empty());
 }
+
+/// Codex reads a `--token-from-env VAR` http entry as its own `bearer_token_env_var = "VAR"`.
+#[test]
+fn codex_reads_a_token_from_env_http_entry_as_its_bearer_token_variable() {
+    let Some(tools) = test_tools() else { return };
+    let home = FakeHome::new();
+    home.install(&[
+        "-c",
+        "codex",
+        "--transport",
+        "http",
+        "-n",
+        "tray-env",
+        "--token-from-env",
+        "MY_TRAY_TOKEN",
+    ])
+    .success();
+    let servers = codex_mcp_list(&home, &tools);
+    let ours = named(&servers, "tray-env");
+    assert_eq!(ours["transport"]["type"], "streamable_http", "{ours}");
+    assert_eq!(ours["transport"]["bearer_token_env_var"], "MY_TRAY_TOKEN", "{ours}");
+}
+
+/// A `--token-from-env` bridge: Codex forwards the variable (`env_vars`) and runs mcp-remote
+/// with the `--header` argument mcp-remote expands.
+#[test]
+fn codex_reads_a_token_from_env_bridge_as_a_forwarded_variable() {
+    let Some(tools) = test_tools() else { return };
+    let home = FakeHome::new();
+    home.install(&[
+        "-c",
+        "codex",
+        "--transport",
+        "bridge",
+        "-n",
+        "tray-env",
+        "--token-from-env",
+    ])
+    .success();
+    let servers = codex_mcp_list(&home, &tools);
+    let ours = named(&servers, "tray-env");
+    assert_eq!(ours["transport"]["type"], "stdio", "{ours}");
+    assert_eq!(
+        ours["transport"]["env_vars"],
+        serde_json::json!(["TRAY_TOKEN_TRAY_ENV"]),
+        "{ours}"
+    );
+    assert!(
+        ours["transport"]["args"].as_array().is_some_and(|args| args
+            .iter()
+            .any(|arg| arg == "Authorization:Bearer ${TRAY_TOKEN_TRAY_ENV}")),
+        "{ours}"
+    );
+}

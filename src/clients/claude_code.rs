@@ -4,15 +4,29 @@
 //!
 //! `~/.claude.json` is also Claude Code's own state file, often megabytes, rewritten by Claude
 //! Code itself: strict JSON, edited surgically under the lock.
+//!
+//! `--token-from-env` writes `${VAR}`, which Claude Code expands in `command`, `args`, `env`, `url`
+//! and `headers` (code.claude.com/docs/en/mcp, "Environment variable expansion").
 
 use std::path::PathBuf;
 
-use super::{Client, ClientEntry, ConfigLocation, EntryError, EntrySpec, Scope, Shape};
+use super::{
+    Client, ClientEntry, ConfigLocation, EntryError, EntrySpec, EnvSyntax, ReferenceForm, Scope, Shape, TokenReference,
+    Transport,
+};
 use crate::config::format::Format;
 use crate::paths::Environment;
 
 /// Anthropic's command-line coding agent.
 pub struct ClaudeCode;
+
+/// Its entries: typed `stdio` and `http`.
+const SHAPE: Shape = Shape {
+    stdio_type: Some("stdio"),
+    remote_type: Some("http"),
+    token_reference: Some(TokenReference::expanded(EnvSyntax::DOLLAR_BRACES)),
+    ..Shape::STANDARD
+};
 
 impl Client for ClaudeCode {
     fn id(&self) -> &'static str {
@@ -62,12 +76,11 @@ impl Client for ClaudeCode {
     }
 
     fn server_entry(&self, spec: &EntrySpec) -> Result<ClientEntry, EntryError> {
-        Shape {
-            stdio_type: Some("stdio"),
-            remote_type: Some("http"),
-            ..Shape::STANDARD
-        }
-        .entry(spec)
+        SHAPE.entry(spec)
+    }
+
+    fn token_reference(&self, transport: Transport) -> Option<ReferenceForm> {
+        SHAPE.token_reference?.for_transport(transport)
     }
 
     fn oauth_sign_in(&self, name: &str) -> Option<String> {

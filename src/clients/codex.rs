@@ -5,7 +5,9 @@
 //! `command`/`args`/`env`; Streamable HTTP entries are `url` with the token from an environment
 //! variable (`bearer_token_env_var`): an inline `bearer_token` makes Codex refuse the whole
 //! config, so an http entry names a variable the user sets where Codex runs and never holds the
-//! token. A project's file is loaded only when the project is trusted. `CODEX_HOME` moves the
+//! token (`--token-from-env VAR` names another variable). A stdio entry's `env` is passed as
+//! written, so a `--token-from-env` bridge forwards the variable (`env_vars`) and lets
+//! `mcp-remote` expand `--header "Authorization:Bearer ${VAR}"` itself. A project's file is loaded only when the project is trusted. `CODEX_HOME` moves the
 //! user's folder (Codex then reads `$CODEX_HOME/config.toml`; the folder must exist, which an
 //! install makes sure of).
 
@@ -13,9 +15,12 @@ use std::path::PathBuf;
 
 use serde_json::json;
 
-use super::entries::gateway_url;
+use super::entries::{bridge_command_with_header, gateway_url};
 use super::standard::client_home_or_home;
-use super::{Client, ClientEntry, ConfigLocation, EntryError, EntrySpec, Scope, Shape, Transport};
+use super::{
+    Client, ClientEntry, ConfigLocation, EntryError, EntrySpec, ReferenceForm, Scope, Shape, Transport,
+    bridge_header_argument, default_token_variable,
+};
 use crate::config::format::Format;
 use crate::env;
 use crate::paths::Environment;
@@ -23,19 +28,15 @@ use crate::paths::Environment;
 /// The Codex CLI.
 pub struct Codex;
 
-/// The variable a Codex http entry reads its token from: `TRAY_TOKEN_<NAME>`.
-pub fn token_variable(name: &str) -> String {
-    let name: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!("TRAY_TOKEN_{name}")
+/// A `--token-from-env` bridge: Codex passes `env` as written, so the variable is forwarded
+/// (`env_vars`) and `mcp-remote` expands it in its own `--header` argument.
+fn forwarded_bridge(spec: &EntrySpec) -> Result<ClientEntry, EntryError> {
+    let variable = spec.token_variable.clone().unwrap_or_default();
+    let (command, args) = bridge_command_with_header(spec, bridge_header_argument(&variable))?;
+    Ok(ClientEntry::plain(
+        json!({"command": command, "args": args, "env_vars": [variable]}),
+        false,
+    ))
 }
 
 impl Client for Codex {
@@ -88,9 +89,15 @@ impl Client for Codex {
             Transport::Headless => {
                 return Ok(ClientEntry::plain(json!({"url": spec.region.headless_url()}), false));
             }
+            Transport::Bridge if spec.token_from_env() => return forwarded_bridge(spec),
             Transport::Stdio | Transport::Bridge => return Shape::STANDARD.entry(spec),
         }
-        let variable = token_variable(spec.name.as_str());
+        // Always a variable: Codex refuses a token written in its config. `--token-from-env`
+        // only names another one.
+        let variable = spec
+            .token_variable
+            .clone()
+            .unwrap_or_else(|| default_token_variable(spec.name.as_str()));
         let mut entry = ClientEntry::plain(
             json!({"url": gateway_url(spec)?, "bearer_token_env_var": variable}),
             false,
@@ -99,6 +106,14 @@ impl Client for Codex {
             "Codex reads this entry's token from the environment variable {variable}: set it to your Tray API token where Codex runs (Codex refuses a token written in config.toml)"
         ));
         Ok(entry)
+    }
+
+    fn token_reference(&self, transport: Transport) -> Option<ReferenceForm> {
+        match transport {
+            Transport::Http => Some(ReferenceForm::Field("bearer_token_env_var")),
+            Transport::Bridge => Some(ReferenceForm::BridgeArgument("env_vars")),
+            Transport::Stdio | Transport::Headless => None,
+        }
     }
 
     fn oauth_sign_in(&self, name: &str) -> Option<String> {

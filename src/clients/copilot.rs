@@ -5,9 +5,13 @@
 //! `tools: ["*"]`; the reader takes comments and trailing commas; `XDG_CONFIG_HOME` is no longer
 //! honoured; `COPILOT_HOME` moves the folder (`copilot help environment`). Its workspace files (`.mcp.json`, `.github/mcp.json`) load only after folder trust
 //! and `.mcp.json` is also Claude Code's project file, so only the user scope is offered.
+//!
+//! `--token-from-env` writes `${VAR}` in a bridge's `env`, which Copilot CLI expands there since
+//! 1.0.10 (`$VAR`, `${VAR}`, `${VAR:-default}`: github/copilot-cli#903). Expansion in `headers`
+//! is not documented, so http entries keep the token inline.
 
 use super::standard::{Extra, client_home_or_home};
-use super::{Headless, Shape, StdClient};
+use super::{EnvSyntax, Headless, ReferenceForm, Shape, StdClient, TokenReference, Transport};
 use crate::config::format::Format;
 use crate::env;
 
@@ -32,6 +36,10 @@ pub const COPILOT: StdClient = StdClient {
         stdio_type: Some("local"),
         remote_type: Some("http"),
         extra: &[("tools", Extra::AllTools)],
+        token_reference: Some(TokenReference {
+            transports: &[Transport::Bridge],
+            form: ReferenceForm::Expanded(EnvSyntax::DOLLAR_BRACES),
+        }),
         ..Shape::STANDARD
     },
     no_http: None,

@@ -5,9 +5,12 @@
 //! from GitHub, so it was not run). `crush.json` is deprecated in favour of `crushrc` but still
 //! read; the docs' example is JSONC. `CRUSH_GLOBAL_CONFIG` names the folder of the global
 //! `crush.json` instead (internal/config/load.go).
+//!
+//! `--token-from-env` writes `${VAR}`: Crush runs every value through shell-style expansion
+//! (internal/config/load.go).
 
 use super::standard::xdg_config;
-use super::{Headless, Shape, StdClient};
+use super::{EnvSyntax, Headless, Shape, StdClient, TokenReference};
 use crate::config::format::Format;
 use crate::env;
 use crate::paths::Environment;
@@ -25,6 +28,7 @@ pub const CRUSH: StdClient = StdClient {
     shape: Shape {
         stdio_type: Some("stdio"),
         remote_type: Some("http"),
+        token_reference: Some(TokenReference::expanded(EnvSyntax::DOLLAR_BRACES)),
         ..Shape::STANDARD
     },
     no_http: None,

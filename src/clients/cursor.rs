@@ -1,7 +1,10 @@
 //! Cursor: `~/.cursor/mcp.json` on every OS (project: `.cursor/mcp.json`), `mcpServers`,
 //! remote entries as `{"url", "headers"}`.
+//!
+//! `--token-from-env` writes `${env:VAR}`, which Cursor expands in `command`, `args`, `env`, `url`
+//! and `headers` (Cursor's MCP docs, "Config interpolation").
 
-use super::{Headless, Shape, StdClient};
+use super::{EnvSyntax, Headless, Shape, StdClient, TokenReference};
 use crate::config::format::Format;
 
 /// The Cursor editor.
@@ -14,7 +17,10 @@ pub const CURSOR: StdClient = StdClient {
     project_file: Some(&[".cursor", "mcp.json"]),
     marker: |environment| environment.home_path(&[".cursor"]),
     servers_key: &["mcpServers"],
-    shape: Shape::STANDARD,
+    shape: Shape {
+        token_reference: Some(TokenReference::expanded(EnvSyntax::DOLLAR_ENV)),
+        ..Shape::STANDARD
+    },
     no_http: None,
     headless: Headless::SignIn(
         "in Cursor Settings > MCP, click Connect next to \"{name}\" and sign in to Tray in the browser",

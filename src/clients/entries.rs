@@ -44,14 +44,20 @@ pub fn stdio_entry(spec: &EntrySpec, with_type: bool) -> Value {
 /// The command and arguments of a bridge: `npx -y mcp-remote@VERSION URL --header
 /// Authorization:${TRAY_AUTH_HEADER}` (through `cmd /c` on Windows).
 pub fn bridge_command(spec: &EntrySpec) -> Result<(String, Vec<String>), EntryError> {
+    // No space inside the argument: some clients split arguments on spaces.
+    bridge_command_with_header(spec, format!("Authorization:${{{BRIDGE_HEADER_VARIABLE}}}"))
+}
+
+/// A bridge whose `--header` argument is `header` (`Authorization:Bearer ${VAR}` for clients
+/// that forward the token's variable to `mcp-remote`, which expands it).
+pub fn bridge_command_with_header(spec: &EntrySpec, header: String) -> Result<(String, Vec<String>), EntryError> {
     let workspace_id = spec.workspace_id.as_ref().ok_or(EntryError::SandboxNeedsStdio)?;
     let mut args = vec![
         "-y".to_string(),
         MCP_REMOTE_PACKAGE.to_string(),
         workspace_id.gateway_url(),
         "--header".to_string(),
-        // No space inside the argument: some clients split arguments on spaces.
-        format!("Authorization:${{{BRIDGE_HEADER_VARIABLE}}}"),
+        header,
     ];
     if spec.os == Os::Windows {
         args.splice(0..0, ["/c".to_string(), "npx".to_string()]);

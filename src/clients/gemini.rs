@@ -14,13 +14,16 @@
 //! `TRUST_FOLDER` | `TRUST_PARENT` | `DO_NOT_TRUST`, the longest matching path winning and
 //! `TRUST_PARENT` standing for the path's parent (gemini-cli 0.61 `LoadedTrustedFolders`).
 //! `doctor` applies that rule to the current directory.
+//!
+//! `--token-from-env` writes `${VAR}`: Gemini CLI expands `$VAR` and `${VAR}` in every string of
+//! settings.json (docs/reference/configuration.md).
 
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
 use super::standard::client_home_or_home;
-use super::{Headless, Scope, ScopeTrust, Shape, StdClient};
+use super::{EnvSyntax, Headless, Scope, ScopeTrust, Shape, StdClient, TokenReference};
 use crate::config::format::Format;
 use crate::config::format::open;
 use crate::env;
@@ -45,6 +48,7 @@ pub const GEMINI: StdClient = StdClient {
     servers_key: &["mcpServers"],
     shape: Shape {
         remote_type: Some("http"),
+        token_reference: Some(TokenReference::expanded(EnvSyntax::DOLLAR_BRACES)),
         ..Shape::STANDARD
     },
     no_http: None,

@@ -8,15 +8,21 @@
 //! `headers`. `description` is required for remote ones (may be empty), so every entry has one.
 //! Goose's `env_keys` names secrets it looks up in its keyring or the environment and passes to
 //! a stdio extension's process; they do not reach a remote extension's headers, so bridge and
-//! http entries hold the token inline and the file is made private (0600). `GOOSE_PATH_ROOT`,
+//! http entries hold the token inline and the file is made private (0600); a `--token-from-env`
+//! bridge names its variable in `env_keys` and lets `mcp-remote` expand it in its `--header`
+//! argument (http entries refuse the flag). `GOOSE_PATH_ROOT`,
 //! which moves the whole tree, is not followed yet.
 
 use std::path::PathBuf;
 
 use serde_json::{Map, Value, json};
 
-use super::entries::{BRIDGE_HEADER_VARIABLE, bearer, bridge_command, gateway_url, serve_args};
-use super::{Client, ClientEntry, ConfigLocation, EntryError, EntrySpec, Scope, Transport};
+use super::entries::{
+    BRIDGE_HEADER_VARIABLE, bearer, bridge_command, bridge_command_with_header, gateway_url, serve_args,
+};
+use super::{
+    Client, ClientEntry, ConfigLocation, EntryError, EntrySpec, ReferenceForm, Scope, Transport, bridge_header_argument,
+};
 use crate::config::format::Format;
 use crate::paths::{Environment, Os};
 
@@ -75,6 +81,18 @@ impl Client for Goose {
                 entry.insert("envs".into(), json!({}));
                 false
             }
+            // Goose expands nothing in its config, but passes the variables named in `env_keys`
+            // (from its keyring or its environment) to a stdio extension: `mcp-remote` then
+            // expands its own `--header` argument.
+            Transport::Bridge if spec.token_from_env() => {
+                let variable = spec.token_variable.clone().unwrap_or_default();
+                let (command, args) = bridge_command_with_header(spec, bridge_header_argument(&variable))?;
+                entry.insert("cmd".into(), json!(command));
+                entry.insert("args".into(), json!(args));
+                entry.insert("envs".into(), json!({}));
+                entry.insert("env_keys".into(), json!([variable]));
+                false
+            }
             Transport::Bridge => {
                 let (command, args) = bridge_command(spec)?;
                 entry.insert("cmd".into(), json!(command));
@@ -97,6 +115,10 @@ impl Client for Goose {
         };
         entry.insert("timeout".into(), json!(TIMEOUT_SECONDS));
         Ok(ClientEntry::plain(Value::Object(entry), holds_token))
+    }
+
+    fn token_reference(&self, transport: Transport) -> Option<ReferenceForm> {
+        (transport == Transport::Bridge).then_some(ReferenceForm::BridgeArgument("env_keys"))
     }
 
     fn rename_references(&self, entry: &Value, old: &str, new: &str) -> Value {

@@ -2,8 +2,11 @@
 //! `mcpServers`, the standard shape.
 //!
 //! Facts (clients.md §12, from kiro.dev's docs; no npm CLI to run).
+//!
+//! `--token-from-env` writes `${VAR}`, which Kiro expands in `env` values and `headers` (kiro.dev's
+//! MCP configuration page: `"Authorization": "Bearer ${API_TOKEN}"`).
 
-use super::{Headless, Shape, StdClient};
+use super::{EnvSyntax, Headless, Shape, StdClient, TokenReference};
 use crate::config::format::Format;
 
 /// Kiro.
@@ -16,7 +19,10 @@ pub const KIRO: StdClient = StdClient {
     project_file: Some(&[".kiro", "settings", "mcp.json"]),
     marker: |environment| environment.home_path(&[".kiro"]),
     servers_key: &["mcpServers"],
-    shape: Shape::STANDARD,
+    shape: Shape {
+        token_reference: Some(TokenReference::expanded(EnvSyntax::DOLLAR_BRACES)),
+        ..Shape::STANDARD
+    },
     no_http: None,
     headless: Headless::Refused(None),
     project_caveat: None,

@@ -27,6 +27,7 @@ mod opencode;
 mod qwen;
 mod roo;
 mod standard;
+mod token_reference;
 mod vscode;
 mod windsurf;
 mod zed;
@@ -40,6 +41,10 @@ pub use entries::{
     command_line, gateway_url, recognize, stdio_entry,
 };
 pub use standard::{CommandForm, Shape, StdClient};
+pub use token_reference::{
+    EnvSyntax, ReferenceForm, TOKEN_TRANSPORTS, TokenReference, bridge_header_argument, default_token_variable,
+    is_variable_name,
+};
 
 use crate::config::DocumentError;
 use crate::config::format::{ConfigDocument, Format};
@@ -233,6 +238,32 @@ pub struct EntrySpec {
     pub os: crate::paths::Os,
     /// The region, whose Headless MCP URL a headless entry holds.
     pub region: Region,
+    /// The environment variable a bridge or http entry names for the client to read the token
+    /// from (`--token-from-env`), instead of holding the token; `None`: the token goes inline.
+    pub token_variable: Option<String>,
+}
+
+impl EntrySpec {
+    /// The `Authorization` value of a bridge or http entry: `Bearer <token>`, or, when the spec
+    /// names a variable, `Bearer ` and the reference to it in `syntax` (the value itself is
+    /// never written then).
+    pub fn authorization(&self, syntax: Option<EnvSyntax>) -> Result<String, EntryError> {
+        match (&self.token_variable, syntax) {
+            (None, _) => bearer(self),
+            (Some(variable), Some(syntax)) => Ok(format!("Bearer {}", syntax.wrap(variable))),
+            (Some(_), None) => Err(EntryError::NoTokenReference {
+                client: "this client",
+                transport: self.transport.as_str(),
+                hint: "drop --token-from-env".into(),
+            }),
+        }
+    }
+
+    /// Whether the entry is to name the token's variable rather than hold the token: a
+    /// variable was asked for and the transport carries a token in the entry.
+    pub fn token_from_env(&self) -> bool {
+        self.token_variable.is_some() && matches!(self.transport, Transport::Bridge | Transport::Http)
+    }
 }
 
 /// What a client needs for one server: the entry, and edits beside it.
@@ -325,6 +356,17 @@ pub enum EntryError {
     /// The transport needs a workspace and token, and this is the sandbox.
     #[error("the sandbox workspace runs only in the bundled server (--transport stdio)")]
     SandboxNeedsStdio,
+    /// `--token-from-env` asked for, and the client cannot read a token from an environment
+    /// variable in this transport's entries.
+    #[error("{client} cannot read the token from an environment variable in its {transport} entries")]
+    NoTokenReference {
+        /// The client's display name.
+        client: &'static str,
+        /// The transport asked for.
+        transport: &'static str,
+        /// What to do instead.
+        hint: String,
+    },
     /// Tray's Headless MCP needs a client that signs in by OAuth on its own.
     #[error("{client} cannot sign in to Tray's Headless MCP by itself (it needs OAuth sign-in by the client)")]
     NoOAuthSignIn {
@@ -386,7 +428,56 @@ pub trait Client: Sync {
                 hint: self.headless_refusal(&spec.region.headless_url()),
             });
         }
+        if spec.token_from_env() {
+            return self.entry_reading_token_from_env(spec);
+        }
         self.server_entry(spec)
+    }
+
+    /// The entry of a spec that names the token's variable: refused when the client has no
+    /// such indirection for the transport; never one that holds the token.
+    fn entry_reading_token_from_env(&self, spec: &EntrySpec) -> Result<ClientEntry, EntryError> {
+        let refusal = || {
+            let others: Vec<Transport> = TOKEN_TRANSPORTS
+                .into_iter()
+                .filter(|other| *other != spec.transport && self.token_reference(*other).is_some())
+                .collect();
+            EntryError::NoTokenReference {
+                client: self.display_name(),
+                transport: spec.transport.as_str(),
+                hint: token_reference::refusal_hint(self.display_name(), &others),
+            }
+        };
+        if self.token_reference(spec.transport).is_none() {
+            return Err(refusal());
+        }
+        let mut entry = self.server_entry(spec)?;
+        // The promise of --token-from-env: the value itself is never written.
+        if entry.holds_token {
+            return Err(refusal());
+        }
+        if entry.notice.is_none()
+            && let Some(variable) = &spec.token_variable
+        {
+            entry.notice = Some(token_reference::variable_notice(self.display_name(), variable));
+        }
+        Ok(entry)
+    }
+
+    /// How the client's `transport` entries name the environment variable it reads Tray's
+    /// token from (`--token-from-env`); `None` when they cannot (the entry then holds the token,
+    /// in a file made private).
+    fn token_reference(&self, transport: Transport) -> Option<ReferenceForm> {
+        let _ = transport;
+        None
+    }
+
+    /// The environment variable one of its entries reads Tray's token from, when it names one
+    /// (written by `--token-from-env`, or a Codex http entry's `bearer_token_env_var`).
+    fn token_variable_in(&self, entry: &Value) -> Option<String> {
+        TOKEN_TRANSPORTS
+            .into_iter()
+            .find_map(|transport| self.token_reference(transport)?.variable_in(entry))
     }
 
     /// Whether it takes `transport` at all: not refused, and for the Headless MCP, able to sign

@@ -4,9 +4,10 @@
 //! Facts (clients.md §7, running 1.18.33): local entries are
 //! `{"type": "local", "command": [...], "environment": {}, "enabled": true}`, remote ones
 //! `{"type": "remote", "url", "headers", "enabled": true}`; comments and trailing commas are read.
+//! `--token-from-env` writes `{env:VAR}`, OpenCode's substitution (Kilo Code shares it).
 
 use super::standard::{Extra, existing_or_last, xdg_config};
-use super::{CommandForm, Headless, Shape, StdClient};
+use super::{CommandForm, EnvSyntax, Headless, Shape, StdClient, TokenReference};
 use crate::config::format::Format;
 
 /// The OpenCode agent's entry shape (Kilo Code shares it).
@@ -17,6 +18,7 @@ pub const OPENCODE_SHAPE: Shape = Shape {
     command: CommandForm::Array,
     env_key: "environment",
     extra: &[("enabled", Extra::True)],
+    token_reference: Some(TokenReference::expanded(EnvSyntax::BRACE_ENV)),
 };
 
 /// The OpenCode coding agent.

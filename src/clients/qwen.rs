@@ -5,10 +5,13 @@
 //! kept on its own writes; project servers wait for approval. `QWEN_HOME` names the folder
 //! holding `settings.json` itself; Qwen expands a leading `~` in it and resolves a relative one
 //! from the current directory (cli-entry.js `resolveQwenHome`).
+//!
+//! `--token-from-env` writes `${VAR}`, which Qwen Code expands as Gemini CLI does (it expands
+//! `$HOME` in settings it reads, clients.md §9).
 
 use std::path::PathBuf;
 
-use super::{Headless, Shape, StdClient};
+use super::{EnvSyntax, Headless, Shape, StdClient, TokenReference};
 use crate::config::format::Format;
 use crate::env;
 use crate::paths::Environment;
@@ -25,6 +28,7 @@ pub const QWEN: StdClient = StdClient {
     servers_key: &["mcpServers"],
     shape: Shape {
         url_key: "httpUrl",
+        token_reference: Some(TokenReference::expanded(EnvSyntax::DOLLAR_BRACES)),
         ..Shape::STANDARD
     },
     no_http: None,

@@ -3,8 +3,11 @@
 //! `.roo/mcp.json`; `mcpServers`, entries typed `stdio` / `streamable-http` (hyphenated).
 //!
 //! Facts (clients.md §5, from Roo Code's code at cb83656; no CLI to run): strict JSON.
+//!
+//! `--token-from-env` writes `${env:VAR}`, which Roo Code substitutes in the whole entry
+//! (src/utils/config.ts).
 
-use super::{Headless, Shape, StdClient};
+use super::{EnvSyntax, Headless, Shape, StdClient, TokenReference};
 use crate::config::format::Format;
 use crate::paths::Environment;
 
@@ -27,6 +30,7 @@ pub const ROO: StdClient = StdClient {
     shape: Shape {
         stdio_type: Some("stdio"),
         remote_type: Some("streamable-http"),
+        token_reference: Some(TokenReference::expanded(EnvSyntax::DOLLAR_ENV)),
         ..Shape::STANDARD
     },
     no_http: None,

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use serde_json::{Map, Value, json};
 
 use super::entries::Headless;
-use super::entries::{BRIDGE_HEADER_VARIABLE, bearer, bridge_command, gateway_url, serve_args};
-use super::{Client, ClientEntry, ConfigLocation, EntryError, EntrySpec, Scope, Transport};
+use super::entries::{BRIDGE_HEADER_VARIABLE, bridge_command, gateway_url, serve_args};
+use super::{Client, ClientEntry, ConfigLocation, EntryError, EntrySpec, Scope, TokenReference, Transport};
 use crate::config::format::Format;
 use crate::paths::Environment;
 
@@ -46,6 +46,9 @@ pub struct Shape {
     pub env_key: &'static str,
     /// Fields added to every entry.
     pub extra: &'static [(&'static str, Extra)],
+    /// How the client reads the token from an environment variable named in a bridge's `env`
+    /// value or an http entry's header (`--token-from-env`), when it expands one there.
+    pub token_reference: Option<TokenReference>,
 }
 
 impl Shape {
@@ -57,12 +60,14 @@ impl Shape {
         command: CommandForm::Split,
         env_key: "env",
         extra: &[],
+        token_reference: None,
     };
 
     /// The entry for a spec (the transport already checked against what the client takes).
     pub fn entry(&self, spec: &EntrySpec) -> Result<ClientEntry, EntryError> {
         let mut entry = Map::new();
-        let holds_token = match spec.transport {
+        let syntax = self.token_reference.and_then(TokenReference::syntax);
+        let carries_token = match spec.transport {
             Transport::Stdio => {
                 self.put_command(&mut entry, &spec.binary.to_string_lossy(), &serve_args(spec));
                 false
@@ -70,12 +75,18 @@ impl Shape {
             Transport::Bridge => {
                 let (command, args) = bridge_command(spec)?;
                 self.put_command(&mut entry, &command, &args);
-                entry.insert(self.env_key.into(), json!({ BRIDGE_HEADER_VARIABLE: bearer(spec)? }));
+                entry.insert(
+                    self.env_key.into(),
+                    json!({ BRIDGE_HEADER_VARIABLE: spec.authorization(syntax)? }),
+                );
                 true
             }
             Transport::Http => {
                 self.put_url(&mut entry, gateway_url(spec)?);
-                entry.insert("headers".into(), json!({ "Authorization": bearer(spec)? }));
+                entry.insert(
+                    "headers".into(),
+                    json!({ "Authorization": spec.authorization(syntax)? }),
+                );
                 true
             }
             // No headers at all: a static Authorization header would switch the server to
@@ -85,6 +96,8 @@ impl Shape {
                 false
             }
         };
+        // A token named by its variable is not in the entry.
+        let holds_token = carries_token && !spec.token_from_env();
         for (key, extra) in self.extra {
             let value = match extra {
                 Extra::True => json!(true),
@@ -199,6 +212,10 @@ impl Client for StdClient {
 
     fn server_entry(&self, spec: &EntrySpec) -> Result<ClientEntry, EntryError> {
         self.shape.entry(spec)
+    }
+
+    fn token_reference(&self, transport: Transport) -> Option<super::ReferenceForm> {
+        self.shape.token_reference?.for_transport(transport)
     }
 
     fn oauth_sign_in(&self, name: &str) -> Option<String> {

@@ -23,6 +23,15 @@ fn spec(transport: Transport, os: Os) -> EntrySpec {
         sandbox: false,
         os,
         region: Region::Eu1,
+        token_variable: None,
+    }
+}
+
+/// [`spec`] with `--token-from-env` (the default variable).
+fn spec_from_env(transport: Transport) -> EntrySpec {
+    EntrySpec {
+        token_variable: Some(default_token_variable("tray-workspace")),
+        ..spec(transport, Os::Linux)
     }
 }
 
@@ -137,39 +146,100 @@ fn entries_for_every_client_and_transport() {
     let mut table = String::new();
     for client in ClientId::all() {
         for transport in Transport::ALL {
-            let shown = match client.client().entry(&spec(transport, Os::Linux)) {
-                Ok(entry) => {
-                    let mut shown = serde_json::to_string(&entry.server).unwrap();
-                    for companion in &entry.companions {
-                        let edit = match &companion.edit {
-                            CompanionEdit::Upsert(item) => format!("upsert {item}"),
-                            CompanionEdit::ReplaceIfPresent(item) => format!("replace {item}"),
-                            CompanionEdit::Remove => "remove".to_string(),
-                        };
-                        write!(
-                            shown,
-                            "\n    + {}[{}={}]: {edit}",
-                            companion.array.join("."),
-                            companion.id_key,
-                            companion.id
-                        )
-                        .unwrap();
-                    }
-                    if entry.holds_token {
-                        shown.push_str("\n    (holds the token: file made private)");
-                    }
-                    if let Some(notice) = &entry.notice {
-                        write!(shown, "\n    note: {notice}").unwrap();
-                    }
-                    shown
-                }
-                Err(error) => format!("refused: {error}"),
-            };
-            let shown = shown.replace("secret-token", "[TOKEN]");
+            let shown = shown_entry(client.client().entry(&spec(transport, Os::Linux)));
             writeln!(table, "{} {}: {shown}", client.id(), transport.as_str()).unwrap();
         }
     }
     insta::assert_snapshot!("entries", table);
+}
+
+#[test]
+fn token_from_env_entries_for_every_client() {
+    let mut table = String::new();
+    for client in ClientId::all() {
+        for transport in [Transport::Bridge, Transport::Http] {
+            let result = client.client().entry(&spec_from_env(transport));
+            let hint = match &result {
+                Err(EntryError::NoTokenReference { hint, .. }) => format!("\n    hint: {hint}"),
+                _ => String::new(),
+            };
+            let shown = shown_entry(result);
+            writeln!(table, "{} {}: {shown}{hint}", client.id(), transport.as_str()).unwrap();
+        }
+    }
+    insta::assert_snapshot!("token_from_env_entries", table);
+}
+
+/// An entry made with `--token-from-env` never holds the token, anywhere in it, and names the
+/// variable in the client's own syntax (read back by the client's declared reference); a client
+/// with no reference for a transport refuses it.
+#[test]
+fn token_from_env_entries_name_the_variable_and_never_hold_the_token() {
+    for client in ClientId::all() {
+        for transport in [Transport::Bridge, Transport::Http] {
+            let reference = client.client().token_reference(transport);
+            let takes = reference.is_some();
+            match client.client().entry(&spec_from_env(transport)) {
+                Ok(entry) => {
+                    assert!(
+                        takes,
+                        "{} {transport:?}: accepted without a declared reference",
+                        client.id()
+                    );
+                    assert!(!entry.holds_token, "{} {transport:?}", client.id());
+                    let text = serde_json::to_string(&entry.server).unwrap();
+                    assert!(!text.contains("secret-token"), "{} {transport:?}: {text}", client.id());
+                    assert_eq!(
+                        reference.and_then(|form| form.variable_in(&entry.server)).as_deref(),
+                        Some("TRAY_TOKEN_TRAY_WORKSPACE"),
+                        "{} {transport:?}: {text}",
+                        client.id()
+                    );
+                    assert!(client.client().recognize(&entry.server).is_some(), "{}", client.id());
+                }
+                Err(error) => {
+                    assert!(
+                        !takes || matches!(error, EntryError::UnsupportedTransport { .. }),
+                        "{} {transport:?}: {error}",
+                        client.id()
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// One entry (or refusal) as the snapshot tables show it, the token replaced.
+fn shown_entry(result: Result<ClientEntry, EntryError>) -> String {
+    let shown = match result {
+        Ok(entry) => {
+            let mut shown = serde_json::to_string(&entry.server).unwrap();
+            for companion in &entry.companions {
+                let edit = match &companion.edit {
+                    CompanionEdit::Upsert(item) => format!("upsert {item}"),
+                    CompanionEdit::ReplaceIfPresent(item) => format!("replace {item}"),
+                    CompanionEdit::Remove => "remove".to_string(),
+                };
+                write!(
+                    shown,
+                    "\n    + {}[{}={}]: {edit}",
+                    companion.array.join("."),
+                    companion.id_key,
+                    companion.id
+                )
+                .unwrap();
+            }
+            if entry.holds_token {
+                shown.push_str("\n    (holds the token: file made private)");
+            }
+            if let Some(notice) = &entry.notice {
+                write!(shown, "\n    note: {notice}").unwrap();
+            }
+            shown
+        }
+        Err(error) => format!("refused: {error}"),
+    };
+    shown.replace("secret-token", "[TOKEN]")
 }
 
 /// What tray-mcp writes, it reads back as its own, for every client and transport.

@@ -6,13 +6,18 @@
 //! referenced as `${input:ID}`, is stored in its secret storage. So no VS Code entry ever holds
 //! the token; the prompt is a companion item kept in step with the entry (added with an
 //! http/bridge entry, taken out with it or when it becomes stdio, renamed with it).
+//! `--token-from-env` writes `${env:VAR}` instead (VS Code's MCP configuration reference), and no
+//! prompt.
 
 use std::path::PathBuf;
 
 use serde_json::{Value, json};
 
 use super::entries::{bridge_entry, follow_profile_rename, gateway_url, stdio_entry};
-use super::{Client, ClientEntry, Companion, CompanionEdit, ConfigLocation, EntryError, EntrySpec, Scope, Transport};
+use super::{
+    Client, ClientEntry, Companion, CompanionEdit, ConfigLocation, EntryError, EntrySpec, EnvSyntax, ReferenceForm,
+    Scope, TokenReference, Transport,
+};
 use crate::config::format::Format;
 use crate::paths::Environment;
 
@@ -126,18 +131,23 @@ impl Client for VsCode {
 
     fn server_entry(&self, spec: &EntrySpec) -> Result<ClientEntry, EntryError> {
         let name = spec.name.as_str();
-        let header = format!("Bearer ${{input:{}}}", token_input_id(name));
+        // `--token-from-env`: `${env:VAR}` instead of the prompt, which then goes.
+        let (header, token_prompt_edit) = if spec.token_from_env() {
+            (spec.authorization(Some(EnvSyntax::DOLLAR_ENV))?, CompanionEdit::Remove)
+        } else {
+            (
+                format!("Bearer ${{input:{}}}", token_input_id(name)),
+                CompanionEdit::Upsert(token_input(name)),
+            )
+        };
         let (server, prompt) = match spec.transport {
             // A stdio entry reads its token from the profile: the prompt an earlier http or
             // bridge install of this name added goes.
             Transport::Stdio => (stdio_entry(spec, true), CompanionEdit::Remove),
-            Transport::Bridge => (
-                bridge_entry(spec, true, header)?,
-                CompanionEdit::Upsert(token_input(name)),
-            ),
+            Transport::Bridge => (bridge_entry(spec, true, header)?, token_prompt_edit),
             Transport::Http => (
                 json!({"type": "http", "url": gateway_url(spec)?, "headers": {"Authorization": header}}),
-                CompanionEdit::Upsert(token_input(name)),
+                token_prompt_edit,
             ),
             // No header and no token prompt: VS Code signs in by OAuth itself.
             Transport::Headless => (
@@ -151,6 +161,10 @@ impl Client for VsCode {
             holds_token: false,
             notice: None,
         })
+    }
+
+    fn token_reference(&self, transport: Transport) -> Option<ReferenceForm> {
+        TokenReference::expanded(EnvSyntax::DOLLAR_ENV).for_transport(transport)
     }
 
     fn oauth_sign_in(&self, name: &str) -> Option<String> {

@@ -1,7 +1,10 @@
 //! Windsurf: `~/.codeium/windsurf/mcp_config.json`, `mcpServers`, remote entries as
 //! `{"serverUrl", "headers"}`.
+//!
+//! `--token-from-env` writes `${env:VAR}`, which Windsurf interpolates in `serverUrl`, `url`,
+//! `headers`, `command`, `args` and `env` (Windsurf's MCP docs, "Config interpolation").
 
-use super::{Headless, Shape, StdClient};
+use super::{EnvSyntax, Headless, Shape, StdClient, TokenReference};
 use crate::config::format::Format;
 
 /// The Windsurf editor.
@@ -16,6 +19,7 @@ pub const WINDSURF: StdClient = StdClient {
     servers_key: &["mcpServers"],
     shape: Shape {
         url_key: "serverUrl",
+        token_reference: Some(TokenReference::expanded(EnvSyntax::DOLLAR_ENV)),
         ..Shape::STANDARD
     },
     no_http: None,

@@ -90,6 +90,15 @@ pub fn to_json(rows: &[ClientRow]) -> Value {
                 "installed": row.installed,
                 "transports": row.transports.iter().map(|transport| transport.as_str()).collect::<Vec<_>>(),
                 "servers_key": row.servers_key,
+                // `--token-from-env`: the transports whose entries can name the token's variable,
+                // and how the entry names it.
+                "token_from_env": crate::clients::TOKEN_TRANSPORTS
+                    .into_iter()
+                    .filter_map(|transport| {
+                        let form = implementation.token_reference(transport)?;
+                        Some((transport.as_str().to_string(), json!(form.shown("VAR"))))
+                    })
+                    .collect::<serde_json::Map<_, _>>(),
                 "files": row.files.iter().map(|(scope, path)| (scope.as_str().to_string(), json!(path))).collect::<serde_json::Map<_, _>>(),
             })
         }).collect::<Vec<_>>(),

@@ -68,6 +68,10 @@ pub struct InstallRequest {
     pub dry_run: bool,
     /// Clients to leave out (the wizard's "don't overwrite" answers).
     pub skip: Vec<ClientId>,
+    /// `--token-from-env`: the environment variable bridge and http entries name, in each
+    /// client's own syntax, for the client to read the token from; the token itself is then
+    /// written nowhere. `None`: the entry holds the token (in a file made private).
+    pub token_variable: Option<String>,
 }
 
 /// Plans and (unless `dry_run`) performs an install.
@@ -169,13 +173,15 @@ pub fn entry_plan(
 ) -> Result<EntryPlan, CommandError> {
     let mut notices = Vec::new();
     let mut configs = Vec::new();
-    let spec = entry_spec(
+    check_token_variable(request)?;
+    let mut spec = entry_spec(
         environment,
         &request.workspace,
         &request.name,
         request.transport,
         binary,
     );
+    spec.token_variable = request.token_variable.clone();
     for &kind in wanted_clients(environment, request)?
         .iter()
         .filter(|kind| !request.skip.contains(kind))
@@ -187,6 +193,10 @@ pub fn entry_plan(
             Ok(entry) => entry,
             // Asked for as "all": a client that cannot sign in by OAuth is left out, not fatal.
             Err(EntryError::NoOAuthSignIn { client, hint }) if request.every_client => {
+                notices.push(Notice::note(format!("{client} skipped: {hint}")));
+                continue;
+            }
+            Err(EntryError::NoTokenReference { client, hint, .. }) if request.every_client => {
                 notices.push(Notice::note(format!("{client} skipped: {hint}")));
                 continue;
             }
@@ -213,6 +223,14 @@ pub fn entry_plan(
             },
             path: location.path,
         });
+    }
+    if let Some(variable) = &request.token_variable
+        && !configs.is_empty()
+        && !environment.variables.is_set(variable)
+    {
+        notices.push(Notice::warning(format!(
+            "{variable} is not set here: set it to your Tray API token in the environment the clients start from, or they will send no valid token"
+        )));
     }
     if request.transport == Transport::Bridge && environment.find_on_path("npx").is_none() {
         notices.push(Notice::warning(
@@ -242,6 +260,30 @@ pub fn entry_plan(
         keychain_write,
         notices,
     })
+}
+
+/// `--token-from-env` names a variable every client can refer to, for a transport whose entry
+/// carries a token.
+fn check_token_variable(request: &InstallRequest) -> Result<(), CommandError> {
+    let Some(variable) = &request.token_variable else {
+        return Ok(());
+    };
+    if !crate::clients::is_variable_name(variable) {
+        return Err(CommandError::usage(
+            format!("--token-from-env: \"{variable}\" cannot name an environment variable"),
+            "use letters, digits and _ (not starting with a digit), e.g. --token-from-env TRAY_TOKEN_PROD",
+        ));
+    }
+    if !matches!(request.transport, Transport::Bridge | Transport::Http) {
+        return Err(CommandError::usage(
+            format!(
+                "--token-from-env is for bridge and http entries, not {}",
+                request.transport.as_str()
+            ),
+            "add --transport http (or bridge); a stdio entry holds no token: it reads it from tray-mcp's profile store",
+        ));
+    }
+    Ok(())
 }
 
 /// The clients to configure: `-c all` means every client installed here (its folder exists), and
@@ -408,6 +450,7 @@ pub fn entry_spec(
         sandbox,
         os: environment.os,
         region,
+        token_variable: None,
     }
 }
 
@@ -418,7 +461,9 @@ fn entry_error(error: EntryError) -> CommandError {
             error.to_string(),
             "drop --transport, or give --workspace-id and --api-token",
         ),
-        EntryError::NoOAuthSignIn { hint, .. } => CommandError::usage(error.to_string(), hint.clone()),
+        EntryError::NoOAuthSignIn { hint, .. } | EntryError::NoTokenReference { hint, .. } => {
+            CommandError::usage(error.to_string(), hint.clone())
+        }
     }
 }
 
@@ -486,6 +531,8 @@ fn profile_for(
         // Installing with a token makes a token entry, even of a profile that signed in.
         auth: Default::default(),
         sign_in_store: Default::default(),
+        // An API-token profile: the Headless MCP needs a sign-in, so nothing to say yet.
+        headless: None,
     };
     profile.set_token(api_token, location);
     let keychain_token = (location == TokenLocation::Keychain).then(|| api_token.clone());

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use std::fmt;
 
-use crate::clients::{ClientId, EntryWorkspace, Scope};
+use crate::clients::{ClientId, EntryWorkspace, Scope, Transport};
 use crate::config::strings;
 use crate::config::transaction::FileError;
 use crate::inventory::{FoundEntry, take_inventory};
@@ -23,6 +23,8 @@ pub enum TokenPlace {
     Config,
     /// In VS Code's secret storage (the entry holds an `${input:...}` reference).
     VsCodeSecret,
+    /// In an environment variable the entry names (`--token-from-env`; Codex http entries).
+    Env,
     /// In the client's own store, after its OAuth sign-in (Tray's Headless MCP).
     ClientSignIn,
     /// tray-mcp's own sign-in (`tray-mcp login`), still usable.
@@ -42,6 +44,7 @@ impl TokenPlace {
             TokenPlace::Profile(location) => location.as_str(),
             TokenPlace::Config => "config",
             TokenPlace::VsCodeSecret => "vscode-secret",
+            TokenPlace::Env => "env",
             TokenPlace::ClientSignIn => "client-sign-in",
             TokenPlace::SignedIn => "oauth",
             TokenPlace::SignInNeeded => "oauth-login-needed",
@@ -100,6 +103,8 @@ pub struct ListedEntry {
     pub transport: &'static str,
     /// Where the entry's token is kept.
     pub token_store: TokenPlace,
+    /// The environment variable the entry reads its token from ([`TokenPlace::Env`]).
+    pub token_variable: Option<String>,
 }
 
 /// The result of `list`.
@@ -126,7 +131,11 @@ pub fn list(environment: &Environment) -> Listing {
 
 fn listed(environment: &Environment, entry: &FoundEntry) -> ListedEntry {
     let recognized = entry.tray.as_ref();
-    let token_store = token_store(environment, entry);
+    let token_variable = token_variable(entry);
+    let token_store = match token_variable {
+        Some(_) => TokenPlace::Env,
+        None => token_store(environment, entry),
+    };
     let workspace = match recognized.map(|tray| &tray.workspace) {
         Some(EntryWorkspace::Workspace(id)) => ListedWorkspace::Tray(id.clone()),
         Some(EntryWorkspace::Sandbox) => ListedWorkspace::Sandbox,
@@ -145,7 +154,17 @@ fn listed(environment: &Environment, entry: &FoundEntry) -> ListedEntry {
         workspace,
         transport: recognized.map_or("?", |tray| tray.transport.as_str()),
         token_store,
+        token_variable,
     }
+}
+
+/// The variable a Tray bridge or http entry names for its token, in its client's own syntax.
+fn token_variable(entry: &FoundEntry) -> Option<String> {
+    let tray = entry.tray.as_ref()?;
+    if !matches!(tray.transport, Transport::Bridge | Transport::Http) || holds_inline_token(&entry.value) {
+        return None;
+    }
+    entry.client.client().token_variable_in(&entry.value)
 }
 
 /// Where an entry's token lives.
@@ -218,7 +237,10 @@ impl Listing {
                     entry.client.client().display_name().to_string(),
                     scope,
                     entry.transport.to_string(),
-                    entry.token_store.as_str().to_string(),
+                    match &entry.token_variable {
+                        Some(variable) => format!("from ${variable}"),
+                        None => entry.token_store.as_str().to_string(),
+                    },
                     entry.workspace.to_string(),
                     entry.shown_path.clone(),
                 ]
@@ -240,6 +262,7 @@ impl Listing {
                 "project": entry.project,
                 "transport": entry.transport,
                 "token_store": entry.token_store.as_str(),
+                "token_variable": entry.token_variable,
                 "workspace": entry.workspace.to_string(),
                 "path": entry.shown_path,
             })).collect::<Vec<_>>(),

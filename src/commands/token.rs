@@ -3,7 +3,9 @@
 //! Stdio entries read the token from the profile at start-up, so rotating it changes no client
 //! config. Bridge and http entries that hold the token inline are rewritten in the same
 //! transaction (same safety promise as install). VS Code entries hold only a `${input:...}`
-//! reference: VS Code asks again once its stored value is cleared.
+//! reference: VS Code asks again once its stored value is cleared. Entries that read the token
+//! from an environment variable (`--token-from-env`) hold only its name: nothing in their file
+//! changes, and the report says which variable to update.
 //!
 //! A profile's token goes where [`TokenStore::preferred`] says (the OS keychain when there is
 //! one); the keychain write happens before the file commit and is undone if it fails, the
@@ -51,6 +53,7 @@ pub fn set_with_store(
 ) -> Result<Report, CommandError> {
     let inventory = readable_inventory(environment)?;
     let named = tray_entries_named(&inventory.entries, request.name.as_str(), ClientId::all())?;
+    let from_variable = variable_notices(&named);
     let inline: Vec<&FoundEntry> = named
         .into_iter()
         .filter(|entry| holds_inline_token(&entry.value))
@@ -61,7 +64,7 @@ pub fn set_with_store(
         Box::new(ReplaceInlineToken::new(entries, &request.api_token))
     });
     let mut keychain = KeychainChanges::default();
-    let mut notices = Vec::new();
+    let mut notices = from_variable;
     if let Some(mut profile) = existing_profile(environment, &request.name)? {
         if let Some(old) = &profile.api_token {
             redactor.add(old.expose());
@@ -83,7 +86,7 @@ pub fn set_with_store(
             Box::new(WriteProfile { profile }),
         ));
     }
-    if tasks.is_empty() {
+    if tasks.is_empty() && notices.is_empty() {
         return Err(no_such_name(&request.name));
     }
     let finish = Finish {
@@ -143,6 +146,25 @@ pub fn forget_with_store(
         keychain: &keychain,
     };
     execute_with_keychain(environment, tasks, finish)
+}
+
+/// For each entry that reads its token from an environment variable (`--token-from-env`): the
+/// file holds only the variable's name, so nothing in it changes; the user updates the variable.
+fn variable_notices(entries: &[&FoundEntry]) -> Vec<Notice> {
+    entries
+        .iter()
+        .filter(|entry| !holds_inline_token(&entry.value))
+        .filter_map(|entry| {
+            let variable = entry.client.client().token_variable_in(&entry.value)?;
+            Some(Notice::note(format!(
+                "{} {} reads the token of \"{}\" from the environment variable {variable}: nothing in that file changes; set {variable} to the new token where {} runs",
+                config_role(entry.client),
+                entry.shown_path,
+                entry.name,
+                entry.client.client().display_name()
+            )))
+        })
+        .collect()
 }
 
 fn existing_profile(environment: &Environment, name: &ServerName) -> Result<Option<profiles::Profile>, CommandError> {

@@ -2,7 +2,10 @@
 //!
 //! Tokens are written as references only. Where tray-mcp knows where a token is kept (the OS
 //! keychain item it wrote), the reference says so; otherwise it is a placeholder environment
-//! variable, `TRAY_TOKEN_<NAME>`, with a comment saying to point it at the real source.
+//! variable, `TRAY_TOKEN_<NAME>`, with a comment saying to point it at the real source. Entries
+//! that already read the token from one variable (`--token-from-env`, Codex http entries) export
+//! as `token = { env = "VAR" }` with `token_from_env = true`, which applies back to the same
+//! entries.
 
 use std::collections::BTreeMap;
 
@@ -38,6 +41,9 @@ pub struct ExportedServer {
     pub token: Option<(&'static str, String)>,
     /// Whether the token reference is where the token really is (else a placeholder).
     pub token_known: bool,
+    /// Whether the entries name the token's variable instead of holding the token
+    /// (`token_from_env = true`).
+    pub token_from_env: bool,
 }
 
 /// The exported manifest.
@@ -119,8 +125,11 @@ fn exported(
             None => return skipped(name, first, notices),
         },
     };
+    let variable = shared_token_variable(entries.iter().filter(same).copied());
     let (token, token_known) = if workspace == "sandbox" {
         (None, true)
+    } else if let Some(variable) = &variable {
+        (Some(("env", variable.clone())), true)
     } else if keychain {
         (
             Some(("keychain", format!("{}/{name}", crate::token_store::SERVICE))),
@@ -139,7 +148,21 @@ fn exported(
         scope: first.scope,
         token,
         token_known,
+        token_from_env: variable.is_some(),
     })
+}
+
+/// The one variable every entry reads its token from, when they all name the same one.
+fn shared_token_variable<'a>(entries: impl Iterator<Item = &'a FoundEntry>) -> Option<String> {
+    let mut shared: Option<String> = None;
+    for entry in entries {
+        let variable = entry.client.client().token_variable_in(&entry.value)?;
+        if shared.as_ref().is_some_and(|known| *known != variable) {
+            return None;
+        }
+        shared = Some(variable);
+    }
+    shared
 }
 
 fn skipped(name: &str, entry: &FoundEntry, notices: &mut Vec<Notice>) -> Option<ExportedServer> {
@@ -183,6 +206,9 @@ impl Export {
                 }
                 text.push_str(&format!("token = {{ {key} = \"{value}\" }}\n"));
             }
+            if server.token_from_env {
+                text.push_str("token_from_env = true\n");
+            }
         }
         text
     }
@@ -205,6 +231,7 @@ impl Export {
                         "scope": server.scope.as_str(),
                         "token": token,
                         "token_source_known": server.token_known,
+                        "token_from_env": server.token_from_env,
                     }),
                 )
             })

@@ -60,6 +60,9 @@ pub struct DeclaredServer {
     pub scope: Scope,
     /// Where the entry starts in the manifest (line, column), for messages.
     pub position: (usize, usize),
+    /// `token_from_env`: the variable bridge and http entries name for the client to read the
+    /// token from, instead of holding it.
+    pub token_variable: Option<String>,
 }
 
 /// The workspace of a declared entry.

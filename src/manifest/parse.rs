@@ -58,7 +58,7 @@ impl Advice for ManifestError {
 }
 
 /// The keys a server table takes, for hints.
-const SERVER_KEYS: &str = "workspace, region, kind, gateway, clients, scope, token";
+const SERVER_KEYS: &str = "workspace, region, kind, gateway, clients, scope, token, token_from_env";
 
 /// The file's shape, as serde reads it.
 #[derive(Deserialize)]
@@ -78,6 +78,16 @@ struct RawServer {
     clients: Spanned<RawClients>,
     scope: Option<Spanned<String>>,
     token: Option<Spanned<RawToken>>,
+    token_from_env: Option<Spanned<RawTokenFromEnv>>,
+}
+
+/// `token_from_env = true` (the token's own `env` variable, else `TRAY_TOKEN_<NAME>`) or
+/// `token_from_env = "VAR"`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawTokenFromEnv {
+    Switch(bool),
+    Variable(String),
 }
 
 #[derive(Deserialize)]
@@ -183,6 +193,7 @@ fn check_server(
         clients,
         scope,
         token,
+        token_from_env,
     } = raw;
     let transport = match &kind {
         None => Transport::Stdio,
@@ -211,6 +222,13 @@ fn check_server(
             })?,
     };
     let clients = check_clients(&name, clients, at)?;
+    let token_env = token.as_ref().and_then(|token| match token.get_ref() {
+        RawToken::Reference(RawReference {
+            env: Some(variable), ..
+        }) => Some(variable.clone()),
+        _ => None,
+    });
+    let token_variable = check_token_from_env(&name, token_from_env, token_env, transport, at)?;
     let workspace = if workspace.get_ref().trim().eq_ignore_ascii_case("sandbox") {
         if let Some(token) = &token {
             return Err(at(
@@ -259,7 +277,45 @@ fn check_server(
         clients,
         scope,
         position,
+        token_variable,
     })
+}
+
+/// `token_from_env`: the variable bridge and http entries name for the token (the token's own
+/// `env` variable, `TRAY_TOKEN_<NAME>`, or the one given).
+fn check_token_from_env(
+    name: &ServerName,
+    raw: Option<Spanned<RawTokenFromEnv>>,
+    token_env: Option<String>,
+    transport: Transport,
+    at: &At<'_>,
+) -> Result<Option<String>, ManifestError> {
+    let Some(raw) = raw else {
+        return Ok(None);
+    };
+    let span = raw.span();
+    let variable = match raw.into_inner() {
+        RawTokenFromEnv::Switch(false) => return Ok(None),
+        RawTokenFromEnv::Switch(true) => {
+            token_env.unwrap_or_else(|| crate::clients::default_token_variable(name.as_str()))
+        }
+        RawTokenFromEnv::Variable(variable) => variable.trim().to_string(),
+    };
+    if !matches!(transport, Transport::Bridge | Transport::Http) {
+        return Err(at(
+            Some(span),
+            format!("server \"{name}\": token_from_env is for kind = \"bridge\" or \"http\""),
+            "a stdio entry holds no token (the bundled server reads it from tray-mcp's profile store): drop token_from_env, or set kind",
+        ));
+    }
+    if !crate::clients::is_variable_name(&variable) {
+        return Err(at(
+            Some(span),
+            format!("server \"{name}\": token_from_env does not name an environment variable"),
+            "use letters, digits and _ (not starting with a digit), or true for the token's own env variable",
+        ));
+    }
+    Ok(Some(variable))
 }
 
 fn check_clients(

@@ -356,6 +356,7 @@ fn install_request(
         gateway: server.gateway,
         dry_run,
         skip: Vec::new(),
+        token_variable: server.token_variable.clone(),
     })
 }
 

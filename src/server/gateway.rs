@@ -27,7 +27,15 @@
 //! handshake, 429) are retried, a bounded number of times with backoff; a `tools/call` that may
 //! have run is never sent twice. The token goes in the `Authorization` header and nowhere else:
 //! no log line, error or message carries it.
+//!
+//! The client serves any Streamable HTTP upstream, not only the gateway: [`GatewayConfig`] names
+//! the URL and an [`AccessTokenSource`], which hands out the bearer for each request and is told
+//! of a 401 so it can refresh (an OAuth sign-in) and have the request sent once more. The Agent
+//! Gateway with an API token uses [`StaticToken`], which cannot refresh; Tray's Headless MCP
+//! (see [`super::headless`]) takes a signed-in source.
 
+use std::borrow::Cow;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -59,13 +67,58 @@ const DEFAULT_RESUME_WAIT: Duration = Duration::from_secs(1);
 /// Largest JSON body accepted from the gateway.
 const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 
-/// Where and how to reach the gateway.
+/// A boxed future, so [`AccessTokenSource`] can be used as a trait object.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Why no bearer token can be had: the user must sign in again, say. `message` says what
+/// happened and `hint` what to do (`run tray-mcp login NAME`); neither holds a secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenUnavailable {
+    /// What happened.
+    pub message: String,
+    /// What to do about it.
+    pub hint: String,
+}
+
+/// Where the bearer token of each request comes from.
+///
+/// Why a trait: the Agent Gateway takes the profile's API token, which never changes while
+/// `serve` runs ([`StaticToken`]); an OAuth sign-in hands out access tokens that expire and are
+/// refreshed. The client asks for the token before every request and reports a 401, so a
+/// source that can refresh gets the chance to, and the request is sent once more.
+pub trait AccessTokenSource: Send + Sync + std::fmt::Debug {
+    /// The bearer for the next request (a source may refresh one that is about to expire).
+    /// Must never block on a user: when signing in again is needed, it returns the error.
+    fn access_token(&self) -> BoxFuture<'_, Result<ApiToken, TokenUnavailable>>;
+
+    /// The upstream answered 401 to a request sent with `rejected`. Returns true when a
+    /// different token is now available (refreshed, or another request already refreshed),
+    /// so the request is worth sending once more; false leaves the 401 as the answer.
+    fn on_unauthorized<'a>(&'a self, rejected: &'a ApiToken) -> BoxFuture<'a, bool>;
+}
+
+/// A token that never changes: the profile's API token, for the Agent Gateway.
+#[derive(Debug, Clone)]
+pub struct StaticToken(pub ApiToken);
+
+impl AccessTokenSource for StaticToken {
+    fn access_token(&self) -> BoxFuture<'_, Result<ApiToken, TokenUnavailable>> {
+        let token = self.0.clone();
+        Box::pin(async move { Ok(token) })
+    }
+
+    fn on_unauthorized<'a>(&'a self, _rejected: &'a ApiToken) -> BoxFuture<'a, bool> {
+        Box::pin(async { false })
+    }
+}
+
+/// Where and how to reach the gateway (or another Streamable HTTP upstream).
 #[derive(Debug, Clone)]
 pub struct GatewayConfig {
-    /// The gateway's MCP endpoint (`TRAY_GATEWAY_URL`, else the workspace's gateway URL).
+    /// The upstream's MCP endpoint (`TRAY_GATEWAY_URL`, else the workspace's gateway URL).
     pub url: String,
-    /// Sent as `Authorization: Bearer`.
-    pub token: ApiToken,
+    /// Hands out the bearer sent as `Authorization: Bearer` on every request.
+    pub auth: Arc<dyn AccessTokenSource>,
     /// Time limit of each handshake, list and session request (`TRAY_GATEWAY_TIMEOUT_SECS`).
     pub timeout: Duration,
     /// Time limit of one forwarded `tools/call` (tools may run long workflows).
@@ -86,9 +139,14 @@ impl GatewayConfig {
     /// Defaults: 20 s per request, 5 minutes per tool call, 3 attempts from 250 ms backoff;
     /// an unreachable gateway is tried again from 1 s, doubling to 60 s.
     pub fn new(url: String, token: ApiToken) -> Self {
+        Self::with_auth(url, Arc::new(StaticToken(token)))
+    }
+
+    /// [`Self::new`] with the bearer from `auth` (an OAuth sign-in, say).
+    pub fn with_auth(url: String, auth: Arc<dyn AccessTokenSource>) -> Self {
         GatewayConfig {
             url,
-            token,
+            auth,
             timeout: Duration::from_secs(20),
             call_timeout: Duration::from_secs(300),
             max_attempts: 3,
@@ -139,6 +197,9 @@ pub enum GatewayError {
     /// The gateway answered, but not with what the protocol expects.
     #[error("the Agent Gateway broke the MCP protocol: {0}")]
     Protocol(String),
+    /// The token source has no token to send (sign-in needed again); nothing was sent.
+    #[error("{}", .0.message)]
+    NoToken(TokenUnavailable),
 }
 
 impl crate::error::Advice for GatewayError {
@@ -149,8 +210,16 @@ impl crate::error::Advice for GatewayError {
 
 impl GatewayError {
     /// What the user can do about it.
-    pub fn hint(&self) -> &'static str {
+    pub fn hint(&self) -> Cow<'static, str> {
+        if let GatewayError::NoToken(unavailable) = self {
+            return Cow::Owned(unavailable.hint.clone());
+        }
+        Cow::Borrowed(self.static_hint())
+    }
+
+    fn static_hint(&self) -> &'static str {
         match self {
+            GatewayError::NoToken(_) => "sign in again",
             GatewayError::Unreachable { .. } => {
                 "check the network connection and the workspace ID (or TRAY_GATEWAY_URL); a running \
                  `tray-mcp serve` keeps trying and adds the gateway's tools when it answers"
@@ -215,6 +284,8 @@ struct Session {
     protocol_version: String,
     /// Counts initialisations, so only one caller re-initialises after an expiry.
     generation: u64,
+    /// The capabilities the gateway declared in its `initialize` result, as it sent them.
+    capabilities: Value,
 }
 
 /// The client: one MCP session with the gateway, re-established when it expires.
@@ -291,6 +362,12 @@ impl GatewayClient {
             .unwrap_or_else(|_| json!({}))
     }
 
+    /// The capabilities the gateway declared when the current session opened (`{}` before).
+    pub fn server_capabilities(&self) -> Value {
+        self.current_session()
+            .map_or_else(|| json!({}), |session| session.capabilities.clone())
+    }
+
     fn current_session(&self) -> Option<Arc<Session>> {
         self.session.lock().ok().and_then(|session| session.clone())
     }
@@ -328,11 +405,12 @@ impl GatewayClient {
         &self,
         method: reqwest::Method,
         session: Option<&Session>,
+        token: &ApiToken,
     ) -> Result<reqwest::RequestBuilder, GatewayError> {
         let mut builder = self
             .http()?
             .request(method, &self.config.url)
-            .bearer_auth(self.config.token.expose());
+            .bearer_auth(token.expose());
         if let Some(session) = session {
             if let Some(id) = &session.id {
                 builder = builder.header(SESSION_HEADER, id);
@@ -340,6 +418,33 @@ impl GatewayClient {
             builder = builder.header(VERSION_HEADER, &session.protocol_version);
         }
         Ok(builder)
+    }
+
+    /// Sends the request `decorate` finishes (headers, body) with the token source's bearer.
+    /// On a 401 the source is told, and when it has a different token the request goes once
+    /// more: a 401 means the upstream refused it before doing anything.
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        session: Option<&Session>,
+        limit: Duration,
+        decorate: impl Fn(reqwest::RequestBuilder) -> reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, GatewayError> {
+        let auth = &self.config.auth;
+        let token = auth.access_token().await.map_err(GatewayError::NoToken)?;
+        let response = decorate(self.request_builder(method.clone(), session, &token)?)
+            .send()
+            .await
+            .map_err(|error| self.transport_error(&error, limit))?;
+        if response.status() != StatusCode::UNAUTHORIZED || !auth.on_unauthorized(&token).await {
+            return Ok(response);
+        }
+        tracing::debug!(url = %self.config.url, "401 answered; sending once more with a fresh token");
+        let token = auth.access_token().await.map_err(GatewayError::NoToken)?;
+        decorate(self.request_builder(method, session, &token)?)
+            .send()
+            .await
+            .map_err(|error| self.transport_error(&error, limit))
     }
 
     /// Connects: `initialize`, `notifications/initialized`, then the GET stream. Transient
@@ -396,6 +501,10 @@ impl GatewayClient {
                 .map(str::to_string),
             protocol_version,
             generation: self.generations.fetch_add(1, Ordering::SeqCst) + 1,
+            capabilities: response
+                .pointer("/result/capabilities")
+                .cloned()
+                .unwrap_or_else(|| json!({})),
         });
         let initialized = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
         self.post_message(&session, &initialized).await?;
@@ -470,32 +579,39 @@ impl GatewayClient {
 
     /// Every tool the gateway lists, following `nextCursor`, as raw JSON objects.
     pub async fn list_tools(self: &Arc<Self>) -> Result<Vec<Value>, GatewayError> {
-        let mut tools = Vec::new();
+        self.list_all("tools/list", "tools").await
+    }
+
+    /// Every item of a paginated list (`method` answering with an array under `key`, such as
+    /// `prompts/list` and `prompts`), following `nextCursor`, as raw JSON objects.
+    pub async fn list_all(self: &Arc<Self>, method: &str, key: &str) -> Result<Vec<Value>, GatewayError> {
+        let mut items = Vec::new();
         let mut cursor: Option<Value> = None;
         for _ in 0..MAX_LIST_PAGES {
             let params = match &cursor {
                 Some(cursor) => json!({ "cursor": cursor }),
                 None => json!({}),
             };
-            let response = self.request("tools/list", params, self.config.timeout, None).await?;
+            let response = self.request(method, params, self.config.timeout, None).await?;
             if let Some(error) = response.get("error") {
-                return Err(GatewayError::Protocol(format!("tools/list failed: {error}")));
+                return Err(GatewayError::Protocol(format!("{method} failed: {error}")));
             }
             let result = response.get("result").cloned().unwrap_or(Value::Null);
-            match result.get("tools").and_then(Value::as_array) {
-                Some(page) => tools.extend(page.iter().cloned()),
-                None => return Err(GatewayError::Protocol("tools/list returned no tools array".to_string())),
+            match result.get(key).and_then(Value::as_array) {
+                Some(page) => items.extend(page.iter().cloned()),
+                None => return Err(GatewayError::Protocol(format!("{method} returned no {key} array"))),
             }
             cursor = result.get("nextCursor").filter(|next| !next.is_null()).cloned();
             if cursor.is_none() {
-                return Ok(tools);
+                return Ok(items);
             }
         }
         tracing::warn!(
             pages = MAX_LIST_PAGES,
-            "Agent Gateway tools/list kept paginating; using the first pages"
+            %method,
+            "Agent Gateway list kept paginating; using the first pages"
         );
-        Ok(tools)
+        Ok(items)
     }
 
     /// Sends a notification or a response (no answer expected but 202).
@@ -510,14 +626,15 @@ impl GatewayClient {
     async fn post_message(&self, session: &Session, message: &Value) -> Result<(), GatewayError> {
         let url = self.config.url.clone();
         limited(&url, self.config.timeout, async {
+            let body = message.to_string();
             let response = self
-                .request_builder(reqwest::Method::POST, Some(session))?
-                .header(ACCEPT, "application/json, text/event-stream")
-                .header(CONTENT_TYPE, "application/json")
-                .body(message.to_string())
-                .send()
-                .await
-                .map_err(|error| self.transport_error(&error, self.config.timeout))?;
+                .send(reqwest::Method::POST, Some(session), self.config.timeout, |builder| {
+                    builder
+                        .header(ACCEPT, "application/json, text/event-stream")
+                        .header(CONTENT_TYPE, "application/json")
+                        .body(body.clone())
+                })
+                .await?;
             check_status(&response)?;
             Ok(())
         })
@@ -539,14 +656,15 @@ impl GatewayClient {
             None => self.deliver(message),
         };
         limited(&self.config.url, limit, async {
+            let body = request.to_string();
             let response = self
-                .request_builder(reqwest::Method::POST, session)?
-                .header(ACCEPT, "application/json, text/event-stream")
-                .header(CONTENT_TYPE, "application/json")
-                .body(request.to_string())
-                .send()
-                .await
-                .map_err(|error| self.transport_error(&error, limit))?;
+                .send(reqwest::Method::POST, session, limit, |builder| {
+                    builder
+                        .header(ACCEPT, "application/json, text/event-stream")
+                        .header(CONTENT_TYPE, "application/json")
+                        .body(body.clone())
+                })
+                .await?;
             check_status(&response)?;
             let headers = response.headers().clone();
             let content_type = content_type(&headers);
@@ -640,12 +758,12 @@ impl GatewayClient {
         limit: Duration,
     ) -> Result<reqwest::Response, GatewayError> {
         let response = self
-            .request_builder(reqwest::Method::GET, session)?
-            .header(ACCEPT, "text/event-stream")
-            .header(LAST_EVENT_HEADER, last_event_id)
-            .send()
-            .await
-            .map_err(|error| self.transport_error(&error, limit))?;
+            .send(reqwest::Method::GET, session, limit, |builder| {
+                builder
+                    .header(ACCEPT, "text/event-stream")
+                    .header(LAST_EVENT_HEADER, last_event_id)
+            })
+            .await?;
         check_status(&response)?;
         let content_type = content_type(response.headers());
         if content_type != "text/event-stream" {
@@ -707,20 +825,20 @@ impl GatewayClient {
 
     /// Opens the GET stream for server-initiated messages (with `Last-Event-ID` when resuming).
     async fn open_stream(&self, session: &Session, last_event_id: Option<&str>) -> StreamOpening {
-        let mut builder = match self.request_builder(reqwest::Method::GET, Some(session)) {
-            Ok(builder) => builder.header(ACCEPT, "text/event-stream"),
-            Err(error) => return StreamOpening::Failed(error),
-        };
-        if let Some(id) = last_event_id {
-            builder = builder.header(LAST_EVENT_HEADER, id);
-        }
-        let sent = tokio::time::timeout(self.config.timeout, builder.send()).await;
-        match sent {
+        let limit = self.config.timeout;
+        let sent = self.send(reqwest::Method::GET, Some(session), limit, |builder| {
+            let builder = builder.header(ACCEPT, "text/event-stream");
+            match last_event_id {
+                Some(id) => builder.header(LAST_EVENT_HEADER, id),
+                None => builder,
+            }
+        });
+        match tokio::time::timeout(limit, sent).await {
             Err(_) => StreamOpening::Failed(GatewayError::Timeout {
                 url: self.config.url.clone(),
-                seconds: self.config.timeout.as_secs().max(1),
+                seconds: limit.as_secs().max(1),
             }),
-            Ok(Err(error)) => StreamOpening::Failed(self.transport_error(&error, self.config.timeout)),
+            Ok(Err(error)) => StreamOpening::Failed(error),
             Ok(Ok(response)) if response.status() == StatusCode::METHOD_NOT_ALLOWED => {
                 tracing::debug!("the Agent Gateway offers no GET stream (405)");
                 StreamOpening::Closed
@@ -811,13 +929,10 @@ impl GatewayClient {
         if session.id.is_none() {
             return;
         }
-        let Ok(request) = self.request_builder(reqwest::Method::DELETE, Some(&session)) else {
-            return;
-        };
-        let request = request.send();
+        let request = self.send(reqwest::Method::DELETE, Some(&session), limit, |builder| builder);
         match tokio::time::timeout(limit, request).await {
             Ok(Ok(response)) => tracing::debug!(status = response.status().as_u16(), "Agent Gateway session ended"),
-            Ok(Err(error)) => tracing::debug!(error = %root_cause(&error), "could not end the Agent Gateway session"),
+            Ok(Err(error)) => tracing::debug!(%error, "could not end the Agent Gateway session"),
             Err(_) => tracing::debug!("ending the Agent Gateway session timed out"),
         }
     }
@@ -891,7 +1006,145 @@ async fn read_limited(response: &mut reqwest::Response) -> Result<Vec<u8>, reqwe
 
 #[cfg(test)]
 mod tests {
+    use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+    use std::sync::atomic::AtomicUsize;
+
     use super::*;
+
+    /// A source that hands out `stale` until told of a 401, then `fresh`.
+    #[derive(Debug, Default)]
+    struct Refreshing {
+        refreshed: AtomicBool,
+        told: AtomicUsize,
+    }
+
+    impl AccessTokenSource for Refreshing {
+        fn access_token(&self) -> BoxFuture<'_, Result<ApiToken, TokenUnavailable>> {
+            let name = if self.refreshed.load(Ordering::SeqCst) {
+                "fresh"
+            } else {
+                "stale"
+            };
+            Box::pin(async move { Ok(ApiToken::parse(name).expect("valid")) })
+        }
+
+        fn on_unauthorized<'a>(&'a self, rejected: &'a ApiToken) -> BoxFuture<'a, bool> {
+            self.told.fetch_add(1, Ordering::SeqCst);
+            let refreshed = rejected.expose() == "stale";
+            self.refreshed.store(true, Ordering::SeqCst);
+            Box::pin(async move { refreshed })
+        }
+    }
+
+    /// A one-thread HTTP server on 127.0.0.1 that accepts only `Bearer fresh`: `initialize`
+    /// gets a JSON result, notifications 202, GET 405. Returns its URL and the bearer of each
+    /// request, in order.
+    fn fresh_only_server() -> (String, Arc<Mutex<Vec<String>>>) {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}/mcp", listener.local_addr().expect("address"));
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = Arc::clone(&seen);
+        std::thread::spawn(move || {
+            for stream in listener.incoming().map_while(Result::ok) {
+                let mut reader = BufReader::new(stream);
+                let (mut verb, mut bearer, mut length) = (String::new(), String::new(), 0usize);
+                let mut line = String::new();
+                while reader.read_line(&mut line).is_ok_and(|read| read > 0) && line != "\r\n" {
+                    let lower = line.to_ascii_lowercase();
+                    if verb.is_empty() {
+                        verb = line.split(' ').next().unwrap_or_default().to_string();
+                    } else if let Some(value) = lower.strip_prefix("authorization: bearer ") {
+                        bearer = value.trim().to_string();
+                    } else if let Some(value) = lower.strip_prefix("content-length: ") {
+                        length = value.trim().parse().unwrap_or(0);
+                    }
+                    line.clear();
+                }
+                let mut body = vec![0; length];
+                let _ = reader.read_exact(&mut body);
+                log.lock().expect("log").push(bearer.clone());
+                let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                let (status, answer) = match (bearer.as_str(), verb.as_str(), request.get("id")) {
+                    (bearer, _, _) if bearer != "fresh" => ("401 Unauthorized", String::new()),
+                    (_, "GET", _) => ("405 Method Not Allowed", String::new()),
+                    (_, _, Some(id)) => (
+                        "200 OK",
+                        json!({"jsonrpc": "2.0", "id": id, "result": {"protocolVersion": PROTOCOL_VERSION}})
+                            .to_string(),
+                    ),
+                    _ => ("202 Accepted", String::new()),
+                };
+                let mut stream = reader.into_inner();
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
+                    answer.len()
+                );
+            }
+        });
+        (url, seen)
+    }
+
+    #[tokio::test]
+    async fn a_401_lets_the_token_source_refresh_and_the_request_goes_once_more() {
+        let (url, seen) = fresh_only_server();
+        let source = Arc::new(Refreshing::default());
+        let (sender, _receiver) = tokio::sync::mpsc::unbounded_channel();
+        let client = Arc::new(GatewayClient::new(
+            GatewayConfig::with_auth(url, source.clone()),
+            sender,
+        ));
+        client.connect().await.expect("connects with the refreshed token");
+        assert_eq!(source.told.load(Ordering::SeqCst), 1, "told of the 401 once");
+        let seen = seen.lock().expect("log").clone();
+        assert_eq!(seen.first().map(String::as_str), Some("stale"));
+        assert!(seen[1..].iter().all(|bearer| bearer == "fresh"), "{seen:?}");
+    }
+
+    /// A source whose sign-in must be renewed.
+    #[derive(Debug)]
+    struct SignedOut;
+
+    impl AccessTokenSource for SignedOut {
+        fn access_token(&self) -> BoxFuture<'_, Result<ApiToken, TokenUnavailable>> {
+            Box::pin(async {
+                Err(TokenUnavailable {
+                    message: "the Tray sign-in of work was revoked".to_string(),
+                    hint: "run `tray-mcp login work`".to_string(),
+                })
+            })
+        }
+
+        fn on_unauthorized<'a>(&'a self, _rejected: &'a ApiToken) -> BoxFuture<'a, bool> {
+            Box::pin(async { false })
+        }
+    }
+
+    #[tokio::test]
+    async fn no_token_to_be_had_sends_nothing_and_says_how_to_sign_in() {
+        let (url, seen) = fresh_only_server();
+        let (sender, _receiver) = tokio::sync::mpsc::unbounded_channel();
+        let client = Arc::new(GatewayClient::new(
+            GatewayConfig::with_auth(url, Arc::new(SignedOut)),
+            sender,
+        ));
+        let error = client.connect().await.expect_err("signed out");
+        assert_eq!(error.to_string(), "the Tray sign-in of work was revoked");
+        assert_eq!(error.hint(), "run `tray-mcp login work`");
+        assert!(!error.is_transient() && !error.is_offline());
+        assert!(seen.lock().expect("log").is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_401_with_a_token_that_cannot_refresh_is_the_answer_and_is_not_sent_again() {
+        let (url, seen) = fresh_only_server();
+        let (sender, _receiver) = tokio::sync::mpsc::unbounded_channel();
+        let config = GatewayConfig::new(url, ApiToken::parse("stale").expect("valid"));
+        let client = Arc::new(GatewayClient::new(config, sender));
+        let error = client.connect().await.expect_err("refused");
+        assert!(matches!(error, GatewayError::Unauthorized), "{error}");
+        assert_eq!(seen.lock().expect("log").len(), 1);
+    }
 
     #[test]
     fn the_gateway_s_version_is_taken_when_this_client_speaks_it() {

@@ -16,6 +16,9 @@
 //!   `"gateway": true`), the workspace's Agent Gateway tools are listed next to the built-in
 //!   ones and forwarded over Streamable HTTP, unchanged. The gateway failing never takes the
 //!   built-in tools down.
+//! - [`headless`]: with a Tray sign-in, Tray's Headless MCP tools too, pinned to the workspace
+//!   (`workspaceId` left out of their schemas and filled in on every call); one more
+//!   [`passthrough`] layer over the same client.
 //!
 //! Configuration comes from [`ServeOptions`] (plain data; the CLI layer builds it) and a few
 //! environment variables, read and checked once in [`crate::env::Variables`]: `TRAY_API_TOKEN`
@@ -23,13 +26,16 @@
 //! region's URLs), `TRAY_API_TIMEOUT_SECS` (per-request time limit, default 20),
 //! `TRAY_GATEWAY_URL` (the Agent Gateway's URL instead of `https://<workspace-id>.mcp.tray.ai`),
 //! `TRAY_GATEWAY_TIMEOUT_SECS` (time limit of each gateway handshake or list request, default
-//! 20) and `RUST_LOG` (log filter, when `--log-level` is not given).
+//! 20; both pass-throughs), `TRAY_HEADLESS_URL` (the Headless MCP's URL instead of the
+//! region's), `TRAY_HEADLESS_TEST_BEARER` (a test server's bearer, with a loopback
+//! `TRAY_HEADLESS_URL` only) and `RUST_LOG` (log filter, when `--log-level` is not given).
 
 pub mod access;
 pub mod backend;
 pub mod diagnosis;
 pub mod export;
 pub mod gateway;
+pub mod headless;
 pub mod http;
 pub mod model;
 pub mod operations;
@@ -81,7 +87,17 @@ enum BackendChoice {
         region: Region,
         token: ApiToken,
         gateway: bool,
+        headless: HeadlessChoice,
     },
+}
+
+/// Whether to pass Tray's Headless MCP through, and how to sign in again when it refuses.
+struct HeadlessChoice {
+    /// Wanted: unless the profile says `"headless": false`. It runs only when a token source
+    /// exists (a Tray sign-in, or the loopback test hook); API tokens are never sent to it.
+    wanted: bool,
+    /// The hint after a refused sign-in.
+    sign_in_again: String,
 }
 
 /// The hint after a missing profile or workspace: which profiles exist.
@@ -157,6 +173,10 @@ fn choose_backend(environment: &Environment, options: &ServeOptions) -> Result<B
             region: options.region.unwrap_or(profile.region),
             token,
             gateway: options.gateway || profile.gateway,
+            headless: HeadlessChoice {
+                wanted: profile.headless != Some(false),
+                sign_in_again: format!("run `tray-mcp login {name}`"),
+            },
         });
     }
     if let Some(workspace_id) = &options.workspace_id {
@@ -165,6 +185,10 @@ fn choose_backend(environment: &Environment, options: &ServeOptions) -> Result<B
             region: options.region.unwrap_or_default(),
             token: token_from_environment(&environment.variables)?,
             gateway: options.gateway,
+            headless: HeadlessChoice {
+                wanted: true,
+                sign_in_again: "sign in with `tray-mcp login NAME` and serve with --profile NAME".to_string(),
+            },
         });
     }
     Err(CommandError::failure(
@@ -228,10 +252,11 @@ pub fn tray_api_config(
     config
 }
 
-/// What to serve: the built-in tools' backend, and the gateway settings when it is on.
+/// What to serve: the built-in tools' backend, and the pass-throughs' settings when they are on.
 struct Served {
     backend: Arc<dyn Backend>,
     gateway: Option<gateway::GatewayConfig>,
+    headless: Option<(gateway::GatewayConfig, headless::Pinned)>,
 }
 
 fn build_backend(variables: &Variables, choice: BackendChoice) -> Result<Served, CommandError> {
@@ -242,6 +267,7 @@ fn build_backend(variables: &Variables, choice: BackendChoice) -> Result<Served,
                     CommandError::failure(format!("could not load the built-in sandbox: {error}"), "")
                 })?),
                 gateway: None,
+                headless: None,
             })
         }
         BackendChoice::TrayApi {
@@ -249,16 +275,42 @@ fn build_backend(variables: &Variables, choice: BackendChoice) -> Result<Served,
             region,
             token,
             gateway,
+            headless,
         } => {
             let gateway = gateway.then(|| gateway_config(variables, &workspace_id, token.clone()));
+            let headless = headless_upstream(variables, &workspace_id, region, headless);
             let config = tray_api_config(variables, workspace_id, region, token);
             tracing::debug!(rest = %config.rest_url, graphql = %config.graphql_url, "Tray API URLs");
             Ok(Served {
                 backend: Arc::new(TrayApi::new(config)),
                 gateway,
+                headless,
             })
         }
     }
+}
+
+/// The Headless MCP's settings and pinning, when it is wanted and a token source exists (the
+/// OAuth sign-in plugs in as `signed_in` below once profiles can sign in).
+fn headless_upstream(
+    variables: &Variables,
+    workspace_id: &WorkspaceId,
+    region: Region,
+    choice: HeadlessChoice,
+) -> Option<(gateway::GatewayConfig, headless::Pinned)> {
+    if !choice.wanted {
+        return None;
+    }
+    let signed_in = None;
+    let Some(source) = headless::token_source(variables, signed_in) else {
+        tracing::debug!("Headless MCP pass-through off: the profile does not sign in with Tray");
+        return None;
+    };
+    let config = headless::headless_config(variables, region, source);
+    Some((
+        config,
+        headless::Pinned::new(workspace_id.clone(), choice.sign_in_again),
+    ))
 }
 
 /// The gateway settings: `https://<workspace-id>.mcp.tray.ai` and the default time limit,
@@ -317,6 +369,7 @@ pub fn run(environment: &Environment, options: ServeOptions) -> Result<(), Comma
         workspace = %description.workspace_id,
         region = %description.region,
         gateway = served.gateway.is_some(),
+        headless = served.headless.is_some(),
         "tray-mcp serve starting"
     );
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -326,28 +379,51 @@ pub fn run(environment: &Environment, options: ServeOptions) -> Result<(), Comma
     let result = runtime.block_on(async move {
         let mut tools = tools::TrayTools::new(served.backend);
         let mut transport = transport::LineTransport::new(tokio::io::stdin(), tokio::io::stdout());
-        let mut passthrough = None;
+        let builtin = tools.tools_json();
+        let mut layers: Vec<Arc<passthrough::Passthrough>> = Vec::new();
         if let Some(config) = served.gateway {
-            tools = tools.with_list_changed();
-            let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
-            let client = Arc::new(gateway::GatewayClient::new(config, sender));
-            let connect_wait = client.config().timeout.min(Duration::from_secs(10));
-            let pass = passthrough::Passthrough::new(client, tools.tools_json(), connect_wait);
+            let pass = start_layer(config, Arc::new(passthrough::AgentGateway), builtin.clone(), None);
             let status = Arc::clone(&pass);
             tools = tools.with_gateway_status(Arc::new(move || status.status()));
-            pass.start(receiver);
-            transport = transport.with_intercept(Arc::new(Arc::clone(&pass)));
-            passthrough = Some(pass);
+            layers.push(pass);
+        }
+        if let Some((config, pinned)) = served.headless {
+            let beneath = layers.last().cloned();
+            layers.push(start_layer(config, Arc::new(pinned), builtin, beneath));
+        }
+        if let Some(top) = layers.last() {
+            tools = tools.with_passthrough_capabilities();
+            transport = transport.with_intercept(Arc::new(Arc::clone(top)));
         }
         let outcome = serve_session(tools, transport).await;
-        if let Some(pass) = passthrough {
-            pass.shutdown(Duration::from_secs(2)).await;
+        // Every upstream's session ends at once, each within 2 s.
+        let endings: Vec<_> = layers
+            .into_iter()
+            .map(|pass| tokio::spawn(async move { pass.shutdown(Duration::from_secs(2)).await }))
+            .collect();
+        for ending in endings {
+            let _ = ending.await;
         }
         outcome
     });
     // Tokio's stdin reader may still sit in a blocking read; do not wait for it.
     runtime.shutdown_timeout(Duration::from_millis(100));
     result.map_err(|error| CommandError::failure(format!("{error:#}"), ""))
+}
+
+/// Starts one pass-through layer (its connection runs in the background) over `beneath`.
+fn start_layer(
+    config: gateway::GatewayConfig,
+    upstream: Arc<dyn passthrough::Upstream>,
+    builtin: Vec<serde_json::Value>,
+    beneath: Option<Arc<passthrough::Passthrough>>,
+) -> Arc<passthrough::Passthrough> {
+    let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+    let client = Arc::new(gateway::GatewayClient::new(config, sender));
+    let connect_wait = client.config().timeout.min(Duration::from_secs(10));
+    let pass = passthrough::Passthrough::layered(client, upstream, builtin, beneath, connect_wait);
+    pass.start(receiver);
+    pass
 }
 
 async fn serve_session(

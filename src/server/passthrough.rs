@@ -32,6 +32,26 @@
 //! for each field the client left out (SEP-1034). `notifications/cancelled` is passed both ways
 //! (a forwarded call the client cancels stops waiting), and so is progress on forwarded
 //! requests.
+//!
+//! Prompts and resources pass through too (the built-in server has none of either):
+//! `prompts/list` is answered from each upstream's prompts, listed at connection (and again on
+//! `notifications/prompts/list_changed`), merged across layers and renamed as tools are;
+//! `prompts/get` is forwarded under the prompt's own name; `resources/list` and
+//! `resources/templates/list` are forwarded as asked (cursor and all, since a URI cannot be
+//! renamed and a resource list may be long), and so are `resources/read`, `resources/subscribe`
+//! and `resources/unsubscribe`; results and errors come back as the upstream sent them. The
+//! resource requests go to the top-most layer whose upstream declared `resources` (with two
+//! such upstreams, the lower one's resources are not reachable); an upstream that declared no
+//! `prompts` or `resources` gets none of these requests: the lists are empty, and a read or get
+//! is a JSON-RPC error saying why. Resource notifications (`list_changed`, `updated`) are
+//! passed on like any other.
+//!
+//! Layers: a pass-through may sit over another (`beneath`), one per upstream: Tray's Headless
+//! MCP over the Agent Gateway over the built-in tools. Each layer takes the messages of its own
+//! upstream and hands everything else down; `tools/list` is answered by the top one, each layer
+//! adding its tools after those below, renamed with its own prefix where a name below took
+//! theirs. What sets one upstream apart (its name in messages, its prefixes, how its tools are
+//! shaped and its calls prepared) is its [`Upstream`].
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -41,11 +61,53 @@ use std::time::Duration;
 use serde_json::{Map, Value, json};
 use tokio::sync::{mpsc, watch};
 
-use super::gateway::{GatewayClient, GatewayError, ServerMessage};
+use super::gateway::{BoxFuture, GatewayClient, GatewayError, ServerMessage};
 use super::transport::{Intercept, Outbox};
 
 /// Prefix of a gateway tool listed under another name because its own was taken.
 pub const COLLISION_PREFIX: &str = "gateway_";
+
+/// What sets one upstream apart. The Agent Gateway's ([`AgentGateway`]) changes nothing; Tray's
+/// Headless MCP's (see [`super::headless`]) pins the entry's workspace.
+pub trait Upstream: Send + Sync + 'static {
+    /// The name users read in errors and logs ("Agent Gateway").
+    fn label(&self) -> &'static str;
+    /// Prefix of a tool listed under another name because its own was taken ("gateway_").
+    fn collision_prefix(&self) -> &'static str;
+    /// Prefix of the IDs of requests forwarded to the client; unique per upstream.
+    fn forward_prefix(&self) -> &'static str;
+    /// A tool as the client sees it (each time the upstream lists its tools).
+    fn listed(&self, tool: Value) -> Value {
+        tool
+    }
+    /// Prepares the params of a `tools/call` of `tool` (the upstream's own name) before it is
+    /// forwarded; an `Err` is returned to the client as a tool error, and nothing is sent.
+    fn prepare_call(&self, _tool: &str, _params: &mut Map<String, Value>) -> Result<(), String> {
+        Ok(())
+    }
+    /// What `error` means and what to do about it, in this upstream's terms.
+    fn explain(&self, error: &GatewayError) -> (String, String) {
+        (error.to_string(), error.hint().into_owned())
+    }
+}
+
+/// The workspace's Agent Gateway: its tools pass through unchanged.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AgentGateway;
+
+impl Upstream for AgentGateway {
+    fn label(&self) -> &'static str {
+        "Agent Gateway"
+    }
+
+    fn collision_prefix(&self) -> &'static str {
+        COLLISION_PREFIX
+    }
+
+    fn forward_prefix(&self) -> &'static str {
+        FORWARD_ID_PREFIX
+    }
+}
 
 /// Where the connection to the gateway stands.
 #[derive(Debug, Clone)]
@@ -67,27 +129,27 @@ struct ToolTable {
     original: HashMap<String, String>,
 }
 
-/// Builds the table: gateway tools in their order, renamed where a name is taken.
-fn tool_table(builtin: &HashSet<String>, tools: Vec<Value>) -> ToolTable {
+/// Builds the table: an upstream's tools in their order, renamed with `prefix` where a name is
+/// taken.
+fn tool_table(mut taken: HashSet<String>, prefix: &str, tools: Vec<Value>) -> ToolTable {
     let mut table = ToolTable::default();
-    let mut taken: HashSet<String> = builtin.clone();
     for mut tool in tools {
         let Some(name) = tool.get("name").and_then(Value::as_str).map(str::to_string) else {
-            tracing::warn!("the Agent Gateway listed a tool without a name; skipped");
+            tracing::warn!("an upstream listed a tool without a name; skipped");
             continue;
         };
         let mut listed = name.clone();
         let mut round = 1;
         while taken.contains(&listed) {
             listed = if round == 1 {
-                format!("{COLLISION_PREFIX}{name}")
+                format!("{prefix}{name}")
             } else {
-                format!("{COLLISION_PREFIX}{round}_{name}")
+                format!("{prefix}{round}_{name}")
             };
             round += 1;
         }
         if listed != name {
-            tracing::info!(tool = %name, listed = %listed, "gateway tool renamed: its name is taken");
+            tracing::info!(tool = %name, listed = %listed, "upstream tool renamed: its name is taken");
             if let Some(object) = tool.as_object_mut() {
                 object.insert("name".to_string(), Value::String(listed.clone()));
             }
@@ -102,18 +164,28 @@ fn tool_table(builtin: &HashSet<String>, tools: Vec<Value>) -> ToolTable {
 /// The pass-through, shared by the transport and its background tasks.
 pub struct Passthrough {
     gateway: Arc<GatewayClient>,
+    /// What sets this upstream apart.
+    upstream: Arc<dyn Upstream>,
+    /// The layer below, which gets every message this one does not take.
+    beneath: Option<Arc<Passthrough>>,
     /// The built-in tools as JSON, in the order rmcp lists them.
     builtin_tools: Vec<Value>,
     builtin_names: HashSet<String>,
+    /// The upstream's tools as last listed, shaped by [`Upstream::listed`], before renaming.
+    raw: RwLock<Vec<Value>>,
     table: RwLock<ToolTable>,
+    /// The upstream's prompts as last listed, before renaming.
+    raw_prompts: RwLock<Vec<Value>>,
+    /// The upstream's prompts as listed to the client (renamed against the layers below).
+    prompts: RwLock<ToolTable>,
     state: watch::Sender<GatewayState>,
     /// Where answers and passed-on notifications go; set by the first intercepted message.
     outbox: OnceLock<Outbox>,
     /// The client finished initialising, so `list_changed` may be sent.
     client_ready: AtomicBool,
-    /// A `tools/list` was answered without the gateway's tools (it was still connecting): when
-    /// they arrive, the client is told with `notifications/tools/list_changed`.
-    listed_early: AtomicBool,
+    /// A list was answered without the upstream's items (it was still connecting), by
+    /// [`Listing`]: when they arrive, the client is told with that list's `list_changed`.
+    listed_early: [AtomicBool; 3],
     /// How long `tools/list` and calls wait for a gateway that is still connecting.
     connect_wait: Duration,
     /// The capabilities the client declared in `initialize` (`None` until it did): the
@@ -154,23 +226,64 @@ const FORWARDED_REQUESTS: [(&str, &str); 3] = [
 /// Prefix of the request IDs the client sees on requests forwarded from the gateway.
 const FORWARD_ID_PREFIX: &str = "tray-mcp-gateway-";
 
+/// The lists the pass-through adds the upstream's items to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Listing {
+    Tools,
+    Prompts,
+    Resources,
+}
+
+impl Listing {
+    /// The server capability that says the upstream has this list.
+    fn capability(self) -> &'static str {
+        match self {
+            Listing::Tools => "tools",
+            Listing::Prompts => "prompts",
+            Listing::Resources => "resources",
+        }
+    }
+
+    /// The notification that tells the client this list changed.
+    fn list_changed(self) -> Value {
+        json!({"jsonrpc": "2.0", "method": format!("notifications/{}/list_changed", self.capability())})
+    }
+}
+
 impl Passthrough {
     /// Sets up the pass-through over `gateway`, next to `builtin_tools` (rmcp `Tool`s as JSON).
     /// Nothing connects until [`Passthrough::start`].
     pub fn new(gateway: Arc<GatewayClient>, builtin_tools: Vec<Value>, connect_wait: Duration) -> Arc<Self> {
+        Self::layered(gateway, Arc::new(AgentGateway), builtin_tools, None, connect_wait)
+    }
+
+    /// A pass-through to `client`'s upstream, shaped by `upstream`, over `beneath` (the layer
+    /// that gets every message this one does not take), or over the built-in tools alone.
+    pub fn layered(
+        client: Arc<GatewayClient>,
+        upstream: Arc<dyn Upstream>,
+        builtin_tools: Vec<Value>,
+        beneath: Option<Arc<Passthrough>>,
+        connect_wait: Duration,
+    ) -> Arc<Self> {
         let builtin_names = builtin_tools
             .iter()
             .filter_map(|tool| tool.get("name").and_then(Value::as_str).map(str::to_string))
             .collect();
         Arc::new(Passthrough {
-            gateway,
+            gateway: client,
+            upstream,
+            beneath,
             builtin_tools,
             builtin_names,
+            raw: RwLock::new(Vec::new()),
             table: RwLock::new(ToolTable::default()),
+            raw_prompts: RwLock::new(Vec::new()),
+            prompts: RwLock::new(ToolTable::default()),
             state: watch::channel(GatewayState::Connecting).0,
             outbox: OnceLock::new(),
             client_ready: AtomicBool::new(false),
-            listed_early: AtomicBool::new(false),
+            listed_early: [AtomicBool::new(false), AtomicBool::new(false), AtomicBool::new(false)],
             connect_wait,
             client_capabilities: watch::channel(None).0,
             forwarded: Mutex::new(HashMap::new()),
@@ -194,18 +307,18 @@ impl Passthrough {
             GatewayState::Ready => ("connected", None, None),
             GatewayState::Connecting => (
                 "connecting",
-                Some("the Agent Gateway has not answered yet".to_string()),
+                Some(format!("the {} has not answered yet", self.upstream.label())),
                 None,
             ),
-            GatewayState::Failed(error) => (
-                if error.is_offline() {
+            GatewayState::Failed(error) => {
+                let (problem, fix) = self.upstream.explain(&error);
+                let state = if error.is_offline() {
                     "unreachable"
                 } else {
                     "unavailable"
-                },
-                Some(error.to_string()),
-                Some(error.hint().to_string()),
-            ),
+                };
+                (state, Some(problem), Some(fix))
+            }
         };
         super::tools::GatewayStatus {
             state: state.to_string(),
@@ -247,7 +360,10 @@ impl Passthrough {
         let mut retrying = false;
         loop {
             match self.connect_once().await {
-                Ok(tools) => return self.connected(tools, retrying),
+                Ok(tools) => {
+                    let prompts = self.list_prompts().await;
+                    return self.connected(tools, prompts, retrying);
+                }
                 Err(error) if error.is_offline() => {
                     if !retrying {
                         self.fail(error, "; retrying in the background");
@@ -269,35 +385,139 @@ impl Passthrough {
         self.gateway.list_tools().await
     }
 
-    /// Takes the gateway's tools into the list, and tells the client when it may have listed
-    /// the tools without them (it listed while connecting, or the first connection failed).
-    fn connected(&self, tools: Vec<Value>, after_retry: bool) {
+    /// The upstream's prompts, when it declared any; a failure leaves its tools working.
+    async fn list_prompts(&self) -> Vec<Value> {
+        if !self.upstream_offers(Listing::Prompts) {
+            return Vec::new();
+        }
+        self.gateway
+            .list_all("prompts/list", "prompts")
+            .await
+            .unwrap_or_else(|error| {
+                tracing::warn!(%error, "could not list the {}'s prompts; its tools still work", self.upstream.label());
+                Vec::new()
+            })
+    }
+
+    /// Whether the upstream declared `listing` in its `initialize` result.
+    fn upstream_offers(&self, listing: Listing) -> bool {
+        self.gateway.server_capabilities().get(listing.capability()).is_some()
+    }
+
+    /// Takes the upstream's tools and prompts into the lists, and tells the client of each list
+    /// it may have seen without them (it listed while connecting, or the first connection
+    /// failed).
+    fn connected(&self, tools: Vec<Value>, prompts: Vec<Value>, after_retry: bool) {
         let count = tools.len();
         self.replace_tools(tools);
+        self.replace_prompts(prompts);
         self.state.send_replace(GatewayState::Ready);
-        tracing::info!(tools = count, url = %self.gateway.url(), "Agent Gateway connected");
-        let client_may_have_listed =
-            self.listed_early.load(Ordering::SeqCst) || (after_retry && self.client_ready.load(Ordering::SeqCst));
-        if client_may_have_listed {
-            self.send(&json!({"jsonrpc": "2.0", "method": "notifications/tools/list_changed"}));
+        tracing::info!(tools = count, url = %self.gateway.url(), "{} connected", self.upstream.label());
+        let client_listed_before = after_retry && self.client_ready.load(Ordering::SeqCst);
+        for listing in [Listing::Tools, Listing::Prompts, Listing::Resources] {
+            let may_have_listed = self.listed_early[listing as usize].load(Ordering::SeqCst) || client_listed_before;
+            if may_have_listed && (listing == Listing::Tools || self.upstream_offers(listing)) {
+                self.send(&listing.list_changed());
+            }
         }
     }
 
     /// Records a failure, and says so on stderr once.
     /// `next` says what happens now (empty: nothing).
     fn fail(&self, error: GatewayError, next: &str) {
+        let (problem, hint) = self.upstream.explain(&error);
+        let label = self.upstream.label();
         tracing::error!(
-            "Agent Gateway unavailable: {error}{next}. The built-in tools keep working; calls to \
-             gateway tools return this error. hint: {}",
-            error.hint()
+            "{label} unavailable: {problem}{next}. The built-in tools keep working; calls to \
+             {label} tools return this error. hint: {hint}"
         );
         self.state.send_replace(GatewayState::Failed(error));
     }
 
     fn replace_tools(&self, tools: Vec<Value>) {
-        let table = tool_table(&self.builtin_names, tools);
+        let shaped = tools.into_iter().map(|tool| self.upstream.listed(tool)).collect();
+        if let Ok(mut raw) = self.raw.write() {
+            *raw = shaped;
+        }
+        self.rebuild_table();
+    }
+
+    /// Renames this upstream's tools against the names the layers below list now.
+    fn rebuild_table(&self) {
+        let tools = self.raw.read().map(|raw| raw.clone()).unwrap_or_default();
+        let table = tool_table(self.names_below(), self.upstream.collision_prefix(), tools);
         if let Ok(mut slot) = self.table.write() {
             *slot = table;
+        }
+    }
+
+    fn replace_prompts(&self, prompts: Vec<Value>) {
+        if let Ok(mut raw) = self.raw_prompts.write() {
+            *raw = prompts;
+        }
+        self.rebuild_prompts();
+    }
+
+    /// Renames this upstream's prompts against the prompt names the layers below list now (the
+    /// built-in server has none).
+    fn rebuild_prompts(&self) {
+        let prompts = self.raw_prompts.read().map(|raw| raw.clone()).unwrap_or_default();
+        let below = self
+            .beneath
+            .as_ref()
+            .map(|beneath| beneath.listed_prompt_names())
+            .unwrap_or_default();
+        let table = tool_table(below, self.upstream.collision_prefix(), prompts);
+        if let Ok(mut slot) = self.prompts.write() {
+            *slot = table;
+        }
+    }
+
+    /// Every prompt name this layer and those below list.
+    fn listed_prompt_names(&self) -> HashSet<String> {
+        let mut names = self
+            .beneath
+            .as_ref()
+            .map(|beneath| beneath.listed_prompt_names())
+            .unwrap_or_default();
+        if let Ok(table) = self.prompts.read() {
+            names.extend(table.original.keys().cloned());
+        }
+        names
+    }
+
+    /// Whether `name` is one of this layer's listed prompts.
+    fn owns_prompt(&self, name: &str) -> bool {
+        self.prompts.read().is_ok_and(|table| table.original.contains_key(name))
+    }
+
+    /// The tool names the layers below list: the built-in tools and their upstreams' tools.
+    fn names_below(&self) -> HashSet<String> {
+        match &self.beneath {
+            Some(beneath) => beneath.listed_names(),
+            None => self.builtin_names.clone(),
+        }
+    }
+
+    /// Every tool name this layer and those below list.
+    fn listed_names(&self) -> HashSet<String> {
+        let mut names = self.names_below();
+        if let Ok(table) = self.table.read() {
+            names.extend(table.original.keys().cloned());
+        }
+        names
+    }
+
+    /// Whether `name` is one of this layer's listed tools.
+    fn owns(&self, name: &str) -> bool {
+        self.table.read().is_ok_and(|table| table.original.contains_key(name))
+    }
+
+    /// Hands a message this layer does not take to the one below, or (at the bottom) to rmcp.
+    fn pass_down(&self, message: Value, outbox: &Outbox) -> Option<Value> {
+        match &self.beneath {
+            Some(beneath) => beneath.intercept(message, outbox),
+            None => Some(message),
         }
     }
 
@@ -340,21 +560,245 @@ impl Passthrough {
     }
 
     async fn answer_list(self: Arc<Self>, id: Value) {
-        if matches!(self.settled(Some(self.connect_wait)).await, GatewayState::Connecting) {
-            self.listed_early.store(true, Ordering::SeqCst);
-        }
-        let mut tools = self.builtin_tools.clone();
-        if let Ok(table) = self.table.read() {
-            tools.extend(table.listed.iter().cloned());
-        }
+        let tools = self.merged_tools().await;
         self.send(&json!({"jsonrpc": "2.0", "id": id, "result": {"tools": tools}}));
+    }
+
+    /// The tools of the layers below, then this upstream's, each layer waiting a bounded time
+    /// for its upstream to finish connecting (all at once).
+    fn merged_tools(self: &Arc<Self>) -> BoxFuture<'_, Vec<Value>> {
+        Box::pin(async move {
+            let below = async {
+                match &self.beneath {
+                    Some(beneath) => beneath.merged_tools().await,
+                    None => self.builtin_tools.clone(),
+                }
+            };
+            let (mut tools, state) = tokio::join!(below, self.settled(Some(self.connect_wait)));
+            if matches!(state, GatewayState::Connecting) {
+                self.listed_early[Listing::Tools as usize].store(true, Ordering::SeqCst);
+            }
+            self.rebuild_table();
+            if let Ok(table) = self.table.read() {
+                tools.extend(table.listed.iter().cloned());
+            }
+            tools
+        })
+    }
+
+    /// `prompts/list`: the prompts of the layers below, then this upstream's, in one page.
+    async fn answer_prompt_list(self: Arc<Self>, id: Value) {
+        let prompts = self.merged_prompts().await;
+        self.send(&json!({"jsonrpc": "2.0", "id": id, "result": {"prompts": prompts}}));
+    }
+
+    /// The prompts of the layers below (the built-in server has none), then this upstream's,
+    /// each layer waiting a bounded time for its upstream to finish connecting (all at once).
+    fn merged_prompts(self: &Arc<Self>) -> BoxFuture<'_, Vec<Value>> {
+        Box::pin(async move {
+            let below = async {
+                match &self.beneath {
+                    Some(beneath) => beneath.merged_prompts().await,
+                    None => Vec::new(),
+                }
+            };
+            let (mut prompts, state) = tokio::join!(below, self.settled(Some(self.connect_wait)));
+            if matches!(state, GatewayState::Connecting) {
+                self.listed_early[Listing::Prompts as usize].store(true, Ordering::SeqCst);
+            }
+            self.rebuild_prompts();
+            if let Ok(table) = self.prompts.read() {
+                prompts.extend(table.listed.iter().cloned());
+            }
+            prompts
+        })
+    }
+
+    /// `resources/list` or `resources/templates/list`: forwarded as asked when the upstream
+    /// has resources, else the built-in server's (empty) list.
+    async fn answer_resource_list(self: Arc<Self>, id: Value, method: String, params: Value) {
+        let state = self.settled(Some(self.connect_wait)).await;
+        if matches!(state, GatewayState::Ready) && self.upstream_offers(Listing::Resources) {
+            let gateway_id = self.gateway.next_request_id();
+            let answer = match self.relay(&id, gateway_id, &method, params).await {
+                Ok(response) => response,
+                Err(error) => {
+                    tracing::warn!(%method, %error, "forwarded request failed");
+                    let what = format!("The {} could not answer {method}", self.upstream.label());
+                    self.unavailable(&id, &what, &error)
+                }
+            };
+            return self.send(&answer);
+        }
+        if matches!(state, GatewayState::Connecting) {
+            self.listed_early[Listing::Resources as usize].store(true, Ordering::SeqCst);
+        }
+        let key = if method == "resources/templates/list" {
+            "resourceTemplates"
+        } else {
+            "resources"
+        };
+        self.send(&json!({"jsonrpc": "2.0", "id": id, "result": {key: []}}));
+    }
+
+    /// Sends one request on to the upstream and returns its response as it came, under the
+    /// client's `id`. What comes before the response on its stream (progress, logging, requests
+    /// to the client) is passed on in order.
+    async fn relay(
+        self: &Arc<Self>,
+        id: &Value,
+        gateway_id: String,
+        method: &str,
+        params: Value,
+    ) -> Result<Value, GatewayError> {
+        let limit = self.gateway.config().call_timeout;
+        let in_band = |message: Value| self.pass_in_band(message);
+        match self
+            .gateway
+            .request_as(gateway_id, method, params, limit, Some(&in_band))
+            .await?
+        {
+            Value::Object(mut response) => {
+                // The upstream's response as it came; only the id is the client's again.
+                response.insert("id".to_string(), id.clone());
+                Ok(Value::Object(response))
+            }
+            other => Err(GatewayError::Protocol(format!(
+                "the answer to {method} is not a JSON-RPC response: {other}"
+            ))),
+        }
+    }
+
+    /// The error answer to a prompt or resource request the upstream could not serve: `what`,
+    /// why, and what to do.
+    fn unavailable(&self, id: &Value, what: &str, error: &GatewayError) -> Value {
+        let (problem, hint) = self.upstream.explain(error);
+        rpc_error(
+            id,
+            -32603,
+            &format!("{what}: {problem}. The built-in Tray tools still work. What to do: {hint}"),
+        )
     }
 
     async fn answer_call(self: Arc<Self>, call: ForwardedCall) {
         let key = call.id.to_string();
-        self.answer_call_as(call).await;
+        match call.kind {
+            Request::Tool => self.answer_call_as(call).await,
+            Request::Prompt => {
+                let answer = self.answer_prompt_get(call).await;
+                self.send(&answer);
+            }
+            Request::Resource => {
+                let answer = self.answer_resource_request(call).await;
+                self.send(&answer);
+            }
+        }
         if let Ok(mut calls) = self.calls.lock() {
             calls.remove(&key);
+        }
+    }
+
+    /// `prompts/get` of one of this upstream's prompts, under its own name.
+    async fn answer_prompt_get(self: &Arc<Self>, call: ForwardedCall) -> Value {
+        let ForwardedCall {
+            id,
+            mut params,
+            target: name,
+            gateway_id,
+            ..
+        } = call;
+        let state = self.settled(None).await;
+        let label = self.upstream.label();
+        let original = self
+            .prompts
+            .read()
+            .ok()
+            .and_then(|table| table.original.get(&name).cloned());
+        let Some(original) = original else {
+            return match state {
+                GatewayState::Failed(error) => {
+                    self.unavailable(&id, &format!("The prompt {name} cannot be reached"), &error)
+                }
+                GatewayState::Connecting => rpc_error(
+                    &id,
+                    -32602,
+                    &format!("unknown prompt {name}: the {label} is still connecting; list the prompts again shortly"),
+                ),
+                GatewayState::Ready => rpc_error(
+                    &id,
+                    -32602,
+                    &format!("unknown prompt {name}: not one of the {label}'s prompts"),
+                ),
+            };
+        };
+        params.insert("name".to_string(), Value::String(original.clone()));
+        match self.relay(&id, gateway_id, "prompts/get", Value::Object(params)).await {
+            Ok(response) => response,
+            Err(error) => {
+                tracing::warn!(prompt = %original, %error, "forwarded prompts/get failed");
+                self.unavailable(&id, &format!("The {label} prompt {original} failed"), &error)
+            }
+        }
+    }
+
+    /// `resources/read`, `resources/subscribe` or `resources/unsubscribe`, forwarded as asked
+    /// when the upstream declared what it needs.
+    async fn answer_resource_request(self: &Arc<Self>, call: ForwardedCall) -> Value {
+        let ForwardedCall {
+            id,
+            params,
+            target: method,
+            gateway_id,
+            ..
+        } = call;
+        let uri = params
+            .get("uri")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let label = self.upstream.label();
+        match self.settled(None).await {
+            GatewayState::Failed(error) => {
+                return self.unavailable(&id, &format!("The resource {uri} cannot be reached"), &error);
+            }
+            GatewayState::Connecting => {
+                return rpc_error(
+                    &id,
+                    -32603,
+                    &format!(
+                        "the resource {uri} cannot be reached yet: the {label} is still connecting; try again shortly"
+                    ),
+                );
+            }
+            GatewayState::Ready => {}
+        }
+        let resources = self.gateway.server_capabilities().get("resources").cloned();
+        let subscribing = method != "resources/read";
+        let can_subscribe = resources
+            .as_ref()
+            .and_then(|resources| resources.get("subscribe"))
+            .and_then(Value::as_bool)
+            == Some(true);
+        if subscribing && !can_subscribe {
+            return rpc_error(
+                &id,
+                -32601,
+                &format!("{method} is not supported: the {label} does not offer resource subscriptions"),
+            );
+        }
+        if resources.is_none() {
+            return rpc_error(
+                &id,
+                -32002,
+                &format!("Resource not found: {uri} (neither the built-in server nor the {label} has resources)"),
+            );
+        }
+        match self.relay(&id, gateway_id, &method, Value::Object(params)).await {
+            Ok(response) => response,
+            Err(error) => {
+                tracing::warn!(%method, %error, "forwarded resource request failed");
+                self.unavailable(&id, &format!("The {label} could not answer {method} of {uri}"), &error)
+            }
         }
     }
 
@@ -362,8 +806,9 @@ impl Passthrough {
         let ForwardedCall {
             id,
             mut params,
-            name,
+            target: name,
             gateway_id,
+            ..
         } = call;
         let state = self.settled(None).await;
         let original = self
@@ -371,19 +816,29 @@ impl Passthrough {
             .read()
             .ok()
             .and_then(|table| table.original.get(&name).cloned());
+        let label = self.upstream.label();
         let Some(original) = original else {
+            if let Some(beneath) = &self.beneath {
+                // Not this upstream's: the layers below answer it, unless this upstream failed
+                // and none below has (or may yet have) the tool, when this failure is the news.
+                let below_may_have =
+                    beneath.listed_names().contains(&name) || matches!(beneath.state(), GatewayState::Connecting);
+                if below_may_have || !matches!(state, GatewayState::Failed(_)) {
+                    return beneath.start_call(id, params, Request::Tool, name);
+                }
+            }
             let message = match state {
                 GatewayState::Failed(error) => {
+                    let (problem, hint) = self.upstream.explain(&error);
                     return self.send(&tool_error(&id, &format!(
-                        "The tool {name} cannot be reached: {error}. The built-in Tray tools still work. What to do: {}",
-                        error.hint()
+                        "The tool {name} cannot be reached: {problem}. The built-in Tray tools still work. What to do: {hint}"
                     )));
                 }
                 GatewayState::Connecting => {
-                    format!("unknown tool {name}: the Agent Gateway is still connecting; list the tools again shortly")
+                    format!("unknown tool {name}: the {label} is still connecting; list the tools again shortly")
                 }
                 GatewayState::Ready => {
-                    format!("unknown tool {name}: neither a built-in tool nor one of the Agent Gateway's tools")
+                    format!("unknown tool {name}: neither a built-in tool nor one of the {label}'s tools")
                 }
             };
             return self.send(&json!({
@@ -393,6 +848,9 @@ impl Passthrough {
             }));
         };
         params.insert("name".to_string(), Value::String(original.clone()));
+        if let Err(refusal) = self.upstream.prepare_call(&original, &mut params) {
+            return self.send(&tool_error(&id, &refusal));
+        }
         let limit = self.gateway.config().call_timeout;
         let in_band = |message: Value| self.pass_in_band(message);
         match self
@@ -407,26 +865,22 @@ impl Passthrough {
             }
             Ok(other) => self.send(&tool_error(
                 &id,
-                &format!(
-                    "The Agent Gateway answered {original} with something that is not a JSON-RPC response: {other}"
-                ),
+                &format!("The {label} answered {original} with something that is not a JSON-RPC response: {other}"),
             )),
             Err(error) => {
                 tracing::warn!(tool = %original, %error, "forwarded tool call failed");
+                let (problem, hint) = self.upstream.explain(&error);
                 self.send(&tool_error(
                     &id,
-                    &format!(
-                        "The Agent Gateway tool {original} failed: {error}. What to do: {}",
-                        error.hint()
-                    ),
+                    &format!("The {label} tool {original} failed: {problem}. What to do: {hint}"),
                 ));
             }
         }
     }
 
-    /// Passes on what the gateway sends by itself. `list_changed` refreshes the merged list
-    /// first; `ping` is answered here; other requests are refused (this pass-through offers the
-    /// gateway no client capabilities).
+    /// Passes on what the upstream sends by itself. A tools or prompts `list_changed` refreshes
+    /// that list first; `ping` is answered here; other requests go to the client when it
+    /// declared what they need, and are refused otherwise.
     async fn pass_on(self: Arc<Self>, mut messages: mpsc::UnboundedReceiver<ServerMessage>) {
         while let Some(ServerMessage(message)) = messages.recv().await {
             let method = message
@@ -443,6 +897,13 @@ impl Passthrough {
                         }
                         Err(error) => tracing::warn!(%error, "could not refresh the Agent Gateway's tools"),
                     }
+                    if self.client_ready.load(Ordering::SeqCst) {
+                        self.send(&message);
+                    }
+                }
+                (None, "notifications/prompts/list_changed") => {
+                    let prompts = self.list_prompts().await;
+                    self.replace_prompts(prompts);
                     if self.client_ready.load(Ordering::SeqCst) {
                         self.send(&message);
                     }
@@ -486,7 +947,8 @@ impl Passthrough {
     fn forward_to_client(&self, gateway_id: Value, method: &str, mut request: Value) -> Option<String> {
         let Some((_, capability)) = FORWARDED_REQUESTS.iter().find(|(name, _)| *name == method) else {
             return Some(format!(
-                "{method} is not supported by tray-mcp's Agent Gateway pass-through"
+                "{method} is not supported by tray-mcp's {} pass-through",
+                self.upstream.label()
             ));
         };
         let declared = self.client_capabilities.borrow().clone().unwrap_or_default();
@@ -496,7 +958,8 @@ impl Passthrough {
             ));
         }
         let id = format!(
-            "{FORWARD_ID_PREFIX}{}",
+            "{}{}",
+            self.upstream.forward_prefix(),
             self.next_forward.fetch_add(1, Ordering::Relaxed)
         );
         if let Some(object) = request.as_object_mut() {
@@ -606,8 +1069,10 @@ impl Passthrough {
         });
     }
 
-    /// Starts a forwarded `tools/call`, remembered so the client can cancel it.
-    fn start_call(self: &Arc<Self>, id: Value, params: Map<String, Value>, name: String) {
+    /// Starts a forwarded request (a `tools/call`, `prompts/get` or resource request, by `kind`
+    /// of `target`: the listed tool or prompt name, or the resource method), remembered so the
+    /// client can cancel it.
+    fn start_call(self: &Arc<Self>, id: Value, params: Map<String, Value>, kind: Request, target: String) {
         let key = id.to_string();
         let gateway_id = self.gateway.next_request_id();
         if let Ok(mut calls) = self.calls.lock() {
@@ -622,7 +1087,8 @@ impl Passthrough {
         let task = tokio::spawn(Arc::clone(self).answer_call(ForwardedCall {
             id,
             params,
-            name,
+            kind,
+            target,
             gateway_id,
         }));
         if let Ok(mut calls) = self.calls.lock()
@@ -633,13 +1099,25 @@ impl Passthrough {
     }
 }
 
-/// A client's `tools/call` of a gateway tool, on its way to the gateway.
+/// What a forwarded client request asks of the gateway.
+#[derive(Debug, Clone, Copy)]
+enum Request {
+    /// `tools/call` of a gateway tool.
+    Tool,
+    /// `prompts/get` of a gateway prompt.
+    Prompt,
+    /// `resources/read`, `resources/subscribe` or `resources/unsubscribe`.
+    Resource,
+}
+
+/// A client's request on its way to the gateway.
 struct ForwardedCall {
     /// The client's request ID.
     id: Value,
     params: Map<String, Value>,
-    /// The tool's listed name.
-    name: String,
+    kind: Request,
+    /// The listed tool or prompt name; for a resource request, its method.
+    target: String,
     /// The request ID the gateway sees.
     gateway_id: String,
 }
@@ -688,6 +1166,11 @@ fn apply_elicitation_defaults(request: &Value, answer: &mut Value) {
     }
 }
 
+/// A JSON-RPC error response.
+fn rpc_error(id: &Value, code: i64, message: &str) -> Value {
+    json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}})
+}
+
 /// A `tools/call` result that is a tool error with `text`.
 fn tool_error(id: &Value, text: &str) -> Value {
     json!({
@@ -708,10 +1191,10 @@ impl Intercept for Arc<Passthrough> {
                 .and_then(Value::as_str)
                 .unwrap_or_default()
                 .to_string();
-            if id.starts_with(FORWARD_ID_PREFIX) && self.answer_from_client(&id, message.clone()) {
+            if id.starts_with(self.upstream.forward_prefix()) && self.answer_from_client(&id, message.clone()) {
                 return None;
             }
-            return Some(message);
+            return self.pass_down(message, outbox);
         };
         let Some(id) = message.get("id").cloned() else {
             match method {
@@ -727,7 +1210,7 @@ impl Intercept for Arc<Passthrough> {
                 "notifications/roots/list_changed" => self.send_to_gateway(message.clone()),
                 _ => {}
             }
-            return Some(message);
+            return self.pass_down(message, outbox);
         };
         match method {
             "initialize" => {
@@ -736,23 +1219,75 @@ impl Intercept for Arc<Passthrough> {
                     .cloned()
                     .unwrap_or_else(|| json!({}));
                 self.client_capabilities.send_replace(Some(declared));
-                Some(message)
+                self.pass_down(message, outbox)
             }
             "tools/list" => {
                 tokio::spawn(Arc::clone(self).answer_list(id));
                 None
             }
             "tools/call" => {
-                let params = message.get("params").and_then(Value::as_object)?;
-                let name = params.get("name").and_then(Value::as_str)?;
-                if self.builtin_names.contains(name) {
-                    return Some(message);
+                let Some(params) = message.get("params").and_then(Value::as_object) else {
+                    return self.pass_down(message, outbox);
+                };
+                let Some(name) = params.get("name").and_then(Value::as_str) else {
+                    return self.pass_down(message, outbox);
+                };
+                let below = self.builtin_names.contains(name)
+                    || (!self.owns(name)
+                        && self
+                            .beneath
+                            .as_ref()
+                            .is_some_and(|beneath| beneath.listed_names().contains(name)));
+                if below {
+                    return self.pass_down(message, outbox);
                 }
                 let (params, name) = (params.clone(), name.to_string());
-                self.start_call(id, params, name);
+                self.start_call(id, params, Request::Tool, name);
                 None
             }
-            _ => Some(message),
+            "prompts/list" => {
+                tokio::spawn(Arc::clone(self).answer_prompt_list(id));
+                None
+            }
+            "prompts/get" => {
+                // Without a name, rmcp answers with the JSON-RPC error.
+                let params = message.get("params").and_then(Value::as_object);
+                let Some(name) = params.and_then(|params| params.get("name")).and_then(Value::as_str) else {
+                    return self.pass_down(message, outbox);
+                };
+                // Another layer's prompt goes down; the bottom layer answers the unknown ones.
+                if !self.owns_prompt(name) && self.beneath.is_some() {
+                    return self.pass_down(message, outbox);
+                }
+                let (params, name) = (params.cloned().unwrap_or_default(), name.to_string());
+                self.start_call(id, params, Request::Prompt, name);
+                None
+            }
+            "resources/list"
+            | "resources/templates/list"
+            | "resources/read"
+            | "resources/subscribe"
+            | "resources/unsubscribe"
+                if self.beneath.is_some() && !self.upstream_offers(Listing::Resources) =>
+            {
+                // The top-most layer whose upstream has resources takes them; the bottom one
+                // answers when none has.
+                self.pass_down(message, outbox)
+            }
+            "resources/list" | "resources/templates/list" => {
+                let params = message.get("params").cloned().unwrap_or_else(|| json!({}));
+                tokio::spawn(Arc::clone(self).answer_resource_list(id, method.to_string(), params));
+                None
+            }
+            "resources/read" | "resources/subscribe" | "resources/unsubscribe" => {
+                // Without params (and so a URI), rmcp answers with the JSON-RPC error.
+                let Some(params) = message.get("params").and_then(Value::as_object).cloned() else {
+                    return self.pass_down(message, outbox);
+                };
+                self.start_call(id, params, Request::Resource, method.to_string());
+                None
+            }
+            _ => self.pass_down(message, outbox),
         }
     }
 }
@@ -798,7 +1333,7 @@ mod tests {
             json!({"name": "send_email", "inputSchema": {"type": "object"}}),
             json!({"description": "no name"}),
         ];
-        let table = tool_table(&builtin, tools);
+        let table = tool_table(builtin, COLLISION_PREFIX, tools);
         let names: Vec<&str> = table.listed.iter().filter_map(|tool| tool["name"].as_str()).collect();
         assert_eq!(
             names,

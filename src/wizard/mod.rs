@@ -67,6 +67,8 @@ pub struct Prefill {
     pub dry_run: bool,
     /// Overwrite existing entries and write without asking (`--yes`).
     pub yes: bool,
+    /// `--token-from-env`: the variable bridge and http entries name for the token (not asked).
+    pub token_variable: Option<String>,
 }
 
 /// Runs the wizard and the install it builds. Nothing is written unless the review is
@@ -149,6 +151,7 @@ pub fn ask(
         gateway,
         dry_run: prefill.dry_run,
         skip: Vec::new(),
+        token_variable: prefill.token_variable.clone(),
     })
 }
 

@@ -92,6 +92,8 @@ impl FakeHome {
             "TRAY_API_TIMEOUT_SECS",
             "TRAY_GATEWAY_URL",
             "TRAY_GATEWAY_TIMEOUT_SECS",
+            "TRAY_HEADLESS_URL",
+            "TRAY_HEADLESS_TEST_BEARER",
             "RUST_LOG",
         ] {
             command.env_remove(variable);
@@ -196,13 +198,19 @@ impl McpProcess {
         panic!("no response to request {id}");
     }
 
-    /// Initializes the session (request plus `notifications/initialized`).
+    /// Initializes the session (request plus `notifications/initialized`), declaring no
+    /// client capabilities.
     pub fn initialize(&mut self) -> Value {
+        self.initialize_with(json!({}))
+    }
+
+    /// Initializes the session declaring these client `capabilities`.
+    pub fn initialize_with(&mut self, capabilities: Value) -> Value {
         let response = self.request(
             "initialize",
             json!({
                 "protocolVersion": "2025-06-18",
-                "capabilities": {},
+                "capabilities": capabilities,
                 "clientInfo": {"name": "tray-mcp-tests", "version": "0"}
             }),
         );
