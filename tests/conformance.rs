@@ -319,7 +319,7 @@ fn the_official_auth_scenarios_pass_with_tray_mcp_login_then_serve() {
             std::thread::scope(|scope| {
                 let handles: Vec<_> = batch
                     .iter()
-                    .map(|scenario| scope.spawn(|| run_scenario_retrying_once(&tools, scenario)))
+                    .map(|scenario| scope.spawn(|| run_scenario(&tools, scenario)))
                     .collect();
                 handles
                     .into_iter()

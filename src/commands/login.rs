@@ -119,6 +119,7 @@ fn new_profile(request: &LoginRequest) -> Result<Profile, CommandError> {
         gateway: true,
         auth: AuthMethod::OAuth,
         sign_in_store: SignInLocation::File,
+        headless: None,
     })
 }
 

@@ -20,6 +20,7 @@ use rmcp::transport::auth::{AuthError, AuthorizationManager, OAuthClientConfig};
 use super::http::OAuthHttp;
 use super::store::{SignInStore, StepUp};
 use super::{MAX_STEP_UPS, SignInError};
+use crate::server::gateway::{AccessTokenSource, BoxFuture, TokenUnavailable};
 use crate::tray::ApiToken;
 
 /// A placeholder redirect URI: a refresh sends none, but rmcp's client needs one set.
@@ -153,6 +154,33 @@ impl OAuthTokens {
             resource: resource.to_string(),
             scopes: scopes.to_string(),
         }
+    }
+}
+
+/// The gateway client's view: a bearer per request, and a refresh after a 401. Never blocks on
+/// the user: a needed sign-in comes back as the error, with `tray-mcp login NAME` as the hint.
+impl AccessTokenSource for OAuthTokens {
+    fn access_token(&self) -> BoxFuture<'_, Result<ApiToken, TokenUnavailable>> {
+        Box::pin(async move { OAuthTokens::access_token(self).await.map_err(unavailable) })
+    }
+
+    fn on_unauthorized<'a>(&'a self, rejected: &'a ApiToken) -> BoxFuture<'a, bool> {
+        Box::pin(async move {
+            match OAuthTokens::on_unauthorized(self, rejected).await {
+                Ok(refreshed) => refreshed,
+                Err(error) => {
+                    tracing::warn!(%error, "the sign-in could not be refreshed after a 401");
+                    false
+                }
+            }
+        })
+    }
+}
+
+fn unavailable(error: SignInError) -> TokenUnavailable {
+    TokenUnavailable {
+        message: error.to_string(),
+        hint: error.hint(),
     }
 }
 
