@@ -16,6 +16,13 @@ cd "$(dirname "$0")/.."
 distrib="$1"
 version="$2"
 out="$3"
+# The repository is configured once, in Cargo.toml (`repository`, a placeholder until the first
+# release: see the README); the packages name it as npm's "github:OWNER/NAME".
+repository_url="$(sed -n 's/^repository = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)"
+case "$repository_url" in
+  https://github.com/*/*) repository="github:${repository_url#https://github.com/}" ;;
+  *) echo "npm-packages.sh: Cargo.toml's repository is not https://github.com/OWNER/NAME: $repository_url" >&2; exit 1 ;;
+esac
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
 work="$(mktemp -d)"
@@ -77,7 +84,7 @@ for key in $(printf '%s\n' "${!chosen[@]}" | sort); do
   "version": "$version",
   "description": "The tray-mcp binary for $os $cpu (installed by the tray-mcp package)",
   "license": "MIT",
-  "repository": "github:tray-mcp/tray-mcp",
+  "repository": "$repository",
   "os": ["$os"],
   "cpu": ["$cpu"]$libc_field,
   "files": ["bin/$file"],
@@ -90,7 +97,7 @@ done
 
 main="$work/tray-mcp"
 mkdir -p "$main/bin"
-cp packaging/npm/tray-mcp.js "$main/bin/tray-mcp.js"
+sed "s|@REPOSITORY_URL@|$repository_url|g" packaging/npm/tray-mcp.js >"$main/bin/tray-mcp.js"
 chmod 755 "$main/bin/tray-mcp.js"
 cp README.md "$main/README.md"
 cat >"$main/package.json" <<JSON
@@ -99,7 +106,7 @@ cat >"$main/package.json" <<JSON
   "version": "$version",
   "description": "Connect AI clients (Claude Desktop, Claude Code, Cursor, Windsurf, VS Code, ...) to a Tray.io workspace",
   "license": "MIT",
-  "repository": "github:tray-mcp/tray-mcp",
+  "repository": "$repository",
   "bin": { "tray-mcp": "bin/tray-mcp.js" },
   "files": ["bin/tray-mcp.js", "README.md"],
   "engines": { "node": ">=18" },

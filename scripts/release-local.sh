@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Builds into target/dist/ every release artifact this machine (Linux x86_64) can build, with
+# Builds into target/release-local/ every release artifact this machine (Linux x86_64) can build, with
 # dist (cargo-dist), the tool that builds them all on a version tag (.github/workflows/release.yml):
 #
-#   scripts/release-local.sh
+#   scripts/release-local.sh            # the artifacts as a release ships them (fat LTO, minutes)
+#   scripts/release-local.sh --quick    # the same artifacts from a quick build, for the tests
 #
 # - tray-mcp-x86_64-unknown-linux-gnu.tar.xz and its .sha256 (dist, profile `dist`)
 # - tray-mcp-installer.sh (shell) and tray-mcp-installer.ps1 (PowerShell), tray-mcp.rb (Homebrew)
@@ -12,8 +13,30 @@
 # The macOS, Windows, musl and arm64 archives need their own runners or toolchains: only the
 # workflow builds them. dist comes from target/test-tools (scripts/test.sh installs it, pinned)
 # or $DIST. Builds the release binary once; later runs only relink what changed.
+#
+# --quick (scripts/test.sh uses it): the same dist commands and profile, with the profile's code
+# generation overridden through Cargo's environment configuration (no LTO, 16 codegen units,
+# opt-level 0, incremental), so the packaging is tested for real in minutes rather than the
+# half hour a cold fat-LTO build takes on two cores. Cargo.toml's [profile.dist] is unchanged:
+# the workflow and a plain run still build what ships. A quick build is not for publishing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+quick=0
+case "${1:-}" in
+  --quick) quick=1 ;;
+  "") ;;
+  *) echo "usage: scripts/release-local.sh [--quick]" >&2; exit 2 ;;
+esac
+if [ "$quick" = 1 ]; then
+  # dist 0.33 builds with `cargo build --profile dist` ([profile.dist] in Cargo.toml); these
+  # override that profile for this process only.
+  export CARGO_PROFILE_DIST_LTO=off
+  export CARGO_PROFILE_DIST_CODEGEN_UNITS=16
+  export CARGO_PROFILE_DIST_OPT_LEVEL=0
+  export CARGO_PROFILE_DIST_DEBUG=0
+  export CARGO_PROFILE_DIST_INCREMENTAL=true
+fi
 
 dist="${DIST:-$PWD/target/test-tools/release-venv/bin/dist}"
 if [ ! -x "$dist" ]; then
@@ -21,7 +44,28 @@ if [ ! -x "$dist" ]; then
   exit 1
 fi
 target="x86_64-unknown-linux-gnu"
-out="$PWD/target/dist"
+# Not target/dist/: with --target, cargo keeps the dist profile's build scripts and proc macros
+# there, and clearing it made every run rebuild nearly everything.
+out="$PWD/target/release-local"
+
+# Reuse: when every input is what the last successful run built from (the content of every file
+# git tracks or would track, the mode and its Cargo overrides, rustc and dist) and the artifacts
+# still match their sha256.sum, they are kept as they are. Anything else rebuilds.
+inputs_stamp="$PWD/target/release-local.inputs"
+# The inputs' digest, or nothing (then no reuse) outside a git checkout or when a file is gone.
+inputs_digest() {
+  local listing
+  listing="$(git ls-files --cached --others --exclude-standard -z | xargs -0 sha256sum)" || return 0
+  printf '%s\n' "quick=$quick" "$(env | grep '^CARGO_PROFILE_DIST_' | sort)" "$(rustc -V)" \
+    "$("$dist" --version)" "$listing" | sha256sum | cut -d' ' -f1
+}
+inputs="$(inputs_digest 2>/dev/null || true)"
+if [ -n "$inputs" ] && [ -f "$inputs_stamp" ] && [ "$(cat "$inputs_stamp")" = "$inputs" ] &&
+  (cd "$out" 2>/dev/null && sha256sum --quiet -c sha256.sum >/dev/null 2>&1); then
+  echo "release-local.sh: inputs unchanged since the last build; reusing $out" >&2
+  exit 0
+fi
+rm -f "$inputs_stamp"
 
 rm -rf target/distrib
 # The archive for this machine's target, then the installers and formula (which list every
@@ -45,5 +89,7 @@ version="$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)"
 scripts/npm-packages.sh "$out" "$version" "$out/npm" >/dev/null
 
 (cd "$out" && find . -type f ! -name sha256.sum -printf '%P\n' | sort | xargs sha256sum >sha256.sum)
-echo "release-local.sh: built into $out:" >&2
+[ -n "$inputs" ] && echo "$inputs" >"$inputs_stamp"
+kind="release build"; [ "$quick" = 1 ] && kind="quick build (tests only, not for publishing)"
+echo "release-local.sh: $kind, into $out:" >&2
 (cd "$out" && find . -type f -printf '  %P\n' | sort) >&2

@@ -187,7 +187,7 @@ impl Environment {
 
     /// Whether `path` is absolute on this environment's OS (`C:\...` or `\\server\...` on
     /// Windows, `/...` elsewhere), whatever the machine running the code.
-    fn is_absolute(&self, path: &Path) -> bool {
+    pub fn is_absolute(&self, path: &Path) -> bool {
         let text = path.to_string_lossy();
         match self.os {
             Os::Windows => {

@@ -265,9 +265,32 @@ pub enum Copied {
     AlreadyThere,
 }
 
+/// How the system lets a binary that may be running be replaced or removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Replacing {
+    /// Unix: a rename over it or an unlink leaves running processes the old inode.
+    InPlace,
+    /// Windows: a running executable cannot be overwritten or deleted, but it can be renamed, so
+    /// it is moved aside first (and deleted by a later install once nothing runs it).
+    MoveAsideFirst,
+}
+
+/// This system's [`Replacing`].
+const HOST_REPLACING: Replacing = if cfg!(windows) {
+    Replacing::MoveAsideFirst
+} else {
+    Replacing::InPlace
+};
+
 /// Copies `source` to `target` atomically: a temporary file in the target's folder, fsync,
 /// executable bits, rename over (on Windows, the old file moved aside first).
 pub fn install_copy(source: &Path, target: &Path) -> io::Result<Copied> {
+    install_copy_with(source, target, HOST_REPLACING)
+}
+
+/// [`install_copy`] with the system's way of replacing a running binary given (tests run the
+/// Windows sequence everywhere).
+fn install_copy_with(source: &Path, target: &Path, replacing: Replacing) -> io::Result<Copied> {
     let existed = target.exists();
     if existed && same_contents(source, target)? {
         return Ok(Copied::AlreadyThere);
@@ -287,8 +310,8 @@ pub fn install_copy(source: &Path, target: &Path) -> io::Result<Copied> {
     io::copy(&mut File::open(source)?, temporary.as_file_mut())?;
     make_executable(temporary.as_file())?;
     temporary.as_file().sync_all()?;
-    if existed {
-        move_running_aside(target)?;
+    if existed && replacing == Replacing::MoveAsideFirst {
+        move_aside(target)?;
     }
     temporary.persist(target).map_err(|error| error.error)?;
     if cfg!(unix)
@@ -325,18 +348,15 @@ fn aside_name(target: &Path, index: u32) -> PathBuf {
     target.with_file_name(name)
 }
 
-/// On Windows a running executable cannot be overwritten or deleted, but it can be renamed:
-/// move it aside so the new one can take its name. On Unix the rename replaces it directly
-/// (running processes keep the old inode).
-fn move_running_aside(target: &Path) -> io::Result<()> {
-    if !cfg!(windows) {
-        return Ok(());
-    }
+/// Renames `target` (a binary that may be running) to the first free [`aside_name`], so a new one
+/// can take its name ([`Replacing::MoveAsideFirst`]). Returns where it went.
+fn move_aside(target: &Path) -> io::Result<PathBuf> {
     let aside = (0..100)
         .map(|index| aside_name(target, index))
         .find(|candidate| !candidate.exists())
         .ok_or_else(|| io::Error::other("too many old tray-mcp binaries beside the install path"))?;
-    fs::rename(target, aside)
+    fs::rename(target, &aside)?;
+    Ok(aside)
 }
 
 /// Deletes binaries an earlier install moved aside (best effort: one still running stays).
@@ -367,12 +387,22 @@ pub enum Removed {
 /// Removes the installed binary at `target`. Servers that run it keep running (Unix: the inode
 /// lives on; Windows: the file is renamed, since a running executable cannot be deleted).
 pub fn remove_binary(target: &Path) -> io::Result<Removed> {
+    remove_binary_with(target, HOST_REPLACING, |path| fs::remove_file(path))
+}
+
+/// [`remove_binary`] with the system's way of replacing and its file deletion given: Windows
+/// refuses to delete a running executable with "access denied", which `remove` may simulate.
+fn remove_binary_with(
+    target: &Path,
+    replacing: Replacing,
+    remove: impl FnOnce(&Path) -> io::Result<()>,
+) -> io::Result<Removed> {
     remove_moved_aside(target);
-    match fs::remove_file(target) {
+    match remove(target) {
         Ok(()) => Ok(Removed::Deleted),
         Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(Removed::NotThere),
-        Err(error) if cfg!(windows) && error.kind() == io::ErrorKind::PermissionDenied => {
-            move_running_aside(target)?;
+        Err(error) if replacing == Replacing::MoveAsideFirst && error.kind() == io::ErrorKind::PermissionDenied => {
+            move_aside(target)?;
             Ok(Removed::MovedAside)
         }
         Err(error) => Err(error),
@@ -553,5 +583,88 @@ mod tests {
         );
         assert_eq!(remove_binary(&target).expect("remove"), Removed::Deleted);
         assert_eq!(remove_binary(&target).expect("remove"), Removed::NotThere);
+    }
+
+    /// The names in `folder`, sorted.
+    fn names_in(folder: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(folder)
+            .expect("list")
+            .flatten()
+            .map(|entry| entry.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn on_windows_the_running_binary_is_moved_aside_and_removed_by_the_next_install() {
+        let folder = tempfile::tempdir().expect("dir");
+        let bin = folder.path().join("Programs");
+        let target = bin.join("tray-mcp.exe");
+        let versions: Vec<PathBuf> = (1..=3)
+            .map(|version| {
+                let path = folder.path().join(format!("v{version}"));
+                fs::write(&path, format!("version {version}")).expect("write");
+                path
+            })
+            .collect();
+        let aside = |index| format!("tray-mcp.exe.old-{}-{index}", std::process::id());
+        let windows = Replacing::MoveAsideFirst;
+
+        assert_eq!(
+            install_copy_with(&versions[0], &target, windows).expect("copy"),
+            Copied::Installed
+        );
+        assert_eq!(names_in(&bin), ["tray-mcp.exe"]);
+        assert_eq!(
+            install_copy_with(&versions[1], &target, windows).expect("copy"),
+            Copied::Replaced
+        );
+        assert_eq!(
+            names_in(&bin),
+            ["tray-mcp.exe".to_string(), aside(0)],
+            "the old one moved aside"
+        );
+        assert_eq!(fs::read_to_string(bin.join(aside(0))).expect("read"), "version 1");
+        assert_eq!(fs::read_to_string(&target).expect("read"), "version 2");
+
+        // The next install deletes what an earlier one moved aside (here nothing runs it).
+        assert_eq!(
+            install_copy_with(&versions[2], &target, windows).expect("copy"),
+            Copied::Replaced
+        );
+        assert_eq!(names_in(&bin), ["tray-mcp.exe".to_string(), aside(0)]);
+        assert_eq!(fs::read_to_string(bin.join(aside(0))).expect("read"), "version 2");
+        assert_eq!(fs::read_to_string(&target).expect("read"), "version 3");
+
+        // A name still taken (a binary still running) is skipped, not overwritten.
+        let still_running = bin.join(aside(0));
+        assert_eq!(move_aside(&target).expect("move"), bin.join(aside(1)));
+        assert_eq!(fs::read_to_string(&still_running).expect("read"), "version 2");
+    }
+
+    #[test]
+    fn on_windows_a_running_binary_that_cannot_be_deleted_is_moved_aside() {
+        let folder = tempfile::tempdir().expect("dir");
+        let target = folder.path().join("tray-mcp.exe");
+        fs::write(&target, "running").expect("write");
+        fs::write(folder.path().join("tray-mcp.exe.keep"), "not ours").expect("write");
+        let access_denied = |_: &Path| Err(io::Error::from(io::ErrorKind::PermissionDenied));
+
+        let removed = remove_binary_with(&target, Replacing::MoveAsideFirst, access_denied).expect("remove");
+        assert_eq!(removed, Removed::MovedAside);
+        let aside = format!("tray-mcp.exe.old-{}-0", std::process::id());
+        assert_eq!(names_in(folder.path()), ["tray-mcp.exe.keep".to_string(), aside]);
+
+        // Once it no longer runs, the next removal deletes it, and only it.
+        let removed = remove_binary_with(&target, Replacing::MoveAsideFirst, |path| fs::remove_file(path));
+        assert_eq!(removed.expect("remove"), Removed::NotThere);
+        assert_eq!(names_in(folder.path()), ["tray-mcp.exe.keep"]);
+
+        // On Unix "access denied" is a real error (the folder is not writable), not a running file.
+        fs::write(&target, "binary").expect("write");
+        let error = remove_binary_with(&target, Replacing::InPlace, access_denied).expect_err("an error");
+        assert_eq!(error.kind(), io::ErrorKind::PermissionDenied);
+        assert!(target.exists());
     }
 }

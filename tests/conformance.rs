@@ -4,6 +4,15 @@
 //! with the official Python SDK. The scenario servers are bound to 127.0.0.1 by
 //! `bench/loopback_only.mjs`; nothing reaches the internet (proxies point at a dead loopback
 //! port). The four scenarios run side by side (about 10 s of CPU).
+//!
+//! Time limits: the suite's `--timeout` is the client's whole life, and most of it is the
+//! Python SDK's, not tray-mcp's: importing `mcp` costs about 1 s of CPU and the SDK's exit
+//! about 2 s of waiting, while tray-mcp starts, connects, answers and ends in under a second.
+//! On the 2-core CI machine at load average 15 to 23, 7 of 32 scenario runs went past the 30 s
+//! this test used to give (the import alone took 22 s of wall time in one), each reported
+//! "CLIENT TIMED OUT" with every check passed. So the client gets [`CLIENT_LIMIT`], far beyond
+//! what any check needs; the checks themselves (sse-retry's 200 ms timing window included)
+//! stay as strict as the suite makes them, and a failure is never run again.
 
 mod serve_support;
 
@@ -21,6 +30,8 @@ const SCENARIOS: [&str; 4] = [
     "elicitation-sep1034-client-defaults",
 ];
 const TOKEN: &str = "tok_test_conformance";
+/// The suite's time limit for the client (Python, tray-mcp and their exit): see the module docs.
+const CLIENT_LIMIT: Duration = Duration::from_secs(180);
 /// A port nothing listens on: the built-in tools' API and any proxy point there.
 const DEAD: &str = "http://127.0.0.1:9";
 
@@ -88,7 +99,9 @@ fn run_scenario(tools: &Path, scenario: &'static str) -> Run {
     let mut command = Command::new("node");
     command
         .arg(suite)
-        .args(["client", "--scenario", scenario, "--timeout", "30000", "-o"])
+        .args(["client", "--scenario", scenario, "--timeout"])
+        .arg(CLIENT_LIMIT.as_millis().to_string())
+        .arg("-o")
         .arg(&results)
         .args(["--command", &client])
         .current_dir(home.path())
@@ -109,7 +122,7 @@ fn run_scenario(tools: &Path, scenario: &'static str) -> Run {
         .env_remove("TRAY_GATEWAY_URL")
         .env_remove("RUST_LOG")
         .stdin(Stdio::null());
-    let output = output_within(command, Duration::from_secs(90));
+    let output = output_within(command, CLIENT_LIMIT + Duration::from_secs(60));
     let result_dir = result_dir(&results, scenario);
     let read = |name: &str| std::fs::read_to_string(result_dir.join(name)).unwrap_or_default();
     let checks = serde_json::from_str(&read("checks.json")).unwrap_or_default();
@@ -126,22 +139,6 @@ impl Run {
     fn passed(&self) -> bool {
         self.output.status.success() && String::from_utf8_lossy(&self.output.stderr).contains("OVERALL: PASSED")
     }
-}
-
-/// Runs a scenario, and once more if it failed: sse-retry's timing check allows 200 ms of
-/// lateness, which a machine under heavy load (a shared CI runner) can exceed once. The first
-/// failure is printed, so a pattern shows in the logs; two in a row fail the test.
-#[allow(clippy::print_stderr)] // the first failure goes to the test's output
-fn run_scenario_retrying_once(tools: &Path, scenario: &'static str) -> Run {
-    let first = run_scenario(tools, scenario);
-    if first.passed() {
-        return first;
-    }
-    eprintln!(
-        "conformance scenario {scenario} failed once; running it again\n{}",
-        first.describe()
-    );
-    run_scenario(tools, scenario)
 }
 
 /// The suite's results folder for `scenario` (`<scenario>-<timestamp>`).
@@ -186,7 +183,7 @@ fn the_official_conformance_client_scenarios_pass_through_serve_gateway() {
     let runs: Vec<Run> = std::thread::scope(|scope| {
         let handles: Vec<_> = SCENARIOS
             .iter()
-            .map(|scenario| scope.spawn(|| run_scenario_retrying_once(&tools, scenario)))
+            .map(|scenario| scope.spawn(|| run_scenario(&tools, scenario)))
             .collect();
         handles
             .into_iter()
@@ -194,6 +191,12 @@ fn the_official_conformance_client_scenarios_pass_through_serve_gateway() {
             .collect()
     });
     for run in &runs {
+        let suite = String::from_utf8_lossy(&run.output.stderr);
+        assert!(
+            !suite.contains("CLIENT TIMED OUT"),
+            "the client took longer than {CLIENT_LIMIT:?}\n{}",
+            run.describe()
+        );
         assert!(run.passed(), "{}", run.describe());
         assert!(!run.checks.is_empty(), "no checks recorded\n{}", run.describe());
         for check in &run.checks {

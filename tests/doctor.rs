@@ -378,3 +378,49 @@ fn gemini_folder_trust_is_checked_for_the_current_folder() {
         "{report}"
     );
 }
+
+#[test]
+fn online_says_the_gateway_is_not_used_by_an_entry_whose_profile_has_it_off() {
+    let home = FakeHome::new();
+    home.install(&["-c", "claude", "--no-gateway"]).success();
+    let accepting = FakeTray::start(Behavior::Normal);
+    let gateway = FakeGateway::start(GatewayBehavior::Mcp { sse: false });
+    let (code, report) = online(&home, &accepting, &gateway);
+    assert_eq!(code, 0, "{report}");
+    assert!(report.contains("✓ Tray's API accepts the token"), "{report}");
+    let line = report
+        .lines()
+        .find(|line| line.contains("Agent Gateway"))
+        .unwrap_or_else(|| panic!("no gateway line:\n{report}"));
+    assert!(
+        line.contains(
+            "✓ the Agent Gateway is not used by this entry: its profile tray-workspace serves the built-in tools only"
+        ),
+        "{report}"
+    );
+    assert!(!report.contains("reachable and enabled"), "{report}");
+    assert!(
+        gateway.requests().is_empty(),
+        "doctor asked a gateway the entry does not use"
+    );
+
+    // The command it gives turns the gateway on; then doctor checks it as serve will use it.
+    let command = line.split('`').nth(1).unwrap_or_else(|| panic!("no command in {line}"));
+    let (command, input) = command
+        .split_once(" < ")
+        .unwrap_or_else(|| panic!("no token input in {command}"));
+    assert_eq!(input, "token.txt");
+    let args: Vec<&str> = command.split_whitespace().skip(1).collect();
+    assert_eq!(args.first(), Some(&"install"), "{command}");
+    home.command()
+        .args(&args)
+        .write_stdin(format!("{TOKEN}\n"))
+        .assert()
+        .success();
+    let (code, report) = online(&home, &accepting, &gateway);
+    assert_eq!(code, 0, "{report}");
+    assert!(
+        report.contains("✓ the Agent Gateway is reachable and enabled for this workspace: 3 tools"),
+        "{report}"
+    );
+}

@@ -2,12 +2,21 @@
 @modelcontextprotocol/server-everything (streamableHttp, 127.0.0.1).
 
 Run by tests/serve_gateway_everything.rs as:
-    python tests/gateway_client.py <path to tray-mcp> [serve args...]
+    python tests/gateway_client.py <scenario> <path to tray-mcp> [serve args...]
 
-Checks: the merged tool list (built-in Tray tools plus the reference server's), forwarded calls,
-progress notifications on a forwarded call's own stream, and a logging notification the
-reference server sends on its GET stream (server to client, outside any request). Any failed
-check raises; a JSON report goes to stdout.
+Scenarios (TRAY_GATEWAY_URL names the reference server, which `prompts-resources` also asks
+directly, to compare):
+- tools: the merged tool list (built-in Tray tools plus the reference server's), forwarded
+  calls, progress notifications on a forwarded call's own stream, and a logging notification the
+  reference server sends on its GET stream (server to client, outside any request);
+- prompts-resources: the reference server's prompts, resources and resource templates listed
+  through tray-mcp exactly as the server lists them to a direct client; prompts/get,
+  resources/read (text and a dynamic template), and a subscription whose
+  notifications/resources/updated arrives;
+- sampling-roots: the reference server asks this client for a sampling/createMessage (its
+  trigger-sampling-request tool) and for roots/list (get-roots-list); the answers of this
+  client's callbacks come back in the tools' results.
+Any failed check raises; a JSON report goes to stdout.
 """
 
 import asyncio
@@ -15,7 +24,8 @@ import json
 import os
 import sys
 
-from mcp import ClientSession, StdioServerParameters, stdio_client
+from mcp import ClientSession, StdioServerParameters, stdio_client, types
+from mcp.client.streamable_http import streamable_http_client
 
 BUILTIN = {
     "get_authenticated_user",
@@ -33,7 +43,7 @@ def text_of(result):
     return "\n".join(block.text for block in result.content if getattr(block, "type", "") == "text")
 
 
-async def main(command, args):
+async def tools_scenario(command, args):
     report = {}
     logs = []
     got_log = asyncio.Event()
@@ -83,8 +93,135 @@ async def main(command, args):
             assert "SessionId" in str(logs[0].get("data")), logs[0]
             report["log"] = logs[0]
 
-    print(json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False))
+    return report
+
+
+def dump(items):
+    return [item.model_dump(mode="json", by_alias=True, exclude_none=True) for item in items]
+
+
+async def listed_directly(url):
+    """What the reference server lists to a client that connects to it directly."""
+    async with streamable_http_client(url) as (read, write):
+        async with ClientSession(read, write) as session:
+            await session.initialize()
+            return {
+                "prompts": dump((await session.list_prompts()).prompts),
+                "resources": dump((await session.list_resources()).resources),
+                "templates": dump((await session.list_resource_templates()).resource_templates),
+            }
+
+
+async def prompts_resources_scenario(command, args):
+    report = {}
+    updated = []
+    got_update = asyncio.Event()
+
+    async def on_message(message):
+        if isinstance(message, types.ResourceUpdatedNotification):
+            updated.append(message.params.uri)
+            got_update.set()
+
+    direct = await listed_directly(os.environ["TRAY_GATEWAY_URL"])
+    params = StdioServerParameters(command=command, args=args, env=dict(os.environ))
+    async with stdio_client(params) as (read, write):
+        async with ClientSession(read, write, message_handler=on_message) as session:
+            init = await session.initialize()
+            capabilities = init.capabilities
+            assert capabilities.prompts and capabilities.prompts.list_changed, capabilities
+            assert capabilities.resources and capabilities.resources.subscribe, capabilities
+
+            prompts = dump((await session.list_prompts()).prompts)
+            assert prompts == direct["prompts"], f"prompts differ:\n{prompts}\n{direct['prompts']}"
+            names = {prompt["name"] for prompt in prompts}
+            assert {"simple-prompt", "args-prompt", "resource-prompt"} <= names, names
+            report["prompts"] = sorted(names)
+
+            asked = await session.get_prompt("args-prompt", {"city": "Lyon", "state": "Rhône"})
+            text = asked.messages[0].content.text
+            assert text == "What's weather in Lyon, Rhône?", text
+            report["prompt_text"] = text
+            embedded = await session.get_prompt("resource-prompt", {"resourceType": "Text", "resourceId": "3"})
+            kinds = [message.content.type for message in embedded.messages]
+            assert "resource" in kinds, kinds
+
+            resources = dump((await session.list_resources()).resources)
+            assert resources == direct["resources"], f"resources differ:\n{resources}\n{direct['resources']}"
+            uris = [resource["uri"] for resource in resources]
+            features = "demo://resource/static/document/features.md"
+            assert features in uris, uris
+            report["resources"] = len(uris)
+
+            templates = dump((await session.list_resource_templates()).resource_templates)
+            assert templates == direct["templates"], f"templates differ:\n{templates}\n{direct['templates']}"
+            report["templates"] = sorted(template["uriTemplate"] for template in templates)
+
+            document = await session.read_resource(features)
+            assert "# Everything Server - Features" in document.contents[0].text, document
+            dynamic = await session.read_resource("demo://resource/dynamic/text/7")
+            assert dynamic.contents[0].text.startswith("Resource 7: This is a plaintext resource"), dynamic
+            report["read"] = dynamic.contents[0].text.split(" created at")[0]
+
+            await session.subscribe_resource("demo://resource/dynamic/text/7")
+            toggled = await session.call_tool("toggle-subscriber-updates", {})
+            assert not toggled.is_error, text_of(toggled)
+            await asyncio.wait_for(got_update.wait(), timeout=15)
+            assert updated[0] == "demo://resource/dynamic/text/7", updated
+            report["updated"] = updated[0]
+            await session.unsubscribe_resource("demo://resource/dynamic/text/7")
+    return report
+
+
+SAMPLED_REPLY = "a sampled answer from the stdio client ✓"
+ROOT = "file:///home/ada/projects/tray"
+
+
+async def sampling_roots_scenario(command, args):
+    report = {"sampling_requests": [], "roots_requests": 0}
+
+    async def on_sampling(context, params):
+        report["sampling_requests"].append(params.messages[0].content.text)
+        return types.CreateMessageResult(
+            role="assistant",
+            content=types.TextContent(type="text", text=SAMPLED_REPLY),
+            model="stdio-client-model",
+            stop_reason="endTurn",
+        )
+
+    async def on_roots(context):
+        report["roots_requests"] += 1
+        return types.ListRootsResult(roots=[types.Root(uri=ROOT, name="tray project")])
+
+    params = StdioServerParameters(command=command, args=args, env=dict(os.environ))
+    async with stdio_client(params) as (read, write):
+        async with ClientSession(read, write, sampling_callback=on_sampling, list_roots_callback=on_roots) as session:
+            await session.initialize()
+            names = {tool.name for tool in (await session.list_tools()).tools}
+            assert {"trigger-sampling-request", "get-roots-list"} <= names, names
+
+            sampled = await session.call_tool("trigger-sampling-request", {"prompt": "Say hello", "maxTokens": 20})
+            assert not sampled.is_error, text_of(sampled)
+            assert SAMPLED_REPLY in text_of(sampled), text_of(sampled)
+            assert "stdio-client-model" in text_of(sampled), text_of(sampled)
+            # The request the server sent reached this client's callback (its prompt inside).
+            assert len(report["sampling_requests"]) == 1, report
+            assert report["sampling_requests"][0].endswith("Say hello"), report
+
+            roots = await session.call_tool("get-roots-list", {})
+            assert not roots.is_error, text_of(roots)
+            assert ROOT in text_of(roots), text_of(roots)
+            assert report["roots_requests"] >= 1, report
+            report["roots_text"] = text_of(roots)
+    return report
+
+
+SCENARIOS = {
+    "tools": tools_scenario,
+    "prompts-resources": prompts_resources_scenario,
+    "sampling-roots": sampling_roots_scenario,
+}
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], sys.argv[2:]))
+    report = asyncio.run(SCENARIOS[sys.argv[1]](sys.argv[2], sys.argv[3:]))
+    print(json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False))

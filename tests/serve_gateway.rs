@@ -30,6 +30,11 @@ const BUILTIN: [&str; 7] = [
 
 /// `tray-mcp serve --workspace-id ... --gateway` against the fakes, initialised.
 fn serve(home: &FakeHome, tray: &FakeTray, gateway_url: &str) -> McpProcess {
+    serve_declaring(home, tray, gateway_url, json!({}))
+}
+
+/// [`serve`], with the client declaring these capabilities in `initialize`.
+fn serve_declaring(home: &FakeHome, tray: &FakeTray, gateway_url: &str, capabilities: Value) -> McpProcess {
     let mut command = home.command(&[
         "serve",
         "--workspace-id",
@@ -46,11 +51,19 @@ fn serve(home: &FakeHome, tray: &FakeTray, gateway_url: &str) -> McpProcess {
         .env("TRAY_GATEWAY_TIMEOUT_SECS", "1")
         .env("TRAY_GATEWAY_RETRY_SECS", "0.05");
     let mut server = McpProcess::start(command);
-    let init = server.initialize();
+    let init = server.initialize_with(capabilities);
+    let capabilities = &init["result"]["capabilities"];
     assert_eq!(
-        init["result"]["capabilities"]["tools"]["listChanged"],
+        capabilities["tools"]["listChanged"],
         json!(true),
         "listChanged must be advertised with --gateway: {init}"
+    );
+    // Prompts and resources are advertised before the gateway answers (it may add them later).
+    assert_eq!(capabilities["prompts"], json!({"listChanged": true}), "{init}");
+    assert_eq!(
+        capabilities["resources"],
+        json!({"listChanged": true, "subscribe": true}),
+        "{init}"
     );
     server
 }
@@ -298,6 +311,15 @@ fn failing_gateway(url: &str, reason: &str) {
     let text = call.expect_error("a gateway tool with the gateway down");
     assert!(text.contains(reason), "{reason:?} not in {text}");
     assert!(text.contains("What to do") && text.contains("built-in"), "{text}");
+    // No prompts or resources (the built-in server has none); reading one says why.
+    let prompts = server.request("prompts/list", json!({}));
+    assert_eq!(prompts["result"], json!({"prompts": []}), "{prompts}");
+    let resources = server.request("resources/list", json!({}));
+    assert_eq!(resources["result"], json!({"resources": []}), "{resources}");
+    let read = server.request("resources/read", json!({"uri": "tray://workflows/wf-1/readme"}));
+    let message = read["error"]["message"].as_str().unwrap_or_default();
+    assert_eq!(read["error"]["code"], json!(-32603), "{read}");
+    assert!(message.contains(reason) && message.contains("What to do"), "{read}");
     builtin_still_answers(&mut server);
     assert!(
         started.elapsed() < Duration::from_secs(20),
@@ -365,9 +387,32 @@ fn a_gateway_that_comes_up_later_adds_its_tools_and_says_list_changed() {
     let text = call.expect_error("a gateway tool while the gateway is unreachable");
     assert!(text.contains("could not reach the Agent Gateway"), "{text}");
     builtin_still_answers(&mut server);
+    let prompts = server.request("prompts/list", json!({}));
+    assert_eq!(prompts["result"]["prompts"], json!([]), "{prompts}");
 
-    let gateway = FakeGateway::start_on(GatewayBehavior::Mcp { sse: false }, port);
-    wait_for_method(&mut server, "notifications/tools/list_changed");
+    let gateway = FakeGateway::start_offering_prompts_and_resources(GatewayBehavior::Mcp { sse: false }, port);
+    let mut changed = Vec::new();
+    while changed.len() < 3 {
+        let message = server.next_message();
+        if let Some(method) = message["method"].as_str() {
+            changed.push(method.to_string());
+        }
+    }
+    assert_eq!(
+        changed,
+        [
+            "notifications/tools/list_changed",
+            "notifications/prompts/list_changed",
+            "notifications/resources/list_changed"
+        ],
+        "each list the client saw without the gateway is said to have changed"
+    );
+    let prompts = server.request("prompts/list", json!({}));
+    assert_eq!(
+        prompts["result"]["prompts"][0]["name"],
+        json!("summarise_run"),
+        "{prompts}"
+    );
     let list = server.request("tools/list", json!({}));
     let names = tool_names(&list);
     for builtin in BUILTIN {
@@ -532,4 +577,296 @@ fn get_authenticated_user_counts_the_gateway_tools_or_says_the_gateway_is_off() 
         "{text}"
     );
     server.finish();
+}
+
+fn prompt_names(list: &Value) -> Vec<String> {
+    list["result"]["prompts"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no prompts array: {list}"))
+        .iter()
+        .filter_map(|prompt| prompt["name"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// Waits until `serve` opened its GET stream to the gateway.
+fn wait_for_get_stream(gateway: &FakeGateway) {
+    let deadline = Instant::now() + serve_support::WAIT;
+    while gateway.open_streams() == 0 {
+        assert!(Instant::now() < deadline, "the GET stream never opened");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn gateway_prompts_and_resources_are_passed_through_unchanged() {
+    let home = FakeHome::new();
+    let tray = FakeTray::start(Behavior::Normal);
+    let gateway = FakeGateway::start_offering_prompts_and_resources(GatewayBehavior::Mcp { sse: true }, 0);
+    let mut server = serve(&home, &tray, &gateway.url());
+
+    // prompts/list: the gateway's prompt objects as sent, a repeated name renamed as tools are.
+    let list = server.request("prompts/list", json!({}));
+    let mut expected = fake_gateway::prompts();
+    expected[2]["name"] = json!("gateway_simple");
+    assert_eq!(list["result"], json!({"prompts": expected}), "{list}");
+
+    // prompts/get: the result and the envelope as the gateway sent them; the renamed prompt
+    // reaches the gateway under its own name; an unknown one is -32602.
+    let arguments = json!({"run_id": "exec-42 ✓"});
+    let got = server.request("prompts/get", json!({"name": "summarise_run", "arguments": arguments}));
+    assert_eq!(
+        got["result"],
+        fake_gateway::prompt_result("summarise_run", &arguments),
+        "{got}"
+    );
+    assert_eq!(got["x-envelope-vendor"], json!(true), "{got}");
+    let renamed = server.request("prompts/get", json!({"name": "gateway_simple"}));
+    assert_eq!(renamed["result"]["description"], json!("prompt simple"), "{renamed}");
+    let unknown = server.request("prompts/get", json!({"name": "no_such_prompt"}));
+    assert_eq!(unknown["error"]["code"], json!(-32602), "{unknown}");
+
+    // resources/list is forwarded as asked: both pages, cursor and vendor fields intact.
+    let first = server.request("resources/list", json!({}));
+    assert_eq!(first["result"], fake_gateway::resources_page(None), "{first}");
+    let second = server.request("resources/list", json!({"cursor": "page-2"}));
+    assert_eq!(
+        second["result"],
+        fake_gateway::resources_page(Some("page-2")),
+        "{second}"
+    );
+    let templates = server.request("resources/templates/list", json!({}));
+    assert_eq!(templates["result"], fake_gateway::resource_templates(), "{templates}");
+    let uri = "tray://workflows/wf-1/readme";
+    let read = server.request("resources/read", json!({"uri": uri}));
+    assert_eq!(read["result"], fake_gateway::read_result(uri), "{read}");
+    assert_eq!(read["x-envelope-vendor"], json!(true), "{read}");
+    let subscribed = server.request("resources/subscribe", json!({"uri": uri}));
+    assert_eq!(subscribed["result"], json!({}), "{subscribed}");
+    let unsubscribed = server.request("resources/unsubscribe", json!({"uri": uri}));
+    assert_eq!(unsubscribed["result"], json!({}), "{unsubscribed}");
+    let subscriptions: Vec<Value> = gateway
+        .requests()
+        .into_iter()
+        .filter(|request| {
+            request
+                .method
+                .as_deref()
+                .is_some_and(|method| method.contains("subscribe"))
+        })
+        .map(|request| json!([request.body["method"], request.body["params"]]))
+        .collect();
+    assert_eq!(
+        subscriptions,
+        [
+            json!(["resources/subscribe", {"uri": uri}]),
+            json!(["resources/unsubscribe", {"uri": uri}])
+        ]
+    );
+
+    // What the gateway says on its GET stream reaches the client unchanged; a prompt
+    // list_changed also refreshes the prompt list first.
+    wait_for_get_stream(&gateway);
+    let updated = json!({"jsonrpc": "2.0", "method": "notifications/resources/updated", "params": {"uri": uri, "x-tray-vendor": 1}});
+    gateway.send_on_streams(&updated);
+    assert_eq!(wait_for_method(&mut server, "notifications/resources/updated"), updated);
+    let resources_changed = json!({"jsonrpc": "2.0", "method": "notifications/resources/list_changed"});
+    gateway.send_on_streams(&resources_changed);
+    assert_eq!(
+        wait_for_method(&mut server, "notifications/resources/list_changed"),
+        resources_changed
+    );
+    let listed_before = gateway.count("prompts/list");
+    gateway.send_on_streams(&json!({"jsonrpc": "2.0", "method": "notifications/prompts/list_changed"}));
+    wait_for_method(&mut server, "notifications/prompts/list_changed");
+    assert_eq!(
+        gateway.count("prompts/list"),
+        listed_before + 1,
+        "the prompts were listed again"
+    );
+
+    builtin_still_answers(&mut server);
+    let (status, stderr) = server.finish();
+    assert!(status.success(), "{stderr}");
+    assert!(!stderr.contains(TOKEN), "the token leaked to stderr");
+}
+
+#[test]
+fn a_gateway_without_prompts_or_resources_gets_none_of_their_requests() {
+    let home = FakeHome::new();
+    let tray = FakeTray::start(Behavior::Normal);
+    let gateway = FakeGateway::start(GatewayBehavior::Mcp { sse: false });
+    let mut server = serve(&home, &tray, &gateway.url());
+    let prompts = server.request("prompts/list", json!({}));
+    assert_eq!(prompt_names(&prompts), Vec::<String>::new());
+    let resources = server.request("resources/list", json!({}));
+    assert_eq!(resources["result"], json!({"resources": []}), "{resources}");
+    let templates = server.request("resources/templates/list", json!({}));
+    assert_eq!(templates["result"], json!({"resourceTemplates": []}), "{templates}");
+    let read = server.request("resources/read", json!({"uri": "tray://x"}));
+    assert_eq!(read["error"]["code"], json!(-32002), "{read}");
+    let subscribe = server.request("resources/subscribe", json!({"uri": "tray://x"}));
+    assert_eq!(subscribe["error"]["code"], json!(-32601), "{subscribe}");
+    let get = server.request("prompts/get", json!({"name": "summarise_run"}));
+    assert_eq!(get["error"]["code"], json!(-32602), "{get}");
+    for method in [
+        "prompts/list",
+        "prompts/get",
+        "resources/list",
+        "resources/templates/list",
+        "resources/read",
+        "resources/subscribe",
+    ] {
+        assert_eq!(
+            gateway.count(method),
+            0,
+            "{method} reached a gateway that declared no such thing"
+        );
+    }
+    // The gateway's tools still work beside them.
+    let call = server.call_tool("send_slack_message", json!({"channel": "#ops", "text": "hi"}));
+    call.expect_ok("a gateway tool");
+    let (status, stderr) = server.finish();
+    assert!(status.success(), "{stderr}");
+}
+
+/// Polls until `found` returns something (panics after the usual wait).
+fn eventually<T>(what: &str, mut found: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + serve_support::WAIT;
+    loop {
+        if let Some(value) = found() {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "{what} never happened");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The first message `serve` sent the client with this `method` (panics if none).
+fn sent_with_method(server: &mut McpProcess, method: &str) -> Value {
+    wait_for_method(server, method)
+}
+
+#[test]
+fn a_gateway_request_the_client_did_not_declare_is_refused_and_a_declared_one_round_trips() {
+    let home = FakeHome::new();
+    let tray = FakeTray::start(Behavior::Normal);
+    let gateway = FakeGateway::start(GatewayBehavior::Mcp { sse: true });
+    let mut server = serve_declaring(&home, &tray, &gateway.url(), json!({"roots": {"listChanged": true}}));
+    wait_for_get_stream(&gateway);
+    // The gateway was told only what the client declared.
+    let initialize = gateway
+        .requests()
+        .into_iter()
+        .find(|request| request.method.as_deref() == Some("initialize"))
+        .expect("initialize");
+    assert_eq!(
+        initialize.body["params"]["capabilities"],
+        json!({"roots": {"listChanged": true}})
+    );
+
+    // sampling/createMessage: not declared, so refused with -32601, and the client never sees it.
+    gateway.send_on_streams(
+        &json!({"jsonrpc": "2.0", "id": "gw-sampling-1", "method": "sampling/createMessage", "params": {
+        "messages": [{"role": "user", "content": {"type": "text", "text": "hi"}}], "maxTokens": 5}}),
+    );
+    let refusal = eventually("the refusal reaching the gateway", || {
+        gateway.responses_to(&json!("gw-sampling-1")).into_iter().next()
+    });
+    assert_eq!(refusal["error"]["code"], json!(-32601), "{refusal}");
+    let message = refusal["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("sampling capability"), "{refusal}");
+    assert!(refusal.get("result").is_none(), "{refusal}");
+
+    // roots/list: declared, so the client gets it under an ID of tray-mcp's, and its answer
+    // reaches the gateway under the gateway's ID, unchanged.
+    gateway.send_on_streams(
+        &json!({"jsonrpc": "2.0", "id": "gw-roots-1", "method": "roots/list", "params": {"_meta": {"x": 1}}}),
+    );
+    let request = sent_with_method(&mut server, "roots/list");
+    assert_eq!(request["params"], json!({"_meta": {"x": 1}}), "{request}");
+    let forwarded_id = request["id"].clone();
+    assert_ne!(forwarded_id, json!("gw-roots-1"));
+    let roots = json!({"roots": [{"uri": "file:///home/ada/tray", "name": "tray ✓", "x-client-vendor": true}]});
+    server.send_line(&json!({"jsonrpc": "2.0", "id": forwarded_id, "result": roots}).to_string());
+    let answer = eventually("the roots answer reaching the gateway", || {
+        gateway.responses_to(&json!("gw-roots-1")).into_iter().next()
+    });
+    assert_eq!(answer["result"], roots, "{answer}");
+    assert!(
+        !server
+            .stdout_lines
+            .iter()
+            .any(|line| line.contains("sampling/createMessage")),
+        "the undeclared request reached the client"
+    );
+    builtin_still_answers(&mut server);
+    let (status, stderr) = server.finish();
+    assert!(status.success(), "{stderr}");
+}
+
+#[test]
+fn notifications_cancelled_pass_both_ways_under_each_side_s_request_id() {
+    let home = FakeHome::new();
+    let tray = FakeTray::start(Behavior::Normal);
+    let gateway = FakeGateway::start(GatewayBehavior::Mcp { sse: true });
+    let mut server = serve_declaring(&home, &tray, &gateway.url(), json!({"roots": {}}));
+    wait_for_get_stream(&gateway);
+
+    // Client → gateway: the client cancels a forwarded call that has not answered; the gateway
+    // is told under its own request ID, with the reason, and the client gets no answer.
+    server.send_line(
+        &json!({"jsonrpc": "2.0", "id": 4242, "method": "tools/call", "params": {
+            "name": "send_slack_message", "arguments": {"channel": "#ops", "text": "hang"}}})
+        .to_string(),
+    );
+    let gateway_id = eventually("the call reaching the gateway", || {
+        gateway
+            .requests()
+            .into_iter()
+            .find(|request| request.body.pointer("/params/arguments/text") == Some(&json!("hang")))
+            .map(|request| request.body["id"].clone())
+    });
+    assert_ne!(gateway_id, json!(4242));
+    server.send_line(
+        &json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 4242, "reason": "user pressed stop"}})
+            .to_string(),
+    );
+    let cancelled = eventually("the cancellation reaching the gateway", || {
+        gateway
+            .requests()
+            .into_iter()
+            .find(|request| request.method.as_deref() == Some("notifications/cancelled"))
+    });
+    assert_eq!(
+        cancelled.body["params"],
+        json!({"requestId": gateway_id, "reason": "user pressed stop"})
+    );
+    builtin_still_answers(&mut server);
+    assert!(
+        !server.stdout_lines.iter().any(|line| line.contains(r#""id":4242"#)),
+        "a cancelled call was answered: {:?}",
+        server.stdout_lines
+    );
+
+    // Gateway → client: the gateway cancels a request it forwarded; the client is told under
+    // the ID it saw, and its late answer does not reach the gateway.
+    gateway.send_on_streams(&json!({"jsonrpc": "2.0", "id": "gw-roots-9", "method": "roots/list"}));
+    let request = sent_with_method(&mut server, "roots/list");
+    let forwarded_id = request["id"].clone();
+    gateway.send_on_streams(&json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": "gw-roots-9", "reason": "took too long"}}));
+    let told = sent_with_method(&mut server, "notifications/cancelled");
+    assert_eq!(
+        told["params"],
+        json!({"requestId": forwarded_id, "reason": "took too long"}),
+        "{told}"
+    );
+    server.send_line(&json!({"jsonrpc": "2.0", "id": forwarded_id, "result": {"roots": []}}).to_string());
+    builtin_still_answers(&mut server);
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(
+        gateway.responses_to(&json!("gw-roots-9")).is_empty(),
+        "a cancelled request's late answer reached the gateway"
+    );
+    let (status, stderr) = server.finish();
+    assert!(status.success(), "{stderr}");
 }

@@ -2,7 +2,10 @@
 //! (`@modelcontextprotocol/server-everything@2026.8.31`, `streamableHttp`, bound to 127.0.0.1
 //! through `bench/loopback_only.mjs`), driven by the official Python SDK (`mcp==2.3.0`,
 //! tests/gateway_client.py): merged list, forwarded calls, progress notifications, and a
-//! logging notification sent on the GET stream. Needs the pinned tools from scripts/test.sh.
+//! logging notification sent on the GET stream; prompts, resources and templates listed as the
+//! server lists them to a direct client, prompts/get, resources/read, a subscription's
+//! `resources/updated`; and the server's sampling and roots requests answered by the Python
+//! client's callbacks. Needs the pinned tools from scripts/test.sh.
 
 mod serve_support;
 
@@ -90,17 +93,17 @@ impl Drop for Everything {
     }
 }
 
-#[test]
-fn python_sdk_through_tray_mcp_reaches_server_everything() {
-    let Some(tools) = serve_support::test_tools("python_sdk_through_tray_mcp_reaches_server_everything") else {
-        return;
-    };
+/// Runs tests/gateway_client.py's `scenario` against `tray-mcp serve --gateway` in front of a
+/// fresh server-everything, and returns its JSON report (None without the pinned tools).
+fn run_scenario(test: &str, scenario: &str) -> Option<serde_json::Value> {
+    let tools = serve_support::test_tools(test)?;
     let everything = Everything::start(&tools);
     let tray = FakeTray::start(Behavior::Normal);
     let home = FakeHome::new();
     let mut python = Command::new(tools.join("venv/bin/python"));
     python
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/gateway_client.py"))
+        .arg(scenario)
         .arg(serve_support::binary())
         .args([
             "serve",
@@ -114,6 +117,7 @@ fn python_sdk_through_tray_mcp_reaches_server_everything() {
         .env("TRAY_API_URL", tray.rest_url())
         .env("TRAY_GRAPHQL_URL", tray.graphql_url())
         .env("TRAY_GATEWAY_URL", everything.url())
+        .env("NO_PROXY", "127.0.0.1")
         .env_remove("TRAY_GATEWAY_TIMEOUT_SECS")
         .env_remove("RUST_LOG");
     let output = python.output().expect("run the python client");
@@ -121,10 +125,54 @@ fn python_sdk_through_tray_mcp_reaches_server_everything() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         output.status.success(),
-        "python client failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
+        "python client failed ({scenario})\nstdout:\n{stdout}\nstderr:\n{stderr}"
     );
-    let report: serde_json::Value = serde_json::from_str(&stdout).expect("JSON report");
-    assert_eq!(report["echo"], "Echo: through tray-mcp ✓");
     assert!(!stderr.contains("tok_test_everything"), "the token leaked");
     drop(everything);
+    Some(serde_json::from_str(&stdout).expect("JSON report"))
+}
+
+#[test]
+fn python_sdk_through_tray_mcp_reaches_server_everything() {
+    let Some(report) = run_scenario("python_sdk_through_tray_mcp_reaches_server_everything", "tools") else {
+        return;
+    };
+    assert_eq!(report["echo"], "Echo: through tray-mcp ✓");
+}
+
+#[test]
+fn server_everything_prompts_and_resources_reach_the_python_sdk_as_listed() {
+    let Some(report) = run_scenario(
+        "server_everything_prompts_and_resources_reach_the_python_sdk_as_listed",
+        "prompts-resources",
+    ) else {
+        return;
+    };
+    assert_eq!(report["prompt_text"], "What's weather in Lyon, Rhône?");
+    assert_eq!(report["read"], "Resource 7: This is a plaintext resource");
+    assert_eq!(report["updated"], "demo://resource/dynamic/text/7");
+    assert_eq!(
+        report["templates"],
+        serde_json::json!([
+            "demo://resource/dynamic/blob/{resourceId}",
+            "demo://resource/dynamic/text/{resourceId}"
+        ])
+    );
+}
+
+#[test]
+fn server_everything_sampling_and_roots_requests_are_answered_by_the_python_sdk() {
+    let Some(report) = run_scenario(
+        "server_everything_sampling_and_roots_requests_are_answered_by_the_python_sdk",
+        "sampling-roots",
+    ) else {
+        return;
+    };
+    assert_eq!(report["sampling_requests"].as_array().map(Vec::len), Some(1));
+    assert!(
+        report["roots_text"]
+            .as_str()
+            .is_some_and(|text| text.contains("file:///home/ada/projects/tray")),
+        "{report}"
+    );
 }

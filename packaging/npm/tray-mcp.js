@@ -4,7 +4,8 @@
 // installs only the one whose `os` and `cpu` match). Nothing is downloaded here, so it works
 // offline once installed. `tray-mcp install` copies the binary out of npm's folders to
 // ~/.local/bin (Windows: %LOCALAPPDATA%\Programs\tray-mcp) before writing client entries,
-// because npm prunes its cache.
+// because npm prunes its cache. (scripts/npm-packages.sh fills in @REPOSITORY_URL@ from
+// Cargo.toml's repository.)
 "use strict";
 
 const { spawnSync } = require("node:child_process");
@@ -22,7 +23,7 @@ const platform = `${process.platform} ${process.arch}`;
 const name = PACKAGES[platform];
 if (!name) {
   console.error(`tray-mcp: there is no prebuilt binary for ${platform}.`);
-  console.error("hint: build it from source with cargo: see https://github.com/tray-mcp/tray-mcp#from-source");
+  console.error("hint: build it from source with cargo: see @REPOSITORY_URL@#from-source");
   process.exit(1);
 }
 

@@ -284,6 +284,8 @@ struct Session {
     protocol_version: String,
     /// Counts initialisations, so only one caller re-initialises after an expiry.
     generation: u64,
+    /// The capabilities the gateway declared in its `initialize` result, as it sent them.
+    capabilities: Value,
 }
 
 /// The client: one MCP session with the gateway, re-established when it expires.
@@ -358,6 +360,12 @@ impl GatewayClient {
             .lock()
             .map(|slot| slot.clone())
             .unwrap_or_else(|_| json!({}))
+    }
+
+    /// The capabilities the gateway declared when the current session opened (`{}` before).
+    pub fn server_capabilities(&self) -> Value {
+        self.current_session()
+            .map_or_else(|| json!({}), |session| session.capabilities.clone())
     }
 
     fn current_session(&self) -> Option<Arc<Session>> {
@@ -493,6 +501,10 @@ impl GatewayClient {
                 .map(str::to_string),
             protocol_version,
             generation: self.generations.fetch_add(1, Ordering::SeqCst) + 1,
+            capabilities: response
+                .pointer("/result/capabilities")
+                .cloned()
+                .unwrap_or_else(|| json!({})),
         });
         let initialized = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
         self.post_message(&session, &initialized).await?;
@@ -567,32 +579,39 @@ impl GatewayClient {
 
     /// Every tool the gateway lists, following `nextCursor`, as raw JSON objects.
     pub async fn list_tools(self: &Arc<Self>) -> Result<Vec<Value>, GatewayError> {
-        let mut tools = Vec::new();
+        self.list_all("tools/list", "tools").await
+    }
+
+    /// Every item of a paginated list (`method` answering with an array under `key`, such as
+    /// `prompts/list` and `prompts`), following `nextCursor`, as raw JSON objects.
+    pub async fn list_all(self: &Arc<Self>, method: &str, key: &str) -> Result<Vec<Value>, GatewayError> {
+        let mut items = Vec::new();
         let mut cursor: Option<Value> = None;
         for _ in 0..MAX_LIST_PAGES {
             let params = match &cursor {
                 Some(cursor) => json!({ "cursor": cursor }),
                 None => json!({}),
             };
-            let response = self.request("tools/list", params, self.config.timeout, None).await?;
+            let response = self.request(method, params, self.config.timeout, None).await?;
             if let Some(error) = response.get("error") {
-                return Err(GatewayError::Protocol(format!("tools/list failed: {error}")));
+                return Err(GatewayError::Protocol(format!("{method} failed: {error}")));
             }
             let result = response.get("result").cloned().unwrap_or(Value::Null);
-            match result.get("tools").and_then(Value::as_array) {
-                Some(page) => tools.extend(page.iter().cloned()),
-                None => return Err(GatewayError::Protocol("tools/list returned no tools array".to_string())),
+            match result.get(key).and_then(Value::as_array) {
+                Some(page) => items.extend(page.iter().cloned()),
+                None => return Err(GatewayError::Protocol(format!("{method} returned no {key} array"))),
             }
             cursor = result.get("nextCursor").filter(|next| !next.is_null()).cloned();
             if cursor.is_none() {
-                return Ok(tools);
+                return Ok(items);
             }
         }
         tracing::warn!(
             pages = MAX_LIST_PAGES,
-            "Agent Gateway tools/list kept paginating; using the first pages"
+            %method,
+            "Agent Gateway list kept paginating; using the first pages"
         );
-        Ok(tools)
+        Ok(items)
     }
 
     /// Sends a notification or a response (no answer expected but 202).

@@ -381,7 +381,7 @@ pub fn run(environment: &Environment, options: ServeOptions) -> Result<(), Comma
             layers.push(start_layer(config, Arc::new(pinned), builtin, beneath));
         }
         if let Some(top) = layers.last() {
-            tools = tools.with_list_changed();
+            tools = tools.with_passthrough_capabilities();
             transport = transport.with_intercept(Arc::new(Arc::clone(top)));
         }
         let outcome = serve_session(tools, transport).await;

@@ -33,6 +33,19 @@
 //! (a forwarded call the client cancels stops waiting), and so is progress on forwarded
 //! requests.
 //!
+//! Prompts and resources pass through too (the built-in server has none of either):
+//! `prompts/list` is answered from each upstream's prompts, listed at connection (and again on
+//! `notifications/prompts/list_changed`), merged across layers and renamed as tools are;
+//! `prompts/get` is forwarded under the prompt's own name; `resources/list` and
+//! `resources/templates/list` are forwarded as asked (cursor and all, since a URI cannot be
+//! renamed and a resource list may be long), and so are `resources/read`, `resources/subscribe`
+//! and `resources/unsubscribe`; results and errors come back as the upstream sent them. The
+//! resource requests go to the top-most layer whose upstream declared `resources` (with two
+//! such upstreams, the lower one's resources are not reachable); an upstream that declared no
+//! `prompts` or `resources` gets none of these requests: the lists are empty, and a read or get
+//! is a JSON-RPC error saying why. Resource notifications (`list_changed`, `updated`) are
+//! passed on like any other.
+//!
 //! Layers: a pass-through may sit over another (`beneath`), one per upstream: Tray's Headless
 //! MCP over the Agent Gateway over the built-in tools. Each layer takes the messages of its own
 //! upstream and hands everything else down; `tools/list` is answered by the top one, each layer
@@ -161,14 +174,18 @@ pub struct Passthrough {
     /// The upstream's tools as last listed, shaped by [`Upstream::listed`], before renaming.
     raw: RwLock<Vec<Value>>,
     table: RwLock<ToolTable>,
+    /// The upstream's prompts as last listed, before renaming.
+    raw_prompts: RwLock<Vec<Value>>,
+    /// The upstream's prompts as listed to the client (renamed against the layers below).
+    prompts: RwLock<ToolTable>,
     state: watch::Sender<GatewayState>,
     /// Where answers and passed-on notifications go; set by the first intercepted message.
     outbox: OnceLock<Outbox>,
     /// The client finished initialising, so `list_changed` may be sent.
     client_ready: AtomicBool,
-    /// A `tools/list` was answered without the gateway's tools (it was still connecting): when
-    /// they arrive, the client is told with `notifications/tools/list_changed`.
-    listed_early: AtomicBool,
+    /// A list was answered without the upstream's items (it was still connecting), by
+    /// [`Listing`]: when they arrive, the client is told with that list's `list_changed`.
+    listed_early: [AtomicBool; 3],
     /// How long `tools/list` and calls wait for a gateway that is still connecting.
     connect_wait: Duration,
     /// The capabilities the client declared in `initialize` (`None` until it did): the
@@ -209,6 +226,30 @@ const FORWARDED_REQUESTS: [(&str, &str); 3] = [
 /// Prefix of the request IDs the client sees on requests forwarded from the gateway.
 const FORWARD_ID_PREFIX: &str = "tray-mcp-gateway-";
 
+/// The lists the pass-through adds the upstream's items to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Listing {
+    Tools,
+    Prompts,
+    Resources,
+}
+
+impl Listing {
+    /// The server capability that says the upstream has this list.
+    fn capability(self) -> &'static str {
+        match self {
+            Listing::Tools => "tools",
+            Listing::Prompts => "prompts",
+            Listing::Resources => "resources",
+        }
+    }
+
+    /// The notification that tells the client this list changed.
+    fn list_changed(self) -> Value {
+        json!({"jsonrpc": "2.0", "method": format!("notifications/{}/list_changed", self.capability())})
+    }
+}
+
 impl Passthrough {
     /// Sets up the pass-through over `gateway`, next to `builtin_tools` (rmcp `Tool`s as JSON).
     /// Nothing connects until [`Passthrough::start`].
@@ -237,10 +278,12 @@ impl Passthrough {
             builtin_names,
             raw: RwLock::new(Vec::new()),
             table: RwLock::new(ToolTable::default()),
+            raw_prompts: RwLock::new(Vec::new()),
+            prompts: RwLock::new(ToolTable::default()),
             state: watch::channel(GatewayState::Connecting).0,
             outbox: OnceLock::new(),
             client_ready: AtomicBool::new(false),
-            listed_early: AtomicBool::new(false),
+            listed_early: [AtomicBool::new(false), AtomicBool::new(false), AtomicBool::new(false)],
             connect_wait,
             client_capabilities: watch::channel(None).0,
             forwarded: Mutex::new(HashMap::new()),
@@ -317,7 +360,10 @@ impl Passthrough {
         let mut retrying = false;
         loop {
             match self.connect_once().await {
-                Ok(tools) => return self.connected(tools, retrying),
+                Ok(tools) => {
+                    let prompts = self.list_prompts().await;
+                    return self.connected(tools, prompts, retrying);
+                }
                 Err(error) if error.is_offline() => {
                     if !retrying {
                         self.fail(error, "; retrying in the background");
@@ -339,17 +385,40 @@ impl Passthrough {
         self.gateway.list_tools().await
     }
 
-    /// Takes the gateway's tools into the list, and tells the client when it may have listed
-    /// the tools without them (it listed while connecting, or the first connection failed).
-    fn connected(&self, tools: Vec<Value>, after_retry: bool) {
+    /// The upstream's prompts, when it declared any; a failure leaves its tools working.
+    async fn list_prompts(&self) -> Vec<Value> {
+        if !self.upstream_offers(Listing::Prompts) {
+            return Vec::new();
+        }
+        self.gateway
+            .list_all("prompts/list", "prompts")
+            .await
+            .unwrap_or_else(|error| {
+                tracing::warn!(%error, "could not list the {}'s prompts; its tools still work", self.upstream.label());
+                Vec::new()
+            })
+    }
+
+    /// Whether the upstream declared `listing` in its `initialize` result.
+    fn upstream_offers(&self, listing: Listing) -> bool {
+        self.gateway.server_capabilities().get(listing.capability()).is_some()
+    }
+
+    /// Takes the upstream's tools and prompts into the lists, and tells the client of each list
+    /// it may have seen without them (it listed while connecting, or the first connection
+    /// failed).
+    fn connected(&self, tools: Vec<Value>, prompts: Vec<Value>, after_retry: bool) {
         let count = tools.len();
         self.replace_tools(tools);
+        self.replace_prompts(prompts);
         self.state.send_replace(GatewayState::Ready);
         tracing::info!(tools = count, url = %self.gateway.url(), "{} connected", self.upstream.label());
-        let client_may_have_listed =
-            self.listed_early.load(Ordering::SeqCst) || (after_retry && self.client_ready.load(Ordering::SeqCst));
-        if client_may_have_listed {
-            self.send(&json!({"jsonrpc": "2.0", "method": "notifications/tools/list_changed"}));
+        let client_listed_before = after_retry && self.client_ready.load(Ordering::SeqCst);
+        for listing in [Listing::Tools, Listing::Prompts, Listing::Resources] {
+            let may_have_listed = self.listed_early[listing as usize].load(Ordering::SeqCst) || client_listed_before;
+            if may_have_listed && (listing == Listing::Tools || self.upstream_offers(listing)) {
+                self.send(&listing.list_changed());
+            }
         }
     }
 
@@ -380,6 +449,46 @@ impl Passthrough {
         if let Ok(mut slot) = self.table.write() {
             *slot = table;
         }
+    }
+
+    fn replace_prompts(&self, prompts: Vec<Value>) {
+        if let Ok(mut raw) = self.raw_prompts.write() {
+            *raw = prompts;
+        }
+        self.rebuild_prompts();
+    }
+
+    /// Renames this upstream's prompts against the prompt names the layers below list now (the
+    /// built-in server has none).
+    fn rebuild_prompts(&self) {
+        let prompts = self.raw_prompts.read().map(|raw| raw.clone()).unwrap_or_default();
+        let below = self
+            .beneath
+            .as_ref()
+            .map(|beneath| beneath.listed_prompt_names())
+            .unwrap_or_default();
+        let table = tool_table(below, self.upstream.collision_prefix(), prompts);
+        if let Ok(mut slot) = self.prompts.write() {
+            *slot = table;
+        }
+    }
+
+    /// Every prompt name this layer and those below list.
+    fn listed_prompt_names(&self) -> HashSet<String> {
+        let mut names = self
+            .beneath
+            .as_ref()
+            .map(|beneath| beneath.listed_prompt_names())
+            .unwrap_or_default();
+        if let Ok(table) = self.prompts.read() {
+            names.extend(table.original.keys().cloned());
+        }
+        names
+    }
+
+    /// Whether `name` is one of this layer's listed prompts.
+    fn owns_prompt(&self, name: &str) -> bool {
+        self.prompts.read().is_ok_and(|table| table.original.contains_key(name))
     }
 
     /// The tool names the layers below list: the built-in tools and their upstreams' tools.
@@ -467,7 +576,7 @@ impl Passthrough {
             };
             let (mut tools, state) = tokio::join!(below, self.settled(Some(self.connect_wait)));
             if matches!(state, GatewayState::Connecting) {
-                self.listed_early.store(true, Ordering::SeqCst);
+                self.listed_early[Listing::Tools as usize].store(true, Ordering::SeqCst);
             }
             self.rebuild_table();
             if let Ok(table) = self.table.read() {
@@ -477,11 +586,219 @@ impl Passthrough {
         })
     }
 
+    /// `prompts/list`: the prompts of the layers below, then this upstream's, in one page.
+    async fn answer_prompt_list(self: Arc<Self>, id: Value) {
+        let prompts = self.merged_prompts().await;
+        self.send(&json!({"jsonrpc": "2.0", "id": id, "result": {"prompts": prompts}}));
+    }
+
+    /// The prompts of the layers below (the built-in server has none), then this upstream's,
+    /// each layer waiting a bounded time for its upstream to finish connecting (all at once).
+    fn merged_prompts(self: &Arc<Self>) -> BoxFuture<'_, Vec<Value>> {
+        Box::pin(async move {
+            let below = async {
+                match &self.beneath {
+                    Some(beneath) => beneath.merged_prompts().await,
+                    None => Vec::new(),
+                }
+            };
+            let (mut prompts, state) = tokio::join!(below, self.settled(Some(self.connect_wait)));
+            if matches!(state, GatewayState::Connecting) {
+                self.listed_early[Listing::Prompts as usize].store(true, Ordering::SeqCst);
+            }
+            self.rebuild_prompts();
+            if let Ok(table) = self.prompts.read() {
+                prompts.extend(table.listed.iter().cloned());
+            }
+            prompts
+        })
+    }
+
+    /// `resources/list` or `resources/templates/list`: forwarded as asked when the upstream
+    /// has resources, else the built-in server's (empty) list.
+    async fn answer_resource_list(self: Arc<Self>, id: Value, method: String, params: Value) {
+        let state = self.settled(Some(self.connect_wait)).await;
+        if matches!(state, GatewayState::Ready) && self.upstream_offers(Listing::Resources) {
+            let gateway_id = self.gateway.next_request_id();
+            let answer = match self.relay(&id, gateway_id, &method, params).await {
+                Ok(response) => response,
+                Err(error) => {
+                    tracing::warn!(%method, %error, "forwarded request failed");
+                    let what = format!("The {} could not answer {method}", self.upstream.label());
+                    self.unavailable(&id, &what, &error)
+                }
+            };
+            return self.send(&answer);
+        }
+        if matches!(state, GatewayState::Connecting) {
+            self.listed_early[Listing::Resources as usize].store(true, Ordering::SeqCst);
+        }
+        let key = if method == "resources/templates/list" {
+            "resourceTemplates"
+        } else {
+            "resources"
+        };
+        self.send(&json!({"jsonrpc": "2.0", "id": id, "result": {key: []}}));
+    }
+
+    /// Sends one request on to the upstream and returns its response as it came, under the
+    /// client's `id`. What comes before the response on its stream (progress, logging, requests
+    /// to the client) is passed on in order.
+    async fn relay(
+        self: &Arc<Self>,
+        id: &Value,
+        gateway_id: String,
+        method: &str,
+        params: Value,
+    ) -> Result<Value, GatewayError> {
+        let limit = self.gateway.config().call_timeout;
+        let in_band = |message: Value| self.pass_in_band(message);
+        match self
+            .gateway
+            .request_as(gateway_id, method, params, limit, Some(&in_band))
+            .await?
+        {
+            Value::Object(mut response) => {
+                // The upstream's response as it came; only the id is the client's again.
+                response.insert("id".to_string(), id.clone());
+                Ok(Value::Object(response))
+            }
+            other => Err(GatewayError::Protocol(format!(
+                "the answer to {method} is not a JSON-RPC response: {other}"
+            ))),
+        }
+    }
+
+    /// The error answer to a prompt or resource request the upstream could not serve: `what`,
+    /// why, and what to do.
+    fn unavailable(&self, id: &Value, what: &str, error: &GatewayError) -> Value {
+        let (problem, hint) = self.upstream.explain(error);
+        rpc_error(
+            id,
+            -32603,
+            &format!("{what}: {problem}. The built-in Tray tools still work. What to do: {hint}"),
+        )
+    }
+
     async fn answer_call(self: Arc<Self>, call: ForwardedCall) {
         let key = call.id.to_string();
-        self.answer_call_as(call).await;
+        match call.kind {
+            Request::Tool => self.answer_call_as(call).await,
+            Request::Prompt => {
+                let answer = self.answer_prompt_get(call).await;
+                self.send(&answer);
+            }
+            Request::Resource => {
+                let answer = self.answer_resource_request(call).await;
+                self.send(&answer);
+            }
+        }
         if let Ok(mut calls) = self.calls.lock() {
             calls.remove(&key);
+        }
+    }
+
+    /// `prompts/get` of one of this upstream's prompts, under its own name.
+    async fn answer_prompt_get(self: &Arc<Self>, call: ForwardedCall) -> Value {
+        let ForwardedCall {
+            id,
+            mut params,
+            target: name,
+            gateway_id,
+            ..
+        } = call;
+        let state = self.settled(None).await;
+        let label = self.upstream.label();
+        let original = self
+            .prompts
+            .read()
+            .ok()
+            .and_then(|table| table.original.get(&name).cloned());
+        let Some(original) = original else {
+            return match state {
+                GatewayState::Failed(error) => {
+                    self.unavailable(&id, &format!("The prompt {name} cannot be reached"), &error)
+                }
+                GatewayState::Connecting => rpc_error(
+                    &id,
+                    -32602,
+                    &format!("unknown prompt {name}: the {label} is still connecting; list the prompts again shortly"),
+                ),
+                GatewayState::Ready => rpc_error(
+                    &id,
+                    -32602,
+                    &format!("unknown prompt {name}: not one of the {label}'s prompts"),
+                ),
+            };
+        };
+        params.insert("name".to_string(), Value::String(original.clone()));
+        match self.relay(&id, gateway_id, "prompts/get", Value::Object(params)).await {
+            Ok(response) => response,
+            Err(error) => {
+                tracing::warn!(prompt = %original, %error, "forwarded prompts/get failed");
+                self.unavailable(&id, &format!("The {label} prompt {original} failed"), &error)
+            }
+        }
+    }
+
+    /// `resources/read`, `resources/subscribe` or `resources/unsubscribe`, forwarded as asked
+    /// when the upstream declared what it needs.
+    async fn answer_resource_request(self: &Arc<Self>, call: ForwardedCall) -> Value {
+        let ForwardedCall {
+            id,
+            params,
+            target: method,
+            gateway_id,
+            ..
+        } = call;
+        let uri = params
+            .get("uri")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let label = self.upstream.label();
+        match self.settled(None).await {
+            GatewayState::Failed(error) => {
+                return self.unavailable(&id, &format!("The resource {uri} cannot be reached"), &error);
+            }
+            GatewayState::Connecting => {
+                return rpc_error(
+                    &id,
+                    -32603,
+                    &format!(
+                        "the resource {uri} cannot be reached yet: the {label} is still connecting; try again shortly"
+                    ),
+                );
+            }
+            GatewayState::Ready => {}
+        }
+        let resources = self.gateway.server_capabilities().get("resources").cloned();
+        let subscribing = method != "resources/read";
+        let can_subscribe = resources
+            .as_ref()
+            .and_then(|resources| resources.get("subscribe"))
+            .and_then(Value::as_bool)
+            == Some(true);
+        if subscribing && !can_subscribe {
+            return rpc_error(
+                &id,
+                -32601,
+                &format!("{method} is not supported: the {label} does not offer resource subscriptions"),
+            );
+        }
+        if resources.is_none() {
+            return rpc_error(
+                &id,
+                -32002,
+                &format!("Resource not found: {uri} (neither the built-in server nor the {label} has resources)"),
+            );
+        }
+        match self.relay(&id, gateway_id, &method, Value::Object(params)).await {
+            Ok(response) => response,
+            Err(error) => {
+                tracing::warn!(%method, %error, "forwarded resource request failed");
+                self.unavailable(&id, &format!("The {label} could not answer {method} of {uri}"), &error)
+            }
         }
     }
 
@@ -489,8 +806,9 @@ impl Passthrough {
         let ForwardedCall {
             id,
             mut params,
-            name,
+            target: name,
             gateway_id,
+            ..
         } = call;
         let state = self.settled(None).await;
         let original = self
@@ -506,7 +824,7 @@ impl Passthrough {
                 let below_may_have =
                     beneath.listed_names().contains(&name) || matches!(beneath.state(), GatewayState::Connecting);
                 if below_may_have || !matches!(state, GatewayState::Failed(_)) {
-                    return beneath.start_call(id, params, name);
+                    return beneath.start_call(id, params, Request::Tool, name);
                 }
             }
             let message = match state {
@@ -560,9 +878,9 @@ impl Passthrough {
         }
     }
 
-    /// Passes on what the gateway sends by itself. `list_changed` refreshes the merged list
-    /// first; `ping` is answered here; other requests are refused (this pass-through offers the
-    /// gateway no client capabilities).
+    /// Passes on what the upstream sends by itself. A tools or prompts `list_changed` refreshes
+    /// that list first; `ping` is answered here; other requests go to the client when it
+    /// declared what they need, and are refused otherwise.
     async fn pass_on(self: Arc<Self>, mut messages: mpsc::UnboundedReceiver<ServerMessage>) {
         while let Some(ServerMessage(message)) = messages.recv().await {
             let method = message
@@ -579,6 +897,13 @@ impl Passthrough {
                         }
                         Err(error) => tracing::warn!(%error, "could not refresh the Agent Gateway's tools"),
                     }
+                    if self.client_ready.load(Ordering::SeqCst) {
+                        self.send(&message);
+                    }
+                }
+                (None, "notifications/prompts/list_changed") => {
+                    let prompts = self.list_prompts().await;
+                    self.replace_prompts(prompts);
                     if self.client_ready.load(Ordering::SeqCst) {
                         self.send(&message);
                     }
@@ -744,8 +1069,10 @@ impl Passthrough {
         });
     }
 
-    /// Starts a forwarded `tools/call`, remembered so the client can cancel it.
-    fn start_call(self: &Arc<Self>, id: Value, params: Map<String, Value>, name: String) {
+    /// Starts a forwarded request (a `tools/call`, `prompts/get` or resource request, by `kind`
+    /// of `target`: the listed tool or prompt name, or the resource method), remembered so the
+    /// client can cancel it.
+    fn start_call(self: &Arc<Self>, id: Value, params: Map<String, Value>, kind: Request, target: String) {
         let key = id.to_string();
         let gateway_id = self.gateway.next_request_id();
         if let Ok(mut calls) = self.calls.lock() {
@@ -760,7 +1087,8 @@ impl Passthrough {
         let task = tokio::spawn(Arc::clone(self).answer_call(ForwardedCall {
             id,
             params,
-            name,
+            kind,
+            target,
             gateway_id,
         }));
         if let Ok(mut calls) = self.calls.lock()
@@ -771,13 +1099,25 @@ impl Passthrough {
     }
 }
 
-/// A client's `tools/call` of a gateway tool, on its way to the gateway.
+/// What a forwarded client request asks of the gateway.
+#[derive(Debug, Clone, Copy)]
+enum Request {
+    /// `tools/call` of a gateway tool.
+    Tool,
+    /// `prompts/get` of a gateway prompt.
+    Prompt,
+    /// `resources/read`, `resources/subscribe` or `resources/unsubscribe`.
+    Resource,
+}
+
+/// A client's request on its way to the gateway.
 struct ForwardedCall {
     /// The client's request ID.
     id: Value,
     params: Map<String, Value>,
-    /// The tool's listed name.
-    name: String,
+    kind: Request,
+    /// The listed tool or prompt name; for a resource request, its method.
+    target: String,
     /// The request ID the gateway sees.
     gateway_id: String,
 }
@@ -824,6 +1164,11 @@ fn apply_elicitation_defaults(request: &Value, answer: &mut Value) {
             content.insert(name.clone(), default.clone());
         }
     }
+}
+
+/// A JSON-RPC error response.
+fn rpc_error(id: &Value, code: i64, message: &str) -> Value {
+    json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}})
 }
 
 /// A `tools/call` result that is a tool error with `text`.
@@ -897,7 +1242,49 @@ impl Intercept for Arc<Passthrough> {
                     return self.pass_down(message, outbox);
                 }
                 let (params, name) = (params.clone(), name.to_string());
-                self.start_call(id, params, name);
+                self.start_call(id, params, Request::Tool, name);
+                None
+            }
+            "prompts/list" => {
+                tokio::spawn(Arc::clone(self).answer_prompt_list(id));
+                None
+            }
+            "prompts/get" => {
+                // Without a name, rmcp answers with the JSON-RPC error.
+                let params = message.get("params").and_then(Value::as_object);
+                let Some(name) = params.and_then(|params| params.get("name")).and_then(Value::as_str) else {
+                    return self.pass_down(message, outbox);
+                };
+                // Another layer's prompt goes down; the bottom layer answers the unknown ones.
+                if !self.owns_prompt(name) && self.beneath.is_some() {
+                    return self.pass_down(message, outbox);
+                }
+                let (params, name) = (params.cloned().unwrap_or_default(), name.to_string());
+                self.start_call(id, params, Request::Prompt, name);
+                None
+            }
+            "resources/list"
+            | "resources/templates/list"
+            | "resources/read"
+            | "resources/subscribe"
+            | "resources/unsubscribe"
+                if self.beneath.is_some() && !self.upstream_offers(Listing::Resources) =>
+            {
+                // The top-most layer whose upstream has resources takes them; the bottom one
+                // answers when none has.
+                self.pass_down(message, outbox)
+            }
+            "resources/list" | "resources/templates/list" => {
+                let params = message.get("params").cloned().unwrap_or_else(|| json!({}));
+                tokio::spawn(Arc::clone(self).answer_resource_list(id, method.to_string(), params));
+                None
+            }
+            "resources/read" | "resources/subscribe" | "resources/unsubscribe" => {
+                // Without params (and so a URI), rmcp answers with the JSON-RPC error.
+                let Some(params) = message.get("params").and_then(Value::as_object).cloned() else {
+                    return self.pass_down(message, outbox);
+                };
+                self.start_call(id, params, Request::Resource, method.to_string());
                 None
             }
             _ => self.pass_down(message, outbox),

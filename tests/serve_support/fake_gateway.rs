@@ -60,6 +60,9 @@ struct State {
     next_session: u32,
     streams: Vec<TcpStream>,
     extra_tool: bool,
+    /// Declare and serve prompts and resources (see
+    /// [`FakeGateway::start_offering_prompts_and_resources`]).
+    prompts_and_resources: bool,
 }
 
 /// The running fake gateway.
@@ -101,6 +104,71 @@ pub fn tools(extra: bool) -> Vec<Value> {
     tools
 }
 
+/// The prompts the fake lists (with `prompts` on): fields no MCP schema knows included, and
+/// `simple` twice (a gateway repeating a name).
+pub fn prompts() -> Vec<Value> {
+    vec![
+        json!({
+            "name": "summarise_run",
+            "title": "Summarise a workflow run",
+            "description": "Summarises one execution of a Tray workflow.",
+            "arguments": [{"name": "run_id", "description": "The execution ID", "required": true}],
+            "_meta": {"tray.io/prompt-kind": "workflow"},
+            "x-tray-vendor": {"nested": [1, {"deep": true}]}
+        }),
+        json!({"name": "simple", "description": "No arguments."}),
+        json!({"name": "simple", "description": "The same name again.", "x-tray-vendor": "second"}),
+    ]
+}
+
+/// The result the fake gives for `prompts/get` of `name` with `arguments`.
+pub fn prompt_result(name: &str, arguments: &Value) -> Value {
+    json!({
+        "description": format!("prompt {name}"),
+        "messages": [{"role": "user", "content": {"type": "text", "text": format!("got {name} with {arguments}"), "x-block-vendor": 8}}],
+        "_meta": {"tray.io/prompt-version": 3},
+        "x-tray-vendor": {"prompt": name}
+    })
+}
+
+/// One page of the fake's resources: page 1 (no cursor) has one and a `nextCursor`, page 2
+/// (cursor `"page-2"`) the other.
+pub fn resources_page(cursor: Option<&str>) -> Value {
+    match cursor {
+        Some("page-2") => json!({"resources": [
+            {"uri": "tray://workflows/wf-2/readme", "name": "wf-2 readme", "mimeType": "text/markdown"}
+        ]}),
+        _ => json!({
+            "resources": [{
+                "uri": "tray://workflows/wf-1/readme",
+                "name": "wf-1 readme",
+                "mimeType": "text/markdown",
+                "_meta": {"tray.io/workflow": "wf-1"},
+                "x-tray-vendor": {"size": 42}
+            }],
+            "nextCursor": "page-2",
+            "x-page-vendor": 1
+        }),
+    }
+}
+
+/// The fake's resource templates.
+pub fn resource_templates() -> Value {
+    json!({"resourceTemplates": [{
+        "uriTemplate": "tray://workflows/{id}/readme",
+        "name": "Workflow readme",
+        "x-tray-vendor": "template"
+    }]})
+}
+
+/// The result the fake gives for `resources/read` of `uri`.
+pub fn read_result(uri: &str) -> Value {
+    json!({
+        "contents": [{"uri": uri, "mimeType": "text/markdown", "text": format!("# {uri}"), "x-content-vendor": true}],
+        "_meta": {"tray.io/etag": "e-1"}
+    })
+}
+
 /// The result the fake gives for a call of `name` with `arguments`.
 pub fn call_result(name: &str, arguments: &Value) -> Value {
     json!({
@@ -121,6 +189,16 @@ impl FakeGateway {
     /// Starts the fake on `port` of 127.0.0.1 (0: a free one), for a gateway that comes up
     /// after `serve` started.
     pub fn start_on(behavior: GatewayBehavior, port: u16) -> Self {
+        Self::start_with(behavior, port, false)
+    }
+
+    /// Starts the fake on `port` (0: a free one), declaring and serving prompts and resources
+    /// from its first `initialize` on.
+    pub fn start_offering_prompts_and_resources(behavior: GatewayBehavior, port: u16) -> Self {
+        Self::start_with(behavior, port, true)
+    }
+
+    fn start_with(behavior: GatewayBehavior, port: u16, prompts_and_resources: bool) -> Self {
         let listener = TcpListener::bind(("127.0.0.1", port)).expect("bind 127.0.0.1");
         let address = listener.local_addr().expect("address");
         let state = Arc::new(Mutex::new(State {
@@ -130,6 +208,7 @@ impl FakeGateway {
             next_session: 1,
             streams: Vec::new(),
             extra_tool: false,
+            prompts_and_resources,
         }));
         let stop = Arc::new(AtomicBool::new(false));
         let acceptor = {
@@ -194,11 +273,27 @@ impl FakeGateway {
     pub fn add_tool_and_notify(&self) {
         if let Ok(mut state) = self.state.lock() {
             state.extra_tool = true;
-            let event = sse_event(&json!({"jsonrpc": "2.0", "method": "notifications/tools/list_changed"}));
+        }
+        self.send_on_streams(&json!({"jsonrpc": "2.0", "method": "notifications/tools/list_changed"}));
+    }
+
+    /// Sends `message` (a request or notification to the client) on every open GET stream.
+    pub fn send_on_streams(&self, message: &Value) {
+        if let Ok(mut state) = self.state.lock() {
+            let event = sse_event(message);
             state
                 .streams
                 .retain_mut(|stream| stream.write_all(event.as_bytes()).and_then(|()| stream.flush()).is_ok());
         }
+    }
+
+    /// The POSTed bodies that are responses (no method) with this `id`.
+    pub fn responses_to(&self, id: &Value) -> Vec<Value> {
+        self.requests()
+            .into_iter()
+            .filter(|request| request.method.is_none() && request.body.get("id") == Some(id))
+            .map(|request| request.body)
+            .collect()
     }
 }
 
@@ -328,9 +423,14 @@ fn serve_mcp(mut stream: TcpStream, state: &Mutex<State>, request: &GatewayReque
             state.sessions.push(id.clone());
             id
         };
+        let capabilities = if state.lock().is_ok_and(|state| state.prompts_and_resources) {
+            json!({"tools": {"listChanged": true}, "prompts": {"listChanged": true}, "resources": {"subscribe": true, "listChanged": true}})
+        } else {
+            json!({"tools": {"listChanged": true}})
+        };
         let response = json!({"jsonrpc": "2.0", "id": request.body["id"], "result": {
             "protocolVersion": request.body.pointer("/params/protocolVersion").cloned().unwrap_or(json!("2025-06-18")),
-            "capabilities": {"tools": {"listChanged": true}},
+            "capabilities": capabilities,
             "serverInfo": {"name": "fake-tray-gateway", "version": "1"}
         }});
         return answer(&mut stream, &response, sse, Some(&id), &[]);
@@ -382,6 +482,12 @@ fn serve_mcp(mut stream: TcpStream, state: &Mutex<State>, request: &GatewayReque
                     if name == "drop_mid_stream" {
                         return drop_mid_stream(stream);
                     }
+                    if request.body.pointer("/params/arguments/text") == Some(&json!("hang")) {
+                        // Not answered (the client cancels the call): keep the stream open a while.
+                        start_sse(&mut stream, None)?;
+                        std::thread::sleep(Duration::from_secs(10));
+                        return Ok(());
+                    }
                     let arguments = request.body.pointer("/params/arguments").cloned().unwrap_or(json!({}));
                     let mut before = Vec::new();
                     if let Some(token) = request.body.pointer("/params/_meta/progressToken") {
@@ -389,6 +495,24 @@ fn serve_mcp(mut stream: TcpStream, state: &Mutex<State>, request: &GatewayReque
                     }
                     let response = json!({"jsonrpc": "2.0", "id": id, "result": call_result(name, &arguments), "x-envelope-vendor": true});
                     answer(&mut stream, &response, sse, None, &before)
+                }
+                "prompts/list"
+                | "prompts/get"
+                | "resources/list"
+                | "resources/templates/list"
+                | "resources/read"
+                | "resources/subscribe"
+                | "resources/unsubscribe"
+                    if state.lock().is_ok_and(|state| state.prompts_and_resources) =>
+                {
+                    let result = prompt_or_resource_result(&method, &request.body);
+                    answer(
+                        &mut stream,
+                        &json!({"jsonrpc": "2.0", "id": id, "result": result, "x-envelope-vendor": true}),
+                        sse,
+                        None,
+                        &[],
+                    )
                 }
                 _ => answer(
                     &mut stream,
@@ -399,6 +523,19 @@ fn serve_mcp(mut stream: TcpStream, state: &Mutex<State>, request: &GatewayReque
                 ),
             }
         }
+    }
+}
+
+/// The result of a prompt or resource request (with `prompts` and `resources` on).
+fn prompt_or_resource_result(method: &str, body: &Value) -> Value {
+    let param = |name: &str| body.pointer(&format!("/params/{name}")).cloned().unwrap_or(Value::Null);
+    match method {
+        "prompts/list" => json!({"prompts": prompts()}),
+        "prompts/get" => prompt_result(param("name").as_str().unwrap_or_default(), &param("arguments")),
+        "resources/list" => resources_page(param("cursor").as_str()),
+        "resources/templates/list" => resource_templates(),
+        "resources/read" => read_result(param("uri").as_str().unwrap_or_default()),
+        _ => json!({}),
     }
 }
 

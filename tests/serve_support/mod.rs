@@ -198,13 +198,19 @@ impl McpProcess {
         panic!("no response to request {id}");
     }
 
-    /// Initializes the session (request plus `notifications/initialized`).
+    /// Initializes the session (request plus `notifications/initialized`), declaring no
+    /// client capabilities.
     pub fn initialize(&mut self) -> Value {
+        self.initialize_with(json!({}))
+    }
+
+    /// Initializes the session declaring these client `capabilities`.
+    pub fn initialize_with(&mut self, capabilities: Value) -> Value {
         let response = self.request(
             "initialize",
             json!({
                 "protocolVersion": "2025-06-18",
-                "capabilities": {},
+                "capabilities": capabilities,
                 "clientInfo": {"name": "tray-mcp-tests", "version": "0"}
             }),
         );

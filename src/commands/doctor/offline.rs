@@ -201,9 +201,15 @@ fn reinstall_fix(entry: &FoundEntry, transport: Option<Transport>) -> String {
 }
 
 fn binary_check(environment: &Environment, entry: &Value) -> Check {
+    binary_check_with(environment, entry, is_executable)
+}
+
+/// [`binary_check`] with the file-system probe given, so the checks of another OS's paths
+/// (an npx cache on Windows or macOS) are tested anywhere.
+fn binary_check_with(environment: &Environment, entry: &Value, is_executable: impl Fn(&Path) -> bool) -> Check {
     let (command, _) = crate::clients::command_line(entry);
     let path = Path::new(command);
-    if !path.is_absolute() {
+    if !environment.is_absolute(path) {
         return Check::fail(
             format!("the command {command:?} is not an absolute path (GUI apps do not search your shell's PATH)"),
             "re-run the install so the entry names the binary by its full path",
@@ -407,6 +413,71 @@ mod tests {
                 .as_deref()
                 .is_some_and(|fix| fix.contains("re-run the install"))
         );
+    }
+
+    #[test]
+    fn a_command_in_the_npx_cache_is_flagged_on_every_os() {
+        use crate::paths::Os;
+        // Where `npx tray-mcp` runs the binary from: npm's cache (`~/.npm`, on Windows
+        // `%LOCALAPPDATA%\npm-cache`, or a custom `npm_config_cache`), in its `_npx/<hash>`
+        // folder, inside the platform package; and a global `npm install -g`.
+        let cases = [
+            (
+                Os::Linux,
+                "/home/ada/.npm/_npx/6a4f2c1e9b7d3a05/node_modules/@tray-mcp/linux-x64/bin/tray-mcp",
+            ),
+            (
+                Os::Linux,
+                "/srv/cache/npm/_npx/6a4f2c1e9b7d3a05/node_modules/tray-mcp/bin/tray-mcp",
+            ),
+            (
+                Os::Linux,
+                "/usr/lib/node_modules/tray-mcp/node_modules/@tray-mcp/linux-x64/bin/tray-mcp",
+            ),
+            (
+                Os::MacOs,
+                "/Users/ada/.npm/_npx/6a4f2c1e9b7d3a05/node_modules/@tray-mcp/darwin-arm64/bin/tray-mcp",
+            ),
+            (
+                Os::MacOs,
+                "/opt/homebrew/lib/node_modules/tray-mcp/node_modules/@tray-mcp/darwin-arm64/bin/tray-mcp",
+            ),
+            (
+                Os::Windows,
+                r"C:\Users\ada\AppData\Local\npm-cache\_npx\6a4f2c1e9b7d3a05\node_modules\@tray-mcp\win32-x64\bin\tray-mcp.exe",
+            ),
+            (
+                Os::Windows,
+                r"D:\npm\_npx\6a4f2c1e9b7d3a05\node_modules\@tray-mcp\win32-arm64\bin\tray-mcp.exe",
+            ),
+            (
+                Os::Windows,
+                r"C:\Users\ada\AppData\Roaming\npm\node_modules\tray-mcp\node_modules\@tray-mcp\win32-x64\bin\tray-mcp.exe",
+            ),
+        ];
+        for (os, command) in cases {
+            let environment = crate::paths::tests::environment_for(os);
+            let check = binary_check_with(&environment, &json!({"command": command, "args": ["serve"]}), |_| true);
+            assert!(
+                !check.ok && check.label.contains("npm's package folders"),
+                "{os:?} {command}: {check:?}"
+            );
+            let fix = check.fix.as_deref().unwrap_or_default();
+            let installed = environment.display_path(&self_install::installed_binary(&environment));
+            assert!(
+                fix.contains("re-run the install") && fix.contains(&installed),
+                "{os:?}: {fix}"
+            );
+        }
+        // Where install puts it instead passes, on each OS.
+        for os in [Os::Linux, Os::MacOs, Os::Windows] {
+            let environment = crate::paths::tests::environment_for(os);
+            let installed = self_install::installed_binary(&environment);
+            let check = binary_check_with(&environment, &json!({"command": installed, "args": ["serve"]}), |_| {
+                true
+            });
+            assert!(check.ok, "{os:?}: {check:?}");
+        }
     }
 
     #[test]

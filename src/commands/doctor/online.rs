@@ -57,11 +57,47 @@ impl OnlineChecker {
         gateway.timeout = gateway.timeout.min(config.timeout);
         progress("checking the token against Tray's API");
         let mut checks = runtime.block_on(check_token(config));
-        progress("checking the Agent Gateway");
-        checks.push(runtime.block_on(check_gateway(gateway)));
+        match gateway_off(environment, entry) {
+            Some(check) => checks.push(check),
+            None => {
+                progress("checking the Agent Gateway");
+                checks.push(runtime.block_on(check_gateway(gateway)));
+            }
+        }
         progress("");
         checks
     }
+}
+
+/// For a stdio entry whose profile has the gateway off (and no `--gateway` among its
+/// arguments), the check that says the gateway is not used, and how to turn it on; `None`
+/// when the entry uses the gateway (a remote entry is the gateway itself). Nothing is asked
+/// of a gateway the entry never talks to.
+fn gateway_off(environment: &Environment, entry: &FoundEntry) -> Option<Check> {
+    let tray = entry.tray.as_ref()?;
+    if tray.workspace != EntryWorkspace::FromProfile {
+        return None;
+    }
+    let name = tray.profile.as_ref()?;
+    let profile = profiles::load(environment, name).ok()?;
+    let (_, args) = crate::clients::command_line(&entry.value);
+    if profile.gateway || args.contains(&"--gateway") {
+        return None;
+    }
+    let scope = match entry.scope {
+        crate::clients::Scope::User => String::new(),
+        scope => format!(" --scope {}", scope.as_str()),
+    };
+    let workspace = profile
+        .workspace_id
+        .as_ref()
+        .map_or_else(|| "<WORKSPACE_UUID>".to_string(), ToString::to_string);
+    Some(Check::pass(format!(
+        "the Agent Gateway is not used by this entry: its profile {name} serves the built-in tools only. \
+         To add the workspace's Workflow and Connector Tools, turn it on with \
+         `tray-mcp install --name {name} -c {}{scope} -w {workspace} --api-token-stdin --gateway < token.txt`",
+        entry.client.client().id()
+    )))
 }
 
 /// The Headless MCP's URL in `region`, or `TRAY_API_URL` + `/mcp` when that variable moves

@@ -43,8 +43,9 @@ const RUN_WINDOW: usize = 50;
 pub struct TrayTools {
     backend: Arc<dyn Backend>,
     tool_router: ToolRouter<Self>,
-    /// Advertise `tools.listChanged` (the gateway pass-through may change the list).
-    list_changed: bool,
+    /// The Agent Gateway pass-through is on: advertise `tools.listChanged`, and the prompts
+    /// and resources it passes through (see [`TrayTools::with_passthrough_capabilities`]).
+    passthrough: bool,
     /// Where the Agent Gateway pass-through stands, when it is on.
     gateway: Option<Arc<dyn Fn() -> GatewayStatus + Send + Sync>>,
 }
@@ -89,7 +90,7 @@ impl TrayTools {
         TrayTools {
             backend,
             tool_router: Self::account_tools() + Self::workflow_tools() + Self::catalog_tools(),
-            list_changed: false,
+            passthrough: false,
             gateway: None,
         }
     }
@@ -101,10 +102,18 @@ impl TrayTools {
         self
     }
 
-    /// Advertises `tools.listChanged` in `initialize`: the tool list may change while the server
-    /// runs (the Agent Gateway pass-through sends `notifications/tools/list_changed`).
-    pub fn with_list_changed(mut self) -> Self {
-        self.list_changed = true;
+    /// Advertises in `initialize` what the Agent Gateway pass-through serves: `tools.listChanged`
+    /// (the tool list changes when the gateway's tools arrive or change), `prompts` and
+    /// `resources` with `listChanged`, and `resources.subscribe`.
+    ///
+    /// Why all of them, before knowing what the gateway offers: `initialize` is answered at once
+    /// (start-up speed is measured, and the gateway session opens only after the client's
+    /// `initialize`, whose capabilities it declares), so the gateway's own capabilities are not
+    /// known yet, and a gateway reached later (offline at start) may add prompts or resources.
+    /// The built-in server has none of either; with a gateway that offers none, the lists are
+    /// empty, and a subscription is refused with a JSON-RPC error saying why.
+    pub fn with_passthrough_capabilities(mut self) -> Self {
+        self.passthrough = true;
         self
     }
 
@@ -193,9 +202,14 @@ impl ServerHandler for TrayTools {
                 description.workspace_id, description.region
             )
         };
-        let capabilities = if self.list_changed {
+        let capabilities = if self.passthrough {
             ServerCapabilities::builder()
+                .enable_prompts()
+                .enable_resources()
                 .enable_tools()
+                .enable_prompts_list_changed()
+                .enable_resources_list_changed()
+                .enable_resources_subscribe()
                 .enable_tool_list_changed()
                 .build()
         } else {
