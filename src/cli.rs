@@ -259,6 +259,10 @@ struct InstallArgs {
     #[arg(long, conflicts_with_all = ["workspace_id", "api_token", "api_token_stdin", "sandbox", "gateway", "no_gateway", "transport"])]
     headless: bool,
 
+    /// VS Code, VS Code Insiders and VSCodium: write into this profile's mcp.json (a name from
+    /// the Profiles menu; "Default" is the user folder's own file). Other clients ignore it.
+    #[arg(long, value_name = "PROFILE")]
+    vscode_profile: Option<String>,
     /// Bridge and http entries name an environment variable (default TRAY_TOKEN_<NAME>) for the
     /// client to read the token from, in its own syntax (`${VAR}`, `${env:VAR}`, ...), instead
     /// of holding the token; clients that expand no variables refuse it. Without --api-token,
@@ -524,6 +528,7 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
         gateway,
         no_gateway,
         headless,
+        vscode_profile,
         token_from_env,
         dry_run,
         yes,
@@ -548,6 +553,12 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
     });
     let missing = !sandbox && !headless && (workspace_id.is_none() || (api_token.is_none() && !api_token_stdin));
     if interactive || missing && on_terminal() {
+        if vscode_profile.is_some() {
+            return Err(CommandError::usage(
+                "the setup wizard does not ask for a VS Code profile",
+                "pass --workspace-id and --api-token-stdin (or --sandbox) with --vscode-profile to install without the wizard",
+            ));
+        }
         if !on_terminal() {
             return Err(CommandError::usage(
                 wizard::texts::NEEDS_TERMINAL,
@@ -612,6 +623,7 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
         gateway,
         dry_run,
         skip: Vec::new(),
+        editor_profile: vscode_profile,
         token_variable,
     };
     Ok(Action::Install(request))

@@ -84,6 +84,8 @@ pub const CLINE_DATA_DIR: &str = "CLINE_DATA_DIR";
 pub const CLINE_MCP_SETTINGS_PATH: &str = "CLINE_MCP_SETTINGS_PATH";
 /// Gemini CLI's trusted-folders file instead of `~/.gemini/trustedFolders.json`.
 pub const GEMINI_CLI_TRUSTED_FOLDERS_PATH: &str = "GEMINI_CLI_TRUSTED_FOLDERS_PATH";
+/// Continue's global folder (holding `config.yaml` and `mcpServers/`) instead of `~/.continue`.
+pub const CONTINUE_GLOBAL_DIR: &str = "CONTINUE_GLOBAL_DIR";
 /// Crush's global config folder (holding `crush.json`) instead of `~/.config/crush`.
 pub const CRUSH_GLOBAL_CONFIG: &str = "CRUSH_GLOBAL_CONFIG";
 
@@ -100,6 +102,7 @@ pub const CLIENT_HOME_VARIABLES: &[&str] = &[
     CLINE_DATA_DIR,
     CLINE_MCP_SETTINGS_PATH,
     CRUSH_GLOBAL_CONFIG,
+    CONTINUE_GLOBAL_DIR,
 ];
 /// The folder tray-mcp installs itself into when it runs from a temporary place (an npx cache,
 /// a download or temp folder, a cargo `target/` folder), instead of `~/.local/bin` (Unix) or

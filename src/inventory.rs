@@ -36,6 +36,9 @@ pub struct FoundEntry {
     pub value: Value,
     /// What it is, when it is a Tray entry.
     pub tray: Option<RecognizedEntry>,
+    /// Whether its file is one of the client's entry files (a file of its own, deleted with its
+    /// last entry and moved by a rename; see [`crate::clients::EntryFiles`]).
+    pub in_entry_file: bool,
 }
 
 /// Everything found, and the files that could not be read.
@@ -68,6 +71,8 @@ pub struct NamedEntry {
     pub name: String,
     /// Which client's config holds it.
     pub client: ClientId,
+    /// The config file.
+    pub path: PathBuf,
     /// The file as shown to the user.
     pub shown_path: String,
 }
@@ -90,6 +95,7 @@ impl Inventory {
             .map(|entry| NamedEntry {
                 name: entry.name.clone(),
                 client: entry.client,
+                path: entry.path.clone(),
                 shown_path: entry.shown_path.clone(),
             })
             .collect()
@@ -129,6 +135,7 @@ pub fn entry_names(environment: &Environment, clients: &[ClientId], reads: &mut 
             names.extend(found.into_iter().flat_map(|(_, keys)| keys).map(|name| NamedEntry {
                 name,
                 client: *kind,
+                path: path.clone(),
                 shown_path: shown_path.clone(),
             }));
         }
@@ -142,18 +149,17 @@ fn servers_objects(environment: &Environment, kind: ClientId) -> Vec<(PathBuf, V
     let client = kind.client();
     let mut files: Vec<(PathBuf, Vec<Vec<String>>)> = Vec::new();
     for &scope in client.scopes() {
-        let Some(location) = client.location(environment, scope) else {
-            continue;
-        };
-        let pattern = match (scope, client.local_servers_pattern()) {
-            (Scope::Local, Some(pattern)) => pattern.iter().map(|key| (*key).to_string()).collect(),
-            (Scope::Local, None) => continue,
-            _ => location.servers_key,
-        };
-        match files.iter_mut().find(|(path, _)| *path == location.path) {
-            Some((_, patterns)) if patterns.contains(&pattern) => {}
-            Some((_, patterns)) => patterns.push(pattern),
-            None => files.push((location.path, vec![pattern])),
+        for location in client.config_files(environment, scope) {
+            let pattern = match (scope, client.local_servers_pattern()) {
+                (Scope::Local, Some(pattern)) => pattern.iter().map(|key| (*key).to_string()).collect(),
+                (Scope::Local, None) => continue,
+                _ => location.servers_key,
+            };
+            match files.iter_mut().find(|(path, _)| *path == location.path) {
+                Some((_, patterns)) if patterns.contains(&pattern) => {}
+                Some((_, patterns)) => patterns.push(pattern),
+                None => files.push((location.path, vec![pattern])),
+            }
         }
     }
     files
@@ -169,30 +175,30 @@ pub fn take_inventory(environment: &Environment, clients: &[ClientId]) -> Invent
     for kind in clients {
         let client = kind.client();
         for &scope in client.scopes() {
-            let Some(location) = client.location(environment, scope) else {
-                continue;
-            };
-            let shown_path = environment.display_path(&location.path);
-            let document = texts
-                .entry(location.path.clone())
-                .or_insert_with(|| read_document(*kind, &location.path, &shown_path, &mut inventory.problems));
-            let Some(document) = document.as_deref() else { continue };
-            let place = Place {
-                client: *kind,
-                path: &location.path,
-                shown_path: &shown_path,
-            };
-            match (scope, client.local_servers_pattern()) {
-                (Scope::Local, Some(pattern)) => collect_local(&place, document, pattern, &mut inventory),
-                (Scope::Local, None) => {}
-                _ => {
-                    if !listed.insert((kind.id(), location.path.clone(), location.servers_key.clone())) {
-                        continue;
-                    }
-                    let keys: Vec<&str> = location.servers_key.iter().map(String::as_str).collect();
-                    match document.members(&keys) {
-                        Ok(members) => place.push_all(scope, None, &location.servers_key, members, &mut inventory),
-                        Err(error) => inventory.problems.push(place.error(error.into())),
+            for location in client.config_files(environment, scope) {
+                let shown_path = environment.display_path(&location.path);
+                let document = texts
+                    .entry(location.path.clone())
+                    .or_insert_with(|| read_document(*kind, &location.path, &shown_path, &mut inventory.problems));
+                let Some(document) = document.as_deref() else { continue };
+                let place = Place {
+                    client: *kind,
+                    path: &location.path,
+                    shown_path: &shown_path,
+                    in_entry_file: client.is_entry_file(environment, scope, &location.path),
+                };
+                match (scope, client.local_servers_pattern()) {
+                    (Scope::Local, Some(pattern)) => collect_local(&place, document, pattern, &mut inventory),
+                    (Scope::Local, None) => {}
+                    _ => {
+                        if !listed.insert((kind.id(), location.path.clone(), location.servers_key.clone())) {
+                            continue;
+                        }
+                        let keys: Vec<&str> = location.servers_key.iter().map(String::as_str).collect();
+                        match document.members(&keys) {
+                            Ok(members) => place.push_all(scope, None, &location.servers_key, members, &mut inventory),
+                            Err(error) => inventory.problems.push(place.error(error.into())),
+                        }
                     }
                 }
             }
@@ -205,6 +211,7 @@ struct Place<'a> {
     client: ClientId,
     path: &'a PathBuf,
     shown_path: &'a str,
+    in_entry_file: bool,
 }
 
 impl Place<'_> {
@@ -227,6 +234,7 @@ impl Place<'_> {
                 shown_path: self.shown_path.to_string(),
                 servers_key: servers_key.to_vec(),
                 value,
+                in_entry_file: self.in_entry_file,
             });
         }
     }

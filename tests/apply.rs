@@ -229,6 +229,16 @@ fn an_unreadable_token_source_is_an_error_not_drift() {
 }
 
 #[test]
+fn prune_deletes_a_continue_block_file_with_its_entry() {
+    let home = home_with_manifest();
+    home.install(&["-c", "continue", "-n", "tray-old"]).success();
+    let block = home.path(".continue/mcpServers/tray-old.yaml");
+    assert!(block.exists());
+    apply(&home, &["--prune"]).success();
+    assert!(!block.exists(), "the block tray-mcp made goes with its entry");
+}
+
+#[test]
 fn prune_removes_only_tray_entries_nobody_declared() {
     let home = home_with_manifest();
     home.install(&["-c", "cursor,claude", "-n", "tray-old"]).success();

@@ -13,6 +13,8 @@ struct Listed {
     format: String,
     user_file: String,
     servers_key: String,
+    /// Each entry is a file of its own, `NAME` in `user_file` standing for the entry's name.
+    entry_files: bool,
 }
 
 fn registry(home: &FakeHome) -> Vec<Listed> {
@@ -27,6 +29,7 @@ fn registry(home: &FakeHome) -> Vec<Listed> {
             format: client["format"].as_str().expect("format").to_string(),
             user_file: client["files"]["user"].as_str().expect("user file").to_string(),
             servers_key: client["servers_key"].as_str().expect("key").to_string(),
+            entry_files: client["entry_files"].as_bool().expect("entry_files"),
         })
         .collect()
 }
@@ -34,6 +37,13 @@ fn registry(home: &FakeHome) -> Vec<Listed> {
 /// A user's file with one other server and a setting of theirs, in the client's format.
 fn existing_file(client: &Listed) -> String {
     let keys: Vec<&str> = client.servers_key.split('.').collect();
+    if client.entry_files {
+        // Continue's block: the servers are a list of named items.
+        return format!(
+            "# my settings\nname: Mine\nversion: 0.0.1\nschema: v1\n{}:\n  - name: other   # keep\n    command: other-server\n    args:\n      - --x\n",
+            keys.join(".")
+        );
+    }
     match client.format.as_str() {
         "toml" => format!(
             "# my settings\nmodel = \"o3\"\n\n[{}.other]   # keep\ncommand = \"other-server\"\nargs = [\"--x\"]\n",
@@ -74,8 +84,10 @@ fn every_client_installs_lists_renames_and_removes_cleanly() {
     assert!(clients.len() >= 20, "{} clients", clients.len());
     for client in &clients {
         let home = FakeHome::new();
-        let relative = client
-            .user_file
+        // A client with a file per entry: the user's own file of that name, holding another
+        // server, which the install adds to and the remove restores.
+        let user_file = client.user_file.replace("NAME", "tray-workspace");
+        let relative = user_file
             .strip_prefix("~/")
             .unwrap_or_else(|| panic!("{}", client.user_file));
         let original = existing_file(client);

@@ -139,6 +139,7 @@ fn windows_bridge_entries_launch_npx_through_cmd() {
         gateway: None,
         dry_run: true,
         skip: Vec::new(),
+        editor_profile: None,
         token_variable: None,
     };
     let binary = std::path::Path::new(r"C:\Program Files\tray-mcp\tray-mcp.exe");

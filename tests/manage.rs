@@ -330,7 +330,14 @@ fn a_rotated_token_never_leaks() {
             with_token(
                 &home,
                 TOKEN,
-                &["-c", "claude-code,windsurf", "--transport", "http", "-n", "tray-http"],
+                &[
+                    "-c",
+                    "claude-code,windsurf,continue",
+                    "--transport",
+                    "http",
+                    "-n",
+                    "tray-http",
+                ],
             )
             .success(),
         ),
@@ -398,7 +405,7 @@ fn a_rotated_token_never_leaks() {
                 NEW_TOKEN,
                 &[
                     "-c",
-                    "claude-code,windsurf",
+                    "claude-code,windsurf,continue",
                     "--transport",
                     "http",
                     "-n",
@@ -437,7 +444,7 @@ fn a_rotated_token_never_leaks() {
                 NEW_TOKEN,
                 &[
                     "-c",
-                    "claude-code,windsurf",
+                    "claude-code,windsurf,continue",
                     "--transport",
                     "http",
                     "-n",

@@ -21,10 +21,40 @@ fn binary_copy_in_temp(extra: &[u8]) -> (tempfile::TempDir, PathBuf) {
         .tempdir()
         .expect("temp dir");
     let copy = folder.path().join("tray-mcp");
-    std::fs::copy(assert_cmd::cargo::cargo_bin("tray-mcp"), &copy).expect("copy the binary");
-    let mut file = std::fs::OpenOptions::new().append(true).open(&copy).expect("open");
-    file.write_all(extra).expect("append");
+    let mut bytes = std::fs::read(assert_cmd::cargo::cargo_bin("tray-mcp")).expect("read the binary");
+    bytes.extend_from_slice(extra);
+    write_executable(&copy, &bytes);
     (folder, copy)
+}
+
+/// Writes an executable file from a child process. Written by this (multi-threaded) test
+/// process, the file would be open for writing in every process another test thread forks
+/// meanwhile, and running the copy would then fail now and then with ETXTBSY ("Text file busy").
+#[cfg(unix)]
+fn write_executable(path: &Path, bytes: &[u8]) {
+    let mut writer = Command::new("sh")
+        .args(["-c", "cat > \"$0\" && chmod 755 \"$0\""])
+        .arg(path)
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("start sh");
+    writer
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(bytes)
+        .expect("write the copy");
+    assert!(
+        writer.wait().expect("wait for sh").success(),
+        "writing {} failed",
+        path.display()
+    );
+}
+
+/// Writes an executable file (Windows has no ETXTBSY race to avoid).
+#[cfg(not(unix))]
+fn write_executable(path: &Path, bytes: &[u8]) {
+    std::fs::write(path, bytes).expect("write the copy");
 }
 
 /// `home`'s environment running `program`, with the default install folder (`~/.local/bin` in
@@ -90,7 +120,11 @@ fn initialize(child: &mut std::process::Child, stdout: &mut BufReader<std::proce
 fn an_install_from_a_temp_folder_keeps_working_after_the_folder_is_deleted() {
     let home = FakeHome::new();
     let (folder, copy) = binary_copy_in_temp(b"");
-    let assert = run_in_home(&home, &copy)
+    let mut install = run_in_home(&home, &copy);
+    // As an end user has it (issue 12): no cargo or rustc on PATH.
+    #[cfg(unix)]
+    install.env("PATH", "/usr/local/bin:/usr/bin:/bin");
+    let assert = install
         .args(["install", "--sandbox", "-c", "claude-code", "-n", "tray-sandbox"])
         .assert()
         .success();

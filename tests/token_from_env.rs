@@ -35,6 +35,11 @@ const HTTP_CLIENTS: &[(&str, &str, &str)] = &[
     ("kiro", ".kiro/settings/mcp.json", "Bearer ${TRAY_TOKEN_TRAY_ENV}"),
     ("crush", ".config/crush/crush.json", "Bearer ${TRAY_TOKEN_TRAY_ENV}"),
     (
+        "continue",
+        ".continue/mcpServers/tray-env.yaml",
+        "Bearer ${{ secrets.TRAY_TOKEN_TRAY_ENV }}",
+    ),
+    (
         "codex",
         ".codex/config.toml",
         "bearer_token_env_var = \"TRAY_TOKEN_TRAY_ENV\"",

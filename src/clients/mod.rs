@@ -13,6 +13,7 @@ mod claude_code;
 mod claude_desktop;
 mod cline;
 mod codex;
+mod continue_dev;
 mod copilot;
 mod crush;
 mod cursor;
@@ -74,6 +75,7 @@ pub static CLIENTS: &[ClientId] = &[
     ClientId(&lmstudio::LM_STUDIO),
     ClientId(&junie::JUNIE),
     ClientId(&goose::Goose),
+    ClientId(&continue_dev::Continue),
 ];
 
 /// One client of the registry: a copyable handle, compared by id.
@@ -217,6 +219,47 @@ pub struct ConfigLocation {
     pub path: PathBuf,
     /// The keys leading to the object of servers, e.g. `["mcpServers"]`.
     pub servers_key: Vec<String>,
+}
+
+/// How a client that keeps each entry in a file of its own names and starts those files
+/// (Continue's block files, `~/.continue/mcpServers/NAME.yaml`). Such a file made by an install
+/// holds only its entry, so taking the entry out deletes the file, and a rename moves it.
+#[derive(Debug)]
+pub struct EntryFiles {
+    /// The extension of the files tray-mcp writes (`yaml`).
+    pub extension: &'static str,
+    /// Every extension of the files the client reads in the folder.
+    pub reads: &'static [&'static str],
+    /// The text a new file for the entry `name` starts from (the block's header).
+    pub header: fn(&str) -> String,
+    /// The top-level keys of that header: a file left with no server and nothing but these
+    /// keys is what an install made, and goes with its last entry.
+    pub header_keys: &'static [&'static str],
+}
+
+/// The files in `folder` with one of `files`' extensions, by name: a client's entry files.
+fn entry_files_in(folder: &std::path::Path, files: &EntryFiles, servers_key: &[String]) -> Vec<ConfigLocation> {
+    let Ok(listing) = std::fs::read_dir(folder) else {
+        return Vec::new();
+    };
+    let mut paths: Vec<PathBuf> = listing
+        .filter_map(Result::ok)
+        .filter(|item| item.file_type().is_ok_and(|kind| !kind.is_dir()))
+        .map(|item| item.path())
+        .filter(|path| {
+            path.extension()
+                .and_then(|extension| extension.to_str())
+                .is_some_and(|extension| files.reads.contains(&extension))
+        })
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|path| ConfigLocation {
+            path,
+            servers_key: servers_key.to_vec(),
+        })
+        .collect()
 }
 
 /// What one entry is made from.
@@ -402,6 +445,72 @@ pub trait Client: Sync {
 
     /// The folder whose presence shows the client is installed.
     fn install_marker(&self, environment: &Environment) -> PathBuf;
+
+    /// For a client that keeps each entry in a file of its own: how those files look. Its
+    /// [`Client::location`] then names the folder that holds them. `None` (the default): every
+    /// entry of a scope sits in the one file `location` names.
+    fn entry_files(&self) -> Option<&'static EntryFiles> {
+        None
+    }
+
+    /// Files beside [`Client::location`] whose servers the client also reads in a scope
+    /// (Continue's `config.yaml`): their entries are listed, checked, rotated, renamed and
+    /// removed in place, but an install never adds to them.
+    fn other_files(&self, environment: &Environment, scope: Scope) -> Vec<ConfigLocation> {
+        let _ = (environment, scope);
+        Vec::new()
+    }
+
+    /// Where a new entry `name` goes in a scope: its own file in the folder for a client with
+    /// [`Client::entry_files`], else [`Client::location`].
+    fn entry_location(&self, environment: &Environment, scope: Scope, name: &str) -> Option<ConfigLocation> {
+        let location = self.location(environment, scope)?;
+        Some(match self.entry_files() {
+            Some(files) => ConfigLocation {
+                path: environment.join(&location.path, &[&format!("{name}.{}", files.extension)]),
+                servers_key: location.servers_key,
+            },
+            None => location,
+        })
+    }
+
+    /// Every file holding the client's servers in a scope, as `list`, `remove`, `doctor` and the
+    /// name checks read them: [`Client::location`] (or each of its entry files), then
+    /// [`Client::other_files`].
+    fn config_files(&self, environment: &Environment, scope: Scope) -> Vec<ConfigLocation> {
+        let Some(location) = self.location(environment, scope) else {
+            return Vec::new();
+        };
+        let mut files = match self.entry_files() {
+            Some(entry_files) => entry_files_in(&location.path, entry_files, &location.servers_key),
+            None => vec![location],
+        };
+        files.extend(self.other_files(environment, scope));
+        files
+    }
+
+    /// For a client with named profiles of its own (VS Code's), where a scope's servers live in
+    /// the profile `profile`: `None` when the client has no such profiles for the scope (a
+    /// profile asked for does not apply to it); `Err` with the names of the profiles it has when
+    /// none is called that.
+    fn profile_location(
+        &self,
+        environment: &Environment,
+        scope: Scope,
+        profile: &str,
+    ) -> Option<Result<ConfigLocation, Vec<String>>> {
+        let _ = (environment, scope, profile);
+        None
+    }
+
+    /// Whether `path` is one of the client's entry files in a scope (a file of one entry,
+    /// deleted with it), rather than a shared config.
+    fn is_entry_file(&self, environment: &Environment, scope: Scope, path: &std::path::Path) -> bool {
+        self.entry_files().is_some()
+            && self
+                .location(environment, scope)
+                .is_some_and(|location| path.parent() == Some(location.path.as_path()))
+    }
 
     /// Why it cannot take a transport (the hint shown), or `None` when it can.
     fn refuses(&self, transport: Transport) -> Option<&'static str> {

@@ -140,17 +140,102 @@ fn config_paths_for_every_client_os_and_scope() {
     insta::assert_snapshot!("config_paths", table);
 }
 
-/// Every client's entry for every transport (or why it refuses one).
+/// Every client's entry for every transport, the Headless MCP included (or why it refuses one).
 #[test]
 fn entries_for_every_client_and_transport() {
     let mut table = String::new();
     for client in ClientId::all() {
-        for transport in Transport::ALL {
+        for transport in Transport::EVERY {
             let shown = shown_entry(client.client().entry(&spec(transport, Os::Linux)));
             writeln!(table, "{} {}: {shown}", client.id(), transport.as_str()).unwrap();
         }
     }
     insta::assert_snapshot!("entries", table);
+}
+
+/// For a client whose entries are files of their own (Continue's blocks): the whole file an
+/// install writes for each transport, through the same edit `install` runs, and what removing
+/// the entry leaves of it (nothing: the file goes).
+#[test]
+fn entry_files_for_every_transport() {
+    use crate::commands::install::{EntryUpsert, UpsertEntries};
+    use crate::commands::remove::RemoveEntries;
+    use crate::config::transaction::FileEdit;
+    let environment = environment_for(Os::Linux);
+    let mut shown = String::new();
+    let mut seen = 0;
+    for client in ClientId::all() {
+        let implementation = client.client();
+        let Some(files) = implementation.entry_files() else {
+            continue;
+        };
+        seen += 1;
+        for transport in Transport::EVERY {
+            let mut spec = spec(transport, Os::Linux);
+            spec.region = Region::Us1;
+            let entry = implementation.entry(&spec).expect("Continue takes every transport");
+            let location = implementation
+                .entry_location(&environment, Scope::User, "tray-workspace")
+                .expect("a user scope");
+            let upsert = UpsertEntries {
+                format: implementation.format(),
+                upserts: vec![EntryUpsert {
+                    format: implementation.format(),
+                    entry_path: crate::inventory::entry_path(&location.servers_key, "tray-workspace"),
+                    server: entry.server.clone(),
+                    companions: entry.companions.clone(),
+                    new_file: Some((files.header)("tray-workspace")),
+                }],
+            };
+            let written = upsert.apply(None).expect("writes").contents.expect("a file");
+            let reread = crate::config::open(implementation.format(), &written).expect("reads back");
+            assert_eq!(
+                reread
+                    .get(&upsert.entry_paths()[0].iter().map(String::as_str).collect::<Vec<_>>())
+                    .unwrap(),
+                Some(entry.server.clone()),
+                "{}",
+                client.id()
+            );
+            let found = crate::inventory::FoundEntry {
+                name: "tray-workspace".into(),
+                client: *client,
+                scope: Scope::User,
+                project: None,
+                path: location.path.clone(),
+                shown_path: String::new(),
+                servers_key: location.servers_key.clone(),
+                value: entry.server.clone(),
+                tray: implementation.recognize(&entry.server),
+                in_entry_file: true,
+            };
+            let removed = RemoveEntries::for_entries(&[&found])
+                .apply(Some(&written))
+                .expect("removes");
+            assert_eq!(
+                removed.contents,
+                None,
+                "{}: the file we made goes with its entry",
+                client.id()
+            );
+            writeln!(
+                shown,
+                "--- {} {} {} ({})\n{}",
+                client.id(),
+                transport.as_str(),
+                environment.display_path(&location.path),
+                if entry.holds_token {
+                    "private: holds the token"
+                } else {
+                    "no token"
+                },
+                written.replace("secret-token", "[TOKEN]")
+            )
+            .unwrap();
+        }
+    }
+    assert!(seen > 0, "Continue keeps its entries in files of their own");
+    insta::assert_snapshot!("entry_files", shown);
 }
 
 #[test]
@@ -429,6 +514,7 @@ fn client_home_variables_move_only_their_clients_file() {
         ("cline", env::CLINE_DATA_DIR, &["settings", "cline_mcp_settings.json"]),
         ("cline", env::CLINE_MCP_SETTINGS_PATH, &[]),
         ("crush", env::CRUSH_GLOBAL_CONFIG, &["crush.json"]),
+        ("continue", env::CONTINUE_GLOBAL_DIR, &["mcpServers"]),
     ];
     for os in OSES {
         let plain = environment_for(os);

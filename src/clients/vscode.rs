@@ -6,6 +6,16 @@
 //! referenced as `${input:ID}`, is stored in its secret storage. So no VS Code entry ever holds
 //! the token; the prompt is a companion item kept in step with the entry (added with an
 //! http/bridge entry, taken out with it or when it becomes stdio, renamed with it).
+//!
+//! Profiles: each VS Code profile but the default keeps its own `mcp.json` in
+//! `<User>/profiles/<location>/` (`mcpResource = joinPath(profile.location, 'mcp.json')`). The
+//! profiles are listed in `<User>/globalStorage/storage.json` under `userDataProfiles`, each a
+//! `name` and a `location`, stored as the folder's name under `profiles/` (older builds stored a
+//! file URI, whose last segment is the folder) (`src/vs/platform/userDataProfile/node/
+//! userDataProfile.ts`). Every profile's file is read, so `list`, `remove`, `rename`, `token`,
+//! `doctor` and `uninstall` see entries in any of them; `install --vscode-profile NAME` writes
+//! into one ("Default" is the user folder's own file). A profile set to share the default
+//! profile's MCP servers (`useDefaultFlags.mcp`, unverified) reads the default file.
 //! `--token-from-env` writes `${env:VAR}` instead (VS Code's MCP configuration reference), and no
 //! prompt.
 
@@ -61,6 +71,82 @@ pub const VSCODIUM: VsCode = VsCode {
 };
 
 const INPUTS: &[&str] = &["inputs"];
+
+/// The name VS Code shows for the profile of the user folder itself.
+const DEFAULT_PROFILE: &str = "Default";
+
+/// One VS Code profile: its name and the folder of its files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EditorProfile {
+    /// The name the user gave it.
+    pub name: String,
+    /// Its folder (the user folder itself for the default profile).
+    pub folder: PathBuf,
+}
+
+impl VsCode {
+    /// Every profile of this build, the default first, as its `storage.json` lists them (just
+    /// the default when the file is missing or unreadable).
+    pub fn profiles(&self, environment: &Environment) -> Vec<EditorProfile> {
+        let user = self.install_marker(environment);
+        let mut profiles = vec![EditorProfile {
+            name: DEFAULT_PROFILE.to_string(),
+            folder: user.clone(),
+        }];
+        let storage = environment.join(&user, &["globalStorage", "storage.json"]);
+        let Ok(Some(bytes)) = crate::config::safe_write::read_if_exists(&storage) else {
+            return profiles;
+        };
+        let Ok(Value::Object(state)) = serde_json::from_slice::<Value>(&bytes) else {
+            return profiles;
+        };
+        let Some(Value::Array(stored)) = state.get("userDataProfiles") else {
+            return profiles;
+        };
+        for profile in stored {
+            let Some(name) = profile.get("name").and_then(Value::as_str) else {
+                continue;
+            };
+            let shares_default = profile
+                .get("useDefaultFlags")
+                .and_then(|flags| flags.get("mcp"))
+                .and_then(Value::as_bool)
+                == Some(true);
+            let folder = if shares_default {
+                Some(user.clone())
+            } else {
+                profile_folder_name(profile.get("location"))
+                    .map(|folder| environment.join(&user, &["profiles", &folder]))
+            };
+            if let Some(folder) = folder {
+                profiles.push(EditorProfile {
+                    name: name.to_string(),
+                    folder,
+                });
+            }
+        }
+        profiles
+    }
+
+    fn mcp_file(&self, environment: &Environment, folder: &std::path::Path) -> ConfigLocation {
+        ConfigLocation {
+            path: environment.join(folder, &["mcp.json"]),
+            servers_key: vec!["servers".into()],
+        }
+    }
+}
+
+/// The folder name of a stored profile's `location`: the name itself, or the last segment of a
+/// stored URI's path. Anything that could lead out of `profiles/` is refused.
+fn profile_folder_name(location: Option<&Value>) -> Option<String> {
+    let text = match location? {
+        Value::String(text) => text.as_str(),
+        Value::Object(uri) => uri.get("path").and_then(Value::as_str)?,
+        _ => return None,
+    };
+    let name = text.trim_end_matches('/').rsplit('/').next()?;
+    (!name.is_empty() && name != "." && name != ".." && !name.contains('\\')).then(|| name.to_string())
+}
 
 /// The id of the password prompt for a server's token.
 pub fn token_input_id(server_name: &str) -> String {
@@ -127,6 +213,46 @@ impl Client for VsCode {
 
     fn install_marker(&self, environment: &Environment) -> PathBuf {
         environment.join(&environment.app_config_dir(), &[self.product_dir, "User"])
+    }
+
+    /// The user file, then every other profile's `mcp.json` (each file once).
+    fn config_files(&self, environment: &Environment, scope: Scope) -> Vec<ConfigLocation> {
+        let Some(location) = self.location(environment, scope) else {
+            return Vec::new();
+        };
+        if scope != Scope::User {
+            return vec![location];
+        }
+        let mut files = vec![location];
+        for profile in self.profiles(environment) {
+            let file = self.mcp_file(environment, &profile.folder);
+            if !files.contains(&file) {
+                files.push(file);
+            }
+        }
+        files
+    }
+
+    fn profile_location(
+        &self,
+        environment: &Environment,
+        scope: Scope,
+        profile: &str,
+    ) -> Option<Result<ConfigLocation, Vec<String>>> {
+        if scope != Scope::User {
+            return None;
+        }
+        let profiles = self.profiles(environment);
+        let found = profiles.iter().find(|candidate| candidate.name == profile).or_else(|| {
+            let mut folded = profiles
+                .iter()
+                .filter(|candidate| candidate.name.eq_ignore_ascii_case(profile));
+            folded.next().filter(|_| folded.next().is_none())
+        });
+        Some(match found {
+            Some(found) => Ok(self.mcp_file(environment, &found.folder)),
+            None => Err(profiles.into_iter().map(|profile| profile.name).collect()),
+        })
     }
 
     fn server_entry(&self, spec: &EntrySpec) -> Result<ClientEntry, EntryError> {

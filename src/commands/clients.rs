@@ -35,7 +35,8 @@ pub fn clients(environment: &Environment) -> Vec<ClientRow> {
                     .scopes()
                     .iter()
                     .filter_map(|&scope| {
-                        let location = implementation.location(environment, scope)?;
+                        // A client with a file per entry shows the file an entry NAME gets.
+                        let location = implementation.entry_location(environment, scope, "NAME")?;
                         Some((scope, environment.display_path(&location.path)))
                     })
                     .collect(),
@@ -90,6 +91,8 @@ pub fn to_json(rows: &[ClientRow]) -> Value {
                 "installed": row.installed,
                 "transports": row.transports.iter().map(|transport| transport.as_str()).collect::<Vec<_>>(),
                 "servers_key": row.servers_key,
+                // Each entry is a file of its own, named after it (`NAME` in `files`).
+                "entry_files": implementation.entry_files().is_some(),
                 // `--token-from-env`: the transports whose entries can name the token's variable,
                 // and how the entry names it.
                 "token_from_env": crate::clients::TOKEN_TRANSPORTS

@@ -12,7 +12,7 @@ use crate::config::safe_write::{self, Privacy};
 use crate::config::transaction::{Edited, FileEdit, FileProblem, FileReads};
 use crate::config::{Change, ConfigDocument, Format};
 use crate::error::CommandError;
-use crate::inventory::{entry_names, entry_path};
+use crate::inventory::{config_role, entry_names, entry_path};
 use crate::paths::Environment;
 use crate::profiles::{self, Profile, TokenLocation};
 use crate::secrets::Redactor;
@@ -68,6 +68,9 @@ pub struct InstallRequest {
     pub dry_run: bool,
     /// Clients to leave out (the wizard's "don't overwrite" answers).
     pub skip: Vec<ClientId>,
+    /// The client's own profile to install into (VS Code's profiles, by name); clients without
+    /// profiles ignore it.
+    pub editor_profile: Option<String>,
     /// `--token-from-env`: the environment variable bridge and http entries name, in each
     /// client's own syntax, for the client to read the token from; the token itself is then
     /// written nowhere. `None`: the entry holds the token (in a file made private).
@@ -103,6 +106,7 @@ pub fn plan_with_store(
     let mut reads = FileReads::planning(configs.iter().map(|edit| edit.path.clone()));
     let names = entry_names(environment, ClientId::all(), &mut reads);
     super::check_case_unique(environment, &names, &request.name)?;
+    check_one_file_per_name(environment, &configs, &names, &request.name)?;
     let mut tasks: Vec<LabeledTask> = configs.into_iter().map(|edit| edit.into_task(environment)).collect();
     let mut keychain = KeychainChanges::default();
     keychain.writes.extend(keychain_write);
@@ -119,6 +123,46 @@ pub fn plan_with_store(
         token_store,
         keychain,
     })
+}
+
+/// Refuses to give an entry a file of its own when another file of the same client and scope
+/// already has an entry of that name (Continue would then run two servers of one name): the
+/// user's own block file, or the list in its `config.yaml`.
+fn check_one_file_per_name(
+    environment: &Environment,
+    configs: &[ConfigEdit],
+    names: &[crate::inventory::NamedEntry],
+    name: &ServerName,
+) -> Result<(), CommandError> {
+    for edit in configs {
+        let (kind, scope) = edit.owner;
+        let client = kind.client();
+        if client.entry_files().is_none() {
+            continue;
+        }
+        let files = client.config_files(environment, scope);
+        let elsewhere = names.iter().find(|entry| {
+            entry.client == kind
+                && entry.name == name.as_str()
+                && entry.path != edit.path
+                && files.iter().any(|file| file.path == entry.path)
+        });
+        if let Some(existing) = elsewhere {
+            return Err(CommandError::failure(
+                format!(
+                    "{} {} already has an entry named \"{name}\"; a second file with that name would give {} two servers of one name",
+                    config_role(kind),
+                    existing.shown_path,
+                    client.display_name()
+                ),
+                format!(
+                    "choose another name, or take that entry out first (`tray-mcp remove {name} -c {}` if it is a Tray entry, else by hand)",
+                    kind.id()
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Everything one entry changes, before it becomes file tasks: the core both `install` (one
@@ -220,6 +264,10 @@ pub fn entry_plan(
                 entry_path: entry_path(&location.servers_key, request.name.as_str()),
                 server: entry.server,
                 companions: entry.companions,
+                new_file: kind
+                    .client()
+                    .entry_files()
+                    .map(|files| (files.header)(request.name.as_str())),
             },
             path: location.path,
         });
@@ -314,7 +362,21 @@ fn location(
     notices: &mut Vec<Notice>,
 ) -> Result<Option<ConfigLocation>, CommandError> {
     let client = kind.client();
-    if let Some(location) = client.location(environment, request.scope) {
+    if let Some(profile) = &request.editor_profile
+        && let Some(found) = client.profile_location(environment, request.scope, profile)
+    {
+        return found.map(Some).map_err(|names| {
+            CommandError::usage(
+                format!("{} has no profile named \"{profile}\"", client.display_name()),
+                format!(
+                    "its profiles are: {} (names as in {}'s Profiles menu)",
+                    names.join(", "),
+                    client.display_name()
+                ),
+            )
+        });
+    }
+    if let Some(location) = client.entry_location(environment, request.scope, request.name.as_str()) {
         return Ok(Some(location));
     }
     let scope = request.scope.as_str();
@@ -561,6 +623,9 @@ pub struct EntryUpsert {
     pub server: Value,
     /// The items kept in step beside it.
     pub companions: Vec<Companion>,
+    /// For an entry in a file of its own ([`crate::clients::EntryFiles`]): the text the file
+    /// starts from when it does not exist yet.
+    pub new_file: Option<String>,
 }
 
 impl EntryUpsert {
@@ -599,6 +664,14 @@ impl UpsertEntries {
     pub fn entry_paths(&self) -> Vec<Vec<String>> {
         self.upserts.iter().map(|upsert| upsert.entry_path.clone()).collect()
     }
+
+    /// The text the edit starts from: the file's, or for a missing file of its own entry, the
+    /// header such a file starts with.
+    pub fn starting_text<'a>(&'a self, current: Option<&'a str>) -> &'a str {
+        current
+            .or_else(|| self.upserts.iter().find_map(|upsert| upsert.new_file.as_deref()))
+            .unwrap_or("")
+    }
 }
 
 /// What several entry changes in one file amount to for the file.
@@ -617,7 +690,7 @@ pub fn combined_change(changes: &[Change]) -> Change {
 
 impl FileEdit for UpsertEntries {
     fn apply(&self, current: Option<&str>) -> Result<Edited, FileProblem> {
-        let mut document = crate::config::open(self.format, current.unwrap_or(""))?;
+        let mut document = crate::config::open(self.format, self.starting_text(current))?;
         let change = self.apply_to(document.as_mut())?;
         Ok(Edited {
             contents: Some(document.into_text()),

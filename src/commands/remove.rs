@@ -90,6 +90,9 @@ pub struct RemoveEntries {
     format: Format,
     keys: Vec<Vec<String>>,
     companions: Vec<Companion>,
+    /// For a client's entry file: the keys of the header its install wrote. A file left with no
+    /// server and nothing else is deleted, as the install that made it is undone.
+    entry_file_header: Option<&'static [&'static str]>,
 }
 
 impl RemoveEntries {
@@ -103,7 +106,35 @@ impl RemoveEntries {
                 .iter()
                 .flat_map(|entry| entry.client.client().removal_companions(&entry.name))
                 .collect(),
+            entry_file_header: first
+                .in_entry_file
+                .then(|| first.client.client().entry_files().map(|files| files.header_keys))
+                .flatten(),
         }
+    }
+
+    /// Whether `document`, an entry file after the removal, holds nothing but the header an
+    /// install wrote: no server, no other key (the file then goes).
+    pub fn only_header_left(&self, document: &dyn ConfigDocument) -> Result<bool, FileProblem> {
+        let Some(header) = self.entry_file_header else {
+            return Ok(false);
+        };
+        for keys in &self.keys {
+            let servers: Vec<&str> = keys[..keys.len() - 1].iter().map(String::as_str).collect();
+            if !document.keys(&servers)?.is_empty() {
+                return Ok(false);
+            }
+        }
+        let servers_keys: Vec<&str> = self
+            .keys
+            .iter()
+            .filter_map(|keys| keys.first())
+            .map(String::as_str)
+            .collect();
+        Ok(document
+            .keys(&[])?
+            .iter()
+            .all(|key| header.contains(&key.as_str()) || servers_keys.contains(&key.as_str())))
     }
 
     /// The keys of the entries it removes.
@@ -130,8 +161,13 @@ impl FileEdit for RemoveEntries {
     fn apply(&self, current: Option<&str>) -> Result<Edited, FileProblem> {
         let mut document = crate::config::open(self.format, current.unwrap_or(""))?;
         let removed = self.apply_to(document.as_mut())?;
+        let contents = if removed && self.only_header_left(document.as_ref())? {
+            None
+        } else {
+            Some(document.into_text())
+        };
         Ok(Edited {
-            contents: Some(document.into_text()),
+            contents,
             change: if removed { Change::Removed } else { Change::Unchanged },
         })
     }

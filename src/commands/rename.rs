@@ -15,11 +15,14 @@ use crate::secrets::Redactor;
 use crate::token_store::{KeychainChanges, TokenStore};
 use crate::tray::ServerName;
 
+use super::install::{EntryUpsert, UpsertEntries};
+use super::remove::RemoveEntries;
 use super::report::Report;
 use super::{
-    DeleteProfile, Finish, WriteProfile, check_case_unique, config_secrets, execute_with_keychain, profile_task,
-    readable_inventory, tasks_per_file, tray_entries_named,
+    DeleteProfile, Finish, WriteProfile, check_case_unique, config_secrets, config_task, execute_with_keychain,
+    profile_task, readable_inventory, tasks_per_file, tray_entries_named,
 };
+use crate::secrets::holds_inline_token;
 
 /// What to rename.
 #[derive(Debug, Clone)]
@@ -65,9 +68,10 @@ pub fn rename_with_store(
     let targets = tray_entries_named(&inventory.entries, old, ClientId::all())?;
     if let Some(clash) = inventory.entries.iter().find(|entry| {
         entry.name == new
-            && targets
-                .iter()
-                .any(|target| target.path == entry.path && target.servers_key == entry.servers_key)
+            && targets.iter().any(|target| {
+                (target.path == entry.path && target.servers_key == entry.servers_key)
+                    || (target.in_entry_file && target.client == entry.client && target.scope == entry.scope)
+            })
     }) {
         return Err(CommandError::failure(
             format!(
@@ -78,9 +82,16 @@ pub fn rename_with_store(
             format!("choose another name, or remove that entry first (tray-mcp remove {new})"),
         ));
     }
-    let mut tasks = tasks_per_file(environment, &targets, Privacy::Ordinary, |entries| {
+    // An entry in a file of its own moves to the new name's file; the others are renamed in
+    // place.
+    let (moved, in_place): (Vec<&FoundEntry>, Vec<&FoundEntry>) =
+        targets.iter().copied().partition(|entry| entry.in_entry_file);
+    let mut tasks = tasks_per_file(environment, &in_place, Privacy::Ordinary, |entries| {
         Box::new(RenameEntries::new(entries, old, new))
     });
+    for entry in moved {
+        tasks.extend(move_tasks(environment, entry, old, new));
+    }
     let old_profile = profiles::profile_path(environment, &request.old);
     let mut keychain = KeychainChanges::default();
     let mut redactor = Redactor::for_entries(targets.iter().map(|entry| &entry.value));
@@ -125,6 +136,53 @@ pub fn rename_with_store(
         keychain: &keychain,
     };
     execute_with_keychain(environment, tasks, finish)
+}
+
+/// The two file tasks that move an entry of a file of its own to the file of its new name: the
+/// entry (with what in it names the entry following the new name) written there, and taken out
+/// of the old file, which goes when nothing but its header is left.
+fn move_tasks(
+    environment: &Environment,
+    entry: &FoundEntry,
+    old: &str,
+    new: &str,
+) -> Vec<crate::commands::LabeledTask> {
+    let client = entry.client.client();
+    let Some(location) = client.entry_location(environment, entry.scope, new) else {
+        return Vec::new();
+    };
+    let server = client.rename_references(&entry.value, old, new);
+    let privacy = if holds_inline_token(&server) {
+        Privacy::OwnerOnly
+    } else {
+        Privacy::Ordinary
+    };
+    let upsert = UpsertEntries {
+        format: client.format(),
+        upserts: vec![EntryUpsert {
+            format: client.format(),
+            entry_path: entry_path(&location.servers_key, new),
+            server,
+            companions: client.rename_companions(old, new),
+            new_file: client.entry_files().map(|files| (files.header)(new)),
+        }],
+    };
+    vec![
+        config_task(
+            environment,
+            (entry.client, entry.scope),
+            location.path,
+            privacy,
+            Box::new(upsert),
+        ),
+        config_task(
+            environment,
+            (entry.client, entry.scope),
+            entry.path.clone(),
+            Privacy::Ordinary,
+            Box::new(RemoveEntries::for_entries(&[entry])),
+        ),
+    ]
 }
 
 /// Renames entries in one file, with what the client keeps beside them (VS Code's token

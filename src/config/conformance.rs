@@ -72,7 +72,21 @@ const YAML: Samples = Samples {
     malformed: ("GOOSE_MODEL: x\nmcp_servers:\n  other: [1, 2\n", 4, 1),
 };
 
-const ALL: [&Samples; 4] = [&JSON, &JSONC, &TOML, &YAML];
+/// Continue's shape: the servers are a list of items named by `name`.
+const YAML_LIST: Samples = Samples {
+    format: Format::YamlList,
+    files: &[
+        "# Continue block\nname: Tools\nversion: 0.0.1\nschema: v1\nmcp_servers:\n  # keep me\n  - name: other\n    command: o # inline\n    args: []\n\n# after the servers\nrules:\n  - be brief\n",
+        "name: x\r\nmcp_servers:\r\n- name: other\r\n  command: o\r\n  args:\r\n  - a\r\n",
+        "\u{feff}mcp_servers:\n  - name: other\n    command: o",
+        "name: Tools\nversion: 0.0.1\nschema: v1\n",
+        "",
+        "# only a comment\n",
+    ],
+    malformed: ("name: x\nmcp_servers:\n  - name: [1, 2\n", 4, 1),
+};
+
+const ALL: [&Samples; 5] = [&JSON, &JSONC, &TOML, &YAML, &YAML_LIST];
 
 fn entry() -> Value {
     json!({"command": "/usr/local/bin/tray-mcp", "args": ["serve", "--profile", "tray"], "env": {"A": "b"}})
@@ -399,7 +413,7 @@ fn a_key_that_is_not_a_table_is_refused() {
     for samples in ALL {
         let text = match samples.format {
             Format::Toml => "mcp_servers = 3\n",
-            Format::Yaml => "mcp_servers: 3\n",
+            Format::Yaml | Format::YamlList => "mcp_servers: 3\n",
             Format::Json | Format::Jsonc => "{\"mcp_servers\": 3}",
         };
         let error = open(samples.format, text)

@@ -26,8 +26,12 @@ pub enum Format {
     Jsonc,
     /// TOML (Codex), edited with `toml_edit`.
     Toml,
-    /// YAML (Goose, Continue), read with `yaml-edit` and edited by splicing lines.
+    /// YAML (Goose), read with `yaml-edit` and edited by splicing lines.
     Yaml,
+    /// YAML whose servers are a list of items named by their `name` (Continue), edited as
+    /// [`Format::Yaml`] through [`super::named_list::NamedItems`]: the key path
+    /// `[mcpServers, NAME]` is the item of `mcpServers` whose `name` is NAME.
+    YamlList,
 }
 
 impl Format {
@@ -37,7 +41,7 @@ impl Format {
             Format::Json => "json",
             Format::Jsonc => "jsonc",
             Format::Toml => "toml",
-            Format::Yaml => "yaml",
+            Format::Yaml | Format::YamlList => "yaml",
         }
     }
 }
@@ -94,6 +98,10 @@ pub fn open(format: Format, text: &str) -> Result<Box<dyn ConfigDocument>, Docum
         Format::Jsonc => Box::new(Document::new(text, Dialect::Jsonc)),
         Format::Toml => Box::new(super::toml::TomlDocument::parse(text)?),
         Format::Yaml => Box::new(super::yaml::YamlDocument::parse(text)?),
+        Format::YamlList => Box::new(super::named_list::NamedItems::new(
+            Box::new(super::yaml::YamlDocument::parse(text)?),
+            "name",
+        )),
     })
 }
 

@@ -5,6 +5,7 @@
 //! - [`json`]: format-preserving edits of JSON and JSONC text.
 //! - [`toml`]: the same for TOML, on `toml_edit`.
 //! - [`yaml`]: the same for YAML, read with `yaml-edit`, edited by splicing lines.
+//! - [`named_list`]: servers kept as a list of named items (Continue), edited as an object.
 //! - [`safe_write`]: the cross-process lock, atomic replace, permissions, symlinks and backups.
 //! - [`transaction`]: several files changed together: all prepared before any is written, and
 //!   the ones already written restored when a later one fails.
@@ -12,6 +13,7 @@
 
 pub mod format;
 pub mod json;
+pub mod named_list;
 pub mod safe_write;
 pub mod toml;
 pub mod transaction;

@@ -356,6 +356,7 @@ fn install_request(
         gateway: server.gateway,
         dry_run,
         skip: Vec::new(),
+        editor_profile: None,
         token_variable: server.token_variable.clone(),
     })
 }
@@ -469,8 +470,9 @@ struct ApplyFile {
 
 impl FileEdit for ApplyFile {
     fn apply(&self, current: Option<&str>) -> Result<Edited, FileProblem> {
-        let mut document = crate::config::open(self.upserts.format, current.unwrap_or(""))?;
+        let mut document = crate::config::open(self.upserts.format, self.upserts.starting_text(current))?;
         let mut change = self.upserts.apply_to(document.as_mut())?;
+        let mut emptied = false;
         if let Some(removals) = &self.removals
             && removals.apply_to(document.as_mut())?
         {
@@ -479,9 +481,12 @@ impl FileEdit for ApplyFile {
             } else {
                 Change::Updated
             };
+            // A file of its own entry (Continue's block) goes with its last entry, as `remove`
+            // takes it.
+            emptied = self.upserts.upserts.is_empty() && removals.only_header_left(document.as_ref())?;
         }
         Ok(Edited {
-            contents: Some(document.into_text()),
+            contents: (!emptied).then(|| document.into_text()),
             change,
         })
     }

@@ -151,6 +151,7 @@ pub fn ask(
         gateway,
         dry_run: prefill.dry_run,
         skip: Vec::new(),
+        editor_profile: None,
         token_variable: prefill.token_variable.clone(),
     })
 }

@@ -113,7 +113,7 @@ pub fn existing_entries<'a>(
             && entry
                 .client
                 .client()
-                .location(environment, scope)
+                .entry_location(environment, scope, name.as_str())
                 .is_some_and(|location| location.path == entry.path && location.servers_key == entry.servers_key)
     })
 }
