@@ -411,3 +411,73 @@ fn the_headless_layer_renames_against_the_gateway_s_tools_and_follows_both_lists
     let (status, stderr) = server.finish();
     assert!(status.success(), "{stderr}");
 }
+
+#[test]
+fn prompts_merge_across_the_headless_and_gateway_layers_and_reach_the_upstream_that_lists_them() {
+    let tray = FakeTray::start(Behavior::Normal);
+    let gateway = FakeGateway::start_offering_prompts_and_resources(GatewayBehavior::Mcp { sse: false }, 0);
+    let headless = FakeGateway::start_offering_prompts_and_resources(GatewayBehavior::Mcp { sse: true }, 0);
+    let home = FakeHome::new();
+    home.write_profile(
+        "work",
+        &json!({"workspace_id": WORKSPACE, "region": "eu1", "api_token": API_TOKEN, "gateway": true}),
+    );
+    let mut command = home.command(&["serve", "--profile", "work"]);
+    command
+        .env("TRAY_API_URL", tray.rest_url())
+        .env("TRAY_GRAPHQL_URL", tray.graphql_url())
+        .env("TRAY_GATEWAY_URL", gateway.url())
+        .env("TRAY_HEADLESS_URL", headless.url())
+        .env("TRAY_HEADLESS_TEST_BEARER", BEARER);
+    let mut server = McpProcess::start(command);
+    server.initialize();
+
+    // The gateway's prompts first, then the Headless MCP's, renamed with its prefix where a
+    // name below took theirs.
+    let list = server.request("prompts/list", json!({}));
+    let names: Vec<&str> = list["result"]["prompts"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no prompts: {list}"))
+        .iter()
+        .filter_map(|prompt| prompt["name"].as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "summarise_run",
+            "simple",
+            "gateway_simple",
+            "headless_summarise_run",
+            "headless_simple",
+            "headless_2_simple"
+        ],
+        "{list}"
+    );
+    let prompts_got = |upstream: &FakeGateway| -> Vec<Value> {
+        upstream
+            .requests()
+            .into_iter()
+            .filter(|request| request.method.as_deref() == Some("prompts/get"))
+            .map(|request| request.body["params"]["name"].clone())
+            .collect()
+    };
+    let got = server.request("prompts/get", json!({"name": "headless_summarise_run"}));
+    assert_eq!(got["result"]["description"], json!("prompt summarise_run"), "{got}");
+    let got = server.request("prompts/get", json!({"name": "gateway_simple"}));
+    assert_eq!(got["result"]["description"], json!("prompt simple"), "{got}");
+    assert_eq!(prompts_got(&headless), [json!("summarise_run")]);
+    assert_eq!(prompts_got(&gateway), [json!("simple")]);
+
+    // Resources go to the top-most upstream that has them.
+    let uri = "tray://workflows/wf-1/readme";
+    let read = server.request("resources/read", json!({"uri": uri}));
+    assert_eq!(read["result"]["contents"][0]["uri"], json!(uri), "{read}");
+    assert_eq!(headless.count("resources/read"), 1);
+    assert_eq!(gateway.count("resources/read"), 0);
+    let (status, stderr) = server.finish();
+    assert!(status.success(), "{stderr}");
+    assert!(
+        !stderr.contains(BEARER) && !stderr.contains(API_TOKEN),
+        "a token leaked"
+    );
+}
