@@ -9,6 +9,7 @@ use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand,
 use tray_mcp::clients::{ClientId, Scope, Transport};
 use tray_mcp::commands::doctor::DoctorRequest;
 use tray_mcp::commands::install::{InstallRequest, WorkspaceChoice};
+use tray_mcp::commands::login::LoginRequest;
 use tray_mcp::commands::remove::RemoveRequest;
 use tray_mcp::commands::rename::RenameRequest;
 use tray_mcp::commands::token::TokenSetRequest;
@@ -78,6 +79,37 @@ enum Command {
     /// Replace or forget the API token of an entry.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Sign an entry in with your Tray account (OAuth) instead of an API token: opens the
+    /// browser ($BROWSER), receives the redirect on 127.0.0.1, keeps the tokens in the OS
+    /// keychain (else a 0600 file). `serve` refreshes them.
+    Login {
+        /// The entry's name (created for --workspace-id when it does not exist yet).
+        #[arg(value_parser = ServerName::parse)]
+        name: ServerName,
+        /// The workspace, for an entry that does not exist yet.
+        #[arg(short = 'w', long, value_parser = WorkspaceId::parse, value_name = "UUID")]
+        workspace_id: Option<WorkspaceId>,
+        /// Its region: us1, eu1, apac1 (ap1).
+        #[arg(long, value_parser = parse_region)]
+        region: Option<Region>,
+        /// Print the sign-in address instead of opening a browser.
+        #[arg(long)]
+        no_browser: bool,
+        /// A client ID the authorization server's administrator registered for tray-mcp (its
+        /// secret, if any, in TRAY_OAUTH_CLIENT_SECRET); by default tray-mcp registers itself.
+        #[arg(long, value_name = "ID")]
+        client_id: Option<String>,
+        /// The HTTPS URL of a client ID metadata document that describes tray-mcp, used where
+        /// the authorization server supports them.
+        #[arg(long, env = "TRAY_OAUTH_CLIENT_METADATA_URL", value_name = "URL")]
+        client_metadata_url: Option<String>,
+    },
+    /// Forget an entry's sign-in (revoking its tokens where the server can).
+    Logout {
+        /// The entry's name.
+        #[arg(value_parser = ServerName::parse)]
+        name: ServerName,
+    },
     /// Check every Tray entry (or one): config, shape, command, profile, token; --online adds
     /// the token against Tray's API and the Agent Gateway.
     Doctor {
@@ -410,6 +442,10 @@ pub enum Action {
         /// Show the diff; write nothing.
         dry_run: bool,
     },
+    /// Sign an entry in (OAuth).
+    Login(LoginRequest),
+    /// Forget an entry's sign-in.
+    Logout(ServerName),
     /// Check the entries.
     Doctor(DoctorRequest),
     /// Apply (or check) a manifest.
@@ -477,6 +513,26 @@ impl Cli {
                 }))
             }
             Some(Command::Token(TokenCommand::Forget { name, dry_run })) => Ok(Action::TokenForget { name, dry_run }),
+            Some(Command::Login {
+                name,
+                workspace_id,
+                region,
+                no_browser,
+                client_id,
+                client_metadata_url,
+            }) => Ok(Action::Login(LoginRequest {
+                name,
+                workspace_id,
+                region,
+                client_secret: std::env::var(tray_mcp::oauth::CLIENT_SECRET_VARIABLE)
+                    .ok()
+                    .filter(|secret| !secret.is_empty()),
+                client_id,
+                client_metadata_url,
+                no_browser,
+                browser: std::env::var("BROWSER").ok(),
+            })),
+            Some(Command::Logout { name }) => Ok(Action::Logout(name)),
             Some(Command::Doctor { name, online }) => Ok(Action::Doctor(DoctorRequest { name, online })),
             Some(Command::Apply {
                 file,

@@ -10,6 +10,7 @@ pub mod env;
 pub mod error;
 pub mod inventory;
 pub mod manifest;
+pub mod oauth;
 pub mod paths;
 pub mod profiles;
 pub mod progress;

@@ -107,6 +107,31 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
             print_report(&report, json);
             Ok(ExitCode::SUCCESS)
         }
+        Action::Login(request) => {
+            let done = tray_mcp::commands::login::login(&environment, &request, &|line| eprintln!("{line}"))?;
+            print_report(&done.report, json);
+            let scopes = if done.outcome.scopes.is_empty() {
+                String::new()
+            } else {
+                format!(" (scopes: {})", done.outcome.scopes.join(" "))
+            };
+            eprintln!(
+                "Signed in {} to {}{scopes}.{}",
+                request.name,
+                done.outcome.resource,
+                if done.outcome.refreshable {
+                    ""
+                } else {
+                    " No refresh token was granted: sign in again when the access token expires."
+                }
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Action::Logout(name) => {
+            let report = tray_mcp::commands::login::logout(&environment, &name)?;
+            print_report(&report, json);
+            Ok(ExitCode::SUCCESS)
+        }
         Action::Doctor(request) => {
             let spinner = tray_mcp::progress::Spinner::start(&environment.variables);
             let report = doctor::doctor(&environment, &request, &|step| spinner.set(step));

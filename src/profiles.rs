@@ -8,6 +8,7 @@
 
 use std::path::PathBuf;
 
+use crate::oauth::store::SignInLocation;
 use crate::paths::Environment;
 use crate::tray::{ApiToken, Region, ServerName, WorkspaceId};
 
@@ -37,6 +38,32 @@ impl TokenLocation {
     }
 }
 
+/// How a profile's server is signed in to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthMethod {
+    /// With an API token (the default, left unsaid).
+    #[default]
+    Token,
+    /// With the user's Tray sign-in (`tray-mcp login NAME`; see [`crate::oauth`]).
+    OAuth,
+}
+
+impl AuthMethod {
+    /// The name shown by `list` and `doctor`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthMethod::Token => "token",
+            AuthMethod::OAuth => "oauth",
+        }
+    }
+
+    /// Whether this is the default (a token), which the file leaves unsaid.
+    pub fn is_token(&self) -> bool {
+        *self == AuthMethod::Token
+    }
+}
+
 /// What `tray-mcp serve --profile NAME` needs to reach a workspace.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Profile {
@@ -60,6 +87,12 @@ pub struct Profile {
     /// Pass the workspace's Agent Gateway tools through.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub gateway: bool,
+    /// How the gateway is signed in to: the API token (default) or an OAuth sign-in.
+    #[serde(default, skip_serializing_if = "AuthMethod::is_token")]
+    pub auth: AuthMethod,
+    /// Where the OAuth sign-in is kept (see [`crate::oauth::store`]).
+    #[serde(default, skip_serializing_if = "SignInLocation::is_file")]
+    pub sign_in_store: SignInLocation,
     /// Pass Tray's Headless MCP tools through, pinned to the workspace. Unset means on whenever
     /// the profile signs in with Tray (OAuth): the Headless MCP takes no API tokens. `false`
     /// turns it off.
@@ -251,6 +284,8 @@ mod tests {
             token_store: TokenLocation::Profile,
             sandbox: false,
             gateway: false,
+            auth: AuthMethod::Token,
+            sign_in_store: SignInLocation::File,
             headless: None,
         };
         let text = render(&profile);

@@ -164,6 +164,11 @@ impl TokenStore {
         self.keychain.is_some()
     }
 
+    /// The keychain, when there is one (for other secrets than API tokens: a sign-in).
+    pub fn keychain_if_any(&self) -> Option<&dyn Keychain> {
+        self.keychain.as_deref()
+    }
+
     /// Where new tokens go: the keychain when there is one.
     pub fn preferred(&self) -> TokenLocation {
         if self.has_keychain() {
@@ -468,6 +473,8 @@ mod tests {
             token_store: TokenLocation::Keychain,
             sandbox: false,
             gateway: false,
+            auth: Default::default(),
+            sign_in_store: Default::default(),
             headless: None,
         }
     }

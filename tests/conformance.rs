@@ -29,6 +29,29 @@ const SCENARIOS: [&str; 4] = [
     "sse-retry",
     "elicitation-sep1034-client-defaults",
 ];
+/// The `auth/*` client scenarios: `tray-mcp login` signs in, then `serve` uses the tokens.
+const AUTH_SCENARIOS: [&str; 15] = [
+    "auth/metadata-default",
+    "auth/metadata-var1",
+    "auth/metadata-var2",
+    "auth/metadata-var3",
+    "auth/basic-cimd",
+    "auth/scope-from-www-authenticate",
+    "auth/scope-from-scopes-supported",
+    "auth/scope-omitted-when-undefined",
+    "auth/token-endpoint-auth-basic",
+    "auth/token-endpoint-auth-post",
+    "auth/token-endpoint-auth-none",
+    "auth/resource-mismatch",
+    "auth/pre-registration",
+    "auth/2025-03-26-oauth-metadata-backcompat",
+    "auth/2025-03-26-oauth-endpoint-fallback",
+];
+/// How many auth scenarios run side by side (each is a suite, a Python client, `login` and
+/// `serve`).
+const AUTH_BATCH: usize = 6;
+/// What the scenarios' authorization servers hand out: the code, and the start of every token.
+const AUTH_SECRETS: [&str; 3] = ["test-auth-code", "test-token", "test-client-secret"];
 const TOKEN: &str = "tok_test_conformance";
 /// The suite's time limit for the client (Python, tray-mcp and their exit): see the module docs.
 const CLIENT_LIMIT: Duration = Duration::from_secs(180);
@@ -39,6 +62,8 @@ const DEAD: &str = "http://127.0.0.1:9";
 /// the client printed.
 struct Run {
     scenario: &'static str,
+    /// The home the client ran in (its profile and sign-in).
+    home: FakeHome,
     output: Output,
     checks: Vec<Value>,
     client_stdout: String,
@@ -120,6 +145,10 @@ fn run_scenario(tools: &Path, scenario: &'static str) -> Run {
         .env("HTTP_PROXY", DEAD)
         .env("NO_PROXY", "127.0.0.1,localhost")
         .env_remove("TRAY_GATEWAY_URL")
+        .env_remove("BROWSER")
+        .env_remove("TRAY_OAUTH_CLIENT_SECRET")
+        .env_remove("TRAY_OAUTH_CLIENT_METADATA_URL")
+        .env_remove("TRAY_MCP_TOKEN_STORE")
         .env_remove("RUST_LOG")
         .stdin(Stdio::null());
     let output = output_within(command, CLIENT_LIMIT + Duration::from_secs(60));
@@ -128,6 +157,7 @@ fn run_scenario(tools: &Path, scenario: &'static str) -> Run {
     let checks = serde_json::from_str(&read("checks.json")).unwrap_or_default();
     Run {
         scenario,
+        home,
         output,
         checks,
         client_stdout: read("stdout.txt"),
@@ -143,6 +173,12 @@ impl Run {
 
 /// The suite's results folder for `scenario` (`<scenario>-<timestamp>`).
 fn result_dir(results: &Path, scenario: &str) -> PathBuf {
+    // `auth/NAME` lands in `auth/NAME-<timestamp>`.
+    let (results, scenario) = match scenario.rsplit_once('/') {
+        Some((folder, name)) => (results.join(folder), name),
+        None => (results.to_path_buf(), scenario),
+    };
+    let results = results.as_path();
     std::fs::read_dir(results)
         .into_iter()
         .flatten()
@@ -250,5 +286,131 @@ fn the_official_conformance_client_scenarios_pass_through_serve_gateway() {
             "status": "active",
             "verified": true,
         })
+    );
+}
+
+/// The logins the client made, and whether each succeeded.
+fn logins(run: &Run) -> Vec<bool> {
+    run.client_report()["logins"]
+        .as_array()
+        .map(|logins| logins.iter().map(|login| login["status"] == 0).collect())
+        .unwrap_or_default()
+}
+
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .unwrap_or_else(|error| panic!("{}: {error}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+#[test]
+fn the_official_auth_scenarios_pass_with_tray_mcp_login_then_serve() {
+    let Some(tools) = serve_support::test_tools("the_official_auth_scenarios_pass_with_tray_mcp_login_then_serve")
+    else {
+        return;
+    };
+    let runs: Vec<Run> = AUTH_SCENARIOS
+        .chunks(AUTH_BATCH)
+        .flat_map(|batch| {
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = batch
+                    .iter()
+                    .map(|scenario| scope.spawn(|| run_scenario(&tools, scenario)))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|handle| handle.join().expect("scenario thread"))
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    for run in &runs {
+        assert!(run.passed(), "{}", run.describe());
+        assert!(!run.checks.is_empty(), "no checks recorded\n{}", run.describe());
+        for check in &run.checks {
+            assert!(
+                matches!(check["status"].as_str(), Some("SUCCESS" | "INFO")),
+                "{check}\n{}",
+                run.describe()
+            );
+        }
+        // No code, token or client secret in anything the client, `login` or `serve` printed.
+        for secret in AUTH_SECRETS {
+            assert!(
+                !run.client_stdout.contains(secret) && !run.client_stderr.contains(secret),
+                "{secret} leaked\n{}",
+                run.describe()
+            );
+        }
+    }
+    let run = |name: &str| runs.iter().find(|run| run.scenario == name).expect("ran");
+
+    // Every scenario that lets the client in ends with test-tool called through `serve`,
+    // with the token `login` stored; the sign-in is kept in a 0600 file (no keychain here) and
+    // the profile says it signs in by OAuth.
+    for scenario in AUTH_SCENARIOS
+        .iter()
+        .filter(|scenario| **scenario != "auth/resource-mismatch")
+    {
+        let run = run(scenario);
+        assert_eq!(run.client_report()["result"], "test", "{}", run.describe());
+        assert!(
+            run.checks.iter().any(|check| check["id"] == "valid-bearer-token"),
+            "{}",
+            run.describe()
+        );
+        let config = run.home.path().join(".config/tray-mcp");
+        let profile: Value =
+            serde_json::from_str(&std::fs::read_to_string(config.join("profiles/conformance.json")).expect("profile"))
+                .expect("profile JSON");
+        assert_eq!(profile["auth"], "oauth", "{profile}");
+        #[cfg(unix)]
+        {
+            assert_eq!(mode(&config.join("oauth/conformance.json")), 0o600);
+            assert_eq!(mode(&config.join("oauth")), 0o700);
+        }
+    }
+    for (scenario, check) in [
+        ("auth/metadata-default", "prm-pathbased-requested"),
+        ("auth/metadata-var3", "authorization-server-metadata"),
+        ("auth/basic-cimd", "cimd-client-id-used"),
+        ("auth/scope-from-www-authenticate", "scope-from-www-authenticate"),
+        ("auth/scope-from-scopes-supported", "scope-from-scopes-supported"),
+        ("auth/scope-omitted-when-undefined", "scope-omitted-when-undefined"),
+        ("auth/token-endpoint-auth-basic", "token-endpoint-auth-method"),
+        ("auth/token-endpoint-auth-post", "token-endpoint-auth-method"),
+        ("auth/token-endpoint-auth-none", "token-endpoint-auth-method"),
+        ("auth/token-endpoint-auth-basic", "resource-parameter-consistency"),
+        ("auth/resource-mismatch", "resource-mismatch-rejected"),
+        ("auth/pre-registration", "pre-registration-auth"),
+        ("auth/metadata-default", "pkce-verifier-matches-challenge"),
+    ] {
+        assert_eq!(
+            run(scenario).status(check),
+            "SUCCESS",
+            "{check}\n{}",
+            run(scenario).describe()
+        );
+    }
+
+    for scenario in AUTH_SCENARIOS
+        .iter()
+        .filter(|scenario| **scenario != "auth/resource-mismatch")
+    {
+        assert_eq!(logins(run(scenario)), [true], "{}", run(scenario).describe());
+    }
+    // A resource that is not the server it says it is: no authorization request, no tokens.
+    let mismatch = run("auth/resource-mismatch");
+    assert_eq!(logins(mismatch), [false], "{}", mismatch.describe());
+    assert!(
+        !mismatch
+            .home
+            .path()
+            .join(".config/tray-mcp/oauth/conformance.json")
+            .exists()
     );
 }

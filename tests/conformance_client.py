@@ -14,17 +14,31 @@ IPv4 only). What each scenario asks of the client:
 - sse-retry: call test_reconnection, whose answer comes on a resumed stream;
 - elicitation-sep1034-client-defaults: call test_client_elicitation_defaults, accepting its
   elicitation with one field filled in (the others are left to their defaults).
+- auth/*: sign in first, as a user would: `tray-mcp login conformance --workspace-id ...`
+  with the scenario's URL as TRAY_GATEWAY_URL (as given: its metadata names `localhost`) and
+  tests/oauth_browser.py as $BROWSER (it follows the authorization redirect to tray-mcp's
+  loopback listener); a pre-registered client's ID and secret come from the scenario's context
+  (MCP_CONFORMANCE_CONTEXT). Then `serve --profile conformance`, list the tools and call
+  test-tool. When the call's error says to run `tray-mcp login conformance` (more permissions
+  wanted), the user does, and calls again: tray-mcp, not this script, decides when signing in
+  again stops helping (MAX_ROUNDS only keeps a broken tray-mcp from looping forever).
 A failed step raises (non-zero exit); a JSON report of what the client saw goes to stdout.
 """
 
 import asyncio
 import json
 import os
+import subprocess
 import sys
 
 from mcp import ClientSession, StdioServerParameters, stdio_client, types
 
 ELICITED_NAME = "Ada from the stdio client"
+PROFILE = "conformance"
+WORKSPACE = "3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718"
+# The client ID metadata document tray-mcp is configured with (the suite's own example URL).
+CLIENT_METADATA_URL = "https://conformance-test.local/client-metadata.json"
+MAX_ROUNDS = 6
 
 
 def text_of(result):
@@ -45,8 +59,56 @@ async def call(session, report, name, arguments):
     report["result"] = text_of(result)
 
 
+def sign_in(command, env, report):
+    context = json.loads(os.environ.get("MCP_CONFORMANCE_CONTEXT") or "{}")
+    args = [command, "login", PROFILE, "--workspace-id", WORKSPACE]
+    if context.get("client_id"):
+        args += ["--client-id", context["client_id"]]
+        env["TRAY_OAUTH_CLIENT_SECRET"] = context.get("client_secret", "")
+    done = subprocess.run(args, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=90)
+    report.setdefault("logins", []).append({"status": done.returncode, "stderr": done.stderr})
+    sys.stderr.write(done.stderr)
+    return done.returncode == 0
+
+
+async def call_signed_in(command, env, report):
+    params = StdioServerParameters(command=command, args=["serve", "--profile", PROFILE], env=env)
+    async with stdio_client(params) as (read, write):
+        async with ClientSession(read, write) as session:
+            await session.initialize()
+            listed = await session.list_tools()
+            report["tools"] = sorted(tool.name for tool in listed.tools)
+            result = await session.call_tool("test-tool", {})
+            return result.is_error, text_of(result)
+
+
+async def auth_scenario(command, url, report):
+    env = dict(os.environ)
+    env["TRAY_GATEWAY_URL"] = url
+    env["BROWSER"] = f"{sys.executable} {os.path.join(os.path.dirname(os.path.abspath(__file__)), 'oauth_browser.py')}"
+    env["TRAY_OAUTH_CLIENT_METADATA_URL"] = CLIENT_METADATA_URL
+    if not sign_in(command, env, report):
+        raise SystemExit("tray-mcp login failed")
+    for _ in range(MAX_ROUNDS):
+        failed, text = await call_signed_in(command, env, report)
+        report.setdefault("calls", []).append({"is_error": failed, "text": text})
+        if not failed:
+            report["result"] = text
+            return
+        if f"tray-mcp login {PROFILE}" not in text or not sign_in(command, env, report):
+            raise SystemExit(f"test-tool failed: {text}")
+    raise SystemExit("tray-mcp kept asking to sign in again")
+
+
 async def main(command, args, url):
     scenario = os.environ.get("MCP_CONFORMANCE_SCENARIO", "")
+    if scenario.startswith("auth/"):
+        report = {"scenario": scenario}
+        try:
+            await auth_scenario(command, url, report)
+        finally:
+            print(json.dumps(report, sort_keys=True, ensure_ascii=False))
+        return
     env = dict(os.environ)
     env["TRAY_GATEWAY_URL"] = url.replace("//localhost:", "//127.0.0.1:", 1)
     report = {"scenario": scenario}

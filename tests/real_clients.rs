@@ -501,3 +501,47 @@ fn mcp_remote_expands_the_header_argument_of_a_forwarded_bridge() {
     bridge.wait().ok();
     assert_eq!(authorization, Some(format!("Bearer {}", common::TOKEN)));
 }
+
+/// Why the install warns Gemini CLI users of `--token-from-env`: the pinned CLI's own `mcp add`
+/// rewrites settings.json with our reference expanded, the token then in the file. (If a newer
+/// pin stops doing so, this fails and the caveat in gemini.rs can go.)
+#[test]
+fn gemini_mcp_add_writes_a_token_from_env_reference_back_expanded() {
+    let Some(tools) = test_tools() else { return };
+    let home = FakeHome::new();
+    let install = home
+        .install(&[
+            "-c",
+            "gemini",
+            "--transport",
+            "http",
+            "-n",
+            "tray-env",
+            "--token-from-env",
+        ])
+        .success();
+    assert!(
+        outputs(&install).1.contains("careful: its own `mcp add`"),
+        "{}",
+        outputs(&install).1
+    );
+    assert!(!home.read(".gemini/settings.json").contains(common::TOKEN));
+    let output = std::process::Command::new(tools.join("npm/node_modules/.bin/gemini"))
+        .args(["mcp", "add", "-s", "user", "other", "echo", "hi"])
+        .current_dir(home.project())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home.home())
+        .env("NO_COLOR", "1")
+        .env("TRAY_TOKEN_TRAY_ENV", common::TOKEN)
+        .env("HTTPS_PROXY", "http://127.0.0.1:9")
+        .env("HTTP_PROXY", "http://127.0.0.1:9")
+        .output()
+        .expect("run gemini");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        home.read(".gemini/settings.json")
+            .contains(&format!("Bearer {}", common::TOKEN)),
+        "gemini mcp add no longer expands references: drop EXPANDS_ON_WRITE from gemini.rs"
+    );
+}

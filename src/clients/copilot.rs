@@ -49,6 +49,7 @@ pub const COPILOT: StdClient = StdClient {
         token_reference: Some(TokenReference {
             transports: &[Transport::Bridge],
             form: ReferenceForm::Expanded(EnvSyntax::DOLLAR_BRACES),
+            caveat: None,
         }),
         ..Shape::STANDARD
     },

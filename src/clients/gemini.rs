@@ -25,7 +25,9 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::standard::client_home_or_home;
-use super::{EnvSyntax, Headless, Scope, ScopeTrust, Shape, StdClient, TokenReference};
+use super::{
+    EnvSyntax, Headless, Scope, ScopeTrust, Shape, StdClient, TokenReference, token_reference::EXPANDS_ON_WRITE,
+};
 use crate::config::format::Format;
 use crate::config::format::open;
 use crate::env;
@@ -50,7 +52,10 @@ pub const GEMINI: StdClient = StdClient {
     servers_key: &["mcpServers"],
     shape: Shape {
         remote_type: Some("http"),
-        token_reference: Some(TokenReference::expanded(EnvSyntax::DOLLAR_BRACES)),
+        token_reference: Some(TokenReference {
+            caveat: Some(EXPANDS_ON_WRITE),
+            ..TokenReference::expanded(EnvSyntax::DOLLAR_BRACES)
+        }),
         ..Shape::STANDARD
     },
     no_http: None,

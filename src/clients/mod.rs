@@ -568,7 +568,11 @@ pub trait Client: Sync {
         if entry.notice.is_none()
             && let Some(variable) = &spec.token_variable
         {
-            entry.notice = Some(token_reference::variable_notice(self.display_name(), variable));
+            entry.notice = Some(token_reference::variable_notice(
+                self.display_name(),
+                variable,
+                self.token_reference_caveat(),
+            ));
         }
         Ok(entry)
     }
@@ -578,6 +582,12 @@ pub trait Client: Sync {
     /// in a file made private).
     fn token_reference(&self, transport: Transport) -> Option<ReferenceForm> {
         let _ = transport;
+        None
+    }
+
+    /// What the user should know about its `--token-from-env` entries (Gemini CLI rewrites
+    /// them expanded), shown with the install.
+    fn token_reference_caveat(&self) -> Option<&'static str> {
         None
     }
 

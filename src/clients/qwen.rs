@@ -14,7 +14,7 @@
 
 use std::path::PathBuf;
 
-use super::{EnvSyntax, Headless, Shape, StdClient, TokenReference};
+use super::{EnvSyntax, Headless, Shape, StdClient, TokenReference, token_reference::EXPANDS_ON_WRITE};
 use crate::config::format::Format;
 use crate::env;
 use crate::paths::Environment;
@@ -31,7 +31,10 @@ pub const QWEN: StdClient = StdClient {
     servers_key: &["mcpServers"],
     shape: Shape {
         url_key: "httpUrl",
-        token_reference: Some(TokenReference::expanded(EnvSyntax::DOLLAR_BRACES)),
+        token_reference: Some(TokenReference {
+            caveat: Some(EXPANDS_ON_WRITE),
+            ..TokenReference::expanded(EnvSyntax::DOLLAR_BRACES)
+        }),
         ..Shape::STANDARD
     },
     no_http: None,

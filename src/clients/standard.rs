@@ -218,6 +218,10 @@ impl Client for StdClient {
         self.shape.token_reference?.for_transport(transport)
     }
 
+    fn token_reference_caveat(&self) -> Option<&'static str> {
+        self.shape.token_reference?.caveat
+    }
+
     fn oauth_sign_in(&self, name: &str) -> Option<String> {
         self.headless.sign_in(name)
     }

@@ -118,6 +118,8 @@ pub struct TokenReference {
     pub transports: &'static [Transport],
     /// How the entry names the variable.
     pub form: ReferenceForm,
+    /// What the user should know about such entries in this client (shown with the install).
+    pub caveat: Option<&'static str>,
 }
 
 impl TokenReference {
@@ -126,6 +128,7 @@ impl TokenReference {
         TokenReference {
             transports: &[Transport::Bridge, Transport::Http],
             form: ReferenceForm::Expanded(syntax),
+            caveat: None,
         }
     }
 
@@ -189,12 +192,23 @@ pub(super) fn refusal_hint(client: &str, others: &[Transport]) -> String {
     }
 }
 
-/// The note an install prints for an entry that reads its token from `variable`.
-pub(super) fn variable_notice(client: &str, variable: &str) -> String {
-    format!(
+/// The note an install prints for an entry that reads its token from `variable`, with the
+/// client's own caveat.
+pub(super) fn variable_notice(client: &str, variable: &str, caveat: Option<&str>) -> String {
+    let mut notice = format!(
         "{client} reads this entry's token from the environment variable {variable}: set it to your Tray API token where {client} runs (an app started from the desktop may not see your shell's variables)"
-    )
+    );
+    if let Some(caveat) = caveat {
+        notice.push_str("; ");
+        notice.push_str(caveat);
+    }
+    notice
 }
+
+/// Gemini CLI and Qwen Code rewrite the whole file with every reference expanded when their
+/// own `mcp add` runs (clients.md §1, §9; seen again running gemini 0.61.0 and qwen 0.24.4 on
+/// a `--token-from-env` entry: the header then held the token).
+pub const EXPANDS_ON_WRITE: &str = "careful: its own `mcp add` writes every variable's value back into the file, this token included (run this install again afterwards to restore the reference)";
 
 #[cfg(test)]
 mod tests {

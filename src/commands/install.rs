@@ -606,6 +606,9 @@ fn profile_for(
         token_store: TokenLocation::Profile,
         sandbox: false,
         gateway: request.gateway.or(kept_gateway).unwrap_or(DEFAULT_GATEWAY),
+        // Installing with a token makes a token entry, even of a profile that signed in.
+        auth: Default::default(),
+        sign_in_store: Default::default(),
         // An API-token profile: the Headless MCP needs a sign-in, so nothing to say yet.
         headless: None,
     };

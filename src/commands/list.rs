@@ -8,8 +8,9 @@ use crate::clients::{ClientId, EntryWorkspace, Scope, Transport};
 use crate::config::strings;
 use crate::config::transaction::FileError;
 use crate::inventory::{FoundEntry, take_inventory};
+use crate::oauth::store::{self as oauth_store, SignInStore};
 use crate::paths::Environment;
-use crate::profiles::{self, TokenLocation};
+use crate::profiles::{self, AuthMethod, TokenLocation};
 use crate::secrets::holds_inline_token;
 use crate::tray::{Region, ServerName, WorkspaceId};
 
@@ -26,6 +27,10 @@ pub enum TokenPlace {
     Env,
     /// In the client's own store, after its OAuth sign-in (Tray's Headless MCP).
     ClientSignIn,
+    /// tray-mcp's own sign-in (`tray-mcp login`), still usable.
+    SignedIn,
+    /// tray-mcp's own sign-in, missing or expired: `tray-mcp login NAME` again.
+    SignInNeeded,
     /// No token: the sandbox, or a profile without one.
     None,
     /// The entry names a profile that is missing or unreadable.
@@ -41,6 +46,8 @@ impl TokenPlace {
             TokenPlace::VsCodeSecret => "vscode-secret",
             TokenPlace::Env => "env",
             TokenPlace::ClientSignIn => "client-sign-in",
+            TokenPlace::SignedIn => "oauth",
+            TokenPlace::SignInNeeded => "oauth-login-needed",
             TokenPlace::None => "none",
             TokenPlace::Missing => "missing",
         }
@@ -176,12 +183,24 @@ fn token_store(environment: &Environment, entry: &FoundEntry) -> TokenPlace {
     if strings(&entry.value).any(|text| text.contains("${input:")) {
         return TokenPlace::VsCodeSecret;
     }
-    match tray.profile.as_ref().map(|name| profiles::load(environment, name)) {
-        Some(Ok(profile)) if profile.token_store == TokenLocation::Keychain => {
+    match tray
+        .profile
+        .as_ref()
+        .map(|name| (name, profiles::load(environment, name)))
+    {
+        Some((name, Ok(profile))) if profile.auth == AuthMethod::OAuth => {
+            let store = SignInStore::new(environment, name, profile.sign_in_store);
+            if oauth_store::status(&store, oauth_store::now()).is_valid() {
+                TokenPlace::SignedIn
+            } else {
+                TokenPlace::SignInNeeded
+            }
+        }
+        Some((_, Ok(profile))) if profile.token_store == TokenLocation::Keychain => {
             TokenPlace::Profile(TokenLocation::Keychain)
         }
-        Some(Ok(profile)) if profile.api_token.is_some() => TokenPlace::Profile(TokenLocation::Profile),
-        Some(Ok(_)) => TokenPlace::None,
+        Some((_, Ok(profile))) if profile.api_token.is_some() => TokenPlace::Profile(TokenLocation::Profile),
+        Some((_, Ok(_))) => TokenPlace::None,
         _ => TokenPlace::Missing,
     }
 }

@@ -9,6 +9,7 @@ pub mod clients;
 pub mod doctor;
 pub mod install;
 pub mod list;
+pub mod login;
 pub mod remove;
 pub mod rename;
 pub mod report;

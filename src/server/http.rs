@@ -48,11 +48,21 @@ pub fn client_for<'a>(
     urls: impl IntoIterator<Item = &'a str>,
     limits: Limits,
 ) -> Result<reqwest::Client, HttpSetupError> {
+    client_with_redirects(urls, limits, reqwest::redirect::Policy::default())
+}
+
+/// [`client_for`] with a redirect policy (OAuth token requests follow none).
+pub fn client_with_redirects<'a>(
+    urls: impl IntoIterator<Item = &'a str>,
+    limits: Limits,
+    redirects: reqwest::redirect::Policy,
+) -> Result<reqwest::Client, HttpSetupError> {
     // Installing fails only when a provider is already installed, which is fine.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let plain_http_only = urls.into_iter().all(|url| url.starts_with("http://"));
     let builder = reqwest::Client::builder()
         .connect_timeout(limits.connect)
+        .redirect(redirects)
         .user_agent(concat!("tray-mcp/", env!("CARGO_PKG_VERSION")));
     let builder = if plain_http_only {
         builder.tls_certs_only(std::iter::empty())

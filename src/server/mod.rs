@@ -87,6 +87,8 @@ enum BackendChoice {
         region: Region,
         token: ApiToken,
         gateway: bool,
+        /// The OAuth sign-in of a profile that has one (the gateway's bearer).
+        sign_in: Option<Arc<crate::oauth::OAuthTokens>>,
         headless: HeadlessChoice,
     },
 }
@@ -162,16 +164,25 @@ fn choose_backend(environment: &Environment, options: &ServeOptions) -> Result<B
         let stored = crate::token_store::TokenStore::system(environment).token(name, &profile)?;
         let token = match stored {
             Some(token) => token,
+            None if profile.auth == profiles::AuthMethod::OAuth => signed_in_token(environment, name, &profile)?,
             None => token_from_environment(&environment.variables).map_err(|error| CommandError {
                 message: format!("the tray-mcp profile {name} stores no API token: {}", error.message),
                 ..error
             })?,
         };
+        let sign_in = (profile.auth == profiles::AuthMethod::OAuth).then(|| {
+            Arc::new(crate::oauth::OAuthTokens::new(crate::oauth::SignInStore::new(
+                environment,
+                name,
+                profile.sign_in_store,
+            )))
+        });
         return Ok(BackendChoice::TrayApi {
             workspace_id,
             region: options.region.unwrap_or(profile.region),
             token,
             gateway: options.gateway || profile.gateway,
+            sign_in,
             headless: HeadlessChoice {
                 wanted: profile.headless != Some(false),
                 sign_in_again: format!("run `tray-mcp login {name}`"),
@@ -184,6 +195,7 @@ fn choose_backend(environment: &Environment, options: &ServeOptions) -> Result<B
             region: options.region.unwrap_or_default(),
             token: token_from_environment(&environment.variables)?,
             gateway: options.gateway,
+            sign_in: None,
             headless: HeadlessChoice {
                 wanted: true,
                 sign_in_again: "sign in with `tray-mcp login NAME` and serve with --profile NAME".to_string(),
@@ -195,6 +207,16 @@ fn choose_backend(environment: &Environment, options: &ServeOptions) -> Result<B
          TRAY_API_TOKEN set, or --sandbox for the built-in demo workspace",
         profile_hint(environment),
     ))
+}
+
+/// The access token of a profile that signs in by OAuth (refreshed if it is about to expire).
+fn signed_in_token(
+    environment: &Environment,
+    name: &ServerName,
+    profile: &profiles::Profile,
+) -> Result<ApiToken, CommandError> {
+    let store = crate::oauth::SignInStore::new(environment, name, profile.sign_in_store);
+    crate::oauth::tokens::token_at_start(store).map_err(|error| CommandError::failure(error.to_string(), error.hint()))
 }
 
 fn sandbox_has_no_gateway() -> CommandError {
@@ -264,9 +286,18 @@ fn build_backend(variables: &Variables, choice: BackendChoice) -> Result<Served,
             region,
             token,
             gateway,
+            sign_in,
             headless,
         } => {
-            let gateway = gateway.then(|| gateway_config(variables, &workspace_id, token.clone()));
+            let gateway = gateway.then(|| {
+                let mut config = gateway_config(variables, &workspace_id, token.clone());
+                // A signed-in profile's gateway requests carry its access token, refreshed as
+                // it expires and after a 401.
+                if let Some(sign_in) = sign_in {
+                    config.auth = sign_in;
+                }
+                config
+            });
             let headless = headless_upstream(variables, &workspace_id, region, headless);
             let config = tray_api_config(variables, workspace_id, region, token);
             tracing::debug!(rest = %config.rest_url, graphql = %config.graphql_url, "Tray API URLs");

@@ -8,8 +8,9 @@ use serde_json::Value;
 use super::Check;
 use crate::clients::{EntrySpec, EntryWorkspace, Scope, ScopeTrust, Transport};
 use crate::inventory::FoundEntry;
+use crate::oauth::store::{self as oauth_store, SignInStatus, SignInStore};
 use crate::paths::Environment;
-use crate::profiles::{self, Profile};
+use crate::profiles::{self, AuthMethod, Profile};
 use crate::self_install;
 use crate::token_store::{SERVICE, TokenLocation, TokenStore};
 use crate::tray::{ApiToken, ServerName, WorkspaceId};
@@ -260,6 +261,7 @@ fn profile_checks(environment: &Environment, entry: &FoundEntry, profile: Option
         )];
     };
     match profiles::load(environment, name) {
+        Ok(profile) if profile.auth == AuthMethod::OAuth => sign_in_checks(environment, name, &profile),
         Ok(profile) => loaded_profile_checks(name, &profile, &TokenStore::system(environment)),
         Err(error) => vec![Check::fail(error.to_string(), error.hint())],
     }
@@ -294,6 +296,36 @@ fn loaded_profile_checks(name: &ServerName, profile: &Profile, store: &TokenStor
             format!("tray-mcp -n {name} -w <WORKSPACE_UUID> --api-token-stdin < token.txt"),
         ),
     });
+    checks
+}
+
+/// The checks of a profile that signs in by OAuth: its sign-in instead of a token.
+fn sign_in_checks(environment: &Environment, name: &ServerName, profile: &Profile) -> Vec<Check> {
+    let store = SignInStore::new(environment, name, profile.sign_in_store);
+    let login = format!("tray-mcp login {name}");
+    let sign_in = match oauth_store::status(&store, oauth_store::now()) {
+        SignInStatus::Valid { refreshable: true, .. } => Check::pass(format!(
+            "{name} is signed in with OAuth (kept in the {}); serve refreshes its token",
+            profile.sign_in_store.as_str()
+        )),
+        SignInStatus::Valid { expires_in, .. } => Check::pass(format!(
+            "{name} is signed in with OAuth{}; without a refresh token it must sign in again then",
+            expires_in.map_or(String::new(), |seconds| format!(" for {} more minutes", seconds / 60))
+        )),
+        SignInStatus::Expired => Check::fail(format!("the sign-in of {name} has expired"), login),
+        SignInStatus::Missing => Check::fail(format!("{name} signs in with OAuth but is not signed in"), login),
+        SignInStatus::Unreadable(message) => Check::fail(message, login),
+    };
+    let mut checks = vec![
+        Check::pass(format!("the profile {name} exists and only you can read it")),
+        sign_in,
+    ];
+    if profile.workspace_id.is_none() {
+        checks.push(Check::fail(
+            format!("the profile {name} names no workspace"),
+            format!("tray-mcp login {name} --workspace-id <WORKSPACE_UUID>"),
+        ));
+    }
     checks
 }
 

@@ -1,0 +1,190 @@
+//! `tray-mcp login NAME` and `tray-mcp logout NAME`: sign an entry in with the user's Tray
+//! identity (OAuth) instead of an API token, or forget the sign-in.
+//!
+//! The entry's profile records `"auth": "oauth"` (and where the sign-in is kept); the tokens go
+//! where API tokens go, the OS keychain else a 0600 file (see [`crate::oauth::store`]). A
+//! profile that does not exist yet is created for `--workspace-id` (with the Agent Gateway on:
+//! that is what signs in), so `login` works before any client is configured.
+
+use crate::error::CommandError;
+use crate::oauth::store::{SignInLocation, SignInStore};
+use crate::oauth::{self, LoginOptions, LoginOutcome};
+use crate::paths::Environment;
+use crate::profiles::{self, AuthMethod, Profile, ProfileError, TokenLocation};
+use crate::secrets::Redactor;
+use crate::token_store::{KeychainChanges, TokenStore};
+use crate::tray::{Region, ServerName, WorkspaceId};
+
+use super::report::{Notice, Report};
+use super::{Finish, WriteProfile, execute_with_keychain, profile_task};
+
+/// What `login` was asked. Plain data: no clap types.
+#[derive(Debug, Clone)]
+pub struct LoginRequest {
+    /// The entry and profile.
+    pub name: ServerName,
+    /// The workspace, for a profile that does not exist yet.
+    pub workspace_id: Option<WorkspaceId>,
+    /// Its region.
+    pub region: Option<Region>,
+    /// A client ID registered beforehand.
+    pub client_id: Option<String>,
+    /// Its secret (from `TRAY_OAUTH_CLIENT_SECRET`).
+    pub client_secret: Option<String>,
+    /// The client ID metadata document URL (`TRAY_OAUTH_CLIENT_METADATA_URL`).
+    pub client_metadata_url: Option<String>,
+    /// Only print the sign-in URL.
+    pub no_browser: bool,
+    /// `$BROWSER`.
+    pub browser: Option<String>,
+}
+
+/// What `login` did: the profile report and the sign-in.
+#[derive(Debug)]
+pub struct LoginDone {
+    /// The profile file written.
+    pub report: Report,
+    /// The sign-in.
+    pub outcome: LoginOutcome,
+}
+
+/// How long the browser may take to come back.
+const BROWSER_WAIT: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Signs the entry in; `say` shows the user the sign-in URL (stderr).
+pub fn login(environment: &Environment, request: &LoginRequest, say: &dyn Fn(&str)) -> Result<LoginDone, CommandError> {
+    let name = &request.name;
+    let mut profile = match profiles::load(environment, name) {
+        Ok(profile) => profile,
+        Err(ProfileError::NotFound { .. }) => new_profile(request)?,
+        Err(error) => return Err(CommandError::failure(error.to_string(), error.hint())),
+    };
+    if profile.sandbox {
+        return Err(CommandError::failure(
+            format!("{name} serves the built-in sandbox, which needs no sign-in"),
+            "sign in an entry of a real workspace",
+        ));
+    }
+    let workspace_id = profile.workspace_id.clone().ok_or_else(|| {
+        CommandError::failure(
+            format!("the tray-mcp profile {name} has no workspace_id"),
+            format!("re-create it with `tray-mcp install --name {name}`"),
+        )
+    })?;
+    let location = match profile.auth {
+        AuthMethod::OAuth => profile.sign_in_store,
+        AuthMethod::Token => SignInStore::preferred(environment),
+    };
+    let store = SignInStore::new(environment, name, location);
+    let variables = &environment.variables;
+    let options = LoginOptions {
+        resource: gateway_url(variables, &workspace_id),
+        client_id: request.client_id.clone(),
+        client_secret: request.client_secret.clone(),
+        client_metadata_url: request.client_metadata_url.clone(),
+        open_browser: !request.no_browser,
+        browser: request.browser.clone(),
+        wait: BROWSER_WAIT,
+    };
+    let outcome = oauth::login(&store, &options, say)?;
+    profile.auth = AuthMethod::OAuth;
+    profile.sign_in_store = location;
+    profile.gateway = true;
+    let report = write_profile(environment, name, profile, Vec::new())?;
+    Ok(LoginDone { report, outcome })
+}
+
+/// The Agent Gateway URL the entry signs in to: `TRAY_GATEWAY_URL`, else the workspace's.
+fn gateway_url(variables: &crate::env::Variables, workspace_id: &WorkspaceId) -> String {
+    variables
+        .gateway_url
+        .clone()
+        .unwrap_or_else(|| format!("{}/", workspace_id.gateway_url()))
+}
+
+fn new_profile(request: &LoginRequest) -> Result<Profile, CommandError> {
+    let name = &request.name;
+    let workspace_id = request.workspace_id.clone().ok_or_else(|| {
+        CommandError::usage(
+            format!("there is no tray-mcp entry named {name} yet"),
+            format!("pass its workspace: `tray-mcp login {name} --workspace-id UUID`, or see `tray-mcp list`"),
+        )
+    })?;
+    Ok(Profile {
+        workspace_id: Some(workspace_id),
+        region: request.region.unwrap_or_default(),
+        api_token: None,
+        token_store: TokenLocation::Profile,
+        sandbox: false,
+        gateway: true,
+        auth: AuthMethod::OAuth,
+        sign_in_store: SignInLocation::File,
+        headless: None,
+    })
+}
+
+fn write_profile(
+    environment: &Environment,
+    name: &ServerName,
+    profile: Profile,
+    notices: Vec<Notice>,
+) -> Result<Report, CommandError> {
+    let store = TokenStore::system(environment);
+    let redactor = Redactor::new(profile.api_token.iter());
+    execute_with_keychain(
+        environment,
+        vec![profile_task(environment, name, Box::new(WriteProfile { profile }))],
+        Finish {
+            dry_run: false,
+            redactor: &redactor,
+            notices,
+            store: &store,
+            keychain: &KeychainChanges::default(),
+        },
+    )
+}
+
+/// Forgets the sign-in of `name`, revoking its tokens where the server offers revocation
+/// (RFC 7009). The profile keeps `"auth": "oauth"`, so `serve` says to sign in again.
+pub fn logout(environment: &Environment, name: &ServerName) -> Result<Report, CommandError> {
+    let profile =
+        profiles::load(environment, name).map_err(|error| CommandError::failure(error.to_string(), error.hint()))?;
+    if profile.auth != AuthMethod::OAuth {
+        return Err(CommandError::failure(
+            format!("{name} uses an API token, not a sign-in"),
+            format!("to drop its token, run `tray-mcp token forget {name}`"),
+        ));
+    }
+    let store = SignInStore::new(environment, name, profile.sign_in_store);
+    let sign_in = store
+        .load()
+        .map_err(|error| CommandError::failure(error.to_string(), error.hint()))?;
+    let mut notices = Vec::new();
+    match &sign_in {
+        None => notices.push(Notice::note(format!("{name} was not signed in"))),
+        Some(sign_in) => match oauth::revoke::revoke(sign_in) {
+            Ok(true) => notices.push(Notice::note(format!("revoked the sign-in of {name}"))),
+            Ok(false) => notices.push(Notice::note(format!(
+                "the authorization server of {name} offers no revocation: its tokens expire on their own"
+            ))),
+            Err(error) => notices.push(Notice::warning(format!(
+                "could not revoke the sign-in of {name}: {error}"
+            ))),
+        },
+    }
+    store
+        .delete()
+        .map_err(|error| CommandError::failure(error.to_string(), error.hint()))?;
+    if sign_in.is_some() {
+        notices.push(Notice::note(format!(
+            "forgot the sign-in of {name}; `tray-mcp login {name}` signs in again"
+        )));
+    }
+    Ok(Report {
+        files: Vec::new(),
+        diffs: Vec::new(),
+        notices,
+        next_steps: Vec::new(),
+        dry_run: false,
+    })
+}
