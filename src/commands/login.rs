@@ -140,6 +140,7 @@ fn write_profile(
             notices,
             store: &store,
             keychain: &KeychainChanges::default(),
+            binary: None,
         },
     )
 }
