@@ -175,6 +175,10 @@ impl AccessTokenSource for OAuthTokens {
             }
         })
     }
+
+    fn on_insufficient_scope(&self, url: &str, scopes: &str) -> Option<TokenUnavailable> {
+        Some(unavailable(self.insufficient_scope(url, scopes)))
+    }
 }
 
 fn unavailable(error: SignInError) -> TokenUnavailable {
