@@ -47,8 +47,9 @@ impl OAuthTokens {
         }
     }
 
+    /// The profile as `tray-mcp login` takes it (`NAME`, or `NAME --headless`).
     fn name(&self) -> String {
-        self.store.name().to_string()
+        self.store.login_arguments()
     }
 
     fn needed(&self, reason: impl Into<String>) -> SignInError {
