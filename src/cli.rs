@@ -103,12 +103,19 @@ enum Command {
         /// the authorization server supports them.
         #[arg(long, env = "TRAY_OAUTH_CLIENT_METADATA_URL", value_name = "URL")]
         client_metadata_url: Option<String>,
+        /// Sign in to Tray's Headless MCP (the platform tools) instead of the Agent Gateway:
+        /// a separate sign-in, since a token is bound to the server it was asked for.
+        #[arg(long)]
+        headless: bool,
     },
     /// Forget an entry's sign-in (revoking its tokens where the server can).
     Logout {
         /// The entry's name.
         #[arg(value_parser = ServerName::parse)]
         name: ServerName,
+        /// Forget only the Headless MCP's sign-in.
+        #[arg(long)]
+        headless: bool,
     },
     /// Check every Tray entry (or one): config, shape, command, profile, token; --online adds
     /// the token against Tray's API and the Agent Gateway.
@@ -444,8 +451,8 @@ pub enum Action {
     },
     /// Sign an entry in (OAuth).
     Login(LoginRequest),
-    /// Forget an entry's sign-in.
-    Logout(ServerName),
+    /// Forget an entry's sign-ins (with `true`: only the Headless MCP's).
+    Logout(ServerName, bool),
     /// Check the entries.
     Doctor(DoctorRequest),
     /// Apply (or check) a manifest.
@@ -520,6 +527,7 @@ impl Cli {
                 no_browser,
                 client_id,
                 client_metadata_url,
+                headless,
             }) => Ok(Action::Login(LoginRequest {
                 name,
                 workspace_id,
@@ -531,8 +539,9 @@ impl Cli {
                 client_metadata_url,
                 no_browser,
                 browser: std::env::var("BROWSER").ok(),
+                headless,
             })),
-            Some(Command::Logout { name }) => Ok(Action::Logout(name)),
+            Some(Command::Logout { name, headless }) => Ok(Action::Logout(name, headless)),
             Some(Command::Doctor { name, online }) => Ok(Action::Doctor(DoctorRequest { name, online })),
             Some(Command::Apply {
                 file,

@@ -127,8 +127,8 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Action::Logout(name) => {
-            let report = tray_mcp::commands::login::logout(&environment, &name)?;
+        Action::Logout(name, headless_only) => {
+            let report = tray_mcp::commands::login::logout(&environment, &name, headless_only)?;
             print_report(&report, json);
             Ok(ExitCode::SUCCESS)
         }

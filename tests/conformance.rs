@@ -30,7 +30,7 @@ const SCENARIOS: [&str; 4] = [
     "elicitation-sep1034-client-defaults",
 ];
 /// The `auth/*` client scenarios: `tray-mcp login` signs in, then `serve` uses the tokens.
-const AUTH_SCENARIOS: [&str; 15] = [
+const AUTH_SCENARIOS: [&str; 17] = [
     "auth/metadata-default",
     "auth/metadata-var1",
     "auth/metadata-var2",
@@ -39,6 +39,8 @@ const AUTH_SCENARIOS: [&str; 15] = [
     "auth/scope-from-www-authenticate",
     "auth/scope-from-scopes-supported",
     "auth/scope-omitted-when-undefined",
+    "auth/scope-step-up",
+    "auth/scope-retry-limit",
     "auth/token-endpoint-auth-basic",
     "auth/token-endpoint-auth-post",
     "auth/token-endpoint-auth-none",
@@ -354,7 +356,7 @@ fn the_official_auth_scenarios_pass_with_tray_mcp_login_then_serve() {
     // the profile says it signs in by OAuth.
     for scenario in AUTH_SCENARIOS
         .iter()
-        .filter(|scenario| **scenario != "auth/resource-mismatch")
+        .filter(|scenario| !matches!(**scenario, "auth/resource-mismatch" | "auth/scope-retry-limit"))
     {
         let run = run(scenario);
         assert_eq!(run.client_report()["result"], "test", "{}", run.describe());
@@ -386,6 +388,9 @@ fn the_official_auth_scenarios_pass_with_tray_mcp_login_then_serve() {
         ("auth/token-endpoint-auth-none", "token-endpoint-auth-method"),
         ("auth/token-endpoint-auth-basic", "resource-parameter-consistency"),
         ("auth/resource-mismatch", "resource-mismatch-rejected"),
+        ("auth/scope-step-up", "scope-step-up-initial"),
+        ("auth/scope-step-up", "scope-step-up-escalation"),
+        ("auth/scope-retry-limit", "scope-retry-limit"),
         ("auth/pre-registration", "pre-registration-auth"),
         ("auth/metadata-default", "pkce-verifier-matches-challenge"),
     ] {
@@ -397,12 +402,26 @@ fn the_official_auth_scenarios_pass_with_tray_mcp_login_then_serve() {
         );
     }
 
-    for scenario in AUTH_SCENARIOS
-        .iter()
-        .filter(|scenario| **scenario != "auth/resource-mismatch")
-    {
+    for scenario in AUTH_SCENARIOS.iter().filter(|scenario| {
+        !matches!(
+            **scenario,
+            "auth/resource-mismatch" | "auth/scope-step-up" | "auth/scope-retry-limit"
+        )
+    }) {
         assert_eq!(logins(run(scenario)), [true], "{}", run(scenario).describe());
     }
+    // Step-up: the 403 on tools/call sent the user to `tray-mcp login` once, which asked for
+    // the wider scopes; then the call went through.
+    assert_eq!(logins(run("auth/scope-step-up")), [true, true]);
+    // A server that keeps refusing: tray-mcp suggests signing in again only so often, then
+    // says it will not help (3 authorization requests in all).
+    let retry = run("auth/scope-retry-limit");
+    assert_eq!(logins(retry), [true, true, true], "{}", retry.describe());
+    let last = retry.client_report()["calls"][2]["text"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(last.contains("signing in again will not help"), "{last}");
     // A resource that is not the server it says it is: no authorization request, no tokens.
     let mismatch = run("auth/resource-mismatch");
     assert_eq!(logins(mismatch), [false], "{}", mismatch.describe());

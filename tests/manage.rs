@@ -264,6 +264,38 @@ fn assert_neither_token(label: &str, assert: &assert_cmd::assert::Assert) {
     }
 }
 
+/// A Headless MCP sign-in of `name` as `tray-mcp login NAME --headless` stores it, whose access
+/// and refresh tokens are the swept ones (nothing listens at its endpoints).
+fn write_headless_sign_in(home: &FakeHome, name: &str) {
+    let sign_in = serde_json::json!({
+        "resource": "http://127.0.0.1:9/mcp",
+        "metadata": {
+            "issuer": "http://127.0.0.1:9",
+            "authorization_endpoint": "http://127.0.0.1:9/authorize",
+            "token_endpoint": "http://127.0.0.1:9/token",
+        },
+        "client_id": "tray-mcp-test-client",
+        "credentials": {
+            "client_id": "tray-mcp-test-client",
+            "token_response": {
+                "access_token": NEW_TOKEN,
+                "token_type": "bearer",
+                "expires_in": 3600,
+                "refresh_token": TOKEN,
+            },
+            "granted_scopes": [],
+            "token_received_at": std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |elapsed| elapsed.as_secs()),
+            "issuer": "http://127.0.0.1:9",
+        },
+    });
+    home.write(
+        &format!(".config/tray-mcp/oauth/{name}.headless.json"),
+        sign_in.to_string(),
+    );
+}
+
 /// A token rotated through every command, dry run and real, with an old and a new token that
 /// differ: neither may appear in any output (diffs, reports, `--json`, errors, logs). A dry run
 /// that replaces a profile or an inline entry shows the old token's line as removed; it must be
@@ -505,6 +537,37 @@ fn a_rotated_token_never_leaks() {
                 .assert(),
         ),
         (
+            "login --headless, unreachable",
+            home.command()
+                .args(["login", "tray-workspace", "--headless", "--no-browser"])
+                .env("TRAY_HEADLESS_URL", "http://127.0.0.1:9/mcp")
+                .timeout(std::time::Duration::from_secs(60))
+                .assert()
+                .failure(),
+        ),
+        {
+            // A Headless MCP sign-in as `login --headless` stores it, its tokens the swept ones.
+            write_headless_sign_in(&home, "tray-workspace");
+            (
+                "doctor, signed in to the Headless MCP",
+                command(&["doctor", "tray-workspace"]),
+            )
+        },
+        (
+            "serve, unreachable Headless MCP",
+            home.command()
+                .args(["serve", "--profile", "tray-workspace", "--log-level", "trace"])
+                .envs(unreachable)
+                .env("TRAY_HEADLESS_URL", "http://127.0.0.1:9/mcp")
+                .write_stdin(serve_input)
+                .timeout(std::time::Duration::from_secs(60))
+                .assert(),
+        ),
+        (
+            "logout --headless",
+            command(&["logout", "tray-workspace", "--headless"]).success(),
+        ),
+        (
             "rename stdio, dry run",
             command(&["rename", "tray-workspace", "tray-main", "--dry-run"]).success(),
         ),
@@ -583,6 +646,24 @@ fn a_rotated_token_never_leaks() {
         removed_profile.contains("-  \"api_token\": \"[REDACTED]\""),
         "the dry run should show the replaced token's line, redacted:\n{removed_profile}"
     );
+    // The Headless MCP sign-in was read (doctor) and forgotten (logout), not skipped.
+    for (label, expected) in [
+        ("doctor, signed in to the Headless MCP", "signed in to the Headless MCP"),
+        (
+            "logout --headless",
+            "forgot the sign-in of tray-workspace (Headless MCP)",
+        ),
+    ] {
+        let (stdout, stderr) = runs
+            .iter()
+            .find(|(name, _)| *name == label)
+            .map(|(_, run)| outputs(run))
+            .expect(label);
+        assert!(
+            stdout.contains(expected) || stderr.contains(expected),
+            "{label}: {stdout}{stderr}"
+        );
+    }
     for (label, run) in runs.drain(..) {
         assert_neither_token(label, &run);
     }

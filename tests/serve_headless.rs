@@ -481,3 +481,117 @@ fn prompts_merge_across_the_headless_and_gateway_layers_and_reach_the_upstream_t
         "a token leaked"
     );
 }
+
+/// The Headless MCP sign-in `tray-mcp login work --headless` stores beside the gateway's (here
+/// written as login writes it): `access` valid for an hour, a token endpoint nobody needs.
+fn write_headless_sign_in(home: &FakeHome, resource: &str, access: &str) -> std::path::PathBuf {
+    let path = home.path().join(".config/tray-mcp/oauth/work.headless.json");
+    let sign_in = json!({
+        "resource": resource,
+        "metadata": {
+            "issuer": "http://127.0.0.1:9",
+            "authorization_endpoint": "http://127.0.0.1:9/authorize",
+            "token_endpoint": "http://127.0.0.1:9/token",
+        },
+        "client_id": "tray-mcp-test-client",
+        "credentials": {
+            "client_id": "tray-mcp-test-client",
+            "token_response": {"access_token": access, "token_type": "bearer", "expires_in": 3600},
+            "granted_scopes": [],
+            "token_received_at": std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .expect("clock")
+                .as_secs(),
+            "issuer": "http://127.0.0.1:9",
+        },
+    });
+    std::fs::create_dir_all(path.parent().expect("folder")).expect("oauth folder");
+    std::fs::write(&path, serde_json::to_string_pretty(&sign_in).expect("json")).expect("write");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    }
+    path
+}
+
+#[test]
+fn a_headless_sign_in_connects_the_pass_through_with_its_oauth_bearer_and_logout_forgets_it() {
+    let Some(tools) = serve_support::test_tools("a_headless_sign_in_connects_the_pass_through") else {
+        return;
+    };
+    const ACCESS: &str = "oauth-headless-access-6a1f";
+    // It accepts this access token alone: an answer proves the sign-in's bearer reached it.
+    let headless = HeadlessServer::start(&tools, ACCESS);
+    let tray = FakeTray::start(Behavior::Normal);
+    let home = FakeHome::new();
+    // An entry as install writes it (so doctor has something to check), with the profile's token.
+    let installed = home
+        .command(&["-w", WORKSPACE, "-t", API_TOKEN, "-n", "work", "-c", "cursor"])
+        .output()
+        .expect("install");
+    assert!(
+        installed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&installed.stderr)
+    );
+    home.write_profile(
+        "work",
+        &json!({"workspace_id": WORKSPACE, "region": "eu1", "api_token": API_TOKEN}),
+    );
+    let record = write_headless_sign_in(&home, &headless.url(), ACCESS);
+    let mut command = home.command(&["serve", "--profile", "work", "--log-level", "debug"]);
+    command
+        .env("TRAY_API_URL", tray.rest_url())
+        .env("TRAY_GRAPHQL_URL", tray.graphql_url())
+        .env("TRAY_HEADLESS_URL", headless.url())
+        .env_remove("TRAY_HEADLESS_TEST_BEARER");
+    let mut server = McpProcess::start(command);
+    server.initialize();
+    let listed = server.request("tools/list", json!({}));
+    let create = listed["result"]["tools"]
+        .as_array()
+        .expect("tools")
+        .iter()
+        .find(|tool| tool["name"] == "create_project")
+        .cloned()
+        .unwrap_or_else(|| panic!("create_project not listed: {listed}"));
+    assert!(
+        create["inputSchema"]["properties"].get("workspaceId").is_none(),
+        "{create}"
+    );
+    let call = server.call_tool("create_project", json!({"name": "Demo"}));
+    let text = call.text();
+    let received: Value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("{text}"));
+    assert_eq!(
+        received["arguments"],
+        json!({"workspaceId": WORKSPACE, "name": "Demo", "description": ""})
+    );
+    let (status, stderr) = server.finish();
+    assert!(status.success(), "{stderr}");
+    assert!(
+        !stderr.contains(ACCESS) && !stderr.contains(API_TOKEN),
+        "a token leaked"
+    );
+
+    // doctor mentions the sign-in; logout forgets it (the API token entry keeps its token).
+    let doctor = home.command(&["doctor", "work"]).output().expect("doctor");
+    let text = String::from_utf8_lossy(&doctor.stdout).to_string();
+    assert!(
+        text.contains("signed in to the Headless MCP") && !text.contains(ACCESS),
+        "{text}"
+    );
+    let logout = home.command(&["logout", "work"]).output().expect("logout");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&logout.stdout),
+        String::from_utf8_lossy(&logout.stderr)
+    );
+    assert!(logout.status.success(), "{text}");
+    assert!(
+        text.contains("forgot the sign-in of work (Headless MCP)") && text.contains("tray-mcp login work --headless"),
+        "{text}"
+    );
+    assert!(!text.contains(ACCESS), "{text}");
+    assert!(!record.exists());
+}

@@ -37,6 +37,8 @@ pub struct LoginRequest {
     pub no_browser: bool,
     /// `$BROWSER`.
     pub browser: Option<String>,
+    /// Sign in to Tray's Headless MCP (its own record beside the gateway's), not the gateway.
+    pub headless: bool,
 }
 
 /// What `login` did: the profile report and the sign-in.
@@ -75,10 +77,15 @@ pub fn login(environment: &Environment, request: &LoginRequest, say: &dyn Fn(&st
         AuthMethod::OAuth => profile.sign_in_store,
         AuthMethod::Token => SignInStore::preferred(environment),
     };
-    let store = SignInStore::new(environment, name, location);
+    let gateway_store = SignInStore::new(environment, name, location);
     let variables = &environment.variables;
+    let (store, resource) = if request.headless {
+        (gateway_store.for_headless(), headless_url(variables, profile.region))
+    } else {
+        (gateway_store, gateway_url(variables, &workspace_id))
+    };
     let options = LoginOptions {
-        resource: gateway_url(variables, &workspace_id),
+        resource,
         client_id: request.client_id.clone(),
         client_secret: request.client_secret.clone(),
         client_metadata_url: request.client_metadata_url.clone(),
@@ -87,9 +94,12 @@ pub fn login(environment: &Environment, request: &LoginRequest, say: &dyn Fn(&st
         wait: BROWSER_WAIT,
     };
     let outcome = oauth::login(&store, &options, say)?;
-    profile.auth = AuthMethod::OAuth;
     profile.sign_in_store = location;
-    profile.gateway = true;
+    if !request.headless {
+        // The Headless MCP's sign-in leaves how the gateway is reached as it was.
+        profile.auth = AuthMethod::OAuth;
+        profile.gateway = true;
+    }
     let report = write_profile(environment, name, profile, Vec::new())?;
     Ok(LoginDone { report, outcome })
 }
@@ -100,6 +110,12 @@ fn gateway_url(variables: &crate::env::Variables, workspace_id: &WorkspaceId) ->
         .gateway_url
         .clone()
         .unwrap_or_else(|| format!("{}/", workspace_id.gateway_url()))
+}
+
+/// The Headless MCP URL the entry signs in to with `--headless`: `TRAY_HEADLESS_URL`, else the
+/// region's (the same one `serve` connects to).
+fn headless_url(variables: &crate::env::Variables, region: Region) -> String {
+    variables.headless_url.clone().unwrap_or_else(|| region.headless_url())
 }
 
 fn new_profile(request: &LoginRequest) -> Result<Profile, CommandError> {
@@ -145,41 +161,31 @@ fn write_profile(
     )
 }
 
-/// Forgets the sign-in of `name`, revoking its tokens where the server offers revocation
+/// Forgets the sign-ins of `name` (the gateway's and the Headless MCP's; with `headless_only`
+/// the Headless MCP's alone), revoking their tokens where the server offers revocation
 /// (RFC 7009). The profile keeps `"auth": "oauth"`, so `serve` says to sign in again.
-pub fn logout(environment: &Environment, name: &ServerName) -> Result<Report, CommandError> {
+pub fn logout(environment: &Environment, name: &ServerName, headless_only: bool) -> Result<Report, CommandError> {
     let profile =
         profiles::load(environment, name).map_err(|error| CommandError::failure(error.to_string(), error.hint()))?;
-    if profile.auth != AuthMethod::OAuth {
+    let gateway = SignInStore::new(environment, name, profile.sign_in_store);
+    let headless = gateway.clone().for_headless();
+    let headless_signed_in = headless.load().ok().flatten().is_some();
+    if profile.auth != AuthMethod::OAuth && !headless_signed_in {
         return Err(CommandError::failure(
             format!("{name} uses an API token, not a sign-in"),
             format!("to drop its token, run `tray-mcp token forget {name}`"),
         ));
     }
-    let store = SignInStore::new(environment, name, profile.sign_in_store);
-    let sign_in = store
-        .load()
-        .map_err(|error| CommandError::failure(error.to_string(), error.hint()))?;
-    let mut notices = Vec::new();
-    match &sign_in {
-        None => notices.push(Notice::note(format!("{name} was not signed in"))),
-        Some(sign_in) => match oauth::revoke::revoke(sign_in) {
-            Ok(true) => notices.push(Notice::note(format!("revoked the sign-in of {name}"))),
-            Ok(false) => notices.push(Notice::note(format!(
-                "the authorization server of {name} offers no revocation: its tokens expire on their own"
-            ))),
-            Err(error) => notices.push(Notice::warning(format!(
-                "could not revoke the sign-in of {name}: {error}"
-            ))),
-        },
+    let mut stores = vec![headless];
+    if !headless_only && profile.auth == AuthMethod::OAuth {
+        stores.insert(0, gateway);
     }
-    store
-        .delete()
-        .map_err(|error| CommandError::failure(error.to_string(), error.hint()))?;
-    if sign_in.is_some() {
-        notices.push(Notice::note(format!(
-            "forgot the sign-in of {name}; `tray-mcp login {name}` signs in again"
-        )));
+    let mut notices = Vec::new();
+    if headless_only && !headless_signed_in {
+        notices.push(Notice::note(format!("{name} was not signed in to the Headless MCP")));
+    }
+    for store in &stores {
+        forget(store, &mut notices)?;
     }
     Ok(Report {
         files: Vec::new(),
@@ -188,4 +194,40 @@ pub fn logout(environment: &Environment, name: &ServerName) -> Result<Report, Co
         next_steps: Vec::new(),
         dry_run: false,
     })
+}
+
+/// Revokes and deletes one sign-in record, saying what happened in `notices`. The Headless
+/// MCP's record is mentioned only when it existed.
+fn forget(store: &SignInStore, notices: &mut Vec<Notice>) -> Result<(), CommandError> {
+    let label = if store.is_headless() {
+        format!("{} (Headless MCP)", store.name())
+    } else {
+        store.name().to_string()
+    };
+    let sign_in = store
+        .load()
+        .map_err(|error| CommandError::failure(error.to_string(), error.hint()))?;
+    match &sign_in {
+        None if store.is_headless() => return Ok(()),
+        None => notices.push(Notice::note(format!("{label} was not signed in"))),
+        Some(sign_in) => match oauth::revoke::revoke(sign_in) {
+            Ok(true) => notices.push(Notice::note(format!("revoked the sign-in of {label}"))),
+            Ok(false) => notices.push(Notice::note(format!(
+                "the authorization server of {label} offers no revocation: its tokens expire on their own"
+            ))),
+            Err(error) => notices.push(Notice::warning(format!(
+                "could not revoke the sign-in of {label}: {error}"
+            ))),
+        },
+    }
+    store
+        .delete()
+        .map_err(|error| CommandError::failure(error.to_string(), error.hint()))?;
+    if sign_in.is_some() {
+        notices.push(Notice::note(format!(
+            "forgot the sign-in of {label}; `tray-mcp login {}` signs in again",
+            store.login_arguments()
+        )));
+    }
+    Ok(())
 }

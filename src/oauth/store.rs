@@ -130,6 +130,11 @@ impl SignIn {
 #[derive(Clone)]
 pub struct SignInStore {
     name: ServerName,
+    /// The record's key: the profile name for the Agent Gateway's sign-in, `NAME.headless` for
+    /// the Headless MCP's (a token is bound to the resource it was asked for, so each has its own).
+    key: String,
+    /// Whether this is the Headless MCP's sign-in (`login NAME --headless`).
+    headless: bool,
     location: SignInLocation,
     folder: PathBuf,
     keychain: Arc<TokenStore>,
@@ -149,9 +154,33 @@ impl SignInStore {
     pub fn new(environment: &Environment, name: &ServerName, location: SignInLocation) -> SignInStore {
         SignInStore {
             name: name.clone(),
+            key: name.to_string(),
+            headless: false,
             location,
             folder: environment.join(&environment.tray_config_dir(), &["oauth"]),
             keychain: Arc::new(TokenStore::system(environment)),
+        }
+    }
+
+    /// The profile's other sign-in record: the one for Tray's Headless MCP, kept beside the
+    /// Agent Gateway's under the key `NAME.headless` (same location, same lock discipline).
+    pub fn for_headless(mut self) -> SignInStore {
+        self.key = format!("{}.headless", self.name);
+        self.headless = true;
+        self
+    }
+
+    /// Whether this is the Headless MCP's sign-in.
+    pub fn is_headless(&self) -> bool {
+        self.headless
+    }
+
+    /// What `tray-mcp login` needs to renew this sign-in: `NAME`, or `NAME --headless`.
+    pub fn login_arguments(&self) -> String {
+        if self.headless {
+            format!("{} --headless", self.name)
+        } else {
+            self.name.to_string()
         }
     }
 
@@ -175,15 +204,22 @@ impl SignInStore {
     }
 
     fn file(&self) -> PathBuf {
-        self.folder.join(format!("{}.json", self.name))
+        self.folder.join(format!("{}.json", self.key))
     }
 
     fn account(&self) -> String {
-        format!("{}/oauth", self.name)
+        if self.headless {
+            format!("{}/oauth-headless", self.name)
+        } else {
+            format!("{}/oauth", self.name)
+        }
     }
 
     fn store_error(&self, what: &str, error: impl std::fmt::Display) -> SignInError {
-        SignInError::Store(format!("could not {what} the sign-in of {}: {error}", self.name))
+        SignInError::Store(format!(
+            "could not {what} the sign-in of {}: {error}",
+            self.login_arguments()
+        ))
     }
 
     /// The stored sign-in, `None` when there is none.
@@ -232,7 +268,7 @@ impl SignInStore {
 
     /// Forgets the sign-in; `false` when there was none.
     pub fn delete(&self) -> Result<bool, SignInError> {
-        let _ = std::fs::remove_file(self.folder.join(format!("{}.lock", self.name)));
+        let _ = std::fs::remove_file(self.folder.join(format!("{}.lock", self.key)));
         match self.location {
             SignInLocation::File => match std::fs::remove_file(self.file()) {
                 Ok(()) => Ok(true),
@@ -255,7 +291,7 @@ impl SignInStore {
             .create(true)
             .truncate(false)
             .write(true)
-            .open(self.folder.join(format!("{}.lock", self.name)))
+            .open(self.folder.join(format!("{}.lock", self.key)))
             .map_err(|error| self.store_error("lock", error))?;
         file.lock().map_err(|error| self.store_error("lock", error))?;
         Ok(file)

@@ -47,8 +47,9 @@ impl OAuthTokens {
         }
     }
 
+    /// The profile as `tray-mcp login` takes it (`NAME`, or `NAME --headless`).
     fn name(&self) -> String {
-        self.store.name().to_string()
+        self.store.login_arguments()
     }
 
     fn needed(&self, reason: impl Into<String>) -> SignInError {
@@ -174,6 +175,10 @@ impl AccessTokenSource for OAuthTokens {
                 }
             }
         })
+    }
+
+    fn on_insufficient_scope(&self, url: &str, scopes: &str) -> Option<TokenUnavailable> {
+        Some(unavailable(self.insufficient_scope(url, scopes)))
     }
 }
 

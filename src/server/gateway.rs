@@ -95,6 +95,13 @@ pub trait AccessTokenSource: Send + Sync + std::fmt::Debug {
     /// different token is now available (refreshed, or another request already refreshed),
     /// so the request is worth sending once more; false leaves the 401 as the answer.
     fn on_unauthorized<'a>(&'a self, rejected: &'a ApiToken) -> BoxFuture<'a, bool>;
+
+    /// The upstream at `url` answered 403 `insufficient_scope`, asking for `scopes`. A source
+    /// that can sign in for more permissions returns what to tell the user (`tray-mcp login
+    /// NAME`); `None` (the default) leaves the 403 as it is.
+    fn on_insufficient_scope(&self, _url: &str, _scopes: &str) -> Option<TokenUnavailable> {
+        None
+    }
 }
 
 /// A token that never changes: the profile's API token, for the Agent Gateway.
@@ -436,6 +443,12 @@ impl GatewayClient {
             .send()
             .await
             .map_err(|error| self.transport_error(&error, limit))?;
+        if response.status() == StatusCode::FORBIDDEN
+            && let Some(scopes) = insufficient_scope(response.headers(), &self.config.url)
+            && let Some(unavailable) = auth.on_insufficient_scope(&self.config.url, &scopes)
+        {
+            return Err(GatewayError::NoToken(unavailable));
+        }
         if response.status() != StatusCode::UNAUTHORIZED || !auth.on_unauthorized(&token).await {
             return Ok(response);
         }
@@ -977,6 +990,19 @@ fn content_type(headers: &HeaderMap) -> String {
         .and_then(|value| value.split(';').next())
         .map(|value| value.trim().to_ascii_lowercase())
         .unwrap_or_default()
+}
+
+/// The scopes a 403's `WWW-Authenticate: Bearer error="insufficient_scope", scope="..."` asks
+/// for (step-up authorization, MCP 2025-11-25 "Scope Challenge Handling").
+fn insufficient_scope(headers: &HeaderMap, url: &str) -> Option<String> {
+    let base = reqwest::Url::parse(url).ok()?;
+    headers
+        .get_all(reqwest::header::WWW_AUTHENTICATE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .map(|value| rmcp::transport::auth::WWWAuthenticateParams::parse(value, &base))
+        .find(|params| params.is_insufficient_scope())
+        .map(|params| params.scope.unwrap_or_default())
 }
 
 /// Maps a failure status to an error.

@@ -100,6 +100,8 @@ struct HeadlessChoice {
     wanted: bool,
     /// The hint after a refused sign-in.
     sign_in_again: String,
+    /// The profile's Headless MCP sign-in (`tray-mcp login NAME --headless`), when it has one.
+    sign_in: Option<Arc<dyn headless::AccessTokenSource>>,
 }
 
 /// The hint after a missing profile or workspace: which profiles exist.
@@ -185,7 +187,8 @@ fn choose_backend(environment: &Environment, options: &ServeOptions) -> Result<B
             sign_in,
             headless: HeadlessChoice {
                 wanted: profile.headless != Some(false),
-                sign_in_again: format!("run `tray-mcp login {name}`"),
+                sign_in_again: format!("run `tray-mcp login {name} --headless`"),
+                sign_in: headless_sign_in(environment, name, &profile),
             },
         });
     }
@@ -198,7 +201,9 @@ fn choose_backend(environment: &Environment, options: &ServeOptions) -> Result<B
             sign_in: None,
             headless: HeadlessChoice {
                 wanted: true,
-                sign_in_again: "sign in with `tray-mcp login NAME` and serve with --profile NAME".to_string(),
+                sign_in_again: "sign in with `tray-mcp login NAME --headless` and serve with --profile NAME"
+                    .to_string(),
+                sign_in: None,
             },
         });
     }
@@ -207,6 +212,24 @@ fn choose_backend(environment: &Environment, options: &ServeOptions) -> Result<B
          TRAY_API_TOKEN set, or --sandbox for the built-in demo workspace",
         profile_hint(environment),
     ))
+}
+
+/// The Headless MCP sign-in of profile `name` as a token source (the same refreshing
+/// [`crate::oauth::OAuthTokens`] the gateway uses), when one is stored.
+fn headless_sign_in(
+    environment: &Environment,
+    name: &ServerName,
+    profile: &profiles::Profile,
+) -> Option<Arc<dyn headless::AccessTokenSource>> {
+    let store = crate::oauth::SignInStore::new(environment, name, profile.sign_in_store).for_headless();
+    match store.load() {
+        Ok(Some(_)) => Some(Arc::new(crate::oauth::OAuthTokens::new(store))),
+        Ok(None) => None,
+        Err(error) => {
+            tracing::warn!("Headless MCP pass-through off: {error}");
+            None
+        }
+    }
 }
 
 /// The access token of a profile that signs in by OAuth (refreshed if it is about to expire).
@@ -311,7 +334,7 @@ fn build_backend(variables: &Variables, choice: BackendChoice) -> Result<Served,
 }
 
 /// The Headless MCP's settings and pinning, when it is wanted and a token source exists (the
-/// OAuth sign-in plugs in as `signed_in` below once profiles can sign in).
+/// profile's Headless MCP sign-in, or the loopback test hook).
 fn headless_upstream(
     variables: &Variables,
     workspace_id: &WorkspaceId,
@@ -321,9 +344,10 @@ fn headless_upstream(
     if !choice.wanted {
         return None;
     }
-    let signed_in = None;
-    let Some(source) = headless::token_source(variables, signed_in) else {
-        tracing::debug!("Headless MCP pass-through off: the profile does not sign in with Tray");
+    let Some(source) = headless::token_source(variables, choice.sign_in) else {
+        tracing::debug!(
+            "Headless MCP pass-through off: the profile is not signed in to it (`tray-mcp login NAME --headless`)"
+        );
         return None;
     };
     let config = headless::headless_config(variables, region, source);

@@ -261,9 +261,33 @@ fn profile_checks(environment: &Environment, entry: &FoundEntry, profile: Option
         )];
     };
     match profiles::load(environment, name) {
-        Ok(profile) if profile.auth == AuthMethod::OAuth => sign_in_checks(environment, name, &profile),
-        Ok(profile) => loaded_profile_checks(name, &profile, &TokenStore::system(environment)),
+        Ok(profile) => {
+            let mut checks = if profile.auth == AuthMethod::OAuth {
+                sign_in_checks(environment, name, &profile)
+            } else {
+                loaded_profile_checks(name, &profile, &TokenStore::system(environment))
+            };
+            checks.extend(headless_sign_in_check(environment, name, &profile));
+            checks
+        }
         Err(error) => vec![Check::fail(error.to_string(), error.hint())],
+    }
+}
+
+/// The Headless MCP sign-in (`tray-mcp login NAME --headless`), checked only when one is stored.
+fn headless_sign_in_check(environment: &Environment, name: &ServerName, profile: &Profile) -> Option<Check> {
+    let store = SignInStore::new(environment, name, profile.sign_in_store).for_headless();
+    let login = format!("tray-mcp login {name} --headless");
+    match oauth_store::status(&store, oauth_store::now()) {
+        SignInStatus::Missing => None,
+        status if status.is_valid() => Some(Check::pass(format!(
+            "{name} is signed in to the Headless MCP; serve passes its tools through"
+        ))),
+        SignInStatus::Unreadable(message) => Some(Check::fail(message, login)),
+        _ => Some(Check::fail(
+            format!("the Headless MCP sign-in of {name} has expired"),
+            login,
+        )),
     }
 }
 
