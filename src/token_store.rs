@@ -352,7 +352,7 @@ pub mod os {
         keyring::Entry::store_status().as_ref().map_err(describe)?;
         let store = keyring_core::get_default_store()
             .ok_or_else(|| KeychainError("no default credential store was set".to_string()))?;
-        read_item_in(&store, service, account)
+        read_item_in(store.as_ref(), service, account)
     }
 
     /// [`read_item`] in a given store (the platform's, or `keyring_core::mock` in tests).

@@ -255,7 +255,9 @@ mod tests {
         use keyring_core::mock;
         let store = mock::Store::new().expect("mock store");
         let shared: std::sync::Arc<keyring_core::CredentialStore> = store.clone();
-        let reader = |service: &str, account: &str| token_store::os::read_item_in(&shared, service, account);
+        let reader_store = shared.clone();
+        let reader =
+            move |service: &str, account: &str| token_store::os::read_item_in(reader_store.as_ref(), service, account);
         assert_eq!(
             read_with(&reader).expect_err("empty store").problem,
             "there is no such item"
