@@ -234,6 +234,24 @@ enum Listing {
     Resources,
 }
 
+/// The lists whose names a layer renames against the layers below and merges into one page
+/// (resources are forwarded as asked: a URI cannot be renamed).
+#[derive(Debug, Clone, Copy)]
+enum Renamed {
+    Tools,
+    Prompts,
+}
+
+impl Renamed {
+    /// The list this is.
+    fn listing(self) -> Listing {
+        match self {
+            Renamed::Tools => Listing::Tools,
+            Renamed::Prompts => Listing::Prompts,
+        }
+    }
+}
+
 impl Listing {
     /// The server capability that says the upstream has this list.
     fn capability(self) -> &'static str {
@@ -560,57 +578,46 @@ impl Passthrough {
     }
 
     async fn answer_list(self: Arc<Self>, id: Value) {
-        let tools = self.merged_tools().await;
+        let tools = self.merged(Renamed::Tools).await;
         self.send(&json!({"jsonrpc": "2.0", "id": id, "result": {"tools": tools}}));
-    }
-
-    /// The tools of the layers below, then this upstream's, each layer waiting a bounded time
-    /// for its upstream to finish connecting (all at once).
-    fn merged_tools(self: &Arc<Self>) -> BoxFuture<'_, Vec<Value>> {
-        Box::pin(async move {
-            let below = async {
-                match &self.beneath {
-                    Some(beneath) => beneath.merged_tools().await,
-                    None => self.builtin_tools.clone(),
-                }
-            };
-            let (mut tools, state) = tokio::join!(below, self.settled(Some(self.connect_wait)));
-            if matches!(state, GatewayState::Connecting) {
-                self.listed_early[Listing::Tools as usize].store(true, Ordering::SeqCst);
-            }
-            self.rebuild_table();
-            if let Ok(table) = self.table.read() {
-                tools.extend(table.listed.iter().cloned());
-            }
-            tools
-        })
     }
 
     /// `prompts/list`: the prompts of the layers below, then this upstream's, in one page.
     async fn answer_prompt_list(self: Arc<Self>, id: Value) {
-        let prompts = self.merged_prompts().await;
+        let prompts = self.merged(Renamed::Prompts).await;
         self.send(&json!({"jsonrpc": "2.0", "id": id, "result": {"prompts": prompts}}));
     }
 
-    /// The prompts of the layers below (the built-in server has none), then this upstream's,
-    /// each layer waiting a bounded time for its upstream to finish connecting (all at once).
-    fn merged_prompts(self: &Arc<Self>) -> BoxFuture<'_, Vec<Value>> {
+    /// The tools or prompts of the layers below (the built-in server's tools at the bottom; it
+    /// has no prompts), then this upstream's renamed ones, each layer waiting a bounded time
+    /// for its upstream to finish connecting (all at once).
+    fn merged(self: &Arc<Self>, list: Renamed) -> BoxFuture<'_, Vec<Value>> {
         Box::pin(async move {
             let below = async {
-                match &self.beneath {
-                    Some(beneath) => beneath.merged_prompts().await,
-                    None => Vec::new(),
+                match (&self.beneath, list) {
+                    (Some(beneath), _) => beneath.merged(list).await,
+                    (None, Renamed::Tools) => self.builtin_tools.clone(),
+                    (None, Renamed::Prompts) => Vec::new(),
                 }
             };
-            let (mut prompts, state) = tokio::join!(below, self.settled(Some(self.connect_wait)));
+            let (mut items, state) = tokio::join!(below, self.settled(Some(self.connect_wait)));
             if matches!(state, GatewayState::Connecting) {
-                self.listed_early[Listing::Prompts as usize].store(true, Ordering::SeqCst);
+                self.listed_early[list.listing() as usize].store(true, Ordering::SeqCst);
             }
-            self.rebuild_prompts();
-            if let Ok(table) = self.prompts.read() {
-                prompts.extend(table.listed.iter().cloned());
+            let table = match list {
+                Renamed::Tools => {
+                    self.rebuild_table();
+                    &self.table
+                }
+                Renamed::Prompts => {
+                    self.rebuild_prompts();
+                    &self.prompts
+                }
+            };
+            if let Ok(table) = table.read() {
+                items.extend(table.listed.iter().cloned());
             }
-            prompts
+            items
         })
     }
 
