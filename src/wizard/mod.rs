@@ -719,7 +719,7 @@ mod tests {
         let home = tempfile::tempdir().expect("tempdir");
         let environment = environment(home.path());
         for (clients, offered) in [("0,2", false), ("1,2,3,4", true)] {
-            let mut prompter = Scripted::new(&[clients, "0", WORKSPACE, "token-123", "", "0", "0", "n"]);
+            let mut prompter = Scripted::new(&[clients, "0", WORKSPACE, "0", "token-123", "", "0", "0", "n"]);
             let request = ask(
                 &environment,
                 &mut prompter,
@@ -739,6 +739,55 @@ mod tests {
             );
             assert_eq!(request.transport, Transport::Stdio);
         }
+    }
+
+    #[test]
+    fn signing_in_asks_no_token_or_transport_and_makes_a_stdio_sign_in_request() {
+        let home = tempfile::tempdir().expect("tempdir");
+        // Cursor, a Tray workspace, sign in, the default name, us1, the gateway on.
+        let mut prompter = Scripted::new(&["2", "0", WORKSPACE, "1", "", "0", "y"]);
+        let request = ask(
+            &environment(home.path()),
+            &mut prompter,
+            &Prefill::default(),
+            Path::new("/bin/tray-mcp"),
+        )
+        .expect("request");
+        assert!(
+            matches!(request.workspace, WorkspaceChoice::SignIn { .. }),
+            "{:?}",
+            request.workspace
+        );
+        assert_eq!(request.transport, Transport::Stdio);
+        for question in [texts::TOKEN_QUESTION, texts::TRANSPORT_QUESTION] {
+            assert!(
+                !prompter.asked.iter().any(|asked| asked.starts_with(question)),
+                "{question} asked: {:?}",
+                prompter.asked
+            );
+        }
+    }
+
+    #[test]
+    fn a_token_only_transport_on_the_command_line_skips_the_sign_in_question() {
+        let home = tempfile::tempdir().expect("tempdir");
+        let prefill = Prefill {
+            clients: Some(vec![ClientId::parse("cursor").unwrap()]),
+            workspace_id: WorkspaceId::parse(WORKSPACE).ok(),
+            transport: Some(Transport::Http),
+            name: ServerName::parse("tray-prod").ok(),
+            ..Prefill::default()
+        };
+        let mut prompter = Scripted::new(&["token-123"]);
+        let request = ask(
+            &environment(home.path()),
+            &mut prompter,
+            &prefill,
+            Path::new("/bin/tray-mcp"),
+        )
+        .expect("request");
+        assert!(matches!(request.workspace, WorkspaceChoice::Tray { .. }));
+        assert_eq!(prompter.asked, [texts::TOKEN_QUESTION.to_string()]);
     }
 
     #[test]
@@ -768,7 +817,7 @@ mod tests {
     #[test]
     fn cancelling_any_question_is_an_interruption() {
         let home = tempfile::tempdir().expect("tempdir");
-        let mut prompter = Scripted::new(&["2", "0", WORKSPACE]);
+        let mut prompter = Scripted::new(&["2", "0", WORKSPACE, "0"]);
         let error = ask(
             &environment(home.path()),
             &mut prompter,

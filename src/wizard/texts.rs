@@ -22,7 +22,7 @@ pub const CLIENTS_NONE: &str = "Select at least one client (Space), then press E
 /// Step 2: which kind of workspace.
 pub const WORKSPACE_KIND_QUESTION: &str = "Which workspace?";
 /// The real-workspace choice.
-pub const WORKSPACE_KIND_TRAY: &str = "My Tray workspace (workspace ID, then an API token or a sign-in with Tray)";
+pub const WORKSPACE_KIND_TRAY: &str = "My Tray workspace (workspace ID; API token or sign-in)";
 /// The sandbox choice.
 pub const WORKSPACE_KIND_SANDBOX: &str = "Try without a Tray account (sandbox workspace)";
 /// Tray's hosted Headless MCP choice.
