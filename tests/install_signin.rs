@@ -48,7 +48,9 @@ fn mode(path: &Path) -> u32 {
 
 #[test]
 fn a_sign_in_install_writes_stdio_entries_with_no_token_and_a_private_sign_in() {
-    let Some(browser) = FakeAuthorization::browser() else { return };
+    let Some(browser) = FakeAuthorization::browser() else {
+        return;
+    };
     let server = FakeAuthorization::start(Consent::Grant);
     let home = FakeHome::new();
     let assert = sign_in_install(&home, &server, &browser, &["-c", "claude,cursor"])
@@ -57,7 +59,10 @@ fn a_sign_in_install_writes_stdio_entries_with_no_token_and_a_private_sign_in() 
     assert_quiet("install --sign-in", &assert);
     let (_, stderr) = outputs(&assert);
     assert!(stderr.contains("Sign in to Tray for prod"), "{stderr}");
-    assert!(stderr.contains(&format!("signed prod in to {}", server.url())), "{stderr}");
+    assert!(
+        stderr.contains(&format!("signed prod in to {}", server.url())),
+        "{stderr}"
+    );
     assert_eq!(server.authorizations(), 1);
     for (name, file) in [
         ("claude", ".config/Claude/claude_desktop_config.json"),
@@ -97,7 +102,9 @@ fn a_sign_in_install_writes_stdio_entries_with_no_token_and_a_private_sign_in() 
 
 #[test]
 fn a_refused_sign_in_leaves_every_file_as_it_was() {
-    let Some(browser) = FakeAuthorization::browser() else { return };
+    let Some(browser) = FakeAuthorization::browser() else {
+        return;
+    };
     let server = FakeAuthorization::start(Consent::Deny);
     let home = FakeHome::new();
     // A token entry of the same name, and someone else's server in Cursor's file.
@@ -180,7 +187,9 @@ fn a_dry_run_shows_the_plan_without_signing_in() {
 
 #[test]
 fn signing_in_over_a_token_profile_forgets_its_token() {
-    let Some(browser) = FakeAuthorization::browser() else { return };
+    let Some(browser) = FakeAuthorization::browser() else {
+        return;
+    };
     let server = FakeAuthorization::start(Consent::Grant);
     let home = FakeHome::new();
     home.install(&["-n", "prod", "-c", "cursor"]).success();
@@ -189,7 +198,11 @@ fn signing_in_over_a_token_profile_forgets_its_token() {
         .assert()
         .success();
     assert_quiet("dry run over a token profile", &dry);
-    assert!(outputs(&dry).1.contains("its API token is forgotten"), "{}", outputs(&dry).1);
+    assert!(
+        outputs(&dry).1.contains("its API token is forgotten"),
+        "{}",
+        outputs(&dry).1
+    );
     let assert = sign_in_install(&home, &server, &browser, &["-c", "cursor"])
         .assert()
         .success();
@@ -256,7 +269,12 @@ fn list_marks_a_headless_mcp_sign_in_and_one_that_needs_login() {
         .as_array()
         .expect("entries")
         .iter()
-        .map(|entry| (entry["name"].as_str().unwrap_or_default().to_string(), entry["headless_sign_in"].clone()))
+        .map(|entry| {
+            (
+                entry["name"].as_str().unwrap_or_default().to_string(),
+                entry["headless_sign_in"].clone(),
+            )
+        })
         .collect();
     marks.sort_by(|first, second| first.0.cmp(&second.0));
     assert_eq!(

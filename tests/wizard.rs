@@ -553,7 +553,9 @@ fn the_headless_mcp_is_the_third_kind_of_server() {
 #[test]
 fn signing_in_instead_of_a_token_skips_the_token_and_transport_questions() {
     use common::fake_authorization::{Consent, FakeAuthorization, SECRETS};
-    let Some(browser) = FakeAuthorization::browser() else { return };
+    let Some(browser) = FakeAuthorization::browser() else {
+        return;
+    };
     let server = FakeAuthorization::start(Consent::Grant);
     let home = FakeHome::new();
     let envs = [("TRAY_GATEWAY_URL", server.url()), ("BROWSER", browser.as_str())];
@@ -581,6 +583,9 @@ fn signing_in_instead_of_a_token_skips_the_token_and_transport_questions() {
     let cursor = home.read(".cursor/mcp.json");
     assert!(cursor.contains("\"--profile\""), "{cursor}");
     let profile = home.read(".config/tray-mcp/profiles/prod.json");
-    assert!(profile.contains("\"auth\": \"oauth\"") && !profile.contains("api_token"), "{profile}");
+    assert!(
+        profile.contains("\"auth\": \"oauth\"") && !profile.contains("api_token"),
+        "{profile}"
+    );
     assert!(home.path(".config/tray-mcp/oauth/prod.json").exists());
 }

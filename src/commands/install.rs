@@ -13,9 +13,9 @@ use crate::config::transaction::{Edited, FileEdit, FileProblem, FileReads};
 use crate::config::{Change, ConfigDocument, Format};
 use crate::error::CommandError;
 use crate::inventory::{config_role, entry_names, entry_path};
-use crate::paths::Environment;
 use crate::oauth::LoginOutcome;
 use crate::oauth::store::{self as oauth_store, SignInLocation, SignInStore};
+use crate::paths::Environment;
 use crate::profiles::{self, AuthMethod, Profile, TokenLocation};
 use crate::secrets::Redactor;
 use crate::self_install::Placement;
@@ -69,7 +69,6 @@ impl WorkspaceChoice {
             WorkspaceChoice::Sandbox | WorkspaceChoice::Headless { .. } => None,
         }
     }
-
 }
 
 /// Everything one install needs, from flags or from the wizard.
@@ -160,7 +159,11 @@ fn holds_valid_sign_in(
 ) -> bool {
     profile.auth == AuthMethod::OAuth
         && profile.workspace_id.as_ref() == Some(workspace_id)
-        && oauth_store::status(&SignInStore::new(environment, name, profile.sign_in_store), oauth_store::now()).is_valid()
+        && oauth_store::status(
+            &SignInStore::new(environment, name, profile.sign_in_store),
+            oauth_store::now(),
+        )
+        .is_valid()
 }
 
 /// What a sign-in done by the install got, for its report.
@@ -224,7 +227,9 @@ pub fn finish_signed_in(
         }
     };
     if let Some(signed_in) = signed_in {
-        report.notices.push(Notice::note(signed_in_note(&request.name, &signed_in.outcome)));
+        report
+            .notices
+            .push(Notice::note(signed_in_note(&request.name, &signed_in.outcome)));
     }
     Ok(report)
 }

@@ -298,7 +298,8 @@ fn ask_workspace(prompter: &mut dyn Prompter, prefill: &Prefill) -> Result<Works
 /// Step 3: an API token (the default) or a sign-in with Tray. Not asked when the command line
 /// already chose what only a token can do (a bridge or http transport, `--token-from-env`).
 fn ask_sign_in(prompter: &mut dyn Prompter, prefill: &Prefill) -> Result<bool, CommandError> {
-    let token_only = prefill.token_variable.is_some() || prefill.transport.is_some_and(|given| given != Transport::Stdio);
+    let token_only =
+        prefill.token_variable.is_some() || prefill.transport.is_some_and(|given| given != Transport::Stdio);
     if token_only {
         return Ok(false);
     }
