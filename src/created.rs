@@ -344,7 +344,10 @@ mod tests {
     fn records_only_the_levels_the_install_added() {
         let before = r#"{"projects": {"/p": {"trust": true}}}"#;
         let after = r#"{"projects": {"/p": {"trust": true, "mcpServers": {"tray": {}}}}}"#;
-        let created = applied(&changes_for(Some(before), Some(after), &Created::default()), &Created::default());
+        let created = applied(
+            &changes_for(Some(before), Some(after), &Created::default()),
+            &Created::default(),
+        );
         let record = created.for_file(Path::new("/h/.claude.json"));
         assert!(!record.file);
         assert_eq!(record.containers, vec![strings(&["projects", "/p", "mcpServers"])]);
@@ -353,7 +356,10 @@ mod tests {
     #[test]
     fn a_new_file_records_the_file_and_every_level() {
         let after = r#"{"projects": {"/p": {"mcpServers": {"tray": {}}}}}"#;
-        let created = applied(&changes_for(None, Some(after), &Created::default()), &Created::default());
+        let created = applied(
+            &changes_for(None, Some(after), &Created::default()),
+            &Created::default(),
+        );
         let record = created.for_file(Path::new("/h/.claude.json"));
         assert!(record.file);
         assert_eq!(record.containers.len(), 3);
@@ -384,19 +390,24 @@ mod tests {
         )
         .unwrap();
         let left = applied(&gone, &known).for_file(Path::new("/h/.claude.json"));
-        assert_eq!(left, FileRecord { file: true, containers: Vec::new() });
+        assert_eq!(
+            left,
+            FileRecord {
+                file: true,
+                containers: Vec::new()
+            }
+        );
         // The file went: all of it is forgotten, and the record's file with it.
         let deleted = changes_for(Some(with), None, &known);
-        let edited = deleted
-            .apply(Some(&serde_json::to_string(&known).unwrap()))
-            .unwrap();
+        let edited = deleted.apply(Some(&serde_json::to_string(&known).unwrap())).unwrap();
         assert_eq!(edited.contents, None);
     }
 
     #[test]
     fn a_broken_record_is_an_error_with_its_position() {
         let changes = changes_for(None, Some("{}"), &Created::default());
-        let Err(FileProblem::Document(DocumentError::Syntax { line, .. })) = changes.apply(Some("{\n  \"files\": [")) else {
+        let Err(FileProblem::Document(DocumentError::Syntax { line, .. })) = changes.apply(Some("{\n  \"files\": ["))
+        else {
             panic!("a broken record was accepted");
         };
         assert_eq!(line, 2);

@@ -229,7 +229,11 @@ fn add_users_server(case: &Case, text: &str) -> String {
         Kind::Json => {
             let anchor = format!("\"{key}\": {{");
             let at = text.find(&anchor).expect("container") + anchor.len();
-            format!("{}\n    \"mine\": {{\"command\": \"my-server\"}},{}", &text[..at], &text[at..])
+            format!(
+                "{}\n    \"mine\": {{\"command\": \"my-server\"}},{}",
+                &text[..at],
+                &text[at..]
+            )
         }
         Kind::Toml => format!("{text}\n[{key}.mine]\ncommand = \"my-server\"\n"),
         Kind::Yaml => {
@@ -271,10 +275,7 @@ fn a_created_file_the_user_gave_other_keys_stays_without_the_container() {
     let installed = home.read(".cursor/mcp.json");
     let edited = installed.replacen('{', "{\n  \"theme\": \"dark\",", 1);
     home.write(".cursor/mcp.json", &edited);
-    home.command()
-        .args(["remove", NAME, "-c", "cursor"])
-        .assert()
-        .success();
+    home.command().args(["remove", NAME, "-c", "cursor"]).assert().success();
     assert_eq!(home.read(".cursor/mcp.json"), "{\n  \"theme\": \"dark\"\n}\n");
 }
 
@@ -287,16 +288,10 @@ fn the_record_follows_renames_and_goes_with_uninstall() {
     home.install(&["-c", "cursor,claude"]).success();
     let record = home.path(".config/tray-mcp/created.json");
     assert!(record.is_file(), "no record of the created containers");
-    home.command()
-        .args(["rename", NAME, "tray-renamed"])
-        .assert()
-        .success();
+    home.command().args(["rename", NAME, "tray-renamed"]).assert().success();
     // A second entry in the container tray-mcp created: the container stays while it holds it.
     home.install(&["-c", "cursor", "-n", "tray-dev"]).success();
-    home.command()
-        .args(["remove", "tray-renamed"])
-        .assert()
-        .success();
+    home.command().args(["remove", "tray-renamed"]).assert().success();
     assert!(
         home.read(".cursor/mcp.json").contains("\"mcpServers\""),
         "the container went while it still held tray-dev"
@@ -304,7 +299,10 @@ fn the_record_follows_renames_and_goes_with_uninstall() {
     assert_eq!(home.read(".config/Claude/claude_desktop_config.json"), original);
     let removed = home.command().args(["remove", "tray-dev"]).assert().success();
     let (stdout, _) = outputs(&removed);
-    assert!(!stdout.contains("created.json"), "the record is reported as a user file:\n{stdout}");
+    assert!(
+        !stdout.contains("created.json"),
+        "the record is reported as a user file:\n{stdout}"
+    );
     assert_eq!(home.read(".cursor/mcp.json"), original);
     assert!(!record.exists(), "the record outlived everything it recorded");
 }

@@ -200,7 +200,10 @@ pub fn finish_planned(
 fn record_of_created(environment: &Environment, planned: &[PlannedFile]) -> Result<Option<Planned>, FileError> {
     let known = crate::created::load(environment);
     let mut changes = crate::created::RecordChanges::default();
-    for planned in planned.iter().filter(|planned| planned.file.change != Change::Unchanged) {
+    for planned in planned
+        .iter()
+        .filter(|planned| planned.file.change != Change::Unchanged)
+    {
         let FileOwner::Client(kind, _) = planned.owner else {
             continue;
         };

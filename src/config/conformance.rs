@@ -176,7 +176,9 @@ fn remove_if_empty_takes_out_only_a_container_holding_nothing() {
             let removed = opened.remove_if_empty(SERVERS).unwrap();
             let after = opened.into_text();
             let holds_nothing = servers.as_object().is_some_and(serde_json::Map::is_empty) || servers.is_null();
-            let has_comment = text.lines().any(|line| line.contains("mcp_servers") && line.contains(['#', '/']));
+            let has_comment = text
+                .lines()
+                .any(|line| line.contains("mcp_servers") && line.contains(['#', '/']));
             if holds_nothing && !has_comment {
                 assert!(removed, "{:?}: the empty container stayed:\n{text}", samples.format);
                 assert_eq!(
@@ -186,7 +188,11 @@ fn remove_if_empty_takes_out_only_a_container_holding_nothing() {
                     samples.format
                 );
             } else {
-                assert!(!removed, "{:?}: a container that holds something went:\n{text}", samples.format);
+                assert!(
+                    !removed,
+                    "{:?}: a container that holds something went:\n{text}",
+                    samples.format
+                );
                 assert_eq!(&after, text, "{:?}", samples.format);
             }
             // With our entry in it, no container is empty.

@@ -380,7 +380,10 @@ impl YamlDocument {
         let rest = self.body[from + key_length.min(line_end - from)..line_end].trim_start();
         rest.strip_prefix(':').is_some_and(|after| {
             let after = after.trim_start();
-            after.starts_with('#') || after.strip_prefix("{}").is_some_and(|tail| tail.trim_start().starts_with('#'))
+            after.starts_with('#')
+                || after
+                    .strip_prefix("{}")
+                    .is_some_and(|tail| tail.trim_start().starts_with('#'))
         })
     }
 
