@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::safe_write::Privacy;
 use crate::config::transaction::{Edited, FileEdit, FileProblem, FileTask, Folder};
-use crate::config::{Change, ConfigDocument, DocumentError, Format};
+use crate::config::{Change, DocumentError, Format};
 use crate::paths::Environment;
 
 /// What tray-mcp created in one config file.
@@ -178,14 +178,10 @@ impl RecordChanges {
             self.recorded.push((path, FileRecord { file: true, containers }));
             return Ok(());
         };
-        let mut after_document: Option<Box<dyn ConfigDocument>> = None;
-        if let Some(record) = known.files.get(&path)
-            && !record.containers.is_empty()
-        {
-            let document = after_document.insert(crate::config::open(change.format, after)?);
+        if let Some(record) = known.files.get(&path) {
             let mut gone = Vec::new();
             for container in &record.containers {
-                if document.get(&as_strs(container))?.is_none() {
+                if !has_key(change.format, after, container)? {
                     gone.push(container.clone());
                 }
             }
@@ -193,7 +189,25 @@ impl RecordChanges {
                 self.forgotten.push((path.clone(), Forget::Containers(gone)));
             }
         }
-        let created = self.containers_created(change, before, &mut after_document, after)?;
+        let mut created: Vec<Vec<String>> = Vec::new();
+        for entry in &change.added_entries {
+            let containers = levels(entry);
+            // The common case first, one skim: the servers container was there already.
+            if containers
+                .last()
+                .is_none_or(|innermost| has_key(change.format, before, innermost).unwrap_or(true))
+            {
+                continue;
+            }
+            for container in containers {
+                if !created.contains(&container)
+                    && !has_key(change.format, before, &container)?
+                    && has_key(change.format, after, &container)?
+                {
+                    created.push(container);
+                }
+            }
+        }
         if !created.is_empty() {
             self.recorded.push((
                 path,
@@ -204,44 +218,6 @@ impl RecordChanges {
             ));
         }
         Ok(())
-    }
-
-    /// The containers on the way to the added entries that `before` lacks and `after` has.
-    fn containers_created(
-        &self,
-        change: &ConfigChange<'_>,
-        before: &str,
-        after_document: &mut Option<Box<dyn ConfigDocument>>,
-        after: &str,
-    ) -> Result<Vec<Vec<String>>, DocumentError> {
-        let mut created: Vec<Vec<String>> = Vec::new();
-        if change.added_entries.is_empty() {
-            return Ok(created);
-        }
-        let before_document = crate::config::open(change.format, before)?;
-        for entry in &change.added_entries {
-            let containers = levels(entry);
-            // The common case first, one read: the servers container was there already.
-            let Some(innermost) = containers.last() else {
-                continue;
-            };
-            if before_document.get(&as_strs(innermost))?.is_some() {
-                continue;
-            }
-            for container in containers {
-                if created.contains(&container) || before_document.get(&as_strs(&container))?.is_some() {
-                    continue;
-                }
-                let document = match after_document {
-                    Some(document) => document,
-                    None => after_document.insert(crate::config::open(change.format, after)?),
-                };
-                if document.get(&as_strs(&container))?.is_some() {
-                    created.push(container);
-                }
-            }
-        }
-        Ok(created)
     }
 
     /// The task that writes these changes into the record's file.
@@ -264,8 +240,17 @@ fn levels(entry: &[String]) -> Vec<Vec<String>> {
     (1..entry.len()).map(|depth| entry[..depth].to_vec()).collect()
 }
 
-fn as_strs(path: &[String]) -> Vec<&str> {
-    path.iter().map(String::as_str).collect()
+/// Whether `text` has the key at `path`. JSON is skimmed in one pass without building anything
+/// (Claude Code's state file can be tens of megabytes); other formats are opened and asked.
+fn has_key(format: Format, text: &str, path: &[String]) -> Result<bool, DocumentError> {
+    let Some((last, parent)) = path.split_last() else {
+        return Ok(true);
+    };
+    let parent: Vec<&str> = parent.iter().map(String::as_str).collect();
+    let found = crate::config::format::keys_matching(format, text, &[&parent])?;
+    Ok(found
+        .iter()
+        .any(|(at, keys)| at.iter().map(String::as_str).eq(parent.iter().copied()) && keys.contains(last)))
 }
 
 impl FileEdit for RecordChanges {
@@ -401,6 +386,41 @@ mod tests {
         let deleted = changes_for(Some(with), None, &known);
         let edited = deleted.apply(Some(&serde_json::to_string(&known).unwrap())).unwrap();
         assert_eq!(edited.contents, None);
+    }
+
+    #[test]
+    fn every_format_tells_a_container_that_was_there() {
+        for (format, before, after) in [
+            (Format::Json, "{\"a\": 1}", "{\"a\": 1, \"mcpServers\": {\"tray\": {}}}"),
+            (
+                Format::Jsonc,
+                "// c\n{\"a\": 1,}",
+                "{\"a\": 1, \"mcpServers\": {\"tray\": {}}}",
+            ),
+            (Format::Toml, "a = 1\n", "a = 1\n[mcpServers.tray]\nx = 1\n"),
+            (Format::Yaml, "a: 1\n", "a: 1\nmcpServers:\n  tray:\n    x: 1\n"),
+        ] {
+            let entry = strings(&["mcpServers", "tray"]);
+            let mut changes = RecordChanges::default();
+            let change = ConfigChange {
+                path: Path::new("/h/c"),
+                format,
+                before: Some(before),
+                after: Some(after),
+                added_entries: vec![entry.clone()],
+            };
+            changes.add(&change, &Created::default()).unwrap();
+            let recorded = applied(&changes, &Created::default()).for_file(Path::new("/h/c"));
+            assert_eq!(recorded.containers, vec![strings(&["mcpServers"])], "{format:?}");
+            // Into the container it made, a second install records nothing.
+            let mut again = RecordChanges::default();
+            let change = ConfigChange {
+                before: Some(after),
+                ..change
+            };
+            again.add(&change, &Created::default()).unwrap();
+            assert!(again.is_empty(), "{format:?}");
+        }
     }
 
     #[test]
