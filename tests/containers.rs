@@ -327,3 +327,39 @@ fn claude_code_project_entries_take_out_only_the_levels_tray_mcp_added() {
         assert_eq!(home.read(".claude.json"), original);
     }
 }
+
+#[test]
+fn apply_records_what_it_creates_and_prune_puts_the_files_back() {
+    let home = FakeHome::new();
+    let zed = ".config/zed/settings.json";
+    let codex = ".codex/config.toml";
+    let original_zed = "// Zed\n{\n  \"ui_font_size\": 16\n}\n";
+    let original_codex = "model = \"o3\"\n";
+    home.write(zed, original_zed);
+    home.write(codex, original_codex);
+    let manifest = |clients: &str| {
+        format!(
+            "[servers.tray-production]\nworkspace = \"{}\"\nclients = [{clients}]\ntoken = {{ env = \"PROD_TOKEN\" }}\n",
+            common::WORKSPACE
+        )
+    };
+    let apply = |args: &[&str]| {
+        home.command()
+            .arg("apply")
+            .args(args)
+            .env("PROD_TOKEN", common::TOKEN)
+            .assert()
+            .success()
+    };
+    // `apply` creates the containers (and records them)...
+    home.write("project/tray-mcp.toml", manifest("\"zed\", \"codex\""));
+    apply(&[]);
+    assert!(home.read(zed).contains("tray-production"));
+    // ...and once the manifest no longer declares the entry there, `--prune` takes them out.
+    home.write("project/tray-mcp.toml", manifest("\"cursor\""));
+    std::fs::create_dir_all(home.path(".cursor")).expect("cursor folder");
+    apply(&["--prune"]);
+    assert_eq!(home.read(zed), original_zed);
+    assert_eq!(home.read(codex), original_codex);
+    assert!(home.read(".cursor/mcp.json").contains("tray-production"));
+}

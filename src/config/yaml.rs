@@ -340,7 +340,7 @@ impl YamlDocument {
         from..to
     }
 
-    /// Removes an entry; a mapping it leaves empty goes too, up to the root.
+    /// Removes an entry; the key of a mapping it leaves empty stays, holding nothing (or `{}`).
     fn remove_entry(&mut self, path: &[&str]) -> Result<bool, DocumentError> {
         let Some((last, parent)) = path.split_last() else {
             return Ok(false);
