@@ -72,12 +72,15 @@ struct State {
     more_tools: Vec<Value>,
 }
 
+/// An answer a [`Guard`] gives instead of the MCP server: status, headers, body.
+pub type GuardAnswer = (u16, Vec<(String, String)>, String);
+
 /// Stands in front of the fake's MCP server: sees every request first and may answer it
 /// itself (an OAuth-protected resource's 401 without a valid bearer, its metadata documents).
 pub trait Guard: Send + Sync {
     /// The answer to `request` (status, headers, body), or `None` to let the MCP server answer.
     /// `base` is the fake's origin (`http://127.0.0.1:PORT`).
-    fn answer(&self, request: &GatewayRequest, base: &str) -> Option<(u16, Vec<(String, String)>, String)>;
+    fn answer(&self, request: &GatewayRequest, base: &str) -> Option<GuardAnswer>;
 }
 
 /// The running fake gateway.
@@ -346,7 +349,12 @@ fn sse_event(message: &Value) -> String {
 }
 
 /// Writes one whole HTTP/1.1 answer (`Connection: close`).
-pub fn write_response(stream: &mut TcpStream, status: u16, headers: &[(&str, String)], body: &str) -> std::io::Result<()> {
+pub fn write_response(
+    stream: &mut TcpStream,
+    status: u16,
+    headers: &[(&str, String)],
+    body: &str,
+) -> std::io::Result<()> {
     let mut head = format!(
         "HTTP/1.1 {status} X\r\nConnection: close\r\nContent-Length: {}\r\n",
         body.len()
@@ -423,7 +431,12 @@ pub fn read_request(stream: &TcpStream) -> std::io::Result<Option<RawRequest>> {
     }))
 }
 
-fn serve_connection(stream: TcpStream, state: &Mutex<State>, stop: &AtomicBool, address: SocketAddr) -> std::io::Result<()> {
+fn serve_connection(
+    stream: TcpStream,
+    state: &Mutex<State>,
+    stop: &AtomicBool,
+    address: SocketAddr,
+) -> std::io::Result<()> {
     let Some(raw) = read_request(&stream)? else {
         return Ok(());
     };
@@ -440,11 +453,15 @@ fn serve_connection(stream: TcpStream, state: &Mutex<State>, stop: &AtomicBool, 
         headers,
     };
     let guard = state.lock().ok().and_then(|state| state.guard.clone());
-    if let Some((status, headers, body)) = guard.and_then(|guard| guard.answer(&request, &format!("http://{address}"))) {
+    if let Some((status, headers, body)) = guard.and_then(|guard| guard.answer(&request, &format!("http://{address}")))
+    {
         if let Ok(mut state) = state.lock() {
             state.requests.push(request);
         }
-        let headers: Vec<(&str, String)> = headers.iter().map(|(name, value)| (name.as_str(), value.clone())).collect();
+        let headers: Vec<(&str, String)> = headers
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.clone()))
+            .collect();
         return write_response(&mut stream, status, &headers, &body);
     }
     let behavior = {

@@ -29,7 +29,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
 
-use super::fake_gateway::{FakeGateway, GatewayRequest, Guard, read_request, write_response};
+use super::fake_gateway::{FakeGateway, GatewayRequest, Guard, GuardAnswer, read_request, write_response};
 
 /// The scope the protected server asks for.
 pub const SCOPE: &str = "mcp:tools";
@@ -328,7 +328,7 @@ struct ResourceGuard {
 }
 
 impl Guard for ResourceGuard {
-    fn answer(&self, request: &GatewayRequest, base: &str) -> Option<(u16, Vec<(String, String)>, String)> {
+    fn answer(&self, request: &GatewayRequest, base: &str) -> Option<GuardAnswer> {
         let json_type = || vec![("Content-Type".to_string(), "application/json".to_string())];
         if request.path.starts_with("/.well-known/oauth-protected-resource") {
             let resource = self.state.lock().ok()?.resource.clone();
@@ -359,7 +359,11 @@ impl Guard for ResourceGuard {
             method: request.method.clone(),
             bearer: bearer.clone(),
             accepted,
-            arguments: request.body.pointer("/params/arguments").cloned().unwrap_or(Value::Null),
+            arguments: request
+                .body
+                .pointer("/params/arguments")
+                .cloned()
+                .unwrap_or(Value::Null),
         });
         drop(state);
         if accepted {
@@ -368,8 +372,9 @@ impl Guard for ResourceGuard {
         let path = reqwest::Url::parse(&resource)
             .map(|url| url.path().to_string())
             .unwrap_or_default();
-        let mut challenge =
-            format!("Bearer resource_metadata=\"{base}/.well-known/oauth-protected-resource{path}\", scope=\"{SCOPE}\"");
+        let mut challenge = format!(
+            "Bearer resource_metadata=\"{base}/.well-known/oauth-protected-resource{path}\", scope=\"{SCOPE}\""
+        );
         if bearer.is_some() {
             challenge.push_str(", error=\"invalid_token\"");
         }
@@ -386,12 +391,16 @@ impl Guard for ResourceGuard {
 /// The decoded `name=value` pairs of a query string or form body.
 fn pairs(encoded: &str) -> Vec<(String, String)> {
     reqwest::Url::parse(&format!("http://form/?{encoded}"))
-        .map(|url| url.query_pairs().map(|(key, value)| (key.into_owned(), value.into_owned())).collect())
+        .map(|url| {
+            url.query_pairs()
+                .map(|(key, value)| (key.into_owned(), value.into_owned()))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
 /// What an answer is: status, extra headers, body.
-type Answer = (u16, Vec<(String, String)>, String);
+type Answer = GuardAnswer;
 
 fn json_answer(status: u16, body: &Value) -> Answer {
     (
@@ -442,7 +451,10 @@ fn serve(stream: TcpStream, state: &Mutex<AuthState>, address: SocketAddr) -> st
         state.requests.push(request);
         answer
     };
-    let headers: Vec<(&str, String)> = headers.iter().map(|(name, value)| (name.as_str(), value.clone())).collect();
+    let headers: Vec<(&str, String)> = headers
+        .iter()
+        .map(|(name, value)| (name.as_str(), value.clone()))
+        .collect();
     let mut stream = stream;
     write_response(&mut stream, status, &headers, &body)
 }
@@ -479,7 +491,9 @@ fn metadata(issuer: &str) -> Value {
 
 fn is_loopback_redirect(uri: &str) -> bool {
     reqwest::Url::parse(uri).is_ok_and(|url| {
-        url.scheme() == "http" && matches!(url.host_str(), Some("127.0.0.1" | "[::1]" | "localhost")) && url.port().is_some()
+        url.scheme() == "http"
+            && matches!(url.host_str(), Some("127.0.0.1" | "[::1]" | "localhost"))
+            && url.port().is_some()
     })
 }
 
@@ -640,7 +654,8 @@ fn token(state: &mut AuthState, request: &AuthRequest) -> Answer {
             let Some(code) = state.codes.get(&param("code")) else {
                 return oauth_error(400, "invalid_grant", "unknown or used code");
             };
-            let computed = oauth2::PkceCodeChallenge::from_code_verifier_sha256(&oauth2::PkceCodeVerifier::new(verifier));
+            let computed =
+                oauth2::PkceCodeChallenge::from_code_verifier_sha256(&oauth2::PkceCodeVerifier::new(verifier));
             let problem = if code.client_id != client_id {
                 Some("the code belongs to another client")
             } else if computed.as_str() != code.challenge {
@@ -677,7 +692,11 @@ fn token(state: &mut AuthState, request: &AuthRequest) -> Answer {
             let lifetime = state.refresh_lifetime;
             issue(state, "refresh_token", &client_id, &resource, lifetime)
         }
-        _ => oauth_error(400, "unsupported_grant_type", "only authorization_code and refresh_token"),
+        _ => oauth_error(
+            400,
+            "unsupported_grant_type",
+            "only authorization_code and refresh_token",
+        ),
     }
 }
 
