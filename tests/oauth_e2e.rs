@@ -310,6 +310,30 @@ fn login_then_serve_calls_the_protected_gateway_refreshes_and_reports_a_revoked_
         &arguments,
         "tray-mcp login e2e",
     );
+
+    // The user does what the hint says while `serve` runs: a new sign-in (a new client
+    // registered), taken up by the running server, and refreshed with that client.
+    let again = run(with_gateway(&["login", "e2e"]), "login again", &mut outputs);
+    assert!(again.status.success(), "{}", text(&again));
+    let new_client = auth.clients().last().unwrap().id.clone();
+    server
+        .call_tool("send_slack_message", arguments.clone())
+        .expect_ok("a call after signing in again");
+    let newest = auth.issued().last().unwrap().clone();
+    assert_eq!(newest.grant, "authorization_code");
+    assert_eq!(last_accepted_bearer(auth, "tools/call"), newest.token);
+    auth.expire_access_tokens();
+    server
+        .call_tool("send_slack_message", arguments.clone())
+        .expect_ok("a call after the new token expired");
+    let refresh = auth.grants("refresh_token").pop().unwrap();
+    assert_eq!(refresh.status, 200, "{:?}", auth.violations());
+    assert_eq!(refresh.param("client_id"), Some(new_client.as_str()));
+    assert_eq!(refresh.param("refresh_token"), Some(newest.refresh_token.as_str()));
+    assert_eq!(
+        last_accepted_bearer(auth, "tools/call"),
+        auth.issued().last().unwrap().token
+    );
     let (_, stderr, stdout) = server.finish_with_stdout();
     outputs.add("serve stderr", stderr);
     outputs.add("serve stdout", stdout.join("\n"));

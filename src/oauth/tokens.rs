@@ -29,7 +29,8 @@ const NO_REDIRECT: &str = "http://127.0.0.1/callback";
 /// The access tokens of one signed-in profile.
 pub struct OAuthTokens {
     store: SignInStore,
-    manager: tokio::sync::Mutex<Option<Arc<AuthorizationManager>>>,
+    /// rmcp's manager, and the client ID it was built for.
+    manager: tokio::sync::Mutex<Option<(String, Arc<AuthorizationManager>)>>,
     /// An access token the server refused (401) whose refresh the authorization server refused
     /// too (the sign-in was revoked): while the store still holds it, [`Self::access_token`]
     /// says a new sign-in is needed instead of handing it out again. Memory only.
@@ -64,14 +65,18 @@ impl OAuthTokens {
         }
     }
 
-    /// rmcp's manager for the stored sign-in, built once from what `login` recorded (no
-    /// discovery: the endpoints and client are in the record).
+    /// rmcp's manager for the stored sign-in, built from what `login` recorded (no discovery:
+    /// the endpoints and client are in the record), and built again when the record names
+    /// another client: a `tray-mcp login NAME` while `serve` runs may have registered a new
+    /// one, whose refresh token the old client may not spend (rmcp refuses it).
     async fn manager(&self) -> Result<Arc<AuthorizationManager>, SignInError> {
         let mut slot = self.manager.lock().await;
-        if let Some(manager) = slot.as_ref() {
+        let sign_in = self.store.load()?.ok_or_else(|| self.needed("not signed in"))?;
+        if let Some((client_id, manager)) = slot.as_ref()
+            && *client_id == sign_in.client_id
+        {
             return Ok(Arc::clone(manager));
         }
-        let sign_in = self.store.load()?.ok_or_else(|| self.needed("not signed in"))?;
         let http = OAuthHttp::new(Duration::from_secs(30)).map_err(|error| SignInError::Transient {
             name: self.name(),
             reason: error.to_string(),
@@ -89,7 +94,7 @@ impl OAuthTokens {
             .map_err(|error| self.auth_error(error))?;
         manager.set_credential_store(self.store.clone());
         let manager = Arc::new(manager);
-        *slot = Some(Arc::clone(&manager));
+        *slot = Some((sign_in.client_id.clone(), Arc::clone(&manager)));
         Ok(manager)
     }
 

@@ -116,8 +116,6 @@ struct AuthState {
     /// `expires_in` of the tokens the next code exchange and the next refreshes issue.
     code_lifetime: u64,
     refresh_lifetime: u64,
-    /// Refuse every refresh (`invalid_grant`).
-    refuse_refresh: bool,
     requests: Vec<AuthRequest>,
     clients: Vec<Client>,
     codes: HashMap<String, Code>,
@@ -214,13 +212,12 @@ impl FakeAuthServer {
         self.with(|state| state.issued.iter_mut().for_each(|issued| issued.dead = true));
     }
 
-    /// The user revoked the sign-in: every access token is refused and every refresh answered
-    /// `invalid_grant`.
+    /// The user revoked the sign-in: every access token and refresh token issued so far is
+    /// refused (`invalid_grant` for a refresh); a new sign-in works.
     pub fn revoke_everything(&self) {
         self.with(|state| {
             state.issued.iter_mut().for_each(|issued| issued.dead = true);
             state.live_refresh.clear();
-            state.refuse_refresh = true;
         });
     }
 
@@ -680,9 +677,6 @@ fn token(state: &mut AuthState, request: &AuthRequest) -> Answer {
             issue(state, "authorization_code", &client_id, &resource, lifetime)
         }
         "refresh_token" => {
-            if state.refuse_refresh {
-                return oauth_error(400, "invalid_grant", "the sign-in was revoked");
-            }
             let Some((owner, resource)) = state.live_refresh.remove(&param("refresh_token")) else {
                 return oauth_error(400, "invalid_grant", "unknown, used or revoked refresh token");
             };
