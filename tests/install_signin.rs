@@ -1,9 +1,13 @@
 //! `install --sign-in`: stdio entries whose profile signs in with Tray (OAuth), no token
 //! anywhere; the browser sign-in runs before any file is written. The real binary against a
 //! fake home, a local authorization server (tests/common/fake_authorization.rs) and a
-//! `$BROWSER` that follows its redirect (tests/oauth_browser.py on the pinned Python).
+//! `$BROWSER` that follows its redirect (tests/oauth_browser.py on the pinned Python). The
+//! end-to-end test (install, then `serve` the entry) uses the fuller fake of
+//! tests/serve_support/fake_oauth.rs (PKCE, resource and redirect checked, a guarded gateway);
+//! the small one here also refuses consent, which that one does not.
 
 mod common;
+mod serve_support;
 
 use std::path::Path;
 
@@ -13,6 +17,12 @@ use common::{FakeHome, TOKEN, WORKSPACE, outputs};
 /// The sign-in file of `name` (tests keep sign-ins in files, never the OS keychain).
 const SIGN_IN: &str = ".config/tray-mcp/oauth/prod.json";
 const PROFILE: &str = ".config/tray-mcp/profiles/prod.json";
+/// Anything but loopback goes to a dead proxy: the tests never reach the internet.
+const NO_INTERNET: [(&str, &str); 3] = [
+    ("HTTPS_PROXY", "http://127.0.0.1:9"),
+    ("HTTP_PROXY", "http://127.0.0.1:9"),
+    ("NO_PROXY", "127.0.0.1,localhost"),
+];
 
 /// `tray-mcp -w WORKSPACE -n prod --sign-in <args>` against `server` with the following
 /// browser.
@@ -23,6 +33,7 @@ fn sign_in_install(home: &FakeHome, server: &FakeAuthorization, browser: &str, a
         .args(args)
         .env("TRAY_GATEWAY_URL", server.url())
         .env("BROWSER", browser)
+        .envs(NO_INTERNET)
         .timeout(std::time::Duration::from_secs(120));
     command
 }
@@ -285,4 +296,80 @@ fn list_marks_a_headless_mcp_sign_in_and_one_that_needs_login() {
             ("stale".to_string(), "oauth-login-needed".into()),
         ]
     );
+}
+
+/// The whole path a user takes: `install --sign-in` against the fuller fake authorization
+/// server (PKCE, `resource` and the redirect checked), then the entry's own command — `serve
+/// --profile prod` — lists and calls the protected gateway's tools with the signed-in bearer.
+#[test]
+fn an_installed_sign_in_entry_serves_the_protected_gateway_tools() {
+    use serve_support::fake_oauth::protected_mcp;
+    let Some(browser) = FakeAuthorization::browser() else {
+        return;
+    };
+    let protected = protected_mcp(Vec::new());
+    let home = FakeHome::new();
+    let gateway = protected.mcp.url();
+    let assert = home
+        .command()
+        .args(["-w", WORKSPACE, "-n", "prod", "--sign-in", "-c", "cursor"])
+        .env("TRAY_GATEWAY_URL", &gateway)
+        .env("BROWSER", &browser)
+        .envs(NO_INTERNET)
+        .timeout(std::time::Duration::from_secs(120))
+        .assert()
+        .success();
+    let secrets = protected.auth.secrets();
+    let (stdout, stderr) = outputs(&assert);
+    for secret in &secrets {
+        assert!(
+            !stdout.contains(secret) && !stderr.contains(secret),
+            "{secret} leaked:\n{stdout}{stderr}"
+        );
+        assert!(!home.read(".cursor/mcp.json").contains(secret));
+        assert!(!home.read(PROFILE).contains(secret));
+    }
+    assert!(
+        protected.auth.violations().is_empty(),
+        "{:?}",
+        protected.auth.violations()
+    );
+    assert_eq!(protected.auth.pkce_verified(), 1);
+
+    // The entry's own command line, as Cursor would run it.
+    let cursor: serde_json::Value = serde_json::from_str(&home.read(".cursor/mcp.json")).expect("json");
+    let args: Vec<String> = cursor["mcpServers"]["prod"]["args"]
+        .as_array()
+        .expect("args")
+        .iter()
+        .filter_map(|arg| arg.as_str().map(str::to_string))
+        .collect();
+    assert_eq!(args, ["serve", "--profile", "prod"]);
+    let mut command = home.std_command();
+    command
+        .args(&args)
+        .env("TRAY_GATEWAY_URL", &gateway)
+        .env("TRAY_API_URL", "http://127.0.0.1:9/rest")
+        .env("TRAY_GRAPHQL_URL", "http://127.0.0.1:9/graphql")
+        .envs(NO_INTERNET);
+    let mut server = serve_support::McpProcess::start(command);
+    server.initialize();
+    let listed = server.request("tools/list", serde_json::json!({}));
+    let names: Vec<&str> = listed["result"]["tools"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{listed}"))
+        .iter()
+        .filter_map(|tool| tool["name"].as_str())
+        .collect();
+    assert!(names.contains(&"send_slack_message"), "the gateway's tools: {names:?}");
+    server
+        .call_tool(
+            "send_slack_message",
+            serde_json::json!({"channel": "#e2e", "text": "hi"}),
+        )
+        .expect_ok("a gateway call with the signed-in bearer");
+    let (_, log) = server.finish();
+    for secret in &secrets {
+        assert!(!log.contains(secret), "{secret} in serve's log");
+    }
 }
