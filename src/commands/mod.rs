@@ -126,8 +126,10 @@ pub fn execute_with_keychain(
 
 /// Shows the diffs of planned files (dry run) or commits them, with keychain changes made around
 /// the commit as [`TokenStore::around_commit`] describes (writes before, undone if the commit
-/// fails; deletes after). A dry run leaves the keychain alone. Shared by every changing command,
-/// and by install, whose plan is shown to the wizard before it is finished.
+/// fails; deletes after). A dry run leaves the keychain alone. The record of the containers and
+/// files the edits create or take out ([`crate::created`]) is one more file of the same commit.
+/// Shared by every changing command, and by install, whose plan is shown to the wizard before it
+/// is finished.
 pub fn finish_planned(
     environment: &Environment,
     planned: Vec<PlannedFile>,
