@@ -200,15 +200,17 @@ pub fn finish_planned(
 /// The planned change of tray-mcp's record of what it created in config files
 /// ([`crate::created`]) that the planned client files call for; `None` when there is none.
 fn record_of_created(environment: &Environment, planned: &[PlannedFile]) -> Result<Option<Planned>, FileError> {
-    let known = crate::created::load(environment);
-    let mut changes = crate::created::RecordChanges::default();
-    for planned in planned
+    let changed_configs: Vec<(&PlannedFile, ClientId)> = planned
         .iter()
         .filter(|planned| planned.file.change != Change::Unchanged)
-    {
-        let FileOwner::Client(kind, _) = planned.owner else {
-            continue;
-        };
+        .filter_map(|planned| Some((planned, planned.owner.client()?)))
+        .collect();
+    if changed_configs.is_empty() {
+        return Ok(None);
+    }
+    let known = crate::created::load(environment);
+    let mut changes = crate::created::RecordChanges::default();
+    for (planned, kind) in changed_configs {
         let file = &planned.file;
         let change = crate::created::ConfigChange {
             path: &file.task.path,
