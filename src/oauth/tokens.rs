@@ -29,7 +29,12 @@ const NO_REDIRECT: &str = "http://127.0.0.1/callback";
 /// The access tokens of one signed-in profile.
 pub struct OAuthTokens {
     store: SignInStore,
-    manager: tokio::sync::Mutex<Option<Arc<AuthorizationManager>>>,
+    /// rmcp's manager, and the client ID it was built for.
+    manager: tokio::sync::Mutex<Option<(String, Arc<AuthorizationManager>)>>,
+    /// An access token the server refused (401) whose refresh the authorization server refused
+    /// too (the sign-in was revoked): while the store still holds it, [`Self::access_token`]
+    /// says a new sign-in is needed instead of handing it out again. Memory only.
+    refused: std::sync::Mutex<Option<String>>,
 }
 
 impl std::fmt::Debug for OAuthTokens {
@@ -44,6 +49,7 @@ impl OAuthTokens {
         OAuthTokens {
             store,
             manager: tokio::sync::Mutex::new(None),
+            refused: std::sync::Mutex::new(None),
         }
     }
 
@@ -59,14 +65,18 @@ impl OAuthTokens {
         }
     }
 
-    /// rmcp's manager for the stored sign-in, built once from what `login` recorded (no
-    /// discovery: the endpoints and client are in the record).
+    /// rmcp's manager for the stored sign-in, built from what `login` recorded (no discovery:
+    /// the endpoints and client are in the record), and built again when the record names
+    /// another client: a `tray-mcp login NAME` while `serve` runs may have registered a new
+    /// one, whose refresh token the old client may not spend (rmcp refuses it).
     async fn manager(&self) -> Result<Arc<AuthorizationManager>, SignInError> {
         let mut slot = self.manager.lock().await;
-        if let Some(manager) = slot.as_ref() {
+        let sign_in = self.store.load()?.ok_or_else(|| self.needed("not signed in"))?;
+        if let Some((client_id, manager)) = slot.as_ref()
+            && *client_id == sign_in.client_id
+        {
             return Ok(Arc::clone(manager));
         }
-        let sign_in = self.store.load()?.ok_or_else(|| self.needed("not signed in"))?;
         let http = OAuthHttp::new(Duration::from_secs(30)).map_err(|error| SignInError::Transient {
             name: self.name(),
             reason: error.to_string(),
@@ -84,7 +94,7 @@ impl OAuthTokens {
             .map_err(|error| self.auth_error(error))?;
         manager.set_credential_store(self.store.clone());
         let manager = Arc::new(manager);
-        *slot = Some(Arc::clone(&manager));
+        *slot = Some((sign_in.client_id.clone(), Arc::clone(&manager)));
         Ok(manager)
     }
 
@@ -105,14 +115,32 @@ impl OAuthTokens {
     }
 
     /// The bearer for the next request: the stored access token, refreshed first when it
-    /// expires within 30 s.
+    /// expires within 30 s. A token the server refused and could not be refreshed is not handed
+    /// out again (until `tray-mcp login` stores another): the sign-in is needed.
     pub async fn access_token(&self) -> Result<ApiToken, SignInError> {
         let manager = self.manager().await?;
         let token = manager
             .get_access_token()
             .await
             .map_err(|error| self.auth_error(error))?;
+        if self.is_refused(&token) {
+            return Err(
+                self.needed("the server refused its access token and the authorization server its refresh token")
+            );
+        }
         self.bearer(token)
+    }
+
+    fn is_refused(&self, token: &str) -> bool {
+        self.refused
+            .lock()
+            .is_ok_and(|refused| refused.as_deref() == Some(token))
+    }
+
+    fn remember_refused(&self, rejected: &ApiToken) {
+        if let Ok(mut refused) = self.refused.lock() {
+            *refused = Some(rejected.expose().to_string());
+        }
     }
 
     /// The server answered 401 to `rejected`: refreshes, unless the stored token already
@@ -165,10 +193,20 @@ impl AccessTokenSource for OAuthTokens {
         Box::pin(async move { OAuthTokens::access_token(self).await.map_err(unavailable) })
     }
 
+    /// After a refused refresh (the sign-in was revoked) this still answers true: the client
+    /// asks [`AccessTokenSource::access_token`] before sending again, which then answers
+    /// [`SignInError::Needed`] (`run tray-mcp login NAME`) instead of the 401 (whose words are
+    /// about API tokens). A passing failure (the authorization server unreachable) leaves the
+    /// 401 as the answer.
     fn on_unauthorized<'a>(&'a self, rejected: &'a ApiToken) -> BoxFuture<'a, bool> {
         Box::pin(async move {
             match OAuthTokens::on_unauthorized(self, rejected).await {
                 Ok(refreshed) => refreshed,
+                Err(error @ SignInError::Needed { .. }) => {
+                    tracing::warn!(%error, "the sign-in could not be refreshed after a 401");
+                    self.remember_refused(rejected);
+                    true
+                }
                 Err(error) => {
                     tracing::warn!(%error, "the sign-in could not be refreshed after a 401");
                     false

@@ -93,7 +93,9 @@ pub trait AccessTokenSource: Send + Sync + std::fmt::Debug {
 
     /// The upstream answered 401 to a request sent with `rejected`. Returns true when a
     /// different token is now available (refreshed, or another request already refreshed),
-    /// so the request is worth sending once more; false leaves the 401 as the answer.
+    /// so the request is worth sending once more, or when [`Self::access_token`] now has
+    /// better words than the 401 (a revoked sign-in: `run tray-mcp login NAME`); false leaves
+    /// the 401 as the answer.
     fn on_unauthorized<'a>(&'a self, rejected: &'a ApiToken) -> BoxFuture<'a, bool>;
 
     /// The upstream at `url` answered 403 `insufficient_scope`, asking for `scopes`. A source
