@@ -18,7 +18,7 @@ use std::time::Duration;
 use rmcp::transport::auth::{AuthError, AuthorizationManager, OAuthClientConfig};
 
 use super::http::OAuthHttp;
-use super::store::{SignInStore, StepUp};
+use super::store::{SignIn, SignInStore, StepUp};
 use super::{MAX_STEP_UPS, SignInError};
 use crate::server::gateway::{AccessTokenSource, BoxFuture, TokenUnavailable};
 use crate::tray::ApiToken;
@@ -29,6 +29,9 @@ const NO_REDIRECT: &str = "http://127.0.0.1/callback";
 /// The access tokens of one signed-in profile.
 pub struct OAuthTokens {
     store: SignInStore,
+    /// The sign-in as `serve` read it at start, used once to build the manager (so the store,
+    /// maybe the OS keychain, is not read twice for it).
+    loaded: std::sync::Mutex<Option<SignIn>>,
     manager: tokio::sync::Mutex<Option<Arc<AuthorizationManager>>>,
 }
 
@@ -43,8 +46,20 @@ impl OAuthTokens {
     pub fn new(store: SignInStore) -> OAuthTokens {
         OAuthTokens {
             store,
+            loaded: std::sync::Mutex::new(None),
             manager: tokio::sync::Mutex::new(None),
         }
+    }
+
+    /// The tokens kept in `store`, whose sign-in the caller has just read: the first request
+    /// uses `sign_in`'s endpoints and client instead of reading the store again. The tokens
+    /// themselves are always read from the store (another process may have refreshed them).
+    pub fn with_sign_in(store: SignInStore, sign_in: SignIn) -> OAuthTokens {
+        let tokens = OAuthTokens::new(store);
+        if let Ok(mut loaded) = tokens.loaded.lock() {
+            *loaded = Some(sign_in);
+        }
+        tokens
     }
 
     /// The profile as `tray-mcp login` takes it (`NAME`, or `NAME --headless`).
@@ -66,7 +81,11 @@ impl OAuthTokens {
         if let Some(manager) = slot.as_ref() {
             return Ok(Arc::clone(manager));
         }
-        let sign_in = self.store.load()?.ok_or_else(|| self.needed("not signed in"))?;
+        let preloaded = self.loaded.lock().ok().and_then(|mut loaded| loaded.take());
+        let sign_in = match preloaded {
+            Some(sign_in) => sign_in,
+            None => self.store.load()?.ok_or_else(|| self.needed("not signed in"))?,
+        };
         let http = OAuthHttp::new(Duration::from_secs(30)).map_err(|error| SignInError::Transient {
             name: self.name(),
             reason: error.to_string(),
@@ -90,7 +109,15 @@ impl OAuthTokens {
 
     fn auth_error(&self, error: AuthError) -> SignInError {
         match error {
-            AuthError::AuthorizationRequired => self.needed("it holds no refresh token"),
+            // rmcp says this both when no refresh token is kept and when the server refused it.
+            AuthError::AuthorizationRequired => match self.store.load() {
+                Ok(Some(sign_in)) if sign_in.can_refresh() => {
+                    self.needed("the authorization server refused its refresh token")
+                }
+                Ok(Some(_)) => self.needed("it holds no refresh token"),
+                Ok(None) => self.needed("not signed in"),
+                Err(error) => error,
+            },
             AuthError::TokenRefreshRejected(_) => self.needed("the authorization server refused its refresh token"),
             AuthError::CredentialStoreError(message) => SignInError::Store(message),
             other => SignInError::Transient {
@@ -165,20 +192,31 @@ impl AccessTokenSource for OAuthTokens {
         Box::pin(async move { OAuthTokens::access_token(self).await.map_err(unavailable) })
     }
 
-    fn on_unauthorized<'a>(&'a self, rejected: &'a ApiToken) -> BoxFuture<'a, bool> {
+    fn on_unauthorized<'a>(&'a self, rejected: &'a ApiToken) -> BoxFuture<'a, Result<bool, TokenUnavailable>> {
         Box::pin(async move {
-            match OAuthTokens::on_unauthorized(self, rejected).await {
-                Ok(refreshed) => refreshed,
-                Err(error) => {
-                    tracing::warn!(%error, "the sign-in could not be refreshed after a 401");
-                    false
-                }
-            }
+            OAuthTokens::on_unauthorized(self, rejected).await.map_err(|error| {
+                tracing::warn!(%error, "the sign-in could not be refreshed after a 401");
+                unavailable(error)
+            })
         })
     }
 
     fn on_insufficient_scope(&self, url: &str, scopes: &str) -> Option<TokenUnavailable> {
         Some(unavailable(self.insufficient_scope(url, scopes)))
+    }
+
+    fn refused(&self, upstream: &str) -> Option<TokenUnavailable> {
+        let name = self.name();
+        Some(TokenUnavailable {
+            message: format!(
+                "{upstream} refused the sign-in of {name} (HTTP 401 Unauthorized), also with a freshly \
+                 refreshed access token"
+            ),
+            hint: format!(
+                "run `tray-mcp login {name}` to sign in again (as a Tray user with access to the workspace), \
+                 then restart the client's MCP server"
+            ),
+        })
     }
 }
 
@@ -189,12 +227,21 @@ fn unavailable(error: SignInError) -> TokenUnavailable {
     }
 }
 
-/// The access token of `store`'s sign-in, refreshed first when it expires within 30 s: what
-/// `serve` sends when it starts. Runs its own short-lived runtime (before `serve`'s starts).
-pub fn token_at_start(store: SignInStore) -> Result<ApiToken, SignInError> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|error| SignInError::Store(format!("could not start the async runtime: {error}")))?;
-    runtime.block_on(OAuthTokens::new(store).access_token())
+/// What `serve` warns about at start for a sign-in read from the store (`None`: nothing is
+/// stored), at `now` (seconds since the epoch): `None` when it looks usable. Offline only: a
+/// refresh token the server has revoked is found out on the first request.
+pub fn start_warning(name: &str, sign_in: Option<&SignIn>, now: u64) -> Option<String> {
+    let Some(sign_in) = sign_in.filter(|sign_in| sign_in.credentials.token_response.is_some()) else {
+        return Some(format!(
+            "the profile {name} signs in with OAuth but is not signed in: tool calls that need Tray \
+             will answer with `run tray-mcp login {name}` until it is"
+        ));
+    };
+    let expired = sign_in.expires_in(now).is_some_and(|seconds| seconds <= 0);
+    (expired && !sign_in.can_refresh()).then(|| {
+        format!(
+            "the sign-in of {name} has expired and holds no refresh token: tool calls that need Tray \
+             will answer with `run tray-mcp login {name}` until it is renewed"
+        )
+    })
 }
