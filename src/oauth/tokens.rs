@@ -33,6 +33,11 @@ pub struct OAuthTokens {
     /// maybe the OS keychain, is not read twice for it).
     loaded: std::sync::Mutex<Option<SignIn>>,
     manager: tokio::sync::Mutex<Option<Arc<AuthorizationManager>>>,
+    /// Held while a token is handed out or refreshed: rmcp's refresh does not look again
+    /// whether the token it was asked to refresh still needs it, so two requests of this
+    /// process that found it expiring at once (a tool call and the gateway's connection,
+    /// say) would each refresh it. One at a time, the second finds the first's new token.
+    fetching: tokio::sync::Mutex<()>,
 }
 
 impl std::fmt::Debug for OAuthTokens {
@@ -48,6 +53,7 @@ impl OAuthTokens {
             store,
             loaded: std::sync::Mutex::new(None),
             manager: tokio::sync::Mutex::new(None),
+            fetching: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -134,6 +140,7 @@ impl OAuthTokens {
     /// The bearer for the next request: the stored access token, refreshed first when it
     /// expires within 30 s.
     pub async fn access_token(&self) -> Result<ApiToken, SignInError> {
+        let _one_at_a_time = self.fetching.lock().await;
         let manager = self.manager().await?;
         let token = manager
             .get_access_token()
@@ -145,6 +152,7 @@ impl OAuthTokens {
     /// The server answered 401 to `rejected`: refreshes, unless the stored token already
     /// differs (another request or process refreshed). True when a new token is there.
     pub async fn on_unauthorized(&self, rejected: &ApiToken) -> Result<bool, SignInError> {
+        let _one_at_a_time = self.fetching.lock().await;
         let manager = self.manager().await?;
         if let Ok(current) = manager.get_access_token().await
             && current != rejected.expose()
