@@ -6,6 +6,7 @@
 pub mod clients;
 pub mod commands;
 pub mod config;
+pub mod created;
 pub mod env;
 pub mod error;
 pub mod inventory;

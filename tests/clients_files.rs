@@ -320,8 +320,11 @@ fn vscodium_and_insiders_read_their_own_profiles() {
     // uninstall --all-style removal by name reaches the profile files too.
     home.command().args(["remove", "tray-vscodium"]).assert().success();
     assert!(
-        !home
-            .read(".config/VSCodium/User/profiles/abc/mcp.json")
-            .contains("tray-vscodium")
+        !home.path(".config/VSCodium/User/profiles/abc/mcp.json").exists(),
+        "the profile's file the install created goes with its only entry"
+    );
+    assert!(
+        home.read(".config/Code - Insiders/User/profiles/abc/mcp.json")
+            .contains("tray-vscode-insiders")
     );
 }

@@ -363,8 +363,12 @@ fn uninstall_removes_the_binary_and_with_all_every_entry_and_profile() {
     let claude: serde_json::Value = serde_json::from_str(&home.read(".claude.json")).expect("json");
     assert_eq!(
         claude,
-        serde_json::json!({"numStartups": 3, "mcpServers": {}}),
-        "Claude Code's state kept, our entry gone (as `remove` leaves it)"
+        serde_json::json!({"numStartups": 3}),
+        "Claude Code's state kept, our entry and the `mcpServers` the install added gone (as `remove` leaves it)"
+    );
+    assert!(
+        !home.path(".config/tray-mcp/created.json").exists(),
+        "the record of what tray-mcp created went with the last entry"
     );
     assert!(!home.path(".config/tray-mcp/profiles/prod.json").exists());
     assert!(!installed.exists());

@@ -209,7 +209,7 @@ fn entry_files_for_every_transport() {
                 tray: implementation.recognize(&entry.server),
                 in_entry_file: true,
             };
-            let removed = RemoveEntries::for_entries(&[&found])
+            let removed = RemoveEntries::for_entries(&[&found], &crate::created::Created::default())
                 .apply(Some(&written))
                 .expect("removes");
             assert_eq!(

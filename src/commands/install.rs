@@ -720,6 +720,10 @@ impl FileEdit for UpsertEntries {
     fn secrets(&self, text: &str) -> Vec<String> {
         super::config_secrets(text, self.format, &self.entry_paths())
     }
+
+    fn added_entries(&self) -> Vec<Vec<String>> {
+        self.entry_paths()
+    }
 }
 
 /// The absolute path of the running tray-mcp, which stdio entries launch (GUI apps do not

@@ -166,8 +166,12 @@ pub fn finish_planned(
         });
     }
     make_profiles_folder_private(environment, &planned);
+    let record = record_of_created(environment, &planned)?;
     let owners: Vec<FileOwner> = planned.iter().map(|planned| planned.owner).collect();
-    let files: Vec<Planned> = planned.into_iter().map(|planned| planned.file).collect();
+    let mut files: Vec<Planned> = planned.into_iter().map(|planned| planned.file).collect();
+    // The record goes in the same commit as the files it describes: both or neither.
+    let recorded = record.is_some();
+    files.extend(record);
     let backups = BackupStore::new(environment.join(&environment.tray_config_dir(), &["backups"]));
     let (outcomes, warnings) = store
         .around_commit(keychain, || {
@@ -175,7 +179,9 @@ pub fn finish_planned(
         })
         .map_err(around_commit_error)?;
     notices.extend(warnings.into_iter().map(Notice::warning));
-    let files = outcomes
+    // The record is tray-mcp's bookkeeping, not a file the user asked about: not reported.
+    let reported = &outcomes[..outcomes.len() - usize::from(recorded)];
+    let files = reported
         .iter()
         .zip(owners)
         .map(|(outcome, owner)| FileReport::done(environment, outcome, owner))
@@ -187,6 +193,39 @@ pub fn finish_planned(
         next_steps: Vec::new(),
         dry_run: false,
     })
+}
+
+/// The planned change of tray-mcp's record of what it created in config files
+/// ([`crate::created`]) that the planned client files call for; `None` when there is none.
+fn record_of_created(environment: &Environment, planned: &[PlannedFile]) -> Result<Option<Planned>, FileError> {
+    let known = crate::created::load(environment);
+    let mut changes = crate::created::RecordChanges::default();
+    for planned in planned
+        .iter()
+        .filter(|planned| planned.file.change != Change::Unchanged)
+    {
+        let FileOwner::Client(kind, _) = planned.owner else {
+            continue;
+        };
+        let file = &planned.file;
+        let change = crate::created::ConfigChange {
+            path: &file.task.path,
+            format: kind.client().format(),
+            before: file.before.as_deref(),
+            after: file.after.as_deref(),
+            added_entries: file.task.edit.added_entries(),
+        };
+        changes.add(&change, &known).map_err(|error| FileError {
+            role: file.task.role.clone(),
+            shown_path: file.task.shown_path.clone(),
+            problem: FileProblem::Document(error),
+        })?;
+    }
+    if changes.is_empty() {
+        return Ok(None);
+    }
+    let mut record = transaction::plan(vec![changes.task(environment)])?;
+    Ok(record.pop().filter(|record| record.change != Change::Unchanged))
 }
 
 /// Makes the profiles folder, owner-only, when the commit is about to write a profile into it:

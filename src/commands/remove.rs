@@ -1,10 +1,15 @@
 //! `tray-mcp remove NAME`: takes exactly that Tray entry out of every client (or the chosen
 //! ones), and drops its profile when no client uses it any more.
+//!
+//! The file is left as the user had it before the install: a servers container the install
+//! created goes once it is empty, and a file it created goes once it holds nothing (both as
+//! recorded in [`crate::created`]); a container or file of the user's stays, even empty.
 
 use crate::clients::{ClientId, Companion};
 use crate::config::safe_write::Privacy;
 use crate::config::transaction::{Edited, FileEdit, FileProblem};
 use crate::config::{Change, ConfigDocument, Format};
+use crate::created::{self, Created, FileRecord};
 use crate::error::CommandError;
 use crate::inventory::FoundEntry;
 use crate::paths::Environment;
@@ -56,8 +61,9 @@ pub fn remove_with_store(
             "run `tray-mcp list` to see the entries and their names",
         ));
     }
+    let record = created::load(environment);
     let mut tasks = tasks_per_file(environment, &targets, Privacy::Ordinary, |entries| {
-        Box::new(RemoveEntries::for_entries(entries))
+        Box::new(RemoveEntries::for_entries(entries, &record))
     });
     let still_used = inventory.entries.iter().any(|entry| {
         !targets.iter().any(|target| std::ptr::eq(*target, entry))
@@ -86,7 +92,8 @@ pub fn remove_with_store(
 }
 
 /// Takes entries (and the items the client keeps beside them, such as VS Code's token input)
-/// out of one file (`remove`, and `apply --prune`).
+/// out of one file (`remove`, and `apply --prune`), and what the install that added them
+/// created there: a servers container left empty, the file left holding nothing.
 pub struct RemoveEntries {
     format: Format,
     keys: Vec<Vec<String>>,
@@ -94,11 +101,13 @@ pub struct RemoveEntries {
     /// For a client's entry file: the keys of the header its install wrote. A file left with no
     /// server and nothing else is deleted, as the install that made it is undone.
     entry_file_header: Option<&'static [&'static str]>,
+    /// What tray-mcp recorded creating in this file.
+    created: FileRecord,
 }
 
 impl RemoveEntries {
-    /// Removes these entries, all of one file.
-    pub fn for_entries(entries: &[&FoundEntry]) -> Self {
+    /// Removes these entries, all of one file, with what `record` says tray-mcp created there.
+    pub fn for_entries(entries: &[&FoundEntry], record: &Created) -> Self {
         let first = entries[0];
         RemoveEntries {
             format: first.client.client().format(),
@@ -111,12 +120,20 @@ impl RemoveEntries {
                 .in_entry_file
                 .then(|| first.client.client().entry_files().map(|files| files.header_keys))
                 .flatten(),
+            created: record.for_file(&first.path),
         }
+    }
+
+    /// Whether `document`, after the removal, is to be deleted: an entry file holding nothing
+    /// but the header an install wrote (no server, no other key), or a file tray-mcp created
+    /// that holds nothing at all.
+    pub fn leaves_nothing(&self, document: &dyn ConfigDocument) -> Result<bool, FileProblem> {
+        Ok(self.only_header_left(document)? || (self.created.file && holds_nothing(document)?))
     }
 
     /// Whether `document`, an entry file after the removal, holds nothing but the header an
     /// install wrote: no server, no other key (the file then goes).
-    pub fn only_header_left(&self, document: &dyn ConfigDocument) -> Result<bool, FileProblem> {
+    fn only_header_left(&self, document: &dyn ConfigDocument) -> Result<bool, FileProblem> {
         let Some(header) = self.entry_file_header else {
             return Ok(false);
         };
@@ -143,26 +160,45 @@ impl RemoveEntries {
         &self.keys
     }
 
-    /// Removes the entries from `document`; whether any was there.
+    /// Removes the entries from `document`, then each container tray-mcp created there that
+    /// they left empty; whether any entry was there.
     pub fn apply_to(&self, document: &mut dyn ConfigDocument) -> Result<bool, FileProblem> {
         let mut removed = false;
         for keys in &self.keys {
             let path: Vec<&str> = keys.iter().map(String::as_str).collect();
             removed |= document.remove(&path)?;
-            prune_created_parent(document, &path)?;
         }
         for companion in &self.companions {
             companion.apply(document)?;
         }
+        if removed {
+            for container in self.created.containers_innermost_first() {
+                let path: Vec<&str> = container.iter().map(String::as_str).collect();
+                document.remove_if_empty(&path)?;
+            }
+        }
         Ok(removed)
     }
+}
+
+/// Whether a document holds nothing: no key, no comment (`{}` or an empty file).
+fn holds_nothing(document: &dyn ConfigDocument) -> Result<bool, FileProblem> {
+    if !document.keys(&[])?.is_empty() {
+        return Ok(false);
+    }
+    let text = document.render();
+    let bare: String = text
+        .chars()
+        .filter(|character| !character.is_whitespace() && *character != '\u{feff}')
+        .collect();
+    Ok(bare.is_empty() || bare == "{}")
 }
 
 impl FileEdit for RemoveEntries {
     fn apply(&self, current: Option<&str>) -> Result<Edited, FileProblem> {
         let mut document = crate::config::open(self.format, current.unwrap_or(""))?;
         let removed = self.apply_to(document.as_mut())?;
-        let contents = if removed && self.only_header_left(document.as_ref())? {
+        let contents = if removed && self.leaves_nothing(document.as_ref())? {
             None
         } else {
             Some(document.into_text())
@@ -176,19 +212,4 @@ impl FileEdit for RemoveEntries {
     fn secrets(&self, text: &str) -> Vec<String> {
         config_secrets(text, self.format, &self.keys)
     }
-}
-
-/// For a nested servers object (Claude Code's `projects.<dir>.mcpServers`): when removing the
-/// entry left the servers object empty and it is all its parent holds, the parent is what an
-/// install created, so it goes too and the file is as it was before the install.
-fn prune_created_parent(document: &mut dyn ConfigDocument, entry_path: &[&str]) -> Result<(), FileProblem> {
-    if entry_path.len() < 3 {
-        return Ok(());
-    }
-    let servers = &entry_path[..entry_path.len() - 1];
-    let parent = &entry_path[..entry_path.len() - 2];
-    if document.keys(servers)?.is_empty() && document.keys(parent)? == [servers[servers.len() - 1]] {
-        document.remove(parent)?;
-    }
-    Ok(())
 }

@@ -181,7 +181,7 @@ fn move_tasks(
             (entry.client, entry.scope),
             entry.path.clone(),
             Privacy::Ordinary,
-            Box::new(RemoveEntries::for_entries(&[entry])),
+            Box::new(RemoveEntries::for_entries(&[entry], &crate::created::load(environment))),
         ),
     ]
 }

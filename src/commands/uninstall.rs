@@ -111,8 +111,9 @@ pub fn uninstall_with_store(
 fn remove_everything(environment: &Environment, dry_run: bool, store: &TokenStore) -> Result<Report, CommandError> {
     let inventory = readable_inventory(environment)?;
     let targets: Vec<&FoundEntry> = inventory.entries.iter().filter(|entry| entry.tray.is_some()).collect();
+    let record = crate::created::load(environment);
     let mut tasks = tasks_per_file(environment, &targets, Privacy::Ordinary, |entries| {
-        Box::new(RemoveEntries::for_entries(entries))
+        Box::new(RemoveEntries::for_entries(entries, &record))
     });
     let mut keychain = KeychainChanges::default();
     for name in profiles::list_names(environment) {

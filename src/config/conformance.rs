@@ -2,7 +2,9 @@
 //! samples written the way users' files are (comments, odd indentation, CRLF, a byte-order
 //! mark, other servers around ours):
 //!
-//! - adding an entry and removing it again gives back the original bytes;
+//! - adding an entry and removing it again gives back the original bytes, once the servers
+//!   container the add created (if it did) is taken out by `remove_if_empty`;
+//! - `remove_if_empty` takes out only a container that holds nothing, not even a comment;
 //! - setting the same entry twice changes no byte the second time (and says `Unchanged`);
 //! - everything outside the entry (comments, order, line endings, BOM, indentation) survives;
 //! - renaming a key keeps its value and its neighbours, and renaming back restores the bytes;
@@ -32,6 +34,8 @@ const JSON: Samples = Samples {
         "{\r\n\t\"theme\": \"dark\",\r\n\t\"mcp_servers\": {\r\n\t\t\"other\": {\r\n\t\t\t\"command\": \"o\"\r\n\t\t}\r\n\t}\r\n}\r\n",
         "\u{feff}{\"mcp_servers\": {\"other\": {\"command\": \"o\"}}, \"z\": 1}",
         "{\n    \"a\": 1,\n    \"mcp_servers\": {}\n}",
+        "{\n  \"theme\": \"dark\"\n}\n",
+        "{\r\n\t\"theme\": \"dark\",\r\n\t\"z\": [1]\r\n}\r\n",
     ],
     malformed: ("{\n  \"mcp_servers\": {\n    \"other\": \n}\n", 4, 1),
 };
@@ -43,6 +47,7 @@ const JSONC: Samples = Samples {
         "{\r\n  \"mcp_servers\": {\r\n    \"other\": {\"command\": \"o\"},\r\n  },\r\n  // end\r\n}\r\n",
         "{\n  \"mcp_servers\": {\n    \"other\": {\"command\": \"o\"} // mine\n  }\n}\n",
         "{\n  \"mcp_servers\": { // servers\n  }\n}\n",
+        "// settings\n{\n  \"theme\": \"dark\", // mine\n}\n",
     ],
     malformed: ("{\n  // fine\n  \"mcp_servers\": {,,}\n}\n", 3, 19),
 };
@@ -56,6 +61,7 @@ const JSONC_NO_TRAILING_COMMAS: Samples = Samples {
         "{\r\n  \"mcp_servers\": {\r\n    \"other\": {\"command\": \"o\"}\r\n  },\r\n  // end\r\n  \"z\": 1\r\n}\r\n",
         "{\n  \"mcp_servers\": { // servers\n  }\n}\n",
         "{\n  \"theme\": \"dark\", // mine\n  \"mcp_servers\": {}\n}\n",
+        "{\n  // only a comment\n  \"theme\": \"dark\"\n}\n",
     ],
     malformed: ("{\n  // fine\n  \"mcp_servers\": {,,}\n}\n", 3, 19),
 };
@@ -68,6 +74,7 @@ const TOML: Samples = Samples {
         "\u{feff}[mcp_servers.other]\ncommand = \"o\"",
         "approval_policy = \"never\"\n",
         "",
+        "model = \"o3\"\n\n[mcp_servers]\n",
     ],
     malformed: ("model = \"o3\"\n[mcp_servers.other\ncommand = 1\n", 2, 19),
 };
@@ -85,6 +92,8 @@ const YAML: Samples = Samples {
         "GOOSE_MODEL: x\nmcp_servers:   # my extensions\nGOOSE_MODE: auto\n",
         // Goose's own way of writing no extensions.
         "mcp_servers: {}\nGOOSE_MODEL: x\n",
+        // A key holding nothing, bare, at the end.
+        "GOOSE_MODEL: x\nmcp_servers:\n",
         // Only a Tray entry: removing ours takes nothing of it.
         "mcp_servers:\n  tray-production:\n    type: stdio\n    cmd: /usr/local/bin/tray-mcp\n",
     ],
@@ -140,14 +149,58 @@ fn add_then_remove_gives_back_the_original_bytes() {
                 assert_eq!(document.set(&path("tray"), &entry()).unwrap(), Change::Added);
             });
             assert_ne!(&added, text);
+            let created_container = document(samples.format, text).get(SERVERS).unwrap().is_none();
             let removed = edited(samples.format, &added, |document| {
                 assert!(document.remove(&path("tray")).unwrap());
+                if created_container {
+                    document.remove_if_empty(SERVERS).unwrap();
+                }
             });
             assert_eq!(
                 &removed, text,
                 "{:?}: remove did not undo add; added:\n{added}",
                 samples.format
             );
+        }
+    }
+}
+
+#[test]
+fn remove_if_empty_takes_out_only_a_container_holding_nothing() {
+    for samples in ALL {
+        for text in samples.files {
+            let Some(servers) = document(samples.format, text).get(SERVERS).unwrap() else {
+                continue;
+            };
+            let mut opened = document(samples.format, text);
+            let removed = opened.remove_if_empty(SERVERS).unwrap();
+            let after = opened.into_text();
+            let holds_nothing = servers.as_object().is_some_and(serde_json::Map::is_empty) || servers.is_null();
+            let has_comment = text
+                .lines()
+                .any(|line| line.contains("mcp_servers") && line.contains(['#', '/']));
+            if holds_nothing && !has_comment {
+                assert!(removed, "{:?}: the empty container stayed:\n{text}", samples.format);
+                assert_eq!(
+                    document(samples.format, &after).get(SERVERS).unwrap(),
+                    None,
+                    "{:?}",
+                    samples.format
+                );
+            } else {
+                assert!(
+                    !removed,
+                    "{:?}: a container that holds something went:\n{text}",
+                    samples.format
+                );
+                assert_eq!(&after, text, "{:?}", samples.format);
+            }
+            // With our entry in it, no container is empty.
+            let added = edited(samples.format, text, |document| {
+                document.set(&path("tray"), &entry()).unwrap();
+                assert!(!document.remove_if_empty(SERVERS).unwrap());
+            });
+            assert!(added.contains("tray"), "{added}");
         }
     }
 }

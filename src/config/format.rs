@@ -74,6 +74,12 @@ pub trait ConfigDocument {
     /// Removes the key at the end of a key path. Returns whether it existed.
     fn remove(&mut self, path: &[&str]) -> Result<bool, DocumentError>;
 
+    /// Removes the key at the end of `path` when its value is an empty table/object/mapping (in
+    /// YAML also a key holding nothing) with no comment inside it or on its key line: a servers
+    /// container an install created, now that its last entry is gone. Returns whether it did;
+    /// a container holding anything, or a comment, stays (it is the user's).
+    fn remove_if_empty(&mut self, path: &[&str]) -> Result<bool, DocumentError>;
+
     /// Renames the key at the end of `path` in place. Returns whether it existed.
     fn rename_key(&mut self, path: &[&str], new_key: &str) -> Result<bool, DocumentError>;
 
@@ -196,6 +202,10 @@ impl ConfigDocument for Document {
 
     fn remove(&mut self, path: &[&str]) -> Result<bool, DocumentError> {
         Document::remove(self, path)
+    }
+
+    fn remove_if_empty(&mut self, path: &[&str]) -> Result<bool, DocumentError> {
+        Document::remove_if_empty(self, path)
     }
 
     fn rename_key(&mut self, path: &[&str], new_key: &str) -> Result<bool, DocumentError> {

@@ -141,6 +141,12 @@ impl ConfigDocument for NamedItems {
         self.inner.remove(path)
     }
 
+    fn remove_if_empty(&mut self, path: &[&str]) -> Result<bool, DocumentError> {
+        // A list of items takes its key out with its last item (see `remove_array_item`): what
+        // is left to check is a mapping on the way to it.
+        self.inner.remove_if_empty(path)
+    }
+
     fn rename_key(&mut self, path: &[&str], new_key: &str) -> Result<bool, DocumentError> {
         let Some((last, parent)) = path.split_last() else {
             return self.inner.rename_key(path, new_key);

@@ -199,6 +199,22 @@ impl super::format::ConfigDocument for TomlDocument {
         Ok(removed)
     }
 
+    fn remove_if_empty(&mut self, path: &[&str]) -> Result<bool, DocumentError> {
+        let Some((last, parent)) = path.split_last() else {
+            return Ok(false);
+        };
+        if self.table_at(path)?.is_none_or(|table| !table.is_empty()) {
+            return Ok(false);
+        }
+        // A `[header]` with a comment before or after it is the user's.
+        if let Some(Item::Table(table)) = self.table_at(parent)?.and_then(|table| table.get(last))
+            && decor_has_comment(table.decor())
+        {
+            return Ok(false);
+        }
+        self.remove(path)
+    }
+
     fn rename_key(&mut self, path: &[&str], new_key: &str) -> Result<bool, DocumentError> {
         let Some((last, parent)) = path.split_last() else {
             return Ok(false);
@@ -326,6 +342,15 @@ impl super::format::ConfigDocument for TomlDocument {
     fn into_text(self: Box<Self>) -> String {
         self.render()
     }
+}
+
+/// Whether a table header's decoration (the lines before it, the rest of its line) holds a
+/// comment.
+fn decor_has_comment(decor: &toml_edit::Decor) -> bool {
+    [decor.prefix(), decor.suffix()]
+        .into_iter()
+        .flatten()
+        .any(|raw| raw.as_str().is_some_and(|text| text.contains('#')))
 }
 
 /// Gives a replacement the position and comments of the item it replaces.

@@ -35,6 +35,13 @@ pub trait FileEdit {
     fn secrets(&self, _text: &str) -> Vec<String> {
         Vec::new()
     }
+
+    /// The key paths of the entries this edit sets in a client's config, so the commit can
+    /// record the containers (and the file) it brings into being (`crate::created`). Default:
+    /// none.
+    fn added_entries(&self) -> Vec<Vec<String>> {
+        Vec::new()
+    }
 }
 
 /// The folder a file belongs to, which decides where a symlink on its path may lead.

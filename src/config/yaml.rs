@@ -15,12 +15,12 @@
 //! key or tag (replacing it would break what refers to it). Comments, anchors and merge keys
 //! elsewhere in the file are kept as they are.
 //!
-//! Removing the last entry of a mapping gives back what was there before the first add, as far
-//! as the text can tell: a key an add created goes with it; a key line of the user's that holds
-//! nothing and ends with a comment (`extensions:  # mine`) is never rewritten, so it stays; and
-//! an empty flow mapping (`extensions: {}`, how Goose writes no extensions) takes the entry in
-//! flow style inside its braces, so removing it leaves `{}`. A bare `extensions:` with no
-//! comment cannot be told from one an add created, and goes.
+//! Removing the last entry of a mapping gives back the mapping's key as it was before the first
+//! add: a key line that holds nothing (`extensions:`, `extensions:  # mine`) is never rewritten,
+//! so it stays; and an empty flow mapping (`extensions: {}`, how Goose writes no extensions)
+//! takes the entry in flow style inside its braces, so removing it leaves `{}`. Whether the key
+//! itself is the user's cannot be told from the text: tray-mcp records the containers it
+//! creates (`crate::created`), and `remove_if_empty` takes such a key out once it is empty.
 
 use rowan::ast::AstNode;
 use serde_json::{Map, Value};
@@ -340,7 +340,7 @@ impl YamlDocument {
         from..to
     }
 
-    /// Removes an entry; a mapping it leaves empty goes too, up to the root.
+    /// Removes an entry; the key of a mapping it leaves empty stays, holding nothing (or `{}`).
     fn remove_entry(&mut self, path: &[&str]) -> Result<bool, DocumentError> {
         let Some((last, parent)) = path.split_last() else {
             return Ok(false);
@@ -360,11 +360,8 @@ impl YamlDocument {
             return Ok(true);
         }
         self.check_replaceable(&entry)?;
-        if !parent.is_empty() && entries(&mapping).count() == 1 && !self.holder_has_comment(&mapping) {
-            // The mapping holds only this entry: its own key goes with it (an add made it). A
-            // key line with a comment is the user's (`extensions:  # mine`): it stays as it was.
-            return self.remove_entry(parent);
-        }
+        // The mapping's own key stays, holding nothing (`extensions:`): whether an add made it
+        // is tray-mcp's record to say, and `remove_if_empty` takes it out when it did.
         let range = self.entry_lines(&entry);
         let near = range.start;
         self.splice(range, "", near)?;
@@ -373,23 +370,62 @@ impl YamlDocument {
 }
 
 impl YamlDocument {
-    /// Whether the line of the key that holds `mapping` (`extensions:  # mine`) ends with a
-    /// comment.
-    fn holder_has_comment(&self, mapping: &Node) -> bool {
-        let Some(holder) = mapping
-            .ancestors()
-            .find(|node| node.kind() == SyntaxKind::MAPPING_ENTRY)
-        else {
-            return false;
-        };
-        let from = start(&holder);
+    /// Whether the line of `entry`'s key (`extensions:  # mine`) ends with a comment.
+    fn key_line_has_comment(&self, entry: &Node) -> bool {
+        let from = start(entry);
         let line_end = self.body[from..]
             .find('\n')
             .map_or(self.body.len(), |index| from + index);
-        let key_length = child(&holder, SyntaxKind::KEY).map_or(0, |key| end(&key) - start(&key));
+        let key_length = child(entry, SyntaxKind::KEY).map_or(0, |key| end(&key) - start(&key));
         let rest = self.body[from + key_length.min(line_end - from)..line_end].trim_start();
-        rest.strip_prefix(':')
-            .is_some_and(|after| after.trim_start().starts_with('#'))
+        rest.strip_prefix(':').is_some_and(|after| {
+            let after = after.trim_start();
+            after.starts_with('#')
+                || after
+                    .strip_prefix("{}")
+                    .is_some_and(|tail| tail.trim_start().starts_with('#'))
+        })
+    }
+
+    /// Whether `entry` holds an empty mapping: nothing written (`key:`), or `{}` with nothing,
+    /// not even a comment, between its braces.
+    fn holds_empty_mapping(&self, entry: &Node) -> bool {
+        if holds_nothing_written(entry) {
+            return true;
+        }
+        entry_content(entry).is_some_and(|node| {
+            node.kind() == SyntaxKind::MAPPING
+                && is_flow(&node)
+                && entries(&node).next().is_none()
+                && self.body[start(&node)..end(&node)]
+                    .trim_start_matches('{')
+                    .trim_end_matches('}')
+                    .trim()
+                    .is_empty()
+        })
+    }
+
+    /// Removes the key at `path` when it holds an empty mapping and its line no comment.
+    fn remove_empty_entry(&mut self, path: &[&str]) -> Result<bool, DocumentError> {
+        let Some((last, parent)) = path.split_last() else {
+            return Ok(false);
+        };
+        let Some(mapping) = self.mapping_at(parent)? else {
+            return Ok(false);
+        };
+        let Some(entry) = self.entry(&mapping, last)? else {
+            return Ok(false);
+        };
+        if !self.holds_empty_mapping(&entry) || self.key_line_has_comment(&entry) {
+            return Ok(false);
+        }
+        self.check_replaceable(&entry)?;
+        let before = self.body.clone();
+        let range = self.entry_lines(&entry);
+        let near = range.start;
+        self.splice(range, "", near)?;
+        self.verify(before, path, None, near)?;
+        Ok(true)
     }
 
     /// The flow mapping at `parent` (`extensions: {}`), when every mapping above it is a block
@@ -593,6 +629,10 @@ impl super::format::ConfigDocument for YamlDocument {
             self.verify(before, path, None, 0)?;
         }
         Ok(removed)
+    }
+
+    fn remove_if_empty(&mut self, path: &[&str]) -> Result<bool, DocumentError> {
+        self.remove_empty_entry(path)
     }
 
     fn rename_key(&mut self, path: &[&str], new_key: &str) -> Result<bool, DocumentError> {

@@ -243,6 +243,7 @@ pub fn apply_with_store(
     }
     let mut tasks = Vec::new();
     let mut entries = Vec::new();
+    let record = crate::created::load(environment);
     for (path, group) in groups {
         entries.push(group.names());
         let owner = group.owner;
@@ -252,7 +253,7 @@ pub fn apply_with_store(
             owner,
             path,
             privacy,
-            Box::new(group.into_edit()),
+            Box::new(group.into_edit(&record)),
         ));
     }
     let mut profile_checks = Vec::new();
@@ -459,14 +460,14 @@ impl FileGroup {
             .collect()
     }
 
-    fn into_edit(self) -> ApplyFile {
+    fn into_edit(self, record: &crate::created::Created) -> ApplyFile {
         let removals: Vec<&FoundEntry> = self.removals.iter().collect();
         ApplyFile {
             upserts: UpsertEntries {
                 format: self.format,
                 upserts: self.upserts.into_iter().map(|(_, upsert)| upsert).collect(),
             },
-            removals: (!removals.is_empty()).then(|| RemoveEntries::for_entries(&removals)),
+            removals: (!removals.is_empty()).then(|| RemoveEntries::for_entries(&removals, record)),
         }
     }
 }
@@ -491,9 +492,9 @@ impl FileEdit for ApplyFile {
             } else {
                 Change::Updated
             };
-            // A file of its own entry (Continue's block) goes with its last entry, as `remove`
-            // takes it.
-            emptied = self.upserts.upserts.is_empty() && removals.only_header_left(document.as_ref())?;
+            // A file of its own entry (Continue's block), or one tray-mcp created, goes with its
+            // last entry, as `remove` takes it.
+            emptied = self.upserts.upserts.is_empty() && removals.leaves_nothing(document.as_ref())?;
         }
         Ok(Edited {
             contents: (!emptied).then(|| document.into_text()),
@@ -507,6 +508,10 @@ impl FileEdit for ApplyFile {
             paths.extend(removals.entry_paths().iter().cloned());
         }
         config_secrets(text, self.upserts.format, &paths)
+    }
+
+    fn added_entries(&self) -> Vec<Vec<String>> {
+        self.upserts.entry_paths()
     }
 }
 

@@ -291,6 +291,27 @@ impl Document {
         Ok(true)
     }
 
+    /// Removes the key at the end of a key path when its value is an object holding nothing,
+    /// not even a comment (`{}`, `{ }`). Returns whether it did.
+    pub fn remove_if_empty(&mut self, path: &[&str]) -> Result<bool, DocumentError> {
+        if path.is_empty() {
+            return Ok(false);
+        }
+        let found = self.locate(path)?;
+        let Some(PathValue {
+            kind: ValueKind::Object(items),
+            start,
+            end,
+        }) = found.get(path.len())
+        else {
+            return Ok(false);
+        };
+        if !items.is_empty() || !self.text[start + 1..end - 1].trim().is_empty() {
+            return Ok(false);
+        }
+        self.remove(path)
+    }
+
     /// Renames the key at the end of `path` to `new_key`, in place: its value, position and
     /// surroundings are untouched. Returns whether the key existed.
     pub fn rename_key(&mut self, path: &[&str], new_key: &str) -> Result<bool, DocumentError> {
