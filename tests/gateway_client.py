@@ -141,6 +141,23 @@ async def prompts_resources_scenario(command, args):
             text = asked.messages[0].content.text
             assert text == "What's weather in Lyon, Rhône?", text
             report["prompt_text"] = text
+            assert capabilities.completions is not None, capabilities
+            prompt_ref = types.PromptReference(type="ref/prompt", name="completable-prompt")
+            departments = await session.complete(prompt_ref, {"name": "department", "value": "S"})
+            assert departments.completion.values == ["Sales", "Support"], departments
+            members = await session.complete(
+                prompt_ref, {"name": "name", "value": ""}, context_arguments={"department": "Sales"}
+            )
+            report["completed"] = members.completion.values
+            template_ref = types.ResourceTemplateReference(
+                type="ref/resource", uri="demo://resource/dynamic/text/{resourceId}"
+            )
+            ids = await session.complete(template_ref, {"name": "resourceId", "value": "7"})
+            assert ids.completion.values == ["7"], ids
+            unknown = await session.complete(
+                types.PromptReference(type="ref/prompt", name="no-such-prompt"), {"name": "x", "value": ""}
+            )
+            assert unknown.completion.values == [], unknown
             embedded = await session.get_prompt("resource-prompt", {"resourceType": "Text", "resourceId": "3"})
             kinds = [message.content.type for message in embedded.messages]
             assert "resource" in kinds, kinds

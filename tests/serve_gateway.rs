@@ -592,6 +592,80 @@ fn wait_for_get_stream(gateway: &FakeGateway) {
     }
 }
 
+/// The `resources/subscribe` requests the gateway received, in order, with their session.
+fn subscribes(gateway: &FakeGateway) -> Vec<(Value, Option<String>)> {
+    gateway
+        .requests()
+        .into_iter()
+        .filter(|request| request.method.as_deref() == Some("resources/subscribe"))
+        .map(|request| {
+            let session = request.header("mcp-session-id").map(str::to_string);
+            (request.body["params"]["uri"].clone(), session)
+        })
+        .collect()
+}
+
+#[test]
+fn a_completion_for_a_gateway_without_completions_is_empty_and_never_sent_to_it() {
+    let home = FakeHome::new();
+    let tray = FakeTray::start(Behavior::Normal);
+    let gateway = FakeGateway::start_offering_prompts_and_resources(GatewayBehavior::Mcp { sse: false }, 0);
+    let mut server = serve(&home, &tray, &gateway.url());
+    server.request("prompts/list", json!({}));
+    // As the built-in server (rmcp) answers when it has no suggestions.
+    let empty = json!({"completion": {"values": []}});
+    for reference in [
+        json!({"type": "ref/prompt", "name": "summarise_run"}),
+        json!({"type": "ref/resource", "uri": "tray://workflows/{id}/readme"}),
+        json!({"type": "ref/prompt", "name": "no_such_prompt"}),
+    ] {
+        let completed = server.request(
+            "completion/complete",
+            json!({"ref": reference, "argument": {"name": "run_id", "value": "ex"}}),
+        );
+        assert_eq!(completed["result"], empty, "{completed}");
+    }
+    assert_eq!(gateway.count("completion/complete"), 0);
+    let (status, _) = server.finish();
+    assert!(status.success());
+}
+
+#[test]
+fn subscriptions_are_renewed_when_the_gateway_session_expires_and_unsubscribed_ones_are_not() {
+    let home = FakeHome::new();
+    let tray = FakeTray::start(Behavior::Normal);
+    let gateway = FakeGateway::start_offering_prompts_and_resources(GatewayBehavior::Mcp { sse: false }, 0);
+    let mut server = serve(&home, &tray, &gateway.url());
+    let kept = "tray://workflows/wf-1/readme";
+    let dropped = "tray://workflows/wf-2/readme";
+    for uri in [kept, dropped] {
+        let subscribed = server.request("resources/subscribe", json!({"uri": uri}));
+        assert_eq!(subscribed["result"], json!({}), "{subscribed}");
+    }
+    let unsubscribed = server.request("resources/unsubscribe", json!({"uri": dropped}));
+    assert_eq!(unsubscribed["result"], json!({}), "{unsubscribed}");
+
+    // The session expires; the next request opens a new one, which subscribes to what the
+    // client still follows, once.
+    gateway.expire_sessions();
+    let call = server.call_tool("send_slack_message", json!({"channel": "#a", "text": "b"}));
+    assert_eq!(call.structured()["tool"], json!("send_slack_message"), "{:?}", call.0);
+    let deadline = Instant::now() + serve_support::WAIT;
+    while subscribes(&gateway).len() < 3 {
+        assert!(
+            Instant::now() < deadline,
+            "no subscription after the expiry: {:?}",
+            subscribes(&gateway)
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let renewed: Vec<_> = subscribes(&gateway).into_iter().skip(2).collect();
+    assert_eq!(renewed, [(json!(kept), Some("fake-session-2".to_string()))]);
+    let (status, _) = server.finish();
+    assert!(status.success());
+}
+
 #[test]
 fn gateway_prompts_and_resources_are_passed_through_unchanged() {
     let home = FakeHome::new();

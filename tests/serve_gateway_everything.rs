@@ -148,6 +148,8 @@ fn server_everything_prompts_and_resources_reach_the_python_sdk_as_listed() {
         return;
     };
     assert_eq!(report["prompt_text"], "What's weather in Lyon, Rhône?");
+    // completion/complete reaches the reference server's completer, with the context argument.
+    assert_eq!(report["completed"], serde_json::json!(["David", "Eve", "Frank"]));
     assert_eq!(report["read"], "Resource 7: This is a plaintext resource");
     assert_eq!(report["updated"], "demo://resource/dynamic/text/7");
     assert_eq!(

@@ -32,7 +32,12 @@ pub struct OAuthTokens {
     /// The sign-in as `serve` read it at start, used once to build the manager (so the store,
     /// maybe the OS keychain, is not read twice for it).
     loaded: std::sync::Mutex<Option<SignIn>>,
-    manager: tokio::sync::Mutex<Option<Arc<AuthorizationManager>>>,
+    /// rmcp's manager, and the client ID it was built for.
+    manager: tokio::sync::Mutex<Option<(String, Arc<AuthorizationManager>)>>,
+    /// An access token the server refused (401) whose refresh the authorization server refused
+    /// too (the sign-in was revoked): while the store still holds it, [`Self::access_token`]
+    /// says a new sign-in is needed instead of handing it out again. Memory only.
+    refused: std::sync::Mutex<Option<String>>,
     /// Held while a token is handed out or refreshed: rmcp's refresh does not look again
     /// whether the token it was asked to refresh still needs it, so two requests of this
     /// process that found it expiring at once (a tool call and the gateway's connection,
@@ -53,6 +58,7 @@ impl OAuthTokens {
             store,
             loaded: std::sync::Mutex::new(None),
             manager: tokio::sync::Mutex::new(None),
+            refused: std::sync::Mutex::new(None),
             fetching: tokio::sync::Mutex::new(()),
         }
     }
@@ -80,11 +86,12 @@ impl OAuthTokens {
         }
     }
 
-    /// rmcp's manager for the stored sign-in, built once from what `login` recorded (no
-    /// discovery: the endpoints and client are in the record).
+    /// rmcp's manager for the stored sign-in, built from what `login` recorded (no discovery:
+    /// the endpoints and client are in the record): once, and again after
+    /// [`Self::took_up_new_client`].
     async fn manager(&self) -> Result<Arc<AuthorizationManager>, SignInError> {
         let mut slot = self.manager.lock().await;
-        if let Some(manager) = slot.as_ref() {
+        if let Some((_, manager)) = slot.as_ref() {
             return Ok(Arc::clone(manager));
         }
         let preloaded = self.loaded.lock().ok().and_then(|mut loaded| loaded.take());
@@ -109,8 +116,30 @@ impl OAuthTokens {
             .map_err(|error| self.auth_error(error))?;
         manager.set_credential_store(self.store.clone());
         let manager = Arc::new(manager);
-        *slot = Some(Arc::clone(&manager));
+        *slot = Some((sign_in.client_id.clone(), Arc::clone(&manager)));
         Ok(manager)
+    }
+
+    /// rmcp said authorization is required. When the store now names another client than the
+    /// manager was built for (a `tray-mcp login NAME` while `serve` runs may have registered a
+    /// new one, whose refresh token the old client may not spend: rmcp refuses it), the
+    /// manager is dropped, to be built again for it, and true says to try once more. The
+    /// store is read here, on that failure, not before every request.
+    async fn took_up_new_client(&self) -> bool {
+        let Ok(Some(sign_in)) = self.store.load() else {
+            return false;
+        };
+        let mut slot = self.manager.lock().await;
+        let changed = slot
+            .as_ref()
+            .is_some_and(|(client_id, _)| *client_id != sign_in.client_id);
+        if changed {
+            *slot = None;
+            if let Ok(mut loaded) = self.loaded.lock() {
+                *loaded = Some(sign_in);
+            }
+        }
+        changed
     }
 
     fn auth_error(&self, error: AuthError) -> SignInError {
@@ -138,19 +167,40 @@ impl OAuthTokens {
     }
 
     /// The bearer for the next request: the stored access token, refreshed first when it
-    /// expires within 30 s.
+    /// expires within 30 s. A token the server refused and could not be refreshed is not handed
+    /// out again (until `tray-mcp login` stores another): the sign-in is needed.
     pub async fn access_token(&self) -> Result<ApiToken, SignInError> {
         let _one_at_a_time = self.fetching.lock().await;
-        let manager = self.manager().await?;
-        let token = manager
-            .get_access_token()
-            .await
-            .map_err(|error| self.auth_error(error))?;
+        let token = match self.manager().await?.get_access_token().await {
+            Err(AuthError::AuthorizationRequired) if self.took_up_new_client().await => {
+                self.manager().await?.get_access_token().await
+            }
+            outcome => outcome,
+        }
+        .map_err(|error| self.auth_error(error))?;
+        if self.is_refused(&token) {
+            return Err(
+                self.needed("the server refused its access token and the authorization server its refresh token")
+            );
+        }
         self.bearer(token)
     }
 
+    fn is_refused(&self, token: &str) -> bool {
+        self.refused
+            .lock()
+            .is_ok_and(|refused| refused.as_deref() == Some(token))
+    }
+
+    fn remember_refused(&self, rejected: &ApiToken) {
+        if let Ok(mut refused) = self.refused.lock() {
+            *refused = Some(rejected.expose().to_string());
+        }
+    }
+
     /// The server answered 401 to `rejected`: refreshes, unless the stored token already
-    /// differs (another request or process refreshed). True when a new token is there.
+    /// differs (another request or process refreshed). True when a new token is there. When
+    /// the refresh is refused, `rejected` is remembered, so it is not sent again.
     pub async fn on_unauthorized(&self, rejected: &ApiToken) -> Result<bool, SignInError> {
         let _one_at_a_time = self.fetching.lock().await;
         let manager = self.manager().await?;
@@ -159,8 +209,21 @@ impl OAuthTokens {
         {
             return Ok(true);
         }
-        manager.refresh_token().await.map_err(|error| self.auth_error(error))?;
-        Ok(true)
+        let refreshed = match manager.refresh_token().await {
+            Err(AuthError::AuthorizationRequired) if self.took_up_new_client().await => {
+                self.manager().await?.refresh_token().await
+            }
+            outcome => outcome,
+        };
+        match refreshed.map_err(|error| self.auth_error(error)) {
+            Ok(_) => Ok(true),
+            Err(error) => {
+                if matches!(error, SignInError::Needed { .. }) {
+                    self.remember_refused(rejected);
+                }
+                Err(error)
+            }
+        }
     }
 
     /// The server answered 403 `insufficient_scope`, asking for `scopes`: records them for

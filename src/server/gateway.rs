@@ -321,6 +321,9 @@ pub struct GatewayClient {
     /// What `initialize` declares the client can do: the capabilities the stdio client
     /// declared that the pass-through forwards to it (elicitation, sampling, roots).
     capabilities: Mutex<Value>,
+    /// The resource URIs the client subscribed to (and has not unsubscribed from): a session
+    /// that expires takes its subscriptions with it, so the next one subscribes to them again.
+    subscriptions: Mutex<std::collections::BTreeSet<String>>,
 }
 
 /// Runs `body` with a time limit, mapping the limit to [`GatewayError::Timeout`].
@@ -352,6 +355,7 @@ impl GatewayClient {
             server_messages,
             closed: AtomicBool::new(false),
             capabilities: Mutex::new(json!({})),
+            subscriptions: Mutex::new(std::collections::BTreeSet::new()),
         }
     }
 
@@ -551,7 +555,66 @@ impl GatewayClient {
         let client = Arc::clone(self);
         let generation = session.generation;
         tokio::spawn(async move { client.listen(generation, opening).await });
+        if stale.is_some() {
+            let client = Arc::clone(self);
+            let renewed = Arc::clone(&session);
+            tokio::spawn(async move { client.subscribe_again(&renewed).await });
+        }
         Ok(session)
+    }
+
+    /// Subscribes the new session to what the client subscribed to in the expired one, so
+    /// `notifications/resources/updated` keep coming without the client knowing of the expiry.
+    /// Sent on `session` itself (not through [`Self::request`], which may initialise again):
+    /// should it expire too, the session after it subscribes again in its turn.
+    async fn subscribe_again(self: Arc<Self>, session: &Session) {
+        let uris: Vec<String> = self
+            .subscriptions
+            .lock()
+            .map(|subscriptions| subscriptions.iter().cloned().collect())
+            .unwrap_or_default();
+        for uri in uris {
+            let request = json!({
+                "jsonrpc": "2.0",
+                "id": self.next_request_id(),
+                "method": "resources/subscribe",
+                "params": { "uri": uri },
+            });
+            match self
+                .post_request(Some(session), &request, self.config.timeout, None)
+                .await
+            {
+                Ok((response, _)) if response.get("error").is_none() => {
+                    tracing::debug!(%uri, "subscribed again after the session expired");
+                }
+                Ok((response, _)) => {
+                    tracing::warn!(%uri, error = %response["error"], "could not subscribe again after the session expired");
+                }
+                Err(error) => tracing::warn!(%uri, %error, "could not subscribe again after the session expired"),
+            }
+        }
+    }
+
+    /// Keeps [`Self::subscriptions`] up to date with a subscribe or unsubscribe that succeeded.
+    fn note_subscription(&self, method: &str, params: &Value, response: &Value) {
+        let subscribing = match method {
+            "resources/subscribe" => true,
+            "resources/unsubscribe" => false,
+            _ => return,
+        };
+        let Some(uri) = params.get("uri").and_then(Value::as_str) else {
+            return;
+        };
+        if response.get("error").is_some() {
+            return;
+        }
+        if let Ok(mut subscriptions) = self.subscriptions.lock() {
+            if subscribing {
+                subscriptions.insert(uri.to_string());
+            } else {
+                subscriptions.remove(uri);
+            }
+        }
     }
 
     /// A request ID not used before in this client.
@@ -603,7 +666,10 @@ impl GatewayClient {
                     session = self.initialize(Some(session.generation)).await?;
                 }
                 Err(error) => return Err(error),
-                Ok((response, _)) => return Ok(response),
+                Ok((response, _)) => {
+                    self.note_subscription(method, &params, &response);
+                    return Ok(response);
+                }
             }
         }
     }

@@ -699,6 +699,10 @@ impl Passthrough {
                 let answer = self.answer_resource_request(call).await;
                 self.send(&answer);
             }
+            Request::Completion => {
+                let answer = self.answer_completion(call).await;
+                self.send(&answer);
+            }
         }
         if let Ok(mut calls) = self.calls.lock() {
             calls.remove(&key);
@@ -805,6 +809,62 @@ impl Passthrough {
             Err(error) => {
                 tracing::warn!(%method, %error, "forwarded resource request failed");
                 self.unavailable(&id, &format!("The {label} could not answer {method} of {uri}"), &error)
+            }
+        }
+    }
+
+    /// `completion/complete` for one of this upstream's prompts (under its own name) or for a
+    /// resource template of an upstream with resources. An upstream that offers no completions
+    /// gets nothing: the answer is the empty list a server without suggestions gives.
+    async fn answer_completion(self: &Arc<Self>, call: ForwardedCall) -> Value {
+        let ForwardedCall {
+            id,
+            mut params,
+            target,
+            gateway_id,
+            ..
+        } = call;
+        let label = self.upstream.label();
+        match self.settled(None).await {
+            GatewayState::Failed(error) => {
+                return self.unavailable(&id, &format!("Completions for {target} cannot be reached"), &error);
+            }
+            GatewayState::Connecting => return no_completions(&id),
+            GatewayState::Ready => {}
+        }
+        if self.gateway.server_capabilities().get("completions").is_none() {
+            return no_completions(&id);
+        }
+        let prompt = params
+            .get("ref")
+            .and_then(|reference| reference.get("type"))
+            .and_then(Value::as_str)
+            == Some("ref/prompt");
+        if prompt {
+            let original = self
+                .prompts
+                .read()
+                .ok()
+                .and_then(|table| table.original.get(&target).cloned());
+            let Some(original) = original else {
+                return no_completions(&id);
+            };
+            if let Some(Value::Object(reference)) = params.get_mut("ref") {
+                reference.insert("name".to_string(), Value::String(original));
+            }
+        }
+        match self
+            .relay(&id, gateway_id, "completion/complete", Value::Object(params))
+            .await
+        {
+            Ok(response) => response,
+            Err(error) => {
+                tracing::warn!(%target, %error, "forwarded completion/complete failed");
+                self.unavailable(
+                    &id,
+                    &format!("The {label} could not complete an argument of {target}"),
+                    &error,
+                )
             }
         }
     }
@@ -1079,6 +1139,32 @@ impl Passthrough {
     /// Starts a forwarded request (a `tools/call`, `prompts/get` or resource request, by `kind`
     /// of `target`: the listed tool or prompt name, or the resource method), remembered so the
     /// client can cancel it.
+    /// Routes `completion/complete`: a prompt's to the layer that lists the prompt, a resource
+    /// template's to the top-most layer whose upstream has resources (as resources are routed).
+    /// What no upstream owns goes down to the built-in server, which has no suggestions.
+    fn intercept_completion(self: &Arc<Self>, id: Value, message: Value, outbox: &Outbox) -> Option<Value> {
+        let Some(params) = message.get("params").and_then(Value::as_object) else {
+            return self.pass_down(message, outbox);
+        };
+        let reference = params.get("ref");
+        let field = |key: &str| {
+            reference
+                .and_then(|reference| reference.get(key))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
+        let target = match field("type").as_deref() {
+            Some("ref/prompt") => field("name").filter(|name| self.owns_prompt(name)),
+            Some("ref/resource") => field("uri").filter(|_| self.upstream_offers(Listing::Resources)),
+            _ => None,
+        };
+        let Some(target) = target else {
+            return self.pass_down(message, outbox);
+        };
+        self.start_call(id, params.clone(), Request::Completion, target);
+        None
+    }
+
     fn start_call(self: &Arc<Self>, id: Value, params: Map<String, Value>, kind: Request, target: String) {
         let key = id.to_string();
         let gateway_id = self.gateway.next_request_id();
@@ -1115,6 +1201,8 @@ enum Request {
     Prompt,
     /// `resources/read`, `resources/subscribe` or `resources/unsubscribe`.
     Resource,
+    /// `completion/complete` of an argument of a gateway prompt or resource template.
+    Completion,
 }
 
 /// A client's request on its way to the gateway.
@@ -1123,7 +1211,8 @@ struct ForwardedCall {
     id: Value,
     params: Map<String, Value>,
     kind: Request,
-    /// The listed tool or prompt name; for a resource request, its method.
+    /// The listed tool or prompt name; for a resource request, its method; for a completion,
+    /// the listed prompt name or the resource template's URI.
     target: String,
     /// The request ID the gateway sees.
     gateway_id: String,
@@ -1185,6 +1274,11 @@ fn tool_error(id: &Value, text: &str) -> Value {
         "id": id,
         "result": {"content": [{"type": "text", "text": text}], "isError": true},
     })
+}
+
+/// The answer of a server with no suggestions (`completion/complete`).
+fn no_completions(id: &Value) -> Value {
+    json!({"jsonrpc": "2.0", "id": id, "result": {"completion": {"values": []}}})
 }
 
 /// Registered with the transport as `Arc<Passthrough>`: the tasks it spawns need the `Arc`.
@@ -1286,6 +1380,7 @@ impl Intercept for Arc<Passthrough> {
                 tokio::spawn(Arc::clone(self).answer_resource_list(id, method.to_string(), params));
                 None
             }
+            "completion/complete" => self.intercept_completion(id, message, outbox),
             "resources/read" | "resources/subscribe" | "resources/unsubscribe" => {
                 // Without params (and so a URI), rmcp answers with the JSON-RPC error.
                 let Some(params) = message.get("params").and_then(Value::as_object).cloned() else {

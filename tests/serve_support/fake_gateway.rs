@@ -35,6 +35,8 @@ pub enum GatewayBehavior {
 pub struct GatewayRequest {
     /// `POST`, `GET` or `DELETE`.
     pub verb: String,
+    /// The request target (path and query).
+    pub path: String,
     /// The JSON-RPC method, for POSTs.
     pub method: Option<String>,
     /// The JSON body, for POSTs.
@@ -63,6 +65,22 @@ struct State {
     /// Declare and serve prompts and resources (see
     /// [`FakeGateway::start_offering_prompts_and_resources`]).
     prompts_and_resources: bool,
+    /// Answers a request before the MCP server does (an OAuth resource server's 401s and
+    /// metadata, see [`Guard`]).
+    guard: Option<Arc<dyn Guard>>,
+    /// Tools listed after [`tools`] (see [`FakeGateway::start_guarded`]).
+    more_tools: Vec<Value>,
+}
+
+/// An answer a [`Guard`] gives instead of the MCP server: status, headers, body.
+pub type GuardAnswer = (u16, Vec<(String, String)>, String);
+
+/// Stands in front of the fake's MCP server: sees every request first and may answer it
+/// itself (an OAuth-protected resource's 401 without a valid bearer, its metadata documents).
+pub trait Guard: Send + Sync {
+    /// The answer to `request` (status, headers, body), or `None` to let the MCP server answer.
+    /// `base` is the fake's origin (`http://127.0.0.1:PORT`).
+    fn answer(&self, request: &GatewayRequest, base: &str) -> Option<GuardAnswer>;
 }
 
 /// The running fake gateway.
@@ -198,6 +216,17 @@ impl FakeGateway {
         Self::start_with(behavior, port, true)
     }
 
+    /// Starts an MCP server (`Mcp` behavior) on a free port behind `guard`, listing
+    /// `more_tools` after its usual ones.
+    pub fn start_guarded(sse: bool, guard: Arc<dyn Guard>, more_tools: Vec<Value>) -> Self {
+        let fake = Self::start_with(GatewayBehavior::Mcp { sse }, 0, false);
+        if let Ok(mut state) = fake.state.lock() {
+            state.guard = Some(guard);
+            state.more_tools = more_tools;
+        }
+        fake
+    }
+
     fn start_with(behavior: GatewayBehavior, port: u16, prompts_and_resources: bool) -> Self {
         let listener = TcpListener::bind(("127.0.0.1", port)).expect("bind 127.0.0.1");
         let address = listener.local_addr().expect("address");
@@ -209,6 +238,8 @@ impl FakeGateway {
             streams: Vec::new(),
             extra_tool: false,
             prompts_and_resources,
+            guard: None,
+            more_tools: Vec::new(),
         }));
         let stop = Arc::new(AtomicBool::new(false));
         let acceptor = {
@@ -223,7 +254,7 @@ impl FakeGateway {
                     let state = Arc::clone(&state);
                     let stop = Arc::clone(&stop);
                     std::thread::spawn(move || {
-                        let _ = serve_connection(stream, &state, &stop);
+                        let _ = serve_connection(stream, &state, &stop, address);
                     });
                 }
             })
@@ -317,7 +348,13 @@ fn sse_event(message: &Value) -> String {
     format!("event: message\ndata: {message}\n\n")
 }
 
-fn write_response(stream: &mut TcpStream, status: u16, headers: &[(&str, String)], body: &str) -> std::io::Result<()> {
+/// Writes one whole HTTP/1.1 answer (`Connection: close`).
+pub fn write_response(
+    stream: &mut TcpStream,
+    status: u16,
+    headers: &[(&str, String)],
+    body: &str,
+) -> std::io::Result<()> {
     let mut head = format!(
         "HTTP/1.1 {status} X\r\nConnection: close\r\nContent-Length: {}\r\n",
         body.len()
@@ -343,20 +380,34 @@ fn start_sse(stream: &mut TcpStream, session: Option<&str>) -> std::io::Result<(
     stream.flush()
 }
 
-fn serve_connection(stream: TcpStream, state: &Mutex<State>, stop: &AtomicBool) -> std::io::Result<()> {
+/// One HTTP request as read off the wire.
+pub struct RawRequest {
+    /// `GET`, `POST`, ...
+    pub verb: String,
+    /// The request target (path and query).
+    pub path: String,
+    /// Lower-case header name → value.
+    pub headers: Vec<(String, String)>,
+    /// The body (`Content-Length` bytes).
+    pub body: Vec<u8>,
+}
+
+/// Reads one request (head and `Content-Length` body); `None` when the peer sent nothing.
+pub fn read_request(stream: &TcpStream) -> std::io::Result<Option<RawRequest>> {
     let mut reader = BufReader::new(stream.try_clone()?);
-    let mut stream = stream;
     let mut request_line = String::new();
     if reader.read_line(&mut request_line)? == 0 {
-        return Ok(());
+        return Ok(None);
     }
-    let verb = request_line.split_whitespace().next().unwrap_or_default().to_string();
+    let mut parts = request_line.split_whitespace();
+    let verb = parts.next().unwrap_or_default().to_string();
+    let path = parts.next().unwrap_or_default().to_string();
     let mut headers = Vec::new();
     let mut length = 0usize;
     loop {
         let mut line = String::new();
         if reader.read_line(&mut line)? == 0 {
-            return Ok(());
+            return Ok(None);
         }
         let line = line.trim_end();
         if line.is_empty() {
@@ -372,14 +423,47 @@ fn serve_connection(stream: TcpStream, state: &Mutex<State>, stop: &AtomicBool) 
     }
     let mut body = vec![0u8; length];
     reader.read_exact(&mut body)?;
-    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    Ok(Some(RawRequest {
+        verb,
+        path,
+        headers,
+        body,
+    }))
+}
+
+fn serve_connection(
+    stream: TcpStream,
+    state: &Mutex<State>,
+    stop: &AtomicBool,
+    address: SocketAddr,
+) -> std::io::Result<()> {
+    let Some(raw) = read_request(&stream)? else {
+        return Ok(());
+    };
+    let mut stream = stream;
+    let verb = raw.verb;
+    let headers = raw.headers;
+    let body: Value = serde_json::from_slice(&raw.body).unwrap_or(Value::Null);
     let method = body.get("method").and_then(Value::as_str).map(str::to_string);
     let request = GatewayRequest {
         verb: verb.clone(),
+        path: raw.path,
         method: method.clone(),
         body: body.clone(),
         headers,
     };
+    let guard = state.lock().ok().and_then(|state| state.guard.clone());
+    if let Some((status, headers, body)) = guard.and_then(|guard| guard.answer(&request, &format!("http://{address}")))
+    {
+        if let Ok(mut state) = state.lock() {
+            state.requests.push(request);
+        }
+        let headers: Vec<(&str, String)> = headers
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.clone()))
+            .collect();
+        return write_response(&mut stream, status, &headers, &body);
+    }
     let behavior = {
         let mut state = state.lock().expect("state");
         state.requests.push(request.clone());
@@ -464,10 +548,14 @@ fn serve_mcp(mut stream: TcpStream, state: &Mutex<State>, request: &GatewayReque
             let id = request.body["id"].clone();
             match method.as_str() {
                 "tools/list" => {
-                    let extra = state.lock().map(|state| state.extra_tool).unwrap_or(false);
+                    let (extra, more) = state
+                        .lock()
+                        .map(|state| (state.extra_tool, state.more_tools.clone()))
+                        .unwrap_or_default();
+                    let listed: Vec<Value> = tools(extra).into_iter().chain(more).collect();
                     answer(
                         &mut stream,
-                        &json!({"jsonrpc": "2.0", "id": id, "result": {"tools": tools(extra)}}),
+                        &json!({"jsonrpc": "2.0", "id": id, "result": {"tools": listed}}),
                         sse,
                         None,
                         &[],

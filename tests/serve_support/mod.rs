@@ -1,11 +1,13 @@
 //! Shared helpers for the `tray-mcp serve` integration tests (named apart from the installer's
 //! `tests/common`): a fake home, a minimal line-based MCP client around the real binary, the
-//! pinned external test tools, a fake Tray API and a fake Agent Gateway on 127.0.0.1.
+//! pinned external test tools, a fake Tray API, a fake Agent Gateway and a fake OAuth
+//! authorization server with the MCP server it protects, on 127.0.0.1.
 // Test helpers report by printing and panicking.
 #![allow(clippy::print_stderr, clippy::print_stdout, clippy::unwrap_used)]
 #![allow(dead_code)] // each test binary uses a different subset
 
 pub mod fake_gateway;
+pub mod fake_oauth;
 pub mod fake_tray;
 pub mod tray_openapi;
 pub mod tray_schema;

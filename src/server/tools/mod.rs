@@ -104,7 +104,8 @@ impl TrayTools {
 
     /// Advertises in `initialize` what the Agent Gateway pass-through serves: `tools.listChanged`
     /// (the tool list changes when the gateway's tools arrive or change), `prompts` and
-    /// `resources` with `listChanged`, and `resources.subscribe`.
+    /// `resources` with `listChanged`, `resources.subscribe`, and `completions` (of the
+    /// gateway's prompt and resource template arguments; empty where it has none).
     ///
     /// Why all of them, before knowing what the gateway offers: `initialize` is answered at once
     /// (start-up speed is measured, and the gateway session opens only after the client's
@@ -204,6 +205,7 @@ impl ServerHandler for TrayTools {
         };
         let capabilities = if self.passthrough {
             ServerCapabilities::builder()
+                .enable_completions()
                 .enable_prompts()
                 .enable_resources()
                 .enable_tools()

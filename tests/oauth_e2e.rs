@@ -1,0 +1,477 @@
+//! Sign in with Tray end to end, against a local authorization server and the MCP server it
+//! protects (tests/serve_support/fake_oauth.rs): the real `tray-mcp login` browser flow
+//! (`$BROWSER` is tests/oauth_browser.py, which follows the redirects unattended), then
+//! `serve` with what it stored — tools listed and called with the issued bearer, an access
+//! token refreshed after the server refused it and before it expires, a sign-in revoked while
+//! `serve` runs answered with the `tray-mcp login NAME` hint — and `logout` revoking it. Once
+//! for the Agent Gateway (`login NAME`), once for the Headless MCP (`login NAME --headless`,
+//! tools pinned to the entry's workspace). No token, code, verifier or client secret the
+//! authorization server handed out or received appears in any output.
+//!
+//! Needs the Python of scripts/test.sh's tools (`TRAY_MCP_TEST_TOOLS`) for the browser; skipped
+//! without it (a failure under CI). Everything listens on 127.0.0.1; proxies point at a dead
+//! loopback port.
+
+#![allow(clippy::unwrap_used)]
+
+mod serve_support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use serve_support::fake_gateway::{FakeGateway, GatewayBehavior};
+use serve_support::fake_oauth::{FakeAuthServer, Protected, SCOPE, protected_mcp};
+use serve_support::{FakeHome, McpProcess};
+
+const WORKSPACE: &str = "3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718";
+const API_TOKEN: &str = "tok_live_oauth_e2e_api_5c4b3a";
+/// A port nothing listens on: the built-in tools' API and every proxy point there.
+const DEAD: &str = "http://127.0.0.1:9";
+/// How long one `login`, `list`, `doctor` or `logout` may take.
+const COMMAND_LIMIT: Duration = Duration::from_secs(120);
+
+/// Everything a command printed, labelled, for the leak sweep.
+#[derive(Default)]
+struct Outputs(Vec<(String, String)>);
+
+impl Outputs {
+    fn add(&mut self, label: &str, text: impl Into<String>) {
+        self.0.push((label.to_string(), text.into()));
+    }
+
+    /// No secret of `auth` (nor the API token) in anything recorded.
+    fn assert_no_secret(&self, auth: &FakeAuthServer) {
+        let mut secrets = auth.secrets();
+        secrets.push(API_TOKEN.to_string());
+        assert!(secrets.len() > 5, "the sweep has too little to look for: {secrets:?}");
+        for (label, text) in &self.0 {
+            for secret in &secrets {
+                assert!(!text.contains(secret.as_str()), "{label}: {secret} leaked:\n{text}");
+            }
+        }
+    }
+}
+
+fn browser(tools: &Path) -> String {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oauth_browser.py");
+    format!("{} {}", tools.join("venv/bin/python").display(), script.display())
+}
+
+/// `tray-mcp ARGS` in `home`, reaching only loopback, with `$BROWSER` the unattended browser.
+fn command(home: &FakeHome, tools: &Path, args: &[&str]) -> Command {
+    let mut command = home.command(args);
+    command
+        .env("BROWSER", browser(tools))
+        .env("TRAY_API_URL", format!("{DEAD}/rest"))
+        .env("TRAY_GRAPHQL_URL", format!("{DEAD}/graphql"))
+        .env("HTTPS_PROXY", DEAD)
+        .env("HTTP_PROXY", DEAD)
+        .env("NO_PROXY", "127.0.0.1,localhost")
+        .env("TRAY_MCP_TOKEN_STORE", "file")
+        .env_remove("TRAY_OAUTH_CLIENT_SECRET")
+        .env_remove("TRAY_OAUTH_CLIENT_METADATA_URL")
+        .stdin(Stdio::null());
+    command
+}
+
+/// Runs `command` to the end (killed after [`COMMAND_LIMIT`]); records its output as `label`.
+fn run(mut command: Command, label: &str, outputs: &mut Outputs) -> Output {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start tray-mcp");
+    let started = Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if started.elapsed() > COMMAND_LIMIT {
+            let _ = child.kill();
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let output = child.wait_with_output().expect("output");
+    outputs.add(
+        label,
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ),
+    );
+    output
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "status {:?}\nstdout:\n{}\nstderr:\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+fn sign_in_file(home: &FakeHome, record: &str) -> PathBuf {
+    home.path().join(format!(".config/tray-mcp/oauth/{record}.json"))
+}
+
+fn profile(home: &FakeHome, name: &str) -> Value {
+    let path = home.path().join(format!(".config/tray-mcp/profiles/{name}.json"));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// The sign-in as the authorization server saw it: one client registered with a loopback
+/// redirect, one authorization request as the spec wants it, one code exchange whose verifier
+/// matched; the record saved 0600 in a 0700 folder.
+fn assert_signed_in(protected: &Protected, home: &FakeHome, record: &str, login: &Output) {
+    let auth = &protected.auth;
+    assert!(login.status.success(), "{}\n{:?}", text(login), auth.violations());
+    assert_eq!(auth.violations(), Vec::<String>::new());
+    let clients = auth.clients();
+    assert_eq!(clients.len(), 1, "{clients:?}");
+    assert!(
+        clients[0]
+            .redirect_uris
+            .iter()
+            .all(|uri| uri.starts_with("http://127.0.0.1:")),
+        "{clients:?}"
+    );
+    let authorizations = auth.requests_to("/authorize");
+    assert_eq!(authorizations.len(), 1, "{authorizations:?}");
+    let authorization = &authorizations[0];
+    assert_eq!(authorization.param("response_type"), Some("code"));
+    assert_eq!(authorization.param("code_challenge_method"), Some("S256"));
+    assert_eq!(authorization.param("resource"), Some(protected.mcp.url().as_str()));
+    assert_eq!(authorization.param("client_id"), Some(clients[0].id.as_str()));
+    assert_eq!(authorization.param("scope"), Some(SCOPE), "the challenge's scope");
+    let state = authorization.param("state").unwrap_or_default();
+    assert!(state.len() >= 16, "a state worth checking: {state:?}");
+    // The authorization server redirected with that state; tray-mcp's listener checked it
+    // (a wrong one fails the sign-in: src/oauth/callback.rs) and exchanged the code.
+    let exchanges = auth.grants("authorization_code");
+    assert_eq!(exchanges.len(), 1, "{exchanges:?}");
+    assert_eq!(auth.pkce_verified(), 1, "the verifier matched the S256 challenge");
+    let exchange = &exchanges[0];
+    assert_eq!(exchange.param("resource"), Some(protected.mcp.url().as_str()));
+    assert_eq!(exchange.param("client_id"), Some(clients[0].id.as_str()));
+    assert_eq!(exchange.param("redirect_uri"), authorization.param("redirect_uri"));
+    // The address the user is shown is the one the browser opened (state and challenge are
+    // not secrets; the verifier is, and the sweep looks for it).
+    let shown = String::from_utf8_lossy(&login.stderr);
+    assert!(shown.contains(&format!("state={state}")), "{}", text(login));
+
+    let file = sign_in_file(home, record);
+    assert!(file.exists(), "{}", file.display());
+    #[cfg(unix)]
+    {
+        assert_eq!(mode(&file), 0o600);
+        assert_eq!(mode(file.parent().unwrap()), 0o700);
+    }
+}
+
+/// The bearer of the last request of `method` the protected server let through.
+fn last_accepted_bearer(auth: &FakeAuthServer, method: &str) -> String {
+    auth.resource_requests()
+        .iter()
+        .rev()
+        .find(|request| request.accepted && request.method.as_deref() == Some(method))
+        .and_then(|request| request.bearer.clone())
+        .unwrap_or_else(|| panic!("no {method} got through: {:?}", auth.resource_requests()))
+}
+
+/// How many requests the protected server answered 401 although they carried a bearer.
+fn refused_bearers(auth: &FakeAuthServer) -> usize {
+    auth.resource_requests()
+        .iter()
+        .filter(|request| !request.accepted && request.bearer.is_some())
+        .count()
+}
+
+/// Serving a sign-in: the first call carries the issued token; after the server refuses it (an
+/// expired token) the call is answered with a refreshed one; a refreshed token about to expire
+/// is refreshed before it is sent; after the sign-in is revoked the call says to run `login`.
+/// Each step calls `tool` with `arguments`.
+fn refresh_and_revoke(protected: &Protected, server: &mut McpProcess, tool: &str, arguments: &Value, login_hint: &str) {
+    let auth = &protected.auth;
+    let call = |server: &mut McpProcess| server.call_tool(tool, arguments.clone());
+    let call = |server: &mut McpProcess| call(server).expect_ok(tool);
+    // 1. The token from the code exchange goes out as it is: no refresh.
+    call(server);
+    let issued = auth.issued();
+    assert_eq!(issued.len(), 1, "{issued:?}");
+    assert_eq!(last_accepted_bearer(auth, "tools/call"), issued[0].token);
+    assert!(auth.grants("refresh_token").is_empty());
+    assert_eq!(refused_bearers(auth), 0);
+
+    // 2. The server says it has expired (401): refreshed (the refresh token rotates), the call
+    // sent once more with the new token. That one lasts 32 s: 2 s before the 30 s margin.
+    auth.set_lifetimes(3600, 32);
+    auth.expire_access_tokens();
+    call(server);
+    let refreshes = auth.grants("refresh_token");
+    assert!(!refreshes.is_empty(), "{:?}", auth.requests());
+    assert_eq!(
+        refreshes[0].param("refresh_token"),
+        Some(issued[0].refresh_token.as_str())
+    );
+    assert_eq!(refreshes[0].param("resource"), Some(protected.mcp.url().as_str()));
+    assert_eq!(refused_bearers(auth), 1, "only the expired token was refused");
+    let second = auth.issued()[1].clone();
+    assert_eq!(second.grant, "refresh_token");
+    assert_ne!(last_accepted_bearer(auth, "tools/call"), issued[0].token);
+
+    // 3. Within 30 s of expiring (the server would still take it): refreshed before it is sent.
+    auth.set_lifetimes(3600, 3600);
+    let ahead = Duration::from_millis(4200).saturating_sub(second.at.elapsed());
+    std::thread::sleep(ahead);
+    call(server);
+    let issued = auth.issued();
+    assert!(issued.len() >= 3, "a refresh before expiry: {issued:?}");
+    let newest = issued.last().unwrap();
+    assert_eq!(newest.grant, "refresh_token");
+    assert_eq!(last_accepted_bearer(auth, "tools/call"), newest.token);
+    assert_ne!(newest.token, second.token);
+    assert_eq!(refused_bearers(auth), 1, "nothing about to expire was sent");
+    // Rotation: every refresh spent the refresh token the one before it issued.
+    let refreshes = auth.grants("refresh_token");
+    for (refresh, previous) in refreshes.iter().zip(&issued) {
+        assert_eq!(refresh.param("refresh_token"), Some(previous.refresh_token.as_str()));
+    }
+    assert_eq!(auth.violations(), Vec::<String>::new());
+
+    // 4. The user revokes the sign-in while `serve` runs: the call is answered with the hint.
+    auth.revoke_everything();
+    let answer = server
+        .call_tool(tool, arguments.clone())
+        .expect_error("a call after the sign-in was revoked");
+    assert!(answer.contains(&format!("`{login_hint}`")), "{answer}");
+    let refused = auth.grants("refresh_token");
+    assert_eq!(
+        refused.last().map(|grant| grant.status),
+        Some(400),
+        "a refresh was tried and refused"
+    );
+}
+
+#[test]
+fn login_then_serve_calls_the_protected_gateway_refreshes_and_reports_a_revoked_sign_in() {
+    let Some(tools) = serve_support::test_tools("oauth_e2e::login_then_serve_gateway") else {
+        return;
+    };
+    let protected = protected_mcp(Vec::new());
+    let auth = &protected.auth;
+    let home = FakeHome::new();
+    let mut outputs = Outputs::default();
+    let gateway = protected.mcp.url();
+    let with_gateway = |args: &[&str]| {
+        let mut command = command(&home, &tools, args);
+        command.env("TRAY_GATEWAY_URL", &gateway);
+        command
+    };
+
+    let login = run(
+        with_gateway(&["login", "e2e", "--workspace-id", WORKSPACE]),
+        "login",
+        &mut outputs,
+    );
+    assert_signed_in(&protected, &home, "e2e", &login);
+    assert_eq!(profile(&home, "e2e")["auth"], "oauth");
+    for args in [
+        &["list"][..],
+        &["list", "--json"],
+        &["doctor", "e2e"],
+        &["doctor", "e2e", "--json"],
+    ] {
+        run(with_gateway(args), &args.join(" "), &mut outputs);
+    }
+
+    let mut server = McpProcess::start(with_gateway(&["serve", "--profile", "e2e", "--log-level", "trace"]));
+    server.initialize();
+    let listed = server.request("tools/list", json!({}));
+    let names: Vec<&str> = listed["result"]["tools"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{listed}"))
+        .iter()
+        .filter_map(|tool| tool["name"].as_str())
+        .collect();
+    assert!(names.contains(&"send_slack_message"), "the gateway's tools: {names:?}");
+    let arguments = json!({"channel": "#e2e", "text": "hi"});
+    refresh_and_revoke(
+        &protected,
+        &mut server,
+        "send_slack_message",
+        &arguments,
+        "tray-mcp login e2e",
+    );
+
+    // The user does what the hint says while `serve` runs: a new sign-in (a new client
+    // registered), taken up by the running server, and refreshed with that client.
+    let again = run(with_gateway(&["login", "e2e"]), "login again", &mut outputs);
+    assert!(again.status.success(), "{}", text(&again));
+    let new_client = auth.clients().last().unwrap().id.clone();
+    server
+        .call_tool("send_slack_message", arguments.clone())
+        .expect_ok("a call after signing in again");
+    let newest = auth.issued().last().unwrap().clone();
+    assert_eq!(newest.grant, "authorization_code");
+    assert_eq!(last_accepted_bearer(auth, "tools/call"), newest.token);
+    auth.expire_access_tokens();
+    server
+        .call_tool("send_slack_message", arguments.clone())
+        .expect_ok("a call after the new token expired");
+    let refresh = auth.grants("refresh_token").pop().unwrap();
+    assert_eq!(refresh.status, 200, "{:?}", auth.violations());
+    assert_eq!(refresh.param("client_id"), Some(new_client.as_str()));
+    assert_eq!(refresh.param("refresh_token"), Some(newest.refresh_token.as_str()));
+    assert_eq!(
+        last_accepted_bearer(auth, "tools/call"),
+        auth.issued().last().unwrap().token
+    );
+    let (_, stderr, stdout) = server.finish_with_stdout();
+    outputs.add("serve stderr", stderr);
+    outputs.add("serve stdout", stdout.join("\n"));
+
+    let logout = run(with_gateway(&["logout", "e2e"]), "logout", &mut outputs);
+    assert!(logout.status.success(), "{}", text(&logout));
+    let revoked = auth.revoked();
+    assert_eq!(revoked.len(), 1, "{revoked:?}");
+    assert_eq!(
+        revoked[0],
+        auth.issued().last().unwrap().refresh_token,
+        "the current refresh token"
+    );
+    assert!(
+        String::from_utf8_lossy(&logout.stderr).contains("revoked the sign-in of e2e"),
+        "{}",
+        text(&logout)
+    );
+    assert!(!sign_in_file(&home, "e2e").exists());
+    outputs.assert_no_secret(auth);
+}
+
+#[test]
+fn login_headless_then_serve_pins_the_workspace_refreshes_and_reports_a_revoked_sign_in() {
+    let Some(tools) = serve_support::test_tools("oauth_e2e::login_headless_then_serve") else {
+        return;
+    };
+    let pinned_tool = json!({
+        "name": "list_projects",
+        "description": "Lists the projects of a workspace.",
+        "inputSchema": {
+            "type": "object",
+            "properties": {"workspaceId": {"type": "string"}, "query": {"type": "string"}},
+            "required": ["workspaceId"]
+        },
+        "annotations": {"readOnlyHint": true}
+    });
+    let protected = protected_mcp(vec![pinned_tool]);
+    let auth = &protected.auth;
+    // The entry's gateway takes its API token (no sign-in): only the Headless MCP signs in.
+    let gateway = FakeGateway::start(GatewayBehavior::Mcp { sse: false });
+    let home = FakeHome::new();
+    let mut outputs = Outputs::default();
+    let headless = protected.mcp.url();
+    let gateway_url = gateway.url();
+    let both = |args: &[&str]| {
+        let mut command = command(&home, &tools, args);
+        command
+            .env("TRAY_HEADLESS_URL", &headless)
+            .env("TRAY_GATEWAY_URL", &gateway_url);
+        command
+    };
+    let installed = run(
+        both(&[
+            "-w",
+            WORKSPACE,
+            "-t",
+            API_TOKEN,
+            "-n",
+            "e2e",
+            "-c",
+            "cursor",
+            "--gateway",
+        ]),
+        "install",
+        &mut outputs,
+    );
+    assert!(installed.status.success(), "{}", text(&installed));
+    let login = run(both(&["login", "e2e", "--headless"]), "login --headless", &mut outputs);
+    assert_signed_in(&protected, &home, "e2e.headless", &login);
+    assert_eq!(
+        profile(&home, "e2e")["auth"],
+        Value::Null,
+        "the entry keeps its API token"
+    );
+    assert!(!sign_in_file(&home, "e2e").exists(), "no gateway sign-in");
+    for args in [
+        &["list"][..],
+        &["list", "--json"],
+        &["doctor", "e2e"],
+        &["doctor", "e2e", "--json"],
+    ] {
+        run(both(args), &args.join(" "), &mut outputs);
+    }
+
+    let mut server = McpProcess::start(both(&["serve", "--profile", "e2e", "--log-level", "trace"]));
+    server.initialize();
+    let listed = server.request("tools/list", json!({}));
+    let tools_listed = listed["result"]["tools"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{listed}"));
+    let tool = |name: &str| tools_listed.iter().find(|tool| tool["name"] == name).cloned();
+    let projects = tool("list_projects").unwrap_or_else(|| panic!("list_projects: {listed}"));
+    assert_eq!(
+        projects["inputSchema"],
+        json!({"type": "object", "properties": {"query": {"type": "string"}}}),
+        "workspaceId taken out"
+    );
+    // The Headless MCP's tools that clash with the gateway's are listed with the prefix.
+    assert!(tool("headless_send_slack_message").is_some(), "{listed}");
+    assert!(tool("send_slack_message").is_some(), "{listed}");
+    let arguments = json!({"query": "e2e"});
+    refresh_and_revoke(
+        &protected,
+        &mut server,
+        "list_projects",
+        &arguments,
+        "tray-mcp login e2e --headless",
+    );
+    let (_, stderr, stdout) = server.finish_with_stdout();
+    outputs.add("serve stderr", stderr);
+    outputs.add("serve stdout", stdout.join("\n"));
+    // Every call reached the Headless MCP with the entry's workspace filled in.
+    let calls: Vec<Value> = auth
+        .resource_requests()
+        .into_iter()
+        .filter(|request| request.accepted && request.method.as_deref() == Some("tools/call"))
+        .map(|request| request.arguments)
+        .collect();
+    assert!(calls.len() >= 3, "{calls:?}");
+    for arguments in &calls {
+        assert_eq!(arguments, &json!({"query": "e2e", "workspaceId": WORKSPACE}));
+    }
+    // The gateway got the API token, never a bearer of the sign-in.
+    for request in gateway.requests() {
+        assert_eq!(
+            request.header("authorization"),
+            Some(format!("Bearer {API_TOKEN}").as_str())
+        );
+    }
+
+    let logout = run(
+        both(&["logout", "e2e", "--headless"]),
+        "logout --headless",
+        &mut outputs,
+    );
+    assert!(logout.status.success(), "{}", text(&logout));
+    assert_eq!(auth.revoked(), [auth.issued().last().unwrap().refresh_token.clone()]);
+    assert!(!sign_in_file(&home, "e2e.headless").exists());
+    outputs.assert_no_secret(auth);
+}
