@@ -397,6 +397,27 @@ fn a_revoked_refresh_token_sends_the_user_to_tray_mcp_login() {
         text.contains("signs in with OAuth but is not signed in") && text.contains("tray-mcp login signed"),
         "{text}"
     );
+
+    // Signed out: serve still starts, warns once on stderr, and the tools say to sign in.
+    let mut server = serve_against(&home, &gateway, &tray, false);
+    server.initialize();
+    let text = server
+        .call_tool("list_workflows", json!({}))
+        .expect_error("list_workflows, signed out");
+    assert!(
+        text.contains("not signed in") && text.contains("hint: run `tray-mcp login signed`"),
+        "{text}"
+    );
+    let (status, stderr) = server.finish();
+    assert!(status.success(), "{stderr}");
+    assert_eq!(
+        stderr
+            .matches("the profile signed signs in with OAuth but is not signed in")
+            .count(),
+        1,
+        "{stderr}"
+    );
+    assert!(tray.requests().is_empty() && bearers(&gateway).is_empty());
 }
 
 #[test]
@@ -511,4 +532,22 @@ fn a_401_from_tray_s_api_refreshes_the_sign_in_and_the_call_goes_once_more() {
     let (status, stderr) = server.finish();
     assert!(status.success(), "{stderr}");
     assert_no_secret("serve, 401", &stderr);
+
+    // doctor --online checks Tray's API with the sign-in, as serve sends it.
+    tray.set_behavior(Behavior::Normal);
+    let before = tray.requests().len();
+    let output = home
+        .command(&["doctor", "signed", "--online"])
+        .env("TRAY_GATEWAY_URL", gateway.url())
+        .envs(tray.api_variables())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout).to_string();
+    assert_no_secret("doctor --online", &text);
+    assert!(text.contains("Tray's API accepts the sign-in ("), "{text}");
+    let sent = api_bearers(&tray, before);
+    assert!(
+        !sent.is_empty() && sent.iter().all(|bearer| bearer == &format!("Bearer {NEW_ACCESS}")),
+        "{sent:?}"
+    );
 }
