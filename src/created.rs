@@ -166,6 +166,9 @@ impl RecordChanges {
             if known.files.contains_key(&path) {
                 self.forgotten.push((path.clone(), Forget::File));
             }
+            if change.added_entries.is_empty() {
+                return Ok(());
+            }
             let containers = change.added_entries.iter().flat_map(|entry| levels(entry)).fold(
                 Vec::new(),
                 |mut all: Vec<Vec<String>>, container| {

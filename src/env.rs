@@ -465,8 +465,18 @@ fn token_store(raw: &str) -> Result<TokenStoreChoice, InvalidVariable> {
 ///
 /// Not the full `EnvFilter` syntax: that one compiles a regex at start-up and costs a few
 /// hundred KiB of RSS and a millisecond, for span and field filters nobody needs here.
+///
+/// Whatever it asks for, the targets in [`SECRET_LOG_TARGETS`] log no more than their cap
+/// (see [`LogFilter::into_targets`]): `--log-level trace` must never print a token.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogFilter(tracing_subscriber::filter::Targets);
+
+/// Libraries that log secrets below some level, and the most they may log. rmcp's OAuth
+/// client (`rmcp::transport::auth`, rmcp 3.9) prints the authorization code and token
+/// responses at `debug` (`start exchange code for token: {code:?}`, `exchange token
+/// result`); at `info` and above it says only that a token was refreshed or refused.
+pub const SECRET_LOG_TARGETS: [(&str, tracing::level_filters::LevelFilter); 1] =
+    [("rmcp::transport::auth", tracing::level_filters::LevelFilter::INFO)];
 
 /// Why a log filter was refused.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -491,9 +501,46 @@ impl LogFilter {
         )
     }
 
-    /// The filter, for the subscriber.
+    /// The filter, for the subscriber, with each of [`SECRET_LOG_TARGETS`] capped: a
+    /// directive for it (or below it) is lowered to the cap, and the level it inherits (from
+    /// `rmcp=trace`, say, or a bare `trace`) is too.
     pub fn into_targets(self) -> tracing_subscriber::filter::Targets {
-        self.0
+        use tracing::level_filters::LevelFilter;
+        let asked = self.0;
+        let cap_of = |target: &str| {
+            SECRET_LOG_TARGETS
+                .iter()
+                .find(|(secret, _)| target.starts_with(secret))
+                .map(|(_, cap)| *cap)
+        };
+        let mut capped = tracing_subscriber::filter::Targets::new();
+        if let Some(default) = asked.default_level() {
+            capped = capped.with_default(default);
+        }
+        for (target, level) in asked.iter() {
+            let level = cap_of(target).map_or(level, |cap| level.min(cap));
+            capped = capped.with_target(target, level);
+        }
+        for (secret, cap) in SECRET_LOG_TARGETS {
+            let inherited = [
+                LevelFilter::TRACE,
+                LevelFilter::DEBUG,
+                LevelFilter::INFO,
+                LevelFilter::WARN,
+                LevelFilter::ERROR,
+            ]
+            .into_iter()
+            .find(|level| {
+                level
+                    .into_level()
+                    .is_some_and(|level| asked.would_enable(secret, &level))
+            })
+            .unwrap_or(LevelFilter::OFF);
+            if asked.iter().all(|(target, _)| target != secret) {
+                capped = capped.with_target(secret, inherited.min(cap));
+            }
+        }
+        capped
     }
 }
 
@@ -631,6 +678,42 @@ mod tests {
         assert_eq!(choice("FILE"), Ok(TokenStoreChoice::File));
         assert_eq!(choice("auto"), Ok(TokenStoreChoice::Auto));
         assert_eq!(choice("disk").expect_err("refused").name, TRAY_MCP_TOKEN_STORE);
+    }
+
+    #[test]
+    fn no_log_filter_lets_rmcp_s_oauth_client_log_below_info() {
+        use tracing::Level;
+        let enabled = |filter: &str, target: &str, level: Level| {
+            filter
+                .parse::<LogFilter>()
+                .expect(filter)
+                .into_targets()
+                .would_enable(target, &level)
+        };
+        let auth = "rmcp::transport::auth";
+        for filter in [
+            "trace",
+            "debug",
+            "rmcp=trace",
+            "rmcp::transport::auth=trace",
+            "rmcp::transport::auth::metadata_resolver=trace,warn",
+            "tray_mcp=trace,trace",
+        ] {
+            for target in [auth, "rmcp::transport::auth::metadata_resolver"] {
+                assert!(!enabled(filter, target, Level::DEBUG), "{filter}: {target} at debug");
+            }
+        }
+        // What was asked stays as asked everywhere else, and below the cap.
+        assert!(enabled("trace", auth, Level::INFO));
+        assert!(enabled("trace", "tray_mcp", Level::TRACE));
+        assert!(enabled("trace", "rmcp::service", Level::TRACE));
+        assert!(enabled("rmcp=trace", "rmcp::handler", Level::TRACE));
+        assert!(!enabled("warn", auth, Level::INFO) && enabled("warn", auth, Level::WARN));
+        assert!(!enabled("off", auth, Level::ERROR));
+        assert!(!enabled("tray_mcp=trace", auth, Level::ERROR));
+        let default = LogFilter::default_filter().into_targets();
+        assert!(default.would_enable(auth, &Level::WARN) && !default.would_enable(auth, &Level::INFO));
+        assert!(default.would_enable("tray_mcp::server", &Level::INFO));
     }
 
     #[test]

@@ -363,3 +363,41 @@ fn apply_records_what_it_creates_and_prune_puts_the_files_back() {
     assert_eq!(home.read(codex), original_codex);
     assert!(home.read(".cursor/mcp.json").contains("tray-production"));
 }
+
+/// The record is written in the same commit as the config files: when either write fails,
+/// neither is left changed, so a record never names a container that is not there (nor a
+/// container goes unrecorded).
+#[test]
+fn a_failed_write_leaves_neither_the_record_nor_the_config_changed() {
+    let original = "{\n  \"theme\": \"dark\"\n}\n";
+    for failing in ["created.json", "mcp.json"] {
+        let home = FakeHome::new();
+        home.write(".cursor/mcp.json", original);
+        home.command()
+            .args(["-w", common::WORKSPACE, "--api-token-stdin", "-c", "cursor"])
+            .env("TRAY_MCP_TEST_FAIL_WRITE", failing)
+            .write_stdin(format!("{}\n", common::TOKEN))
+            .assert()
+            .code(1);
+        assert_eq!(home.read(".cursor/mcp.json"), original, "failing {failing}");
+        assert!(
+            !home.path(".config/tray-mcp/created.json").exists(),
+            "failing {failing}: the record outlived a failed commit"
+        );
+    }
+    // And on remove: a failed record write puts the entry and its container back.
+    let home = FakeHome::new();
+    home.write(".cursor/mcp.json", original);
+    home.install(&["-c", "cursor"]).success();
+    let installed = home.read(".cursor/mcp.json");
+    let record = home.read(".config/tray-mcp/created.json");
+    home.command()
+        .args(["remove", NAME, "-c", "cursor"])
+        .env("TRAY_MCP_TEST_FAIL_WRITE", "created.json")
+        .assert()
+        .code(1);
+    assert_eq!(home.read(".cursor/mcp.json"), installed);
+    assert_eq!(home.read(".config/tray-mcp/created.json"), record);
+    home.command().args(["remove", NAME, "-c", "cursor"]).assert().success();
+    assert_eq!(home.read(".cursor/mcp.json"), original);
+}

@@ -1,8 +1,11 @@
 //! A signed-in profile (`tray-mcp login` wrote it; here a fixture) served by `tray-mcp serve`:
-//! the access token goes to the Agent Gateway, an expiring one is refreshed first at a local
-//! token endpoint (and the new tokens saved, 0600), a revoked refresh token sends the user to
-//! `tray-mcp login NAME`; `list`, `doctor` and `logout` report and forget the sign-in. No
-//! token or secret appears in any output. Everything listens on 127.0.0.1.
+//! the access token goes to the Agent Gateway and to Tray's API (the built-in tools), an
+//! expiring one is refreshed first at a local token endpoint (and the new tokens saved, 0600),
+//! also in the middle of a session, and after a 401; a revoked refresh token never stops
+//! `serve` from starting: every tool call that needs Tray answers with `tray-mcp login NAME`,
+//! and nothing is sent with the dead token. `list`, `doctor` (also `--online`) and `logout`
+//! report and forget the sign-in. No token or secret appears in any output, even with
+//! `--log-level trace` or `RUST_LOG=trace`. Everything listens on 127.0.0.1.
 
 #![allow(clippy::unwrap_used)]
 
@@ -15,6 +18,7 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 use serve_support::fake_gateway::{FakeGateway, GatewayBehavior};
+use serve_support::fake_tray::{Behavior, FakeTray};
 use serve_support::{FakeHome, McpProcess};
 
 const WORKSPACE: &str = "3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718";
@@ -166,6 +170,52 @@ fn serve(home: &FakeHome, gateway: &FakeGateway) -> McpProcess {
     McpProcess::start(command)
 }
 
+/// `serve --profile signed` with `gateway` as the Agent Gateway and `tray` as Tray's API,
+/// logging everything: with `RUST_LOG=trace` when `rust_log`, else `--log-level trace`.
+fn serve_against(home: &FakeHome, gateway: &FakeGateway, tray: &FakeTray, rust_log: bool) -> McpProcess {
+    let mut command = if rust_log {
+        let mut command = home.command(&["serve", "--profile", "signed"]);
+        command.env("RUST_LOG", "trace");
+        command
+    } else {
+        home.command(&["serve", "--profile", "signed", "--log-level", "trace"])
+    };
+    command
+        .env("TRAY_GATEWAY_URL", gateway.url())
+        .envs(tray.api_variables())
+        .env("HTTPS_PROXY", "http://127.0.0.1:9")
+        .env("NO_PROXY", "127.0.0.1");
+    McpProcess::start(command)
+}
+
+/// Moves the stored sign-in's tokens back in time: as if they had been received `age`
+/// seconds ago (what an hour of serving does to them; `serve` reads the store's tokens on
+/// every request).
+fn age_sign_in(home: &FakeHome, age: u64) {
+    let path = sign_in_path(home);
+    let mut sign_in: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    sign_in["credentials"]["token_received_at"] = json!(now() - age);
+    std::fs::write(&path, serde_json::to_string_pretty(&sign_in).unwrap()).unwrap();
+}
+
+/// The `Authorization` headers Tray's API received, from the `from`-th request on.
+fn api_bearers(tray: &FakeTray, from: usize) -> Vec<String> {
+    tray.requests()
+        .iter()
+        .skip(from)
+        .map(|request| request.authorization.clone().unwrap_or_default())
+        .collect()
+}
+
+fn tool_names(listed: &Value) -> Vec<String> {
+    listed["result"]["tools"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no tools: {listed}"))
+        .iter()
+        .filter_map(|tool| tool["name"].as_str().map(str::to_string))
+        .collect()
+}
+
 fn assert_no_secret(label: &str, text: &str) {
     for secret in SECRETS {
         assert!(!text.contains(secret), "{label}: {secret} leaked:\n{text}");
@@ -241,25 +291,77 @@ fn serve_sends_the_access_token_and_refreshes_one_about_to_expire() {
 #[test]
 fn a_revoked_refresh_token_sends_the_user_to_tray_mcp_login() {
     let gateway = FakeGateway::start(GatewayBehavior::Mcp { sse: false });
+    let tray = FakeTray::start(Behavior::Normal);
     let endpoint = TokenEndpoint::start(
         400,
         json!({"error": "invalid_grant", "error_description": "refresh token revoked"}),
     );
-    // Expired an hour ago; the refresh is refused.
+    // Expired an hour ago; the refresh is refused. serve starts all the same.
     let home = signed_in_home(&gateway.url(), &endpoint.url, 7200, 3600);
+    let mut server = serve_against(&home, &gateway, &tray, false);
+    server.initialize();
+    let names = tool_names(&server.request("tools/list", json!({})));
+    for builtin in ["get_authenticated_user", "list_workflows", "list_available_connectors"] {
+        assert!(names.iter().any(|name| name == builtin), "{builtin} not in {names:?}");
+    }
+    for tool in ["list_workflows", "get_authenticated_user"] {
+        let text = server.call_tool(tool, json!({})).expect_error(tool);
+        assert!(
+            text.contains("the sign-in of signed")
+                && text.contains("refused its refresh token")
+                && text.contains("\nhint: run `tray-mcp login signed`"),
+            "{tool}: {text}"
+        );
+    }
+    // The Agent Gateway's tools: its connection needed the same sign-in; a call says so.
+    let text = server
+        .call_tool("send_slack_message", json!({"channel": "c", "text": "t"}))
+        .expect_error("a gateway tool");
+    assert!(
+        text.contains("refused its refresh token") && text.contains("run `tray-mcp login signed`"),
+        "{text}"
+    );
+    let (status, stderr) = server.finish();
+    assert!(status.success(), "{stderr}");
+    assert_no_secret("serve, revoked", &stderr);
+    assert!(
+        stderr.contains("Agent Gateway unavailable") && stderr.contains("run `tray-mcp login signed`"),
+        "{stderr}"
+    );
+    // Nothing with the old token reached Tray's API or the gateway: only refresh attempts
+    // went out, to the token endpoint.
+    assert!(tray.requests().is_empty(), "{:?}", tray.requests());
+    assert!(bearers(&gateway).is_empty(), "{:?}", bearers(&gateway));
+    let bodies = endpoint.bodies();
+    assert!(
+        !bodies.is_empty()
+            && bodies
+                .iter()
+                .all(|body| body.contains("grant_type=refresh_token") && !body.contains(OLD_ACCESS)),
+        "{bodies:?}"
+    );
+
+    // doctor --online checks with the same sign-in: a failed check with the login hint.
     let output = home
-        .command(&["serve", "--profile", "signed"])
+        .command(&["doctor", "signed", "--online"])
         .env("TRAY_GATEWAY_URL", gateway.url())
-        .env("TRAY_API_URL", "http://127.0.0.1:9/rest")
-        .stdin(std::process::Stdio::null())
+        .envs(tray.api_variables())
         .output()
         .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
-    assert_no_secret("serve, revoked", &stderr);
-    assert!(stderr.contains("run `tray-mcp login signed`"), "{stderr}");
-    assert_eq!(endpoint.bodies().len(), 1);
-    // Nothing with the old token reached the gateway.
-    assert!(bearers(&gateway).is_empty(), "{:?}", bearers(&gateway));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_no_secret("doctor --online", &text);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("Tray's API: the sign-in of signed")
+            && text.contains("refused its refresh token")
+            && text.contains("tray-mcp login signed"),
+        "{text}"
+    );
+    assert!(tray.requests().is_empty() && bearers(&gateway).is_empty());
 
     // list and doctor say the entry signs in by OAuth; doctor checks the sign-in.
     for args in [
@@ -295,6 +397,27 @@ fn a_revoked_refresh_token_sends_the_user_to_tray_mcp_login() {
         text.contains("signs in with OAuth but is not signed in") && text.contains("tray-mcp login signed"),
         "{text}"
     );
+
+    // Signed out: serve still starts, warns once on stderr, and the tools say to sign in.
+    let mut server = serve_against(&home, &gateway, &tray, false);
+    server.initialize();
+    let text = server
+        .call_tool("list_workflows", json!({}))
+        .expect_error("list_workflows, signed out");
+    assert!(
+        text.contains("not signed in") && text.contains("hint: run `tray-mcp login signed`"),
+        "{text}"
+    );
+    let (status, stderr) = server.finish();
+    assert!(status.success(), "{stderr}");
+    assert_eq!(
+        stderr
+            .matches("the profile signed signs in with OAuth but is not signed in")
+            .count(),
+        1,
+        "{stderr}"
+    );
+    assert!(tray.requests().is_empty() && bearers(&gateway).is_empty());
 }
 
 #[test]
@@ -308,4 +431,123 @@ fn login_without_an_entry_or_workspace_says_how_and_changes_nothing() {
         "{stderr}"
     );
     assert!(!home.path().join(".config/tray-mcp").exists());
+}
+
+#[test]
+fn a_built_in_tool_call_after_the_access_token_expired_goes_with_the_refreshed_token() {
+    let gateway = FakeGateway::start(GatewayBehavior::Mcp { sse: false });
+    let tray = FakeTray::start(Behavior::Normal);
+    let endpoint = TokenEndpoint::start(
+        200,
+        json!({"access_token": NEW_ACCESS, "token_type": "Bearer", "expires_in": 3600, "refresh_token": NEW_REFRESH}),
+    );
+    let home = signed_in_home(&gateway.url(), &endpoint.url, 0, 3600);
+    // RUST_LOG=trace: everything is logged, except what may hold a secret.
+    let mut server = serve_against(&home, &gateway, &tray, true);
+    server.initialize();
+    server
+        .call_tool("list_workflows", json!({}))
+        .expect_ok("list_workflows");
+    let sent = api_bearers(&tray, 0);
+    assert!(
+        !sent.is_empty() && sent.iter().all(|bearer| bearer == &format!("Bearer {OLD_ACCESS}")),
+        "{sent:?}"
+    );
+    assert!(endpoint.bodies().is_empty());
+
+    // An hour later the access token has 10 s left: the next call refreshes it first.
+    age_sign_in(&home, 3590);
+    let before = tray.requests().len();
+    server
+        .call_tool("list_workflows", json!({}))
+        .expect_ok("list_workflows, later");
+    let sent = api_bearers(&tray, before);
+    assert!(
+        !sent.is_empty() && sent.iter().all(|bearer| bearer == &format!("Bearer {NEW_ACCESS}")),
+        "{sent:?}"
+    );
+    let bodies = endpoint.bodies();
+    assert_eq!(
+        bodies.len(),
+        1,
+        "one refresh, however many requests wanted it: {bodies:?}"
+    );
+    assert!(
+        bodies[0].contains(&format!("refresh_token={OLD_REFRESH}")),
+        "{}",
+        bodies[0]
+    );
+    let saved = std::fs::read_to_string(sign_in_path(&home)).unwrap();
+    assert!(saved.contains(NEW_ACCESS) && saved.contains(NEW_REFRESH));
+
+    let (status, stderr) = server.finish();
+    assert!(status.success(), "{stderr}");
+    assert_no_secret("serve with RUST_LOG=trace, refreshing", &stderr);
+    // Traced (tray-mcp's own debug lines are there), but rmcp's OAuth client is capped at
+    // info: its refresh shows, its debug lines (where codes and token responses go) do not.
+    assert!(stderr.contains("Tray API answered"), "{stderr}");
+    assert!(stderr.contains("Refreshed access token"), "{stderr}");
+    assert!(
+        !stderr.contains("refresh token present, attempting refresh"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_401_from_tray_s_api_refreshes_the_sign_in_and_the_call_goes_once_more() {
+    let gateway = FakeGateway::start(GatewayBehavior::Mcp { sse: false });
+    // Tray no longer takes the stored access token, though it has an hour left.
+    let tray = FakeTray::start(Behavior::RefuseBearer(OLD_ACCESS.to_string()));
+    let endpoint = TokenEndpoint::start(
+        200,
+        json!({"access_token": NEW_ACCESS, "token_type": "Bearer", "expires_in": 3600, "refresh_token": NEW_REFRESH}),
+    );
+    let home = signed_in_home(&gateway.url(), &endpoint.url, 0, 3600);
+    let mut server = serve_against(&home, &gateway, &tray, false);
+    server.initialize();
+    server
+        .call_tool("list_workflows", json!({}))
+        .expect_ok("list_workflows after a 401");
+    let sent = api_bearers(&tray, 0);
+    assert_eq!(
+        sent,
+        [format!("Bearer {OLD_ACCESS}"), format!("Bearer {NEW_ACCESS}")],
+        "refused once, refreshed, sent once more"
+    );
+    assert_eq!(endpoint.bodies().len(), 1, "{:?}", endpoint.bodies());
+
+    // Tray refuses even a freshly refreshed token: one refresh, one more try, then the
+    // answer names the sign-in (not an API token) and says how to renew it.
+    tray.set_behavior(Behavior::RefuseBearer(NEW_ACCESS.to_string()));
+    let before = tray.requests().len();
+    let text = server
+        .call_tool("list_workflows", json!({}))
+        .expect_error("list_workflows, refused twice");
+    assert!(
+        text.contains("Tray's API refused the sign-in of signed") && text.contains("hint: run `tray-mcp login signed`"),
+        "{text}"
+    );
+    assert_eq!(api_bearers(&tray, before).len(), 2, "{:?}", api_bearers(&tray, before));
+    assert_eq!(endpoint.bodies().len(), 2);
+    let (status, stderr) = server.finish();
+    assert!(status.success(), "{stderr}");
+    assert_no_secret("serve, 401", &stderr);
+
+    // doctor --online checks Tray's API with the sign-in, as serve sends it.
+    tray.set_behavior(Behavior::Normal);
+    let before = tray.requests().len();
+    let output = home
+        .command(&["doctor", "signed", "--online"])
+        .env("TRAY_GATEWAY_URL", gateway.url())
+        .envs(tray.api_variables())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout).to_string();
+    assert_no_secret("doctor --online", &text);
+    assert!(text.contains("Tray's API accepts the sign-in ("), "{text}");
+    let sent = api_bearers(&tray, before);
+    assert!(
+        !sent.is_empty() && sent.iter().all(|bearer| bearer == &format!("Bearer {NEW_ACCESS}")),
+        "{sent:?}"
+    );
 }

@@ -126,8 +126,10 @@ pub fn execute_with_keychain(
 
 /// Shows the diffs of planned files (dry run) or commits them, with keychain changes made around
 /// the commit as [`TokenStore::around_commit`] describes (writes before, undone if the commit
-/// fails; deletes after). A dry run leaves the keychain alone. Shared by every changing command,
-/// and by install, whose plan is shown to the wizard before it is finished.
+/// fails; deletes after). A dry run leaves the keychain alone. The record of the containers and
+/// files the edits create or take out ([`crate::created`]) is one more file of the same commit.
+/// Shared by every changing command, and by install, whose plan is shown to the wizard before it
+/// is finished.
 pub fn finish_planned(
     environment: &Environment,
     planned: Vec<PlannedFile>,
@@ -198,15 +200,17 @@ pub fn finish_planned(
 /// The planned change of tray-mcp's record of what it created in config files
 /// ([`crate::created`]) that the planned client files call for; `None` when there is none.
 fn record_of_created(environment: &Environment, planned: &[PlannedFile]) -> Result<Option<Planned>, FileError> {
-    let known = crate::created::load(environment);
-    let mut changes = crate::created::RecordChanges::default();
-    for planned in planned
+    let changed_configs: Vec<(&PlannedFile, ClientId)> = planned
         .iter()
         .filter(|planned| planned.file.change != Change::Unchanged)
-    {
-        let FileOwner::Client(kind, _) = planned.owner else {
-            continue;
-        };
+        .filter_map(|planned| Some((planned, planned.owner.client()?)))
+        .collect();
+    if changed_configs.is_empty() {
+        return Ok(None);
+    }
+    let known = crate::created::load(environment);
+    let mut changes = crate::created::RecordChanges::default();
+    for (planned, kind) in changed_configs {
         let file = &planned.file;
         let change = crate::created::ConfigChange {
             path: &file.task.path,

@@ -36,6 +36,8 @@ const JSON: Samples = Samples {
         "{\n    \"a\": 1,\n    \"mcp_servers\": {}\n}",
         "{\n  \"theme\": \"dark\"\n}\n",
         "{\r\n\t\"theme\": \"dark\",\r\n\t\"z\": [1]\r\n}\r\n",
+        "{\"theme\": \"dark\"}",
+        "{}\n",
     ],
     malformed: ("{\n  \"mcp_servers\": {\n    \"other\": \n}\n", 4, 1),
 };
@@ -94,6 +96,8 @@ const YAML: Samples = Samples {
         "mcp_servers: {}\nGOOSE_MODEL: x\n",
         // A key holding nothing, bare, at the end.
         "GOOSE_MODEL: x\nmcp_servers:\n",
+        // No final newline, no servers.
+        "GOOSE_MODEL: x",
         // Only a Tray entry: removing ours takes nothing of it.
         "mcp_servers:\n  tray-production:\n    type: stdio\n    cmd: /usr/local/bin/tray-mcp\n",
     ],

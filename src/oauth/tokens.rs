@@ -18,7 +18,7 @@ use std::time::Duration;
 use rmcp::transport::auth::{AuthError, AuthorizationManager, OAuthClientConfig};
 
 use super::http::OAuthHttp;
-use super::store::{SignInStore, StepUp};
+use super::store::{SignIn, SignInStore, StepUp};
 use super::{MAX_STEP_UPS, SignInError};
 use crate::server::gateway::{AccessTokenSource, BoxFuture, TokenUnavailable};
 use crate::tray::ApiToken;
@@ -29,12 +29,20 @@ const NO_REDIRECT: &str = "http://127.0.0.1/callback";
 /// The access tokens of one signed-in profile.
 pub struct OAuthTokens {
     store: SignInStore,
+    /// The sign-in as `serve` read it at start, used once to build the manager (so the store,
+    /// maybe the OS keychain, is not read twice for it).
+    loaded: std::sync::Mutex<Option<SignIn>>,
     /// rmcp's manager, and the client ID it was built for.
     manager: tokio::sync::Mutex<Option<(String, Arc<AuthorizationManager>)>>,
     /// An access token the server refused (401) whose refresh the authorization server refused
     /// too (the sign-in was revoked): while the store still holds it, [`Self::access_token`]
     /// says a new sign-in is needed instead of handing it out again. Memory only.
     refused: std::sync::Mutex<Option<String>>,
+    /// Held while a token is handed out or refreshed: rmcp's refresh does not look again
+    /// whether the token it was asked to refresh still needs it, so two requests of this
+    /// process that found it expiring at once (a tool call and the gateway's connection,
+    /// say) would each refresh it. One at a time, the second finds the first's new token.
+    fetching: tokio::sync::Mutex<()>,
 }
 
 impl std::fmt::Debug for OAuthTokens {
@@ -48,9 +56,22 @@ impl OAuthTokens {
     pub fn new(store: SignInStore) -> OAuthTokens {
         OAuthTokens {
             store,
+            loaded: std::sync::Mutex::new(None),
             manager: tokio::sync::Mutex::new(None),
             refused: std::sync::Mutex::new(None),
+            fetching: tokio::sync::Mutex::new(()),
         }
+    }
+
+    /// The tokens kept in `store`, whose sign-in the caller has just read: the first request
+    /// uses `sign_in`'s endpoints and client instead of reading the store again. The tokens
+    /// themselves are always read from the store (another process may have refreshed them).
+    pub fn with_sign_in(store: SignInStore, sign_in: SignIn) -> OAuthTokens {
+        let tokens = OAuthTokens::new(store);
+        if let Ok(mut loaded) = tokens.loaded.lock() {
+            *loaded = Some(sign_in);
+        }
+        tokens
     }
 
     /// The profile as `tray-mcp login` takes it (`NAME`, or `NAME --headless`).
@@ -66,17 +87,18 @@ impl OAuthTokens {
     }
 
     /// rmcp's manager for the stored sign-in, built from what `login` recorded (no discovery:
-    /// the endpoints and client are in the record), and built again when the record names
-    /// another client: a `tray-mcp login NAME` while `serve` runs may have registered a new
-    /// one, whose refresh token the old client may not spend (rmcp refuses it).
+    /// the endpoints and client are in the record): once, and again after
+    /// [`Self::took_up_new_client`].
     async fn manager(&self) -> Result<Arc<AuthorizationManager>, SignInError> {
         let mut slot = self.manager.lock().await;
-        let sign_in = self.store.load()?.ok_or_else(|| self.needed("not signed in"))?;
-        if let Some((client_id, manager)) = slot.as_ref()
-            && *client_id == sign_in.client_id
-        {
+        if let Some((_, manager)) = slot.as_ref() {
             return Ok(Arc::clone(manager));
         }
+        let preloaded = self.loaded.lock().ok().and_then(|mut loaded| loaded.take());
+        let sign_in = match preloaded {
+            Some(sign_in) => sign_in,
+            None => self.store.load()?.ok_or_else(|| self.needed("not signed in"))?,
+        };
         let http = OAuthHttp::new(Duration::from_secs(30)).map_err(|error| SignInError::Transient {
             name: self.name(),
             reason: error.to_string(),
@@ -98,9 +120,39 @@ impl OAuthTokens {
         Ok(manager)
     }
 
+    /// rmcp said authorization is required. When the store now names another client than the
+    /// manager was built for (a `tray-mcp login NAME` while `serve` runs may have registered a
+    /// new one, whose refresh token the old client may not spend: rmcp refuses it), the
+    /// manager is dropped, to be built again for it, and true says to try once more. The
+    /// store is read here, on that failure, not before every request.
+    async fn took_up_new_client(&self) -> bool {
+        let Ok(Some(sign_in)) = self.store.load() else {
+            return false;
+        };
+        let mut slot = self.manager.lock().await;
+        let changed = slot
+            .as_ref()
+            .is_some_and(|(client_id, _)| *client_id != sign_in.client_id);
+        if changed {
+            *slot = None;
+            if let Ok(mut loaded) = self.loaded.lock() {
+                *loaded = Some(sign_in);
+            }
+        }
+        changed
+    }
+
     fn auth_error(&self, error: AuthError) -> SignInError {
         match error {
-            AuthError::AuthorizationRequired => self.needed("it holds no refresh token"),
+            // rmcp says this both when no refresh token is kept and when the server refused it.
+            AuthError::AuthorizationRequired => match self.store.load() {
+                Ok(Some(sign_in)) if sign_in.can_refresh() => {
+                    self.needed("the authorization server refused its refresh token")
+                }
+                Ok(Some(_)) => self.needed("it holds no refresh token"),
+                Ok(None) => self.needed("not signed in"),
+                Err(error) => error,
+            },
             AuthError::TokenRefreshRejected(_) => self.needed("the authorization server refused its refresh token"),
             AuthError::CredentialStoreError(message) => SignInError::Store(message),
             other => SignInError::Transient {
@@ -118,11 +170,14 @@ impl OAuthTokens {
     /// expires within 30 s. A token the server refused and could not be refreshed is not handed
     /// out again (until `tray-mcp login` stores another): the sign-in is needed.
     pub async fn access_token(&self) -> Result<ApiToken, SignInError> {
-        let manager = self.manager().await?;
-        let token = manager
-            .get_access_token()
-            .await
-            .map_err(|error| self.auth_error(error))?;
+        let _one_at_a_time = self.fetching.lock().await;
+        let token = match self.manager().await?.get_access_token().await {
+            Err(AuthError::AuthorizationRequired) if self.took_up_new_client().await => {
+                self.manager().await?.get_access_token().await
+            }
+            outcome => outcome,
+        }
+        .map_err(|error| self.auth_error(error))?;
         if self.is_refused(&token) {
             return Err(
                 self.needed("the server refused its access token and the authorization server its refresh token")
@@ -144,16 +199,31 @@ impl OAuthTokens {
     }
 
     /// The server answered 401 to `rejected`: refreshes, unless the stored token already
-    /// differs (another request or process refreshed). True when a new token is there.
+    /// differs (another request or process refreshed). True when a new token is there. When
+    /// the refresh is refused, `rejected` is remembered, so it is not sent again.
     pub async fn on_unauthorized(&self, rejected: &ApiToken) -> Result<bool, SignInError> {
+        let _one_at_a_time = self.fetching.lock().await;
         let manager = self.manager().await?;
         if let Ok(current) = manager.get_access_token().await
             && current != rejected.expose()
         {
             return Ok(true);
         }
-        manager.refresh_token().await.map_err(|error| self.auth_error(error))?;
-        Ok(true)
+        let refreshed = match manager.refresh_token().await {
+            Err(AuthError::AuthorizationRequired) if self.took_up_new_client().await => {
+                self.manager().await?.refresh_token().await
+            }
+            outcome => outcome,
+        };
+        match refreshed.map_err(|error| self.auth_error(error)) {
+            Ok(_) => Ok(true),
+            Err(error) => {
+                if matches!(error, SignInError::Needed { .. }) {
+                    self.remember_refused(rejected);
+                }
+                Err(error)
+            }
+        }
     }
 
     /// The server answered 403 `insufficient_scope`, asking for `scopes`: records them for
@@ -193,30 +263,31 @@ impl AccessTokenSource for OAuthTokens {
         Box::pin(async move { OAuthTokens::access_token(self).await.map_err(unavailable) })
     }
 
-    /// After a refused refresh (the sign-in was revoked) this still answers true: the client
-    /// asks [`AccessTokenSource::access_token`] before sending again, which then answers
-    /// [`SignInError::Needed`] (`run tray-mcp login NAME`) instead of the 401 (whose words are
-    /// about API tokens). A passing failure (the authorization server unreachable) leaves the
-    /// 401 as the answer.
-    fn on_unauthorized<'a>(&'a self, rejected: &'a ApiToken) -> BoxFuture<'a, bool> {
+    fn on_unauthorized<'a>(&'a self, rejected: &'a ApiToken) -> BoxFuture<'a, Result<bool, TokenUnavailable>> {
         Box::pin(async move {
-            match OAuthTokens::on_unauthorized(self, rejected).await {
-                Ok(refreshed) => refreshed,
-                Err(error @ SignInError::Needed { .. }) => {
-                    tracing::warn!(%error, "the sign-in could not be refreshed after a 401");
-                    self.remember_refused(rejected);
-                    true
-                }
-                Err(error) => {
-                    tracing::warn!(%error, "the sign-in could not be refreshed after a 401");
-                    false
-                }
-            }
+            OAuthTokens::on_unauthorized(self, rejected).await.map_err(|error| {
+                tracing::warn!(%error, "the sign-in could not be refreshed after a 401");
+                unavailable(error)
+            })
         })
     }
 
     fn on_insufficient_scope(&self, url: &str, scopes: &str) -> Option<TokenUnavailable> {
         Some(unavailable(self.insufficient_scope(url, scopes)))
+    }
+
+    fn refused(&self, upstream: &str) -> Option<TokenUnavailable> {
+        let name = self.name();
+        Some(TokenUnavailable {
+            message: format!(
+                "{upstream} refused the sign-in of {name} (HTTP 401 Unauthorized), also with a freshly \
+                 refreshed access token"
+            ),
+            hint: format!(
+                "run `tray-mcp login {name}` to sign in again (as a Tray user with access to the workspace), \
+                 then restart the client's MCP server"
+            ),
+        })
     }
 }
 
@@ -227,12 +298,21 @@ fn unavailable(error: SignInError) -> TokenUnavailable {
     }
 }
 
-/// The access token of `store`'s sign-in, refreshed first when it expires within 30 s: what
-/// `serve` sends when it starts. Runs its own short-lived runtime (before `serve`'s starts).
-pub fn token_at_start(store: SignInStore) -> Result<ApiToken, SignInError> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|error| SignInError::Store(format!("could not start the async runtime: {error}")))?;
-    runtime.block_on(OAuthTokens::new(store).access_token())
+/// What `serve` warns about at start for a sign-in read from the store (`None`: nothing is
+/// stored), at `now` (seconds since the epoch): `None` when it looks usable. Offline only: a
+/// refresh token the server has revoked is found out on the first request.
+pub fn start_warning(name: &str, sign_in: Option<&SignIn>, now: u64) -> Option<String> {
+    let Some(sign_in) = sign_in.filter(|sign_in| sign_in.credentials.token_response.is_some()) else {
+        return Some(format!(
+            "the profile {name} signs in with OAuth but is not signed in: tool calls that need Tray \
+             will answer with `run tray-mcp login {name}` until it is"
+        ));
+    };
+    let expired = sign_in.expires_in(now).is_some_and(|seconds| seconds <= 0);
+    (expired && !sign_in.can_refresh()).then(|| {
+        format!(
+            "the sign-in of {name} has expired and holds no refresh token: tool calls that need Tray \
+             will answer with `run tray-mcp login {name}` until it is renewed"
+        )
+    })
 }

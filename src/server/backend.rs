@@ -12,6 +12,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use super::access::{Access, Endpoint, ToolAccess};
+use super::gateway::TokenUnavailable;
 use super::model::{Connector, Execution, Solution, User, WorkflowDetails, WorkflowSummary};
 use crate::error::Advice;
 
@@ -165,6 +166,16 @@ pub enum BackendError {
     /// The thing asked for does not exist.
     #[error("{0}")]
     NotFound(String),
+    /// No bearer can be had: the profile's sign-in is missing, revoked or refused, so only a
+    /// new `tray-mcp login NAME` helps. Nothing was sent to Tray with it.
+    #[error("{}", .0.message)]
+    SignIn(TokenUnavailable),
+}
+
+impl From<TokenUnavailable> for BackendError {
+    fn from(unavailable: TokenUnavailable) -> Self {
+        BackendError::SignIn(unavailable)
+    }
 }
 
 impl Advice for BackendError {
@@ -199,6 +210,7 @@ impl Advice for BackendError {
             BackendError::Network { .. } => {
                 "check your network connection and proxy settings, and that the region is right.".to_string()
             }
+            BackendError::SignIn(unavailable) => unavailable.hint.clone(),
             BackendError::Http { .. }
             | BackendError::MalformedResponse { .. }
             | BackendError::GraphQl { .. }

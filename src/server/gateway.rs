@@ -93,10 +93,18 @@ pub trait AccessTokenSource: Send + Sync + std::fmt::Debug {
 
     /// The upstream answered 401 to a request sent with `rejected`. Returns true when a
     /// different token is now available (refreshed, or another request already refreshed),
-    /// so the request is worth sending once more, or when [`Self::access_token`] now has
-    /// better words than the 401 (a revoked sign-in: `run tray-mcp login NAME`); false leaves
-    /// the 401 as the answer.
-    fn on_unauthorized<'a>(&'a self, rejected: &'a ApiToken) -> BoxFuture<'a, bool>;
+    /// so the request is worth sending once more; false leaves the 401 as the answer. An
+    /// error says no token can be had any more (the refresh was refused: sign in again), and
+    /// is the answer instead of the 401.
+    fn on_unauthorized<'a>(&'a self, rejected: &'a ApiToken) -> BoxFuture<'a, Result<bool, TokenUnavailable>>;
+
+    /// `upstream` (a URL or a name such as "Tray's API") refused with 401 a token this source
+    /// had just refreshed. A source that signs in returns what to tell the user (a new
+    /// sign-in, naming the profile); `None` (the default) leaves the caller's own 401 text,
+    /// which is about API tokens.
+    fn refused(&self, _upstream: &str) -> Option<TokenUnavailable> {
+        None
+    }
 
     /// The upstream at `url` answered 403 `insufficient_scope`, asking for `scopes`. A source
     /// that can sign in for more permissions returns what to tell the user (`tray-mcp login
@@ -116,8 +124,8 @@ impl AccessTokenSource for StaticToken {
         Box::pin(async move { Ok(token) })
     }
 
-    fn on_unauthorized<'a>(&'a self, _rejected: &'a ApiToken) -> BoxFuture<'a, bool> {
-        Box::pin(async { false })
+    fn on_unauthorized<'a>(&'a self, _rejected: &'a ApiToken) -> BoxFuture<'a, Result<bool, TokenUnavailable>> {
+        Box::pin(async { Ok(false) })
     }
 }
 
@@ -455,15 +463,23 @@ impl GatewayClient {
         {
             return Err(GatewayError::NoToken(unavailable));
         }
-        if response.status() != StatusCode::UNAUTHORIZED || !auth.on_unauthorized(&token).await {
+        if response.status() != StatusCode::UNAUTHORIZED
+            || !auth.on_unauthorized(&token).await.map_err(GatewayError::NoToken)?
+        {
             return Ok(response);
         }
         tracing::debug!(url = %self.config.url, "401 answered; sending once more with a fresh token");
         let token = auth.access_token().await.map_err(GatewayError::NoToken)?;
-        decorate(self.request_builder(method, session, &token)?)
+        let response = decorate(self.request_builder(method, session, &token)?)
             .send()
             .await
-            .map_err(|error| self.transport_error(&error, limit))
+            .map_err(|error| self.transport_error(&error, limit))?;
+        if response.status() == StatusCode::UNAUTHORIZED
+            && let Some(unavailable) = auth.refused(&self.config.url)
+        {
+            return Err(GatewayError::NoToken(unavailable));
+        }
+        Ok(response)
     }
 
     /// Connects: `initialize`, `notifications/initialized`, then the GET stream. Transient
@@ -1122,11 +1138,11 @@ mod tests {
             Box::pin(async move { Ok(ApiToken::parse(name).expect("valid")) })
         }
 
-        fn on_unauthorized<'a>(&'a self, rejected: &'a ApiToken) -> BoxFuture<'a, bool> {
+        fn on_unauthorized<'a>(&'a self, rejected: &'a ApiToken) -> BoxFuture<'a, Result<bool, TokenUnavailable>> {
             self.told.fetch_add(1, Ordering::SeqCst);
             let refreshed = rejected.expose() == "stale";
             self.refreshed.store(true, Ordering::SeqCst);
-            Box::pin(async move { refreshed })
+            Box::pin(async move { Ok(refreshed) })
         }
     }
 
@@ -1209,8 +1225,8 @@ mod tests {
             })
         }
 
-        fn on_unauthorized<'a>(&'a self, _rejected: &'a ApiToken) -> BoxFuture<'a, bool> {
-            Box::pin(async { false })
+        fn on_unauthorized<'a>(&'a self, _rejected: &'a ApiToken) -> BoxFuture<'a, Result<bool, TokenUnavailable>> {
+            Box::pin(async { Ok(false) })
         }
     }
 
@@ -1227,6 +1243,67 @@ mod tests {
         assert_eq!(error.hint(), "run `tray-mcp login work`");
         assert!(!error.is_transient() && !error.is_offline());
         assert!(seen.lock().expect("log").is_empty());
+    }
+
+    /// A sign-in whose every token the server refuses: a refresh is `refresh`'s outcome,
+    /// and after it the source names the sign-in to renew.
+    #[derive(Debug)]
+    struct RefusedSignIn {
+        refresh: Result<bool, TokenUnavailable>,
+    }
+
+    fn renew(message: &str) -> TokenUnavailable {
+        TokenUnavailable {
+            message: message.to_string(),
+            hint: "run `tray-mcp login work`".to_string(),
+        }
+    }
+
+    impl AccessTokenSource for RefusedSignIn {
+        fn access_token(&self) -> BoxFuture<'_, Result<ApiToken, TokenUnavailable>> {
+            Box::pin(async { Ok(ApiToken::parse("stale").expect("valid")) })
+        }
+
+        fn on_unauthorized<'a>(&'a self, _rejected: &'a ApiToken) -> BoxFuture<'a, Result<bool, TokenUnavailable>> {
+            let outcome = self.refresh.clone();
+            Box::pin(async move { outcome })
+        }
+
+        fn refused(&self, upstream: &str) -> Option<TokenUnavailable> {
+            Some(renew(&format!("{upstream} refused the sign-in of work")))
+        }
+    }
+
+    #[tokio::test]
+    async fn a_refused_refresh_after_a_401_says_how_to_sign_in_and_sends_nothing_more() {
+        let (url, seen) = fresh_only_server();
+        let (sender, _receiver) = tokio::sync::mpsc::unbounded_channel();
+        let source = RefusedSignIn {
+            refresh: Err(renew("the sign-in of work was revoked")),
+        };
+        let client = Arc::new(GatewayClient::new(
+            GatewayConfig::with_auth(url, Arc::new(source)),
+            sender,
+        ));
+        let error = client.connect().await.expect_err("revoked");
+        assert_eq!(error.to_string(), "the sign-in of work was revoked");
+        assert_eq!(error.hint(), "run `tray-mcp login work`");
+        assert_eq!(seen.lock().expect("log").len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_refreshed_sign_in_refused_again_names_the_sign_in_not_an_api_token() {
+        let (url, seen) = fresh_only_server();
+        let (sender, _receiver) = tokio::sync::mpsc::unbounded_channel();
+        let source = RefusedSignIn { refresh: Ok(true) };
+        let client = Arc::new(GatewayClient::new(
+            GatewayConfig::with_auth(url.clone(), Arc::new(source)),
+            sender,
+        ));
+        let error = client.connect().await.expect_err("refused twice");
+        assert_eq!(error.to_string(), format!("{url} refused the sign-in of work"));
+        assert_eq!(error.hint(), "run `tray-mcp login work`");
+        assert_eq!(seen.lock().expect("log").len(), 2, "sent once more, then no more");
     }
 
     #[tokio::test]

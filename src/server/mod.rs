@@ -58,6 +58,7 @@ use crate::paths::Environment;
 use crate::profiles::{self, ProfileError};
 use crate::tray::{ApiToken, Region, ServerName, WorkspaceId};
 use backend::Backend;
+use gateway::{AccessTokenSource, StaticToken};
 use sandbox::Sandbox;
 use tray_api::{TrayApi, TrayApiConfig};
 
@@ -85,10 +86,13 @@ enum BackendChoice {
     TrayApi {
         workspace_id: WorkspaceId,
         region: Region,
-        token: ApiToken,
+        /// The built-in tools' bearer: the profile's API token when it stores one, else its
+        /// Tray sign-in (or `TRAY_API_TOKEN`).
+        builtin_auth: Arc<dyn AccessTokenSource>,
+        /// The Agent Gateway's bearer: the profile's Tray sign-in when it has one, else the
+        /// built-in tools' token.
+        gateway_auth: Arc<dyn AccessTokenSource>,
         gateway: bool,
-        /// The OAuth sign-in of a profile that has one (the gateway's bearer).
-        sign_in: Option<Arc<crate::oauth::OAuthTokens>>,
         headless: HeadlessChoice,
     },
 }
@@ -101,7 +105,7 @@ struct HeadlessChoice {
     /// The hint after a refused sign-in.
     sign_in_again: String,
     /// The profile's Headless MCP sign-in (`tray-mcp login NAME --headless`), when it has one.
-    sign_in: Option<Arc<dyn headless::AccessTokenSource>>,
+    sign_in: Option<Arc<dyn AccessTokenSource>>,
 }
 
 /// The hint after a missing profile or workspace: which profiles exist.
@@ -164,27 +168,25 @@ fn choose_backend(environment: &Environment, options: &ServeOptions) -> Result<B
             )
         })?;
         let stored = crate::token_store::TokenStore::system(environment).token(name, &profile)?;
-        let token = match stored {
-            Some(token) => token,
-            None if profile.auth == profiles::AuthMethod::OAuth => signed_in_token(environment, name, &profile)?,
-            None => token_from_environment(&environment.variables).map_err(|error| CommandError {
-                message: format!("the tray-mcp profile {name} stores no API token: {}", error.message),
-                ..error
-            })?,
+        // A signed-in profile always starts: a sign-in that is missing or revoked is each tool
+        // call's answer (`run tray-mcp login NAME`), never a refusal to start.
+        let sign_in = (profile.auth == profiles::AuthMethod::OAuth).then(|| signed_in(environment, name, &profile));
+        let builtin_auth: Arc<dyn AccessTokenSource> = match (stored, &sign_in) {
+            (Some(token), _) => Arc::new(StaticToken(token)),
+            (None, Some(sign_in)) => Arc::clone(sign_in),
+            (None, None) => Arc::new(StaticToken(token_from_environment(&environment.variables).map_err(
+                |error| CommandError {
+                    message: format!("the tray-mcp profile {name} stores no API token: {}", error.message),
+                    ..error
+                },
+            )?)),
         };
-        let sign_in = (profile.auth == profiles::AuthMethod::OAuth).then(|| {
-            Arc::new(crate::oauth::OAuthTokens::new(crate::oauth::SignInStore::new(
-                environment,
-                name,
-                profile.sign_in_store,
-            )))
-        });
         return Ok(BackendChoice::TrayApi {
             workspace_id,
             region: options.region.unwrap_or(profile.region),
-            token,
+            gateway_auth: sign_in.unwrap_or_else(|| Arc::clone(&builtin_auth)),
+            builtin_auth,
             gateway: options.gateway || profile.gateway,
-            sign_in,
             headless: HeadlessChoice {
                 wanted: profile.headless != Some(false),
                 sign_in_again: format!("run `tray-mcp login {name} --headless`"),
@@ -193,12 +195,13 @@ fn choose_backend(environment: &Environment, options: &ServeOptions) -> Result<B
         });
     }
     if let Some(workspace_id) = &options.workspace_id {
+        let token: Arc<dyn AccessTokenSource> = Arc::new(StaticToken(token_from_environment(&environment.variables)?));
         return Ok(BackendChoice::TrayApi {
             workspace_id: workspace_id.clone(),
             region: options.region.unwrap_or_default(),
-            token: token_from_environment(&environment.variables)?,
+            gateway_auth: Arc::clone(&token),
+            builtin_auth: token,
             gateway: options.gateway,
-            sign_in: None,
             headless: HeadlessChoice {
                 wanted: true,
                 sign_in_again: "sign in with `tray-mcp login NAME --headless` and serve with --profile NAME"
@@ -215,15 +218,16 @@ fn choose_backend(environment: &Environment, options: &ServeOptions) -> Result<B
 }
 
 /// The Headless MCP sign-in of profile `name` as a token source (the same refreshing
-/// [`crate::oauth::OAuthTokens`] the gateway uses), when one is stored.
+/// [`crate::oauth::OAuthTokens`] the gateway uses), when one is stored. The store is read
+/// once: the source starts from what was read here.
 fn headless_sign_in(
     environment: &Environment,
     name: &ServerName,
     profile: &profiles::Profile,
-) -> Option<Arc<dyn headless::AccessTokenSource>> {
+) -> Option<Arc<dyn AccessTokenSource>> {
     let store = crate::oauth::SignInStore::new(environment, name, profile.sign_in_store).for_headless();
     match store.load() {
-        Ok(Some(_)) => Some(Arc::new(crate::oauth::OAuthTokens::new(store))),
+        Ok(Some(sign_in)) => Some(Arc::new(crate::oauth::OAuthTokens::with_sign_in(store, sign_in))),
         Ok(None) => None,
         Err(error) => {
             tracing::warn!("Headless MCP pass-through off: {error}");
@@ -232,14 +236,28 @@ fn headless_sign_in(
     }
 }
 
-/// The access token of a profile that signs in by OAuth (refreshed if it is about to expire).
-fn signed_in_token(
-    environment: &Environment,
-    name: &ServerName,
-    profile: &profiles::Profile,
-) -> Result<ApiToken, CommandError> {
+/// The Tray sign-in of a profile that signs in by OAuth, as a token source. Nothing is
+/// refreshed here: the first request does that. The store is read once, to warn on stderr
+/// when the sign-in is missing, unreadable or expired beyond refreshing (no secret is
+/// printed); `serve` starts all the same, and its tool calls say to run `tray-mcp login NAME`.
+fn signed_in(environment: &Environment, name: &ServerName, profile: &profiles::Profile) -> Arc<dyn AccessTokenSource> {
     let store = crate::oauth::SignInStore::new(environment, name, profile.sign_in_store);
-    crate::oauth::tokens::token_at_start(store).map_err(|error| CommandError::failure(error.to_string(), error.hint()))
+    match store.load() {
+        Ok(sign_in) => {
+            let now = crate::oauth::store::now();
+            if let Some(warning) = crate::oauth::tokens::start_warning(name.as_str(), sign_in.as_ref(), now) {
+                tracing::warn!("{warning}");
+            }
+            match sign_in {
+                Some(sign_in) => Arc::new(crate::oauth::OAuthTokens::with_sign_in(store, sign_in)),
+                None => Arc::new(crate::oauth::OAuthTokens::new(store)),
+            }
+        }
+        Err(error) => {
+            tracing::warn!("{error}; tool calls that need Tray answer with this until it is fixed");
+            Arc::new(crate::oauth::OAuthTokens::new(store))
+        }
+    }
 }
 
 fn sandbox_has_no_gateway() -> CommandError {
@@ -271,9 +289,9 @@ pub fn tray_api_config(
     variables: &Variables,
     workspace_id: WorkspaceId,
     region: Region,
-    token: ApiToken,
+    auth: Arc<dyn AccessTokenSource>,
 ) -> TrayApiConfig {
-    let mut config = TrayApiConfig::for_region(workspace_id, region, token);
+    let mut config = TrayApiConfig::for_region(workspace_id, region, auth);
     if let Some(url) = &variables.api_url {
         config.rest_url.clone_from(url);
     }
@@ -307,22 +325,16 @@ fn build_backend(variables: &Variables, choice: BackendChoice) -> Result<Served,
         BackendChoice::TrayApi {
             workspace_id,
             region,
-            token,
+            builtin_auth,
+            gateway_auth,
             gateway,
-            sign_in,
             headless,
         } => {
-            let gateway = gateway.then(|| {
-                let mut config = gateway_config(variables, &workspace_id, token.clone());
-                // A signed-in profile's gateway requests carry its access token, refreshed as
-                // it expires and after a 401.
-                if let Some(sign_in) = sign_in {
-                    config.auth = sign_in;
-                }
-                config
-            });
+            // A signed-in profile's requests carry its access token, refreshed as it expires
+            // and after a 401.
+            let gateway = gateway.then(|| gateway_config(variables, &workspace_id, gateway_auth));
             let headless = headless_upstream(variables, &workspace_id, region, headless);
-            let config = tray_api_config(variables, workspace_id, region, token);
+            let config = tray_api_config(variables, workspace_id, region, builtin_auth);
             tracing::debug!(rest = %config.rest_url, graphql = %config.graphql_url, "Tray API URLs");
             Ok(Served {
                 backend: Arc::new(TrayApi::new(config)),
@@ -360,13 +372,17 @@ fn headless_upstream(
 /// The gateway settings: `https://<workspace-id>.mcp.tray.ai` and the default time limit,
 /// unless `TRAY_GATEWAY_URL`, `TRAY_GATEWAY_TIMEOUT_SECS` or `TRAY_GATEWAY_RETRY_SECS`
 /// override them.
-pub fn gateway_config(variables: &Variables, workspace_id: &WorkspaceId, token: ApiToken) -> gateway::GatewayConfig {
+pub fn gateway_config(
+    variables: &Variables,
+    workspace_id: &WorkspaceId,
+    auth: Arc<dyn AccessTokenSource>,
+) -> gateway::GatewayConfig {
     let url = variables
         .gateway_url
         .clone()
         // As a parsed URL prints it (the path `/`), as the variable's value is kept.
         .unwrap_or_else(|| format!("{}/", workspace_id.gateway_url()));
-    let mut config = gateway::GatewayConfig::new(url, token);
+    let mut config = gateway::GatewayConfig::with_auth(url, auth);
     if let Some(timeout) = variables.gateway_timeout {
         config.timeout = timeout;
     }
@@ -499,8 +515,8 @@ mod tests {
         WorkspaceId::parse("3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718").expect("valid UUID")
     }
 
-    fn token() -> ApiToken {
-        ApiToken::parse("test-token").expect("valid token")
+    fn token() -> Arc<dyn AccessTokenSource> {
+        Arc::new(StaticToken(ApiToken::parse("test-token").expect("valid token")))
     }
 
     #[test]

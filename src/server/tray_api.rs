@@ -12,9 +12,17 @@
 //! form of a query as invalid, the other documented form is tried once and the choice is kept
 //! for the session ([`TrayApi::read_nodes`]). A refusal for the token's access (HTTP 403,
 //! `access_not_allowed`) names the token the endpoint needs ([`super::access`]).
+//!
+//! The bearer comes from an [`AccessTokenSource`], asked before every request, as the gateway
+//! client does: a profile's API token ([`super::gateway::StaticToken`]), or its Tray sign-in
+//! ([`crate::oauth::OAuthTokens`]), which refreshes an access token that expires within 30 s.
+//! After a 401 the source is told, and when it has a new token the request is made once more.
+//! When no token can be had (the sign-in is missing or revoked), the call fails with the
+//! source's words (`run tray-mcp login NAME`) and nothing is sent: `serve` never waits for a
+//! browser.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use reqwest::StatusCode;
@@ -24,6 +32,7 @@ use serde_json::{Value, json};
 use super::access::{Access, AccessState, Endpoint, ToolAccess, is_access_refusal, tool_access};
 use super::backend::{Backend, BackendDescription, BackendError, BackendFuture, BackendKind};
 use super::export::workflow_in_export;
+use super::gateway::AccessTokenSource;
 use super::http::{Limits, client_for, root_cause};
 use super::model::{Connector, Execution, ExecutionStatus, Solution, User, WorkflowDetails, WorkflowSummary};
 use super::operations::{EXPORT_WORKFLOWS_NAME, Read, export_workflows, is_request_error};
@@ -43,8 +52,8 @@ pub struct TrayApiConfig {
     pub workspace_id: WorkspaceId,
     /// Its region.
     pub region: Region,
-    /// The token sent as `Authorization: Bearer`.
-    pub token: ApiToken,
+    /// Hands out the token sent as `Authorization: Bearer`, for each request.
+    pub auth: Arc<dyn AccessTokenSource>,
     /// Base URL of the REST API (region default, or `TRAY_API_URL`).
     pub rest_url: String,
     /// URL of the GraphQL endpoint (region default, or `TRAY_GRAPHQL_URL`).
@@ -57,11 +66,11 @@ pub struct TrayApiConfig {
 
 impl TrayApiConfig {
     /// The region's URLs, a 20-second time limit and 4 attempts.
-    pub fn for_region(workspace_id: WorkspaceId, region: Region, token: ApiToken) -> Self {
+    pub fn for_region(workspace_id: WorkspaceId, region: Region, auth: Arc<dyn AccessTokenSource>) -> Self {
         TrayApiConfig {
             workspace_id,
             region,
-            token,
+            auth,
             rest_url: region.api_url().to_string(),
             graphql_url: region.graphql_url().to_string(),
             timeout: Duration::from_secs(20),
@@ -108,11 +117,38 @@ impl TrayApi {
         Ok(self.client.get_or_init(|| client))
     }
 
-    /// Sends one request (rebuilt for each attempt) and returns its JSON body.
+    /// Makes `request` with the token source's bearer. A 401 (HTTP, or GraphQL's
+    /// "unauthorized") tells the source, and when it has a new token `request` is made once
+    /// more with it. When the source has no token, nothing is sent.
+    async fn authorized<T, Request>(&self, request: impl Fn(ApiToken) -> Request) -> Result<T, BackendError>
+    where
+        Request: Future<Output = Result<T, BackendError>>,
+    {
+        let auth = &self.config.auth;
+        let token = auth.access_token().await?;
+        match request(token.clone()).await {
+            Err(BackendError::Unauthorized) => {}
+            outcome => return outcome,
+        }
+        if !auth.on_unauthorized(&token).await? {
+            return Err(BackendError::Unauthorized);
+        }
+        tracing::debug!("Tray's API answered 401; sending once more with a fresh token");
+        match request(auth.access_token().await?).await {
+            Err(BackendError::Unauthorized) => Err(auth
+                .refused("Tray's API")
+                .map_or(BackendError::Unauthorized, BackendError::SignIn)),
+            outcome => outcome,
+        }
+    }
+
+    /// Sends one request with `token` (rebuilt for each attempt after a 429) and returns its
+    /// JSON body.
     async fn send_json(
         &self,
         what: &str,
         endpoint: Endpoint,
+        token: &ApiToken,
         build: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
     ) -> Result<Value, BackendError> {
         let client = self.client()?;
@@ -121,7 +157,7 @@ impl TrayApi {
             attempt += 1;
             let request = build(client)
                 .timeout(self.config.timeout)
-                .bearer_auth(self.config.token.expose())
+                .bearer_auth(token.expose())
                 .header(reqwest::header::ACCEPT, "application/json");
             let response = match request.send().await {
                 Ok(response) => response,
@@ -200,9 +236,21 @@ impl TrayApi {
     ) -> Result<Value, BackendError> {
         let (name, query) = operation;
         let body = json!({ "query": query, "operationName": name, "variables": variables });
+        self.authorized(|token| self.graphql_with(token, what, endpoint, &body))
+            .await
+    }
+
+    /// Posts one GraphQL request `body` with `token`, and returns its `data`.
+    async fn graphql_with(
+        &self,
+        token: ApiToken,
+        what: &str,
+        endpoint: Endpoint,
+        body: &Value,
+    ) -> Result<Value, BackendError> {
         let mut response = self
-            .send_json(what, endpoint, |client| {
-                client.post(&self.config.graphql_url).json(&body)
+            .send_json(what, endpoint, &token, |client| {
+                client.post(&self.config.graphql_url).json(body)
             })
             .await?;
         if let Some(errors) = response.get("errors").and_then(Value::as_array)
@@ -632,9 +680,12 @@ impl Backend for TrayApi {
     fn connectors(&self) -> BackendFuture<'_, Vec<Connector>> {
         Box::pin(async move {
             let what = "the connector list";
-            let url = format!("{}/core/v1/connectors", self.config.rest_url.trim_end_matches('/'));
+            let url = &format!("{}/core/v1/connectors", self.config.rest_url.trim_end_matches('/'));
             let body = self
-                .send_json(what, Endpoint::Connectors, |client| client.get(&url))
+                .authorized(|token| async move {
+                    self.send_json(what, Endpoint::Connectors, &token, |client| client.get(url))
+                        .await
+                })
                 .await?;
             let elements: Vec<ConnectorElement> = decode(what, pick(&body, &["elements"]))?;
             Ok(elements
@@ -668,7 +719,176 @@ impl Backend for TrayApi {
 
 #[cfg(test)]
 mod tests {
+    use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
     use super::*;
+    use crate::error::Advice as _;
+    use crate::server::gateway::{BoxFuture, StaticToken, TokenUnavailable};
+
+    /// A GraphQL API on 127.0.0.1 that answers `viewer.details` to `Bearer fresh` and 401 to
+    /// anything else. Returns its URL and the bearer of each request, in order.
+    fn fresh_only_api() -> (String, Arc<Mutex<Vec<String>>>) {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}/graphql", listener.local_addr().expect("address"));
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = Arc::clone(&seen);
+        std::thread::spawn(move || {
+            for stream in listener.incoming().map_while(Result::ok) {
+                let mut reader = BufReader::new(stream);
+                let (mut bearer, mut length) = (String::new(), 0usize);
+                let mut line = String::new();
+                while reader.read_line(&mut line).is_ok_and(|read| read > 0) && line != "\r\n" {
+                    let lower = line.to_ascii_lowercase();
+                    if let Some(value) = lower.strip_prefix("authorization: bearer ") {
+                        bearer = value.trim().to_string();
+                    } else if let Some(value) = lower.strip_prefix("content-length: ") {
+                        length = value.trim().parse().unwrap_or(0);
+                    }
+                    line.clear();
+                }
+                let mut body = vec![0; length];
+                let _ = reader.read_exact(&mut body);
+                log.lock().expect("log").push(bearer.clone());
+                let (status, answer) = if bearer == "fresh" {
+                    (
+                        "200 OK",
+                        json!({"data": {"viewer": {"details": {"username": "u1", "name": "Ada", "email": "ada@example.com"}}}})
+                            .to_string(),
+                    )
+                } else {
+                    ("401 Unauthorized", json!({"message": "Unauthorized"}).to_string())
+                };
+                let mut stream = reader.into_inner();
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
+                    answer.len()
+                );
+            }
+        });
+        (url, seen)
+    }
+
+    fn api(url: String, auth: Arc<dyn AccessTokenSource>) -> TrayApi {
+        let workspace = WorkspaceId::parse("3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718").expect("valid");
+        let mut config = TrayApiConfig::for_region(workspace, Region::default(), auth);
+        config.graphql_url = url;
+        config.timeout = Duration::from_secs(5);
+        TrayApi::new(config)
+    }
+
+    fn renew(message: &str) -> TokenUnavailable {
+        TokenUnavailable {
+            message: message.to_string(),
+            hint: "run `tray-mcp login work`".to_string(),
+        }
+    }
+
+    /// A sign-in: hands out `tokens[n]` after `n` refreshes; a refresh past the last one is
+    /// refused (`run tray-mcp login work`). With no tokens at all, no token can be had.
+    #[derive(Debug)]
+    struct SignIn {
+        tokens: Vec<&'static str>,
+        refreshes: AtomicUsize,
+    }
+
+    impl SignIn {
+        fn new(tokens: &[&'static str]) -> Arc<SignIn> {
+            Arc::new(SignIn {
+                tokens: tokens.to_vec(),
+                refreshes: AtomicUsize::new(0),
+            })
+        }
+    }
+
+    impl AccessTokenSource for SignIn {
+        fn access_token(&self) -> BoxFuture<'_, Result<ApiToken, TokenUnavailable>> {
+            let token = self.tokens.get(self.refreshes.load(Ordering::SeqCst)).copied();
+            Box::pin(async move {
+                token
+                    .map(|token| ApiToken::parse(token).expect("valid"))
+                    .ok_or_else(|| renew("the sign-in of work was revoked"))
+            })
+        }
+
+        fn on_unauthorized<'a>(&'a self, _rejected: &'a ApiToken) -> BoxFuture<'a, Result<bool, TokenUnavailable>> {
+            let refreshed = self.refreshes.fetch_add(1, Ordering::SeqCst) + 1;
+            let outcome = if refreshed < self.tokens.len() {
+                Ok(true)
+            } else {
+                Err(renew("the authorization server refused the refresh token of work"))
+            };
+            Box::pin(async move { outcome })
+        }
+
+        fn refused(&self, upstream: &str) -> Option<TokenUnavailable> {
+            Some(renew(&format!("{upstream} refused the sign-in of work")))
+        }
+    }
+
+    #[tokio::test]
+    async fn a_401_refreshes_the_sign_in_and_the_request_goes_once_more_with_the_new_token() {
+        let (url, seen) = fresh_only_api();
+        let source = SignIn::new(&["stale", "fresh"]);
+        let user = api(url, source.clone())
+            .current_user()
+            .await
+            .expect("answered after the refresh");
+        assert_eq!(user.id, "u1");
+        assert_eq!(source.refreshes.load(Ordering::SeqCst), 1, "told of the 401 once");
+        assert_eq!(*seen.lock().expect("log"), ["stale", "fresh"]);
+    }
+
+    #[tokio::test]
+    async fn no_token_to_be_had_sends_nothing_and_says_how_to_sign_in() {
+        let (url, seen) = fresh_only_api();
+        let error = api(url, SignIn::new(&[])).current_user().await.expect_err("signed out");
+        assert_eq!(
+            error.with_hint_line(),
+            "the sign-in of work was revoked\nhint: run `tray-mcp login work`"
+        );
+        assert!(seen.lock().expect("log").is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_refused_refresh_after_a_401_is_the_answer_with_the_login_hint() {
+        let (url, seen) = fresh_only_api();
+        let error = api(url, SignIn::new(&["stale"]))
+            .current_user()
+            .await
+            .expect_err("revoked");
+        assert_eq!(
+            error.with_hint_line(),
+            "the authorization server refused the refresh token of work\nhint: run `tray-mcp login work`"
+        );
+        assert_eq!(seen.lock().expect("log").len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_refreshed_token_refused_again_is_sent_once_more_and_no_more() {
+        let (url, seen) = fresh_only_api();
+        let source = SignIn::new(&["stale", "still-stale", "never-asked"]);
+        let error = api(url, source.clone())
+            .current_user()
+            .await
+            .expect_err("refused twice");
+        assert_eq!(
+            error.with_hint_line(),
+            "Tray's API refused the sign-in of work\nhint: run `tray-mcp login work`"
+        );
+        assert_eq!(*seen.lock().expect("log"), ["stale", "still-stale"]);
+        assert_eq!(source.refreshes.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn an_api_token_refused_is_the_api_token_error_and_is_not_sent_again() {
+        let (url, seen) = fresh_only_api();
+        let token = Arc::new(StaticToken(ApiToken::parse("stale").expect("valid")));
+        let error = api(url, token).current_user().await.expect_err("refused");
+        assert_eq!(error, BackendError::Unauthorized);
+        assert_eq!(seen.lock().expect("log").len(), 1);
+    }
 
     #[test]
     fn error_message_is_read_from_rest_and_graphql_bodies() {

@@ -39,6 +39,9 @@ pub enum Behavior {
     /// `viewer.details` is answered; the other GraphQL operations get an `access_not_allowed`
     /// error and REST requests HTTP 403.
     ApiUserToken,
+    /// HTTP 401 for a request with `Authorization: Bearer <this>` (an access token that
+    /// expired or was revoked); documented responses for any other.
+    RefuseBearer(String),
 }
 
 /// One request the fake received.
@@ -207,7 +210,7 @@ fn serve_connection(stream: TcpStream, state: &Mutex<State>, judge: &Judge) -> s
         state.requests.push(Recorded {
             method: method.clone(),
             path: path.clone(),
-            authorization,
+            authorization: authorization.clone(),
             body: body.clone(),
         });
         let behavior = state.behavior.clone();
@@ -239,6 +242,15 @@ fn serve_connection(stream: TcpStream, state: &Mutex<State>, judge: &Judge) -> s
         Behavior::NotJson => (200, "", "{\"data\": {\"viewer\": <html>".to_string()),
         Behavior::ApiUserToken => {
             let (status, body) = judge.route_for_api_user_token(&method, &path, &body);
+            (status, "", body)
+        }
+        Behavior::RefuseBearer(refused) if authorization == Some(format!("Bearer {refused}")) => (
+            401,
+            "WWW-Authenticate: Bearer error=\"invalid_token\"\r\n",
+            r#"{"message":"Unauthorized"}"#.to_string(),
+        ),
+        Behavior::RefuseBearer(_) => {
+            let (status, body) = judge.route(&method, &path, &body);
             (status, "", body)
         }
     };

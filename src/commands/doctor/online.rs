@@ -1,6 +1,9 @@
 //! The network checks: the token against Tray's API (and per built-in tool whether the token
 //! can use it), and an `initialize` with the Agent Gateway, each under a time limit. They run
-//! the server's own clients, with the protocol version, errors and hints `serve` uses.
+//! the server's own clients, with the protocol version, errors and hints `serve` uses, and the
+//! same bearers: a profile that signs in by OAuth is checked with its sign-in (refreshed when
+//! it expires, as `serve` would), and a sign-in that is missing or revoked is a failed check
+//! that says to run `tray-mcp login NAME`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,11 +14,12 @@ use super::Check;
 use crate::clients::EntryWorkspace;
 use crate::error::Advice as _;
 use crate::inventory::FoundEntry;
+use crate::oauth::{OAuthTokens, SignInStore};
 use crate::paths::Environment;
 use crate::profiles;
 use crate::server::access::{AccessState, ToolAccess};
 use crate::server::backend::{Backend, BackendError};
-use crate::server::gateway::{GatewayClient, GatewayConfig};
+use crate::server::gateway::{AccessTokenSource, GatewayClient, GatewayConfig, StaticToken};
 use crate::server::tray_api::{TrayApi, TrayApiConfig};
 use crate::token_store::TokenStore;
 use crate::tray::{ApiToken, Region, WorkspaceId};
@@ -46,17 +50,24 @@ impl OnlineChecker {
             progress("");
             return vec![check];
         }
-        let Some((workspace_id, region, token)) = credentials(environment, entry) else {
+        let Some(credentials) = credentials(environment, entry) else {
             return Vec::new();
         };
         // The same time limit as serve (TRAY_API_TIMEOUT_SECS), at most ONLINE_TIMEOUT.
         let variables = &environment.variables;
-        let mut config = crate::server::tray_api_config(variables, workspace_id.clone(), region, token.clone());
+        let Credentials {
+            workspace_id,
+            region,
+            builtin,
+            gateway,
+        } = credentials;
+        let what = builtin.what;
+        let mut config = crate::server::tray_api_config(variables, workspace_id.clone(), region, builtin.source);
         config.timeout = config.timeout.min(ONLINE_TIMEOUT);
-        let mut gateway = crate::server::gateway_config(variables, &workspace_id, token);
+        let mut gateway = crate::server::gateway_config(variables, &workspace_id, gateway.source);
         gateway.timeout = gateway.timeout.min(config.timeout);
-        progress("checking the token against Tray's API");
-        let mut checks = runtime.block_on(check_token(config));
+        progress(&format!("checking the {what} against Tray's API"));
+        let mut checks = runtime.block_on(check_token(config, what));
         match gateway_off(environment, entry) {
             Some(check) => checks.push(check),
             None => {
@@ -162,20 +173,76 @@ fn headless_answer(url: &str, status: u16) -> Check {
     }
 }
 
-/// The workspace, region and token an entry uses (from its profile or its inline header).
-fn credentials(environment: &Environment, entry: &FoundEntry) -> Option<(WorkspaceId, Region, ApiToken)> {
+/// Where an entry's requests get their bearer, and what to call it in the checks.
+struct Bearer {
+    source: Arc<dyn AccessTokenSource>,
+    /// "token" or "sign-in".
+    what: &'static str,
+}
+
+impl Bearer {
+    fn token(token: ApiToken) -> Bearer {
+        Bearer {
+            source: Arc::new(StaticToken(token)),
+            what: "token",
+        }
+    }
+}
+
+/// What an entry's requests are made with, as `serve` makes them.
+struct Credentials {
+    workspace_id: WorkspaceId,
+    region: Region,
+    /// The built-in tools' bearer (Tray's API).
+    builtin: Bearer,
+    /// The Agent Gateway's bearer.
+    gateway: Bearer,
+}
+
+/// The workspace, region and bearers an entry uses (from its profile or its inline header):
+/// as in `serve`, a profile's API token for the built-in tools when it stores one, and its
+/// Tray sign-in for the rest.
+fn credentials(environment: &Environment, entry: &FoundEntry) -> Option<Credentials> {
     let tray = entry.tray.as_ref()?;
     match &tray.workspace {
         EntryWorkspace::Sandbox | EntryWorkspace::Headless(_) => None,
         EntryWorkspace::FromProfile => {
             let name = tray.profile.as_ref()?;
             let profile = profiles::load(environment, name).ok()?;
-            let token = TokenStore::system(environment).token(name, &profile).ok()??;
-            Some((profile.workspace_id?, profile.region, token))
+            let stored = TokenStore::system(environment).token(name, &profile).ok()?;
+            let sign_in = (profile.auth == profiles::AuthMethod::OAuth).then(|| {
+                let store = SignInStore::new(environment, name, profile.sign_in_store);
+                Arc::new(OAuthTokens::new(store)) as Arc<dyn AccessTokenSource>
+            });
+            let signed_in = |source: &Arc<dyn AccessTokenSource>| Bearer {
+                source: Arc::clone(source),
+                what: "sign-in",
+            };
+            let builtin = match (stored.clone(), &sign_in) {
+                (Some(token), _) => Bearer::token(token),
+                (None, Some(source)) => signed_in(source),
+                (None, None) => return None,
+            };
+            let gateway = match (&sign_in, stored) {
+                (Some(source), _) => signed_in(source),
+                (None, Some(token)) => Bearer::token(token),
+                (None, None) => return None,
+            };
+            Some(Credentials {
+                workspace_id: profile.workspace_id?,
+                region: profile.region,
+                builtin,
+                gateway,
+            })
         }
         EntryWorkspace::Workspace(workspace_id) => {
             let token = inline_token(&entry.value)?;
-            Some((workspace_id.clone(), Region::default(), token))
+            Some(Credentials {
+                workspace_id: workspace_id.clone(),
+                region: Region::default(),
+                builtin: Bearer::token(token.clone()),
+                gateway: Bearer::token(token),
+            })
         }
     }
 }
@@ -184,12 +251,16 @@ fn inline_token(value: &Value) -> Option<ApiToken> {
     crate::secrets::inline_tokens(value).find_map(|token| ApiToken::parse(token).ok())
 }
 
-/// The token against Tray's API, then per built-in tool whether the token can use it.
-async fn check_token(mut config: TrayApiConfig) -> Vec<Check> {
+/// The token (or sign-in: `what`) against Tray's API, then per built-in tool whether the
+/// token can use it.
+async fn check_token(mut config: TrayApiConfig, what: &str) -> Vec<Check> {
     config.max_attempts = 2;
     let api = TrayApi::new(config);
     let user = match api.current_user().await {
-        Ok(user) => Check::pass(format!("Tray's API accepts the token ({} <{}>)", user.name, user.email)),
+        Ok(user) => Check::pass(format!(
+            "Tray's API accepts the {what} ({} <{}>)",
+            user.name, user.email
+        )),
         Err(error) => {
             let refused = matches!(error, BackendError::Forbidden { .. });
             let check = Check::fail(
