@@ -431,6 +431,28 @@ fn login_without_an_entry_or_workspace_says_how_and_changes_nothing() {
         "{stderr}"
     );
     assert!(!home.path().join(".config/tray-mcp").exists());
+
+    // --headless adds to an entry; for a new one it would make a profile with no way into the
+    // workspace, so it is refused before any browser opens.
+    let output = home
+        .command(&[
+            "login",
+            "fresh",
+            "--headless",
+            "--workspace-id",
+            WORKSPACE,
+            "--no-browser",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--headless adds the Headless MCP to an existing one")
+            && stderr.contains("hint: create it first: `tray-mcp login fresh --workspace-id UUID`"),
+        "{stderr}"
+    );
+    assert!(!home.path().join(".config/tray-mcp").exists());
 }
 
 #[test]

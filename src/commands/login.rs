@@ -176,6 +176,17 @@ fn headless_url(variables: &crate::env::Variables, region: Region) -> String {
 
 fn new_profile(request: &LoginRequest) -> Result<Profile, CommandError> {
     let name = &request.name;
+    if request.headless {
+        // The Headless MCP's sign-in sits beside how the entry reaches its workspace (a token
+        // or a gateway sign-in); a profile made here would have neither, and every built-in
+        // and gateway call would answer "sign in".
+        return Err(CommandError::usage(
+            format!("there is no tray-mcp entry named {name} yet: --headless adds the Headless MCP to an existing one"),
+            format!(
+                "create it first: `tray-mcp login {name} --workspace-id UUID` (sign in) or                  `tray-mcp install --name {name} --workspace-id UUID --api-token-stdin` (token), then                  `tray-mcp login {name} --headless`"
+            ),
+        ));
+    }
     let workspace_id = request.workspace_id.clone().ok_or_else(|| {
         CommandError::usage(
             format!("there is no tray-mcp entry named {name} yet"),
