@@ -183,7 +183,9 @@ fn new_profile(request: &LoginRequest) -> Result<Profile, CommandError> {
         return Err(CommandError::usage(
             format!("there is no tray-mcp entry named {name} yet: --headless adds the Headless MCP to an existing one"),
             format!(
-                "create it first: `tray-mcp login {name} --workspace-id UUID` (sign in) or                  `tray-mcp install --name {name} --workspace-id UUID --api-token-stdin` (token), then                  `tray-mcp login {name} --headless`"
+                "create it first: `tray-mcp login {name} --workspace-id UUID` (sign in) or \
+                 `tray-mcp --name {name} --workspace-id UUID --client CLIENT --api-token-stdin` (token), \
+                 then `tray-mcp login {name} --headless`"
             ),
         ));
     }
