@@ -9,7 +9,7 @@ use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand,
 use tray_mcp::clients::{ClientId, Scope, Transport};
 use tray_mcp::commands::doctor::DoctorRequest;
 use tray_mcp::commands::install::{InstallRequest, WorkspaceChoice};
-use tray_mcp::commands::login::LoginRequest;
+use tray_mcp::commands::login::{LoginRequest, SignInOptions};
 use tray_mcp::commands::remove::RemoveRequest;
 use tray_mcp::commands::rename::RenameRequest;
 use tray_mcp::commands::token::TokenSetRequest;
@@ -315,6 +315,16 @@ struct InstallArgs {
     )]
     token_from_env: Option<String>,
 
+    /// Sign the entry in with your Tray account in the browser (OAuth) instead of an API
+    /// token, as `tray-mcp login` does, before anything is written: a stdio entry whose profile
+    /// keeps the sign-in (OS keychain, else a 0600 file); no token anywhere.
+    #[arg(long)]
+    sign_in: bool,
+
+    /// With --sign-in: print the sign-in address instead of opening a browser.
+    #[arg(long, requires = "sign_in")]
+    no_browser: bool,
+
     /// Show the diff of what would change (token redacted); write nothing.
     #[arg(long)]
     dry_run: bool,
@@ -340,6 +350,7 @@ struct Typed {
     name: bool,
     transport: bool,
     region: bool,
+    api_token: bool,
 }
 
 impl Typed {
@@ -350,6 +361,7 @@ impl Typed {
             name: typed("name"),
             transport: typed("transport"),
             region: typed("region"),
+            api_token: typed("api_token"),
         }
     }
 }
@@ -595,11 +607,29 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
         headless,
         vscode_profile,
         token_from_env,
+        sign_in,
+        no_browser,
         dry_run,
         yes,
         interactive,
         typed,
     } = args;
+    if sign_in {
+        check_sign_in_flags(&typed, api_token_stdin, sandbox, headless, token_from_env.is_some())?;
+    }
+    // With --sign-in, a TRAY_API_TOKEN in the environment is not this entry's.
+    let api_token = api_token.filter(|_| !sign_in);
+    let sign_in_options = SignInOptions {
+        client_id: None,
+        client_secret: std::env::var(tray_mcp::oauth::CLIENT_SECRET_VARIABLE)
+            .ok()
+            .filter(|secret| !secret.is_empty()),
+        client_metadata_url: std::env::var(tray_mcp::oauth::CLIENT_METADATA_URL_VARIABLE)
+            .ok()
+            .filter(|url| !url.is_empty()),
+        no_browser,
+        browser: std::env::var("BROWSER").ok(),
+    };
     let gateway = gateway_choice(gateway, no_gateway);
     let name = if headless && !typed.name {
         ServerName::parse(ServerName::HEADLESS).map_err(|error| CommandError::usage(error.to_string(), ""))?
@@ -616,7 +646,8 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
         let variable = token_variable.as_ref().filter(|_| !api_token_stdin)?;
         std::env::var(variable).ok().filter(|value| !value.trim().is_empty())
     });
-    let missing = !sandbox && !headless && (workspace_id.is_none() || (api_token.is_none() && !api_token_stdin));
+    let missing =
+        !sandbox && !headless && (workspace_id.is_none() || (!sign_in && api_token.is_none() && !api_token_stdin));
     if interactive || missing && on_terminal() {
         if vscode_profile.is_some() {
             return Err(CommandError::usage(
@@ -652,6 +683,8 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
             dry_run,
             yes,
             token_variable,
+            sign_in,
+            sign_in_options,
         };
         return Ok(Action::Wizard(Box::new(prefill)));
     }
@@ -659,6 +692,13 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
         WorkspaceChoice::Sandbox
     } else if headless {
         WorkspaceChoice::Headless { region }
+    } else if sign_in {
+        let workspace_id = workspace_id.ok_or_else(|| missing_values(true, false))?;
+        WorkspaceChoice::SignIn {
+            workspace_id,
+            region,
+            sign_in: sign_in_options,
+        }
     } else {
         let token_text = if api_token_stdin {
             Some(read_token_from_stdin()?)
@@ -692,6 +732,45 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
         token_variable,
     };
     Ok(Action::Install(request))
+}
+
+/// `--sign-in` takes no token of any kind and no other workspace: each is a usage error that
+/// says what to do instead. (A bridge or http `--transport` is refused by the install itself,
+/// which the wizard goes through too.)
+fn check_sign_in_flags(
+    typed: &Typed,
+    api_token_stdin: bool,
+    sandbox: bool,
+    headless: bool,
+    token_from_env: bool,
+) -> Result<(), CommandError> {
+    let refused = if typed.api_token || api_token_stdin {
+        Some((
+            "--api-token / --api-token-stdin",
+            "drop the token to sign in with Tray, or drop --sign-in to use the token",
+        ))
+    } else if sandbox {
+        Some(("--sandbox", "the sandbox needs no sign-in: drop --sign-in"))
+    } else if headless {
+        Some((
+            "--headless",
+            "a --headless entry is signed in by the client itself: drop --sign-in (or drop --headless for the bundled server's own sign-in)",
+        ))
+    } else if token_from_env {
+        Some((
+            "--token-from-env",
+            "a signed-in entry has no token to name: drop --token-from-env",
+        ))
+    } else {
+        None
+    };
+    match refused {
+        Some((flag, hint)) => Err(CommandError::usage(
+            format!("--sign-in and {flag} do not go together"),
+            hint,
+        )),
+        None => Ok(()),
+    }
 }
 
 /// `--gateway` / `--no-gateway` / neither (the default, decided by the install).

@@ -42,7 +42,7 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
         Action::Install(request) => {
             // Copied (when transient) by the install's commit, once planning has succeeded.
             let placement = self_install::resolve(&environment, &install::current_binary()?);
-            let report = install::install(&environment, &request, &placement)?;
+            let report = install::install(&environment, &request, &placement, &|line| eprintln!("{line}"))?;
             print_report(&report, json);
             Ok(ExitCode::SUCCESS)
         }

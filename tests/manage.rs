@@ -568,6 +568,28 @@ fn a_rotated_token_never_leaks() {
             command(&["logout", "tray-workspace", "--headless"]).success(),
         ),
         (
+            // Over the token profile: the diff takes the (redacted) token out of the profile.
+            "install --sign-in over a token profile, dry run",
+            home.command()
+                .args(["-w", WORKSPACE, "-c", "cursor", "--sign-in", "--dry-run"])
+                .env("TRAY_API_TOKEN", NEW_TOKEN)
+                .assert()
+                .success(),
+        ),
+        (
+            "install --sign-in, unreachable (writes nothing)",
+            home.command()
+                .args(["-w", WORKSPACE, "-c", "cursor", "--sign-in", "--no-browser", "--json"])
+                .env("TRAY_GATEWAY_URL", "http://127.0.0.1:9/mcp")
+                .timeout(std::time::Duration::from_secs(60))
+                .assert()
+                .failure(),
+        ),
+        (
+            "install --sign-in with a token, usage error",
+            with_token(&home, NEW_TOKEN, &["-c", "cursor", "--sign-in"]).code(2),
+        ),
+        (
             "rename stdio, dry run",
             command(&["rename", "tray-workspace", "tray-main", "--dry-run"]).success(),
         ),

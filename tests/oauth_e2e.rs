@@ -475,3 +475,52 @@ fn login_headless_then_serve_pins_the_workspace_refreshes_and_reports_a_revoked_
     assert!(!sign_in_file(&home, "e2e.headless").exists());
     outputs.assert_no_secret(auth);
 }
+
+/// A sign-in revoked before `serve` starts: it starts anyway (a client is never left without a
+/// server), and its tool calls answer with the `tray-mcp login NAME` hint after the
+/// authorization server refused the refresh.
+#[test]
+fn a_sign_in_revoked_before_serve_starts_answers_tool_calls_with_the_login_hint() {
+    let Some(tools) = serve_support::test_tools("oauth_e2e::a_sign_in_revoked_before_serve_starts") else {
+        return;
+    };
+    let protected = protected_mcp(Vec::new());
+    let auth = &protected.auth;
+    let home = FakeHome::new();
+    let mut outputs = Outputs::default();
+    let gateway = protected.mcp.url();
+    let with_gateway = |args: &[&str]| {
+        let mut command = command(&home, &tools, args);
+        command.env("TRAY_GATEWAY_URL", &gateway);
+        command
+    };
+    let login = run(
+        with_gateway(&["login", "e2e", "--workspace-id", WORKSPACE]),
+        "login",
+        &mut outputs,
+    );
+    assert_signed_in(&protected, &home, "e2e", &login);
+    auth.revoke_everything();
+
+    let mut server = McpProcess::start(with_gateway(&["serve", "--profile", "e2e", "--log-level", "trace"]));
+    server.initialize();
+    let listed = server.request("tools/list", json!({}));
+    assert!(listed["result"]["tools"].is_array(), "{listed}");
+    let answer = server
+        .call_tool("get_authenticated_user", json!({}))
+        .expect_error("a built-in tool with a revoked sign-in");
+    assert!(answer.contains("`tray-mcp login e2e`"), "{answer}");
+    let (_, stderr, stdout) = server.finish_with_stdout();
+    outputs.add("serve stderr", stderr);
+    outputs.add("serve stdout", stdout.join("\n"));
+    let refreshes = auth.grants("refresh_token");
+    assert!(
+        !refreshes.is_empty() && refreshes.iter().all(|refresh| refresh.status == 400),
+        "refreshes tried and refused: {refreshes:?}"
+    );
+    assert!(
+        auth.resource_requests().iter().all(|request| !request.accepted),
+        "nothing got through with the revoked token"
+    );
+    outputs.assert_no_secret(auth);
+}

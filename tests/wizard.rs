@@ -206,6 +206,7 @@ fn happy_path_for_several_clients() {
         texts::WORKSPACE_QUESTION,
         &format!("https://app.tray.io/workspaces/{WORKSPACE}/projects{ENTER}"),
     );
+    wizard.answer(texts::AUTH_QUESTION, ENTER);
     wizard.answer(texts::TOKEN_QUESTION, &format!("  {TOKEN}  {ENTER}"));
     wizard.answer(texts::NAME_QUESTION, ENTER);
     wizard.wait_for(&texts::transport_no_http(&["Claude Desktop"]));
@@ -269,6 +270,7 @@ fn a_bad_workspace_id_is_refused_then_a_good_one_accepted() {
 fn empty_and_placeholder_tokens_are_refused() {
     let home = FakeHome::new();
     let mut wizard = Wizard::start(&home, &["-w", WORKSPACE, "-c", "windsurf", "--region", "eu1"], &[]);
+    wizard.answer(texts::AUTH_QUESTION, ENTER);
     wizard.answer(texts::TOKEN_QUESTION, ENTER);
     wizard.wait_for(texts::TOKEN_EMPTY);
     wizard.send(&format!("two words{ENTER}"));
@@ -375,6 +377,7 @@ fn ctrl_c_in_the_middle_writes_nothing() {
     wizard.answer(texts::CLIENTS_HELP, ENTER);
     wizard.answer(texts::WORKSPACE_KIND_QUESTION, ENTER);
     wizard.answer(texts::WORKSPACE_QUESTION, &format!("{WORKSPACE}{ENTER}"));
+    wizard.answer(texts::AUTH_QUESTION, ENTER);
     wizard.answer(texts::TOKEN_QUESTION, CTRL_C);
     let (code, transcript) = wizard.finish();
     assert_eq!(code, 130, "{transcript}");
@@ -494,6 +497,7 @@ fn texts_wrap_at_spaces_in_narrow_terminals() {
         let mut wizard = Wizard::start_with_columns(&home, &["install", "--interactive", "-c", "cursor"], &[], columns);
         wizard.answer("Which workspace?", ENTER);
         wizard.answer("Tray workspace ID:", &format!("{WORKSPACE}{ENTER}"));
+        wizard.answer("How should the entry authenticate", ENTER);
         wizard.answer("Tray API token", &format!("{TOKEN}{ENTER}"));
         wizard.answer("Server name:", ENTER);
         wizard.answer("How should the clients", ENTER);
@@ -540,4 +544,48 @@ fn the_headless_mcp_is_the_third_kind_of_server() {
         cursor["mcpServers"]["tray-headless"],
         serde_json::json!({"url": "https://api.eu1.tray.io/mcp"})
     );
+}
+
+/// "Sign in with Tray" instead of a token: no token or transport question (stdio, and why), the
+/// browser sign-in after the review and before anything is written, then the same entries and
+/// profile as `install --sign-in`. Against the local authorization server, with a `$BROWSER`
+/// that follows its redirect.
+#[test]
+fn signing_in_instead_of_a_token_skips_the_token_and_transport_questions() {
+    use common::fake_authorization::{Consent, FakeAuthorization, SECRETS};
+    let Some(browser) = FakeAuthorization::browser() else {
+        return;
+    };
+    let server = FakeAuthorization::start(Consent::Grant);
+    let home = FakeHome::new();
+    let envs = [("TRAY_GATEWAY_URL", server.url()), ("BROWSER", browser.as_str())];
+    let mut wizard = Wizard::start(&home, &["install", "--interactive", "-c", "cursor"], &envs);
+    wizard.answer(texts::WORKSPACE_KIND_QUESTION, ENTER);
+    wizard.answer(texts::WORKSPACE_QUESTION, &format!("{WORKSPACE}{ENTER}"));
+    wizard.answer(texts::AUTH_QUESTION, &format!("{DOWN}{ENTER}"));
+    wizard.answer(texts::NAME_QUESTION, &format!("prod{ENTER}"));
+    wizard.wait_for("Signing in uses the bundled server over stdio");
+    wizard.answer(texts::REGION_QUESTION, ENTER);
+    wizard.answer(texts::GATEWAY_QUESTION, ENTER);
+    wizard.answer(texts::REVIEW_QUESTION, ENTER);
+    wizard.wait_for("Signing in with Tray in your browser");
+    wizard.wait_for(texts::DONE);
+    let (code, transcript) = wizard.finish();
+    assert_eq!(code, 0, "{transcript}");
+    for question in [texts::TOKEN_QUESTION, texts::TRANSPORT_QUESTION] {
+        assert!(!transcript.contains(question), "{question} was asked:\n{transcript}");
+    }
+    for secret in SECRETS {
+        assert!(!transcript.contains(secret), "{secret} shown:\n{transcript}");
+    }
+    assert!(transcript.contains("signed prod in to"), "{transcript}");
+    assert_eq!(server.authorizations(), 1);
+    let cursor = home.read(".cursor/mcp.json");
+    assert!(cursor.contains("\"--profile\""), "{cursor}");
+    let profile = home.read(".config/tray-mcp/profiles/prod.json");
+    assert!(
+        profile.contains("\"auth\": \"oauth\"") && !profile.contains("api_token"),
+        "{profile}"
+    );
+    assert!(home.path(".config/tray-mcp/oauth/prod.json").exists());
 }

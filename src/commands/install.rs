@@ -13,13 +13,16 @@ use crate::config::transaction::{Edited, FileEdit, FileProblem, FileReads};
 use crate::config::{Change, ConfigDocument, Format};
 use crate::error::CommandError;
 use crate::inventory::{config_role, entry_names, entry_path};
+use crate::oauth::LoginOutcome;
+use crate::oauth::store::{self as oauth_store, SignInLocation, SignInStore};
 use crate::paths::Environment;
-use crate::profiles::{self, Profile, TokenLocation};
+use crate::profiles::{self, AuthMethod, Profile, TokenLocation};
 use crate::secrets::Redactor;
 use crate::self_install::Placement;
 use crate::token_store::{KeychainChanges, TokenStore};
 use crate::tray::{ApiToken, Region, ServerName, WorkspaceId};
 
+use super::login::{self, SignInOptions};
 use super::report::{FileReport, Notice, Report};
 use super::{Finish, LabeledTask, PlannedFile, WriteProfile, config_task, plan_labeled_with, profile_task};
 
@@ -35,6 +38,17 @@ pub enum WorkspaceChoice {
         /// Its region.
         region: Region,
     },
+    /// A real Tray workspace reached as the signed-in user (OAuth, `--sign-in`): no API token
+    /// anywhere. Only stdio entries: the bundled server keeps and refreshes the sign-in.
+    SignIn {
+        /// The workspace.
+        workspace_id: WorkspaceId,
+        /// Its region.
+        region: Region,
+        /// How the browser sign-in runs (it runs before anything is written, unless the
+        /// profile already holds a valid sign-in for this workspace).
+        sign_in: SignInOptions,
+    },
     /// The embedded demo workspace (`tray-mcp serve --sandbox`): no account needed.
     Sandbox,
     /// Tray's hosted Headless MCP in a region (`https://api.tray.io/mcp`): the client signs the
@@ -43,6 +57,18 @@ pub enum WorkspaceChoice {
         /// Its region.
         region: Region,
     },
+}
+
+impl WorkspaceChoice {
+    /// The real workspace the entry reaches, with a token or by sign-in.
+    pub fn workspace_id(&self) -> Option<&WorkspaceId> {
+        match self {
+            WorkspaceChoice::Tray { workspace_id, .. } | WorkspaceChoice::SignIn { workspace_id, .. } => {
+                Some(workspace_id)
+            }
+            WorkspaceChoice::Sandbox | WorkspaceChoice::Headless { .. } => None,
+        }
+    }
 }
 
 /// Everything one install needs, from flags or from the wizard.
@@ -79,14 +105,148 @@ pub struct InstallRequest {
 }
 
 /// Plans and (unless `dry_run`) performs an install whose entries launch the binary
-/// `placement` names.
+/// `placement` names. A `--sign-in` install signs in (`say` shows the sign-in URL) after
+/// planning and before writing, so a refused sign-in writes nothing.
 pub fn install(
     environment: &Environment,
     request: &InstallRequest,
     placement: &Placement,
+    say: &dyn Fn(&str),
 ) -> Result<Report, CommandError> {
     let planned = plan(environment, request, &placement.entry_binary)?;
-    finish(environment, request, planned, placement)
+    let signed_in = sign_in_first(environment, request, say)?;
+    finish_signed_in(environment, request, planned, placement, signed_in)
+}
+
+/// A sign-in that `install --sign-in` needs: none for other installs, for a dry run, or when
+/// the profile already holds a valid sign-in to the same workspace.
+pub struct PendingSignIn<'a> {
+    /// The workspace signed in to.
+    pub workspace_id: &'a WorkspaceId,
+    /// Where the tokens go (the profile records it).
+    pub location: SignInLocation,
+    /// How the sign-in runs.
+    pub options: &'a SignInOptions,
+}
+
+/// The sign-in the request still needs before anything is written, if any.
+pub fn pending_sign_in<'a>(environment: &Environment, request: &'a InstallRequest) -> Option<PendingSignIn<'a>> {
+    let WorkspaceChoice::SignIn {
+        workspace_id, sign_in, ..
+    } = &request.workspace
+    else {
+        return None;
+    };
+    let existing = profiles::load(environment, &request.name).ok();
+    let location = login::sign_in_location(environment, existing.as_ref());
+    if existing.is_some_and(|profile| holds_valid_sign_in(environment, &request.name, &profile, workspace_id)) {
+        return None;
+    }
+    Some(PendingSignIn {
+        workspace_id,
+        location,
+        options: sign_in,
+    })
+}
+
+/// Whether `profile` signs in by OAuth to `workspace_id` and its sign-in is still usable (or
+/// can be refreshed by `serve`).
+fn holds_valid_sign_in(
+    environment: &Environment,
+    name: &ServerName,
+    profile: &Profile,
+    workspace_id: &WorkspaceId,
+) -> bool {
+    profile.auth == AuthMethod::OAuth
+        && profile.workspace_id.as_ref() == Some(workspace_id)
+        && oauth_store::status(
+            &SignInStore::new(environment, name, profile.sign_in_store),
+            oauth_store::now(),
+        )
+        .is_valid()
+}
+
+/// What a sign-in done by the install got, for its report.
+pub struct SignedIn {
+    /// The sign-in.
+    pub outcome: LoginOutcome,
+    /// Where its tokens are, so a failed write can take them out again.
+    pub store: SignInStore,
+    /// The profile signed in by OAuth before this install (its old sign-in was replaced, so it
+    /// is kept even if the write fails).
+    pub was_oauth: bool,
+}
+
+/// Runs the browser sign-in of a `--sign-in` install (unless a dry run, or already signed in).
+/// Nothing is written when it fails: the tokens are saved only once the code was exchanged.
+pub fn sign_in_first(
+    environment: &Environment,
+    request: &InstallRequest,
+    say: &dyn Fn(&str),
+) -> Result<Option<SignedIn>, CommandError> {
+    if request.dry_run {
+        return Ok(None);
+    }
+    let Some(pending) = pending_sign_in(environment, request) else {
+        return Ok(None);
+    };
+    let was_oauth = profiles::load(environment, &request.name).is_ok_and(|profile| profile.auth == AuthMethod::OAuth);
+    let outcome = login::sign_in_to_gateway(
+        environment,
+        &request.name,
+        pending.workspace_id,
+        pending.location,
+        pending.options,
+        say,
+    )?;
+    Ok(Some(SignedIn {
+        outcome,
+        store: SignInStore::new(environment, &request.name, pending.location),
+        was_oauth,
+    }))
+}
+
+/// [`finish`] after [`sign_in_first`]: the report says what the sign-in got; when the write
+/// fails, a sign-in made for a profile that did not sign in before is forgotten again, so a
+/// failed install leaves no tokens behind that no profile names.
+pub fn finish_signed_in(
+    environment: &Environment,
+    request: &InstallRequest,
+    plan: InstallPlan,
+    placement: &Placement,
+    signed_in: Option<SignedIn>,
+) -> Result<Report, CommandError> {
+    let mut report = match finish(environment, request, plan, placement) {
+        Ok(report) => report,
+        Err(error) => {
+            if let Some(signed_in) = signed_in.filter(|signed_in| !signed_in.was_oauth) {
+                // Best effort: the error that matters is the write's.
+                let _ = signed_in.store.delete();
+            }
+            return Err(error);
+        }
+    };
+    if let Some(signed_in) = signed_in {
+        report
+            .notices
+            .push(Notice::note(signed_in_note(&request.name, &signed_in.outcome)));
+    }
+    Ok(report)
+}
+
+/// `signed in NAME to URL (scopes: ...)`, and what to know when no refresh token came.
+pub fn signed_in_note(name: &ServerName, outcome: &LoginOutcome) -> String {
+    let scopes = if outcome.scopes.is_empty() {
+        String::new()
+    } else {
+        format!(" (scopes: {})", outcome.scopes.join(" "))
+    };
+    let refresh = if outcome.refreshable {
+        String::new()
+    } else {
+        format!("; no refresh token was granted: run `tray-mcp login {name}` when the access token expires")
+    };
+    format!("signed {name} in to {}{scopes}{refresh}", outcome.resource)
 }
 
 /// Whether entries of `transport` launch tray-mcp's own binary (only stdio entries do; bridge,
@@ -125,6 +285,9 @@ pub fn plan_with_store(
     let mut tasks: Vec<LabeledTask> = configs.into_iter().map(|edit| edit.into_task(environment)).collect();
     let mut keychain = KeychainChanges::default();
     keychain.writes.extend(keychain_write);
+    if forgets_keychain_token(environment, request, profile.as_ref()) {
+        keychain.deletes.push(request.name.clone());
+    }
     if let Some(profile) = profile {
         tasks.push(profile_task(
             environment,
@@ -138,6 +301,13 @@ pub fn plan_with_store(
         token_store,
         keychain,
     })
+}
+
+/// Whether the install replaces a profile whose API token is in the OS keychain with one that
+/// signs in (`--sign-in`): the token is then forgotten from the keychain too, after the commit.
+fn forgets_keychain_token(environment: &Environment, request: &InstallRequest, profile: Option<&Profile>) -> bool {
+    profile.is_some_and(|profile| profile.auth == AuthMethod::OAuth)
+        && profiles::load(environment, &request.name).is_ok_and(|old| old.token_store == TokenLocation::Keychain)
 }
 
 /// Refuses to give an entry a file of its own when another file of the same client and scope
@@ -232,6 +402,7 @@ pub fn entry_plan(
 ) -> Result<EntryPlan, CommandError> {
     let mut notices = Vec::new();
     let mut configs = Vec::new();
+    check_sign_in(request)?;
     check_token_variable(request)?;
     let mut spec = entry_spec(
         environment,
@@ -300,13 +471,14 @@ pub fn entry_plan(
             "npx is not on PATH: bridge entries need Node.js (https://nodejs.org); or use --transport stdio, which needs no Node.js",
         ));
     }
+    notices.extend(sign_in_notices(environment, request));
     let mut keychain_write = None;
     let mut profile = None;
     let kept_gateway = kept_gateway(environment, request);
     if let Some(kept) = kept_gateway {
         notices.push(Notice::note(kept_gateway_note(&request.name, kept)));
     }
-    if let Some((planned, token)) = profile_for(request, kept_gateway, token_location) {
+    if let Some((planned, token)) = profile_for(environment, request, kept_gateway, token_location) {
         if let Some(token) = token {
             notices.push(Notice::note(format!(
                 "the API token goes to the OS keychain (service {}, account {}); the profile file records only that",
@@ -323,6 +495,63 @@ pub fn entry_plan(
         keychain_write,
         notices,
     })
+}
+
+/// A sign-in entry is a stdio entry (the bundled server keeps the sign-in) with no token of any
+/// kind: bridge and http entries would carry a token in the client's own file.
+fn check_sign_in(request: &InstallRequest) -> Result<(), CommandError> {
+    if !matches!(request.workspace, WorkspaceChoice::SignIn { .. }) {
+        return Ok(());
+    }
+    if request.transport != Transport::Stdio {
+        return Err(CommandError::usage(
+            format!(
+                "--sign-in is for stdio entries, not {}: bridge and http entries carry an API token in the client's own file",
+                request.transport.as_str()
+            ),
+            "drop --transport (stdio: the bundled server signs in and refreshes the sign-in); for a client that signs in to Tray's Headless MCP itself, use --headless",
+        ));
+    }
+    if request.token_variable.is_some() {
+        return Err(CommandError::usage(
+            "--sign-in and --token-from-env do not go together: a signed-in entry has no token to name",
+            "drop --token-from-env",
+        ));
+    }
+    Ok(())
+}
+
+/// What a `--sign-in` install says before it writes: that it will sign in first (or, for a dry
+/// run, would), that an existing sign-in is kept, that a token profile forgets its token.
+fn sign_in_notices(environment: &Environment, request: &InstallRequest) -> Vec<Notice> {
+    if !matches!(request.workspace, WorkspaceChoice::SignIn { .. }) {
+        return Vec::new();
+    }
+    let name = &request.name;
+    let mut notices = Vec::new();
+    match (pending_sign_in(environment, request), request.dry_run) {
+        (Some(_), true) => notices.push(Notice::note(format!(
+            "{name} is not signed in yet: without --dry-run, the install first signs it in with Tray in the browser, and writes nothing if that fails"
+        ))),
+        (Some(_), false) => {}
+        (None, _) => notices.push(Notice::note(format!(
+            "{name} is already signed in to this workspace: the sign-in is kept (`tray-mcp login {name}` signs in again)"
+        ))),
+    }
+    if let Ok(old) = profiles::load(environment, name)
+        && old.auth == AuthMethod::Token
+        && (old.api_token.is_some() || old.token_store == TokenLocation::Keychain)
+    {
+        notices.push(Notice::note(format!(
+            "the profile \"{name}\" signs in with Tray from now on: its API token is forgotten{}",
+            if old.token_store == TokenLocation::Keychain {
+                " (from the OS keychain too)"
+            } else {
+                ""
+            }
+        )));
+    }
+    notices
 }
 
 /// `--token-from-env` names a variable every client can refer to, for a transport whose entry
@@ -476,7 +705,9 @@ pub fn finish(
 pub fn redactor(request: &InstallRequest) -> Redactor {
     match &request.workspace {
         WorkspaceChoice::Tray { api_token, .. } => Redactor::new([api_token]),
-        WorkspaceChoice::Sandbox | WorkspaceChoice::Headless { .. } => Redactor::default(),
+        WorkspaceChoice::SignIn { .. } | WorkspaceChoice::Sandbox | WorkspaceChoice::Headless { .. } => {
+            Redactor::default()
+        }
     }
 }
 
@@ -516,6 +747,9 @@ pub fn entry_spec(
             api_token,
             region,
         } => (Some(workspace_id.clone()), Some(api_token.clone()), false, *region),
+        WorkspaceChoice::SignIn {
+            workspace_id, region, ..
+        } => (Some(workspace_id.clone()), None, false, *region),
         WorkspaceChoice::Sandbox => (None, None, true, Region::default()),
         WorkspaceChoice::Headless { region } => (None, None, false, *region),
     };
@@ -556,9 +790,7 @@ pub fn existing_gateway(environment: &Environment, name: &ServerName, workspace_
 /// The existing profile's setting, when the request leaves the gateway to the default and that
 /// setting differs from it (the default is on): kept, and said so, never flipped silently.
 fn kept_gateway(environment: &Environment, request: &InstallRequest) -> Option<bool> {
-    let WorkspaceChoice::Tray { workspace_id, .. } = &request.workspace else {
-        return None;
-    };
+    let workspace_id = request.workspace.workspace_id()?;
     if request.gateway.is_some() || request.transport != Transport::Stdio {
         return None;
     }
@@ -584,37 +816,60 @@ fn kept_gateway_note(name: &ServerName, kept: bool) -> String {
 /// the token to put in the keychain when `location` is the keychain. `kept_gateway` is the
 /// existing profile's setting when the request leaves it to the default.
 fn profile_for(
+    environment: &Environment,
     request: &InstallRequest,
     kept_gateway: Option<bool>,
     location: TokenLocation,
 ) -> Option<(Profile, Option<ApiToken>)> {
-    let WorkspaceChoice::Tray {
-        workspace_id,
-        api_token,
-        region,
-    } = &request.workspace
-    else {
-        return None;
-    };
     if request.transport != Transport::Stdio {
         return None;
     }
-    let mut profile = Profile {
-        workspace_id: Some(workspace_id.clone()),
-        region: *region,
-        api_token: None,
-        token_store: TokenLocation::Profile,
-        sandbox: false,
-        gateway: request.gateway.or(kept_gateway).unwrap_or(DEFAULT_GATEWAY),
-        // Installing with a token makes a token entry, even of a profile that signed in.
-        auth: Default::default(),
-        sign_in_store: Default::default(),
-        // An API-token profile: the Headless MCP needs a sign-in, so nothing to say yet.
-        headless: None,
-    };
-    profile.set_token(api_token, location);
-    let keychain_token = (location == TokenLocation::Keychain).then(|| api_token.clone());
-    Some((profile, keychain_token))
+    let gateway = request.gateway.or(kept_gateway).unwrap_or(DEFAULT_GATEWAY);
+    match &request.workspace {
+        WorkspaceChoice::Tray {
+            workspace_id,
+            api_token,
+            region,
+        } => {
+            let mut profile = Profile {
+                workspace_id: Some(workspace_id.clone()),
+                region: *region,
+                api_token: None,
+                token_store: TokenLocation::Profile,
+                sandbox: false,
+                gateway,
+                // Installing with a token makes a token entry, even of a profile that signed in.
+                auth: Default::default(),
+                sign_in_store: Default::default(),
+                // An API-token profile: the Headless MCP needs a sign-in, so nothing to say yet.
+                headless: None,
+            };
+            profile.set_token(api_token, location);
+            let keychain_token = (location == TokenLocation::Keychain).then(|| api_token.clone());
+            Some((profile, keychain_token))
+        }
+        WorkspaceChoice::SignIn {
+            workspace_id, region, ..
+        } => {
+            let existing = profiles::load(environment, &request.name).ok();
+            let profile = Profile {
+                workspace_id: Some(workspace_id.clone()),
+                region: *region,
+                // Signing in replaces the API token: the profile forgets it (and the keychain
+                // too, see `forgets_keychain_token`), so only the user's own identity is used.
+                api_token: None,
+                token_store: TokenLocation::Profile,
+                sandbox: false,
+                gateway,
+                auth: AuthMethod::OAuth,
+                sign_in_store: login::sign_in_location(environment, existing.as_ref()),
+                // A Headless MCP sign-in of the same profile stays as it was.
+                headless: existing.and_then(|profile| profile.headless),
+            };
+            Some((profile, None))
+        }
+        WorkspaceChoice::Sandbox | WorkspaceChoice::Headless { .. } => None,
+    }
 }
 
 /// The installed Node.js version (`node --version`), if any: what the bridge runs on.

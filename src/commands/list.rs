@@ -105,6 +105,9 @@ pub struct ListedEntry {
     pub token_store: TokenPlace,
     /// The environment variable the entry reads its token from ([`TokenPlace::Env`]).
     pub token_variable: Option<String>,
+    /// The profile's sign-in to Tray's Headless MCP (`tray-mcp login NAME --headless`), beside
+    /// the gateway's: [`TokenPlace::SignedIn`] or [`TokenPlace::SignInNeeded`]; `None` without one.
+    pub headless_sign_in: Option<TokenPlace>,
 }
 
 /// The result of `list`.
@@ -155,6 +158,20 @@ fn listed(environment: &Environment, entry: &FoundEntry) -> ListedEntry {
         transport: recognized.map_or("?", |tray| tray.transport.as_str()),
         token_store,
         token_variable,
+        headless_sign_in: recognized
+            .and_then(|tray| tray.profile.as_ref())
+            .and_then(|name| headless_sign_in(environment, name)),
+    }
+}
+
+/// The state of the Headless MCP sign-in of the profile `name`, when it has one.
+fn headless_sign_in(environment: &Environment, name: &ServerName) -> Option<TokenPlace> {
+    let profile = profiles::load(environment, name).ok()?;
+    let store = SignInStore::new(environment, name, profile.sign_in_store).for_headless();
+    match oauth_store::status(&store, oauth_store::now()) {
+        oauth_store::SignInStatus::Missing => None,
+        status if status.is_valid() => Some(TokenPlace::SignedIn),
+        _ => Some(TokenPlace::SignInNeeded),
     }
 }
 
@@ -218,6 +235,20 @@ fn profile_workspace(environment: &Environment, profile: Option<&ServerName>) ->
     }
 }
 
+/// The TOKEN column: where the token is, then `+headless` for a Headless MCP sign-in
+/// (`+headless-login-needed` once it needs `tray-mcp login NAME --headless` again).
+fn token_column(entry: &ListedEntry) -> String {
+    let token = match &entry.token_variable {
+        Some(variable) => format!("from ${variable}"),
+        None => entry.token_store.as_str().to_string(),
+    };
+    match entry.headless_sign_in {
+        Some(TokenPlace::SignedIn) => format!("{token}+headless"),
+        Some(_) => format!("{token}+headless-login-needed"),
+        None => token,
+    }
+}
+
 impl Listing {
     /// A table for people.
     pub fn to_human(&self) -> String {
@@ -237,10 +268,7 @@ impl Listing {
                     entry.client.client().display_name().to_string(),
                     scope,
                     entry.transport.to_string(),
-                    match &entry.token_variable {
-                        Some(variable) => format!("from ${variable}"),
-                        None => entry.token_store.as_str().to_string(),
-                    },
+                    token_column(entry),
                     entry.workspace.to_string(),
                     entry.shown_path.clone(),
                 ]
@@ -252,7 +280,8 @@ impl Listing {
         )
     }
 
-    /// The `--json` output.
+    /// The `--json` output: each entry's `headless_sign_in` is `"oauth"`, `"oauth-login-needed"`
+    /// or null.
     pub fn to_json(&self) -> Value {
         json!({
             "entries": self.entries.iter().map(|entry| json!({
@@ -263,6 +292,7 @@ impl Listing {
                 "transport": entry.transport,
                 "token_store": entry.token_store.as_str(),
                 "token_variable": entry.token_variable,
+                "headless_sign_in": entry.headless_sign_in.map(TokenPlace::as_str),
                 "workspace": entry.workspace.to_string(),
                 "path": entry.shown_path,
             })).collect::<Vec<_>>(),

@@ -53,6 +53,74 @@ pub struct LoginDone {
 /// How long the browser may take to come back.
 const BROWSER_WAIT: std::time::Duration = std::time::Duration::from_secs(300);
 
+/// How a sign-in reaches the user and which client tray-mcp is at the authorization server:
+/// what `login` and `install --sign-in` (and the wizard's sign-in path) share.
+#[derive(Debug, Clone, Default)]
+pub struct SignInOptions {
+    /// A client ID registered beforehand.
+    pub client_id: Option<String>,
+    /// Its secret (from `TRAY_OAUTH_CLIENT_SECRET`).
+    pub client_secret: Option<String>,
+    /// The client ID metadata document URL (`TRAY_OAUTH_CLIENT_METADATA_URL`).
+    pub client_metadata_url: Option<String>,
+    /// Only print the sign-in URL.
+    pub no_browser: bool,
+    /// `$BROWSER`.
+    pub browser: Option<String>,
+}
+
+impl SignInOptions {
+    /// The options of one sign-in to `resource`.
+    fn for_resource(&self, resource: String) -> LoginOptions {
+        LoginOptions {
+            resource,
+            client_id: self.client_id.clone(),
+            client_secret: self.client_secret.clone(),
+            client_metadata_url: self.client_metadata_url.clone(),
+            open_browser: !self.no_browser,
+            browser: self.browser.clone(),
+            wait: BROWSER_WAIT,
+        }
+    }
+}
+
+impl LoginRequest {
+    fn sign_in_options(&self) -> SignInOptions {
+        SignInOptions {
+            client_id: self.client_id.clone(),
+            client_secret: self.client_secret.clone(),
+            client_metadata_url: self.client_metadata_url.clone(),
+            no_browser: self.no_browser,
+            browser: self.browser.clone(),
+        }
+    }
+}
+
+/// Signs `name` in to the Agent Gateway of `workspace_id` and keeps the tokens at `location`,
+/// without touching the profile: `install --sign-in` does this before it writes anything, so a
+/// refused or abandoned sign-in leaves every file as it was.
+pub fn sign_in_to_gateway(
+    environment: &Environment,
+    name: &ServerName,
+    workspace_id: &WorkspaceId,
+    location: SignInLocation,
+    options: &SignInOptions,
+    say: &dyn Fn(&str),
+) -> Result<LoginOutcome, CommandError> {
+    let store = SignInStore::new(environment, name, location);
+    let resource = gateway_url(&environment.variables, workspace_id);
+    oauth::login(&store, &options.for_resource(resource), say)
+}
+
+/// Where the sign-in of `profile` (if any) is kept, or goes: where it already is for a profile
+/// that signs in, else the preferred place (the OS keychain when there is one).
+pub fn sign_in_location(environment: &Environment, profile: Option<&Profile>) -> SignInLocation {
+    match profile {
+        Some(profile) if profile.auth == AuthMethod::OAuth => profile.sign_in_store,
+        _ => SignInStore::preferred(environment),
+    }
+}
+
 /// Signs the entry in; `say` shows the user the sign-in URL (stderr).
 pub fn login(environment: &Environment, request: &LoginRequest, say: &dyn Fn(&str)) -> Result<LoginDone, CommandError> {
     let name = &request.name;
@@ -73,10 +141,7 @@ pub fn login(environment: &Environment, request: &LoginRequest, say: &dyn Fn(&st
             format!("re-create it with `tray-mcp install --name {name}`"),
         )
     })?;
-    let location = match profile.auth {
-        AuthMethod::OAuth => profile.sign_in_store,
-        AuthMethod::Token => SignInStore::preferred(environment),
-    };
+    let location = sign_in_location(environment, Some(&profile));
     let gateway_store = SignInStore::new(environment, name, location);
     let variables = &environment.variables;
     let (store, resource) = if request.headless {
@@ -84,16 +149,7 @@ pub fn login(environment: &Environment, request: &LoginRequest, say: &dyn Fn(&st
     } else {
         (gateway_store, gateway_url(variables, &workspace_id))
     };
-    let options = LoginOptions {
-        resource,
-        client_id: request.client_id.clone(),
-        client_secret: request.client_secret.clone(),
-        client_metadata_url: request.client_metadata_url.clone(),
-        open_browser: !request.no_browser,
-        browser: request.browser.clone(),
-        wait: BROWSER_WAIT,
-    };
-    let outcome = oauth::login(&store, &options, say)?;
+    let outcome = oauth::login(&store, &request.sign_in_options().for_resource(resource), say)?;
     profile.sign_in_store = location;
     if !request.headless {
         // The Headless MCP's sign-in leaves how the gateway is reached as it was.

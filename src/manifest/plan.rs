@@ -223,7 +223,7 @@ pub fn apply_with_store(
         }
         let token = match &request.workspace {
             WorkspaceChoice::Tray { api_token, .. } => Some(api_token.clone()),
-            WorkspaceChoice::Sandbox | WorkspaceChoice::Headless { .. } => None,
+            WorkspaceChoice::SignIn { .. } | WorkspaceChoice::Sandbox | WorkspaceChoice::Headless { .. } => None,
         };
         keychain.writes.extend(entry.keychain_write);
         if let Some(profile) = entry.profile {

@@ -9,8 +9,9 @@
 //! trait, so the flow knows nothing of the prompt library ([`terminal`] is the inquire one), and
 //! every text lives in [`texts`].
 //!
-//! Steps: clients, workspace (or the sandbox), API token, server name, transport, region,
-//! review (with the overwrite questions), done.
+//! Steps: clients, workspace (or the sandbox), API token or sign-in with Tray, server name,
+//! transport (not asked for a sign-in: stdio), region, review (with the overwrite questions),
+//! the browser sign-in (when chosen, before anything is written), done.
 
 pub mod names;
 pub mod prompter;
@@ -21,6 +22,7 @@ use std::path::Path;
 
 use crate::clients::{ClientId, Scope, Transport};
 use crate::commands::install::{self, InstallPlan, InstallRequest, WorkspaceChoice};
+use crate::commands::login::SignInOptions;
 use crate::commands::report::{self, Report};
 use crate::commands::{FileOwner, redactor_for};
 use crate::config::Change;
@@ -70,6 +72,11 @@ pub struct Prefill {
     pub yes: bool,
     /// `--token-from-env`: the variable bridge and http entries name for the token (not asked).
     pub token_variable: Option<String>,
+    /// `--sign-in`: the entry signs in with Tray (OAuth) instead of a token (not asked).
+    pub sign_in: bool,
+    /// How a sign-in runs (`--no-browser`, `$BROWSER`, the OAuth client settings), when the
+    /// entry signs in (given or chosen).
+    pub sign_in_options: SignInOptions,
 }
 
 /// Runs the wizard and the install it builds, whose stdio entries launch the binary
@@ -87,7 +94,8 @@ pub fn run(
     let Some(plan) = review(environment, prompter, &mut request, binary, prefill.yes)? else {
         return Ok(nothing_left());
     };
-    let report = install::finish(environment, &request, plan, placement)?;
+    let signed_in = sign_in(environment, prompter, &request)?;
+    let report = install::finish_signed_in(environment, &request, plan, placement, signed_in)?;
     prompter.say(texts::DONE);
     Ok(report)
 }
@@ -111,6 +119,12 @@ pub fn ask(
     };
     let transport = match (&workspace, prefill.transport) {
         (WorkspaceChoice::Sandbox, _) => Transport::Stdio,
+        (WorkspaceChoice::SignIn { .. }, given) => {
+            if given.is_none() {
+                prompter.say(texts::SIGN_IN_STDIO);
+            }
+            given.unwrap_or(Transport::Stdio)
+        }
         (WorkspaceChoice::Headless { .. }, _) => Transport::Headless,
         (_, Some(transport)) => transport,
         (WorkspaceChoice::Tray { .. }, None) => {
@@ -118,7 +132,7 @@ pub fn ask(
         }
     };
     match &mut workspace {
-        WorkspaceChoice::Tray { region, .. } => {
+        WorkspaceChoice::Tray { region, .. } | WorkspaceChoice::SignIn { region, .. } => {
             *region = match prefill.region {
                 Some(given) => given,
                 // Only the bundled server calls Tray's regional API; the gateway has one address.
@@ -136,8 +150,8 @@ pub fn ask(
         WorkspaceChoice::Sandbox => {}
     }
     // The pass-through runs inside the bundled server, so it is a question for stdio entries only.
-    let gateway = match (&workspace, transport, prefill.gateway) {
-        (WorkspaceChoice::Tray { workspace_id, .. }, Transport::Stdio, None) => {
+    let gateway = match (workspace.workspace_id(), transport, prefill.gateway) {
+        (Some(workspace_id), Transport::Stdio, None) => {
             // An existing profile's setting is the answer's default: Enter keeps what it has.
             let default =
                 install::existing_gateway(environment, &name, workspace_id).unwrap_or(install::DEFAULT_GATEWAY);
@@ -158,6 +172,21 @@ pub fn ask(
         editor_profile: None,
         token_variable: prefill.token_variable.clone(),
     })
+}
+
+/// After the review: the browser sign-in of an entry that signs in with Tray (the same one
+/// `install --sign-in` runs), before anything is written.
+fn sign_in(
+    environment: &Environment,
+    prompter: &mut dyn Prompter,
+    request: &InstallRequest,
+) -> Result<Option<install::SignedIn>, CommandError> {
+    if request.dry_run || install::pending_sign_in(environment, request).is_none() {
+        return Ok(None);
+    }
+    prompter.say(texts::SIGN_IN_NOW);
+    let prompter = std::cell::RefCell::new(prompter);
+    install::sign_in_first(environment, request, &|line| prompter.borrow_mut().say(line))
 }
 
 fn cancelled(error: PromptError) -> CommandError {
@@ -250,6 +279,13 @@ fn ask_workspace(prompter: &mut dyn Prompter, prefill: &Prefill) -> Result<Works
     };
     let api_token = match &prefill.api_token {
         Some(api_token) => api_token.clone(),
+        None if prefill.sign_in || ask_sign_in(prompter, prefill)? => {
+            return Ok(WorkspaceChoice::SignIn {
+                workspace_id,
+                region: prefill.default_region,
+                sign_in: prefill.sign_in_options.clone(),
+            });
+        }
         None => ask_token(prompter)?,
     };
     Ok(WorkspaceChoice::Tray {
@@ -257,6 +293,25 @@ fn ask_workspace(prompter: &mut dyn Prompter, prefill: &Prefill) -> Result<Works
         api_token,
         region: prefill.default_region,
     })
+}
+
+/// Step 3: an API token (the default) or a sign-in with Tray. Not asked when the command line
+/// already chose what only a token can do (a bridge or http transport, `--token-from-env`).
+fn ask_sign_in(prompter: &mut dyn Prompter, prefill: &Prefill) -> Result<bool, CommandError> {
+    let token_only =
+        prefill.token_variable.is_some() || prefill.transport.is_some_and(|given| given != Transport::Stdio);
+    if token_only {
+        return Ok(false);
+    }
+    let options = [texts::AUTH_TOKEN.to_string(), texts::AUTH_SIGN_IN.to_string()];
+    let question = ChoiceQuestion {
+        message: texts::AUTH_QUESTION,
+        help: Some(texts::AUTH_HELP),
+        options: &options,
+        short: None,
+        default: 0,
+    };
+    Ok(prompter.select(&question).map_err(cancelled)? == 1)
 }
 
 fn check_workspace_id(input: &str) -> Result<(), String> {
@@ -494,7 +549,7 @@ fn check_shared_profile(
     request: &InstallRequest,
     plan: &InstallPlan,
 ) -> Result<(), CommandError> {
-    let WorkspaceChoice::Tray { workspace_id, .. } = &request.workspace else {
+    let Some(workspace_id) = request.workspace.workspace_id() else {
         return Ok(());
     };
     let profile_elsewhere = plan
@@ -665,7 +720,7 @@ mod tests {
         let home = tempfile::tempdir().expect("tempdir");
         let environment = environment(home.path());
         for (clients, offered) in [("0,2", false), ("1,2,3,4", true)] {
-            let mut prompter = Scripted::new(&[clients, "0", WORKSPACE, "token-123", "", "0", "0", "n"]);
+            let mut prompter = Scripted::new(&[clients, "0", WORKSPACE, "0", "token-123", "", "0", "0", "n"]);
             let request = ask(
                 &environment,
                 &mut prompter,
@@ -685,6 +740,55 @@ mod tests {
             );
             assert_eq!(request.transport, Transport::Stdio);
         }
+    }
+
+    #[test]
+    fn signing_in_asks_no_token_or_transport_and_makes_a_stdio_sign_in_request() {
+        let home = tempfile::tempdir().expect("tempdir");
+        // Cursor, a Tray workspace, sign in, the default name, us1, the gateway on.
+        let mut prompter = Scripted::new(&["2", "0", WORKSPACE, "1", "", "0", "y"]);
+        let request = ask(
+            &environment(home.path()),
+            &mut prompter,
+            &Prefill::default(),
+            Path::new("/bin/tray-mcp"),
+        )
+        .expect("request");
+        assert!(
+            matches!(request.workspace, WorkspaceChoice::SignIn { .. }),
+            "{:?}",
+            request.workspace
+        );
+        assert_eq!(request.transport, Transport::Stdio);
+        for question in [texts::TOKEN_QUESTION, texts::TRANSPORT_QUESTION] {
+            assert!(
+                !prompter.asked.iter().any(|asked| asked.starts_with(question)),
+                "{question} asked: {:?}",
+                prompter.asked
+            );
+        }
+    }
+
+    #[test]
+    fn a_token_only_transport_on_the_command_line_skips_the_sign_in_question() {
+        let home = tempfile::tempdir().expect("tempdir");
+        let prefill = Prefill {
+            clients: Some(vec![ClientId::parse("cursor").unwrap()]),
+            workspace_id: WorkspaceId::parse(WORKSPACE).ok(),
+            transport: Some(Transport::Http),
+            name: ServerName::parse("tray-prod").ok(),
+            ..Prefill::default()
+        };
+        let mut prompter = Scripted::new(&["token-123"]);
+        let request = ask(
+            &environment(home.path()),
+            &mut prompter,
+            &prefill,
+            Path::new("/bin/tray-mcp"),
+        )
+        .expect("request");
+        assert!(matches!(request.workspace, WorkspaceChoice::Tray { .. }));
+        assert_eq!(prompter.asked, [texts::TOKEN_QUESTION.to_string()]);
     }
 
     #[test]
@@ -714,7 +818,7 @@ mod tests {
     #[test]
     fn cancelling_any_question_is_an_interruption() {
         let home = tempfile::tempdir().expect("tempdir");
-        let mut prompter = Scripted::new(&["2", "0", WORKSPACE]);
+        let mut prompter = Scripted::new(&["2", "0", WORKSPACE, "0"]);
         let error = ask(
             &environment(home.path()),
             &mut prompter,

@@ -29,7 +29,9 @@ enum Target {
 impl Target {
     fn of_choice(choice: &WorkspaceChoice) -> Self {
         match choice {
-            WorkspaceChoice::Tray { workspace_id, .. } => Target::Workspace(workspace_id.clone()),
+            WorkspaceChoice::Tray { workspace_id, .. } | WorkspaceChoice::SignIn { workspace_id, .. } => {
+                Target::Workspace(workspace_id.clone())
+            }
             WorkspaceChoice::Sandbox => Target::Sandbox,
             WorkspaceChoice::Headless { .. } => Target::Headless,
         }
@@ -64,7 +66,7 @@ pub fn suggest(
 /// `tray-headless-2`, ...
 fn candidates(choice: &WorkspaceChoice) -> impl Iterator<Item = String> {
     let specific = match choice {
-        WorkspaceChoice::Tray { workspace_id, .. } => {
+        WorkspaceChoice::Tray { workspace_id, .. } | WorkspaceChoice::SignIn { workspace_id, .. } => {
             let block = workspace_id.as_str().split('-').next().unwrap_or_default();
             format!("tray-{block}")
         }

@@ -22,7 +22,7 @@ pub const CLIENTS_NONE: &str = "Select at least one client (Space), then press E
 /// Step 2: which kind of workspace.
 pub const WORKSPACE_KIND_QUESTION: &str = "Which workspace?";
 /// The real-workspace choice.
-pub const WORKSPACE_KIND_TRAY: &str = "My Tray workspace (workspace ID and API token)";
+pub const WORKSPACE_KIND_TRAY: &str = "My Tray workspace (workspace ID; API token or sign-in)";
 /// The sandbox choice.
 pub const WORKSPACE_KIND_SANDBOX: &str = "Try without a Tray account (sandbox workspace)";
 /// Tray's hosted Headless MCP choice.
@@ -38,6 +38,19 @@ pub const WORKSPACE_FOUND: &str = "workspace";
 pub const WORKSPACE_NOT_YET: &str = "not a workspace ID yet (8-4-4-4-12 hex digits, or a Tray app URL)";
 /// Refusal of a value that is not a workspace ID.
 pub const WORKSPACE_INVALID: &str = "That is not a workspace ID: expected a UUID such as 3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718, or a Tray app URL that contains one.";
+
+/// Step 3: how the entry authenticates.
+pub const AUTH_QUESTION: &str = "How should the entry authenticate to Tray?";
+/// The API-token choice (the default).
+pub const AUTH_TOKEN: &str = "Paste an API token";
+/// The sign-in choice.
+pub const AUTH_SIGN_IN: &str = "Sign in with Tray in the browser (no token; you act as yourself)";
+/// Help under the authentication question.
+pub const AUTH_HELP: &str = "A token acts as its service account and works over every transport; signing in acts as you, with your own permissions, and needs the bundled server (stdio).";
+/// Said when sign-in was chosen, instead of the transport question.
+pub const SIGN_IN_STDIO: &str = "Signing in uses the bundled server over stdio: it keeps your sign-in in tray-mcp's store (the OS keychain, else a file only you can read) and refreshes it, so no client file holds a token. Bridge and direct HTTP entries would carry a token in the client's file.";
+/// Said just before the browser opens (after the review was accepted).
+pub const SIGN_IN_NOW: &str = "Signing in with Tray in your browser: nothing is written until the sign-in is done.";
 
 /// Step 3: the API token.
 pub const TOKEN_QUESTION: &str = "Tray API token (hidden):";
