@@ -571,3 +571,70 @@ fn a_401_from_tray_s_api_refreshes_the_sign_in_and_the_call_goes_once_more() {
         "{sent:?}"
     );
 }
+
+#[test]
+fn signing_in_while_serve_runs_brings_the_gateway_tools_without_a_restart() {
+    let gateway = FakeGateway::start(GatewayBehavior::Mcp { sse: false });
+    let tray = FakeTray::start(Behavior::Normal);
+    let endpoint = TokenEndpoint::start(400, json!({"error": "invalid_grant"}));
+    let home = signed_in_home(&gateway.url(), &endpoint.url, 0, 3600);
+    // Signed out when serve starts: the sign-in is written back later, as `tray-mcp login`
+    // would write it.
+    let sign_in = std::fs::read(sign_in_path(&home)).unwrap();
+    std::fs::remove_file(sign_in_path(&home)).unwrap();
+    let mut command = home.command(&["serve", "--profile", "signed", "--log-level", "debug"]);
+    command
+        .env("TRAY_GATEWAY_URL", gateway.url())
+        .env("TRAY_GATEWAY_RETRY_SECS", "1")
+        .envs(tray.api_variables())
+        .env("HTTPS_PROXY", "http://127.0.0.1:9")
+        .env("NO_PROXY", "127.0.0.1");
+    let mut server = McpProcess::start(command);
+    server.initialize();
+    let listed = server.request("tools/list", json!({}));
+    assert!(
+        !tool_names(&listed).contains(&"send_slack_message".to_string()),
+        "{listed}"
+    );
+    let text = server
+        .call_tool("send_slack_message", json!({}))
+        .expect_error("a gateway tool, signed out");
+    assert!(text.contains("tray-mcp login signed"), "{text}");
+
+    std::fs::write(sign_in_path(&home), &sign_in).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(sign_in_path(&home), std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    // The background retry (1 s, doubling) finds the sign-in and says the list changed.
+    loop {
+        let message = server.next_message();
+        if message["method"] == json!("notifications/tools/list_changed") {
+            break;
+        }
+    }
+    let listed = server.request("tools/list", json!({}));
+    assert!(
+        tool_names(&listed).contains(&"send_slack_message".to_string()),
+        "{listed}"
+    );
+    let call = server.call_tool("send_slack_message", json!({"channel": "#a", "text": "b"}));
+    assert_eq!(call.structured()["tool"], json!("send_slack_message"), "{:?}", call.0);
+    assert!(
+        bearers(&gateway)
+            .iter()
+            .all(|bearer| bearer == &format!("Bearer {OLD_ACCESS}")),
+        "{:?}",
+        bearers(&gateway)
+    );
+    let (status, stderr) = server.finish();
+    assert!(status.success(), "{stderr}");
+    assert_no_secret("serve, signed in while running", &stderr);
+    assert_eq!(
+        stderr.matches("its tools are added once you sign in").count(),
+        1,
+        "{stderr}"
+    );
+    assert!(endpoint.bodies().is_empty(), "no refresh was needed");
+}

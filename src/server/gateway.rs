@@ -275,6 +275,12 @@ impl GatewayError {
         matches!(self, GatewayError::Unreachable { .. } | GatewayError::Timeout { .. })
     }
 
+    /// True when nothing could be sent for want of a sign-in (missing, revoked, refused): a
+    /// `tray-mcp login` meanwhile makes the next try work, so `serve` keeps trying.
+    pub fn waits_for_sign_in(&self) -> bool {
+        matches!(self, GatewayError::NoToken(_))
+    }
+
     /// True for failures that may pass if tried again: no connection, time-out, 429, 5xx.
     pub fn is_transient(&self) -> bool {
         match self {

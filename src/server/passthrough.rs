@@ -362,8 +362,9 @@ impl Passthrough {
     }
 
     /// Connects and lists the gateway's tools. When the gateway cannot be reached at all (the
-    /// machine is offline), keeps trying in the background with capped exponential backoff;
-    /// stderr says so once, and once more when it connects. Any other failure is final.
+    /// machine is offline), or there is no sign-in to send (the user is yet to run `tray-mcp
+    /// login`), keeps trying in the background with capped exponential backoff; stderr says so
+    /// once, and once more when it connects. Any other failure is final.
     async fn connect(self: Arc<Self>) {
         let declared = {
             let mut receiver = self.client_capabilities.subscribe();
@@ -382,9 +383,14 @@ impl Passthrough {
                     let prompts = self.list_prompts().await;
                     return self.connected(tools, prompts, retrying);
                 }
-                Err(error) if error.is_offline() => {
+                Err(error) if error.is_offline() || error.waits_for_sign_in() => {
                     if !retrying {
-                        self.fail(error, "; retrying in the background");
+                        let next = if error.waits_for_sign_in() {
+                            "; its tools are added once you sign in (no restart needed)"
+                        } else {
+                            "; retrying in the background"
+                        };
+                        self.fail(error, next);
                         retrying = true;
                     } else {
                         tracing::debug!(%error, ?wait, "Agent Gateway still unreachable; retrying");
