@@ -26,6 +26,17 @@ use crate::tray::ApiToken;
 /// A placeholder redirect URI: a refresh sends none, but rmcp's client needs one set.
 const NO_REDIRECT: &str = "http://127.0.0.1/callback";
 
+/// rmcp refreshes an access token that expires within this many seconds
+/// (`AuthorizationManager::REFRESH_BUFFER_SECS`, which it keeps private).
+const REFRESH_MARGIN_SECS: i64 = 30;
+
+/// The refresh token `sign_in` holds, if any.
+fn refresh_token_of(sign_in: &SignIn) -> Option<String> {
+    use oauth2::TokenResponse as _;
+    let tokens = sign_in.credentials.token_response.as_ref()?;
+    tokens.refresh_token().map(|refresh| refresh.secret().clone())
+}
+
 /// The access tokens of one signed-in profile.
 pub struct OAuthTokens {
     store: SignInStore,
@@ -38,6 +49,10 @@ pub struct OAuthTokens {
     /// too (the sign-in was revoked): while the store still holds it, [`Self::access_token`]
     /// says a new sign-in is needed instead of handing it out again. Memory only.
     refused: std::sync::Mutex<Option<String>>,
+    /// A refresh token the authorization server refused (memory only): while the store still
+    /// holds it beside an access token rmcp would refresh, [`Self::access_token`] says a new
+    /// sign-in is needed without asking the authorization server again on every call.
+    refused_refresh: std::sync::Mutex<Option<String>>,
     /// Held while a token is handed out or refreshed: rmcp's refresh does not look again
     /// whether the token it was asked to refresh still needs it, so two requests of this
     /// process that found it expiring at once (a tool call and the gateway's connection,
@@ -59,6 +74,7 @@ impl OAuthTokens {
             loaded: std::sync::Mutex::new(None),
             manager: tokio::sync::Mutex::new(None),
             refused: std::sync::Mutex::new(None),
+            refused_refresh: std::sync::Mutex::new(None),
             fetching: tokio::sync::Mutex::new(()),
         }
     }
@@ -146,20 +162,50 @@ impl OAuthTokens {
         match error {
             // rmcp says this both when no refresh token is kept and when the server refused it.
             AuthError::AuthorizationRequired => match self.store.load() {
-                Ok(Some(sign_in)) if sign_in.can_refresh() => {
-                    self.needed("the authorization server refused its refresh token")
-                }
+                Ok(Some(sign_in)) if sign_in.can_refresh() => self.refresh_refused(&sign_in),
                 Ok(Some(_)) => self.needed("it holds no refresh token"),
                 Ok(None) => self.needed("not signed in"),
                 Err(error) => error,
             },
-            AuthError::TokenRefreshRejected(_) => self.needed("the authorization server refused its refresh token"),
+            AuthError::TokenRefreshRejected(_) => match self.store.load() {
+                Ok(Some(sign_in)) => self.refresh_refused(&sign_in),
+                _ => self.needed("the authorization server refused its refresh token"),
+            },
             AuthError::CredentialStoreError(message) => SignInError::Store(message),
             other => SignInError::Transient {
                 name: self.name(),
                 reason: other.to_string(),
             },
         }
+    }
+
+    /// The authorization server refused the refresh token `sign_in` holds: remembered, so it
+    /// is not offered again ([`Self::refresh_known_refused`]).
+    fn refresh_refused(&self, sign_in: &SignIn) -> SignInError {
+        if let Some(refresh) = refresh_token_of(sign_in)
+            && let Ok(mut refused) = self.refused_refresh.lock()
+        {
+            *refused = Some(refresh);
+        }
+        self.needed("the authorization server refused its refresh token")
+    }
+
+    /// True when the store still holds the refresh token the authorization server refused,
+    /// with an access token that expires within rmcp's 30 s margin: asking rmcp for a token
+    /// would only send that refresh token to be refused again. A new `tray-mcp login` (another
+    /// refresh token) or another process's refresh ends it. Reads the store only after a
+    /// refusal.
+    fn refresh_known_refused(&self) -> bool {
+        let Some(refused) = self.refused_refresh.lock().ok().and_then(|refused| refused.clone()) else {
+            return false;
+        };
+        let Ok(Some(sign_in)) = self.store.load() else {
+            return false;
+        };
+        refresh_token_of(&sign_in).is_some_and(|stored| stored == refused)
+            && sign_in
+                .expires_in(super::store::now())
+                .is_some_and(|seconds| seconds < REFRESH_MARGIN_SECS)
     }
 
     fn bearer(&self, token: String) -> Result<ApiToken, SignInError> {
@@ -171,6 +217,9 @@ impl OAuthTokens {
     /// out again (until `tray-mcp login` stores another): the sign-in is needed.
     pub async fn access_token(&self) -> Result<ApiToken, SignInError> {
         let _one_at_a_time = self.fetching.lock().await;
+        if self.refresh_known_refused() {
+            return Err(self.needed("the authorization server refused its refresh token"));
+        }
         let token = match self.manager().await?.get_access_token().await {
             Err(AuthError::AuthorizationRequired) if self.took_up_new_client().await => {
                 self.manager().await?.get_access_token().await
