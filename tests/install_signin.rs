@@ -138,6 +138,24 @@ fn a_refused_sign_in_leaves_every_file_as_it_was() {
 }
 
 #[test]
+fn an_abandoned_sign_in_leaves_every_file_as_it_was() {
+    // The browser opens (and exits) but never comes back to tray-mcp's listener.
+    let server = FakeAuthorization::start(Consent::Grant);
+    let home = FakeHome::new();
+    home.install(&["-n", "prod", "-c", "cursor"]).success();
+    let before = home.snapshot_files();
+    let assert = sign_in_install(&home, &server, "true", &["-c", "claude,cursor"])
+        .env("TRAY_MCP_LOGIN_WAIT_SECS", "1")
+        .assert()
+        .code(1);
+    assert_quiet("abandoned sign-in", &assert);
+    let (_, stderr) = outputs(&assert);
+    assert!(stderr.contains("did not come back within"), "{stderr}");
+    assert_eq!(server.authorizations(), 0, "the browser never went");
+    assert_eq!(home.snapshot_files(), before, "a file changed");
+}
+
+#[test]
 fn sign_in_with_a_token_another_transport_or_the_sandbox_is_a_usage_error() {
     let home = FakeHome::new();
     let workspace = ["-w", WORKSPACE, "--sign-in", "-c", "cursor"];

@@ -50,9 +50,6 @@ pub struct LoginDone {
     pub outcome: LoginOutcome,
 }
 
-/// How long the browser may take to come back.
-const BROWSER_WAIT: std::time::Duration = std::time::Duration::from_secs(300);
-
 /// How a sign-in reaches the user and which client tray-mcp is at the authorization server:
 /// what `login` and `install --sign-in` (and the wizard's sign-in path) share.
 #[derive(Debug, Clone, Default)]
@@ -70,8 +67,9 @@ pub struct SignInOptions {
 }
 
 impl SignInOptions {
-    /// The options of one sign-in to `resource`.
-    fn for_resource(&self, resource: String) -> LoginOptions {
+    /// The options of one sign-in to `resource`; the browser may take `TRAY_MCP_LOGIN_WAIT_SECS`
+    /// (default 300 s) to come back.
+    fn for_resource(&self, variables: &crate::env::Variables, resource: String) -> LoginOptions {
         LoginOptions {
             resource,
             client_id: self.client_id.clone(),
@@ -79,7 +77,7 @@ impl SignInOptions {
             client_metadata_url: self.client_metadata_url.clone(),
             open_browser: !self.no_browser,
             browser: self.browser.clone(),
-            wait: BROWSER_WAIT,
+            wait: variables.login_wait.unwrap_or(crate::env::DEFAULT_LOGIN_WAIT),
         }
     }
 }
@@ -109,7 +107,7 @@ pub fn sign_in_to_gateway(
 ) -> Result<LoginOutcome, CommandError> {
     let store = SignInStore::new(environment, name, location);
     let resource = gateway_url(&environment.variables, workspace_id);
-    oauth::login(&store, &options.for_resource(resource), say)
+    oauth::login(&store, &options.for_resource(&environment.variables, resource), say)
 }
 
 /// Where the sign-in of `profile` (if any) is kept, or goes: where it already is for a profile
@@ -149,7 +147,11 @@ pub fn login(environment: &Environment, request: &LoginRequest, say: &dyn Fn(&st
     } else {
         (gateway_store, gateway_url(variables, &workspace_id))
     };
-    let outcome = oauth::login(&store, &request.sign_in_options().for_resource(resource), say)?;
+    let outcome = oauth::login(
+        &store,
+        &request.sign_in_options().for_resource(variables, resource),
+        say,
+    )?;
     profile.sign_in_store = location;
     if !request.headless {
         // The Headless MCP's sign-in leaves how the gateway is reached as it was.
