@@ -239,9 +239,25 @@ fn signing_in_over_a_token_profile_forgets_its_token() {
     let profile = home.read(PROFILE);
     assert!(!profile.contains(TOKEN), "{profile}");
     assert!(profile.contains("\"auth\": \"oauth\""), "{profile}");
-    // And back: installing with a token makes it a token profile again.
-    home.install(&["-n", "prod", "-c", "cursor"]).success();
+    // And back: installing with a token makes it a token profile again. The sign-in, unused
+    // now, is kept (said so) until `logout` forgets it.
+    let back = home.install(&["-n", "prod", "-c", "cursor"]).success();
     assert!(!home.read(PROFILE).contains("oauth"));
+    assert!(
+        outputs(&back)
+            .1
+            .contains("its Tray sign-in is kept, unused, until `tray-mcp logout prod`"),
+        "{}",
+        outputs(&back).1
+    );
+    let sign_in = home.path(SIGN_IN);
+    assert!(sign_in.exists());
+    let mut logout = home.command();
+    logout.args(["logout", "prod"]).envs(NO_INTERNET);
+    let logged_out = logout.assert().success();
+    assert_quiet("logout of a token profile's old sign-in", &logged_out);
+    assert!(!sign_in.exists());
+    assert!(home.read(PROFILE).contains(TOKEN), "the token stays");
 }
 
 /// A Headless MCP sign-in record of `name`, as `login NAME --headless` stores it; `fresh`:

@@ -472,6 +472,7 @@ pub fn entry_plan(
         ));
     }
     notices.extend(sign_in_notices(environment, request));
+    notices.extend(kept_sign_in_notice(environment, request));
     let mut keychain_write = None;
     let mut profile = None;
     let kept_gateway = kept_gateway(environment, request);
@@ -552,6 +553,26 @@ fn sign_in_notices(environment: &Environment, request: &InstallRequest) -> Vec<N
         )));
     }
     notices
+}
+
+/// What a token install over a signed-in profile says: the sign-in is no longer used, but is
+/// kept (its tokens are still valid) until `logout` revokes and forgets it.
+fn kept_sign_in_notice(environment: &Environment, request: &InstallRequest) -> Option<Notice> {
+    if !matches!(request.workspace, WorkspaceChoice::Tray { .. }) || request.transport != Transport::Stdio {
+        return None;
+    }
+    let name = &request.name;
+    let old = profiles::load(environment, name).ok()?;
+    let signed_in = crate::oauth::SignInStore::new(environment, name, old.sign_in_store)
+        .load()
+        .ok()
+        .flatten()
+        .is_some();
+    (old.auth == AuthMethod::OAuth && signed_in).then(|| {
+        Notice::note(format!(
+            "the profile \"{name}\" uses the API token from now on; its Tray sign-in is kept, unused, until `tray-mcp logout {name}` revokes and forgets it"
+        ))
+    })
 }
 
 /// `--token-from-env` names a variable every client can refer to, for a transport whose entry
@@ -838,9 +859,12 @@ fn profile_for(
                 token_store: TokenLocation::Profile,
                 sandbox: false,
                 gateway,
-                // Installing with a token makes a token entry, even of a profile that signed in.
+                // Installing with a token makes a token entry, even of a profile that signed in;
+                // where its sign-in is kept stays recorded, so `logout` can still forget it.
                 auth: Default::default(),
-                sign_in_store: Default::default(),
+                sign_in_store: profiles::load(environment, &request.name)
+                    .map(|old| old.sign_in_store)
+                    .unwrap_or_default(),
                 // An API-token profile: the Headless MCP needs a sign-in, so nothing to say yet.
                 headless: None,
             };

@@ -241,14 +241,16 @@ pub fn logout(environment: &Environment, name: &ServerName, headless_only: bool)
     let gateway = SignInStore::new(environment, name, profile.sign_in_store);
     let headless = gateway.clone().for_headless();
     let headless_signed_in = headless.load().ok().flatten().is_some();
-    if profile.auth != AuthMethod::OAuth && !headless_signed_in {
+    // A profile installed with a token after it signed in keeps that sign-in until now.
+    let gateway_signed_in = profile.auth == AuthMethod::OAuth || gateway.load().ok().flatten().is_some();
+    if !gateway_signed_in && !headless_signed_in {
         return Err(CommandError::failure(
             format!("{name} uses an API token, not a sign-in"),
             format!("to drop its token, run `tray-mcp token forget {name}`"),
         ));
     }
     let mut stores = vec![headless];
-    if !headless_only && profile.auth == AuthMethod::OAuth {
+    if !headless_only && gateway_signed_in {
         stores.insert(0, gateway);
     }
     let mut notices = Vec::new();
