@@ -563,7 +563,7 @@ fn kept_sign_in_notice(environment: &Environment, request: &InstallRequest) -> O
     }
     let name = &request.name;
     let old = profiles::load(environment, name).ok()?;
-    let signed_in = crate::oauth::SignInStore::new(environment, name, old.sign_in_store)
+    let signed_in = SignInStore::new(environment, name, old.sign_in_store)
         .load()
         .ok()
         .flatten()
