@@ -1,18 +1,17 @@
 //! `install --sign-in`: stdio entries whose profile signs in with Tray (OAuth), no token
 //! anywhere; the browser sign-in runs before any file is written. The real binary against a
-//! fake home, a local authorization server (tests/common/fake_authorization.rs) and a
-//! `$BROWSER` that follows its redirect (tests/oauth_browser.py on the pinned Python). The
-//! end-to-end test (install, then `serve` the entry) uses the fuller fake of
-//! tests/serve_support/fake_oauth.rs (PKCE, resource and redirect checked, a guarded gateway);
-//! the small one here also refuses consent, which that one does not.
+//! fake home, a local authorization server and the MCP server it protects
+//! (tests/serve_support/fake_oauth.rs: PKCE, resource and redirect checked; it can also refuse
+//! consent) and a `$BROWSER` that follows its redirect (tests/oauth_browser.py on the pinned
+//! Python).
 
 mod common;
 mod serve_support;
 
 use std::path::Path;
 
-use common::fake_authorization::{Consent, FakeAuthorization, SECRETS};
 use common::{FakeHome, TOKEN, WORKSPACE, outputs};
+use serve_support::fake_oauth::{Protected, protected_mcp, unattended_browser};
 
 /// The sign-in file of `name` (tests keep sign-ins in files, never the OS keychain).
 const SIGN_IN: &str = ".config/tray-mcp/oauth/prod.json";
@@ -24,31 +23,41 @@ const NO_INTERNET: [(&str, &str); 3] = [
     ("NO_PROXY", "127.0.0.1,localhost"),
 ];
 
+/// The access and refresh tokens of the Headless MCP sign-ins `list` is shown.
+const HEADLESS_SECRETS: [&str; 2] = ["headless-access-3c9e1f7a", "headless-refresh-8b2d6e4c"];
+
+/// `$BROWSER` for `test`: the unattended one, or `None` (skipped) without the pinned tools.
+fn browser(test: &str) -> Option<String> {
+    serve_support::test_tools(test).map(|tools| unattended_browser(&tools))
+}
+
 /// `tray-mcp -w WORKSPACE -n prod --sign-in <args>` against `server` with the following
 /// browser.
-fn sign_in_install(home: &FakeHome, server: &FakeAuthorization, browser: &str, args: &[&str]) -> assert_cmd::Command {
+fn sign_in_install(home: &FakeHome, server: &Protected, browser: &str, args: &[&str]) -> assert_cmd::Command {
     let mut command = home.command();
     command
         .args(["-w", WORKSPACE, "-n", "prod", "--sign-in"])
         .args(args)
-        .env("TRAY_GATEWAY_URL", server.url())
+        .env("TRAY_GATEWAY_URL", server.mcp.url())
         .env("BROWSER", browser)
         .envs(NO_INTERNET)
         .timeout(std::time::Duration::from_secs(120));
     command
 }
 
-/// Panics if any secret of the sign-in, or the test API token, is in `text`.
-fn assert_no_secret(label: &str, text: &str) {
-    for secret in SECRETS.iter().chain([&TOKEN]) {
-        assert!(!text.contains(secret), "{label}: {secret} leaked:\n{text}");
+/// Panics if any of `secrets` (what the authorization server handed out or received), a
+/// Headless MCP token, or the test API token is in `text`.
+fn assert_no_secret(label: &str, text: &str, secrets: &[String]) {
+    let fixed = HEADLESS_SECRETS.iter().chain([&TOKEN]).map(|secret| secret.to_string());
+    for secret in secrets.iter().cloned().chain(fixed) {
+        assert!(!text.contains(&secret), "{label}: {secret} leaked:\n{text}");
     }
 }
 
-fn assert_quiet(label: &str, assert: &assert_cmd::assert::Assert) {
+fn assert_quiet(label: &str, assert: &assert_cmd::assert::Assert, secrets: &[String]) {
     let (stdout, stderr) = outputs(assert);
-    assert_no_secret(&format!("{label} stdout"), &stdout);
-    assert_no_secret(&format!("{label} stderr"), &stderr);
+    assert_no_secret(&format!("{label} stdout"), &stdout, secrets);
+    assert_no_secret(&format!("{label} stderr"), &stderr, secrets);
 }
 
 #[cfg(unix)]
@@ -59,36 +68,42 @@ fn mode(path: &Path) -> u32 {
 
 #[test]
 fn a_sign_in_install_writes_stdio_entries_with_no_token_and_a_private_sign_in() {
-    let Some(browser) = FakeAuthorization::browser() else {
+    let Some(browser) =
+        browser("install_signin::a_sign_in_install_writes_stdio_entries_with_no_token_and_a_private_sign_in")
+    else {
         return;
     };
-    let server = FakeAuthorization::start(Consent::Grant);
+    let server = protected_mcp(Vec::new());
     let home = FakeHome::new();
     let assert = sign_in_install(&home, &server, &browser, &["-c", "claude,cursor"])
         .assert()
         .success();
-    assert_quiet("install --sign-in", &assert);
+    assert_quiet("install --sign-in", &assert, &server.auth.secrets());
     let (_, stderr) = outputs(&assert);
     assert!(stderr.contains("Sign in to Tray for prod"), "{stderr}");
     assert!(
-        stderr.contains(&format!("signed prod in to {}", server.url())),
+        stderr.contains(&format!("signed prod in to {}", server.mcp.url())),
         "{stderr}"
     );
-    assert_eq!(server.authorizations(), 1);
+    assert_eq!(server.auth.authorizations(), 1);
     for (name, file) in [
         ("claude", ".config/Claude/claude_desktop_config.json"),
         ("cursor", ".cursor/mcp.json"),
     ] {
         let text = home.read(file);
-        assert_no_secret(file, &text);
+        assert_no_secret(file, &text, &server.auth.secrets());
         insta::assert_snapshot!(format!("sign_in_{name}"), home.redact(&text));
     }
     let profile = home.read(PROFILE);
-    assert_no_secret("profile", &profile);
+    assert_no_secret("profile", &profile, &server.auth.secrets());
     insta::assert_snapshot!("sign_in_profile", home.redact(&profile));
     // The tokens are in the sign-in file, readable only by the user.
     let sign_in = home.read(SIGN_IN);
-    assert!(sign_in.contains(common::fake_authorization::REFRESH_TOKEN));
+    let issued = server.auth.issued();
+    assert!(
+        sign_in.contains(&issued[0].refresh_token),
+        "the sign-in holds the refresh token"
+    );
     #[cfg(unix)]
     assert_eq!(mode(&home.path(SIGN_IN)), 0o600);
 
@@ -96,12 +111,12 @@ fn a_sign_in_install_writes_stdio_entries_with_no_token_and_a_private_sign_in() 
     let again = sign_in_install(&home, &server, &browser, &["-c", "claude,cursor"])
         .assert()
         .success();
-    assert_quiet("install --sign-in again", &again);
+    assert_quiet("install --sign-in again", &again, &server.auth.secrets());
     assert!(outputs(&again).1.contains("already signed in"), "{}", outputs(&again).1);
-    assert_eq!(server.authorizations(), 1);
+    assert_eq!(server.auth.authorizations(), 1);
 
     let listed = home.command().arg("list").assert().success();
-    assert_quiet("list", &listed);
+    assert_quiet("list", &listed, &server.auth.secrets());
     insta::assert_snapshot!("sign_in_list", home.redact(&outputs(&listed).0));
     let json = home.command().args(["list", "--json"]).assert().success();
     let value: serde_json::Value = serde_json::from_str(&outputs(&json).0).expect("json");
@@ -113,10 +128,11 @@ fn a_sign_in_install_writes_stdio_entries_with_no_token_and_a_private_sign_in() 
 
 #[test]
 fn a_refused_sign_in_leaves_every_file_as_it_was() {
-    let Some(browser) = FakeAuthorization::browser() else {
+    let Some(browser) = browser("install_signin::a_refused_sign_in_leaves_every_file_as_it_was") else {
         return;
     };
-    let server = FakeAuthorization::start(Consent::Deny);
+    let server = protected_mcp(Vec::new());
+    server.auth.deny_consent();
     let home = FakeHome::new();
     // A token entry of the same name, and someone else's server in Cursor's file.
     home.install(&["-n", "prod", "-c", "claude"]).success();
@@ -128,11 +144,11 @@ fn a_refused_sign_in_leaves_every_file_as_it_was() {
     let assert = sign_in_install(&home, &server, &browser, &["-c", "claude,cursor"])
         .assert()
         .code(1);
-    assert_quiet("refused sign-in", &assert);
+    assert_quiet("refused sign-in", &assert, &server.auth.secrets());
     let (_, stderr) = outputs(&assert);
     assert!(stderr.contains("access_denied"), "{stderr}");
     assert!(stderr.contains("hint:"), "{stderr}");
-    assert_eq!(server.authorizations(), 1, "the browser was sent to sign in");
+    assert_eq!(server.auth.authorizations(), 1, "the browser was sent to sign in");
     assert_eq!(home.snapshot_files(), before, "a file changed");
     assert!(!home.path(SIGN_IN).exists());
 }
@@ -140,7 +156,7 @@ fn a_refused_sign_in_leaves_every_file_as_it_was() {
 #[test]
 fn an_abandoned_sign_in_leaves_every_file_as_it_was() {
     // The browser opens (and exits) but never comes back to tray-mcp's listener.
-    let server = FakeAuthorization::start(Consent::Grant);
+    let server = protected_mcp(Vec::new());
     let home = FakeHome::new();
     home.install(&["-n", "prod", "-c", "cursor"]).success();
     let before = home.snapshot_files();
@@ -148,10 +164,10 @@ fn an_abandoned_sign_in_leaves_every_file_as_it_was() {
         .env("TRAY_MCP_LOGIN_WAIT_SECS", "1")
         .assert()
         .code(1);
-    assert_quiet("abandoned sign-in", &assert);
+    assert_quiet("abandoned sign-in", &assert, &server.auth.secrets());
     let (_, stderr) = outputs(&assert);
     assert!(stderr.contains("did not come back within"), "{stderr}");
-    assert_eq!(server.authorizations(), 0, "the browser never went");
+    assert_eq!(server.auth.authorizations(), 0, "the browser never went");
     assert_eq!(home.snapshot_files(), before, "a file changed");
 }
 
@@ -179,7 +195,7 @@ fn sign_in_with_a_token_another_transport_or_the_sandbox_is_a_usage_error() {
             .write_stdin(stdin)
             .assert()
             .code(2);
-        assert_quiet(label, &assert);
+        assert_quiet(label, &assert, &[]);
         let (_, stderr) = outputs(&assert);
         assert!(stderr.contains("--sign-in"), "{label}: {stderr}");
         assert!(stderr.contains("hint: "), "{label}: {stderr}");
@@ -200,33 +216,33 @@ fn sign_in_with_a_token_another_transport_or_the_sandbox_is_a_usage_error() {
 
 #[test]
 fn a_dry_run_shows_the_plan_without_signing_in() {
-    let server = FakeAuthorization::start(Consent::Grant);
+    let server = protected_mcp(Vec::new());
     let home = FakeHome::new();
     // No working browser: a dry run must not need one.
     let assert = sign_in_install(&home, &server, "false", &["-c", "cursor", "--dry-run"])
         .assert()
         .success();
-    assert_quiet("dry run", &assert);
+    assert_quiet("dry run", &assert, &server.auth.secrets());
     let (stdout, stderr) = outputs(&assert);
     assert!(stdout.contains("\"auth\": \"oauth\""), "{stdout}");
     assert!(stderr.contains("prod is not signed in yet"), "{stderr}");
-    assert_eq!(server.authorizations(), 0);
+    assert_eq!(server.auth.authorizations(), 0);
     assert!(home.snapshot_files().is_empty(), "a file was written");
 }
 
 #[test]
 fn signing_in_over_a_token_profile_forgets_its_token() {
-    let Some(browser) = FakeAuthorization::browser() else {
+    let Some(browser) = browser("install_signin::signing_in_over_a_token_profile_forgets_its_token") else {
         return;
     };
-    let server = FakeAuthorization::start(Consent::Grant);
+    let server = protected_mcp(Vec::new());
     let home = FakeHome::new();
     home.install(&["-n", "prod", "-c", "cursor"]).success();
     assert!(home.read(PROFILE).contains(TOKEN));
     let dry = sign_in_install(&home, &server, &browser, &["-c", "cursor", "--dry-run"])
         .assert()
         .success();
-    assert_quiet("dry run over a token profile", &dry);
+    assert_quiet("dry run over a token profile", &dry, &server.auth.secrets());
     assert!(
         outputs(&dry).1.contains("its API token is forgotten"),
         "{}",
@@ -235,7 +251,7 @@ fn signing_in_over_a_token_profile_forgets_its_token() {
     let assert = sign_in_install(&home, &server, &browser, &["-c", "cursor"])
         .assert()
         .success();
-    assert_quiet("sign in over a token profile", &assert);
+    assert_quiet("sign in over a token profile", &assert, &server.auth.secrets());
     let profile = home.read(PROFILE);
     assert!(!profile.contains(TOKEN), "{profile}");
     assert!(profile.contains("\"auth\": \"oauth\""), "{profile}");
@@ -255,7 +271,11 @@ fn signing_in_over_a_token_profile_forgets_its_token() {
     let mut logout = home.command();
     logout.args(["logout", "prod"]).envs(NO_INTERNET);
     let logged_out = logout.assert().success();
-    assert_quiet("logout of a token profile's old sign-in", &logged_out);
+    assert_quiet(
+        "logout of a token profile's old sign-in",
+        &logged_out,
+        &server.auth.secrets(),
+    );
     assert!(!sign_in.exists());
     assert!(home.read(PROFILE).contains(TOKEN), "the token stays");
 }
@@ -267,12 +287,12 @@ fn write_headless_sign_in(home: &FakeHome, name: &str, fresh: bool) {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |elapsed| elapsed.as_secs());
     let mut token = serde_json::json!({
-        "access_token": SECRETS[0],
+        "access_token": HEADLESS_SECRETS[0],
         "token_type": "bearer",
         "expires_in": 60,
     });
     if fresh {
-        token["refresh_token"] = SECRETS[1].into();
+        token["refresh_token"] = HEADLESS_SECRETS[1].into();
     }
     let sign_in = serde_json::json!({
         "resource": "http://127.0.0.1:9/mcp",
@@ -305,10 +325,10 @@ fn list_marks_a_headless_mcp_sign_in_and_one_that_needs_login() {
     write_headless_sign_in(&home, "fresh", true);
     write_headless_sign_in(&home, "stale", false);
     let listed = home.command().arg("list").assert().success();
-    assert_quiet("list", &listed);
+    assert_quiet("list", &listed, &[]);
     insta::assert_snapshot!("headless_list", home.redact(&outputs(&listed).0));
     let json = home.command().args(["list", "--json"]).assert().success();
-    assert_quiet("list --json", &json);
+    assert_quiet("list --json", &json, &[]);
     let value: serde_json::Value = serde_json::from_str(&outputs(&json).0).expect("json");
     let mut marks: Vec<(String, serde_json::Value)> = value["entries"]
         .as_array()
@@ -337,8 +357,7 @@ fn list_marks_a_headless_mcp_sign_in_and_one_that_needs_login() {
 /// --profile prod` — lists and calls the protected gateway's tools with the signed-in bearer.
 #[test]
 fn an_installed_sign_in_entry_serves_the_protected_gateway_tools() {
-    use serve_support::fake_oauth::protected_mcp;
-    let Some(browser) = FakeAuthorization::browser() else {
+    let Some(browser) = browser("install_signin::an_installed_sign_in_entry_serves_the_protected_gateway_tools") else {
         return;
     };
     let protected = protected_mcp(Vec::new());

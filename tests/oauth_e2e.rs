@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use serve_support::fake_gateway::{FakeGateway, GatewayBehavior};
-use serve_support::fake_oauth::{FakeAuthServer, Protected, SCOPE, protected_mcp};
+use serve_support::fake_oauth::{FakeAuthServer, Protected, SCOPE, protected_mcp, unattended_browser};
 use serve_support::{FakeHome, McpProcess};
 
 const WORKSPACE: &str = "3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718";
@@ -54,16 +54,11 @@ impl Outputs {
     }
 }
 
-fn browser(tools: &Path) -> String {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oauth_browser.py");
-    format!("{} {}", tools.join("venv/bin/python").display(), script.display())
-}
-
 /// `tray-mcp ARGS` in `home`, reaching only loopback, with `$BROWSER` the unattended browser.
 fn command(home: &FakeHome, tools: &Path, args: &[&str]) -> Command {
     let mut command = home.command(args);
     command
-        .env("BROWSER", browser(tools))
+        .env("BROWSER", unattended_browser(tools))
         .env("TRAY_API_URL", format!("{DEAD}/rest"))
         .env("TRAY_GRAPHQL_URL", format!("{DEAD}/graphql"))
         .env("HTTPS_PROXY", DEAD)

@@ -6,6 +6,7 @@
 #![cfg(unix)]
 
 mod common;
+mod serve_support;
 
 use std::collections::HashMap;
 use std::process::Command;
@@ -552,13 +553,15 @@ fn the_headless_mcp_is_the_third_kind_of_server() {
 /// that follows its redirect.
 #[test]
 fn signing_in_instead_of_a_token_skips_the_token_and_transport_questions() {
-    use common::fake_authorization::{Consent, FakeAuthorization, SECRETS};
-    let Some(browser) = FakeAuthorization::browser() else {
+    let test = "wizard::signing_in_instead_of_a_token_skips_the_token_and_transport_questions";
+    let Some(tools) = serve_support::test_tools(test) else {
         return;
     };
-    let server = FakeAuthorization::start(Consent::Grant);
+    let browser = serve_support::fake_oauth::unattended_browser(&tools);
+    let server = serve_support::fake_oauth::protected_mcp(Vec::new());
     let home = FakeHome::new();
-    let envs = [("TRAY_GATEWAY_URL", server.url()), ("BROWSER", browser.as_str())];
+    let gateway = server.mcp.url();
+    let envs = [("TRAY_GATEWAY_URL", gateway.as_str()), ("BROWSER", browser.as_str())];
     let mut wizard = Wizard::start(&home, &["install", "--interactive", "-c", "cursor"], &envs);
     wizard.answer(texts::WORKSPACE_KIND_QUESTION, ENTER);
     wizard.answer(texts::WORKSPACE_QUESTION, &format!("{WORKSPACE}{ENTER}"));
@@ -575,11 +578,14 @@ fn signing_in_instead_of_a_token_skips_the_token_and_transport_questions() {
     for question in [texts::TOKEN_QUESTION, texts::TRANSPORT_QUESTION] {
         assert!(!transcript.contains(question), "{question} was asked:\n{transcript}");
     }
-    for secret in SECRETS {
+    let secrets = server.auth.secrets();
+    assert!(!secrets.is_empty());
+    for secret in &secrets {
         assert!(!transcript.contains(secret), "{secret} shown:\n{transcript}");
     }
     assert!(transcript.contains("signed prod in to"), "{transcript}");
-    assert_eq!(server.authorizations(), 1);
+    assert_eq!(server.auth.authorizations(), 1);
+    assert_eq!(server.auth.pkce_verified(), 1);
     let cursor = home.read(".cursor/mcp.json");
     assert!(cursor.contains("\"--profile\""), "{cursor}");
     let profile = home.read(".config/tray-mcp/profiles/prod.json");

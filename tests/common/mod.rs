@@ -8,8 +8,6 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
-pub mod fake_authorization;
-
 /// A distinctive token: tests search every output and file for it.
 pub const TOKEN: &str = "tray-test-token-5f9c2a7e1d";
 /// A workspace ID used across tests.

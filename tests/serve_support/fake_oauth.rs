@@ -131,6 +131,8 @@ struct AuthState {
     /// What broke a rule, in words.
     violations: Vec<String>,
     resource_requests: Vec<ResourceRequest>,
+    /// The user says no at the sign-in page: `/authorize` redirects with `access_denied`.
+    denying: bool,
 }
 
 /// The running authorization server. Dropping it stops it.
@@ -210,6 +212,17 @@ impl FakeAuthServer {
     /// refresh tokens still work.
     pub fn expire_access_tokens(&self) {
         self.with(|state| state.issued.iter_mut().for_each(|issued| issued.dead = true));
+    }
+
+    /// From now on the user refuses at the sign-in page: `/authorize` redirects back with
+    /// `error=access_denied` (and the `state`), as RFC 6749 §4.1.2.1 says.
+    pub fn deny_consent(&self) {
+        self.with(|state| state.denying = true);
+    }
+
+    /// How many times a browser was sent to `/authorize`.
+    pub fn authorizations(&self) -> usize {
+        self.requests_to("/authorize").len()
     }
 
     /// The user revoked the sign-in: every access token and refresh token issued so far is
@@ -295,6 +308,14 @@ impl Drop for FakeAuthServer {
             let _ = acceptor.join();
         }
     }
+}
+
+/// `$BROWSER` for a sign-in with nobody at the keyboard: tests/oauth_browser.py on the pinned
+/// Python of `tools` (the test tools folder) follows the authorization server's redirects
+/// back to tray-mcp's loopback listener.
+pub fn unattended_browser(tools: &std::path::Path) -> String {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oauth_browser.py");
+    format!("{} {}", tools.join("venv/bin/python").display(), script.display())
 }
 
 /// The pair a test signs in to: the authorization server and the MCP server it protects.
@@ -560,6 +581,13 @@ fn authorize(state: &mut AuthState, request: &AuthRequest, issuer: &str) -> Answ
         url.query_pairs_mut().append_pair("v", value);
         url.query().unwrap_or_default().trim_start_matches("v=").to_string()
     };
+    if problem.is_none() && state.denying {
+        return redirect(format!(
+            "{redirect_uri}{separator}error=access_denied&error_description={}&state={}",
+            encode("the user refused"),
+            encode(&state_param)
+        ));
+    }
     if let Some(problem) = problem {
         state.violations.push(format!("/authorize: {problem}"));
         return redirect(format!(
