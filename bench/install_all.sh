@@ -44,7 +44,7 @@ skeleton="$work/skeleton"
 for folder in .config/Claude .claude .cursor .codeium/windsurf .config/Code/User \
   ".config/Code - Insiders/User" .config/VSCodium/User .codex .gemini .copilot .config/opencode \
   .config/kilo .cline .config/Code/User/globalStorage/rooveterinaryinc.roo-cline .config/zed .qwen \
-  .kiro .config/crush .lmstudio .junie; do
+  .kiro .config/crush .lmstudio .junie .config/goose .continue; do
   mkdir -p "$skeleton/$folder"
 done
 fresh="sh -c 'rm -rf $home && cp -a $skeleton $home && sync'"
