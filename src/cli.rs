@@ -8,7 +8,7 @@ use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand,
 
 use tray_mcp::clients::{ClientId, Scope, Transport};
 use tray_mcp::commands::doctor::DoctorRequest;
-use tray_mcp::commands::install::{InstallRequest, WorkspaceChoice};
+use tray_mcp::commands::install::{InstallRequest, SignInConflict, WorkspaceChoice};
 use tray_mcp::commands::login::{LoginRequest, SignInOptions};
 use tray_mcp::commands::remove::RemoveRequest;
 use tray_mcp::commands::rename::RenameRequest;
@@ -629,6 +629,7 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
             .filter(|url| !url.is_empty()),
         no_browser,
         browser: std::env::var("BROWSER").ok(),
+        unattended: false,
     };
     let gateway = gateway_choice(gateway, no_gateway);
     let name = if headless && !typed.name {
@@ -747,19 +748,22 @@ fn check_sign_in_flags(
     let refused = if typed.api_token || api_token_stdin {
         Some((
             "--api-token / --api-token-stdin",
-            "drop the token to sign in with Tray, or drop --sign-in to use the token",
+            "drop the token to sign in with Tray, or drop --sign-in to use the token".to_string(),
         ))
     } else if sandbox {
-        Some(("--sandbox", "the sandbox needs no sign-in: drop --sign-in"))
+        Some((
+            "--sandbox",
+            format!("{}: drop --sign-in", SignInConflict::Sandbox.reason()),
+        ))
     } else if headless {
         Some((
             "--headless",
-            "a --headless entry is signed in by the client itself: drop --sign-in (or drop --headless for the bundled server's own sign-in)",
+            "a --headless entry is signed in by the client itself: drop --sign-in (or drop --headless for the bundled server's own sign-in)".to_string(),
         ))
     } else if token_from_env {
         Some((
             "--token-from-env",
-            "a signed-in entry has no token to name: drop --token-from-env",
+            format!("{}: drop --token-from-env", SignInConflict::TokenVariable.reason()),
         ))
     } else {
         None

@@ -452,3 +452,214 @@ fn a_headless_entry_with_a_workspace_or_token_is_refused_at_its_position() {
         assert_eq!(home.snapshot_files(), before);
     }
 }
+
+/// A manifest entry that signs in with Tray (`sign_in = true`), for Cursor and Claude.
+fn sign_in_manifest() -> String {
+    format!("[servers.prod]\nworkspace = \"{WORKSPACE}\"\nclients = [\"claude\", \"cursor\"]\nsign_in = true\n")
+}
+
+/// `tray-mcp apply <args>` with `$BROWSER` a script that would leave `browser-opened` in the
+/// home: apply must never start it.
+fn apply_unattended(home: &FakeHome, args: &[&str]) -> assert_cmd::assert::Assert {
+    let assert = home
+        .command()
+        .arg("apply")
+        .args(args)
+        .env("BROWSER", home.path("bin/browser"))
+        .env("TRAY_API_TOKEN", TOKEN)
+        .env("HTTPS_PROXY", "http://127.0.0.1:9")
+        .assert();
+    assert!(!home.path("browser-opened").exists(), "apply started a browser");
+    assert
+}
+
+/// A home with `manifest` and the `$BROWSER` script [`apply_unattended`] names.
+fn sign_in_home(manifest: &str) -> FakeHome {
+    let home = FakeHome::new();
+    home.write("project/tray-mcp.toml", manifest);
+    let script = home.write(
+        "bin/browser",
+        format!("#!/bin/sh\ntouch '{}'\n", home.path("browser-opened").display()),
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    #[cfg(not(unix))]
+    let _ = script;
+    home
+}
+
+/// A refreshable gateway sign-in of `name`, as `tray-mcp login NAME` stores it.
+fn write_sign_in(home: &FakeHome, name: &str) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs());
+    let sign_in = serde_json::json!({
+        "resource": format!("http://127.0.0.1:9/workspaces/{WORKSPACE}/mcp"),
+        "metadata": {
+            "issuer": "http://127.0.0.1:9",
+            "authorization_endpoint": "http://127.0.0.1:9/authorize",
+            "token_endpoint": "http://127.0.0.1:9/token",
+        },
+        "client_id": "tray-mcp-test-client",
+        "credentials": {
+            "client_id": "tray-mcp-test-client",
+            "token_response": {
+                "access_token": "gateway-access-5d1e9a",
+                "token_type": "bearer",
+                "expires_in": 3600,
+                "refresh_token": "gateway-refresh-2f7c4b",
+            },
+            "granted_scopes": [],
+            "token_received_at": now,
+            "issuer": "http://127.0.0.1:9",
+        },
+    })
+    .to_string();
+    home.write(&format!(".config/tray-mcp/oauth/{name}.json"), &sign_in);
+    sign_in
+}
+
+#[test]
+fn a_sign_in_entry_is_written_with_no_token_never_signs_in_and_says_to_log_in() {
+    let home = sign_in_home(&sign_in_manifest());
+
+    let dry = apply_unattended(&home, &["--dry-run"]).success();
+    let (stdout, stderr) = outputs(&dry);
+    assert!(
+        stdout.contains("prod") && stdout.contains("+"),
+        "the dry run shows the entries: {stdout}"
+    );
+    assert!(stderr.contains("run `tray-mcp login prod`"), "{stderr}");
+    assert!(!home.path(".cursor/mcp.json").exists(), "a dry run writes nothing");
+
+    let first = apply_unattended(&home, &[]).success();
+    let (stdout, stderr) = outputs(&first);
+    assert!(
+        stderr.contains("prod is not signed in yet: run `tray-mcp login prod`"),
+        "{stderr}"
+    );
+    assert!(!stdout.contains(TOKEN) && !stderr.contains(TOKEN), "{stdout}\n{stderr}");
+    for (name, path) in [
+        ("claude", ".config/Claude/claude_desktop_config.json"),
+        ("cursor", ".cursor/mcp.json"),
+    ] {
+        let text = home.read(path);
+        assert!(!text.contains(TOKEN), "{name}: {text}");
+        insta::assert_snapshot!(format!("apply_sign_in_{name}"), home.redact(&text));
+    }
+    let profile = home.read(".config/tray-mcp/profiles/prod.json");
+    assert!(profile.contains("\"oauth\"") && !profile.contains(TOKEN), "{profile}");
+    insta::assert_snapshot!("apply_sign_in_profile", home.redact(&profile));
+    assert!(
+        !home.path(".config/tray-mcp/oauth/prod.json").exists(),
+        "apply never signs in"
+    );
+
+    // Again: nothing changes, and it still says to log in.
+    let before = home.snapshot_files();
+    let again = apply_unattended(&home, &["--json"]).success();
+    let report: serde_json::Value = serde_json::from_str(&outputs(&again).0).expect("json");
+    assert_eq!(report["changed"], false, "{report:#}");
+    assert!(outputs(&again).1.contains("run `tray-mcp login prod`"));
+    apply_unattended(&home, &["--check"]).success();
+    assert_eq!(home.snapshot_files(), before);
+
+    // Signed in (as `login` would): apply keeps the sign-in and no longer says to log in.
+    let sign_in = write_sign_in(&home, "prod");
+    let before = home.snapshot_files();
+    let signed_in = apply_unattended(&home, &[]).success();
+    let stderr = outputs(&signed_in).1;
+    assert!(
+        !stderr.contains("not signed in yet") && stderr.contains("already signed in"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("gateway-access-5d1e9a") && !stderr.contains("gateway-refresh-2f7c4b"));
+    assert_eq!(home.snapshot_files(), before);
+    assert_eq!(home.read(".config/tray-mcp/oauth/prod.json"), sign_in);
+}
+
+#[test]
+fn a_sign_in_entry_exports_as_sign_in_and_prunes_as_any_other() {
+    let home = sign_in_home(&sign_in_manifest());
+    apply_unattended(&home, &[]).success();
+    let exported = outputs(&home.command().arg("export").assert().success()).0;
+    assert!(
+        exported.contains(&format!(
+            "[servers.prod]\nworkspace = \"{WORKSPACE}\"\nkind = \"stdio\"\ngateway = true\nclients = [\"claude\", \"cursor\"]\nscope = \"user\"\nsign_in = true\n"
+        )),
+        "{exported}"
+    );
+    assert!(!exported.contains("token"), "{exported}");
+    home.write("project/tray-mcp.toml", &exported);
+    let before = home.snapshot_files();
+    apply_unattended(&home, &["--check"]).success();
+    let report: serde_json::Value =
+        serde_json::from_str(&outputs(&apply_unattended(&home, &["--json"]).success()).0).expect("json");
+    assert_eq!(report["changed"], false, "{report:#}");
+    assert_eq!(home.snapshot_files(), before);
+
+    // Declared no more: --prune takes its entries and its profile out.
+    home.write("project/tray-mcp.toml", "");
+    apply_unattended(&home, &["--prune"]).success();
+    for path in [".cursor/mcp.json", ".config/Claude/claude_desktop_config.json"] {
+        assert!(
+            !home.path(path).exists() || !home.read(path).contains("\"prod\""),
+            "{path} keeps the entry"
+        );
+    }
+    assert!(!home.path(".config/tray-mcp/profiles/prod.json").exists());
+}
+
+#[test]
+fn sign_in_with_a_token_another_kind_or_the_sandbox_is_refused_at_its_position() {
+    for (lines, line, column, wanted) in [
+        (
+            format!("workspace = \"{WORKSPACE}\"\ntoken = {{ env = \"PROD_TOKEN\" }}\n"),
+            3,
+            9,
+            "sign_in = true and token do not go together",
+        ),
+        (
+            format!("workspace = \"{WORKSPACE}\"\nkind = \"http\"\ntoken_from_env = true\n"),
+            3,
+            8,
+            "sign_in = true and kind do not go together: bridge and http entries carry",
+        ),
+        (
+            "kind = \"headless\"\n".to_string(),
+            2,
+            8,
+            "a headless entry is signed in by the client itself",
+        ),
+        (
+            format!("workspace = \"{WORKSPACE}\"\ntoken_from_env = \"X\"\n"),
+            3,
+            18,
+            "sign_in = true and token_from_env do not go together: a signed-in entry has no token to name",
+        ),
+        (
+            "workspace = \"sandbox\"\n".to_string(),
+            2,
+            13,
+            "the sandbox needs no sign-in",
+        ),
+        (String::new(), 2, 11, "sign_in needs a workspace"),
+    ] {
+        let home = sign_in_home(&format!(
+            "[servers.prod]\n{lines}sign_in = true\nclients = [\"cursor\"]\n"
+        ));
+        let before = home.snapshot_files();
+        let refused = apply_unattended(&home, &[]).code(2);
+        let stderr = outputs(&refused).1;
+        assert!(
+            stderr.contains(&format!("tray-mcp.toml:{line}:{column}:")),
+            "{wanted}: {stderr}"
+        );
+        assert!(stderr.contains(wanted), "{stderr}");
+        assert!(stderr.contains("hint:"), "{stderr}");
+        assert_eq!(home.snapshot_files(), before, "{wanted}");
+    }
+}

@@ -190,6 +190,9 @@ pub fn sign_in_first(
     let Some(pending) = pending_sign_in(environment, request) else {
         return Ok(None);
     };
+    if pending.options.unattended {
+        return Ok(None);
+    }
     let was_oauth = profiles::load(environment, &request.name).is_ok_and(|profile| profile.auth == AuthMethod::OAuth);
     let outcome = login::sign_in_to_gateway(
         environment,
@@ -507,19 +510,52 @@ fn check_sign_in(request: &InstallRequest) -> Result<(), CommandError> {
     if request.transport != Transport::Stdio {
         return Err(CommandError::usage(
             format!(
-                "--sign-in is for stdio entries, not {}: bridge and http entries carry an API token in the client's own file",
-                request.transport.as_str()
+                "--sign-in is for stdio entries, not {}: {}",
+                request.transport.as_str(),
+                SignInConflict::Transport.reason()
             ),
             "drop --transport (stdio: the bundled server signs in and refreshes the sign-in); for a client that signs in to Tray's Headless MCP itself, use --headless",
         ));
     }
     if request.token_variable.is_some() {
         return Err(CommandError::usage(
-            "--sign-in and --token-from-env do not go together: a signed-in entry has no token to name",
+            format!(
+                "--sign-in and --token-from-env do not go together: {}",
+                SignInConflict::TokenVariable.reason()
+            ),
             "drop --token-from-env",
         ));
     }
     Ok(())
+}
+
+/// What a sign-in entry cannot have, whether asked for by `install --sign-in`'s flags or by a
+/// manifest's `sign_in = true`: one place says why, each caller says what to drop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInConflict {
+    /// An API token (`--api-token`, a manifest's `token`).
+    Token,
+    /// A variable naming the token (`--token-from-env`, `token_from_env`).
+    TokenVariable,
+    /// A bridge or http transport.
+    Transport,
+    /// The sandbox.
+    Sandbox,
+    /// A Headless MCP entry.
+    Headless,
+}
+
+impl SignInConflict {
+    /// Why it does not go with signing in.
+    pub fn reason(self) -> &'static str {
+        match self {
+            SignInConflict::Token => "signing in with Tray replaces the API token",
+            SignInConflict::TokenVariable => "a signed-in entry has no token to name",
+            SignInConflict::Transport => "bridge and http entries carry an API token in the client's own file",
+            SignInConflict::Sandbox => "the sandbox needs no sign-in",
+            SignInConflict::Headless => "a headless entry is signed in by the client itself",
+        }
+    }
 }
 
 /// What a `--sign-in` install says before it writes: that it will sign in first (or, for a dry
@@ -530,7 +566,11 @@ fn sign_in_notices(environment: &Environment, request: &InstallRequest) -> Vec<N
     }
     let name = &request.name;
     let mut notices = Vec::new();
+    let unattended = matches!(&request.workspace, WorkspaceChoice::SignIn { sign_in, .. } if sign_in.unattended);
     match (pending_sign_in(environment, request), request.dry_run) {
+        (Some(_), _) if unattended => notices.push(Notice::note(format!(
+            "{name} is not signed in yet: run `tray-mcp login {name}` (this never opens a browser)"
+        ))),
         (Some(_), true) => notices.push(Notice::note(format!(
             "{name} is not signed in yet: without --dry-run, the install first signs it in with Tray in the browser, and writes nothing if that fails"
         ))),

@@ -64,6 +64,9 @@ pub struct SignInOptions {
     pub no_browser: bool,
     /// `$BROWSER`.
     pub browser: Option<String>,
+    /// Never sign in here (`apply`, which runs unattended): an entry not signed in yet is
+    /// written all the same, and the report says to run `tray-mcp login NAME`.
+    pub unattended: bool,
 }
 
 impl SignInOptions {
@@ -90,6 +93,7 @@ impl LoginRequest {
             client_metadata_url: self.client_metadata_url.clone(),
             no_browser: self.no_browser,
             browser: self.browser.clone(),
+            unattended: false,
         }
     }
 }

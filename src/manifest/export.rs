@@ -5,7 +5,7 @@
 //! variable, `TRAY_TOKEN_<NAME>`, with a comment saying to point it at the real source. Entries
 //! that already read the token from one variable (`--token-from-env`, Codex http entries) export
 //! as `token = { env = "VAR" }` with `token_from_env = true`, which applies back to the same
-//! entries.
+//! entries. A profile that signs in with Tray exports as `sign_in = true`, with no token.
 
 use std::collections::BTreeMap;
 
@@ -17,7 +17,7 @@ use crate::commands::report::Notice;
 use crate::error::CommandError;
 use crate::inventory::FoundEntry;
 use crate::paths::Environment;
-use crate::profiles::{self, TokenLocation};
+use crate::profiles::{self, AuthMethod, TokenLocation};
 use crate::tray::{Region, ServerName};
 
 /// One exported entry.
@@ -44,6 +44,8 @@ pub struct ExportedServer {
     /// Whether the entries name the token's variable instead of holding the token
     /// (`token_from_env = true`).
     pub token_from_env: bool,
+    /// Whether the profile signs in with Tray (`sign_in = true`, no token).
+    pub sign_in: bool,
 }
 
 /// The exported manifest.
@@ -115,6 +117,7 @@ fn exported(
                 token: None,
                 token_known: true,
                 token_from_env: false,
+                sign_in: false,
             });
         }
         EntryWorkspace::Workspace(id) => (id.as_str().to_string(), Region::default(), false, false),
@@ -132,8 +135,12 @@ fn exported(
             None => return skipped(name, first, notices),
         },
     };
+    let sign_in = matches!(tray.workspace, EntryWorkspace::FromProfile)
+        && profile
+            .as_ref()
+            .is_some_and(|profile| profile.auth == AuthMethod::OAuth && !profile.sandbox);
     let variable = shared_token_variable(entries.iter().filter(same).copied());
-    let (token, token_known) = if workspace == "sandbox" {
+    let (token, token_known) = if workspace == "sandbox" || sign_in {
         (None, true)
     } else if let Some(variable) = &variable {
         (Some(("env", variable.clone())), true)
@@ -156,6 +163,7 @@ fn exported(
         token,
         token_known,
         token_from_env: variable.is_some(),
+        sign_in,
     })
 }
 
@@ -218,6 +226,9 @@ impl Export {
             if server.token_from_env {
                 text.push_str("token_from_env = true\n");
             }
+            if server.sign_in {
+                text.push_str("sign_in = true\n");
+            }
         }
         text
     }
@@ -241,6 +252,7 @@ impl Export {
                         "token": token,
                         "token_source_known": server.token_known,
                         "token_from_env": server.token_from_env,
+                        "sign_in": server.sign_in,
                     }),
                 )
             })

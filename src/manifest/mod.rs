@@ -8,7 +8,7 @@
 //!
 //! Manifests get committed, so tokens appear only **by reference** ([`TokenSource`]): an
 //! environment variable, a keychain item, a file only the user may read, or a command's output.
-//! An inline token is refused. A misspelt key is an error with the file's line and column (a
+//! An inline token is refused; an entry that signs in with Tray (`sign_in = true`) has none. A misspelt key is an error with the file's line and column (a
 //! typo must not silently drop an entry), and no message ever shows a value from the file.
 
 pub mod export;
@@ -76,6 +76,15 @@ pub enum DeclaredWorkspace {
         region: Region,
         /// Where the token comes from.
         token: TokenSource,
+    },
+    /// A real workspace reached as the signed-in user (`sign_in = true`): no token anywhere.
+    /// `apply` writes the entries and the profile but never signs in (it runs unattended):
+    /// `tray-mcp login NAME` does, once.
+    SignIn {
+        /// The workspace.
+        workspace_id: WorkspaceId,
+        /// Its region.
+        region: Region,
     },
     /// The embedded demo workspace.
     Sandbox,

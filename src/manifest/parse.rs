@@ -16,6 +16,7 @@ use serde_spanned::Spanned;
 use super::source::TokenSource;
 use super::{DeclaredClients, DeclaredServer, DeclaredWorkspace, Manifest};
 use crate::clients::{ClientId, Scope, Transport};
+use crate::commands::install::SignInConflict;
 use crate::error::{Advice, ExitKind};
 use crate::tray::{Region, ServerName, WorkspaceId};
 
@@ -58,7 +59,7 @@ impl Advice for ManifestError {
 }
 
 /// The keys a server table takes, for hints.
-const SERVER_KEYS: &str = "workspace, region, kind, gateway, clients, scope, token, token_from_env";
+const SERVER_KEYS: &str = "workspace, region, kind, gateway, clients, scope, token, token_from_env, sign_in";
 
 /// The file's shape, as serde reads it.
 #[derive(Deserialize)]
@@ -79,6 +80,7 @@ struct RawServer {
     scope: Option<Spanned<String>>,
     token: Option<Spanned<RawToken>>,
     token_from_env: Option<Spanned<RawTokenFromEnv>>,
+    sign_in: Option<Spanned<bool>>,
 }
 
 /// `token_from_env = true` (the token's own `env` variable, else `TRAY_TOKEN_<NAME>`) or
@@ -196,6 +198,7 @@ fn check_server(
         scope,
         token,
         token_from_env,
+        sign_in,
     } = raw;
     let transport = match &kind {
         None => Transport::Stdio,
@@ -224,6 +227,21 @@ fn check_server(
             })?,
     };
     let clients = check_clients(&name, clients, at)?;
+    let sign_in = sign_in.filter(|sign_in| *sign_in.get_ref());
+    if let Some(sign_in) = &sign_in {
+        check_sign_in(
+            &name,
+            sign_in.span(),
+            SignInParts {
+                kind: kind.as_ref().filter(|_| transport != Transport::Stdio),
+                transport,
+                workspace: workspace.as_ref(),
+                token: token.as_ref().map(Spanned::span),
+                token_from_env: token_from_env.as_ref().map(Spanned::span),
+            },
+            at,
+        )?;
+    }
     let token_env = token.as_ref().and_then(|token| match token.get_ref() {
         RawToken::Reference(RawReference {
             env: Some(variable), ..
@@ -244,6 +262,17 @@ fn check_server(
     let workspace = if transport == Transport::Headless {
         check_headless(&name, workspace.as_ref(), token.as_ref(), gateway, at)?;
         DeclaredWorkspace::Headless { region }
+    } else if sign_in.is_some() {
+        // check_sign_in refused an entry without a workspace.
+        let workspace = workspace.unwrap_or_else(|| Spanned::new(table.clone(), String::new()));
+        let workspace_id = WorkspaceId::parse(workspace.get_ref()).map_err(|_| {
+            at(
+                Some(workspace.span()),
+                format!("server \"{name}\": the workspace is not a workspace UUID"),
+                "give the workspace's UUID (or a Tray app URL containing it)",
+            )
+        })?;
+        DeclaredWorkspace::SignIn { workspace_id, region }
     } else {
         let Some(workspace) = workspace else {
             return Err(at(
@@ -264,6 +293,76 @@ fn check_server(
         position,
         token_variable,
     })
+}
+
+/// What `sign_in = true` must not come with, and where each is.
+struct SignInParts<'a> {
+    kind: Option<&'a Spanned<String>>,
+    transport: Transport,
+    workspace: Option<&'a Spanned<String>>,
+    token: Option<Range<usize>>,
+    token_from_env: Option<Range<usize>>,
+}
+
+/// `sign_in = true` is `install --sign-in` declared: a stdio entry of a real workspace with no
+/// token of any kind. Refused as install's flags are, for the same reasons
+/// ([`SignInConflict`]), at the key that conflicts.
+fn check_sign_in(
+    name: &ServerName,
+    sign_in: Range<usize>,
+    parts: SignInParts<'_>,
+    at: &At<'_>,
+) -> Result<(), ManifestError> {
+    let no_workspace = || {
+        at(
+            Some(sign_in.clone()),
+            format!("server \"{name}\": sign_in needs a workspace"),
+            "add workspace = \"<WORKSPACE_UUID>\": a signed-in entry reaches that workspace's Agent Gateway",
+        )
+    };
+    let (span, key, conflict, hint) = if let Some(kind) = parts.kind {
+        let conflict = if parts.transport == Transport::Headless {
+            SignInConflict::Headless
+        } else {
+            SignInConflict::Transport
+        };
+        (
+            kind.span(),
+            "kind",
+            conflict,
+            "drop kind (stdio: the bundled server keeps and refreshes the sign-in), or drop sign_in",
+        )
+    } else if let Some(token) = parts.token {
+        (
+            token,
+            "token",
+            SignInConflict::Token,
+            "drop the token to sign in with Tray, or drop sign_in to use the token",
+        )
+    } else if let Some(token_from_env) = parts.token_from_env {
+        (
+            token_from_env,
+            "token_from_env",
+            SignInConflict::TokenVariable,
+            "drop token_from_env",
+        )
+    } else {
+        match parts.workspace {
+            None => return Err(no_workspace()),
+            Some(workspace) if workspace.get_ref().trim().eq_ignore_ascii_case("sandbox") => {
+                (workspace.span(), "the sandbox", SignInConflict::Sandbox, "drop sign_in")
+            }
+            Some(_) => return Ok(()),
+        }
+    };
+    Err(at(
+        Some(span),
+        format!(
+            "server \"{name}\": sign_in = true and {key} do not go together: {}",
+            conflict.reason()
+        ),
+        hint,
+    ))
 }
 
 /// A Headless MCP entry has no workspace, token or gateway: the client signs the user in and the

@@ -18,6 +18,7 @@ use super::source::SourceContext;
 use super::{DeclaredClients, DeclaredServer, DeclaredWorkspace, Manifest};
 use crate::clients::{ClientId, Scope};
 use crate::commands::install::{self, EntryUpsert, InstallRequest, UpsertEntries, WorkspaceChoice};
+use crate::commands::login::SignInOptions;
 use crate::commands::remove::RemoveEntries;
 use crate::commands::report::{Notice, Report, change_word};
 use crate::commands::{
@@ -343,6 +344,15 @@ fn install_request(
     let workspace = match &server.workspace {
         DeclaredWorkspace::Sandbox => WorkspaceChoice::Sandbox,
         DeclaredWorkspace::Headless { region } => WorkspaceChoice::Headless { region: *region },
+        DeclaredWorkspace::SignIn { workspace_id, region } => WorkspaceChoice::SignIn {
+            workspace_id: workspace_id.clone(),
+            region: *region,
+            // apply runs unattended: it never signs in, it says to run `tray-mcp login NAME`.
+            sign_in: SignInOptions {
+                unattended: true,
+                ..SignInOptions::default()
+            },
+        },
         DeclaredWorkspace::Tray {
             workspace_id,
             region,
