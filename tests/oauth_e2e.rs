@@ -519,3 +519,43 @@ fn a_sign_in_revoked_before_serve_starts_answers_tool_calls_with_the_login_hint(
     );
     outputs.assert_no_secret(auth);
 }
+
+#[test]
+fn login_turns_on_the_gateway_of_an_entry_installed_without_it_and_says_so() {
+    let Some(tools) = serve_support::test_tools("oauth_e2e::login_turns_on_the_gateway") else {
+        return;
+    };
+    let protected = protected_mcp(Vec::new());
+    let home = FakeHome::new();
+    let mut outputs = Outputs::default();
+    let gateway = protected.mcp.url();
+    let with_gateway = |args: &[&str]| {
+        let mut command = command(&home, &tools, args);
+        command.env("TRAY_GATEWAY_URL", &gateway);
+        command
+    };
+    let args = [
+        "-w",
+        WORKSPACE,
+        "-t",
+        API_TOKEN,
+        "-n",
+        "e2e",
+        "-c",
+        "cursor",
+        "--no-gateway",
+    ];
+    let installed = run(with_gateway(&args), "install --no-gateway", &mut outputs);
+    assert!(installed.status.success(), "{}", text(&installed));
+    assert_eq!(profile(&home, "e2e")["gateway"], Value::Null, "off: left unsaid");
+    let login = run(with_gateway(&["login", "e2e"]), "login", &mut outputs);
+    assert_signed_in(&protected, &home, "e2e", &login);
+    let said = String::from_utf8_lossy(&login.stderr).to_string();
+    assert!(
+        said.contains("the Agent Gateway is on for e2e from now on: the sign-in is the gateway's"),
+        "{said}"
+    );
+    assert_eq!(profile(&home, "e2e")["gateway"], json!(true));
+    assert_eq!(profile(&home, "e2e")["auth"], json!("oauth"));
+    outputs.assert_no_secret(&protected.auth);
+}

@@ -157,12 +157,18 @@ pub fn login(environment: &Environment, request: &LoginRequest, say: &dyn Fn(&st
         say,
     )?;
     profile.sign_in_store = location;
+    let mut notices = Vec::new();
     if !request.headless {
         // The Headless MCP's sign-in leaves how the gateway is reached as it was.
         profile.auth = AuthMethod::OAuth;
+        if !profile.gateway {
+            notices.push(Notice::note(format!(
+                "the Agent Gateway is on for {name} from now on: the sign-in is the gateway's (to turn it off again, install {name} with --no-gateway)"
+            )));
+        }
         profile.gateway = true;
     }
-    let report = write_profile(environment, name, profile, Vec::new())?;
+    let report = write_profile(environment, name, profile, notices)?;
     Ok(LoginDone { report, outcome })
 }
 

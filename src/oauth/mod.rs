@@ -102,7 +102,9 @@ impl SignInError {
     pub fn hint(&self) -> String {
         match self {
             SignInError::Needed { name, .. } | SignInError::MoreScopes { name, .. } => {
-                format!("run `tray-mcp login {name}` (it opens the browser), then restart the client's MCP server")
+                format!(
+                    "run `tray-mcp login {name}` (it opens the browser); a running `tray-mcp serve` takes the new sign-in up by itself"
+                )
             }
             SignInError::StepUpExhausted { .. } => {
                 "ask the server's administrator to grant your Tray user the permission".to_string()

@@ -333,8 +333,8 @@ impl AccessTokenSource for OAuthTokens {
                  refreshed access token"
             ),
             hint: format!(
-                "run `tray-mcp login {name}` to sign in again (as a Tray user with access to the workspace), \
-                 then restart the client's MCP server"
+                "run `tray-mcp login {name}` to sign in again (as a Tray user with access to the workspace); \
+                 a running `tray-mcp serve` takes the new sign-in up by itself"
             ),
         })
     }
