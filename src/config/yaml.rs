@@ -103,6 +103,18 @@ impl YamlDocument {
         Ok(first)
     }
 
+    /// The entry at the end of `path` and the mapping holding it, for reading: `None` when the
+    /// path is empty or a key on the way, or the last one, is missing.
+    fn entry_at(&self, path: &[&str]) -> Result<Option<(Node, Node)>, DocumentError> {
+        let Some((last, parent)) = path.split_last() else {
+            return Ok(None);
+        };
+        let Some(mapping) = self.mapping_at(parent)? else {
+            return Ok(None);
+        };
+        Ok(self.entry(&mapping, last)?.map(|entry| (mapping, entry)))
+    }
+
     /// The mapping at `path` for reading: `None` when a key on the way is missing or holds
     /// nothing; an error when one holds something other than a mapping.
     fn mapping_at(&self, path: &[&str]) -> Result<Option<Node>, DocumentError> {
@@ -342,13 +354,7 @@ impl YamlDocument {
 
     /// Removes an entry; the key of a mapping it leaves empty stays, holding nothing (or `{}`).
     fn remove_entry(&mut self, path: &[&str]) -> Result<bool, DocumentError> {
-        let Some((last, parent)) = path.split_last() else {
-            return Ok(false);
-        };
-        let Some(mapping) = self.mapping_at(parent)? else {
-            return Ok(false);
-        };
-        let Some(entry) = self.entry(&mapping, last)? else {
+        let Some((mapping, entry)) = self.entry_at(path)? else {
             return Ok(false);
         };
         if is_flow(&mapping) && entries(&mapping).count() == 1 {
@@ -407,13 +413,7 @@ impl YamlDocument {
 
     /// Removes the key at `path` when it holds an empty mapping and its line no comment.
     fn remove_empty_entry(&mut self, path: &[&str]) -> Result<bool, DocumentError> {
-        let Some((last, parent)) = path.split_last() else {
-            return Ok(false);
-        };
-        let Some(mapping) = self.mapping_at(parent)? else {
-            return Ok(false);
-        };
-        let Some(entry) = self.entry(&mapping, last)? else {
+        let Some((_, entry)) = self.entry_at(path)? else {
             return Ok(false);
         };
         if !self.holds_empty_mapping(&entry) || self.key_line_has_comment(&entry) {
@@ -636,13 +636,7 @@ impl super::format::ConfigDocument for YamlDocument {
     }
 
     fn rename_key(&mut self, path: &[&str], new_key: &str) -> Result<bool, DocumentError> {
-        let Some((last, parent)) = path.split_last() else {
-            return Ok(false);
-        };
-        let Some(mapping) = self.mapping_at(parent)? else {
-            return Ok(false);
-        };
-        let Some(entry) = self.entry(&mapping, last)? else {
+        let Some((mapping, entry)) = self.entry_at(path)? else {
             return Ok(false);
         };
         self.check_editable_mapping(None, &mapping)?;
@@ -758,13 +752,7 @@ impl super::format::ConfigDocument for YamlDocument {
 impl YamlDocument {
     /// The block sequence at `path` (`None` when absent); flow sequences are refused.
     fn sequence_at(&self, path: &[&str]) -> Result<Option<Node>, DocumentError> {
-        let Some((last, parent)) = path.split_last() else {
-            return Ok(None);
-        };
-        let Some(mapping) = self.mapping_at(parent)? else {
-            return Ok(None);
-        };
-        let Some(entry) = self.entry(&mapping, last)? else {
+        let Some((_, entry)) = self.entry_at(path)? else {
             return Ok(None);
         };
         match entry_content(&entry) {

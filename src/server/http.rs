@@ -121,3 +121,30 @@ mod tests {
         assert!(client_for(["https://api.tray.io"], Limits::connect_only(Duration::from_secs(1))).is_ok());
     }
 }
+
+/// What the unit tests' one-thread HTTP servers on 127.0.0.1 need of a request.
+#[cfg(test)]
+pub(crate) mod test_server {
+    use std::io::BufRead;
+
+    /// One request read from `reader`: its verb, its bearer token (empty when none) and its body
+    /// (`Content-Length` bytes).
+    pub(crate) fn read_request(reader: &mut impl BufRead) -> (String, String, Vec<u8>) {
+        let (mut verb, mut bearer, mut length) = (String::new(), String::new(), 0usize);
+        let mut line = String::new();
+        while reader.read_line(&mut line).is_ok_and(|read| read > 0) && line != "\r\n" {
+            let lower = line.to_ascii_lowercase();
+            if verb.is_empty() {
+                verb = line.split(' ').next().unwrap_or_default().to_string();
+            } else if let Some(value) = lower.strip_prefix("authorization: bearer ") {
+                bearer = value.trim().to_string();
+            } else if let Some(value) = lower.strip_prefix("content-length: ") {
+                length = value.trim().parse().unwrap_or(0);
+            }
+            line.clear();
+        }
+        let mut body = vec![0; length];
+        let _ = reader.read_exact(&mut body);
+        (verb, bearer, body)
+    }
+}

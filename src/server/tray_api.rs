@@ -719,7 +719,7 @@ impl Backend for TrayApi {
 
 #[cfg(test)]
 mod tests {
-    use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+    use std::io::{BufReader, Write as _};
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use super::*;
@@ -736,19 +736,7 @@ mod tests {
         std::thread::spawn(move || {
             for stream in listener.incoming().map_while(Result::ok) {
                 let mut reader = BufReader::new(stream);
-                let (mut bearer, mut length) = (String::new(), 0usize);
-                let mut line = String::new();
-                while reader.read_line(&mut line).is_ok_and(|read| read > 0) && line != "\r\n" {
-                    let lower = line.to_ascii_lowercase();
-                    if let Some(value) = lower.strip_prefix("authorization: bearer ") {
-                        bearer = value.trim().to_string();
-                    } else if let Some(value) = lower.strip_prefix("content-length: ") {
-                        length = value.trim().parse().unwrap_or(0);
-                    }
-                    line.clear();
-                }
-                let mut body = vec![0; length];
-                let _ = reader.read_exact(&mut body);
+                let (_, bearer, _) = crate::server::http::test_server::read_request(&mut reader);
                 log.lock().expect("log").push(bearer.clone());
                 let (status, answer) = if bearer == "fresh" {
                     (
