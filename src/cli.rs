@@ -143,6 +143,10 @@ enum Command {
         /// (naming each entry and file), 1 when a token source cannot be read.
         #[arg(long, conflicts_with = "dry_run")]
         check: bool,
+        /// Replace declared entries' namesakes that tray-mcp did not write (servers of your own,
+        /// Tray entries written by hand); without it such an entry is refused.
+        #[arg(long)]
+        force: bool,
     },
     /// Print this machine's Tray entries as a manifest (tokens as references to fill in).
     Export,
@@ -332,6 +336,11 @@ struct InstallArgs {
     /// Answer yes to confirmations (existing entries are overwritten).
     #[arg(short = 'y', long)]
     yes: bool,
+
+    /// Replace an entry of the same name that tray-mcp did not write (a server of your own,
+    /// or a Tray entry written by hand); without it such an entry is refused.
+    #[arg(long)]
+    force: bool,
 
     /// Start the setup wizard (on a terminal it also starts when the workspace or token is
     /// missing); values given as flags are not asked again.
@@ -560,9 +569,15 @@ impl Cli {
                 dry_run,
                 prune,
                 check,
+                force,
             }) => Ok(Action::Apply {
                 file,
-                options: ApplyOptions { dry_run, prune, check },
+                options: ApplyOptions {
+                    dry_run,
+                    prune,
+                    check,
+                    force,
+                },
             }),
             Some(Command::Export) => Ok(Action::Export),
             Some(Command::Serve(args)) => Ok(Action::Serve(args.into())),
@@ -611,6 +626,7 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
         no_browser,
         dry_run,
         yes,
+        force,
         interactive,
         typed,
     } = args;
@@ -731,6 +747,7 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
         skip: Vec::new(),
         editor_profile: vscode_profile,
         token_variable,
+        force,
     };
     Ok(Action::Install(request))
 }

@@ -171,6 +171,7 @@ pub fn ask(
         skip: Vec::new(),
         editor_profile: None,
         token_variable: prefill.token_variable.clone(),
+        force: false,
     })
 }
 
@@ -489,6 +490,9 @@ fn review(
     binary: &Path,
     yes: bool,
 ) -> Result<Option<InstallPlan>, CommandError> {
+    // Asked, each entry tray-mcp did not write is replaced only with the user's yes below
+    // (a no skips its client); unasked (--yes), it is refused.
+    request.force = !yes;
     let first = install::plan(environment, request, binary)?;
     if !yes {
         ask_overwrites(environment, prompter, request, &first)?;
