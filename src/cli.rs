@@ -333,7 +333,7 @@ struct InstallArgs {
     #[arg(long)]
     dry_run: bool,
 
-    /// Answer yes to confirmations (existing entries are overwritten).
+    /// Answer yes to confirmations (entries tray-mcp wrote are overwritten; others need --force).
     #[arg(short = 'y', long)]
     yes: bool,
 
