@@ -136,7 +136,8 @@ enum Command {
         /// Show the diff of what would change (tokens redacted); write nothing.
         #[arg(long)]
         dry_run: bool,
-        /// Also remove the Tray entries the manifest does not declare (never other servers).
+        /// Also remove the Tray entries tray-mcp wrote that the manifest does not declare (never
+        /// other servers, nor Tray entries written by hand).
         #[arg(long)]
         prune: bool,
         /// Change nothing: exit 0 when everything matches the manifest, 3 when anything drifted
@@ -153,9 +154,10 @@ enum Command {
     /// Run the MCP server on stdin/stdout (what AI clients start).
     Serve(ServeArgs),
     /// Remove the tray-mcp binary installed in ~/.local/bin (Windows: %LOCALAPPDATA%\Programs\tray-mcp);
-    /// with --all, first every Tray entry in every client and every tray-mcp profile.
+    /// with --all, first every Tray entry tray-mcp wrote and every tray-mcp profile.
     Uninstall {
-        /// Also remove every Tray entry and profile (one transaction: all or nothing).
+        /// Also remove every Tray entry tray-mcp wrote and every profile (one transaction: all or
+        /// nothing).
         #[arg(long)]
         all: bool,
         /// Show the diff of what would change; write and delete nothing.

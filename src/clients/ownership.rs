@@ -26,10 +26,14 @@
 //! client's or user's value kept when present. A key tray-mcp wrote before and no longer
 //! writes (switching a bridge to stdio drops `env.TRAY_AUTH_HEADER`) goes.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
 use serde_json::{Map, Value};
 
 use super::{Client, EntrySpec, RecognizedEntry, Transport};
-use crate::tray::{ApiToken, WorkspaceId};
+use crate::paths::Os;
+use crate::tray::{ApiToken, Region, ServerName, WorkspaceId};
 
 /// Every shape of entry tray-mcp writes for one client: what tells its keys from the others'.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -37,23 +41,43 @@ pub struct OwnedKeys {
     shapes: Vec<Value>,
 }
 
-/// The shapes `client` writes for entries like `spec` (its name, binary, OS): every transport,
-/// with the token inline and from a variable, a workspace and the sandbox.
-pub fn owned_keys(client: &dyn Client, spec: &EntrySpec) -> OwnedKeys {
+/// The shapes `client` writes: every transport, with the token inline and from a variable, a
+/// workspace and the sandbox. Which keys they have, and which are defaults, does not depend on
+/// the entry's name, binary or OS, so they are built once per client (an `apply` of thousands
+/// of entries asks for them per entry).
+pub fn owned_keys(client: &dyn Client) -> Arc<OwnedKeys> {
+    static BUILT: OnceLock<Mutex<HashMap<&'static str, Arc<OwnedKeys>>>> = OnceLock::new();
+    let built = BUILT.get_or_init(Default::default);
+    let mut built = built.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    built
+        .entry(client.id())
+        .or_insert_with(|| Arc::new(build_shapes(client)))
+        .clone()
+}
+
+fn build_shapes(client: &dyn Client) -> OwnedKeys {
     let mut shapes = Vec::new();
-    let workspace = WorkspaceId::parse("00000000-0000-4000-8000-000000000000").ok();
-    let token = ApiToken::parse("tray-mcp-shape-token").ok();
+    let (Ok(name), Ok(workspace), Ok(token)) = (
+        ServerName::parse("tray-workspace"),
+        WorkspaceId::parse("00000000-0000-4000-8000-000000000000"),
+        ApiToken::parse("tray-mcp-shape-token"),
+    ) else {
+        return OwnedKeys { shapes };
+    };
     for transport in Transport::EVERY {
         for (variable, sandbox) in [(None, false), (Some("TRAY_MCP_SHAPE"), false), (None, true)] {
-            let shape_spec = EntrySpec {
+            let spec = EntrySpec {
+                name: name.clone(),
                 transport,
-                workspace_id: workspace.clone(),
-                api_token: token.clone(),
+                workspace_id: Some(workspace.clone()),
+                api_token: Some(token.clone()),
+                binary: "/opt/tray-mcp/tray-mcp".into(),
                 sandbox,
+                os: Os::Linux,
+                region: Region::default(),
                 token_variable: variable.map(str::to_string),
-                ..spec.clone()
             };
-            if let Ok(entry) = client.entry(&shape_spec) {
+            if let Ok(entry) = client.entry(&spec) {
                 shapes.push(entry.server);
             }
         }

@@ -470,7 +470,7 @@ pub fn entry_plan(
                     .client()
                     .entry_files()
                     .map(|files| (files.header)(request.name.as_str())),
-                guard: Some(EntryGuard::new(kind, &spec, request.force)),
+                guard: Some(EntryGuard::new(kind, request.force)),
             },
             path: location.path,
         });

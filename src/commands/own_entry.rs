@@ -6,10 +6,12 @@
 //! replaced either. Whose entry, and which keys, is [`crate::clients::ownership`]'s rule; the
 //! record of the entries tray-mcp wrote is [`crate::written`].
 
+use std::sync::Arc;
+
 use serde_json::Value;
 
+use crate::clients::ClientId;
 use crate::clients::ownership::{self, OwnedKeys};
-use crate::clients::{ClientId, EntrySpec};
 use crate::config::transaction::FileProblem;
 use crate::secrets::Redactor;
 
@@ -19,7 +21,7 @@ pub struct EntryGuard {
     /// The client whose entry it is (its recognition of Tray entries).
     pub client: ClientId,
     /// tray-mcp's keys in the client's entries.
-    pub owned: OwnedKeys,
+    pub owned: Arc<OwnedKeys>,
     /// tray-mcp's record says it wrote the entry at this place.
     pub recorded: bool,
     /// Replace an entry tray-mcp did not write (`--force`, the wizard's yes).
@@ -27,11 +29,11 @@ pub struct EntryGuard {
 }
 
 impl EntryGuard {
-    /// The guard of `client`'s entry for `spec`.
-    pub fn new(client: ClientId, spec: &EntrySpec, force: bool) -> Self {
+    /// The guard of `client`'s entry.
+    pub fn new(client: ClientId, force: bool) -> Self {
         EntryGuard {
             client,
-            owned: ownership::owned_keys(client.client(), spec),
+            owned: ownership::owned_keys(client.client()),
             recorded: false,
             force,
         }
