@@ -684,7 +684,13 @@ fn hand_written_tray_entries_are_listed_as_adoptable_and_never_pruned_or_uninsta
         assert!(row.contains("adoptable") && !row.contains("missing"), "{stdout}");
     }
     assert!(!stdout.contains(DEV_TOKEN), "{stdout}");
-    home.command().args(["uninstall", "--all"]).assert().success();
+    // Its own install folder: the test binary's folder is not for uninstall to empty.
+    let install_dir = home.path("bin");
+    home.command()
+        .args(["uninstall", "--all"])
+        .env("TRAY_MCP_INSTALL_DIR", &install_dir)
+        .assert()
+        .success();
     assert_eq!(home.read(".codeium/windsurf/mcp_config.json"), hand_written);
     assert!(!home.read(".cursor/mcp.json").contains("tray-production"), "ours go");
 }
