@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
-use crate::clients::ownership::has_tray_mcp_shape;
+use crate::clients::ownership::is_ours;
 use crate::clients::{ClientId, RecognizedEntry, Scope};
 use crate::config::transaction::{FileError, FileProblem, FileReads};
 use crate::config::{ConfigDocument, format};
@@ -37,7 +37,7 @@ pub struct FoundEntry {
     pub value: Value,
     /// What it is, when it is a Tray entry.
     pub tray: Option<RecognizedEntry>,
-    /// A Tray entry tray-mcp wrote (or adopted), so its to replace, prune and uninstall: by
+    /// A Tray entry tray-mcp wrote (or adopted), so tray-mcp's to replace, prune and uninstall: by
     /// shape or by its record ([`crate::clients::ownership`]). A Tray entry that is not is
     /// "adoptable".
     pub ours: bool,
@@ -239,9 +239,8 @@ impl Place<'_> {
     ) {
         for (name, value) in members {
             let tray = self.client.client().recognize(&value);
-            let ours = tray.as_ref().is_some_and(|tray| {
-                has_tray_mcp_shape(&value, tray) || self.written.has(self.path, &entry_path(servers_key, &name))
-            });
+            let recorded = self.written.has(self.path, &entry_path(servers_key, &name));
+            let ours = is_ours(&value, tray.as_ref(), recorded);
             inventory.entries.push(FoundEntry {
                 tray,
                 ours,

@@ -11,7 +11,7 @@
 //! [`crate::created`]'s record. A missing or unreadable record only means fewer entries count
 //! as tray-mcp's: the safe side.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -26,7 +26,7 @@ use crate::paths::Environment;
 pub struct Written {
     /// The entries' key paths, by config file (as its client names it).
     #[serde(default)]
-    pub files: BTreeMap<String, Vec<Vec<String>>>,
+    pub files: BTreeMap<String, BTreeSet<Vec<String>>>,
 }
 
 impl Written {
@@ -34,7 +34,7 @@ impl Written {
     pub fn has(&self, path: &Path, entry_path: &[String]) -> bool {
         self.files
             .get(&key(path))
-            .is_some_and(|entries| entries.iter().any(|entry| entry == entry_path))
+            .is_some_and(|entries| entries.contains(entry_path))
     }
 }
 
@@ -75,13 +75,8 @@ pub fn updated(known: &Written, files: &[WrittenFile<'_>]) -> Result<Written, Do
         let path = key(file.path);
         let mut entries = record.files.remove(&path).unwrap_or_default();
         if let Some(after) = file.after {
-            let present = present_entries(file.format, after, &entries)?;
-            entries.retain(|entry| present.contains(entry));
-            for entry in &file.set_entries {
-                if !entries.contains(entry) {
-                    entries.push(entry.clone());
-                }
-            }
+            entries = present_entries(file.format, after, &entries)?;
+            entries.extend(file.set_entries.iter().cloned());
         } else {
             entries.clear();
         }
@@ -92,29 +87,32 @@ pub fn updated(known: &Written, files: &[WrittenFile<'_>]) -> Result<Written, Do
     Ok(record)
 }
 
-/// Which of `entries` the text has.
-fn present_entries(format: Format, text: &str, entries: &[Vec<String>]) -> Result<Vec<Vec<String>>, DocumentError> {
-    let parents: Vec<Vec<&str>> = entries
+/// Which of `entries` the text has (one pass over it, however many entries).
+fn present_entries(
+    format: Format,
+    text: &str,
+    entries: &BTreeSet<Vec<String>>,
+) -> Result<BTreeSet<Vec<String>>, DocumentError> {
+    let parents: BTreeSet<Vec<&str>> = entries
         .iter()
         .filter_map(|entry| entry.split_last())
         .map(|(_, parent)| parent.iter().map(String::as_str).collect())
         .collect();
     if parents.is_empty() {
-        return Ok(Vec::new());
+        return Ok(BTreeSet::new());
     }
     let patterns: Vec<&[&str]> = parents.iter().map(Vec::as_slice).collect();
-    let found = crate::config::format::keys_matching(format, text, &patterns)?;
-    Ok(entries
-        .iter()
-        .filter(|entry| {
-            entry.split_last().is_some_and(|(name, parent)| {
-                found
-                    .iter()
-                    .any(|(at, keys)| at.as_slice() == parent && keys.contains(name))
+    let found: HashSet<Vec<String>> = crate::config::format::keys_matching(format, text, &patterns)?
+        .into_iter()
+        .flat_map(|(at, keys)| {
+            keys.into_iter().map(move |key| {
+                let mut path = at.clone();
+                path.push(key);
+                path
             })
         })
-        .cloned()
-        .collect())
+        .collect();
+    Ok(entries.iter().filter(|entry| found.contains(*entry)).cloned().collect())
 }
 
 /// The task that writes `record` (when it differs from what the file holds).

@@ -137,6 +137,12 @@ fn is_default(key: &str, shapes: &[&Value]) -> bool {
     shapes.len() > 1 && values.all(|value| value == Some(first))
 }
 
+/// Whether tray-mcp wrote `entry` (or adopted it): a Tray entry (`recognized`) that has a shape
+/// only tray-mcp writes, or that tray-mcp's record has at its place (`recorded`).
+pub fn is_ours(entry: &Value, recognized: Option<&RecognizedEntry>, recorded: bool) -> bool {
+    recognized.is_some_and(|tray| recorded || has_tray_mcp_shape(entry, tray))
+}
+
 /// Whether a Tray entry has a shape only tray-mcp writes: the bundled server, or a bridge
 /// passing its header through tray-mcp's `TRAY_AUTH_HEADER`.
 pub fn has_tray_mcp_shape(entry: &Value, recognized: &RecognizedEntry) -> bool {

@@ -49,9 +49,7 @@ impl EntryGuard {
         };
         let recognized = self.client.client().recognize(existing);
         let is_tray = recognized.is_some();
-        let is_ours = recognized
-            .as_ref()
-            .is_some_and(|tray| self.recorded || ownership::has_tray_mcp_shape(existing, tray));
+        let is_ours = ownership::is_ours(existing, recognized.as_ref(), self.recorded);
         if is_ours || (self.force && is_tray) {
             return Ok(self.owned.merge(existing, ours));
         }
