@@ -79,3 +79,47 @@ fn refusal(existing: &Value, name: &str, is_tray: bool) -> FileProblem {
     };
     FileProblem::Refused { what, hint }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn guard(recorded: bool, force: bool) -> EntryGuard {
+        let cline = ClientId::parse("cline").expect("cline");
+        EntryGuard {
+            recorded,
+            force,
+            ..EntryGuard::new(cline, false)
+        }
+    }
+
+    const GATEWAY: &str = "https://3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718.mcp.tray.ai";
+
+    #[test]
+    fn a_server_of_the_user_s_own_is_refused_and_replaced_whole_only_when_forced() {
+        let own = json!({"command": "node", "args": ["mine.js"], "cwd": "/srv"});
+        let ours = json!({"type": "streamableHttp", "url": GATEWAY});
+        let refused = guard(false, false).value_over(Some(&own), &ours, "tray-workspace");
+        assert!(matches!(refused, Err(FileProblem::Refused { .. })));
+        assert_eq!(guard(false, true).value_over(Some(&own), &ours, "x").ok(), Some(ours));
+    }
+
+    #[test]
+    fn a_recorded_http_entry_is_ours_and_keeps_the_client_s_keys() {
+        let existing = json!({"type": "streamableHttp", "url": GATEWAY, "autoApprove": ["a"]});
+        let ours = json!({"type": "streamableHttp", "url": GATEWAY, "headers": {"Authorization": "Bearer t"}});
+        assert!(
+            guard(false, false).value_over(Some(&existing), &ours, "x").is_err(),
+            "unrecorded: adoptable"
+        );
+        let merged = guard(true, false).value_over(Some(&existing), &ours, "x").ok();
+        assert_eq!(
+            merged,
+            Some(
+                json!({"type": "streamableHttp", "url": GATEWAY, "autoApprove": ["a"], "headers": {"Authorization": "Bearer t"}})
+            )
+        );
+    }
+}
