@@ -175,6 +175,30 @@ fn malformed_lines_get_json_rpc_errors_and_serving_continues() {
 }
 
 #[test]
+fn unknown_methods_get_method_not_found_naming_the_method() {
+    let home = FakeHome::new();
+    let mut server = McpProcess::start(home.command(&["serve", "--sandbox"]));
+    // Before initialize too: a client that sends garbage first still gets -32700.
+    server.send_line("{not json");
+    let parse_error = server.next_message();
+    assert_eq!(parse_error["error"]["code"], json!(-32700), "{parse_error}");
+    assert_eq!(parse_error["id"], Value::Null);
+    server.initialize();
+    for method in ["foo/bar", "tools/lis", "prompts/get"] {
+        let answer = server.request(method, json!({}));
+        assert_eq!(answer["error"]["code"], json!(-32601), "{answer}");
+        assert_eq!(
+            answer["error"]["message"],
+            json!(format!("Method not found: {method}")),
+            "{answer}"
+        );
+    }
+    server.call_tool("list_workflows", json!({"limit": 1})).expect_ok("after unknown methods");
+    let (status, stderr) = server.finish();
+    assert!(status.success(), "{stderr}");
+}
+
+#[test]
 fn stdout_carries_only_json_rpc_and_eof_ends_cleanly() {
     let home = FakeHome::new();
     let mut command = home.command(&["serve", "--sandbox", "--log-level", "debug"]);

@@ -207,6 +207,21 @@ where
     }
 }
 
+/// rmcp answers a method it does not know with `-32601` and the bare method name as the message
+/// (`"foo/bar"`), which reads as no explanation at all: JSON-RPC 2.0 names the error "Method not
+/// found", so the message says that and which method. Messages that already are a sentence
+/// (ours, which hold spaces) are kept.
+fn described(mut item: TxJsonRpcMessage<RoleServer>) -> TxJsonRpcMessage<RoleServer> {
+    if let rmcp::model::JsonRpcMessage::Error(error) = &mut item
+        && error.error.code == rmcp::model::ErrorCode::METHOD_NOT_FOUND
+        && !error.error.message.contains(char::is_whitespace)
+    {
+        let method = std::mem::take(&mut error.error.message);
+        error.error.message = format!("Method not found: {method}").into();
+    }
+    item
+}
+
 impl<R, W> Transport<RoleServer> for LineTransport<R, W>
 where
     R: AsyncRead + Unpin + Send,
@@ -219,7 +234,7 @@ where
         item: TxJsonRpcMessage<RoleServer>,
     ) -> impl Future<Output = Result<(), Self::Error>> + Send + 'static {
         let writer = Arc::clone(&self.writer);
-        let encoded = serde_json::to_vec(&item);
+        let encoded = serde_json::to_vec(&described(item));
         async move {
             let bytes = encoded.map_err(std::io::Error::other)?;
             Self::write_line(&writer, bytes).await
