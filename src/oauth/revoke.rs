@@ -25,6 +25,7 @@ pub fn revoke(sign_in: &SignIn) -> Result<bool, String> {
     let Some(tokens) = &sign_in.credentials.token_response else {
         return Ok(true);
     };
+    super::secure::require_secure(&endpoint, "revocation endpoint").map_err(|refused| refused.to_string())?;
     let (token, hint) = match tokens.refresh_token() {
         Some(refresh) => (refresh.secret().clone(), "refresh_token"),
         None => (tokens.access_token().secret().clone(), "access_token"),

@@ -115,6 +115,10 @@ impl OAuthTokens {
             Some(sign_in) => sign_in,
             None => self.store.load()?.ok_or_else(|| self.needed("not signed in"))?,
         };
+        super::secure::check_metadata(&sign_in.metadata).map_err(|endpoint| SignInError::Insecure {
+            name: self.name(),
+            endpoint,
+        })?;
         let http = OAuthHttp::new(Duration::from_secs(30)).map_err(|error| SignInError::Transient {
             name: self.name(),
             reason: error.to_string(),
