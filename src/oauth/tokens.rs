@@ -176,9 +176,10 @@ impl OAuthTokens {
                 _ => self.needed("the authorization server refused its refresh token"),
             },
             AuthError::CredentialStoreError(message) => SignInError::Store(message),
+            // rmcp's text may quote the authorization server's error description.
             other => SignInError::Transient {
                 name: self.name(),
-                reason: other.to_string(),
+                reason: crate::remote_text::clean(&other.to_string()),
             },
         }
     }
