@@ -593,7 +593,11 @@ fn without_browser(home: &FakeHome, gateway: &str, proxy: &str, args: &[&str]) -
 fn installed_home(protected: &Protected, outputs: &mut Outputs) -> FakeHome {
     let home = FakeHome::new();
     let args = ["-w", WORKSPACE, "-t", API_TOKEN, "-n", "e2e", "-c", "cursor"];
-    let installed = run(without_browser(&home, &protected.mcp.url(), DEAD, &args), "install", outputs);
+    let installed = run(
+        without_browser(&home, &protected.mcp.url(), DEAD, &args),
+        "install",
+        outputs,
+    );
     assert!(installed.status.success(), "{}", text(&installed));
     home
 }
@@ -602,7 +606,12 @@ fn installed_home(protected: &Protected, outputs: &mut Outputs) -> FakeHome {
 /// because it must stop before one would be sent anywhere.
 fn login_refused(protected: &Protected, trap: &ProxyTrap, outputs: &mut Outputs, label: &str) -> (FakeHome, Output) {
     let home = installed_home(protected, outputs);
-    let command = without_browser(&home, &protected.mcp.url(), trap.url(), &["login", "e2e", "--no-browser"]);
+    let command = without_browser(
+        &home,
+        &protected.mcp.url(),
+        trap.url(),
+        &["login", "e2e", "--no-browser"],
+    );
     let login = run(command, label, outputs);
     (home, login)
 }
@@ -622,7 +631,10 @@ fn idle_connections_to_the_redirect_listener_do_not_stretch_login_s_wait() {
     let mut said = String::new();
     let port = loop {
         let mut line = String::new();
-        assert!(stderr.read_line(&mut line).expect("stderr") > 0, "no authorization URL: {said}");
+        assert!(
+            stderr.read_line(&mut line).expect("stderr") > 0,
+            "no authorization URL: {said}"
+        );
         said.push_str(&line);
         if let Some(url) = line.trim().strip_prefix("http://").map(|rest| format!("http://{rest}"))
             && let Ok(url) = reqwest::Url::parse(&url)
@@ -671,7 +683,9 @@ fn login_refuses_plain_http_authorization_endpoints_on_another_host_before_any_s
     const ELSEWHERE: &str = "http://auth.example.test";
     type Twist = fn(&FakeAuthServer);
     let cases: [(&str, Twist); 5] = [
-        ("token endpoint", |auth| auth.advertise("token_endpoint", "http://auth.example.test/token")),
+        ("token endpoint", |auth| {
+            auth.advertise("token_endpoint", "http://auth.example.test/token")
+        }),
         ("authorization endpoint", |auth| {
             auth.advertise("authorization_endpoint", "http://auth.example.test/authorize")
         }),
@@ -695,13 +709,24 @@ fn login_refuses_plain_http_authorization_endpoints_on_another_host_before_any_s
             said.contains("is not HTTPS") && said.contains(ELSEWHERE) && said.contains("hint:"),
             "{case}: {said}"
         );
-        assert!(!said.contains("/authorize?"), "{case}: an authorization URL was shown: {said}");
+        assert!(
+            !said.contains("/authorize?"),
+            "{case}: an authorization URL was shown: {said}"
+        );
         let auth = &protected.auth;
         for path in ["/register", "/authorize", "/token"] {
-            assert!(auth.requests_to(path).is_empty(), "{case}: {path} was asked: {:?}", auth.requests());
+            assert!(
+                auth.requests_to(path).is_empty(),
+                "{case}: {path} was asked: {:?}",
+                auth.requests()
+            );
         }
         assert!(auth.clients().is_empty(), "{case}: a client secret was handed out");
-        assert_eq!(trap.received(), Vec::<String>::new(), "{case}: something left the machine");
+        assert_eq!(
+            trap.received(),
+            Vec::<String>::new(),
+            "{case}: something left the machine"
+        );
         assert!(!sign_in_file(&home, "e2e").exists(), "{case}: a sign-in was saved");
         outputs.assert_no_secret_of(&[API_TOKEN]);
     }

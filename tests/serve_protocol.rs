@@ -193,7 +193,9 @@ fn unknown_methods_get_method_not_found_naming_the_method() {
             "{answer}"
         );
     }
-    server.call_tool("list_workflows", json!({"limit": 1})).expect_ok("after unknown methods");
+    server
+        .call_tool("list_workflows", json!({"limit": 1}))
+        .expect_ok("after unknown methods");
     let (status, stderr) = server.finish();
     assert!(status.success(), "{stderr}");
 }

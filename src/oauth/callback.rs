@@ -179,7 +179,9 @@ fn read_request_target(stream: &mut TcpStream, deadline: Instant) -> Option<Stri
     let mut head = Vec::new();
     let mut buffer = [0u8; 2048];
     while !head.windows(4).any(|window| window == b"\r\n\r\n") && head.len() < 16 * 1024 {
-        let left = deadline.checked_duration_since(Instant::now()).filter(|left| !left.is_zero())?;
+        let left = deadline
+            .checked_duration_since(Instant::now())
+            .filter(|left| !left.is_zero())?;
         stream.set_read_timeout(Some(left)).ok()?;
         let read = stream.read(&mut buffer).ok()?;
         if read == 0 {

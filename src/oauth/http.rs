@@ -82,10 +82,7 @@ impl OAuthHttpClient for OAuthHttp {
             if let Some(refusal) = refusal {
                 return Err(refusal.into());
             }
-            let mut builder = client
-                .request(parts.method, target)
-                .headers(parts.headers)
-                .body(body);
+            let mut builder = client.request(parts.method, target).headers(parts.headers).body(body);
             if let Some(timeout) = timeout {
                 builder = builder.timeout(timeout);
             }

@@ -466,7 +466,9 @@ fn error_message_of(body: &[u8]) -> Option<String> {
         .get("message")
         .and_then(Value::as_str)
         .or_else(|| value.pointer("/errors/0/message").and_then(Value::as_str))?;
-    Some(crate::remote_text::clean(&message.chars().take(500).collect::<String>()))
+    Some(crate::remote_text::clean(
+        &message.chars().take(500).collect::<String>(),
+    ))
 }
 
 fn pick<'a>(value: &'a Value, path: &[&str]) -> &'a Value {

@@ -359,6 +359,9 @@ impl ProxyTrap {
 
     /// What each connection sent so far (its first bytes).
     pub fn received(&self) -> Vec<String> {
-        self.received.lock().map(|received| received.clone()).unwrap_or_default()
+        self.received
+            .lock()
+            .map(|received| received.clone())
+            .unwrap_or_default()
     }
 }
