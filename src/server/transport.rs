@@ -83,7 +83,8 @@ pub struct LineTransport<R, W> {
     line: Vec<u8>,
     /// Set when the current line grew past [`MAX_LINE_BYTES`]: its remaining bytes are dropped.
     discarding: bool,
-    /// Output queued and not yet written: input waits while it is over its limit.
+    /// Output queued and not yet written, requests not yet answered: input waits while either
+    /// is over its limit.
     backlog: Arc<Backlog>,
 }
 
