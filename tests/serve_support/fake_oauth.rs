@@ -219,7 +219,8 @@ impl FakeAuthServer {
     }
 
     /// From now on the user refuses at the sign-in page: `/authorize` redirects back with
-    /// `error=access_denied` (and the `state`), as RFC 6749 §4.1.2.1 says.
+    /// `error=access_denied` (and the `state`), as RFC 6749 §4.1.2.1 says, and an
+    /// `error_description` full of escape sequences and line breaks.
     pub fn deny_consent(&self) {
         self.with(|state| state.denying = true);
     }
@@ -610,7 +611,9 @@ fn authorize(state: &mut AuthState, request: &AuthRequest, issuer: &str) -> Answ
     if problem.is_none() && state.denying {
         return redirect(format!(
             "{redirect_uri}{separator}error=access_denied&error_description={}&state={}",
-            encode("the user refused"),
+            // As hostile as a server's text can be: escape sequences (clear the screen, retitle
+            // the terminal) and a line break; tray-mcp must print the words only.
+            encode("the user \u{1b}[2Jrefused\u{1b}]0;pwned\u{7}\r\nline two"),
             encode(&state_param)
         ));
     }
