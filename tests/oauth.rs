@@ -692,3 +692,48 @@ fn a_stored_sign_in_naming_plain_http_endpoints_on_another_host_is_refused_not_u
     assert_eq!(trap.received(), Vec::<String>::new(), "something left the machine");
     assert!(tray.requests().is_empty() && bearers(&gateway).is_empty());
 }
+
+#[test]
+fn logout_sends_the_refresh_token_to_the_revocation_endpoint_only_not_where_it_redirects() {
+    // A loopback revocation endpoint that answers 307 to a plain-HTTP host elsewhere: following
+    // it would send the token again, in clear text.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let revoke_url = format!("http://{}/revoke", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { break };
+            let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(2)));
+            let mut buffer = [0u8; 8192];
+            let _ = stream.read(&mut buffer);
+            let _ = stream.write_all(
+                b"HTTP/1.1 307 Temporary Redirect\r\nLocation: http://auth.example.test/revoke\r\n\
+                  Content-Length: 0\r\nConnection: close\r\n\r\n",
+            );
+        }
+    });
+    let trap = ProxyTrap::start();
+    let home = signed_in_home("http://127.0.0.1:9/mcp", "http://127.0.0.1:9/token", 0, 3600);
+    let path = sign_in_path(&home);
+    let mut sign_in: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    sign_in["metadata"]["revocation_endpoint"] = json!(revoke_url);
+    std::fs::write(&path, serde_json::to_string_pretty(&sign_in).unwrap()).unwrap();
+    let output = home
+        .command(&["logout", "signed"])
+        .env("HTTPS_PROXY", trap.url())
+        .env("HTTP_PROXY", trap.url())
+        .env("NO_PROXY", "127.0.0.1")
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "{text}");
+    assert_no_secret("logout", &text);
+    assert!(
+        text.contains("could not revoke") && text.contains("HTTP 307") && text.contains("forgot the sign-in"),
+        "{text}"
+    );
+    assert_eq!(trap.received(), Vec::<String>::new(), "the token followed the redirect");
+}
