@@ -108,7 +108,7 @@ pub fn record_path(environment: &Environment) -> PathBuf {
 /// Reads the record. A missing or unreadable one is empty: then a remove keeps containers and
 /// files, which is the safe side (the commit that writes it reports a broken one).
 pub fn load(environment: &Environment) -> Created {
-    std::fs::read_to_string(record_path(environment))
+    crate::config::safe_write::read_to_string(&record_path(environment))
         .ok()
         .and_then(|text| serde_json::from_str(&text).ok())
         .unwrap_or_default()

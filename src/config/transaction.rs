@@ -175,7 +175,16 @@ impl fmt::Display for FileError {
                 project.display(),
                 real.display()
             ),
-            FileProblem::Io(error) => write!(formatter, "could not access {role} {shown_path}: {error}"),
+            FileProblem::Io(error) => match safe_write::Unreadable::of(error) {
+                Some(refusal) => write!(formatter, "could not read {role} {shown_path}: {refusal}"),
+                None if safe_write::is_disk_full(error) => {
+                    write!(
+                        formatter,
+                        "could not write {role} {shown_path}: the disk is full ({error})"
+                    )
+                }
+                None => write!(formatter, "could not access {role} {shown_path}: {error}"),
+            },
         }
     }
 }
@@ -205,7 +214,14 @@ impl FileError {
                 "tray-mcp writes a project file only inside the project (a cloned repository can link it to any of your files); replace the links on the way to {} with a regular file and folders, or use --scope user; no file was changed",
                 self.shown_path
             ),
-            FileProblem::Io(_) => "check the permissions of the file and its folder; no file was changed".to_string(),
+            FileProblem::Io(error) => match safe_write::Unreadable::of(error) {
+                Some(refusal) => format!("{}; no file was changed", refusal.hint()),
+                None if safe_write::is_disk_full(error) => {
+                    "free some space on that disk (or raise your quota) and run the command again; no file was changed"
+                        .to_string()
+                }
+                None => "check the permissions of the file and its folder; no file was changed".to_string(),
+            },
         }
     }
 }
@@ -548,4 +564,29 @@ fn roll_back(written: &[&Planned]) -> Vec<String> {
         }
     }
     unrestored
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_full_disk_says_so_and_hints_to_free_space() {
+        for errno in [libc::ENOSPC, libc::EDQUOT] {
+            let error = FileError {
+                role: "Cursor config".to_string(),
+                shown_path: "~/.cursor/mcp.json".to_string(),
+                problem: FileProblem::Io(std::io::Error::from_raw_os_error(errno)),
+            };
+            assert!(
+                error
+                    .to_string()
+                    .starts_with("could not write Cursor config ~/.cursor/mcp.json: the disk is full"),
+                "{error}"
+            );
+            assert!(error.hint().starts_with("free some space"), "{}", error.hint());
+            assert!(!error.hint().contains("permissions"));
+        }
+    }
 }

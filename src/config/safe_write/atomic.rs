@@ -179,6 +179,12 @@ fn sync_directory(directory: &Path) {
     }
 }
 
+/// Whether a failed write failed for want of space: the disk is full (ENOSPC) or the user's
+/// quota is used up (EDQUOT). Then the advice is to free space, not to check permissions.
+pub fn is_disk_full(error: &io::Error) -> bool {
+    matches!(error.kind(), io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded)
+}
+
 /// Removes a file we created in this run (rollback of a file that did not exist before).
 pub fn remove_created(target: &Path) -> io::Result<()> {
     match fs::remove_file(target) {

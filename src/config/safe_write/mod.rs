@@ -21,11 +21,14 @@ mod read;
 mod signals;
 
 pub use atomic::{
-    Privacy, StagedWrite, atomic_write, create_private_dir, is_read_only, remove_created, sync_all_parallel,
-    sync_directories_parallel,
+    Privacy, StagedWrite, atomic_write, create_private_dir, is_disk_full, is_read_only, remove_created,
+    sync_all_parallel, sync_directories_parallel,
 };
 pub use backup::BackupStore;
 pub use fingerprint::Fingerprint;
 pub use lock::FileLock;
-pub use read::{buffer_with_capacity, goes_through_link, read_if_exists, real_path, resolve, resolves_within};
+pub use read::{
+    READ_LIMIT, Unreadable, buffer_with_capacity, goes_through_link, open_regular, read, read_if_exists,
+    read_to_string, real_path, resolve, resolves_within,
+};
 pub use signals::HoldSignals;
