@@ -383,3 +383,35 @@ fn a_fifo_or_a_device_at_a_config_path_is_refused_and_never_read() {
         assert_eq!(home.snapshot_files(), before, "{special}: a file changed");
     }
 }
+
+/// A run that fails after taking its backups leaves no backup sharing storage with the file it
+/// left in place (before, backups were hard links, and an editor's in-place write of the config
+/// then rewrote "the file as it was before tray-mcp touched it").
+#[test]
+fn a_failed_run_leaves_no_backup_linked_to_the_live_file() {
+    let home = FakeHome::new();
+    let user = "{\"mcpServers\": {\"mine\": {\"command\": \"m\"}}}\n";
+    let cursor = home.write(".cursor/mcp.json", user);
+    home.command()
+        .args(["-w", WORKSPACE, "--api-token-stdin", "-c", "cursor"])
+        .env("TRAY_MCP_TEST_FAIL_WRITE", "mcp.json")
+        .write_stdin(TOKEN)
+        .assert()
+        .code(1);
+    // An editor that writes in place (truncate and write, same inode).
+    std::fs::write(&cursor, "{\"edited\": true}\n").expect("edit");
+    let backups: Vec<_> = home
+        .snapshot_files()
+        .into_iter()
+        .filter(|(path, _)| path.to_string_lossy().contains("/tray-mcp/backups/"))
+        .collect();
+    assert!(!backups.is_empty(), "the failed run took its backups");
+    for (path, bytes) in backups {
+        assert_eq!(
+            String::from_utf8_lossy(&bytes),
+            user,
+            "{} moved with the live file",
+            path.display()
+        );
+    }
+}

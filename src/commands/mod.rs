@@ -174,7 +174,7 @@ pub fn finish_planned(
     // The record goes in the same commit as the files it describes: both or neither.
     let recorded = record.is_some();
     files.extend(record);
-    let backups = BackupStore::new(environment.join(&environment.tray_config_dir(), &["backups"]));
+    let backups = backup_store(environment);
     let (outcomes, warnings) = store
         .around_commit(keychain, || {
             transaction::commit(files, &backups, environment.variables.fail_write.as_deref())
@@ -195,6 +195,11 @@ pub fn finish_planned(
         next_steps: Vec::new(),
         dry_run: false,
     })
+}
+
+/// Where the previous versions of the files tray-mcp replaces are kept.
+pub fn backup_store(environment: &Environment) -> BackupStore {
+    BackupStore::new(environment.join(&environment.tray_config_dir(), &["backups"]))
 }
 
 /// The planned change of tray-mcp's record of what it created in config files

@@ -402,11 +402,52 @@ pub fn commit(
     let _locks = lock_all(&planned)?;
     let fresh = replan_under_lock(planned)?;
     let changed: Vec<&Planned> = fresh.iter().filter(|file| file.change != Change::Unchanged).collect();
+    let backup_paths = match write_all(&changed, backups, fail_write) {
+        Ok(backup_paths) => backup_paths,
+        Err(error) => {
+            // Nothing changed: the backups taken for this run must not stay linked to the
+            // files it left in place (an editor's in-place write would rewrite them).
+            for file in changed.iter().filter(|file| takes_backup(file)) {
+                let _ = backups.unshare(&file.resolved);
+            }
+            return Err(error);
+        }
+    };
+    for file in changed.iter().filter(|file| takes_backup(file)) {
+        // Best effort: the run succeeded; a backup that cannot be rewritten keeps the secret
+        // until the next run that takes one out of this file (or `uninstall --all`).
+        let _ = backups.scrub(&file.resolved, &secrets_gone(file));
+    }
+    let mut backup_paths = backup_paths.into_iter();
+    Ok(fresh
+        .iter()
+        .map(|file| Outcome {
+            path: file.task.path.clone(),
+            shown_path: file.task.shown_path.clone(),
+            role: file.task.role.clone(),
+            change: file.change,
+            backup: if file.change == Change::Unchanged {
+                None
+            } else {
+                backup_paths.next().flatten()
+            },
+            real_path: file.through_link.then(|| file.resolved.clone()),
+        })
+        .collect())
+}
+
+/// Backs up, stages and renames every changed file (restoring the renamed ones if a later one
+/// fails), then makes the renames durable; the backups' paths.
+fn write_all(
+    changed: &[&Planned],
+    backups: &BackupStore,
+    fail_write: Option<&OsStr>,
+) -> Result<Vec<Option<PathBuf>>, CommitError> {
     let backup_paths = changed
         .iter()
         .map(|file| save_backup(file, backups))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut staged = stage_all(&changed)?;
+    let mut staged = stage_all(changed)?;
     let mut written: Vec<&Planned> = Vec::new();
     for (file, staged_write) in changed.iter().zip(staged.iter_mut()) {
         let result = injected_failure(&file.resolved, fail_write).and_then(|()| match staged_write.take() {
@@ -429,26 +470,30 @@ pub fn commit(
     directories.sort();
     directories.dedup();
     safe_write::sync_directories_parallel(&directories);
-    let mut backup_paths = backup_paths.into_iter();
-    Ok(fresh
-        .iter()
-        .map(|file| Outcome {
-            path: file.task.path.clone(),
-            shown_path: file.task.shown_path.clone(),
-            role: file.task.role.clone(),
-            change: file.change,
-            backup: if file.change == Change::Unchanged {
-                None
-            } else {
-                backup_paths.next().flatten()
-            },
-            real_path: file.through_link.then(|| file.resolved.clone()),
-        })
-        .collect())
+    Ok(backup_paths)
+}
+
+/// Whether the file's previous version is backed up.
+fn takes_backup(file: &Planned) -> bool {
+    file.task.backup && file.before.is_some()
+}
+
+/// The secrets the file held before this run and holds no more (a rotated or removed token):
+/// its backups are scrubbed of them.
+fn secrets_gone(file: &Planned) -> Vec<String> {
+    let Some(before) = &file.before else { return Vec::new() };
+    let kept = file
+        .after
+        .as_deref()
+        .map(|after| file.task.edit.secrets(after))
+        .unwrap_or_default();
+    let mut gone = file.task.edit.secrets(before);
+    gone.retain(|secret| !kept.contains(secret));
+    gone
 }
 
 fn save_backup(file: &Planned, backups: &BackupStore) -> Result<Option<PathBuf>, FileError> {
-    if !file.task.backup || file.before.is_none() {
+    if !takes_backup(file) {
         return Ok(None);
     }
     backups
