@@ -233,6 +233,7 @@ impl RecordChanges {
             privacy: Privacy::OwnerOnly,
             backup: false,
             folder: Folder::User(environment.home.clone()),
+            named_by_others: false,
             edit: Box::new(self),
         }
     }

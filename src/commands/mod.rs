@@ -312,6 +312,7 @@ pub fn config_task(
             privacy,
             backup: true,
             folder: config_folder(environment, scope),
+            named_by_others: false,
             edit,
         },
         owner: FileOwner::Client(kind, scope),
@@ -431,6 +432,7 @@ pub fn profile_task(environment: &Environment, name: &ServerName, edit: Box<dyn 
             // A backup of a profile would be one more copy of the token.
             backup: false,
             folder: Folder::User(environment.home.clone()),
+            named_by_others: true,
             edit,
         },
         owner: FileOwner::TrayMcp,

@@ -79,6 +79,10 @@ pub struct FileTask {
     pub backup: bool,
     /// The folder it belongs to (where links on its path may lead).
     pub folder: Folder,
+    /// Other files of the commit name this one (a profile that entries launch): it is written
+    /// before them and deleted after them, so a crash between two renames never leaves an entry
+    /// pointing at a profile that does not exist.
+    pub named_by_others: bool,
     /// The change to make.
     pub edit: Box<dyn FileEdit>,
 }
@@ -449,7 +453,8 @@ fn write_all(
         .collect::<Result<Vec<_>, _>>()?;
     let mut staged = stage_all(changed)?;
     let mut written: Vec<&Planned> = Vec::new();
-    for (file, staged_write) in changed.iter().zip(staged.iter_mut()) {
+    for index in rename_order(changed) {
+        let (file, staged_write) = (changed[index], &mut staged[index]);
         let result = injected_failure(&file.resolved, fail_write).and_then(|()| match staged_write.take() {
             Some(write) => write.commit().map_err(FileProblem::Io),
             None => safe_write::remove_created(&file.resolved).map_err(FileProblem::Io),
@@ -471,6 +476,21 @@ fn write_all(
     directories.dedup();
     safe_write::sync_directories_parallel(&directories);
     Ok(backup_paths)
+}
+
+/// The order the changed files are put in place: files that others name (profiles) first when
+/// written and last when deleted, the rest as planned.
+fn rename_order(changed: &[&Planned]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..changed.len()).collect();
+    order.sort_by_key(|index| {
+        let file = changed[*index];
+        match (file.task.named_by_others, file.after.is_some()) {
+            (true, true) => 0,
+            (false, _) => 1,
+            (true, false) => 2,
+        }
+    });
+    order
 }
 
 /// Whether the file's previous version is backed up.
@@ -536,7 +556,10 @@ fn lock_all(planned: &[Planned]) -> Result<Vec<FileLock>, FileError> {
     order
         .into_iter()
         .map(|(folder, file)| {
-            FileLock::acquire(&folder).map_err(|error| file_error(&file.task, FileProblem::Io(error)))
+            let lock = FileLock::acquire(&folder).map_err(|error| file_error(&file.task, FileProblem::Io(error)))?;
+            // Under the folder's lock no other run is staging here: what is staged is a crash's.
+            safe_write::remove_stale_staged(&folder);
+            Ok(lock)
         })
         .collect()
 }
@@ -614,6 +637,51 @@ fn roll_back(written: &[&Planned]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    struct Keep;
+
+    impl FileEdit for Keep {
+        fn apply(&self, current: Option<&str>) -> Result<Edited, FileProblem> {
+            Ok(Edited {
+                contents: current.map(str::to_string),
+                change: Change::Unchanged,
+            })
+        }
+    }
+
+    fn planned(name: &str, named_by_others: bool, after: Option<&str>) -> Planned {
+        Planned {
+            task: FileTask {
+                path: PathBuf::from(name),
+                shown_path: name.to_string(),
+                role: name.to_string(),
+                privacy: Privacy::Ordinary,
+                backup: false,
+                folder: Folder::User(PathBuf::from("/")),
+                named_by_others,
+                edit: Box::new(Keep),
+            },
+            resolved: PathBuf::from(name),
+            through_link: false,
+            fingerprint: None,
+            before: None,
+            after: after.map(str::to_string),
+            change: Change::Updated,
+        }
+    }
+
+    #[test]
+    fn profiles_are_written_before_the_configs_that_name_them_and_deleted_after() {
+        let install = [
+            planned("config", false, Some("{}")),
+            planned("profile", true, Some("{}")),
+        ];
+        let install: Vec<&Planned> = install.iter().collect();
+        assert_eq!(rename_order(&install), vec![1, 0]);
+        let remove = [planned("profile", true, None), planned("config", false, Some("{}"))];
+        let remove: Vec<&Planned> = remove.iter().collect();
+        assert_eq!(rename_order(&remove), vec![1, 0]);
+    }
 
     #[cfg(unix)]
     #[test]

@@ -22,7 +22,7 @@ mod signals;
 
 pub use atomic::{
     Privacy, StagedWrite, atomic_write, create_private_dir, is_disk_full, is_read_only, remove_created,
-    sync_all_parallel, sync_directories_parallel,
+    remove_stale_staged, sync_all_parallel, sync_directories_parallel,
 };
 pub use backup::{BackupStore, SCRUBBED};
 pub use fingerprint::Fingerprint;
