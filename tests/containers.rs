@@ -424,12 +424,11 @@ fn a_stale_record_never_deletes_the_users_own_file() {
     assert_eq!(home.read(".cursor/mcp.json"), users);
 }
 
-/// `remove` puts the file system back as the install found it: the folders the install created
-/// go when they are empty again (before, they stayed, and `clients` then said the client was
-/// installed), a 0-byte file comes back as 0 bytes (not `{}`), and a file the install made
-/// owner-only for an inline token gets its mode back once no inline token is left in it.
+/// `remove` takes out the folders the install created once they are empty again (before, they
+/// stayed, and `clients` then said the client was installed, so `-c all` wrote into it); a
+/// folder the user put something in stays.
 #[test]
-fn remove_gives_back_the_folders_the_empty_file_and_the_mode() {
+fn remove_takes_out_the_folders_the_install_created() {
     let home = FakeHome::new();
     home.install(&["-c", "cursor", "-n", NAME]).success();
     assert!(home.path(".cursor/mcp.json").exists());
@@ -442,31 +441,36 @@ fn remove_gives_back_the_folders_the_empty_file_and_the_mode() {
         home.path(".cursor/keep").exists(),
         "a folder with the user's file in it stays"
     );
+}
 
+/// A 0-byte config comes back as 0 bytes after install + remove (before: `{}`).
+#[test]
+fn a_zero_byte_file_comes_back_as_zero_bytes() {
+    let home = FakeHome::new();
     home.write(".codeium/windsurf/mcp_config.json", "");
     home.install(&["-c", "windsurf", "-n", NAME]).success();
+    assert!(!home.read(".codeium/windsurf/mcp_config.json").is_empty());
     home.command()
         .args(["remove", NAME, "-c", "windsurf"])
         .assert()
         .success();
-    assert_eq!(
-        home.read(".codeium/windsurf/mcp_config.json"),
-        "",
-        "a 0-byte file comes back as 0 bytes"
-    );
+    assert_eq!(home.read(".codeium/windsurf/mcp_config.json"), "");
+}
 
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = |path: &std::path::Path| std::fs::metadata(path).expect("meta").permissions().mode() & 0o777;
-        let home = FakeHome::new();
-        let cursor = home.write(".cursor/mcp.json", "{\"mcpServers\": {}}\n");
-        std::fs::set_permissions(&cursor, std::fs::Permissions::from_mode(0o644)).expect("chmod");
-        home.install(&["-c", "cursor", "--transport", "http", "-n", NAME])
-            .success();
-        assert!(home.read(".cursor/mcp.json").contains("Bearer "), "an inline token");
-        assert_eq!(mode(&cursor), 0o600, "tightened for the inline token");
-        home.command().args(["remove", NAME, "-c", "cursor"]).assert().success();
-        assert_eq!(mode(&cursor), 0o644, "the mode comes back with the token gone");
-    }
+/// A file the install made owner-only (0644 -> 0600) for an inline token gets its mode back
+/// once the entry holding the token is gone (before, it stayed 0600).
+#[cfg(unix)]
+#[test]
+fn a_mode_tightened_for_an_inline_token_comes_back_with_the_token_gone() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |path: &std::path::Path| std::fs::metadata(path).expect("meta").permissions().mode() & 0o777;
+    let home = FakeHome::new();
+    let cursor = home.write(".cursor/mcp.json", "{\"mcpServers\": {}}\n");
+    std::fs::set_permissions(&cursor, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    home.install(&["-c", "cursor", "--transport", "http", "-n", NAME])
+        .success();
+    assert!(home.read(".cursor/mcp.json").contains("Bearer "), "an inline token");
+    assert_eq!(mode(&cursor), 0o600, "tightened for the inline token");
+    home.command().args(["remove", NAME, "-c", "cursor"]).assert().success();
+    assert_eq!(mode(&cursor), 0o644, "the mode comes back with the token gone");
 }
