@@ -834,7 +834,13 @@ fn backups_keep_no_rotated_removed_or_uninstalled_token() {
         Vec::<String>::new(),
         "a removed token stays"
     );
-    let assert = home.command().args(["uninstall", "--all"]).assert().success();
+    // Without TRAY_MCP_INSTALL_DIR, the binary under test is not "the installed one" it deletes.
+    let assert = home
+        .command()
+        .env_remove("TRAY_MCP_INSTALL_DIR")
+        .args(["uninstall", "--all"])
+        .assert()
+        .success();
     let (stdout, stderr) = outputs(&assert);
     assert!(
         format!("{stdout}{stderr}").contains("removed tray-mcp's backups ~/.config/tray-mcp/backups"),

@@ -169,6 +169,7 @@ pub fn finish_planned(
     }
     make_profiles_folder_private(environment, &planned);
     let (record, after_commit) = record_of_created(environment, &planned)?;
+    let scrubbed = secrets_to_scrub(redactor, &planned);
     let owners: Vec<FileOwner> = planned.iter().map(|planned| planned.owner).collect();
     let mut files: Vec<Planned> = planned.into_iter().map(|planned| planned.file).collect();
     // The record goes in the same commit as the files it describes: both or neither.
@@ -177,7 +178,7 @@ pub fn finish_planned(
     let backups = backup_store(environment);
     let (outcomes, warnings) = store
         .around_commit(keychain, || {
-            transaction::commit(files, &backups, environment.variables.fail_write.as_deref())
+            transaction::commit(files, &backups, &scrubbed, environment.variables.fail_write.as_deref())
         })
         .map_err(around_commit_error)?;
     notices.extend(warnings.into_iter().map(Notice::warning));
@@ -196,6 +197,16 @@ pub fn finish_planned(
         next_steps: Vec::new(),
         dry_run: false,
     })
+}
+
+/// The secrets a commit scrubs from the backups of a file it takes them out of: the command's
+/// (old and new tokens, the removed entries' values) and every inline token the files held.
+fn secrets_to_scrub(known: &Redactor, planned: &[PlannedFile]) -> Vec<String> {
+    let mut secrets = known.clone();
+    for before in planned.iter().filter_map(|planned| planned.file.before.as_deref()) {
+        secrets.add_inline_tokens_in_text(before);
+    }
+    secrets.into_secrets()
 }
 
 /// Where the previous versions of the files tray-mcp replaces are kept.

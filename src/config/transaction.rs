@@ -394,12 +394,14 @@ pub fn plan_with(tasks: Vec<FileTask>, reads: &mut FileReads) -> Result<Vec<Plan
 /// durable at once, then rename them into place one by one (restoring the renamed ones if a
 /// later one fails), and last make the renames durable.
 ///
-/// `fail_write` is a test hook (`TRAY_MCP_TEST_FAIL_WRITE`, honoured by debug builds only): the
+/// `secrets` are the secrets the backups of a changed file are scrubbed of when the run takes
+/// them out of it. `fail_write` is a test hook (`TRAY_MCP_TEST_FAIL_WRITE`, honoured by debug builds only): the
 /// write of the file with that name fails, so tests can check that the files written before it
 /// are restored.
 pub fn commit(
     planned: Vec<Planned>,
     backups: &BackupStore,
+    secrets: &[String],
     fail_write: Option<&OsStr>,
 ) -> Result<Vec<Outcome>, CommitError> {
     let _signals = safe_write::HoldSignals::new();
@@ -420,7 +422,7 @@ pub fn commit(
     for file in changed.iter().filter(|file| takes_backup(file)) {
         // Best effort: the run succeeded; a backup that cannot be rewritten keeps the secret
         // until the next run that takes one out of this file (or `uninstall --all`).
-        let _ = backups.scrub(&file.resolved, &secrets_gone(file));
+        let _ = backups.scrub(&file.resolved, &secrets_gone(file, secrets));
     }
     let mut backup_paths = backup_paths.into_iter();
     Ok(fresh
@@ -498,18 +500,21 @@ fn takes_backup(file: &Planned) -> bool {
     file.task.backup && file.before.is_some()
 }
 
-/// The secrets the file held before this run and holds no more (a rotated or removed token):
-/// its backups are scrubbed of them.
-fn secrets_gone(file: &Planned) -> Vec<String> {
+/// Those of `secrets` (the command's, and every inline token of the files before the run)
+/// that the file held before this run and holds no more (a rotated or removed token): its
+/// backups are scrubbed of them. A search of the text, not a parse: the file can be Claude
+/// Code's state of tens of megabytes.
+fn secrets_gone(file: &Planned, secrets: &[String]) -> Vec<String> {
     let Some(before) = &file.before else { return Vec::new() };
-    let kept = file
-        .after
-        .as_deref()
-        .map(|after| file.task.edit.secrets(after))
-        .unwrap_or_default();
-    let mut gone = file.task.edit.secrets(before);
-    gone.retain(|secret| !kept.contains(secret));
-    gone
+    let after = file.after.as_deref().unwrap_or_default();
+    secrets
+        .iter()
+        .filter(|secret| {
+            memchr::memmem::find(before.as_bytes(), secret.as_bytes()).is_some()
+                && memchr::memmem::find(after.as_bytes(), secret.as_bytes()).is_none()
+        })
+        .cloned()
+        .collect()
 }
 
 fn save_backup(file: &Planned, backups: &BackupStore) -> Result<Option<PathBuf>, FileError> {
