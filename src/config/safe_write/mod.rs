@@ -8,7 +8,13 @@
 //!   directory. Permissions of the old file are kept; a symlink keeps pointing at its target,
 //!   which is what gets replaced.
 //! - **Backups**: the previous version goes to tray-mcp's own backup folder (never beside the
-//!   user's file), 0600, the newest ten kept plus the very first one (`original`).
+//!   user's file), 0600, the newest ten kept plus the very first one (`original`); one folder
+//!   per file, never sharing storage with the live file after a run, scrubbed of the tokens a
+//!   run takes out of the file (see [`backup`]).
+//! - **Reading**: regular files only, at most [`READ_LIMIT`] bytes (a FIFO would hang the run,
+//!   `/dev/zero` would fill memory).
+//! - **Crash leftovers**: a file staged by a killed run is removed by the next run that locks
+//!   its folder ([`remove_stale_staged`]).
 //!
 //! One file per concern: [`lock`], [`read`] (and symlinks), [`fingerprint`], [`atomic`]
 //! (replace and permissions), [`backup`], [`signals`]. Everything is re-exported here.
