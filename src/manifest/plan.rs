@@ -502,7 +502,7 @@ impl FileEdit for ApplyFile {
         let mut change = self.upserts.apply_to(document.as_mut())?;
         let mut emptied = false;
         if let Some(removals) = &self.removals
-            && removals.apply_to(document.as_mut())?
+            && removals.apply_to(document.as_mut(), current)?
         {
             change = if change == Change::Unchanged && self.upserts.upserts.is_empty() {
                 Change::Removed
@@ -511,7 +511,16 @@ impl FileEdit for ApplyFile {
             };
             // A file of its own entry (Continue's block), or one tray-mcp created, goes with its
             // last entry, as `remove` takes it.
-            emptied = self.upserts.upserts.is_empty() && removals.leaves_nothing(document.as_ref())?;
+            emptied = self.upserts.upserts.is_empty() && removals.leaves_nothing(document.as_ref(), current)?;
+            if self.upserts.upserts.is_empty()
+                && !emptied
+                && let Some(blank) = removals.restored_blank(document.as_ref(), current)?
+            {
+                return Ok(Edited {
+                    contents: Some(blank),
+                    change,
+                });
+            }
         }
         Ok(Edited {
             contents: (!emptied).then(|| document.into_text()),
