@@ -87,8 +87,8 @@ enum Command {
         #[arg(value_parser = ServerName::parse)]
         name: ServerName,
         /// The workspace, for an entry that does not exist yet.
-        #[arg(short = 'w', long, value_parser = WorkspaceId::parse, value_name = "UUID")]
-        workspace_id: Option<WorkspaceId>,
+        #[arg(short = 'w', long, value_parser = parse_workspace, value_name = "UUID")]
+        workspace_id: Option<WorkspaceArg>,
         /// Its region: us1, eu1, apac1 (ap1).
         #[arg(long, value_parser = parse_region)]
         region: Option<Region>,
@@ -238,8 +238,8 @@ enum TokenCommand {
 #[derive(Debug, Args)]
 struct InstallArgs {
     /// Tray workspace ID (a UUID, or a Tray app URL that contains it).
-    #[arg(short = 'w', long, env = env::TRAY_WORKSPACE_ID, value_parser = WorkspaceId::parse, value_name = "UUID")]
-    workspace_id: Option<WorkspaceId>,
+    #[arg(short = 'w', long, env = env::TRAY_WORKSPACE_ID, value_parser = parse_workspace, value_name = "UUID")]
+    workspace_id: Option<WorkspaceArg>,
 
     /// Tray API token (prefer --api-token-stdin: a flag shows in shell history and `ps`).
     #[arg(
@@ -329,6 +329,11 @@ struct InstallArgs {
     #[arg(long)]
     dry_run: bool,
 
+    /// Do not check the token with Tray before writing (by default the install asks Tray's API
+    /// whose token it is, and the Agent Gateway how many tools it has, in the entry's region).
+    #[arg(long)]
+    no_verify: bool,
+
     /// Answer yes to confirmations (existing entries are overwritten).
     #[arg(short = 'y', long)]
     yes: bool,
@@ -350,7 +355,38 @@ struct Typed {
     name: bool,
     transport: bool,
     region: bool,
+    /// The region was given at all (command line or `TRAY_REGION`), not defaulted: a pasted
+    /// app URL of another region then contradicts it.
+    region_given: bool,
     api_token: bool,
+}
+
+/// `--workspace-id`: the workspace, and the region of the app URL it was pasted from.
+#[derive(Debug, Clone)]
+struct WorkspaceArg {
+    id: WorkspaceId,
+    region: Option<Region>,
+}
+
+fn parse_workspace(input: &str) -> Result<WorkspaceArg, String> {
+    let id = WorkspaceId::parse(input).map_err(|error| error.to_string())?;
+    Ok(WorkspaceArg {
+        id,
+        region: Region::of_app_url(input),
+    })
+}
+
+/// The region: the one given, else the pasted app URL's (`None`: neither, the caller's
+/// default). A given region that contradicts the URL's is a usage error: one of the two is
+/// wrong, and guessing would send every call to the wrong hosts.
+fn region_of(given: Option<Region>, workspace: Option<&WorkspaceArg>) -> Result<Option<Region>, CommandError> {
+    match (given, workspace.and_then(|workspace| workspace.region)) {
+        (Some(given), Some(from_url)) if given != from_url => Err(CommandError::usage(
+            format!("--region {given} contradicts the workspace's app URL, which is in {from_url}"),
+            format!("drop --region (and TRAY_REGION) to use {from_url}, or pass the workspace's bare UUID"),
+        )),
+        (given, from_url) => Ok(given.or(from_url)),
+    }
 }
 
 impl Typed {
@@ -361,6 +397,10 @@ impl Typed {
             name: typed("name"),
             transport: typed("transport"),
             region: typed("region"),
+            region_given: matches!(
+                matches.value_source("region"),
+                Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+            ),
             api_token: typed("api_token"),
         }
     }
@@ -440,8 +480,13 @@ fn parse_region(input: &str) -> Result<Region, String> {
 
 /// What the user asked for, in the core's terms.
 pub enum Action {
-    /// Install an entry.
-    Install(InstallRequest),
+    /// Install an entry (checking its token with Tray first unless `verify` is false).
+    Install {
+        /// What to install.
+        request: InstallRequest,
+        /// Check the token with Tray before writing (not `--no-verify`).
+        verify: bool,
+    },
     /// List the entries.
     List,
     /// List the supported clients.
@@ -542,8 +587,8 @@ impl Cli {
                 headless,
             }) => Ok(Action::Login(LoginRequest {
                 name,
-                workspace_id,
-                region,
+                region: region_of(region, workspace_id.as_ref())?,
+                workspace_id: workspace_id.map(|workspace| workspace.id),
                 client_secret: std::env::var(tray_mcp::oauth::CLIENT_SECRET_VARIABLE)
                     .ok()
                     .filter(|secret| !secret.is_empty()),
@@ -610,6 +655,7 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
         sign_in,
         no_browser,
         dry_run,
+        no_verify,
         yes,
         interactive,
         typed,
@@ -632,6 +678,8 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
         unattended: false,
     };
     let gateway = gateway_choice(gateway, no_gateway);
+    let region = region_of(typed.region_given.then_some(region), workspace_id.as_ref())?.unwrap_or(region);
+    let workspace_id = workspace_id.map(|workspace| workspace.id);
     let name = if headless && !typed.name {
         ServerName::parse(ServerName::HEADLESS).map_err(|error| CommandError::usage(error.to_string(), ""))?
     } else {
@@ -682,6 +730,7 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
             scope: scope_of(scope),
             gateway,
             dry_run,
+            verify: !no_verify,
             yes,
             token_variable,
             sign_in,
@@ -732,7 +781,10 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
         editor_profile: vscode_profile,
         token_variable,
     };
-    Ok(Action::Install(request))
+    Ok(Action::Install {
+        request,
+        verify: !no_verify,
+    })
 }
 
 /// `--sign-in` takes no token of any kind and no other workspace: each is a usage error that

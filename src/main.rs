@@ -39,10 +39,12 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
     let environment = Environment::from_process()?;
     let json = cli.json();
     match cli.into_action(&environment.variables)? {
-        Action::Install(request) => {
+        Action::Install { request, verify } => {
             // Copied (when transient) by the install's commit, once planning has succeeded.
             let placement = self_install::resolve(&environment, &install::current_binary()?);
-            let report = install::install(&environment, &request, &placement, &|line| eprintln!("{line}"))?;
+            let report = tray_mcp::commands::verify::install(&environment, &request, &placement, verify, &|line| {
+                eprintln!("{line}")
+            })?;
             print_report(&report, json);
             Ok(ExitCode::SUCCESS)
         }

@@ -15,6 +15,7 @@ pub mod rename;
 pub mod report;
 pub mod token;
 pub mod uninstall;
+pub mod verify;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

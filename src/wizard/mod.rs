@@ -61,6 +61,9 @@ pub struct Prefill {
     pub region: Option<Region>,
     /// The region offered as the default (`TRAY_REGION`, else us1).
     pub default_region: Region,
+    /// Check the token with Tray as soon as it is entered, and before writing (not
+    /// `--no-verify`).
+    pub verify: bool,
     /// Which config of each client (`--scope`).
     pub scope: Scope,
     /// Pass the Agent Gateway tools through (`--gateway`: `Some(true)`, `--no-gateway`:
