@@ -465,3 +465,16 @@ fn online_says_the_gateway_is_not_used_by_an_entry_whose_profile_has_it_off() {
         "{report}"
     );
 }
+
+#[test]
+fn doctor_for_a_name_no_entry_has_says_so_and_fails() {
+    let home = FakeHome::new();
+    home.install(&["-c", "cursor", "-n", "tray-prod"]).success();
+    let (code, report) = doctor(&home, &["tray-typo"]);
+    assert_eq!(code, 1, "{report}");
+    assert!(
+        report.contains("no Tray entry is named \"tray-typo\" (the Tray entries here: tray-prod)"),
+        "{report}"
+    );
+    assert!(!report.contains("no Tray entries found"), "{report}");
+}
