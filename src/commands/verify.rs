@@ -433,7 +433,9 @@ mod tests {
 
     #[test]
     fn refused_by_every_used_part_is_an_error_but_by_one_part_a_warning() {
-        let refused = || Part::Refused("HTTP 401".to_string());
+        fn refused<T>() -> Part<T> {
+            Part::Refused("HTTP 401".to_string())
+        }
         let both_refused = verification(refused(), Part::NotAsked, refused());
         for uses in [BOTH, GATEWAY_ONLY, API_ONLY] {
             let error = judge(&both_refused, uses).expect_err("refused");
