@@ -13,6 +13,8 @@
 //! transport (not asked for a sign-in: stdio), region, review (with the overwrite questions),
 //! the browser sign-in (when chosen, before anything is written), done.
 
+mod line_edit;
+mod line_prompt;
 pub mod names;
 pub mod prompter;
 pub mod terminal;
