@@ -656,3 +656,55 @@ fn the_visible_prompts_take_the_same_line_editing_keys() {
     let profile = home.read(".config/tray-mcp/profiles/tray-typed.json");
     assert!(profile.contains(WORKSPACE), "{profile}");
 }
+
+/// A gateway guard that refuses one bearer with HTTP 401.
+struct RefuseBearer(String);
+
+impl serve_support::fake_gateway::Guard for RefuseBearer {
+    fn answer(
+        &self,
+        request: &serve_support::fake_gateway::GatewayRequest,
+        _base: &str,
+    ) -> Option<serve_support::fake_gateway::GuardAnswer> {
+        (request.header("authorization") == Some(&format!("Bearer {}", self.0)))
+            .then(|| (401, Vec::new(), "{\"error\":\"unauthorized\"}".to_string()))
+    }
+}
+
+#[test]
+fn a_token_tray_refuses_is_asked_again_and_the_right_one_is_named() {
+    use serve_support::fake_gateway::FakeGateway;
+    use serve_support::fake_tray::{Behavior, FakeTray};
+    let wrong = "wrong-token-7c1d";
+    let api = FakeTray::start(Behavior::RefuseBearer(wrong.to_string()));
+    let gateway = FakeGateway::start_guarded(false, std::sync::Arc::new(RefuseBearer(wrong.to_string())), Vec::new());
+    let home = FakeHome::new();
+    let (rest, graphql) = (api.rest_url(), api.graphql_url());
+    let gateway_url = gateway.url();
+    let envs = [
+        ("TRAY_API_URL", rest.as_str()),
+        ("TRAY_GRAPHQL_URL", graphql.as_str()),
+        ("TRAY_GATEWAY_URL", gateway_url.as_str()),
+    ];
+    let url = format!("https://app.eu1.tray.io/workspaces/{WORKSPACE}/projects");
+    let mut wizard = Wizard::start(&home, &["-w", &url, "-c", "cursor"], &envs);
+    wizard.answer(texts::AUTH_QUESTION, ENTER);
+    wizard.answer(texts::TOKEN_QUESTION, &format!("{wrong}{ENTER}"));
+    wizard.wait_for("Tray refused the API token");
+    wizard.wait_for(texts::TOKEN_AGAIN);
+    wizard.answer(texts::TOKEN_QUESTION, &format!("{TOKEN}{ENTER}"));
+    wizard.wait_for("token of Ada Lovelace (ada@example.com) · eu1 · Agent Gateway: 3 tools");
+    wizard.answer(texts::NAME_QUESTION, ENTER);
+    wizard.answer(texts::TRANSPORT_QUESTION, ENTER);
+    // The pasted EU URL pre-selects eu1: Enter keeps it.
+    wizard.answer(texts::REGION_QUESTION, ENTER);
+    wizard.answer(texts::GATEWAY_QUESTION, ENTER);
+    wizard.answer(texts::REVIEW_QUESTION, ENTER);
+    let (code, transcript) = wizard.finish();
+    assert_eq!(code, 0, "{transcript}");
+    assert!(!transcript.contains(TOKEN) && !transcript.contains(wrong), "{transcript}");
+    let profile: serde_json::Value =
+        serde_json::from_str(&home.read(".config/tray-mcp/profiles/tray-workspace.json")).expect("profile");
+    assert_eq!(profile["api_token"], serde_json::json!(TOKEN));
+    assert_eq!(profile["region"], serde_json::json!("eu1"));
+}

@@ -269,7 +269,7 @@ mod tests {
         editor.apply(Key::Char('x'));
         let (lines, cursor) = frame(&question, &editor, None);
         assert_eq!(lines, ["? Name? (prod) x", "  found x"]);
-        assert_eq!(cursor, (0, 15));
+        assert_eq!(cursor, (0, 16));
         assert_eq!(rows(&"a".repeat(81), 80), 2);
     }
 }
