@@ -143,6 +143,9 @@ enum Command {
         /// (naming each entry and file), 1 when a token source cannot be read.
         #[arg(long, conflicts_with = "dry_run")]
         check: bool,
+        /// Do not check each declared token with Tray before writing.
+        #[arg(long)]
+        no_verify: bool,
     },
     /// Print this machine's Tray entries as a manifest (tokens as references to fill in).
     Export,
@@ -605,9 +608,15 @@ impl Cli {
                 dry_run,
                 prune,
                 check,
+                no_verify,
             }) => Ok(Action::Apply {
                 file,
-                options: ApplyOptions { dry_run, prune, check },
+                options: ApplyOptions {
+                    dry_run,
+                    prune,
+                    check,
+                    verify: !no_verify,
+                },
             }),
             Some(Command::Export) => Ok(Action::Export),
             Some(Command::Serve(args)) => Ok(Action::Serve(args.into())),

@@ -25,7 +25,7 @@ use crate::server::backend::{Backend as _, BackendError};
 use crate::server::gateway::{GatewayClient, GatewayError, StaticToken};
 use crate::server::model::User;
 use crate::server::tray_api::TrayApi;
-use crate::tray::{ApiToken, Region, WorkspaceId};
+use crate::tray::{ApiToken, Region, ServerName, WorkspaceId};
 
 use super::report::Notice;
 
@@ -371,6 +371,48 @@ pub fn before_install(
         return Ok(Vec::new());
     };
     judge(&self::verify(&environment.variables, &target), target.uses)
+}
+
+/// `apply`'s check of every declared token, all side by side (one thread each, so many
+/// servers take the time of one): the notices, each naming its server, or one error naming
+/// every server whose token was refused outright (then nothing is written).
+pub fn before_apply(variables: &Variables, targets: &[(ServerName, Target)]) -> Result<Vec<Notice>, CommandError> {
+    let verifications: Vec<Verification> = std::thread::scope(|scope| {
+        let running: Vec<_> = targets
+            .iter()
+            .map(|(_, target)| scope.spawn(|| verify(variables, target)))
+            .collect();
+        running
+            .into_iter()
+            .zip(targets)
+            .map(|(thread, (_, target))| {
+                thread.join().unwrap_or_else(|_| Verification {
+                    region: target.region,
+                    owner: Part::Failed("the check stopped unexpectedly".to_string()),
+                    master: Part::NotAsked,
+                    gateway: Part::NotAsked,
+                })
+            })
+            .collect()
+    });
+    let mut notices = Vec::new();
+    let mut refused = Vec::new();
+    for ((name, target), verification) in targets.iter().zip(&verifications) {
+        match judge(verification, target.uses) {
+            Ok(found) => notices.extend(found.into_iter().map(|notice| Notice {
+                message: format!("server \"{name}\": {}", notice.message),
+                ..notice
+            })),
+            Err(error) => refused.push(format!("server \"{name}\": {}", error.message)),
+        }
+    }
+    if refused.is_empty() {
+        return Ok(notices);
+    }
+    Err(CommandError::failure(
+        refused.join("; "),
+        format!("fix the token source of each server named; to create the right kind of token, {TOKEN_GUIDE}"),
+    ))
 }
 
 /// `install` with the token verified after planning (so a usage error comes first, without a
