@@ -307,7 +307,10 @@ mod tests {
     fn the_region_of_a_pasted_app_url() {
         let id = "3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718";
         for (url, region) in [
-            (format!("https://app.eu1.tray.io/workspaces/{id}/projects"), Some(Region::Eu1)),
+            (
+                format!("https://app.eu1.tray.io/workspaces/{id}/projects"),
+                Some(Region::Eu1),
+            ),
             (format!("https://app.ap1.tray.io/workspaces/{id}"), Some(Region::Apac1)),
             (format!("app.eu1.tray.io/workspaces/{id}"), Some(Region::Eu1)),
             (format!("https://APP.TRAY.IO/workspaces/{id}"), Some(Region::Us1)),

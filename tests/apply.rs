@@ -709,8 +709,11 @@ fn apply_verifies_every_declared_token_and_writes_nothing_when_tray_refuses_one(
     let assert = against(&home, &api, &gateway).success();
     let stderr = outputs(&assert).1;
     assert!(
-        stderr.contains("server \"tray-production\": token of Ada Lovelace (ada@example.com) · us1 · Agent Gateway: 3 tools")
-            && stderr.contains("server \"tray-development\": token of Ada Lovelace (ada@example.com) · eu1 · Agent Gateway: 3 tools"),
+        stderr.contains(
+            "server \"tray-production\": token of Ada Lovelace (ada@example.com) · us1 · Agent Gateway: 3 tools"
+        ) && stderr.contains(
+            "server \"tray-development\": token of Ada Lovelace (ada@example.com) · eu1 · Agent Gateway: 3 tools"
+        ),
         "{stderr}"
     );
 }

@@ -461,7 +461,12 @@ fn claude_desktop_refuses_headless_with_where_to_paste_the_url() {
 
 /// `tray-mcp -w WORKSPACE --api-token-stdin <args>` with Tray's API and the Agent Gateway at
 /// the loopback fakes.
-fn install_against(home: &FakeHome, api: &FakeTray, gateway: &FakeGateway, args: &[&str]) -> assert_cmd::assert::Assert {
+fn install_against(
+    home: &FakeHome,
+    api: &FakeTray,
+    gateway: &FakeGateway,
+    args: &[&str],
+) -> assert_cmd::assert::Assert {
     let mut command = home.command();
     command
         .args(["-w", WORKSPACE, "--api-token-stdin"])
@@ -488,7 +493,11 @@ fn an_install_verified_with_tray_names_the_token_s_owner_region_and_gateway_tool
     assert!(!stderr.contains("could not verify"), "{stderr}");
     // The token went to both, as the entry will send it.
     let bearer = format!("Bearer {TOKEN}");
-    assert!(api.requests().iter().any(|request| request.authorization.as_deref() == Some(&bearer)));
+    assert!(
+        api.requests()
+            .iter()
+            .any(|request| request.authorization.as_deref() == Some(&bearer))
+    );
     assert!(gateway.count("tools/list") == 1, "the gateway's tools were not listed");
     assert!(
         stderr.contains("tray-mcp doctor --online"),
@@ -506,7 +515,10 @@ fn an_install_verified_with_tray_names_the_token_s_owner_region_and_gateway_tool
 #[test]
 fn a_token_refused_by_every_part_the_entry_uses_writes_nothing() {
     let home = FakeHome::new();
-    home.write(".cursor/mcp.json", "{\n  // mine\n  \"mcpServers\": {\"other\": {\"command\": \"x\"}}\n}\n");
+    home.write(
+        ".cursor/mcp.json",
+        "{\n  // mine\n  \"mcpServers\": {\"other\": {\"command\": \"x\"}}\n}\n",
+    );
     let before = home.snapshot_files();
     let api = FakeTray::start(Behavior::Status(401, "{\"message\":\"Unauthorized\"}".into()));
     let gateway = FakeGateway::start(GatewayBehavior::Status(401));
@@ -583,6 +595,11 @@ fn a_pasted_eu_or_apac_app_url_sets_the_region() {
             .assert()
             .code(2);
         let (_, stderr) = outputs(&assert);
-        assert!(stderr.contains(&format!("--region us1 contradicts the workspace's app URL, which is in {region}")), "{stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "--region us1 contradicts the workspace's app URL, which is in {region}"
+            )),
+            "{stderr}"
+        );
     }
 }

@@ -702,7 +702,10 @@ fn a_token_tray_refuses_is_asked_again_and_the_right_one_is_named() {
     wizard.answer(texts::REVIEW_QUESTION, ENTER);
     let (code, transcript) = wizard.finish();
     assert_eq!(code, 0, "{transcript}");
-    assert!(!transcript.contains(TOKEN) && !transcript.contains(wrong), "{transcript}");
+    assert!(
+        !transcript.contains(TOKEN) && !transcript.contains(wrong),
+        "{transcript}"
+    );
     let profile: serde_json::Value =
         serde_json::from_str(&home.read(".config/tray-mcp/profiles/tray-workspace.json")).expect("profile");
     assert_eq!(profile["api_token"], serde_json::json!(TOKEN));

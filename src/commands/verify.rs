@@ -34,8 +34,7 @@ pub const LIMIT: Duration = Duration::from_secs(5);
 
 /// Where the README says which token each part needs; every hint about a refused token points
 /// here, so there is one answer.
-pub const TOKEN_GUIDE: &str =
-    "see \"Which token\" in the README (https://github.com/tray-mcp/tray-mcp#which-token)";
+pub const TOKEN_GUIDE: &str = "see \"Which token\" in the README (https://github.com/tray-mcp/tray-mcp#which-token)";
 
 /// Which parts of Tray an entry uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -453,12 +452,25 @@ mod tests {
         }
     }
 
-    const BOTH: Uses = Uses { api: true, gateway: true };
-    const GATEWAY_ONLY: Uses = Uses { api: false, gateway: true };
-    const API_ONLY: Uses = Uses { api: true, gateway: false };
+    const BOTH: Uses = Uses {
+        api: true,
+        gateway: true,
+    };
+    const GATEWAY_ONLY: Uses = Uses {
+        api: false,
+        gateway: true,
+    };
+    const API_ONLY: Uses = Uses {
+        api: true,
+        gateway: false,
+    };
 
     fn texts(notices: &[Notice]) -> String {
-        notices.iter().map(|notice| notice.message.clone()).collect::<Vec<_>>().join("\n")
+        notices
+            .iter()
+            .map(|notice| notice.message.clone())
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     #[test]
@@ -492,13 +504,20 @@ mod tests {
         // The API refused, the gateway took it: the region may be wrong.
         let api_refused = verification(refused(), Part::NotAsked, Part::Works(3));
         let said = texts(&judge(&api_refused, BOTH).expect("installs"));
-        assert!(said.contains("built-in tools will not work") && said.contains("--region"), "{said}");
+        assert!(
+            said.contains("built-in tools will not work") && said.contains("--region"),
+            "{said}"
+        );
         assert!(judge(&api_refused, GATEWAY_ONLY).is_ok());
     }
 
     #[test]
     fn a_token_that_is_not_a_master_token_says_which_tools_will_not_work() {
-        let not_master = verification(Part::Works(user()), Part::Refused("needs a master token".into()), Part::Works(2));
+        let not_master = verification(
+            Part::Works(user()),
+            Part::Refused("needs a master token".into()),
+            Part::Works(2),
+        );
         let said = texts(&judge(&not_master, BOTH).expect("installs"));
         assert!(said.contains("not a master token (needs a master token)"), "{said}");
         assert!(said.contains("Agent Gateway: 2 tools"), "{said}");
@@ -512,7 +531,10 @@ mod tests {
             Part::Unreachable("could not reach the Agent Gateway".into()),
         );
         let said = texts(&judge(&offline, BOTH).expect("installs"));
-        assert!(said.contains("could not verify") && said.contains("tray-mcp doctor --online"), "{said}");
+        assert!(
+            said.contains("could not verify") && said.contains("tray-mcp doctor --online"),
+            "{said}"
+        );
         assert_eq!(said.lines().count(), 1, "{said}");
     }
 }

@@ -211,7 +211,8 @@ pub fn apply_with_store(
     for server in &manifest.servers {
         check_case_unique(environment, &names, &server.name)?;
         let request = install_request(server, &context, options.dry_run || options.check)?;
-        targets.extend(crate::commands::verify::target(environment, &request).map(|target| (server.name.clone(), target)));
+        targets
+            .extend(crate::commands::verify::target(environment, &request).map(|target| (server.name.clone(), target)));
         if let WorkspaceChoice::Tray { api_token, .. } = &request.workspace {
             redactor.add(api_token.expose());
         }

@@ -109,7 +109,9 @@ pub fn ask(question: &LineQuestion<'_>) -> Result<String, PromptError> {
 /// A terminal key event as an editor key.
 fn key_of(event: KeyEvent) -> Key {
     let ctrl = event.modifiers.contains(KeyModifiers::CONTROL);
-    let alt = event.modifiers.intersects(KeyModifiers::ALT | KeyModifiers::META | KeyModifiers::SUPER);
+    let alt = event
+        .modifiers
+        .intersects(KeyModifiers::ALT | KeyModifiers::META | KeyModifiers::SUPER);
     match event.code {
         KeyCode::Char(c) if ctrl => Key::Ctrl(c.to_ascii_lowercase()),
         KeyCode::Char(_) if alt => Key::Other,
@@ -134,7 +136,10 @@ struct Drawn {
 
 /// The frame's lines and where the cursor goes (line index, column).
 fn frame(question: &LineQuestion<'_>, editor: &LineEditor, error: Option<&str>) -> (Vec<String>, (usize, usize)) {
-    let default = question.default.map(|default| format!("({default}) ")).unwrap_or_default();
+    let default = question
+        .default
+        .map(|default| format!("({default}) "))
+        .unwrap_or_default();
     let head = format!("? {} {default}", question.message);
     let mut lines: Vec<String> = head.split('\n').map(str::to_string).collect();
     let last = lines.len() - 1;

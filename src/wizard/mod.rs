@@ -15,11 +15,11 @@
 
 mod line_edit;
 mod line_prompt;
-mod verify_token;
 pub mod names;
 pub mod prompter;
 pub mod terminal;
 pub mod texts;
+mod verify_token;
 
 use std::path::Path;
 

@@ -44,7 +44,10 @@ pub fn ask_checked(
             workspace_id: workspace_id.clone(),
             region,
             token: token.clone(),
-            uses: Uses { api: true, gateway: true },
+            uses: Uses {
+                api: true,
+                gateway: true,
+            },
         };
         let verification = verify::verify(&environment.variables, &target);
         match verify::judge(&verification, target.uses) {
