@@ -50,6 +50,10 @@ class Fake(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def do_GET(self):
+        REQUESTS.append("GET")
+        self.answer(405)
+
     def do_DELETE(self):
         REQUESTS.append("DELETE")
         self.answer(200)
@@ -101,7 +105,7 @@ def install(binary, port, extra):
 
 def main():
     global DELAY
-    binary = sys.argv[1]
+    binary = str(pathlib.Path(sys.argv[1]).resolve())
     runs = int(sys.argv[2]) if len(sys.argv) > 2 else 10
     DELAY = float(sys.argv[3]) if len(sys.argv) > 3 else DELAY
     server = ThreadingHTTPServer(("127.0.0.1", 0), Fake)

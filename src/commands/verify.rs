@@ -149,21 +149,31 @@ pub fn verify(variables: &Variables, target: &Target) -> Verification {
             if target.uses.gateway {
                 gateway_check(variables, target, limit).await
             } else {
-                Part::NotAsked
+                (Part::NotAsked, None)
             }
         };
-        let ((owner, master), gateway) = tokio::join!(api, gateway);
-        Verification {
+        let ((owner, master), (gateway, session)) = tokio::join!(api, gateway);
+        let verification = Verification {
             region: target.region,
             owner,
             master,
             gateway,
-        }
+        };
+        (verification, session)
     };
     // The clients keep to `limit` themselves; this is the backstop for all of them together.
-    runtime
+    let (verification, session) = runtime
         .block_on(async { tokio::time::timeout(limit + Duration::from_secs(1), checks).await })
-        .unwrap_or_else(|_| unreachable(&format!("Tray did not answer within {} s", limit.as_secs())))
+        .unwrap_or_else(|_| {
+            let late = unreachable(&format!("Tray did not answer within {} s", limit.as_secs()));
+            (late, None)
+        });
+    if let Some(client) = session {
+        // The gateway's session is ended on the side: its answer changes nothing, so the
+        // install does not wait a round trip for it (the thread ends with the process).
+        std::thread::spawn(move || runtime.block_on(client.shutdown(Duration::from_secs(1))));
+    }
+    verification
 }
 
 /// `viewer.details` and one master-token read, side by side.
@@ -196,9 +206,13 @@ fn api_part<T>(error: BackendError) -> Part<T> {
     }
 }
 
-/// `initialize` and `tools/list` with the gateway, as `serve --gateway` makes them; the session
-/// is ended again (briefly: its answer changes nothing).
-async fn gateway_check(variables: &Variables, target: &Target, limit: Duration) -> Part<usize> {
+/// `initialize` and `tools/list` with the gateway, as `serve --gateway` makes them; returns the
+/// client too, whose session the caller ends.
+async fn gateway_check(
+    variables: &Variables,
+    target: &Target,
+    limit: Duration,
+) -> (Part<usize>, Option<Arc<GatewayClient>>) {
     let mut config = crate::server::gateway_config(
         variables,
         &target.workspace_id,
@@ -212,15 +226,15 @@ async fn gateway_check(variables: &Variables, target: &Target, limit: Duration) 
         Ok(()) => client.list_tools().await,
         Err(error) => Err(error),
     };
-    client.shutdown(limit.min(Duration::from_secs(1))).await;
-    match listed {
+    let part = match listed {
         Ok(tools) => Part::Works(tools.len()),
         Err(error @ (GatewayError::Unauthorized | GatewayError::Forbidden)) => Part::Refused(error.to_string()),
         Err(error @ (GatewayError::Unreachable { .. } | GatewayError::Timeout { .. })) => {
             Part::Unreachable(error.to_string())
         }
         Err(error) => Part::Failed(format!("{error} ({})", error.hint())),
-    }
+    };
+    (part, Some(client))
 }
 
 /// What `verification` means for an entry that uses `uses`: an error (nothing may be written)
