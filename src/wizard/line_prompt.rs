@@ -14,7 +14,7 @@ use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use crossterm::{cursor, queue, terminal};
 
 use super::line_edit::{Key, LineEditor, Step};
-use super::prompter::PromptError;
+use super::prompter::{Preview, PromptError};
 
 /// One question.
 pub struct LineQuestion<'a> {
@@ -29,7 +29,7 @@ pub struct LineQuestion<'a> {
     /// Whether an answer is acceptable, and why not.
     pub check: &'a dyn Fn(&str) -> Result<(), String>,
     /// A line shown under the input as it is typed.
-    pub preview: Option<&'a dyn Fn(&str) -> Option<String>>,
+    pub preview: Option<Preview>,
     /// How the answer is shown once given.
     pub shown: &'a dyn Fn(&str) -> String,
 }
@@ -260,14 +260,16 @@ mod tests {
 
     #[test]
     fn a_visible_answer_is_drawn_with_its_default_and_preview() {
-        let preview = |typed: &str| Some(format!("found {typed}"));
+        fn preview(typed: &str) -> Option<String> {
+            Some(format!("found {typed}"))
+        }
         let question = LineQuestion {
             message: "Name?",
             help: None,
             default: Some("prod"),
             hidden: false,
             check: &accept,
-            preview: Some(&preview),
+            preview: Some(preview),
             shown: &same,
         };
         let mut editor = LineEditor::default();

@@ -124,15 +124,13 @@ impl Prompter for InquirePrompter {
         let help = question.help.map(|help| self.fit(help, HELP_BRACKETS));
         let check = question.check;
         let shown = question.shown;
-        let preview = question.preview;
-        let preview_line = |typed: &str| preview.and_then(|preview| preview(typed));
         line_prompt::ask(&LineQuestion {
             message: &message,
             help: help.as_deref(),
             default: question.default,
             hidden: false,
             check: &|answer: &str| check(answer.trim()),
-            preview: preview.map(|_| &preview_line as &dyn Fn(&str) -> Option<String>),
+            preview: question.preview,
             shown: &|answer: &str| shown.map_or_else(|| answer.trim().to_string(), |shown| shown(answer.trim())),
         })
         .map(|answer| answer.trim().to_string())
