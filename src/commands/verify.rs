@@ -20,9 +20,10 @@ use std::time::Duration;
 use crate::commands::install::{self, InstallRequest, WorkspaceChoice};
 use crate::env::Variables;
 use crate::error::CommandError;
+use crate::oauth::{OAuthTokens, SignInStore};
 use crate::paths::Environment;
 use crate::server::backend::{Backend as _, BackendError};
-use crate::server::gateway::{GatewayClient, GatewayError, StaticToken};
+use crate::server::gateway::{AccessTokenSource, GatewayClient, GatewayError, StaticToken};
 use crate::server::model::User;
 use crate::server::tray_api::TrayApi;
 use crate::tray::{ApiToken, Region, ServerName, WorkspaceId};
@@ -47,14 +48,14 @@ pub struct Uses {
 }
 
 /// What to verify: a token, for a workspace in a region, as an entry uses it.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Target {
     /// The workspace.
     pub workspace_id: WorkspaceId,
     /// Its region (Tray's API is regional; the gateway has one address per workspace).
     pub region: Region,
-    /// The token.
-    pub token: ApiToken,
+    /// The bearer the entry's requests carry: its API token, or its Tray sign-in.
+    pub bearer: Arc<dyn AccessTokenSource>,
     /// What the entry uses.
     pub uses: Uses,
 }
@@ -118,11 +119,39 @@ pub fn target(environment: &Environment, request: &InstallRequest) -> Option<Tar
         },
         crate::clients::Transport::Headless => return None,
     };
+    Some(Target::token(workspace_id, *region, api_token, uses))
+}
+
+impl Target {
+    /// A target whose requests carry the API token `token`.
+    pub fn token(workspace_id: &WorkspaceId, region: Region, token: &ApiToken, uses: Uses) -> Target {
+        Target {
+            workspace_id: workspace_id.clone(),
+            region,
+            bearer: Arc::new(StaticToken(token.clone())),
+            uses,
+        }
+    }
+}
+
+/// What a sign-in install's entry uses, with the sign-in just made as the bearer: as `serve`
+/// does for a profile without a stored token, the built-in tools and the gateway both use it.
+fn signed_in_target(environment: &Environment, request: &InstallRequest, store: SignInStore) -> Option<Target> {
+    let WorkspaceChoice::SignIn {
+        workspace_id, region, ..
+    } = &request.workspace
+    else {
+        return None;
+    };
+    let gateway = request
+        .gateway
+        .or_else(|| install::existing_gateway(environment, &request.name, workspace_id))
+        .unwrap_or(install::DEFAULT_GATEWAY);
     Some(Target {
         workspace_id: workspace_id.clone(),
         region: *region,
-        token: api_token.clone(),
-        uses,
+        bearer: Arc::new(OAuthTokens::new(store)),
+        uses: Uses { api: true, gateway },
     })
 }
 
@@ -182,7 +211,7 @@ async fn api_checks(variables: &Variables, target: &Target, limit: Duration) -> 
         variables,
         target.workspace_id.clone(),
         target.region,
-        Arc::new(StaticToken(target.token.clone())),
+        Arc::clone(&target.bearer),
     );
     config.timeout = config.timeout.min(limit);
     config.max_attempts = 1;
@@ -213,11 +242,7 @@ async fn gateway_check(
     target: &Target,
     limit: Duration,
 ) -> (Part<usize>, Option<Arc<GatewayClient>>) {
-    let mut config = crate::server::gateway_config(
-        variables,
-        &target.workspace_id,
-        Arc::new(StaticToken(target.token.clone())),
-    );
+    let mut config = crate::server::gateway_config(variables, &target.workspace_id, Arc::clone(&target.bearer));
     config.timeout = config.timeout.min(limit);
     config.max_attempts = 1;
     let (messages, _unused) = tokio::sync::mpsc::unbounded_channel();
@@ -438,11 +463,37 @@ pub fn install(
     say: &dyn Fn(&str),
 ) -> Result<super::report::Report, CommandError> {
     let planned = install::plan(environment, request, &placement.entry_binary)?;
-    let verified = before_install(environment, request, verify)?;
+    let mut verified = before_install(environment, request, verify)?;
     let signed_in = install::sign_in_first(environment, request, say)?;
+    if let Some(signed_in) = signed_in.as_ref().filter(|_| verify) {
+        verified.extend(after_sign_in(environment, request, signed_in.store.clone()));
+    }
     let mut report = install::finish_signed_in(environment, request, planned, placement, signed_in)?;
     report.notices.extend(verified);
     Ok(report)
+}
+
+/// Whom a sign-in just made signed in as, said as a token is (`sign-in of Olive Ops (ops-lead)
+/// · us1 · ...`). The browser sign-in succeeded, so nothing here stops the install: a refusal
+/// is a warning.
+pub fn after_sign_in(environment: &Environment, request: &InstallRequest, store: SignInStore) -> Vec<Notice> {
+    let Some(target) = signed_in_target(environment, request, store) else {
+        return Vec::new();
+    };
+    let verification = verify(&environment.variables, &target);
+    match judge(&verification, target.uses) {
+        Ok(notices) => notices
+            .into_iter()
+            .map(|notice| Notice {
+                message: notice.message.replacen("token of ", "sign-in of ", 1),
+                ..notice
+            })
+            .collect(),
+        Err(refused) => vec![Notice::warning(refused.message.replace(
+            "Tray refused the API token, so nothing was written.",
+            "Tray refused the sign-in:",
+        ))],
+    }
 }
 
 #[cfg(test)]

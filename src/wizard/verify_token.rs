@@ -40,15 +40,11 @@ pub fn ask_checked(
             return Ok((token, None));
         }
         prompter.say(texts::TOKEN_CHECKING);
-        let target = Target {
-            workspace_id: workspace_id.clone(),
-            region,
-            token: token.clone(),
-            uses: Uses {
-                api: true,
-                gateway: true,
-            },
+        let both = Uses {
+            api: true,
+            gateway: true,
         };
+        let target = Target::token(workspace_id, region, &token, both);
         let verification = verify::verify(&environment.variables, &target);
         match verify::judge(&verification, target.uses) {
             Ok(notices) => {
