@@ -903,6 +903,25 @@ mod tests {
     }
 
     #[test]
+    fn a_pasted_app_url_gives_the_region_and_a_given_one_must_agree() {
+        let eu = parse_workspace("https://app.eu1.tray.io/workspaces/3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718/projects")
+            .expect("a workspace");
+        assert_eq!(region_of(None, Some(&eu)).expect("no conflict"), Some(Region::Eu1));
+        assert_eq!(
+            region_of(Some(Region::Eu1), Some(&eu)).expect("agrees"),
+            Some(Region::Eu1)
+        );
+        let error = region_of(Some(Region::Us1), Some(&eu)).expect_err("contradicts");
+        assert_eq!(error.exit.code(), 2);
+        let bare = parse_workspace("3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718").expect("a workspace");
+        assert_eq!(
+            region_of(Some(Region::Apac1), Some(&bare)).expect("nothing to contradict"),
+            Some(Region::Apac1)
+        );
+        assert_eq!(region_of(None, None).expect("nothing"), None);
+    }
+
+    #[test]
     fn a_bad_log_level_is_a_usage_error() {
         let error = Cli::try_parse_from(["tray-mcp", "serve", "--sandbox", "--log-level", "tray_mcp=loud"])
             .expect_err("refused");

@@ -272,8 +272,13 @@ pub fn judge(verification: &Verification, uses: Uses) -> Result<Vec<Notice>, Com
         return Err(refused_error(verification, uses));
     }
     let mut notices = Vec::new();
-    if let Part::Works(user) = &verification.owner {
-        notices.push(Notice::note(summary(verification, user, uses)));
+    match (&verification.owner, &verification.gateway) {
+        (Part::Works(user), _) => notices.push(Notice::note(summary(verification, user, uses))),
+        // Whose token it is could not be found out, but the gateway took it.
+        (_, Part::Works(count)) if uses.gateway => notices.push(Notice::note(format!(
+            "the Agent Gateway takes the token: {count} tools"
+        ))),
+        _ => {}
     }
     if uses.api {
         notices.extend(api_notices(verification, uses));
@@ -573,7 +578,9 @@ mod tests {
             said.contains("built-in tools will not work") && said.contains("--region"),
             "{said}"
         );
-        assert!(judge(&api_refused, GATEWAY_ONLY).is_ok());
+        // An http entry does not use Tray's API: only the gateway's answer is said.
+        let said = texts(&judge(&api_refused, GATEWAY_ONLY).expect("installs"));
+        assert_eq!(said, "the Agent Gateway takes the token: 3 tools");
     }
 
     #[test]
