@@ -127,6 +127,11 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
                     " No refresh token was granted: sign in again when the access token expires."
                 }
             );
+            if !request.headless {
+                for notice in tray_mcp::commands::verify::after_login(&environment, &request.name) {
+                    eprintln!("{notice}");
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         Action::Logout(name, headless_only) => {

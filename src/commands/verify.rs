@@ -482,10 +482,39 @@ pub fn install(
 /// · us1 · ...`). The browser sign-in succeeded, so nothing here stops the install: a refusal
 /// is a warning.
 pub fn after_sign_in(environment: &Environment, request: &InstallRequest, store: SignInStore) -> Vec<Notice> {
-    let Some(target) = signed_in_target(environment, request, store) else {
+    match signed_in_target(environment, request, store) {
+        Some(target) => sign_in_notices(&environment.variables, &target),
+        None => Vec::new(),
+    }
+}
+
+/// Whom `tray-mcp login NAME` signed the profile in as, said as [`after_sign_in`] does.
+pub fn after_login(environment: &Environment, name: &ServerName) -> Vec<Notice> {
+    let Ok(profile) = crate::profiles::load(environment, name) else {
         return Vec::new();
     };
-    let verification = verify(&environment.variables, &target);
+    let Some(workspace_id) = profile.workspace_id.clone() else {
+        return Vec::new();
+    };
+    let target = Target {
+        workspace_id,
+        region: profile.region,
+        bearer: Arc::new(OAuthTokens::new(SignInStore::new(
+            environment,
+            name,
+            profile.sign_in_store,
+        ))),
+        uses: Uses {
+            api: true,
+            gateway: profile.gateway,
+        },
+    };
+    sign_in_notices(&environment.variables, &target)
+}
+
+/// A sign-in checked: `sign-in of ...`, or a warning when Tray refuses it.
+fn sign_in_notices(variables: &Variables, target: &Target) -> Vec<Notice> {
+    let verification = verify(variables, target);
     match judge(&verification, target.uses) {
         Ok(notices) => notices
             .into_iter()
