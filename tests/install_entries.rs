@@ -573,6 +573,22 @@ fn an_unreachable_tray_installs_unverified_with_a_warning() {
         "{stderr}"
     );
     assert!(home.read(".cursor/mcp.json").contains("tray-workspace"));
+    // A Tray that never answers is unreachable too, within the time limit.
+    let hanging = FakeTray::start(Behavior::Hang(std::time::Duration::from_secs(60)));
+    let hanging_gateway = FakeGateway::start(GatewayBehavior::Hang);
+    let mut command = home.command();
+    command
+        .args(["-w", WORKSPACE, "--api-token-stdin", "-c", "cursor"])
+        .envs(hanging.api_variables())
+        .env("TRAY_GATEWAY_URL", hanging_gateway.url())
+        .env("TRAY_API_TIMEOUT_SECS", "1")
+        .write_stdin(format!("{TOKEN}\n"));
+    let assert = command.assert().success();
+    let (_, stderr) = outputs(&assert);
+    assert!(
+        stderr.contains("could not verify the token with Tray") && stderr.contains("did not answer"),
+        "{stderr}"
+    );
 }
 
 #[test]

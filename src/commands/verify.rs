@@ -108,10 +108,7 @@ pub fn target(environment: &Environment, request: &InstallRequest) -> Option<Tar
     let uses = match request.transport {
         crate::clients::Transport::Stdio => Uses {
             api: true,
-            gateway: request
-                .gateway
-                .or_else(|| install::existing_gateway(environment, &request.name, workspace_id))
-                .unwrap_or(install::DEFAULT_GATEWAY),
+            gateway: stdio_gateway(environment, request, workspace_id),
         },
         crate::clients::Transport::Bridge | crate::clients::Transport::Http => Uses {
             api: false,
@@ -143,16 +140,24 @@ fn signed_in_target(environment: &Environment, request: &InstallRequest, store: 
     else {
         return None;
     };
-    let gateway = request
-        .gateway
-        .or_else(|| install::existing_gateway(environment, &request.name, workspace_id))
-        .unwrap_or(install::DEFAULT_GATEWAY);
     Some(Target {
         workspace_id: workspace_id.clone(),
         region: *region,
         bearer: Arc::new(OAuthTokens::new(store)),
-        uses: Uses { api: true, gateway },
+        uses: Uses {
+            api: true,
+            gateway: stdio_gateway(environment, request, workspace_id),
+        },
     })
+}
+
+/// Whether a stdio entry will use the gateway: as asked, else as its profile has it, else the
+/// default for a new profile.
+fn stdio_gateway(environment: &Environment, request: &InstallRequest, workspace_id: &WorkspaceId) -> bool {
+    request
+        .gateway
+        .or_else(|| install::existing_gateway(environment, &request.name, workspace_id))
+        .unwrap_or(install::DEFAULT_GATEWAY)
 }
 
 /// Asks Tray's API and the Agent Gateway about `target`'s token, side by side, within
@@ -163,7 +168,11 @@ pub fn verify(variables: &Variables, target: &Target) -> Verification {
         region: target.region,
         owner: Part::Unreachable(reason.to_string()),
         master: Part::NotAsked,
-        gateway: Part::NotAsked,
+        gateway: if target.uses.gateway {
+            Part::Unreachable(reason.to_string())
+        } else {
+            Part::NotAsked
+        },
     };
     let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
         return unreachable("could not start the network checks");
@@ -286,7 +295,7 @@ pub fn judge(verification: &Verification, uses: Uses) -> Result<Vec<Notice>, Com
     if uses.gateway {
         notices.extend(gateway_notice(verification));
     }
-    let unverified: Vec<String> = [
+    let mut unverified: Vec<String> = [
         (uses.api, part_text(&verification.owner)),
         (uses.gateway, part_text(&verification.gateway)),
     ]
@@ -294,6 +303,7 @@ pub fn judge(verification: &Verification, uses: Uses) -> Result<Vec<Notice>, Com
     .filter(|(used, _)| *used)
     .filter_map(|(_, part)| reason_unverified(&part))
     .collect();
+    unverified.dedup();
     if !unverified.is_empty() {
         notices.push(Notice::warning(format!(
             "could not verify the token with Tray ({}): the entry is installed unverified; \
