@@ -478,3 +478,16 @@ fn the_fix_for_a_hand_written_tray_entry_says_force_since_install_refuses_it_oth
     assert!(output.contains("--force"), "{output}");
     assert!(!output.contains(TOKEN), "{output}");
 }
+
+#[test]
+fn doctor_for_a_name_no_entry_has_says_so_and_fails() {
+    let home = FakeHome::new();
+    home.install(&["-c", "cursor", "-n", "tray-prod"]).success();
+    let (code, report) = doctor(&home, &["tray-typo"]);
+    assert_eq!(code, 1, "{report}");
+    assert!(
+        report.contains("no Tray entry is named \"tray-typo\" (the Tray entries here: tray-prod)"),
+        "{report}"
+    );
+    assert!(!report.contains("no Tray entries found"), "{report}");
+}

@@ -16,6 +16,7 @@ pub mod rename;
 pub mod report;
 pub mod token;
 pub mod uninstall;
+pub mod verify;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -48,6 +48,9 @@ pub struct ApplyOptions {
     pub check: bool,
     /// Replace declared entries' namesakes that tray-mcp did not write.
     pub force: bool,
+    /// Check each declared token with Tray before writing (not `--no-verify`; never with
+    /// `check`, which reads no network).
+    pub verify: bool,
 }
 
 /// One entry's part in one file, for the report.
@@ -207,9 +210,12 @@ pub fn apply_with_store(
     let mut profile_tasks: Vec<(ServerName, LabeledTask, Profile, Option<ApiToken>)> = Vec::new();
     let mut keychain = KeychainChanges::default();
     let written = crate::written::load(environment);
+    let mut targets = Vec::new();
     for server in &manifest.servers {
         check_case_unique(environment, &names, &server.name)?;
         let request = install_request(server, &context, options.dry_run || options.check, options.force)?;
+        targets
+            .extend(crate::commands::verify::target(environment, &request).map(|target| (server.name.clone(), target)));
         if let WorkspaceChoice::Tray { api_token, .. } = &request.workspace {
             redactor.add(api_token.expose());
         }
@@ -289,6 +295,9 @@ pub fn apply_with_store(
         tasks.push(profile_task(environment, &name, Box::new(DeleteProfile)));
     }
     let planned = plan_labeled(tasks)?;
+    if options.verify && !options.check {
+        notices.extend(crate::commands::verify::before_apply(&environment.variables, &targets)?);
+    }
     let entries = entry_changes(&planned, entries, &profile_checks, &store, options.check);
     if options.check {
         // A check reports drift only: the notes about what an apply would write are not for it.

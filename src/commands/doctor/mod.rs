@@ -96,6 +96,9 @@ pub struct Subject {
 pub struct DoctorReport {
     /// Per entry (and per unreadable file).
     pub subjects: Vec<Subject>,
+    /// `doctor NAME` for a name no Tray entry has: the name, and the names Tray entries do
+    /// have (so the report says the name is wrong rather than that there are no entries).
+    pub unknown_name: Option<(String, Vec<String>)>,
 }
 
 impl DoctorReport {
@@ -142,7 +145,16 @@ impl DoctorReport {
             .iter()
             .map(|subject| subject.checks.iter().filter(|check| !check.ok).count())
             .sum();
-        if self.subjects.is_empty() {
+        if let Some((name, known)) = &self.unknown_name {
+            let known = if known.is_empty() {
+                "there are none".to_string()
+            } else {
+                format!("the Tray entries here: {}", known.join(", "))
+            };
+            text.push_str(&format!(
+                "no Tray entry is named \"{name}\" ({known}); `tray-mcp list` shows every entry\n"
+            ));
+        } else if self.subjects.is_empty() {
             text.push_str(
                 "no Tray entries found: add one with `tray-mcp -w <WORKSPACE_UUID> --api-token-stdin -c <client>`\n",
             );
@@ -158,6 +170,7 @@ impl DoctorReport {
     pub fn to_json(&self) -> Value {
         json!({
             "ok": self.all_ok(),
+            "unknown_name": self.unknown_name.as_ref().map(|(name, _)| name),
             "entries": self.subjects.iter().map(|subject| json!({
                 "name": subject.name,
                 "client": subject.client.map(ClientId::id),
@@ -198,6 +211,17 @@ pub fn doctor(environment: &Environment, request: &DoctorRequest, progress: &dyn
             None => looks_like_tray(entry),
         })
         .collect();
+    if let (Some(name), true) = (&request.name, candidates.is_empty()) {
+        let mut known: Vec<String> = inventory
+            .entries
+            .iter()
+            .filter(|entry| looks_like_tray(entry))
+            .map(|entry| entry.name.clone())
+            .collect();
+        known.sort();
+        known.dedup();
+        report.unknown_name = Some((name.to_string(), known));
+    }
     let online = request.online.then(OnlineChecker::new);
     for entry in &candidates {
         let mut checks = vec![Check::pass("the config file parses")];
@@ -248,6 +272,7 @@ mod tests {
         assert!(!DoctorReport::default().all_ok());
         let healthy = DoctorReport {
             subjects: vec![subject(vec![Check::pass("the config file parses")])],
+            ..DoctorReport::default()
         };
         assert!(healthy.all_ok());
         assert!(healthy.to_human(true).ends_with("everything checks out\n"));
@@ -256,6 +281,7 @@ mod tests {
                 Check::pass("the config file parses"),
                 Check::fail("the command does not exist", "reinstall it"),
             ])],
+            ..DoctorReport::default()
         };
         assert!(!broken.all_ok());
         let text = broken.to_human(false);
@@ -271,6 +297,7 @@ mod tests {
     fn the_json_report_lists_every_check_with_its_fix() {
         let report = DoctorReport {
             subjects: vec![subject(vec![Check::fail("no token", "tray-mcp token set NAME")])],
+            ..DoctorReport::default()
         };
         let json = report.to_json();
         assert_eq!(json["ok"], json!(false));
