@@ -262,6 +262,17 @@ impl fmt::Debug for ApiToken {
 mod tests {
     use super::*;
 
+    /// Issue 21 (14): `-abc` was accepted and written as `serve --profile -abc`.
+    #[test]
+    fn a_server_name_never_starts_with_a_dash() {
+        for refused in ["-abc", "-", "--profile", "a b", "", &"a".repeat(65)] {
+            assert!(ServerName::parse(refused).is_err(), "{refused:?}");
+        }
+        for accepted in ["a-b", "_x", "tray-workspace", "a-", "9"] {
+            assert!(ServerName::parse(accepted).is_ok(), "{accepted:?}");
+        }
+    }
+
     #[test]
     fn workspace_id_accepts_uuid_and_app_url() {
         let id = "3F2A9C1E-8B7D-4E6F-A1B2-C3D4E5F60718";
@@ -322,7 +333,7 @@ pub struct ServerName(String);
 
 /// Why a server name was refused.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("{0:?} is not a valid server name (use 1-64 letters, digits, '-' or '_')")]
+#[error("{0:?} is not a valid server name (use 1-64 letters, digits, '-' or '_', not starting with '-')")]
 pub struct InvalidServerName(String);
 
 impl ServerName {
@@ -332,10 +343,15 @@ impl ServerName {
     /// The name of a Tray Headless MCP entry when none is given.
     pub const HEADLESS: &'static str = "tray-headless";
 
-    /// Accepts 1-64 ASCII letters, digits, `-` and `_`.
+    /// Accepts 1-64 ASCII letters, digits, `-` and `_`, not starting with `-`.
+    ///
+    /// Why not a leading `-`: the name becomes an argument of the entry's command
+    /// (`serve --profile NAME`, `login NAME`), where `-abc` reads as an option, so the entry
+    /// could never start. Every command that takes a name parses it here.
     pub fn parse(input: &str) -> Result<Self, InvalidServerName> {
-        let valid =
-            (1..=64).contains(&input.len()) && input.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        let valid = (1..=64).contains(&input.len())
+            && !input.starts_with('-')
+            && input.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
         if valid {
             Ok(ServerName(input.to_string()))
         } else {

@@ -752,6 +752,56 @@ fn names_that_differ_only_in_case_are_refused_everywhere() {
     with_token(&home, NEW_TOKEN, &["-c", "cursor", "-n", "Prod"]).success();
 }
 
+/// Issue 21 (14): `--name=-abc` was written as `serve --profile -abc`, which cannot start; and
+/// `apply` took names differing only in case from an entry's, or from each other.
+#[test]
+fn a_name_starting_with_a_dash_or_a_case_clash_in_a_manifest_is_refused() {
+    let home = FakeHome::new();
+    with_token(&home, TOKEN, &["-c", "cursor", "-n", "Prod"]).success();
+    home.write(
+        "project/dash.toml",
+        "[servers.-abc]\nworkspace = \"sandbox\"\nclients = [\"cursor\"]\n",
+    );
+    home.write(
+        "project/case.toml",
+        "[servers.ok]\nworkspace = \"sandbox\"\nclients = [\"cursor\"]\n\n[servers.prod]\nworkspace = \"sandbox\"\nclients = [\"cursor\"]\n",
+    );
+    home.write(
+        "project/twice.toml",
+        "[servers.Dev]\nworkspace = \"sandbox\"\nclients = [\"cursor\"]\n\n[servers.dev]\nworkspace = \"sandbox\"\nclients = [\"claude\"]\n",
+    );
+    let before = home.snapshot_files();
+    let refused = |args: &[&str], wanted: &str| {
+        let assert = home
+            .command()
+            .args(args)
+            .write_stdin(format!("{NEW_TOKEN}\n"))
+            .assert()
+            .failure();
+        let (stdout, stderr) = outputs(&assert);
+        assert!(stdout.is_empty(), "{args:?}: {stdout}");
+        // clap's own usage errors end with "try '--help'" rather than a hint.
+        let advised = stderr.contains("\nhint: ") || stderr.contains("try '--help'");
+        assert!(stderr.contains(wanted) && advised, "{args:?}: {stderr}");
+        assert_eq!(home.snapshot_files(), before, "{args:?} changed a file");
+    };
+    let dash = "not starting with '-'";
+    refused(
+        &["-w", WORKSPACE_DEV, "--api-token-stdin", "-c", "claude", "--name=-abc"],
+        dash,
+    );
+    refused(&["rename", "Prod", "--", "-abc"], dash);
+    refused(&["apply", "--file", "dash.toml"], "dash.toml:1:10: invalid server name");
+    refused(
+        &["apply", "--file", "case.toml"],
+        "case.toml:5:10: the name \"prod\" differs only in case from \"Prod\"",
+    );
+    refused(
+        &["apply", "--file", "twice.toml"],
+        "twice.toml:5:10: server \"dev\" differs only in case from \"Dev\" (line 1)",
+    );
+}
+
 #[test]
 fn a_case_clash_with_a_claude_code_project_entry_is_found() {
     // The check reads only the servers' names in ~/.claude.json: every project's, and none

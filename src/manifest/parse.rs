@@ -85,18 +85,60 @@ struct RawServer {
 
 /// `token_from_env = true` (the token's own `env` variable, else `TRAY_TOKEN_<NAME>`) or
 /// `token_from_env = "VAR"`.
-#[derive(Deserialize)]
-#[serde(untagged)]
 enum RawTokenFromEnv {
     Switch(bool),
     Variable(String),
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
+/// `clients = "detected"`, `clients = "cursor"` or `clients = ["claude", "cursor"]`.
 enum RawClients {
     One(String),
     Many(Vec<String>),
+}
+
+// Hand-written rather than `#[serde(untagged)]`: an untagged enum's only error is "data did not
+// match any variant of untagged enum", which says neither what was expected nor where; a
+// visitor's `expecting` is the message, and toml_edit adds the value's position.
+impl<'de> Deserialize<'de> for RawTokenFromEnv {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = RawTokenFromEnv;
+            fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+                formatter.write_str("`token_from_env` to be true, false or an environment variable's name")
+            }
+            fn visit_bool<E: serde::de::Error>(self, value: bool) -> Result<RawTokenFromEnv, E> {
+                Ok(RawTokenFromEnv::Switch(value))
+            }
+            fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<RawTokenFromEnv, E> {
+                Ok(RawTokenFromEnv::Variable(value.to_string()))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawClients {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = RawClients;
+            fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+                formatter.write_str("`clients` to be a client name, \"detected\", or a list of client names")
+            }
+            fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<RawClients, E> {
+                Ok(RawClients::One(value.to_string()))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<RawClients, A::Error> {
+                let mut names = Vec::new();
+                while let Some(name) = seq.next_element::<String>()? {
+                    names.push(name);
+                }
+                Ok(RawClients::Many(names))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 /// `token = ...`: a reference table, or (refused) an inline string, whose value is dropped at
@@ -167,17 +209,42 @@ pub fn parse(text: &str, shown_path: &str, folder: PathBuf) -> Result<Manifest, 
             at(
                 Some(name_span),
                 "invalid server name".to_string(),
-                "a name is 1-64 letters, digits, `-` and `_`",
+                "a name is 1-64 letters, digits, `-` and `_`, not starting with `-`",
             )
         })?;
         let table = server.span();
         servers.push(check_server(name, server.into_inner(), table, position, &at)?);
     }
+    check_case_unique(&servers, shown_path)?;
     Ok(Manifest {
         shown_path: shown_path.to_string(),
         folder,
         servers,
     })
+}
+
+/// Refuses two declared names that differ only in case, at the later one, as `install` refuses
+/// such a name ([`crate::commands::check_case_unique`]: on macOS and Windows their profiles
+/// would be one file). Linear: one set of lowercased names.
+fn check_case_unique(servers: &[DeclaredServer], shown_path: &str) -> Result<(), ManifestError> {
+    let mut in_file_order: Vec<&DeclaredServer> = servers.iter().collect();
+    in_file_order.sort_by_key(|server| server.position);
+    let mut seen: std::collections::HashMap<String, &DeclaredServer> = std::collections::HashMap::new();
+    for server in in_file_order {
+        if let Some(first) = seen.insert(server.name.as_str().to_ascii_lowercase(), server) {
+            let (line, _) = first.position;
+            return Err(ManifestError {
+                shown_path: shown_path.to_string(),
+                position: Some(server.position),
+                message: format!(
+                    "server \"{}\" differs only in case from \"{}\" (line {line})",
+                    server.name, first.name
+                ),
+                hint: "names are compared ignoring case (on macOS and Windows they would be one profile file): rename one of them".to_string(),
+            });
+        }
+    }
+    Ok(())
 }
 
 type At<'a> = dyn Fn(Option<Range<usize>>, String, &str) -> ManifestError + 'a;
@@ -669,6 +736,56 @@ clients = "detected"
         .expect_err("refused");
         assert!(!error.to_string().contains("secret-value"), "{error}");
         assert_eq!(error.position.map(|(line, _)| line), Some(9), "{error}");
+    }
+
+    /// Issue 21 (14): `apply` accepted names that differ only in case, which `install` refuses.
+    #[test]
+    fn names_that_differ_only_in_case_are_refused_at_the_later_one() {
+        let text = format!("{GOOD}\n[servers.Tray-Production]\nworkspace = \"sandbox\"\nclients = \"detected\"\n");
+        let error = parsed(&text).expect_err("refused");
+        assert_eq!(error.position, Some((11, 10)), "{error}");
+        assert!(
+            error
+                .message
+                .contains("\"Tray-Production\" differs only in case from \"tray-production\" (line 2)"),
+            "{error}"
+        );
+        let error = parsed("[servers.-abc]\nworkspace = \"sandbox\"\nclients = \"detected\"\n").expect_err("refused");
+        assert_eq!(error.position, Some((1, 10)), "{error}");
+        assert!(error.hint.contains("not starting with `-`"), "{}", error.hint);
+    }
+
+    /// Issue 21 (17c): these said "data did not match any variant of untagged enum RawClients".
+    #[test]
+    fn a_type_error_says_what_the_key_takes_at_its_position() {
+        for (from, to, wanted, line) in [
+            (
+                "clients = \"detected\"",
+                "clients = 3",
+                "`clients` to be a client name",
+                9,
+            ),
+            (
+                "clients = \"detected\"",
+                "clients = { a = 1 }",
+                "`clients` to be a client name",
+                9,
+            ),
+            (
+                "clients = \"detected\"",
+                "clients = \"detected\"\ntoken_from_env = 7",
+                "`token_from_env` to be true",
+                10,
+            ),
+        ] {
+            let error = parsed(&GOOD.replace(from, to)).expect_err(wanted);
+            assert!(error.message.contains(wanted), "{error}");
+            assert!(!error.message.contains("untagged"), "{error}");
+            assert_eq!(error.position.map(|(at, _)| at), Some(line), "{error}");
+        }
+        let error = parsed(&GOOD.replace("[\"claude\", \"cursor\"", "[\"claude\", 5")).expect_err("not a name");
+        assert_eq!(error.position.map(|(at, _)| at), Some(4), "{error}");
+        assert!(error.message.contains("string"), "{error}");
     }
 
     #[test]

@@ -205,7 +205,7 @@ pub fn apply_with_store(
     let mut profile_tasks: Vec<(ServerName, LabeledTask, Profile, Option<ApiToken>)> = Vec::new();
     let mut keychain = KeychainChanges::default();
     for server in &manifest.servers {
-        check_case_unique(environment, &names, &server.name)?;
+        check_case_unique(environment, &names, &server.name).map_err(|error| at_entry(manifest, server, error))?;
         let request = install_request(server, &context, options.dry_run || options.check)?;
         if let WorkspaceChoice::Tray { api_token, .. } = &request.workspace {
             redactor.add(api_token.expose());
@@ -317,6 +317,16 @@ pub fn apply_with_store(
         entries,
         check: false,
     })
+}
+
+/// `error`, about the declared entry `server`, led by the manifest's file and the entry's
+/// line:column, so the user knows which declaration to change.
+fn at_entry(manifest: &Manifest, server: &DeclaredServer, error: CommandError) -> CommandError {
+    let (line, column) = server.position;
+    CommandError {
+        message: format!("{}:{line}:{column}: {}", manifest.shown_path, error.message),
+        ..error
+    }
 }
 
 fn dry_finish<'a>(
