@@ -19,6 +19,7 @@ pub mod toml;
 pub mod transaction;
 mod walk;
 pub mod yaml;
+mod yaml_strict;
 
 #[cfg(test)]
 mod conformance;
