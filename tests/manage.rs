@@ -124,6 +124,30 @@ fn token_forget_empties_the_profile_and_points_at_inline_copies() {
     );
 }
 
+/// Issue 21 (17c): `token forget` on an entry that keeps its token inline (no profile) said
+/// there was no such entry.
+#[test]
+fn token_forget_on_an_inline_token_entry_says_where_the_token_is_and_how_to_change_it() {
+    let home = FakeHome::new();
+    home.install(&["-c", "cursor", "--transport", "http", "-n", "remote"])
+        .success();
+    let before = home.snapshot_files();
+    let assert = home.command().args(["token", "forget", "remote"]).assert().code(1);
+    let (stdout, stderr) = outputs(&assert);
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(
+        stderr.contains("keeps the token inline in Cursor config ~/.cursor/mcp.json")
+            && stderr.contains("hint: `tray-mcp token set remote` replaces that token in place")
+            && stderr.contains("`tray-mcp remove remote -c cursor`")
+            && !stderr.contains("no tray-mcp profile or Tray entry"),
+        "{stderr}"
+    );
+    assert_no_token(&assert);
+    assert_eq!(home.snapshot_files(), before);
+    let missing = home.command().args(["token", "forget", "nowhere"]).assert().code(1);
+    assert!(outputs(&missing).1.contains("no tray-mcp profile or Tray entry"));
+}
+
 #[cfg(unix)]
 #[test]
 fn serve_refuses_a_profile_others_can_read() {
