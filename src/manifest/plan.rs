@@ -22,8 +22,8 @@ use crate::commands::login::SignInOptions;
 use crate::commands::remove::RemoveEntries;
 use crate::commands::report::{Notice, Report, change_word};
 use crate::commands::{
-    DeleteProfile, FileOwner, Finish, LabeledTask, PlannedFile, WriteProfile, check_case_unique, config_secrets,
-    config_task, finish_planned, plan_labeled, profile_task, readable_inventory,
+    CaseNames, DeleteProfile, FileOwner, Finish, LabeledTask, PlannedFile, WriteProfile, config_secrets, config_task,
+    finish_planned, plan_labeled, profile_task, readable_inventory,
 };
 use crate::config::safe_write::Privacy;
 use crate::config::transaction::{Edited, FileEdit, FileProblem};
@@ -192,7 +192,7 @@ pub fn apply_with_store(
     let binary = placement.entry_binary.as_path();
     let mut launches_binary = false;
     let inventory = readable_inventory(environment)?;
-    let names = inventory.names();
+    let names = CaseNames::new(environment, &inventory.names());
     let context = SourceContext {
         environment,
         folder: &manifest.folder,
@@ -205,7 +205,9 @@ pub fn apply_with_store(
     let mut profile_tasks: Vec<(ServerName, LabeledTask, Profile, Option<ApiToken>)> = Vec::new();
     let mut keychain = KeychainChanges::default();
     for server in &manifest.servers {
-        check_case_unique(environment, &names, &server.name).map_err(|error| at_entry(manifest, server, error))?;
+        names
+            .check(&server.name)
+            .map_err(|error| at_entry(manifest, server, error))?;
         let request = install_request(server, &context, options.dry_run || options.check)?;
         if let WorkspaceChoice::Tray { api_token, .. } = &request.workspace {
             redactor.add(api_token.expose());
@@ -499,10 +501,31 @@ struct ApplyFile {
     removals: Option<RemoveEntries>,
 }
 
+impl ApplyFile {
+    /// The upserts that may change something: an entry that already holds exactly the declared
+    /// value (and keeps nothing beside it) is left alone. Why: every set reads the whole file
+    /// once, so a periodic apply of N entries that are all in step cost N passes over a file of N
+    /// entries; their values are read here in one pass per container instead.
+    fn pending(&self, document: &dyn crate::config::ConfigDocument) -> UpsertEntries {
+        let existing = crate::config::batch::values_at(document, &self.upserts.entry_paths());
+        UpsertEntries {
+            format: self.upserts.format,
+            upserts: self
+                .upserts
+                .upserts
+                .iter()
+                .zip(existing)
+                .filter(|(upsert, existing)| !upsert.companions.is_empty() || existing.as_ref() != Some(&upsert.server))
+                .map(|(upsert, _)| upsert.clone())
+                .collect(),
+        }
+    }
+}
+
 impl FileEdit for ApplyFile {
     fn apply(&self, current: Option<&str>) -> Result<Edited, FileProblem> {
         let mut document = crate::config::open(self.upserts.format, self.upserts.starting_text(current))?;
-        let mut change = self.upserts.apply_to(document.as_mut())?;
+        let mut change = self.pending(document.as_ref()).apply_to(document.as_mut())?;
         let mut emptied = false;
         if let Some(removals) = &self.removals
             && removals.apply_to(document.as_mut())?
@@ -543,6 +566,8 @@ fn entry_changes(
     store: &TokenStore,
     check: bool,
 ) -> Vec<Vec<EntryChange>> {
+    let profiles: std::collections::HashMap<&str, &(ServerName, Profile, Option<ApiToken>)> =
+        profiles.iter().map(|profile| (profile.0.as_str(), profile)).collect();
     for (file, changes) in planned.iter().zip(entries.iter_mut()) {
         match file.owner {
             FileOwner::Client(kind, _) => config_entry_changes(&file.file, kind, changes),
@@ -551,7 +576,7 @@ fn entry_changes(
                     if change.change != Change::Removed {
                         change.change = file.file.change;
                     }
-                    let profile = profiles.iter().find(|(name, _, _)| name.as_str() == change.name);
+                    let profile = profiles.get(change.name.as_str()).copied();
                     change.drift = profile_drift(&file.file, change, profile, store);
                 }
             }
@@ -583,13 +608,11 @@ fn config_entry_changes(file: &crate::config::transaction::Planned, kind: Client
     ) else {
         return;
     };
-    let value = |document: &dyn crate::config::ConfigDocument, path: &[String]| {
-        let path: Vec<&str> = path.iter().map(String::as_str).collect();
-        document.get(&path).ok().flatten()
-    };
-    for change in changes.iter_mut() {
-        let old = value(before.as_ref(), &change.entry_path);
-        let new = value(after.as_ref(), &change.entry_path);
+    // One read per container for every entry (not one pass over the file per entry).
+    let paths: Vec<Vec<String>> = changes.iter().map(|change| change.entry_path.clone()).collect();
+    let olds = crate::config::batch::values_at(before.as_ref(), &paths);
+    let news = crate::config::batch::values_at(after.as_ref(), &paths);
+    for ((change, old), new) in changes.iter_mut().zip(olds).zip(news) {
         change.change = match (&old, &new) {
             (None, _) => Change::Added,
             (Some(_), None) => Change::Removed,
