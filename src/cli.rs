@@ -143,6 +143,10 @@ enum Command {
         /// (naming each entry and file), 1 when a token source cannot be read.
         #[arg(long, conflicts_with = "dry_run")]
         check: bool,
+        /// Run the manifest's token commands even in a dry run or --check, or when the manifest
+        /// was found in the current folder rather than named with --file.
+        #[arg(long)]
+        allow_commands: bool,
     },
     /// Print this machine's Tray entries as a manifest (tokens as references to fill in).
     Export,
@@ -560,9 +564,15 @@ impl Cli {
                 dry_run,
                 prune,
                 check,
+                allow_commands,
             }) => Ok(Action::Apply {
                 file,
-                options: ApplyOptions { dry_run, prune, check },
+                options: ApplyOptions {
+                    dry_run,
+                    prune,
+                    check,
+                    allow_commands,
+                },
             }),
             Some(Command::Export) => Ok(Action::Export),
             Some(Command::Serve(args)) => Ok(Action::Serve(args.into())),

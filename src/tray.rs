@@ -222,6 +222,13 @@ impl ApiToken {
         Ok(ApiToken(token.to_string()))
     }
 
+    /// A stand-in for a token deliberately not read, shown in its place in a diff
+    /// (`<from command: op read …>`: a dry run or `--check` does not run a manifest's commands).
+    /// Only runs that write nothing make one, so it is never written.
+    pub fn stand_in(text: String) -> ApiToken {
+        ApiToken(text)
+    }
+
     /// The secret value. Call only where the value must be sent or stored.
     pub fn expose(&self) -> &str {
         &self.0

@@ -376,6 +376,8 @@ fn a_rotated_token_never_leaks() {
         home.command()
             .arg("apply")
             .args(args)
+            // The manifest's command source runs in every mode here (the leak is what is tested).
+            .arg("--allow-commands")
             .env("MANIFEST_TOKEN", token)
             .assert()
     };

@@ -221,6 +221,7 @@ pub fn parse(text: &str, shown_path: &str, folder: PathBuf) -> Result<Manifest, 
         shown_path: shown_path.to_string(),
         folder,
         servers,
+        origin: super::trust::Origin::default(),
     })
 }
 

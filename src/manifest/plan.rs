@@ -12,15 +12,16 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
+pub use super::report::{ApplyReport, EntryChange};
 use super::source::SourceContext;
 use super::{DeclaredClients, DeclaredServer, DeclaredWorkspace, Manifest};
 use crate::clients::{ClientId, Scope};
 use crate::commands::install::{self, EntryUpsert, InstallRequest, UpsertEntries, WorkspaceChoice};
 use crate::commands::login::SignInOptions;
 use crate::commands::remove::RemoveEntries;
-use crate::commands::report::{Notice, Report, change_word};
+use crate::commands::report::{Notice, Report};
 use crate::commands::{
     CaseNames, DeleteProfile, FileOwner, Finish, LabeledTask, PlannedFile, WriteProfile, config_secrets, config_task,
     finish_planned, plan_labeled, profile_task, readable_inventory,
@@ -28,6 +29,7 @@ use crate::commands::{
 use crate::config::safe_write::Privacy;
 use crate::config::transaction::{Edited, FileEdit, FileProblem};
 use crate::config::{Change, Format};
+use crate::env::DEFAULT_TOKEN_COMMAND_WAIT;
 use crate::error::CommandError;
 use crate::inventory::{FoundEntry, Inventory};
 use crate::paths::Environment;
@@ -46,118 +48,9 @@ pub struct ApplyOptions {
     pub prune: bool,
     /// Write nothing; report drift.
     pub check: bool,
-}
-
-/// One entry's part in one file, for the report.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EntryChange {
-    /// The entry.
-    pub name: String,
-    /// What happens (happened) to it there.
-    pub change: Change,
-    /// For `--check`: why it differs, when it does.
-    pub drift: Option<String>,
-    /// The keys leading to the entry in its file (empty for a profile).
-    pub entry_path: Vec<String>,
-}
-
-/// The result of `apply`: the files (as every changing command reports them) and, per file,
-/// what happens to each entry in it.
-#[derive(Debug, Clone)]
-pub struct ApplyReport {
-    /// The files.
-    pub report: Report,
-    /// Per file of `report.files`, in the same order: its entries.
-    pub entries: Vec<Vec<EntryChange>>,
-    /// This was `--check`: nothing was written, and any change is drift.
-    pub check: bool,
-}
-
-impl ApplyReport {
-    /// Whether anything changed (would change; drifted).
-    pub fn changed(&self) -> bool {
-        self.report.files.iter().any(|file| file.change != Change::Unchanged)
-            || self.entries.iter().flatten().any(|entry| entry.drift.is_some())
-    }
-
-    /// The stdout text.
-    pub fn to_human(&self) -> String {
-        if self.check {
-            return self.check_text();
-        }
-        let mut text = String::new();
-        let files = self.report.to_human();
-        let mut lines = files.lines();
-        for entries in &self.entries {
-            if let Some(line) = lines.next() {
-                text.push_str(line);
-                text.push('\n');
-            }
-            for entry in entries {
-                text.push_str(&format!("    {:<10} {}\n", change_word(entry.change), entry.name));
-            }
-        }
-        for line in lines {
-            text.push_str(line);
-            text.push('\n');
-        }
-        text
-    }
-
-    fn check_text(&self) -> String {
-        let mut text = String::new();
-        for (file, entries) in self.report.files.iter().zip(&self.entries) {
-            for entry in entries {
-                if let Some(drift) = &entry.drift {
-                    text.push_str(&format!(
-                        "drift: {} in {} {}: {drift}\n",
-                        entry.name, file.role, file.shown_path
-                    ));
-                }
-            }
-        }
-        if text.is_empty() {
-            let count: usize = self.entries.iter().map(Vec::len).sum();
-            text.push_str(&format!(
-                "in step: {count} entries in {} files match the manifest\n",
-                self.entries.len()
-            ));
-        }
-        text
-    }
-
-    /// The `--json` output: install's report, each file with its `entries`, and `changed`
-    /// (what Ansible's `changed_when` reads); `--check` adds `in_sync` and `drift`.
-    pub fn to_json(&self) -> Value {
-        let mut value = self.report.to_json();
-        if let Some(Value::Array(files)) = value.get_mut("files") {
-            for (file, entries) in files.iter_mut().zip(&self.entries) {
-                file["entries"] = json!(entries
-                    .iter()
-                    .map(|entry| json!({"name": entry.name, "change": change_word(entry.change), "drift": entry.drift}))
-                    .collect::<Vec<_>>());
-            }
-        }
-        value["changed"] = json!(!self.check && self.changed());
-        if self.check {
-            let drift: Vec<Value> = self
-                .report
-                .files
-                .iter()
-                .zip(&self.entries)
-                .flat_map(|(file, entries)| {
-                    entries.iter().filter_map(move |entry| {
-                        entry.drift.as_ref().map(|drift| {
-                            json!({"name": entry.name, "role": file.role, "path": file.shown_path, "client": file.client.map(ClientId::id), "reason": drift})
-                        })
-                    })
-                })
-                .collect();
-            value["in_sync"] = json!(drift.is_empty());
-            value["drift"] = json!(drift);
-        }
-        value
-    }
+    /// Run the manifest's token commands even in a dry run or `--check`, or from a manifest
+    /// found implicitly in the current folder ([`super::trust`]).
+    pub allow_commands: bool,
 }
 
 /// Applies (or checks) a manifest whose stdio entries launch the binary `placement` names
@@ -193,12 +86,26 @@ pub fn apply_with_store(
     let mut launches_binary = false;
     let inventory = readable_inventory(environment)?;
     let names = CaseNames::new(environment, &inventory.names());
+    let run_commands = super::trust::commands_run(manifest, options)?;
     let context = SourceContext {
         environment,
         folder: &manifest.folder,
         lookup,
         keychain: &crate::token_store::read_item,
+        run_commands,
+        command_wait: environment
+            .variables
+            .token_command_wait
+            .unwrap_or(DEFAULT_TOKEN_COMMAND_WAIT),
     };
+    // The entries whose token is a stand-in (a command not run): never redacted, so the diff
+    // shows `<from command: …>`; not compared by --check.
+    let unread: Vec<String> = manifest
+        .servers
+        .iter()
+        .filter(|server| server.token_from_command() && !run_commands)
+        .map(|server| server.name.to_string())
+        .collect();
     let mut redactor = Redactor::default();
     let mut notices = Vec::new();
     let mut groups: BTreeMap<PathBuf, FileGroup> = BTreeMap::new();
@@ -209,7 +116,9 @@ pub fn apply_with_store(
             .check(&server.name)
             .map_err(|error| at_entry(manifest, server, error))?;
         let request = install_request(server, &context, options.dry_run || options.check)?;
-        if let WorkspaceChoice::Tray { api_token, .. } = &request.workspace {
+        if let WorkspaceChoice::Tray { api_token, .. } = &request.workspace
+            && !unread.contains(&server.name.to_string())
+        {
             redactor.add(api_token.expose());
         }
         launches_binary |= install::launches_binary(request.transport);
@@ -287,7 +196,19 @@ pub fn apply_with_store(
         tasks.push(profile_task(environment, &name, Box::new(DeleteProfile)));
     }
     let planned = plan_labeled(tasks)?;
-    let entries = entry_changes(&planned, entries, &profile_checks, &store, options.check);
+    let mut entries = entry_changes(&planned, entries, &profile_checks, &store, options.check);
+    for change in entries.iter_mut().flatten() {
+        if change.drift.as_deref() == Some(TOKEN_DRIFT) && unread.contains(&change.name) {
+            // The token was not read: a token-only difference is the stand-in's, not drift.
+            change.drift = None;
+            change.change = Change::Unchanged;
+        }
+    }
+    notices.extend(unread.iter().map(|name| {
+        Notice::note(format!(
+            "the token of \"{name}\" comes from a command, which a dry run does not run: the diff holds a stand-in for it, redacted as any token (--allow-commands runs it)"
+        ))
+    }));
     if options.check {
         // A check reports drift only: the notes about what an apply would write are not for it.
         let _ = notices;
@@ -303,6 +224,7 @@ pub fn apply_with_store(
             },
             entries,
             check: true,
+            unread,
         });
     }
     let finish = Finish {
@@ -318,6 +240,7 @@ pub fn apply_with_store(
         report,
         entries,
         check: false,
+        unread,
     })
 }
 
@@ -619,13 +542,16 @@ fn config_entry_changes(file: &crate::config::transaction::Planned, kind: Client
             (Some(old), Some(new)) if old == new => Change::Unchanged,
             (Some(old), Some(new)) => {
                 if only_token_differs(old, new) {
-                    change.drift = Some("its token differs from the token source (rotated?)".to_string());
+                    change.drift = Some(TOKEN_DRIFT.to_string());
                 }
                 Change::Updated
             }
         };
     }
 }
+
+/// The drift of an entry whose token is not what its source yields now.
+const TOKEN_DRIFT: &str = "its token differs from the token source (rotated?)";
 
 /// Whether two entries are the same once their inline tokens are blanked.
 fn only_token_differs(old: &Value, new: &Value) -> bool {
@@ -657,9 +583,7 @@ fn profile_drift(
     {
         return match store.token(name, &existing) {
             Ok(Some(stored)) if stored == *token && existing == *wanted => None,
-            Ok(Some(stored)) if stored != *token => {
-                Some("its token differs from the token source (rotated?)".to_string())
-            }
+            Ok(Some(stored)) if stored != *token => Some(TOKEN_DRIFT.to_string()),
             Ok(_) if existing == *wanted => Some("its keychain item holds no token".to_string()),
             _ => Some("its profile differs from the manifest".to_string()),
         };
@@ -670,7 +594,7 @@ fn profile_drift(
     let mut same_but_token = existing.clone();
     same_but_token.api_token = wanted.api_token.clone();
     if same_but_token == *wanted {
-        Some("its token differs from the token source (rotated?)".to_string())
+        Some(TOKEN_DRIFT.to_string())
     } else {
         Some("its profile differs from the manifest".to_string())
     }
