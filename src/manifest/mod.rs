@@ -13,6 +13,7 @@
 
 mod command;
 pub mod export;
+mod files;
 mod parse;
 pub mod plan;
 mod report;

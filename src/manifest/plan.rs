@@ -14,21 +14,20 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
+use super::files::FileGroup;
 pub use super::report::{ApplyReport, EntryChange};
 use super::source::SourceContext;
 use super::{DeclaredClients, DeclaredServer, DeclaredWorkspace, Manifest};
 use crate::clients::{ClientId, Scope};
-use crate::commands::install::{self, EntryUpsert, InstallRequest, UpsertEntries, WorkspaceChoice};
+use crate::commands::install::{self, InstallRequest, WorkspaceChoice};
 use crate::commands::login::SignInOptions;
-use crate::commands::remove::RemoveEntries;
 use crate::commands::report::{Notice, Report};
 use crate::commands::{
-    CaseNames, DeleteProfile, FileOwner, Finish, LabeledTask, PlannedFile, WriteProfile, config_secrets, config_task,
-    finish_planned, plan_labeled, profile_task, readable_inventory,
+    CaseNames, DeleteProfile, FileOwner, Finish, LabeledTask, PlannedFile, WriteProfile, config_task, finish_planned,
+    plan_labeled, profile_task, readable_inventory,
 };
+use crate::config::Change;
 use crate::config::safe_write::Privacy;
-use crate::config::transaction::{Edited, FileEdit, FileProblem};
-use crate::config::{Change, Format};
 use crate::env::DEFAULT_TOKEN_COMMAND_WAIT;
 use crate::error::CommandError;
 use crate::inventory::{FoundEntry, Inventory};
@@ -361,123 +360,6 @@ fn prune(
         if !still_declared && !still_used && !pruned_names.contains(&entry.name) {
             pruned_names.push(entry.name.clone());
         }
-    }
-}
-
-/// Every change to one config file: the declared entries in it, and (with `--prune`) the
-/// undeclared Tray entries to take out.
-struct FileGroup {
-    owner: (ClientId, Scope),
-    format: Format,
-    privacy: Privacy,
-    upserts: Vec<(String, EntryUpsert)>,
-    removals: Vec<FoundEntry>,
-}
-
-impl FileGroup {
-    fn new(owner: (ClientId, Scope), format: Format) -> Self {
-        FileGroup {
-            owner,
-            format,
-            privacy: Privacy::Ordinary,
-            upserts: Vec::new(),
-            removals: Vec::new(),
-        }
-    }
-
-    fn names(&self) -> Vec<EntryChange> {
-        let upserted = self
-            .upserts
-            .iter()
-            .map(|(name, upsert)| (name.clone(), Change::Unchanged, upsert.entry_path.clone()));
-        let removed = self
-            .removals
-            .iter()
-            .map(|entry| (entry.name.clone(), Change::Removed, entry.entry_path()));
-        upserted
-            .chain(removed)
-            .map(|(name, change, entry_path)| EntryChange {
-                name,
-                change,
-                drift: None,
-                entry_path,
-            })
-            .collect()
-    }
-
-    fn into_edit(self, record: &crate::created::Created) -> ApplyFile {
-        let removals: Vec<&FoundEntry> = self.removals.iter().collect();
-        ApplyFile {
-            upserts: UpsertEntries {
-                format: self.format,
-                upserts: self.upserts.into_iter().map(|(_, upsert)| upsert).collect(),
-            },
-            removals: (!removals.is_empty()).then(|| RemoveEntries::for_entries(&removals, record)),
-        }
-    }
-}
-
-/// One config file's edit under `apply`: install's upsert of each declared entry, then
-/// remove's removal of each pruned one.
-struct ApplyFile {
-    upserts: UpsertEntries,
-    removals: Option<RemoveEntries>,
-}
-
-impl ApplyFile {
-    /// The upserts that may change something: an entry that already holds exactly the declared
-    /// value (and keeps nothing beside it) is left alone. Why: every set reads the whole file
-    /// once, so a periodic apply of N entries that are all in step cost N passes over a file of N
-    /// entries; their values are read here in one pass per container instead.
-    fn pending(&self, document: &dyn crate::config::ConfigDocument) -> UpsertEntries {
-        let existing = crate::config::batch::values_at(document, &self.upserts.entry_paths());
-        UpsertEntries {
-            format: self.upserts.format,
-            upserts: self
-                .upserts
-                .upserts
-                .iter()
-                .zip(existing)
-                .filter(|(upsert, existing)| !upsert.companions.is_empty() || existing.as_ref() != Some(&upsert.server))
-                .map(|(upsert, _)| upsert.clone())
-                .collect(),
-        }
-    }
-}
-
-impl FileEdit for ApplyFile {
-    fn apply(&self, current: Option<&str>) -> Result<Edited, FileProblem> {
-        let mut document = crate::config::open(self.upserts.format, self.upserts.starting_text(current))?;
-        let mut change = self.pending(document.as_ref()).apply_to(document.as_mut())?;
-        let mut emptied = false;
-        if let Some(removals) = &self.removals
-            && removals.apply_to(document.as_mut())?
-        {
-            change = if change == Change::Unchanged && self.upserts.upserts.is_empty() {
-                Change::Removed
-            } else {
-                Change::Updated
-            };
-            // A file of its own entry (Continue's block), or one tray-mcp created, goes with its
-            // last entry, as `remove` takes it.
-            emptied = self.upserts.upserts.is_empty() && removals.leaves_nothing(document.as_ref())?;
-        }
-        Ok(Edited {
-            contents: (!emptied).then(|| document.into_text()),
-            change,
-        })
-    }
-
-    fn secrets(&self, text: &str) -> Vec<String> {
-        let mut paths = self.upserts.entry_paths();
-        if let Some(removals) = &self.removals {
-            paths.extend(removals.entry_paths().iter().cloned());
-        }
-        config_secrets(text, self.upserts.format, &paths)
-    }
-
-    fn added_entries(&self) -> Vec<Vec<String>> {
-        self.upserts.entry_paths()
     }
 }
 
