@@ -16,6 +16,7 @@ pub mod export;
 mod files;
 mod parse;
 pub mod plan;
+mod raw;
 mod report;
 pub mod source;
 pub mod trust;
