@@ -151,6 +151,10 @@ enum Command {
         /// Do not check each declared token with Tray before writing.
         #[arg(long)]
         no_verify: bool,
+        /// Run the manifest's token commands even in a dry run or --check, or when the manifest
+        /// was found in the current folder rather than named with --file.
+        #[arg(long)]
+        allow_commands: bool,
     },
     /// Print this machine's Tray entries as a manifest (tokens as references to fill in).
     Export,
@@ -621,6 +625,7 @@ impl Cli {
                 check,
                 force,
                 no_verify,
+                allow_commands,
             }) => Ok(Action::Apply {
                 file,
                 options: ApplyOptions {
@@ -629,6 +634,7 @@ impl Cli {
                     check,
                     force,
                     verify: !no_verify,
+                    allow_commands,
                 },
             }),
             Some(Command::Export) => Ok(Action::Export),

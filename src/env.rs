@@ -44,6 +44,8 @@ pub const TRAY_GATEWAY_RETRY_SECS: &str = "TRAY_GATEWAY_RETRY_SECS";
 /// How long `login` (and `install --sign-in`) wait for the browser to come back, in seconds
 /// (default 300).
 pub const TRAY_MCP_LOGIN_WAIT_SECS: &str = "TRAY_MCP_LOGIN_WAIT_SECS";
+/// How long `apply` waits for a manifest's token `command`, in seconds (default 30).
+pub const TRAY_MCP_TOKEN_COMMAND_SECS: &str = "TRAY_MCP_TOKEN_COMMAND_SECS";
 /// Tray's Headless MCP URL instead of the region's (`https://api.tray.io/mcp`, ...).
 pub const TRAY_HEADLESS_URL: &str = "TRAY_HEADLESS_URL";
 /// Test hook: a bearer for a Headless-MCP-like server on a loopback address. Honoured only when
@@ -126,6 +128,8 @@ pub const TMP: &str = "TMP";
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
 /// How long a sign-in waits for the browser when no variable sets it.
 pub const DEFAULT_LOGIN_WAIT: Duration = Duration::from_secs(300);
+/// How long a manifest's token command may run when no variable sets it.
+pub const DEFAULT_TOKEN_COMMAND_WAIT: Duration = Duration::from_secs(30);
 /// The first wait before retrying an unreachable gateway when no variable sets one.
 pub const DEFAULT_GATEWAY_RETRY: Duration = Duration::from_secs(1);
 /// The shortest time limit a variable may set (shorter ones round to nothing useful).
@@ -152,6 +156,8 @@ pub struct Variables {
     pub gateway_retry: Option<Duration>,
     /// `TRAY_MCP_LOGIN_WAIT_SECS`.
     pub login_wait: Option<Duration>,
+    /// `TRAY_MCP_TOKEN_COMMAND_SECS`.
+    pub token_command_wait: Option<Duration>,
     /// `TRAY_HEADLESS_URL`: an http(s) URL, normalised.
     pub headless_url: Option<String>,
     /// `TRAY_HEADLESS_TEST_BEARER`, accepted only with a loopback `TRAY_HEADLESS_URL`.
@@ -272,6 +278,9 @@ impl Variables {
                 .transpose()?,
             login_wait: text(TRAY_MCP_LOGIN_WAIT_SECS)?
                 .map(|raw| seconds(TRAY_MCP_LOGIN_WAIT_SECS, &raw, DEFAULT_LOGIN_WAIT))
+                .transpose()?,
+            token_command_wait: text(TRAY_MCP_TOKEN_COMMAND_SECS)?
+                .map(|raw| seconds(TRAY_MCP_TOKEN_COMMAND_SECS, &raw, DEFAULT_TOKEN_COMMAND_WAIT))
                 .transpose()?,
             token_store: text(TRAY_MCP_TOKEN_STORE)?
                 .map(|raw| token_store(&raw))

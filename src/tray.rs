@@ -240,6 +240,13 @@ impl ApiToken {
         Ok(ApiToken(token.to_string()))
     }
 
+    /// A stand-in for a token deliberately not read, shown in its place in a diff
+    /// (`<from command: op read …>`: a dry run or `--check` does not run a manifest's commands).
+    /// Only runs that write nothing make one, so it is never written.
+    pub fn stand_in(text: String) -> ApiToken {
+        ApiToken(text)
+    }
+
     /// The secret value. Call only where the value must be sent or stored.
     pub fn expose(&self) -> &str {
         &self.0
@@ -279,6 +286,17 @@ impl fmt::Debug for ApiToken {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 21 (14): `-abc` was accepted and written as `serve --profile -abc`.
+    #[test]
+    fn a_server_name_never_starts_with_a_dash() {
+        for refused in ["-abc", "-", "--profile", "a b", "", &"a".repeat(65)] {
+            assert!(ServerName::parse(refused).is_err(), "{refused:?}");
+        }
+        for accepted in ["a-b", "_x", "tray-workspace", "a-", "9"] {
+            assert!(ServerName::parse(accepted).is_ok(), "{accepted:?}");
+        }
+    }
 
     #[test]
     fn workspace_id_accepts_uuid_and_app_url() {
@@ -358,7 +376,7 @@ pub struct ServerName(String);
 
 /// Why a server name was refused.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("{0:?} is not a valid server name (use 1-64 letters, digits, '-' or '_')")]
+#[error("{0:?} is not a valid server name (use 1-64 letters, digits, '-' or '_', not starting with '-')")]
 pub struct InvalidServerName(String);
 
 impl ServerName {
@@ -368,10 +386,15 @@ impl ServerName {
     /// The name of a Tray Headless MCP entry when none is given.
     pub const HEADLESS: &'static str = "tray-headless";
 
-    /// Accepts 1-64 ASCII letters, digits, `-` and `_`.
+    /// Accepts 1-64 ASCII letters, digits, `-` and `_`, not starting with `-`.
+    ///
+    /// Why not a leading `-`: the name becomes an argument of the entry's command
+    /// (`serve --profile NAME`, `login NAME`), where `-abc` reads as an option, so the entry
+    /// could never start. Every command that takes a name parses it here.
     pub fn parse(input: &str) -> Result<Self, InvalidServerName> {
-        let valid =
-            (1..=64).contains(&input.len()) && input.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        let valid = (1..=64).contains(&input.len())
+            && !input.starts_with('-')
+            && input.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
         if valid {
             Ok(ServerName(input.to_string()))
         } else {

@@ -231,13 +231,134 @@ fn an_unreadable_token_source_is_an_error_not_drift() {
         "token = { command = [\"sh\", \"-c\", \"exit 7\"] }",
     );
     home.write("project/tray-mcp.toml", failing);
-    let failed = apply(&home, &[]).code(1);
+    let failed = apply(&home, &["--file", "tray-mcp.toml"]).code(1);
     let stderr = outputs(&failed).1;
     assert!(
         stderr.contains("\"tray-development\"") && stderr.contains("exit status 7"),
         "{stderr}"
     );
     assert_eq!(home.snapshot_files().len(), before.len());
+}
+
+/// Issue 21 (10): a token command ran in a dry run and --check, from a manifest found in the
+/// current folder (a cloned repository's), without a time or size limit.
+#[cfg(unix)]
+#[test]
+fn a_token_command_runs_only_when_trusted_and_within_limits() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = home_with_manifest();
+    let with_command = |command: &str| {
+        manifest().replace(
+            "token = { file = \"dev.token\" }",
+            &format!("token = {{ command = {command} }}"),
+        )
+    };
+    home.write(
+        "project/tray-mcp.toml",
+        with_command(r#"["sh", "-c", "touch ../command-ran; echo $DEV_SECRET"]"#),
+    );
+    let marker = home.path("command-ran");
+    let run = |args: &[&str], extra: &[(&str, &str)]| {
+        let mut command = home.command();
+        command
+            .arg("apply")
+            .args(args)
+            .env("PROD_TOKEN", TOKEN)
+            .env("DEV_SECRET", DEV_TOKEN);
+        for (name, value) in extra {
+            command.env(name, value);
+        }
+        let assert = command.assert();
+        assert_no_tokens(&assert);
+        assert
+    };
+    let before = home.snapshot_files();
+    let dry = run(&["--dry-run"], &[]).success();
+    let stderr = outputs(&dry).1;
+    assert!(
+        stderr.contains("the token of \"tray-development\" comes from a command, which a dry run does not run"),
+        "{stderr}"
+    );
+    assert!(!marker.exists(), "a dry run ran the command");
+    let refused = run(&[], &[]).code(2);
+    let stderr = outputs(&refused).1;
+    assert!(
+        stderr.contains("tray-mcp.toml:7:10: the manifest found in the current folder runs a command")
+            && stderr.contains("hint: ")
+            && stderr.contains("--file"),
+        "{stderr}"
+    );
+    assert!(!marker.exists(), "an implicit manifest's command ran");
+    assert_eq!(home.snapshot_files(), before);
+    run(&["--file", "tray-mcp.toml"], &[]).success();
+    assert!(marker.exists(), "a named manifest's command runs");
+    std::fs::remove_file(&marker).expect("rm");
+    let check = run(&["--check"], &[]).success();
+    assert!(
+        outputs(&check)
+            .0
+            .contains("not compared: the token of tray-development"),
+        "{}",
+        outputs(&check).0
+    );
+    assert!(!marker.exists(), "--check ran the command");
+    run(&["--check", "--allow-commands"], &[]).success();
+    assert!(marker.exists(), "--allow-commands runs it");
+    // Writable by others: refused even when named.
+    let manifest_path = home.path("project/tray-mcp.toml");
+    std::fs::set_permissions(&manifest_path, std::fs::Permissions::from_mode(0o666)).expect("chmod");
+    let open = run(&["--file", "tray-mcp.toml"], &[]).code(2);
+    assert!(
+        outputs(&open).1.contains("other accounts may write it (mode 666)"),
+        "{}",
+        outputs(&open).1
+    );
+    std::fs::set_permissions(&manifest_path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    // Bounded: time, output, and every other source's size; a FIFO is not a token file.
+    let before = home.snapshot_files();
+    for (source, extra, wanted) in [
+        (
+            r#"["sleep", "30"]"#,
+            ("TRAY_MCP_TOKEN_COMMAND_SECS", "0.5"),
+            "did not finish within 0.5 seconds",
+        ),
+        (r#"["yes"]"#, ("UNUSED", ""), "more than 64 KiB"),
+    ] {
+        home.write("project/tray-mcp.toml", with_command(source));
+        let failed = run(&["--file", "tray-mcp.toml"], &[extra]).code(1);
+        assert!(outputs(&failed).1.contains(wanted), "{wanted}: {}", outputs(&failed).1);
+    }
+    home.write("project/tray-mcp.toml", manifest().replace("dev.token", "dev.fifo"));
+    let fifo = home.path("project/dev.fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg("-m")
+            .arg("600")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo")
+            .success()
+    );
+    let failed = run(&[], &[]).code(1);
+    assert!(
+        outputs(&failed).1.contains("is not a regular file"),
+        "{}",
+        outputs(&failed).1
+    );
+    std::fs::remove_file(&fifo).expect("rm fifo");
+    home.write("project/tray-mcp.toml", manifest());
+    let huge = "t".repeat(70 * 1024);
+    let failed = home.command().arg("apply").env("PROD_TOKEN", &huge).assert().code(1);
+    assert!(
+        outputs(&failed).1.contains("more than 64 KiB"),
+        "{}",
+        outputs(&failed).1
+    );
+    let mut now = home.snapshot_files();
+    now.retain(|(path, _)| !path.ends_with("tray-mcp.toml"));
+    let mut then = before;
+    then.retain(|(path, _)| !path.ends_with("tray-mcp.toml"));
+    assert_eq!(now, then, "a refused source changed a file");
 }
 
 #[test]

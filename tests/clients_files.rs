@@ -216,6 +216,34 @@ fn a_broken_block_file_is_named_and_nothing_is_written() {
     assert_eq!(home.snapshot_files(), before);
 }
 
+/// Issue 21 (14): YAML that yaml-edit's lenient parser reads but no YAML parser does (tab
+/// indentation, uneven siblings) was edited and reported `Added`.
+#[test]
+fn yaml_no_parser_reads_is_refused_at_its_position_and_nothing_is_written() {
+    for (text, position) in [
+        ("extensions:\n\tdeveloper:\n\t\tenabled: true\n", "at 2:1"),
+        (
+            "extensions:\n  developer:\n    enabled: true\n   other:\n    enabled: true\n",
+            "at 4:1",
+        ),
+    ] {
+        let home = FakeHome::new();
+        home.write(".config/goose/config.yaml", text);
+        let before = home.snapshot_files();
+        let assert = home.install(&["-c", "goose"]).failure();
+        let (stdout, stderr) = outputs(&assert);
+        assert!(!stdout.contains("Added"), "{stdout}");
+        assert!(
+            stderr.contains("~/.config/goose/config.yaml")
+                && stderr.contains("not valid YAML")
+                && stderr.contains(position)
+                && stderr.contains("\nhint: "),
+            "{stderr}"
+        );
+        assert_eq!(home.snapshot_files(), before);
+    }
+}
+
 /// VS Code's `storage.json` with one profile stored by folder name and one by URI (older builds).
 fn storage(home: &FakeHome, user: &str) -> String {
     format!(

@@ -124,6 +124,30 @@ fn token_forget_empties_the_profile_and_points_at_inline_copies() {
     );
 }
 
+/// Issue 21 (17c): `token forget` on an entry that keeps its token inline (no profile) said
+/// there was no such entry.
+#[test]
+fn token_forget_on_an_inline_token_entry_says_where_the_token_is_and_how_to_change_it() {
+    let home = FakeHome::new();
+    home.install(&["-c", "cursor", "--transport", "http", "-n", "remote"])
+        .success();
+    let before = home.snapshot_files();
+    let assert = home.command().args(["token", "forget", "remote"]).assert().code(1);
+    let (stdout, stderr) = outputs(&assert);
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(
+        stderr.contains("keeps the token inline in Cursor config ~/.cursor/mcp.json")
+            && stderr.contains("hint: `tray-mcp token set remote` replaces that token in place")
+            && stderr.contains("`tray-mcp remove remote -c cursor`")
+            && !stderr.contains("no tray-mcp profile or Tray entry"),
+        "{stderr}"
+    );
+    assert_no_token(&assert);
+    assert_eq!(home.snapshot_files(), before);
+    let missing = home.command().args(["token", "forget", "nowhere"]).assert().code(1);
+    assert!(outputs(&missing).1.contains("no tray-mcp profile or Tray entry"));
+}
+
 #[cfg(unix)]
 #[test]
 fn serve_refuses_a_profile_others_can_read() {
@@ -352,6 +376,8 @@ fn a_rotated_token_never_leaks() {
         home.command()
             .arg("apply")
             .args(args)
+            // The manifest's command source runs in every mode here (the leak is what is tested).
+            .arg("--allow-commands")
             .env("MANIFEST_TOKEN", token)
             .assert()
     };
@@ -750,6 +776,56 @@ fn names_that_differ_only_in_case_are_refused_everywhere() {
     }
     // The same spelling is the same entry: reinstalling it still works.
     with_token(&home, NEW_TOKEN, &["-c", "cursor", "-n", "Prod"]).success();
+}
+
+/// Issue 21 (14): `--name=-abc` was written as `serve --profile -abc`, which cannot start; and
+/// `apply` took names differing only in case from an entry's, or from each other.
+#[test]
+fn a_name_starting_with_a_dash_or_a_case_clash_in_a_manifest_is_refused() {
+    let home = FakeHome::new();
+    with_token(&home, TOKEN, &["-c", "cursor", "-n", "Prod"]).success();
+    home.write(
+        "project/dash.toml",
+        "[servers.-abc]\nworkspace = \"sandbox\"\nclients = [\"cursor\"]\n",
+    );
+    home.write(
+        "project/case.toml",
+        "[servers.ok]\nworkspace = \"sandbox\"\nclients = [\"cursor\"]\n\n[servers.prod]\nworkspace = \"sandbox\"\nclients = [\"cursor\"]\n",
+    );
+    home.write(
+        "project/twice.toml",
+        "[servers.Dev]\nworkspace = \"sandbox\"\nclients = [\"cursor\"]\n\n[servers.dev]\nworkspace = \"sandbox\"\nclients = [\"claude\"]\n",
+    );
+    let before = home.snapshot_files();
+    let refused = |args: &[&str], wanted: &str| {
+        let assert = home
+            .command()
+            .args(args)
+            .write_stdin(format!("{NEW_TOKEN}\n"))
+            .assert()
+            .failure();
+        let (stdout, stderr) = outputs(&assert);
+        assert!(stdout.is_empty(), "{args:?}: {stdout}");
+        // clap's own usage errors end with "try '--help'" rather than a hint.
+        let advised = stderr.contains("\nhint: ") || stderr.contains("try '--help'");
+        assert!(stderr.contains(wanted) && advised, "{args:?}: {stderr}");
+        assert_eq!(home.snapshot_files(), before, "{args:?} changed a file");
+    };
+    let dash = "not starting with '-'";
+    refused(
+        &["-w", WORKSPACE_DEV, "--api-token-stdin", "-c", "claude", "--name=-abc"],
+        dash,
+    );
+    refused(&["rename", "Prod", "--", "-abc"], dash);
+    refused(&["apply", "--file", "dash.toml"], "dash.toml:1:10: invalid server name");
+    refused(
+        &["apply", "--file", "case.toml"],
+        "case.toml:5:10: the name \"prod\" differs only in case from \"Prod\"",
+    );
+    refused(
+        &["apply", "--file", "twice.toml"],
+        "twice.toml:5:10: server \"dev\" differs only in case from \"Dev\" (line 1)",
+    );
 }
 
 #[test]

@@ -353,11 +353,12 @@ pub fn config_secrets(text: &str, format: Format, entry_paths: &[Vec<String>]) -
     let mut redactor = Redactor::default();
     redactor.add_inline_tokens_in_text(text);
     if let Ok(document) = crate::config::open(format, text) {
-        for path in entry_paths {
-            let path: Vec<&str> = path.iter().map(String::as_str).collect();
-            if let Ok(Some(entry)) = document.get(&path) {
-                redactor.add_entry_secrets(&entry);
-            }
+        // One read per container, not per entry: apply asks for thousands in one file.
+        for entry in crate::config::batch::values_at(document.as_ref(), entry_paths)
+            .into_iter()
+            .flatten()
+        {
+            redactor.add_entry_secrets(&entry);
         }
     }
     redactor.into_secrets()
@@ -467,31 +468,60 @@ pub fn check_case_unique(
     entries: &[NamedEntry],
     name: &ServerName,
 ) -> Result<(), CommandError> {
-    let differs_in_case = |other: &str| other != name.as_str() && other.eq_ignore_ascii_case(name.as_str());
-    let clash = profiles::list_names(environment)
-        .into_iter()
-        .find(|profile| differs_in_case(profile.as_str()))
-        .map(|profile| {
+    CaseNames::new(environment, entries).check(name)
+}
+
+/// Every profile's and entry's name by its lowercase spelling, read once: [`check_case_unique`]
+/// for many names (`apply`) without listing the profiles and every entry again for each.
+pub struct CaseNames {
+    /// Lowercase name: each spelling and where it is (profiles first, then entries in order).
+    by_lowercase: std::collections::HashMap<String, Vec<(String, String)>>,
+}
+
+impl CaseNames {
+    /// The names of every profile and of `entries`.
+    pub fn new(environment: &Environment, entries: &[NamedEntry]) -> Self {
+        let profiles = profiles::list_names(environment).into_iter().map(|profile| {
             let path = environment.display_path(&profiles::profile_path(environment, &profile));
             (profile.to_string(), format!("tray-mcp profile {path}"))
-        })
-        .or_else(|| {
-            entries.iter().find(|entry| differs_in_case(&entry.name)).map(|entry| {
-                (
-                    entry.name.clone(),
-                    format!("{} {}", config_role(entry.client), entry.shown_path),
-                )
-            })
         });
-    match clash {
-        None => Ok(()),
-        Some((existing, place)) => Err(CommandError::failure(
-            format!("the name \"{name}\" differs only in case from \"{existing}\" in {place}"),
-            format!(
-                "names are compared ignoring case (on macOS and Windows `{existing}` and `{name}` would be one profile file): use \"{existing}\" to change that entry, or choose another name"
-            ),
-        )),
+        let entries = entries.iter().map(|entry| {
+            (
+                entry.name.clone(),
+                format!("{} {}", config_role(entry.client), entry.shown_path),
+            )
+        });
+        let mut by_lowercase: std::collections::HashMap<String, Vec<(String, String)>> =
+            std::collections::HashMap::new();
+        for (spelling, place) in profiles.chain(entries) {
+            by_lowercase
+                .entry(spelling.to_ascii_lowercase())
+                .or_default()
+                .push((spelling, place));
+        }
+        CaseNames { by_lowercase }
     }
+
+    /// [`check_case_unique`] of `name`.
+    pub fn check(&self, name: &ServerName) -> Result<(), CommandError> {
+        let clash = self
+            .by_lowercase
+            .get(&name.as_str().to_ascii_lowercase())
+            .and_then(|spellings| spellings.iter().find(|(spelling, _)| spelling != name.as_str()));
+        match clash {
+            None => Ok(()),
+            Some((existing, place)) => Err(case_clash(name, existing, place)),
+        }
+    }
+}
+
+fn case_clash(name: &ServerName, existing: &str, place: &str) -> CommandError {
+    CommandError::failure(
+        format!("the name \"{name}\" differs only in case from \"{existing}\" in {place}"),
+        format!(
+            "names are compared ignoring case (on macOS and Windows `{existing}` and `{name}` would be one profile file): use \"{existing}\" to change that entry, or choose another name"
+        ),
+    )
 }
 
 /// Every entry in every client; an error (naming the file and position) when any config file

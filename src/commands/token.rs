@@ -113,7 +113,7 @@ pub fn forget_with_store(
     store: &TokenStore,
 ) -> Result<Report, CommandError> {
     let Some(mut profile) = existing_profile(environment, name)? else {
-        return Err(no_such_name(name));
+        return Err(no_profile_to_forget(environment, name));
     };
     let mut redactor = Redactor::default();
     if let Some(old) = &profile.api_token {
@@ -178,6 +178,35 @@ fn existing_profile(environment: &Environment, name: &ServerName) -> Result<Opti
             "fix or remove that profile file",
         )),
     }
+}
+
+/// Why `forget` has nothing to forget: with no profile, an entry of that name that keeps its
+/// token inline in a client's file (bridge, http) is what the user means, and `forget` does
+/// not edit client files: the error says where the token is and how to change it.
+fn no_profile_to_forget(environment: &Environment, name: &ServerName) -> CommandError {
+    let inventory = take_inventory(environment, ClientId::all());
+    let inline: Vec<&FoundEntry> = inventory
+        .entries
+        .iter()
+        .filter(|entry| entry.name == name.as_str() && entry.tray.is_some() && holds_inline_token(&entry.value))
+        .collect();
+    let Some(first) = inline.first() else {
+        return no_such_name(name);
+    };
+    let places: Vec<String> = inline
+        .iter()
+        .map(|entry| format!("{} {}", config_role(entry.client), entry.shown_path))
+        .collect();
+    CommandError::failure(
+        format!(
+            "\"{name}\" has no tray-mcp profile to forget a token from: its entry keeps the token inline in {}",
+            places.join(", ")
+        ),
+        format!(
+            "`tray-mcp token set {name}` replaces that token in place; `tray-mcp remove {name} -c {}` takes the entry (and its token) out",
+            first.client.id()
+        ),
+    )
 }
 
 fn no_such_name(name: &ServerName) -> CommandError {

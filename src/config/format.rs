@@ -70,6 +70,18 @@ pub trait ConfigDocument {
     /// Sets the value at a key path, creating missing tables/objects on the way.
     fn set(&mut self, path: &[&str], value: &Value) -> Result<Change, DocumentError>;
 
+    /// Adds `members` (keys not in the table/object at `parent` yet) in order: the text one
+    /// `set` each gives. The JSON editor adds them in one pass (`apply` adds thousands; each
+    /// `set` reads the whole file); other backends do one `set` each.
+    fn add_members(&mut self, parent: &[&str], members: &[(String, Value)]) -> Result<(), DocumentError> {
+        for (key, value) in members {
+            let mut path = parent.to_vec();
+            path.push(key);
+            self.set(&path, value)?;
+        }
+        Ok(())
+    }
+
     /// Removes the key at the end of a key path. Returns whether it existed.
     fn remove(&mut self, path: &[&str]) -> Result<bool, DocumentError>;
 
@@ -198,6 +210,10 @@ impl ConfigDocument for Document {
 
     fn set(&mut self, path: &[&str], value: &Value) -> Result<Change, DocumentError> {
         Document::set(self, path, value)
+    }
+
+    fn add_members(&mut self, parent: &[&str], members: &[(String, Value)]) -> Result<(), DocumentError> {
+        Document::add_members(self, parent, members)
     }
 
     fn remove(&mut self, path: &[&str]) -> Result<bool, DocumentError> {

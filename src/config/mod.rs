@@ -10,7 +10,9 @@
 //! - [`transaction`]: several files changed together: all prepared before any is written, and
 //!   the ones already written restored when a later one fails.
 //! - [`strings`]/[`strings_mut`]: every string inside a JSON value, found by one walk.
+//! - [`batch`]: the values of many entries of one file, read in one pass per container.
 
+pub mod batch;
 pub mod format;
 pub mod json;
 pub mod named_list;
@@ -19,6 +21,7 @@ pub mod toml;
 pub mod transaction;
 mod walk;
 pub mod yaml;
+mod yaml_strict;
 
 #[cfg(test)]
 mod conformance;

@@ -45,7 +45,8 @@ pub struct YamlDocument {
 
 impl YamlDocument {
     /// Parses `text` (empty text, or only comments, is an empty document); a syntax error names
-    /// its line and column, and several documents are refused.
+    /// its line and column, and several documents are refused, as is text that yaml-edit's
+    /// lenient parser reads but no YAML parser would ([`super::yaml_strict`]).
     pub fn parse(text: &str) -> Result<Self, DocumentError> {
         let (has_bom, body) = match text.strip_prefix(BOM) {
             Some(rest) => (true, rest),
@@ -56,6 +57,7 @@ impl YamlDocument {
             has_bom,
         };
         document.root()?;
+        super::yaml_strict::check(&document.body)?;
         Ok(document)
     }
 
@@ -1019,7 +1021,7 @@ fn content_end(text: &str, offset: usize) -> usize {
 }
 
 /// 1-based line and column of a byte offset.
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
+pub(super) fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
     let line_begin = before.rfind('\n').map_or(0, |index| index + 1);

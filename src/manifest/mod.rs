@@ -11,10 +11,15 @@
 //! An inline token is refused; an entry that signs in with Tray (`sign_in = true`) has none. A misspelt key is an error with the file's line and column (a
 //! typo must not silently drop an entry), and no message ever shows a value from the file.
 
+mod command;
 pub mod export;
+mod files;
 mod parse;
 pub mod plan;
+mod raw;
+mod report;
 pub mod source;
+pub mod trust;
 
 pub use parse::{ManifestError, parse};
 pub use source::{SourceError, TokenSource};
@@ -40,6 +45,8 @@ pub struct Manifest {
     pub folder: PathBuf,
     /// The declared entries, by name.
     pub servers: Vec<DeclaredServer>,
+    /// Where it came from: what `apply` trusts it to run ([`trust`]).
+    pub origin: trust::Origin,
 }
 
 /// One declared entry: the same values `install` takes as flags.
@@ -63,6 +70,19 @@ pub struct DeclaredServer {
     /// `token_from_env`: the variable bridge and http entries name for the client to read the
     /// token from, instead of holding it.
     pub token_variable: Option<String>,
+}
+
+impl DeclaredServer {
+    /// Whether its token comes from a command's output (what [`trust`] decides about).
+    pub fn token_from_command(&self) -> bool {
+        matches!(
+            &self.workspace,
+            DeclaredWorkspace::Tray {
+                token: TokenSource::Command(_),
+                ..
+            }
+        )
+    }
 }
 
 /// The workspace of a declared entry.
@@ -110,6 +130,7 @@ pub fn load(
     environment: &crate::paths::Environment,
     path: Option<&std::path::Path>,
 ) -> Result<Manifest, ManifestError> {
+    let named = path.is_some();
     let path = match path {
         Some(path) if path.is_absolute() => path.to_path_buf(),
         Some(path) => environment.current_dir.join(path),
@@ -143,5 +164,7 @@ pub fn load(
     let folder = path
         .parent()
         .map_or_else(|| environment.current_dir.clone(), std::path::Path::to_path_buf);
-    parse(&text, &shown_path, folder)
+    let mut manifest = parse(&text, &shown_path, folder)?;
+    manifest.origin = trust::Origin::of(&path, named);
+    Ok(manifest)
 }

@@ -5,7 +5,6 @@
 //! No error shows a value from the file: a misplaced token must not reach a CI log through
 //! the message that complains about it.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::Range;
 use std::path::PathBuf;
@@ -13,6 +12,7 @@ use std::path::PathBuf;
 use serde::Deserialize;
 use serde_spanned::Spanned;
 
+use super::raw::{RawClients, RawManifest, RawReference, RawServer, RawToken, RawTokenFromEnv};
 use super::source::TokenSource;
 use super::{DeclaredClients, DeclaredServer, DeclaredWorkspace, Manifest};
 use crate::clients::{ClientId, Scope, Transport};
@@ -61,85 +61,13 @@ impl Advice for ManifestError {
 /// The keys a server table takes, for hints.
 const SERVER_KEYS: &str = "workspace, region, kind, gateway, clients, scope, token, token_from_env, sign_in";
 
-/// The file's shape, as serde reads it.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawManifest {
-    #[serde(default)]
-    servers: BTreeMap<Spanned<String>, Spanned<RawServer>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawServer {
-    workspace: Option<Spanned<String>>,
-    region: Option<Spanned<String>>,
-    kind: Option<Spanned<String>>,
-    gateway: Option<bool>,
-    clients: Spanned<RawClients>,
-    scope: Option<Spanned<String>>,
-    token: Option<Spanned<RawToken>>,
-    token_from_env: Option<Spanned<RawTokenFromEnv>>,
-    sign_in: Option<Spanned<bool>>,
-}
-
-/// `token_from_env = true` (the token's own `env` variable, else `TRAY_TOKEN_<NAME>`) or
-/// `token_from_env = "VAR"`.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum RawTokenFromEnv {
-    Switch(bool),
-    Variable(String),
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum RawClients {
-    One(String),
-    Many(Vec<String>),
-}
-
-/// `token = ...`: a reference table, or (refused) an inline string, whose value is dropped at
-/// once.
-enum RawToken {
-    Inline,
-    Reference(RawReference),
-}
-
-impl<'de> Deserialize<'de> for RawToken {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = RawToken;
-            fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
-                formatter.write_str("a token source: { env = \"VAR\" }, { keychain = \"SERVICE/ACCOUNT\" }, { file = \"PATH\" } or { command = [...] }")
-            }
-            fn visit_str<E: serde::de::Error>(self, _value: &str) -> Result<RawToken, E> {
-                Ok(RawToken::Inline)
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<RawToken, A::Error> {
-                RawReference::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(RawToken::Reference)
-            }
-        }
-        deserializer.deserialize_any(Visitor)
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawReference {
-    env: Option<String>,
-    keychain: Option<String>,
-    file: Option<String>,
-    command: Option<Vec<String>>,
-}
-
 /// Parses and checks manifest text. `shown_path` names the file in messages; `folder` is where
 /// relative token files are looked for.
 pub fn parse(text: &str, shown_path: &str, folder: PathBuf) -> Result<Manifest, ManifestError> {
+    let lines = Lines::new(text);
     let at = |span: Option<Range<usize>>, message: String, hint: &str| ManifestError {
         shown_path: shown_path.to_string(),
-        position: span.map(|span| line_column(text, span.start)),
+        position: span.map(|span| lines.line_column(span.start)),
         message,
         hint: hint.to_string(),
     };
@@ -161,23 +89,49 @@ pub fn parse(text: &str, shown_path: &str, folder: PathBuf) -> Result<Manifest, 
     })?;
     let mut servers = Vec::new();
     for (name, server) in raw.servers {
-        let position = line_column(text, name.span().start);
+        let position = lines.line_column(name.span().start);
         let name_span = name.span();
         let name = ServerName::parse(name.get_ref()).map_err(|_| {
             at(
                 Some(name_span),
                 "invalid server name".to_string(),
-                "a name is 1-64 letters, digits, `-` and `_`",
+                "a name is 1-64 letters, digits, `-` and `_`, not starting with `-`",
             )
         })?;
         let table = server.span();
         servers.push(check_server(name, server.into_inner(), table, position, &at)?);
     }
+    check_case_unique(&servers, shown_path)?;
     Ok(Manifest {
         shown_path: shown_path.to_string(),
         folder,
         servers,
+        origin: super::trust::Origin::default(),
     })
+}
+
+/// Refuses two declared names that differ only in case, at the later one, as `install` refuses
+/// such a name ([`crate::commands::check_case_unique`]: on macOS and Windows their profiles
+/// would be one file). Linear: one set of lowercased names.
+fn check_case_unique(servers: &[DeclaredServer], shown_path: &str) -> Result<(), ManifestError> {
+    let mut in_file_order: Vec<&DeclaredServer> = servers.iter().collect();
+    in_file_order.sort_by_key(|server| server.position);
+    let mut seen: std::collections::HashMap<String, &DeclaredServer> = std::collections::HashMap::new();
+    for server in in_file_order {
+        if let Some(first) = seen.insert(server.name.as_str().to_ascii_lowercase(), server) {
+            let (line, _) = first.position;
+            return Err(ManifestError {
+                shown_path: shown_path.to_string(),
+                position: Some(server.position),
+                message: format!(
+                    "server \"{}\" differs only in case from \"{}\" (line {line})",
+                    server.name, first.name
+                ),
+                hint: "names are compared ignoring case (on macOS and Windows they would be one profile file): rename one of them".to_string(),
+            });
+        }
+    }
+    Ok(())
 }
 
 type At<'a> = dyn Fn(Option<Range<usize>>, String, &str) -> ManifestError + 'a;
@@ -587,12 +541,29 @@ fn check_token(name: &ServerName, token: Spanned<RawToken>, at: &At<'_>) -> Resu
 }
 
 /// 1-based line and column (in characters) of a byte offset.
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = text.get(..offset).unwrap_or(text);
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
-    (line, column)
+/// Where each line of a text starts, so that the position of every declared entry is found
+/// without counting the text before it again (a manifest of 10,000 entries).
+struct Lines<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a str) -> Self {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(at, _)| at + 1))
+            .collect();
+        Lines { text, starts }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    fn line_column(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = self.starts.partition_point(|start| *start <= offset);
+        let start = self.starts.get(line.saturating_sub(1)).copied().unwrap_or(0);
+        let column = self.text.get(start..offset).map_or(0, |before| before.chars().count());
+        (line, column + 1)
+    }
 }
 
 /// A serde message with any quoted string value taken out (`invalid type: string "x"` becomes
@@ -710,6 +681,56 @@ clients = "detected"
         .expect_err("refused");
         assert!(!error.to_string().contains("secret-value"), "{error}");
         assert_eq!(error.position.map(|(line, _)| line), Some(9), "{error}");
+    }
+
+    /// Issue 21 (14): `apply` accepted names that differ only in case, which `install` refuses.
+    #[test]
+    fn names_that_differ_only_in_case_are_refused_at_the_later_one() {
+        let text = format!("{GOOD}\n[servers.Tray-Production]\nworkspace = \"sandbox\"\nclients = \"detected\"\n");
+        let error = parsed(&text).expect_err("refused");
+        assert_eq!(error.position, Some((11, 10)), "{error}");
+        assert!(
+            error
+                .message
+                .contains("\"Tray-Production\" differs only in case from \"tray-production\" (line 2)"),
+            "{error}"
+        );
+        let error = parsed("[servers.-abc]\nworkspace = \"sandbox\"\nclients = \"detected\"\n").expect_err("refused");
+        assert_eq!(error.position, Some((1, 10)), "{error}");
+        assert!(error.hint.contains("not starting with `-`"), "{}", error.hint);
+    }
+
+    /// Issue 21 (17c): these said "data did not match any variant of untagged enum RawClients".
+    #[test]
+    fn a_type_error_says_what_the_key_takes_at_its_position() {
+        for (from, to, wanted, line) in [
+            (
+                "clients = \"detected\"",
+                "clients = 3",
+                "`clients` to be a client name",
+                9,
+            ),
+            (
+                "clients = \"detected\"",
+                "clients = { a = 1 }",
+                "`clients` to be a client name",
+                9,
+            ),
+            (
+                "clients = \"detected\"",
+                "clients = \"detected\"\ntoken_from_env = 7",
+                "`token_from_env` to be true",
+                10,
+            ),
+        ] {
+            let error = parsed(&GOOD.replace(from, to)).expect_err(wanted);
+            assert!(error.message.contains(wanted), "{error}");
+            assert!(!error.message.contains("untagged"), "{error}");
+            assert_eq!(error.position.map(|(at, _)| at), Some(line), "{error}");
+        }
+        let error = parsed(&GOOD.replace("[\"claude\", \"cursor\"", "[\"claude\", 5")).expect_err("not a name");
+        assert_eq!(error.position.map(|(at, _)| at), Some(4), "{error}");
+        assert!(error.message.contains("string"), "{error}");
     }
 
     #[test]

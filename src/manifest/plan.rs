@@ -12,22 +12,23 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
+use super::files::FileGroup;
+pub use super::report::{ApplyReport, EntryChange};
 use super::source::SourceContext;
 use super::{DeclaredClients, DeclaredServer, DeclaredWorkspace, Manifest};
 use crate::clients::{ClientId, Scope};
-use crate::commands::install::{self, EntryUpsert, InstallRequest, UpsertEntries, WorkspaceChoice};
+use crate::commands::install::{self, InstallRequest, WorkspaceChoice};
 use crate::commands::login::SignInOptions;
-use crate::commands::remove::RemoveEntries;
-use crate::commands::report::{Notice, Report, change_word};
+use crate::commands::report::{Notice, Report};
 use crate::commands::{
-    DeleteProfile, FileOwner, Finish, LabeledTask, PlannedFile, WriteProfile, check_case_unique, config_secrets,
-    config_task, finish_planned, plan_labeled, profile_task, readable_inventory,
+    CaseNames, DeleteProfile, FileOwner, Finish, LabeledTask, PlannedFile, WriteProfile, config_task, finish_planned,
+    plan_labeled, profile_task, readable_inventory,
 };
+use crate::config::Change;
 use crate::config::safe_write::Privacy;
-use crate::config::transaction::{Edited, FileEdit, FileProblem};
-use crate::config::{Change, Format};
+use crate::env::DEFAULT_TOKEN_COMMAND_WAIT;
 use crate::error::CommandError;
 use crate::inventory::{FoundEntry, Inventory};
 use crate::paths::Environment;
@@ -51,118 +52,9 @@ pub struct ApplyOptions {
     /// Check each declared token with Tray before writing (not `--no-verify`; never with
     /// `check`, which reads no network).
     pub verify: bool,
-}
-
-/// One entry's part in one file, for the report.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EntryChange {
-    /// The entry.
-    pub name: String,
-    /// What happens (happened) to it there.
-    pub change: Change,
-    /// For `--check`: why it differs, when it does.
-    pub drift: Option<String>,
-    /// The keys leading to the entry in its file (empty for a profile).
-    pub entry_path: Vec<String>,
-}
-
-/// The result of `apply`: the files (as every changing command reports them) and, per file,
-/// what happens to each entry in it.
-#[derive(Debug, Clone)]
-pub struct ApplyReport {
-    /// The files.
-    pub report: Report,
-    /// Per file of `report.files`, in the same order: its entries.
-    pub entries: Vec<Vec<EntryChange>>,
-    /// This was `--check`: nothing was written, and any change is drift.
-    pub check: bool,
-}
-
-impl ApplyReport {
-    /// Whether anything changed (would change; drifted).
-    pub fn changed(&self) -> bool {
-        self.report.files.iter().any(|file| file.change != Change::Unchanged)
-            || self.entries.iter().flatten().any(|entry| entry.drift.is_some())
-    }
-
-    /// The stdout text.
-    pub fn to_human(&self) -> String {
-        if self.check {
-            return self.check_text();
-        }
-        let mut text = String::new();
-        let files = self.report.to_human();
-        let mut lines = files.lines();
-        for entries in &self.entries {
-            if let Some(line) = lines.next() {
-                text.push_str(line);
-                text.push('\n');
-            }
-            for entry in entries {
-                text.push_str(&format!("    {:<10} {}\n", change_word(entry.change), entry.name));
-            }
-        }
-        for line in lines {
-            text.push_str(line);
-            text.push('\n');
-        }
-        text
-    }
-
-    fn check_text(&self) -> String {
-        let mut text = String::new();
-        for (file, entries) in self.report.files.iter().zip(&self.entries) {
-            for entry in entries {
-                if let Some(drift) = &entry.drift {
-                    text.push_str(&format!(
-                        "drift: {} in {} {}: {drift}\n",
-                        entry.name, file.role, file.shown_path
-                    ));
-                }
-            }
-        }
-        if text.is_empty() {
-            let count: usize = self.entries.iter().map(Vec::len).sum();
-            text.push_str(&format!(
-                "in step: {count} entries in {} files match the manifest\n",
-                self.entries.len()
-            ));
-        }
-        text
-    }
-
-    /// The `--json` output: install's report, each file with its `entries`, and `changed`
-    /// (what Ansible's `changed_when` reads); `--check` adds `in_sync` and `drift`.
-    pub fn to_json(&self) -> Value {
-        let mut value = self.report.to_json();
-        if let Some(Value::Array(files)) = value.get_mut("files") {
-            for (file, entries) in files.iter_mut().zip(&self.entries) {
-                file["entries"] = json!(entries
-                    .iter()
-                    .map(|entry| json!({"name": entry.name, "change": change_word(entry.change), "drift": entry.drift}))
-                    .collect::<Vec<_>>());
-            }
-        }
-        value["changed"] = json!(!self.check && self.changed());
-        if self.check {
-            let drift: Vec<Value> = self
-                .report
-                .files
-                .iter()
-                .zip(&self.entries)
-                .flat_map(|(file, entries)| {
-                    entries.iter().filter_map(move |entry| {
-                        entry.drift.as_ref().map(|drift| {
-                            json!({"name": entry.name, "role": file.role, "path": file.shown_path, "client": file.client.map(ClientId::id), "reason": drift})
-                        })
-                    })
-                })
-                .collect();
-            value["in_sync"] = json!(drift.is_empty());
-            value["drift"] = json!(drift);
-        }
-        value
-    }
+    /// Run the manifest's token commands even in a dry run or `--check`, or from a manifest
+    /// found implicitly in the current folder ([`super::trust`]).
+    pub allow_commands: bool,
 }
 
 /// Applies (or checks) a manifest whose stdio entries launch the binary `placement` names
@@ -197,13 +89,27 @@ pub fn apply_with_store(
     let binary = placement.entry_binary.as_path();
     let mut launches_binary = false;
     let inventory = readable_inventory(environment)?;
-    let names = inventory.names();
+    let names = CaseNames::new(environment, &inventory.names());
+    let run_commands = super::trust::commands_run(manifest, options)?;
     let context = SourceContext {
         environment,
         folder: &manifest.folder,
         lookup,
         keychain: &crate::token_store::read_item,
+        run_commands,
+        command_wait: environment
+            .variables
+            .token_command_wait
+            .unwrap_or(DEFAULT_TOKEN_COMMAND_WAIT),
     };
+    // The entries whose token is a stand-in (a command not run): never redacted, so the diff
+    // shows `<from command: …>`; not compared by --check.
+    let unread: Vec<String> = manifest
+        .servers
+        .iter()
+        .filter(|server| server.token_from_command() && !run_commands)
+        .map(|server| server.name.to_string())
+        .collect();
     let mut redactor = Redactor::default();
     let mut notices = Vec::new();
     let mut groups: BTreeMap<PathBuf, FileGroup> = BTreeMap::new();
@@ -212,11 +118,15 @@ pub fn apply_with_store(
     let written = crate::written::load(environment);
     let mut targets = Vec::new();
     for server in &manifest.servers {
-        check_case_unique(environment, &names, &server.name)?;
+        names
+            .check(&server.name)
+            .map_err(|error| at_entry(manifest, server, error))?;
         let request = install_request(server, &context, options.dry_run || options.check, options.force)?;
         targets
             .extend(crate::commands::verify::target(environment, &request).map(|target| (server.name.clone(), target)));
-        if let WorkspaceChoice::Tray { api_token, .. } = &request.workspace {
+        if let WorkspaceChoice::Tray { api_token, .. } = &request.workspace
+            && !unread.contains(&server.name.to_string())
+        {
             redactor.add(api_token.expose());
         }
         launches_binary |= install::launches_binary(request.transport);
@@ -298,7 +208,19 @@ pub fn apply_with_store(
     if options.verify && !options.check {
         notices.extend(crate::commands::verify::before_apply(&environment.variables, &targets)?);
     }
-    let entries = entry_changes(&planned, entries, &profile_checks, &store, options.check);
+    let mut entries = entry_changes(&planned, entries, &profile_checks, &store, options.check);
+    for change in entries.iter_mut().flatten() {
+        if change.drift.as_deref() == Some(TOKEN_DRIFT) && unread.contains(&change.name) {
+            // The token was not read: a token-only difference is the stand-in's, not drift.
+            change.drift = None;
+            change.change = Change::Unchanged;
+        }
+    }
+    notices.extend(unread.iter().map(|name| {
+        Notice::note(format!(
+            "the token of \"{name}\" comes from a command, which a dry run does not run: the diff holds a stand-in for it, redacted as any token (--allow-commands runs it)"
+        ))
+    }));
     if options.check {
         // A check reports drift only: the notes about what an apply would write are not for it.
         let _ = notices;
@@ -314,6 +236,7 @@ pub fn apply_with_store(
             },
             entries,
             check: true,
+            unread,
         });
     }
     let finish = Finish {
@@ -329,7 +252,18 @@ pub fn apply_with_store(
         report,
         entries,
         check: false,
+        unread,
     })
+}
+
+/// `error`, about the declared entry `server`, led by the manifest's file and the entry's
+/// line:column, so the user knows which declaration to change.
+fn at_entry(manifest: &Manifest, server: &DeclaredServer, error: CommandError) -> CommandError {
+    let (line, column) = server.position;
+    CommandError {
+        message: format!("{}:{line}:{column}: {}", manifest.shown_path, error.message),
+        ..error
+    }
 }
 
 fn dry_finish<'a>(
@@ -445,111 +379,6 @@ fn prune(
     }
 }
 
-/// Every change to one config file: the declared entries in it, and (with `--prune`) the
-/// undeclared Tray entries to take out.
-struct FileGroup {
-    owner: (ClientId, Scope),
-    format: Format,
-    privacy: Privacy,
-    upserts: Vec<(String, EntryUpsert)>,
-    removals: Vec<FoundEntry>,
-}
-
-impl FileGroup {
-    fn new(owner: (ClientId, Scope), format: Format) -> Self {
-        FileGroup {
-            owner,
-            format,
-            privacy: Privacy::Ordinary,
-            upserts: Vec::new(),
-            removals: Vec::new(),
-        }
-    }
-
-    fn names(&self) -> Vec<EntryChange> {
-        let upserted = self
-            .upserts
-            .iter()
-            .map(|(name, upsert)| (name.clone(), Change::Unchanged, upsert.entry_path.clone()));
-        let removed = self
-            .removals
-            .iter()
-            .map(|entry| (entry.name.clone(), Change::Removed, entry.entry_path()));
-        upserted
-            .chain(removed)
-            .map(|(name, change, entry_path)| EntryChange {
-                name,
-                change,
-                drift: None,
-                entry_path,
-            })
-            .collect()
-    }
-
-    fn into_edit(self, record: &crate::created::Created) -> ApplyFile {
-        let removals: Vec<&FoundEntry> = self.removals.iter().collect();
-        ApplyFile {
-            upserts: UpsertEntries {
-                format: self.format,
-                upserts: self.upserts.into_iter().map(|(_, upsert)| upsert).collect(),
-            },
-            removals: (!removals.is_empty()).then(|| RemoveEntries::for_entries(&removals, record)),
-        }
-    }
-}
-
-/// One config file's edit under `apply`: install's upsert of each declared entry, then
-/// remove's removal of each pruned one.
-struct ApplyFile {
-    upserts: UpsertEntries,
-    removals: Option<RemoveEntries>,
-}
-
-impl FileEdit for ApplyFile {
-    fn apply(&self, current: Option<&str>) -> Result<Edited, FileProblem> {
-        let mut document = crate::config::open(self.upserts.format, self.upserts.starting_text(current))?;
-        let mut change = self.upserts.apply_to(document.as_mut())?;
-        let mut emptied = false;
-        if let Some(removals) = &self.removals
-            && removals.apply_to(document.as_mut(), current)?
-        {
-            change = if change == Change::Unchanged && self.upserts.upserts.is_empty() {
-                Change::Removed
-            } else {
-                Change::Updated
-            };
-            // A file of its own entry (Continue's block), or one tray-mcp created, goes with its
-            // last entry, as `remove` takes it.
-            emptied = self.upserts.upserts.is_empty() && removals.leaves_nothing(document.as_ref(), current)?;
-            if self.upserts.upserts.is_empty()
-                && !emptied
-                && let Some(blank) = removals.restored_blank(document.as_ref(), current)?
-            {
-                return Ok(Edited {
-                    contents: Some(blank),
-                    change,
-                });
-            }
-        }
-        Ok(Edited {
-            contents: (!emptied).then(|| document.into_text()),
-            change,
-        })
-    }
-
-    fn secrets(&self, text: &str) -> Vec<String> {
-        let mut paths = self.upserts.entry_paths();
-        if let Some(removals) = &self.removals {
-            paths.extend(removals.entry_paths().iter().cloned());
-        }
-        config_secrets(text, self.upserts.format, &paths)
-    }
-
-    fn added_entries(&self) -> Vec<Vec<String>> {
-        self.upserts.entry_paths()
-    }
-}
-
 /// What happens to each entry in each planned file (and, for `--check`, why it drifted).
 fn entry_changes(
     planned: &[PlannedFile],
@@ -558,6 +387,8 @@ fn entry_changes(
     store: &TokenStore,
     check: bool,
 ) -> Vec<Vec<EntryChange>> {
+    let profiles: std::collections::HashMap<&str, &(ServerName, Profile, Option<ApiToken>)> =
+        profiles.iter().map(|profile| (profile.0.as_str(), profile)).collect();
     for (file, changes) in planned.iter().zip(entries.iter_mut()) {
         match file.owner {
             FileOwner::Client(kind, _) => config_entry_changes(&file.file, kind, changes),
@@ -566,7 +397,7 @@ fn entry_changes(
                     if change.change != Change::Removed {
                         change.change = file.file.change;
                     }
-                    let profile = profiles.iter().find(|(name, _, _)| name.as_str() == change.name);
+                    let profile = profiles.get(change.name.as_str()).copied();
                     change.drift = profile_drift(&file.file, change, profile, store);
                 }
             }
@@ -598,26 +429,27 @@ fn config_entry_changes(file: &crate::config::transaction::Planned, kind: Client
     ) else {
         return;
     };
-    let value = |document: &dyn crate::config::ConfigDocument, path: &[String]| {
-        let path: Vec<&str> = path.iter().map(String::as_str).collect();
-        document.get(&path).ok().flatten()
-    };
-    for change in changes.iter_mut() {
-        let old = value(before.as_ref(), &change.entry_path);
-        let new = value(after.as_ref(), &change.entry_path);
+    // One read per container for every entry (not one pass over the file per entry).
+    let paths: Vec<Vec<String>> = changes.iter().map(|change| change.entry_path.clone()).collect();
+    let olds = crate::config::batch::values_at(before.as_ref(), &paths);
+    let news = crate::config::batch::values_at(after.as_ref(), &paths);
+    for ((change, old), new) in changes.iter_mut().zip(olds).zip(news) {
         change.change = match (&old, &new) {
             (None, _) => Change::Added,
             (Some(_), None) => Change::Removed,
             (Some(old), Some(new)) if old == new => Change::Unchanged,
             (Some(old), Some(new)) => {
                 if only_token_differs(old, new) {
-                    change.drift = Some("its token differs from the token source (rotated?)".to_string());
+                    change.drift = Some(TOKEN_DRIFT.to_string());
                 }
                 Change::Updated
             }
         };
     }
 }
+
+/// The drift of an entry whose token is not what its source yields now.
+const TOKEN_DRIFT: &str = "its token differs from the token source (rotated?)";
 
 /// Whether two entries are the same once their inline tokens are blanked.
 fn only_token_differs(old: &Value, new: &Value) -> bool {
@@ -649,9 +481,7 @@ fn profile_drift(
     {
         return match store.token(name, &existing) {
             Ok(Some(stored)) if stored == *token && existing == *wanted => None,
-            Ok(Some(stored)) if stored != *token => {
-                Some("its token differs from the token source (rotated?)".to_string())
-            }
+            Ok(Some(stored)) if stored != *token => Some(TOKEN_DRIFT.to_string()),
             Ok(_) if existing == *wanted => Some("its keychain item holds no token".to_string()),
             _ => Some("its profile differs from the manifest".to_string()),
         };
@@ -662,7 +492,7 @@ fn profile_drift(
     let mut same_but_token = existing.clone();
     same_but_token.api_token = wanted.api_token.clone();
     if same_but_token == *wanted {
-        Some("its token differs from the token source (rotated?)".to_string())
+        Some(TOKEN_DRIFT.to_string())
     } else {
         Some("its profile differs from the manifest".to_string())
     }

@@ -1,11 +1,20 @@
 //! Where a declared entry's token comes from, by reference: an environment variable, a
 //! keychain item, a file readable by the user alone, or a command's output (a password
 //! manager's CLI). Reading a source yields the token; nothing here prints or keeps it.
+//!
+//! Every source is bounded, because `apply` runs unattended: a value past
+//! [`command::MAX_SOURCE_BYTES`] (64 KiB) is refused whatever its source; a file must be a
+//! regular file (a FIFO would block the run, `/dev/zero` would never end); a command gets a time
+//! limit ([`crate::env::TRAY_MCP_TOKEN_COMMAND_SECS`], default 30 s) and is killed past either
+//! limit. Whether a command runs at all is decided before (`super::trust`): a dry run or
+//! `--check` reads it as a stand-in, `<from command: …>`, unless asked to run it.
 
 use std::ffi::OsString;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use super::command::{self, MAX_SOURCE_BYTES};
 
 use crate::error::Advice;
 use crate::paths::Environment;
@@ -85,6 +94,10 @@ pub struct SourceContext<'a> {
     /// Reads a keychain item's secret by service and account ([`token_store::read_item`]:
     /// the OS keychain; a test's store).
     pub keychain: &'a KeychainReader,
+    /// Whether `command` sources run; when not, they yield a stand-in ([`ApiToken::stand_in`]).
+    pub run_commands: bool,
+    /// How long a command may run.
+    pub command_wait: Duration,
 }
 
 /// Reads the secret of a keychain item (service, account); `None` when there is no such item.
@@ -109,8 +122,16 @@ impl TokenSource {
                 .map_err(|error| fail(error.0, "store the token in that keychain item, or build tray-mcp with `--features keychain`, or use env, file or command"))?
                 .ok_or_else(|| fail("there is no such item".to_string(), "store the token in that keychain item"))?,
             TokenSource::File(path) => read_private_file(&resolve(path, context)).map_err(|(problem, hint)| fail(problem, &hint))?,
-            TokenSource::Command(command) => run(command, context.folder).map_err(|(problem, hint)| fail(problem, &hint))?,
+            TokenSource::Command(words) if !context.run_commands => {
+                return Ok(ApiToken::stand_in(format!("<from command: {}>", words.join(" "))));
+            }
+            TokenSource::Command(words) => command::run(words, context.folder, context.command_wait)
+                .map_err(|(problem, hint)| fail(problem, &hint))?,
         };
+        if text.len() > MAX_SOURCE_BYTES {
+            let (problem, hint) = command::too_long();
+            return Err(fail(problem, &hint));
+        }
         ApiToken::parse(&text).map_err(|_| {
             fail(
                 "it yields no usable API token (empty, or more than one line)".to_string(),
@@ -128,12 +149,33 @@ fn resolve(path: &Path, context: &SourceContext<'_>) -> PathBuf {
     }
 }
 
+/// A regular file's text, at most [`MAX_SOURCE_BYTES`] (plus one, to tell a longer file),
+/// through the one reader of regular files ([`crate::config::safe_write::open_regular`]: opened
+/// without blocking, so a FIFO, a device such as `/dev/zero` or a folder is refused however the
+/// path leads there).
 fn read_private_file(path: &Path) -> Result<String, (String, String)> {
+    use std::io::Read;
     let shown = path.display().to_string();
     check_private(path, &shown)?;
-    crate::config::safe_write::read_to_string(path).map_err(|error| {
+    let unreadable = |error: std::io::Error| {
+        let hint = match crate::config::safe_write::Unreadable::of(&error) {
+            Some(crate::config::safe_write::Unreadable::NotRegular(_)) => {
+                "point file at a file holding the token alone"
+            }
+            _ => "check that the file exists and is UTF-8 text",
+        };
+        (format!("{shown}: {error}"), hint.to_string())
+    };
+    let file = crate::config::safe_write::open_regular(path)
+        .map_err(unreadable)?
+        .ok_or_else(|| unreadable(std::io::ErrorKind::NotFound.into()))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_SOURCE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
+    String::from_utf8(bytes).map_err(|_| {
         (
-            format!("{shown}: {error}"),
+            format!("{shown} is not UTF-8 text"),
             "check that the file exists and is UTF-8 text".to_string(),
         )
     })
@@ -159,45 +201,6 @@ fn check_private(_path: &Path, _shown: &str) -> Result<(), (String, String)> {
     Ok(())
 }
 
-/// Runs the command (stdin closed, stderr passed through so a password manager can say why it
-/// failed), and returns its standard output.
-fn run(command: &[String], folder: &Path) -> Result<String, (String, String)> {
-    let (program, args) = command.split_first().ok_or_else(|| {
-        (
-            "the command is empty".to_string(),
-            "give the program and its arguments".to_string(),
-        )
-    })?;
-    let output = Command::new(program)
-        .args(args)
-        .current_dir(folder)
-        .stdin(Stdio::null())
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|error| {
-            (
-                format!("could not start {program}: {error}"),
-                format!("install {program} or put it on PATH"),
-            )
-        })?;
-    if !output.status.success() {
-        let status = output
-            .status
-            .code()
-            .map_or_else(|| "a signal".to_string(), |code| format!("exit status {code}"));
-        return Err((
-            format!("it ended with {status}"),
-            "run the command yourself to see why (signed in to the password manager?)".to_string(),
-        ));
-    }
-    String::from_utf8(output.stdout).map_err(|_| {
-        (
-            "its output is not UTF-8 text".to_string(),
-            "make it print the token alone".to_string(),
-        )
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,6 +223,8 @@ mod tests {
             folder: Path::new("/"),
             lookup: &|_| None,
             keychain,
+            run_commands: true,
+            command_wait: Duration::from_secs(30),
         };
         keychain_source().read(&ServerName::parse("tray-prod").expect("name"), &context)
     }

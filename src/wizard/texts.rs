@@ -72,7 +72,7 @@ pub const NAME_QUESTION: &str = "Server name:";
 /// Help under the name question.
 pub const NAME_HELP: &str = "How the server appears in your clients (letters, digits, - and _).";
 /// Refusal of an invalid name.
-pub const NAME_INVALID: &str = "Use 1-64 letters, digits, '-' or '_'.";
+pub const NAME_INVALID: &str = "Use 1-64 letters, digits, '-' or '_', not starting with '-'.";
 
 /// Step 5: the transport.
 pub const TRANSPORT_QUESTION: &str = "How should the clients reach Tray?";

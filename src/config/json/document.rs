@@ -13,6 +13,8 @@ use serde_json::Value;
 use super::scan::{self, Item, PathValue, ValueKind};
 use super::skim;
 
+mod add_members;
+
 /// Which syntax a client's parser accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
