@@ -11,6 +11,7 @@ use tray_mcp::commands::doctor::DoctorRequest;
 use tray_mcp::commands::install::{InstallRequest, SignInConflict, WorkspaceChoice};
 use tray_mcp::commands::login::{LoginRequest, SignInOptions};
 use tray_mcp::commands::remove::RemoveRequest;
+use tray_mcp::commands::adopt::AdoptRequest;
 use tray_mcp::commands::rename::RenameRequest;
 use tray_mcp::commands::token::TokenSetRequest;
 use tray_mcp::commands::uninstall::UninstallRequest;
@@ -61,6 +62,20 @@ enum Command {
         #[arg(short = 'c', long = "client", value_delimiter = ',', value_parser = ClientChoiceParser)]
         clients: Vec<ClientChoice>,
         /// Show the diff of what would change; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Take over the Tray entries Tray's setup utility or your hands wrote (mcp-remote bridges
+    /// and http entries holding the token): each becomes a tray-mcp entry of the same name, its
+    /// token moved into tray-mcp's store.
+    Adopt {
+        /// Only the entries with these names (every adoptable entry when none is given).
+        #[arg(value_parser = ServerName::parse)]
+        names: Vec<ServerName>,
+        /// Only in these clients (or all).
+        #[arg(short = 'c', long = "client", value_delimiter = ',', value_parser = ClientChoiceParser)]
+        clients: Vec<ClientChoice>,
+        /// Show the diff of what would change (tokens redacted); write nothing.
         #[arg(long)]
         dry_run: bool,
     },
@@ -450,6 +465,8 @@ pub enum Action {
     Wizard(Box<Prefill>),
     /// Remove an entry.
     Remove(RemoveRequest),
+    /// Adopt hand-written Tray entries.
+    Adopt(AdoptRequest),
     /// Rename an entry.
     Rename(RenameRequest),
     /// Replace a token.
@@ -515,6 +532,11 @@ impl Cli {
             Some(Command::Clients) => Ok(Action::Clients),
             Some(Command::Remove { name, clients, dry_run }) => Ok(Action::Remove(RemoveRequest {
                 name,
+                clients: expand_clients(&clients),
+                dry_run,
+            })),
+            Some(Command::Adopt { names, clients, dry_run }) => Ok(Action::Adopt(AdoptRequest {
+                names,
                 clients: expand_clients(&clients),
                 dry_run,
             })),

@@ -108,6 +108,9 @@ pub struct ListedEntry {
     /// The profile's sign-in to Tray's Headless MCP (`tray-mcp login NAME --headless`), beside
     /// the gateway's: [`TokenPlace::SignedIn`] or [`TokenPlace::SignInNeeded`]; `None` without one.
     pub headless_sign_in: Option<TokenPlace>,
+    /// A bridge or http entry holding its token in the client's file that tray-mcp did not
+    /// write (Tray's setup utility or the user did): `tray-mcp adopt` takes it over.
+    pub adoptable: bool,
 }
 
 /// The result of `list`.
@@ -161,6 +164,8 @@ fn listed(environment: &Environment, entry: &FoundEntry) -> ListedEntry {
         headless_sign_in: recognized
             .and_then(|tray| tray.profile.as_ref())
             .and_then(|name| headless_sign_in(environment, name)),
+        adoptable: super::adopt::found::adoptable(entry, environment.os)
+            .is_some_and(|adoptable| !adoptable.written_by_tray_mcp),
     }
 }
 
@@ -235,6 +240,10 @@ fn profile_workspace(environment: &Environment, profile: Option<&ServerName>) ->
     }
 }
 
+/// What `list` says under a table with adoptable entries.
+const ADOPTABLE_NOTE: &str = "\n(adoptable): written by Tray's setup utility or by hand, with the token in the client's file; \
+`tray-mcp adopt` moves the token into tray-mcp's store and runs the entry through tray-mcp (no Node.js needed)\n";
+
 /// The TOKEN column: where the token is, then `+headless` for a Headless MCP sign-in
 /// (`+headless-login-needed` once it needs `tray-mcp login NAME --headless` again).
 fn token_column(entry: &ListedEntry) -> String {
@@ -242,10 +251,15 @@ fn token_column(entry: &ListedEntry) -> String {
         Some(variable) => format!("from ${variable}"),
         None => entry.token_store.as_str().to_string(),
     };
-    match entry.headless_sign_in {
+    let token = match entry.headless_sign_in {
         Some(TokenPlace::SignedIn) => format!("{token}+headless"),
         Some(_) => format!("{token}+headless-login-needed"),
         None => token,
+    };
+    if entry.adoptable {
+        format!("{token} (adoptable)")
+    } else {
+        token
     }
 }
 
@@ -274,10 +288,14 @@ impl Listing {
                 ]
             })
             .collect();
-        super::report::table(
+        let mut table = super::report::table(
             ["NAME", "CLIENT", "SCOPE", "TRANSPORT", "TOKEN", "WORKSPACE", "FILE"],
             &rows,
-        )
+        );
+        if self.entries.iter().any(|entry| entry.adoptable) {
+            table.push_str(ADOPTABLE_NOTE);
+        }
+        table
     }
 
     /// The `--json` output: each entry's `headless_sign_in` is `"oauth"`, `"oauth-login-needed"`
@@ -293,6 +311,7 @@ impl Listing {
                 "token_store": entry.token_store.as_str(),
                 "token_variable": entry.token_variable,
                 "headless_sign_in": entry.headless_sign_in.map(TokenPlace::as_str),
+                "adoptable": entry.adoptable,
                 "workspace": entry.workspace.to_string(),
                 "path": entry.shown_path,
             })).collect::<Vec<_>>(),
