@@ -7,11 +7,11 @@ use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use tray_mcp::clients::{ClientId, Scope, Transport};
+use tray_mcp::commands::adopt::AdoptRequest;
 use tray_mcp::commands::doctor::DoctorRequest;
 use tray_mcp::commands::install::{InstallRequest, SignInConflict, WorkspaceChoice};
 use tray_mcp::commands::login::{LoginRequest, SignInOptions};
 use tray_mcp::commands::remove::RemoveRequest;
-use tray_mcp::commands::adopt::AdoptRequest;
 use tray_mcp::commands::rename::RenameRequest;
 use tray_mcp::commands::token::TokenSetRequest;
 use tray_mcp::commands::uninstall::UninstallRequest;
@@ -535,7 +535,11 @@ impl Cli {
                 clients: expand_clients(&clients),
                 dry_run,
             })),
-            Some(Command::Adopt { names, clients, dry_run }) => Ok(Action::Adopt(AdoptRequest {
+            Some(Command::Adopt {
+                names,
+                clients,
+                dry_run,
+            }) => Ok(Action::Adopt(AdoptRequest {
                 names,
                 clients: expand_clients(&clients),
                 dry_run,

@@ -158,7 +158,12 @@ mod tests {
         ] {
             assert_eq!(bearer_in(text), Some("tok_1234"), "{text}");
         }
-        for text in ["Authorization: Bearer ${AUTH}", "Authorization:${AUTH_HEADER}", "https://x", "Bearer "] {
+        for text in [
+            "Authorization: Bearer ${AUTH}",
+            "Authorization:${AUTH_HEADER}",
+            "https://x",
+            "Bearer ",
+        ] {
             assert_eq!(bearer_in(text), None, "{text}");
         }
     }

@@ -126,7 +126,8 @@ mod tests {
     #[test]
     fn seed_bridges_and_hand_written_http_entries_are_adoptable() {
         let url = format!("https://{WORKSPACE}.mcp.tray.ai");
-        let in_args = json!({"command": "npx", "args": ["mcp-remote", url, "--header", "Authorization: Bearer tok_args"]});
+        let in_args =
+            json!({"command": "npx", "args": ["mcp-remote", url, "--header", "Authorization: Bearer tok_args"]});
         let in_env = json!({"command": "npx", "args": ["-y", "mcp-remote", url, "--header", "Authorization:${AUTH_HEADER}"],
                             "env": {"AUTH_HEADER": "Bearer tok_env"}});
         // A hand-written http entry differs from tray-mcp's by a key (here `type`); one of
@@ -148,7 +149,10 @@ mod tests {
         let stdio = json!({"command": "/bin/tray-mcp", "args": ["serve", "--profile", "p"]});
         let two = json!({"url": url, "headers": {"Authorization": "Bearer tok_a", "X": "Bearer tok_b"}});
         for value in [reference, stdio, two] {
-            assert!(adoptable(&found("cursor", "p", value.clone()), Os::Linux).is_none(), "{value}");
+            assert!(
+                adoptable(&found("cursor", "p", value.clone()), Os::Linux).is_none(),
+                "{value}"
+            );
         }
     }
 

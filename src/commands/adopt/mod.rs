@@ -112,11 +112,17 @@ pub fn adopt_with_store(
                 companions: written.companions,
                 new_file: None,
             };
-            upserts.entry(entry.path.clone()).or_insert((entry, Vec::new())).1.push(upsert);
+            upserts
+                .entry(entry.path.clone())
+                .or_insert((entry, Vec::new()))
+                .1
+                .push(upsert);
         }
         let kept = install::kept_gateway(environment, &install);
         if let Some((profile, keychain_token)) = install::profile_for(environment, &install, kept, store.preferred()) {
-            keychain.writes.extend(keychain_token.map(|token| (name.clone(), token)));
+            keychain
+                .writes
+                .extend(keychain_token.map(|token| (name.clone(), token)));
             profile_tasks.push(profile_task(environment, name, Box::new(WriteProfile { profile })));
         }
         notices.push(Notice::note(adopted_note(name, group, store)));
@@ -288,9 +294,15 @@ fn check_existing_profile(
         return Ok(());
     }
     let (serves, holds) = if same_workspace {
-        ("this workspace with another token".to_string(), "a different token".to_string())
+        (
+            "this workspace with another token".to_string(),
+            "a different token".to_string(),
+        )
     } else {
-        ("another workspace".to_string(), format!("workspace {}", group.workspace_id))
+        (
+            "another workspace".to_string(),
+            format!("workspace {}", group.workspace_id),
+        )
     };
     Err(CommandError::failure(
         format!("the tray-mcp profile \"{name}\" already serves {serves}; the entries to adopt hold {holds}"),
