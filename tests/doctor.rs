@@ -213,6 +213,23 @@ fn online_checks_accepting_rejecting_and_hanging_apis() {
 }
 
 #[test]
+fn online_starts_each_entry_as_its_client_would_and_checks_one_profile_once() {
+    let home = FakeHome::new();
+    home.install(&["-c", "claude,cursor,claude-code"]).success();
+    let gateway = FakeGateway::start(GatewayBehavior::Mcp { sse: false });
+    let api = FakeTray::start(Behavior::Normal);
+    let (code, report) = online(&home, &api, &gateway);
+    assert_eq!(code, 0, "{report}");
+    for client in ["Claude Desktop", "Cursor", "Claude Code"] {
+        let line = format!("✓ {client} · tray-workspace: 7 built-in + 3 gateway tools (started as {client} starts it)");
+        assert!(report.contains(&line), "{line}\n{report}");
+    }
+    // One profile in three clients: one gateway check and one start (each an `initialize`),
+    // not three of each.
+    assert_eq!(gateway.count("initialize"), 2, "{report}");
+}
+
+#[test]
 fn online_reports_per_built_in_tool_whether_the_token_can_use_it() {
     let home = FakeHome::new();
     home.install(&["-c", "claude"]).success();

@@ -30,7 +30,7 @@ pub(super) struct OnlineChecker {
 }
 
 /// The most a network check may take.
-const ONLINE_TIMEOUT: Duration = Duration::from_secs(10);
+pub(super) const ONLINE_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl OnlineChecker {
     pub(super) fn new() -> Self {
@@ -77,6 +77,23 @@ impl OnlineChecker {
         }
         progress("");
         checks
+    }
+}
+
+/// What makes two entries' network checks the same (never shown: it may hold a token): the
+/// workspace, the profile, the inline token and a `--gateway` argument; one profile in five
+/// clients is checked once.
+pub(super) fn check_key(entry: &FoundEntry) -> String {
+    let (_, args) = crate::clients::command_line(&entry.value);
+    let tokens: Vec<&str> = crate::secrets::inline_tokens(&entry.value).collect();
+    match &entry.tray {
+        Some(tray) => format!(
+            "{:?}|{:?}|{tokens:?}|{}",
+            tray.workspace,
+            tray.profile,
+            args.contains(&"--gateway")
+        ),
+        None => format!("untray|{}", entry.value),
     }
 }
 
