@@ -230,6 +230,19 @@ fn online_starts_each_entry_as_its_client_would_and_checks_one_profile_once() {
 }
 
 #[test]
+fn doctor_name_says_when_no_entry_has_that_name() {
+    let home = FakeHome::new();
+    home.install(&["-c", "cursor", "-n", "tray-prod"]).success();
+    let (code, report) = doctor(&home, &["tray-prdo"]);
+    assert_eq!(code, 1, "{report}");
+    assert!(
+        report.contains("no Tray entry is named \"tray-prdo\" (the Tray entries here: tray-prod)"),
+        "{report}"
+    );
+    assert!(!report.contains("no Tray entries found"), "{report}");
+}
+
+#[test]
 fn online_reports_per_built_in_tool_whether_the_token_can_use_it() {
     let home = FakeHome::new();
     home.install(&["-c", "claude"]).success();

@@ -13,6 +13,7 @@
 //! transport (not asked for a sign-in: stdio), region, review (with the overwrite questions),
 //! the browser sign-in (when chosen, before anything is written), done.
 
+pub mod adopt_first;
 pub mod names;
 pub mod prompter;
 pub mod terminal;
@@ -90,12 +91,27 @@ pub fn run(
     placement: &Placement,
 ) -> Result<Report, CommandError> {
     let binary = placement.entry_binary.as_path();
+    let adopted = match prefill.yes {
+        true => None,
+        false => adopt_first::offer(environment, prompter, placement)?,
+    };
+    if let Some(adopted) = &adopted
+        && !prompter.confirm(texts::ADD_ANOTHER, false).map_err(cancelled)?
+    {
+        return Ok(adopted.clone());
+    }
     let mut request = ask(environment, prompter, prefill, binary)?;
     let Some(plan) = review(environment, prompter, &mut request, binary, prefill.yes)? else {
-        return Ok(nothing_left());
+        return Ok(adopted.unwrap_or_else(nothing_left));
     };
     let signed_in = sign_in(environment, prompter, &request)?;
-    let report = install::finish_signed_in(environment, &request, plan, placement, signed_in)?;
+    let mut report = install::finish_signed_in(environment, &request, plan, placement, signed_in)?;
+    if let Some(adopted) = adopted {
+        report.files.splice(0..0, adopted.files);
+        report.notices.splice(0..0, adopted.notices);
+        report.next_steps.retain(|step| !adopted.next_steps.contains(step));
+        report.next_steps.splice(0..0, adopted.next_steps);
+    }
     prompter.say(texts::DONE);
     Ok(report)
 }

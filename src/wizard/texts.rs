@@ -241,3 +241,6 @@ mod tests {
         assert!(transport_no_http(&[]).contains("sandbox"));
     }
 }
+
+/// Asked after adopting the existing entries: whether to go on and add a new one.
+pub const ADD_ANOTHER: &str = "Add a new entry too?";

@@ -120,6 +120,7 @@ impl DoctorReport {
         for subject in &self.subjects {
             let client = subject.client.map_or("", |kind| kind.client().display_name());
             match &subject.name {
+                Some(name) if subject.client.is_none() => text.push_str(&format!("{name}\n")),
                 Some(name) => text.push_str(&format!(
                     "{name} · {client} ({}) · {}\n",
                     subject.scope, subject.shown_path
@@ -199,6 +200,13 @@ pub fn doctor(environment: &Environment, request: &DoctorRequest, progress: &dyn
             None => looks_like_tray(entry),
         })
         .collect();
+    if let Some(name) = &request.name
+        && candidates.is_empty()
+        && inventory.entries.iter().any(looks_like_tray)
+    {
+        report.subjects.push(no_such_name(name, &inventory.entries));
+        return report;
+    }
     let mut online = if request.online {
         progress("checking the entries online, side by side");
         let checks = online_checks(environment, &candidates);
@@ -282,6 +290,31 @@ fn online_checks(environment: &Environment, entries: &[&FoundEntry]) -> Vec<Vec<
             checks
         })
         .collect()
+}
+
+/// `doctor NAME` for a name no Tray entry has, while others exist: says so, and which names
+/// there are (not "no Tray entries found").
+fn no_such_name(name: &ServerName, entries: &[FoundEntry]) -> Subject {
+    let mut names: Vec<&str> = entries
+        .iter()
+        .filter(|entry| looks_like_tray(entry))
+        .map(|entry| entry.name.as_str())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    Subject {
+        name: Some(name.to_string()),
+        client: None,
+        scope: String::new(),
+        shown_path: String::new(),
+        checks: vec![Check::fail(
+            format!(
+                "no Tray entry is named \"{name}\" (the Tray entries here: {})",
+                names.join(", ")
+            ),
+            "check the name with `tray-mcp list`",
+        )],
+    }
 }
 
 /// Recognised Tray entries, and broken ones that still point at Tray.

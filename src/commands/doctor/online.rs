@@ -66,15 +66,19 @@ impl OnlineChecker {
         config.timeout = config.timeout.min(ONLINE_TIMEOUT);
         let mut gateway = crate::server::gateway_config(variables, &workspace_id, gateway.source);
         gateway.timeout = gateway.timeout.min(config.timeout);
-        progress(&format!("checking the {what} against Tray's API"));
-        let mut checks = runtime.block_on(check_token(config, what));
-        match gateway_off(environment, entry) {
-            Some(check) => checks.push(check),
-            None => {
-                progress("checking the Agent Gateway");
-                checks.push(runtime.block_on(check_gateway(gateway)));
-            }
-        }
+        progress(&format!("checking the {what} against Tray's API and the Agent Gateway"));
+        let off = gateway_off(environment, entry);
+        // Side by side: with Tray far away, the slower of the two is the whole wait.
+        let (mut checks, gateway) = runtime.block_on(async {
+            let gateway = async {
+                match off {
+                    Some(check) => check,
+                    None => check_gateway(gateway).await,
+                }
+            };
+            tokio::join!(check_token(config, what), gateway)
+        });
+        checks.push(gateway);
         progress("");
         checks
     }
@@ -273,7 +277,8 @@ fn inline_token(value: &Value) -> Option<ApiToken> {
 async fn check_token(mut config: TrayApiConfig, what: &str) -> Vec<Check> {
     config.max_attempts = 2;
     let api = TrayApi::new(config);
-    let user = match api.current_user().await {
+    let (user, tools) = tokio::join!(api.current_user(), api.tool_access());
+    let user = match user {
         Ok(user) => Check::pass(format!(
             "Tray's API accepts the {what} ({} <{}>)",
             user.name, user.email
@@ -293,7 +298,7 @@ async fn check_token(mut config: TrayApiConfig, what: &str) -> Vec<Check> {
         }
     };
     let mut checks = vec![user];
-    if let Ok(tools) = api.tool_access().await {
+    if let Ok(tools) = tools {
         checks.extend(tools.iter().map(tool_check));
     }
     checks
