@@ -84,8 +84,10 @@ mod tests {
     }
 
     fn environment(home: &Path) -> Environment {
-        let mut variables = crate::env::Variables::default();
-        variables.token_store = crate::env::TokenStoreChoice::File;
+        let variables = crate::env::Variables {
+            token_store: crate::env::TokenStoreChoice::File,
+            ..Default::default()
+        };
         Environment {
             os: Os::Linux,
             home: home.to_path_buf(),
