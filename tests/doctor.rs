@@ -230,6 +230,21 @@ fn online_starts_each_entry_as_its_client_would_and_checks_one_profile_once() {
 }
 
 #[test]
+fn online_never_starts_a_bridge_whose_gateway_is_moved_elsewhere() {
+    // A bridge goes to the URL in its arguments: with TRAY_GATEWAY_URL pointing at the fake it
+    // would reach the real Tray instead (and npm), so it is said to be unchecked.
+    let home = FakeHome::new();
+    home.install(&["-c", "cursor", "--transport", "bridge"]).success();
+    let gateway = FakeGateway::start(GatewayBehavior::Mcp { sse: false });
+    let api = FakeTray::start(Behavior::Normal);
+    let (_, report) = online(&home, &api, &gateway);
+    assert!(
+        report.contains("not started as Cursor starts it: TRAY_GATEWAY_URL moves the gateway"),
+        "{report}"
+    );
+}
+
+#[test]
 fn doctor_name_says_when_no_entry_has_that_name() {
     let home = FakeHome::new();
     home.install(&["-c", "cursor", "-n", "tray-prod"]).success();

@@ -72,6 +72,13 @@ pub(super) fn launch_of(environment: &Environment, entry: &FoundEntry) -> Option
             "not started as {client} starts it: it holds a value {client} fills in itself (an input or a variable)"
         ))));
     }
+    if tray.transport == Transport::Bridge && environment.variables.gateway_url.is_some() {
+        // The bridge would go to the URL in its args, not where TRAY_GATEWAY_URL moves the
+        // gateway (a test's fake, a proxy): starting it would not check what was asked.
+        return Some(Err(Check::note(format!(
+            "not started as {client} starts it: TRAY_GATEWAY_URL moves the gateway, and the bridge would go to the URL in its arguments instead"
+        ))));
+    }
     if tray.transport == Transport::Bridge && environment.find_on_path(program).is_none() {
         return Some(Err(Check::note(format!(
             "not started as {client} starts it: the bridge runs {program} (Node.js), which is not on PATH here"
