@@ -151,22 +151,28 @@ enum Command {
         /// Show the diff of what would change (tokens redacted); write nothing.
         #[arg(long)]
         dry_run: bool,
-        /// Also remove the Tray entries the manifest does not declare (never other servers).
+        /// Also remove the Tray entries tray-mcp wrote that the manifest does not declare (never
+        /// other servers, nor Tray entries written by hand).
         #[arg(long)]
         prune: bool,
         /// Change nothing: exit 0 when everything matches the manifest, 3 when anything drifted
         /// (naming each entry and file), 1 when a token source cannot be read.
         #[arg(long, conflicts_with = "dry_run")]
         check: bool,
+        /// Replace declared entries' namesakes that tray-mcp did not write (servers of your own,
+        /// Tray entries written by hand); without it such an entry is refused.
+        #[arg(long)]
+        force: bool,
     },
     /// Print this machine's Tray entries as a manifest (tokens as references to fill in).
     Export,
     /// Run the MCP server on stdin/stdout (what AI clients start).
     Serve(ServeArgs),
     /// Remove the tray-mcp binary installed in ~/.local/bin (Windows: %LOCALAPPDATA%\Programs\tray-mcp);
-    /// with --all, first every Tray entry in every client and every tray-mcp profile.
+    /// with --all, first every Tray entry tray-mcp wrote and every tray-mcp profile.
     Uninstall {
-        /// Also remove every Tray entry and profile (one transaction: all or nothing).
+        /// Also remove every Tray entry tray-mcp wrote and every profile (one transaction: all or
+        /// nothing).
         #[arg(long)]
         all: bool,
         /// Show the diff of what would change; write and delete nothing.
@@ -344,9 +350,14 @@ struct InstallArgs {
     #[arg(long)]
     dry_run: bool,
 
-    /// Answer yes to confirmations (existing entries are overwritten).
+    /// Answer yes to confirmations (entries tray-mcp wrote are overwritten; others need --force).
     #[arg(short = 'y', long)]
     yes: bool,
+
+    /// Replace an entry of the same name that tray-mcp did not write (a server of your own,
+    /// or a Tray entry written by hand); without it such an entry is refused.
+    #[arg(long)]
+    force: bool,
 
     /// Start the setup wizard (on a terminal it also starts when the workspace or token is
     /// missing); values given as flags are not asked again.
@@ -586,9 +597,15 @@ impl Cli {
                 dry_run,
                 prune,
                 check,
+                force,
             }) => Ok(Action::Apply {
                 file,
-                options: ApplyOptions { dry_run, prune, check },
+                options: ApplyOptions {
+                    dry_run,
+                    prune,
+                    check,
+                    force,
+                },
             }),
             Some(Command::Export) => Ok(Action::Export),
             Some(Command::Serve(args)) => Ok(Action::Serve(args.into())),
@@ -637,6 +654,7 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
         no_browser,
         dry_run,
         yes,
+        force,
         interactive,
         typed,
     } = args;
@@ -757,6 +775,7 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
         skip: Vec::new(),
         editor_profile: vscode_profile,
         token_variable,
+        force,
     };
     Ok(Action::Install(request))
 }

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
+use crate::clients::ownership::is_ours;
 use crate::clients::{ClientId, RecognizedEntry, Scope};
 use crate::config::transaction::{FileError, FileProblem, FileReads};
 use crate::config::{ConfigDocument, format};
@@ -36,6 +37,10 @@ pub struct FoundEntry {
     pub value: Value,
     /// What it is, when it is a Tray entry.
     pub tray: Option<RecognizedEntry>,
+    /// A Tray entry tray-mcp wrote (or adopted), so tray-mcp's to replace, prune and uninstall: by
+    /// shape or by its record ([`crate::clients::ownership`]). A Tray entry that is not is
+    /// "adoptable".
+    pub ours: bool,
     /// Whether its file is one of the client's entry files (a file of its own, deleted with its
     /// last entry and moved by a rename; see [`crate::clients::EntryFiles`]).
     pub in_entry_file: bool,
@@ -86,6 +91,12 @@ impl Inventory {
     /// Only the Tray entries.
     pub fn tray_entries(&self) -> impl Iterator<Item = &FoundEntry> {
         self.entries.iter().filter(|entry| entry.tray.is_some())
+    }
+
+    /// Only the Tray entries tray-mcp wrote (or adopted): the ones `apply --prune` and
+    /// `uninstall --all` may take out.
+    pub fn our_entries(&self) -> impl Iterator<Item = &FoundEntry> {
+        self.entries.iter().filter(|entry| entry.ours)
     }
 
     /// The names of every entry, with their files.
@@ -172,6 +183,7 @@ pub fn take_inventory(environment: &Environment, clients: &[ClientId]) -> Invent
     // Run from the home folder, a client's project file can be its user file (Cursor's
     // `~/.cursor/mcp.json`): its servers are listed once, under the first scope.
     let mut listed: HashSet<(&'static str, PathBuf, Vec<String>)> = HashSet::new();
+    let written = crate::written::load(environment);
     for kind in clients {
         let client = kind.client();
         for &scope in client.scopes() {
@@ -186,6 +198,7 @@ pub fn take_inventory(environment: &Environment, clients: &[ClientId]) -> Invent
                     path: &location.path,
                     shown_path: &shown_path,
                     in_entry_file: client.is_entry_file(environment, scope, &location.path),
+                    written: &written,
                 };
                 match (scope, client.local_servers_pattern()) {
                     (Scope::Local, Some(pattern)) => collect_local(&place, document, pattern, &mut inventory),
@@ -212,6 +225,7 @@ struct Place<'a> {
     path: &'a PathBuf,
     shown_path: &'a str,
     in_entry_file: bool,
+    written: &'a crate::written::Written,
 }
 
 impl Place<'_> {
@@ -224,8 +238,12 @@ impl Place<'_> {
         inventory: &mut Inventory,
     ) {
         for (name, value) in members {
+            let tray = self.client.client().recognize(&value);
+            let recorded = self.written.has(self.path, &entry_path(servers_key, &name));
+            let ours = is_ours(&value, tray.as_ref(), recorded);
             inventory.entries.push(FoundEntry {
-                tray: self.client.client().recognize(&value),
+                tray,
+                ours,
                 name,
                 client: self.client,
                 scope,

@@ -21,3 +21,4 @@ pub mod server;
 pub mod token_store;
 pub mod tray;
 pub mod wizard;
+pub mod written;

@@ -663,3 +663,61 @@ fn sign_in_with_a_token_another_kind_or_the_sandbox_is_refused_at_its_position()
         assert_eq!(home.snapshot_files(), before, "{wanted}");
     }
 }
+
+#[test]
+fn hand_written_tray_entries_are_listed_as_adoptable_and_never_pruned_or_uninstalled() {
+    let home = home_with_manifest();
+    let hand_written = format!(
+        r#"{{"mcpServers": {{
+  "by-hand-bridge": {{"command": "npx", "args": ["-y", "mcp-remote", "https://{WORKSPACE}.mcp.tray.ai", "--header", "Authorization:Bearer {DEV_TOKEN}"]}},
+  "by-hand-http": {{"url": "https://{WORKSPACE_DEV}.mcp.tray.ai", "headers": {{"Authorization": "Bearer {DEV_TOKEN}"}}}}
+}}}}
+"#
+    );
+    home.write(".codeium/windsurf/mcp_config.json", &hand_written);
+    apply(&home, &["--prune"]).success();
+    assert_eq!(home.read(".codeium/windsurf/mcp_config.json"), hand_written);
+    let listed = home.command().arg("list").assert().success();
+    let (stdout, _) = outputs(&listed);
+    for name in ["by-hand-bridge", "by-hand-http"] {
+        let row = stdout.lines().find(|line| line.starts_with(name)).unwrap_or_default();
+        assert!(row.contains("adoptable") && !row.contains("missing"), "{stdout}");
+    }
+    assert!(!stdout.contains(DEV_TOKEN), "{stdout}");
+    // Its own install folder: the test binary's folder is not for uninstall to empty.
+    let install_dir = home.path("bin");
+    home.command()
+        .args(["uninstall", "--all"])
+        .env("TRAY_MCP_INSTALL_DIR", &install_dir)
+        .assert()
+        .success();
+    assert_eq!(home.read(".codeium/windsurf/mcp_config.json"), hand_written);
+    assert!(!home.read(".cursor/mcp.json").contains("tray-production"), "ours go");
+}
+
+#[test]
+fn check_compares_only_our_keys_and_apply_keeps_the_client_s() {
+    let home = home_with_manifest();
+    apply(&home, &[]).success();
+    let cursor = home.read(".cursor/mcp.json");
+    let with_settings = cursor.replacen(
+        "\"tray-production\": {",
+        "\"tray-production\": {\"disabledTools\": [\"x\"], ",
+        1,
+    );
+    assert_ne!(cursor, with_settings);
+    home.write(".cursor/mcp.json", &with_settings);
+    let codex = home.read(".codex/config.toml") + "";
+    let codex = codex.replacen(
+        "[mcp_servers.tray-production]\n",
+        "[mcp_servers.tray-production]\nstartup_timeout_sec = 45\n",
+        1,
+    );
+    assert!(codex.contains("startup_timeout_sec"), "{codex}");
+    home.write(".codex/config.toml", &codex);
+    let check = apply(&home, &["--check", "--json"]).success();
+    assert_eq!(json(&check)["in_sync"], true, "{}", outputs(&check).0);
+    apply(&home, &[]).success();
+    assert_eq!(home.read(".cursor/mcp.json"), with_settings);
+    assert_eq!(home.read(".codex/config.toml"), codex);
+}

@@ -510,3 +510,16 @@ fn online_says_the_gateway_is_not_used_by_an_entry_whose_profile_has_it_off() {
         "{report}"
     );
 }
+
+#[test]
+fn the_fix_for_a_hand_written_tray_entry_says_force_since_install_refuses_it_otherwise() {
+    let home = FakeHome::new();
+    let hand_written = format!(
+        "{{\"mcpServers\": {{\"by-hand\": {{\"command\": \"npx\", \"args\": [\"-y\", \"mcp-remote\", \"https://{}.mcp.tray.ai\", \"--header\", \"Authorization:Bearer {TOKEN}\"]}}}}}}\n",
+        common::WORKSPACE
+    );
+    home.write(".codeium/windsurf/mcp_config.json", hand_written);
+    let (_, output) = doctor(&home, &[]);
+    assert!(output.contains("--force"), "{output}");
+    assert!(!output.contains(TOKEN), "{output}");
+}

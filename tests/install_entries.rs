@@ -141,6 +141,7 @@ fn windows_bridge_entries_launch_npx_through_cmd() {
         skip: Vec::new(),
         editor_profile: None,
         token_variable: None,
+        force: false,
     };
     let binary = std::path::Path::new(r"C:\Program Files\tray-mcp\tray-mcp.exe");
     let plan = install::plan_with_store(
@@ -443,4 +444,114 @@ fn claude_desktop_refuses_headless_with_where_to_paste_the_url() {
         "{stderr}"
     );
     assert!(home.read(".cursor/mcp.json").contains("https://api.tray.io/mcp"));
+}
+
+#[test]
+fn a_server_of_the_user_s_own_of_the_same_name_is_refused_in_every_format_unless_forced() {
+    let home = FakeHome::new();
+    let files = [
+        (
+            "cursor",
+            ".cursor/mcp.json",
+            "{\"mcpServers\": {\"tray-workspace\": {\"command\": \"node\", \"args\": [\"mine.js\"]}}}\n",
+        ),
+        (
+            "vscode",
+            ".config/Code/User/mcp.json",
+            "{\n  // mine\n  \"servers\": {\"tray-workspace\": {\"type\": \"stdio\", \"command\": \"node\", \"args\": [\"mine.js\"],}},\n}\n",
+        ),
+        (
+            "codex",
+            ".codex/config.toml",
+            "mcp_servers.tray-workspace.command = \"node\"\nmcp_servers.tray-workspace.args = [\"mine.js\"]\n",
+        ),
+        (
+            "goose",
+            ".config/goose/config.yaml",
+            "extensions:\n  tray-workspace:\n    type: stdio\n    cmd: node\n    args:\n      - mine.js\n",
+        ),
+    ];
+    for (_, relative, text) in files {
+        home.write(relative, text);
+    }
+    let before = home.snapshot_files();
+    for (client, relative, _) in files {
+        for transport in ["stdio", "http"] {
+            let refused = home.install(&["-c", client, "--transport", transport]).failure();
+            let (stdout, stderr) = outputs(&refused);
+            assert!(!stdout.contains("Updated"), "{client}: {stdout}");
+            assert!(
+                stderr.contains(
+                    "already has a server named \"tray-workspace\" that tray-mcp did not write (node mine.js)"
+                ),
+                "{client}: {stderr}"
+            );
+            assert!(
+                stderr.contains("hint:") && stderr.contains("--force"),
+                "{client}: {stderr}"
+            );
+        }
+        assert_eq!(
+            home.snapshot_files(),
+            before,
+            "{client}: {relative} must stay byte for byte"
+        );
+    }
+    // apply refuses the same way.
+    home.write(
+        "project/tray-mcp.toml",
+        format!(
+            "[servers.tray-workspace]\nworkspace = \"{WORKSPACE}\"\nclients = [\"cursor\"]\ntoken = {{ env = \"T\" }}\n"
+        ),
+    );
+    let before = home.snapshot_files();
+    let refused = home.command().arg("apply").env("T", TOKEN).assert().failure();
+    assert!(outputs(&refused).1.contains("did not write"), "{}", outputs(&refused).1);
+    assert_eq!(home.snapshot_files(), before);
+    home.command()
+        .args(["apply", "--force"])
+        .env("T", TOKEN)
+        .assert()
+        .success();
+    assert!(!home.read(".cursor/mcp.json").contains("mine.js"));
+    for (client, relative, _) in &files[1..] {
+        home.install(&["-c", client, "--force"]).success();
+        let text = home.read(relative);
+        assert!(
+            !text.contains("mine.js") && text.contains("--profile"),
+            "{client}: {text}"
+        );
+    }
+}
+
+#[test]
+fn a_hand_written_tray_entry_is_refused_with_the_adopt_hint_and_its_token_never_shown() {
+    let home = FakeHome::new();
+    let hand_written = format!(
+        "{{\"mcpServers\": {{\"tray-workspace\": {{\"command\": \"npx\", \"args\": [\"mcp-remote\", \"https://{WORKSPACE}.mcp.tray.ai\", \"--header\", \"Authorization:Bearer {TOKEN}\"]}}}}}}\n"
+    );
+    home.write(".cursor/mcp.json", &hand_written);
+    let refused = home.install(&["-c", "cursor"]).failure();
+    assert_no_token(&refused);
+    let (_, stderr) = outputs(&refused);
+    assert!(stderr.contains("tray-mcp adopt tray-workspace"), "{stderr}");
+    assert!(stderr.contains("Authorization:[hidden]"), "{stderr}");
+    assert_eq!(home.read(".cursor/mcp.json"), hand_written);
+    // Our own http entry (recorded: a human could write it alike) is ours to update.
+    let home = FakeHome::new();
+    home.install(&["-c", "cursor", "--transport", "http"]).success();
+    home.command()
+        .args([
+            "-w",
+            common::WORKSPACE_DEV,
+            "--api-token-stdin",
+            "-c",
+            "cursor",
+            "--transport",
+            "http",
+        ])
+        .write_stdin(format!("{TOKEN}\n"))
+        .assert()
+        .success();
+    assert!(home.read(".cursor/mcp.json").contains(common::WORKSPACE_DEV));
 }

@@ -131,3 +131,35 @@ fn remove_dry_run_hides_inline_tokens() {
     assert_eq!(home.snapshot_files(), before);
     assert!(!stdout.contains(TOKEN));
 }
+
+#[test]
+fn a_name_twice_in_one_object_is_refused_by_install_and_remove_alike() {
+    // JSON leaves a repeated key undefined: install used to edit the last copy while remove
+    // read the first, so install wrote a Tray entry that remove then refused to remove.
+    let home = FakeHome::new();
+    let json = "{\"mcpServers\": {\n  \"tray-workspace\": {\"command\": \"node\", \"args\": [\"mine.js\"]},\n  \"tray-workspace\": {\"command\": \"other\"}\n}}\n";
+    home.write(".cursor/mcp.json", json);
+    let yaml = "name: mine\nversion: 0.0.1\nschema: v1\nmcpServers:\n  - name: tray-workspace\n    command: a\n  - name: tray-workspace\n    command: b\n";
+    home.write(".continue/config.yaml", yaml);
+    let before = home.snapshot_files();
+    for client in ["cursor", "continue"] {
+        home.install(&["-c", client, "--transport", "http"]).failure();
+        let remove = home
+            .command()
+            .args(["remove", "tray-workspace", "-c", client])
+            .assert()
+            .failure();
+        let (_, stderr) = outputs(&remove);
+        assert!(
+            stderr.contains("a second time") || stderr.contains("two items"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("hint: keep one of the two"), "{stderr}");
+    }
+    let (_, stderr) = outputs(&home.install(&["-c", "cursor"]).failure());
+    assert!(
+        stderr.contains("mcp.json at 3:3") && stderr.contains("hint: keep one"),
+        "{stderr}"
+    );
+    assert_eq!(home.snapshot_files(), before, "nothing may be written");
+}

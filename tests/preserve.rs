@@ -313,3 +313,91 @@ fn multi_megabyte_claude_state_is_edited_surgically() {
         "bytes before the edit changed"
     );
 }
+
+/// Adds `key: value` to the JSON entry `name` under `mcpServers` of a file.
+fn add_json_keys(home: &FakeHome, relative: &str, keys: serde_json::Value) {
+    let mut config: serde_json::Value = serde_json::from_str(&home.read(relative)).expect("json");
+    let entry = config["mcpServers"]["tray-workspace"].as_object_mut().expect("entry");
+    for (key, value) in keys.as_object().expect("keys") {
+        if let (Some(existing), Some(added)) = (entry.get_mut(key).and_then(|v| v.as_object_mut()), value.as_object()) {
+            existing.extend(added.clone());
+        } else {
+            entry.insert(key.clone(), value.clone());
+        }
+    }
+    home.write(relative, serde_json::to_string_pretty(&config).expect("json"));
+}
+
+#[test]
+fn reinstalling_keeps_the_settings_put_inside_our_entry_in_every_format_and_drops_what_we_no_longer_write() {
+    let home = FakeHome::new();
+    let clients = "cline,roo,windsurf,codex,goose,continue";
+    home.install(&["-c", clients, "--transport", "bridge"]).success();
+    let cline = ".cline/data/settings/cline_mcp_settings.json";
+    let roo = ".config/Code/User/globalStorage/rooveterinaryinc.roo-cline/settings/mcp_settings.json";
+    let windsurf = ".codeium/windsurf/mcp_config.json";
+    add_json_keys(
+        &home,
+        cline,
+        serde_json::json!({"autoApprove": ["list_workflows"], "disabled": false, "timeout": 120, "env": {"HTTPS_PROXY": "http://proxy:3128"}}),
+    );
+    add_json_keys(&home, roo, serde_json::json!({"alwaysAllow": ["list_workflows"]}));
+    add_json_keys(
+        &home,
+        windsurf,
+        serde_json::json!({"disabledTools": ["delete_workflow"]}),
+    );
+    let codex = home
+        .read(".codex/config.toml")
+        .replace("env = { ", "env = { HTTPS_PROXY = \"http://proxy:3128\", ")
+        + "enabled_tools = [\"list_workflows\"]\nstartup_timeout_sec = 45\n";
+    home.write(".codex/config.toml", codex);
+    let goose = home
+        .read(".config/goose/config.yaml")
+        .replace("    enabled: true\n", "    enabled: false\n    bundled: false\n");
+    home.write(".config/goose/config.yaml", goose);
+    let block = ".continue/mcpServers/tray-workspace.yaml";
+    home.write(
+        block,
+        home.read(block)
+            .replace("    command: npx\n", "    command: npx\n    cwd: /srv/tools\n"),
+    );
+    let before = home.snapshot_files();
+    home.install(&["-c", clients, "--transport", "bridge"]).success();
+    assert_eq!(
+        home.snapshot_files(),
+        before,
+        "a reinstall of the same entry changes no byte"
+    );
+
+    home.install(&["-c", clients, "--transport", "stdio"]).success();
+    let cline_text = home.read(cline);
+    for kept in ["autoApprove", "\"disabled\": false", "\"timeout\": 120", "HTTPS_PROXY"] {
+        assert!(cline_text.contains(kept), "Cline lost {kept}: {cline_text}");
+    }
+    assert!(home.read(roo).contains("alwaysAllow"), "{}", home.read(roo));
+    assert!(home.read(windsurf).contains("disabledTools"), "{}", home.read(windsurf));
+    let codex = home.read(".codex/config.toml");
+    for kept in ["enabled_tools", "startup_timeout_sec = 45", "HTTPS_PROXY"] {
+        assert!(codex.contains(kept), "Codex lost {kept}: {codex}");
+    }
+    let goose = home.read(".config/goose/config.yaml");
+    assert!(
+        goose.contains("enabled: false") && goose.contains("bundled: false"),
+        "{goose}"
+    );
+    assert!(home.read(block).contains("cwd: /srv/tools"), "{}", home.read(block));
+    // What only the bridge wrote goes with it.
+    for (file, text) in [
+        (cline, cline_text),
+        (".codex/config.toml", codex),
+        (".config/goose/config.yaml", goose),
+        (block, home.read(block)),
+    ] {
+        assert!(
+            !text.contains("TRAY_AUTH_HEADER") && !text.contains("mcp-remote"),
+            "{file}: {text}"
+        );
+        assert!(!text.contains(TOKEN), "{file}: {text}");
+    }
+}

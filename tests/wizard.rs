@@ -312,7 +312,9 @@ fn declined_overwrite_leaves_that_file_untouched_and_writes_the_others() {
     wizard.answer(texts::REGION_QUESTION, ENTER);
     wizard.answer(texts::GATEWAY_QUESTION, ENTER);
     let name = ServerName::parse("tray-workspace").expect("name");
-    wizard.answer(&texts::overwrite_question(&name, "Cursor"), ENTER);
+    // A Tray entry written by hand: the question shows what it is.
+    let shown = format!("https://{WORKSPACE_DEV}.mcp.tray.ai");
+    wizard.answer(&texts::replace_question(&name, "Cursor", &shown), ENTER);
     wizard.wait_for(&texts::overwrite_declined("Cursor", "~/.cursor/mcp.json"));
     wizard.answer(texts::REVIEW_QUESTION, ENTER);
     let (code, transcript) = wizard.finish();
@@ -359,7 +361,8 @@ fn accepted_overwrite_replaces_the_entry_and_keeps_the_rest() {
     let mut wizard = Wizard::start(&home, &args, &envs);
     let name = ServerName::parse("tray-workspace").expect("name");
     wizard.answer(texts::GATEWAY_QUESTION, ENTER);
-    wizard.answer(&texts::overwrite_question(&name, "Cursor"), &format!("y{ENTER}"));
+    let shown = format!("https://{WORKSPACE_DEV}.mcp.tray.ai");
+    wizard.answer(&texts::replace_question(&name, "Cursor", &shown), &format!("y{ENTER}"));
     wizard.answer(texts::REVIEW_QUESTION, ENTER);
     let (code, transcript) = wizard.finish();
     assert_eq!(code, 0, "{transcript}");
@@ -367,6 +370,43 @@ fn accepted_overwrite_replaces_the_entry_and_keeps_the_rest() {
         "overwritten_cursor",
         snapshot_text(&home, &home.read(".cursor/mcp.json"))
     );
+}
+
+#[test]
+fn a_server_of_the_user_s_own_is_replaced_only_when_the_user_says_yes_to_what_it_shows() {
+    let home = home_with_claude_and_cursor();
+    let own = "{\"mcpServers\": {\"tray-workspace\": {\"command\": \"node\", \"args\": [\"mine.js\", \"--api-key\", \"sk-own-secret\"]}}}\n";
+    home.write(".cursor/mcp.json", own);
+    let args = [
+        "install",
+        "--interactive",
+        "-c",
+        "cursor",
+        "-n",
+        "tray-workspace",
+        "--transport",
+        "stdio",
+        "--region",
+        "us1",
+    ];
+    let envs = [("TRAY_WORKSPACE_ID", WORKSPACE), ("TRAY_API_TOKEN", TOKEN)];
+    let name = ServerName::parse("tray-workspace").expect("name");
+    let question = texts::replace_question(&name, "Cursor", "node mine.js --api-key [hidden]");
+    let mut wizard = Wizard::start(&home, &args, &envs);
+    wizard.answer(texts::GATEWAY_QUESTION, ENTER);
+    wizard.answer(&question, ENTER);
+    let (code, transcript) = wizard.finish();
+    assert_eq!(code, 0, "{transcript}");
+    assert!(!transcript.contains("sk-own-secret"), "{transcript}");
+    assert_eq!(home.read(".cursor/mcp.json"), own, "declined: untouched");
+    let mut wizard = Wizard::start(&home, &args, &envs);
+    wizard.answer(texts::GATEWAY_QUESTION, ENTER);
+    wizard.answer(&question, &format!("y{ENTER}"));
+    wizard.answer(texts::REVIEW_QUESTION, ENTER);
+    let (code, transcript) = wizard.finish();
+    assert_eq!(code, 0, "{transcript}");
+    let cursor = home.read(".cursor/mcp.json");
+    assert!(!cursor.contains("mine.js") && cursor.contains("--profile"), "{cursor}");
 }
 
 #[test]

@@ -25,6 +25,7 @@ mod kilo;
 mod kiro;
 mod lmstudio;
 mod opencode;
+pub mod ownership;
 mod qwen;
 mod roo;
 mod standard;

@@ -185,6 +185,7 @@ fn entry_files_for_every_transport() {
                     server: entry.server.clone(),
                     companions: entry.companions.clone(),
                     new_file: Some((files.header)("tray-workspace")),
+                    guard: None,
                 }],
             };
             let written = upsert.apply(None).expect("writes").contents.expect("a file");
@@ -207,6 +208,7 @@ fn entry_files_for_every_transport() {
                 servers_key: location.servers_key.clone(),
                 value: entry.server.clone(),
                 tray: implementation.recognize(&entry.server),
+                ours: true,
                 in_entry_file: true,
             };
             let removed = RemoveEntries::for_entries(&[&found], &crate::created::Created::default())

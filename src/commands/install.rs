@@ -23,6 +23,7 @@ use crate::token_store::{KeychainChanges, TokenStore};
 use crate::tray::{ApiToken, Region, ServerName, WorkspaceId};
 
 use super::login::{self, SignInOptions};
+use super::own_entry::EntryGuard;
 use super::report::{FileReport, Notice, Report};
 use super::{Finish, LabeledTask, PlannedFile, WriteProfile, config_task, plan_labeled_with, profile_task};
 
@@ -102,6 +103,9 @@ pub struct InstallRequest {
     /// client's own syntax, for the client to read the token from; the token itself is then
     /// written nowhere. `None`: the entry holds the token (in a file made private).
     pub token_variable: Option<String>,
+    /// Replace an entry of the same name that tray-mcp did not write (`--force`, or the
+    /// wizard's yes); without it such an entry is refused.
+    pub force: bool,
 }
 
 /// Plans and (unless `dry_run`) performs an install whose entries launch the binary
@@ -274,11 +278,13 @@ pub fn plan_with_store(
     token_store: TokenStore,
 ) -> Result<InstallPlan, CommandError> {
     let EntryPlan {
-        configs,
+        mut configs,
         profile,
         keychain_write,
         notices,
     } = entry_plan(environment, request, binary, token_store.preferred())?;
+    let written = crate::written::load(environment);
+    configs.iter_mut().for_each(|edit| edit.note_record(&written));
     // Every client's file is read once: the check looks only at its servers' names (skimming the
     // files this install leaves alone), and the plan takes over the files it edits.
     let mut reads = FileReads::planning(configs.iter().map(|edit| edit.path.clone()));
@@ -379,6 +385,13 @@ pub struct ConfigEdit {
 }
 
 impl ConfigEdit {
+    /// Notes whether tray-mcp's record says it wrote the entry this edit replaces.
+    pub fn note_record(&mut self, written: &crate::written::Written) {
+        if let Some(guard) = &mut self.upsert.guard {
+            guard.recorded = written.has(&self.path, &self.upsert.entry_path);
+        }
+    }
+
     /// The file task that makes this edit alone.
     pub fn into_task(self, environment: &Environment) -> LabeledTask {
         let ConfigEdit {
@@ -457,6 +470,7 @@ pub fn entry_plan(
                     .client()
                     .entry_files()
                     .map(|files| (files.header)(request.name.as_str())),
+                guard: Some(EntryGuard::new(kind, request.force)),
             },
             path: location.path,
         });
@@ -964,13 +978,20 @@ pub struct EntryUpsert {
     /// For an entry in a file of its own ([`crate::clients::EntryFiles`]): the text the file
     /// starts from when it does not exist yet.
     pub new_file: Option<String>,
+    /// Whose entry may be replaced, and which of its keys are ours (`None`: the value is set
+    /// as it is, for a rename's move).
+    pub guard: Option<EntryGuard>,
 }
 
 impl EntryUpsert {
     /// Sets the entry and its companions in `document`; what that did to the entry.
     pub fn apply_to(&self, document: &mut dyn ConfigDocument) -> Result<Change, FileProblem> {
         let path: Vec<&str> = self.entry_path.iter().map(String::as_str).collect();
-        let mut change = document.set(&path, &self.server)?;
+        let server = match (&self.guard, path.last()) {
+            (Some(guard), Some(name)) => guard.value_over(document.get(&path)?.as_ref(), &self.server, name)?,
+            _ => self.server.clone(),
+        };
+        let mut change = document.set(&path, &server)?;
         for companion in &self.companions {
             if companion.apply(document)? && change == Change::Unchanged {
                 change = Change::Updated;

@@ -35,6 +35,9 @@ pub enum TokenPlace {
     None,
     /// The entry names a profile that is missing or unreadable.
     Missing,
+    /// A Tray entry tray-mcp did not write (by hand, or by another tool): its token is
+    /// wherever its author put it; `tray-mcp adopt NAME` makes it tray-mcp's.
+    Adoptable,
 }
 
 impl TokenPlace {
@@ -50,6 +53,7 @@ impl TokenPlace {
             TokenPlace::SignInNeeded => "oauth-login-needed",
             TokenPlace::None => "none",
             TokenPlace::Missing => "missing",
+            TokenPlace::Adoptable => "adoptable",
         }
     }
 }
@@ -139,6 +143,7 @@ fn listed(environment: &Environment, entry: &FoundEntry) -> ListedEntry {
     let recognized = entry.tray.as_ref();
     let token_variable = token_variable(entry);
     let token_store = match token_variable {
+        _ if !entry.ours => TokenPlace::Adoptable,
         Some(_) => TokenPlace::Env,
         None => token_store(environment, entry),
     };
@@ -248,8 +253,8 @@ const ADOPTABLE_NOTE: &str = "\n(adoptable): written by Tray's setup utility or 
 /// (`+headless-login-needed` once it needs `tray-mcp login NAME --headless` again).
 fn token_column(entry: &ListedEntry) -> String {
     let token = match &entry.token_variable {
-        Some(variable) => format!("from ${variable}"),
-        None => entry.token_store.as_str().to_string(),
+        Some(variable) if entry.token_store == TokenPlace::Env => format!("from ${variable}"),
+        _ => entry.token_store.as_str().to_string(),
     };
     let token = match entry.headless_sign_in {
         Some(TokenPlace::SignedIn) => format!("{token}+headless"),

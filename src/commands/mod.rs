@@ -11,6 +11,7 @@ pub mod doctor;
 pub mod install;
 pub mod list;
 pub mod login;
+pub mod own_entry;
 pub mod remove;
 pub mod rename;
 pub mod report;
@@ -169,12 +170,13 @@ pub fn finish_planned(
         });
     }
     make_profiles_folder_private(environment, &planned);
-    let record = record_of_created(environment, &planned)?;
+    let mut records: Vec<Planned> = record_of_created(environment, &planned)?.into_iter().collect();
+    records.extend(record_of_written(environment, &planned)?);
     let owners: Vec<FileOwner> = planned.iter().map(|planned| planned.owner).collect();
     let mut files: Vec<Planned> = planned.into_iter().map(|planned| planned.file).collect();
-    // The record goes in the same commit as the files it describes: both or neither.
-    let recorded = record.is_some();
-    files.extend(record);
+    // The records go in the same commit as the files they describe: all or none.
+    let recorded = records.len();
+    files.extend(records);
     let backups = BackupStore::new(environment.join(&environment.tray_config_dir(), &["backups"]));
     let (outcomes, warnings) = store
         .around_commit(keychain, || {
@@ -183,7 +185,7 @@ pub fn finish_planned(
         .map_err(around_commit_error)?;
     notices.extend(warnings.into_iter().map(Notice::warning));
     // The record is tray-mcp's bookkeeping, not a file the user asked about: not reported.
-    let reported = &outcomes[..outcomes.len() - usize::from(recorded)];
+    let reported = &outcomes[..outcomes.len() - recorded];
     let files = reported
         .iter()
         .zip(owners)
@@ -231,6 +233,34 @@ fn record_of_created(environment: &Environment, planned: &[PlannedFile]) -> Resu
     }
     let mut record = transaction::plan(vec![changes.task(environment)])?;
     Ok(record.pop().filter(|record| record.change != Change::Unchanged))
+}
+
+/// The planned change of tray-mcp's record of the entries it wrote ([`crate::written`]):
+/// every client file the command plans (changed or not: a forced install of an identical entry
+/// makes it tray-mcp's); `None` when the record stays as it is.
+fn record_of_written(environment: &Environment, planned: &[PlannedFile]) -> Result<Option<Planned>, FileError> {
+    let mut files = Vec::new();
+    for planned in planned {
+        let Some(kind) = planned.owner.client() else { continue };
+        let file = &planned.file;
+        files.push(crate::written::WrittenFile {
+            path: &file.task.path,
+            format: kind.client().format(),
+            after: file.after.as_deref(),
+            set_entries: file.task.edit.added_entries(),
+        });
+    }
+    let known = crate::written::load(environment);
+    let record = crate::written::updated(&known, &files).map_err(|error| FileError {
+        role: "tray-mcp record of the entries it wrote".to_string(),
+        shown_path: environment.display_path(&crate::written::record_path(environment)),
+        problem: FileProblem::Document(error),
+    })?;
+    if record == known {
+        return Ok(None);
+    }
+    let mut planned = transaction::plan(vec![crate::written::task(environment, record)])?;
+    Ok(planned.pop().filter(|planned| planned.change != Change::Unchanged))
 }
 
 /// Makes the profiles folder, owner-only, when the commit is about to write a profile into it:

@@ -86,8 +86,9 @@ pub fn rename_with_store(
     // place.
     let (moved, in_place): (Vec<&FoundEntry>, Vec<&FoundEntry>) =
         targets.iter().copied().partition(|entry| entry.in_entry_file);
+    let written = crate::written::load(environment);
     let mut tasks = tasks_per_file(environment, &in_place, Privacy::Ordinary, |entries| {
-        Box::new(RenameEntries::new(entries, old, new))
+        Box::new(RenameEntries::new(entries, old, new, &written))
     });
     for entry in moved {
         tasks.extend(move_tasks(environment, entry, old, new));
@@ -166,6 +167,7 @@ fn move_tasks(
             server,
             companions: client.rename_companions(old, new),
             new_file: client.entry_files().map(|files| (files.header)(new)),
+            guard: None,
         }],
     };
     vec![
@@ -193,15 +195,22 @@ struct RenameEntries {
     servers_keys: Vec<Vec<String>>,
     old: String,
     new: String,
+    /// The new key paths of the entries tray-mcp's record says it wrote: still its own.
+    recorded: Vec<Vec<String>>,
 }
 
 impl RenameEntries {
-    fn new(entries: &[&FoundEntry], old: &str, new: &str) -> Self {
+    fn new(entries: &[&FoundEntry], old: &str, new: &str, written: &crate::written::Written) -> Self {
         RenameEntries {
             client: entries[0].client,
             servers_keys: entries.iter().map(|entry| entry.servers_key.clone()).collect(),
             old: old.to_string(),
             new: new.to_string(),
+            recorded: entries
+                .iter()
+                .filter(|entry| written.has(&entry.path, &entry.entry_path()))
+                .map(|entry| entry_path(&entry.servers_key, new))
+                .collect(),
         }
     }
 }
@@ -239,5 +248,9 @@ impl FileEdit for RenameEntries {
             .flat_map(|servers_key| [entry_path(servers_key, &self.old), entry_path(servers_key, &self.new)])
             .collect();
         config_secrets(text, self.client.client().format(), &entry_paths)
+    }
+
+    fn added_entries(&self) -> Vec<Vec<String>> {
+        self.recorded.clone()
     }
 }

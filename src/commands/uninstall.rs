@@ -110,7 +110,8 @@ pub fn uninstall_with_store(
 /// Every Tray entry and every profile, in one transaction.
 fn remove_everything(environment: &Environment, dry_run: bool, store: &TokenStore) -> Result<Report, CommandError> {
     let inventory = readable_inventory(environment)?;
-    let targets: Vec<&FoundEntry> = inventory.entries.iter().filter(|entry| entry.tray.is_some()).collect();
+    // Only the entries tray-mcp wrote: a Tray entry written by hand is the user's.
+    let targets: Vec<&FoundEntry> = inventory.our_entries().collect();
     let record = crate::created::load(environment);
     let mut tasks = tasks_per_file(environment, &targets, Privacy::Ordinary, |entries| {
         Box::new(RemoveEntries::for_entries(entries, &record))

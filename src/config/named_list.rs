@@ -28,11 +28,42 @@ impl NamedItems {
     }
 
     /// The items of the list at `path` with their names, or `None` when `path` is not a list.
+    /// Two items of one name are refused (the client runs either, and an edit would reach one
+    /// while a read found the other).
     fn named_items(&self, path: &[&str]) -> Result<Option<Members>, DocumentError> {
-        match self.inner.get(path)? {
-            Some(Value::Array(items)) => Ok(Some(self.members_of(&items))),
-            _ => Ok(None),
+        let Some(Value::Array(items)) = self.inner.get(path)? else {
+            return Ok(None);
+        };
+        let members = self.members_of(&items);
+        let mut seen = std::collections::HashSet::new();
+        if let Some((name, _)) = members.iter().find(|(name, _)| !seen.insert(name.as_str())) {
+            let (line, column) = self.second_name_position(name);
+            return Err(DocumentError::Unsupported {
+                what: format!("two items of the list are named \"{name}\""),
+                hint: "keep one of the two (the client may run either), and run the command again",
+                line,
+                column,
+            });
         }
+        Ok(Some(members))
+    }
+
+    /// Where the second `name: NAME` line of the text is (1-based line and column), as near as
+    /// the text shows it; 1:1 when no line spells it plainly.
+    fn second_name_position(&self, name: &str) -> (usize, usize) {
+        let text = self.inner.render();
+        let spellings = [name.to_string(), format!("\"{name}\""), format!("'{name}'")];
+        text.lines()
+            .enumerate()
+            .filter_map(|(index, line)| {
+                let body = line.trim_start().trim_start_matches("- ").trim_start();
+                let value = body.strip_prefix(self.id_key)?.trim_start().strip_prefix(':')?.trim();
+                spellings
+                    .contains(&value.to_string())
+                    .then(|| (index + 1, line.len() - line.trim_start().len() + 1))
+            })
+            .nth(1)
+            .unwrap_or((1, 1))
     }
 
     fn members_of(&self, items: &[Value]) -> Members {
@@ -116,9 +147,10 @@ impl ConfigDocument for NamedItems {
     }
 
     fn keys(&self, path: &[&str]) -> Result<Vec<String>, DocumentError> {
-        match self.named_items(path)? {
-            Some(members) => Ok(members.into_iter().map(|(name, _)| name).collect()),
-            None => self.inner.keys(path),
+        // Names only, a name twice included: the name checks then see the clash.
+        match self.inner.get(path)? {
+            Some(Value::Array(items)) => Ok(self.members_of(&items).into_iter().map(|(name, _)| name).collect()),
+            _ => self.inner.keys(path),
         }
     }
 

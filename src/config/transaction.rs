@@ -136,6 +136,13 @@ pub enum FileProblem {
     },
     /// Reading, writing or locking failed.
     Io(std::io::Error),
+    /// The edit would change something that is not the command's to change.
+    Refused {
+        /// What is there, after the file's role and path ("already has ...").
+        what: String,
+        /// What the user can do about it.
+        hint: String,
+    },
 }
 
 /// A file problem with the file it concerns.
@@ -176,6 +183,7 @@ impl fmt::Display for FileError {
                 real.display()
             ),
             FileProblem::Io(error) => write!(formatter, "could not access {role} {shown_path}: {error}"),
+            FileProblem::Refused { what, .. } => write!(formatter, "{role} {shown_path} {what}"),
         }
     }
 }
@@ -206,6 +214,7 @@ impl FileError {
                 self.shown_path
             ),
             FileProblem::Io(_) => "check the permissions of the file and its folder; no file was changed".to_string(),
+            FileProblem::Refused { hint, .. } => format!("{hint}; no file was changed"),
         }
     }
 }

@@ -46,6 +46,8 @@ pub struct ApplyOptions {
     pub prune: bool,
     /// Write nothing; report drift.
     pub check: bool,
+    /// Replace declared entries' namesakes that tray-mcp did not write.
+    pub force: bool,
 }
 
 /// One entry's part in one file, for the report.
@@ -204,16 +206,18 @@ pub fn apply_with_store(
     let mut groups: BTreeMap<PathBuf, FileGroup> = BTreeMap::new();
     let mut profile_tasks: Vec<(ServerName, LabeledTask, Profile, Option<ApiToken>)> = Vec::new();
     let mut keychain = KeychainChanges::default();
+    let written = crate::written::load(environment);
     for server in &manifest.servers {
         check_case_unique(environment, &names, &server.name)?;
-        let request = install_request(server, &context, options.dry_run || options.check)?;
+        let request = install_request(server, &context, options.dry_run || options.check, options.force)?;
         if let WorkspaceChoice::Tray { api_token, .. } = &request.workspace {
             redactor.add(api_token.expose());
         }
         launches_binary |= install::launches_binary(request.transport);
         let entry = install::entry_plan(environment, &request, binary, store.preferred())?;
         notices.extend(entry.notices);
-        for edit in entry.configs {
+        for mut edit in entry.configs {
+            edit.note_record(&written);
             let group = groups
                 .entry(edit.path.clone())
                 .or_insert_with(|| FileGroup::new(edit.owner, edit.upsert.format));
@@ -340,6 +344,7 @@ fn install_request(
     server: &DeclaredServer,
     context: &SourceContext<'_>,
     dry_run: bool,
+    force: bool,
 ) -> Result<InstallRequest, CommandError> {
     let workspace = match &server.workspace {
         DeclaredWorkspace::Sandbox => WorkspaceChoice::Sandbox,
@@ -379,6 +384,7 @@ fn install_request(
         skip: Vec::new(),
         editor_profile: None,
         token_variable: server.token_variable.clone(),
+        force,
     })
 }
 
@@ -402,8 +408,9 @@ fn prune(
         })
         .collect();
     let declared = |entry: &FoundEntry| declared_paths.contains(&(entry.path.clone(), entry.entry_path()));
+    // Only the entries tray-mcp wrote: a Tray entry written by hand is the user's.
     let undeclared: Vec<&FoundEntry> = inventory
-        .tray_entries()
+        .our_entries()
         .filter(|entry| entry.scope != Scope::Local || entry.project.as_deref() == Some(this_project.as_str()))
         .filter(|entry| !declared(entry))
         .collect();

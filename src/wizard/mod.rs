@@ -24,6 +24,7 @@ use std::path::Path;
 use crate::clients::{ClientId, Scope, Transport};
 use crate::commands::install::{self, InstallPlan, InstallRequest, WorkspaceChoice};
 use crate::commands::login::SignInOptions;
+use crate::commands::own_entry::shown_entry;
 use crate::commands::report::{self, Report};
 use crate::commands::{FileOwner, redactor_for};
 use crate::config::Change;
@@ -187,6 +188,7 @@ pub fn ask(
         skip: Vec::new(),
         editor_profile: None,
         token_variable: prefill.token_variable.clone(),
+        force: false,
     })
 }
 
@@ -505,6 +507,9 @@ fn review(
     binary: &Path,
     yes: bool,
 ) -> Result<Option<InstallPlan>, CommandError> {
+    // Asked, each entry tray-mcp did not write is replaced only with the user's yes below
+    // (a no skips its client); unasked (--yes), it is refused.
+    request.force = !yes;
     let first = install::plan(environment, request, binary)?;
     if !yes {
         ask_overwrites(environment, prompter, request, &first)?;
@@ -543,13 +548,18 @@ fn ask_overwrites(
     let inventory = take_inventory(environment, &request.clients);
     for planned in &plan.files {
         let Some(kind) = planned.owner.client() else { continue };
-        let exists = names::existing_entries(environment, &inventory, &request.clients, request.scope, &request.name)
-            .any(|entry| entry.client == kind);
-        if !exists || planned.file.change == Change::Unchanged {
+        let existing = names::existing_entries(environment, &inventory, &request.clients, request.scope, &request.name)
+            .find(|entry| entry.client == kind);
+        let Some(existing) = existing.filter(|_| planned.file.change != Change::Unchanged) else {
             continue;
-        }
+        };
         let display_name = kind.client().display_name();
-        let question = texts::overwrite_question(&request.name, display_name);
+        // An entry tray-mcp did not write shows what it is before the user gives it away.
+        let question = if existing.ours {
+            texts::overwrite_question(&request.name, display_name)
+        } else {
+            texts::replace_question(&request.name, display_name, &shown_entry(&existing.value))
+        };
         if !prompter.confirm(&question, false).map_err(cancelled)? {
             prompter.say(&texts::overwrite_declined(display_name, &planned.file.task.shown_path));
             request.skip.push(kind);

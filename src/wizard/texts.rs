@@ -130,6 +130,12 @@ pub fn overwrite_question(name: &ServerName, client: &str) -> String {
     format!("Server \"{name}\" already exists in {client} config. Overwrite it?")
 }
 
+/// The question for an entry of the same name that tray-mcp did not write, showing what it
+/// runs or points at (never a token).
+pub fn replace_question(name: &ServerName, client: &str, shown: &str) -> String {
+    format!("Server \"{name}\" in {client} config was not written by tray-mcp: {shown}. Replace it?")
+}
+
 /// Said after an overwrite was declined.
 pub fn overwrite_declined(client: &str, shown_path: &str) -> String {
     format!("Leaving {client} config {shown_path} untouched.")

@@ -88,9 +88,10 @@ fn no_authorization_check(entry: &FoundEntry) -> Check {
         return Check::pass("no Authorization header: the client signs in to Tray by OAuth");
     }
     let mut fix = format!(
-        "rewrite it: tray-mcp install --headless -n {} -c {}",
+        "rewrite it: tray-mcp install --headless -n {} -c {}{}",
         entry.name,
-        entry.client.id()
+        entry.client.id(),
+        force_flag(entry)
     );
     if entry.scope != Scope::User {
         fix.push_str(&format!(" --scope {}", entry.scope.as_str()));
@@ -186,9 +187,10 @@ fn fallback_name() -> ServerName {
 fn reinstall_fix(entry: &FoundEntry, transport: Option<Transport>) -> String {
     if transport == Some(Transport::Headless) {
         return format!(
-            "rewrite it: tray-mcp install --headless -n {} -c {}",
+            "rewrite it: tray-mcp install --headless -n {} -c {}{}",
             entry.name,
-            entry.client.id()
+            entry.client.id(),
+            force_flag(entry)
         );
     }
     let transport = transport
@@ -199,10 +201,17 @@ fn reinstall_fix(entry: &FoundEntry, transport: Option<Transport>) -> String {
         other => format!(" --scope {}", other.as_str()),
     };
     format!(
-        "rewrite it: tray-mcp -n {} -c {}{scope}{transport} -w <WORKSPACE_UUID> --api-token-stdin < token.txt",
+        "rewrite it: tray-mcp -n {} -c {}{scope}{transport}{} -w <WORKSPACE_UUID> --api-token-stdin < token.txt",
         entry.name,
-        entry.client.id()
+        entry.client.id(),
+        force_flag(entry)
     )
+}
+
+/// ` --force` for a fix that rewrites an entry tray-mcp did not write (an install refuses to
+/// replace it otherwise; `tray-mcp adopt NAME` is the other way).
+fn force_flag(entry: &FoundEntry) -> &'static str {
+    if entry.ours { "" } else { " --force" }
 }
 
 fn binary_check(environment: &Environment, entry: &Value) -> Check {

@@ -192,6 +192,7 @@ impl Document {
         let ValueKind::Object(items) = &target.kind else {
             return Err(self.wrong_type(path, "an object", target));
         };
+        super::duplicates::check_members(items, |offset| self.line_column(offset))?;
         Ok(self.members_of(items))
     }
 
@@ -201,13 +202,16 @@ impl Document {
         self.check_byte_order_mark()?;
         let matches = scan::scan_matching(&self.text, self.dialect.grammar(), pattern)
             .map_err(|error| self.syntax_error(error))?;
-        Ok(matches
+        matches
             .into_iter()
             .filter_map(|(keys, found)| match found.kind {
-                ValueKind::Object(items) => Some((keys, self.members_of(&items))),
+                ValueKind::Object(items) => Some(
+                    super::duplicates::check_members(&items, |offset| self.line_column(offset))
+                        .map(|()| (keys, self.members_of(&items))),
+                ),
                 _ => None,
             })
-            .collect())
+            .collect()
     }
 
     /// The keys and values of an object's items, in file order.
@@ -389,10 +393,11 @@ impl Document {
     /// Scans the whole text; returns the values along `path` (empty for an empty document).
     fn locate(&self, path: &[&str]) -> Result<Vec<PathValue>, DocumentError> {
         self.check_byte_order_mark()?;
-        match scan::scan(&self.text, self.dialect.grammar(), path) {
-            Ok(found) => Ok(found.unwrap_or_default()),
-            Err(error) => Err(self.syntax_error(error)),
-        }
+        let found = scan::scan(&self.text, self.dialect.grammar(), path)
+            .map_err(|error| self.syntax_error(error))?
+            .unwrap_or_default();
+        super::duplicates::check_path(&found, path, |offset| self.line_column(offset))?;
+        Ok(found)
     }
 
     /// Refuses a byte-order mark the client cannot read (it fails on the whole file).

@@ -2,5 +2,6 @@
 //! text into them (see [`document`] for why, and [`scan`] for the measured speed).
 
 pub mod document;
+mod duplicates;
 mod scan;
 pub(crate) mod skim;

@@ -1,0 +1,125 @@
+//! Setting an entry that may already be there: install and apply replace only an entry tray-mcp
+//! wrote, and only its own keys in it.
+//!
+//! Why here, in the edit: the check reads the entry the commit itself replaces (the file is
+//! re-planned under its lock), so a server the user wrote between planning and writing is not
+//! replaced either. Whose entry, and which keys, is [`crate::clients::ownership`]'s rule; the
+//! record of the entries tray-mcp wrote is [`crate::written`].
+
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::clients::ClientId;
+use crate::clients::ownership::{self, OwnedKeys};
+use crate::config::transaction::FileProblem;
+use crate::secrets::Redactor;
+
+/// What an entry's set must respect of an entry already there.
+#[derive(Debug, Clone)]
+pub struct EntryGuard {
+    /// The client whose entry it is (its recognition of Tray entries).
+    pub client: ClientId,
+    /// tray-mcp's keys in the client's entries.
+    pub owned: Arc<OwnedKeys>,
+    /// tray-mcp's record says it wrote the entry at this place.
+    pub recorded: bool,
+    /// Replace an entry tray-mcp did not write (`--force`, the wizard's yes).
+    pub force: bool,
+}
+
+impl EntryGuard {
+    /// The guard of `client`'s entry.
+    pub fn new(client: ClientId, force: bool) -> Self {
+        EntryGuard {
+            client,
+            owned: ownership::owned_keys(client.client()),
+            recorded: false,
+            force,
+        }
+    }
+
+    /// The value to set over `existing` (the entry now at the place, if any): `ours` for a new
+    /// entry; over tray-mcp's own entry, `ours` with the keys that are not tray-mcp's kept; an
+    /// entry tray-mcp did not write is refused, unless forced (then a Tray entry keeps the
+    /// keys beside ours, and a server of the user's is replaced whole).
+    pub fn value_over(&self, existing: Option<&Value>, ours: &Value, name: &str) -> Result<Value, FileProblem> {
+        let Some(existing) = existing else {
+            return Ok(ours.clone());
+        };
+        let recognized = self.client.client().recognize(existing);
+        let is_tray = recognized.is_some();
+        let is_ours = ownership::is_ours(existing, recognized.as_ref(), self.recorded);
+        if is_ours || (self.force && is_tray) {
+            return Ok(self.owned.merge(existing, ours));
+        }
+        if self.force {
+            return Ok(ours.clone());
+        }
+        Err(refusal(existing, name, is_tray))
+    }
+}
+
+/// What an entry tray-mcp did not write shows of itself: its command line or URL, no secret.
+pub fn shown_entry(existing: &Value) -> String {
+    Redactor::for_entries([existing]).redact(&ownership::describe(existing))
+}
+
+fn refusal(existing: &Value, name: &str, is_tray: bool) -> FileProblem {
+    let what = format!(
+        "already has a server named \"{name}\" that tray-mcp did not write ({})",
+        shown_entry(existing)
+    );
+    let hint = if is_tray {
+        format!(
+            "it is a Tray entry written by hand or by another tool: make it tray-mcp's with `tray-mcp adopt {name}`, choose another name (install -n NAME, or the manifest's name), or replace it with --force"
+        )
+    } else {
+        "choose another name (install -n NAME, or the manifest's name), or replace that server with --force".to_string()
+    };
+    FileProblem::Refused { what, hint }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn guard(recorded: bool, force: bool) -> EntryGuard {
+        let cline = ClientId::parse("cline").expect("cline");
+        EntryGuard {
+            recorded,
+            force,
+            ..EntryGuard::new(cline, false)
+        }
+    }
+
+    const GATEWAY: &str = "https://3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718.mcp.tray.ai";
+
+    #[test]
+    fn a_server_of_the_user_s_own_is_refused_and_replaced_whole_only_when_forced() {
+        let own = json!({"command": "node", "args": ["mine.js"], "cwd": "/srv"});
+        let ours = json!({"type": "streamableHttp", "url": GATEWAY});
+        let refused = guard(false, false).value_over(Some(&own), &ours, "tray-workspace");
+        assert!(matches!(refused, Err(FileProblem::Refused { .. })));
+        assert_eq!(guard(false, true).value_over(Some(&own), &ours, "x").ok(), Some(ours));
+    }
+
+    #[test]
+    fn a_recorded_http_entry_is_ours_and_keeps_the_client_s_keys() {
+        let existing = json!({"type": "streamableHttp", "url": GATEWAY, "autoApprove": ["a"]});
+        let ours = json!({"type": "streamableHttp", "url": GATEWAY, "headers": {"Authorization": "Bearer t"}});
+        assert!(
+            guard(false, false).value_over(Some(&existing), &ours, "x").is_err(),
+            "unrecorded: adoptable"
+        );
+        let merged = guard(true, false).value_over(Some(&existing), &ours, "x").ok();
+        assert_eq!(
+            merged,
+            Some(
+                json!({"type": "streamableHttp", "url": GATEWAY, "autoApprove": ["a"], "headers": {"Authorization": "Bearer t"}})
+            )
+        );
+    }
+}
