@@ -880,7 +880,7 @@ fn adopt_turns_seed_bridges_and_http_entries_of_five_clients_into_tray_mcp_entri
     let listing = outputs(&home.command().arg("list").assert().success()).0;
     let adoptable = listing
         .lines()
-        .filter(|line| line.starts_with("tray-") && line.contains("(adoptable)"));
+        .filter(|line| line.starts_with("tray-") && line.contains(" adoptable "));
     assert_eq!(adoptable.count(), 5, "{listing}");
     let assert = home.command().arg("adopt").assert().success();
     let (stdout, stderr) = outputs(&assert);

@@ -112,9 +112,6 @@ pub struct ListedEntry {
     /// The profile's sign-in to Tray's Headless MCP (`tray-mcp login NAME --headless`), beside
     /// the gateway's: [`TokenPlace::SignedIn`] or [`TokenPlace::SignInNeeded`]; `None` without one.
     pub headless_sign_in: Option<TokenPlace>,
-    /// A bridge or http entry holding its token in the client's file that tray-mcp did not
-    /// write (Tray's setup utility or the user did): `tray-mcp adopt` takes it over.
-    pub adoptable: bool,
 }
 
 /// The result of `list`.
@@ -143,7 +140,8 @@ fn listed(environment: &Environment, entry: &FoundEntry) -> ListedEntry {
     let recognized = entry.tray.as_ref();
     let token_variable = token_variable(entry);
     let token_store = match token_variable {
-        _ if !entry.ours => TokenPlace::Adoptable,
+        // What `tray-mcp adopt` can take over: not tray-mcp's, with the token in the file.
+        _ if !entry.ours && super::adopt::found::adoptable(entry).is_some() => TokenPlace::Adoptable,
         Some(_) => TokenPlace::Env,
         None => token_store(environment, entry),
     };
@@ -169,8 +167,6 @@ fn listed(environment: &Environment, entry: &FoundEntry) -> ListedEntry {
         headless_sign_in: recognized
             .and_then(|tray| tray.profile.as_ref())
             .and_then(|name| headless_sign_in(environment, name)),
-        adoptable: super::adopt::found::adoptable(entry, environment.os)
-            .is_some_and(|adoptable| !adoptable.written_by_tray_mcp),
     }
 }
 
@@ -246,7 +242,7 @@ fn profile_workspace(environment: &Environment, profile: Option<&ServerName>) ->
 }
 
 /// What `list` says under a table with adoptable entries.
-const ADOPTABLE_NOTE: &str = "\n(adoptable): written by Tray's setup utility or by hand, with the token in the client's file; \
+const ADOPTABLE_NOTE: &str = "\nadoptable: written by Tray's setup utility or by hand, with the token in the client's file; \
 `tray-mcp adopt` moves the token into tray-mcp's store and runs the entry through tray-mcp (no Node.js needed)\n";
 
 /// The TOKEN column: where the token is, then `+headless` for a Headless MCP sign-in
@@ -256,15 +252,10 @@ fn token_column(entry: &ListedEntry) -> String {
         Some(variable) if entry.token_store == TokenPlace::Env => format!("from ${variable}"),
         _ => entry.token_store.as_str().to_string(),
     };
-    let token = match entry.headless_sign_in {
+    match entry.headless_sign_in {
         Some(TokenPlace::SignedIn) => format!("{token}+headless"),
         Some(_) => format!("{token}+headless-login-needed"),
         None => token,
-    };
-    if entry.adoptable {
-        format!("{token} (adoptable)")
-    } else {
-        token
     }
 }
 
@@ -297,7 +288,11 @@ impl Listing {
             ["NAME", "CLIENT", "SCOPE", "TRANSPORT", "TOKEN", "WORKSPACE", "FILE"],
             &rows,
         );
-        if self.entries.iter().any(|entry| entry.adoptable) {
+        if self
+            .entries
+            .iter()
+            .any(|entry| entry.token_store == TokenPlace::Adoptable)
+        {
             table.push_str(ADOPTABLE_NOTE);
         }
         table
@@ -316,7 +311,6 @@ impl Listing {
                 "token_store": entry.token_store.as_str(),
                 "token_variable": entry.token_variable,
                 "headless_sign_in": entry.headless_sign_in.map(TokenPlace::as_str),
-                "adoptable": entry.adoptable,
                 "workspace": entry.workspace.to_string(),
                 "path": entry.shown_path,
             })).collect::<Vec<_>>(),

@@ -30,7 +30,7 @@ pub fn offer(
     let inventory = take_inventory(environment, ClientId::all());
     let mut found: Vec<String> = Vec::new();
     for entry in &inventory.entries {
-        let adoptable = found::adoptable(entry, environment.os).is_some_and(|found| !found.written_by_tray_mcp);
+        let adoptable = found::adoptable(entry).is_some_and(|found| !found.written_by_tray_mcp);
         let line = format!("  {} ({})", entry.name, entry.client.client().display_name());
         if adoptable && !found.contains(&line) {
             found.push(line);

@@ -9,18 +9,16 @@
 //! An entry that only names a variable (`${TRAY_TOKEN}`, `--token-from-env`) holds nothing to
 //! move and is left alone.
 //!
-//! Written by tray-mcp or not: tray-mcp's own `--transport bridge|http` entries have exactly
-//! the shape its client writers produce for the same name, workspace and token; an entry of
-//! that shape was chosen on purpose and is adopted only when named. Anything else is
-//! "adoptable".
+//! Written by tray-mcp or not ([`FoundEntry::ours`], [`crate::clients::ownership`]'s rule):
+//! tray-mcp's own `--transport bridge|http` entries were chosen on purpose and are adopted only
+//! when named. Anything else is "adoptable".
 
 use serde_json::Value;
 
 use crate::clients::{ClientId, EntryWorkspace, Transport};
 use crate::inventory::FoundEntry;
-use crate::paths::Os;
-use crate::secrets::inline_tokens;
-use crate::tray::{ApiToken, Region, ServerName, WorkspaceId};
+use crate::secrets::{bearer_in, inline_tokens};
+use crate::tray::{ApiToken, ServerName, WorkspaceId};
 
 /// A bridge or http Tray entry holding its token inline: what adopting it moves to tray-mcp's
 /// store.
@@ -32,8 +30,8 @@ pub struct Adoptable {
     pub workspace_id: WorkspaceId,
     /// The token it sends.
     pub api_token: ApiToken,
-    /// Whether tray-mcp itself wrote it (`--transport bridge|http`): exactly the shape tray-mcp
-    /// writes for this client, name, workspace and token.
+    /// Whether tray-mcp itself wrote it (`--transport bridge|http`; see
+    /// [`crate::clients::ownership`]).
     pub written_by_tray_mcp: bool,
 }
 
@@ -48,9 +46,8 @@ pub fn inline_token(entry: &Value) -> Option<ApiToken> {
     ApiToken::parse(first).ok()
 }
 
-/// Whether `entry` is an adoptable Tray entry, and what adopting it takes. `os` is the
-/// machine's (tray-mcp's own bridge runs `cmd /c npx` on Windows).
-pub fn adoptable(entry: &FoundEntry, os: Os) -> Option<Adoptable> {
+/// Whether `entry` is an adoptable Tray entry, and what adopting it takes.
+pub fn adoptable(entry: &FoundEntry) -> Option<Adoptable> {
     let tray = entry.tray.as_ref()?;
     if !matches!(tray.transport, Transport::Bridge | Transport::Http) {
         return None;
@@ -58,40 +55,32 @@ pub fn adoptable(entry: &FoundEntry, os: Os) -> Option<Adoptable> {
     let EntryWorkspace::Workspace(workspace_id) = &tray.workspace else {
         return None;
     };
-    let api_token = inline_token(&entry.value)?;
-    let written_by_tray_mcp = is_tray_mcps(entry, tray.transport, workspace_id, &api_token, os);
     Some(Adoptable {
         name: ServerName::parse(&entry.name).map_err(|error| error.to_string()),
         workspace_id: workspace_id.clone(),
-        api_token,
-        written_by_tray_mcp,
+        api_token: inline_token(&entry.value)?,
+        written_by_tray_mcp: entry.ours,
     })
 }
 
-/// Whether the entry is exactly what tray-mcp writes for its client, name, workspace and token.
-fn is_tray_mcps(entry: &FoundEntry, transport: Transport, workspace: &WorkspaceId, token: &ApiToken, os: Os) -> bool {
-    let Ok(name) = ServerName::parse(&entry.name) else {
-        return false;
-    };
-    let spec = crate::clients::EntrySpec {
-        name,
-        transport,
-        workspace_id: Some(workspace.clone()),
-        api_token: Some(token.clone()),
-        binary: std::path::PathBuf::new(),
-        sandbox: false,
-        os,
-        region: Region::default(),
-        token_variable: None,
-    };
-    written_the_same(entry.client, &spec, &entry.value)
-}
-
-fn written_the_same(client: ClientId, spec: &crate::clients::EntrySpec, value: &Value) -> bool {
-    client
-        .client()
-        .entry(spec)
-        .is_ok_and(|written| written.server == *value)
+/// The entry adopting `existing` leaves: tray-mcp's entry `ours`, with what the client or the
+/// user keeps beside tray-mcp's keys (Cline's `autoApprove`, a `disabled` flag...) kept, as an
+/// install over tray-mcp's own entry keeps them, but never a member that holds the token (the
+/// seed's `env.AUTH_HEADER`): the token moves to tray-mcp's store.
+pub fn adopted_value(client: ClientId, existing: &Value, ours: &Value) -> Value {
+    let mut merged = crate::clients::ownership::owned_keys(client.client()).merge(existing, ours);
+    if let Value::Object(entry) = &mut merged {
+        for key in ["env", "envs", "environment", "headers"] {
+            let Some(Value::Object(members)) = entry.get_mut(key) else {
+                continue;
+            };
+            members.retain(|_, value| !crate::config::strings(value).any(|text| bearer_in(text).is_some()));
+            if members.is_empty() {
+                entry.remove(key);
+            }
+        }
+    }
+    merged
 }
 
 #[cfg(test)]
@@ -103,14 +92,18 @@ mod tests {
 
     const WORKSPACE: &str = "3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718";
 
-    fn found(client: &str, name: &str, value: Value) -> FoundEntry {
-        let client = ClientId::all()
+    fn client(id: &str) -> ClientId {
+        ClientId::all()
             .iter()
             .copied()
-            .find(|kind| kind.id() == client)
-            .expect("client");
+            .find(|kind| kind.id() == id)
+            .expect("client")
+    }
+
+    fn found(id: &str, value: Value, ours: bool) -> FoundEntry {
+        let client = client(id);
         FoundEntry {
-            name: name.to_string(),
+            name: "tray-workspace".to_string(),
             client,
             scope: Scope::User,
             project: None,
@@ -120,6 +113,7 @@ mod tests {
             tray: client.client().recognize(&value),
             value,
             in_entry_file: false,
+            ours,
         }
     }
 
@@ -130,12 +124,9 @@ mod tests {
             json!({"command": "npx", "args": ["mcp-remote", url, "--header", "Authorization: Bearer tok_args"]});
         let in_env = json!({"command": "npx", "args": ["-y", "mcp-remote", url, "--header", "Authorization:${AUTH_HEADER}"],
                             "env": {"AUTH_HEADER": "Bearer tok_env"}});
-        // A hand-written http entry differs from tray-mcp's by a key (here `type`); one of
-        // exactly tray-mcp's shape is taken as tray-mcp's (see the test below).
-        let http = json!({"type": "http", "url": url, "headers": {"Authorization": "Bearer tok_http"}});
+        let http = json!({"url": url, "headers": {"Authorization": "Bearer tok_http"}});
         for (value, token) in [(in_args, "tok_args"), (in_env, "tok_env"), (http, "tok_http")] {
-            let entry = found("cursor", "tray-workspace", value);
-            let adoptable = adoptable(&entry, Os::Linux).expect("adoptable");
+            let adoptable = adoptable(&found("cursor", value, false)).expect("adoptable");
             assert_eq!(adoptable.api_token.expose(), token);
             assert_eq!(adoptable.workspace_id.to_string(), WORKSPACE);
             assert!(!adoptable.written_by_tray_mcp);
@@ -149,36 +140,27 @@ mod tests {
         let stdio = json!({"command": "/bin/tray-mcp", "args": ["serve", "--profile", "p"]});
         let two = json!({"url": url, "headers": {"Authorization": "Bearer tok_a", "X": "Bearer tok_b"}});
         for value in [reference, stdio, two] {
-            assert!(
-                adoptable(&found("cursor", "p", value.clone()), Os::Linux).is_none(),
-                "{value}"
-            );
+            assert!(adoptable(&found("cursor", value.clone(), false)).is_none(), "{value}");
         }
     }
 
     #[test]
-    fn tray_mcps_own_http_entry_is_known_as_its_own() {
+    fn the_adopted_entry_keeps_the_clients_keys_but_no_member_holding_the_token() {
         let url = format!("https://{WORKSPACE}.mcp.tray.ai");
-        let spec_entry = json!({"url": url, "headers": {"Authorization": "Bearer tok_http"}});
-        let cursor = found("cursor", "tray-workspace", spec_entry);
-        let spec = crate::clients::EntrySpec {
-            name: ServerName::parse("tray-workspace").expect("name"),
-            transport: Transport::Http,
-            workspace_id: WorkspaceId::parse(WORKSPACE).ok(),
-            api_token: ApiToken::parse("tok_http").ok(),
-            binary: std::path::PathBuf::new(),
-            sandbox: false,
-            os: Os::Linux,
-            region: Region::default(),
-            token_variable: None,
-        };
-        let written = cursor.client.client().entry(&spec).expect("entry").server;
-        assert_eq!(written, cursor.value, "tray-mcp's Cursor http entry has this shape");
-        assert!(adoptable(&cursor, Os::Linux).expect("adoptable").written_by_tray_mcp);
-        let mut bridge_spec = spec.clone();
-        bridge_spec.transport = Transport::Bridge;
-        let bridge = cursor.client.client().entry(&bridge_spec).expect("entry").server;
-        let bridge = found("cursor", "tray-workspace", bridge);
-        assert!(adoptable(&bridge, Os::Linux).expect("adoptable").written_by_tray_mcp);
+        let seed = json!({"command": "npx", "args": ["-y", "mcp-remote", url, "--header", "Authorization:${AUTH_HEADER}"],
+                          "env": {"AUTH_HEADER": "Bearer tok_env", "NODE_OPTIONS": "--no-warnings"},
+                          "autoApprove": ["list_workflows"], "disabled": false});
+        let ours = json!({"command": "/bin/tray-mcp", "args": ["serve", "--profile", "tray-workspace"]});
+        let adopted = adopted_value(client("cline"), &seed, &ours);
+        assert!(!adopted.to_string().contains("tok_env"), "{adopted}");
+        assert_eq!(adopted["command"], json!("/bin/tray-mcp"));
+        assert_eq!(adopted["args"], json!(["serve", "--profile", "tray-workspace"]));
+        assert_eq!(adopted["autoApprove"], json!(["list_workflows"]), "{adopted}");
+        let http = json!({"url": url, "headers": {"Authorization": "Bearer tok_http"}});
+        let adopted = adopted_value(client("cursor"), &http, &ours);
+        assert!(
+            adopted.get("headers").is_none() && adopted.get("url").is_none(),
+            "{adopted}"
+        );
     }
 }

@@ -67,7 +67,7 @@ pub fn adopt_with_store(
 ) -> Result<Report, CommandError> {
     let inventory = readable_inventory(environment)?;
     let mut notices = Vec::new();
-    let picked = pick(&inventory.entries, request, environment, &mut notices)?;
+    let picked = pick(&inventory.entries, request, &mut notices)?;
     let mut redactor = Redactor::default();
     for (_, adoptable) in &picked {
         redactor.add(adoptable.api_token.expose());
@@ -108,9 +108,11 @@ pub fn adopt_with_store(
             let upsert = EntryUpsert {
                 format: entry.client.client().format(),
                 entry_path: entry.entry_path(),
-                server: written.server,
+                server: found::adopted_value(entry.client, &entry.value, &written.server),
                 companions: written.companions,
                 new_file: None,
+                // Set as planned: the entry is the user's, taken over on purpose (no refusal).
+                guard: None,
             };
             upserts
                 .entry(entry.path.clone())
@@ -169,14 +171,13 @@ pub fn adopt_with_store(
 fn pick<'a>(
     entries: &'a [FoundEntry],
     request: &AdoptRequest,
-    environment: &Environment,
     notices: &mut Vec<Notice>,
 ) -> Result<Vec<(&'a FoundEntry, Adoptable)>, CommandError> {
     let in_clients = |entry: &&FoundEntry| request.clients.is_empty() || request.clients.contains(&entry.client);
     let candidates: Vec<(&FoundEntry, Adoptable)> = entries
         .iter()
         .filter(in_clients)
-        .filter_map(|entry| Some((entry, found::adoptable(entry, environment.os)?)))
+        .filter_map(|entry| Some((entry, found::adoptable(entry)?)))
         .collect();
     if request.names.is_empty() {
         // A name is adopted when one of its entries is not tray-mcp's own; then every entry of
@@ -339,6 +340,7 @@ fn install_request(name: &ServerName, group: &Group, region: Region, dry_run: bo
         skip: Vec::new(),
         editor_profile: None,
         token_variable: None,
+        force: false,
     }
 }
 
