@@ -17,6 +17,7 @@
 pub mod found;
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use crate::clients::{ClientId, Transport};
 use crate::config::safe_write::Privacy;
@@ -80,75 +81,14 @@ pub fn adopt_with_store(
         notices.push(Notice::note(
             "no Tray entry here holds its token in the client's file: nothing to adopt (`tray-mcp list` shows the entries)",
         ));
-        return Ok(Report {
-            files: Vec::new(),
-            diffs: Vec::new(),
-            notices,
-            next_steps: Vec::new(),
-            dry_run: request.dry_run,
-        });
+        return Ok(nothing_to_adopt(notices, request.dry_run));
     }
-    let mut keychain = KeychainChanges::default();
-    let mut upserts: BTreeMap<std::path::PathBuf, (&FoundEntry, Vec<EntryUpsert>)> = BTreeMap::new();
-    let mut profile_tasks = Vec::new();
-    for (name, group) in &groups {
-        check_existing_profile(environment, store, name, group)?;
-        let install = install_request(name, group, region_of(environment, name), request.dry_run);
-        let spec = install::entry_spec(
-            environment,
-            &install.workspace,
-            name,
-            Transport::Stdio,
-            &placement.entry_binary,
-        );
-        for entry in &group.entries {
-            let written = entry.client.client().entry(&spec).map_err(|error| {
-                CommandError::failure(error.to_string(), "adopt the other clients' entries with -c")
-            })?;
-            let upsert = EntryUpsert {
-                format: entry.client.client().format(),
-                entry_path: entry.entry_path(),
-                server: found::adopted_value(entry.client, &entry.value, &written.server),
-                companions: written.companions,
-                new_file: None,
-                // Set as planned: the entry is the user's, taken over on purpose (no refusal).
-                guard: None,
-            };
-            upserts
-                .entry(entry.path.clone())
-                .or_insert((entry, Vec::new()))
-                .1
-                .push(upsert);
-        }
-        let kept = install::kept_gateway(environment, &install);
-        if let Some((profile, keychain_token)) = install::profile_for(environment, &install, kept, store.preferred()) {
-            keychain
-                .writes
-                .extend(keychain_token.map(|token| (name.clone(), token)));
-            profile_tasks.push(profile_task(environment, name, Box::new(WriteProfile { profile })));
-        }
-        notices.push(Notice::note(adopted_note(name, group, store)));
-    }
-    notices.push(Notice::warning(
-        "the tokens were not checked against Tray before adopting; run `tray-mcp doctor --online` to see each entry reach Tray",
-    ));
-    let mut tasks: Vec<LabeledTask> = upserts
-        .into_values()
-        .map(|(first, upserts)| {
-            let edit = UpsertEntries {
-                format: first.client.client().format(),
-                upserts,
-            };
-            super::config_task(
-                environment,
-                (first.client, first.scope),
-                first.path.clone(),
-                Privacy::Ordinary,
-                Box::new(edit),
-            )
-        })
-        .collect();
-    tasks.extend(profile_tasks);
+    let Planned {
+        tasks,
+        keychain,
+        notices: planned_notices,
+    } = plan(environment, request, placement, store, &groups)?;
+    notices.extend(planned_notices);
     let finish = Finish {
         dry_run: request.dry_run,
         redactor: &redactor,
@@ -162,6 +102,100 @@ pub fn adopt_with_store(
         report.next_steps = next_steps(&groups);
     }
     Ok(report)
+}
+
+/// The file tasks, keychain writes and notes of adopting `groups`.
+struct Planned {
+    tasks: Vec<LabeledTask>,
+    keychain: KeychainChanges,
+    notices: Vec<Notice>,
+}
+
+/// Per name: each entry replaced by tray-mcp's stdio entry (one task per file), and the profile
+/// install would write for the workspace and token (with its keychain write).
+fn plan(
+    environment: &Environment,
+    request: &AdoptRequest,
+    placement: &Placement,
+    store: &TokenStore,
+    groups: &BTreeMap<ServerName, Group>,
+) -> Result<Planned, CommandError> {
+    let mut planned = Planned {
+        tasks: Vec::new(),
+        keychain: KeychainChanges::default(),
+        notices: Vec::new(),
+    };
+    let mut upserts: BTreeMap<PathBuf, (&FoundEntry, Vec<EntryUpsert>)> = BTreeMap::new();
+    for (name, group) in groups {
+        check_existing_profile(environment, store, name, group)?;
+        let install = install_request(name, group, region_of(environment, name), request.dry_run);
+        let spec = install::entry_spec(
+            environment,
+            &install.workspace,
+            name,
+            Transport::Stdio,
+            &placement.entry_binary,
+        );
+        for entry in &group.entries {
+            let (_, in_file) = upserts.entry(entry.path.clone()).or_insert((entry, Vec::new()));
+            in_file.push(entry_upsert(entry, &spec)?);
+        }
+        let kept = install::kept_gateway(environment, &install);
+        if let Some((profile, token)) = install::profile_for(environment, &install, kept, store.preferred()) {
+            planned.keychain.writes.extend(token.map(|token| (name.clone(), token)));
+            let task = profile_task(environment, name, Box::new(WriteProfile { profile }));
+            planned.tasks.push(task);
+        }
+        planned.notices.push(Notice::note(adopted_note(name, group, store)));
+    }
+    planned.notices.push(Notice::warning(
+        "the tokens were not checked against Tray before adopting; run `tray-mcp doctor --online` to see each entry reach Tray",
+    ));
+    let configs = upserts.into_values().map(|(first, upserts)| {
+        let edit = UpsertEntries {
+            format: first.client.client().format(),
+            upserts,
+        };
+        let owner = (first.client, first.scope);
+        super::config_task(
+            environment,
+            owner,
+            first.path.clone(),
+            Privacy::Ordinary,
+            Box::new(edit),
+        )
+    });
+    planned.tasks.splice(0..0, configs);
+    Ok(planned)
+}
+
+/// tray-mcp's stdio entry in place of `entry`.
+fn entry_upsert(entry: &FoundEntry, spec: &crate::clients::EntrySpec) -> Result<EntryUpsert, CommandError> {
+    let written = entry
+        .client
+        .client()
+        .entry(spec)
+        .map_err(|error| CommandError::failure(error.to_string(), "adopt the other clients' entries with -c"))?;
+    Ok(EntryUpsert {
+        format: entry.client.client().format(),
+        entry_path: entry.entry_path(),
+        server: found::adopted_value(entry.client, &entry.value, &written.server),
+        companions: written.companions,
+        new_file: None,
+        // Set as planned: the entry is the user's, taken over on purpose (no refusal).
+        guard: None,
+    })
+}
+
+/// The report of an adopt that found nothing to do.
+fn nothing_to_adopt(notices: Vec<Notice>, dry_run: bool) -> Report {
+    Report {
+        files: Vec::new(),
+        diffs: Vec::new(),
+        notices,
+        next_steps: Vec::new(),
+        dry_run,
+    }
 }
 
 /// The adoptable entries `request` names, in the clients it names. A name that matches no
