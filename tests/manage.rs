@@ -918,6 +918,34 @@ fn adopt_turns_seed_bridges_and_http_entries_of_five_clients_into_tray_mcp_entri
 }
 
 #[test]
+fn adopt_finds_claude_code_entries_of_other_projects_and_of_the_project_scope() {
+    let home = FakeHome::new();
+    let url = format!("https://{WORKSPACE}.mcp.tray.ai");
+    let seed = format!(
+        "{{\"command\": \"npx\", \"args\": [\"mcp-remote\", \"{url}\", \"--header\", \"Authorization: Bearer {TOKEN}\"]}}"
+    );
+    home.write(
+        ".claude.json",
+        format!("{{\"projects\": {{\"/elsewhere\": {{\"allowedTools\": [], \"mcpServers\": {{\"tray-seed\": {seed}}}}}}}}}\n"),
+    );
+    home.write(
+        "project/.mcp.json",
+        format!("{{\"mcpServers\": {{\"tray-seed\": {seed}}}}}\n"),
+    );
+    let assert = home.command().arg("adopt").assert().success();
+    assert_no_token(&assert);
+    for file in [".claude.json", "project/.mcp.json"] {
+        let text = home.read(file);
+        assert!(
+            !text.contains(TOKEN) && text.contains("\"tray-seed\""),
+            "{file}: {text}"
+        );
+    }
+    assert!(home.read(".claude.json").contains("\"allowedTools\": []"));
+    assert!(home.read(".config/tray-mcp/profiles/tray-seed.json").contains(TOKEN));
+}
+
+#[test]
 fn adopt_dry_run_writes_nothing_and_its_diff_shows_no_token() {
     let home = FakeHome::new();
     write_seeded(&home);

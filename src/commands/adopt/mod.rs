@@ -151,6 +151,10 @@ fn plan(
     planned.notices.push(Notice::warning(
         "the tokens were not checked against Tray before adopting; run `tray-mcp doctor --online` to see each entry reach Tray",
     ));
+    let backups = environment.display_path(&environment.join(&environment.tray_config_dir(), &["backups"]));
+    planned.notices.push(Notice::note(format!(
+        "the backups of the files as they were, tokens included, stay in {backups} (a folder only you can read); delete them once the adopted entries work"
+    )));
     let configs = upserts.into_values().map(|(first, upserts)| {
         let edit = UpsertEntries {
             format: first.client.client().format(),
