@@ -15,6 +15,7 @@ pub mod oauth;
 pub mod paths;
 pub mod profiles;
 pub mod progress;
+pub mod remote_text;
 pub mod secrets;
 pub mod self_install;
 pub mod server;

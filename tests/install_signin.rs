@@ -148,6 +148,12 @@ fn a_refused_sign_in_leaves_every_file_as_it_was() {
     let (_, stderr) = outputs(&assert);
     assert!(stderr.contains("access_denied"), "{stderr}");
     assert!(stderr.contains("hint:"), "{stderr}");
+    // The server's description, without its escape sequences and line break.
+    assert!(
+        stderr.contains("access_denied: the user refused  line two"),
+        "{stderr:?}"
+    );
+    assert!(!stderr.contains('\u{1b}') && !stderr.contains("pwned"), "{stderr:?}");
     assert_eq!(server.auth.authorizations(), 1, "the browser was sent to sign in");
     assert_eq!(home.snapshot_files(), before, "a file changed");
     assert!(!home.path(SIGN_IN).exists());

@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 use serde_json::{Value, json};
 use serve_support::fake_gateway::{FakeGateway, GatewayBehavior};
 use serve_support::fake_tray::{Behavior, FakeTray};
-use serve_support::{FakeHome, McpProcess};
+use serve_support::{FakeHome, McpProcess, ProxyTrap};
 
 const WORKSPACE: &str = "3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718";
 const OLD_ACCESS: &str = "oauth-access-old-5b2c";
@@ -637,4 +637,103 @@ fn signing_in_while_serve_runs_brings_the_gateway_tools_without_a_restart() {
         "{stderr}"
     );
     assert!(endpoint.bodies().is_empty(), "no refresh was needed");
+}
+
+#[test]
+fn a_stored_sign_in_naming_plain_http_endpoints_on_another_host_is_refused_not_used() {
+    let gateway = FakeGateway::start(GatewayBehavior::Mcp { sse: false });
+    let tray = FakeTray::start(Behavior::Normal);
+    let trap = ProxyTrap::start();
+    // Expired: serve would refresh it at the token endpoint, sending the refresh token and the
+    // client secret; logout would send the refresh token to the revocation endpoint.
+    let home = signed_in_home(&gateway.url(), "http://auth.example.test/token", 7200, 3600);
+    let path = sign_in_path(&home);
+    let mut sign_in: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    sign_in["metadata"]["revocation_endpoint"] = json!("http://auth.example.test/revoke");
+    std::fs::write(&path, serde_json::to_string_pretty(&sign_in).unwrap()).unwrap();
+    let with_trap = |args: &[&str]| {
+        let mut command = home.command(args);
+        command
+            .env("TRAY_GATEWAY_URL", gateway.url())
+            .envs(tray.api_variables())
+            .env("HTTPS_PROXY", trap.url())
+            .env("HTTP_PROXY", trap.url())
+            .env("NO_PROXY", "127.0.0.1");
+        command
+    };
+    let mut server = McpProcess::start(with_trap(&["serve", "--profile", "signed", "--log-level", "trace"]));
+    server.initialize();
+    let text = server
+        .call_tool("list_workflows", json!({}))
+        .expect_error("list_workflows");
+    assert!(
+        text.contains("token endpoint http://auth.example.test/token is not HTTPS")
+            && text.contains("hint: run `tray-mcp logout signed`"),
+        "{text}"
+    );
+    let (status, stderr) = server.finish();
+    assert!(status.success(), "{stderr}");
+    assert_no_secret("serve", &stderr);
+
+    let output = with_trap(&["logout", "signed"]).output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "{text}");
+    assert_no_secret("logout", &text);
+    assert!(
+        text.contains("could not revoke")
+            && text.contains("revocation endpoint http://auth.example.test/revoke is not HTTPS")
+            && text.contains("forgot the sign-in of signed"),
+        "{text}"
+    );
+    assert_eq!(trap.received(), Vec::<String>::new(), "something left the machine");
+    assert!(tray.requests().is_empty() && bearers(&gateway).is_empty());
+}
+
+#[test]
+fn logout_sends_the_refresh_token_to_the_revocation_endpoint_only_not_where_it_redirects() {
+    // A loopback revocation endpoint that answers 307 to a plain-HTTP host elsewhere: following
+    // it would send the token again, in clear text.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let revoke_url = format!("http://{}/revoke", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { break };
+            let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(2)));
+            let mut buffer = [0u8; 8192];
+            let _ = stream.read(&mut buffer);
+            let _ = stream.write_all(
+                b"HTTP/1.1 307 Temporary Redirect\r\nLocation: http://auth.example.test/revoke\r\n\
+                  Content-Length: 0\r\nConnection: close\r\n\r\n",
+            );
+        }
+    });
+    let trap = ProxyTrap::start();
+    let home = signed_in_home("http://127.0.0.1:9/mcp", "http://127.0.0.1:9/token", 0, 3600);
+    let path = sign_in_path(&home);
+    let mut sign_in: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    sign_in["metadata"]["revocation_endpoint"] = json!(revoke_url);
+    std::fs::write(&path, serde_json::to_string_pretty(&sign_in).unwrap()).unwrap();
+    let output = home
+        .command(&["logout", "signed"])
+        .env("HTTPS_PROXY", trap.url())
+        .env("HTTP_PROXY", trap.url())
+        .env("NO_PROXY", "127.0.0.1")
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "{text}");
+    assert_no_secret("logout", &text);
+    assert!(
+        text.contains("could not revoke") && text.contains("HTTP 307") && text.contains("forgot the sign-in"),
+        "{text}"
+    );
+    assert_eq!(trap.received(), Vec::<String>::new(), "the token followed the redirect");
 }

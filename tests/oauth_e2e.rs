@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use serve_support::fake_gateway::{FakeGateway, GatewayBehavior};
 use serve_support::fake_oauth::{FakeAuthServer, Protected, SCOPE, protected_mcp, unattended_browser};
-use serve_support::{FakeHome, McpProcess};
+use serve_support::{FakeHome, McpProcess, ProxyTrap};
 
 const WORKSPACE: &str = "3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718";
 const API_TOKEN: &str = "tok_live_oauth_e2e_api_5c4b3a";
@@ -39,6 +39,15 @@ struct Outputs(Vec<(String, String)>);
 impl Outputs {
     fn add(&mut self, label: &str, text: impl Into<String>) {
         self.0.push((label.to_string(), text.into()));
+    }
+
+    /// None of `secrets` in anything recorded.
+    fn assert_no_secret_of(&self, secrets: &[&str]) {
+        for (label, text) in &self.0 {
+            for secret in secrets {
+                assert!(!text.contains(secret), "{label}: {secret} leaked:\n{text}");
+            }
+        }
     }
 
     /// No secret of `auth` (nor the API token) in anything recorded.
@@ -558,4 +567,167 @@ fn login_turns_on_the_gateway_of_an_entry_installed_without_it_and_says_so() {
     assert_eq!(profile(&home, "e2e")["gateway"], json!(true));
     assert_eq!(profile(&home, "e2e")["auth"], json!("oauth"));
     outputs.assert_no_secret(&protected.auth);
+}
+
+/// `tray-mcp ARGS` in `home` with `gateway` as the Agent Gateway, without a browser, every proxy
+/// at `proxy`, a 2 s wait for the sign-in.
+fn without_browser(home: &FakeHome, gateway: &str, proxy: &str, args: &[&str]) -> Command {
+    let mut command = home.command(args);
+    command
+        .env("TRAY_GATEWAY_URL", gateway)
+        .env("TRAY_API_URL", format!("{DEAD}/rest"))
+        .env("TRAY_GRAPHQL_URL", format!("{DEAD}/graphql"))
+        .env("HTTPS_PROXY", proxy)
+        .env("HTTP_PROXY", proxy)
+        .env("NO_PROXY", "127.0.0.1,localhost")
+        .env("TRAY_MCP_TOKEN_STORE", "file")
+        .env("TRAY_MCP_LOGIN_WAIT_SECS", "2")
+        .env_remove("TRAY_OAUTH_CLIENT_SECRET")
+        .env_remove("TRAY_OAUTH_CLIENT_METADATA_URL")
+        .env_remove("BROWSER")
+        .stdin(Stdio::null());
+    command
+}
+
+/// A home with the entry `e2e` installed for `protected`'s gateway.
+fn installed_home(protected: &Protected, outputs: &mut Outputs) -> FakeHome {
+    let home = FakeHome::new();
+    let args = ["-w", WORKSPACE, "-t", API_TOKEN, "-n", "e2e", "-c", "cursor"];
+    let installed = run(
+        without_browser(&home, &protected.mcp.url(), DEAD, &args),
+        "install",
+        outputs,
+    );
+    assert!(installed.status.success(), "{}", text(&installed));
+    home
+}
+
+/// `login e2e --no-browser` against `protected`, every proxy at `trap`: needs no browser,
+/// because it must stop before one would be sent anywhere.
+fn login_refused(protected: &Protected, trap: &ProxyTrap, outputs: &mut Outputs, label: &str) -> (FakeHome, Output) {
+    let home = installed_home(protected, outputs);
+    let command = without_browser(
+        &home,
+        &protected.mcp.url(),
+        trap.url(),
+        &["login", "e2e", "--no-browser"],
+    );
+    let login = run(command, label, outputs);
+    (home, login)
+}
+
+#[test]
+fn idle_connections_to_the_redirect_listener_do_not_stretch_login_s_wait() {
+    use std::io::{BufRead as _, BufReader};
+    let protected = protected_mcp(Vec::new());
+    let mut outputs = Outputs::default();
+    let home = installed_home(&protected, &mut outputs);
+    let mut login = without_browser(&home, &protected.mcp.url(), DEAD, &["login", "e2e", "--no-browser"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start login");
+    let mut stderr = BufReader::new(login.stderr.take().expect("stderr"));
+    let mut said = String::new();
+    let port = loop {
+        let mut line = String::new();
+        assert!(
+            stderr.read_line(&mut line).expect("stderr") > 0,
+            "no authorization URL: {said}"
+        );
+        said.push_str(&line);
+        if let Some(url) = line.trim().strip_prefix("http://").map(|rest| format!("http://{rest}"))
+            && let Ok(url) = reqwest::Url::parse(&url)
+            && let Some((_, redirect)) = url.query_pairs().find(|(key, _)| key == "redirect_uri")
+        {
+            break reqwest::Url::parse(&redirect).unwrap().port().unwrap();
+        }
+    };
+    let started = Instant::now();
+    // Any local process may connect and send nothing; here one every 50 ms until login ends.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flooding = std::sync::Arc::clone(&stop);
+    let flood = std::thread::spawn(move || {
+        let mut idle = Vec::new();
+        while !flooding.load(std::sync::atomic::Ordering::SeqCst) && idle.len() < 400 {
+            if let Ok(stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+                idle.push(stream);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    });
+    let status = loop {
+        if let Some(status) = login.try_wait().expect("wait") {
+            break status;
+        }
+        if started.elapsed() > COMMAND_LIMIT {
+            let _ = login.kill();
+            break login.wait().expect("wait");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let took = started.elapsed();
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    flood.join().expect("flood");
+    std::io::Read::read_to_string(&mut stderr, &mut said).expect("stderr");
+    assert_eq!(status.code(), Some(1), "{said}");
+    assert!(said.contains("did not come back within 2 s"), "{said}");
+    // The 2 s wait, give or take start-up: far from the 5 s each idle connection used to hold.
+    assert!(took < Duration::from_secs(6), "login took {took:?} for a 2 s wait");
+    assert!(!sign_in_file(&home, "e2e").exists());
+    assert!(protected.auth.requests_to("/token").is_empty());
+}
+
+#[test]
+fn login_refuses_plain_http_authorization_endpoints_on_another_host_before_any_secret_goes_out() {
+    const ELSEWHERE: &str = "http://auth.example.test";
+    type Twist = fn(&FakeAuthServer);
+    let cases: [(&str, Twist); 5] = [
+        ("token endpoint", |auth| {
+            auth.advertise("token_endpoint", "http://auth.example.test/token")
+        }),
+        ("authorization endpoint", |auth| {
+            auth.advertise("authorization_endpoint", "http://auth.example.test/authorize")
+        }),
+        ("registration endpoint", |auth| {
+            auth.advertise("registration_endpoint", "http://auth.example.test/register")
+        }),
+        ("revocation endpoint", |auth| {
+            auth.advertise("revocation_endpoint", "http://auth.example.test/revoke")
+        }),
+        ("authorization server", |auth| auth.advertise_issuer(ELSEWHERE)),
+    ];
+    for (case, twist) in cases {
+        let protected = protected_mcp(Vec::new());
+        let trap = ProxyTrap::start();
+        twist(&protected.auth);
+        let mut outputs = Outputs::default();
+        let (home, login) = login_refused(&protected, &trap, &mut outputs, case);
+        let said = text(&login);
+        assert_eq!(login.status.code(), Some(1), "{case}: {said}");
+        assert!(
+            said.contains("is not HTTPS") && said.contains(ELSEWHERE) && said.contains("hint:"),
+            "{case}: {said}"
+        );
+        assert!(
+            !said.contains("/authorize?"),
+            "{case}: an authorization URL was shown: {said}"
+        );
+        let auth = &protected.auth;
+        for path in ["/register", "/authorize", "/token"] {
+            assert!(
+                auth.requests_to(path).is_empty(),
+                "{case}: {path} was asked: {:?}",
+                auth.requests()
+            );
+        }
+        assert!(auth.clients().is_empty(), "{case}: a client secret was handed out");
+        assert_eq!(
+            trap.received(),
+            Vec::<String>::new(),
+            "{case}: something left the machine"
+        );
+        assert!(!sign_in_file(&home, "e2e").exists(), "{case}: a sign-in was saved");
+        outputs.assert_no_secret_of(&[API_TOKEN]);
+    }
 }

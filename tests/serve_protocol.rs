@@ -175,6 +175,119 @@ fn malformed_lines_get_json_rpc_errors_and_serving_continues() {
 }
 
 #[test]
+fn unknown_methods_get_method_not_found_naming_the_method() {
+    let home = FakeHome::new();
+    let mut server = McpProcess::start(home.command(&["serve", "--sandbox"]));
+    // Before initialize too: a client that sends garbage first still gets -32700.
+    server.send_line("{not json");
+    let parse_error = server.next_message();
+    assert_eq!(parse_error["error"]["code"], json!(-32700), "{parse_error}");
+    assert_eq!(parse_error["id"], Value::Null);
+    server.initialize();
+    for method in ["foo/bar", "tools/lis", "prompts/get"] {
+        let answer = server.request(method, json!({}));
+        assert_eq!(answer["error"]["code"], json!(-32601), "{answer}");
+        assert_eq!(
+            answer["error"]["message"],
+            json!(format!("Method not found: {method}")),
+            "{answer}"
+        );
+    }
+    server
+        .call_tool("list_workflows", json!({"limit": 1}))
+        .expect_ok("after unknown methods");
+    let (status, stderr) = server.finish();
+    assert!(status.success(), "{stderr}");
+}
+
+/// The resident memory of process `pid`, in bytes (Linux).
+fn resident_bytes(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// The numeric `id` of a response line, read without parsing the whole (large) line.
+fn response_id(line: &str) -> Option<u64> {
+    let after = &line[line.find("\"id\":")? + 5..];
+    after.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_client_that_does_not_read_the_answers_cannot_grow_serve_and_loses_none() {
+    use std::io::{BufRead as _, BufReader, Write as _};
+    use std::process::Stdio;
+
+    const REQUESTS: u64 = 10_000;
+    // Bounded serve stays near 40 MiB here; unbounded, it passes 250 MiB.
+    const BOUND: u64 = 120 * 1024 * 1024;
+    /// Kills the server when the test fails half-way.
+    struct Running(std::process::Child);
+    impl Drop for Running {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let home = FakeHome::new();
+    let mut child = Running(
+        home.command(&["serve", "--sandbox"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start serve"),
+    );
+    let pid = child.0.id();
+    let mut stdin = child.0.stdin.take().expect("stdin");
+    let mut stdout = BufReader::new(child.0.stdout.take().expect("stdout"));
+    writeln!(
+        stdin,
+        r#"{{"jsonrpc":"2.0","id":1,"method":"initialize","params":{{"protocolVersion":"2025-06-18","capabilities":{{}},"clientInfo":{{"name":"t","version":"0"}}}}}}"#
+    )
+    .expect("initialize");
+    let mut line = String::new();
+    stdout.read_line(&mut line).expect("initialize answer");
+    assert_eq!(response_id(&line), Some(1), "{line}");
+    writeln!(stdin, r#"{{"jsonrpc":"2.0","method":"notifications/initialized"}}"#).expect("initialized");
+    // Each answer is the whole tool list (about 20 KB): 10,000 of them unread is 200 MB of
+    // answers alone. The writer blocks once serve stops reading.
+    let writer = std::thread::spawn(move || {
+        for id in 2..REQUESTS + 2 {
+            let request = format!("{{\"jsonrpc\":\"2.0\",\"id\":{id},\"method\":\"tools/list\"}}\n");
+            if stdin.write_all(request.as_bytes()).is_err() {
+                return None;
+            }
+        }
+        Some(stdin)
+    });
+    // Nothing is read for a while; serve's memory is looked at all along.
+    let mut largest = 0;
+    for _ in 0..40 {
+        largest = largest.max(resident_bytes(pid).unwrap_or(0));
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(largest < BOUND, "serve grew to {} MiB", largest / (1024 * 1024));
+    // The client reads again: every request is answered, none lost.
+    let mut answered = std::collections::BTreeSet::new();
+    while answered.len() < REQUESTS as usize {
+        line.clear();
+        let read = stdout.read_line(&mut line).expect("read an answer");
+        assert!(read > 0, "serve closed stdout after {} answers", answered.len());
+        assert!(line.contains("\"tools\""), "{}", &line[..line.len().min(300)]);
+        answered.insert(response_id(&line).expect("an id"));
+        largest = largest.max(resident_bytes(pid).unwrap_or(0));
+    }
+    assert_eq!(answered, (2..REQUESTS + 2).collect());
+    assert!(largest < BOUND, "serve grew to {} MiB", largest / (1024 * 1024));
+    drop(writer.join().expect("writer").expect("every request written"));
+    let status = child.0.wait().expect("exit");
+    assert!(status.success());
+}
+
+#[test]
 fn stdout_carries_only_json_rpc_and_eof_ends_cleanly() {
     let home = FakeHome::new();
     let mut command = home.command(&["serve", "--sandbox", "--log-level", "debug"]);

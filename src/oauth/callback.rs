@@ -5,13 +5,29 @@
 //! listener answers exactly one request that carries this flow's `state` (anything else, such
 //! as a browser's `/favicon.ico`, gets a 404, and a wrong `state` a 400: both are ignored, so a
 //! stray or forged request cannot end the sign-in), then closes.
+//!
+//! Why each connection on its own thread, with a short read limit: any local process can
+//! connect to the port and send nothing. Served one at a time, each such connection held the
+//! listener for its whole read limit, so a few of them kept the real redirect out and pushed
+//! the wait past `TRAY_MCP_LOGIN_WAIT_SECS` without bound. Now connections are read side by
+//! side, at most [`MAX_CONNECTIONS`] at once, none for longer than [`READ_LIMIT`] or past the
+//! deadline, and the deadline holds whatever arrives.
 
 use std::io::{Read as _, Write as _};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// The path of the redirect URI.
 pub const CALLBACK_PATH: &str = "/callback";
+
+/// How long one connection may take to send its request (a browser sends it at once).
+const READ_LIMIT: Duration = Duration::from_secs(5);
+
+/// Connections read at the same time; more are closed unread until one ends.
+const MAX_CONNECTIONS: usize = 32;
 
 /// What the authorization server sent back.
 pub enum Callback {
@@ -66,21 +82,37 @@ impl CallbackListener {
         format!("http://127.0.0.1:{}{CALLBACK_PATH}", self.port)
     }
 
-    /// Waits (blocking) for the redirect that carries `state`, up to `limit`.
+    /// Waits (blocking) for the redirect that carries `state`, up to `limit`, whatever other
+    /// connections arrive meanwhile.
     pub fn wait(self, state: &str, limit: Duration) -> Result<Callback, CallbackError> {
         let deadline = Instant::now() + limit;
+        let (sender, received) = mpsc::channel();
+        let open = Arc::new(AtomicUsize::new(0));
         loop {
+            if let Ok(callback) = received.try_recv() {
+                return Ok(callback);
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(CallbackError::TimedOut(limit.as_secs()));
+            }
             match self.listener.accept() {
                 Ok((stream, _)) => {
-                    if let Some(callback) = answer(stream, state) {
-                        return Ok(callback);
+                    if open.load(Ordering::SeqCst) >= MAX_CONNECTIONS {
+                        continue;
                     }
+                    let stream_deadline = deadline.min(now + READ_LIMIT);
+                    let (sender, state, open) = (sender.clone(), state.to_string(), Arc::clone(&open));
+                    open.fetch_add(1, Ordering::SeqCst);
+                    std::thread::spawn(move || {
+                        if let Some(callback) = answer(stream, &state, stream_deadline) {
+                            let _ = sender.send(callback);
+                        }
+                        open.fetch_sub(1, Ordering::SeqCst);
+                    });
                 }
                 Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => {
-                    if Instant::now() >= deadline {
-                        return Err(CallbackError::TimedOut(limit.as_secs()));
-                    }
-                    std::thread::sleep(Duration::from_millis(50));
+                    std::thread::sleep(Duration::from_millis(20));
                 }
                 Err(error) => return Err(CallbackError::Listen(error)),
             }
@@ -89,10 +121,10 @@ impl CallbackListener {
 }
 
 /// Reads one request and answers it; the callback when it is this flow's.
-fn answer(mut stream: TcpStream, state: &str) -> Option<Callback> {
+fn answer(mut stream: TcpStream, state: &str, deadline: Instant) -> Option<Callback> {
     let _ = stream.set_nonblocking(false);
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-    let target = read_request_target(&mut stream)?;
+    let _ = stream.set_write_timeout(Some(READ_LIMIT));
+    let target = read_request_target(&mut stream, deadline)?;
     let (path, query) = target.split_once('?').unwrap_or((&target, ""));
     if path != CALLBACK_PATH {
         respond(&mut stream, "404 Not Found", "Not found.");
@@ -120,11 +152,14 @@ fn answer(mut stream: TcpStream, state: &str) -> Option<Callback> {
             "200 OK",
             "The sign-in was not completed. You can close this tab.",
         );
-        return Some(Callback::Refused(if description.is_empty() {
+        // The authorization server wrote these: no escape sequence or line break reaches the
+        // terminal from them.
+        let reason = if description.is_empty() {
             error
         } else {
             format!("{error}: {description}")
-        }));
+        };
+        return Some(Callback::Refused(crate::remote_text::clean(&reason)));
     }
     let code = value("code")?;
     respond(
@@ -138,11 +173,16 @@ fn answer(mut stream: TcpStream, state: &str) -> Option<Callback> {
     })
 }
 
-/// The target of the request line (`GET TARGET HTTP/1.1`), from at most 16 KiB of head.
-fn read_request_target(stream: &mut TcpStream) -> Option<String> {
+/// The target of the request line (`GET TARGET HTTP/1.1`), from at most 16 KiB of head read
+/// before `deadline`.
+fn read_request_target(stream: &mut TcpStream, deadline: Instant) -> Option<String> {
     let mut head = Vec::new();
     let mut buffer = [0u8; 2048];
     while !head.windows(4).any(|window| window == b"\r\n\r\n") && head.len() < 16 * 1024 {
+        let left = deadline
+            .checked_duration_since(Instant::now())
+            .filter(|left| !left.is_zero())?;
+        stream.set_read_timeout(Some(left)).ok()?;
         let read = stream.read(&mut buffer).ok()?;
         if read == 0 {
             break;
@@ -214,6 +254,64 @@ mod tests {
                 assert_eq!(issuer.as_deref(), Some("https://as"));
             }
             Callback::Refused(reason) => panic!("refused: {reason}"),
+        }
+    }
+
+    #[test]
+    fn idle_connections_neither_keep_the_redirect_out_nor_stretch_the_deadline() {
+        let listener = CallbackListener::open().expect("listen");
+        let port = listener.port;
+        // Six local connections that send nothing, then the browser: served one at a time with
+        // a 5 s read limit each, the redirect would come 30 s late, past the 10 s wait.
+        let idle: Vec<TcpStream> = (0..6)
+            .map(|_| TcpStream::connect((Ipv4Addr::LOCALHOST, port)).expect("connect"))
+            .collect();
+        let browser = std::thread::spawn(move || get(port, "/callback?code=c1&state=s4"));
+        let started = Instant::now();
+        let callback = listener.wait("s4", Duration::from_secs(10)).expect("callback");
+        assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+        assert!(browser.join().expect("browser").starts_with("HTTP/1.1 200"));
+        assert!(matches!(callback, Callback::Code { code, .. } if code == "c1"));
+        drop(idle);
+
+        // Idle connections keep arriving and nobody comes back: the 1 s wait still ends.
+        let listener = CallbackListener::open().expect("listen");
+        let port = listener.port;
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flooding = Arc::clone(&stop);
+        let flood = std::thread::spawn(move || {
+            let mut idle = Vec::new();
+            while !flooding.load(Ordering::SeqCst) && idle.len() < 200 {
+                if let Ok(stream) = TcpStream::connect((Ipv4Addr::LOCALHOST, port)) {
+                    idle.push(stream);
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        });
+        let started = Instant::now();
+        let outcome = listener.wait("s5", Duration::from_secs(1));
+        let took = started.elapsed();
+        stop.store(true, Ordering::SeqCst);
+        flood.join().expect("flood");
+        assert!(matches!(outcome, Err(CallbackError::TimedOut(1))), "{outcome:?}");
+        assert!(took < Duration::from_secs(3), "the 1 s wait took {took:?}");
+    }
+
+    #[test]
+    fn a_refusal_s_description_reaches_nobody_with_control_characters() {
+        let listener = CallbackListener::open().expect("listen");
+        let port = listener.port;
+        let browser = std::thread::spawn(move || {
+            get(
+                port,
+                "/callback?state=s6&error=access_denied&error_description=%1B%5B2J%1B%5D0%3Bpwned%07no%0Ahint%3A%20run%20evil",
+            )
+        });
+        let callback = listener.wait("s6", Duration::from_secs(10)).expect("callback");
+        browser.join().expect("browser");
+        match callback {
+            Callback::Refused(reason) => assert_eq!(reason, "access_denied: no hint: run evil"),
+            Callback::Code { .. } => panic!("a code"),
         }
     }
 

@@ -3,11 +3,18 @@
 //! Why not rmcp's default client: it is a plain `reqwest::Client::new()`, which panics with no
 //! system CA store and does not know the ring provider this crate builds rustls with. This one
 //! comes from [`crate::server::http`], so TLS is set up once, the same way for every request.
+//!
+//! Every request and every redirect goes only to an HTTPS URL or to loopback
+//! ([`super::secure`]): rmcp follows whatever the metadata names, and this is the one place all
+//! of its requests pass. A refused URL is remembered ([`OAuthHttp::refused`]) so the caller can
+//! say which endpoint was the problem instead of rmcp's "no usable metadata".
 
+use std::sync::Mutex;
 use std::time::Duration;
 
 use rmcp::transport::auth::{OAuthHttpClient, OAuthHttpClientFuture, OAuthHttpRedirectPolicy, OAuthHttpRequest};
 
+use super::secure::{InsecureEndpoint, is_secure, require_secure};
 use crate::server::http::{HttpSetupError, Limits, client_with_redirects};
 
 /// Largest OAuth response body read (metadata and tokens are small).
@@ -17,6 +24,8 @@ const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub struct OAuthHttp {
     follow: reqwest::Client,
     stop: reqwest::Client,
+    /// The first request this client refused to send (not HTTPS, not loopback).
+    refused: Mutex<Option<InsecureEndpoint>>,
 }
 
 impl OAuthHttp {
@@ -25,10 +34,33 @@ impl OAuthHttp {
         // An authorization server may be HTTPS even when the resource is a local http:// one.
         let urls = ["https://"];
         Ok(OAuthHttp {
-            follow: client_with_redirects(urls, Limits::both(timeout), reqwest::redirect::Policy::limited(10))?,
+            follow: client_with_redirects(urls, Limits::both(timeout), secure_redirects())?,
             stop: client_with_redirects(urls, Limits::both(timeout), reqwest::redirect::Policy::none())?,
+            refused: Mutex::new(None),
         })
     }
+
+    /// The first request refused because its URL was neither HTTPS nor loopback, if any.
+    pub fn refused(&self) -> Option<InsecureEndpoint> {
+        self.refused.lock().ok().and_then(|refused| refused.clone())
+    }
+}
+
+/// Up to 10 redirects, none of them to a URL that is neither HTTPS nor loopback.
+fn secure_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        if !is_secure(attempt.url().as_str()) {
+            let refusal = InsecureEndpoint {
+                role: "redirect target".to_string(),
+                url: crate::remote_text::clean(attempt.url().as_str()),
+            };
+            attempt.error(refusal)
+        } else if attempt.previous().len() >= 10 {
+            attempt.error("too many redirects")
+        } else {
+            attempt.follow()
+        }
+    })
 }
 
 impl OAuthHttpClient for OAuthHttp {
@@ -39,11 +71,18 @@ impl OAuthHttpClient for OAuthHttp {
         };
         let timeout = request.timeout;
         let (parts, body) = request.request.into_parts();
+        let target = parts.uri.to_string();
+        let refusal = require_secure(&target, "endpoint").err();
+        if let Some(refusal) = &refusal
+            && let Ok(mut refused) = self.refused.lock()
+        {
+            refused.get_or_insert_with(|| refusal.clone());
+        }
         Box::pin(async move {
-            let mut builder = client
-                .request(parts.method, parts.uri.to_string())
-                .headers(parts.headers)
-                .body(body);
+            if let Some(refusal) = refusal {
+                return Err(refusal.into());
+            }
+            let mut builder = client.request(parts.method, target).headers(parts.headers).body(body);
             if let Some(timeout) = timeout {
                 builder = builder.timeout(timeout);
             }

@@ -28,6 +28,7 @@ use serde_json::json;
 use super::browser;
 use super::callback::{Callback, CallbackListener};
 use super::http::OAuthHttp;
+use super::secure::{InsecureEndpoint, check_metadata, require_secure};
 use super::store::{SignIn, SignInStore, StepUp};
 use crate::error::CommandError;
 
@@ -76,8 +77,16 @@ pub fn login(store: &SignInStore, options: &LoginOptions, say: &dyn Fn(&str)) ->
     runtime.block_on(sign_in(store, options, say))
 }
 
+/// A failed step. `error` may quote the authorization server, so it is cleaned
+/// ([`crate::remote_text::clean`]) before it reaches the terminal.
 fn failed(what: &str, error: impl std::fmt::Display, hint: &str) -> CommandError {
+    let error = crate::remote_text::clean(&error.to_string());
     CommandError::failure(format!("sign-in failed: {what}: {error}"), hint)
+}
+
+/// An endpoint that is neither HTTPS nor loopback: nothing secret was sent to it.
+fn insecure(endpoint: InsecureEndpoint) -> CommandError {
+    CommandError::failure(format!("sign-in refused: {endpoint}"), endpoint.hint())
 }
 
 async fn sign_in(
@@ -95,7 +104,7 @@ async fn sign_in(
     let http = Arc::new(OAuthHttp::new(REQUEST_LIMIT).map_err(|error| failed("HTTPS set-up", error, ""))?);
     let challenge = probe(&options.resource).await?;
 
-    let mut manager = AuthorizationManager::new_with_oauth_http_client(options.resource.as_str(), http)
+    let mut manager = AuthorizationManager::new_with_oauth_http_client(options.resource.as_str(), http.clone())
         .await
         .map_err(|error| {
             failed(
@@ -111,7 +120,11 @@ async fn sign_in(
             "the server's OAuth metadata is missing or does not describe this server; check the URL",
         )
     };
-    let metadata = match manager.resolve_metadata_from_challenge(challenge.as_deref()).await {
+    let resolved = manager.resolve_metadata_from_challenge(challenge.as_deref()).await;
+    if let Some(refused) = http.refused() {
+        return Err(insecure(refused));
+    }
+    let metadata = match resolved {
         Ok(resolution) => resolution.metadata,
         Err(AuthError::AuthorizationServerMismatch {
             expected_issuer,
@@ -125,6 +138,7 @@ async fn sign_in(
         }
         Err(error) => return Err(discovery_failed(&error)),
     };
+    check_metadata(&metadata).map_err(insecure)?;
     manager.set_metadata(metadata.clone());
     let credentials = InMemoryCredentialStore::new();
     manager.set_credential_store(credentials.clone());
@@ -257,6 +271,7 @@ fn same_origin(first: &str, second: &str) -> bool {
 /// server, so no mix-up with another one), which is what the conformance suite's multi-tenant
 /// scenarios serve.
 async fn metadata_at_path(issuer: &str) -> Option<AuthorizationMetadata> {
+    require_secure(issuer, "issuer").ok()?;
     let base = reqwest::Url::parse(issuer).ok()?;
     let path = base.path().trim_matches('/').to_string();
     let client = crate::server::http::client_for([issuer], crate::server::http::Limits::both(REQUEST_LIMIT)).ok()?;

@@ -17,7 +17,8 @@
 //! - [`tokens`]: the access token for `serve`, refreshed before it expires and after a 401,
 //!   and the words that send the user to `tray-mcp login NAME` when only a new sign-in helps
 //!   (`serve` never waits for a browser);
-//! - [`http`]: rmcp's OAuth requests over this crate's HTTP client (rustls, bundled roots).
+//! - [`http`]: rmcp's OAuth requests over this crate's HTTP client (rustls, bundled roots);
+//! - [`secure`]: no secret goes to an endpoint that is not HTTPS (loopback excepted).
 //!
 //! No token, code, verifier or client secret is ever logged or printed: they live in
 //! [`store::SignIn`] (whose `Debug` hides them) and go only into HTTP requests.
@@ -27,6 +28,7 @@ pub mod callback;
 pub mod http;
 pub mod login;
 pub mod revoke;
+pub mod secure;
 pub mod store;
 pub mod tokens;
 
@@ -92,6 +94,15 @@ pub enum SignInError {
         /// What happened.
         reason: String,
     },
+    /// The stored sign-in names an authorization-server endpoint that is neither HTTPS nor
+    /// loopback: it is not used, so no token goes there in clear text.
+    #[error("the sign-in of {name} is not used: {endpoint}")]
+    Insecure {
+        /// The profile name.
+        name: String,
+        /// The endpoint.
+        endpoint: secure::InsecureEndpoint,
+    },
     /// The sign-in store could not be read or written.
     #[error("{0}")]
     Store(String),
@@ -110,6 +121,10 @@ impl SignInError {
                 "ask the server's administrator to grant your Tray user the permission".to_string()
             }
             SignInError::Transient { .. } => "check the network connection and try again".to_string(),
+            SignInError::Insecure { name, .. } => format!(
+                "run `tray-mcp logout {name}` to forget it, and `tray-mcp login {name}` once the \
+                 authorization server offers HTTPS"
+            ),
             SignInError::Store(_) => "check the permissions of tray-mcp's config folder".to_string(),
         }
     }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use oauth2::TokenResponse as _;
 
 use super::store::SignIn;
-use crate::server::http::{Limits, client_for, root_cause};
+use crate::server::http::{Limits, client_with_redirects, root_cause};
 
 /// Revokes the sign-in's tokens. `Ok(false)` when the server offers no revocation.
 pub fn revoke(sign_in: &SignIn) -> Result<bool, String> {
@@ -25,6 +25,7 @@ pub fn revoke(sign_in: &SignIn) -> Result<bool, String> {
     let Some(tokens) = &sign_in.credentials.token_response else {
         return Ok(true);
     };
+    super::secure::require_secure(&endpoint, "revocation endpoint").map_err(|refused| refused.to_string())?;
     let (token, hint) = match tokens.refresh_token() {
         Some(refresh) => (refresh.secret().clone(), "refresh_token"),
         None => (tokens.access_token().secret().clone(), "access_token"),
@@ -34,8 +35,13 @@ pub fn revoke(sign_in: &SignIn) -> Result<bool, String> {
         .build()
         .map_err(|error| error.to_string())?;
     runtime.block_on(async {
-        let client = client_for([endpoint.as_str()], Limits::both(Duration::from_secs(20)))
-            .map_err(|error| error.to_string())?;
+        // No redirect: a 307 would send the token in the body again, wherever it points.
+        let client = client_with_redirects(
+            [endpoint.as_str()],
+            Limits::both(Duration::from_secs(20)),
+            reqwest::redirect::Policy::none(),
+        )
+        .map_err(|error| error.to_string())?;
         let mut form = vec![("token", token.as_str()), ("token_type_hint", hint)];
         let mut request = client.post(&endpoint);
         match &sign_in.client_secret {

@@ -115,6 +115,10 @@ impl OAuthTokens {
             Some(sign_in) => sign_in,
             None => self.store.load()?.ok_or_else(|| self.needed("not signed in"))?,
         };
+        super::secure::check_metadata(&sign_in.metadata).map_err(|endpoint| SignInError::Insecure {
+            name: self.name(),
+            endpoint,
+        })?;
         let http = OAuthHttp::new(Duration::from_secs(30)).map_err(|error| SignInError::Transient {
             name: self.name(),
             reason: error.to_string(),
@@ -172,9 +176,10 @@ impl OAuthTokens {
                 _ => self.needed("the authorization server refused its refresh token"),
             },
             AuthError::CredentialStoreError(message) => SignInError::Store(message),
+            // rmcp's text may quote the authorization server's error description.
             other => SignInError::Transient {
                 name: self.name(),
-                reason: other.to_string(),
+                reason: crate::remote_text::clean(&other.to_string()),
             },
         }
     }

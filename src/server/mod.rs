@@ -32,6 +32,7 @@
 
 pub mod access;
 pub mod backend;
+pub mod backlog;
 pub mod diagnosis;
 pub mod export;
 pub mod gateway;

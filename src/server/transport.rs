@@ -10,6 +10,12 @@
 //! stdout carries protocol messages only: every write goes through one lock, a whole line at a
 //! time, and nothing else in the process writes to stdout.
 //!
+//! Back-pressure: every outgoing message counts in a [`Backlog`] until it is written, every
+//! request until it is answered, and no further line is read while more than
+//! [`backlog::LIMIT_BYTES`] or [`backlog::LIMIT_REQUESTS`] wait: a client that sends requests
+//! without reading the answers finds its writes blocked instead of `serve` growing without
+//! bound.
+//!
 //! An optional [`Intercept`] sees every incoming message as raw JSON before rmcp does, and may
 //! answer it itself through an [`Outbox`]. The Agent Gateway pass-through (`super::passthrough`)
 //! uses this for `tools/list` and gateway `tools/call`: rmcp's typed models would drop the
@@ -22,6 +28,8 @@ use rmcp::service::{RxJsonRpcMessage, TxJsonRpcMessage};
 use rmcp::transport::Transport;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::Mutex;
+
+use super::backlog::{self, Backlog, Pending};
 
 /// Lines longer than this are refused as invalid requests (and their bytes dropped).
 const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
@@ -36,14 +44,18 @@ pub trait Intercept: Send + Sync + 'static {
 /// Writes whole JSON-RPC messages to the transport's output, in order, alongside rmcp's own.
 #[derive(Clone, Debug)]
 pub struct Outbox {
-    sender: tokio::sync::mpsc::UnboundedSender<Vec<u8>>,
+    sender: tokio::sync::mpsc::UnboundedSender<(Vec<u8>, Pending)>,
+    backlog: Arc<Backlog>,
 }
 
 impl Outbox {
     /// Queues one message for output. Returns false once the output is gone.
     pub fn send(&self, message: &serde_json::Value) -> bool {
         match serde_json::to_vec(message) {
-            Ok(bytes) => self.sender.send(bytes).is_ok(),
+            Ok(bytes) => {
+                let pending = self.backlog.add(bytes.len());
+                self.sender.send((bytes, pending)).is_ok()
+            }
             Err(error) => {
                 tracing::warn!(%error, "could not encode an outgoing message");
                 false
@@ -51,10 +63,11 @@ impl Outbox {
         }
     }
 
-    /// An outbox whose messages arrive on the returned receiver (for unit tests).
-    pub fn channel() -> (Self, tokio::sync::mpsc::UnboundedReceiver<Vec<u8>>) {
+    /// An outbox whose messages arrive on the returned receiver, each counted in `backlog`
+    /// until its [`Pending`] is dropped.
+    pub fn channel(backlog: Arc<Backlog>) -> (Self, tokio::sync::mpsc::UnboundedReceiver<(Vec<u8>, Pending)>) {
         let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
-        (Outbox { sender }, receiver)
+        (Outbox { sender, backlog }, receiver)
     }
 }
 
@@ -70,6 +83,9 @@ pub struct LineTransport<R, W> {
     line: Vec<u8>,
     /// Set when the current line grew past [`MAX_LINE_BYTES`]: its remaining bytes are dropped.
     discarding: bool,
+    /// Output queued and not yet written, requests not yet answered: input waits while either
+    /// is over its limit.
+    backlog: Arc<Backlog>,
 }
 
 impl<R, W> LineTransport<R, W>
@@ -85,16 +101,17 @@ where
             intercept: None,
             line: Vec::new(),
             discarding: false,
+            backlog: Backlog::new(),
         }
     }
 
     /// Lets `intercept` see every incoming message first. Starts the task that writes what it
     /// sends through its [`Outbox`], so this must run inside a Tokio runtime.
     pub fn with_intercept(mut self, intercept: Arc<dyn Intercept>) -> Self {
-        let (outbox, mut receiver) = Outbox::channel();
+        let (outbox, mut receiver) = Outbox::channel(Arc::clone(&self.backlog));
         let writer = Arc::clone(&self.writer);
         tokio::spawn(async move {
-            while let Some(bytes) = receiver.recv().await {
+            while let Some((bytes, _pending)) = receiver.recv().await {
                 if let Err(error) = Self::write_line(&writer, bytes).await {
                     tracing::warn!(%error, "could not write to standard output");
                     break;
@@ -122,8 +139,11 @@ where
             "error": { "code": code, "message": message },
         });
         let writer = Arc::clone(&self.writer);
+        let bytes = response.to_string().into_bytes();
+        let pending = self.backlog.add(bytes.len());
         tokio::spawn(async move {
-            if let Err(error) = Self::write_line(&writer, response.to_string().into_bytes()).await {
+            let _pending = pending;
+            if let Err(error) = Self::write_line(&writer, bytes).await {
                 tracing::warn!(%error, "could not write an error response");
             }
         });
@@ -185,8 +205,16 @@ where
             .get("method")
             .and_then(serde_json::Value::as_str)
             .map(str::to_string);
+        let tracked = tracked(&value, method.as_deref());
         match serde_json::from_value::<RxJsonRpcMessage<RoleServer>>(value) {
-            Ok(message) => Some(message),
+            Ok(message) => {
+                match tracked {
+                    Some(Tracked::Asked(id)) => self.backlog.asked(id),
+                    Some(Tracked::Cancelled(id)) => self.backlog.answered(&id),
+                    None => {}
+                }
+                Some(message)
+            }
             Err(error) => match id {
                 // A notification (no id) never gets a reply, whatever is wrong with it.
                 None => {
@@ -207,6 +235,41 @@ where
     }
 }
 
+/// What a message handed to rmcp changes in the [`Backlog`].
+enum Tracked {
+    /// A request: unanswered until rmcp answers it.
+    Asked(String),
+    /// The client cancelled this request: rmcp drops its answer, so it counts as answered.
+    Cancelled(String),
+}
+
+/// How `value` (an incoming message, method `method`) is counted; IDs as JSON text, which is
+/// how rmcp's `RequestId` serializes too.
+fn tracked(value: &serde_json::Value, method: Option<&str>) -> Option<Tracked> {
+    match (value.get("id"), method) {
+        (Some(id), Some(_)) => Some(Tracked::Asked(id.to_string())),
+        (None, Some("notifications/cancelled")) => value
+            .pointer("/params/requestId")
+            .map(|id| Tracked::Cancelled(id.to_string())),
+        _ => None,
+    }
+}
+
+/// rmcp answers a method it does not know with `-32601` and the bare method name as the message
+/// (`"foo/bar"`), which reads as no explanation at all: JSON-RPC 2.0 names the error "Method not
+/// found", so the message says that and which method. Messages that already are a sentence
+/// (ours, which hold spaces) are kept.
+fn described(mut item: TxJsonRpcMessage<RoleServer>) -> TxJsonRpcMessage<RoleServer> {
+    if let rmcp::model::JsonRpcMessage::Error(error) = &mut item
+        && error.error.code == rmcp::model::ErrorCode::METHOD_NOT_FOUND
+        && !error.error.message.contains(char::is_whitespace)
+    {
+        let method = std::mem::take(&mut error.error.message);
+        error.error.message = format!("Method not found: {method}").into();
+    }
+    item
+}
+
 impl<R, W> Transport<RoleServer> for LineTransport<R, W>
 where
     R: AsyncRead + Unpin + Send,
@@ -219,8 +282,16 @@ where
         item: TxJsonRpcMessage<RoleServer>,
     ) -> impl Future<Output = Result<(), Self::Error>> + Send + 'static {
         let writer = Arc::clone(&self.writer);
-        let encoded = serde_json::to_vec(&item);
+        if let rmcp::model::JsonRpcMessage::Response(rmcp::model::JsonRpcResponse { id, .. })
+        | rmcp::model::JsonRpcMessage::Error(rmcp::model::JsonRpcError { id: Some(id), .. }) = &item
+            && let Ok(id) = serde_json::to_string(id)
+        {
+            self.backlog.answered(&id);
+        }
+        let encoded = serde_json::to_vec(&described(item));
+        let pending = encoded.as_ref().ok().map(|bytes| self.backlog.add(bytes.len()));
         async move {
+            let _pending = pending;
             let bytes = encoded.map_err(std::io::Error::other)?;
             Self::write_line(&writer, bytes).await
         }
@@ -228,6 +299,10 @@ where
 
     async fn receive(&mut self) -> Option<RxJsonRpcMessage<RoleServer>> {
         loop {
+            // The client is not reading the answers: read no more requests until it does.
+            self.backlog
+                .wait_for_room(backlog::LIMIT_BYTES, backlog::LIMIT_REQUESTS)
+                .await;
             match self.fill_line().await {
                 Ok(true) => {}
                 Ok(false) => {

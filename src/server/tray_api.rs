@@ -442,13 +442,14 @@ fn first_line(text: &str) -> String {
     text.lines().next().unwrap_or_default().to_string()
 }
 
-/// One GraphQL error as text: its message, and its `extensions.code` when it has one.
+/// One GraphQL error as text: its message, and its `extensions.code` when it has one (cleaned:
+/// it reaches the terminal and the AI client).
 fn error_text(error: &Value) -> String {
     let message = error.get("message").and_then(Value::as_str).unwrap_or("unnamed error");
-    match error.pointer("/extensions/code").and_then(Value::as_str) {
+    crate::remote_text::clean(&match error.pointer("/extensions/code").and_then(Value::as_str) {
         Some(code) => format!("{message} ({code})"),
         None => message.to_string(),
-    }
+    })
 }
 
 /// Waits before retrying a 429: `Retry-After` seconds when given, else exponential backoff
@@ -465,14 +466,16 @@ fn retry_delay(response: &reqwest::Response, attempt: u32) -> Duration {
     from_header.unwrap_or(backoff).min(MAX_BACKOFF)
 }
 
-/// The `message` (REST) or first `errors[].message` (GraphQL) of an error body.
+/// The `message` (REST) or first `errors[].message` (GraphQL) of an error body, cleaned.
 fn error_message_of(body: &[u8]) -> Option<String> {
     let value: Value = serde_json::from_slice(body).ok()?;
     let message = value
         .get("message")
         .and_then(Value::as_str)
         .or_else(|| value.pointer("/errors/0/message").and_then(Value::as_str))?;
-    Some(message.chars().take(500).collect())
+    Some(crate::remote_text::clean(
+        &message.chars().take(500).collect::<String>(),
+    ))
 }
 
 fn pick<'a>(value: &'a Value, path: &[&str]) -> &'a Value {
@@ -896,5 +899,8 @@ mod tests {
             Some("bad")
         );
         assert_eq!(error_message_of(b"<html>"), None);
+        let hostile = br#"{"message":"\u001b]0;title\u0007bad\nhint: forged"}"#;
+        assert_eq!(error_message_of(hostile).as_deref(), Some("bad hint: forged"));
+        assert_eq!(error_text(&json!({"message": "\u{1b}[31mred"})), "red");
     }
 }

@@ -133,6 +133,10 @@ struct AuthState {
     resource_requests: Vec<ResourceRequest>,
     /// The user says no at the sign-in page: `/authorize` redirects with `access_denied`.
     denying: bool,
+    /// Metadata fields the test replaced (an endpoint on another host, say).
+    metadata_overrides: Vec<(String, String)>,
+    /// The authorization server the protected resource's document names instead of this one.
+    advertised_issuer: Option<String>,
 }
 
 /// The running authorization server. Dropping it stops it.
@@ -215,9 +219,22 @@ impl FakeAuthServer {
     }
 
     /// From now on the user refuses at the sign-in page: `/authorize` redirects back with
-    /// `error=access_denied` (and the `state`), as RFC 6749 §4.1.2.1 says.
+    /// `error=access_denied` (and the `state`), as RFC 6749 §4.1.2.1 says, and an
+    /// `error_description` full of escape sequences and line breaks.
     pub fn deny_consent(&self) {
         self.with(|state| state.denying = true);
+    }
+
+    /// From now on the metadata names `url` as its `field` (`token_endpoint`, say): how a
+    /// hostile or misconfigured server points a client somewhere else.
+    pub fn advertise(&self, field: &str, url: &str) {
+        self.with(|state| state.metadata_overrides.push((field.to_string(), url.to_string())));
+    }
+
+    /// From now on the protected resource's document names `issuer` as its authorization
+    /// server instead of this one.
+    pub fn advertise_issuer(&self, issuer: &str) {
+        self.with(|state| state.advertised_issuer = Some(issuer.to_string()));
     }
 
     /// How many times a browser was sent to `/authorize`.
@@ -349,10 +366,14 @@ impl Guard for ResourceGuard {
     fn answer(&self, request: &GatewayRequest, base: &str) -> Option<GuardAnswer> {
         let json_type = || vec![("Content-Type".to_string(), "application/json".to_string())];
         if request.path.starts_with("/.well-known/oauth-protected-resource") {
-            let resource = self.state.lock().ok()?.resource.clone();
+            let (resource, issuer) = {
+                let state = self.state.lock().ok()?;
+                let issuer = state.advertised_issuer.clone().unwrap_or_else(|| self.issuer.clone());
+                (state.resource.clone(), issuer)
+            };
             let metadata = json!({
                 "resource": resource,
-                "authorization_servers": [self.issuer],
+                "authorization_servers": [issuer],
                 "scopes_supported": [SCOPE],
                 "bearer_methods_supported": ["header"],
             });
@@ -479,7 +500,13 @@ fn serve(stream: TcpStream, state: &Mutex<AuthState>, address: SocketAddr) -> st
 
 fn route(state: &mut AuthState, request: &AuthRequest, issuer: &str) -> Answer {
     match (request.verb.as_str(), request.path.as_str()) {
-        ("GET", "/.well-known/oauth-authorization-server") => json_answer(200, &metadata(issuer)),
+        ("GET", "/.well-known/oauth-authorization-server") => {
+            let mut metadata = metadata(issuer);
+            for (field, url) in &state.metadata_overrides {
+                metadata[field] = json!(url);
+            }
+            json_answer(200, &metadata)
+        }
         ("GET", _) if request.path.starts_with("/.well-known/") => oauth_error(404, "not_found", "no such document"),
         ("POST", "/register") => register(state, request),
         ("GET", "/authorize") => authorize(state, request, issuer),
@@ -584,7 +611,9 @@ fn authorize(state: &mut AuthState, request: &AuthRequest, issuer: &str) -> Answ
     if problem.is_none() && state.denying {
         return redirect(format!(
             "{redirect_uri}{separator}error=access_denied&error_description={}&state={}",
-            encode("the user refused"),
+            // As hostile as a server's text can be: escape sequences (clear the screen, retitle
+            // the terminal) and a line break; tray-mcp must print the words only.
+            encode("the user \u{1b}[2Jrefused\u{1b}]0;pwned\u{7}\r\nline two"),
             encode(&state_param)
         ));
     }

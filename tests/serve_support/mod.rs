@@ -321,3 +321,47 @@ impl ToolResult {
         self.text()
     }
 }
+
+/// A loopback listener to point `HTTP_PROXY` and `HTTPS_PROXY` at: it answers nothing and keeps
+/// what every connection sent, so a test can show that nothing tried to leave the machine
+/// (a request to any host outside `NO_PROXY` would come here).
+pub struct ProxyTrap {
+    url: String,
+    received: Arc<Mutex<Vec<String>>>,
+}
+
+impl ProxyTrap {
+    /// Starts it on a free port.
+    pub fn start() -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+        let url = format!("http://{}", listener.local_addr().expect("address"));
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&received);
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { break };
+                let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
+                let mut bytes = vec![0u8; 16 * 1024];
+                let read = stream.read(&mut bytes).unwrap_or(0);
+                let text = format!("connection: {}", String::from_utf8_lossy(&bytes[..read]));
+                if let Ok(mut received) = sink.lock() {
+                    received.push(text);
+                }
+            }
+        });
+        ProxyTrap { url, received }
+    }
+
+    /// Its `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// What each connection sent so far (its first bytes).
+    pub fn received(&self) -> Vec<String> {
+        self.received
+            .lock()
+            .map(|received| received.clone())
+            .unwrap_or_default()
+    }
+}
