@@ -221,7 +221,9 @@ fn online_starts_each_entry_as_its_client_would_and_checks_one_profile_once() {
     let (code, report) = online(&home, &api, &gateway);
     assert_eq!(code, 0, "{report}");
     for client in ["Claude Desktop", "Cursor", "Claude Code"] {
-        let line = format!("✓ {client} · tray-workspace: 7 built-in + 3 gateway tools (started as {client} starts it)");
+        let line = format!(
+            "✓ {client} · tray-workspace: 7 built-in + 3 gateway tools (Ada Lovelace, us1), started as {client} starts it"
+        );
         assert!(report.contains(&line), "{line}\n{report}");
     }
     // One profile in three clients: one gateway check and one start (each an `initialize`),

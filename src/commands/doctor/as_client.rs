@@ -112,8 +112,9 @@ pub(super) fn run_all(launches: &[Launch], limit: Duration) -> Vec<Result<Listed
     })
 }
 
-/// The check of one entry, from its launch's result.
-pub(super) fn check(entry: &FoundEntry, result: &Result<Listed, String>) -> Check {
+/// The check of one entry, from its launch's result; `whose` is whose token it is and the
+/// region ("Olive Ops, us1"), when the network checks found out.
+pub(super) fn check(entry: &FoundEntry, result: &Result<Listed, String>, whose: Option<&str>) -> Check {
     let client = entry.client.client().display_name();
     match result {
         Ok(listed) if listed.builtin + listed.gateway > 0 => {
@@ -121,8 +122,9 @@ pub(super) fn check(entry: &FoundEntry, result: &Result<Listed, String>) -> Chec
                 (0, gateway) => format!("{gateway} gateway tools"),
                 (builtin, gateway) => format!("{builtin} built-in + {gateway} gateway tools"),
             };
+            let whose = whose.map(|whose| format!(" ({whose})")).unwrap_or_default();
             Check::pass(format!(
-                "{client} · {}: {tools} (started as {client} starts it)",
+                "{client} · {}: {tools}{whose}, started as {client} starts it",
                 entry.name
             ))
         }

@@ -264,7 +264,7 @@ fn online_checks(environment: &Environment, entries: &[&FoundEntry]) -> Vec<Vec<
             .iter()
             .map(|(_, entry)| scope.spawn(move || OnlineChecker::new().check(environment, entry, &|_| {})))
             .collect();
-        let network: Vec<Vec<Check>> = network
+        let network: Vec<online::Online> = network
             .into_iter()
             .map(|handle| handle.join().unwrap_or_default())
             .collect();
@@ -276,12 +276,13 @@ fn online_checks(environment: &Environment, entries: &[&FoundEntry]) -> Vec<Vec<
         .zip(&launches)
         .map(|((entry, key), launch)| {
             let at = unique.iter().position(|(known, _)| *known == key);
-            let mut checks = at.and_then(|at| network.get(at).cloned()).unwrap_or_default();
+            let online = at.and_then(|at| network.get(at).cloned()).unwrap_or_default();
+            let mut checks = online.checks;
             match launch {
                 Some(Ok(launch)) => {
                     let at = distinct.iter().position(|known| known == launch);
                     if let Some(result) = at.and_then(|at| started.get(at)) {
-                        checks.push(as_client::check(entry, result));
+                        checks.push(as_client::check(entry, result, online.whose.as_deref()));
                     }
                 }
                 Some(Err(note)) => checks.push(note.clone()),

@@ -39,19 +39,19 @@ impl OnlineChecker {
         }
     }
 
-    pub(super) fn check(&self, environment: &Environment, entry: &FoundEntry, progress: &dyn Fn(&str)) -> Vec<Check> {
+    pub(super) fn check(&self, environment: &Environment, entry: &FoundEntry, progress: &dyn Fn(&str)) -> Online {
         let Some(runtime) = &self.runtime else {
-            return vec![Check::fail("could not start the network checks", "try again")];
+            return Online::of(vec![Check::fail("could not start the network checks", "try again")]);
         };
         if let Some(EntryWorkspace::Headless(region)) = entry.tray.as_ref().map(|tray| &tray.workspace) {
             let url = headless_url(&environment.variables, *region);
             progress("checking Tray's Headless MCP");
             let check = runtime.block_on(check_headless(&url));
             progress("");
-            return vec![check];
+            return Online::of(vec![check]);
         }
         let Some(credentials) = credentials(environment, entry) else {
-            return Vec::new();
+            return Online::of(Vec::new());
         };
         // The same time limit as serve (TRAY_API_TIMEOUT_SECS), at most ONLINE_TIMEOUT.
         let variables = &environment.variables;
@@ -69,7 +69,7 @@ impl OnlineChecker {
         progress(&format!("checking the {what} against Tray's API and the Agent Gateway"));
         let off = gateway_off(environment, entry);
         // Side by side: with Tray far away, the slower of the two is the whole wait.
-        let (mut checks, gateway) = runtime.block_on(async {
+        let ((mut checks, owner), gateway) = runtime.block_on(async {
             let gateway = async {
                 match off {
                     Some(check) => check,
@@ -80,7 +80,29 @@ impl OnlineChecker {
         });
         checks.push(gateway);
         progress("");
-        checks
+        Online {
+            checks,
+            whose: Some(match owner {
+                Some(owner) => format!("{owner}, {region}"),
+                None => region.to_string(),
+            }),
+        }
+    }
+}
+
+/// One entry's network checks, and whose token it is ("Olive Ops, us1": the token's owner, as
+/// Tray's API names them, and the region) when known.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Online {
+    /// The checks.
+    pub(super) checks: Vec<Check>,
+    /// Whose token, and where.
+    pub(super) whose: Option<String>,
+}
+
+impl Online {
+    fn of(checks: Vec<Check>) -> Online {
+        Online { checks, whose: None }
     }
 }
 
@@ -274,10 +296,11 @@ fn inline_token(value: &Value) -> Option<ApiToken> {
 
 /// The token (or sign-in: `what`) against Tray's API, then per built-in tool whether the
 /// token can use it.
-async fn check_token(mut config: TrayApiConfig, what: &str) -> Vec<Check> {
+async fn check_token(mut config: TrayApiConfig, what: &str) -> (Vec<Check>, Option<String>) {
     config.max_attempts = 2;
     let api = TrayApi::new(config);
     let (user, tools) = tokio::join!(api.current_user(), api.tool_access());
+    let owner = user.as_ref().ok().map(|user| user.name.clone());
     let user = match user {
         Ok(user) => Check::pass(format!(
             "Tray's API accepts the {what} ({} <{}>)",
@@ -292,7 +315,7 @@ async fn check_token(mut config: TrayApiConfig, what: &str) -> Vec<Check> {
                     .unwrap_or_else(|| "check the token and the network".to_string()),
             );
             if !refused {
-                return vec![check];
+                return (vec![check], None);
             }
             check
         }
@@ -301,7 +324,7 @@ async fn check_token(mut config: TrayApiConfig, what: &str) -> Vec<Check> {
     if let Ok(tools) = tools {
         checks.extend(tools.iter().map(tool_check));
     }
-    checks
+    (checks, owner)
 }
 
 /// One built-in tool's readiness for this token.
