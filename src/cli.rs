@@ -78,6 +78,9 @@ enum Command {
         /// Show the diff of what would change (tokens redacted); write nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Do not check each token with Tray first.
+        #[arg(long)]
+        no_verify: bool,
     },
     /// Rename an entry in every client that has it, and its profile.
     Rename {
@@ -102,8 +105,8 @@ enum Command {
         #[arg(value_parser = ServerName::parse)]
         name: ServerName,
         /// The workspace, for an entry that does not exist yet.
-        #[arg(short = 'w', long, value_parser = WorkspaceId::parse, value_name = "UUID")]
-        workspace_id: Option<WorkspaceId>,
+        #[arg(short = 'w', long, value_parser = parse_workspace, value_name = "UUID")]
+        workspace_id: Option<WorkspaceArg>,
         /// Its region: us1, eu1, apac1 (ap1).
         #[arg(long, value_parser = parse_region)]
         region: Option<Region>,
@@ -163,6 +166,9 @@ enum Command {
         /// Tray entries written by hand); without it such an entry is refused.
         #[arg(long)]
         force: bool,
+        /// Do not check each declared token with Tray before writing.
+        #[arg(long)]
+        no_verify: bool,
     },
     /// Print this machine's Tray entries as a manifest (tokens as references to fill in).
     Export,
@@ -259,8 +265,8 @@ enum TokenCommand {
 #[derive(Debug, Args)]
 struct InstallArgs {
     /// Tray workspace ID (a UUID, or a Tray app URL that contains it).
-    #[arg(short = 'w', long, env = env::TRAY_WORKSPACE_ID, value_parser = WorkspaceId::parse, value_name = "UUID")]
-    workspace_id: Option<WorkspaceId>,
+    #[arg(short = 'w', long, env = env::TRAY_WORKSPACE_ID, value_parser = parse_workspace, value_name = "UUID")]
+    workspace_id: Option<WorkspaceArg>,
 
     /// Tray API token (prefer --api-token-stdin: a flag shows in shell history and `ps`).
     #[arg(
@@ -350,6 +356,11 @@ struct InstallArgs {
     #[arg(long)]
     dry_run: bool,
 
+    /// Do not check the token with Tray before writing (by default the install asks Tray's API
+    /// whose token it is, and the Agent Gateway how many tools it has, in the entry's region).
+    #[arg(long)]
+    no_verify: bool,
+
     /// Answer yes to confirmations (entries tray-mcp wrote are overwritten; others need --force).
     #[arg(short = 'y', long)]
     yes: bool,
@@ -376,7 +387,38 @@ struct Typed {
     name: bool,
     transport: bool,
     region: bool,
+    /// The region was given at all (command line or `TRAY_REGION`), not defaulted: a pasted
+    /// app URL of another region then contradicts it.
+    region_given: bool,
     api_token: bool,
+}
+
+/// `--workspace-id`: the workspace, and the region of the app URL it was pasted from.
+#[derive(Debug, Clone)]
+struct WorkspaceArg {
+    id: WorkspaceId,
+    region: Option<Region>,
+}
+
+fn parse_workspace(input: &str) -> Result<WorkspaceArg, String> {
+    let id = WorkspaceId::parse(input).map_err(|error| error.to_string())?;
+    Ok(WorkspaceArg {
+        id,
+        region: Region::of_app_url(input),
+    })
+}
+
+/// The region: the one given, else the pasted app URL's (`None`: neither, the caller's
+/// default). A given region that contradicts the URL's is a usage error: one of the two is
+/// wrong, and guessing would send every call to the wrong hosts.
+fn region_of(given: Option<Region>, workspace: Option<&WorkspaceArg>) -> Result<Option<Region>, CommandError> {
+    match (given, workspace.and_then(|workspace| workspace.region)) {
+        (Some(given), Some(from_url)) if given != from_url => Err(CommandError::usage(
+            format!("--region {given} contradicts the workspace's app URL, which is in {from_url}"),
+            format!("drop --region (and TRAY_REGION) to use {from_url}, or pass the workspace's bare UUID"),
+        )),
+        (given, from_url) => Ok(given.or(from_url)),
+    }
 }
 
 impl Typed {
@@ -387,6 +429,10 @@ impl Typed {
             name: typed("name"),
             transport: typed("transport"),
             region: typed("region"),
+            region_given: matches!(
+                matches.value_source("region"),
+                Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+            ),
             api_token: typed("api_token"),
         }
     }
@@ -466,8 +512,13 @@ fn parse_region(input: &str) -> Result<Region, String> {
 
 /// What the user asked for, in the core's terms.
 pub enum Action {
-    /// Install an entry.
-    Install(InstallRequest),
+    /// Install an entry (checking its token with Tray first unless `verify` is false).
+    Install {
+        /// What to install.
+        request: InstallRequest,
+        /// Check the token with Tray before writing (not `--no-verify`).
+        verify: bool,
+    },
     /// List the entries.
     List,
     /// List the supported clients.
@@ -550,10 +601,12 @@ impl Cli {
                 names,
                 clients,
                 dry_run,
+                no_verify,
             }) => Ok(Action::Adopt(AdoptRequest {
                 names,
                 clients: expand_clients(&clients),
                 dry_run,
+                verify: !no_verify,
             })),
             Some(Command::Rename { old, new, dry_run }) => Ok(Action::Rename(RenameRequest { old, new, dry_run })),
             Some(Command::Token(TokenCommand::Set {
@@ -579,8 +632,8 @@ impl Cli {
                 headless,
             }) => Ok(Action::Login(LoginRequest {
                 name,
-                workspace_id,
-                region,
+                region: region_of(region, workspace_id.as_ref())?,
+                workspace_id: workspace_id.map(|workspace| workspace.id),
                 client_secret: std::env::var(tray_mcp::oauth::CLIENT_SECRET_VARIABLE)
                     .ok()
                     .filter(|secret| !secret.is_empty()),
@@ -598,6 +651,7 @@ impl Cli {
                 prune,
                 check,
                 force,
+                no_verify,
             }) => Ok(Action::Apply {
                 file,
                 options: ApplyOptions {
@@ -605,6 +659,7 @@ impl Cli {
                     prune,
                     check,
                     force,
+                    verify: !no_verify,
                 },
             }),
             Some(Command::Export) => Ok(Action::Export),
@@ -653,6 +708,7 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
         sign_in,
         no_browser,
         dry_run,
+        no_verify,
         yes,
         force,
         interactive,
@@ -676,6 +732,8 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
         unattended: false,
     };
     let gateway = gateway_choice(gateway, no_gateway);
+    let region = region_of(typed.region_given.then_some(region), workspace_id.as_ref())?.unwrap_or(region);
+    let workspace_id = workspace_id.map(|workspace| workspace.id);
     let name = if headless && !typed.name {
         ServerName::parse(ServerName::HEADLESS).map_err(|error| CommandError::usage(error.to_string(), ""))?
     } else {
@@ -726,6 +784,7 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
             scope: scope_of(scope),
             gateway,
             dry_run,
+            verify: !no_verify,
             yes,
             token_variable,
             sign_in,
@@ -777,7 +836,10 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
         token_variable,
         force,
     };
-    Ok(Action::Install(request))
+    Ok(Action::Install {
+        request,
+        verify: !no_verify,
+    })
 }
 
 /// `--sign-in` takes no token of any kind and no other workspace: each is a usage error that
@@ -884,6 +946,25 @@ mod tests {
             assert!(cli.json(), "{args:?}");
         }
         assert!(!Cli::try_parse_from(["tray-mcp", "list"]).expect("parses").json());
+    }
+
+    #[test]
+    fn a_pasted_app_url_gives_the_region_and_a_given_one_must_agree() {
+        let eu = parse_workspace("https://app.eu1.tray.io/workspaces/3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718/projects")
+            .expect("a workspace");
+        assert_eq!(region_of(None, Some(&eu)).expect("no conflict"), Some(Region::Eu1));
+        assert_eq!(
+            region_of(Some(Region::Eu1), Some(&eu)).expect("agrees"),
+            Some(Region::Eu1)
+        );
+        let error = region_of(Some(Region::Us1), Some(&eu)).expect_err("contradicts");
+        assert_eq!(error.exit.code(), 2);
+        let bare = parse_workspace("3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718").expect("a workspace");
+        assert_eq!(
+            region_of(Some(Region::Apac1), Some(&bare)).expect("nothing to contradict"),
+            Some(Region::Apac1)
+        );
+        assert_eq!(region_of(None, None).expect("nothing"), None);
     }
 
     #[test]

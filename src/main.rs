@@ -39,10 +39,12 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
     let environment = Environment::from_process()?;
     let json = cli.json();
     match cli.into_action(&environment.variables)? {
-        Action::Install(request) => {
+        Action::Install { request, verify } => {
             // Copied (when transient) by the install's commit, once planning has succeeded.
             let placement = self_install::resolve(&environment, &install::current_binary()?);
-            let report = install::install(&environment, &request, &placement, &|line| eprintln!("{line}"))?;
+            let report = tray_mcp::commands::verify::install(&environment, &request, &placement, verify, &|line| {
+                eprintln!("{line}")
+            })?;
             print_report(&report, json);
             Ok(ExitCode::SUCCESS)
         }
@@ -131,6 +133,11 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
                     " No refresh token was granted: sign in again when the access token expires."
                 }
             );
+            if !request.headless {
+                for notice in tray_mcp::commands::verify::after_login(&environment, &request.name) {
+                    eprintln!("{notice}");
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         Action::Logout(name, headless_only) => {

@@ -169,7 +169,7 @@ pub fn profile_path(environment: &Environment, name: &ServerName) -> PathBuf {
 pub fn load(environment: &Environment, name: &ServerName) -> Result<Profile, ProfileError> {
     let path = profile_path(environment, name);
     let shown = environment.display_path(&path);
-    let text = match std::fs::read_to_string(&path) {
+    let text = match crate::config::safe_write::read_to_string(&path) {
         Ok(text) => text,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
             return Err(ProfileError::NotFound {
@@ -201,7 +201,10 @@ impl ProfileError {
             ProfileError::TooOpen { path, .. } => {
                 format!("run `chmod 600 {path}` (and rotate the token if others could read it)")
             }
-            ProfileError::Unreadable { .. } => "check the permissions of the file and its folder".to_string(),
+            ProfileError::Unreadable { source, .. } => match crate::config::safe_write::Unreadable::of(source) {
+                Some(refusal) => refusal.hint().to_string(),
+                None => "check the permissions of the file and its folder".to_string(),
+            },
             ProfileError::Invalid { .. } => "fix the file, or re-create it with `tray-mcp install`".to_string(),
         }
     }

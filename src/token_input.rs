@@ -32,7 +32,7 @@ pub fn read_token_from_stdin() -> Result<String, CommandError> {
 pub fn token_error(error: InvalidApiToken) -> CommandError {
     let hint = match error {
         InvalidApiToken::Placeholder => {
-            "use a real token: in Tray, open Settings > Service accounts (or your user's API tokens) and create one"
+            "use a real token: a workspace API user token (see \"Which token\" in the README)"
         }
         InvalidApiToken::Empty => "pass the token with --api-token-stdin, --api-token or TRAY_API_TOKEN",
         InvalidApiToken::ContainsWhitespace => "paste only the token itself, without spaces or other text",

@@ -150,6 +150,24 @@ impl Region {
             .find(|region| url.eq_ignore_ascii_case(&region.headless_url()))
     }
 
+    /// The region of a pasted Tray app URL (`https://app.eu1.tray.io/workspaces/...`):
+    /// `app.tray.io` is us1, `app.eu1.tray.io` eu1, `app.ap1.tray.io` apac1 (also without
+    /// `app.`). `None` for a bare UUID or any other host: there is nothing to infer.
+    pub fn of_app_url(input: &str) -> Option<Region> {
+        let input = input.trim();
+        let rest = input.split_once("://").map_or(input, |(_, rest)| rest);
+        let host = rest.split(['/', '?', '#']).next()?;
+        let host = host.rsplit_once('@').map_or(host, |(_, host)| host);
+        let host = host.split(':').next()?.to_ascii_lowercase();
+        let host = host.strip_prefix("app.").unwrap_or(&host);
+        match host {
+            "tray.io" => Some(Region::Us1),
+            "eu1.tray.io" => Some(Region::Eu1),
+            "ap1.tray.io" | "apac1.tray.io" => Some(Region::Apac1),
+            _ => None,
+        }
+    }
+
     /// URL of Tray's GraphQL API in this region.
     pub fn graphql_url(self) -> &'static str {
         match self {
@@ -282,6 +300,24 @@ mod tests {
             "3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f6071z",
         ] {
             assert!(WorkspaceId::parse(bad).is_err(), "{bad} was accepted");
+        }
+    }
+
+    #[test]
+    fn the_region_of_a_pasted_app_url() {
+        let id = "3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718";
+        for (url, region) in [
+            (
+                format!("https://app.eu1.tray.io/workspaces/{id}/projects"),
+                Some(Region::Eu1),
+            ),
+            (format!("https://app.ap1.tray.io/workspaces/{id}"), Some(Region::Apac1)),
+            (format!("app.eu1.tray.io/workspaces/{id}"), Some(Region::Eu1)),
+            (format!("https://APP.TRAY.IO/workspaces/{id}"), Some(Region::Us1)),
+            (format!("https://example.com/eu1.tray.io/{id}"), None),
+            (id.to_string(), None),
+        ] {
+            assert_eq!(Region::of_app_url(&url), region, "{url}");
         }
     }
 

@@ -49,7 +49,7 @@ pub fn record_path(environment: &Environment) -> PathBuf {
 
 /// Reads the record; a missing or unreadable one is empty.
 pub fn load(environment: &Environment) -> Written {
-    std::fs::read_to_string(record_path(environment))
+    crate::config::safe_write::read_to_string(&record_path(environment))
         .ok()
         .and_then(|text| serde_json::from_str(&text).ok())
         .unwrap_or_default()
@@ -124,6 +124,7 @@ pub fn task(environment: &Environment, record: Written) -> FileTask {
         role: "tray-mcp record of the entries it wrote".to_string(),
         privacy: Privacy::OwnerOnly,
         backup: false,
+        named_by_others: false,
         folder: Folder::User(environment.home.clone()),
         edit: Box::new(WriteRecord(record)),
     }

@@ -3,6 +3,18 @@
 //! `--prune` taking out only what is ours, and a bad manifest changing nothing.
 
 mod common;
+#[allow(dead_code)]
+#[path = "serve_support/fake_gateway.rs"]
+mod fake_gateway;
+#[allow(dead_code)]
+#[path = "serve_support/fake_tray.rs"]
+mod fake_tray;
+#[allow(dead_code)]
+#[path = "serve_support/tray_openapi.rs"]
+mod tray_openapi;
+#[allow(dead_code)]
+#[path = "serve_support/tray_schema.rs"]
+mod tray_schema;
 
 use common::{FakeHome, TOKEN, WORKSPACE, WORKSPACE_DEV, fixture, outputs};
 
@@ -720,4 +732,46 @@ fn check_compares_only_our_keys_and_apply_keeps_the_client_s() {
     apply(&home, &[]).success();
     assert_eq!(home.read(".cursor/mcp.json"), with_settings);
     assert_eq!(home.read(".codex/config.toml"), codex);
+}
+
+#[test]
+fn apply_verifies_every_declared_token_and_writes_nothing_when_tray_refuses_one() {
+    use fake_gateway::{FakeGateway, GatewayBehavior};
+    use fake_tray::{Behavior, FakeTray};
+    let against = |home: &FakeHome, api: &FakeTray, gateway: &FakeGateway| {
+        let assert = home
+            .command()
+            .arg("apply")
+            .env("PROD_TOKEN", TOKEN)
+            .envs(api.api_variables())
+            .env("TRAY_GATEWAY_URL", gateway.url())
+            .assert();
+        assert_no_tokens(&assert);
+        assert
+    };
+    let home = home_with_manifest();
+    let before = home.snapshot_files();
+    let refusing = FakeTray::start(Behavior::Status(401, "{\"message\":\"Unauthorized\"}".into()));
+    let refusing_gateway = FakeGateway::start(GatewayBehavior::Status(401));
+    let assert = against(&home, &refusing, &refusing_gateway).code(1);
+    let stderr = outputs(&assert).1;
+    assert!(
+        stderr.contains("server \"tray-production\": Tray refused the API token")
+            && stderr.contains("server \"tray-development\": Tray refused the API token"),
+        "{stderr}"
+    );
+    assert_eq!(home.snapshot_files(), before, "a refused token changed a file");
+
+    let api = FakeTray::start(Behavior::Normal);
+    let gateway = FakeGateway::start(GatewayBehavior::Mcp { sse: false });
+    let assert = against(&home, &api, &gateway).success();
+    let stderr = outputs(&assert).1;
+    assert!(
+        stderr.contains(
+            "server \"tray-production\": token of Ada Lovelace (ada@example.com) · us1 · Agent Gateway: 3 tools"
+        ) && stderr.contains(
+            "server \"tray-development\": token of Ada Lovelace (ada@example.com) · eu1 · Agent Gateway: 3 tools"
+        ),
+        "{stderr}"
+    );
 }

@@ -4,7 +4,7 @@ mod common;
 
 use std::process::{Command, Stdio};
 
-use common::{FakeHome, WORKSPACE, fixture};
+use common::{FakeHome, TOKEN, WORKSPACE, fixture};
 
 #[test]
 fn sixteen_processes_adding_different_names_to_one_file_lose_nothing() {
@@ -60,4 +60,26 @@ fn sixteen_processes_adding_different_names_to_one_file_lose_nothing() {
         leftovers.is_empty(),
         "temporary or lock files left beside the config: {leftovers:?}"
     );
+}
+
+/// A file a killed run staged beside a config and never renamed (`.NAME.tray-mcp-XXXXXX.tmp`,
+/// with the inline token) is removed by the next run that locks that folder; a file of another
+/// program that looks alike stays.
+#[test]
+fn the_next_run_removes_what_a_killed_run_staged_and_nothing_else() {
+    let home = FakeHome::new();
+    home.write(".cursor/mcp.json", "{\"mcpServers\": {}}\n");
+    let stale = home.write(
+        ".cursor/.mcp.json.tray-mcp-Ab12Cd.tmp",
+        format!("{{\"token\": \"Bearer {TOKEN}\"}}"),
+    );
+    let others = [
+        home.write(".cursor/.mcp.json.other-Ab12Cd.tmp", "theirs"),
+        home.write(".cursor/.mcp.json.tray-mcp-Ab12Cd.bak", "theirs"),
+    ];
+    home.install(&["-c", "cursor"]).success();
+    assert!(!stale.exists(), "the stale staged file stays");
+    for other in others {
+        assert!(other.exists(), "{} was removed", other.display());
+    }
 }

@@ -267,8 +267,11 @@ fn a_server_the_user_added_keeps_the_container_and_the_file() {
     }
 }
 
+/// A file tray-mcp created that someone else has since changed is no longer known to be what
+/// tray-mcp wrote (its record identifies the text tray-mcp last wrote): the entry goes, and
+/// everything else stays, the container too (it might be the user's by now).
 #[test]
-fn a_created_file_the_user_gave_other_keys_stays_without_the_container() {
+fn a_created_file_the_user_gave_other_keys_stays_with_the_container() {
     let home = FakeHome::new();
     std::fs::create_dir_all(home.path(".cursor")).expect("folder");
     home.install(&["-c", "cursor"]).success();
@@ -276,7 +279,10 @@ fn a_created_file_the_user_gave_other_keys_stays_without_the_container() {
     let edited = installed.replacen('{', "{\n  \"theme\": \"dark\",", 1);
     home.write(".cursor/mcp.json", &edited);
     home.command().args(["remove", NAME, "-c", "cursor"]).assert().success();
-    assert_eq!(home.read(".cursor/mcp.json"), "{\n  \"theme\": \"dark\"\n}\n");
+    assert_eq!(
+        home.read(".cursor/mcp.json"),
+        "{\n  \"theme\": \"dark\",\n  \"mcpServers\": {}\n}\n"
+    );
 }
 
 #[test]
@@ -400,4 +406,71 @@ fn a_failed_write_leaves_neither_the_record_nor_the_config_changed() {
     assert_eq!(home.read(".config/tray-mcp/created.json"), record);
     home.command().args(["remove", NAME, "-c", "cursor"]).assert().success();
     assert_eq!(home.read(".cursor/mcp.json"), original);
+}
+
+/// A record of a file tray-mcp once created says nothing about the file the user wrote after
+/// deleting it (before, install + remove then deleted the user's file: the record named only
+/// the path).
+#[test]
+fn a_stale_record_never_deletes_the_users_own_file() {
+    let home = FakeHome::new();
+    std::fs::create_dir_all(home.path(".cursor")).expect("folder");
+    home.install(&["-c", "cursor"]).success();
+    std::fs::remove_file(home.path(".cursor/mcp.json")).expect("delete");
+    let users = "{\n  \"mcpServers\": {}\n}\n";
+    home.write(".cursor/mcp.json", users);
+    home.install(&["-c", "cursor"]).success();
+    home.command().args(["remove", NAME, "-c", "cursor"]).assert().success();
+    assert_eq!(home.read(".cursor/mcp.json"), users);
+}
+
+/// `remove` takes out the folders the install created once they are empty again (before, they
+/// stayed, and `clients` then said the client was installed, so `-c all` wrote into it); a
+/// folder the user put something in stays.
+#[test]
+fn remove_takes_out_the_folders_the_install_created() {
+    let home = FakeHome::new();
+    home.install(&["-c", "cursor", "-n", NAME]).success();
+    assert!(home.path(".cursor/mcp.json").exists());
+    home.command().args(["remove", NAME, "-c", "cursor"]).assert().success();
+    assert!(!home.path(".cursor").exists(), "the folder the install created stays");
+    home.write(".cursor/keep", "mine");
+    home.install(&["-c", "cursor", "-n", NAME]).success();
+    home.command().args(["remove", NAME, "-c", "cursor"]).assert().success();
+    assert!(
+        home.path(".cursor/keep").exists(),
+        "a folder with the user's file in it stays"
+    );
+}
+
+/// A 0-byte config comes back as 0 bytes after install + remove (before: `{}`).
+#[test]
+fn a_zero_byte_file_comes_back_as_zero_bytes() {
+    let home = FakeHome::new();
+    home.write(".codeium/windsurf/mcp_config.json", "");
+    home.install(&["-c", "windsurf", "-n", NAME]).success();
+    assert!(!home.read(".codeium/windsurf/mcp_config.json").is_empty());
+    home.command()
+        .args(["remove", NAME, "-c", "windsurf"])
+        .assert()
+        .success();
+    assert_eq!(home.read(".codeium/windsurf/mcp_config.json"), "");
+}
+
+/// A file the install made owner-only (0644 -> 0600) for an inline token gets its mode back
+/// once the entry holding the token is gone (before, it stayed 0600).
+#[cfg(unix)]
+#[test]
+fn a_mode_tightened_for_an_inline_token_comes_back_with_the_token_gone() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |path: &std::path::Path| std::fs::metadata(path).expect("meta").permissions().mode() & 0o777;
+    let home = FakeHome::new();
+    let cursor = home.write(".cursor/mcp.json", "{\"mcpServers\": {}}\n");
+    std::fs::set_permissions(&cursor, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    home.install(&["-c", "cursor", "--transport", "http", "-n", NAME])
+        .success();
+    assert!(home.read(".cursor/mcp.json").contains("Bearer "), "an inline token");
+    assert_eq!(mode(&cursor), 0o600, "tightened for the inline token");
+    home.command().args(["remove", NAME, "-c", "cursor"]).assert().success();
+    assert_eq!(mode(&cursor), 0o644, "the mode comes back with the token gone");
 }

@@ -17,7 +17,7 @@ mod tray_schema;
 
 use std::time::Duration;
 
-use common::{FakeHome, TOKEN, assert_no_token, outputs};
+use common::{FakeHome, TOKEN, WORKSPACE, assert_no_token, outputs};
 use fake_gateway::{FakeGateway, GatewayBehavior};
 use fake_tray::{Behavior, FakeTray};
 
@@ -244,19 +244,6 @@ fn online_never_starts_a_bridge_whose_gateway_is_moved_elsewhere() {
         report.contains("not started as Cursor starts it: TRAY_GATEWAY_URL moves the gateway"),
         "{report}"
     );
-}
-
-#[test]
-fn doctor_name_says_when_no_entry_has_that_name() {
-    let home = FakeHome::new();
-    home.install(&["-c", "cursor", "-n", "tray-prod"]).success();
-    let (code, report) = doctor(&home, &["tray-prdo"]);
-    assert_eq!(code, 1, "{report}");
-    assert!(
-        report.contains("no Tray entry is named \"tray-prdo\" (the Tray entries here: tray-prod)"),
-        "{report}"
-    );
-    assert!(!report.contains("no Tray entries found"), "{report}");
 }
 
 #[test]
@@ -518,10 +505,60 @@ fn the_fix_for_a_hand_written_tray_entry_says_force_since_install_refuses_it_oth
     let home = FakeHome::new();
     let hand_written = format!(
         "{{\"mcpServers\": {{\"by-hand\": {{\"command\": \"npx\", \"args\": [\"-y\", \"mcp-remote\", \"https://{}.mcp.tray.ai\", \"--header\", \"Authorization:Bearer {TOKEN}\"]}}}}}}\n",
-        common::WORKSPACE
+        WORKSPACE
     );
     home.write(".codeium/windsurf/mcp_config.json", hand_written);
     let (_, output) = doctor(&home, &[]);
     assert!(output.contains("--force"), "{output}");
     assert!(!output.contains(TOKEN), "{output}");
+}
+
+#[test]
+fn doctor_for_a_name_no_entry_has_says_so_and_fails() {
+    let home = FakeHome::new();
+    home.install(&["-c", "cursor", "-n", "tray-prod"]).success();
+    let (code, report) = doctor(&home, &["tray-typo"]);
+    assert_eq!(code, 1, "{report}");
+    assert!(
+        report.contains("no Tray entry is named \"tray-typo\" (the Tray entries here: tray-prod)"),
+        "{report}"
+    );
+    assert!(!report.contains("no Tray entries found"), "{report}");
+}
+
+/// `adopt` checks each token as install does (here: against the loopback fakes); a refused one
+/// is adopted anyway, with a warning.
+#[test]
+fn adopt_verifies_each_token_and_adopts_a_refused_one_with_a_warning() {
+    let seed = format!(
+        r#"{{"mcpServers": {{"tray-seed": {{"command": "npx", "args": ["mcp-remote", "https://{WORKSPACE}.mcp.tray.ai", "--header", "Authorization: Bearer {TOKEN}"]}}}}}}"#
+    );
+    let adopt = |api: &FakeTray, gateway: &FakeGateway| {
+        let home = FakeHome::new();
+        home.write(".cursor/mcp.json", &seed);
+        let assert = home
+            .command()
+            .arg("adopt")
+            .envs(api.api_variables())
+            .env("TRAY_GATEWAY_URL", gateway.url())
+            .timeout(Duration::from_secs(60))
+            .assert()
+            .success();
+        assert_no_token(&assert);
+        assert!(!home.read(".cursor/mcp.json").contains(TOKEN));
+        outputs(&assert).1
+    };
+    let accepted = adopt(
+        &FakeTray::start(Behavior::Normal),
+        &FakeGateway::start(GatewayBehavior::Mcp { sse: false }),
+    );
+    assert!(
+        accepted.contains("\"tray-seed\": token of Ada Lovelace") && accepted.contains("Agent Gateway: 3 tools"),
+        "{accepted}"
+    );
+    let refused = adopt(
+        &FakeTray::start(Behavior::Status(401, "{\"message\":\"Unauthorized\"}".into())),
+        &FakeGateway::start(GatewayBehavior::Status(401)),
+    );
+    assert!(refused.contains("adopted anyway"), "{refused}");
 }

@@ -325,3 +325,93 @@ fn a_linked_user_file_is_followed_and_the_report_names_the_real_file() {
     assert!(link.file_type().is_symlink(), "the link was replaced by a file");
     assert!(home.read("dotfiles/cursor.json").contains("\"tray-workspace\""));
 }
+
+/// A FIFO or a device at a client's config path is never read (before, a FIFO hung `install`,
+/// `list`, `doctor` and `remove`, and a link to `/dev/zero` grew the process without bound; the
+/// timeout only turns such a hang into a failure): a changing command refuses it by name with a
+/// hint and changes nothing; `list` and `doctor` report it and go on with the other files.
+#[cfg(unix)]
+#[test]
+fn a_fifo_or_a_device_at_a_config_path_is_refused_and_never_read() {
+    use std::time::Duration;
+    for (special, what) in [
+        ("fifo", "it is a FIFO (named pipe), not a regular file"),
+        ("/dev/zero", "it is a device, not a regular file"),
+    ] {
+        let home = FakeHome::new();
+        home.install(&["-c", "windsurf"]).success();
+        let cursor = home.path(".cursor/mcp.json");
+        std::fs::create_dir_all(cursor.parent().unwrap()).unwrap();
+        if special == "fifo" {
+            assert!(
+                std::process::Command::new("mkfifo")
+                    .arg(&cursor)
+                    .status()
+                    .unwrap()
+                    .success()
+            );
+        } else {
+            std::os::unix::fs::symlink(special, &cursor).unwrap();
+        }
+        let before = home.snapshot_files();
+        let run = |args: &[&str]| {
+            let mut command = home.command();
+            command
+                .args(args)
+                .write_stdin(format!("{TOKEN}\n"))
+                .timeout(Duration::from_secs(60));
+            command.assert()
+        };
+        let message = format!("could not read Cursor config ~/.cursor/mcp.json: {what}");
+        let (_, stderr) =
+            outputs(&run(&["-w", WORKSPACE, "--api-token-stdin", "-n", "tray-two", "-c", "cursor"]).code(1));
+        assert!(stderr.contains(&message), "{special}: {stderr}");
+        assert!(
+            stderr.contains("hint: tray-mcp reads only regular files"),
+            "{special}: {stderr}"
+        );
+        let (stdout, stderr) = outputs(&run(&["list"]).code(1));
+        assert!(stdout.contains("tray-workspace"), "{special}: list goes on:\n{stdout}");
+        assert!(stderr.contains(&message), "{special}: {stderr}");
+        let (stdout, stderr) = outputs(&run(&["doctor"]));
+        assert!(
+            format!("{stdout}{stderr}").contains(what),
+            "{special}: {stdout}{stderr}"
+        );
+        let (_, stderr) = outputs(&run(&["remove", "tray-workspace"]).code(1));
+        assert!(stderr.contains(&message), "{special}: {stderr}");
+        assert_eq!(home.snapshot_files(), before, "{special}: a file changed");
+    }
+}
+
+/// A run that fails after taking its backups leaves no backup sharing storage with the file it
+/// left in place (before, backups were hard links, and an editor's in-place write of the config
+/// then rewrote "the file as it was before tray-mcp touched it").
+#[test]
+fn a_failed_run_leaves_no_backup_linked_to_the_live_file() {
+    let home = FakeHome::new();
+    let user = "{\"mcpServers\": {\"mine\": {\"command\": \"m\"}}}\n";
+    let cursor = home.write(".cursor/mcp.json", user);
+    home.command()
+        .args(["-w", WORKSPACE, "--api-token-stdin", "-c", "cursor"])
+        .env("TRAY_MCP_TEST_FAIL_WRITE", "mcp.json")
+        .write_stdin(TOKEN)
+        .assert()
+        .code(1);
+    // An editor that writes in place (truncate and write, same inode).
+    std::fs::write(&cursor, "{\"edited\": true}\n").expect("edit");
+    let backups: Vec<_> = home
+        .snapshot_files()
+        .into_iter()
+        .filter(|(path, _)| path.to_string_lossy().contains("/tray-mcp/backups/"))
+        .collect();
+    assert!(!backups.is_empty(), "the failed run took its backups");
+    for (path, bytes) in backups {
+        assert_eq!(
+            String::from_utf8_lossy(&bytes),
+            user,
+            "{} moved with the live file",
+            path.display()
+        );
+    }
+}

@@ -2,8 +2,22 @@
 //! token is (and is not) stored.
 
 mod common;
+#[allow(dead_code)]
+#[path = "serve_support/fake_gateway.rs"]
+mod fake_gateway;
+#[allow(dead_code)]
+#[path = "serve_support/fake_tray.rs"]
+mod fake_tray;
+#[allow(dead_code)]
+#[path = "serve_support/tray_openapi.rs"]
+mod tray_openapi;
+#[allow(dead_code)]
+#[path = "serve_support/tray_schema.rs"]
+mod tray_schema;
 
 use common::{FakeHome, TOKEN, WORKSPACE, assert_no_token, outputs};
+use fake_gateway::{FakeGateway, GatewayBehavior};
+use fake_tray::{Behavior, FakeTray};
 
 const CLIENT_FILES: [(&str, &str); 5] = [
     ("claude", ".config/Claude/claude_desktop_config.json"),
@@ -524,6 +538,86 @@ fn a_server_of_the_user_s_own_of_the_same_name_is_refused_in_every_format_unless
     }
 }
 
+/// `tray-mcp -w WORKSPACE --api-token-stdin <args>` with Tray's API and the Agent Gateway at
+/// the loopback fakes.
+fn install_against(
+    home: &FakeHome,
+    api: &FakeTray,
+    gateway: &FakeGateway,
+    args: &[&str],
+) -> assert_cmd::assert::Assert {
+    let mut command = home.command();
+    command
+        .args(["-w", WORKSPACE, "--api-token-stdin"])
+        .args(args)
+        .envs(api.api_variables())
+        .env("TRAY_GATEWAY_URL", gateway.url())
+        .write_stdin(format!("{TOKEN}\n"));
+    let assert = command.assert();
+    assert_no_token(&assert);
+    assert
+}
+
+#[test]
+fn an_install_verified_with_tray_names_the_token_s_owner_region_and_gateway_tools() {
+    let home = FakeHome::new();
+    let api = FakeTray::start(Behavior::Normal);
+    let gateway = FakeGateway::start(GatewayBehavior::Mcp { sse: false });
+    let assert = install_against(&home, &api, &gateway, &["-c", "cursor"]).success();
+    let (_, stderr) = outputs(&assert);
+    assert!(
+        stderr.contains("note: token of Ada Lovelace (ada@example.com) · us1 · Agent Gateway: 3 tools"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("could not verify"), "{stderr}");
+    // The token went to both, as the entry will send it.
+    let bearer = format!("Bearer {TOKEN}");
+    assert!(
+        api.requests()
+            .iter()
+            .any(|request| request.authorization.as_deref() == Some(&bearer))
+    );
+    assert!(gateway.count("tools/list") == 1, "the gateway's tools were not listed");
+    assert!(
+        stderr.contains("tray-mcp doctor --online"),
+        "next: says how to see it working:\n{stderr}"
+    );
+
+    // --no-verify asks nobody.
+    let quiet = FakeTray::start(Behavior::Normal);
+    let quiet_gateway = FakeGateway::start(GatewayBehavior::Mcp { sse: false });
+    let assert = install_against(&home, &quiet, &quiet_gateway, &["-c", "cursor", "--no-verify"]).success();
+    assert!(!outputs(&assert).1.contains("token of"));
+    assert!(quiet.requests().is_empty() && quiet_gateway.requests().is_empty());
+}
+
+#[test]
+fn a_token_refused_by_every_part_the_entry_uses_writes_nothing() {
+    let home = FakeHome::new();
+    home.write(
+        ".cursor/mcp.json",
+        "{\n  // mine\n  \"mcpServers\": {\"other\": {\"command\": \"x\"}}\n}\n",
+    );
+    let before = home.snapshot_files();
+    let api = FakeTray::start(Behavior::Status(401, "{\"message\":\"Unauthorized\"}".into()));
+    let gateway = FakeGateway::start(GatewayBehavior::Status(401));
+    for args in [
+        &["-c", "cursor"][..],
+        &["-c", "cursor", "--transport", "http"],
+        &["-c", "cursor", "--no-gateway"],
+        &["-c", "cursor", "--dry-run"],
+    ] {
+        let assert = install_against(&home, &api, &gateway, args).code(1);
+        let (_, stderr) = outputs(&assert);
+        assert!(
+            stderr.contains("Tray refused the API token, so nothing was written") && stderr.contains("hint:"),
+            "{args:?}: {stderr}"
+        );
+        assert!(stderr.contains("Which token"), "{stderr}");
+        assert_eq!(home.snapshot_files(), before, "{args:?} changed a file");
+    }
+}
+
 #[test]
 fn a_hand_written_tray_entry_is_refused_with_the_adopt_hint_and_its_token_never_shown() {
     let home = FakeHome::new();
@@ -554,4 +648,85 @@ fn a_hand_written_tray_entry_is_refused_with_the_adopt_hint_and_its_token_never_
         .assert()
         .success();
     assert!(home.read(".cursor/mcp.json").contains(common::WORKSPACE_DEV));
+}
+
+#[test]
+fn a_token_refused_by_one_part_installs_and_says_what_will_not_work() {
+    let home = FakeHome::new();
+    let api = FakeTray::start(Behavior::Normal);
+    let forbidden = FakeGateway::start(GatewayBehavior::Status(403));
+    let assert = install_against(&home, &api, &forbidden, &["-c", "cursor"]).success();
+    let (_, stderr) = outputs(&assert);
+    assert!(stderr.contains("token of Ada Lovelace"), "{stderr}");
+    assert!(
+        stderr.contains("warning: the workspace's Workflow and Connector Tools (Agent Gateway) will not work")
+            && stderr.contains("not enabled"),
+        "{stderr}"
+    );
+    // An Agent Gateway API user token: the gateway takes it, the master-token reads do not.
+    let api_user = FakeTray::start(Behavior::ApiUserToken);
+    let gateway = FakeGateway::start(GatewayBehavior::Mcp { sse: false });
+    let assert = install_against(&home, &api_user, &gateway, &["-c", "cursor"]).success();
+    let (_, stderr) = outputs(&assert);
+    assert!(stderr.contains("Agent Gateway: 3 tools"), "{stderr}");
+    assert!(stderr.contains("this is not a master token"), "{stderr}");
+}
+
+#[test]
+fn an_unreachable_tray_installs_unverified_with_a_warning() {
+    // The fake home's proxy is a dead loopback port: Tray cannot be reached.
+    let home = FakeHome::new();
+    let assert = home.install(&["-c", "cursor"]).success();
+    let (_, stderr) = outputs(&assert);
+    assert!(
+        stderr.contains("warning: could not verify the token with Tray")
+            && stderr.contains("check it later with `tray-mcp doctor --online`"),
+        "{stderr}"
+    );
+    assert!(home.read(".cursor/mcp.json").contains("tray-workspace"));
+    // A Tray that never answers is unreachable too, within the time limit.
+    let hanging = FakeTray::start(Behavior::Hang(std::time::Duration::from_secs(60)));
+    let hanging_gateway = FakeGateway::start(GatewayBehavior::Hang);
+    let mut command = home.command();
+    command
+        .args(["-w", WORKSPACE, "--api-token-stdin", "-c", "cursor"])
+        .envs(hanging.api_variables())
+        .env("TRAY_GATEWAY_URL", hanging_gateway.url())
+        .env("TRAY_API_TIMEOUT_SECS", "1")
+        .write_stdin(format!("{TOKEN}\n"));
+    let assert = command.assert().success();
+    let (_, stderr) = outputs(&assert);
+    assert!(
+        stderr.contains("could not verify the token with Tray") && stderr.contains("did not answer"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_pasted_eu_or_apac_app_url_sets_the_region() {
+    for (host, region) in [("app.eu1.tray.io", "eu1"), ("app.ap1.tray.io", "apac1")] {
+        let home = FakeHome::new();
+        let url = format!("https://{host}/workspaces/{WORKSPACE}/projects");
+        home.command()
+            .args(["-w", &url, "--api-token-stdin", "-c", "cursor", "--no-verify"])
+            .write_stdin(format!("{TOKEN}\n"))
+            .assert()
+            .success();
+        let profile = home.read(".config/tray-mcp/profiles/tray-workspace.json");
+        assert!(profile.contains(&format!("\"region\": \"{region}\"")), "{profile}");
+        // The same region given again is fine; another one contradicts the URL.
+        let assert = home
+            .command()
+            .args(["-w", &url, "--api-token-stdin", "-c", "cursor", "--region", "us1"])
+            .write_stdin(format!("{TOKEN}\n"))
+            .assert()
+            .code(2);
+        let (_, stderr) = outputs(&assert);
+        assert!(
+            stderr.contains(&format!(
+                "--region us1 contradicts the workspace's app URL, which is in {region}"
+            )),
+            "{stderr}"
+        );
+    }
 }

@@ -75,7 +75,9 @@ fn a_sign_in_install_writes_stdio_entries_with_no_token_and_a_private_sign_in() 
     };
     let server = protected_mcp(Vec::new());
     let home = FakeHome::new();
+    let api = serve_support::fake_tray::FakeTray::start(serve_support::fake_tray::Behavior::Normal);
     let assert = sign_in_install(&home, &server, &browser, &["-c", "claude,cursor"])
+        .envs(api.api_variables())
         .assert()
         .success();
     assert_quiet("install --sign-in", &assert, &server.auth.secrets());
@@ -86,6 +88,11 @@ fn a_sign_in_install_writes_stdio_entries_with_no_token_and_a_private_sign_in() 
         "{stderr}"
     );
     assert_eq!(server.auth.authorizations(), 1);
+    // The sign-in is checked as a token is: whose it is, and the gateway's tools.
+    assert!(
+        stderr.contains("note: sign-in of Ada Lovelace (ada@example.com) · us1 · Agent Gateway: 3 tools"),
+        "{stderr}"
+    );
     for (name, file) in [
         ("claude", ".config/Claude/claude_desktop_config.json"),
         ("cursor", ".cursor/mcp.json"),

@@ -1014,3 +1014,65 @@ fn token_set_rotates_a_seed_bridges_header_line_and_keeps_the_header() {
         "{cursor}"
     );
 }
+
+/// Every file under tray-mcp's backups folder that holds `token`.
+fn backups_holding(home: &FakeHome, token: &str) -> Vec<String> {
+    home.snapshot_files()
+        .into_iter()
+        .filter(|(path, bytes)| {
+            path.to_string_lossy().contains("/tray-mcp/backups/") && String::from_utf8_lossy(bytes).contains(token)
+        })
+        .map(|(path, _)| path.display().to_string())
+        .collect()
+}
+
+/// A rotated, removed or uninstalled inline token does not stay in tray-mcp's backups (before,
+/// `original` and the `.bak`s kept every token ever written, for ever): the backups of a file are
+/// scrubbed of the secrets a run takes out of it, and `uninstall --all` takes the backups too,
+/// saying so.
+#[test]
+fn backups_keep_no_rotated_removed_or_uninstalled_token() {
+    let home = FakeHome::new();
+    home.write(
+        ".cursor/mcp.json",
+        "{\"mcpServers\": {\"mine\": {\"command\": \"m\"}}}\n",
+    );
+    home.write(".codeium/windsurf/mcp_config.json", "{}\n");
+    with_token(&home, TOKEN, &["-c", "cursor,windsurf", "--transport", "http"]).success();
+    with_token(&home, TOKEN, &["-c", "cursor", "--transport", "http", "-n", "tray-two"]).success();
+    assert!(
+        !backups_holding(&home, TOKEN).is_empty(),
+        "the second install backs up the first token"
+    );
+    home.command()
+        .args(["token", "set", "tray-workspace", "--api-token-stdin"])
+        .write_stdin(format!("{NEW_TOKEN}\n"))
+        .assert()
+        .success();
+    // tray-two still holds the first token in the live file; windsurf's old version was rotated.
+    let windsurf: Vec<String> = backups_holding(&home, TOKEN)
+        .into_iter()
+        .filter(|path| path.contains("windsurf"))
+        .collect();
+    assert!(windsurf.is_empty(), "a rotated token stays in {windsurf:?}");
+    home.command().args(["remove", "tray-two"]).assert().success();
+    assert_eq!(
+        backups_holding(&home, TOKEN),
+        Vec::<String>::new(),
+        "a removed token stays"
+    );
+    // Without TRAY_MCP_INSTALL_DIR, the binary under test is not "the installed one" it deletes.
+    let assert = home
+        .command()
+        .env_remove("TRAY_MCP_INSTALL_DIR")
+        .args(["uninstall", "--all"])
+        .assert()
+        .success();
+    let (stdout, stderr) = outputs(&assert);
+    assert!(
+        format!("{stdout}{stderr}").contains("removed tray-mcp's backups ~/.config/tray-mcp/backups"),
+        "{stdout}{stderr}"
+    );
+    assert!(!home.path(".config/tray-mcp/backups").exists());
+    assert_eq!(backups_holding(&home, NEW_TOKEN), Vec::<String>::new());
+}

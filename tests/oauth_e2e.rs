@@ -274,9 +274,10 @@ fn login_then_serve_calls_the_protected_gateway_refreshes_and_reports_a_revoked_
     let home = FakeHome::new();
     let mut outputs = Outputs::default();
     let gateway = protected.mcp.url();
+    let api = serve_support::fake_tray::FakeTray::start(serve_support::fake_tray::Behavior::Normal);
     let with_gateway = |args: &[&str]| {
         let mut command = command(&home, &tools, args);
-        command.env("TRAY_GATEWAY_URL", &gateway);
+        command.env("TRAY_GATEWAY_URL", &gateway).envs(api.api_variables());
         command
     };
 
@@ -286,6 +287,12 @@ fn login_then_serve_calls_the_protected_gateway_refreshes_and_reports_a_revoked_
         &mut outputs,
     );
     assert_signed_in(&protected, &home, "e2e", &login);
+    // login says whom it signed in as, as an install says whose token it is.
+    let said = String::from_utf8_lossy(&login.stderr);
+    assert!(
+        said.contains("note: sign-in of Ada Lovelace (ada@example.com) · us1 · Agent Gateway: 3 tools"),
+        "{said}"
+    );
     assert_eq!(profile(&home, "e2e")["auth"], "oauth");
     for args in [
         &["list"][..],
@@ -504,6 +511,8 @@ fn a_sign_in_revoked_before_serve_starts_answers_tool_calls_with_the_login_hint(
         &mut outputs,
     );
     assert_signed_in(&protected, &home, "e2e", &login);
+    // login checked the fresh sign-in with the gateway (accepted): only what comes after counts.
+    let checked_at_login = auth.resource_requests().len();
     auth.revoke_everything();
 
     let mut server = McpProcess::start(with_gateway(&["serve", "--profile", "e2e", "--log-level", "trace"]));
@@ -523,7 +532,10 @@ fn a_sign_in_revoked_before_serve_starts_answers_tool_calls_with_the_login_hint(
         "refreshes tried and refused: {refreshes:?}"
     );
     assert!(
-        auth.resource_requests().iter().all(|request| !request.accepted),
+        auth.resource_requests()
+            .iter()
+            .skip(checked_at_login)
+            .all(|request| !request.accepted),
         "nothing got through with the revoked token"
     );
     outputs.assert_no_secret(auth);

@@ -401,3 +401,38 @@ fn reinstalling_keeps_the_settings_put_inside_our_entry_in_every_format_and_drop
         assert!(!text.contains(TOKEN), "{file}: {text}");
     }
 }
+
+/// Files whose paths read alike once made safe for a folder name (`my_app` and `my/app`) keep
+/// their backups apart (before, they shared `original` and pruned each other's versions).
+#[test]
+fn files_whose_paths_read_alike_keep_their_own_backups() {
+    let home = FakeHome::new();
+    let mut originals = Vec::new();
+    for project in ["src/my_app", "src/my/app", "src/My Project", "src/My_Project"] {
+        let content = format!("{{\"mcpServers\": {{}}, \"from\": \"{project}\"}}\n");
+        home.write(&format!("{project}/.cursor/mcp.json"), &content);
+        originals.push(content);
+        home.command()
+            .current_dir(home.path(project))
+            .args([
+                "-w",
+                common::WORKSPACE,
+                "--api-token-stdin",
+                "-c",
+                "cursor",
+                "--scope",
+                "project",
+            ])
+            .write_stdin(format!("{TOKEN}\n"))
+            .assert()
+            .success();
+    }
+    let mut found: Vec<String> = walk(&home.path(".config/tray-mcp/backups"))
+        .into_iter()
+        .filter(|path| path.ends_with("original"))
+        .map(|path| std::fs::read_to_string(path).expect("backup"))
+        .collect();
+    found.sort();
+    originals.sort();
+    assert_eq!(found, originals, "each file has its own original");
+}

@@ -26,6 +26,10 @@ const SPACE: &str = " ";
 const CTRL_C: &str = "\x03";
 const ESC: &str = "\x1b";
 const BACKSPACE: &str = "\x7f";
+const CTRL_U: &str = "\x15";
+const CTRL_W: &str = "\x17";
+const CTRL_A: &str = "\x01";
+const CTRL_E: &str = "\x05";
 
 const WAIT: Duration = Duration::from_secs(60);
 
@@ -634,4 +638,116 @@ fn signing_in_instead_of_a_token_skips_the_token_and_transport_questions() {
         "{profile}"
     );
     assert!(home.path(".config/tray-mcp/oauth/prod.json").exists());
+}
+
+#[test]
+fn ctrl_u_after_a_wrong_paste_stores_exactly_the_token() {
+    let home = FakeHome::new();
+    let mut wizard = Wizard::start(&home, &["-w", WORKSPACE, "-c", "cursor", "--region", "eu1"], &[]);
+    wizard.answer(texts::AUTH_QUESTION, ENTER);
+    // A wrong paste, cleared with Ctrl-U; the token typed with its middle fixed by Ctrl-W,
+    // Ctrl-A and Ctrl-E (none of them may be typed as a letter).
+    wizard.answer(texts::TOKEN_QUESTION, "wrongpaste");
+    wizard.send(CTRL_U);
+    let (head, tail) = TOKEN.split_at(5);
+    wizard.send(&format!("{tail} oops"));
+    wizard.send(CTRL_W);
+    wizard.send(BACKSPACE);
+    wizard.send(CTRL_A);
+    wizard.send(head);
+    wizard.send(CTRL_E);
+    wizard.send(ENTER);
+    wizard.answer(texts::NAME_QUESTION, ENTER);
+    // The visible prompts edit the same way: a typo cleared with Ctrl-U.
+    wizard.answer(texts::TRANSPORT_QUESTION, ENTER);
+    wizard.answer(texts::GATEWAY_QUESTION, ENTER);
+    wizard.answer(texts::REVIEW_QUESTION, ENTER);
+    let (code, transcript) = wizard.finish();
+    assert_eq!(code, 0, "{transcript}");
+    assert!(!transcript.contains(TOKEN), "the token was shown:\n{transcript}");
+    let profile: serde_json::Value =
+        serde_json::from_str(&home.read(".config/tray-mcp/profiles/tray-workspace.json")).expect("profile");
+    assert_eq!(profile["api_token"], serde_json::json!(TOKEN), "{profile}");
+}
+
+#[test]
+fn the_visible_prompts_take_the_same_line_editing_keys() {
+    let home = FakeHome::new();
+    let mut wizard = Wizard::start(
+        &home,
+        &["install", "--interactive", "-c", "cursor", "--no-verify"],
+        &[("TRAY_API_TOKEN", TOKEN)],
+    );
+    wizard.answer(texts::WORKSPACE_KIND_QUESTION, ENTER);
+    wizard.answer(texts::WORKSPACE_QUESTION, "not-a-workspace");
+    wizard.send(CTRL_U);
+    wizard.send(WORKSPACE);
+    wizard.wait_for(&format!("{} {WORKSPACE}", texts::WORKSPACE_FOUND));
+    wizard.send(ENTER);
+    wizard.answer(texts::NAME_QUESTION, "tray-x");
+    wizard.send(CTRL_W);
+    wizard.send(&format!("tray-typed{ENTER}"));
+    wizard.answer(texts::TRANSPORT_QUESTION, ENTER);
+    wizard.answer(texts::REGION_QUESTION, ENTER);
+    wizard.answer(texts::GATEWAY_QUESTION, ENTER);
+    wizard.answer(texts::REVIEW_QUESTION, ENTER);
+    let (code, transcript) = wizard.finish();
+    assert_eq!(code, 0, "{transcript}");
+    let profile = home.read(".config/tray-mcp/profiles/tray-typed.json");
+    assert!(profile.contains(WORKSPACE), "{profile}");
+}
+
+/// A gateway guard that refuses one bearer with HTTP 401.
+struct RefuseBearer(String);
+
+impl serve_support::fake_gateway::Guard for RefuseBearer {
+    fn answer(
+        &self,
+        request: &serve_support::fake_gateway::GatewayRequest,
+        _base: &str,
+    ) -> Option<serve_support::fake_gateway::GuardAnswer> {
+        (request.header("authorization") == Some(&format!("Bearer {}", self.0)))
+            .then(|| (401, Vec::new(), "{\"error\":\"unauthorized\"}".to_string()))
+    }
+}
+
+#[test]
+fn a_token_tray_refuses_is_asked_again_and_the_right_one_is_named() {
+    use serve_support::fake_gateway::FakeGateway;
+    use serve_support::fake_tray::{Behavior, FakeTray};
+    let wrong = "wrong-token-7c1d";
+    let api = FakeTray::start(Behavior::RefuseBearer(wrong.to_string()));
+    let gateway = FakeGateway::start_guarded(false, std::sync::Arc::new(RefuseBearer(wrong.to_string())), Vec::new());
+    let home = FakeHome::new();
+    let (rest, graphql) = (api.rest_url(), api.graphql_url());
+    let gateway_url = gateway.url();
+    let envs = [
+        ("TRAY_API_URL", rest.as_str()),
+        ("TRAY_GRAPHQL_URL", graphql.as_str()),
+        ("TRAY_GATEWAY_URL", gateway_url.as_str()),
+    ];
+    let url = format!("https://app.eu1.tray.io/workspaces/{WORKSPACE}/projects");
+    let mut wizard = Wizard::start(&home, &["-w", &url, "-c", "cursor"], &envs);
+    wizard.answer(texts::AUTH_QUESTION, ENTER);
+    wizard.answer(texts::TOKEN_QUESTION, &format!("{wrong}{ENTER}"));
+    wizard.wait_for("Tray refused the API token");
+    wizard.wait_for(texts::TOKEN_AGAIN);
+    wizard.answer(texts::TOKEN_QUESTION, &format!("{TOKEN}{ENTER}"));
+    wizard.wait_for("token of Ada Lovelace (ada@example.com) · eu1 · Agent Gateway: 3 tools");
+    wizard.answer(texts::NAME_QUESTION, ENTER);
+    wizard.answer(texts::TRANSPORT_QUESTION, ENTER);
+    // The pasted EU URL pre-selects eu1: Enter keeps it.
+    wizard.answer(texts::REGION_QUESTION, ENTER);
+    wizard.answer(texts::GATEWAY_QUESTION, ENTER);
+    wizard.answer(texts::REVIEW_QUESTION, ENTER);
+    let (code, transcript) = wizard.finish();
+    assert_eq!(code, 0, "{transcript}");
+    assert!(
+        !transcript.contains(TOKEN) && !transcript.contains(wrong),
+        "{transcript}"
+    );
+    let profile: serde_json::Value =
+        serde_json::from_str(&home.read(".config/tray-mcp/profiles/tray-workspace.json")).expect("profile");
+    assert_eq!(profile["api_token"], serde_json::json!(TOKEN));
+    assert_eq!(profile["region"], serde_json::json!("eu1"));
 }

@@ -183,7 +183,7 @@ fn project_trust(environment: &Environment) -> ScopeTrust {
 /// The `trust_level` of each `[projects."<dir>"]` table in Codex's user config (none when the
 /// file is missing or unreadable: Codex then trusts nothing).
 fn trust_levels(user_file: &Path) -> Vec<(String, String)> {
-    let Ok(text) = std::fs::read_to_string(user_file) else {
+    let Ok(text) = crate::config::safe_write::read_to_string(user_file) else {
         return Vec::new();
     };
     let Ok(document) = crate::config::format::open(Format::Toml, &text) else {

@@ -91,7 +91,7 @@ fn folder_trust(environment: &Environment, scope: Scope) -> Option<ScopeTrust> {
 
 /// The `trusted_folders` of Copilot CLI's `config.json` (none when it is missing or unreadable).
 fn trusted_folders(config: &Path) -> Vec<String> {
-    let Ok(text) = std::fs::read_to_string(config) else {
+    let Ok(text) = crate::config::safe_write::read_to_string(config) else {
         return Vec::new();
     };
     let value = open(Format::Jsonc, &text)

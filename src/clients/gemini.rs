@@ -138,7 +138,7 @@ fn trusted(rules: &[(String, String)], folder: &Path) -> Option<bool> {
 /// A JSON-with-comments file as a value (`None` when it is missing or unreadable: Gemini CLI
 /// then uses its defaults).
 fn read_json(path: &Path) -> Option<Value> {
-    let text = std::fs::read_to_string(path).ok()?;
+    let text = crate::config::safe_write::read_to_string(path).ok()?;
     open(GEMINI.format, &text).ok()?.get(&[]).ok().flatten()
 }
 

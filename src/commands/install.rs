@@ -805,6 +805,12 @@ fn next_steps(reports: &[FileReport], request: &InstallRequest) -> Vec<String> {
         })
         .collect();
     steps.dedup();
+    if !steps.is_empty() {
+        steps.push(format!(
+            "run `tray-mcp doctor --online {}` to check it against Tray (the token, the Agent Gateway, the tools)",
+            request.name
+        ));
+    }
     steps
 }
 

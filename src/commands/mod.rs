@@ -17,9 +17,10 @@ pub mod rename;
 pub mod report;
 pub mod token;
 pub mod uninstall;
+pub mod verify;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::clients::{ClientId, Scope};
 use crate::config::safe_write::{BackupStore, Privacy};
@@ -170,20 +171,23 @@ pub fn finish_planned(
         });
     }
     make_profiles_folder_private(environment, &planned);
-    let mut records: Vec<Planned> = record_of_created(environment, &planned)?.into_iter().collect();
+    let (created, after_commit) = record_of_created(environment, &planned)?;
+    let mut records: Vec<Planned> = created.into_iter().collect();
     records.extend(record_of_written(environment, &planned)?);
+    let scrubbed = secrets_to_scrub(redactor, &planned);
     let owners: Vec<FileOwner> = planned.iter().map(|planned| planned.owner).collect();
     let mut files: Vec<Planned> = planned.into_iter().map(|planned| planned.file).collect();
     // The records go in the same commit as the files they describe: all or none.
     let recorded = records.len();
     files.extend(records);
-    let backups = BackupStore::new(environment.join(&environment.tray_config_dir(), &["backups"]));
+    let backups = backup_store(environment);
     let (outcomes, warnings) = store
         .around_commit(keychain, || {
-            transaction::commit(files, &backups, environment.variables.fail_write.as_deref())
+            transaction::commit(files, &backups, &scrubbed, environment.variables.fail_write.as_deref())
         })
         .map_err(around_commit_error)?;
     notices.extend(warnings.into_iter().map(Notice::warning));
+    crate::created::run_after_commit(&after_commit);
     // The record is tray-mcp's bookkeeping, not a file the user asked about: not reported.
     let reported = &outcomes[..outcomes.len() - recorded];
     let files = reported
@@ -200,16 +204,35 @@ pub fn finish_planned(
     })
 }
 
+/// The secrets a commit scrubs from the backups of a file it takes them out of: the command's
+/// (old and new tokens, the removed entries' values) and every inline token the files held.
+fn secrets_to_scrub(known: &Redactor, planned: &[PlannedFile]) -> Vec<String> {
+    let mut secrets = known.clone();
+    for before in planned.iter().filter_map(|planned| planned.file.before.as_deref()) {
+        secrets.add_inline_tokens_in_text(before);
+    }
+    secrets.into_secrets()
+}
+
+/// Where the previous versions of the files tray-mcp replaces are kept.
+pub fn backup_store(environment: &Environment) -> BackupStore {
+    BackupStore::new(environment.join(&environment.tray_config_dir(), &["backups"]))
+}
+
 /// The planned change of tray-mcp's record of what it created in config files
-/// ([`crate::created`]) that the planned client files call for; `None` when there is none.
-fn record_of_created(environment: &Environment, planned: &[PlannedFile]) -> Result<Option<Planned>, FileError> {
+/// ([`crate::created`]) that the planned client files call for (`None` when there is none), and
+/// what is to be done once they are written (empty folders to remove, modes to give back).
+fn record_of_created(
+    environment: &Environment,
+    planned: &[PlannedFile],
+) -> Result<(Option<Planned>, Vec<crate::created::AfterCommit>), FileError> {
     let changed_configs: Vec<(&PlannedFile, ClientId)> = planned
         .iter()
         .filter(|planned| planned.file.change != Change::Unchanged)
         .filter_map(|planned| Some((planned, planned.owner.client()?)))
         .collect();
     if changed_configs.is_empty() {
-        return Ok(None);
+        return Ok((None, Vec::new()));
     }
     let known = crate::created::load(environment);
     let mut changes = crate::created::RecordChanges::default();
@@ -221,6 +244,8 @@ fn record_of_created(environment: &Environment, planned: &[PlannedFile]) -> Resu
             before: file.before.as_deref(),
             after: file.after.as_deref(),
             added_entries: file.task.edit.added_entries(),
+            new_folders: new_folders(file),
+            tightened_from: tightened_from(file),
         };
         changes.add(&change, &known).map_err(|error| FileError {
             role: file.task.role.clone(),
@@ -228,11 +253,45 @@ fn record_of_created(environment: &Environment, planned: &[PlannedFile]) -> Resu
             problem: FileProblem::Document(error),
         })?;
     }
+    let after_commit = changes.take_after_commit();
     if changes.is_empty() {
-        return Ok(None);
+        return Ok((None, after_commit));
     }
     let mut record = transaction::plan(vec![changes.task(environment)])?;
-    Ok(record.pop().filter(|record| record.change != Change::Unchanged))
+    Ok((
+        record.pop().filter(|record| record.change != Change::Unchanged),
+        after_commit,
+    ))
+}
+
+/// The folders writing a new file will create: those on its way that do not exist yet, below
+/// the folder it belongs to (the home or the project folder), innermost first.
+fn new_folders(file: &Planned) -> Vec<PathBuf> {
+    if file.before.is_some() || file.after.is_none() {
+        return Vec::new();
+    }
+    let root = file.task.folder.path();
+    file.resolved
+        .ancestors()
+        .skip(1)
+        .take_while(|folder| folder.starts_with(root) && *folder != root && !folder.exists())
+        .map(Path::to_path_buf)
+        .collect()
+}
+
+/// The mode of an existing file that this write makes owner-only, when others could read it.
+fn tightened_from(file: &Planned) -> Option<u32> {
+    if file.task.privacy != Privacy::OwnerOnly || file.before.is_none() || file.after.is_none() {
+        return None;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file.resolved).ok()?.permissions().mode() & 0o7777;
+        (mode & 0o077 != 0).then_some(mode)
+    }
+    #[cfg(not(unix))]
+    None
 }
 
 /// The planned change of tray-mcp's record of the entries it wrote ([`crate::written`]):
@@ -338,6 +397,7 @@ pub fn config_task(
             privacy,
             backup: true,
             folder: config_folder(environment, scope),
+            named_by_others: false,
             edit,
         },
         owner: FileOwner::Client(kind, scope),
@@ -457,6 +517,7 @@ pub fn profile_task(environment: &Environment, name: &ServerName, edit: Box<dyn 
             // A backup of a profile would be one more copy of the token.
             backup: false,
             folder: Folder::User(environment.home.clone()),
+            named_by_others: true,
             edit,
         },
         owner: FileOwner::TrayMcp,

@@ -124,11 +124,31 @@ impl RemoveEntries {
         }
     }
 
-    /// Whether `document`, after the removal, is to be deleted: an entry file holding nothing
-    /// but the header an install wrote (no server, no other key), or a file tray-mcp created
-    /// that holds nothing at all.
-    pub fn leaves_nothing(&self, document: &dyn ConfigDocument) -> Result<bool, FileProblem> {
-        Ok(self.only_header_left(document)? || (self.created.file && holds_nothing(document)?))
+    /// What tray-mcp recorded creating in the file, if the file (holding `current`) is still the
+    /// one it wrote; else nothing (see [`FileRecord::identifies`]).
+    fn created_in(&self, current: Option<&str>) -> Option<&FileRecord> {
+        self.created.identifies(current).then_some(&self.created)
+    }
+
+    /// Whether `document`, after the removal from `current`, is to be deleted: an entry file
+    /// holding nothing but the header an install wrote (no server, no other key), or a file
+    /// tray-mcp created that holds nothing at all.
+    pub fn leaves_nothing(&self, document: &dyn ConfigDocument, current: Option<&str>) -> Result<bool, FileProblem> {
+        let created = self.created_in(current).is_some_and(|record| record.file);
+        Ok(self.only_header_left(document)? || (created && holds_nothing(document)?))
+    }
+
+    /// The text to give back when `document`, after the removal from `current`, holds nothing
+    /// and the file held only white space (a 0-byte file) before tray-mcp wrote into it.
+    pub fn restored_blank(
+        &self,
+        document: &dyn ConfigDocument,
+        current: Option<&str>,
+    ) -> Result<Option<String>, FileProblem> {
+        let Some(blank) = self.created_in(current).and_then(|record| record.blank.as_ref()) else {
+            return Ok(None);
+        };
+        Ok(holds_nothing(document)?.then(|| blank.clone()))
     }
 
     /// Whether `document`, an entry file after the removal, holds nothing but the header an
@@ -160,9 +180,9 @@ impl RemoveEntries {
         &self.keys
     }
 
-    /// Removes the entries from `document`, then each container tray-mcp created there that
-    /// they left empty; whether any entry was there.
-    pub fn apply_to(&self, document: &mut dyn ConfigDocument) -> Result<bool, FileProblem> {
+    /// Removes the entries from `document` (the file's text `current`, opened), then each
+    /// container tray-mcp created there that they left empty; whether any entry was there.
+    pub fn apply_to(&self, document: &mut dyn ConfigDocument, current: Option<&str>) -> Result<bool, FileProblem> {
         let mut removed = false;
         for keys in &self.keys {
             let path: Vec<&str> = keys.iter().map(String::as_str).collect();
@@ -171,8 +191,8 @@ impl RemoveEntries {
         for companion in &self.companions {
             companion.apply(document)?;
         }
-        if removed {
-            for container in self.created.containers_innermost_first() {
+        if removed && let Some(created) = self.created_in(current) {
+            for container in created.containers_innermost_first() {
                 let path: Vec<&str> = container.iter().map(String::as_str).collect();
                 document.remove_if_empty(&path)?;
             }
@@ -197,9 +217,13 @@ fn holds_nothing(document: &dyn ConfigDocument) -> Result<bool, FileProblem> {
 impl FileEdit for RemoveEntries {
     fn apply(&self, current: Option<&str>) -> Result<Edited, FileProblem> {
         let mut document = crate::config::open(self.format, current.unwrap_or(""))?;
-        let removed = self.apply_to(document.as_mut())?;
-        let contents = if removed && self.leaves_nothing(document.as_ref())? {
+        let removed = self.apply_to(document.as_mut(), current)?;
+        let contents = if !removed {
+            Some(document.into_text())
+        } else if self.leaves_nothing(document.as_ref(), current)? {
             None
+        } else if let Some(blank) = self.restored_blank(document.as_ref(), current)? {
+            Some(blank)
         } else {
             Some(document.into_text())
         };

@@ -132,7 +132,32 @@ fn remove_everything(environment: &Environment, dry_run: bool, store: &TokenStor
         keychain: &keychain,
         binary: None,
     };
-    execute_with_keychain(environment, tasks, finish)
+    let mut report = execute_with_keychain(environment, tasks, finish)?;
+    report.notices.extend(remove_backups(environment, dry_run));
+    Ok(report)
+}
+
+/// Removes tray-mcp's backups folder, once the entries and profiles are gone: it holds earlier
+/// versions of the configs, and with them every token tray-mcp ever wrote inline.
+fn remove_backups(environment: &Environment, dry_run: bool) -> Option<Notice> {
+    let folder = super::backup_store(environment).root().to_path_buf();
+    if !folder.exists() {
+        return None;
+    }
+    let shown = environment.display_path(&folder);
+    if dry_run {
+        return Some(Notice::note(format!(
+            "would remove tray-mcp's backups {shown} (earlier versions of your configs, tokens included)"
+        )));
+    }
+    Some(match std::fs::remove_dir_all(&folder) {
+        Ok(()) => Notice::note(format!(
+            "removed tray-mcp's backups {shown} (earlier versions of your configs, tokens included)"
+        )),
+        Err(error) => Notice::warning(format!(
+            "could not remove tray-mcp's backups {shown}: {error}; they hold earlier versions of your configs, tokens included: delete the folder by hand"
+        )),
+    })
 }
 
 /// Warnings for the Tray entries that run the installed binary, which removing it breaks.

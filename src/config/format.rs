@@ -7,7 +7,6 @@
 //! backend is held to the same invariants by one conformance suite (`config::conformance`).
 //! Values cross the boundary as [`serde_json::Value`], the neutral tree.
 
-use std::fs::File;
 use std::io;
 use std::path::Path;
 
@@ -158,11 +157,12 @@ pub fn keys_matching(format: Format, text: &str, patterns: &[&[&str]]) -> Result
 pub fn keys_matching_in_file(format: Format, path: &Path, patterns: &[&[&str]]) -> Result<Option<KeysAt>, FileProblem> {
     // A stricter JSONC reader's file is read whole: the skim takes trailing commas.
     if matches!(format, Format::Json | Format::Jsonc) {
-        let mut file = match File::open(path) {
-            Ok(file) => file,
-            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(error) => return Err(FileProblem::Io(error)),
+        let Some(file) = super::safe_write::open_regular(path).map_err(FileProblem::Io)? else {
+            return Ok(None);
         };
+        // A file that grows past the limit while skimmed ends the skim early, and the whole
+        // read below then says it is too large.
+        let mut file = io::Read::take(file, super::safe_write::READ_LIMIT + 1);
         let skimmed =
             skim::keys_matching_read(&mut file, format == Format::Jsonc, patterns).map_err(FileProblem::Io)?;
         if let Ok(found) = skimmed {

@@ -79,6 +79,10 @@ pub struct FileTask {
     pub backup: bool,
     /// The folder it belongs to (where links on its path may lead).
     pub folder: Folder,
+    /// Other files of the commit name this one (a profile that entries launch): it is written
+    /// before them and deleted after them, so a crash between two renames never leaves an entry
+    /// pointing at a profile that does not exist.
+    pub named_by_others: bool,
     /// The change to make.
     pub edit: Box<dyn FileEdit>,
 }
@@ -182,7 +186,16 @@ impl fmt::Display for FileError {
                 project.display(),
                 real.display()
             ),
-            FileProblem::Io(error) => write!(formatter, "could not access {role} {shown_path}: {error}"),
+            FileProblem::Io(error) => match safe_write::Unreadable::of(error) {
+                Some(refusal) => write!(formatter, "could not read {role} {shown_path}: {refusal}"),
+                None if safe_write::is_disk_full(error) => {
+                    write!(
+                        formatter,
+                        "could not write {role} {shown_path}: the disk is full ({error})"
+                    )
+                }
+                None => write!(formatter, "could not access {role} {shown_path}: {error}"),
+            },
             FileProblem::Refused { what, .. } => write!(formatter, "{role} {shown_path} {what}"),
         }
     }
@@ -213,7 +226,14 @@ impl FileError {
                 "tray-mcp writes a project file only inside the project (a cloned repository can link it to any of your files); replace the links on the way to {} with a regular file and folders, or use --scope user; no file was changed",
                 self.shown_path
             ),
-            FileProblem::Io(_) => "check the permissions of the file and its folder; no file was changed".to_string(),
+            FileProblem::Io(error) => match safe_write::Unreadable::of(error) {
+                Some(refusal) => format!("{}; no file was changed", refusal.hint()),
+                None if safe_write::is_disk_full(error) => {
+                    "free some space on that disk (or raise your quota) and run the command again; no file was changed"
+                        .to_string()
+                }
+                None => "check the permissions of the file and its folder; no file was changed".to_string(),
+            },
             FileProblem::Refused { hint, .. } => format!("{hint}; no file was changed"),
         }
     }
@@ -383,25 +403,69 @@ pub fn plan_with(tasks: Vec<FileTask>, reads: &mut FileReads) -> Result<Vec<Plan
 /// durable at once, then rename them into place one by one (restoring the renamed ones if a
 /// later one fails), and last make the renames durable.
 ///
-/// `fail_write` is a test hook (`TRAY_MCP_TEST_FAIL_WRITE`, honoured by debug builds only): the
+/// `secrets` are the secrets the backups of a changed file are scrubbed of when the run takes
+/// them out of it. `fail_write` is a test hook (`TRAY_MCP_TEST_FAIL_WRITE`, honoured by debug builds only): the
 /// write of the file with that name fails, so tests can check that the files written before it
 /// are restored.
 pub fn commit(
     planned: Vec<Planned>,
     backups: &BackupStore,
+    secrets: &[String],
     fail_write: Option<&OsStr>,
 ) -> Result<Vec<Outcome>, CommitError> {
     let _signals = safe_write::HoldSignals::new();
     let _locks = lock_all(&planned)?;
     let fresh = replan_under_lock(planned)?;
     let changed: Vec<&Planned> = fresh.iter().filter(|file| file.change != Change::Unchanged).collect();
+    let backup_paths = match write_all(&changed, backups, fail_write) {
+        Ok(backup_paths) => backup_paths,
+        Err(error) => {
+            // Nothing changed: the backups taken for this run must not stay linked to the
+            // files it left in place (an editor's in-place write would rewrite them).
+            for file in changed.iter().filter(|file| takes_backup(file)) {
+                let _ = backups.unshare(&file.resolved);
+            }
+            return Err(error);
+        }
+    };
+    for file in changed.iter().filter(|file| takes_backup(file)) {
+        // Best effort: the run succeeded; a backup that cannot be rewritten keeps the secret
+        // until the next run that takes one out of this file (or `uninstall --all`).
+        let _ = backups.scrub(&file.resolved, &secrets_gone(file, secrets));
+    }
+    let mut backup_paths = backup_paths.into_iter();
+    Ok(fresh
+        .iter()
+        .map(|file| Outcome {
+            path: file.task.path.clone(),
+            shown_path: file.task.shown_path.clone(),
+            role: file.task.role.clone(),
+            change: file.change,
+            backup: if file.change == Change::Unchanged {
+                None
+            } else {
+                backup_paths.next().flatten()
+            },
+            real_path: file.through_link.then(|| file.resolved.clone()),
+        })
+        .collect())
+}
+
+/// Backs up, stages and renames every changed file (restoring the renamed ones if a later one
+/// fails), then makes the renames durable; the backups' paths.
+fn write_all(
+    changed: &[&Planned],
+    backups: &BackupStore,
+    fail_write: Option<&OsStr>,
+) -> Result<Vec<Option<PathBuf>>, CommitError> {
     let backup_paths = changed
         .iter()
         .map(|file| save_backup(file, backups))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut staged = stage_all(&changed)?;
+    let mut staged = stage_all(changed)?;
     let mut written: Vec<&Planned> = Vec::new();
-    for (file, staged_write) in changed.iter().zip(staged.iter_mut()) {
+    for index in rename_order(changed) {
+        let (file, staged_write) = (changed[index], &mut staged[index]);
         let result = injected_failure(&file.resolved, fail_write).and_then(|()| match staged_write.take() {
             Some(write) => write.commit().map_err(FileProblem::Io),
             None => safe_write::remove_created(&file.resolved).map_err(FileProblem::Io),
@@ -422,26 +486,48 @@ pub fn commit(
     directories.sort();
     directories.dedup();
     safe_write::sync_directories_parallel(&directories);
-    let mut backup_paths = backup_paths.into_iter();
-    Ok(fresh
+    Ok(backup_paths)
+}
+
+/// The order the changed files are put in place: files that others name (profiles) first when
+/// written and last when deleted, the rest as planned.
+fn rename_order(changed: &[&Planned]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..changed.len()).collect();
+    order.sort_by_key(|index| {
+        let file = changed[*index];
+        match (file.task.named_by_others, file.after.is_some()) {
+            (true, true) => 0,
+            (false, _) => 1,
+            (true, false) => 2,
+        }
+    });
+    order
+}
+
+/// Whether the file's previous version is backed up.
+fn takes_backup(file: &Planned) -> bool {
+    file.task.backup && file.before.is_some()
+}
+
+/// Those of `secrets` (the command's, and every inline token of the files before the run)
+/// that the file held before this run and holds no more (a rotated or removed token): its
+/// backups are scrubbed of them. A search of the text, not a parse: the file can be Claude
+/// Code's state of tens of megabytes.
+fn secrets_gone(file: &Planned, secrets: &[String]) -> Vec<String> {
+    let Some(before) = &file.before else { return Vec::new() };
+    let after = file.after.as_deref().unwrap_or_default();
+    secrets
         .iter()
-        .map(|file| Outcome {
-            path: file.task.path.clone(),
-            shown_path: file.task.shown_path.clone(),
-            role: file.task.role.clone(),
-            change: file.change,
-            backup: if file.change == Change::Unchanged {
-                None
-            } else {
-                backup_paths.next().flatten()
-            },
-            real_path: file.through_link.then(|| file.resolved.clone()),
+        .filter(|secret| {
+            memchr::memmem::find(before.as_bytes(), secret.as_bytes()).is_some()
+                && memchr::memmem::find(after.as_bytes(), secret.as_bytes()).is_none()
         })
-        .collect())
+        .cloned()
+        .collect()
 }
 
 fn save_backup(file: &Planned, backups: &BackupStore) -> Result<Option<PathBuf>, FileError> {
-    if !file.task.backup || file.before.is_none() {
+    if !takes_backup(file) {
         return Ok(None);
     }
     backups
@@ -484,7 +570,10 @@ fn lock_all(planned: &[Planned]) -> Result<Vec<FileLock>, FileError> {
     order
         .into_iter()
         .map(|(folder, file)| {
-            FileLock::acquire(&folder).map_err(|error| file_error(&file.task, FileProblem::Io(error)))
+            let lock = FileLock::acquire(&folder).map_err(|error| file_error(&file.task, FileProblem::Io(error)))?;
+            // Under the folder's lock no other run is staging here: what is staged is a crash's.
+            safe_write::remove_stale_staged(&folder);
+            Ok(lock)
         })
         .collect()
 }
@@ -557,4 +646,74 @@ fn roll_back(written: &[&Planned]) -> Vec<String> {
         }
     }
     unrestored
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Keep;
+
+    impl FileEdit for Keep {
+        fn apply(&self, current: Option<&str>) -> Result<Edited, FileProblem> {
+            Ok(Edited {
+                contents: current.map(str::to_string),
+                change: Change::Unchanged,
+            })
+        }
+    }
+
+    fn planned(name: &str, named_by_others: bool, after: Option<&str>) -> Planned {
+        Planned {
+            task: FileTask {
+                path: PathBuf::from(name),
+                shown_path: name.to_string(),
+                role: name.to_string(),
+                privacy: Privacy::Ordinary,
+                backup: false,
+                folder: Folder::User(PathBuf::from("/")),
+                named_by_others,
+                edit: Box::new(Keep),
+            },
+            resolved: PathBuf::from(name),
+            through_link: false,
+            fingerprint: None,
+            before: None,
+            after: after.map(str::to_string),
+            change: Change::Updated,
+        }
+    }
+
+    #[test]
+    fn profiles_are_written_before_the_configs_that_name_them_and_deleted_after() {
+        let install = [
+            planned("config", false, Some("{}")),
+            planned("profile", true, Some("{}")),
+        ];
+        let install: Vec<&Planned> = install.iter().collect();
+        assert_eq!(rename_order(&install), vec![1, 0]);
+        let remove = [planned("profile", true, None), planned("config", false, Some("{}"))];
+        let remove: Vec<&Planned> = remove.iter().collect();
+        assert_eq!(rename_order(&remove), vec![1, 0]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_full_disk_says_so_and_hints_to_free_space() {
+        for errno in [libc::ENOSPC, libc::EDQUOT] {
+            let error = FileError {
+                role: "Cursor config".to_string(),
+                shown_path: "~/.cursor/mcp.json".to_string(),
+                problem: FileProblem::Io(std::io::Error::from_raw_os_error(errno)),
+            };
+            assert!(
+                error
+                    .to_string()
+                    .starts_with("could not write Cursor config ~/.cursor/mcp.json: the disk is full"),
+                "{error}"
+            );
+            assert!(error.hint().starts_with("free some space"), "{}", error.hint());
+            assert!(!error.hint().contains("permissions"));
+        }
+    }
 }

@@ -122,7 +122,7 @@ pub fn load(
         message,
         hint: hint.to_string(),
     };
-    let text = match std::fs::read(&path) {
+    let text = match crate::config::safe_write::read(&path) {
         Ok(bytes) => {
             String::from_utf8(bytes).map_err(|_| unreadable("it is not UTF-8 text".to_string(), "save it as UTF-8"))?
         }
@@ -133,9 +133,10 @@ pub fn load(
             ));
         }
         Err(error) => {
+            let refusal = crate::config::safe_write::Unreadable::of(&error);
             return Err(unreadable(
                 format!("could not read it: {error}"),
-                "check its permissions",
+                refusal.map_or("check its permissions", crate::config::safe_write::Unreadable::hint),
             ));
         }
     };

@@ -249,15 +249,31 @@ fn check_server(
         _ => None,
     });
     let token_variable = check_token_from_env(&name, token_from_env, token_env, transport, at)?;
+    // A pasted app URL (`app.eu1.tray.io/...`) says the region; a declared one must agree.
+    let url_region = workspace
+        .as_ref()
+        .and_then(|workspace| Region::of_app_url(workspace.get_ref()));
     let region = match &region {
-        None => Region::default(),
-        Some(region) => region.get_ref().parse().map_err(|_| {
-            at(
-                Some(region.span()),
-                format!("server \"{name}\": unknown region"),
-                "region is us1 (the default), eu1 or apac1 (ap1)",
-            )
-        })?,
+        None => url_region.unwrap_or_default(),
+        Some(region) => {
+            let declared: Region = region.get_ref().parse().map_err(|_| {
+                at(
+                    Some(region.span()),
+                    format!("server \"{name}\": unknown region"),
+                    "region is us1 (the default), eu1 or apac1 (ap1)",
+                )
+            })?;
+            if let Some(from_url) = url_region.filter(|from_url| *from_url != declared) {
+                return Err(at(
+                    Some(region.span()),
+                    format!(
+                        "server \"{name}\": region {declared} contradicts the workspace's app URL, which is in {from_url}"
+                    ),
+                    "drop region (the URL's is used), or give the workspace's bare UUID",
+                ));
+            }
+            declared
+        }
     };
     let workspace = if transport == Transport::Headless {
         check_headless(&name, workspace.as_ref(), token.as_ref(), gateway, at)?;
@@ -628,6 +644,31 @@ clients = "detected"
             DeclaredWorkspace::Tray { token: TokenSource::Env(variable), region: Region::Us1, .. } if variable == "TRAY_PROD_TOKEN"
         ));
         assert_eq!(manifest.servers[1].clients, DeclaredClients::Detected);
+    }
+
+    #[test]
+    fn a_workspace_pasted_as_an_eu_app_url_is_in_eu1_and_another_region_contradicts_it() {
+        let url = "https://app.eu1.tray.io/workspaces/3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718/projects";
+        let manifest =
+            parsed(&GOOD.replace("\"3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718\"", &format!("\"{url}\""))).expect("parses");
+        assert!(matches!(
+            &manifest.servers[0].workspace,
+            DeclaredWorkspace::Tray {
+                region: Region::Eu1,
+                ..
+            }
+        ));
+        let contradicting = GOOD.replace(
+            "workspace = \"3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718\"",
+            &format!("workspace = \"{url}\"\nregion = \"us1\""),
+        );
+        let error = parsed(&contradicting).expect_err("refused");
+        assert!(
+            error
+                .to_string()
+                .contains("contradicts the workspace's app URL, which is in eu1"),
+            "{error}"
+        );
     }
 
     #[test]

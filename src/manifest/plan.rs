@@ -48,6 +48,9 @@ pub struct ApplyOptions {
     pub check: bool,
     /// Replace declared entries' namesakes that tray-mcp did not write.
     pub force: bool,
+    /// Check each declared token with Tray before writing (not `--no-verify`; never with
+    /// `check`, which reads no network).
+    pub verify: bool,
 }
 
 /// One entry's part in one file, for the report.
@@ -207,9 +210,12 @@ pub fn apply_with_store(
     let mut profile_tasks: Vec<(ServerName, LabeledTask, Profile, Option<ApiToken>)> = Vec::new();
     let mut keychain = KeychainChanges::default();
     let written = crate::written::load(environment);
+    let mut targets = Vec::new();
     for server in &manifest.servers {
         check_case_unique(environment, &names, &server.name)?;
         let request = install_request(server, &context, options.dry_run || options.check, options.force)?;
+        targets
+            .extend(crate::commands::verify::target(environment, &request).map(|target| (server.name.clone(), target)));
         if let WorkspaceChoice::Tray { api_token, .. } = &request.workspace {
             redactor.add(api_token.expose());
         }
@@ -289,6 +295,9 @@ pub fn apply_with_store(
         tasks.push(profile_task(environment, &name, Box::new(DeleteProfile)));
     }
     let planned = plan_labeled(tasks)?;
+    if options.verify && !options.check {
+        notices.extend(crate::commands::verify::before_apply(&environment.variables, &targets)?);
+    }
     let entries = entry_changes(&planned, entries, &profile_checks, &store, options.check);
     if options.check {
         // A check reports drift only: the notes about what an apply would write are not for it.
@@ -502,7 +511,7 @@ impl FileEdit for ApplyFile {
         let mut change = self.upserts.apply_to(document.as_mut())?;
         let mut emptied = false;
         if let Some(removals) = &self.removals
-            && removals.apply_to(document.as_mut())?
+            && removals.apply_to(document.as_mut(), current)?
         {
             change = if change == Change::Unchanged && self.upserts.upserts.is_empty() {
                 Change::Removed
@@ -511,7 +520,16 @@ impl FileEdit for ApplyFile {
             };
             // A file of its own entry (Continue's block), or one tray-mcp created, goes with its
             // last entry, as `remove` takes it.
-            emptied = self.upserts.upserts.is_empty() && removals.leaves_nothing(document.as_ref())?;
+            emptied = self.upserts.upserts.is_empty() && removals.leaves_nothing(document.as_ref(), current)?;
+            if self.upserts.upserts.is_empty()
+                && !emptied
+                && let Some(blank) = removals.restored_blank(document.as_ref(), current)?
+            {
+                return Ok(Edited {
+                    contents: Some(blank),
+                    change,
+                });
+            }
         }
         Ok(Edited {
             contents: (!emptied).then(|| document.into_text()),

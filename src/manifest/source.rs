@@ -131,7 +131,7 @@ fn resolve(path: &Path, context: &SourceContext<'_>) -> PathBuf {
 fn read_private_file(path: &Path) -> Result<String, (String, String)> {
     let shown = path.display().to_string();
     check_private(path, &shown)?;
-    std::fs::read_to_string(path).map_err(|error| {
+    crate::config::safe_write::read_to_string(path).map_err(|error| {
         (
             format!("{shown}: {error}"),
             "check that the file exists and is UTF-8 text".to_string(),

@@ -225,7 +225,7 @@ impl SignInStore {
     /// The stored sign-in, `None` when there is none.
     pub fn load(&self) -> Result<Option<SignIn>, SignInError> {
         let text = match self.location {
-            SignInLocation::File => match std::fs::read_to_string(self.file()) {
+            SignInLocation::File => match crate::config::safe_write::read_to_string(&self.file()) {
                 Ok(text) => text,
                 Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
                 Err(error) => return Err(self.store_error("read", error)),

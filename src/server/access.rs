@@ -99,8 +99,8 @@ impl Endpoint {
     pub fn fix(self) -> String {
         format!(
             "{} needs {}; an API user token (the kind the Agent Gateway takes) is refused here. \
-             Create a master token in the Tray Embedded dashboard (Settings > Tokens) and store it \
-             with `tray-mcp token set NAME`, or use the Agent Gateway's own tools for this",
+             Create a master token (see \"Which token\" in the README) and store it with \
+             `tray-mcp token set NAME`, or use the Agent Gateway's own tools for this",
             self.name(),
             self.needs()
         )

@@ -182,8 +182,8 @@ impl Advice for BackendError {
     fn hint(&self) -> Option<String> {
         let hint = match self {
             BackendError::Unauthorized => {
-                "create or copy a token in the Tray app (Settings > API tokens), then update the \
-                 profile with `tray-mcp install`, or set TRAY_API_TOKEN. Calling \
+                "create or copy a token of the right kind (see \"Which token\" in the README), then \
+                 store it with `tray-mcp token set NAME`, or set TRAY_API_TOKEN. Calling \
                  get_authenticated_user checks a token."
                     .to_string()
             }

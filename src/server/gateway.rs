@@ -246,8 +246,8 @@ impl GatewayError {
                  raises the time limit)"
             }
             GatewayError::Unauthorized => {
-                "the API token may be wrong, expired or revoked: create a new one in Tray \
-                 (Settings > API tokens) and store it with `tray-mcp token set NAME`"
+                "the API token may be wrong, expired or revoked: create a workspace API user token \
+                 (see \"Which token\" in the README) and store it with `tray-mcp token set NAME`"
             }
             GatewayError::Forbidden => {
                 "ask your Tray account team to enable Agent Gateway, and add the token's user in \

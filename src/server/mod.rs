@@ -273,7 +273,7 @@ fn token_from_environment(variables: &Variables) -> Result<ApiToken, CommandErro
         None => Err(CommandError::failure(
             format!("no API token: {TRAY_API_TOKEN} is not set"),
             format!(
-                "set {TRAY_API_TOKEN} to a Tray API token (Tray app > Settings > API tokens), or use --profile NAME"
+                "set {TRAY_API_TOKEN} to a Tray API token (see \"Which token\" in the README), or use --profile NAME"
             ),
         )),
         Some(Ok(token)) => Ok(token.clone()),

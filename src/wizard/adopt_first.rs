@@ -26,6 +26,7 @@ pub fn offer(
     environment: &Environment,
     prompter: &mut dyn Prompter,
     placement: &Placement,
+    verify: bool,
 ) -> Result<Option<Report>, CommandError> {
     let inventory = take_inventory(environment, ClientId::all());
     let mut found: Vec<String> = Vec::new();
@@ -46,7 +47,11 @@ pub fn offer(
     if !prompter.confirm(QUESTION, true).map_err(cancelled)? {
         return Ok(None);
     }
-    adopt::adopt(environment, &AdoptRequest::default(), placement).map(Some)
+    let request = AdoptRequest {
+        verify,
+        ..AdoptRequest::default()
+    };
+    adopt::adopt(environment, &request, placement).map(Some)
 }
 
 #[cfg(test)]
@@ -116,7 +121,7 @@ mod tests {
             asked: 0,
         };
         assert!(
-            offer(&environment, &mut declining, &placement)
+            offer(&environment, &mut declining, &placement, false)
                 .expect("offer")
                 .is_none()
         );
@@ -125,7 +130,7 @@ mod tests {
             (1, seed.to_string())
         );
         let mut accepting = Confirming { answer: true, asked: 0 };
-        let report = offer(&environment, &mut accepting, &placement)
+        let report = offer(&environment, &mut accepting, &placement, false)
             .expect("offer")
             .expect("adopted");
         assert!(!report.files.is_empty());
@@ -135,7 +140,11 @@ mod tests {
             "{after}"
         );
         let mut again = Confirming { answer: true, asked: 0 };
-        assert!(offer(&environment, &mut again, &placement).expect("offer").is_none());
+        assert!(
+            offer(&environment, &mut again, &placement, false)
+                .expect("offer")
+                .is_none()
+        );
         assert_eq!(again.asked, 0, "nothing left to offer");
     }
 }

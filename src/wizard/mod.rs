@@ -14,10 +14,13 @@
 //! the browser sign-in (when chosen, before anything is written), done.
 
 pub mod adopt_first;
+mod line_edit;
+mod line_prompt;
 pub mod names;
 pub mod prompter;
 pub mod terminal;
 pub mod texts;
+mod verify_token;
 
 use std::path::Path;
 
@@ -63,6 +66,9 @@ pub struct Prefill {
     pub region: Option<Region>,
     /// The region offered as the default (`TRAY_REGION`, else us1).
     pub default_region: Region,
+    /// Check the token with Tray as soon as it is entered, and before writing (not
+    /// `--no-verify`).
+    pub verify: bool,
     /// Which config of each client (`--scope`).
     pub scope: Scope,
     /// Pass the Agent Gateway tools through (`--gateway`: `Some(true)`, `--no-gateway`:
@@ -94,19 +100,22 @@ pub fn run(
     let binary = placement.entry_binary.as_path();
     let adopted = match prefill.yes {
         true => None,
-        false => adopt_first::offer(environment, prompter, placement)?,
+        false => adopt_first::offer(environment, prompter, placement, prefill.verify)?,
     };
     if let Some(adopted) = &adopted
         && !prompter.confirm(texts::ADD_ANOTHER, false).map_err(cancelled)?
     {
         return Ok(adopted.clone());
     }
-    let mut request = ask(environment, prompter, prefill, binary)?;
+    let mut checked = None;
+    let mut request = ask_checked(environment, prompter, prefill, binary, &mut checked)?;
     let Some(plan) = review(environment, prompter, &mut request, binary, prefill.yes)? else {
         return Ok(adopted.unwrap_or_else(nothing_left));
     };
+    let verified = verify_token::before_writing(environment, &request, checked.as_ref(), prefill.verify)?;
     let signed_in = sign_in(environment, prompter, &request)?;
     let mut report = install::finish_signed_in(environment, &request, plan, placement, signed_in)?;
+    report.notices.extend(verified);
     if let Some(adopted) = adopted {
         report.files.splice(0..0, adopted.files);
         report.notices.splice(0..0, adopted.notices);
@@ -124,12 +133,23 @@ pub fn ask(
     prefill: &Prefill,
     binary: &Path,
 ) -> Result<InstallRequest, CommandError> {
+    ask_checked(environment, prompter, prefill, binary, &mut None)
+}
+
+/// [`ask`], keeping what Tray said about the token when it was entered in `checked`.
+fn ask_checked(
+    environment: &Environment,
+    prompter: &mut dyn Prompter,
+    prefill: &Prefill,
+    binary: &Path,
+    checked: &mut Option<verify_token::Checked>,
+) -> Result<InstallRequest, CommandError> {
     prompter.say(texts::WELCOME);
     let clients = match &prefill.clients {
         Some(clients) => clients.clone(),
         None => ask_clients(environment, prompter, prefill.scope)?,
     };
-    let mut workspace = ask_workspace(prompter, prefill)?;
+    let mut workspace = ask_workspace(environment, prompter, prefill, checked)?;
     let name = match &prefill.name {
         Some(name) => name.clone(),
         None => ask_name(environment, prompter, &clients, prefill.scope, &workspace)?,
@@ -153,15 +173,16 @@ pub fn ask(
             *region = match prefill.region {
                 Some(given) => given,
                 // Only the bundled server calls Tray's regional API; the gateway has one address.
-                None if transport == Transport::Stdio => ask_region(prompter, prefill.default_region)?,
-                None => prefill.default_region,
+                // The default is the pasted app URL's region, when it had one.
+                None if transport == Transport::Stdio => ask_region(prompter, *region)?,
+                None => *region,
             };
         }
         // Each region hosts its own Headless MCP.
         WorkspaceChoice::Headless { region } => {
             *region = match prefill.region {
                 Some(given) => given,
-                None => ask_region(prompter, prefill.default_region)?,
+                None => ask_region(prompter, *region)?,
             };
         }
         WorkspaceChoice::Sandbox => {}
@@ -261,8 +282,14 @@ fn ask_clients(
         .collect())
 }
 
-/// Steps 2 and 3: the sandbox, or a workspace ID and token (the region is set later).
-fn ask_workspace(prompter: &mut dyn Prompter, prefill: &Prefill) -> Result<WorkspaceChoice, CommandError> {
+/// Steps 2 and 3: the sandbox, or a workspace ID and token, checked with Tray (the region is
+/// asked later; a pasted app URL's is its default).
+fn ask_workspace(
+    environment: &Environment,
+    prompter: &mut dyn Prompter,
+    prefill: &Prefill,
+    checked: &mut Option<verify_token::Checked>,
+) -> Result<WorkspaceChoice, CommandError> {
     if prefill.sandbox {
         return Ok(WorkspaceChoice::Sandbox);
     }
@@ -272,6 +299,7 @@ fn ask_workspace(prompter: &mut dyn Prompter, prefill: &Prefill) -> Result<Works
     if prefill.headless {
         return Ok(headless);
     }
+    let mut region = prefill.region.unwrap_or(prefill.default_region);
     let workspace_id = match &prefill.workspace_id {
         Some(workspace_id) => workspace_id.clone(),
         None => {
@@ -292,7 +320,9 @@ fn ask_workspace(prompter: &mut dyn Prompter, prefill: &Prefill) -> Result<Works
                 2 => return Ok(headless),
                 _ => {}
             }
-            ask_workspace_id(prompter)?
+            let (workspace_id, url_region) = ask_workspace_id(prompter)?;
+            region = prefill.region.or(url_region).unwrap_or(region);
+            workspace_id
         }
     };
     let api_token = match &prefill.api_token {
@@ -300,16 +330,21 @@ fn ask_workspace(prompter: &mut dyn Prompter, prefill: &Prefill) -> Result<Works
         None if prefill.sign_in || ask_sign_in(prompter, prefill)? => {
             return Ok(WorkspaceChoice::SignIn {
                 workspace_id,
-                region: prefill.default_region,
+                region,
                 sign_in: prefill.sign_in_options.clone(),
             });
         }
-        None => ask_token(prompter)?,
+        None => {
+            let (token, found) =
+                verify_token::ask_checked(environment, prompter, &workspace_id, region, prefill.verify)?;
+            *checked = found;
+            token
+        }
     };
     Ok(WorkspaceChoice::Tray {
         workspace_id,
         api_token,
-        region: prefill.default_region,
+        region,
     })
 }
 
@@ -352,8 +387,9 @@ fn preview_workspace_id(input: &str) -> Option<String> {
     })
 }
 
-/// Step 2: the workspace ID (or a pasted app URL), checked as it is typed.
-fn ask_workspace_id(prompter: &mut dyn Prompter) -> Result<WorkspaceId, CommandError> {
+/// Step 2: the workspace ID (or a pasted app URL, whose region is returned too), checked as it
+/// is typed.
+fn ask_workspace_id(prompter: &mut dyn Prompter) -> Result<(WorkspaceId, Option<Region>), CommandError> {
     let question = TextQuestion {
         message: texts::WORKSPACE_QUESTION,
         help: Some(texts::WORKSPACE_HELP),
@@ -363,7 +399,8 @@ fn ask_workspace_id(prompter: &mut dyn Prompter) -> Result<WorkspaceId, CommandE
         shown: Some(show_workspace_id),
     };
     let answer = prompter.text(&question).map_err(cancelled)?;
-    WorkspaceId::parse(&answer).map_err(|error| CommandError::usage(error.to_string(), ""))
+    let workspace_id = WorkspaceId::parse(&answer).map_err(|error| CommandError::usage(error.to_string(), ""))?;
+    Ok((workspace_id, Region::of_app_url(&answer)))
 }
 
 fn check_token(input: &str) -> Result<(), String> {

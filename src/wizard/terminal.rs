@@ -1,20 +1,22 @@
-//! The real [`Prompter`]: inquire 0.9 on the terminal (prompts on standard error).
+//! The real [`Prompter`]: inquire 0.9 on the terminal for choices, and our own line prompt
+//! ([`super::line_prompt`]) for typed answers, whose line-editing keys inquire gets wrong
+//! (prompts on standard error).
 //!
 //! Why a module of its own: it is the only code that knows inquire, so replacing the prompt
 //! library, or its look, touches nothing else. Colours are dropped with `NO_COLOR` or
 //! `TERM=dumb`; every text (including help lines that would otherwise hold inquire's arrow
 //! symbols) is plain ASCII.
 
-use inquire::autocompletion::{Autocomplete, Replacement};
 use inquire::error::CustomUserError;
 use inquire::list_option::ListOption;
 use inquire::ui::RenderConfig;
 use inquire::validator::Validation;
-use inquire::{Confirm, InquireError, MultiSelect, Password, PasswordDisplayMode, Select, Text};
+use inquire::{Confirm, InquireError, MultiSelect, Select};
 
 use crate::env::Variables;
 
-use super::prompter::{ChoiceQuestion, Preview, PromptError, Prompter, SecretQuestion, TextQuestion};
+use super::line_prompt::{self, LineQuestion};
+use super::prompter::{ChoiceQuestion, PromptError, Prompter, SecretQuestion, TextQuestion};
 use super::texts;
 
 /// Asks on the terminal with inquire.
@@ -78,22 +80,6 @@ fn validation(result: Result<(), String>) -> Result<Validation, CustomUserError>
     })
 }
 
-/// Shows the preview of the input as the one suggestion under it, refreshed on every key.
-#[derive(Clone)]
-struct PreviewLine {
-    preview: Preview,
-}
-
-impl Autocomplete for PreviewLine {
-    fn get_suggestions(&mut self, input: &str) -> Result<Vec<String>, CustomUserError> {
-        Ok((self.preview)(input).into_iter().collect())
-    }
-
-    fn get_completion(&mut self, _input: &str, _highlighted: Option<String>) -> Result<Replacement, CustomUserError> {
-        Ok(Replacement::None)
-    }
-}
-
 impl Prompter for InquirePrompter {
     fn multi_select(&mut self, question: &ChoiceQuestion, preselected: &[usize]) -> Result<Vec<usize>, PromptError> {
         let at_least_one = |chosen: &[ListOption<&String>]| {
@@ -134,43 +120,34 @@ impl Prompter for InquirePrompter {
     }
 
     fn text(&mut self, question: &TextQuestion) -> Result<String, PromptError> {
-        let check = question.check;
         let message = self.fit(question.message, QUESTION_PREFIX);
         let help = question.help.map(|help| self.fit(help, HELP_BRACKETS));
-        let mut prompt = Text::new(&message)
-            .with_validator(move |input: &str| validation(check(input.trim())))
-            .with_render_config(self.render);
-        if let Some(help) = &help {
-            prompt = prompt.with_help_message(help);
-        }
-        if let Some(default) = question.default {
-            prompt = prompt.with_default(default);
-        }
+        let check = question.check;
         let shown = question.shown;
-        let format = move |answer: &str| shown.map_or_else(|| answer.to_string(), |shown| shown(answer.trim()));
-        prompt = prompt.with_formatter(&format);
-        if let Some(preview) = question.preview {
-            prompt = prompt.with_autocomplete(PreviewLine { preview });
-        }
-        prompt
-            .prompt()
-            .map(|answer| answer.trim().to_string())
-            .map_err(prompt_error)
+        line_prompt::ask(&LineQuestion {
+            message: &message,
+            help: help.as_deref(),
+            default: question.default,
+            hidden: false,
+            check: &|answer: &str| check(answer.trim()),
+            preview: question.preview,
+            shown: &|answer: &str| shown.map_or_else(|| answer.trim().to_string(), |shown| shown(answer.trim())),
+        })
+        .map(|answer| answer.trim().to_string())
     }
 
     fn secret(&mut self, question: &SecretQuestion) -> Result<String, PromptError> {
-        let check = question.check;
         let message = self.fit(question.message, QUESTION_PREFIX);
         let help = question.help.map(|help| self.fit(help, HELP_BRACKETS));
-        let mut prompt = Password::new(&message)
-            .without_confirmation()
-            .with_display_mode(PasswordDisplayMode::Hidden)
-            .with_validator(move |input: &str| validation(check(input)))
-            .with_render_config(self.render);
-        if let Some(help) = &help {
-            prompt = prompt.with_help_message(help);
-        }
-        prompt.prompt().map_err(prompt_error)
+        line_prompt::ask(&LineQuestion {
+            message: &message,
+            help: help.as_deref(),
+            default: None,
+            hidden: true,
+            check: &question.check,
+            preview: None,
+            shown: &|_: &str| String::new(),
+        })
     }
 
     fn confirm(&mut self, message: &str, default: bool) -> Result<bool, PromptError> {

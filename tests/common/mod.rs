@@ -79,7 +79,12 @@ impl FakeHome {
             // (it would copy itself into the fake home first): naming its folder as the install
             // folder makes it the installed binary. tests/self_install.rs unsets this.
             .env("TRAY_MCP_INSTALL_DIR", binary_dir())
-            .env("NO_COLOR", "1");
+            .env("NO_COLOR", "1")
+            // Anything but loopback goes to a dead proxy (connection refused at once): an
+            // install verifies its token with Tray, and the tests never reach the internet.
+            .env("HTTPS_PROXY", "http://127.0.0.1:9")
+            .env("HTTP_PROXY", "http://127.0.0.1:9")
+            .env("NO_PROXY", "127.0.0.1,localhost");
         command
     }
 

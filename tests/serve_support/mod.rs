@@ -86,6 +86,11 @@ impl FakeHome {
             .env("USERPROFILE", self.path())
             .env("APPDATA", self.path().join("AppData").join("Roaming"))
             .env("XDG_CONFIG_HOME", self.path().join(".config"))
+            // Anything but loopback goes to a dead proxy: an install verifies its token with
+            // Tray, and the tests never reach the internet.
+            .env("HTTPS_PROXY", "http://127.0.0.1:9")
+            .env("HTTP_PROXY", "http://127.0.0.1:9")
+            .env("NO_PROXY", "127.0.0.1,localhost")
             .current_dir(self.path());
         for variable in [
             "TRAY_API_TOKEN",

@@ -45,6 +45,9 @@ pub struct AdoptRequest {
     pub clients: Vec<ClientId>,
     /// Show the diffs (tokens redacted); write nothing.
     pub dry_run: bool,
+    /// Check each token with Tray first (as install does); a refused token is adopted with a
+    /// warning, since the entry did not work before either.
+    pub verify: bool,
 }
 
 /// The entries of one name to adopt, and the workspace and token they share.
@@ -148,13 +151,9 @@ fn plan(
         }
         planned.notices.push(Notice::note(adopted_note(name, group, store)));
     }
-    planned.notices.push(Notice::warning(
-        "the tokens were not checked against Tray before adopting; run `tray-mcp doctor --online` to see each entry reach Tray",
-    ));
-    let backups = environment.display_path(&environment.join(&environment.tray_config_dir(), &["backups"]));
-    planned.notices.push(Notice::note(format!(
-        "the backups of the files as they were, tokens included, stay in {backups} (a folder only you can read); delete them once the adopted entries work"
-    )));
+    if request.verify {
+        planned.notices.extend(verified(environment, groups));
+    }
     let configs = upserts.into_values().map(|(first, upserts)| {
         let edit = UpsertEntries {
             format: first.client.client().format(),
@@ -171,6 +170,44 @@ fn plan(
     });
     planned.tasks.splice(0..0, configs);
     Ok(planned)
+}
+
+/// Each name's token checked with Tray as its adopted (stdio, gateway on) entry will use it,
+/// every name side by side ([`super::verify`]): whose token it is, what will not work; a token
+/// Tray refuses is a warning, not a refusal (adopting moves a token that already did not work,
+/// and `tray-mcp token set NAME` fixes it in one place afterwards).
+fn verified(environment: &Environment, groups: &BTreeMap<ServerName, Group>) -> Vec<Notice> {
+    let targets: Vec<(&ServerName, super::verify::Target)> = groups
+        .iter()
+        .filter_map(|(name, group)| {
+            let install = install_request(name, group, region_of(environment, name), false);
+            Some((name, super::verify::target(environment, &install)?))
+        })
+        .collect();
+    let results: Vec<_> = std::thread::scope(|scope| {
+        let running: Vec<_> = targets
+            .iter()
+            .map(|(_, target)| scope.spawn(|| super::verify::verify(&environment.variables, target)))
+            .collect();
+        running.into_iter().map(std::thread::ScopedJoinHandle::join).collect()
+    });
+    let mut notices = Vec::new();
+    for ((name, target), result) in targets.iter().zip(results) {
+        let judged = result
+            .map_err(|_| CommandError::failure("the check stopped unexpectedly", ""))
+            .and_then(|verification| super::verify::judge(&verification, target.uses));
+        match judged {
+            Ok(found) => notices.extend(found.into_iter().map(|notice| Notice {
+                message: format!("\"{name}\": {}", notice.message),
+                ..notice
+            })),
+            Err(error) => notices.push(Notice::warning(format!(
+                "\"{name}\": {}; adopted anyway (the entry did not work before either): `tray-mcp token set {name}` replaces the token everywhere it is used",
+                error.message
+            ))),
+        }
+    }
+    notices
 }
 
 /// tray-mcp's stdio entry in place of `entry`.

@@ -97,6 +97,9 @@ pub struct Subject {
 pub struct DoctorReport {
     /// Per entry (and per unreadable file).
     pub subjects: Vec<Subject>,
+    /// `doctor NAME` for a name no Tray entry has: the name, and the names Tray entries do
+    /// have (so the report says the name is wrong rather than that there are no entries).
+    pub unknown_name: Option<(String, Vec<String>)>,
 }
 
 impl DoctorReport {
@@ -144,7 +147,16 @@ impl DoctorReport {
             .iter()
             .map(|subject| subject.checks.iter().filter(|check| !check.ok).count())
             .sum();
-        if self.subjects.is_empty() {
+        if let Some((name, known)) = &self.unknown_name {
+            let known = if known.is_empty() {
+                "there are none".to_string()
+            } else {
+                format!("the Tray entries here: {}", known.join(", "))
+            };
+            text.push_str(&format!(
+                "no Tray entry is named \"{name}\" ({known}); `tray-mcp list` shows every entry\n"
+            ));
+        } else if self.subjects.is_empty() {
             text.push_str(
                 "no Tray entries found: add one with `tray-mcp -w <WORKSPACE_UUID> --api-token-stdin -c <client>`\n",
             );
@@ -160,6 +172,7 @@ impl DoctorReport {
     pub fn to_json(&self) -> Value {
         json!({
             "ok": self.all_ok(),
+            "unknown_name": self.unknown_name.as_ref().map(|(name, _)| name),
             "entries": self.subjects.iter().map(|subject| json!({
                 "name": subject.name,
                 "client": subject.client.map(ClientId::id),
@@ -200,12 +213,16 @@ pub fn doctor(environment: &Environment, request: &DoctorRequest, progress: &dyn
             None => looks_like_tray(entry),
         })
         .collect();
-    if let Some(name) = &request.name
-        && candidates.is_empty()
-        && inventory.entries.iter().any(looks_like_tray)
-    {
-        report.subjects.push(no_such_name(name, &inventory.entries));
-        return report;
+    if let (Some(name), true) = (&request.name, candidates.is_empty()) {
+        let mut known: Vec<String> = inventory
+            .entries
+            .iter()
+            .filter(|entry| looks_like_tray(entry))
+            .map(|entry| entry.name.clone())
+            .collect();
+        known.sort();
+        known.dedup();
+        report.unknown_name = Some((name.to_string(), known));
     }
     let mut online = if request.online {
         progress("checking the entries online, side by side");
@@ -293,31 +310,6 @@ fn online_checks(environment: &Environment, entries: &[&FoundEntry]) -> Vec<Vec<
         .collect()
 }
 
-/// `doctor NAME` for a name no Tray entry has, while others exist: says so, and which names
-/// there are (not "no Tray entries found").
-fn no_such_name(name: &ServerName, entries: &[FoundEntry]) -> Subject {
-    let mut names: Vec<&str> = entries
-        .iter()
-        .filter(|entry| looks_like_tray(entry))
-        .map(|entry| entry.name.as_str())
-        .collect();
-    names.sort_unstable();
-    names.dedup();
-    Subject {
-        name: Some(name.to_string()),
-        client: None,
-        scope: String::new(),
-        shown_path: String::new(),
-        checks: vec![Check::fail(
-            format!(
-                "no Tray entry is named \"{name}\" (the Tray entries here: {})",
-                names.join(", ")
-            ),
-            "check the name with `tray-mcp list`",
-        )],
-    }
-}
-
 /// Recognised Tray entries, and broken ones that still point at Tray.
 fn looks_like_tray(entry: &FoundEntry) -> bool {
     entry.tray.is_some() || {
@@ -345,6 +337,7 @@ mod tests {
         assert!(!DoctorReport::default().all_ok());
         let healthy = DoctorReport {
             subjects: vec![subject(vec![Check::pass("the config file parses")])],
+            ..DoctorReport::default()
         };
         assert!(healthy.all_ok());
         assert!(healthy.to_human(true).ends_with("everything checks out\n"));
@@ -353,6 +346,7 @@ mod tests {
                 Check::pass("the config file parses"),
                 Check::fail("the command does not exist", "reinstall it"),
             ])],
+            ..DoctorReport::default()
         };
         assert!(!broken.all_ok());
         let text = broken.to_human(false);
@@ -368,6 +362,7 @@ mod tests {
     fn the_json_report_lists_every_check_with_its_fix() {
         let report = DoctorReport {
             subjects: vec![subject(vec![Check::fail("no token", "tray-mcp token set NAME")])],
+            ..DoctorReport::default()
         };
         let json = report.to_json();
         assert_eq!(json["ok"], json!(false));

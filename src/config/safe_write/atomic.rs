@@ -61,7 +61,7 @@ impl StagedWrite {
             .map(|name| name.to_string_lossy().into_owned())
             .unwrap_or_default();
         let existing = existing_mode(target);
-        let prefix = format!(".{file_name}.tray-mcp-");
+        let prefix = format!(".{file_name}{STAGED_MARK}");
         let mut builder = tempfile::Builder::new();
         builder.prefix(&prefix).suffix(".tmp");
         #[cfg(unix)]
@@ -179,6 +179,42 @@ fn sync_directory(directory: &Path) {
     }
 }
 
+/// Removes the files a killed run staged in `directory` and never renamed
+/// (`.NAME.tray-mcp-XXXXXX.tmp`, holding a config's new text, inline token and all). Call it
+/// only under the folder's lock: then no other run is staging there. Other files, and anything
+/// that is not a regular file, stay. Best effort.
+pub fn remove_stale_staged(directory: &Path) {
+    let Ok(entries) = fs::read_dir(directory) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        if is_staged_name(&name.to_string_lossy()) && entry.file_type().is_ok_and(|kind| kind.is_file()) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Whether `name` is one [`StagedWrite::new`] gives: `.NAME.tray-mcp-` and six letters or
+/// digits (tempfile's random part), then `.tmp`.
+fn is_staged_name(name: &str) -> bool {
+    let Some(stem) = name.strip_prefix('.').and_then(|rest| rest.strip_suffix(".tmp")) else {
+        return false;
+    };
+    let Some(split) = stem.len().checked_sub(6).filter(|split| stem.is_char_boundary(*split)) else {
+        return false;
+    };
+    let (head, random) = stem.split_at(split);
+    random.chars().all(|c| c.is_ascii_alphanumeric()) && head.len() > STAGED_MARK.len() && head.ends_with(STAGED_MARK)
+}
+
+/// What sits between the file's name and the random part in a staged file's name.
+const STAGED_MARK: &str = ".tray-mcp-";
+
+/// Whether a failed write failed for want of space: the disk is full (ENOSPC) or the user's
+/// quota is used up (EDQUOT). Then the advice is to free space, not to check permissions.
+pub fn is_disk_full(error: &io::Error) -> bool {
+    matches!(error.kind(), io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded)
+}
+
 /// Removes a file we created in this run (rollback of a file that did not exist before).
 pub fn remove_created(target: &Path) -> io::Result<()> {
     match fs::remove_file(target) {
@@ -203,6 +239,30 @@ pub fn create_private_dir(path: &Path) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn staged_names_are_told_from_others() {
+        let directory = tempfile::tempdir().unwrap();
+        let target = directory.path().join("mcp.json");
+        let staged = StagedWrite::new(&target, b"{}", Privacy::Ordinary).unwrap();
+        let name = staged
+            .temporary
+            .path()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        assert!(is_staged_name(&name), "{name}");
+        for other in [
+            ".mcp.json.tray-mcp-ab12.tmp",
+            "mcp.json.tray-mcp-abc123.tmp",
+            ".mcp.json.other-abc123.tmp",
+            ".tray-mcp-abc123.tmp",
+            ".mcp.json.tray-mcp-abc123.bak",
+        ] {
+            assert!(!is_staged_name(other), "{other}");
+        }
+    }
 
     #[cfg(unix)]
     #[test]

@@ -8,7 +8,13 @@
 //!   directory. Permissions of the old file are kept; a symlink keeps pointing at its target,
 //!   which is what gets replaced.
 //! - **Backups**: the previous version goes to tray-mcp's own backup folder (never beside the
-//!   user's file), 0600, the newest ten kept plus the very first one (`original`).
+//!   user's file), 0600, the newest ten kept plus the very first one (`original`); one folder
+//!   per file, never sharing storage with the live file after a run, scrubbed of the tokens a
+//!   run takes out of the file (see [`backup`]).
+//! - **Reading**: regular files only, at most [`READ_LIMIT`] bytes (a FIFO would hang the run,
+//!   `/dev/zero` would fill memory).
+//! - **Crash leftovers**: a file staged by a killed run is removed by the next run that locks
+//!   its folder ([`remove_stale_staged`]).
 //!
 //! One file per concern: [`lock`], [`read`] (and symlinks), [`fingerprint`], [`atomic`]
 //! (replace and permissions), [`backup`], [`signals`]. Everything is re-exported here.
@@ -21,11 +27,14 @@ mod read;
 mod signals;
 
 pub use atomic::{
-    Privacy, StagedWrite, atomic_write, create_private_dir, is_read_only, remove_created, sync_all_parallel,
-    sync_directories_parallel,
+    Privacy, StagedWrite, atomic_write, create_private_dir, is_disk_full, is_read_only, remove_created,
+    remove_stale_staged, sync_all_parallel, sync_directories_parallel,
 };
-pub use backup::BackupStore;
+pub use backup::{BackupStore, SCRUBBED};
 pub use fingerprint::Fingerprint;
 pub use lock::FileLock;
-pub use read::{buffer_with_capacity, goes_through_link, read_if_exists, real_path, resolve, resolves_within};
+pub use read::{
+    READ_LIMIT, Unreadable, buffer_with_capacity, goes_through_link, open_regular, read, read_if_exists,
+    read_to_string, real_path, resolve, resolves_within,
+};
 pub use signals::HoldSignals;

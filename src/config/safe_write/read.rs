@@ -28,18 +28,147 @@ pub fn resolve(path: &Path) -> PathBuf {
     current
 }
 
-/// Reads a file; `None` when it does not exist.
-pub fn read_if_exists(path: &Path) -> io::Result<Option<Vec<u8>>> {
-    use std::io::Read;
-    let mut file = match File::open(path) {
+/// The most tray-mcp reads of any one file: 256 MiB.
+///
+/// Why this much: Claude Code's `~/.claude.json` keeps every project's history and reaches tens
+/// of megabytes; no config or tray-mcp file comes near a quarter of a gigabyte. Why a limit at
+/// all: a config linked to `/dev/zero`, or a file something keeps appending to, would otherwise
+/// grow the process until the machine runs out of memory.
+pub const READ_LIMIT: u64 = 256 << 20;
+
+/// Why a file was not read: it is no regular file, or it is larger than [`READ_LIMIT`]. Carried
+/// inside an [`io::Error`] so every reader's existing error path reports it; [`Unreadable::of`]
+/// finds it again to word the message and the hint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unreadable {
+    /// A FIFO, socket, device or folder: reading one can block for ever or never end.
+    NotRegular(&'static str),
+    /// Larger than [`READ_LIMIT`].
+    TooLarge,
+}
+
+impl Unreadable {
+    /// The refusal inside `error`, if that is what it is.
+    pub fn of(error: &io::Error) -> Option<Unreadable> {
+        error.get_ref()?.downcast_ref::<Unreadable>().copied()
+    }
+
+    /// What the user can do about it.
+    pub fn hint(self) -> &'static str {
+        match self {
+            Unreadable::NotRegular(_) => {
+                "tray-mcp reads only regular files (and symlinks to them): a FIFO or a device could hang it or never end; put a regular file there"
+            }
+            Unreadable::TooLarge => {
+                "tray-mcp reads at most 256 MiB of a file, far more than any config holds; move the file aside if it is not the config"
+            }
+        }
+    }
+
+    fn error(self) -> io::Error {
+        io::Error::new(io::ErrorKind::InvalidData, self)
+    }
+}
+
+impl std::fmt::Display for Unreadable {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unreadable::NotRegular(what) => write!(formatter, "it is {what}, not a regular file"),
+            Unreadable::TooLarge => write!(formatter, "it is larger than 256 MiB"),
+        }
+    }
+}
+
+impl std::error::Error for Unreadable {}
+
+/// Opens a file for reading if it is a regular file (a symlink is followed) no larger than
+/// [`READ_LIMIT`]; `None` when it does not exist. A FIFO is opened without waiting for a writer
+/// (`O_NONBLOCK`), then refused.
+pub fn open_regular(path: &Path) -> io::Result<Option<File>> {
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = match options.open(path) {
         Ok(file) => file,
         Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(error) => return Err(error),
     };
+    let metadata = file.metadata()?;
+    if !metadata.is_file() {
+        return Err(Unreadable::NotRegular(kind_of(&metadata)).error());
+    }
+    if metadata.len() > READ_LIMIT {
+        return Err(Unreadable::TooLarge.error());
+    }
+    #[cfg(unix)]
+    {
+        // Back to blocking reads (a regular file never blocks, but be plain about it).
+        use std::os::unix::io::AsRawFd;
+        // SAFETY: fcntl on a descriptor this function owns; only the status flags change.
+        unsafe {
+            let flags = libc::fcntl(file.as_raw_fd(), libc::F_GETFL);
+            if flags >= 0 {
+                libc::fcntl(file.as_raw_fd(), libc::F_SETFL, flags & !libc::O_NONBLOCK);
+            }
+        }
+    }
+    Ok(Some(file))
+}
+
+/// What a file that is not regular is, for the message.
+fn kind_of(metadata: &fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let kind = metadata.file_type();
+        if kind.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+        if kind.is_char_device() || kind.is_block_device() {
+            return "a device";
+        }
+    }
+    if metadata.is_dir() {
+        "a folder"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// Reads a file; `None` when it does not exist. Only a regular file no larger than
+/// [`READ_LIMIT`] is read (see [`open_regular`]).
+pub fn read_if_exists(path: &Path) -> io::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let Some(file) = open_regular(path)? else {
+        return Ok(None);
+    };
     let length = file.metadata().map(|metadata| metadata.len() as usize).unwrap_or(0);
     let mut bytes = buffer_with_capacity(length + 1);
-    file.read_to_end(&mut bytes)?;
+    // One byte past the limit tells a file that grew past it while being read.
+    file.take(READ_LIMIT + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > READ_LIMIT {
+        return Err(Unreadable::TooLarge.error());
+    }
     Ok(Some(bytes))
+}
+
+/// [`std::fs::read_to_string`] for tray-mcp's own files and the client files it only reads:
+/// regular files no larger than [`READ_LIMIT`]; a missing file is a `NotFound` error, as there.
+pub fn read_to_string(path: &Path) -> io::Result<String> {
+    let bytes = read_if_exists(path)?.ok_or_else(|| io::Error::from(io::ErrorKind::NotFound))?;
+    String::from_utf8(bytes).map_err(|error| io::Error::new(io::ErrorKind::InvalidData, error))
+}
+
+/// [`std::fs::read`] with the same limits as [`read_to_string`].
+pub fn read(path: &Path) -> io::Result<Vec<u8>> {
+    read_if_exists(path)?.ok_or_else(|| io::Error::from(io::ErrorKind::NotFound))
 }
 
 /// An empty buffer with room for `capacity` bytes. Large buffers ask Linux for huge pages:
@@ -116,6 +245,34 @@ pub fn resolves_within(resolved: &Path, root: &Path) -> bool {
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_regular_files_are_read() {
+        let home = tempfile::tempdir().unwrap();
+        let fifo = home.path().join("fifo.json");
+        let status = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+        assert!(status.success());
+        let error = read_if_exists(&fifo).unwrap_err();
+        assert_eq!(
+            Unreadable::of(&error),
+            Some(Unreadable::NotRegular("a FIFO (named pipe)"))
+        );
+        let zero = home.path().join("zero.json");
+        std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+        let error = read_if_exists(&zero).unwrap_err();
+        assert_eq!(Unreadable::of(&error), Some(Unreadable::NotRegular("a device")));
+        let big = home.path().join("big.json");
+        File::create(&big).unwrap().set_len(READ_LIMIT + 1).unwrap();
+        assert_eq!(
+            Unreadable::of(&read_if_exists(&big).unwrap_err()),
+            Some(Unreadable::TooLarge)
+        );
+        let link = home.path().join("link.json");
+        fs::write(home.path().join("real.json"), "{}").unwrap();
+        std::os::unix::fs::symlink("real.json", &link).unwrap();
+        assert_eq!(read_if_exists(&link).unwrap().unwrap(), b"{}");
+        assert!(read_if_exists(&home.path().join("missing")).unwrap().is_none());
+    }
 
     #[test]
     fn links_inside_and_outside_a_folder_are_told_apart() {

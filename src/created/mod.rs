@@ -7,8 +7,16 @@
 //! created it, and it must go). The file alone cannot tell, so the install that creates a
 //! container, or a file, says so here, in tray-mcp's config folder beside the profiles and
 //! backups (`created.json`). A remove takes a container out only when it is empty *and* recorded
-//! here, and deletes a file only when tray-mcp created it and it now holds nothing at all (a file
-//! the user has since given other keys, or a comment, stays). What is gone is forgotten.
+//! here, and deletes a file only when tray-mcp created it and it now holds nothing at all. What
+//! is gone is forgotten.
+//!
+//! A path alone does not say who wrote the file there now, so each record carries a fingerprint
+//! of the text tray-mcp last wrote and counts only while the file holds exactly that
+//! ([`identity`]): a file the user deleted and wrote anew, or changed, keeps everything but our
+//! entry. The record also says how to give the file system back: the folders the install
+//! created (removed when empty), the text of a file that held nothing (a 0-byte file comes back
+//! as 0 bytes) and the mode an install tightened for an inline token (given back once none is
+//! left).
 //!
 //! The record is keyed by the config file (as its client names it) and the container's key
 //! path, not by entry: several entries share a container, and renaming one changes nothing.
@@ -22,9 +30,13 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::config::safe_write::Privacy;
+
+mod identity;
+
 use crate::config::transaction::{Edited, FileEdit, FileProblem, FileTask, Folder};
 use crate::config::{Change, DocumentError, Format};
 use crate::paths::Environment;
+pub use identity::{AfterCommit, run_after_commit};
 
 /// What tray-mcp created in one config file.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,12 +48,38 @@ pub struct FileRecord {
     /// Code's project entries `["projects", DIR]` and `["projects", DIR, "mcpServers"]`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub containers: Vec<Vec<String>>,
+    /// The folders the install created for the file, innermost first: they go with the file
+    /// when they are empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub folders: Vec<String>,
+    /// What the file held when it held nothing (0 bytes, or only white space) before tray-mcp
+    /// wrote into it: a remove that leaves nothing gives exactly that back, not `{}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blank: Option<String>,
+    /// The file's mode before an install tightened it to owner-only for an inline token: given
+    /// back once no inline token is left in the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<u32>,
+    /// The fingerprint of the text tray-mcp last wrote to the file ([`identity::of_text`]). A
+    /// record is trusted only while the file still holds that text: a file deleted and written
+    /// anew by the user, or rewritten by anyone, is no longer known to be what tray-mcp created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub written: Option<String>,
 }
 
 impl FileRecord {
     /// Whether nothing is recorded.
     pub fn is_empty(&self) -> bool {
-        !self.file && self.containers.is_empty()
+        !self.file && self.containers.is_empty() && self.blank.is_none() && self.mode.is_none()
+    }
+
+    /// Whether the file, holding `text` now, is still the one this record describes: its text is
+    /// the one tray-mcp last wrote. A record without a fingerprint (an older tray-mcp's) is not.
+    pub fn identifies(&self, text: Option<&str>) -> bool {
+        match (text, &self.written) {
+            (Some(text), Some(written)) => identity::of_text(text) == *written,
+            _ => false,
+        }
     }
 
     /// The recorded containers, innermost first (a parent is checked after its child went).
@@ -66,30 +104,15 @@ impl Created {
         self.files.get(&key(path)).cloned().unwrap_or_default()
     }
 
-    /// Applies `changes` (forgetting before recording).
+    /// Applies `changes`: each changed file's record is replaced (or dropped).
     fn apply(&mut self, changes: &RecordChanges) {
-        for (path, forgotten) in &changes.forgotten {
-            let Some(record) = self.files.get_mut(path) else {
-                continue;
-            };
-            match forgotten {
-                Forget::File => {
+        for (path, record) in &changes.records {
+            match record {
+                Some(record) => {
+                    self.files.insert(path.clone(), record.clone());
+                }
+                None => {
                     self.files.remove(path);
-                }
-                Forget::Containers(containers) => {
-                    record.containers.retain(|container| !containers.contains(container));
-                    if record.is_empty() {
-                        self.files.remove(path);
-                    }
-                }
-            }
-        }
-        for (path, created) in &changes.recorded {
-            let record = self.files.entry(path.clone()).or_default();
-            record.file |= created.file;
-            for container in &created.containers {
-                if !record.containers.contains(container) {
-                    record.containers.push(container.clone());
                 }
             }
         }
@@ -108,29 +131,22 @@ pub fn record_path(environment: &Environment) -> PathBuf {
 /// Reads the record. A missing or unreadable one is empty: then a remove keeps containers and
 /// files, which is the safe side (the commit that writes it reports a broken one).
 pub fn load(environment: &Environment) -> Created {
-    std::fs::read_to_string(record_path(environment))
+    crate::config::safe_write::read_to_string(&record_path(environment))
         .ok()
         .and_then(|text| serde_json::from_str(&text).ok())
         .unwrap_or_default()
 }
 
-/// What to forget of one file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Forget {
-    /// All of it (the file is gone).
-    File,
-    /// These containers (they are gone).
-    Containers(Vec<Vec<String>>),
-}
-
-/// The changes one command makes to the record, an edit of its file.
+/// The changes one command makes to the record, an edit of its file, and what is to be done
+/// once the config files are written (folders to remove, modes to give back).
 #[derive(Debug, Clone, Default)]
 pub struct RecordChanges {
-    recorded: Vec<(String, FileRecord)>,
-    forgotten: Vec<(String, Forget)>,
+    /// Each changed file's new record (`None`: forgotten).
+    records: Vec<(String, Option<FileRecord>)>,
+    after_commit: Vec<AfterCommit>,
 }
 
-/// One config file as a command plans to change it, for [`RecordChanges::between`].
+/// One config file as a command plans to change it, for [`RecordChanges::add`].
 pub struct ConfigChange<'a> {
     /// The file as its client names it.
     pub path: &'a Path,
@@ -142,85 +158,101 @@ pub struct ConfigChange<'a> {
     pub after: Option<&'a str>,
     /// The key paths of the entries the command sets in it.
     pub added_entries: Vec<Vec<String>>,
+    /// The folders writing the file will create (those on its path that do not exist yet, below
+    /// the home folder), innermost first.
+    pub new_folders: Vec<PathBuf>,
+    /// The file's mode, when the write makes an existing file owner-only that was not.
+    pub tightened_from: Option<u32>,
 }
 
 impl RecordChanges {
     /// Whether there is nothing to write.
     pub fn is_empty(&self) -> bool {
-        self.recorded.is_empty() && self.forgotten.is_empty()
+        self.records.is_empty()
     }
 
-    /// Adds what one changed file means for the record: a file deleted is forgotten; a recorded
-    /// container no longer there is forgotten; a file or container the command's entries
-    /// brought is recorded.
+    /// Adds what one changed file means for the record. A record that no longer identifies the
+    /// file (see [`FileRecord::identifies`]) is dropped first: what it says tray-mcp created may
+    /// be the user's now. Then: a deleted file is forgotten (its recorded folders go after the
+    /// commit); a recorded container no longer there is forgotten; a file, folder or container
+    /// the command's entries brought is recorded, and the text written fingerprinted.
     pub fn add(&mut self, change: &ConfigChange<'_>, known: &Created) -> Result<(), DocumentError> {
         let path = key(change.path);
+        let had_record = known.files.contains_key(&path);
+        let trusted = known.files.get(&path).filter(|record| record.identifies(change.before));
         let Some(after) = change.after else {
-            if known.files.contains_key(&path) {
-                self.forgotten.push((path, Forget::File));
+            if let Some(record) = trusted {
+                let folders = record.folders.iter().map(PathBuf::from).map(AfterCommit::RemoveFolder);
+                self.after_commit.extend(folders);
+            }
+            if had_record {
+                self.records.push((path, None));
             }
             return Ok(());
         };
-        let Some(before) = change.before else {
-            // A new file: an earlier record of a file by that name is of one since deleted.
-            if known.files.contains_key(&path) {
-                self.forgotten.push((path.clone(), Forget::File));
+        let mut record = trusted.cloned().unwrap_or_default();
+        let mut gone = Vec::new();
+        for container in &record.containers {
+            if !has_key(change.format, after, container)? {
+                gone.push(container.clone());
             }
-            if change.added_entries.is_empty() {
-                return Ok(());
+        }
+        record.containers.retain(|container| !gone.contains(container));
+        match change.before {
+            None => {
+                record = FileRecord {
+                    file: !change.added_entries.is_empty(),
+                    containers: all_levels(&change.added_entries),
+                    folders: change.new_folders.iter().map(|folder| key(folder)).collect(),
+                    ..FileRecord::default()
+                };
+                if !record.file {
+                    record = FileRecord::default();
+                }
             }
-            let containers = change.added_entries.iter().flat_map(|entry| levels(entry)).fold(
-                Vec::new(),
-                |mut all: Vec<Vec<String>>, container| {
-                    if !all.contains(&container) {
-                        all.push(container);
+            Some(before) => {
+                for container in created_containers(change, before, after)? {
+                    if !record.containers.contains(&container) {
+                        record.containers.push(container);
                     }
-                    all
-                },
-            );
-            self.recorded.push((path, FileRecord { file: true, containers }));
-            return Ok(());
-        };
-        if let Some(record) = known.files.get(&path) {
-            let mut gone = Vec::new();
-            for container in &record.containers {
-                if !has_key(change.format, after, container)? {
-                    gone.push(container.clone());
                 }
-            }
-            if !gone.is_empty() {
-                self.forgotten.push((path.clone(), Forget::Containers(gone)));
-            }
-        }
-        let mut created: Vec<Vec<String>> = Vec::new();
-        for entry in &change.added_entries {
-            let containers = levels(entry);
-            // The common case first, one skim: the servers container was there already.
-            if containers
-                .last()
-                .is_none_or(|innermost| has_key(change.format, before, innermost).unwrap_or(true))
-            {
-                continue;
-            }
-            for container in containers {
-                if !created.contains(&container)
-                    && !has_key(change.format, before, &container)?
-                    && has_key(change.format, after, &container)?
-                {
-                    created.push(container);
+                if is_blank(before) && !change.added_entries.is_empty() && record.blank.is_none() {
+                    record.blank = Some(before.to_string());
                 }
             }
         }
-        if !created.is_empty() {
-            self.recorded.push((
-                path,
-                FileRecord {
-                    file: false,
-                    containers: created,
-                },
-            ));
+        self.track_mode(change, after, &mut record);
+        if record.blank.is_some() && is_blank(after) {
+            // Given back as it was: nothing left to remember.
+            record = FileRecord::default();
+        }
+        if record.is_empty() {
+            if had_record {
+                self.records.push((path, None));
+            }
+        } else {
+            record.written = Some(identity::of_text(after));
+            self.records.push((path, Some(record)));
         }
         Ok(())
+    }
+
+    /// Records the mode a write tightens, and gives it back once no inline token is left.
+    fn track_mode(&mut self, change: &ConfigChange<'_>, after: &str, record: &mut FileRecord) {
+        if let Some(mode) = change.tightened_from {
+            record.mode.get_or_insert(mode);
+        } else if let Some(mode) = record.mode
+            && !identity::holds_inline_token(after)
+        {
+            self.after_commit
+                .push(AfterCommit::RestoreMode(change.path.to_path_buf(), mode));
+            record.mode = None;
+        }
+    }
+
+    /// What is to be done once the commit that writes these changes has succeeded.
+    pub fn take_after_commit(&mut self) -> Vec<AfterCommit> {
+        std::mem::take(&mut self.after_commit)
     }
 
     /// The task that writes these changes into the record's file.
@@ -233,6 +265,7 @@ impl RecordChanges {
             privacy: Privacy::OwnerOnly,
             backup: false,
             folder: Folder::User(environment.home.clone()),
+            named_by_others: false,
             edit: Box::new(self),
         }
     }
@@ -241,6 +274,47 @@ impl RecordChanges {
 /// The container key paths on the way to an entry: every proper prefix but the empty one.
 fn levels(entry: &[String]) -> Vec<Vec<String>> {
     (1..entry.len()).map(|depth| entry[..depth].to_vec()).collect()
+}
+
+/// The containers on the way to every entry, each once.
+fn all_levels(entries: &[Vec<String>]) -> Vec<Vec<String>> {
+    let mut all: Vec<Vec<String>> = Vec::new();
+    for container in entries.iter().flat_map(|entry| levels(entry)) {
+        if !all.contains(&container) {
+            all.push(container);
+        }
+    }
+    all
+}
+
+/// The containers on the way to the change's entries that `before` lacks and `after` has.
+fn created_containers(change: &ConfigChange<'_>, before: &str, after: &str) -> Result<Vec<Vec<String>>, DocumentError> {
+    let mut created: Vec<Vec<String>> = Vec::new();
+    for entry in &change.added_entries {
+        let containers = levels(entry);
+        // The common case first, one skim: the servers container was there already.
+        if containers
+            .last()
+            .is_none_or(|innermost| has_key(change.format, before, innermost).unwrap_or(true))
+        {
+            continue;
+        }
+        for container in containers {
+            if !created.contains(&container)
+                && !has_key(change.format, before, &container)?
+                && has_key(change.format, after, &container)?
+            {
+                created.push(container);
+            }
+        }
+    }
+    Ok(created)
+}
+
+/// Whether a file's text holds nothing at all: no byte but white space (and a byte-order mark).
+pub fn is_blank(text: &str) -> bool {
+    text.chars()
+        .all(|character| character.is_whitespace() || character == '\u{feff}')
 }
 
 /// Whether `text` has the key at `path`. JSON is skimmed in one pass without building anything
@@ -315,6 +389,8 @@ mod tests {
                     before,
                     after,
                     added_entries: vec![strings(&["projects", "/p", "mcpServers", "tray"])],
+                    new_folders: Vec::new(),
+                    tightened_from: None,
                 },
                 known,
             )
@@ -373,6 +449,8 @@ mod tests {
                 before: Some(with),
                 after: Some("{\"theme\": 1}"),
                 added_entries: Vec::new(),
+                new_folders: Vec::new(),
+                tightened_from: None,
             },
             &known,
         )
@@ -382,7 +460,8 @@ mod tests {
             left,
             FileRecord {
                 file: true,
-                containers: Vec::new()
+                written: Some(identity::of_text("{\"theme\": 1}")),
+                ..FileRecord::default()
             }
         );
         // The file went: all of it is forgotten, and the record's file with it.
@@ -411,6 +490,8 @@ mod tests {
                 before: Some(before),
                 after: Some(after),
                 added_entries: vec![entry.clone()],
+                new_folders: Vec::new(),
+                tightened_from: None,
             };
             changes.add(&change, &Created::default()).unwrap();
             let recorded = applied(&changes, &Created::default()).for_file(Path::new("/h/c"));
