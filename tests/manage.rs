@@ -915,6 +915,9 @@ fn adopt_turns_seed_bridges_and_http_entries_of_five_clients_into_tray_mcp_entri
         "{listing}"
     );
     assert!(!listing.contains("adoptable"), "{listing}");
+    // The tokens left the client files: the backups of those files are scrubbed of them too.
+    assert_eq!(backups_holding(&home, TOKEN), Vec::<String>::new());
+    assert_eq!(backups_holding(&home, HTTP_TOKEN), Vec::<String>::new());
 }
 
 #[test]
