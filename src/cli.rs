@@ -7,6 +7,7 @@ use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use tray_mcp::clients::{ClientId, Scope, Transport};
+use tray_mcp::commands::adopt::AdoptRequest;
 use tray_mcp::commands::doctor::DoctorRequest;
 use tray_mcp::commands::install::{InstallRequest, SignInConflict, WorkspaceChoice};
 use tray_mcp::commands::login::{LoginRequest, SignInOptions};
@@ -63,6 +64,23 @@ enum Command {
         /// Show the diff of what would change; write nothing.
         #[arg(long)]
         dry_run: bool,
+    },
+    /// Take over the Tray entries Tray's setup utility or your hands wrote (mcp-remote bridges
+    /// and http entries holding the token): each becomes a tray-mcp entry of the same name, its
+    /// token moved into tray-mcp's store.
+    Adopt {
+        /// Only the entries with these names (every adoptable entry when none is given).
+        #[arg(value_parser = ServerName::parse)]
+        names: Vec<ServerName>,
+        /// Only in these clients (or all).
+        #[arg(short = 'c', long = "client", value_delimiter = ',', value_parser = ClientChoiceParser)]
+        clients: Vec<ClientChoice>,
+        /// Show the diff of what would change (tokens redacted); write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Do not check each token with Tray first.
+        #[arg(long)]
+        no_verify: bool,
     },
     /// Rename an entry in every client that has it, and its profile.
     Rename {
@@ -513,6 +531,8 @@ pub enum Action {
     Wizard(Box<Prefill>),
     /// Remove an entry.
     Remove(RemoveRequest),
+    /// Adopt hand-written Tray entries.
+    Adopt(AdoptRequest),
     /// Rename an entry.
     Rename(RenameRequest),
     /// Replace a token.
@@ -580,6 +600,17 @@ impl Cli {
                 name,
                 clients: expand_clients(&clients),
                 dry_run,
+            })),
+            Some(Command::Adopt {
+                names,
+                clients,
+                dry_run,
+                no_verify,
+            }) => Ok(Action::Adopt(AdoptRequest {
+                names,
+                clients: expand_clients(&clients),
+                dry_run,
+                verify: !no_verify,
             })),
             Some(Command::Rename { old, new, dry_run }) => Ok(Action::Rename(RenameRequest { old, new, dry_run })),
             Some(Command::Token(TokenCommand::Set {

@@ -94,6 +94,12 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
             print_report(&report, json);
             Ok(ExitCode::SUCCESS)
         }
+        Action::Adopt(request) => {
+            let placement = self_install::resolve(&environment, &install::current_binary()?);
+            let report = tray_mcp::commands::adopt::adopt(&environment, &request, &placement)?;
+            print_report(&report, json);
+            Ok(ExitCode::SUCCESS)
+        }
         Action::Rename(request) => {
             let report = rename::rename(&environment, &request)?;
             print_report(&report, json);

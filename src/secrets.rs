@@ -33,9 +33,23 @@ pub fn names_a_secret_elsewhere(text: &str) -> bool {
     text.contains("${") || text.contains("{env:")
 }
 
-/// Every inline bearer token in a config entry, wherever it sits (`env`, `headers`, `args`).
+/// The token of one string of a config entry: `Bearer <token>` (an `env` or `headers` value),
+/// or a whole header line `Authorization: Bearer <token>` / `Authorization:Bearer <token>`
+/// (the `--header` argument of `mcp-remote`, as Tray's setup utility and hands write it).
+/// References (`${...}`) are not tokens.
+pub fn bearer_in(text: &str) -> Option<&str> {
+    let text = text.trim();
+    let value = match text.split_once(':') {
+        Some((header, value)) if header.trim().eq_ignore_ascii_case("authorization") => value.trim_start(),
+        _ => text,
+    };
+    inline_bearer(value)
+}
+
+/// Every inline bearer token in a config entry, wherever it sits (`env`, `headers`, `args`,
+/// bare or as a whole `Authorization:` header line).
 pub fn inline_tokens(entry: &Value) -> impl Iterator<Item = &str> {
-    strings(entry).filter_map(inline_bearer)
+    strings(entry).filter_map(bearer_in)
 }
 
 /// Whether an entry holds a real token inline (`Bearer <token>`, not a `${...}` reference).
@@ -133,6 +147,26 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn the_header_line_of_mcp_remote_and_an_env_value_both_give_the_token() {
+        for text in [
+            "Authorization: Bearer tok_1234",
+            "Authorization:Bearer tok_1234",
+            "authorization:  Bearer tok_1234",
+            "Bearer tok_1234",
+        ] {
+            assert_eq!(bearer_in(text), Some("tok_1234"), "{text}");
+        }
+        for text in [
+            "Authorization: Bearer ${AUTH}",
+            "Authorization:${AUTH_HEADER}",
+            "https://x",
+            "Bearer ",
+        ] {
+            assert_eq!(bearer_in(text), None, "{text}");
+        }
+    }
 
     #[test]
     fn redacts_every_occurrence() {

@@ -17,7 +17,7 @@ mod tray_schema;
 
 use std::time::Duration;
 
-use common::{FakeHome, TOKEN, assert_no_token, outputs};
+use common::{FakeHome, TOKEN, WORKSPACE, assert_no_token, outputs};
 use fake_gateway::{FakeGateway, GatewayBehavior};
 use fake_tray::{Behavior, FakeTray};
 
@@ -209,6 +209,40 @@ fn online_checks_accepting_rejecting_and_hanging_apis() {
     assert!(
         failed.contains("Tray's API") && failed.contains("Agent Gateway"),
         "{failed}"
+    );
+}
+
+#[test]
+fn online_starts_each_entry_as_its_client_would_and_checks_one_profile_once() {
+    let home = FakeHome::new();
+    home.install(&["-c", "claude,cursor,claude-code"]).success();
+    let gateway = FakeGateway::start(GatewayBehavior::Mcp { sse: false });
+    let api = FakeTray::start(Behavior::Normal);
+    let (code, report) = online(&home, &api, &gateway);
+    assert_eq!(code, 0, "{report}");
+    for client in ["Claude Desktop", "Cursor", "Claude Code"] {
+        let line = format!(
+            "✓ {client} · tray-workspace: 7 built-in + 3 gateway tools (Ada Lovelace, us1), started as {client} starts it"
+        );
+        assert!(report.contains(&line), "{line}\n{report}");
+    }
+    // One profile in three clients: one gateway check and one start (each an `initialize`),
+    // not three of each.
+    assert_eq!(gateway.count("initialize"), 2, "{report}");
+}
+
+#[test]
+fn online_never_starts_a_bridge_whose_gateway_is_moved_elsewhere() {
+    // A bridge goes to the URL in its arguments: with TRAY_GATEWAY_URL pointing at the fake it
+    // would reach the real Tray instead (and npm), so it is said to be unchecked.
+    let home = FakeHome::new();
+    home.install(&["-c", "cursor", "--transport", "bridge"]).success();
+    let gateway = FakeGateway::start(GatewayBehavior::Mcp { sse: false });
+    let api = FakeTray::start(Behavior::Normal);
+    let (_, report) = online(&home, &api, &gateway);
+    assert!(
+        report.contains("not started as Cursor starts it: TRAY_GATEWAY_URL moves the gateway"),
+        "{report}"
     );
 }
 
@@ -471,7 +505,7 @@ fn the_fix_for_a_hand_written_tray_entry_says_force_since_install_refuses_it_oth
     let home = FakeHome::new();
     let hand_written = format!(
         "{{\"mcpServers\": {{\"by-hand\": {{\"command\": \"npx\", \"args\": [\"-y\", \"mcp-remote\", \"https://{}.mcp.tray.ai\", \"--header\", \"Authorization:Bearer {TOKEN}\"]}}}}}}\n",
-        common::WORKSPACE
+        WORKSPACE
     );
     home.write(".codeium/windsurf/mcp_config.json", hand_written);
     let (_, output) = doctor(&home, &[]);
@@ -490,4 +524,41 @@ fn doctor_for_a_name_no_entry_has_says_so_and_fails() {
         "{report}"
     );
     assert!(!report.contains("no Tray entries found"), "{report}");
+}
+
+/// `adopt` checks each token as install does (here: against the loopback fakes); a refused one
+/// is adopted anyway, with a warning.
+#[test]
+fn adopt_verifies_each_token_and_adopts_a_refused_one_with_a_warning() {
+    let seed = format!(
+        r#"{{"mcpServers": {{"tray-seed": {{"command": "npx", "args": ["mcp-remote", "https://{WORKSPACE}.mcp.tray.ai", "--header", "Authorization: Bearer {TOKEN}"]}}}}}}"#
+    );
+    let adopt = |api: &FakeTray, gateway: &FakeGateway| {
+        let home = FakeHome::new();
+        home.write(".cursor/mcp.json", &seed);
+        let assert = home
+            .command()
+            .arg("adopt")
+            .envs(api.api_variables())
+            .env("TRAY_GATEWAY_URL", gateway.url())
+            .timeout(Duration::from_secs(60))
+            .assert()
+            .success();
+        assert_no_token(&assert);
+        assert!(!home.read(".cursor/mcp.json").contains(TOKEN));
+        outputs(&assert).1
+    };
+    let accepted = adopt(
+        &FakeTray::start(Behavior::Normal),
+        &FakeGateway::start(GatewayBehavior::Mcp { sse: false }),
+    );
+    assert!(
+        accepted.contains("\"tray-seed\": token of Ada Lovelace") && accepted.contains("Agent Gateway: 3 tools"),
+        "{accepted}"
+    );
+    let refused = adopt(
+        &FakeTray::start(Behavior::Status(401, "{\"message\":\"Unauthorized\"}".into())),
+        &FakeGateway::start(GatewayBehavior::Status(401)),
+    );
+    assert!(refused.contains("adopted anyway"), "{refused}");
 }

@@ -864,6 +864,236 @@ fn a_dry_run_ends_every_diff_with_a_line_break() {
     insta::assert_snapshot!("dry_run_file_without_final_newline", home.redact(&stdout));
 }
 
+// ---------------------------------------------------------------------------------------------
+// adopt: the entries Tray's setup utility (`npx @trayio/tray-mcp`) or hands wrote.
+
+/// A second token, held by the hand-written http entries.
+const HTTP_TOKEN: &str = "hand-http-token-7b3e9d1c2a";
+
+/// One client file with a Tray entry written as the seed utility or a hand would: the text
+/// before the entry, the entry, the text after it (kept byte for byte by adopt).
+struct Seeded {
+    file: &'static str,
+    head: String,
+    entry: String,
+    tail: String,
+}
+
+fn seeded_files() -> Vec<Seeded> {
+    let url = format!("https://{WORKSPACE}.mcp.tray.ai");
+    let seeded = |file, head: &str, entry: String, tail: &str| Seeded {
+        file,
+        head: head.to_string(),
+        entry,
+        tail: tail.to_string(),
+    };
+    vec![
+        // The seed utility's CLI shape: the token in the args' header line.
+        seeded(
+            ".cursor/mcp.json",
+            "{\n  // my servers\n  \"mcpServers\": {\n    \"other\": {\"command\": \"node\", \"args\": [\"x.js\"], \"env\": {\"KEY\": \"v\"}},\n    ",
+            format!(
+                "\"tray-workspace\": {{\"command\": \"npx\", \"args\": [\"mcp-remote\", \"{url}\", \"--header\", \"Authorization: Bearer {TOKEN}\"]}}"
+            ),
+            "\n  }\n}\n",
+        ),
+        // The token in env, referred to from the header argument.
+        seeded(
+            ".config/Claude/claude_desktop_config.json",
+            "{\"globalShortcut\": \"Ctrl+Space\", \"mcpServers\": {",
+            format!(
+                "\"tray-workspace\": {{\"command\": \"npx\", \"args\": [\"-y\", \"mcp-remote\", \"{url}\", \"--header\", \"Authorization:${{AUTH_HEADER}}\"], \"env\": {{\"AUTH_HEADER\": \"Bearer {TOKEN}\"}}}}"
+            ),
+            ", \"fs\": {\"command\": \"mcp-fs\"}}}\n",
+        ),
+        // A hand-written http entry, in Claude Code's user scope.
+        seeded(
+            ".claude.json",
+            "{\"numStartups\": 7, \"mcpServers\": {",
+            format!(
+                "\"tray-http\": {{\"url\": \"{url}\", \"headers\": {{\"Authorization\": \"Bearer {HTTP_TOKEN}\"}}}}"
+            ),
+            "}, \"projects\": {}}\n",
+        ),
+        seeded(
+            ".config/Code/User/mcp.json",
+            "{\n  \"servers\": {\n    // hand-written\n    ",
+            format!(
+                "\"tray-http\": {{\"type\": \"http\", \"url\": \"{url}\", \"headers\": {{\"Authorization\": \"Bearer {HTTP_TOKEN}\"}}}}"
+            ),
+            "\n  }\n}\n",
+        ),
+        seeded(
+            ".codex/config.toml",
+            "# codex config\nmodel = \"o3\"\n\n",
+            format!(
+                "[mcp_servers.tray-workspace]\ncommand = \"npx\"\nargs = [\"-y\", \"mcp-remote\", \"{url}\", \"--header\", \"Authorization: Bearer {TOKEN}\"]\n"
+            ),
+            "\n[mcp_servers.docs]\ncommand = \"docs-mcp\"\n",
+        ),
+    ]
+}
+
+fn write_seeded(home: &FakeHome) -> Vec<Seeded> {
+    let files = seeded_files();
+    for seeded in &files {
+        home.write(seeded.file, format!("{}{}{}", seeded.head, seeded.entry, seeded.tail));
+    }
+    files
+}
+
+fn assert_neither_adopted_token(label: &str, text: &str) {
+    assert!(
+        !text.contains(TOKEN) && !text.contains(HTTP_TOKEN),
+        "{label} shows a token:\n{text}"
+    );
+}
+
+#[test]
+fn adopt_turns_seed_bridges_and_http_entries_of_five_clients_into_tray_mcp_entries() {
+    let home = FakeHome::new();
+    let files = write_seeded(&home);
+    let listing = outputs(&home.command().arg("list").assert().success()).0;
+    let adoptable = listing
+        .lines()
+        .filter(|line| line.starts_with("tray-") && line.contains(" adoptable "));
+    assert_eq!(adoptable.count(), 5, "{listing}");
+    let assert = home.command().arg("adopt").assert().success();
+    let (stdout, stderr) = outputs(&assert);
+    assert_neither_adopted_token("adopt's output", &format!("{stdout}{stderr}"));
+    for seeded in &files {
+        let text = home.read(seeded.file);
+        assert_neither_adopted_token(seeded.file, &text);
+        assert!(
+            text.starts_with(&seeded.head) && text.ends_with(&seeded.tail),
+            "{}: everything but the entry must stay byte for byte:\n{text}",
+            seeded.file
+        );
+        assert!(
+            text.contains("serve") && text.contains("--profile"),
+            "{}:\n{text}",
+            seeded.file
+        );
+    }
+    for (name, token) in [("tray-workspace", TOKEN), ("tray-http", HTTP_TOKEN)] {
+        let profile = home.read(&format!(".config/tray-mcp/profiles/{name}.json"));
+        assert!(
+            profile.contains(token) && profile.contains(WORKSPACE) && profile.contains("\"gateway\": true"),
+            "{name}: {profile}"
+        );
+    }
+    let listing = outputs(&home.command().arg("list").assert().success()).0;
+    let rows: Vec<&str> = listing.lines().filter(|line| line.starts_with("tray-")).collect();
+    assert_eq!(rows.len(), 5, "{listing}");
+    assert!(
+        rows.iter()
+            .all(|row| row.contains(" stdio ") && row.contains(" profile ")),
+        "{listing}"
+    );
+    assert!(!listing.contains("adoptable"), "{listing}");
+    // The tokens left the client files: the backups of those files are scrubbed of them too.
+    assert_eq!(backups_holding(&home, TOKEN), Vec::<String>::new());
+    assert_eq!(backups_holding(&home, HTTP_TOKEN), Vec::<String>::new());
+}
+
+#[test]
+fn adopt_finds_claude_code_entries_of_other_projects_and_of_the_project_scope() {
+    let home = FakeHome::new();
+    let url = format!("https://{WORKSPACE}.mcp.tray.ai");
+    let seed = format!(
+        "{{\"command\": \"npx\", \"args\": [\"mcp-remote\", \"{url}\", \"--header\", \"Authorization: Bearer {TOKEN}\"]}}"
+    );
+    home.write(
+        ".claude.json",
+        format!("{{\"projects\": {{\"/elsewhere\": {{\"allowedTools\": [], \"mcpServers\": {{\"tray-seed\": {seed}}}}}}}}}\n"),
+    );
+    home.write(
+        "project/.mcp.json",
+        format!("{{\"mcpServers\": {{\"tray-seed\": {seed}}}}}\n"),
+    );
+    let assert = home.command().arg("adopt").assert().success();
+    assert_no_token(&assert);
+    for file in [".claude.json", "project/.mcp.json"] {
+        let text = home.read(file);
+        assert!(
+            !text.contains(TOKEN) && text.contains("\"tray-seed\""),
+            "{file}: {text}"
+        );
+    }
+    assert!(home.read(".claude.json").contains("\"allowedTools\": []"));
+    assert!(home.read(".config/tray-mcp/profiles/tray-seed.json").contains(TOKEN));
+}
+
+#[test]
+fn adopt_dry_run_writes_nothing_and_its_diff_shows_no_token() {
+    let home = FakeHome::new();
+    write_seeded(&home);
+    let before = home.snapshot_files();
+    let assert = home.command().args(["adopt", "--dry-run"]).assert().success();
+    let (stdout, stderr) = outputs(&assert);
+    assert!(
+        stdout.contains("+++ ~/.cursor/mcp.json") && stdout.contains("[REDACTED]"),
+        "{stdout}"
+    );
+    assert_neither_adopted_token("the dry run's diff", &format!("{stdout}{stderr}"));
+    assert_eq!(home.snapshot_files(), before);
+}
+
+#[test]
+fn adopt_refuses_one_name_with_two_tokens_and_changes_nothing() {
+    let home = FakeHome::new();
+    write_seeded(&home);
+    let url = format!("https://{WORKSPACE}.mcp.tray.ai");
+    home.write(
+        ".codeium/windsurf/mcp_config.json",
+        format!("{{\"mcpServers\": {{\"tray-workspace\": {{\"serverUrl\": \"{url}\", \"headers\": {{\"Authorization\": \"Bearer {NEW_TOKEN}\"}}}}}}}}"),
+    );
+    let before = home.snapshot_files();
+    let assert = home.command().arg("adopt").assert().code(1);
+    let (stdout, stderr) = outputs(&assert);
+    assert!(
+        stderr.contains("hold different tokens") && stderr.contains("hint:"),
+        "{stderr}"
+    );
+    assert!(!format!("{stdout}{stderr}").contains(NEW_TOKEN));
+    assert_neither_adopted_token("the refusal", &format!("{stdout}{stderr}"));
+    assert_eq!(home.snapshot_files(), before);
+    // Naming only the other name adopts it alone.
+    home.command().args(["adopt", "tray-http"]).assert().success();
+    assert!(!home.read(".claude.json").contains(HTTP_TOKEN));
+    assert!(home.read(".cursor/mcp.json").contains(TOKEN));
+}
+
+#[test]
+fn adopt_leaves_tray_mcps_own_bridge_alone_unless_named() {
+    let home = FakeHome::new();
+    home.install(&["-c", "windsurf", "--transport", "bridge"]).success();
+    let listing = outputs(&home.command().arg("list").assert().success()).0;
+    assert!(!listing.contains("adoptable"), "{listing}");
+    let before = home.snapshot_files();
+    let assert = home.command().arg("adopt").assert().success();
+    assert!(outputs(&assert).1.contains("nothing to adopt"));
+    assert_eq!(home.snapshot_files(), before);
+    home.command().args(["adopt", "tray-workspace"]).assert().success();
+    assert!(!home.read(".codeium/windsurf/mcp_config.json").contains(TOKEN));
+}
+
+#[test]
+fn token_set_rotates_a_seed_bridges_header_line_and_keeps_the_header() {
+    let home = FakeHome::new();
+    write_seeded(&home);
+    home.command()
+        .args(["token", "set", "tray-workspace", "--api-token-stdin"])
+        .write_stdin(NEW_TOKEN)
+        .assert()
+        .success();
+    let cursor = home.read(".cursor/mcp.json");
+    assert!(
+        cursor.contains(&format!("\"Authorization: Bearer {NEW_TOKEN}\"")) && !cursor.contains(TOKEN),
+        "{cursor}"
+    );
+}
+
 /// Every file under tray-mcp's backups folder that holds `token`.
 fn backups_holding(home: &FakeHome, token: &str) -> Vec<String> {
     home.snapshot_files()

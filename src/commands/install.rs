@@ -870,7 +870,7 @@ pub fn existing_gateway(environment: &Environment, name: &ServerName, workspace_
 
 /// The existing profile's setting, when the request leaves the gateway to the default and that
 /// setting differs from it (the default is on): kept, and said so, never flipped silently.
-fn kept_gateway(environment: &Environment, request: &InstallRequest) -> Option<bool> {
+pub(crate) fn kept_gateway(environment: &Environment, request: &InstallRequest) -> Option<bool> {
     let workspace_id = request.workspace.workspace_id()?;
     if request.gateway.is_some() || request.transport != Transport::Stdio {
         return None;
@@ -896,7 +896,7 @@ fn kept_gateway_note(name: &ServerName, kept: bool) -> String {
 /// The profile `tray-mcp serve --profile NAME` reads (stdio entries for a real workspace), and
 /// the token to put in the keychain when `location` is the keychain. `kept_gateway` is the
 /// existing profile's setting when the request leaves it to the default.
-fn profile_for(
+pub(crate) fn profile_for(
     environment: &Environment,
     request: &InstallRequest,
     kept_gateway: Option<bool>,

@@ -140,7 +140,8 @@ fn listed(environment: &Environment, entry: &FoundEntry) -> ListedEntry {
     let recognized = entry.tray.as_ref();
     let token_variable = token_variable(entry);
     let token_store = match token_variable {
-        _ if !entry.ours => TokenPlace::Adoptable,
+        // What `tray-mcp adopt` can take over: not tray-mcp's, with the token in the file.
+        _ if !entry.ours && super::adopt::found::adoptable(entry).is_some() => TokenPlace::Adoptable,
         Some(_) => TokenPlace::Env,
         None => token_store(environment, entry),
     };
@@ -240,6 +241,10 @@ fn profile_workspace(environment: &Environment, profile: Option<&ServerName>) ->
     }
 }
 
+/// What `list` says under a table with adoptable entries.
+const ADOPTABLE_NOTE: &str = "\nadoptable: written by Tray's setup utility or by hand, with the token in the client's file; \
+`tray-mcp adopt` moves the token into tray-mcp's store and runs the entry through tray-mcp (no Node.js needed)\n";
+
 /// The TOKEN column: where the token is, then `+headless` for a Headless MCP sign-in
 /// (`+headless-login-needed` once it needs `tray-mcp login NAME --headless` again).
 fn token_column(entry: &ListedEntry) -> String {
@@ -279,10 +284,18 @@ impl Listing {
                 ]
             })
             .collect();
-        super::report::table(
+        let mut table = super::report::table(
             ["NAME", "CLIENT", "SCOPE", "TRANSPORT", "TOKEN", "WORKSPACE", "FILE"],
             &rows,
-        )
+        );
+        if self
+            .entries
+            .iter()
+            .any(|entry| entry.token_store == TokenPlace::Adoptable)
+        {
+            table.push_str(ADOPTABLE_NOTE);
+        }
+        table
     }
 
     /// The `--json` output: each entry's `headless_sign_in` is `"oauth"`, `"oauth-login-needed"`

@@ -5,6 +5,7 @@
 //! [`LabeledTask`] per file, then [`execute_with_keychain`] plans them all and either shows the
 //! diffs (dry run) or commits them as one transaction ([`finish_planned`]).
 
+pub mod adopt;
 pub mod clients;
 pub mod doctor;
 pub mod install;

@@ -19,7 +19,7 @@ use crate::error::CommandError;
 use crate::inventory::{FoundEntry, config_role, take_inventory};
 use crate::paths::Environment;
 use crate::profiles::{self, ProfileError, TokenLocation};
-use crate::secrets::{Redactor, holds_inline_token, inline_bearer};
+use crate::secrets::{Redactor, bearer_in, holds_inline_token};
 use crate::token_store::{KeychainChanges, SERVICE, TokenStore};
 use crate::tray::{ApiToken, ServerName};
 
@@ -216,11 +216,12 @@ fn no_such_name(name: &ServerName) -> CommandError {
     )
 }
 
-/// Rewrites `Bearer <old>` into `Bearer <new>` inside entries of one file.
+/// Rewrites `Bearer <old>` into `Bearer <new>` inside entries of one file (a whole
+/// `Authorization: Bearer <old>` header line keeps its header).
 struct ReplaceInlineToken {
     format: Format,
     entry_paths: Vec<Vec<String>>,
-    header: String,
+    token: String,
 }
 
 impl ReplaceInlineToken {
@@ -228,7 +229,7 @@ impl ReplaceInlineToken {
         ReplaceInlineToken {
             format: entries[0].client.client().format(),
             entry_paths: entries.iter().map(|entry| entry.entry_path()).collect(),
-            header: format!("Bearer {}", token.expose()),
+            token: token.expose().to_string(),
         }
     }
 }
@@ -241,8 +242,8 @@ impl FileEdit for ReplaceInlineToken {
             let path: Vec<&str> = path.iter().map(String::as_str).collect();
             if let Some(mut value) = document.get(&path)? {
                 strings_mut(&mut value, &mut |text| {
-                    if inline_bearer(text).is_some() {
-                        *text = self.header.clone();
+                    if let Some(old) = bearer_in(text) {
+                        *text = text.replacen(old, &self.token, 1);
                     }
                 });
                 if document.set(&path, &value)? == Change::Updated {

@@ -394,31 +394,38 @@ impl TrayApi {
             Err(BackendError::Forbidden { endpoint, .. }) => Access::refused(endpoint.fix()),
             Err(error) => Access::unknown(first_line(&error.to_string())),
         };
-        let user = match self.current_user().await {
+        // Every probe that needs nothing of another goes out at once (doctor --online with Tray
+        // far away: round trips side by side, not one after another).
+        let (user, workflows, solutions, connectors) = tokio::join!(
+            self.current_user(),
+            self.workflows(),
+            self.solutions(),
+            self.connectors()
+        );
+        let user = match user {
             Err(error) if !matches!(error, BackendError::Forbidden { .. }) => {
                 let reason = format!("could not check: {}", first_line(&error.to_string()));
                 return tool_access(|_| Access::unknown(reason.clone()));
             }
             result => outcome_of(result.map(drop)),
         };
-        let workflows = self.workflows().await;
         let first_workflow = workflows
             .as_ref()
             .ok()
             .and_then(|workflows| workflows.first().map(|w| w.id.clone()));
         let workflows = outcome_of(workflows.map(drop));
         let (logs, export) = match first_workflow {
-            Some(id) => (
-                outcome_of(self.workflow_executions(id.clone(), 1).await.map(drop)),
-                outcome_of(self.workflow_details(id).await.map(drop)),
-            ),
+            Some(id) => {
+                let (logs, export) = tokio::join!(self.workflow_executions(id.clone(), 1), self.workflow_details(id));
+                (outcome_of(logs.map(drop)), outcome_of(export.map(drop)))
+            }
             None => {
                 let reason = "no workflow to try it on (the workflow list is empty or could not be read)";
                 (Access::unknown(reason), Access::unknown(reason))
             }
         };
-        let solutions = outcome_of(self.solutions().await.map(drop));
-        let connectors = outcome_of(self.connectors().await.map(drop));
+        let solutions = outcome_of(solutions.map(drop));
+        let connectors = outcome_of(connectors.map(drop));
         tool_access(|endpoint| match endpoint {
             Endpoint::ViewerDetails => user.clone(),
             Endpoint::ViewerWorkflows => workflows.clone(),

@@ -13,6 +13,7 @@
 //! transport (not asked for a sign-in: stdio), region, review (with the overwrite questions),
 //! the browser sign-in (when chosen, before anything is written), done.
 
+pub mod adopt_first;
 mod line_edit;
 mod line_prompt;
 pub mod names;
@@ -97,15 +98,30 @@ pub fn run(
     placement: &Placement,
 ) -> Result<Report, CommandError> {
     let binary = placement.entry_binary.as_path();
+    let adopted = match prefill.yes {
+        true => None,
+        false => adopt_first::offer(environment, prompter, placement, prefill.verify)?,
+    };
+    if let Some(adopted) = &adopted
+        && !prompter.confirm(texts::ADD_ANOTHER, false).map_err(cancelled)?
+    {
+        return Ok(adopted.clone());
+    }
     let mut checked = None;
     let mut request = ask_checked(environment, prompter, prefill, binary, &mut checked)?;
     let Some(plan) = review(environment, prompter, &mut request, binary, prefill.yes)? else {
-        return Ok(nothing_left());
+        return Ok(adopted.unwrap_or_else(nothing_left));
     };
     let verified = verify_token::before_writing(environment, &request, checked.as_ref(), prefill.verify)?;
     let signed_in = sign_in(environment, prompter, &request)?;
     let mut report = install::finish_signed_in(environment, &request, plan, placement, signed_in)?;
     report.notices.extend(verified);
+    if let Some(adopted) = adopted {
+        report.files.splice(0..0, adopted.files);
+        report.notices.splice(0..0, adopted.notices);
+        report.next_steps.retain(|step| !adopted.next_steps.contains(step));
+        report.next_steps.splice(0..0, adopted.next_steps);
+    }
     prompter.say(texts::DONE);
     Ok(report)
 }

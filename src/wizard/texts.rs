@@ -209,6 +209,9 @@ fn wrap_line(line: &str, width: usize) -> String {
         .join("\n")
 }
 
+/// Asked after adopting the existing entries: whether to go on and add a new one.
+pub const ADD_ANOTHER: &str = "Add a new entry too?";
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,6 +10,7 @@
 //! [`offline`] has the checks of the files on this machine, [`online`] the network ones, which
 //! use the server's own clients (`TrayApi`, `GatewayClient`) so `doctor` sees what `serve` sees.
 
+mod as_client;
 mod offline;
 mod online;
 
@@ -122,6 +123,7 @@ impl DoctorReport {
         for subject in &self.subjects {
             let client = subject.client.map_or("", |kind| kind.client().display_name());
             match &subject.name {
+                Some(name) if subject.client.is_none() => text.push_str(&format!("{name}\n")),
                 Some(name) => text.push_str(&format!(
                     "{name} · {client} ({}) · {}\n",
                     subject.scope, subject.shown_path
@@ -222,15 +224,21 @@ pub fn doctor(environment: &Environment, request: &DoctorRequest, progress: &dyn
         known.dedup();
         report.unknown_name = Some((name.to_string(), known));
     }
-    let online = request.online.then(OnlineChecker::new);
+    let mut online = if request.online {
+        progress("checking the entries online, side by side");
+        let checks = online_checks(environment, &candidates);
+        progress("");
+        checks
+    } else {
+        Vec::new()
+    };
+    online.reverse();
     for entry in &candidates {
         let mut checks = vec![Check::pass("the config file parses")];
         checks.extend(entry_checks(environment, entry));
         checks.extend(shadowing(entry, &candidates));
         checks.extend(trust_check(environment, entry));
-        if let Some(online) = &online {
-            checks.extend(online.check(environment, entry, progress));
-        }
+        checks.extend(online.pop().unwrap_or_default());
         report.subjects.push(Subject {
             name: Some(entry.name.clone()),
             client: Some(entry.client),
@@ -243,6 +251,63 @@ pub fn doctor(environment: &Environment, request: &DoctorRequest, progress: &dyn
         });
     }
     report
+}
+
+/// The network checks of every entry, in `entries`' order: Tray's API and the gateway per
+/// distinct credentials, and each stdio entry started as its client starts it, per distinct
+/// launch; every distinct check runs once, all of them side by side (each under the network
+/// checks' own time limit).
+fn online_checks(environment: &Environment, entries: &[&FoundEntry]) -> Vec<Vec<Check>> {
+    let keys: Vec<String> = entries.iter().map(|entry| online::check_key(entry)).collect();
+    let mut unique: Vec<(&String, &FoundEntry)> = Vec::new();
+    for (key, entry) in keys.iter().zip(entries) {
+        if !unique.iter().any(|(known, _)| *known == key) {
+            unique.push((key, entry));
+        }
+    }
+    let launches: Vec<Option<Result<as_client::Launch, Check>>> = entries
+        .iter()
+        .map(|entry| as_client::launch_of(environment, entry))
+        .collect();
+    let mut distinct: Vec<as_client::Launch> = Vec::new();
+    for launch in launches.iter().flatten().flatten() {
+        if !distinct.contains(launch) {
+            distinct.push(launch.clone());
+        }
+    }
+    let (network, started) = std::thread::scope(|scope| {
+        let started = scope.spawn(|| as_client::run_all(&distinct, online::ONLINE_TIMEOUT));
+        let network: Vec<_> = unique
+            .iter()
+            .map(|(_, entry)| scope.spawn(move || OnlineChecker::new().check(environment, entry, &|_| {})))
+            .collect();
+        let network: Vec<online::Online> = network
+            .into_iter()
+            .map(|handle| handle.join().unwrap_or_default())
+            .collect();
+        (network, started.join().unwrap_or_default())
+    });
+    entries
+        .iter()
+        .zip(&keys)
+        .zip(&launches)
+        .map(|((entry, key), launch)| {
+            let at = unique.iter().position(|(known, _)| *known == key);
+            let online = at.and_then(|at| network.get(at).cloned()).unwrap_or_default();
+            let mut checks = online.checks;
+            match launch {
+                Some(Ok(launch)) => {
+                    let at = distinct.iter().position(|known| known == launch);
+                    if let Some(result) = at.and_then(|at| started.get(at)) {
+                        checks.push(as_client::check(entry, result, online.whose.as_deref()));
+                    }
+                }
+                Some(Err(note)) => checks.push(note.clone()),
+                None => {}
+            }
+            checks
+        })
+        .collect()
 }
 
 /// Recognised Tray entries, and broken ones that still point at Tray.

@@ -30,7 +30,7 @@ pub(super) struct OnlineChecker {
 }
 
 /// The most a network check may take.
-const ONLINE_TIMEOUT: Duration = Duration::from_secs(10);
+pub(super) const ONLINE_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl OnlineChecker {
     pub(super) fn new() -> Self {
@@ -39,19 +39,19 @@ impl OnlineChecker {
         }
     }
 
-    pub(super) fn check(&self, environment: &Environment, entry: &FoundEntry, progress: &dyn Fn(&str)) -> Vec<Check> {
+    pub(super) fn check(&self, environment: &Environment, entry: &FoundEntry, progress: &dyn Fn(&str)) -> Online {
         let Some(runtime) = &self.runtime else {
-            return vec![Check::fail("could not start the network checks", "try again")];
+            return Online::of(vec![Check::fail("could not start the network checks", "try again")]);
         };
         if let Some(EntryWorkspace::Headless(region)) = entry.tray.as_ref().map(|tray| &tray.workspace) {
             let url = headless_url(&environment.variables, *region);
             progress("checking Tray's Headless MCP");
             let check = runtime.block_on(check_headless(&url));
             progress("");
-            return vec![check];
+            return Online::of(vec![check]);
         }
         let Some(credentials) = credentials(environment, entry) else {
-            return Vec::new();
+            return Online::of(Vec::new());
         };
         // The same time limit as serve (TRAY_API_TIMEOUT_SECS), at most ONLINE_TIMEOUT.
         let variables = &environment.variables;
@@ -66,17 +66,60 @@ impl OnlineChecker {
         config.timeout = config.timeout.min(ONLINE_TIMEOUT);
         let mut gateway = crate::server::gateway_config(variables, &workspace_id, gateway.source);
         gateway.timeout = gateway.timeout.min(config.timeout);
-        progress(&format!("checking the {what} against Tray's API"));
-        let mut checks = runtime.block_on(check_token(config, what));
-        match gateway_off(environment, entry) {
-            Some(check) => checks.push(check),
-            None => {
-                progress("checking the Agent Gateway");
-                checks.push(runtime.block_on(check_gateway(gateway)));
-            }
-        }
+        progress(&format!("checking the {what} against Tray's API and the Agent Gateway"));
+        let off = gateway_off(environment, entry);
+        // Side by side: with Tray far away, the slower of the two is the whole wait.
+        let ((mut checks, owner), gateway) = runtime.block_on(async {
+            let gateway = async {
+                match off {
+                    Some(check) => check,
+                    None => check_gateway(gateway).await,
+                }
+            };
+            tokio::join!(check_token(config, what), gateway)
+        });
+        checks.push(gateway);
         progress("");
-        checks
+        Online {
+            checks,
+            whose: Some(match owner {
+                Some(owner) => format!("{owner}, {region}"),
+                None => region.to_string(),
+            }),
+        }
+    }
+}
+
+/// One entry's network checks, and whose token it is ("Olive Ops, us1": the token's owner, as
+/// Tray's API names them, and the region) when known.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Online {
+    /// The checks.
+    pub(super) checks: Vec<Check>,
+    /// Whose token, and where.
+    pub(super) whose: Option<String>,
+}
+
+impl Online {
+    fn of(checks: Vec<Check>) -> Online {
+        Online { checks, whose: None }
+    }
+}
+
+/// What makes two entries' network checks the same (never shown: it may hold a token): the
+/// workspace, the profile, the inline token and a `--gateway` argument; one profile in five
+/// clients is checked once.
+pub(super) fn check_key(entry: &FoundEntry) -> String {
+    let (_, args) = crate::clients::command_line(&entry.value);
+    let tokens: Vec<&str> = crate::secrets::inline_tokens(&entry.value).collect();
+    match &entry.tray {
+        Some(tray) => format!(
+            "{:?}|{:?}|{tokens:?}|{}",
+            tray.workspace,
+            tray.profile,
+            args.contains(&"--gateway")
+        ),
+        None => format!("untray|{}", entry.value),
     }
 }
 
@@ -253,10 +296,12 @@ fn inline_token(value: &Value) -> Option<ApiToken> {
 
 /// The token (or sign-in: `what`) against Tray's API, then per built-in tool whether the
 /// token can use it.
-async fn check_token(mut config: TrayApiConfig, what: &str) -> Vec<Check> {
+async fn check_token(mut config: TrayApiConfig, what: &str) -> (Vec<Check>, Option<String>) {
     config.max_attempts = 2;
     let api = TrayApi::new(config);
-    let user = match api.current_user().await {
+    let (user, tools) = tokio::join!(api.current_user(), api.tool_access());
+    let owner = user.as_ref().ok().map(|user| user.name.clone());
+    let user = match user {
         Ok(user) => Check::pass(format!(
             "Tray's API accepts the {what} ({} <{}>)",
             user.name, user.email
@@ -270,16 +315,16 @@ async fn check_token(mut config: TrayApiConfig, what: &str) -> Vec<Check> {
                     .unwrap_or_else(|| "check the token and the network".to_string()),
             );
             if !refused {
-                return vec![check];
+                return (vec![check], None);
             }
             check
         }
     };
     let mut checks = vec![user];
-    if let Ok(tools) = api.tool_access().await {
+    if let Ok(tools) = tools {
         checks.extend(tools.iter().map(tool_check));
     }
-    checks
+    (checks, owner)
 }
 
 /// One built-in tool's readiness for this token.
