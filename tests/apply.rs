@@ -341,7 +341,7 @@ fn a_token_command_runs_only_when_trusted_and_within_limits() {
     );
     let failed = run(&[], &[]).code(1);
     assert!(
-        outputs(&failed).1.contains("is not a regular file"),
+        outputs(&failed).1.contains("not a regular file"),
         "{}",
         outputs(&failed).1
     );
