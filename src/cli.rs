@@ -125,6 +125,9 @@ enum Command {
         /// a separate sign-in, since a token is bound to the server it was asked for.
         #[arg(long)]
         headless: bool,
+        /// Do not check the new sign-in with Tray afterwards (whom it signs in as, the gateway).
+        #[arg(long)]
+        no_verify: bool,
     },
     /// Forget an entry's sign-in (revoking its tokens where the server can).
     Logout {
@@ -634,6 +637,7 @@ impl Cli {
                 client_id,
                 client_metadata_url,
                 headless,
+                no_verify,
             }) => Ok(Action::Login(LoginRequest {
                 name,
                 region: region_of(region, workspace_id.as_ref())?,
@@ -646,6 +650,7 @@ impl Cli {
                 no_browser,
                 browser: std::env::var("BROWSER").ok(),
                 headless,
+                verify: !no_verify,
             })),
             Some(Command::Logout { name, headless }) => Ok(Action::Logout(name, headless)),
             Some(Command::Doctor { name, online }) => Ok(Action::Doctor(DoctorRequest { name, online })),

@@ -133,7 +133,7 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
                     " No refresh token was granted: sign in again when the access token expires."
                 }
             );
-            if !request.headless {
+            if request.verify && !request.headless {
                 for notice in tray_mcp::commands::verify::after_login(&environment, &request.name) {
                     eprintln!("{notice}");
                 }

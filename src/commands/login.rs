@@ -39,6 +39,8 @@ pub struct LoginRequest {
     pub browser: Option<String>,
     /// Sign in to Tray's Headless MCP (its own record beside the gateway's), not the gateway.
     pub headless: bool,
+    /// Check the new sign-in with Tray afterwards (not `--no-verify`).
+    pub verify: bool,
 }
 
 /// What `login` did: the profile report and the sign-in.
