@@ -562,3 +562,48 @@ fn adopt_verifies_each_token_and_adopts_a_refused_one_with_a_warning() {
     );
     assert!(refused.contains("adopted anyway"), "{refused}");
 }
+
+/// The counts `doctor --online` reports for an entry are what a real MCP client (the Python SDK)
+/// is served when it starts the same entry from the client's own file, gateway tools included.
+#[test]
+fn online_counts_the_tools_a_real_mcp_client_sees_from_the_same_entry() {
+    let Some(tools) = common::test_tools() else {
+        return;
+    };
+    let home = FakeHome::new();
+    home.install(&["-c", "cursor"]).success();
+    let gateway = FakeGateway::start(GatewayBehavior::Mcp { sse: false });
+    let api = FakeTray::start(Behavior::Normal);
+    let (code, report) = online(&home, &api, &gateway);
+    assert_eq!(code, 0, "{report}");
+    let counted = report
+        .lines()
+        .find_map(|line| {
+            let rest = line.split("Cursor · tray-workspace: ").nth(1)?;
+            let (built_in, rest) = rest.split_once(" built-in + ")?;
+            let (from_gateway, _) = rest.split_once(" gateway tools")?;
+            Some(built_in.parse::<usize>().ok()? + from_gateway.parse::<usize>().ok()?)
+        })
+        .unwrap_or_else(|| panic!("no tool count for Cursor's entry\n{report}"));
+
+    let mut client = std::process::Command::new(tools.join("venv/bin/python"));
+    // The environment Cursor would start the entry in: the fake home's, and the fakes' URLs.
+    let serve = home.std_command();
+    let output = client
+        .env_clear()
+        .envs(serve.get_envs().filter_map(|(key, value)| Some((key, value?))))
+        .envs(api.api_variables())
+        .env("TRAY_GATEWAY_URL", gateway.url())
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/entry_tools.py"))
+        .arg(home.path(".cursor/mcp.json"))
+        .arg("tray-workspace")
+        .output()
+        .expect("python");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    let seen: Vec<String> = serde_json::from_str(stdout.trim()).expect("tool names");
+    assert_eq!(seen.len(), counted, "the SDK saw {seen:?}\ndoctor said:\n{report}");
+    assert!(seen.iter().any(|name| name == "list_workflows"), "{seen:?}");
+    assert!(!stdout.contains(common::TOKEN) && !stderr.contains(common::TOKEN));
+}

@@ -254,6 +254,7 @@ async fn gateway_check(
     let mut config = crate::server::gateway_config(variables, &target.workspace_id, Arc::clone(&target.bearer));
     config.timeout = config.timeout.min(limit);
     config.max_attempts = 1;
+    config.listen = false;
     let (messages, _unused) = tokio::sync::mpsc::unbounded_channel();
     let client = Arc::new(GatewayClient::new(config, messages));
     let listed = match client.connect().await {

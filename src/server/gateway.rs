@@ -150,6 +150,10 @@ pub struct GatewayConfig {
     pub offline_retry: Duration,
     /// The longest wait between background retries of an unreachable gateway.
     pub offline_retry_cap: Duration,
+    /// Hold the GET stream open for server-initiated messages (list changes, resource updates).
+    /// `serve` does; a one-shot check (install verification, `doctor`) lists and leaves, and
+    /// saves the round trip of opening it.
+    pub listen: bool,
 }
 
 impl GatewayConfig {
@@ -170,6 +174,7 @@ impl GatewayConfig {
             first_backoff: Duration::from_millis(250),
             offline_retry: crate::env::DEFAULT_GATEWAY_RETRY,
             offline_retry_cap: Duration::from_secs(60),
+            listen: true,
         }
     }
 }
@@ -488,7 +493,7 @@ impl GatewayClient {
         Ok(response)
     }
 
-    /// Connects: `initialize`, `notifications/initialized`, then the GET stream. Transient
+    /// Connects: `initialize`, then `notifications/initialized` and the GET stream together. Transient
     /// failures are retried with backoff, up to `max_attempts` in total.
     pub async fn connect(self: &Arc<Self>) -> Result<(), GatewayError> {
         let mut attempt = 1;
@@ -547,8 +552,19 @@ impl GatewayClient {
                 .cloned()
                 .unwrap_or_else(|| json!({})),
         });
+        // The notification and the GET that opens the event stream go out side by side (one
+        // round trip, not two): the stream is still open before any request, and a GET the
+        // gateway refuses is tried again by `listen` with backoff.
         let initialized = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
-        self.post_message(&session, &initialized).await?;
+        let notified = self.post_message(&session, &initialized);
+        let opening = if self.config.listen {
+            let (notified, opening) = tokio::join!(notified, self.open_stream(&session, None));
+            notified?;
+            Some(opening)
+        } else {
+            notified.await?;
+            None
+        };
         if let Ok(mut slot) = self.session.lock() {
             *slot = Some(Arc::clone(&session));
         }
@@ -557,10 +573,11 @@ impl GatewayClient {
             has_session_id = session.id.is_some(),
             "Agent Gateway session initialised"
         );
-        let opening = self.open_stream(&session, None).await;
-        let client = Arc::clone(self);
-        let generation = session.generation;
-        tokio::spawn(async move { client.listen(generation, opening).await });
+        if let Some(opening) = opening {
+            let client = Arc::clone(self);
+            let generation = session.generation;
+            tokio::spawn(async move { client.listen(generation, opening).await });
+        }
         if stale.is_some() {
             let client = Arc::clone(self);
             let renewed = Arc::clone(&session);

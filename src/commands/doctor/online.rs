@@ -348,6 +348,7 @@ fn tool_check(tool: &ToolAccess) -> Check {
 /// version, once), then ends the session again.
 async fn check_gateway(mut config: GatewayConfig) -> Check {
     config.max_attempts = 1;
+    config.listen = false;
     let url = config.url.clone();
     let limit = config.timeout;
     let (messages, _unused) = tokio::sync::mpsc::unbounded_channel();
