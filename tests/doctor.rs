@@ -605,5 +605,5 @@ fn online_counts_the_tools_a_real_mcp_client_sees_from_the_same_entry() {
     let seen: Vec<String> = serde_json::from_str(stdout.trim()).expect("tool names");
     assert_eq!(seen.len(), counted, "the SDK saw {seen:?}\ndoctor said:\n{report}");
     assert!(seen.iter().any(|name| name == "list_workflows"), "{seen:?}");
-    assert!(!stdout.contains(common::TOKEN) && !stderr.contains(common::TOKEN));
+    assert!(!stdout.contains(TOKEN) && !stderr.contains(TOKEN));
 }
