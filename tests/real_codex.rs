@@ -24,8 +24,9 @@ fn codex_mcp_list_in(home: &FakeHome, tools: &Path, variables: &[(&str, &Path)])
         .expect("run codex");
     assert!(
         output.status.success(),
-        "codex mcp list failed (exit {:?})",
-        output.status.code()
+        "codex mcp list failed (exit {:?}): {}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr)
     );
     let listed: Value = serde_json::from_slice(&output.stdout).expect("codex prints JSON");
     listed.as_array().cloned().expect("a list of servers")
@@ -139,7 +140,10 @@ fn codex_home_moves_the_config_we_write_and_read() {
         .args(["remove", "tray-sandbox"])
         .assert()
         .success();
-    assert!(codex_mcp_list_in(&home, &tools, &[("CODEX_HOME", &codex_home)]).is_empty());
+    // The install made CODEX_HOME's folders, so remove gives them back: nothing is left for
+    // Codex to read (it refuses a CODEX_HOME that does not exist).
+    assert!(!codex_home.exists(), "remove leaves the folder it made");
+    assert!(!home.path("elsewhere").exists(), "remove leaves the folder it made");
 }
 
 #[test]
