@@ -55,13 +55,13 @@ pub const SIGN_IN_NOW: &str = "Signing in with Tray in your browser: nothing is 
 /// Step 3: the API token.
 pub const TOKEN_QUESTION: &str = "Tray API token (hidden):";
 /// Where to find a token.
-pub const TOKEN_HELP: &str = "A workspace API user token: the kind the Agent Gateway takes (\"Which token\" in the README says where to create one and what each part needs). Input is not shown; Ctrl-U clears it.";
+pub const TOKEN_HELP: &str = "A workspace API user token: the kind the Agent Gateway takes (\"Which token\" in docs/tokens.md says where to create one and what each part needs). Input is not shown; Ctrl-U clears it.";
 /// Refusal of an empty token.
 pub const TOKEN_EMPTY: &str = "The token is empty: paste the token from Tray, then press Enter.";
 /// Refusal of a token with whitespace inside.
 pub const TOKEN_WHITESPACE: &str = "The token contains spaces: paste only the token itself.";
 /// Refusal of a placeholder token.
-pub const TOKEN_PLACEHOLDER: &str = "That looks like a placeholder, not a real token. Hint: paste a workspace API user token (see \"Which token\" in the README).";
+pub const TOKEN_PLACEHOLDER: &str = "That looks like a placeholder, not a real token. Hint: paste a workspace API user token (see \"Which token\" in docs/tokens.md).";
 /// Said while the token is checked with Tray.
 pub const TOKEN_CHECKING: &str = "Checking the token with Tray...";
 /// Asked again after Tray refused the token.
