@@ -60,13 +60,24 @@ enum Command {
     Install(InstallArgs),
     /// Show every Tray entry in every client and scope.
     #[command(after_help = help_texts::LIST)]
-    List,
+    List {
+        /// Only the entries with this name.
+        #[arg(value_parser = ServerName::parse)]
+        name: Option<ServerName>,
+        /// Only in these clients.
+        #[arg(short = 'c', long = "client", value_delimiter = ',', value_parser = ClientChoiceParser)]
+        clients: Vec<ClientChoice>,
+    },
     /// List the supported clients: ids for -c, files, installed or not.
     ///
     /// Each supported client: its id for -c, its config files here, whether it is installed,
     /// the transports it takes.
     #[command(after_help = help_texts::CLIENTS)]
-    Clients,
+    Clients {
+        /// Only the clients installed here (their folder exists).
+        #[arg(long)]
+        installed: bool,
+    },
     /// Take an entry out of the clients' configs.
     ///
     /// Takes a Tray entry out of the clients' configs, and its profile once no client uses it.
@@ -565,10 +576,18 @@ pub enum Action {
         /// Check the token with Tray before writing (not `--no-verify`).
         verify: bool,
     },
-    /// List the entries.
-    List,
-    /// List the supported clients.
-    Clients,
+    /// List the entries (only those named `name`, in `clients`, when given).
+    List {
+        /// Only the entries with this name.
+        name: Option<ServerName>,
+        /// Only in these clients (all when empty).
+        clients: Vec<ClientId>,
+    },
+    /// List the supported clients (only those installed here, with `installed`).
+    Clients {
+        /// Only the clients installed here.
+        installed: bool,
+    },
     /// Run the setup wizard (with the answers given as flags), then install what it built.
     Wizard(Box<Prefill>),
     /// Remove an entry.
@@ -645,8 +664,11 @@ impl Cli {
         match self.command {
             Some(Command::Install(args)) => install_action(args),
             None => install_action(self.install),
-            Some(Command::List) => Ok(Action::List),
-            Some(Command::Clients) => Ok(Action::Clients),
+            Some(Command::List { name, clients }) => Ok(Action::List {
+                name,
+                clients: expand_clients(&clients),
+            }),
+            Some(Command::Clients { installed }) => Ok(Action::Clients { installed }),
             Some(Command::Remove { name, clients, dry_run }) => Ok(Action::Remove(RemoveRequest {
                 name,
                 clients: expand_clients(&clients),

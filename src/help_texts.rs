@@ -46,12 +46,14 @@ Examples:
 pub const LIST: &str = "\
 Examples:
   tray-mcp list
+  tray-mcp list tray-workspace -c cursor,claude-code
   tray-mcp list --json | jq '.entries[].name'";
 
 /// `clients`.
 pub const CLIENTS: &str = "\
 Examples:
   tray-mcp clients
+  tray-mcp clients --installed
   tray-mcp clients --json";
 
 /// `remove`.

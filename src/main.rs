@@ -44,7 +44,7 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
     // A note for the user on stderr: -q leaves errors only.
     let note = |text: &str| {
         if !quiet {
-            eprintln!("{text}");
+            show(Stream::Err, &format!("{text}\n"));
         }
     };
     match cli.into_action(&environment.variables)? {
@@ -63,8 +63,15 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
             print_report(&report, json, quiet);
             Ok(ExitCode::SUCCESS)
         }
-        Action::List => {
-            let listing = list::list(&environment);
+        Action::List { name, clients } => {
+            let mut listing = list::list(&environment);
+            listing.keep(name.as_ref().map(|name| name.as_str()), &clients);
+            if let Some(name) = name.as_ref().filter(|_| listing.entries.is_empty()) {
+                return Err(CommandError::failure(
+                    format!("no Tray entry named \"{name}\" in the chosen clients"),
+                    "run `tray-mcp list` to see every entry and its name",
+                ));
+            }
             if json {
                 print_stdout(&format!("{:#}\n", listing.to_json()));
             } else if listing.entries.is_empty() && listing.problems.is_empty() {
@@ -72,7 +79,7 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
                     "no Tray entries found (add one with: tray-mcp -w <WORKSPACE_UUID> --api-token-stdin -c <client>)",
                 );
             } else {
-                print_stdout(&listing.to_human());
+                show(Stream::Out, &listing.to_human_within(width_of(Stream::Out)));
             }
             for problem in &listing.problems {
                 print_error(&problem.to_string());
@@ -84,8 +91,9 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
                 ExitCode::FAILURE
             })
         }
-        Action::Clients => {
-            let rows = tray_mcp::commands::clients::clients(&environment);
+        Action::Clients { installed } => {
+            let mut rows = tray_mcp::commands::clients::clients(&environment);
+            rows.retain(|row| row.installed || !installed);
             if json {
                 print_stdout(&format!(
                     "{:#}
@@ -93,7 +101,10 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
                     tray_mcp::commands::clients::to_json(&rows)
                 ));
             } else {
-                print_stdout(&tray_mcp::commands::clients::to_human(&rows));
+                show(
+                    Stream::Out,
+                    &tray_mcp::commands::clients::to_human_within(&rows, width_of(Stream::Out)),
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -160,7 +171,7 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
             if json {
                 print_stdout(&format!("{:#}\n", report.to_json()));
             } else {
-                print_stdout(&report.to_human(environment.variables.dumb_terminal));
+                show(Stream::Out, &report.to_human(environment.variables.dumb_terminal));
             }
             Ok(if report.all_ok() {
                 ExitCode::SUCCESS
@@ -177,10 +188,10 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
             if json {
                 print_stdout(&format!("{:#}\n", report.to_json()));
             } else {
-                print_stdout(&report.to_human());
+                show(Stream::Out, &report.to_human());
             }
             if !quiet {
-                eprint!("{}", report.report.to_stderr());
+                show(Stream::Err, &report.report.to_stderr());
             }
             Ok(if options.check && report.changed() {
                 ExitCode::from(tray_mcp::manifest::DRIFT_EXIT_CODE)
@@ -222,27 +233,61 @@ fn print_report(report: &tray_mcp::commands::report::Report, json: bool, quiet: 
     if json {
         print_stdout(&format!("{:#}\n", report.to_json()));
     } else {
-        print_stdout(&report.to_human());
+        show(Stream::Out, &report.to_human());
     }
     if !quiet {
-        eprint!("{}", report.to_stderr());
+        show(Stream::Err, &report.to_stderr());
     }
 }
 
-/// `error: MESSAGE` on stderr, `error:` in bold red where colour is on (see `--color`).
-fn print_error(message: &str) {
-    let style = anstyle::Style::new()
-        .bold()
-        .fg_color(Some(anstyle::AnsiColor::Red.into()));
-    anstream::eprintln!("{style}error:{style:#} {message}");
+/// Where human text goes.
+#[derive(Clone, Copy)]
+enum Stream {
+    Out,
+    Err,
 }
 
-/// `hint: TEXT` on stderr, `hint:` in bold cyan where colour is on.
+/// Writes human text: on a terminal wrapped to its width (at spaces: paths and URLs stay
+/// whole); its marks coloured where colour is on (`anstream` decides: a terminal, `NO_COLOR`,
+/// `--color`). Into a pipe it is the text as it is. A closed pipe is ignored.
+fn show(stream: Stream, text: &str) {
+    let text = match width_of(stream) {
+        Some(width) => tray_mcp::fit::wrap(text, width),
+        None => text.to_string(),
+    };
+    write_styled(stream, &tray_mcp::fit::paint(&text));
+}
+
+/// The width of the terminal `stream` writes to; `None` when it is no terminal.
+fn width_of(stream: Stream) -> Option<usize> {
+    match stream {
+        Stream::Out => terminal_size::terminal_size_of(std::io::stdout()),
+        Stream::Err => terminal_size::terminal_size_of(std::io::stderr()),
+    }
+    .map(|(terminal_size::Width(columns), _)| usize::from(columns))
+}
+
+fn write_styled(stream: Stream, text: &str) {
+    let _ = match stream {
+        Stream::Out => {
+            let mut out = anstream::stdout().lock();
+            out.write_all(text.as_bytes()).and_then(|()| out.flush())
+        }
+        Stream::Err => {
+            let mut err = anstream::stderr().lock();
+            err.write_all(text.as_bytes()).and_then(|()| err.flush())
+        }
+    };
+}
+
+/// `error: MESSAGE` on stderr (`error:` in bold red where colour is on; see [`show`]).
+fn print_error(message: &str) {
+    show(Stream::Err, &format!("error: {message}\n"));
+}
+
+/// `hint: TEXT` on stderr.
 fn print_hint(hint: &str) {
-    let style = anstyle::Style::new()
-        .bold()
-        .fg_color(Some(anstyle::AnsiColor::Cyan.into()));
-    anstream::eprintln!("{style}hint:{style:#} {hint}");
+    show(Stream::Err, &format!("hint: {hint}\n"));
 }
 
 /// Prints to stdout, ignoring a closed pipe (`tray-mcp list | head`).

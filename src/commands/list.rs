@@ -260,6 +260,51 @@ fn token_column(entry: &ListedEntry) -> String {
 }
 
 impl Listing {
+    /// Keeps the entries named `name` (when given) in `clients` (when not empty).
+    pub fn keep(&mut self, name: Option<&str>, clients: &[ClientId]) {
+        self.entries.retain(|entry| {
+            name.is_none_or(|name| entry.name == name) && (clients.is_empty() || clients.contains(&entry.client))
+        });
+    }
+
+    /// For a terminal `width` columns wide (`None`: not a terminal): the table when its rows
+    /// fit, else one block per entry (name, client and scope; transport, token and workspace;
+    /// the file), so nothing is cut mid-cell.
+    pub fn to_human_within(&self, width: Option<usize>) -> String {
+        let table = self.to_human();
+        match width {
+            Some(width) if table.lines().any(|line| line.chars().count() > width) => self.to_blocks(),
+            _ => table,
+        }
+    }
+
+    fn to_blocks(&self) -> String {
+        let mut text = String::new();
+        for entry in &self.entries {
+            let scope = match &entry.project {
+                Some(project) => format!("local, {project}"),
+                None => entry.scope.as_str().to_string(),
+            };
+            text.push_str(&format!(
+                "{} · {} ({scope})\n  {} · token: {} · workspace: {}\n  {}\n",
+                entry.name,
+                entry.client.client().display_name(),
+                entry.transport,
+                token_column(entry),
+                entry.workspace,
+                entry.shown_path
+            ));
+        }
+        if self
+            .entries
+            .iter()
+            .any(|entry| entry.token_store == TokenPlace::Adoptable)
+        {
+            text.push_str(ADOPTABLE_NOTE);
+        }
+        text
+    }
+
     /// A table for people.
     pub fn to_human(&self) -> String {
         if self.entries.is_empty() {
