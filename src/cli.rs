@@ -1092,17 +1092,13 @@ mod tests {
         }
         let cli = parse(&["tray-mcp", "--color", "never", "list"]).expect("parses");
         assert_eq!(cli.globals().color, crate::global_flags::ColorWhen::Never);
-        let error = parse(&["tray-mcp", "-q", "-v", "list"])
-            .err()
-            .expect("-q and -v conflict");
+        let error = parse(&["tray-mcp", "-q", "-v", "list"]).expect_err("-q and -v conflict");
         assert_eq!(error.exit_code(), 2);
     }
 
     #[test]
     fn an_install_flag_before_a_command_is_a_usage_error_naming_it() {
-        let error = parse(&["tray-mcp", "-w", "3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718", "list"])
-            .err()
-            .expect("refused");
+        let error = parse(&["tray-mcp", "-w", "3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718", "list"]).expect_err("refused");
         assert_eq!(error.exit_code(), 2);
         let text = error.to_string();
         assert!(text.contains("--workspace-id") && text.contains("'list'"), "{text}");

@@ -34,7 +34,16 @@ pub fn wrap(text: &str, width: usize) -> String {
 
 /// Markers whose text a continuation line is indented under.
 const MARKERS: [&str; 10] = [
-    "- ", "✓ ", "✗ ", "i ", "error: ", "warning: ", "hint: ", "note: ", "next: ", "fix: ",
+    "- ",
+    "✓ ",
+    "✗ ",
+    "i ",
+    "error: ",
+    "warning: ",
+    "hint: ",
+    "note: ",
+    "next: ",
+    "fix: ",
 ];
 
 fn wrap_line(line: &str, width: usize) -> String {
@@ -171,16 +180,17 @@ mod tests {
 
     #[test]
     fn long_lines_break_at_spaces_under_their_marker_and_paths_stay_whole() {
-        let text = "warning: the gateway refused the token for ~/.config/Claude/claude_desktop_config.json, so no tools";
+        let text =
+            "warning: the gateway refused the token for ~/.config/Claude/claude_desktop_config.json, so no tools";
         let wrapped = wrap(text, 40);
         for line in wrapped.lines() {
-            assert!(
-                line.chars().count() <= 40 || !line.trim().contains(' '),
-                "{line:?}"
-            );
+            assert!(line.chars().count() <= 40 || !line.trim().contains(' '), "{line:?}");
         }
         assert!(wrapped.contains("~/.config/Claude/claude_desktop_config.json"));
-        assert!(wrapped.lines().skip(1).all(|line| line.starts_with("         ")), "{wrapped}");
+        assert!(
+            wrapped.lines().skip(1).all(|line| line.starts_with("         ")),
+            "{wrapped}"
+        );
         assert_eq!(
             wrap("  - Cursor: open Cursor Settings > MCP to see the server", 30),
             "  - Cursor: open Cursor\n    Settings > MCP to see the\n    server"
@@ -210,7 +220,11 @@ mod tests {
         assert_ne!(painted, text);
         let plain = anstream::adapter::strip_str(&painted).to_string();
         assert_eq!(plain, text);
-        assert!(painted.contains(&format!("{}✓{}", colour(AnsiColor::Green), colour(AnsiColor::Green).render_reset())));
+        assert!(painted.contains(&format!(
+            "{}✓{}",
+            colour(AnsiColor::Green),
+            colour(AnsiColor::Green).render_reset()
+        )));
         assert!(painted.contains("Addedness stays"));
         assert!(painted.contains(&styled(colour(AnsiColor::Red), "-old")));
     }
