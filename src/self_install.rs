@@ -204,7 +204,9 @@ fn homebrew_link(running: &Path) -> Option<PathBuf> {
 }
 
 /// Puts the binary where `placement` says (unless `dry_run`), and says what it did: the notes
-/// of the install's report.
+/// of the install's report. When the same binary is already there, it says nothing: the user
+/// was told where it lives (and whether that folder is on PATH) when it was copied, and a note
+/// repeated on every command is one nobody reads.
 pub fn place(environment: &Environment, placement: &Placement, dry_run: bool) -> Result<Vec<Notice>, CommandError> {
     let Some((running, reason)) = &placement.copy_from else {
         return Ok(Vec::new());
@@ -215,7 +217,12 @@ pub fn place(environment: &Environment, placement: &Placement, dry_run: bool) ->
         reason.describe(),
         environment.display_path(running)
     );
+    let already_there =
+        || placement.entry_binary.exists() && same_contents(running, &placement.entry_binary).unwrap_or(false);
     if dry_run {
+        if already_there() {
+            return Ok(Vec::new());
+        }
         return Ok(vec![Notice::note(format!(
             "would install tray-mcp {VERSION} to {target} first ({from}); the entries point there"
         ))]);
@@ -232,7 +239,7 @@ pub fn place(environment: &Environment, placement: &Placement, dry_run: bool) ->
     let done = match copied {
         Copied::Installed => "installed",
         Copied::Replaced => "replaced the binary with",
-        Copied::AlreadyThere => "already installed:",
+        Copied::AlreadyThere => return Ok(Vec::new()),
     };
     let mut notices = vec![Notice::note(format!(
         "{done} tray-mcp {VERSION} at {target} ({from}); the entries point there"
