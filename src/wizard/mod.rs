@@ -249,12 +249,18 @@ fn ask_clients(
     let mut options = Vec::new();
     let mut short = Vec::new();
     let mut found = Vec::new();
-    for &kind in ClientId::all() {
+    // The clients found on this machine first (pre-selected, so none sits below the page),
+    // each group in the registry's order.
+    let mut candidates: Vec<(ClientId, bool)> = ClientId::all()
+        .iter()
+        .map(|&kind| (kind, kind.client().install_marker(environment).exists()))
+        .collect();
+    candidates.sort_by_key(|(_, detected)| !detected);
+    for (kind, detected) in candidates {
         let client = kind.client();
         let Some(location) = client.location(environment, scope) else {
             continue;
         };
-        let detected = client.install_marker(environment).exists();
         if detected {
             found.push(kinds.len());
         }

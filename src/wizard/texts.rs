@@ -13,7 +13,8 @@ pub const WELCOME: &str = "tray-mcp setup: connect your AI clients to a Tray wor
 /// Step 1: which clients.
 pub const CLIENTS_QUESTION: &str = "Which AI clients should reach Tray?";
 /// Help under the clients question.
-pub const CLIENTS_HELP: &str = "Space to select, Enter to confirm. Clients found on this machine are pre-selected.";
+pub const CLIENTS_HELP: &str =
+    "Type to filter, Space to select, Enter to confirm. Clients found on this machine come first, pre-selected.";
 /// Marker appended to a client found on this machine.
 pub const CLIENT_FOUND: &str = "(found on this machine)";
 /// Refusal when no client is selected.
