@@ -403,6 +403,46 @@ fn accepted_overwrite_replaces_the_entry_and_keeps_the_rest() {
 }
 
 #[test]
+fn overwriting_our_own_entry_says_which_workspace_and_region_it_replaces() {
+    let home = home_with_claude_and_cursor();
+    home.command()
+        .args([
+            "-w",
+            WORKSPACE_DEV,
+            "--api-token-stdin",
+            "-c",
+            "cursor",
+            "--transport",
+            "http",
+            "--no-verify",
+        ])
+        .write_stdin(format!("{TOKEN}\n"))
+        .assert()
+        .success();
+    let args = [
+        "install",
+        "--interactive",
+        "-c",
+        "cursor",
+        "-n",
+        "tray-workspace",
+        "--transport",
+        "stdio",
+        "--region",
+        "us1",
+        "--no-gateway",
+    ];
+    let envs = [("TRAY_WORKSPACE_ID", WORKSPACE), ("TRAY_API_TOKEN", TOKEN)];
+    let mut wizard = Wizard::start(&home, &args, &envs);
+    let name = ServerName::parse("tray-workspace").expect("name");
+    // An http entry names its workspace, not its region (the gateway's URL is the same in each).
+    let change = format!("workspace {WORKSPACE_DEV} → workspace {WORKSPACE} (us1)");
+    wizard.answer(&texts::overwrite_question(&name, "Cursor", &change), ESC);
+    let (code, _) = wizard.finish();
+    assert_eq!(code, 130);
+}
+
+#[test]
 fn a_server_of_the_user_s_own_is_replaced_only_when_the_user_says_yes_to_what_it_shows() {
     let home = home_with_claude_and_cursor();
     let own = "{\"mcpServers\": {\"tray-workspace\": {\"command\": \"node\", \"args\": [\"mine.js\", \"--api-key\", \"sk-own-secret\"]}}}\n";

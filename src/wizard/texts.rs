@@ -121,6 +121,8 @@ pub const GATEWAY_QUESTION: &str = "Add your workspace's Workflow Tools and Conn
 pub const REVIEW_HEADING: &str = "Review: these files will change";
 /// Heading when nothing needs writing.
 pub const REVIEW_NOTHING: &str = "Review: every file already holds this entry; nothing to write.";
+/// The review line's word for copying the binary to where the entries point.
+pub const REVIEW_INSTALL_BINARY: &str = "Install";
 /// The review question.
 pub const REVIEW_QUESTION: &str = "Write these changes?";
 /// Review choice: write.
@@ -131,8 +133,9 @@ pub const REVIEW_DIFF: &str = "Show the full diff first (token redacted)";
 pub const REVIEW_CANCEL: &str = "No, cancel (nothing is written)";
 
 /// The question for an existing entry of the same name.
-pub fn overwrite_question(name: &ServerName, client: &str) -> String {
-    format!("Server \"{name}\" already exists in {client} config. Overwrite it?")
+/// `change` says what it replaces: `workspace A (us1) → workspace B (eu1)`.
+pub fn overwrite_question(name: &ServerName, client: &str, change: &str) -> String {
+    format!("Server \"{name}\" already exists in {client} config ({change}). Overwrite it?")
 }
 
 /// The question for an entry of the same name that tray-mcp did not write, showing what it
