@@ -21,16 +21,23 @@ use tray_mcp::manifest::plan::ApplyOptions;
 use tray_mcp::server::ServeOptions;
 use tray_mcp::tray::{ApiToken, Region, ServerName, WorkspaceId};
 
+use crate::global_flags::GlobalArgs;
+use crate::help_texts;
 use crate::token_input::{self, on_terminal, read_token_from_stdin, token_error};
 use tray_mcp::wizard::{self, Prefill};
 
-/// Connect AI clients (Claude Desktop, Claude Code, Cursor, Windsurf, VS Code, ...) to a Tray.io
-/// workspace.
-///
-/// With flags, installs one MCP server entry into each chosen client's config. The same flags
-/// work after `install`.
+/// The whole command line. Its help opens with how to start ([`help_texts::START`]); the install
+/// flags it takes without `install` are listed under `install --help` only (see [`command`]).
 #[derive(Debug, Parser)]
-#[command(name = "tray-mcp", version, args_conflicts_with_subcommands = true)]
+#[command(
+    name = "tray-mcp",
+    version,
+    about = help_texts::ABOUT,
+    before_help = help_texts::START,
+    override_usage = help_texts::USAGE,
+    help_template = help_texts::TOP_TEMPLATE,
+    after_help = help_texts::TOP_AFTER
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -38,22 +45,43 @@ pub struct Cli {
     #[command(flatten)]
     install: InstallArgs,
 
-    /// Print JSON for scripts (install, list, clients, remove, rename, token, doctor, uninstall,
-    /// apply, export).
-    #[arg(long, global = true)]
-    json: bool,
+    #[command(flatten)]
+    globals: GlobalArgs,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Add (or update) a Tray server entry in each chosen client's config.
+    /// Add or update a Tray entry in the chosen clients (or the wizard).
+    ///
+    /// Writes one MCP server entry into each chosen client's config, after checking the token
+    /// with Tray. On a terminal without a workspace or token, the setup wizard asks for them.
+    /// The same flags work without `install`.
+    #[command(after_help = help_texts::INSTALL)]
     Install(InstallArgs),
     /// Show every Tray entry in every client and scope.
-    List,
-    /// Show every supported client: its id for -c, its config files here, whether it is
-    /// installed, the transports it takes.
-    Clients,
-    /// Take a Tray entry out of the clients' configs (and its profile, once unused).
+    #[command(after_help = help_texts::LIST)]
+    List {
+        /// Only the entries with this name.
+        #[arg(value_parser = ServerName::parse)]
+        name: Option<ServerName>,
+        /// Only in these clients.
+        #[arg(short = 'c', long = "client", value_delimiter = ',', value_parser = ClientChoiceParser)]
+        clients: Vec<ClientChoice>,
+    },
+    /// List the supported clients: ids for -c, files, installed or not.
+    ///
+    /// Each supported client: its id for -c, its config files here, whether it is installed,
+    /// the transports it takes.
+    #[command(after_help = help_texts::CLIENTS)]
+    Clients {
+        /// Only the clients installed here (their folder exists).
+        #[arg(long)]
+        installed: bool,
+    },
+    /// Take an entry out of the clients' configs.
+    ///
+    /// Takes a Tray entry out of the clients' configs, and its profile once no client uses it.
+    #[command(after_help = help_texts::REMOVE)]
     Remove {
         /// The entry's name.
         #[arg(value_parser = ServerName::parse)]
@@ -65,9 +93,12 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
-    /// Take over the Tray entries Tray's setup utility or your hands wrote (mcp-remote bridges
+    /// Take over Tray entries written by hand or by Tray's setup utility.
+    ///
+    /// Takes over the Tray entries Tray's setup utility or your hands wrote (mcp-remote bridges
     /// and http entries holding the token): each becomes a tray-mcp entry of the same name, its
     /// token moved into tray-mcp's store.
+    #[command(after_help = help_texts::ADOPT)]
     Adopt {
         /// Only the entries with these names (every adoptable entry when none is given).
         #[arg(value_parser = ServerName::parse)]
@@ -83,6 +114,7 @@ enum Command {
         no_verify: bool,
     },
     /// Rename an entry in every client that has it, and its profile.
+    #[command(after_help = help_texts::RENAME)]
     Rename {
         /// The current name.
         #[arg(value_parser = ServerName::parse)]
@@ -95,11 +127,13 @@ enum Command {
         dry_run: bool,
     },
     /// Replace or forget the API token of an entry.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = help_texts::TOKEN)]
     Token(TokenCommand),
-    /// Sign an entry in with your Tray account (OAuth) instead of an API token: opens the
-    /// browser ($BROWSER), receives the redirect on 127.0.0.1, keeps the tokens in the OS
-    /// keychain (else a 0600 file). `serve` refreshes them.
+    /// Sign an entry in with your Tray account instead of a token.
+    ///
+    /// Opens the browser ($BROWSER), receives the redirect on 127.0.0.1, keeps the tokens in
+    /// the OS keychain (else a 0600 file). `serve` refreshes them.
+    #[command(after_help = help_texts::LOGIN)]
     Login {
         /// The entry's name (created for --workspace-id when it does not exist yet).
         #[arg(value_parser = ServerName::parse)]
@@ -129,7 +163,8 @@ enum Command {
         #[arg(long)]
         no_verify: bool,
     },
-    /// Forget an entry's sign-in (revoking its tokens where the server can).
+    /// Forget an entry's sign-in (revoked where the server can).
+    #[command(after_help = help_texts::LOGOUT)]
     Logout {
         /// The entry's name.
         #[arg(value_parser = ServerName::parse)]
@@ -138,8 +173,11 @@ enum Command {
         #[arg(long)]
         headless: bool,
     },
-    /// Check every Tray entry (or one): config, shape, command, profile, token; --online adds
-    /// the token against Tray's API and the Agent Gateway.
+    /// Check every Tray entry (or one); --online also asks Tray.
+    ///
+    /// Checks each entry's config, shape, command, profile and token; --online adds the token
+    /// against Tray's API and the Agent Gateway.
+    #[command(after_help = help_texts::DOCTOR)]
     Doctor {
         /// Only the entries with this name.
         #[arg(value_parser = ServerName::parse)]
@@ -148,8 +186,11 @@ enum Command {
         #[arg(long)]
         online: bool,
     },
-    /// Bring every entry a manifest (tray-mcp.toml) declares to its declared state, in one
-    /// transaction across every file; --check only reports drift (exit 3).
+    /// Make this machine's entries match a manifest (tray-mcp.toml).
+    ///
+    /// Brings every entry a manifest declares to its declared state, in one transaction across
+    /// every file; --check only reports drift (exit 3).
+    #[command(after_help = help_texts::APPLY)]
     Apply {
         /// The manifest (default: tray-mcp.toml in the current folder).
         #[arg(short = 'f', long, value_name = "PATH")]
@@ -177,12 +218,20 @@ enum Command {
         #[arg(long)]
         allow_commands: bool,
     },
-    /// Print this machine's Tray entries as a manifest (tokens as references to fill in).
+    /// Print this machine's entries as a manifest (tray-mcp.toml).
+    ///
+    /// Tokens appear as references to fill in.
+    #[command(after_help = help_texts::EXPORT)]
     Export,
     /// Run the MCP server on stdin/stdout (what AI clients start).
+    #[command(after_help = help_texts::SERVE)]
     Serve(ServeArgs),
-    /// Remove the tray-mcp binary installed in ~/.local/bin (Windows: %LOCALAPPDATA%\Programs\tray-mcp);
-    /// with --all, first every Tray entry tray-mcp wrote and every tray-mcp profile.
+    /// Remove the binary; with --all, every entry and profile first.
+    ///
+    /// Removes the tray-mcp binary installed in ~/.local/bin (Windows:
+    /// %LOCALAPPDATA%\Programs\tray-mcp); with --all, first every Tray entry tray-mcp wrote
+    /// and every tray-mcp profile.
+    #[command(after_help = help_texts::UNINSTALL)]
     Uninstall {
         /// Also remove every Tray entry tray-mcp wrote and every profile (one transaction: all or
         /// nothing).
@@ -193,6 +242,7 @@ enum Command {
         dry_run: bool,
     },
     /// Print a shell completion script (bash, zsh, fish, powershell).
+    #[command(after_help = help_texts::COMPLETIONS)]
     Completions {
         /// The shell.
         shell: clap_complete::Shell,
@@ -218,7 +268,8 @@ struct ServeArgs {
     /// or TRAY_GATEWAY_URL). On by default for profiles installed with --gateway.
     #[arg(long, conflicts_with = "sandbox")]
     gateway: bool,
-    /// Log filter for stderr: error, warn, info (default), debug, trace. Default: RUST_LOG.
+    /// Log filter for stderr: error, warn, info (default), debug, trace, off, or directives
+    /// such as tray_mcp=debug,warn. Default: -q / -v, else RUST_LOG.
     #[arg(long, value_name = "LEVEL", value_parser = parse_log_filter)]
     log_level: Option<LogFilter>,
 }
@@ -247,6 +298,7 @@ impl From<ServeArgs> for ServeOptions {
 #[derive(Debug, Subcommand)]
 enum TokenCommand {
     /// Replace a profile's token; entries that hold it inline are rewritten too.
+    #[command(after_help = help_texts::TOKEN_SET)]
     Set {
         /// The entry and profile name.
         #[arg(value_parser = ServerName::parse)]
@@ -259,6 +311,7 @@ enum TokenCommand {
         dry_run: bool,
     },
     /// Remove the token from a profile.
+    #[command(after_help = help_texts::TOKEN_FORGET)]
     Forget {
         /// The entry and profile name.
         #[arg(value_parser = ServerName::parse)]
@@ -272,11 +325,12 @@ enum TokenCommand {
 #[derive(Debug, Args)]
 struct InstallArgs {
     /// Tray workspace ID (a UUID, or a Tray app URL that contains it).
-    #[arg(short = 'w', long, env = env::TRAY_WORKSPACE_ID, value_parser = parse_workspace, value_name = "UUID")]
+    #[arg(help_heading = "Workspace", short = 'w', long, env = env::TRAY_WORKSPACE_ID, value_parser = parse_workspace, value_name = "UUID")]
     workspace_id: Option<WorkspaceArg>,
 
     /// Tray API token (prefer --api-token-stdin: a flag shows in shell history and `ps`).
     #[arg(
+        help_heading = "Token",
         short = 't',
         long,
         env = env::TRAY_API_TOKEN,
@@ -286,61 +340,62 @@ struct InstallArgs {
     api_token: Option<String>,
 
     /// Read the API token from standard input.
-    #[arg(long, conflicts_with = "api_token")]
+    #[arg(help_heading = "Token", long, conflicts_with = "api_token")]
     api_token_stdin: bool,
-
-    /// Name of the server entry (and of its profile).
-    #[arg(short = 'n', long, default_value = ServerName::DEFAULT, value_parser = ServerName::parse)]
-    name: ServerName,
 
     /// Clients to configure (`tray-mcp clients` lists them), or all. Repeat or separate with
     /// commas.
-    #[arg(short = 'c', long = "client", value_delimiter = ',', value_parser = ClientChoiceParser, default_value = "claude")]
+    #[arg(help_heading = "Clients", short = 'c', long = "client", value_delimiter = ',', value_parser = ClientChoiceParser, default_value = "claude")]
     clients: Vec<ClientChoice>,
 
     /// How clients reach Tray: the bundled server (stdio), mcp-remote (bridge), or the
     /// client's own remote entry (http).
-    #[arg(long, value_enum, default_value_t = TransportArg::Stdio)]
+    #[arg(help_heading = "Clients", long, value_enum, default_value_t = TransportArg::Stdio)]
     transport: TransportArg,
 
     /// Tray region: us1, eu1, apac1 (ap1).
-    #[arg(long, env = env::TRAY_REGION, value_parser = parse_region, default_value = "us1")]
+    #[arg(help_heading = "Workspace", long, env = env::TRAY_REGION, value_parser = parse_region, default_value = "us1")]
     region: Region,
 
     /// Which config: user (default), local (Claude Code, this project only), project
     /// (a file in the current folder).
-    #[arg(long, value_enum, default_value_t = ScopeArg::User)]
+    #[arg(help_heading = "Clients", long, value_enum, default_value_t = ScopeArg::User)]
     scope: ScopeArg,
 
+    /// Name of the server entry (and of its profile).
+    #[arg(help_heading = "Entry", short = 'n', long, default_value = ServerName::DEFAULT, value_parser = ServerName::parse)]
+    name: ServerName,
+
     /// Use the embedded sandbox workspace: no Tray account or token needed.
-    #[arg(long, conflicts_with_all = ["workspace_id", "api_token", "api_token_stdin"])]
+    #[arg(help_heading = "Workspace", long, conflicts_with_all = ["workspace_id", "api_token", "api_token_stdin"])]
     sandbox: bool,
 
     /// Pass the workspace's Agent Gateway tools (its Workflow and Connector Tools) through the
     /// bundled server: the default for a new stdio entry of a real workspace; an existing
     /// profile keeps its setting unless this or --no-gateway is given.
-    #[arg(long, conflicts_with_all = ["no_gateway", "sandbox"])]
+    #[arg(help_heading = "Workspace", long, conflicts_with_all = ["no_gateway", "sandbox"])]
     gateway: bool,
 
     /// Serve only the built-in tools, without the workspace's Agent Gateway tools.
-    #[arg(long, conflicts_with = "sandbox")]
+    #[arg(help_heading = "Workspace", long, conflicts_with = "sandbox")]
     no_gateway: bool,
 
     /// Install Tray's hosted Headless MCP (https://api.tray.io/mcp, per --region): the platform
     /// tools that build, run and debug workflows. The client signs you in with your Tray account
     /// (OAuth): no workspace ID or token. Default name: tray-headless.
-    #[arg(long, conflicts_with_all = ["workspace_id", "api_token", "api_token_stdin", "sandbox", "gateway", "no_gateway", "transport"])]
+    #[arg(help_heading = "Workspace", long, conflicts_with_all = ["workspace_id", "api_token", "api_token_stdin", "sandbox", "gateway", "no_gateway", "transport"])]
     headless: bool,
 
     /// VS Code, VS Code Insiders and VSCodium: write into this profile's mcp.json (a name from
     /// the Profiles menu; "Default" is the user folder's own file). Other clients ignore it.
-    #[arg(long, value_name = "PROFILE")]
+    #[arg(help_heading = "Clients", long, value_name = "PROFILE")]
     vscode_profile: Option<String>,
     /// Bridge and http entries name an environment variable (default TRAY_TOKEN_<NAME>) for the
     /// client to read the token from, in its own syntax (`${VAR}`, `${env:VAR}`, ...), instead
     /// of holding the token; clients that expand no variables refuse it. Without --api-token,
     /// the token is read from that variable.
     #[arg(
+        help_heading = "Token",
         long,
         value_name = "VAR",
         num_args = 0..=1,
@@ -352,34 +407,34 @@ struct InstallArgs {
     /// Sign the entry in with your Tray account in the browser (OAuth) instead of an API
     /// token, as `tray-mcp login` does, before anything is written: a stdio entry whose profile
     /// keeps the sign-in (OS keychain, else a 0600 file); no token anywhere.
-    #[arg(long)]
+    #[arg(help_heading = "Token", long)]
     sign_in: bool,
 
     /// With --sign-in: print the sign-in address instead of opening a browser.
-    #[arg(long, requires = "sign_in")]
+    #[arg(help_heading = "Token", long, requires = "sign_in")]
     no_browser: bool,
 
     /// Show the diff of what would change (token redacted); write nothing.
-    #[arg(long)]
+    #[arg(help_heading = "Entry", long)]
     dry_run: bool,
 
     /// Do not check the token with Tray before writing (by default the install asks Tray's API
     /// whose token it is, and the Agent Gateway how many tools it has, in the entry's region).
-    #[arg(long)]
+    #[arg(help_heading = "Token", long)]
     no_verify: bool,
 
     /// Answer yes to confirmations (entries tray-mcp wrote are overwritten; others need --force).
-    #[arg(short = 'y', long)]
+    #[arg(help_heading = "Entry", short = 'y', long)]
     yes: bool,
 
     /// Replace an entry of the same name that tray-mcp did not write (a server of your own,
     /// or a Tray entry written by hand); without it such an entry is refused.
-    #[arg(long)]
+    #[arg(help_heading = "Entry", long)]
     force: bool,
 
     /// Start the setup wizard (on a terminal it also starts when the workspace or token is
     /// missing); values given as flags are not asked again.
-    #[arg(long)]
+    #[arg(help_heading = "Entry", long)]
     interactive: bool,
 
     /// Which values were typed on the command line (not defaults): the wizard skips those.
@@ -506,9 +561,7 @@ impl clap::builder::TypedValueParser for ClientChoiceParser {
 }
 
 fn parse_log_filter(input: &str) -> Result<LogFilter, String> {
-    input
-        .parse()
-        .map_err(|error: env::InvalidLogFilter| format!("{error}; {}", error.fix()))
+    LogFilter::parse_level_option(input).map_err(|error: env::InvalidLogFilter| format!("{error}; {}", error.fix()))
 }
 
 fn parse_region(input: &str) -> Result<Region, String> {
@@ -526,10 +579,18 @@ pub enum Action {
         /// Check the token with Tray before writing (not `--no-verify`).
         verify: bool,
     },
-    /// List the entries.
-    List,
-    /// List the supported clients.
-    Clients,
+    /// List the entries (only those named `name`, in `clients`, when given).
+    List {
+        /// Only the entries with this name.
+        name: Option<ServerName>,
+        /// Only in these clients (all when empty).
+        clients: Vec<ClientId>,
+    },
+    /// List the supported clients (only those installed here, with `installed`).
+    Clients {
+        /// Only the clients installed here.
+        installed: bool,
+    },
     /// Run the setup wizard (with the answers given as flags), then install what it built.
     Wizard(Box<Prefill>),
     /// Remove an entry.
@@ -574,8 +635,17 @@ impl Cli {
     /// Parses the process arguments like `Cli::parse`, also noting which install values were
     /// typed (the wizard does not ask those again).
     pub fn parse_args() -> Cli {
-        let matches = Cli::command().get_matches();
-        let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.format(&mut Cli::command()).exit());
+        let raw: Vec<std::ffi::OsString> = std::env::args_os().collect();
+        let color = crate::global_flags::ColorWhen::from_raw_args(&raw);
+        color.apply();
+        let mut command = command().color(color.for_clap());
+        let matches = command
+            .try_get_matches_from_mut(raw)
+            .unwrap_or_else(|error| error.exit());
+        if let Some(error) = install_flags_before_a_command(&mut command, &matches) {
+            error.exit();
+        }
+        let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.format(&mut command).exit());
         match (&mut cli.command, matches.subcommand()) {
             (Some(Command::Install(args)), Some((_, install_matches))) => {
                 args.typed = Typed::from_matches(install_matches);
@@ -586,9 +656,9 @@ impl Cli {
         cli
     }
 
-    /// Whether output should be JSON (`--json`, anywhere on the command line).
-    pub fn json(&self) -> bool {
-        self.json
+    /// The global flags (`--json`, `-q`, `-v`, `--color`), wherever they were given.
+    pub fn globals(&self) -> &GlobalArgs {
+        &self.globals
     }
 
     /// Converts the parsed arguments into an action; `variables` supplies `TRAY_API_TOKEN` to
@@ -597,8 +667,11 @@ impl Cli {
         match self.command {
             Some(Command::Install(args)) => install_action(args),
             None => install_action(self.install),
-            Some(Command::List) => Ok(Action::List),
-            Some(Command::Clients) => Ok(Action::Clients),
+            Some(Command::List { name, clients }) => Ok(Action::List {
+                name,
+                clients: expand_clients(&clients),
+            }),
+            Some(Command::Clients { installed }) => Ok(Action::Clients { installed }),
             Some(Command::Remove { name, clients, dry_run }) => Ok(Action::Remove(RemoveRequest {
                 name,
                 clients: expand_clients(&clients),
@@ -674,7 +747,11 @@ impl Cli {
                 },
             }),
             Some(Command::Export) => Ok(Action::Export),
-            Some(Command::Serve(args)) => Ok(Action::Serve(args.into())),
+            Some(Command::Serve(args)) => {
+                let mut options = ServeOptions::from(args);
+                options.log_level = options.log_level.or_else(|| self.globals.log_filter());
+                Ok(Action::Serve(options))
+            }
             Some(Command::Uninstall { all, dry_run }) => Ok(Action::Uninstall(UninstallRequest { all, dry_run })),
             Some(Command::Completions { shell }) => Ok(Action::Completions(crate::completions::script(
                 &mut Cli::command(),
@@ -682,6 +759,50 @@ impl Cli {
             ))),
         }
     }
+}
+
+/// The command line's definition as parsed and shown: [`Cli`], with the install flags it takes
+/// without `install` left out of its own help (they are under `install --help`, grouped).
+/// Completions use `Cli::command()` itself, so they still offer them.
+pub fn command() -> clap::Command {
+    let install_ids = install_arg_ids();
+    Cli::command().mut_args(|arg| {
+        if install_ids.contains(arg.get_id()) {
+            arg.hide(true)
+        } else {
+            arg
+        }
+    })
+}
+
+/// The ids of the install flags (the arguments of [`InstallArgs`]).
+fn install_arg_ids() -> Vec<clap::Id> {
+    InstallArgs::augment_args(clap::Command::new("install"))
+        .get_arguments()
+        .map(|arg| arg.get_id().clone())
+        .collect()
+}
+
+/// An install flag typed before a command's name (`tray-mcp -w X list`) belongs to no command:
+/// a usage error rather than silently ignored. Global flags go anywhere.
+fn install_flags_before_a_command(command: &mut clap::Command, matches: &ArgMatches) -> Option<clap::Error> {
+    let (name, _) = matches.subcommand()?;
+    let typed = install_arg_ids()
+        .into_iter()
+        .find(|id| matches.value_source(id.as_str()) == Some(ValueSource::CommandLine))?;
+    let flag = command
+        .get_arguments()
+        .find(|arg| arg.get_id() == &typed)
+        .and_then(|arg| arg.get_long())
+        .map_or_else(|| typed.to_string(), |long| format!("--{long}"));
+    Some(command.error(
+        clap::error::ErrorKind::ArgumentConflict,
+        format!(
+            "the install flag {flag} cannot be used with the command '{name}'\n\n\
+             hint: install flags go without a command or after `install`; global flags \
+             (--json, -q, -v, --color) go anywhere"
+        ),
+    ))
 }
 
 fn expand_clients(choices: &[ClientChoice]) -> Vec<ClientId> {
@@ -944,19 +1065,82 @@ mod tests {
         Cli::command().debug_assert();
     }
 
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        let mut command = command();
+        let matches = command.try_get_matches_from_mut(args)?;
+        if let Some(error) = install_flags_before_a_command(&mut command, &matches) {
+            return Err(error);
+        }
+        Cli::from_arg_matches(&matches)
+    }
+
     #[test]
-    fn json_is_one_flag_for_every_command() {
+    fn global_flags_go_before_or_after_the_command() {
         for args in [
             &["tray-mcp", "--json", "--sandbox"][..],
             &["tray-mcp", "install", "--sandbox", "--json"],
             &["tray-mcp", "list", "--json"],
-            &["tray-mcp", "doctor", "--json"],
+            &["tray-mcp", "--json", "list"],
+            &["tray-mcp", "--json", "-q", "doctor"],
+            &["tray-mcp", "token", "--json", "forget", "prod"],
             &["tray-mcp", "token", "forget", "prod", "--json"],
         ] {
-            let cli = Cli::try_parse_from(args).expect("parses");
-            assert!(cli.json(), "{args:?}");
+            let cli = parse(args).expect("parses");
+            assert!(cli.globals().json, "{args:?}");
         }
-        assert!(!Cli::try_parse_from(["tray-mcp", "list"]).expect("parses").json());
+        assert!(!parse(&["tray-mcp", "list"]).expect("parses").globals().json);
+        for args in [
+            &["tray-mcp", "-vv", "serve", "--sandbox"][..],
+            &["tray-mcp", "serve", "-vv", "--sandbox"],
+        ] {
+            assert_eq!(parse(args).expect("parses").globals().verbose, 2, "{args:?}");
+        }
+        let cli = parse(&["tray-mcp", "--color", "never", "list"]).expect("parses");
+        assert_eq!(cli.globals().color, crate::global_flags::ColorWhen::Never);
+        let error = parse(&["tray-mcp", "-q", "-v", "list"]).expect_err("-q and -v conflict");
+        assert_eq!(error.exit_code(), 2);
+    }
+
+    #[test]
+    fn an_install_flag_before_a_command_is_a_usage_error_naming_it() {
+        let error = parse(&["tray-mcp", "-w", "3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718", "list"]).expect_err("refused");
+        assert_eq!(error.exit_code(), 2);
+        let text = error.to_string();
+        assert!(text.contains("--workspace-id") && text.contains("'list'"), "{text}");
+        // Without a command, they are the install's.
+        assert!(parse(&["tray-mcp", "--sandbox", "-c", "cursor"]).is_ok());
+    }
+
+    #[test]
+    fn every_command_ends_its_help_with_examples() {
+        fn walk(command: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for sub in command.get_subcommands().filter(|sub| sub.get_name() != "help") {
+                let path = format!("{path} {}", sub.get_name());
+                let examples = sub
+                    .get_after_help()
+                    .is_some_and(|text| text.to_string().contains("Examples"));
+                if !examples {
+                    missing.push(path.clone());
+                }
+                walk(sub, &path, missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&command(), "tray-mcp", &mut missing);
+        assert_eq!(missing, Vec::<String>::new(), "commands without an Examples: block");
+    }
+
+    #[test]
+    fn the_top_level_help_hides_the_install_flags_that_install_help_groups() {
+        let top = command().render_long_help().to_string();
+        assert!(!top.contains("--workspace-id"), "{top}");
+        assert!(top.contains("--json") && top.contains("--quiet") && top.contains("--color"));
+        let mut command = command();
+        let install = command.find_subcommand_mut("install").expect("install");
+        let text = install.render_long_help().to_string();
+        for heading in ["Workspace:", "Token:", "Clients:", "Entry:"] {
+            assert!(text.contains(heading), "{heading} in {text}");
+        }
     }
 
     #[test]

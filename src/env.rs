@@ -563,6 +563,25 @@ impl LogFilter {
     }
 }
 
+impl LogFilter {
+    /// Parses `--log-level`: as [`FromStr`], except that a directive without `=` must be a
+    /// level. (`RUST_LOG` takes a bare word as a target to log at every level, so a mistyped
+    /// level there silently turns every other log off; a flag refuses it instead.)
+    pub fn parse_level_option(input: &str) -> Result<LogFilter, InvalidLogFilter> {
+        const LEVELS: [&str; 6] = ["error", "warn", "info", "debug", "trace", "off"];
+        for directive in input
+            .split(',')
+            .map(str::trim)
+            .filter(|directive| !directive.is_empty())
+        {
+            if !directive.contains('=') && !LEVELS.iter().any(|level| directive.eq_ignore_ascii_case(level)) {
+                return Err(InvalidLogFilter(format!("`{directive}` is not a log level")));
+            }
+        }
+        input.parse()
+    }
+}
+
 impl FromStr for LogFilter {
     type Err = InvalidLogFilter;
     fn from_str(input: &str) -> Result<Self, Self::Err> {
@@ -742,6 +761,17 @@ mod tests {
         let error = Variables::from_pairs(&[(RUST_LOG, "tray_mcp=loud")]).expect_err("refused");
         assert_eq!(error.name, RUST_LOG);
         assert!(error.hint().is_some_and(|hint| hint.contains("--log-level")));
+    }
+
+    #[test]
+    fn the_log_level_option_takes_levels_and_target_directives_but_no_bare_word() {
+        for good in ["debug", "TRACE", "tray_mcp=debug,warn", "off", "rmcp=info, error"] {
+            assert!(LogFilter::parse_level_option(good).is_ok(), "{good}");
+        }
+        let error = LogFilter::parse_level_option("loud").expect_err("not a level");
+        assert_eq!(error.to_string(), "`loud` is not a log level");
+        assert!(LogFilter::parse_level_option("tray_mcp=debug,loud").is_err());
+        assert!(LogFilter::parse_level_option("tray_mcp=loud").is_err());
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod config;
 pub mod created;
 pub mod env;
 pub mod error;
+pub mod fit;
 pub mod inventory;
 pub mod manifest;
 pub mod oauth;

@@ -7,6 +7,8 @@
 
 mod cli;
 mod completions;
+mod global_flags;
+mod help_texts;
 mod token_input;
 
 use std::io::Write;
@@ -24,11 +26,11 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(error) => {
             for failure in &error.also_failed {
-                eprintln!("error: {failure}");
+                print_error(&failure.to_string());
             }
-            eprintln!("error: {}", error.message);
+            print_error(&error.message);
             if let Some(hint) = &error.hint {
-                eprintln!("hint: {hint}");
+                print_hint(hint);
             }
             ExitCode::from(error.exit.code())
         }
@@ -37,38 +39,51 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode, CommandError> {
     let environment = Environment::from_process()?;
-    let json = cli.json();
+    let json = cli.globals().json;
+    let quiet = cli.globals().quiet;
+    // A note for the user on stderr: -q leaves errors only.
+    let note = |text: &str| {
+        if !quiet {
+            show(Stream::Err, &format!("{text}\n"));
+        }
+    };
     match cli.into_action(&environment.variables)? {
         Action::Install { request, verify } => {
             // Copied (when transient) by the install's commit, once planning has succeeded.
             let placement = self_install::resolve(&environment, &install::current_binary()?);
-            let report = tray_mcp::commands::verify::install(&environment, &request, &placement, verify, &|line| {
-                eprintln!("{line}")
-            })?;
-            print_report(&report, json);
+            let report =
+                tray_mcp::commands::verify::install(&environment, &request, &placement, verify, &|line| note(line))?;
+            print_report(&report, json, quiet);
             Ok(ExitCode::SUCCESS)
         }
         Action::Wizard(prefill) => {
             let placement = self_install::resolve(&environment, &install::current_binary()?);
             let mut prompter = tray_mcp::wizard::terminal::InquirePrompter::new(&environment.variables);
             let report = tray_mcp::wizard::run(&environment, &mut prompter, &prefill, &placement)?;
-            print_report(&report, json);
+            print_report(&report, json, quiet);
             Ok(ExitCode::SUCCESS)
         }
-        Action::List => {
-            let listing = list::list(&environment);
+        Action::List { name, clients } => {
+            let mut listing = list::list(&environment);
+            listing.keep(name.as_ref().map(|name| name.as_str()), &clients);
+            if let Some(name) = name.as_ref().filter(|_| listing.entries.is_empty()) {
+                return Err(CommandError::failure(
+                    format!("no Tray entry named \"{name}\" in the chosen clients"),
+                    "run `tray-mcp list` to see every entry and its name",
+                ));
+            }
             if json {
                 print_stdout(&format!("{:#}\n", listing.to_json()));
             } else if listing.entries.is_empty() && listing.problems.is_empty() {
-                eprintln!(
-                    "no Tray entries found (add one with: tray-mcp -w <WORKSPACE_UUID> --api-token-stdin -c <client>)"
+                note(
+                    "no Tray entries found (add one with: tray-mcp -w <WORKSPACE_UUID> --api-token-stdin -c <client>)",
                 );
             } else {
-                print_stdout(&listing.to_human());
+                show(Stream::Out, &listing.to_human_within(width_of(Stream::Out)));
             }
             for problem in &listing.problems {
-                eprintln!("error: {problem}");
-                eprintln!("hint: {}", problem.hint());
+                print_error(&problem.to_string());
+                print_hint(&problem.hint());
             }
             Ok(if listing.problems.is_empty() {
                 ExitCode::SUCCESS
@@ -76,8 +91,9 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
                 ExitCode::FAILURE
             })
         }
-        Action::Clients => {
-            let rows = tray_mcp::commands::clients::clients(&environment);
+        Action::Clients { installed } => {
+            let mut rows = tray_mcp::commands::clients::clients(&environment);
+            rows.retain(|row| row.installed || !installed);
             if json {
                 print_stdout(&format!(
                     "{:#}
@@ -85,45 +101,48 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
                     tray_mcp::commands::clients::to_json(&rows)
                 ));
             } else {
-                print_stdout(&tray_mcp::commands::clients::to_human(&rows));
+                show(
+                    Stream::Out,
+                    &tray_mcp::commands::clients::to_human_within(&rows, width_of(Stream::Out)),
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
         Action::Remove(request) => {
             let report = remove::remove(&environment, &request)?;
-            print_report(&report, json);
+            print_report(&report, json, quiet);
             Ok(ExitCode::SUCCESS)
         }
         Action::Adopt(request) => {
             let placement = self_install::resolve(&environment, &install::current_binary()?);
             let report = tray_mcp::commands::adopt::adopt(&environment, &request, &placement)?;
-            print_report(&report, json);
+            print_report(&report, json, quiet);
             Ok(ExitCode::SUCCESS)
         }
         Action::Rename(request) => {
             let report = rename::rename(&environment, &request)?;
-            print_report(&report, json);
+            print_report(&report, json, quiet);
             Ok(ExitCode::SUCCESS)
         }
         Action::TokenSet(request) => {
             let report = token::set(&environment, &request)?;
-            print_report(&report, json);
+            print_report(&report, json, quiet);
             Ok(ExitCode::SUCCESS)
         }
         Action::TokenForget { name, dry_run } => {
             let report = token::forget(&environment, &name, dry_run)?;
-            print_report(&report, json);
+            print_report(&report, json, quiet);
             Ok(ExitCode::SUCCESS)
         }
         Action::Login(request) => {
-            let done = tray_mcp::commands::login::login(&environment, &request, &|line| eprintln!("{line}"))?;
-            print_report(&done.report, json);
+            let done = tray_mcp::commands::login::login(&environment, &request, &|line| note(line))?;
+            print_report(&done.report, json, quiet);
             let scopes = if done.outcome.scopes.is_empty() {
                 String::new()
             } else {
                 format!(" (scopes: {})", done.outcome.scopes.join(" "))
             };
-            eprintln!(
+            note(&format!(
                 "Signed in {} to {}{scopes}.{}",
                 request.name,
                 done.outcome.resource,
@@ -132,17 +151,17 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
                 } else {
                     " No refresh token was granted: sign in again when the access token expires."
                 }
-            );
+            ));
             if request.verify && !request.headless {
                 for notice in tray_mcp::commands::verify::after_login(&environment, &request.name) {
-                    eprintln!("{notice}");
+                    note(&notice.to_string());
                 }
             }
             Ok(ExitCode::SUCCESS)
         }
         Action::Logout(name, headless_only) => {
             let report = tray_mcp::commands::login::logout(&environment, &name, headless_only)?;
-            print_report(&report, json);
+            print_report(&report, json, quiet);
             Ok(ExitCode::SUCCESS)
         }
         Action::Doctor(request) => {
@@ -152,7 +171,7 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
             if json {
                 print_stdout(&format!("{:#}\n", report.to_json()));
             } else {
-                print_stdout(&report.to_human(environment.variables.dumb_terminal));
+                show(Stream::Out, &report.to_human(environment.variables.dumb_terminal));
             }
             Ok(if report.all_ok() {
                 ExitCode::SUCCESS
@@ -169,9 +188,11 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
             if json {
                 print_stdout(&format!("{:#}\n", report.to_json()));
             } else {
-                print_stdout(&report.to_human());
+                show(Stream::Out, &report.to_human());
             }
-            eprint!("{}", report.report.to_stderr());
+            if !quiet {
+                show(Stream::Err, &report.report.to_stderr());
+            }
             Ok(if options.check && report.changed() {
                 ExitCode::from(tray_mcp::manifest::DRIFT_EXIT_CODE)
             } else {
@@ -186,7 +207,7 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
                 print_stdout(&export.to_toml());
             }
             for notice in &export.notices {
-                eprintln!("{notice}");
+                note(&notice.to_string());
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -196,7 +217,7 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
         }
         Action::Uninstall(request) => {
             let report = uninstall::uninstall(&environment, &request, &install::current_binary()?)?;
-            print_report(&report, json);
+            print_report(&report, json, quiet);
             Ok(ExitCode::SUCCESS)
         }
         Action::Completions(script) => {
@@ -206,13 +227,67 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
     }
 }
 
-fn print_report(report: &tray_mcp::commands::report::Report, json: bool) {
+/// Prints a report: the human or JSON text on stdout, its notes and next steps on stderr
+/// (none with `-q`).
+fn print_report(report: &tray_mcp::commands::report::Report, json: bool, quiet: bool) {
     if json {
         print_stdout(&format!("{:#}\n", report.to_json()));
     } else {
-        print_stdout(&report.to_human());
+        show(Stream::Out, &report.to_human());
     }
-    eprint!("{}", report.to_stderr());
+    if !quiet {
+        show(Stream::Err, &report.to_stderr());
+    }
+}
+
+/// Where human text goes.
+#[derive(Clone, Copy)]
+enum Stream {
+    Out,
+    Err,
+}
+
+/// Writes human text: on a terminal wrapped to its width (at spaces: paths and URLs stay
+/// whole); its marks coloured where colour is on (`anstream` decides: a terminal, `NO_COLOR`,
+/// `--color`). Into a pipe it is the text as it is. A closed pipe is ignored.
+fn show(stream: Stream, text: &str) {
+    let text = match width_of(stream) {
+        Some(width) => tray_mcp::fit::wrap(text, width),
+        None => text.to_string(),
+    };
+    write_styled(stream, &tray_mcp::fit::paint(&text));
+}
+
+/// The width of the terminal `stream` writes to; `None` when it is no terminal.
+fn width_of(stream: Stream) -> Option<usize> {
+    match stream {
+        Stream::Out => terminal_size::terminal_size_of(std::io::stdout()),
+        Stream::Err => terminal_size::terminal_size_of(std::io::stderr()),
+    }
+    .map(|(terminal_size::Width(columns), _)| usize::from(columns))
+}
+
+fn write_styled(stream: Stream, text: &str) {
+    let _ = match stream {
+        Stream::Out => {
+            let mut out = anstream::stdout().lock();
+            out.write_all(text.as_bytes()).and_then(|()| out.flush())
+        }
+        Stream::Err => {
+            let mut err = anstream::stderr().lock();
+            err.write_all(text.as_bytes()).and_then(|()| err.flush())
+        }
+    };
+}
+
+/// `error: MESSAGE` on stderr (`error:` in bold red where colour is on; see [`show`]).
+fn print_error(message: &str) {
+    show(Stream::Err, &format!("error: {message}\n"));
+}
+
+/// `hint: TEXT` on stderr.
+fn print_hint(hint: &str) {
+    show(Stream::Err, &format!("hint: {hint}\n"));
 }
 
 /// Prints to stdout, ignoring a closed pipe (`tray-mcp list | head`).

@@ -204,7 +204,9 @@ fn homebrew_link(running: &Path) -> Option<PathBuf> {
 }
 
 /// Puts the binary where `placement` says (unless `dry_run`), and says what it did: the notes
-/// of the install's report.
+/// of the install's report. When the same binary is already there, it says nothing: the user
+/// was told where it lives (and whether that folder is on PATH) when it was copied, and a note
+/// repeated on every command is one nobody reads.
 pub fn place(environment: &Environment, placement: &Placement, dry_run: bool) -> Result<Vec<Notice>, CommandError> {
     let Some((running, reason)) = &placement.copy_from else {
         return Ok(Vec::new());
@@ -216,6 +218,9 @@ pub fn place(environment: &Environment, placement: &Placement, dry_run: bool) ->
         environment.display_path(running)
     );
     if dry_run {
+        if !copy_needed(placement) {
+            return Ok(Vec::new());
+        }
         return Ok(vec![Notice::note(format!(
             "would install tray-mcp {VERSION} to {target} first ({from}); the entries point there"
         ))]);
@@ -232,7 +237,7 @@ pub fn place(environment: &Environment, placement: &Placement, dry_run: bool) ->
     let done = match copied {
         Copied::Installed => "installed",
         Copied::Replaced => "replaced the binary with",
-        Copied::AlreadyThere => "already installed:",
+        Copied::AlreadyThere => return Ok(Vec::new()),
     };
     let mut notices = vec![Notice::note(format!(
         "{done} tray-mcp {VERSION} at {target} ({from}); the entries point there"
@@ -249,6 +254,25 @@ pub fn place(environment: &Environment, placement: &Placement, dry_run: bool) ->
         )));
     }
     Ok(notices)
+}
+
+/// Whether `placement` still has a binary to copy: it runs from a transient folder and the
+/// target does not hold the same bytes yet.
+fn copy_needed(placement: &Placement) -> bool {
+    placement.copy_from.as_ref().is_some_and(|(running, _)| {
+        !(placement.entry_binary.exists() && same_contents(running, &placement.entry_binary).unwrap_or(false))
+    })
+}
+
+/// The wizard's review line for the binary's copy, when the install will make one:
+/// `~/.local/bin/tray-mcp  (tray-mcp 0.1.0, now running from a temporary folder)`.
+pub fn pending_copy(environment: &Environment, placement: &Placement) -> Option<String> {
+    let (_, reason) = placement.copy_from.as_ref().filter(|_| copy_needed(placement))?;
+    Some(format!(
+        "{}  (tray-mcp {VERSION}, now running from {})",
+        environment.display_path(&placement.entry_binary),
+        reason.describe()
+    ))
 }
 
 /// This build's version, as `--version` and `serve`'s `serverInfo` give it.
@@ -531,6 +555,28 @@ mod tests {
         let stable = Path::new("/home/ada/.cargo/bin/tray-mcp");
         assert_eq!(resolve(&linux, stable).entry_binary, stable);
         assert_eq!(resolve(&linux, stable).copy_from, None);
+    }
+
+    #[test]
+    fn the_review_names_a_copy_only_while_one_is_needed() {
+        let linux = environment_for(Os::Linux);
+        let folder = tempfile::tempdir().expect("tempdir");
+        let running = folder.path().join("tray-mcp");
+        fs::write(&running, b"binary").expect("write");
+        let target = folder.path().join("bin/tray-mcp");
+        let placement = Placement {
+            entry_binary: target.clone(),
+            copy_from: Some((running.clone(), Transient::TempFolder)),
+        };
+        let line = pending_copy(&linux, &placement).expect("a copy to make");
+        assert!(line.contains("now running from a temporary folder"), "{line}");
+        install_copy(&running, &target).expect("copy");
+        assert_eq!(pending_copy(&linux, &placement), None, "the same bytes are there");
+        let stable = Placement {
+            entry_binary: running.clone(),
+            copy_from: None,
+        };
+        assert_eq!(pending_copy(&linux, &stable), None);
     }
 
     #[test]

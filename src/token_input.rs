@@ -32,7 +32,7 @@ pub fn read_token_from_stdin() -> Result<String, CommandError> {
 pub fn token_error(error: InvalidApiToken) -> CommandError {
     let hint = match error {
         InvalidApiToken::Placeholder => {
-            "use a real token: a workspace API user token (see \"Which token\" in the README)"
+            "use a real token: a workspace API user token (see \"Which token\" in docs/tokens.md)"
         }
         InvalidApiToken::Empty => "pass the token with --api-token-stdin, --api-token or TRAY_API_TOKEN",
         InvalidApiToken::ContainsWhitespace => "paste only the token itself, without spaces or other text",

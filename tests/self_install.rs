@@ -186,7 +186,12 @@ fn a_newer_binary_replaces_the_installed_one_without_stopping_a_running_server()
         .args(["--sandbox", "-c", "claude-code"])
         .assert()
         .success();
-    assert!(outputs(&again).1.contains("already installed"), "{}", outputs(&again).1);
+    // The same binary again: nothing to say (the copy and PATH notes were given the first time).
+    let said = outputs(&again).1;
+    assert!(
+        !said.contains(".local/bin") && !said.contains(&format!("tray-mcp {}", env!("CARGO_PKG_VERSION"))),
+        "a note about a binary that was already there:\n{said}"
+    );
 
     let (_newer_folder, newer) = binary_copy_in_temp(b"\0newer");
     let replaced = run_in_home(&home, &newer)
@@ -234,6 +239,18 @@ fn a_dry_run_from_a_temp_folder_copies_nothing() {
         "the diff shows the stable path:\n{stdout}"
     );
     assert_eq!(home.snapshot_files(), before, "nothing written");
+
+    // Once the same binary is installed, a dry run does not say it "would install" it.
+    run_in_home(&home, &copy)
+        .args(["--sandbox", "-c", "cursor"])
+        .assert()
+        .success();
+    let again = run_in_home(&home, &copy)
+        .args(["--sandbox", "-c", "claude-code", "--dry-run"])
+        .assert()
+        .success();
+    let said = outputs(&again).1;
+    assert!(!said.contains("would install tray-mcp"), "{said}");
 }
 
 #[test]

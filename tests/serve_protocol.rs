@@ -348,7 +348,7 @@ fn run_to_exit(home: &FakeHome, args: &[&str], env: &[(&str, &str)]) -> (i32, St
 }
 
 #[test]
-fn start_up_errors_are_clear_exit_1_and_touch_no_stdout() {
+fn start_up_errors_are_clear_exit_1_or_2_and_touch_no_stdout() {
     let home = FakeHome::new();
     home.write_profile(
         "acme-prod",
@@ -361,8 +361,9 @@ fn start_up_errors_are_clear_exit_1_and_touch_no_stdout() {
     let stderr = stderr.replace(&home.path().display().to_string(), "[HOME]");
     insta::assert_snapshot!("unknown_profile", stderr);
 
+    // Nothing names a workspace at all: a usage error, exit 2 (issue 24).
     let (code, stdout, stderr) = run_to_exit(&home, &["serve"], &[]);
-    assert_eq!(code, 1);
+    assert_eq!(code, 2, "{stderr}");
     assert!(stdout.is_empty());
     assert!(
         stderr.contains("--sandbox") && stderr.contains("hint: existing profiles: acme-prod"),

@@ -204,8 +204,8 @@ fn happy_path_for_several_clients() {
     let home = home_with_claude_and_cursor();
     let mut wizard = Wizard::start(&home, &[], &[]);
     wizard.wait_for(texts::CLIENT_FOUND);
-    // Claude Desktop and Cursor are pre-selected; add Claude Code (second line).
-    wizard.answer(texts::CLIENTS_HELP, &format!("{DOWN}{SPACE}{ENTER}"));
+    // Claude Desktop and Cursor come first, pre-selected; add Claude Code (the third line).
+    wizard.answer(texts::CLIENTS_HELP, &format!("{DOWN}{DOWN}{SPACE}{ENTER}"));
     wizard.answer(texts::WORKSPACE_KIND_QUESTION, ENTER);
     wizard.answer(
         texts::WORKSPACE_QUESTION,
@@ -239,6 +239,32 @@ fn happy_path_for_several_clients() {
     let profile = home.read(".config/tray-mcp/profiles/tray-workspace.json");
     insta::assert_snapshot!("happy_profile", snapshot_text(&home, &profile));
     assert!(!home.path(".codeium").exists() && !home.path(".config/Code").exists());
+}
+
+#[test]
+fn found_clients_come_first_and_typing_filters_the_list() {
+    let home = FakeHome::new();
+    // Goose is near the end of the registry; found here, it is listed first.
+    std::fs::create_dir_all(home.path(".config/goose")).expect("mkdir");
+    let mut wizard = Wizard::start(&home, &[], &[]);
+    wizard.wait_for(texts::CLIENTS_HELP);
+    let screen = wizard.contents();
+    let goose = screen.find("Goose").expect("Goose listed");
+    let claude = screen.find("Claude Desktop").expect("Claude Desktop listed");
+    assert!(goose < claude, "the found client is not first:\n{screen}");
+    assert!(
+        screen.contains("Continue"),
+        "every client on a tall terminal:\n{screen}"
+    );
+    // Typing narrows the list; Space picks the match.
+    wizard.send("windsurf");
+    wizard.send(SPACE);
+    wizard.send(ENTER);
+    wizard.wait_for(texts::WORKSPACE_KIND_QUESTION);
+    assert!(wizard.contents().contains("Goose, Windsurf"), "{}", wizard.contents());
+    wizard.send(CTRL_C);
+    let (code, _) = wizard.finish();
+    assert_eq!(code, 130);
 }
 
 #[test]
@@ -374,6 +400,46 @@ fn accepted_overwrite_replaces_the_entry_and_keeps_the_rest() {
         "overwritten_cursor",
         snapshot_text(&home, &home.read(".cursor/mcp.json"))
     );
+}
+
+#[test]
+fn overwriting_our_own_entry_says_which_workspace_and_region_it_replaces() {
+    let home = home_with_claude_and_cursor();
+    home.command()
+        .args([
+            "-w",
+            WORKSPACE_DEV,
+            "--api-token-stdin",
+            "-c",
+            "cursor",
+            "--transport",
+            "http",
+            "--no-verify",
+        ])
+        .write_stdin(format!("{TOKEN}\n"))
+        .assert()
+        .success();
+    let args = [
+        "install",
+        "--interactive",
+        "-c",
+        "cursor",
+        "-n",
+        "tray-workspace",
+        "--transport",
+        "stdio",
+        "--region",
+        "us1",
+        "--no-gateway",
+    ];
+    let envs = [("TRAY_WORKSPACE_ID", WORKSPACE), ("TRAY_API_TOKEN", TOKEN)];
+    let mut wizard = Wizard::start(&home, &args, &envs);
+    let name = ServerName::parse("tray-workspace").expect("name");
+    // An http entry names its workspace, not its region (the gateway's URL is the same in each).
+    let change = format!("workspace {WORKSPACE_DEV} → workspace {WORKSPACE} (us1)");
+    wizard.answer(&texts::overwrite_question(&name, "Cursor", &change), ESC);
+    let (code, _) = wizard.finish();
+    assert_eq!(code, 130);
 }
 
 #[test]

@@ -53,6 +53,35 @@ pub fn clients(environment: &Environment) -> Vec<ClientRow> {
         .collect()
 }
 
+/// For a terminal `width` columns wide (`None`: not a terminal): the table when its rows fit,
+/// else one block per client (id, name, installed; transports; a line per config file).
+pub fn to_human_within(rows: &[ClientRow], width: Option<usize>) -> String {
+    let table = to_human(rows);
+    match width {
+        Some(width) if table.lines().any(|line| line.chars().count() > width) => rows
+            .iter()
+            .map(|row| {
+                let mut block = format!(
+                    "{} · {}{}\n  transports: {}\n",
+                    row.client.id(),
+                    row.client.client().display_name(),
+                    if row.installed { " · installed" } else { "" },
+                    row.transports
+                        .iter()
+                        .map(|transport| transport.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                for (scope, path) in &row.files {
+                    block.push_str(&format!("  {}: {path}\n", scope.as_str()));
+                }
+                block
+            })
+            .collect(),
+        _ => table,
+    }
+}
+
 /// A table for people: one line per client, its user-scope file.
 pub fn to_human(rows: &[ClientRow]) -> String {
     let cells: Vec<[String; 5]> = rows

@@ -103,6 +103,9 @@ pub struct ListedEntry {
     pub shown_path: String,
     /// The workspace, or why it is unknown.
     pub workspace: ListedWorkspace,
+    /// The region its calls go to: the profile's, or a headless entry's; `None` where the entry
+    /// does not say (the sandbox, a gateway URL, which is the same in every region).
+    pub region: Option<Region>,
     /// `stdio`, `bridge`, `http` or `headless`.
     pub transport: &'static str,
     /// Where the entry's token is kept.
@@ -151,6 +154,15 @@ fn listed(environment: &Environment, entry: &FoundEntry) -> ListedEntry {
         Some(EntryWorkspace::Headless(region)) => ListedWorkspace::Headless(*region),
         _ => profile_workspace(environment, recognized.and_then(|tray| tray.profile.as_ref())),
     };
+    let region = match recognized.map(|tray| &tray.workspace) {
+        Some(EntryWorkspace::Headless(region)) => Some(*region),
+        Some(EntryWorkspace::FromProfile) | None => recognized
+            .and_then(|tray| tray.profile.as_ref())
+            .and_then(|name| profiles::load(environment, name).ok())
+            .filter(|profile| !profile.sandbox)
+            .map(|profile| profile.region),
+        Some(EntryWorkspace::Workspace(_) | EntryWorkspace::Sandbox) => None,
+    };
     ListedEntry {
         name: entry.name.clone(),
         client: entry.client,
@@ -161,6 +173,7 @@ fn listed(environment: &Environment, entry: &FoundEntry) -> ListedEntry {
             .map(|project| environment.display_path(std::path::Path::new(project))),
         shown_path: entry.shown_path.clone(),
         workspace,
+        region,
         transport: recognized.map_or("?", |tray| tray.transport.as_str()),
         token_store,
         token_variable,
@@ -260,12 +273,58 @@ fn token_column(entry: &ListedEntry) -> String {
 }
 
 impl Listing {
+    /// Keeps the entries named `name` (when given) in `clients` (when not empty).
+    pub fn keep(&mut self, name: Option<&str>, clients: &[ClientId]) {
+        self.entries.retain(|entry| {
+            name.is_none_or(|name| entry.name == name) && (clients.is_empty() || clients.contains(&entry.client))
+        });
+    }
+
+    /// For a terminal `width` columns wide (`None`: not a terminal): the table when its rows
+    /// fit, else one block per entry (name, client and scope; transport, token and workspace;
+    /// the file), so nothing is cut mid-cell.
+    pub fn to_human_within(&self, width: Option<usize>) -> String {
+        let table = self.to_human();
+        match width {
+            Some(width) if table.lines().any(|line| line.chars().count() > width) => self.to_blocks(),
+            _ => table,
+        }
+    }
+
+    fn to_blocks(&self) -> String {
+        let mut text = String::new();
+        for entry in &self.entries {
+            let scope = match &entry.project {
+                Some(project) => format!("local, {project}"),
+                None => entry.scope.as_str().to_string(),
+            };
+            text.push_str(&format!(
+                "{} · {} ({scope})\n  {} · token: {} · workspace: {}{}\n  {}\n",
+                entry.name,
+                entry.client.client().display_name(),
+                entry.transport,
+                token_column(entry),
+                entry.workspace,
+                entry.region.map(|region| format!(" ({region})")).unwrap_or_default(),
+                entry.shown_path
+            ));
+        }
+        if self
+            .entries
+            .iter()
+            .any(|entry| entry.token_store == TokenPlace::Adoptable)
+        {
+            text.push_str(ADOPTABLE_NOTE);
+        }
+        text
+    }
+
     /// A table for people.
     pub fn to_human(&self) -> String {
         if self.entries.is_empty() {
             return String::new();
         }
-        let rows: Vec<[String; 7]> = self
+        let rows: Vec<[String; 8]> = self
             .entries
             .iter()
             .map(|entry| {
@@ -280,12 +339,24 @@ impl Listing {
                     entry.transport.to_string(),
                     token_column(entry),
                     entry.workspace.to_string(),
+                    entry
+                        .region
+                        .map_or_else(|| "-".to_string(), |region| region.to_string()),
                     entry.shown_path.clone(),
                 ]
             })
             .collect();
         let mut table = super::report::table(
-            ["NAME", "CLIENT", "SCOPE", "TRANSPORT", "TOKEN", "WORKSPACE", "FILE"],
+            [
+                "NAME",
+                "CLIENT",
+                "SCOPE",
+                "TRANSPORT",
+                "TOKEN",
+                "WORKSPACE",
+                "REGION",
+                "FILE",
+            ],
             &rows,
         );
         if self
@@ -312,6 +383,7 @@ impl Listing {
                 "token_variable": entry.token_variable,
                 "headless_sign_in": entry.headless_sign_in.map(TokenPlace::as_str),
                 "workspace": entry.workspace.to_string(),
+                "region": entry.region.map(|region| region.to_string()),
                 "path": entry.shown_path,
             })).collect::<Vec<_>>(),
             "problems": self.problems.iter().map(|problem| json!({

@@ -33,9 +33,10 @@ use super::report::Notice;
 /// The most the whole verification may take: every check runs side by side within it.
 pub const LIMIT: Duration = Duration::from_secs(5);
 
-/// Where the README says which token each part needs; every hint about a refused token points
+/// Where the docs say which token each part needs; every hint about a refused token points
 /// here, so there is one answer.
-pub const TOKEN_GUIDE: &str = "see \"Which token\" in the README (https://github.com/tray-mcp/tray-mcp#which-token)";
+pub const TOKEN_GUIDE: &str =
+    "see \"Which token\" in docs/tokens.md (https://github.com/tray-mcp/tray-mcp/blob/main/docs/tokens.md#which-token)";
 
 /// Which parts of Tray an entry uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,7 +7,7 @@
 //! an end user's user token for `GET /core/v1/connectors` (trayapi.yaml). So a token that works
 //! for the gateway may be refused by some built-in tools. This module is the one table of those
 //! facts: tool errors name the token a refused endpoint needs, `get_authenticated_user` and
-//! `doctor --online` report per tool whether this token can use it, and the README's tool list
+//! `doctor --online` report per tool whether this token can use it, and the tool list in docs/server.md
 //! says the same.
 
 use std::fmt;
@@ -99,7 +99,7 @@ impl Endpoint {
     pub fn fix(self) -> String {
         format!(
             "{} needs {}; an API user token (the kind the Agent Gateway takes) is refused here. \
-             Create a master token (see \"Which token\" in the README) and store it with \
+             Create a master token (see \"Which token\" in docs/tokens.md) and store it with \
              `tray-mcp token set NAME`, or use the Agent Gateway's own tools for this",
             self.name(),
             self.needs()

@@ -182,7 +182,7 @@ impl Advice for BackendError {
     fn hint(&self) -> Option<String> {
         let hint = match self {
             BackendError::Unauthorized => {
-                "create or copy a token of the right kind (see \"Which token\" in the README), then \
+                "create or copy a token of the right kind (see \"Which token\" in docs/tokens.md), then \
                  store it with `tray-mcp token set NAME`, or set TRAY_API_TOKEN. Calling \
                  get_authenticated_user checks a token."
                     .to_string()

@@ -252,7 +252,7 @@ impl GatewayError {
             }
             GatewayError::Unauthorized => {
                 "the API token may be wrong, expired or revoked: create a workspace API user token \
-                 (see \"Which token\" in the README) and store it with `tray-mcp token set NAME`"
+                 (see \"Which token\" in docs/tokens.md) and store it with `tray-mcp token set NAME`"
             }
             GatewayError::Forbidden => {
                 "ask your Tray account team to enable Agent Gateway, and add the token's user in \

@@ -211,7 +211,8 @@ fn choose_backend(environment: &Environment, options: &ServeOptions) -> Result<B
             },
         });
     }
-    Err(CommandError::failure(
+    // Nothing says what to serve: a usage error (exit 2), like any missing argument.
+    Err(CommandError::usage(
         "tray-mcp serve needs a workspace: pass --profile NAME, or --workspace-id ID with \
          TRAY_API_TOKEN set, or --sandbox for the built-in demo workspace",
         profile_hint(environment),
@@ -273,7 +274,7 @@ fn token_from_environment(variables: &Variables) -> Result<ApiToken, CommandErro
         None => Err(CommandError::failure(
             format!("no API token: {TRAY_API_TOKEN} is not set"),
             format!(
-                "set {TRAY_API_TOKEN} to a Tray API token (see \"Which token\" in the README), or use --profile NAME"
+                "set {TRAY_API_TOKEN} to a Tray API token (see \"Which token\" in docs/tokens.md), or use --profile NAME"
             ),
         )),
         Some(Ok(token)) => Ok(token.clone()),
@@ -413,7 +414,8 @@ fn init_logging(filter: LogFilter) {
 /// Runs the server on stdin/stdout until the client closes stdin.
 ///
 /// Configuration errors (unknown profile, no token, bad flags) are returned before anything is
-/// served, with a hint; the caller prints them to stderr and exits with status 1.
+/// served, with a hint; the caller prints them to stderr and exits with status 1 (2 when no
+/// workspace was named at all).
 pub fn run(environment: &Environment, options: ServeOptions) -> Result<(), CommandError> {
     let variables = &environment.variables;
     init_logging(

@@ -109,7 +109,16 @@ pub fn run(
     }
     let mut checked = None;
     let mut request = ask_checked(environment, prompter, prefill, binary, &mut checked)?;
-    let Some(plan) = review(environment, prompter, &mut request, binary, prefill.yes)? else {
+    let copy = crate::self_install::pending_copy(environment, placement);
+    let Some(plan) = review(
+        environment,
+        prompter,
+        &mut request,
+        binary,
+        copy.as_deref(),
+        prefill.yes,
+    )?
+    else {
         return Ok(adopted.unwrap_or_else(nothing_left));
     };
     let verified = verify_token::before_writing(environment, &request, checked.as_ref(), prefill.verify)?;
@@ -249,12 +258,18 @@ fn ask_clients(
     let mut options = Vec::new();
     let mut short = Vec::new();
     let mut found = Vec::new();
-    for &kind in ClientId::all() {
+    // The clients found on this machine first (pre-selected, so none sits below the page),
+    // each group in the registry's order.
+    let mut candidates: Vec<(ClientId, bool)> = ClientId::all()
+        .iter()
+        .map(|&kind| (kind, kind.client().install_marker(environment).exists()))
+        .collect();
+    candidates.sort_by_key(|(_, detected)| !detected);
+    for (kind, detected) in candidates {
         let client = kind.client();
         let Some(location) = client.location(environment, scope) else {
             continue;
         };
-        let detected = client.install_marker(environment).exists();
         if detected {
             found.push(kinds.len());
         }
@@ -542,6 +557,7 @@ fn review(
     prompter: &mut dyn Prompter,
     request: &mut InstallRequest,
     binary: &Path,
+    copy: Option<&str>,
     yes: bool,
 ) -> Result<Option<InstallPlan>, CommandError> {
     // Asked, each entry tray-mcp did not write is replaced only with the user's yes below
@@ -561,7 +577,7 @@ fn review(
         check_shared_profile(prompter, request, &first)?;
         install::plan(environment, request, binary)?
     };
-    show_plan(prompter, &plan);
+    show_plan(prompter, &plan, copy);
     if yes
         || plan
             .files
@@ -593,7 +609,11 @@ fn ask_overwrites(
         let display_name = kind.client().display_name();
         // An entry tray-mcp did not write shows what it is before the user gives it away.
         let question = if existing.ours {
-            texts::overwrite_question(&request.name, display_name)
+            texts::overwrite_question(
+                &request.name,
+                display_name,
+                &names::what_changes(environment, existing, &request.workspace),
+            )
         } else {
             texts::replace_question(&request.name, display_name, &shown_entry(&existing.value))
         };
@@ -633,8 +653,9 @@ fn check_shared_profile(
     Ok(())
 }
 
-/// One line per file: `Added     ~/.cursor/mcp.json  (Cursor config)`.
-fn show_plan(prompter: &mut dyn Prompter, plan: &InstallPlan) {
+/// One line per file: `Added     ~/.cursor/mcp.json  (Cursor config)`, and the binary's copy
+/// when there is one to make (`Install   ~/.local/bin/tray-mcp  (...)`).
+fn show_plan(prompter: &mut dyn Prompter, plan: &InstallPlan, copy: Option<&str>) {
     if plan
         .files
         .iter()
@@ -651,6 +672,9 @@ fn show_plan(prompter: &mut dyn Prompter, plan: &InstallPlan) {
             file.task.shown_path,
             file.task.role
         ));
+    }
+    if let Some(copy) = copy {
+        prompter.say(&format!("  {:<10} {copy}", texts::REVIEW_INSTALL_BINARY));
     }
 }
 

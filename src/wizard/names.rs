@@ -11,7 +11,7 @@ use crate::commands::install::WorkspaceChoice;
 use crate::inventory::{FoundEntry, Inventory};
 use crate::paths::Environment;
 use crate::profiles::{self, Profile};
-use crate::tray::{ServerName, WorkspaceId};
+use crate::tray::{Region, ServerName, WorkspaceId};
 
 /// What a server name reaches.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,12 +136,65 @@ fn entry_target(environment: &Environment, entry: &FoundEntry) -> Target {
     }
 }
 
+/// What overwriting `entry` with `choice` changes, for the overwrite question: `workspace A
+/// (us1) → workspace B (eu1)`, or `same workspace and region`. A region the entry does not say
+/// (an Agent Gateway URL is the same in every region) is not compared.
+pub fn what_changes(environment: &Environment, entry: &FoundEntry, choice: &WorkspaceChoice) -> String {
+    let (before, before_region) = entry_side(environment, entry);
+    let (after, after_region) = match choice {
+        WorkspaceChoice::Tray {
+            workspace_id, region, ..
+        }
+        | WorkspaceChoice::SignIn {
+            workspace_id, region, ..
+        } => (format!("workspace {workspace_id}"), Some(*region)),
+        WorkspaceChoice::Sandbox => ("the sandbox".to_string(), None),
+        WorkspaceChoice::Headless { region } => ("the Headless MCP".to_string(), Some(*region)),
+    };
+    let same_region = before_region.is_none() || before_region == after_region;
+    if before == after && same_region {
+        return "same workspace and region".to_string();
+    }
+    let shown = |what: &str, region: Option<Region>| match region {
+        Some(region) => format!("{what} ({region})"),
+        None => what.to_string(),
+    };
+    format!("{} → {}", shown(&before, before_region), shown(&after, after_region))
+}
+
+/// What an existing entry reaches, and its region when it says.
+fn entry_side(environment: &Environment, entry: &FoundEntry) -> (String, Option<Region>) {
+    let Some(tray) = &entry.tray else {
+        return ("another server".to_string(), None);
+    };
+    match &tray.workspace {
+        EntryWorkspace::Workspace(id) => (format!("workspace {id}"), None),
+        EntryWorkspace::Sandbox => ("the sandbox".to_string(), None),
+        EntryWorkspace::Headless(region) => ("the Headless MCP".to_string(), Some(*region)),
+        EntryWorkspace::FromProfile => {
+            match tray
+                .profile
+                .as_ref()
+                .and_then(|name| profiles::load(environment, name).ok())
+            {
+                Some(profile) if profile.sandbox => ("the sandbox".to_string(), None),
+                Some(Profile {
+                    workspace_id: Some(id),
+                    region,
+                    ..
+                }) => (format!("workspace {id}"), Some(region)),
+                _ => ("a profile without a workspace".to_string(), None),
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::inventory::take_inventory;
     use crate::paths::Os;
-    use crate::tray::{ApiToken, Region};
+    use crate::tray::ApiToken;
 
     const ONE: &str = "3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718";
     const TWO: &str = "9d8c7b6a-5e4f-4a3b-9c2d-1e0f9a8b7c6d";
@@ -176,6 +229,40 @@ mod tests {
         let clients = [ClientId::parse("cursor").unwrap()];
         let inventory = take_inventory(&environment, &clients);
         suggest(&environment, &inventory, &clients, Scope::User, choice).to_string()
+    }
+
+    fn change(home: &std::path::Path, choice: &WorkspaceChoice) -> String {
+        let environment = environment(home);
+        let clients = [ClientId::parse("cursor").unwrap()];
+        let inventory = take_inventory(&environment, &clients);
+        let entry = inventory.entries.first().expect("an entry");
+        what_changes(&environment, entry, choice)
+    }
+
+    #[test]
+    fn the_overwrite_question_says_what_changes() {
+        let home = tempfile::tempdir().expect("tempdir");
+        write_cursor(
+            home.path(),
+            &format!("{{\"tray-workspace\": {{\"url\": \"https://{TWO}.mcp.tray.ai\"}}}}"),
+        );
+        assert_eq!(
+            change(home.path(), &tray(ONE)),
+            format!("workspace {TWO} → workspace {ONE} (us1)")
+        );
+        assert_eq!(change(home.path(), &tray(TWO)), "same workspace and region");
+        write_cursor(
+            home.path(),
+            "{\"tray-workspace\": {\"command\": \"/bin/tray-mcp\", \"args\": [\"serve\", \"--sandbox\"]}}",
+        );
+        assert_eq!(
+            change(home.path(), &tray(ONE)),
+            format!("the sandbox → workspace {ONE} (us1)")
+        );
+        assert_eq!(
+            change(home.path(), &WorkspaceChoice::Sandbox),
+            "same workspace and region"
+        );
     }
 
     #[test]

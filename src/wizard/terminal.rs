@@ -25,6 +25,8 @@ pub struct InquirePrompter {
     /// The terminal's width in columns, when known: texts are wrapped to it at spaces, since the
     /// terminal (and inquire) would break them mid-word.
     columns: Option<usize>,
+    /// The terminal's height in rows, when known: a list shows as many options as fit.
+    rows: Option<usize>,
 }
 
 impl InquirePrompter {
@@ -38,6 +40,8 @@ impl InquirePrompter {
             },
             columns: terminal_size::terminal_size_of(std::io::stderr())
                 .map(|(terminal_size::Width(columns), _)| usize::from(columns)),
+            rows: terminal_size::terminal_size_of(std::io::stderr())
+                .map(|(_, terminal_size::Height(rows))| usize::from(rows)),
         }
     }
 
@@ -50,6 +54,15 @@ impl InquirePrompter {
             None => text.to_string(),
         }
     }
+}
+
+/// How many options a list shows on a terminal `rows` high: all that fit below what the
+/// wizard printed before it (the question, its help and a few lines of context keep 8 rows),
+/// at least inquire's default of 7, at most all of them.
+fn page_size(rows: Option<usize>, options: usize) -> usize {
+    const DEFAULT: usize = 7;
+    let fitting = rows.map_or(DEFAULT, |rows| rows.saturating_sub(8));
+    fitting.max(DEFAULT).min(options.max(1))
 }
 
 /// Columns inquire puts before a question (`? `) and around a help line (`[`, `]`).
@@ -96,7 +109,7 @@ impl Prompter for InquirePrompter {
             .with_help_message(&help)
             .with_formatter(&short)
             .with_default(preselected)
-            .without_filtering()
+            .with_page_size(page_size(self.rows, question.options.len()))
             .with_validator(at_least_one)
             .with_render_config(self.render)
             .raw_prompt()
@@ -169,5 +182,19 @@ impl Prompter for InquirePrompter {
     #[allow(clippy::print_stderr)]
     fn show_verbatim(&mut self, text: &str) {
         eprintln!("{text}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::page_size;
+
+    #[test]
+    fn a_list_shows_as_many_options_as_the_terminal_has_room_for() {
+        assert_eq!(page_size(Some(24), 22), 16);
+        assert_eq!(page_size(Some(50), 22), 22, "every option on a tall terminal");
+        assert_eq!(page_size(Some(10), 22), 7, "never fewer than inquire's 7");
+        assert_eq!(page_size(None, 22), 7);
+        assert_eq!(page_size(Some(50), 3), 3);
     }
 }

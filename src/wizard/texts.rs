@@ -13,7 +13,8 @@ pub const WELCOME: &str = "tray-mcp setup: connect your AI clients to a Tray wor
 /// Step 1: which clients.
 pub const CLIENTS_QUESTION: &str = "Which AI clients should reach Tray?";
 /// Help under the clients question.
-pub const CLIENTS_HELP: &str = "Space to select, Enter to confirm. Clients found on this machine are pre-selected.";
+pub const CLIENTS_HELP: &str =
+    "Type to filter, Space to select, Enter to confirm. Clients found on this machine come first, pre-selected.";
 /// Marker appended to a client found on this machine.
 pub const CLIENT_FOUND: &str = "(found on this machine)";
 /// Refusal when no client is selected.
@@ -55,13 +56,13 @@ pub const SIGN_IN_NOW: &str = "Signing in with Tray in your browser: nothing is 
 /// Step 3: the API token.
 pub const TOKEN_QUESTION: &str = "Tray API token (hidden):";
 /// Where to find a token.
-pub const TOKEN_HELP: &str = "A workspace API user token: the kind the Agent Gateway takes (\"Which token\" in the README says where to create one and what each part needs). Input is not shown; Ctrl-U clears it.";
+pub const TOKEN_HELP: &str = "A workspace API user token: the kind the Agent Gateway takes (\"Which token\" in docs/tokens.md says where to create one and what each part needs). Input is not shown; Ctrl-U clears it.";
 /// Refusal of an empty token.
 pub const TOKEN_EMPTY: &str = "The token is empty: paste the token from Tray, then press Enter.";
 /// Refusal of a token with whitespace inside.
 pub const TOKEN_WHITESPACE: &str = "The token contains spaces: paste only the token itself.";
 /// Refusal of a placeholder token.
-pub const TOKEN_PLACEHOLDER: &str = "That looks like a placeholder, not a real token. Hint: paste a workspace API user token (see \"Which token\" in the README).";
+pub const TOKEN_PLACEHOLDER: &str = "That looks like a placeholder, not a real token. Hint: paste a workspace API user token (see \"Which token\" in docs/tokens.md).";
 /// Said while the token is checked with Tray.
 pub const TOKEN_CHECKING: &str = "Checking the token with Tray...";
 /// Asked again after Tray refused the token.
@@ -120,6 +121,8 @@ pub const GATEWAY_QUESTION: &str = "Add your workspace's Workflow Tools and Conn
 pub const REVIEW_HEADING: &str = "Review: these files will change";
 /// Heading when nothing needs writing.
 pub const REVIEW_NOTHING: &str = "Review: every file already holds this entry; nothing to write.";
+/// The review line's word for copying the binary to where the entries point.
+pub const REVIEW_INSTALL_BINARY: &str = "Install";
 /// The review question.
 pub const REVIEW_QUESTION: &str = "Write these changes?";
 /// Review choice: write.
@@ -130,8 +133,9 @@ pub const REVIEW_DIFF: &str = "Show the full diff first (token redacted)";
 pub const REVIEW_CANCEL: &str = "No, cancel (nothing is written)";
 
 /// The question for an existing entry of the same name.
-pub fn overwrite_question(name: &ServerName, client: &str) -> String {
-    format!("Server \"{name}\" already exists in {client} config. Overwrite it?")
+/// `change` says what it replaces: `workspace A (us1) → workspace B (eu1)`.
+pub fn overwrite_question(name: &ServerName, client: &str, change: &str) -> String {
+    format!("Server \"{name}\" already exists in {client} config ({change}). Overwrite it?")
 }
 
 /// The question for an entry of the same name that tray-mcp did not write, showing what it
