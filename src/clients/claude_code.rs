@@ -100,4 +100,21 @@ impl Client for ClaudeCode {
     fn local_servers_pattern(&self) -> Option<&'static [&'static str]> {
         Some(&["projects", "*", "mcpServers"])
     }
+
+    /// Permission rules in the settings file of the entry's scope
+    /// (code.claude.com/docs/en/settings, "Settings files"; code.claude.com/docs/en/iam, "MCP":
+    /// `mcp__server__tool` allows one tool of one server): `~/.claude/settings.json` (user),
+    /// `.claude/settings.json` (project, shared) and `.claude/settings.local.json` (local).
+    fn approval_list(&self, environment: &Environment, scope: Scope) -> Option<(PathBuf, Vec<String>)> {
+        let path = match scope {
+            Scope::User => environment.home_path(&[".claude", "settings.json"]),
+            Scope::Project => environment.project_path(&[".claude", "settings.json"]),
+            Scope::Local => environment.project_path(&[".claude", "settings.local.json"]),
+        };
+        Some((path, vec!["permissions".into(), "allow".into()]))
+    }
+
+    fn approval_rule(&self, server: &str, tool: &str) -> Option<String> {
+        Some(format!("mcp__{server}__{tool}"))
+    }
 }

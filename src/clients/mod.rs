@@ -660,6 +660,19 @@ pub trait Client: Sync {
         None
     }
 
+    /// Where `install --approve read-only` writes this client's own approval of a tool, for an
+    /// entry of `scope`: the settings file and the key path of its list of rules (Claude Code:
+    /// `permissions.allow`). `None`: the client has no such list tray-mcp writes.
+    fn approval_list(&self, _environment: &Environment, _scope: Scope) -> Option<(PathBuf, Vec<String>)> {
+        None
+    }
+
+    /// The rule in [`Client::approval_list`] that approves the tool listed as `tool` of the
+    /// server named `server` (Claude Code: `mcp__SERVER__TOOL`).
+    fn approval_rule(&self, _server: &str, _tool: &str) -> Option<String> {
+        None
+    }
+
     /// Something the user should know about a scope before relying on it (Codex reads a
     /// project's file only when the project is trusted).
     fn caveat(&self, scope: Scope) -> Option<&'static str> {

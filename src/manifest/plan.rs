@@ -328,6 +328,9 @@ fn install_request(
         editor_profile: None,
         token_variable: server.token_variable.clone(),
         force,
+        tools: Some(server.tools.clone()),
+        approve: None,
+        gateway_tools: Vec::new(),
     })
 }
 

@@ -161,6 +161,17 @@ fn tool_table(mut taken: HashSet<String>, prefix: &str, tools: Vec<Value>) -> To
     table
 }
 
+/// `tools` (as the Agent Gateway lists them) as the pass-through lists them over the built-in
+/// `builtin_tools`: renamed where a name is taken. For the install's approvals, which must
+/// name the tools as `serve` does.
+pub fn listed_as(builtin_tools: &[Value], tools: Vec<Value>) -> Vec<Value> {
+    let taken = builtin_tools
+        .iter()
+        .filter_map(|tool| tool.get("name").and_then(Value::as_str).map(str::to_string))
+        .collect();
+    tool_table(taken, COLLISION_PREFIX, tools).listed
+}
+
 /// The pass-through, shared by the transport and its background tasks.
 pub struct Passthrough {
     gateway: Arc<GatewayClient>,
@@ -581,6 +592,12 @@ impl Passthrough {
         } else {
             self.gateway.deliver(message);
         }
+    }
+
+    /// The merged tool list as `tools/list` answers it (this layer's and those below, renamed):
+    /// the one place it is assembled, which [`super::filter`] filters.
+    pub async fn listed_tools(self: &Arc<Self>) -> Vec<Value> {
+        self.merged(Renamed::Tools).await
     }
 
     async fn answer_list(self: Arc<Self>, id: Value) {

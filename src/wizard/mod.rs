@@ -85,6 +85,8 @@ pub struct Prefill {
     /// How a sign-in runs (`--no-browser`, `$BROWSER`, the OAuth client settings), when the
     /// entry signs in (given or chosen).
     pub sign_in_options: SignInOptions,
+    /// `--tools` / `--exclude-tools`, when given: the entry's tool filter.
+    pub tools: Option<crate::tool_filter::ToolFilter>,
 }
 
 /// Runs the wizard and the install it builds, whose stdio entries launch the binary
@@ -210,6 +212,9 @@ fn ask_checked(
         editor_profile: None,
         token_variable: prefill.token_variable.clone(),
         force: false,
+        tools: prefill.tools.clone(),
+        approve: None,
+        gateway_tools: Vec::new(),
     })
 }
 

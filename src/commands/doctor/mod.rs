@@ -13,6 +13,7 @@
 mod as_client;
 mod offline;
 mod online;
+mod tools;
 
 use std::path::Path;
 

@@ -1,0 +1,185 @@
+//! Planning the client approvals of `install --approve read-only` and taking them away again
+//! (`remove`): one edit of each client's approval list, and the record kept in the profile.
+//!
+//! Why apart from `install`: the rules live in files that are not the client's MCP config (Claude
+//! Code's settings), and only the rules tray-mcp added are ever taken out, so which ones those
+//! are is decided here, from the file as it is and the profile's record ([`WrittenRules`]).
+
+use std::path::PathBuf;
+
+use crate::approvals::{self, Approve, RuleEdit, WrittenRules};
+use crate::clients::{ClientId, Scope};
+use crate::config::safe_write::Privacy;
+use crate::config::transaction::FileTask;
+use crate::paths::Environment;
+use crate::tool_filter::ToolFilter;
+use crate::tray::ServerName;
+
+use super::report::Notice;
+use super::{FileOwner, LabeledTask, config_folder};
+
+/// What the approvals of one install change.
+#[derive(Default)]
+pub struct ApprovalPlan {
+    /// One edit per approval list.
+    pub tasks: Vec<LabeledTask>,
+    /// What the profile records afterwards.
+    pub written: Vec<WrittenRules>,
+    /// What the report says.
+    pub notices: Vec<Notice>,
+}
+
+/// The approvals for an install of `name` into `clients` (each with its scope): with
+/// `approve`, the read-only tools among the built-in ones and `gateway_tools` that `filter`
+/// lets through; without, the profile's record (`previous`) is kept as it is.
+pub fn plan(
+    environment: &Environment,
+    name: &ServerName,
+    clients: &[(ClientId, Scope)],
+    approve: Option<Approve>,
+    (gateway_tools, filter): (&[serde_json::Value], &ToolFilter),
+    previous: &[WrittenRules],
+) -> ApprovalPlan {
+    let Some(Approve::ReadOnly) = approve else {
+        return ApprovalPlan {
+            written: previous.to_vec(),
+            ..ApprovalPlan::default()
+        };
+    };
+    let tools = approvals::read_only_tools(gateway_tools, filter);
+    let mut plan = ApprovalPlan::default();
+    for &(kind, scope) in clients {
+        let client = kind.client();
+        let Some((file, list)) = client.approval_list(environment, scope) else {
+            plan.notices.push(Notice::note(format!(
+                "{}: tray-mcp writes no approvals for it yet; approve the read-only tools in the client itself",
+                client.display_name()
+            )));
+            continue;
+        };
+        let ours: Vec<String> = previous
+            .iter()
+            .filter(|written| written.file == file && written.client == kind.id())
+            .flat_map(|written| written.rules.iter().cloned())
+            .collect();
+        let theirs = approvals::rules_in(&file, &list);
+        let rules: Vec<String> = tools
+            .iter()
+            .filter_map(|tool| client.approval_rule(name.as_str(), tool))
+            .filter(|rule| ours.contains(rule) || !theirs.contains(rule))
+            .collect();
+        let stale: Vec<String> = ours.into_iter().filter(|rule| !rules.contains(rule)).collect();
+        plan.notices.push(Notice::note(format!(
+            "{}: approved {} read-only tools ahead in {} (tools that may change anything still ask)",
+            client.display_name(),
+            rules.len(),
+            environment.display_path(&file)
+        )));
+        plan.tasks.push(rule_task(
+            environment,
+            (kind, scope),
+            file.clone(),
+            RuleEdit {
+                list: list.clone(),
+                add: rules.clone(),
+                remove: stale,
+            },
+        ));
+        plan.written.push(WrittenRules {
+            client: kind.id().to_string(),
+            file,
+            list,
+            rules,
+        });
+    }
+    plan
+}
+
+/// The edits that take every recorded rule out again (`remove`); `scope_of` says the scope of
+/// the entry each record belongs to.
+pub fn removal(
+    environment: &Environment,
+    written: &[WrittenRules],
+    scope_of: impl Fn(&WrittenRules) -> Scope,
+) -> Vec<LabeledTask> {
+    written
+        .iter()
+        .filter_map(|rules| {
+            let kind = ClientId::parse(&rules.client)?;
+            Some(rule_task(
+                environment,
+                (kind, scope_of(rules)),
+                rules.file.clone(),
+                RuleEdit {
+                    list: rules.list.clone(),
+                    add: Vec::new(),
+                    remove: rules.rules.clone(),
+                },
+            ))
+        })
+        .collect()
+}
+
+/// The edits that rename the recorded rules of server `old` to `new` (`rename`), and the
+/// records changed to match.
+pub fn renaming(
+    environment: &Environment,
+    written: &mut [WrittenRules],
+    (old, new): (&str, &str),
+    scope_of: impl Fn(&WrittenRules) -> Scope,
+) -> Vec<LabeledTask> {
+    let mut tasks = Vec::new();
+    for rules in written.iter_mut() {
+        let Some(kind) = ClientId::parse(&rules.client) else {
+            continue;
+        };
+        let client = kind.client();
+        let (Some(old_prefix), Some(new_prefix)) = (client.approval_rule(old, ""), client.approval_rule(new, ""))
+        else {
+            continue;
+        };
+        let renamed: Vec<String> = rules
+            .rules
+            .iter()
+            .map(|rule| match rule.strip_prefix(&old_prefix) {
+                Some(tool) => format!("{new_prefix}{tool}"),
+                None => rule.clone(),
+            })
+            .collect();
+        tasks.push(rule_task(
+            environment,
+            (kind, scope_of(rules)),
+            rules.file.clone(),
+            RuleEdit {
+                list: rules.list.clone(),
+                add: renamed.clone(),
+                remove: rules.rules.clone(),
+            },
+        ));
+        rules.rules = renamed;
+    }
+    tasks
+}
+
+/// The task that edits one approval list: the client's settings file, backed up like its
+/// config, in the folder of the entry's scope.
+fn rule_task(
+    environment: &Environment,
+    (kind, scope): (ClientId, Scope),
+    path: PathBuf,
+    edit: RuleEdit,
+) -> LabeledTask {
+    LabeledTask {
+        task: FileTask {
+            shown_path: environment.display_path(&path),
+            path,
+            role: format!("{} settings", kind.client().display_name()),
+            privacy: Privacy::Ordinary,
+            backup: true,
+            folder: config_folder(environment, scope),
+            named_by_others: false,
+            edit: Box::new(edit),
+        },
+        owner: FileOwner::Client(kind, scope),
+    }
+}

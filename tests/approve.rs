@@ -1,0 +1,144 @@
+//! `install --approve read-only` (issue 26): Claude Code permission rules `mcp__NAME__TOOL` for
+//! exactly the tools annotated read-only and not destructive (the seven built-in tools, and a
+//! loopback gateway's tools by their own annotations, as the install's verification lists
+//! them), in the settings file of the entry's scope, every rule of the user's kept byte for
+//! byte; `remove` takes out exactly ours.
+
+mod common;
+mod serve_support;
+
+use common::{FakeHome, TOKEN, WORKSPACE, assert_no_token, outputs};
+use serde_json::{Value, json};
+use serve_support::fake_gateway::FakeGateway;
+use serve_support::fake_tray::{Behavior, FakeTray};
+
+const BUILTIN: [&str; 7] = [
+    "explain_workflow_failure",
+    "get_authenticated_user",
+    "get_workflow_details",
+    "list_available_connectors",
+    "list_integration_solutions",
+    "list_workflow_executions",
+    "list_workflows",
+];
+
+/// The user's own settings: rules of theirs (one for another tray entry's tool too), other keys.
+const SETTINGS: &str = "{\n  \"model\": \"opus\",\n  \"permissions\": {\n    \"allow\": [\n      \"Bash(npm run test:*)\",\n      \"mcp__other__list_workflows\"\n    ],\n    \"deny\": [\"Read(./.env)\"]\n  }\n}\n";
+
+fn annotated_gateway() -> FakeGateway {
+    FakeGateway::start_listing(
+        false,
+        vec![
+            json!({"name": "lookup_customer", "inputSchema": {"type": "object"}, "annotations": {"readOnlyHint": true}}),
+            json!({"name": "delete_customer", "inputSchema": {"type": "object"}, "annotations": {"readOnlyHint": true, "destructiveHint": true}}),
+        ],
+    )
+}
+
+fn allowed(home: &FakeHome) -> Vec<String> {
+    let settings: Value = serde_json::from_str(&home.read(".claude/settings.json")).expect("settings JSON");
+    settings["permissions"]["allow"]
+        .as_array()
+        .expect("allow list")
+        .iter()
+        .map(|rule| rule.as_str().expect("rule").to_string())
+        .collect()
+}
+
+#[test]
+fn read_only_tools_get_claude_code_rules_and_remove_takes_exactly_those_out() {
+    let home = FakeHome::new();
+    home.write(".claude/settings.json", SETTINGS);
+    let tray = FakeTray::start(Behavior::Normal);
+    let gateway = annotated_gateway();
+    let mut command = home.command();
+    command
+        .args(["-w", WORKSPACE, "--api-token-stdin", "-c", "claude-code", "-n", "tray"])
+        .args(["--approve", "read-only"])
+        .envs(tray.api_variables())
+        .env("TRAY_GATEWAY_URL", gateway.url())
+        .write_stdin(format!("{TOKEN}\n"));
+    let installed = command.assert().success();
+    assert_no_token(&installed);
+    let (_, stderr) = outputs(&installed);
+    assert!(stderr.contains("approved 8 read-only tools"), "{stderr}");
+
+    let expected: Vec<String> = vec!["Bash(npm run test:*)".into(), "mcp__other__list_workflows".into()];
+    let mut ours: Vec<String> = BUILTIN.iter().map(|tool| format!("mcp__tray__{tool}")).collect();
+    ours.push("mcp__tray__lookup_customer".into());
+    let rules = allowed(&home);
+    let (theirs, added) = rules.split_at(2);
+    assert_eq!(theirs, &expected[..]);
+    let mut added = added.to_vec();
+    added.sort();
+    ours.sort();
+    assert_eq!(added, ours, "exactly the read-only tools, never delete_customer");
+    assert!(!home.read(".claude/settings.json").contains("delete_customer"));
+    // The profile records what was added, so remove knows.
+    let profile: Value = serde_json::from_str(&home.read(".config/tray-mcp/profiles/tray.json")).expect("profile JSON");
+    assert_eq!(profile["approvals"][0]["client"], json!("claude-code"), "{profile}");
+    assert_eq!(profile["approvals"][0]["rules"].as_array().map(Vec::len), Some(8));
+
+    // Installing again approves nothing twice.
+    let mut again = home.command();
+    again
+        .args([
+            "-w",
+            WORKSPACE,
+            "--api-token-stdin",
+            "-c",
+            "claude-code",
+            "-n",
+            "tray",
+            "-y",
+        ])
+        .args(["--approve", "read-only"])
+        .envs(tray.api_variables())
+        .env("TRAY_GATEWAY_URL", gateway.url())
+        .write_stdin(format!("{TOKEN}\n"));
+    again.assert().success();
+    assert_eq!(allowed(&home).len(), 2 + 8);
+
+    home.command().args(["remove", "tray"]).assert().success();
+    assert_eq!(
+        home.read(".claude/settings.json"),
+        SETTINGS,
+        "remove takes out our rules, every other byte kept"
+    );
+}
+
+#[test]
+fn without_verification_only_the_built_in_tools_are_approved_and_said_so() {
+    let home = FakeHome::new();
+    let installed = home
+        .install(&[
+            "-c",
+            "claude-code",
+            "-n",
+            "tray",
+            "--approve",
+            "read-only",
+            "--no-verify",
+        ])
+        .success();
+    let (_, stderr) = outputs(&installed);
+    assert!(stderr.contains("only the built-in tools were approved"), "{stderr}");
+    let mut rules = allowed(&home);
+    rules.sort();
+    let builtin: Vec<String> = BUILTIN.iter().map(|tool| format!("mcp__tray__{tool}")).collect();
+    assert_eq!(rules, builtin);
+}
+
+#[test]
+fn approve_takes_only_read_only_and_only_for_entries_that_run_serve() {
+    let home = FakeHome::new();
+    let unknown = home.install(&["-c", "claude-code", "--approve", "all"]).failure();
+    let (_, stderr) = outputs(&unknown);
+    assert!(stderr.contains("read-only"), "{stderr}");
+    let http = home
+        .install(&["-c", "claude-code", "--transport", "http", "--approve", "read-only"])
+        .failure();
+    let (_, stderr) = outputs(&http);
+    assert!(stderr.contains("--transport http entry"), "{stderr}");
+    assert!(!home.path(".claude/settings.json").exists());
+}
