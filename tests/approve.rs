@@ -99,7 +99,26 @@ fn read_only_tools_get_claude_code_rules_and_remove_takes_exactly_those_out() {
     again.assert().success();
     assert_eq!(allowed(&home).len(), 2 + 8);
 
-    home.command().args(["remove", "tray"]).assert().success();
+    // doctor shows them; rename takes them along.
+    let doctor = home.command().arg("doctor").assert();
+    let (stdout, _) = outputs(&doctor);
+    assert!(
+        stdout.contains("8 read-only tools of tray are approved ahead in ~/.claude/settings.json"),
+        "{stdout}"
+    );
+    home.command().args(["rename", "tray", "tray-ops"]).assert().success();
+    let renamed = allowed(&home);
+    assert_eq!(renamed.len(), 2 + 8, "{renamed:?}");
+    assert!(
+        renamed.contains(&"mcp__tray-ops__lookup_customer".to_string()),
+        "{renamed:?}"
+    );
+    assert!(
+        !renamed.iter().any(|rule| rule.starts_with("mcp__tray__")),
+        "{renamed:?}"
+    );
+
+    home.command().args(["remove", "tray-ops"]).assert().success();
     assert_eq!(
         home.read(".claude/settings.json"),
         SETTINGS,
