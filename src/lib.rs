@@ -23,5 +23,6 @@ pub mod server;
 pub mod token_store;
 pub mod tool_filter;
 pub mod tray;
+pub mod tray_plugin;
 pub mod wizard;
 pub mod written;

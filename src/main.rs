@@ -63,6 +63,7 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
                 eprintln!(
                     "no Tray entries found (add one with: tray-mcp -w <WORKSPACE_UUID> --api-token-stdin -c <client>)"
                 );
+                print_stdout(&listing.to_human());
             } else {
                 print_stdout(&listing.to_human());
             }

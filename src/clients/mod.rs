@@ -660,6 +660,12 @@ pub trait Client: Sync {
         None
     }
 
+    /// The MCP servers the client's installed plugins provide (Claude Code plugins): not in any
+    /// config tray-mcp edits, but served to the user beside its entries.
+    fn plugin_servers(&self, _environment: &Environment) -> Vec<PluginServer> {
+        Vec::new()
+    }
+
     /// Where `install --approve read-only` writes this client's own approval of a tool, for an
     /// entry of `scope`: the settings file and the key path of its list of rules (Claude Code:
     /// `permissions.allow`). `None`: the client has no such list tray-mcp writes.
@@ -708,3 +714,18 @@ pub enum ScopeTrust {
 
 #[cfg(test)]
 mod tests;
+
+/// An MCP server a client's installed plugin provides (see [`Client::plugin_servers`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PluginServer {
+    /// The plugin, as the client names it (Claude Code: `plugin@marketplace`).
+    pub plugin: String,
+    /// The server's name in the plugin.
+    pub server: String,
+    /// The server's definition, as the plugin has it.
+    pub value: Value,
+    /// The file the definition is in.
+    pub source: PathBuf,
+    /// Whether the client has the plugin on (not turned off in its settings).
+    pub enabled: bool,
+}

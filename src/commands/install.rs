@@ -72,6 +72,14 @@ impl WorkspaceChoice {
             WorkspaceChoice::Sandbox | WorkspaceChoice::Headless { .. } => None,
         }
     }
+
+    /// The region of a Headless MCP entry.
+    pub fn headless_region(&self) -> Option<Region> {
+        match self {
+            WorkspaceChoice::Headless { region } => Some(*region),
+            _ => None,
+        }
+    }
 }
 
 /// Everything one install needs, from flags or from the wizard.
@@ -298,6 +306,12 @@ pub fn plan_with_store(
     } = entry_plan(environment, request, binary, token_store.preferred())?;
     let approvals = approval_plan(environment, request, &configs, profile.as_mut());
     notices.extend(approvals.notices);
+    if request.transport == Transport::Headless
+        && let Some(region) = request.workspace.headless_region()
+    {
+        let clients: Vec<ClientId> = configs.iter().map(|edit| edit.owner.0).collect();
+        notices.extend(crate::tray_plugin::install_note(environment, &clients, region).map(Notice::warning));
+    }
     let written = crate::written::load(environment);
     configs.iter_mut().for_each(|edit| edit.note_record(&written));
     // Every client's file is read once: the check looks only at its servers' names (skimming the

@@ -251,7 +251,35 @@ pub fn doctor(environment: &Environment, request: &DoctorRequest, progress: &dyn
             checks,
         });
     }
+    if request.name.is_none() {
+        report.subjects.extend(plugin_subjects(environment, &candidates));
+    }
     report
+}
+
+/// Tray's plugin-provided Headless MCP servers, each with what tray-mcp's entries say about it
+/// (a duplicate `--headless` entry, another region).
+fn plugin_subjects(environment: &Environment, entries: &[&FoundEntry]) -> Vec<Subject> {
+    crate::tray_plugin::find(environment)
+        .into_iter()
+        .map(|plugin| {
+            let mut checks = vec![Check::note(format!(
+                "provided by Tray's plugin, not by tray-mcp: {}",
+                plugin.describe()
+            ))];
+            for clash in crate::tray_plugin::clashes(environment, &plugin, entries) {
+                let (problem, fix) = clash.explain(&plugin);
+                checks.push(Check::fail(problem, fix));
+            }
+            Subject {
+                name: Some(plugin.server.server.clone()),
+                client: Some(plugin.client),
+                scope: "plugin".to_string(),
+                shown_path: environment.display_path(&plugin.server.source),
+                checks,
+            }
+        })
+        .collect()
 }
 
 /// The network checks of every entry, in `entries`' order: Tray's API and the gateway per
