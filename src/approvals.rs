@@ -56,15 +56,27 @@ pub fn is_read_only(tool: &Value) -> bool {
 /// `gateway_tools` (as the gateway listed them) renamed as the pass-through renames them;
 /// only the read-only ones the entry's `filter` lets through.
 pub fn read_only_tools(gateway_tools: &[Value], filter: &ToolFilter) -> Vec<String> {
+    served_tools(gateway_tools, filter)
+        .iter()
+        .filter(|tool| is_read_only(tool))
+        .filter_map(|tool| tool.get("name").and_then(Value::as_str))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Every tool a stdio entry serves, as `serve` lists it: the built-in tools, then
+/// `gateway_tools` renamed as the pass-through renames them, those `filter` lets through.
+pub fn served_tools(gateway_tools: &[Value], filter: &ToolFilter) -> Vec<Value> {
     let builtin = crate::server::tools::TrayTools::builtin_tools_json();
     let gateway = crate::server::passthrough::listed_as(&builtin, gateway_tools.to_vec());
     builtin
-        .iter()
-        .chain(gateway.iter())
-        .filter(|tool| is_read_only(tool))
-        .filter_map(|tool| tool.get("name").and_then(Value::as_str))
-        .filter(|name| filter.allows(name))
-        .map(str::to_string)
+        .into_iter()
+        .chain(gateway)
+        .filter(|tool| {
+            tool.get("name")
+                .and_then(Value::as_str)
+                .is_some_and(|name| filter.allows(name))
+        })
         .collect()
 }
 

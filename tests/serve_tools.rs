@@ -273,3 +273,59 @@ fn the_manifest_round_trips_tools_through_apply_and_export() {
     );
     assert!(stderr.contains(":4:"), "{stderr}");
 }
+
+/// Forty-one more gateway tools: with the seven built-in ones and the fake's own, well over
+/// Cursor's 40 and Windsurf's 50 (the clients' documented caps).
+fn many_tools() -> Vec<Value> {
+    (0..41)
+        .map(|index| json!({"name": format!("workflow_tool_{index:02}"), "inputSchema": {"type": "object"}}))
+        .collect()
+}
+
+#[test]
+fn the_install_and_doctor_online_warn_when_an_entry_serves_more_tools_than_the_client_shows() {
+    let home = FakeHome::new();
+    let tray = FakeTray::start(Behavior::Normal);
+    let gateway = FakeGateway::start_listing(false, many_tools());
+    let install = |args: &[&str]| {
+        let mut command = home.command();
+        command
+            .args(["-w", WORKSPACE, "--api-token-stdin", "-c", "cursor", "-y"])
+            .args(args)
+            .envs(tray.api_variables())
+            .env("TRAY_GATEWAY_URL", gateway.url())
+            .write_stdin(format!("{TOKEN}\n"));
+        outputs(&command.assert().success()).1
+    };
+    let stderr = install(&[]);
+    assert!(
+        stderr.contains("tray-workspace serves 51 tools and Cursor shows at most 40"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--tools 'GLOB,...'"), "{stderr}");
+
+    let doctor = home
+        .command()
+        .args(["doctor", "--online"])
+        .envs(tray.api_variables())
+        .env("TRAY_GATEWAY_URL", gateway.url())
+        .assert()
+        .failure();
+    let report = outputs(&doctor).0;
+    assert!(
+        report.contains("tray-workspace serves 51 tools and Cursor shows at most 40"),
+        "{report}"
+    );
+
+    let stderr = install(&["--exclude-tools", "workflow_tool_*"]);
+    assert!(!stderr.contains("shows at most"), "{stderr}");
+    let doctor = home
+        .command()
+        .args(["doctor", "--online"])
+        .envs(tray.api_variables())
+        .env("TRAY_GATEWAY_URL", gateway.url())
+        .assert();
+    let report = outputs(&doctor).0;
+    assert!(!report.contains("shows at most"), "{report}");
+    assert!(report.contains("7 built-in + 3 gateway tools"), "{report}");
+}

@@ -36,6 +36,7 @@ pub const CLINE: StdClient = StdClient {
     project_caveat: None,
     trust: None,
     reload_hint: "Cline reads the file again by itself; check its MCP Servers view (`cline config mcp` lists it)",
+    tool_cap: None,
 };
 
 /// Cline's folder: `CLINE_DIR`, else `~/.cline`.

@@ -26,4 +26,5 @@ pub const JUNIE: StdClient = StdClient {
     project_caveat: None,
     trust: None,
     reload_hint: "restart the JetBrains IDE's Junie session",
+    tool_cap: None,
 };

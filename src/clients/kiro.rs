@@ -28,4 +28,5 @@ pub const KIRO: StdClient = StdClient {
     project_caveat: None,
     trust: None,
     reload_hint: "open Kiro's MCP servers view (restart Kiro if the server is not listed)",
+    tool_cap: None,
 };

@@ -660,6 +660,12 @@ pub trait Client: Sync {
         None
     }
 
+    /// The most tools the client shows an agent, where it documents a cap (it drops the rest
+    /// without a word); `None`: no documented cap.
+    fn tool_cap(&self) -> Option<usize> {
+        None
+    }
+
     /// The MCP servers the client's installed plugins provide (Claude Code plugins): not in any
     /// config tray-mcp edits, but served to the user beside its entries.
     fn plugin_servers(&self, _environment: &Environment) -> Vec<PluginServer> {

@@ -38,4 +38,5 @@ pub const ROO: StdClient = StdClient {
     project_caveat: None,
     trust: None,
     reload_hint: "Roo Code reads the file again by itself; check its MCP servers view",
+    tool_cap: None,
 };

@@ -164,6 +164,8 @@ pub struct StdClient {
     pub trust: Option<fn(&Environment, Scope) -> Option<super::ScopeTrust>>,
     /// What the user does for it to pick up a change.
     pub reload_hint: &'static str,
+    /// The documented most tools it shows an agent (see [`Client::tool_cap`]).
+    pub tool_cap: Option<usize>,
 }
 
 impl Client for StdClient {
@@ -246,6 +248,10 @@ impl Client for StdClient {
 
     fn reload_hint(&self) -> &'static str {
         self.reload_hint
+    }
+
+    fn tool_cap(&self) -> Option<usize> {
+        self.tool_cap
     }
 }
 

@@ -183,3 +183,20 @@ fn rule_task(
         owner: FileOwner::Client(kind, scope),
     }
 }
+
+/// The warning when an entry named `name` serves `served` tools and `client` shows fewer (its
+/// documented cap): the problem and the fix, suggesting `--tools`.
+pub fn over_cap(client: &dyn crate::clients::Client, name: &str, served: usize) -> Option<(String, String)> {
+    let cap = client.tool_cap()?;
+    (served > cap).then(|| {
+        (
+            format!(
+                "{name} serves {served} tools and {} shows at most {cap} (it drops the rest without a word)",
+                client.display_name()
+            ),
+            format!(
+                "serve fewer: `tray-mcp install --name {name} --tools 'GLOB,...'` (or --exclude-tools); see docs/tools.md"
+            ),
+        )
+    })
+}

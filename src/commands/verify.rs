@@ -501,6 +501,7 @@ pub fn install(
 ) -> Result<super::report::Report, CommandError> {
     let mut planned = install::plan(environment, request, &placement.entry_binary)?;
     let (mut verified, gateway_tools) = verified_listing(environment, request, verify)?;
+    verified.extend(cap_warnings(environment, request, &gateway_tools));
     let with_tools;
     let request = if request.approve.is_some() && !gateway_tools.is_empty() {
         // The approvals go by the gateway's own annotations: planned again with its tools.
@@ -525,6 +526,37 @@ pub fn install(
     let mut report = install::finish_signed_in(environment, request, planned, placement, signed_in)?;
     report.notices.extend(verified);
     Ok(report)
+}
+
+/// The warnings of an install whose entry serves more tools than a client shows (its
+/// documented cap), counted as `serve` lists them (the gateway's tools as the verification
+/// listed them; nothing is said when it did not).
+fn cap_warnings(
+    environment: &Environment,
+    request: &InstallRequest,
+    gateway_tools: &[serde_json::Value],
+) -> Vec<Notice> {
+    if gateway_tools.is_empty() {
+        return Vec::new();
+    }
+    let served = match request.transport {
+        crate::clients::Transport::Stdio => {
+            let filter = request.tools.clone().unwrap_or_else(|| {
+                crate::profiles::load(environment, &request.name)
+                    .map(|profile| profile.filter)
+                    .unwrap_or_default()
+            });
+            crate::approvals::served_tools(gateway_tools, &filter).len()
+        }
+        _ => gateway_tools.len(),
+    };
+    request
+        .clients
+        .iter()
+        .filter(|kind| !request.skip.contains(kind))
+        .filter_map(|kind| super::approve::over_cap(kind.client(), request.name.as_str(), served))
+        .map(|(problem, fix)| Notice::warning(format!("{problem}; {fix}")))
+        .collect()
 }
 
 /// Whom a sign-in just made signed in as, said as a token is (`sign-in of Olive Ops (ops-lead)

@@ -329,6 +329,7 @@ fn online_checks(environment: &Environment, entries: &[&FoundEntry]) -> Vec<Vec<
                     let at = distinct.iter().position(|known| known == launch);
                     if let Some(result) = at.and_then(|at| started.get(at)) {
                         checks.push(as_client::check(entry, result, online.whose.as_deref()));
+                        checks.extend(as_client::cap_check(entry, result));
                     }
                 }
                 Some(Err(note)) => checks.push(note.clone()),
