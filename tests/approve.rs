@@ -161,3 +161,62 @@ fn approve_takes_only_read_only_and_only_for_entries_that_run_serve() {
     assert!(stderr.contains("--transport http entry"), "{stderr}");
     assert!(!home.path(".claude/settings.json").exists());
 }
+
+#[test]
+fn a_manifest_approves_for_two_entries_into_one_settings_file_and_export_says_so() {
+    let home = FakeHome::new();
+    home.write(".claude/settings.json", SETTINGS);
+    let tray = FakeTray::start(Behavior::Normal);
+    let gateway = annotated_gateway();
+    home.write(
+        "project/tray-mcp.toml",
+        format!(
+            "[servers.tray-a]\nworkspace = \"{WORKSPACE}\"\nclients = [\"claude-code\"]\ntoken = {{ env = \"A_TOKEN\" }}\napprove = \"read-only\"\n\n\
+             [servers.tray-b]\nworkspace = \"{WORKSPACE}\"\nclients = [\"claude-code\"]\ntoken = {{ env = \"A_TOKEN\" }}\napprove = \"read-only\"\ntools = [\"lookup_*\", \"get_*\"]\n"
+        ),
+    );
+    let apply = || {
+        home.command()
+            .arg("apply")
+            .env("A_TOKEN", TOKEN)
+            .envs(tray.api_variables())
+            .env("TRAY_GATEWAY_URL", gateway.url())
+            .assert()
+            .success()
+    };
+    assert_no_token(&apply());
+    let rules = allowed(&home);
+    assert_eq!(rules.len(), 2 + 8 + 3, "{rules:?}");
+    assert!(rules.contains(&"mcp__tray-a__lookup_customer".to_string()), "{rules:?}");
+    assert!(
+        rules.contains(&"mcp__tray-b__get_workflow_details".to_string()),
+        "{rules:?}"
+    );
+    assert!(
+        !rules.contains(&"mcp__tray-b__list_workflows".to_string()),
+        "the filter leaves it out"
+    );
+    assert!(!rules.iter().any(|rule| rule.contains("delete_customer")), "{rules:?}");
+    let after_first = home.read(".claude/settings.json");
+    apply();
+    assert_eq!(
+        home.read(".claude/settings.json"),
+        after_first,
+        "applying again changes nothing"
+    );
+
+    let exported = outputs(&home.command().arg("export").assert().success()).0;
+    assert_eq!(exported.matches("approve = \"read-only\"\n").count(), 2, "{exported}");
+
+    // A bad value is refused at its position, nothing written.
+    home.write(
+        "project/tray-mcp.toml",
+        format!(
+            "[servers.tray-a]\nworkspace = \"{WORKSPACE}\"\nclients = [\"claude-code\"]\napprove = \"everything\"\n"
+        ),
+    );
+    let refused = home.command().args(["apply", "--check"]).assert().failure();
+    let (_, stderr) = outputs(&refused);
+    assert!(stderr.contains("unknown approval \"everything\""), "{stderr}");
+    assert!(stderr.contains(":4:"), "{stderr}");
+}

@@ -18,11 +18,21 @@ use crate::tray::ServerName;
 use super::report::Notice;
 use super::{FileOwner, LabeledTask, config_folder};
 
+/// One edit of one approval list (see [`into_tasks`]).
+pub struct RuleFileEdit {
+    /// The client and the scope of the entry.
+    pub owner: (ClientId, Scope),
+    /// The client's file.
+    pub path: PathBuf,
+    /// The rules added and taken out.
+    pub edit: RuleEdit,
+}
+
 /// What the approvals of one install change.
 #[derive(Default)]
 pub struct ApprovalPlan {
-    /// One edit per approval list.
-    pub tasks: Vec<LabeledTask>,
+    /// One edit per approval list (see [`into_tasks`]).
+    pub edits: Vec<RuleFileEdit>,
     /// What the profile records afterwards.
     pub written: Vec<WrittenRules>,
     /// What the report says.
@@ -75,16 +85,15 @@ pub fn plan(
             rules.len(),
             environment.display_path(&file)
         )));
-        plan.tasks.push(rule_task(
-            environment,
-            (kind, scope),
-            file.clone(),
-            RuleEdit {
+        plan.edits.push(RuleFileEdit {
+            owner: (kind, scope),
+            path: file.clone(),
+            edit: RuleEdit {
                 list: list.clone(),
                 add: rules.clone(),
                 remove: stale,
             },
-        ));
+        });
         plan.written.push(WrittenRules {
             client: kind.id().to_string(),
             file,
@@ -93,6 +102,28 @@ pub fn plan(
         });
     }
     plan
+}
+
+/// The tasks of `edits`, one per file: edits of the same file (several entries approved into
+/// one settings file by `apply`) are made one edit, in order.
+pub fn into_tasks(environment: &Environment, edits: Vec<RuleFileEdit>) -> Vec<LabeledTask> {
+    let mut merged: Vec<RuleFileEdit> = Vec::new();
+    for next in edits {
+        match merged
+            .iter_mut()
+            .find(|known| known.path == next.path && known.edit.list == next.edit.list)
+        {
+            Some(known) => {
+                known.edit.add.extend(next.edit.add);
+                known.edit.remove.extend(next.edit.remove);
+            }
+            None => merged.push(next),
+        }
+    }
+    merged
+        .into_iter()
+        .map(|edit| rule_task(environment, edit.owner, edit.path, edit.edit))
+        .collect()
 }
 
 /// The edits that take every recorded rule out again (`remove`); `scope_of` says the scope of

@@ -321,7 +321,7 @@ pub fn plan_with_store(
     super::check_case_unique(environment, &names, &request.name)?;
     check_one_file_per_name(environment, &configs, &names, &request.name)?;
     let mut tasks: Vec<LabeledTask> = configs.into_iter().map(|edit| edit.into_task(environment)).collect();
-    tasks.extend(approvals.tasks);
+    tasks.extend(super::approve::into_tasks(environment, approvals.edits));
     let mut keychain = KeychainChanges::default();
     keychain.writes.extend(keychain_write);
     if forgets_keychain_token(environment, request, profile.as_ref()) {
@@ -344,7 +344,7 @@ pub fn plan_with_store(
 
 /// The approvals of a stdio install of a real workspace (others have no profile to record them
 /// in), recorded into `profile`.
-fn approval_plan(
+pub(crate) fn approval_plan(
     environment: &Environment,
     request: &InstallRequest,
     configs: &[ConfigEdit],

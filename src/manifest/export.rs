@@ -49,6 +49,8 @@ pub struct ExportedServer {
     pub sign_in: bool,
     /// The profile's tool filter (`tools` / `exclude_tools`); empty for entries without one.
     pub tools: ToolFilter,
+    /// Whether the profile records approvals written by `--approve read-only`.
+    pub approve: bool,
 }
 
 /// The exported manifest.
@@ -122,6 +124,7 @@ fn exported(
                 token_from_env: false,
                 sign_in: false,
                 tools: ToolFilter::default(),
+                approve: false,
             });
         }
         EntryWorkspace::Workspace(id) => (id.as_str().to_string(), Region::default(), false, false),
@@ -172,6 +175,8 @@ fn exported(
             (EntryWorkspace::FromProfile, Some(profile)) if !profile.sandbox => profile.filter.clone(),
             _ => ToolFilter::default(),
         },
+        approve: matches!(tray.workspace, EntryWorkspace::FromProfile)
+            && profile.as_ref().is_some_and(|profile| !profile.approvals.is_empty()),
     })
 }
 
@@ -254,6 +259,9 @@ impl Export {
                     text.push_str(&format!("{key} = {}\n", toml_string_array(list)));
                 }
             }
+            if server.approve {
+                text.push_str("approve = \"read-only\"\n");
+            }
         }
         text
     }
@@ -280,6 +288,7 @@ impl Export {
                         "sign_in": server.sign_in,
                         "tools": server.tools.tools,
                         "exclude_tools": server.tools.exclude_tools,
+                        "approve": server.approve.then_some("read-only"),
                     }),
                 )
             })

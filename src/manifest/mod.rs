@@ -73,6 +73,9 @@ pub struct DeclaredServer {
     /// `tools` / `exclude_tools`: which tools the entry serves (empty: all). Declarative: a
     /// server without them serves every tool after `apply`.
     pub tools: crate::tool_filter::ToolFilter,
+    /// `approve = "read-only"`: the clients' own approvals of the read-only tools (see
+    /// [`crate::approvals`]); absent keeps what the profile recorded.
+    pub approve: Option<crate::approvals::Approve>,
 }
 
 impl DeclaredServer {

@@ -15,6 +15,7 @@ use serde_spanned::Spanned;
 use super::raw::{RawClients, RawManifest, RawReference, RawServer, RawToken, RawTokenFromEnv};
 use super::source::TokenSource;
 use super::{DeclaredClients, DeclaredServer, DeclaredWorkspace, Manifest};
+use crate::approvals::Approve;
 use crate::clients::{ClientId, Scope, Transport};
 use crate::commands::install::SignInConflict;
 use crate::error::{Advice, ExitKind};
@@ -61,7 +62,7 @@ impl Advice for ManifestError {
 
 /// The keys a server table takes, for hints.
 const SERVER_KEYS: &str =
-    "workspace, region, kind, gateway, clients, scope, token, token_from_env, sign_in, tools, exclude_tools";
+    "workspace, region, kind, gateway, clients, scope, token, token_from_env, sign_in, tools, exclude_tools, approve";
 
 /// Parses and checks manifest text. `shown_path` names the file in messages; `folder` is where
 /// relative token files are looked for.
@@ -157,6 +158,7 @@ fn check_server(
         sign_in,
         tools,
         exclude_tools,
+        approve,
     } = raw;
     let transport = match &kind {
         None => Transport::Stdio,
@@ -185,7 +187,25 @@ fn check_server(
             })?,
     };
     let clients = check_clients(&name, clients, at)?;
-    let filter = check_tool_lists(&name, tools, exclude_tools, transport, workspace.as_ref(), at)?;
+    let sandbox = workspace
+        .as_ref()
+        .is_some_and(|workspace| workspace.get_ref().trim() == "sandbox");
+    let runs_serve = transport == Transport::Stdio && !sandbox;
+    let filter = check_tool_lists(&name, tools, exclude_tools, runs_serve, at)?;
+    let approve = approve
+        .map(|approve| {
+            let span = approve.span();
+            let refused =
+                |message: String, hint: &str| at(Some(span.clone()), format!("server \"{name}\": {message}"), hint);
+            if !runs_serve {
+                return Err(refused(
+                    "approve is for a stdio entry of a real workspace".to_string(),
+                    "drop it: the approvals go by the tools `tray-mcp serve` lists, and this entry does not run it",
+                ));
+            }
+            Approve::parse(approve.get_ref()).map_err(|message| refused(message, "approve = \"read-only\""))
+        })
+        .transpose()?;
     let sign_in = sign_in.filter(|sign_in| *sign_in.get_ref());
     if let Some(sign_in) = &sign_in {
         check_sign_in(
@@ -268,6 +288,7 @@ fn check_server(
         position,
         token_variable,
         tools: filter,
+        approve,
     })
 }
 
@@ -277,18 +298,16 @@ fn check_tool_lists(
     name: &ServerName,
     tools: Option<Spanned<Vec<String>>>,
     exclude_tools: Option<Spanned<Vec<String>>>,
-    transport: Transport,
-    workspace: Option<&Spanned<String>>,
+    runs_serve: bool,
     at: &At<'_>,
 ) -> Result<ToolFilter, ManifestError> {
-    let sandbox = workspace.is_some_and(|workspace| workspace.get_ref().trim() == "sandbox");
     let mut lists = [Vec::new(), Vec::new()];
     for (slot, (key, list)) in lists
         .iter_mut()
         .zip([("tools", tools), ("exclude_tools", exclude_tools)])
     {
         let Some(list) = list else { continue };
-        if transport != Transport::Stdio || sandbox {
+        if !runs_serve {
             return Err(at(
                 Some(list.span()),
                 format!("server \"{name}\": {key} is for a stdio entry of a real workspace"),

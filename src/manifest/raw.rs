@@ -30,6 +30,7 @@ pub(super) struct RawServer {
     pub(super) sign_in: Option<Spanned<bool>>,
     pub(super) tools: Option<Spanned<Vec<String>>>,
     pub(super) exclude_tools: Option<Spanned<Vec<String>>>,
+    pub(super) approve: Option<Spanned<String>>,
 }
 
 /// `token_from_env = true` (the token's own `env` variable, else `TRAY_TOKEN_<NAME>`) or
