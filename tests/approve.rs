@@ -220,3 +220,37 @@ fn a_manifest_approves_for_two_entries_into_one_settings_file_and_export_says_so
     assert!(stderr.contains("unknown approval \"everything\""), "{stderr}");
     assert!(stderr.contains(":4:"), "{stderr}");
 }
+
+#[test]
+fn uninstall_all_and_apply_prune_take_the_approvals_out_with_their_profiles() {
+    let home = FakeHome::new();
+    home.write(".claude/settings.json", SETTINGS);
+    for name in ["tray-a", "tray-b"] {
+        home.install(&["-c", "claude-code", "-n", name, "--approve", "read-only", "--no-verify"])
+            .success();
+    }
+    assert_eq!(allowed(&home).len(), 2 + 7 + 7);
+
+    // apply --prune with a manifest that keeps tray-a only: tray-b's rules go with it.
+    home.write(
+        "project/tray-mcp.toml",
+        format!(
+            "[servers.tray-a]\nworkspace = \"{WORKSPACE}\"\nclients = [\"claude-code\"]\ntoken = {{ env = \"A_TOKEN\" }}\n"
+        ),
+    );
+    home.command()
+        .args(["apply", "--prune", "--no-verify"])
+        .env("A_TOKEN", TOKEN)
+        .assert()
+        .success();
+    let rules = allowed(&home);
+    assert_eq!(rules.len(), 2 + 7, "{rules:?}");
+    assert!(rules.iter().all(|rule| !rule.starts_with("mcp__tray-b__")), "{rules:?}");
+
+    home.command()
+        .env_remove("TRAY_MCP_INSTALL_DIR")
+        .args(["uninstall", "--all"])
+        .assert()
+        .success();
+    assert_eq!(home.read(".claude/settings.json"), SETTINGS);
+}

@@ -126,39 +126,45 @@ pub fn into_tasks(environment: &Environment, edits: Vec<RuleFileEdit>) -> Vec<La
         .collect()
 }
 
-/// The edits that take every recorded rule out again (`remove`); `scope_of` says the scope of
-/// the entry each record belongs to.
-pub fn removal(
-    environment: &Environment,
-    written: &[WrittenRules],
-    scope_of: impl Fn(&WrittenRules) -> Scope,
-) -> Vec<LabeledTask> {
+/// The edits that take every recorded rule out again (`remove`, `uninstall`, `apply --prune`);
+/// several records of one file become one edit (see [`into_tasks`]).
+pub fn removal(environment: &Environment, written: &[WrittenRules]) -> Vec<RuleFileEdit> {
     written
         .iter()
         .filter_map(|rules| {
             let kind = ClientId::parse(&rules.client)?;
-            Some(rule_task(
-                environment,
-                (kind, scope_of(rules)),
-                rules.file.clone(),
-                RuleEdit {
+            Some(RuleFileEdit {
+                owner: (kind, scope_of_file(environment, kind, &rules.file)),
+                path: rules.file.clone(),
+                edit: RuleEdit {
                     list: rules.list.clone(),
                     add: Vec::new(),
                     remove: rules.rules.clone(),
                 },
-            ))
+            })
         })
         .collect()
 }
 
+/// The scope whose approval file `file` is, as seen from here; a file of another project (or
+/// of none) counts as the user's: it is edited where it is.
+fn scope_of_file(environment: &Environment, kind: ClientId, file: &std::path::Path) -> Scope {
+    let client = kind.client();
+    client
+        .scopes()
+        .iter()
+        .copied()
+        .find(|&scope| {
+            client
+                .approval_list(environment, scope)
+                .is_some_and(|(path, _)| path == file)
+        })
+        .unwrap_or(Scope::User)
+}
+
 /// The edits that rename the recorded rules of server `old` to `new` (`rename`), and the
 /// records changed to match.
-pub fn renaming(
-    environment: &Environment,
-    written: &mut [WrittenRules],
-    (old, new): (&str, &str),
-    scope_of: impl Fn(&WrittenRules) -> Scope,
-) -> Vec<LabeledTask> {
+pub fn renaming(environment: &Environment, written: &mut [WrittenRules], (old, new): (&str, &str)) -> Vec<LabeledTask> {
     let mut tasks = Vec::new();
     for rules in written.iter_mut() {
         let Some(kind) = ClientId::parse(&rules.client) else {
@@ -179,7 +185,7 @@ pub fn renaming(
             .collect();
         tasks.push(rule_task(
             environment,
-            (kind, scope_of(rules)),
+            (kind, scope_of_file(environment, kind, &rules.file)),
             rules.file.clone(),
             RuleEdit {
                 list: rules.list.clone(),

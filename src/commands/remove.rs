@@ -103,22 +103,15 @@ fn approval_removal(
     let Ok(mut profile) = profiles::load(environment, name) else {
         return Vec::new();
     };
-    let scope_of = |client: &str| {
-        targets
-            .iter()
-            .find(|entry| entry.client.id() == client)
-            .map(|entry| entry.scope)
-    };
     let (going, staying): (Vec<_>, Vec<_>) = profile
         .approvals
         .drain(..)
-        .partition(|rules| scope_of(&rules.client).is_some());
+        .partition(|rules| targets.iter().any(|entry| entry.client.id() == rules.client));
     if going.is_empty() {
         return Vec::new();
     }
-    let mut tasks = crate::commands::approve::removal(environment, &going, |rules| {
-        scope_of(&rules.client).unwrap_or(crate::clients::Scope::User)
-    });
+    let mut tasks =
+        crate::commands::approve::into_tasks(environment, crate::commands::approve::removal(environment, &going));
     if still_used {
         profile.approvals = staying;
         tasks.push(profile_task(

@@ -112,12 +112,6 @@ pub fn rename_with_store(
             environment,
             &mut profile.approvals,
             (request.old.as_str(), request.new.as_str()),
-            |rules| {
-                targets
-                    .iter()
-                    .find(|entry| entry.client.id() == rules.client)
-                    .map_or(crate::clients::Scope::User, |entry| entry.scope)
-            },
         ));
         if profile.token_store == TokenLocation::Keychain {
             let token = store.token(&request.old, &profile)?;

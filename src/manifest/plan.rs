@@ -205,8 +205,15 @@ pub fn apply_with_store(
         if !profiles::profile_path(environment, &name).exists() {
             continue;
         }
-        if profiles::load(environment, &name).is_ok_and(|profile| profile.token_store == TokenLocation::Keychain) {
+        let profile = profiles::load(environment, &name);
+        if profile
+            .as_ref()
+            .is_ok_and(|profile| profile.token_store == TokenLocation::Keychain)
+        {
             keychain.deletes.push(name.clone());
+        }
+        if let Ok(profile) = &profile {
+            rule_edits.extend(crate::commands::approve::removal(environment, &profile.approvals));
         }
         entries.push(vec![EntryChange {
             name: name.to_string(),
