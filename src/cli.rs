@@ -820,6 +820,7 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
             sign_in,
             sign_in_options,
             tools,
+            approve,
         };
         return Ok(Action::Wizard(Box::new(prefill)));
     }

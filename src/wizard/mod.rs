@@ -87,6 +87,8 @@ pub struct Prefill {
     pub sign_in_options: SignInOptions,
     /// `--tools` / `--exclude-tools`, when given: the entry's tool filter.
     pub tools: Option<crate::tool_filter::ToolFilter>,
+    /// `--approve read-only`, when given (see [`crate::approvals`]).
+    pub approve: Option<crate::approvals::Approve>,
 }
 
 /// Runs the wizard and the install it builds, whose stdio entries launch the binary
@@ -111,6 +113,12 @@ pub fn run(
     }
     let mut checked = None;
     let mut request = ask_checked(environment, prompter, prefill, binary, &mut checked)?;
+    if request.approve.is_some()
+        && let Some(checked) = &checked
+    {
+        // The approvals go by the gateway's tools as the token check listed them.
+        request.gateway_tools = checked.verification.gateway_tools.clone();
+    }
     let Some(plan) = review(environment, prompter, &mut request, binary, prefill.yes)? else {
         return Ok(adopted.unwrap_or_else(nothing_left));
     };
@@ -213,7 +221,7 @@ fn ask_checked(
         token_variable: prefill.token_variable.clone(),
         force: false,
         tools: prefill.tools.clone(),
-        approve: None,
+        approve: prefill.approve,
         gateway_tools: Vec::new(),
     })
 }
