@@ -192,20 +192,7 @@ fn check_server(
         .is_some_and(|workspace| workspace.get_ref().trim() == "sandbox");
     let runs_serve = transport == Transport::Stdio && !sandbox;
     let filter = check_tool_lists(&name, tools, exclude_tools, runs_serve, at)?;
-    let approve = approve
-        .map(|approve| {
-            let span = approve.span();
-            let refused =
-                |message: String, hint: &str| at(Some(span.clone()), format!("server \"{name}\": {message}"), hint);
-            if !runs_serve {
-                return Err(refused(
-                    "approve is for a stdio entry of a real workspace".to_string(),
-                    "drop it: the approvals go by the tools `tray-mcp serve` lists, and this entry does not run it",
-                ));
-            }
-            Approve::parse(approve.get_ref()).map_err(|message| refused(message, "approve = \"read-only\""))
-        })
-        .transpose()?;
+    let approve = check_approve(&name, approve, runs_serve, at)?;
     let sign_in = sign_in.filter(|sign_in| *sign_in.get_ref());
     if let Some(sign_in) = &sign_in {
         check_sign_in(
@@ -290,6 +277,28 @@ fn check_server(
         tools: filter,
         approve,
     })
+}
+
+/// `approve = "read-only"`, for a stdio entry of a real workspace.
+fn check_approve(
+    name: &ServerName,
+    approve: Option<Spanned<String>>,
+    runs_serve: bool,
+    at: &At<'_>,
+) -> Result<Option<Approve>, ManifestError> {
+    let Some(approve) = approve else {
+        return Ok(None);
+    };
+    let refused = |message: String, hint: &str| at(Some(approve.span()), format!("server \"{name}\": {message}"), hint);
+    if !runs_serve {
+        return Err(refused(
+            "approve is for a stdio entry of a real workspace".to_string(),
+            "drop it: the approvals go by the tools `tray-mcp serve` lists, and this entry does not run it",
+        ));
+    }
+    Approve::parse(approve.get_ref())
+        .map(Some)
+        .map_err(|message| refused(message, "approve = \"read-only\""))
 }
 
 /// `tools` / `exclude_tools`: lists of names or globs, for a stdio entry of a real workspace
