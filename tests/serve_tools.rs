@@ -329,3 +329,40 @@ fn the_install_and_doctor_online_warn_when_an_entry_serves_more_tools_than_the_c
     assert!(!report.contains("shows at most"), "{report}");
     assert!(report.contains("7 built-in + 3 gateway tools"), "{report}");
 }
+
+#[test]
+fn get_authenticated_user_counts_the_gateway_tools_the_filter_serves() {
+    let home = serve_support::FakeHome::new();
+    let tray = FakeTray::start(Behavior::Normal);
+    let gateway = FakeGateway::start_listing(false, Vec::new());
+    home.write_profile(
+        "work",
+        &json!({"workspace_id": WORKSPACE, "api_token": TOKEN, "gateway": true, "tools": ["get_*", "send_*"]}),
+    );
+    let mut command = home.command(&["serve", "--profile", "work"]);
+    command
+        .envs(tray.api_variables())
+        .env("TRAY_GATEWAY_URL", gateway.url());
+    let mut server = serve_support::McpProcess::start(command);
+    server.initialize();
+    let listed = server.request("tools/list", json!({}));
+    let mut names: Vec<&str> = listed["result"]["tools"]
+        .as_array()
+        .expect("tools")
+        .iter()
+        .filter_map(|tool| tool["name"].as_str())
+        .collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        ["get_authenticated_user", "get_workflow_details", "send_slack_message"]
+    );
+    let text = server
+        .call_tool("get_authenticated_user", json!({}))
+        .expect_ok("get_authenticated_user");
+    assert!(
+        text.contains("Agent Gateway: connected, 1 Workflow and Connector Tools listed"),
+        "{text}"
+    );
+    server.finish();
+}

@@ -456,8 +456,13 @@ pub fn run(environment: &Environment, options: ServeOptions) -> Result<(), Comma
         let mut layers: Vec<Arc<passthrough::Passthrough>> = Vec::new();
         if let Some(config) = served.gateway {
             let pass = start_layer(config, Arc::new(passthrough::AgentGateway), builtin.clone(), None);
-            let status = Arc::clone(&pass);
-            tools = tools.with_gateway_status(Arc::new(move || status.status()));
+            let (status, filter) = (Arc::clone(&pass), served.filter.0.clone());
+            // The count the agent reads is of the gateway tools the entry's filter serves.
+            tools = tools.with_gateway_status(Arc::new(move || {
+                let mut now = status.status();
+                now.tools = status.tool_names().iter().filter(|name| filter.allows(name)).count();
+                now
+            }));
             layers.push(pass);
         }
         if let Some((config, pinned)) = served.headless {

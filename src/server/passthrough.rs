@@ -362,6 +362,14 @@ impl Passthrough {
         self.table.read().map_or(0, |table| table.listed.len())
     }
 
+    /// The names this layer's tools are listed under (before the entry's tool filter).
+    pub fn tool_names(&self) -> Vec<String> {
+        self.table
+            .read()
+            .map(|table| table.original.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
     /// The current state.
     pub fn state(&self) -> GatewayState {
         self.state.borrow().clone()
