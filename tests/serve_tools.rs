@@ -366,3 +366,51 @@ fn get_authenticated_user_counts_the_gateway_tools_the_filter_serves() {
     );
     server.finish();
 }
+
+#[test]
+fn the_filter_applies_to_the_headless_mcp_s_tools_too() {
+    // Gateway and Headless MCP are both the fake, so the Headless tools are renamed headless_*.
+    let home = serve_support::FakeHome::new();
+    let tray = FakeTray::start(Behavior::Normal);
+    let gateway = FakeGateway::start_listing(false, Vec::new());
+    let headless = FakeGateway::start_listing(false, Vec::new());
+    home.write_profile(
+        "work",
+        &json!({"workspace_id": WORKSPACE, "api_token": TOKEN, "gateway": true,
+                "tools": ["headless_*", "list_workflows"], "exclude_tools": ["headless_drop_*"]}),
+    );
+    let mut command = home.command(&["serve", "--profile", "work"]);
+    command
+        .envs(tray.api_variables())
+        .env("TRAY_GATEWAY_URL", gateway.url())
+        .env("TRAY_HEADLESS_URL", headless.url())
+        .env("TRAY_HEADLESS_TEST_BEARER", "hb_test_bearer_filter");
+    let mut server = serve_support::McpProcess::start(command);
+    server.initialize();
+    let listed = server.request("tools/list", json!({}));
+    let mut names: Vec<&str> = listed["result"]["tools"]
+        .as_array()
+        .expect("tools")
+        .iter()
+        .filter_map(|tool| tool["name"].as_str())
+        .collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        [
+            "headless_list_workflows",
+            "headless_send_slack_message",
+            "list_workflows"
+        ]
+    );
+    let forwarded = server.call_tool("headless_send_slack_message", json!({"channel": "#a"}));
+    assert_eq!(forwarded.structured()["tool"], json!("send_slack_message"));
+    let refused = server.request(
+        "tools/call",
+        json!({"name": "headless_drop_mid_stream", "arguments": {}}),
+    );
+    assert_eq!(refused["result"]["isError"], json!(true), "{refused}");
+    let (status, stderr) = server.finish();
+    assert!(status.success(), "{stderr}");
+    assert!(!stderr.contains("hb_test_bearer_filter"));
+}
