@@ -232,7 +232,7 @@ pub fn over_cap(client: &dyn crate::clients::Client, name: &str, served: usize) 
                 client.display_name()
             ),
             format!(
-                "serve fewer: `tray-mcp install --name {name} --tools 'GLOB,...'` (or --exclude-tools); see docs/tools.md"
+                "serve fewer: install the entry again as before with `--tools 'GLOB,...'` (or --exclude-tools), e.g. `tray-mcp install --name {name} ... --tools 'GLOB,...'`; see docs/tools.md"
             ),
         )
     })

@@ -55,8 +55,9 @@ impl Filtered {
     fn refusal(&self, id: &Value, name: &str) -> Value {
         let text = format!(
             "The tool \"{name}\" is not served: this entry's tool filter ({}) leaves it out. hint: to \
-             serve it, run `tray-mcp install --name {} --tools '...'` again with a pattern that matches \
-             it (--tools '*' serves every tool), or ask for one of the tools that tools/list shows.",
+             serve it, install the entry again as before (its workspace and token or sign-in) with a \
+             pattern that matches it: `tray-mcp install --name {} --tools '...'` (--tools '*' serves \
+             every tool); or use one of the tools that tools/list shows.",
             self.filter.describe(),
             self.profile
         );
