@@ -254,3 +254,77 @@ fn uninstall_all_and_apply_prune_take_the_approvals_out_with_their_profiles() {
         .success();
     assert_eq!(home.read(".claude/settings.json"), SETTINGS);
 }
+
+fn cline_entry(home: &FakeHome, name: &str) -> Value {
+    let file: Value =
+        serde_json::from_str(&home.read(".cline/data/settings/cline_mcp_settings.json")).expect("cline JSON");
+    file["mcpServers"][name].clone()
+}
+
+#[test]
+fn cline_gets_auto_approve_in_its_entry_and_the_user_s_own_items_stay() {
+    let home = FakeHome::new();
+    home.install(&[
+        "-c",
+        "cline,kiro",
+        "-n",
+        "tray",
+        "--approve",
+        "read-only",
+        "--no-verify",
+    ])
+    .success();
+    let mut approved: Vec<String> =
+        serde_json::from_value(cline_entry(&home, "tray")["autoApprove"].clone()).expect("autoApprove list");
+    approved.sort();
+    assert_eq!(approved, BUILTIN.map(String::from).to_vec());
+    let kiro: Value = serde_json::from_str(&home.read(".kiro/settings/mcp.json")).expect("kiro JSON");
+    assert_eq!(
+        kiro["mcpServers"]["tray"]["autoApprove"].as_array().map(Vec::len),
+        Some(7)
+    );
+
+    // The user approves a tool of their own there; approving again with a narrower filter keeps
+    // theirs, keeps ours that still pass, and drops ours that no longer do.
+    let path = ".cline/data/settings/cline_mcp_settings.json";
+    let text = home
+        .read(path)
+        .replace("\"autoApprove\": [", "\"autoApprove\": [\n        \"their_tool\",");
+    home.write(path, text);
+    home.install(&[
+        "-c",
+        "cline",
+        "-n",
+        "tray",
+        "--approve",
+        "read-only",
+        "--tools",
+        "list_*",
+        "--no-verify",
+        "-y",
+    ])
+    .success();
+    let approved = cline_entry(&home, "tray")["autoApprove"].clone();
+    let approved: Vec<&str> = approved.as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    assert!(approved.contains(&"their_tool"), "{approved:?}");
+    assert!(approved.contains(&"list_workflows"), "{approved:?}");
+    assert!(!approved.contains(&"get_authenticated_user"), "{approved:?}");
+    assert_eq!(approved.len(), 1 + 4, "{approved:?}");
+
+    // A reinstall without --approve leaves the list as it is; doctor shows it; rename moves it.
+    home.install(&["-c", "cline", "-n", "tray", "--no-verify", "-y"])
+        .success();
+    assert_eq!(
+        cline_entry(&home, "tray")["autoApprove"].as_array().map(Vec::len),
+        Some(5)
+    );
+    home.command().args(["rename", "tray", "tray-ops"]).assert().success();
+    let (report, _) = outputs(&home.command().args(["doctor", "tray-ops"]).assert());
+    assert!(
+        report.contains("4 read-only tools of tray-ops are approved ahead"),
+        "{report}"
+    );
+    assert!(!report.contains("no longer in"), "{report}");
+    home.command().args(["remove", "tray-ops"]).assert().success();
+    assert_eq!(cline_entry(&home, "tray-ops"), Value::Null);
+}

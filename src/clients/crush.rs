@@ -37,6 +37,7 @@ pub const CRUSH: StdClient = StdClient {
     trust: None,
     reload_hint: "restart Crush",
     tool_cap: None,
+    entry_approval_key: None,
 };
 
 /// Crush's global config folder: `CRUSH_GLOBAL_CONFIG`, else `~/.config/crush` (XDG).

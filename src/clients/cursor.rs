@@ -33,4 +33,5 @@ pub const CURSOR: StdClient = StdClient {
     trust: None,
     reload_hint: "open Cursor Settings > MCP to see the server (restart Cursor if it is not listed)",
     tool_cap: Some(40),
+    entry_approval_key: None,
 };

@@ -64,6 +64,7 @@ pub const GEMINI: StdClient = StdClient {
     trust: Some(folder_trust),
     reload_hint: "start a new Gemini CLI session (`gemini mcp list` shows the server)",
     tool_cap: None,
+    entry_approval_key: None,
 };
 
 /// Gemini CLI's folder trust for the current directory (it covers both scopes).

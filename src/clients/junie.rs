@@ -27,4 +27,5 @@ pub const JUNIE: StdClient = StdClient {
     trust: None,
     reload_hint: "restart the JetBrains IDE's Junie session",
     tool_cap: None,
+    entry_approval_key: None,
 };

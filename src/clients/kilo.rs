@@ -31,4 +31,5 @@ pub const KILO: StdClient = StdClient {
     trust: None,
     reload_hint: "reload the Kilo Code window (`kilo mcp list` shows the server)",
     tool_cap: None,
+    entry_approval_key: None,
 };

@@ -23,4 +23,5 @@ pub const LM_STUDIO: StdClient = StdClient {
     trust: None,
     reload_hint: "LM Studio reads mcp.json again by itself; check the Program tab",
     tool_cap: None,
+    entry_approval_key: None,
 };

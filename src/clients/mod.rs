@@ -679,6 +679,12 @@ pub trait Client: Sync {
         None
     }
 
+    /// The key of an approval list inside the client's own entry (Cline's `autoApprove`, Roo's
+    /// `alwaysAllow`), listing tool names as the server lists them; `None`: no such key.
+    fn entry_approval_key(&self) -> Option<&'static str> {
+        None
+    }
+
     /// The rule in [`Client::approval_list`] that approves the tool listed as `tool` of the
     /// server named `server` (Claude Code: `mcp__SERVER__TOOL`).
     fn approval_rule(&self, _server: &str, _tool: &str) -> Option<String> {

@@ -44,4 +44,5 @@ pub const OPENCODE: StdClient = StdClient {
     trust: None,
     reload_hint: "restart OpenCode (`opencode mcp list` shows the server)",
     tool_cap: None,
+    entry_approval_key: None,
 };

@@ -166,6 +166,8 @@ pub struct StdClient {
     pub reload_hint: &'static str,
     /// The documented most tools it shows an agent (see [`Client::tool_cap`]).
     pub tool_cap: Option<usize>,
+    /// The approval list inside its entries (see [`Client::entry_approval_key`]).
+    pub entry_approval_key: Option<&'static str>,
 }
 
 impl Client for StdClient {
@@ -252,6 +254,10 @@ impl Client for StdClient {
 
     fn tool_cap(&self) -> Option<usize> {
         self.tool_cap
+    }
+
+    fn entry_approval_key(&self) -> Option<&'static str> {
+        self.entry_approval_key
     }
 }
 

@@ -35,4 +35,5 @@ pub const ZED: StdClient = StdClient {
     trust: None,
     reload_hint: "Zed reloads its settings by itself; see the Agent panel's settings",
     tool_cap: None,
+    entry_approval_key: None,
 };

@@ -15,6 +15,7 @@ use crate::paths::Environment;
 use crate::tool_filter::ToolFilter;
 use crate::tray::ServerName;
 
+use super::install::ConfigEdit;
 use super::report::Notice;
 use super::{FileOwner, LabeledTask, config_folder};
 
@@ -45,7 +46,7 @@ pub struct ApprovalPlan {
 pub fn plan(
     environment: &Environment,
     name: &ServerName,
-    clients: &[(ClientId, Scope)],
+    configs: &mut [ConfigEdit],
     approve: Option<Approve>,
     (gateway_tools, filter): (&[serde_json::Value], &ToolFilter),
     previous: &[WrittenRules],
@@ -58,8 +59,15 @@ pub fn plan(
     };
     let tools = approvals::read_only_tools(gateway_tools, filter);
     let mut plan = ApprovalPlan::default();
-    for &(kind, scope) in clients {
+    for config in configs.iter_mut() {
+        let (kind, scope) = config.owner;
         let client = kind.client();
+        if let Some(key) = client.entry_approval_key() {
+            plan.written.push(in_entry(config, key, &tools, previous));
+            plan.notices
+                .push(approved_note(environment, client.display_name(), &tools, &config.path));
+            continue;
+        }
         let Some((file, list)) = client.approval_list(environment, scope) else {
             plan.notices.push(Notice::note(format!(
                 "{}: tray-mcp writes no approvals for it yet; approve the read-only tools in the client itself",
@@ -67,11 +75,7 @@ pub fn plan(
             )));
             continue;
         };
-        let ours: Vec<String> = previous
-            .iter()
-            .filter(|written| written.file == file && written.client == kind.id())
-            .flat_map(|written| written.rules.iter().cloned())
-            .collect();
+        let ours = recorded(previous, kind, &file, &list);
         let theirs = approvals::rules_in(&file, &list);
         let rules: Vec<String> = tools
             .iter()
@@ -79,12 +83,8 @@ pub fn plan(
             .filter(|rule| ours.contains(rule) || !theirs.contains(rule))
             .collect();
         let stale: Vec<String> = ours.into_iter().filter(|rule| !rules.contains(rule)).collect();
-        plan.notices.push(Notice::note(format!(
-            "{}: approved {} read-only tools ahead in {} (tools that may change anything still ask)",
-            client.display_name(),
-            rules.len(),
-            environment.display_path(&file)
-        )));
+        plan.notices
+            .push(approved_note(environment, client.display_name(), &rules, &file));
         plan.edits.push(RuleFileEdit {
             owner: (kind, scope),
             path: file.clone(),
@@ -102,6 +102,65 @@ pub fn plan(
         });
     }
     plan
+}
+
+/// "Claude Code: approved 8 read-only tools ahead in FILE".
+fn approved_note(environment: &Environment, client: &str, rules: &[String], file: &std::path::Path) -> Notice {
+    Notice::note(format!(
+        "{client}: approved {} read-only tools ahead in {} (tools that may change anything still ask)",
+        rules.len(),
+        environment.display_path(file)
+    ))
+}
+
+/// The rules recorded for `kind` in the list at `list` of `file`.
+fn recorded(previous: &[WrittenRules], kind: ClientId, file: &std::path::Path, list: &[String]) -> Vec<String> {
+    previous
+        .iter()
+        .filter(|written| written.file == file && written.client == kind.id() && written.list == list)
+        .flat_map(|written| written.rules.iter().cloned())
+        .collect()
+}
+
+/// An approval list inside the entry itself (Cline's `autoApprove`, Roo's `alwaysAllow`): set in
+/// the entry this install writes, as the tool names. What the user listed there stays; what
+/// tray-mcp listed before and no longer approves goes. The entry's removal takes it along.
+fn in_entry(config: &mut ConfigEdit, key: &str, tools: &[String], previous: &[WrittenRules]) -> WrittenRules {
+    let (kind, _) = config.owner;
+    let mut list = config.upsert.entry_path.clone();
+    list.push(key.to_string());
+    let ours = recorded(previous, kind, &config.path, &list);
+    let listed = approvals::rules_in(&config.path, &list);
+    let rules: Vec<String> = tools
+        .iter()
+        .filter(|tool| ours.contains(tool) || !listed.contains(tool))
+        .cloned()
+        .collect();
+    let mut value: Vec<String> = listed
+        .into_iter()
+        .filter(|item| !ours.contains(item) || rules.contains(item))
+        .collect();
+    for rule in &rules {
+        if !value.contains(rule) {
+            value.push(rule.clone());
+        }
+    }
+    if let Some(entry) = config.upsert.server.as_object_mut() {
+        entry.insert(key.to_string(), serde_json::json!(value));
+    }
+    WrittenRules {
+        client: kind.id().to_string(),
+        file: config.path.clone(),
+        list,
+        rules,
+    }
+}
+
+/// Whether the rules are a list inside the client's entry (which goes, and moves, with it).
+pub fn is_in_entry(rules: &WrittenRules) -> bool {
+    ClientId::parse(&rules.client)
+        .and_then(|kind| kind.client().entry_approval_key())
+        .is_some_and(|key| rules.list.last().map(String::as_str) == Some(key))
 }
 
 /// The tasks of `edits`, one per file: edits of the same file (several entries approved into
@@ -131,6 +190,7 @@ pub fn into_tasks(environment: &Environment, edits: Vec<RuleFileEdit>) -> Vec<La
 pub fn removal(environment: &Environment, written: &[WrittenRules]) -> Vec<RuleFileEdit> {
     written
         .iter()
+        .filter(|rules| !is_in_entry(rules))
         .filter_map(|rules| {
             let kind = ClientId::parse(&rules.client)?;
             Some(RuleFileEdit {
@@ -170,6 +230,14 @@ pub fn renaming(environment: &Environment, written: &mut [WrittenRules], (old, n
         let Some(kind) = ClientId::parse(&rules.client) else {
             continue;
         };
+        if is_in_entry(rules) {
+            // The list moves with the entry: only where it is changes.
+            let at = rules.list.len().saturating_sub(2);
+            if rules.list.get(at).is_some_and(|segment| segment == old) {
+                rules.list[at] = new.to_string();
+            }
+            continue;
+        }
         let client = kind.client();
         let (Some(old_prefix), Some(new_prefix)) = (client.approval_rule(old, ""), client.approval_rule(new, ""))
         else {

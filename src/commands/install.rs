@@ -304,7 +304,7 @@ pub fn plan_with_store(
         keychain_write,
         mut notices,
     } = entry_plan(environment, request, binary, token_store.preferred())?;
-    let approvals = approval_plan(environment, request, &configs, profile.as_mut());
+    let approvals = approval_plan(environment, request, &mut configs, profile.as_mut());
     notices.extend(approvals.notices);
     if request.transport == Transport::Headless
         && let Some(region) = request.workspace.headless_region()
@@ -347,7 +347,7 @@ pub fn plan_with_store(
 pub(crate) fn approval_plan(
     environment: &Environment,
     request: &InstallRequest,
-    configs: &[ConfigEdit],
+    configs: &mut [ConfigEdit],
     profile: Option<&mut Profile>,
 ) -> super::approve::ApprovalPlan {
     let Some(profile) = profile else {
@@ -356,11 +356,10 @@ pub(crate) fn approval_plan(
     let previous = profiles::load(environment, &request.name)
         .map(|old| old.approvals)
         .unwrap_or_default();
-    let clients: Vec<(ClientId, Scope)> = configs.iter().map(|edit| edit.owner).collect();
     let plan = super::approve::plan(
         environment,
         &request.name,
-        &clients,
+        configs,
         request.approve,
         (&request.gateway_tools, &profile.filter),
         &previous,

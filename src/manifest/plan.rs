@@ -141,7 +141,7 @@ pub fn apply_with_store(
         launches_binary |= install::launches_binary(request.transport);
         let mut entry = install::entry_plan(environment, &request, binary, store.preferred())?;
         notices.extend(entry.notices);
-        let approvals = install::approval_plan(environment, &request, &entry.configs, entry.profile.as_mut());
+        let approvals = install::approval_plan(environment, &request, &mut entry.configs, entry.profile.as_mut());
         notices.extend(approvals.notices);
         rule_edits.extend(approvals.edits);
         for mut edit in entry.configs {
