@@ -6,6 +6,7 @@
 use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
+use tray_mcp::approvals::Approve;
 use tray_mcp::clients::{ClientId, Scope, Transport};
 use tray_mcp::commands::adopt::AdoptRequest;
 use tray_mcp::commands::doctor::DoctorRequest;
@@ -19,6 +20,7 @@ use tray_mcp::env::{self, LogFilter, Variables};
 use tray_mcp::error::CommandError;
 use tray_mcp::manifest::plan::ApplyOptions;
 use tray_mcp::server::ServeOptions;
+use tray_mcp::tool_filter::{self, ToolFilter};
 use tray_mcp::tray::{ApiToken, Region, ServerName, WorkspaceId};
 
 use crate::global_flags::GlobalArgs;
@@ -417,6 +419,25 @@ struct InstallArgs {
     /// Show the diff of what would change (token redacted); write nothing.
     #[arg(help_heading = "Entry", long)]
     dry_run: bool,
+
+    /// Serve only these tools: comma-separated names or globs (`*` any run, `?` one character),
+    /// matched against the names the client sees, e.g. 'list_*,echo'. Kept in the entry's
+    /// profile (stdio entries only); '*' serves every tool again. Without it, a reinstall keeps
+    /// the profile's filter.
+    #[arg(help_heading = "Tools", long, value_name = "GLOBS", conflicts_with_all = ["sandbox", "headless"])]
+    tools: Option<String>,
+
+    /// Never serve these tools (comma-separated names or globs), even when --tools matches them.
+    #[arg(help_heading = "Tools", long, value_name = "GLOBS", conflicts_with_all = ["sandbox", "headless"])]
+    exclude_tools: Option<String>,
+
+    /// Write the clients' own approvals ahead for the tools annotated read-only (and not
+    /// destructive): the built-in tools and, as the install's check lists them, the Agent
+    /// Gateway's: Claude Code's permission rules (in the settings of the entry's scope), Cline's
+    /// and Kiro's `autoApprove`, Roo's `alwaysAllow`; `remove` takes them out again. The only
+    /// value is read-only.
+    #[arg(help_heading = "Tools", long, value_name = "WHICH", value_parser = parse_approve, conflicts_with_all = ["sandbox", "headless"])]
+    approve: Option<Approve>,
 
     /// Do not check the token with Tray before writing (by default the install asks Tray's API
     /// whose token it is, and the Agent Gateway how many tools it has, in the entry's region).
@@ -844,8 +865,12 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
         yes,
         force,
         interactive,
+        tools,
+        exclude_tools,
+        approve,
         typed,
     } = args;
+    let tools = tool_filter_of(tools.as_deref(), exclude_tools.as_deref())?;
     if sign_in {
         check_sign_in_flags(&typed, api_token_stdin, sandbox, headless, token_from_env.is_some())?;
     }
@@ -921,6 +946,8 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
             token_variable,
             sign_in,
             sign_in_options,
+            tools,
+            approve,
         };
         return Ok(Action::Wizard(Box::new(prefill)));
     }
@@ -967,6 +994,9 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
         editor_profile: vscode_profile,
         token_variable,
         force,
+        tools,
+        approve,
+        gateway_tools: Vec::new(),
     };
     Ok(Action::Install {
         request,
@@ -1014,6 +1044,32 @@ fn check_sign_in_flags(
         )),
         None => Ok(()),
     }
+}
+
+/// `--approve read-only`.
+fn parse_approve(text: &str) -> Result<Approve, String> {
+    Approve::parse(text)
+}
+
+/// `--tools` / `--exclude-tools` as a filter: `None` when neither was given (a reinstall keeps
+/// the profile's filter); giving one of them replaces the whole filter.
+fn tool_filter_of(tools: Option<&str>, exclude_tools: Option<&str>) -> Result<Option<ToolFilter>, CommandError> {
+    if tools.is_none() && exclude_tools.is_none() {
+        return Ok(None);
+    }
+    let usage = |error: tool_filter::PatternError| CommandError::usage(error.to_string(), error.hint());
+    let included = tools
+        .map(|text| tool_filter::parse_list("--tools", text))
+        .transpose()
+        .map_err(usage)?;
+    let excluded = exclude_tools
+        .map(|text| tool_filter::parse_list("--exclude-tools", text))
+        .transpose()
+        .map_err(usage)?;
+    Ok(Some(ToolFilter::new(
+        included.unwrap_or_default(),
+        excluded.unwrap_or_default(),
+    )))
 }
 
 /// `--gateway` / `--no-gateway` / neither (the default, decided by the install).

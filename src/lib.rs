@@ -3,6 +3,7 @@
 //! The crate is the core; `src/main.rs` and `src/cli.rs` are a thin command-line layer over it.
 //! The core never sees clap types: it takes plain request structs and an [`paths::Environment`].
 
+pub mod approvals;
 pub mod clients;
 pub mod commands;
 pub mod config;
@@ -21,6 +22,8 @@ pub mod secrets;
 pub mod self_install;
 pub mod server;
 pub mod token_store;
+pub mod tool_filter;
 pub mod tray;
+pub mod tray_plugin;
 pub mod wizard;
 pub mod written;

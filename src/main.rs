@@ -78,6 +78,7 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
                 note(
                     "no Tray entries found (add one with: tray-mcp -w <WORKSPACE_UUID> --api-token-stdin -c <client>)",
                 );
+                print_stdout(&listing.to_human());
             } else {
                 show(Stream::Out, &listing.to_human_within(width_of(Stream::Out)));
             }

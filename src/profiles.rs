@@ -10,6 +10,7 @@ use std::path::PathBuf;
 
 use crate::oauth::store::SignInLocation;
 use crate::paths::Environment;
+use crate::tool_filter::ToolFilter;
 use crate::tray::{ApiToken, Region, ServerName, WorkspaceId};
 
 /// Where a profile's token lives, as recorded in the profile file.
@@ -98,6 +99,14 @@ pub struct Profile {
     /// turns it off.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub headless: Option<bool>,
+    /// Which tools `serve` lists and answers (`install --tools` / `--exclude-tools`); empty
+    /// lists, left unsaid, serve every tool. See [`crate::tool_filter`].
+    #[serde(flatten)]
+    pub filter: ToolFilter,
+    /// The approval rules `install --approve read-only` added to clients' files, so `remove`
+    /// takes out exactly those (see [`crate::approvals`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub approvals: Vec<crate::approvals::WrittenRules>,
 }
 
 impl Profile {
@@ -290,6 +299,8 @@ mod tests {
             auth: AuthMethod::Token,
             sign_in_store: SignInLocation::File,
             headless: None,
+            filter: ToolFilter::default(),
+            approvals: Vec::new(),
         };
         let text = render(&profile);
         assert!(!text.contains("sandbox"));

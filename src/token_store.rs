@@ -476,6 +476,8 @@ mod tests {
             auth: Default::default(),
             sign_in_store: Default::default(),
             headless: None,
+            filter: Default::default(),
+            approvals: Vec::new(),
         }
     }
 

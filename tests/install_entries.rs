@@ -156,6 +156,9 @@ fn windows_bridge_entries_launch_npx_through_cmd() {
         editor_profile: None,
         token_variable: None,
         force: false,
+        tools: None,
+        approve: None,
+        gateway_tools: Vec::new(),
     };
     let binary = std::path::Path::new(r"C:\Program Files\tray-mcp\tray-mcp.exe");
     let plan = install::plan_with_store(

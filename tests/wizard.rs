@@ -817,3 +817,51 @@ fn a_token_tray_refuses_is_asked_again_and_the_right_one_is_named() {
     assert_eq!(profile["api_token"], serde_json::json!(TOKEN));
     assert_eq!(profile["region"], serde_json::json!("eu1"));
 }
+
+#[test]
+fn approve_read_only_through_the_wizard_goes_by_the_gateway_tools_its_token_check_listed() {
+    use serve_support::fake_gateway::FakeGateway;
+    use serve_support::fake_tray::{Behavior, FakeTray};
+    let api = FakeTray::start(Behavior::Normal);
+    let gateway = FakeGateway::start_listing(
+        false,
+        vec![
+            serde_json::json!({"name": "lookup_customer", "inputSchema": {"type": "object"}, "annotations": {"readOnlyHint": true}}),
+            serde_json::json!({"name": "delete_customer", "inputSchema": {"type": "object"}, "annotations": {"readOnlyHint": true, "destructiveHint": true}}),
+        ],
+    );
+    let home = FakeHome::new();
+    let (rest, graphql) = (api.rest_url(), api.graphql_url());
+    let gateway_url = gateway.url();
+    let envs = [
+        ("TRAY_API_URL", rest.as_str()),
+        ("TRAY_GRAPHQL_URL", graphql.as_str()),
+        ("TRAY_GATEWAY_URL", gateway_url.as_str()),
+    ];
+    let mut wizard = Wizard::start(
+        &home,
+        &["-w", WORKSPACE, "-c", "claude-code", "--approve", "read-only"],
+        &envs,
+    );
+    wizard.answer(texts::AUTH_QUESTION, ENTER);
+    wizard.answer(texts::TOKEN_QUESTION, &format!("{TOKEN}{ENTER}"));
+    wizard.answer(texts::NAME_QUESTION, ENTER);
+    wizard.answer(texts::TRANSPORT_QUESTION, ENTER);
+    wizard.answer(texts::REGION_QUESTION, ENTER);
+    wizard.answer(texts::GATEWAY_QUESTION, ENTER);
+    wizard.wait_for("Added      ~/.claude/settings.json  (Claude Code settings)");
+    wizard.answer(texts::REVIEW_QUESTION, ENTER);
+    let (code, transcript) = wizard.finish();
+    assert_eq!(code, 0, "{transcript}");
+    assert!(!transcript.contains(TOKEN), "{transcript}");
+    let settings = home.read(".claude/settings.json");
+    assert!(
+        settings.contains("\"mcp__tray-workspace__lookup_customer\""),
+        "{settings}"
+    );
+    assert!(
+        settings.contains("\"mcp__tray-workspace__list_workflows\""),
+        "{settings}"
+    );
+    assert!(!settings.contains("delete_customer"), "{settings}");
+}

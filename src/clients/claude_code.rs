@@ -10,9 +10,11 @@
 
 use std::path::PathBuf;
 
+use serde_json::Value;
+
 use super::{
-    Client, ClientEntry, ConfigLocation, EntryError, EntrySpec, EnvSyntax, ReferenceForm, Scope, Shape, TokenReference,
-    Transport,
+    Client, ClientEntry, ConfigLocation, EntryError, EntrySpec, EnvSyntax, PluginServer, ReferenceForm, Scope, Shape,
+    TokenReference, Transport,
 };
 use crate::config::format::Format;
 use crate::paths::Environment;
@@ -100,4 +102,85 @@ impl Client for ClaudeCode {
     fn local_servers_pattern(&self) -> Option<&'static [&'static str]> {
         Some(&["projects", "*", "mcpServers"])
     }
+
+    /// Installed plugins are listed in `~/.claude/plugins/installed_plugins.json` (version 2:
+    /// `{"version": 2, "plugins": {"plugin@marketplace": [{"scope", "installPath", ...}]}}`;
+    /// version 1 had one object per plugin), and a plugin's MCP servers are in `.mcp.json` at
+    /// its root (`{"mcpServers": {...}}` or the servers themselves) or under `mcpServers` in
+    /// `.claude-plugin/plugin.json` (code.claude.com/docs/en/plugins-reference, "MCP servers").
+    /// A plugin set to `false` in `enabledPlugins` of `~/.claude/settings.json` is off.
+    fn plugin_servers(&self, environment: &Environment) -> Vec<PluginServer> {
+        let installed = read_json(&environment.home_path(&[".claude", "plugins", "installed_plugins.json"]));
+        let settings = read_json(&environment.home_path(&[".claude", "settings.json"]));
+        let Some(plugins) = installed.get("plugins").and_then(Value::as_object) else {
+            return Vec::new();
+        };
+        let mut found = Vec::new();
+        for (plugin, installs) in plugins {
+            let installs = match installs {
+                Value::Array(installs) => installs.clone(),
+                other => vec![other.clone()],
+            };
+            let enabled = settings.pointer(&format!(
+                "/enabledPlugins/{}",
+                plugin.replace('~', "~0").replace('/', "~1")
+            )) != Some(&Value::Bool(false));
+            for install in installs {
+                let Some(root) = install.get("installPath").and_then(Value::as_str).map(PathBuf::from) else {
+                    continue;
+                };
+                for (source, servers) in plugin_server_maps(&root) {
+                    found.extend(servers.into_iter().map(|(server, value)| PluginServer {
+                        plugin: plugin.clone(),
+                        server,
+                        value,
+                        source: source.clone(),
+                        enabled,
+                    }));
+                }
+            }
+        }
+        found
+    }
+
+    /// Permission rules in the settings file of the entry's scope
+    /// (code.claude.com/docs/en/settings, "Settings files"; code.claude.com/docs/en/iam, "MCP":
+    /// `mcp__server__tool` allows one tool of one server): `~/.claude/settings.json` (user),
+    /// `.claude/settings.json` (project, shared) and `.claude/settings.local.json` (local).
+    fn approval_list(&self, environment: &Environment, scope: Scope) -> Option<(PathBuf, Vec<String>)> {
+        let path = match scope {
+            Scope::User => environment.home_path(&[".claude", "settings.json"]),
+            Scope::Project => environment.project_path(&[".claude", "settings.json"]),
+            Scope::Local => environment.project_path(&[".claude", "settings.local.json"]),
+        };
+        Some((path, vec!["permissions".into(), "allow".into()]))
+    }
+
+    fn approval_rule(&self, server: &str, tool: &str) -> Option<String> {
+        Some(format!("mcp__{server}__{tool}"))
+    }
+}
+
+/// A JSON file's value; `null` when it is missing or does not parse.
+fn read_json(path: &std::path::Path) -> Value {
+    crate::config::safe_write::read_to_string(path)
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or(Value::Null)
+}
+
+/// The MCP servers a plugin at `root` defines, by file.
+fn plugin_server_maps(root: &std::path::Path) -> Vec<(PathBuf, Vec<(String, Value)>)> {
+    let mut maps = Vec::new();
+    let mcp_json = root.join(".mcp.json");
+    let value = read_json(&mcp_json);
+    let servers = value.get("mcpServers").unwrap_or(&value);
+    if let Some(servers) = servers.as_object() {
+        maps.push((mcp_json, servers.clone().into_iter().collect()));
+    }
+    let manifest = root.join(".claude-plugin").join("plugin.json");
+    if let Some(servers) = read_json(&manifest).get("mcpServers").and_then(Value::as_object) {
+        maps.push((manifest, servers.clone().into_iter().collect()));
+    }
+    maps
 }

@@ -34,6 +34,8 @@ pub const CLAUDE_DESKTOP: StdClient = StdClient {
     project_caveat: None,
     trust: None,
     reload_hint: "quit and restart Claude Desktop for the changes to take effect",
+    tool_cap: None,
+    entry_approval_key: None,
 };
 
 /// The folder Claude Desktop reads its config from on this machine.

@@ -7,6 +7,10 @@
 //! file moves with `CLINE_MCP_SETTINGS_PATH` (the file itself), else `CLINE_DATA_DIR`
 //! (`<it>/settings/`), else `CLINE_DIR` (`<it>/data/settings/`), in that order
 //! (@cline/shared storage paths).
+//!
+//! Approvals: `autoApprove[]` in the entry lists the tools Cline runs without asking (clients.md
+//! §4, apps/vscode/src/services/mcp/schemas.ts); `install --approve read-only` writes the
+//! read-only tools there.
 
 use std::path::PathBuf;
 
@@ -36,6 +40,8 @@ pub const CLINE: StdClient = StdClient {
     project_caveat: None,
     trust: None,
     reload_hint: "Cline reads the file again by itself; check its MCP Servers view (`cline config mcp` lists it)",
+    tool_cap: None,
+    entry_approval_key: Some("autoApprove"),
 };
 
 /// Cline's folder: `CLINE_DIR`, else `~/.cline`.

@@ -60,6 +60,8 @@ pub const COPILOT: StdClient = StdClient {
     project_caveat: None,
     trust: Some(folder_trust),
     reload_hint: "start a new Copilot CLI session (`copilot mcp list` shows the server)",
+    tool_cap: None,
+    entry_approval_key: None,
 };
 
 /// What Copilot CLI's folder trust means for a user entry here: it loads either way, and in a

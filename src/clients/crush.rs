@@ -36,6 +36,8 @@ pub const CRUSH: StdClient = StdClient {
     project_caveat: None,
     trust: None,
     reload_hint: "restart Crush",
+    tool_cap: None,
+    entry_approval_key: None,
 };
 
 /// Crush's global config folder: `CRUSH_GLOBAL_CONFIG`, else `~/.config/crush` (XDG).

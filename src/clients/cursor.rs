@@ -3,6 +3,10 @@
 //!
 //! `--token-from-env` writes `${env:VAR}`, which Cursor expands in `command`, `args`, `env`, `url`
 //! and `headers` (Cursor's MCP docs, "Config interpolation").
+//!
+//! Tool cap: Cursor sends an agent at most 40 tools across its MCP servers and drops the rest
+//! without a word (Cursor's MCP docs, "Tool quantity"; raised in later versions), so the install
+//! and `doctor --online` warn above 40.
 
 use super::{EnvSyntax, Headless, Shape, StdClient, TokenReference};
 use crate::config::format::Format;
@@ -28,4 +32,6 @@ pub const CURSOR: StdClient = StdClient {
     project_caveat: None,
     trust: None,
     reload_hint: "open Cursor Settings > MCP to see the server (restart Cursor if it is not listed)",
+    tool_cap: Some(40),
+    entry_approval_key: None,
 };

@@ -63,6 +63,8 @@ pub const GEMINI: StdClient = StdClient {
     project_caveat: Some("with folder trust on, Gemini CLI starts a project's servers only once the folder is trusted"),
     trust: Some(folder_trust),
     reload_hint: "start a new Gemini CLI session (`gemini mcp list` shows the server)",
+    tool_cap: None,
+    entry_approval_key: None,
 };
 
 /// Gemini CLI's folder trust for the current directory (it covers both scopes).

@@ -26,4 +26,6 @@ pub const JUNIE: StdClient = StdClient {
     project_caveat: None,
     trust: None,
     reload_hint: "restart the JetBrains IDE's Junie session",
+    tool_cap: None,
+    entry_approval_key: None,
 };

@@ -30,4 +30,6 @@ pub const KILO: StdClient = StdClient {
     project_caveat: None,
     trust: None,
     reload_hint: "reload the Kilo Code window (`kilo mcp list` shows the server)",
+    tool_cap: None,
+    entry_approval_key: None,
 };

@@ -5,6 +5,9 @@
 //!
 //! `--token-from-env` writes `${VAR}`, which Kiro expands in `env` values and `headers` (kiro.dev's
 //! MCP configuration page: `"Authorization": "Bearer ${API_TOKEN}"`).
+//!
+//! Approvals: `autoApprove[]` in the entry lists the tools Kiro runs without asking (clients.md
+//! §12, kiro.dev/docs/mcp/configuration); `install --approve read-only` writes the read-only tools.
 
 use super::{EnvSyntax, Headless, Shape, StdClient, TokenReference};
 use crate::config::format::Format;
@@ -28,4 +31,6 @@ pub const KIRO: StdClient = StdClient {
     project_caveat: None,
     trust: None,
     reload_hint: "open Kiro's MCP servers view (restart Kiro if the server is not listed)",
+    tool_cap: None,
+    entry_approval_key: Some("autoApprove"),
 };

@@ -22,4 +22,6 @@ pub const LM_STUDIO: StdClient = StdClient {
     project_caveat: None,
     trust: None,
     reload_hint: "LM Studio reads mcp.json again by itself; check the Program tab",
+    tool_cap: None,
+    entry_approval_key: None,
 };

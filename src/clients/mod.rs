@@ -660,6 +660,37 @@ pub trait Client: Sync {
         None
     }
 
+    /// The most tools the client shows an agent, where it documents a cap (it drops the rest
+    /// without a word); `None`: no documented cap.
+    fn tool_cap(&self) -> Option<usize> {
+        None
+    }
+
+    /// The MCP servers the client's installed plugins provide (Claude Code plugins): not in any
+    /// config tray-mcp edits, but served to the user beside its entries.
+    fn plugin_servers(&self, _environment: &Environment) -> Vec<PluginServer> {
+        Vec::new()
+    }
+
+    /// Where `install --approve read-only` writes this client's own approval of a tool, for an
+    /// entry of `scope`: the settings file and the key path of its list of rules (Claude Code:
+    /// `permissions.allow`). `None`: the client has no such list tray-mcp writes.
+    fn approval_list(&self, _environment: &Environment, _scope: Scope) -> Option<(PathBuf, Vec<String>)> {
+        None
+    }
+
+    /// The key of an approval list inside the client's own entry (Cline's `autoApprove`, Roo's
+    /// `alwaysAllow`), listing tool names as the server lists them; `None`: no such key.
+    fn entry_approval_key(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// The rule in [`Client::approval_list`] that approves the tool listed as `tool` of the
+    /// server named `server` (Claude Code: `mcp__SERVER__TOOL`).
+    fn approval_rule(&self, _server: &str, _tool: &str) -> Option<String> {
+        None
+    }
+
     /// Something the user should know about a scope before relying on it (Codex reads a
     /// project's file only when the project is trusted).
     fn caveat(&self, scope: Scope) -> Option<&'static str> {
@@ -695,3 +726,18 @@ pub enum ScopeTrust {
 
 #[cfg(test)]
 mod tests;
+
+/// An MCP server a client's installed plugin provides (see [`Client::plugin_servers`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PluginServer {
+    /// The plugin, as the client names it (Claude Code: `plugin@marketplace`).
+    pub plugin: String,
+    /// The server's name in the plugin.
+    pub server: String,
+    /// The server's definition, as the plugin has it.
+    pub value: Value,
+    /// The file the definition is in.
+    pub source: PathBuf,
+    /// Whether the client has the plugin on (not turned off in its settings).
+    pub enabled: bool,
+}

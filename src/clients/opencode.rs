@@ -43,4 +43,6 @@ pub const OPENCODE: StdClient = StdClient {
     project_caveat: None,
     trust: None,
     reload_hint: "restart OpenCode (`opencode mcp list` shows the server)",
+    tool_cap: None,
+    entry_approval_key: None,
 };

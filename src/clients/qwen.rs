@@ -44,6 +44,8 @@ pub const QWEN: StdClient = StdClient {
     ),
     trust: None,
     reload_hint: "start a new Qwen Code session (`qwen mcp list` shows the server)",
+    tool_cap: None,
+    entry_approval_key: None,
 };
 
 /// Qwen Code's folder: `QWEN_HOME` (with `~` expanded as Qwen does), else `~/.qwen`.

@@ -6,6 +6,9 @@
 //!
 //! `--token-from-env` writes `${env:VAR}`, which Roo Code substitutes in the whole entry
 //! (src/utils/config.ts).
+//!
+//! Approvals: `alwaysAllow[]` in the entry lists the tools Roo runs without asking (clients.md §5,
+//! src/services/mcp/McpHub.ts); `install --approve read-only` writes the read-only tools there.
 
 use super::{EnvSyntax, Headless, Shape, StdClient, TokenReference};
 use crate::config::format::Format;
@@ -38,4 +41,6 @@ pub const ROO: StdClient = StdClient {
     project_caveat: None,
     trust: None,
     reload_hint: "Roo Code reads the file again by itself; check its MCP servers view",
+    tool_cap: None,
+    entry_approval_key: Some("alwaysAllow"),
 };

@@ -164,6 +164,10 @@ pub struct StdClient {
     pub trust: Option<fn(&Environment, Scope) -> Option<super::ScopeTrust>>,
     /// What the user does for it to pick up a change.
     pub reload_hint: &'static str,
+    /// The documented most tools it shows an agent (see [`Client::tool_cap`]).
+    pub tool_cap: Option<usize>,
+    /// The approval list inside its entries (see [`Client::entry_approval_key`]).
+    pub entry_approval_key: Option<&'static str>,
 }
 
 impl Client for StdClient {
@@ -246,6 +250,14 @@ impl Client for StdClient {
 
     fn reload_hint(&self) -> &'static str {
         self.reload_hint
+    }
+
+    fn tool_cap(&self) -> Option<usize> {
+        self.tool_cap
+    }
+
+    fn entry_approval_key(&self) -> Option<&'static str> {
+        self.entry_approval_key
     }
 }
 

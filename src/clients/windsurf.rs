@@ -3,6 +3,9 @@
 //!
 //! `--token-from-env` writes `${env:VAR}`, which Windsurf interpolates in `serverUrl`, `url`,
 //! `headers`, `command`, `args` and `env` (Windsurf's MCP docs, "Config interpolation").
+//!
+//! Tool cap: Cascade has at most 50 MCP tools at a time (Windsurf's MCP docs), so the install and
+//! `doctor --online` warn above 50.
 
 use super::{EnvSyntax, Headless, Shape, StdClient, TokenReference};
 use crate::config::format::Format;
@@ -29,4 +32,6 @@ pub const WINDSURF: StdClient = StdClient {
     project_caveat: None,
     trust: None,
     reload_hint: "press Refresh in Windsurf's MCP panel (Cascade > MCP servers)",
+    tool_cap: Some(50),
+    entry_approval_key: None,
 };

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use crate::approvals::Approve;
 use crate::clients::{ClientId, Companion, ConfigLocation, EntryError, EntrySpec, Scope, Transport};
 use crate::config::safe_write::Privacy;
 use crate::config::transaction::{Edited, FileEdit, FileProblem, FileReads};
@@ -20,6 +21,7 @@ use crate::profiles::{self, AuthMethod, Profile, TokenLocation};
 use crate::secrets::Redactor;
 use crate::self_install::Placement;
 use crate::token_store::{KeychainChanges, TokenStore};
+use crate::tool_filter::ToolFilter;
 use crate::tray::{ApiToken, Region, ServerName, WorkspaceId};
 
 use super::login::{self, SignInOptions};
@@ -70,6 +72,14 @@ impl WorkspaceChoice {
             WorkspaceChoice::Sandbox | WorkspaceChoice::Headless { .. } => None,
         }
     }
+
+    /// The region of a Headless MCP entry.
+    pub fn headless_region(&self) -> Option<Region> {
+        match self {
+            WorkspaceChoice::Headless { region } => Some(*region),
+            _ => None,
+        }
+    }
 }
 
 /// Everything one install needs, from flags or from the wizard.
@@ -106,6 +116,16 @@ pub struct InstallRequest {
     /// Replace an entry of the same name that tray-mcp did not write (`--force`, or the
     /// wizard's yes); without it such an entry is refused.
     pub force: bool,
+    /// Which tools the entry serves (`--tools` / `--exclude-tools`), stored in its profile:
+    /// `None` keeps what the existing profile of the same workspace says (all tools for a new
+    /// one). Only stdio entries of a real workspace take one.
+    pub tools: Option<ToolFilter>,
+    /// `--approve read-only`: write the clients' own approvals of the read-only tools (see
+    /// [`crate::approvals`]); `None` keeps what the profile recorded.
+    pub approve: Option<Approve>,
+    /// The Agent Gateway's tools as the verification listed them, whose annotations the
+    /// approvals go by (empty: the built-in tools alone).
+    pub gateway_tools: Vec<Value>,
 }
 
 /// Plans and (unless `dry_run`) performs an install whose entries launch the binary
@@ -277,12 +297,21 @@ pub fn plan_with_store(
     binary: &Path,
     token_store: TokenStore,
 ) -> Result<InstallPlan, CommandError> {
+    check_tool_filter(request)?;
     let EntryPlan {
         mut configs,
-        profile,
+        mut profile,
         keychain_write,
-        notices,
+        mut notices,
     } = entry_plan(environment, request, binary, token_store.preferred())?;
+    let approvals = approval_plan(environment, request, &mut configs, profile.as_mut());
+    notices.extend(approvals.notices);
+    if request.transport == Transport::Headless
+        && let Some(region) = request.workspace.headless_region()
+    {
+        let clients: Vec<ClientId> = configs.iter().map(|edit| edit.owner.0).collect();
+        notices.extend(crate::tray_plugin::install_note(environment, &clients, region).map(Notice::warning));
+    }
     let written = crate::written::load(environment);
     configs.iter_mut().for_each(|edit| edit.note_record(&written));
     // Every client's file is read once: the check looks only at its servers' names (skimming the
@@ -292,6 +321,7 @@ pub fn plan_with_store(
     super::check_case_unique(environment, &names, &request.name)?;
     check_one_file_per_name(environment, &configs, &names, &request.name)?;
     let mut tasks: Vec<LabeledTask> = configs.into_iter().map(|edit| edit.into_task(environment)).collect();
+    tasks.extend(super::approve::into_tasks(environment, approvals.edits));
     let mut keychain = KeychainChanges::default();
     keychain.writes.extend(keychain_write);
     if forgets_keychain_token(environment, request, profile.as_ref()) {
@@ -310,6 +340,53 @@ pub fn plan_with_store(
         token_store,
         keychain,
     })
+}
+
+/// The approvals of a stdio install of a real workspace (others have no profile to record them
+/// in), recorded into `profile`.
+pub(crate) fn approval_plan(
+    environment: &Environment,
+    request: &InstallRequest,
+    configs: &mut [ConfigEdit],
+    profile: Option<&mut Profile>,
+) -> super::approve::ApprovalPlan {
+    let Some(profile) = profile else {
+        return super::approve::ApprovalPlan::default();
+    };
+    let previous = profiles::load(environment, &request.name)
+        .map(|old| old.approvals)
+        .unwrap_or_default();
+    let plan = super::approve::plan(
+        environment,
+        &request.name,
+        configs,
+        request.approve,
+        (&request.gateway_tools, &profile.filter),
+        &previous,
+    );
+    profile.approvals = plan.written.clone();
+    plan
+}
+
+/// A tool filter is kept in the profile `tray-mcp serve --profile NAME` reads: only stdio
+/// entries of a real workspace have one, so any other install with a filter is refused.
+fn check_tool_filter(request: &InstallRequest) -> Result<(), CommandError> {
+    if request.tools.as_ref().is_none_or(ToolFilter::is_empty) && request.approve.is_none() {
+        return Ok(());
+    }
+    let what = match (&request.workspace, request.transport) {
+        (WorkspaceChoice::Sandbox, _) => "a --sandbox entry",
+        (_, Transport::Headless) => "a --headless entry (the client talks to Tray's Headless MCP itself)",
+        (_, Transport::Bridge) => "a --transport bridge entry (the client talks to Tray through mcp-remote)",
+        (_, Transport::Http) => "a --transport http entry (the client talks to Tray itself)",
+        (_, Transport::Stdio) => return Ok(()),
+    };
+    Err(CommandError::usage(
+        format!(
+            "--tools, --exclude-tools and --approve go by the tools tray-mcp serve lists, and {what} does not run it"
+        ),
+        "drop --tools / --exclude-tools / --approve, or install a stdio entry (the default --transport) of a real workspace",
+    ))
 }
 
 /// Whether the install replaces a profile whose API token is in the OS keychain with one that
@@ -927,6 +1004,8 @@ pub(crate) fn profile_for(
                     .unwrap_or_default(),
                 // An API-token profile: the Headless MCP needs a sign-in, so nothing to say yet.
                 headless: None,
+                filter: tool_filter_for(environment, request),
+                approvals: kept_approvals(environment, &request.name),
             };
             profile.set_token(api_token, location);
             let keychain_token = (location == TokenLocation::Keychain).then(|| api_token.clone());
@@ -949,11 +1028,37 @@ pub(crate) fn profile_for(
                 sign_in_store: login::sign_in_location(environment, existing.as_ref()),
                 // A Headless MCP sign-in of the same profile stays as it was.
                 headless: existing.and_then(|profile| profile.headless),
+                filter: tool_filter_for(environment, request),
+                approvals: kept_approvals(environment, &request.name),
             };
             Some((profile, None))
         }
         WorkspaceChoice::Sandbox | WorkspaceChoice::Headless { .. } => None,
     }
+}
+
+/// The approvals the existing profile recorded: kept unless the install approves anew (so the
+/// rules stay known to `remove`).
+fn kept_approvals(environment: &Environment, name: &ServerName) -> Vec<crate::approvals::WrittenRules> {
+    profiles::load(environment, name)
+        .map(|old| old.approvals)
+        .unwrap_or_default()
+}
+
+/// The tool filter the profile gets: the request's, else the one the existing profile of the
+/// same workspace has (a reinstall keeps it, as it keeps the gateway setting).
+fn tool_filter_for(environment: &Environment, request: &InstallRequest) -> ToolFilter {
+    if let Some(filter) = &request.tools {
+        return filter.clone();
+    }
+    let Some(workspace_id) = request.workspace.workspace_id() else {
+        return ToolFilter::default();
+    };
+    profiles::load(environment, &request.name)
+        .ok()
+        .filter(|profile| profile.workspace_id.as_ref() == Some(workspace_id))
+        .map(|profile| profile.filter)
+        .unwrap_or_default()
 }
 
 /// The installed Node.js version (`node --version`), if any: what the bridge runs on.

@@ -124,6 +124,9 @@ pub struct Listing {
     pub entries: Vec<ListedEntry>,
     /// Files that could not be read (listed as warnings; exit code 1).
     pub problems: Vec<FileError>,
+    /// Tray's Headless MCP servers that clients' plugins provide (Tray's own plugin): not
+    /// tray-mcp's, listed apart.
+    pub plugins: Vec<crate::tray_plugin::TrayPluginServer>,
 }
 
 /// Finds every Tray entry.
@@ -136,6 +139,7 @@ pub fn list(environment: &Environment) -> Listing {
     Listing {
         entries,
         problems: inventory.problems,
+        plugins: crate::tray_plugin::find(environment),
     }
 }
 
@@ -321,8 +325,16 @@ impl Listing {
 
     /// A table for people.
     pub fn to_human(&self) -> String {
+        let mut plugins = String::new();
+        for plugin in &self.plugins {
+            plugins.push_str(&format!(
+                "plugin server (not tray-mcp's): {} · {}\n",
+                plugin.describe(),
+                plugin.server.source.display()
+            ));
+        }
         if self.entries.is_empty() {
-            return String::new();
+            return plugins;
         }
         let rows: Vec<[String; 8]> = self
             .entries
@@ -366,6 +378,7 @@ impl Listing {
         {
             table.push_str(ADOPTABLE_NOTE);
         }
+        table.push_str(&plugins);
         table
     }
 
@@ -389,6 +402,13 @@ impl Listing {
             "problems": self.problems.iter().map(|problem| json!({
                 "message": problem.to_string(),
                 "hint": problem.hint(),
+            })).collect::<Vec<_>>(),
+            "plugins": self.plugins.iter().map(|plugin| json!({
+                "client": plugin.client.id(),
+                "plugin": plugin.server.plugin,
+                "server": plugin.server.server,
+                "region": plugin.region.map(Region::as_str),
+                "path": plugin.server.source.display().to_string(),
             })).collect::<Vec<_>>(),
         })
     }

@@ -219,6 +219,8 @@ fn new_profile(request: &LoginRequest) -> Result<Profile, CommandError> {
         auth: AuthMethod::OAuth,
         sign_in_store: SignInLocation::File,
         headless: None,
+        filter: Default::default(),
+        approvals: Vec::new(),
     })
 }
 

@@ -6,6 +6,7 @@
 //! diffs (dry run) or commits them as one transaction ([`finish_planned`]).
 
 pub mod adopt;
+pub mod approve;
 pub mod clients;
 pub mod doctor;
 pub mod install;

@@ -70,6 +70,7 @@ pub fn remove_with_store(
             && entry.tray.as_ref().and_then(|tray| tray.profile.as_ref()) == Some(&request.name)
     });
     let profile_path = profiles::profile_path(environment, &request.name);
+    tasks.extend(approval_removal(environment, &request.name, &targets, still_used));
     let mut keychain = KeychainChanges::default();
     if !still_used && profile_path.exists() {
         if profiles::load(environment, &request.name)
@@ -89,6 +90,37 @@ pub fn remove_with_store(
         binary: None,
     };
     execute_with_keychain(environment, tasks, finish)
+}
+
+/// Takes out the approval rules `install --approve` recorded for the clients whose entries go
+/// (and, when other entries still use the profile, forgets them in it).
+fn approval_removal(
+    environment: &Environment,
+    name: &ServerName,
+    targets: &[&FoundEntry],
+    still_used: bool,
+) -> Vec<crate::commands::LabeledTask> {
+    let Ok(mut profile) = profiles::load(environment, name) else {
+        return Vec::new();
+    };
+    let (going, staying): (Vec<_>, Vec<_>) = profile
+        .approvals
+        .drain(..)
+        .partition(|rules| targets.iter().any(|entry| entry.client.id() == rules.client));
+    if going.is_empty() {
+        return Vec::new();
+    }
+    let mut tasks =
+        crate::commands::approve::into_tasks(environment, crate::commands::approve::removal(environment, &going));
+    if still_used {
+        profile.approvals = staying;
+        tasks.push(profile_task(
+            environment,
+            name,
+            Box::new(crate::commands::WriteProfile { profile }),
+        ));
+    }
+    tasks
 }
 
 /// Takes entries (and the items the client keeps beside them, such as VS Code's token input)

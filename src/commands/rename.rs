@@ -107,7 +107,12 @@ pub fn rename_with_store(
                 format!("choose another name, or remove it first (tray-mcp remove {new})"),
             ));
         }
-        let profile = profiles::load(environment, &request.old)?;
+        let mut profile = profiles::load(environment, &request.old)?;
+        tasks.extend(super::approve::renaming(
+            environment,
+            &mut profile.approvals,
+            (request.old.as_str(), request.new.as_str()),
+        ));
         if profile.token_store == TokenLocation::Keychain {
             let token = store.token(&request.old, &profile)?;
             if let Some(token) = token {

@@ -117,12 +117,22 @@ fn remove_everything(environment: &Environment, dry_run: bool, store: &TokenStor
         Box::new(RemoveEntries::for_entries(entries, &record))
     });
     let mut keychain = KeychainChanges::default();
+    let mut rules = Vec::new();
     for name in profiles::list_names(environment) {
-        if profiles::load(environment, &name).is_ok_and(|profile| profile.token_store == TokenLocation::Keychain) {
+        let profile = profiles::load(environment, &name);
+        if profile
+            .as_ref()
+            .is_ok_and(|profile| profile.token_store == TokenLocation::Keychain)
+        {
             keychain.deletes.push(name.clone());
+        }
+        if let Ok(profile) = &profile {
+            // The approvals `install --approve` wrote go with their profile.
+            rules.extend(super::approve::removal(environment, &profile.approvals));
         }
         tasks.push(profile_task(environment, &name, Box::new(DeleteProfile)));
     }
+    tasks.extend(super::approve::into_tasks(environment, rules));
     let redactor = Redactor::for_entries(targets.iter().map(|entry| &entry.value));
     let finish = Finish {
         dry_run,

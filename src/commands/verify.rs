@@ -93,6 +93,9 @@ pub struct Verification {
     pub master: Part<()>,
     /// The Agent Gateway: how many tools it lists.
     pub gateway: Part<usize>,
+    /// The Agent Gateway's tools as it listed them (empty unless it did), whose annotations
+    /// `--approve read-only` goes by.
+    pub gateway_tools: Vec<serde_json::Value>,
 }
 
 /// What an install request's entry uses and its token, when there is a token to verify (none for
@@ -174,6 +177,7 @@ pub fn verify(variables: &Variables, target: &Target) -> Verification {
         } else {
             Part::NotAsked
         },
+        gateway_tools: Vec::new(),
     };
     let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
         return unreachable("could not start the network checks");
@@ -188,15 +192,16 @@ pub fn verify(variables: &Variables, target: &Target) -> Verification {
             if target.uses.gateway {
                 gateway_check(variables, target, limit).await
             } else {
-                (Part::NotAsked, None)
+                (Part::NotAsked, Vec::new(), None)
             }
         };
-        let ((owner, master), (gateway, session)) = tokio::join!(api, gateway);
+        let ((owner, master), (gateway, gateway_tools, session)) = tokio::join!(api, gateway);
         let verification = Verification {
             region: target.region,
             owner,
             master,
             gateway,
+            gateway_tools,
         };
         (verification, session)
     };
@@ -246,12 +251,12 @@ fn api_part<T>(error: BackendError) -> Part<T> {
 }
 
 /// `initialize` and `tools/list` with the gateway, as `serve --gateway` makes them; returns the
-/// client too, whose session the caller ends.
+/// tools listed and the client too, whose session the caller ends.
 async fn gateway_check(
     variables: &Variables,
     target: &Target,
     limit: Duration,
-) -> (Part<usize>, Option<Arc<GatewayClient>>) {
+) -> (Part<usize>, Vec<serde_json::Value>, Option<Arc<GatewayClient>>) {
     let mut config = crate::server::gateway_config(variables, &target.workspace_id, Arc::clone(&target.bearer));
     config.timeout = config.timeout.min(limit);
     config.max_attempts = 1;
@@ -262,15 +267,20 @@ async fn gateway_check(
         Ok(()) => client.list_tools().await,
         Err(error) => Err(error),
     };
+    let mut listed_tools = Vec::new();
     let part = match listed {
-        Ok(tools) => Part::Works(tools.len()),
+        Ok(tools) => {
+            let count = tools.len();
+            listed_tools = tools;
+            Part::Works(count)
+        }
         Err(error @ (GatewayError::Unauthorized | GatewayError::Forbidden)) => Part::Refused(error.to_string()),
         Err(error @ (GatewayError::Unreachable { .. } | GatewayError::Timeout { .. })) => {
             Part::Unreachable(error.to_string())
         }
         Err(error) => Part::Failed(format!("{error} ({})", error.hint())),
     };
-    (part, Some(client))
+    (part, listed_tools, Some(client))
 }
 
 /// What `verification` means for an entry that uses `uses`: an error (nothing may be written)
@@ -419,13 +429,24 @@ pub fn before_install(
     request: &InstallRequest,
     verify: bool,
 ) -> Result<Vec<Notice>, CommandError> {
+    Ok(verified_listing(environment, request, verify)?.0)
+}
+
+/// [`before_install`], with the Agent Gateway's tools as it listed them (empty when it was not
+/// asked or did not answer).
+fn verified_listing(
+    environment: &Environment,
+    request: &InstallRequest,
+    verify: bool,
+) -> Result<(Vec<Notice>, Vec<serde_json::Value>), CommandError> {
     if !verify {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     }
     let Some(target) = target(environment, request) else {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     };
-    judge(&self::verify(&environment.variables, &target), target.uses)
+    let verification = self::verify(&environment.variables, &target);
+    Ok((judge(&verification, target.uses)?, verification.gateway_tools))
 }
 
 /// `apply`'s check of every declared token, all side by side (one thread each, so many
@@ -446,6 +467,7 @@ pub fn before_apply(variables: &Variables, targets: &[(ServerName, Target)]) -> 
                     owner: Part::Failed("the check stopped unexpectedly".to_string()),
                     master: Part::NotAsked,
                     gateway: Part::NotAsked,
+                    gateway_tools: Vec::new(),
                 })
             })
             .collect()
@@ -479,8 +501,26 @@ pub fn install(
     verify: bool,
     say: &dyn Fn(&str),
 ) -> Result<super::report::Report, CommandError> {
-    let planned = install::plan(environment, request, &placement.entry_binary)?;
-    let mut verified = before_install(environment, request, verify)?;
+    let mut planned = install::plan(environment, request, &placement.entry_binary)?;
+    let (mut verified, gateway_tools) = verified_listing(environment, request, verify)?;
+    verified.extend(cap_warnings(environment, request, &gateway_tools));
+    let with_tools;
+    let request = if request.approve.is_some() && !gateway_tools.is_empty() {
+        // The approvals go by the gateway's own annotations: planned again with its tools.
+        with_tools = InstallRequest {
+            gateway_tools,
+            ..request.clone()
+        };
+        planned = install::plan(environment, &with_tools, &placement.entry_binary)?;
+        &with_tools
+    } else {
+        request
+    };
+    if request.approve.is_some() && !verify {
+        verified.push(Notice::note(
+            "--no-verify: the Agent Gateway was not asked for its tools, so only the built-in tools were approved",
+        ));
+    }
     let signed_in = install::sign_in_first(environment, request, say)?;
     if let Some(signed_in) = signed_in.as_ref().filter(|_| verify) {
         verified.extend(after_sign_in(environment, request, signed_in.store.clone()));
@@ -488,6 +528,37 @@ pub fn install(
     let mut report = install::finish_signed_in(environment, request, planned, placement, signed_in)?;
     report.notices.extend(verified);
     Ok(report)
+}
+
+/// The warnings of an install whose entry serves more tools than a client shows (its
+/// documented cap), counted as `serve` lists them (the gateway's tools as the verification
+/// listed them; nothing is said when it did not).
+fn cap_warnings(
+    environment: &Environment,
+    request: &InstallRequest,
+    gateway_tools: &[serde_json::Value],
+) -> Vec<Notice> {
+    if gateway_tools.is_empty() {
+        return Vec::new();
+    }
+    let served = match request.transport {
+        crate::clients::Transport::Stdio => {
+            let filter = request.tools.clone().unwrap_or_else(|| {
+                crate::profiles::load(environment, &request.name)
+                    .map(|profile| profile.filter)
+                    .unwrap_or_default()
+            });
+            crate::approvals::served_tools(gateway_tools, &filter).len()
+        }
+        _ => gateway_tools.len(),
+    };
+    request
+        .clients
+        .iter()
+        .filter(|kind| !request.skip.contains(kind))
+        .filter_map(|kind| super::approve::over_cap(kind.client(), request.name.as_str(), served))
+        .map(|(problem, fix)| Notice::warning(format!("{problem}; {fix}")))
+        .collect()
 }
 
 /// Whom a sign-in just made signed in as, said as a token is (`sign-in of Olive Ops (ops-lead)
@@ -560,6 +631,7 @@ mod tests {
             owner,
             master,
             gateway,
+            gateway_tools: Vec::new(),
         }
     }
 

@@ -18,6 +18,7 @@ use crate::error::CommandError;
 use crate::inventory::FoundEntry;
 use crate::paths::Environment;
 use crate::profiles::{self, AuthMethod, TokenLocation};
+use crate::tool_filter::ToolFilter;
 use crate::tray::{Region, ServerName};
 
 /// One exported entry.
@@ -46,6 +47,10 @@ pub struct ExportedServer {
     pub token_from_env: bool,
     /// Whether the profile signs in with Tray (`sign_in = true`, no token).
     pub sign_in: bool,
+    /// The profile's tool filter (`tools` / `exclude_tools`); empty for entries without one.
+    pub tools: ToolFilter,
+    /// Whether the profile records approvals written by `--approve read-only`.
+    pub approve: bool,
 }
 
 /// The exported manifest.
@@ -118,6 +123,8 @@ fn exported(
                 token_known: true,
                 token_from_env: false,
                 sign_in: false,
+                tools: ToolFilter::default(),
+                approve: false,
             });
         }
         EntryWorkspace::Workspace(id) => (id.as_str().to_string(), Region::default(), false, false),
@@ -164,7 +171,22 @@ fn exported(
         token_known,
         token_from_env: variable.is_some(),
         sign_in,
+        tools: match (&tray.workspace, &profile) {
+            (EntryWorkspace::FromProfile, Some(profile)) if !profile.sandbox => profile.filter.clone(),
+            _ => ToolFilter::default(),
+        },
+        approve: matches!(tray.workspace, EntryWorkspace::FromProfile)
+            && profile.as_ref().is_some_and(|profile| !profile.approvals.is_empty()),
     })
+}
+
+/// A TOML array of basic strings, each escaped as TOML requires.
+fn toml_string_array(items: &[String]) -> String {
+    let quoted: Vec<String> = items
+        .iter()
+        .map(|item| toml_edit::Value::from(item.as_str()).to_string().trim().to_string())
+        .collect();
+    format!("[{}]", quoted.join(", "))
 }
 
 /// The one variable every entry reads its token from, when they all name the same one.
@@ -229,6 +251,17 @@ impl Export {
             if server.sign_in {
                 text.push_str("sign_in = true\n");
             }
+            for (key, list) in [
+                ("tools", &server.tools.tools),
+                ("exclude_tools", &server.tools.exclude_tools),
+            ] {
+                if !list.is_empty() {
+                    text.push_str(&format!("{key} = {}\n", toml_string_array(list)));
+                }
+            }
+            if server.approve {
+                text.push_str("approve = \"read-only\"\n");
+            }
         }
         text
     }
@@ -253,6 +286,9 @@ impl Export {
                         "token_source_known": server.token_known,
                         "token_from_env": server.token_from_env,
                         "sign_in": server.sign_in,
+                        "tools": server.tools.tools,
+                        "exclude_tools": server.tools.exclude_tools,
+                        "approve": server.approve.then_some("read-only"),
                     }),
                 )
             })

@@ -70,6 +70,12 @@ pub struct DeclaredServer {
     /// `token_from_env`: the variable bridge and http entries name for the client to read the
     /// token from, instead of holding it.
     pub token_variable: Option<String>,
+    /// `tools` / `exclude_tools`: which tools the entry serves (empty: all). Declarative: a
+    /// server without them serves every tool after `apply`.
+    pub tools: crate::tool_filter::ToolFilter,
+    /// `approve = "read-only"`: the clients' own approvals of the read-only tools (see
+    /// [`crate::approvals`]); absent keeps what the profile recorded.
+    pub approve: Option<crate::approvals::Approve>,
 }
 
 impl DeclaredServer {

@@ -15,9 +15,11 @@ use serde_spanned::Spanned;
 use super::raw::{RawClients, RawManifest, RawReference, RawServer, RawToken, RawTokenFromEnv};
 use super::source::TokenSource;
 use super::{DeclaredClients, DeclaredServer, DeclaredWorkspace, Manifest};
+use crate::approvals::Approve;
 use crate::clients::{ClientId, Scope, Transport};
 use crate::commands::install::SignInConflict;
 use crate::error::{Advice, ExitKind};
+use crate::tool_filter::{self, ToolFilter};
 use crate::tray::{Region, ServerName, WorkspaceId};
 
 /// The manifest could not be read, or declares something tray-mcp cannot do.
@@ -59,7 +61,8 @@ impl Advice for ManifestError {
 }
 
 /// The keys a server table takes, for hints.
-const SERVER_KEYS: &str = "workspace, region, kind, gateway, clients, scope, token, token_from_env, sign_in";
+const SERVER_KEYS: &str =
+    "workspace, region, kind, gateway, clients, scope, token, token_from_env, sign_in, tools, exclude_tools, approve";
 
 /// Parses and checks manifest text. `shown_path` names the file in messages; `folder` is where
 /// relative token files are looked for.
@@ -153,6 +156,9 @@ fn check_server(
         token,
         token_from_env,
         sign_in,
+        tools,
+        exclude_tools,
+        approve,
     } = raw;
     let transport = match &kind {
         None => Transport::Stdio,
@@ -181,6 +187,12 @@ fn check_server(
             })?,
     };
     let clients = check_clients(&name, clients, at)?;
+    let sandbox = workspace
+        .as_ref()
+        .is_some_and(|workspace| workspace.get_ref().trim() == "sandbox");
+    let runs_serve = transport == Transport::Stdio && !sandbox;
+    let filter = check_tool_lists(&name, tools, exclude_tools, runs_serve, at)?;
+    let approve = check_approve(&name, approve, runs_serve, at)?;
     let sign_in = sign_in.filter(|sign_in| *sign_in.get_ref());
     if let Some(sign_in) = &sign_in {
         check_sign_in(
@@ -262,7 +274,63 @@ fn check_server(
         scope,
         position,
         token_variable,
+        tools: filter,
+        approve,
     })
+}
+
+/// `approve = "read-only"`, for a stdio entry of a real workspace.
+fn check_approve(
+    name: &ServerName,
+    approve: Option<Spanned<String>>,
+    runs_serve: bool,
+    at: &At<'_>,
+) -> Result<Option<Approve>, ManifestError> {
+    let Some(approve) = approve else {
+        return Ok(None);
+    };
+    let refused = |message: String, hint: &str| at(Some(approve.span()), format!("server \"{name}\": {message}"), hint);
+    if !runs_serve {
+        return Err(refused(
+            "approve is for a stdio entry of a real workspace".to_string(),
+            "drop it: the approvals go by the tools `tray-mcp serve` lists, and this entry does not run it",
+        ));
+    }
+    Approve::parse(approve.get_ref())
+        .map(Some)
+        .map_err(|message| refused(message, "approve = \"read-only\""))
+}
+
+/// `tools` / `exclude_tools`: lists of names or globs, for a stdio entry of a real workspace
+/// (the filter lives in the profile `tray-mcp serve` reads; other kinds have none).
+fn check_tool_lists(
+    name: &ServerName,
+    tools: Option<Spanned<Vec<String>>>,
+    exclude_tools: Option<Spanned<Vec<String>>>,
+    runs_serve: bool,
+    at: &At<'_>,
+) -> Result<ToolFilter, ManifestError> {
+    let mut lists = [Vec::new(), Vec::new()];
+    for (slot, (key, list)) in lists
+        .iter_mut()
+        .zip([("tools", tools), ("exclude_tools", exclude_tools)])
+    {
+        let Some(list) = list else { continue };
+        if !runs_serve {
+            return Err(at(
+                Some(list.span()),
+                format!("server \"{name}\": {key} is for a stdio entry of a real workspace"),
+                "drop it: the tool filter is kept in the profile `tray-mcp serve` reads, and this entry does not run it",
+            ));
+        }
+        let span = list.span();
+        let patterns = list.into_inner();
+        tool_filter::check_patterns(key, &patterns)
+            .map_err(|error| at(Some(span), format!("server \"{name}\": {error}"), &error.hint()))?;
+        *slot = patterns;
+    }
+    let [tools, exclude_tools] = lists;
+    Ok(ToolFilter::new(tools, exclude_tools))
 }
 
 /// What `sign_in = true` must not come with, and where each is.

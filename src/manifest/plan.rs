@@ -117,21 +117,33 @@ pub fn apply_with_store(
     let mut keychain = KeychainChanges::default();
     let written = crate::written::load(environment);
     let mut targets = Vec::new();
+    let mut rule_edits = Vec::new();
     for server in &manifest.servers {
         names
             .check(&server.name)
             .map_err(|error| at_entry(manifest, server, error))?;
-        let request = install_request(server, &context, options.dry_run || options.check, options.force)?;
-        targets
-            .extend(crate::commands::verify::target(environment, &request).map(|target| (server.name.clone(), target)));
+        let mut request = install_request(server, &context, options.dry_run || options.check, options.force)?;
+        let target = crate::commands::verify::target(environment, &request);
+        if request.approve.is_some()
+            && options.verify
+            && !options.check
+            && let Some(target) = &target
+        {
+            // The approvals go by the gateway's own annotations, as the install's do.
+            request.gateway_tools = crate::commands::verify::verify(&environment.variables, target).gateway_tools;
+        }
+        targets.extend(target.map(|target| (server.name.clone(), target)));
         if let WorkspaceChoice::Tray { api_token, .. } = &request.workspace
             && !unread.contains(&server.name.to_string())
         {
             redactor.add(api_token.expose());
         }
         launches_binary |= install::launches_binary(request.transport);
-        let entry = install::entry_plan(environment, &request, binary, store.preferred())?;
+        let mut entry = install::entry_plan(environment, &request, binary, store.preferred())?;
         notices.extend(entry.notices);
+        let approvals = install::approval_plan(environment, &request, &mut entry.configs, entry.profile.as_mut());
+        notices.extend(approvals.notices);
+        rule_edits.extend(approvals.edits);
         for mut edit in entry.configs {
             edit.note_record(&written);
             let group = groups
@@ -193,8 +205,15 @@ pub fn apply_with_store(
         if !profiles::profile_path(environment, &name).exists() {
             continue;
         }
-        if profiles::load(environment, &name).is_ok_and(|profile| profile.token_store == TokenLocation::Keychain) {
+        let profile = profiles::load(environment, &name);
+        if profile
+            .as_ref()
+            .is_ok_and(|profile| profile.token_store == TokenLocation::Keychain)
+        {
             keychain.deletes.push(name.clone());
+        }
+        if let Ok(profile) = &profile {
+            rule_edits.extend(crate::commands::approve::removal(environment, &profile.approvals));
         }
         entries.push(vec![EntryChange {
             name: name.to_string(),
@@ -204,6 +223,8 @@ pub fn apply_with_store(
         }]);
         tasks.push(profile_task(environment, &name, Box::new(DeleteProfile)));
     }
+    // Last: the entry changes below go by the tasks before these.
+    tasks.extend(crate::commands::approve::into_tasks(environment, rule_edits));
     let planned = plan_labeled(tasks)?;
     if options.verify && !options.check {
         notices.extend(crate::commands::verify::before_apply(&environment.variables, &targets)?);
@@ -328,6 +349,9 @@ fn install_request(
         editor_profile: None,
         token_variable: server.token_variable.clone(),
         force,
+        tools: Some(server.tools.clone()),
+        approve: server.approve,
+        gateway_tools: Vec::new(),
     })
 }
 

@@ -28,6 +28,9 @@ pub(super) struct RawServer {
     pub(super) token: Option<Spanned<RawToken>>,
     pub(super) token_from_env: Option<Spanned<RawTokenFromEnv>>,
     pub(super) sign_in: Option<Spanned<bool>>,
+    pub(super) tools: Option<Spanned<Vec<String>>>,
+    pub(super) exclude_tools: Option<Spanned<Vec<String>>>,
+    pub(super) approve: Option<Spanned<String>>,
 }
 
 /// `token_from_env = true` (the token's own `env` variable, else `TRAY_TOKEN_<NAME>`) or

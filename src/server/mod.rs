@@ -19,6 +19,8 @@
 //! - [`headless`]: with a Tray sign-in, Tray's Headless MCP tools too, pinned to the workspace
 //!   (`workspaceId` left out of their schemas and filled in on every call); one more
 //!   [`passthrough`] layer over the same client.
+//! - [`filter`]: the profile's tool filter (`install --tools`), applied to the merged tool list
+//!   and to calls, over all of the above.
 //!
 //! Configuration comes from [`ServeOptions`] (plain data; the CLI layer builds it) and a few
 //! environment variables, read and checked once in [`crate::env::Variables`]: `TRAY_API_TOKEN`
@@ -35,6 +37,7 @@ pub mod backend;
 pub mod backlog;
 pub mod diagnosis;
 pub mod export;
+pub mod filter;
 pub mod gateway;
 pub mod headless;
 pub mod http;
@@ -57,6 +60,7 @@ use crate::env::{LogFilter, TRAY_API_TOKEN, Variables};
 use crate::error::CommandError;
 use crate::paths::Environment;
 use crate::profiles::{self, ProfileError};
+use crate::tool_filter::ToolFilter;
 use crate::tray::{ApiToken, Region, ServerName, WorkspaceId};
 use backend::Backend;
 use gateway::{AccessTokenSource, StaticToken};
@@ -95,6 +99,8 @@ enum BackendChoice {
         gateway_auth: Arc<dyn AccessTokenSource>,
         gateway: bool,
         headless: HeadlessChoice,
+        /// The profile's tool filter (and the profile's name, for its hint); empty without one.
+        filter: (ToolFilter, Option<String>),
     },
 }
 
@@ -193,6 +199,7 @@ fn choose_backend(environment: &Environment, options: &ServeOptions) -> Result<B
                 sign_in_again: format!("run `tray-mcp login {name} --headless`"),
                 sign_in: headless_sign_in(environment, name, &profile),
             },
+            filter: (profile.filter.clone(), Some(name.to_string())),
         });
     }
     if let Some(workspace_id) = &options.workspace_id {
@@ -209,6 +216,7 @@ fn choose_backend(environment: &Environment, options: &ServeOptions) -> Result<B
                     .to_string(),
                 sign_in: None,
             },
+            filter: (ToolFilter::default(), None),
         });
     }
     // Nothing says what to serve: a usage error (exit 2), like any missing argument.
@@ -311,6 +319,7 @@ struct Served {
     backend: Arc<dyn Backend>,
     gateway: Option<gateway::GatewayConfig>,
     headless: Option<(gateway::GatewayConfig, headless::Pinned)>,
+    filter: (ToolFilter, Option<String>),
 }
 
 fn build_backend(variables: &Variables, choice: BackendChoice) -> Result<Served, CommandError> {
@@ -322,6 +331,7 @@ fn build_backend(variables: &Variables, choice: BackendChoice) -> Result<Served,
                 })?),
                 gateway: None,
                 headless: None,
+                filter: (ToolFilter::default(), None),
             })
         }
         BackendChoice::TrayApi {
@@ -331,6 +341,7 @@ fn build_backend(variables: &Variables, choice: BackendChoice) -> Result<Served,
             gateway_auth,
             gateway,
             headless,
+            filter,
         } => {
             // A signed-in profile's requests carry its access token, refreshed as it expires
             // and after a 401.
@@ -342,6 +353,7 @@ fn build_backend(variables: &Variables, choice: BackendChoice) -> Result<Served,
                 backend: Arc::new(TrayApi::new(config)),
                 gateway,
                 headless,
+                filter,
             })
         }
     }
@@ -446,17 +458,26 @@ pub fn run(environment: &Environment, options: ServeOptions) -> Result<(), Comma
         let mut layers: Vec<Arc<passthrough::Passthrough>> = Vec::new();
         if let Some(config) = served.gateway {
             let pass = start_layer(config, Arc::new(passthrough::AgentGateway), builtin.clone(), None);
-            let status = Arc::clone(&pass);
-            tools = tools.with_gateway_status(Arc::new(move || status.status()));
+            let (status, filter) = (Arc::clone(&pass), served.filter.0.clone());
+            // The count the agent reads is of the gateway tools the entry's filter serves.
+            tools = tools.with_gateway_status(Arc::new(move || {
+                let mut now = status.status();
+                now.tools = status.tool_names().iter().filter(|name| filter.allows(name)).count();
+                now
+            }));
             layers.push(pass);
         }
         if let Some((config, pinned)) = served.headless {
             let beneath = layers.last().cloned();
-            layers.push(start_layer(config, Arc::new(pinned), builtin, beneath));
+            layers.push(start_layer(config, Arc::new(pinned), builtin.clone(), beneath));
         }
-        if let Some(top) = layers.last() {
+        let top = layers.last().cloned();
+        if top.is_some() {
             tools = tools.with_passthrough_capabilities();
-            transport = transport.with_intercept(Arc::new(Arc::clone(top)));
+        }
+        let (tool_filter, profile) = served.filter;
+        if let Some(intercept) = filter::intercept(tool_filter, profile, builtin, top) {
+            transport = transport.with_intercept(intercept);
         }
         let outcome = serve_session(tools, transport).await;
         // Every upstream's session ends at once, each within 2 s.

@@ -161,6 +161,17 @@ fn tool_table(mut taken: HashSet<String>, prefix: &str, tools: Vec<Value>) -> To
     table
 }
 
+/// `tools` (as the Agent Gateway lists them) as the pass-through lists them over the built-in
+/// `builtin_tools`: renamed where a name is taken. For the install's approvals, which must
+/// name the tools as `serve` does.
+pub fn listed_as(builtin_tools: &[Value], tools: Vec<Value>) -> Vec<Value> {
+    let taken = builtin_tools
+        .iter()
+        .filter_map(|tool| tool.get("name").and_then(Value::as_str).map(str::to_string))
+        .collect();
+    tool_table(taken, COLLISION_PREFIX, tools).listed
+}
+
 /// The pass-through, shared by the transport and its background tasks.
 pub struct Passthrough {
     gateway: Arc<GatewayClient>,
@@ -349,6 +360,14 @@ impl Passthrough {
     /// How many gateway tools are in the merged list.
     pub fn tool_count(&self) -> usize {
         self.table.read().map_or(0, |table| table.listed.len())
+    }
+
+    /// The names this layer's tools are listed under (before the entry's tool filter).
+    pub fn tool_names(&self) -> Vec<String> {
+        self.table
+            .read()
+            .map(|table| table.original.keys().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// The current state.
@@ -581,6 +600,12 @@ impl Passthrough {
         } else {
             self.gateway.deliver(message);
         }
+    }
+
+    /// The merged tool list as `tools/list` answers it (this layer's and those below, renamed):
+    /// the one place it is assembled, which [`super::filter`] filters.
+    pub async fn listed_tools(self: &Arc<Self>) -> Vec<Value> {
+        self.merged(Renamed::Tools).await
     }
 
     async fn answer_list(self: Arc<Self>, id: Value) {

@@ -85,6 +85,10 @@ pub struct Prefill {
     /// How a sign-in runs (`--no-browser`, `$BROWSER`, the OAuth client settings), when the
     /// entry signs in (given or chosen).
     pub sign_in_options: SignInOptions,
+    /// `--tools` / `--exclude-tools`, when given: the entry's tool filter.
+    pub tools: Option<crate::tool_filter::ToolFilter>,
+    /// `--approve read-only`, when given (see [`crate::approvals`]).
+    pub approve: Option<crate::approvals::Approve>,
 }
 
 /// Runs the wizard and the install it builds, whose stdio entries launch the binary
@@ -109,6 +113,12 @@ pub fn run(
     }
     let mut checked = None;
     let mut request = ask_checked(environment, prompter, prefill, binary, &mut checked)?;
+    if request.approve.is_some()
+        && let Some(checked) = &checked
+    {
+        // The approvals go by the gateway's tools as the token check listed them.
+        request.gateway_tools = checked.verification.gateway_tools.clone();
+    }
     let copy = crate::self_install::pending_copy(environment, placement);
     let Some(plan) = review(
         environment,
@@ -219,6 +229,9 @@ fn ask_checked(
         editor_profile: None,
         token_variable: prefill.token_variable.clone(),
         force: false,
+        tools: prefill.tools.clone(),
+        approve: prefill.approve,
+        gateway_tools: Vec::new(),
     })
 }
 

@@ -227,6 +227,16 @@ impl FakeGateway {
         fake
     }
 
+    /// Starts an MCP server (`Mcp` behavior) on a free port listing `more_tools` after its
+    /// usual ones.
+    pub fn start_listing(sse: bool, more_tools: Vec<Value>) -> Self {
+        let fake = Self::start_with(GatewayBehavior::Mcp { sse }, 0, false);
+        if let Ok(mut state) = fake.state.lock() {
+            state.more_tools = more_tools;
+        }
+        fake
+    }
+
     fn start_with(behavior: GatewayBehavior, port: u16, prompts_and_resources: bool) -> Self {
         let listener = TcpListener::bind(("127.0.0.1", port)).expect("bind 127.0.0.1");
         let address = listener.local_addr().expect("address");
@@ -306,6 +316,15 @@ impl FakeGateway {
             state.extra_tool = true;
         }
         self.send_on_streams(&json!({"jsonrpc": "2.0", "method": "notifications/tools/list_changed"}));
+    }
+
+    /// Adds `added_later` and `more` to the list and sends `notifications/tools/list_changed` on
+    /// every open GET stream.
+    pub fn add_tools_and_notify(&self, more: Vec<Value>) {
+        if let Ok(mut state) = self.state.lock() {
+            state.more_tools.extend(more);
+        }
+        self.add_tool_and_notify();
     }
 
     /// Sends `message` (a request or notification to the client) on every open GET stream.

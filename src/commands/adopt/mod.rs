@@ -416,6 +416,9 @@ fn install_request(name: &ServerName, group: &Group, region: Region, dry_run: bo
         editor_profile: None,
         token_variable: None,
         force: false,
+        tools: None,
+        approve: None,
+        gateway_tools: Vec::new(),
     }
 }
 

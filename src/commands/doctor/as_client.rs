@@ -142,6 +142,15 @@ pub(super) fn check(entry: &FoundEntry, result: &Result<Listed, String>, whose: 
     }
 }
 
+/// When the entry serves more tools than its client shows (a documented cap, see
+/// [`crate::clients::Client::tool_cap`]): a failed check suggesting `--tools`.
+pub(super) fn cap_check(entry: &FoundEntry, result: &Result<Listed, String>) -> Option<Check> {
+    let listed = result.as_ref().ok()?;
+    let client = entry.client.client();
+    let (problem, fix) = crate::commands::approve::over_cap(client, &entry.name, listed.builtin + listed.gateway)?;
+    Some(Check::fail(problem, fix))
+}
+
 /// The names of the bundled server's built-in tools (what the rest of a `tools/list` is not).
 fn builtin_tool_names() -> HashSet<String> {
     let Ok(sandbox) = crate::server::sandbox::Sandbox::load() else {

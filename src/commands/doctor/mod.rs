@@ -13,6 +13,7 @@
 mod as_client;
 mod offline;
 mod online;
+mod tools;
 
 use std::path::Path;
 
@@ -250,7 +251,35 @@ pub fn doctor(environment: &Environment, request: &DoctorRequest, progress: &dyn
             checks,
         });
     }
+    if request.name.is_none() {
+        report.subjects.extend(plugin_subjects(environment, &candidates));
+    }
     report
+}
+
+/// Tray's plugin-provided Headless MCP servers, each with what tray-mcp's entries say about it
+/// (a duplicate `--headless` entry, another region).
+fn plugin_subjects(environment: &Environment, entries: &[&FoundEntry]) -> Vec<Subject> {
+    crate::tray_plugin::find(environment)
+        .into_iter()
+        .map(|plugin| {
+            let mut checks = vec![Check::note(format!(
+                "provided by Tray's plugin, not by tray-mcp: {}",
+                plugin.describe()
+            ))];
+            for clash in crate::tray_plugin::clashes(environment, &plugin, entries) {
+                let (problem, fix) = clash.explain(&plugin);
+                checks.push(Check::fail(problem, fix));
+            }
+            Subject {
+                name: Some(plugin.server.server.clone()),
+                client: Some(plugin.client),
+                scope: "plugin".to_string(),
+                shown_path: environment.display_path(&plugin.server.source),
+                checks,
+            }
+        })
+        .collect()
 }
 
 /// The network checks of every entry, in `entries`' order: Tray's API and the gateway per
@@ -300,6 +329,7 @@ fn online_checks(environment: &Environment, entries: &[&FoundEntry]) -> Vec<Vec<
                     let at = distinct.iter().position(|known| known == launch);
                     if let Some(result) = at.and_then(|at| started.get(at)) {
                         checks.push(as_client::check(entry, result, online.whose.as_deref()));
+                        checks.extend(as_client::cap_check(entry, result));
                     }
                 }
                 Some(Err(note)) => checks.push(note.clone()),

@@ -277,6 +277,7 @@ fn profile_checks(environment: &Environment, entry: &FoundEntry, profile: Option
                 loaded_profile_checks(name, &profile, &TokenStore::system(environment))
             };
             checks.extend(headless_sign_in_check(environment, name, &profile));
+            checks.extend(super::tools::tool_checks(environment, entry, name, &profile));
             checks
         }
         Err(error) => vec![Check::fail(error.to_string(), error.hint())],

@@ -14,6 +14,7 @@ use super::scan::{self, Item, PathValue, ValueKind};
 use super::skim;
 
 mod add_members;
+mod string_items;
 
 /// Which syntax a client's parser accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

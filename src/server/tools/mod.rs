@@ -128,6 +128,16 @@ impl TrayTools {
             .collect()
     }
 
+    /// The built-in tools as `tools/list` lists them, without a backend (for the install's
+    /// read-only approvals, which go by their annotations).
+    pub fn builtin_tools_json() -> Vec<serde_json::Value> {
+        (Self::account_tools() + Self::workflow_tools() + Self::catalog_tools())
+            .list_all()
+            .iter()
+            .filter_map(|tool| serde_json::to_value(tool).ok())
+            .collect()
+    }
+
     /// Finds a workflow by ID, or by exact name when that name is unique.
     async fn resolve_workflow(&self, reference: &str) -> Result<WorkflowSummary, ToolFailure> {
         let reference = reference.trim();
