@@ -34,7 +34,7 @@ pub(super) struct OnlineChecker {
 impl Drop for OnlineChecker {
     fn drop(&mut self) {
         if let Some(runtime) = self.runtime.take() {
-            std::thread::spawn(move || runtime.block_on(tokio::time::sleep(Duration::from_secs(1))));
+            std::thread::spawn(move || runtime.block_on(async { tokio::time::sleep(Duration::from_secs(1)).await }));
         }
     }
 }
