@@ -31,6 +31,8 @@ NPM_PACKAGES=(
   "opencode-ai@1.18.33"
   "cline@3.0.65"
   "@qwen-code/qwen-code@0.24.4"
+  # The official MCP Bundle CLI: tests/bundle.rs validates and unpacks `tray-mcp bundle`'s .mcpb.
+  "@anthropic-ai/mcpb@2.1.2"
 )
 
 if [ ! -x "$tools/venv/bin/python" ] || ! "$tools/venv/bin/python" -c "import mcp" 2>/dev/null; then

@@ -3,8 +3,13 @@
 //!
 //! `--token-from-env` writes `${env:VAR}`, which Cursor expands in `command`, `args`, `env`, `url`
 //! and `headers` (Cursor's MCP docs, "Config interpolation").
+//!
+//! Install link (Cursor's docs, "MCP install links"): `cursor://anysphere.cursor-deeplink/mcp/install?name=NAME&config=CONFIG`,
+//! CONFIG being the Base64 of the entry's JSON (the value under `mcpServers.NAME`); Cursor
+//! shows the entry and asks before it adds it.
 
-use super::{EnvSyntax, Headless, Shape, StdClient, TokenReference};
+use super::links::{base64_json, encode_component};
+use super::{ClientEntry, EnvSyntax, Headless, Shape, StdClient, TokenReference};
 use crate::config::format::Format;
 
 /// The Cursor editor.
@@ -27,5 +32,15 @@ pub const CURSOR: StdClient = StdClient {
     ),
     project_caveat: None,
     trust: None,
+    install_link: Some(install_link),
     reload_hint: "open Cursor Settings > MCP to see the server (restart Cursor if it is not listed)",
 };
+
+/// Cursor's install link for `entry` named `name`.
+fn install_link(name: &str, entry: &ClientEntry) -> Option<String> {
+    Some(format!(
+        "cursor://anysphere.cursor-deeplink/mcp/install?name={}&config={}",
+        encode_component(name),
+        encode_component(&base64_json(&entry.server))
+    ))
+}

@@ -25,5 +25,6 @@ pub const JUNIE: StdClient = StdClient {
     )),
     project_caveat: None,
     trust: None,
+    install_link: None,
     reload_hint: "restart the JetBrains IDE's Junie session",
 };

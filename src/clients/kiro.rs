@@ -27,5 +27,6 @@ pub const KIRO: StdClient = StdClient {
     headless: Headless::Refused(None),
     project_caveat: None,
     trust: None,
+    install_link: None,
     reload_hint: "open Kiro's MCP servers view (restart Kiro if the server is not listed)",
 };

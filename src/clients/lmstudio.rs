@@ -21,5 +21,6 @@ pub const LM_STUDIO: StdClient = StdClient {
     headless: Headless::Refused(None),
     project_caveat: None,
     trust: None,
+    install_link: None,
     reload_hint: "LM Studio reads mcp.json again by itself; check the Program tab",
 };

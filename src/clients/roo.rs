@@ -37,5 +37,6 @@ pub const ROO: StdClient = StdClient {
     headless: Headless::Refused(None),
     project_caveat: None,
     trust: None,
+    install_link: None,
     reload_hint: "Roo Code reads the file again by itself; check its MCP servers view",
 };

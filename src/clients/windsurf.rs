@@ -28,5 +28,6 @@ pub const WINDSURF: StdClient = StdClient {
     ),
     project_caveat: None,
     trust: None,
+    install_link: None,
     reload_hint: "press Refresh in Windsurf's MCP panel (Cascade > MCP servers)",
 };

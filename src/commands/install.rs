@@ -418,16 +418,7 @@ pub fn entry_plan(
 ) -> Result<EntryPlan, CommandError> {
     let mut notices = Vec::new();
     let mut configs = Vec::new();
-    check_sign_in(request)?;
-    check_token_variable(request)?;
-    let mut spec = entry_spec(
-        environment,
-        &request.workspace,
-        &request.name,
-        request.transport,
-        binary,
-    );
-    spec.token_variable = request.token_variable.clone();
+    let spec = request_spec(environment, request, binary)?;
     for &kind in wanted_clients(environment, request)?
         .iter()
         .filter(|kind| !request.skip.contains(kind))
@@ -513,6 +504,26 @@ pub fn entry_plan(
         keychain_write,
         notices,
     })
+}
+
+/// What every client's entry for `request` is made from, checked as an install checks it
+/// (`tray-mcp link` builds its entries from the same spec).
+pub fn request_spec(
+    environment: &Environment,
+    request: &InstallRequest,
+    binary: &Path,
+) -> Result<EntrySpec, CommandError> {
+    check_sign_in(request)?;
+    check_token_variable(request)?;
+    let mut spec = entry_spec(
+        environment,
+        &request.workspace,
+        &request.name,
+        request.transport,
+        binary,
+    );
+    spec.token_variable = request.token_variable.clone();
+    Ok(spec)
 }
 
 /// A sign-in entry is a stdio entry (the bundled server keeps the sign-in) with no token of any
@@ -847,7 +858,8 @@ pub fn entry_spec(
     }
 }
 
-fn entry_error(error: EntryError) -> CommandError {
+/// The error an install (or link) reports for an entry a client cannot have.
+pub fn entry_error(error: EntryError) -> CommandError {
     match &error {
         EntryError::UnsupportedTransport { hint, .. } => CommandError::usage(error.to_string(), *hint),
         EntryError::SandboxNeedsStdio => CommandError::usage(

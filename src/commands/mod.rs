@@ -6,9 +6,11 @@
 //! diffs (dry run) or commits them as one transaction ([`finish_planned`]).
 
 pub mod adopt;
+pub mod bundle;
 pub mod clients;
 pub mod doctor;
 pub mod install;
+pub mod link;
 pub mod list;
 pub mod login;
 pub mod own_entry;
