@@ -281,7 +281,7 @@ pub fn plan_with_store(
         mut configs,
         profile,
         keychain_write,
-        notices,
+        mut notices,
     } = entry_plan(environment, request, binary, token_store.preferred())?;
     let written = crate::written::load(environment);
     configs.iter_mut().for_each(|edit| edit.note_record(&written));
@@ -296,6 +296,13 @@ pub fn plan_with_store(
     keychain.writes.extend(keychain_write);
     if forgets_keychain_token(environment, request, profile.as_ref()) {
         keychain.deletes.push(request.name.clone());
+    }
+    if let Some(reason) = token_store.fallback_reason()
+        && profile.as_ref().is_some_and(|profile| profile.api_token.is_some())
+    {
+        notices.push(Notice::note(format!(
+            "no OS keychain answers here ({reason}): the API token goes to the profile file, readable only by you"
+        )));
     }
     if let Some(profile) = profile {
         tasks.push(profile_task(
