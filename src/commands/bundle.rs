@@ -216,6 +216,14 @@ fn write_zip(
     zip.start_file(entry_point, deflated.unix_permissions(0o755))?;
     zip.write_all(program)?;
     zip.finish()?;
+    // A file to hand out, not a secret (the temporary file was made private).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        temporary
+            .as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
+    }
     temporary.as_file().sync_all()?;
     temporary.persist(path)?;
     Ok(())
