@@ -102,16 +102,6 @@ const TOKEN_FIELD: &str = "api_token";
 /// The manifest of a bundle for `platform`, with the request's workspace and region as the
 /// fields' defaults.
 pub fn manifest(request: &BundleRequest, platform: Platform) -> Value {
-    let mut workspace = json!({
-        "type": "string",
-        "title": "Workspace ID",
-        "description": "Your Tray workspace's ID: a UUID, in the address of the Tray app (https://app.tray.io/workspaces/<ID>/...)",
-        "required": true,
-    });
-    if let Some(workspace_id) = &request.workspace_id {
-        workspace["default"] = json!(workspace_id.to_string());
-    }
-    let region = request.region.unwrap_or_default();
     let entry_point = platform.entry_point();
     let token_variable = crate::env::TRAY_API_TOKEN;
     json!({
@@ -143,22 +133,38 @@ pub fn manifest(request: &BundleRequest, platform: Platform) -> Value {
         },
         "tools_generated": true,
         "compatibility": { "platforms": [platform.as_str()] },
-        "user_config": {
-            WORKSPACE_FIELD: workspace,
-            REGION_FIELD: {
-                "type": "string",
-                "title": "Region",
-                "description": "Your workspace's Tray region: us1, eu1 or apac1",
-                "required": true,
-                "default": region.to_string(),
-            },
-            TOKEN_FIELD: {
-                "type": "string",
-                "title": "API token",
-                "description": "A Tray API token of the workspace (Settings > Service accounts or your user's API tokens); kept in Claude Desktop's secure storage",
-                "sensitive": true,
-                "required": true,
-            },
+        "user_config": user_config(request),
+    })
+}
+
+/// The fields Claude Desktop asks for: the workspace (pre-filled when the request names one), the
+/// region, and the token (sensitive: kept in Claude Desktop's secure storage).
+fn user_config(request: &BundleRequest) -> Value {
+    let mut workspace = json!({
+        "type": "string",
+        "title": "Workspace ID",
+        "description": "Your Tray workspace's ID: the UUID in the address of the Tray app (app.tray.io/workspaces/<ID>/...)",
+        "required": true,
+    });
+    if let Some(workspace_id) = &request.workspace_id {
+        workspace["default"] = json!(workspace_id.to_string());
+    }
+    let region = request.region.unwrap_or_default();
+    json!({
+        WORKSPACE_FIELD: workspace,
+        REGION_FIELD: {
+            "type": "string",
+            "title": "Region",
+            "description": "Your workspace's Tray region: us1, eu1 or apac1",
+            "required": true,
+            "default": region.to_string(),
+        },
+        TOKEN_FIELD: {
+            "type": "string",
+            "title": "API token",
+            "description": "A Tray API token of the workspace; Claude Desktop keeps it in its secure storage",
+            "sensitive": true,
+            "required": true,
         },
     })
 }
