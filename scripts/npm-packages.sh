@@ -23,6 +23,9 @@ case "$repository_url" in
   https://github.com/*/*) repository="github:${repository_url#https://github.com/}" ;;
   *) echo "npm-packages.sh: Cargo.toml's repository is not https://github.com/OWNER/NAME: $repository_url" >&2; exit 1 ;;
 esac
+# The MCP Registry name (server.json): the registry proves the package is ours by `mcpName`.
+mcp_name="$(sed -n 's/^  "name": "\(.*\)",$/\1/p' server.json | head -n 1)"
+[ -n "$mcp_name" ] || { echo "npm-packages.sh: no name in server.json" >&2; exit 1; }
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
 work="$(mktemp -d)"
@@ -104,6 +107,7 @@ cat >"$main/package.json" <<JSON
 {
   "name": "tray-mcp",
   "version": "$version",
+  "mcpName": "$mcp_name",
   "description": "Connect AI clients (Claude Desktop, Claude Code, Cursor, Windsurf, VS Code, ...) to a Tray.io workspace",
   "license": "MIT",
   "repository": "$repository",

@@ -9,6 +9,7 @@
 # - tray-mcp-installer.sh (shell) and tray-mcp-installer.ps1 (PowerShell), tray-mcp.rb (Homebrew)
 #   (dist; the installers download from the GitHub release, or from TRAY_MCP_DOWNLOAD_URL)
 # - npm/tray-mcp-<version>.tgz and npm/tray-mcp-linux-x64-<version>.tgz (scripts/npm-packages.sh)
+# - tray-mcp-<version>-linux.mcpb, the Claude Desktop extension (`tray-mcp bundle`)
 # - sha256.sum over all of them
 # The macOS, Windows, musl and arm64 archives need their own runners or toolchains: only the
 # workflow builds them. dist comes from target/test-tools (scripts/test.sh installs it, pinned)
@@ -87,6 +88,13 @@ done
 
 version="$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)"
 scripts/npm-packages.sh "$out" "$version" "$out/npm" >/dev/null
+
+# The Claude Desktop extension of the archive's own binary (`tray-mcp bundle`; tests/bundle.rs
+# checks what it writes with the official mcpb CLI).
+unpacked="$(mktemp -d)"
+tar -xJf "$out/tray-mcp-$target.tar.xz" -C "$unpacked"
+"$unpacked/tray-mcp-$target/tray-mcp" bundle --out "$out/tray-mcp-$version-linux.mcpb" >/dev/null 2>&1
+rm -rf "$unpacked"
 
 (cd "$out" && find . -type f ! -name sha256.sum -printf '%P\n' | sort | xargs sha256sum >sha256.sum)
 [ -n "$inputs" ] && echo "$inputs" >"$inputs_stamp"

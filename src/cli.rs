@@ -9,6 +9,7 @@ use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand,
 use tray_mcp::approvals::Approve;
 use tray_mcp::clients::{ClientId, Scope, Transport};
 use tray_mcp::commands::adopt::AdoptRequest;
+use tray_mcp::commands::bundle::{BundleRequest, Platform};
 use tray_mcp::commands::doctor::DoctorRequest;
 use tray_mcp::commands::install::{InstallRequest, SignInConflict, WorkspaceChoice};
 use tray_mcp::commands::login::{LoginRequest, SignInOptions};
@@ -243,12 +244,50 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Print a one-click install link (Cursor, VS Code) for an entry
+    ///
+    /// Prints the link of exactly the entry `install` would write for the same flags; refused
+    /// when the entry would hold the API token (a link is shared, so it never carries one).
+    #[command(after_help = help_texts::LINK)]
+    Link(LinkArgs),
+    /// Write a Claude Desktop extension (.mcpb) of tray-mcp
+    ///
+    /// Claude Desktop installs it by double-click and asks for the workspace ID, region and API
+    /// token (kept in its secure storage); it runs `serve` with the Agent Gateway on.
+    #[command(after_help = help_texts::BUNDLE)]
+    Bundle {
+        /// Where to write it (default: tray-mcp-VERSION-PLATFORM.mcpb here).
+        #[arg(long, value_name = "FILE")]
+        out: Option<std::path::PathBuf>,
+        /// Pre-fill the workspace ID field (a UUID, or a Tray app URL that contains it).
+        #[arg(short = 'w', long, value_parser = parse_workspace, value_name = "UUID")]
+        workspace_id: Option<WorkspaceArg>,
+        /// Pre-fill the region field: us1 (default), eu1, apac1.
+        #[arg(long, value_parser = parse_region)]
+        region: Option<Region>,
+        /// Bundle this tray-mcp binary (built for --platform) instead of the running one.
+        #[arg(long, value_name = "PATH", requires = "platform")]
+        binary: Option<std::path::PathBuf>,
+        /// The platform of --binary: darwin, win32 or linux.
+        #[arg(long, value_name = "OS", requires = "binary", value_parser = parse_platform)]
+        platform: Option<Platform>,
+    },
     /// Print a shell completion script (bash, zsh, fish, powershell).
     #[command(after_help = help_texts::COMPLETIONS)]
     Completions {
         /// The shell.
         shell: clap_complete::Shell,
     },
+}
+
+/// Arguments of `tray-mcp link`: install's, and how to print the link.
+#[derive(Debug, Args)]
+struct LinkArgs {
+    #[command(flatten)]
+    install: InstallArgs,
+    /// Print a Markdown badge that opens the link.
+    #[arg(long)]
+    markdown: bool,
 }
 
 /// Arguments of `tray-mcp serve`.
@@ -585,6 +624,13 @@ fn parse_log_filter(input: &str) -> Result<LogFilter, String> {
     LogFilter::parse_level_option(input).map_err(|error: env::InvalidLogFilter| format!("{error}; {}", error.fix()))
 }
 
+fn parse_platform(input: &str) -> Result<Platform, String> {
+    Platform::parse(input).ok_or_else(|| {
+        let names: Vec<&str> = Platform::ALL.iter().map(|platform| platform.as_str()).collect();
+        format!("\"{input}\" is not a platform: use {}", names.join(", "))
+    })
+}
+
 fn parse_region(input: &str) -> Result<Region, String> {
     input
         .parse()
@@ -600,6 +646,15 @@ pub enum Action {
         /// Check the token with Tray before writing (not `--no-verify`).
         verify: bool,
     },
+    /// Print the install links of the entry the request describes.
+    Link {
+        /// The entry, as install takes it.
+        request: InstallRequest,
+        /// Print Markdown badges.
+        markdown: bool,
+    },
+    /// Write a Claude Desktop extension.
+    Bundle(BundleRequest),
     /// List the entries (only those named `name`, in `clients`, when given).
     List {
         /// Only the entries with this name.
@@ -670,6 +725,9 @@ impl Cli {
         match (&mut cli.command, matches.subcommand()) {
             (Some(Command::Install(args)), Some((_, install_matches))) => {
                 args.typed = Typed::from_matches(install_matches);
+            }
+            (Some(Command::Link(args)), Some((_, link_matches))) => {
+                args.install.typed = Typed::from_matches(link_matches);
             }
             (None, _) => cli.install.typed = Typed::from_matches(&matches),
             _ => {}
@@ -774,6 +832,19 @@ impl Cli {
                 Ok(Action::Serve(options))
             }
             Some(Command::Uninstall { all, dry_run }) => Ok(Action::Uninstall(UninstallRequest { all, dry_run })),
+            Some(Command::Link(LinkArgs { install, markdown })) => link_action(install, markdown),
+            Some(Command::Bundle {
+                out,
+                workspace_id,
+                region,
+                binary,
+                platform,
+            }) => Ok(Action::Bundle(BundleRequest {
+                out,
+                region: region_of(region, workspace_id.as_ref())?,
+                workspace_id: workspace_id.map(|workspace| workspace.id),
+                binary: binary.zip(platform),
+            })),
             Some(Command::Completions { shell }) => Ok(Action::Completions(crate::completions::script(
                 &mut Cli::command(),
                 shell,
@@ -1002,6 +1073,27 @@ fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
         request,
         verify: !no_verify,
     })
+}
+
+/// `link`: install's request, never the wizard (a link is made for others, from flags).
+fn link_action(args: InstallArgs, markdown: bool) -> Result<Action, CommandError> {
+    if args.interactive {
+        return Err(CommandError::usage(
+            "link does not run the setup wizard",
+            "drop --interactive and give the entry's values as flags, as for `tray-mcp install`",
+        ));
+    }
+    match install_action(args)? {
+        Action::Install { request, .. } => Ok(Action::Link { request, markdown }),
+        Action::Wizard(prefill) => Err(missing_values(
+            prefill.workspace_id.is_none(),
+            prefill.api_token.is_none() && !prefill.sign_in,
+        )),
+        _ => Err(CommandError::failure(
+            "link: unexpected request",
+            "report this as a bug",
+        )),
+    }
 }
 
 /// `--sign-in` takes no token of any kind and no other workspace: each is a usage error that

@@ -150,3 +150,17 @@ Examples:
   source <(tray-mcp completions bash)         # in ~/.bashrc
   tray-mcp completions zsh > ~/.zfunc/_tray-mcp
   tray-mcp completions fish > ~/.config/fish/completions/tray-mcp.fish";
+
+/// `link`.
+pub const LINK: &str = "\
+Examples:
+  tray-mcp link -c cursor --headless           # Cursor signs each user in
+  tray-mcp link -c vscode -w <UUID> --transport http --api-token-stdin < token.txt
+  tray-mcp link -c all --headless --markdown   # a badge per client that has links";
+
+/// `bundle`.
+pub const BUNDLE: &str = "\
+Examples:
+  tray-mcp bundle
+  tray-mcp bundle -w <UUID> --region eu1 --out team.mcpb
+  tray-mcp bundle --binary dist/tray-mcp.exe --platform win32";

@@ -63,6 +63,33 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
             print_report(&report, json, quiet);
             Ok(ExitCode::SUCCESS)
         }
+        Action::Link { request, markdown } => {
+            let binary = self_install::resolve(&environment, &install::current_binary()?).entry_binary;
+            let links = tray_mcp::commands::link::links(&environment, &request, &binary)?;
+            if json {
+                print_stdout(&format!("{:#}\n", links.to_json()));
+            } else {
+                print_stdout(&links.to_human(markdown));
+            }
+            for notice in &links.notices {
+                note(&notice.to_string());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Action::Bundle(request) => {
+            let bundled = tray_mcp::commands::bundle::bundle(&environment, &request, &install::current_binary()?)?;
+            let shown = environment.display_path(&bundled.path);
+            if json {
+                let report = serde_json::json!({ "path": bundled.path, "manifest": bundled.manifest });
+                print_stdout(&format!("{report:#}\n"));
+            } else {
+                print_stdout(&format!("{}\n", bundled.path.display()));
+            }
+            note(&format!(
+                "note: open {shown} with Claude Desktop (or drag it into Settings > Extensions); it asks for the workspace ID, region and API token"
+            ));
+            Ok(ExitCode::SUCCESS)
+        }
         Action::List { name, clients } => {
             let mut listing = list::list(&environment);
             listing.keep(name.as_ref().map(|name| name.as_str()), &clients);

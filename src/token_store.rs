@@ -7,10 +7,11 @@
 //! Service, and the `keyring` crate reports that at once. Then the token stays in the profile
 //! file, as before.
 //!
-//! The keychain needs the cargo feature `keychain` (off by default, so the default build and CI
-//! stay lean). Without it, every profile keeps its token in its file, exactly as before; a
-//! profile that says `"token_store": "keychain"` (written by a build with the feature) is
-//! reported as such, with a hint, instead of being treated as holding no token.
+//! The keychain is the cargo feature `keychain`, on by default (so every release artifact has it;
+//! `keyring` is pure Rust on every platform, nothing to link). A build without it keeps every
+//! token in its profile file; a profile that says `"token_store": "keychain"` (written by a
+//! build with the feature) is then reported as such, with a hint, instead of being treated as
+//! holding no token. Where no keychain answers, an install says so once and uses the file.
 //!
 //! Layout: service `tray-mcp`, account = profile name; the profile file records
 //! `"token_store": "keychain"` instead of holding `api_token`. `TRAY_MCP_TOKEN_STORE=file` keeps
@@ -123,6 +124,9 @@ pub struct TokenStore {
     keychain: Option<Box<dyn Keychain>>,
     /// Why there is no keychain (for messages).
     unavailable: String,
+    /// The profile file was asked for (`TRAY_MCP_TOKEN_STORE=file`), rather than no keychain
+    /// answering.
+    file_chosen: bool,
 }
 
 impl fmt::Debug for TokenStore {
@@ -138,8 +142,21 @@ impl TokenStore {
     /// answers, and [`STORE_VARIABLE`] is not `file`; otherwise the profile file only.
     pub fn system(environment: &Environment) -> TokenStore {
         match environment.variables.token_store {
-            TokenStoreChoice::File => TokenStore::file_only(format!("{STORE_VARIABLE}=file")),
+            TokenStoreChoice::File => TokenStore {
+                file_chosen: true,
+                ..TokenStore::file_only(format!("{STORE_VARIABLE}=file"))
+            },
             TokenStoreChoice::Auto => system_keychain(),
+        }
+    }
+
+    /// The store to read `profile`'s token from: the system's when the profile keeps it in the
+    /// keychain, else the profile file alone, so that `serve` does not ask the OS keychain
+    /// (a D-Bus round trip on Linux) at every start for a token that is in the file.
+    pub fn for_reading(environment: &Environment, profile: &Profile) -> TokenStore {
+        match profile.token_store {
+            TokenLocation::Keychain => TokenStore::system(environment),
+            TokenLocation::Profile => TokenStore::file_only("the profile keeps its token in its file"),
         }
     }
 
@@ -148,6 +165,7 @@ impl TokenStore {
         TokenStore {
             keychain: None,
             unavailable: reason.into(),
+            file_chosen: false,
         }
     }
 
@@ -156,7 +174,14 @@ impl TokenStore {
         TokenStore {
             keychain: Some(keychain),
             unavailable: String::new(),
+            file_chosen: false,
         }
+    }
+
+    /// Why new tokens go to the profile file although nobody asked for it: no keychain answers
+    /// here (or the build has none). `None` when there is a keychain, or the file was chosen.
+    pub fn fallback_reason(&self) -> Option<&str> {
+        (self.keychain.is_none() && !self.file_chosen).then_some(self.unavailable.as_str())
     }
 
     /// Whether a keychain is available.

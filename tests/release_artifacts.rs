@@ -193,6 +193,16 @@ fn npx_runs_the_platform_package_offline_and_entries_point_at_the_stable_copy() 
         let manifest: serde_json::Value = serde_json::from_str(&manifest).expect("json");
         assert_eq!(manifest["repository"], repository.as_str(), "{package}");
     }
+    // The MCP Registry proves the npm package is ours by its `mcpName` (server.json's name).
+    let main_manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(prefix.join("node_modules/tray-mcp/package.json")).expect("package.json"),
+    )
+    .expect("json");
+    let server: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("server.json")).expect("server.json"),
+    )
+    .expect("json");
+    assert_eq!(main_manifest["mcpName"], server["name"]);
     let launcher = std::fs::read_to_string(prefix.join("node_modules/tray-mcp/bin/tray-mcp.js")).expect("the launcher");
     assert!(
         launcher.contains(env!("CARGO_PKG_REPOSITORY")) && !launcher.contains("@REPOSITORY_URL@"),
@@ -225,4 +235,29 @@ fn npx_runs_the_platform_package_offline_and_entries_point_at_the_stable_copy() 
     std::fs::remove_dir_all(prefix.join("node_modules")).expect("npm's folder goes");
     let (version, _) = run(user_command(&home, &command).arg("--version"));
     assert_eq!(version.trim(), format!("tray-mcp {VERSION}"), "the entry still works");
+}
+
+#[test]
+fn the_linux_extension_bundles_the_archive_binary() {
+    let Some(dist) = dist_dir("the_linux_extension_bundles_the_archive_binary") else {
+        return;
+    };
+    let home = FakeHome::new();
+    run(Command::new("tar")
+        .arg("-xJf")
+        .arg(dist.join(ARCHIVE))
+        .arg("-C")
+        .arg(home.home()));
+    let binary = home.home().join("tray-mcp-x86_64-unknown-linux-gnu/tray-mcp");
+    let (digest, _) = run(Command::new("sha256sum").arg(&binary));
+    let read = "import hashlib, json, sys, zipfile\n\
+                bundle = zipfile.ZipFile(sys.argv[1])\n\
+                manifest = json.loads(bundle.read('manifest.json'))\n\
+                entry = manifest['server']['entry_point']\n\
+                print(manifest['version'], entry, hashlib.sha256(bundle.read(entry)).hexdigest())";
+    let (listing, _) = run(Command::new("python3")
+        .args(["-c", read])
+        .arg(dist.join(format!("tray-mcp-{VERSION}-linux.mcpb"))));
+    let digest = digest.split_whitespace().next().expect("a digest");
+    assert_eq!(listing.trim(), format!("{VERSION} server/tray-mcp {digest}"));
 }

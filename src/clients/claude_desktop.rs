@@ -33,6 +33,7 @@ pub const CLAUDE_DESKTOP: StdClient = StdClient {
     )),
     project_caveat: None,
     trust: None,
+    install_link: None,
     reload_hint: "quit and restart Claude Desktop for the changes to take effect",
     tool_cap: None,
     entry_approval_key: None,

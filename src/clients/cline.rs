@@ -39,6 +39,7 @@ pub const CLINE: StdClient = StdClient {
     headless: Headless::Refused(None),
     project_caveat: None,
     trust: None,
+    install_link: None,
     reload_hint: "Cline reads the file again by itself; check its MCP Servers view (`cline config mcp` lists it)",
     tool_cap: None,
     entry_approval_key: Some("autoApprove"),

@@ -59,6 +59,7 @@ pub const COPILOT: StdClient = StdClient {
     ),
     project_caveat: None,
     trust: Some(folder_trust),
+    install_link: None,
     reload_hint: "start a new Copilot CLI session (`copilot mcp list` shows the server)",
     tool_cap: None,
     entry_approval_key: None,

@@ -35,6 +35,7 @@ pub const CRUSH: StdClient = StdClient {
     headless: Headless::Refused(None),
     project_caveat: None,
     trust: None,
+    install_link: None,
     reload_hint: "restart Crush",
     tool_cap: None,
     entry_approval_key: None,

@@ -7,8 +7,13 @@
 //! Tool cap: Cursor sends an agent at most 40 tools across its MCP servers and drops the rest
 //! without a word (Cursor's MCP docs, "Tool quantity"; raised in later versions), so the install
 //! and `doctor --online` warn above 40.
+//!
+//! Install link (Cursor's docs, "MCP install links"): `cursor://anysphere.cursor-deeplink/mcp/install?name=NAME&config=CONFIG`,
+//! CONFIG being the Base64 of the entry's JSON (the value under `mcpServers.NAME`); Cursor
+//! shows the entry and asks before it adds it.
 
-use super::{EnvSyntax, Headless, Shape, StdClient, TokenReference};
+use super::links::{base64_json, encode_component};
+use super::{ClientEntry, EnvSyntax, Headless, Shape, StdClient, TokenReference};
 use crate::config::format::Format;
 
 /// The Cursor editor.
@@ -31,7 +36,17 @@ pub const CURSOR: StdClient = StdClient {
     ),
     project_caveat: None,
     trust: None,
+    install_link: Some(install_link),
     reload_hint: "open Cursor Settings > MCP to see the server (restart Cursor if it is not listed)",
     tool_cap: Some(40),
     entry_approval_key: None,
 };
+
+/// Cursor's install link for `entry` named `name`.
+fn install_link(name: &str, entry: &ClientEntry) -> Option<String> {
+    Some(format!(
+        "cursor://anysphere.cursor-deeplink/mcp/install?name={}&config={}",
+        encode_component(name),
+        encode_component(&base64_json(&entry.server))
+    ))
+}

@@ -62,6 +62,7 @@ pub const GEMINI: StdClient = StdClient {
     headless: Headless::SignIn("in a Gemini CLI session, run `/mcp auth {name}` and sign in to Tray in the browser"),
     project_caveat: Some("with folder trust on, Gemini CLI starts a project's servers only once the folder is trusted"),
     trust: Some(folder_trust),
+    install_link: None,
     reload_hint: "start a new Gemini CLI session (`gemini mcp list` shows the server)",
     tool_cap: None,
     entry_approval_key: None,

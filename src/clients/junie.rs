@@ -25,6 +25,7 @@ pub const JUNIE: StdClient = StdClient {
     )),
     project_caveat: None,
     trust: None,
+    install_link: None,
     reload_hint: "restart the JetBrains IDE's Junie session",
     tool_cap: None,
     entry_approval_key: None,

@@ -29,6 +29,7 @@ pub const KILO: StdClient = StdClient {
     headless: Headless::SignIn("run `kilo mcp auth {name}` and sign in to Tray in the browser"),
     project_caveat: None,
     trust: None,
+    install_link: None,
     reload_hint: "reload the Kilo Code window (`kilo mcp list` shows the server)",
     tool_cap: None,
     entry_approval_key: None,

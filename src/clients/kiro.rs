@@ -30,6 +30,7 @@ pub const KIRO: StdClient = StdClient {
     headless: Headless::Refused(None),
     project_caveat: None,
     trust: None,
+    install_link: None,
     reload_hint: "open Kiro's MCP servers view (restart Kiro if the server is not listed)",
     tool_cap: None,
     entry_approval_key: Some("autoApprove"),

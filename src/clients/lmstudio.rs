@@ -21,6 +21,7 @@ pub const LM_STUDIO: StdClient = StdClient {
     headless: Headless::Refused(None),
     project_caveat: None,
     trust: None,
+    install_link: None,
     reload_hint: "LM Studio reads mcp.json again by itself; check the Program tab",
     tool_cap: None,
     entry_approval_key: None,

@@ -23,6 +23,7 @@ mod goose;
 mod junie;
 mod kilo;
 mod kiro;
+pub mod links;
 mod lmstudio;
 mod opencode;
 pub mod ownership;
@@ -516,6 +517,14 @@ pub trait Client: Sync {
     /// Why it cannot take a transport (the hint shown), or `None` when it can.
     fn refuses(&self, transport: Transport) -> Option<&'static str> {
         let _ = transport;
+        None
+    }
+
+    /// The link that installs `entry` (what `install` writes, named `name`) into this client in
+    /// one click, by the client's own URL scheme; `None` when the client defines no such link.
+    /// The link carries the whole entry: the caller refuses entries that hold a token.
+    fn install_link(&self, name: &str, entry: &ClientEntry) -> Option<String> {
+        let _ = (name, entry);
         None
     }
 

@@ -42,6 +42,7 @@ pub const OPENCODE: StdClient = StdClient {
     headless: Headless::SignIn("run `opencode mcp auth {name}` and sign in to Tray in the browser"),
     project_caveat: None,
     trust: None,
+    install_link: None,
     reload_hint: "restart OpenCode (`opencode mcp list` shows the server)",
     tool_cap: None,
     entry_approval_key: None,

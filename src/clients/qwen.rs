@@ -43,6 +43,7 @@ pub const QWEN: StdClient = StdClient {
         "Qwen Code starts a project's servers only once approved (`qwen mcp approve NAME` in the project; `qwen mcp list` says \"Pending approval\"), and asks again when the entry changes (the approval, in ~/.qwen/mcpApprovals.json, is bound to its config)",
     ),
     trust: None,
+    install_link: None,
     reload_hint: "start a new Qwen Code session (`qwen mcp list` shows the server)",
     tool_cap: None,
     entry_approval_key: None,

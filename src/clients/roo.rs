@@ -40,6 +40,7 @@ pub const ROO: StdClient = StdClient {
     headless: Headless::Refused(None),
     project_caveat: None,
     trust: None,
+    install_link: None,
     reload_hint: "Roo Code reads the file again by itself; check its MCP servers view",
     tool_cap: None,
     entry_approval_key: Some("alwaysAllow"),

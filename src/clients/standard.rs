@@ -162,6 +162,8 @@ pub struct StdClient {
     pub project_caveat: Option<&'static str>,
     /// Its trust rule, for `doctor` ([`Client::trust`]), when it has one.
     pub trust: Option<fn(&Environment, Scope) -> Option<super::ScopeTrust>>,
+    /// Its one-click install link for an entry ([`Client::install_link`]), when it defines one.
+    pub install_link: Option<fn(&str, &ClientEntry) -> Option<String>>,
     /// What the user does for it to pick up a change.
     pub reload_hint: &'static str,
     /// The documented most tools it shows an agent (see [`Client::tool_cap`]).
@@ -246,6 +248,10 @@ impl Client for StdClient {
 
     fn trust(&self, environment: &Environment, scope: Scope) -> Option<super::ScopeTrust> {
         self.trust.and_then(|trust| trust(environment, scope))
+    }
+
+    fn install_link(&self, name: &str, entry: &ClientEntry) -> Option<String> {
+        self.install_link.and_then(|link| link(name, entry))
     }
 
     fn reload_hint(&self) -> &'static str {

@@ -18,6 +18,11 @@
 //! profile's MCP servers (`useDefaultFlags.mcp`, unverified) reads the default file.
 //! `--token-from-env` writes `${env:VAR}` instead (VS Code's MCP configuration reference), and no
 //! prompt.
+//!
+//! Install link (VS Code's MCP docs, "URL handler"): `vscode:mcp/install?JSON`, JSON being the
+//! entry with its `name` (and the `inputs` it uses) encoded as by `encodeURIComponent`; the
+//! scheme is the build's (`vscode-insiders:`, `vscodium:`). VS Code shows the server and asks
+//! before it adds it, and asks for a password input's value when the server first starts.
 
 use std::path::PathBuf;
 
@@ -38,6 +43,8 @@ pub struct VsCode {
     name: &'static str,
     /// The folder under the OS's application-config folder (`Code`, `Code - Insiders`).
     product_dir: &'static str,
+    /// The URL scheme the build registers (`vscode`, `vscode-insiders`, `vscodium`).
+    url_scheme: &'static str,
     /// Whether the workspace file `.vscode/mcp.json` is listed under this build. Every build
     /// reads the same file, so only VS Code itself lists it (once).
     workspace_file: bool,
@@ -49,6 +56,7 @@ pub const VS_CODE: VsCode = VsCode {
     aliases: &["vs-code", "code"],
     name: "VS Code",
     product_dir: "Code",
+    url_scheme: "vscode",
     workspace_file: true,
 };
 
@@ -58,6 +66,7 @@ pub const VS_CODE_INSIDERS: VsCode = VsCode {
     aliases: &["code-insiders"],
     name: "VS Code Insiders",
     product_dir: "Code - Insiders",
+    url_scheme: "vscode-insiders",
     workspace_file: false,
 };
 
@@ -67,6 +76,7 @@ pub const VSCODIUM: VsCode = VsCode {
     aliases: &["codium"],
     name: "VSCodium",
     product_dir: "VSCodium",
+    url_scheme: "vscodium",
     workspace_file: false,
 };
 
@@ -287,6 +297,31 @@ impl Client for VsCode {
             holds_token: false,
             notice: None,
         })
+    }
+
+    fn install_link(&self, name: &str, entry: &ClientEntry) -> Option<String> {
+        let mut link = serde_json::Map::new();
+        link.insert("name".into(), json!(name));
+        if let Value::Object(server) = &entry.server {
+            link.extend(server.clone());
+        }
+        let inputs: Vec<Value> = entry
+            .companions
+            .iter()
+            .filter(|companion| companion.array == INPUTS)
+            .filter_map(|companion| match &companion.edit {
+                CompanionEdit::Upsert(item) => Some(item.clone()),
+                CompanionEdit::ReplaceIfPresent(_) | CompanionEdit::Remove => None,
+            })
+            .collect();
+        if !inputs.is_empty() {
+            link.insert("inputs".into(), Value::Array(inputs));
+        }
+        Some(format!(
+            "{}:mcp/install?{}",
+            self.url_scheme,
+            super::links::encode_component(&Value::Object(link).to_string())
+        ))
     }
 
     fn token_reference(&self, transport: Transport) -> Option<ReferenceForm> {

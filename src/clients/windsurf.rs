@@ -31,6 +31,7 @@ pub const WINDSURF: StdClient = StdClient {
     ),
     project_caveat: None,
     trust: None,
+    install_link: None,
     reload_hint: "press Refresh in Windsurf's MCP panel (Cascade > MCP servers)",
     tool_cap: Some(50),
     entry_approval_key: None,

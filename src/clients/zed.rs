@@ -33,6 +33,7 @@ pub const ZED: StdClient = StdClient {
     ),
     project_caveat: Some("Zed applies a project's .zed/settings.json only in a trusted worktree"),
     trust: None,
+    install_link: None,
     reload_hint: "Zed reloads its settings by itself; see the Agent panel's settings",
     tool_cap: None,
     entry_approval_key: None,

@@ -327,6 +327,13 @@ pub fn plan_with_store(
     if forgets_keychain_token(environment, request, profile.as_ref()) {
         keychain.deletes.push(request.name.clone());
     }
+    if let Some(reason) = token_store.fallback_reason()
+        && profile.as_ref().is_some_and(|profile| profile.api_token.is_some())
+    {
+        notices.push(Notice::note(format!(
+            "no OS keychain answers here ({reason}): the API token goes to the profile file, readable only by you"
+        )));
+    }
     if let Some(profile) = profile {
         tasks.push(profile_task(
             environment,
@@ -495,16 +502,7 @@ pub fn entry_plan(
 ) -> Result<EntryPlan, CommandError> {
     let mut notices = Vec::new();
     let mut configs = Vec::new();
-    check_sign_in(request)?;
-    check_token_variable(request)?;
-    let mut spec = entry_spec(
-        environment,
-        &request.workspace,
-        &request.name,
-        request.transport,
-        binary,
-    );
-    spec.token_variable = request.token_variable.clone();
+    let spec = request_spec(environment, request, binary)?;
     for &kind in wanted_clients(environment, request)?
         .iter()
         .filter(|kind| !request.skip.contains(kind))
@@ -590,6 +588,26 @@ pub fn entry_plan(
         keychain_write,
         notices,
     })
+}
+
+/// What every client's entry for `request` is made from, checked as an install checks it
+/// (`tray-mcp link` builds its entries from the same spec).
+pub fn request_spec(
+    environment: &Environment,
+    request: &InstallRequest,
+    binary: &Path,
+) -> Result<EntrySpec, CommandError> {
+    check_sign_in(request)?;
+    check_token_variable(request)?;
+    let mut spec = entry_spec(
+        environment,
+        &request.workspace,
+        &request.name,
+        request.transport,
+        binary,
+    );
+    spec.token_variable = request.token_variable.clone();
+    Ok(spec)
 }
 
 /// A sign-in entry is a stdio entry (the bundled server keeps the sign-in) with no token of any
@@ -924,7 +942,8 @@ pub fn entry_spec(
     }
 }
 
-fn entry_error(error: EntryError) -> CommandError {
+/// The error an install (or link) reports for an entry a client cannot have.
+pub fn entry_error(error: EntryError) -> CommandError {
     match &error {
         EntryError::UnsupportedTransport { hint, .. } => CommandError::usage(error.to_string(), *hint),
         EntryError::SandboxNeedsStdio => CommandError::usage(

@@ -7,9 +7,11 @@
 
 pub mod adopt;
 pub mod approve;
+pub mod bundle;
 pub mod clients;
 pub mod doctor;
 pub mod install;
+pub mod link;
 pub mod list;
 pub mod login;
 pub mod own_entry;

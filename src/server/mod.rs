@@ -174,7 +174,7 @@ fn choose_backend(environment: &Environment, options: &ServeOptions) -> Result<B
                 format!("re-create it with `tray-mcp install --name {name}`"),
             )
         })?;
-        let stored = crate::token_store::TokenStore::system(environment).token(name, &profile)?;
+        let stored = crate::token_store::TokenStore::for_reading(environment, &profile).token(name, &profile)?;
         // A signed-in profile always starts: a sign-in that is missing or revoked is each tool
         // call's answer (`run tray-mcp login NAME`), never a refusal to start.
         let sign_in = (profile.auth == profiles::AuthMethod::OAuth).then(|| signed_in(environment, name, &profile));

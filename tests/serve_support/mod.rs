@@ -91,6 +91,9 @@ impl FakeHome {
             .env("HTTPS_PROXY", "http://127.0.0.1:9")
             .env("HTTP_PROXY", "http://127.0.0.1:9")
             .env("NO_PROXY", "127.0.0.1,localhost")
+            // tray-mcp keeps tokens in the OS keychain by default: tests keep them in the fake
+            // home's profile files, never in the keychain of whoever runs them.
+            .env("TRAY_MCP_TOKEN_STORE", "file")
             .current_dir(self.path());
         for variable in [
             "TRAY_API_TOKEN",

@@ -262,7 +262,9 @@ fn credentials(environment: &Environment, entry: &FoundEntry) -> Option<Credenti
         EntryWorkspace::FromProfile => {
             let name = tray.profile.as_ref()?;
             let profile = profiles::load(environment, name).ok()?;
-            let stored = TokenStore::system(environment).token(name, &profile).ok()?;
+            let stored = TokenStore::for_reading(environment, &profile)
+                .token(name, &profile)
+                .ok()?;
             let sign_in = (profile.auth == profiles::AuthMethod::OAuth).then(|| {
                 let store = SignInStore::new(environment, name, profile.sign_in_store);
                 Arc::new(OAuthTokens::new(store)) as Arc<dyn AccessTokenSource>
