@@ -201,6 +201,23 @@ fn an_entry_that_would_hold_the_token_gets_no_link() {
 }
 
 #[test]
+fn kiro_links_decode_to_the_entry_install_writes() {
+    let home = FakeHome::new();
+    for args in [
+        &["-c", "kiro"][..],
+        &["-c", "kiro", "--no-gateway", "-n", "Tray_Prod-2"],
+    ] {
+        let config = installed(args, ".kiro/settings/mcp.json");
+        let link = printed_link(&home, args);
+        let prefix = "https://kiro.dev/launch/mcp/add?name=";
+        assert!(link.starts_with(prefix), "{link}");
+        let name = query_param(&link, "name");
+        let entry: Value = serde_json::from_str(&query_param(&link, "config")).expect("JSON");
+        assert_eq!(entry, config["mcpServers"][name.as_str()], "{link}");
+    }
+}
+
+#[test]
 fn a_client_without_links_is_refused_with_the_ones_that_have_them() {
     let home = FakeHome::new();
     let assert = link(&home, &["-c", "claude"]).code(2);
@@ -213,6 +230,7 @@ fn a_client_without_links_is_refused_with_the_ones_that_have_them() {
         stderr.contains("hint: install links exist for: -c cursor, -c vscode"),
         "{stderr}"
     );
+    assert!(stderr.contains("-c kiro"), "{stderr}");
 }
 
 #[test]
@@ -230,7 +248,7 @@ fn json_and_markdown_give_the_same_links() {
     let json: Value = serde_json::from_str(&stdout).expect("JSON");
     let links = json["links"].as_array().expect("links");
     let clients: Vec<&str> = links.iter().map(|link| link["client"].as_str().expect("id")).collect();
-    assert_eq!(clients, ["cursor", "vscode", "vscode-insiders", "vscodium"]);
+    assert_eq!(clients, ["cursor", "vscode", "vscode-insiders", "vscodium", "kiro"]);
     assert_eq!(links[0]["link"], plain.as_str());
     assert_eq!(links[0]["markdown"], markdown.as_str());
     assert_eq!(decode_cursor(&plain).1, links[0]["entry"]);

@@ -8,8 +8,13 @@
 //!
 //! Approvals: `autoApprove[]` in the entry lists the tools Kiro runs without asking (clients.md
 //! §12, kiro.dev/docs/mcp/configuration); `install --approve read-only` writes the read-only tools.
+//!
+//! Install link (kiro.dev/docs/mcp/share, "Install link schema"):
+//! `https://kiro.dev/launch/mcp/add?name=NAME&config=CONFIG`, CONFIG being the entry's JSON (the
+//! value under `mcpServers.NAME`) URL-encoded as `encodeURIComponent` does.
 
-use super::{EnvSyntax, Headless, Shape, StdClient, TokenReference};
+use super::links::encode_component;
+use super::{ClientEntry, EnvSyntax, Headless, Shape, StdClient, TokenReference};
 use crate::config::format::Format;
 
 /// Kiro.
@@ -30,8 +35,17 @@ pub const KIRO: StdClient = StdClient {
     headless: Headless::Refused(None),
     project_caveat: None,
     trust: None,
-    install_link: None,
+    install_link: Some(install_link),
     reload_hint: "open Kiro's MCP servers view (restart Kiro if the server is not listed)",
     tool_cap: None,
     entry_approval_key: Some("autoApprove"),
 };
+
+/// Kiro's install link for `entry` named `name`.
+fn install_link(name: &str, entry: &ClientEntry) -> Option<String> {
+    Some(format!(
+        "https://kiro.dev/launch/mcp/add?name={}&config={}",
+        encode_component(name),
+        encode_component(&entry.server.to_string())
+    ))
+}
