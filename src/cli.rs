@@ -278,6 +278,12 @@ enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
+    /// Write the man pages (tray-mcp.1 and one per command) into a folder: how `man/` is made.
+    #[command(hide = true, after_help = help_texts::MAN)]
+    Man {
+        /// The folder (it must exist).
+        dir: std::path::PathBuf,
+    },
 }
 
 /// Arguments of `tray-mcp link`: install's, and how to print the link.
@@ -705,6 +711,8 @@ pub enum Action {
     Uninstall(UninstallRequest),
     /// Print a completion script.
     Completions(String),
+    /// Write the man pages into this folder.
+    Man(std::path::PathBuf),
 }
 
 impl Cli {
@@ -849,6 +857,7 @@ impl Cli {
                 &mut Cli::command(),
                 shell,
             ))),
+            Some(Command::Man { dir }) => Ok(Action::Man(dir)),
         }
     }
 }
@@ -865,6 +874,12 @@ pub fn command() -> clap::Command {
             arg
         }
     })
+}
+
+/// Writes the man pages of [`command`] into `dir`: `tray-mcp.1` and `tray-mcp-COMMAND.1` for
+/// each command, from the same definitions as `--help`.
+pub fn write_man_pages(dir: &std::path::Path) -> std::io::Result<()> {
+    clap_mangen::generate_to(command(), dir)
 }
 
 /// The ids of the install flags (the arguments of [`InstallArgs`]).

@@ -164,3 +164,8 @@ Examples:
   tray-mcp bundle
   tray-mcp bundle -w <UUID> --region eu1 --out team.mcpb
   tray-mcp bundle --binary dist/tray-mcp.exe --platform win32";
+
+/// `man` (hidden: how the repository's `man/` is made).
+pub const MAN: &str = "\
+Examples:
+  tray-mcp man man";

@@ -252,6 +252,15 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
             print_stdout(&script);
             Ok(ExitCode::SUCCESS)
         }
+        Action::Man(dir) => {
+            cli::write_man_pages(&dir).map_err(|error| {
+                CommandError::failure(
+                    format!("could not write the man pages into {}: {error}", dir.display()),
+                    "name an existing folder you can write to",
+                )
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

@@ -194,3 +194,38 @@ fn usage_errors_exit_2() {
     home.command().args(["--color", "purple", "list"]).assert().code(2);
     home.command().args(["-q", "-v", "list"]).assert().code(2);
 }
+
+/// The man pages in `man/` (shipped in the release archives) are exactly what the command line's
+/// definitions give today: a flag or text changed without `tray-mcp man man` fails here.
+#[test]
+fn the_man_pages_are_made_from_the_current_definitions() {
+    let made = tempfile::tempdir().expect("temp dir");
+    assert_cmd::Command::cargo_bin("tray-mcp")
+        .expect("binary")
+        .arg("man")
+        .arg(made.path())
+        .assert()
+        .success();
+    let committed = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("man");
+    let names = |dir: &std::path::Path| {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .expect("man folder")
+            .map(|entry| entry.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(
+        names(made.path()),
+        names(&committed),
+        "hint: run `cargo run -- man man`"
+    );
+    assert!(names(&committed).contains(&"tray-mcp-install.1".to_string()));
+    for name in names(&committed) {
+        assert_eq!(
+            std::fs::read_to_string(made.path().join(&name)).expect("made"),
+            std::fs::read_to_string(committed.join(&name)).expect("committed"),
+            "man/{name} is stale; hint: run `cargo run -- man man`"
+        );
+    }
+}

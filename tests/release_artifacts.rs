@@ -132,6 +132,17 @@ fn run(command: &mut Command) -> (String, String) {
 }
 
 #[test]
+fn the_archive_carries_the_man_pages() {
+    let Some(dist) = dist_dir("the_archive_carries_the_man_pages") else {
+        return;
+    };
+    let (listing, _) = run(Command::new("tar").arg("-tf").arg(ARCHIVE).current_dir(&dist));
+    for page in ["man/tray-mcp.1", "man/tray-mcp-install.1", "man/tray-mcp-serve.1"] {
+        assert!(listing.lines().any(|entry| entry.ends_with(page)), "{page}:\n{listing}");
+    }
+}
+
+#[test]
 fn the_archive_checksums_match() {
     let Some(dist) = dist_dir("the_archive_checksums_match") else {
         return;
