@@ -218,6 +218,27 @@ fn kiro_links_decode_to_the_entry_install_writes() {
 }
 
 #[test]
+fn lm_studio_links_decode_to_the_entry_install_writes() {
+    let home = FakeHome::new();
+    for args in [
+        &["-c", "lmstudio"][..],
+        &["-c", "lmstudio", "--no-gateway", "-n", "Tray_Prod-2"],
+    ] {
+        let config = installed(args, ".lmstudio/mcp.json");
+        let link = printed_link(&home, args);
+        assert!(link.starts_with("lmstudio://add_mcp?name="), "{link}");
+        let name = query_param(&link, "name");
+        let entry: Value = serde_json::from_slice(
+            &base64::engine::general_purpose::STANDARD
+                .decode(query_param(&link, "config"))
+                .expect("base64"),
+        )
+        .expect("JSON");
+        assert_eq!(entry, config["mcpServers"][name.as_str()], "{link}");
+    }
+}
+
+#[test]
 fn a_client_without_links_is_refused_with_the_ones_that_have_them() {
     let home = FakeHome::new();
     let assert = link(&home, &["-c", "claude"]).code(2);
@@ -248,7 +269,10 @@ fn json_and_markdown_give_the_same_links() {
     let json: Value = serde_json::from_str(&stdout).expect("JSON");
     let links = json["links"].as_array().expect("links");
     let clients: Vec<&str> = links.iter().map(|link| link["client"].as_str().expect("id")).collect();
-    assert_eq!(clients, ["cursor", "vscode", "vscode-insiders", "vscodium", "kiro"]);
+    assert_eq!(
+        clients,
+        ["cursor", "vscode", "vscode-insiders", "vscodium", "kiro", "lmstudio"]
+    );
     assert_eq!(links[0]["link"], plain.as_str());
     assert_eq!(links[0]["markdown"], markdown.as_str());
     assert_eq!(decode_cursor(&plain).1, links[0]["entry"]);

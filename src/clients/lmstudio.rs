@@ -2,8 +2,13 @@
 //!
 //! Facts (clients.md §12, from lmstudio.ai's docs; a user reports macOS 0.3.33 reading
 //! `~/.cache/lm-studio/mcp.json` instead [T], not followed here).
+//!
+//! Install link (lmstudio.ai/docs/app/mcp/deeplink, "Deeplink format"):
+//! `lmstudio://add_mcp?name=NAME&config=CONFIG`, CONFIG being the Base64 of the entry's JSON (the
+//! value under `mcpServers.NAME`), URL-encoded.
 
-use super::{Headless, Shape, StdClient};
+use super::links::{base64_json, encode_component};
+use super::{ClientEntry, Headless, Shape, StdClient};
 use crate::config::format::Format;
 
 /// LM Studio.
@@ -21,8 +26,17 @@ pub const LM_STUDIO: StdClient = StdClient {
     headless: Headless::Refused(None),
     project_caveat: None,
     trust: None,
-    install_link: None,
+    install_link: Some(install_link),
     reload_hint: "LM Studio reads mcp.json again by itself; check the Program tab",
     tool_cap: None,
     entry_approval_key: None,
 };
+
+/// LM Studio's install link for `entry` named `name`.
+fn install_link(name: &str, entry: &ClientEntry) -> Option<String> {
+    Some(format!(
+        "lmstudio://add_mcp?name={}&config={}",
+        encode_component(name),
+        encode_component(&base64_json(&entry.server))
+    ))
+}
