@@ -19,6 +19,8 @@
 //! `--token-from-env` writes `${env:VAR}` instead (VS Code's MCP configuration reference), and no
 //! prompt.
 //!
+//! Tool cap: 128 tools per chat request ([`Client::tool_cap`]; VS Code's agent tools docs).
+//!
 //! Install link (VS Code's MCP docs, "URL handler"): `vscode:mcp/install?JSON`, JSON being the
 //! entry with its `name` (and the `inputs` it uses) encoded as by `encodeURIComponent`; the
 //! scheme is the build's (`vscode-insiders:`, `vscodium:`). VS Code shows the server and asks
@@ -297,6 +299,12 @@ impl Client for VsCode {
             holds_token: false,
             notice: None,
         })
+    }
+
+    /// A chat request carries at most 128 tools (VS Code's agent tools docs; the limit MCP
+    /// servers' READMEs warn of), built-in tools included.
+    fn tool_cap(&self) -> Option<usize> {
+        Some(128)
     }
 
     fn install_link(&self, name: &str, entry: &ClientEntry) -> Option<String> {
