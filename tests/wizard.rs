@@ -805,6 +805,7 @@ fn a_token_tray_refuses_is_asked_again_and_the_right_one_is_named() {
     // The pasted EU URL pre-selects eu1: Enter keeps it.
     wizard.answer(texts::REGION_QUESTION, ENTER);
     wizard.answer(texts::GATEWAY_QUESTION, ENTER);
+    wizard.answer(texts::TOOLS_QUESTION, ENTER);
     wizard.answer(texts::REVIEW_QUESTION, ENTER);
     let (code, transcript) = wizard.finish();
     assert_eq!(code, 0, "{transcript}");
@@ -849,6 +850,7 @@ fn approve_read_only_through_the_wizard_goes_by_the_gateway_tools_its_token_chec
     wizard.answer(texts::TRANSPORT_QUESTION, ENTER);
     wizard.answer(texts::REGION_QUESTION, ENTER);
     wizard.answer(texts::GATEWAY_QUESTION, ENTER);
+    wizard.answer(texts::TOOLS_QUESTION, ENTER);
     wizard.wait_for("Added      ~/.claude/settings.json  (Claude Code settings)");
     wizard.answer(texts::REVIEW_QUESTION, ENTER);
     let (code, transcript) = wizard.finish();
@@ -864,4 +866,54 @@ fn approve_read_only_through_the_wizard_goes_by_the_gateway_tools_its_token_chec
         "{settings}"
     );
     assert!(!settings.contains("delete_customer"), "{settings}");
+}
+
+/// Once the token check has listed the gateway's tools, the wizard asks which tools the entry
+/// serves (every one ticked); unticking the first writes a filter of exactly the others, which
+/// `serve` then keeps to.
+#[test]
+fn the_wizard_asks_which_tools_to_serve_once_the_gateway_listed_them() {
+    use serve_support::fake_gateway::FakeGateway;
+    use serve_support::fake_tray::{Behavior, FakeTray};
+    let api = FakeTray::start(Behavior::Normal);
+    let gateway = FakeGateway::start_listing(
+        false,
+        vec![serde_json::json!({"name": "lookup_customer", "inputSchema": {"type": "object"}})],
+    );
+    let home = FakeHome::new();
+    let (rest, graphql) = (api.rest_url(), api.graphql_url());
+    let gateway_url = gateway.url();
+    let envs = [
+        ("TRAY_API_URL", rest.as_str()),
+        ("TRAY_GRAPHQL_URL", graphql.as_str()),
+        ("TRAY_GATEWAY_URL", gateway_url.as_str()),
+    ];
+    let mut wizard = Wizard::start(&home, &["-w", WORKSPACE, "-c", "cursor"], &envs);
+    wizard.answer(texts::AUTH_QUESTION, ENTER);
+    wizard.answer(texts::TOKEN_QUESTION, &format!("{TOKEN}{ENTER}"));
+    wizard.answer(texts::NAME_QUESTION, ENTER);
+    wizard.answer(texts::TRANSPORT_QUESTION, ENTER);
+    wizard.answer(texts::REGION_QUESTION, ENTER);
+    wizard.answer(texts::GATEWAY_QUESTION, ENTER);
+    // Every tool ticked (7 built-in, 4 from the gateway): Space unticks the first
+    // (explain_workflow_failure).
+    wizard.answer(texts::TOOLS_QUESTION, &format!(" {ENTER}"));
+    wizard.answer(texts::REVIEW_QUESTION, ENTER);
+    let (code, transcript) = wizard.finish();
+    assert_eq!(code, 0, "{transcript}");
+    assert!(!transcript.contains(TOKEN), "{transcript}");
+    let profile: serde_json::Value =
+        serde_json::from_str(&home.read(".config/tray-mcp/profiles/tray-workspace.json")).expect("profile");
+    let tools: Vec<&str> = profile["tools"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no filter in {profile}"))
+        .iter()
+        .filter_map(serde_json::Value::as_str)
+        .collect();
+    assert_eq!(tools.len(), 10, "{profile}");
+    assert!(
+        tools.contains(&"lookup_customer") && tools.contains(&"list_workflows"),
+        "{profile}"
+    );
+    assert!(!tools.contains(&"explain_workflow_failure"), "{profile}");
 }

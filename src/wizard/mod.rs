@@ -20,6 +20,7 @@ pub mod names;
 pub mod prompter;
 pub mod terminal;
 pub mod texts;
+mod tools_question;
 mod verify_token;
 
 use std::path::Path;
@@ -216,6 +217,20 @@ fn ask_checked(
         }
         (_, _, given) => given,
     };
+    let tools = match (&prefill.tools, transport, gateway, checked.as_ref()) {
+        (Some(given), ..) => Some(given.clone()),
+        (None, Transport::Stdio, Some(true), Some(checked)) if !checked.verification.gateway_tools.is_empty() => {
+            let current = profiles::load(environment, &name).ok().map(|profile| profile.filter);
+            let gateway_tools = &checked.verification.gateway_tools;
+            Some(tools_question::ask(
+                prompter,
+                gateway_tools,
+                current.as_ref(),
+                &clients,
+            )?)
+        }
+        _ => None,
+    };
     Ok(InstallRequest {
         clients,
         every_client: prefill.every_client,
@@ -229,7 +244,7 @@ fn ask_checked(
         editor_profile: None,
         token_variable: prefill.token_variable.clone(),
         force: false,
-        tools: prefill.tools.clone(),
+        tools,
         approve: prefill.approve,
         gateway_tools: Vec::new(),
     })

@@ -97,7 +97,7 @@ impl Prompter for InquirePrompter {
     fn multi_select(&mut self, question: &ChoiceQuestion, preselected: &[usize]) -> Result<Vec<usize>, PromptError> {
         let at_least_one = |chosen: &[ListOption<&String>]| {
             validation(if chosen.is_empty() {
-                Err(texts::CLIENTS_NONE.to_string())
+                Err(texts::NONE_SELECTED.to_string())
             } else {
                 Ok(())
             })

@@ -17,8 +17,8 @@ pub const CLIENTS_HELP: &str =
     "Type to filter, Space to select, Enter to confirm. Clients found on this machine come first, pre-selected.";
 /// Marker appended to a client found on this machine.
 pub const CLIENT_FOUND: &str = "(found on this machine)";
-/// Refusal when no client is selected.
-pub const CLIENTS_NONE: &str = "Select at least one client (Space), then press Enter.";
+/// Refusal when nothing is selected in a multiple choice (clients, tools).
+pub const NONE_SELECTED: &str = "Select at least one (Space), then press Enter.";
 
 /// Step 2: which kind of workspace.
 pub const WORKSPACE_KIND_QUESTION: &str = "Which workspace?";
@@ -114,6 +114,8 @@ pub const REGION_QUESTION: &str = "Tray region:";
 /// Help under the region question.
 pub const REGION_HELP: &str = "The region your Tray account lives in (the default comes from TRAY_REGION, else us1).";
 
+/// Step 6c, after the gateway question, once the token check listed the gateway's tools.
+pub const TOOLS_QUESTION: &str = "Which tools should this entry serve? (the built-in tools and your Agent Gateway's)";
 /// Step 6b (bundled server with a real workspace): the Agent Gateway pass-through.
 pub const GATEWAY_QUESTION: &str = "Add your workspace's Workflow Tools and Connector Tools (its Agent Gateway) beside the built-in tools? (if your plan has no Agent Gateway, the built-in tools still work)";
 

@@ -1,0 +1,99 @@
+//! The tools question: once the token check has listed the Agent Gateway's tools, which of the
+//! tools the entry would serve (the built-in ones and the gateway's, named as `serve` lists them)
+//! it serves. The ticks start from the entry's current filter (every tool for a new entry); the
+//! answer becomes the profile's filter, the same one `install --tools` writes, with exact names.
+//! Why ask: a workspace's gateway can bring dozens of tools, and Cursor shows an agent at most 40
+//! (Windsurf 50, VS Code 128), dropping the rest without a word.
+
+use serde_json::Value;
+
+use super::prompter::{ChoiceQuestion, Prompter};
+use super::{cancelled, texts};
+use crate::clients::ClientId;
+use crate::error::CommandError;
+use crate::tool_filter::ToolFilter;
+
+/// Asks which tools the entry serves, `current` ticked (all when `None`); the filter to store
+/// (empty: every tool).
+pub fn ask(
+    prompter: &mut dyn Prompter,
+    gateway_tools: &[Value],
+    current: Option<&ToolFilter>,
+    clients: &[ClientId],
+) -> Result<ToolFilter, CommandError> {
+    let served = crate::approvals::served_tools(gateway_tools, &ToolFilter::default());
+    let names: Vec<String> = served
+        .iter()
+        .filter_map(|tool| tool.get("name").and_then(Value::as_str))
+        .map(str::to_string)
+        .collect();
+    let ticked: Vec<usize> = names
+        .iter()
+        .enumerate()
+        .filter(|(_, name)| current.is_none_or(|filter| filter.allows(name)))
+        .map(|(index, _)| index)
+        .collect();
+    let help = help(names.len(), clients);
+    let question = ChoiceQuestion {
+        message: texts::TOOLS_QUESTION,
+        help: Some(&help),
+        options: &names,
+        short: None,
+        default: 0,
+    };
+    let chosen = prompter.multi_select(&question, &ticked).map_err(cancelled)?;
+    Ok(filter_for(&names, &chosen))
+}
+
+/// The help line: how many tools, and the smallest cap of the chosen clients.
+fn help(count: usize, clients: &[ClientId]) -> String {
+    let smallest = clients
+        .iter()
+        .filter_map(|kind| kind.client().tool_cap().map(|cap| (cap, kind.client().display_name())))
+        .min();
+    match smallest {
+        Some((cap, client)) if count > cap => format!(
+            "{count} tools; {client} shows an agent at most {cap}. {}",
+            texts::MULTI_SELECT_HELP
+        ),
+        _ => format!("{count} tools. {}", texts::MULTI_SELECT_HELP),
+    }
+}
+
+/// The filter serving exactly the `chosen` of `names`: empty (every tool) when all are chosen.
+fn filter_for(names: &[String], chosen: &[usize]) -> ToolFilter {
+    if chosen.len() == names.len() {
+        return ToolFilter::default();
+    }
+    let tools = chosen.iter().filter_map(|index| names.get(*index).cloned()).collect();
+    ToolFilter::new(tools, Vec::new())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names() -> Vec<String> {
+        ["list_workflows", "gateway_list_workflows", "echo"]
+            .map(String::from)
+            .to_vec()
+    }
+
+    #[test]
+    fn every_tool_chosen_is_no_filter_and_some_chosen_is_exactly_those() {
+        assert!(filter_for(&names(), &[0, 1, 2]).is_empty());
+        let some = filter_for(&names(), &[0, 2]);
+        assert!(some.allows("list_workflows") && some.allows("echo"));
+        assert!(!some.allows("gateway_list_workflows"));
+    }
+
+    #[test]
+    fn the_help_names_the_smallest_cap_only_when_the_tools_pass_it() {
+        let clients: Vec<ClientId> = ["cursor", "vscode"]
+            .iter()
+            .filter_map(|id| ClientId::all().iter().copied().find(|kind| kind.id() == *id))
+            .collect();
+        assert!(help(41, &clients).starts_with("41 tools; Cursor shows an agent at most 40."));
+        assert!(help(12, &clients).starts_with("12 tools. "));
+    }
+}
