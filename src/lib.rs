@@ -13,6 +13,7 @@ pub mod error;
 pub mod fit;
 pub mod inventory;
 pub mod manifest;
+pub mod notice;
 pub mod oauth;
 pub mod paths;
 pub mod profiles;

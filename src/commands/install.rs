@@ -15,9 +15,9 @@ use crate::config::{Change, ConfigDocument, Format};
 use crate::error::CommandError;
 use crate::inventory::{config_role, entry_names, entry_path};
 use crate::oauth::LoginOutcome;
-use crate::oauth::store::{self as oauth_store, SignInLocation, SignInStore};
+use crate::oauth::store::{self as oauth_store, SignInStore};
 use crate::paths::Environment;
-use crate::profiles::{self, AuthMethod, Profile, TokenLocation};
+use crate::profiles::{self, AuthMethod, Profile, SignInLocation, TokenLocation, WrittenRules};
 use crate::secrets::Redactor;
 use crate::self_install::Placement;
 use crate::token_store::{KeychainChanges, TokenStore};
@@ -26,8 +26,9 @@ use crate::tray::{ApiToken, Region, ServerName, WorkspaceId};
 
 use super::login::{self, SignInOptions};
 use super::own_entry::EntryGuard;
-use super::report::{FileReport, Notice, Report};
+use super::report::{FileReport, Report};
 use super::{Finish, LabeledTask, PlannedFile, WriteProfile, config_task, plan_labeled_with, profile_task};
+use crate::notice::Notice;
 
 /// Which workspace the entry reaches.
 #[derive(Debug, Clone)]
@@ -1058,7 +1059,7 @@ pub(crate) fn profile_for(
 
 /// The approvals the existing profile recorded: kept unless the install approves anew (so the
 /// rules stay known to `remove`).
-fn kept_approvals(environment: &Environment, name: &ServerName) -> Vec<crate::approvals::WrittenRules> {
+fn kept_approvals(environment: &Environment, name: &ServerName) -> Vec<WrittenRules> {
     profiles::load(environment, name)
         .map(|old| old.approvals)
         .unwrap_or_default()

@@ -28,7 +28,7 @@ use crate::server::model::User;
 use crate::server::tray_api::TrayApi;
 use crate::tray::{ApiToken, Region, ServerName, WorkspaceId};
 
-use super::report::Notice;
+use crate::notice::Notice;
 
 /// The most the whole verification may take: every check runs side by side within it.
 pub const LIMIT: Duration = Duration::from_secs(5);

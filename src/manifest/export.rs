@@ -13,9 +13,9 @@ use serde_json::{Value, json};
 
 use crate::clients::{ClientId, EntryWorkspace, Scope, Transport};
 use crate::commands::readable_inventory;
-use crate::commands::report::Notice;
 use crate::error::CommandError;
 use crate::inventory::FoundEntry;
+use crate::notice::Notice;
 use crate::paths::Environment;
 use crate::profiles::{self, AuthMethod, TokenLocation};
 use crate::tool_filter::ToolFilter;
