@@ -18,6 +18,7 @@ pub mod oauth;
 pub mod paths;
 pub mod profiles;
 pub mod progress;
+pub mod remote;
 pub mod remote_text;
 pub mod secrets;
 pub mod self_install;

@@ -274,7 +274,7 @@ async fn metadata_at_path(issuer: &str) -> Option<AuthorizationMetadata> {
     require_secure(issuer, "issuer").ok()?;
     let base = reqwest::Url::parse(issuer).ok()?;
     let path = base.path().trim_matches('/').to_string();
-    let client = crate::server::http::client_for([issuer], crate::server::http::Limits::both(REQUEST_LIMIT)).ok()?;
+    let client = crate::remote::http::client_for([issuer], crate::remote::http::Limits::both(REQUEST_LIMIT)).ok()?;
     for candidate in [
         format!("/.well-known/oauth-authorization-server/{path}"),
         format!("/.well-known/openid-configuration/{path}"),
@@ -309,7 +309,7 @@ fn union(first: &[String], second: &[String]) -> Vec<String> {
 /// Asks the server, without a token, for what a client must do: the `WWW-Authenticate` of the
 /// first 401 (on `initialize`, else on `tools/list`); `None` when it answers neither with 401.
 async fn probe(resource: &str) -> Result<Option<String>, CommandError> {
-    let client = crate::server::http::client_for([resource], crate::server::http::Limits::both(REQUEST_LIMIT))
+    let client = crate::remote::http::client_for([resource], crate::remote::http::Limits::both(REQUEST_LIMIT))
         .map_err(|error| failed("HTTPS set-up", error, ""))?;
     let post = |body: serde_json::Value, session: Option<String>| {
         let mut request = client
@@ -325,14 +325,14 @@ async fn probe(resource: &str) -> Result<Option<String>, CommandError> {
     let unreachable = |error: reqwest::Error| {
         failed(
             "could not reach the server",
-            crate::server::http::root_cause(&error),
+            crate::remote::http::root_cause(&error),
             "check the network connection and the URL",
         )
     };
     let initialize = json!({
         "jsonrpc": "2.0", "id": 1, "method": "initialize",
         "params": {
-            "protocolVersion": crate::server::gateway::PROTOCOL_VERSION,
+            "protocolVersion": crate::remote::gateway::PROTOCOL_VERSION,
             "capabilities": {},
             "clientInfo": {"name": "tray-mcp", "version": env!("CARGO_PKG_VERSION")},
         },

@@ -61,8 +61,8 @@ use std::time::Duration;
 use serde_json::{Map, Value, json};
 use tokio::sync::{mpsc, watch};
 
-use super::gateway::{BoxFuture, GatewayClient, GatewayError, ServerMessage};
 use super::transport::{Intercept, Outbox};
+use crate::remote::gateway::{BoxFuture, GatewayClient, GatewayError, ServerMessage};
 
 /// Prefix of a gateway tool listed under another name because its own was taken.
 pub const COLLISION_PREFIX: &str = "gateway_";

@@ -1180,7 +1180,7 @@ mod tests {
         std::thread::spawn(move || {
             for stream in listener.incoming().map_while(Result::ok) {
                 let mut reader = BufReader::new(stream);
-                let (verb, bearer, body) = crate::server::http::test_server::read_request(&mut reader);
+                let (verb, bearer, body) = crate::remote::http::test_server::read_request(&mut reader);
                 log.lock().expect("log").push(bearer.clone());
                 let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
                 let (status, answer) = match (bearer.as_str(), verb.as_str(), request.get("id")) {

@@ -734,7 +734,7 @@ mod tests {
 
     use super::*;
     use crate::error::Advice as _;
-    use crate::server::gateway::{BoxFuture, StaticToken, TokenUnavailable};
+    use crate::remote::gateway::{BoxFuture, StaticToken, TokenUnavailable};
 
     /// A GraphQL API on 127.0.0.1 that answers `viewer.details` to `Bearer fresh` and 401 to
     /// anything else. Returns its URL and the bearer of each request, in order.
@@ -746,7 +746,7 @@ mod tests {
         std::thread::spawn(move || {
             for stream in listener.incoming().map_while(Result::ok) {
                 let mut reader = BufReader::new(stream);
-                let (_, bearer, _) = crate::server::http::test_server::read_request(&mut reader);
+                let (_, bearer, _) = crate::remote::http::test_server::read_request(&mut reader);
                 log.lock().expect("log").push(bearer.clone());
                 let (status, answer) = if bearer == "fresh" {
                     (
