@@ -79,8 +79,6 @@ const OVER_LIMIT: &[(&str, usize)] = &[
     ("oauth/login.rs::sign_in", 164),
     ("remote/gateway.rs", 1070),
     ("server/mod.rs::choose_backend", 95),
-    ("server/passthrough.rs", 1348),
-    ("server/passthrough.rs::intercept", 109),
 ];
 
 /// One source file of the library: its path under `src/`, its module path and its code with
@@ -572,6 +570,12 @@ fn no_file_or_function_grows_past_its_limit() {
         .map(|(name, size)| format!("{name}: {size}"))
         .collect();
     let listed: Vec<String> = found.iter().map(|(name, size)| format!("{name}: {size}")).collect();
+    let stale: Vec<&str> = OVER_LIMIT
+        .iter()
+        .map(|(name, _)| *name)
+        .filter(|name| !found.iter().any(|(over, _)| over == name))
+        .collect();
+    assert!(stale.is_empty(), "within the limits now, take them out of OVER_LIMIT: {stale:?}");
     assert!(
         grown.is_empty(),
         "over {FILE_LIMIT} lines of code per file or {FUNCTION_LIMIT} per function:\n{}\n(all over: {listed:#?})",
