@@ -23,8 +23,9 @@ use crate::error::CommandError;
 use crate::oauth::{OAuthTokens, SignInStore};
 use crate::paths::Environment;
 use crate::remote::backend::{Backend as _, BackendError};
-use crate::remote::gateway::{AccessTokenSource, GatewayClient, GatewayError, StaticToken};
+use crate::remote::gateway::{GatewayClient, GatewayError};
 use crate::remote::model::User;
+use crate::remote::token::{AccessTokenSource, StaticToken};
 use crate::remote::tray_api::TrayApi;
 use crate::tray::{ApiToken, Region, ServerName, WorkspaceId};
 

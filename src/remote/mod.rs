@@ -12,8 +12,9 @@
 //!   workspace types ([`model`]), per-endpoint access ([`access`]), the workflow export reader
 //!   ([`export`]) and the operations' own request shapes ([`operations`]).
 //! - [`gateway`] and [`sse`]: the MCP upstream client over Streamable HTTP (Agent Gateway and
-//!   Headless MCP), with the token source trait ([`gateway::AccessTokenSource`]) that both it and
-//!   the Tray API client take their bearer from, and the MCP protocol version.
+//!   Headless MCP), and the MCP protocol version.
+//! - [`token`]: the token source trait ([`token::AccessTokenSource`]) that both clients take
+//!   their bearer from, and that the sign-in implements.
 
 pub mod access;
 pub mod backend;
@@ -23,4 +24,5 @@ pub mod http;
 pub mod model;
 pub mod operations;
 pub mod sse;
+pub mod token;
 pub mod tray_api;

@@ -30,8 +30,9 @@ use serde_json::{Map, Value};
 
 use super::passthrough::Upstream;
 use crate::env::Variables;
-pub use crate::remote::gateway::AccessTokenSource;
-use crate::remote::gateway::{GatewayConfig, GatewayError, StaticToken};
+use crate::remote::gateway::{GatewayConfig, GatewayError};
+pub use crate::remote::token::AccessTokenSource;
+use crate::remote::token::StaticToken;
 use crate::tray::{Region, WorkspaceId};
 
 /// The argument the pass-through pins.

@@ -52,7 +52,7 @@ use crate::error::CommandError;
 use crate::paths::Environment;
 use crate::profiles::{self, ProfileError};
 use crate::remote::backend::Backend;
-use crate::remote::gateway::{AccessTokenSource, StaticToken};
+use crate::remote::token::{AccessTokenSource, StaticToken};
 use crate::remote::tray_api::{TrayApi, TrayApiConfig};
 use crate::tool_filter::ToolFilter;
 use crate::tray::{ApiToken, Region, ServerName, WorkspaceId};

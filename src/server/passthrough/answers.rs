@@ -7,7 +7,8 @@ use std::sync::atomic::Ordering;
 use serde_json::{Value, json};
 
 use super::{ForwardedCall, GatewayState, Listing, Passthrough, Renamed, Request};
-use crate::remote::gateway::{BoxFuture, GatewayError};
+use crate::remote::gateway::GatewayError;
+use crate::remote::token::BoxFuture;
 
 impl Passthrough {
     /// The merged tool list as `tools/list` answers it (this layer's and those below, renamed):
