@@ -69,8 +69,6 @@ const OVER_LIMIT: &[(&str, usize)] = &[
     ("commands/install.rs::entry_plan", 95),
     ("commands/rename.rs::rename_with_store", 101),
     ("config/json/document.rs", 821),
-    ("config/yaml.rs", 1107),
-    ("config/yaml.rs::set", 97),
     ("env.rs::from_lookup", 86),
     ("main.rs::run", 217),
     ("manifest/export.rs::exported", 96),
