@@ -65,8 +65,6 @@ const OVER_LIMIT: &[(&str, usize)] = &[
     ("cli.rs", 1138),
     ("cli.rs::into_action", 109),
     ("cli.rs::install_action", 161),
-    ("commands/install.rs", 1147),
-    ("commands/install.rs::entry_plan", 95),
     ("commands/rename.rs::rename_with_store", 101),
     ("config/json/document.rs", 821),
     ("env.rs::from_lookup", 86),
