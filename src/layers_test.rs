@@ -62,9 +62,8 @@ const FUNCTION_LIMIT: usize = 80;
 /// Files and functions over the limits today, with the size they may not grow past: each goes
 /// when it is split, and the list may only shrink.
 const OVER_LIMIT: &[(&str, usize)] = &[
-    ("cli.rs", 1138),
-    ("cli.rs::into_action", 109),
-    ("cli.rs::install_action", 161),
+    ("cli/resolve.rs::into_action", 109),
+    ("cli/resolve.rs::install_action", 122),
     ("commands/rename.rs::rename_with_store", 101),
     ("config/json/document.rs", 821),
     ("env.rs::from_lookup", 86),
