@@ -70,7 +70,6 @@ const OVER_LIMIT: &[(&str, usize)] = &[
     ("manifest/export.rs::exported", 96),
     ("manifest/parse.rs::check_server", 139),
     ("manifest/plan.rs::apply_with_store", 198),
-    ("oauth/login.rs::sign_in", 164),
     ("server/mod.rs::choose_backend", 95),
 ];
 
