@@ -68,7 +68,6 @@ const OVER_LIMIT: &[(&str, usize)] = &[
     ("env.rs::from_lookup", 86),
     ("main.rs::run", 217),
     ("manifest/export.rs::exported", 96),
-    ("manifest/parse.rs::check_server", 139),
     ("manifest/plan.rs::apply_with_store", 198),
     ("server/mod.rs::choose_backend", 95),
 ];
