@@ -11,10 +11,8 @@
 //!
 //! The rules go into a user's own file (Claude Code's settings of the entry's scope; where is a
 //! client fact, [`crate::clients::Client::approval_list`]), beside rules of theirs: only the
-//! rules added are recorded in the profile ([`WrittenRules`]), and `remove` takes out exactly
+//! rules added are recorded in the profile ([`crate::profiles::WrittenRules`]), and `remove` takes out exactly
 //! those, every other byte of the file kept.
-
-use std::path::PathBuf;
 
 use serde_json::Value;
 
@@ -97,19 +95,6 @@ pub fn rules_in(file: &std::path::Path, list: &[String]) -> Vec<String> {
             .collect(),
         _ => Vec::new(),
     }
-}
-
-/// Rules tray-mcp wrote into one client's file for one entry, as recorded in its profile.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct WrittenRules {
-    /// The client (its ID, `claude-code`).
-    pub client: String,
-    /// The file the rules are in.
-    pub file: PathBuf,
-    /// The key path of the list in that file (`["permissions", "allow"]`).
-    pub list: Vec<String>,
-    /// The rules added, each exactly as written.
-    pub rules: Vec<String>,
 }
 
 /// Adds and takes out rules in a JSON list of strings, every other byte kept.

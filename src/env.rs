@@ -233,21 +233,7 @@ impl Variables {
     /// a list of pairs in tests).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<OsString>) -> Result<Variables, InvalidVariable> {
         let set = |name: &str| lookup(name).filter(|value| !value.is_empty());
-        let text = |name: &'static str| -> Result<Option<String>, InvalidVariable> {
-            match set(name) {
-                None => Ok(None),
-                Some(value) => match value.into_string() {
-                    Ok(text) if text.trim().is_empty() => Ok(None),
-                    Ok(text) => Ok(Some(text)),
-                    Err(raw) => Err(invalid(
-                        name,
-                        &raw.to_string_lossy(),
-                        "UTF-8 text",
-                        format!("set {name} to plain text, or unset it"),
-                    )),
-                },
-            }
-        };
+        let text = |name: &'static str| text_of(name, set(name));
         let headless_url = text(TRAY_HEADLESS_URL)?
             .map(|raw| http_url(TRAY_HEADLESS_URL, &raw, "the region's Headless MCP"))
             .transpose()?;
@@ -286,18 +272,7 @@ impl Variables {
                 .map(|raw| token_store(&raw))
                 .transpose()?
                 .unwrap_or_default(),
-            log_filter: text(RUST_LOG)?
-                .map(|raw| {
-                    raw.parse::<LogFilter>().map_err(|error| {
-                        invalid(
-                            RUST_LOG,
-                            &raw,
-                            "a log filter",
-                            format!("{}; or unset it (or pass --log-level)", error.fix()),
-                        )
-                    })
-                })
-                .transpose()?,
+            log_filter: text(RUST_LOG)?.map(|raw| log_filter(&raw)).transpose()?,
             no_color: set(NO_COLOR).is_some(),
             dumb_terminal: lookup(TERM).is_some_and(|term| term == "dumb"),
             fail_write: set(TRAY_MCP_TEST_FAIL_WRITE).filter(|_| cfg!(debug_assertions)),
@@ -373,6 +348,35 @@ fn shorten(raw: &str) -> String {
         Some((end, _)) => format!("{}...", &raw[..end]),
         None => raw.to_string(),
     }
+}
+
+/// A variable's value as text (`None`: unset, empty or blank); not UTF-8 is refused.
+fn text_of(name: &'static str, value: Option<OsString>) -> Result<Option<String>, InvalidVariable> {
+    match value {
+        None => Ok(None),
+        Some(value) => match value.into_string() {
+            Ok(text) if text.trim().is_empty() => Ok(None),
+            Ok(text) => Ok(Some(text)),
+            Err(raw) => Err(invalid(
+                name,
+                &raw.to_string_lossy(),
+                "UTF-8 text",
+                format!("set {name} to plain text, or unset it"),
+            )),
+        },
+    }
+}
+
+/// `RUST_LOG` as a log filter.
+fn log_filter(raw: &str) -> Result<LogFilter, InvalidVariable> {
+    raw.parse::<LogFilter>().map_err(|error| {
+        invalid(
+            RUST_LOG,
+            raw,
+            "a log filter",
+            format!("{}; or unset it (or pass --log-level)", error.fix()),
+        )
+    })
 }
 
 /// Checks that `raw` is an http(s) URL; returns it normalised.

@@ -15,7 +15,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use cli::{Action, Cli};
-use tray_mcp::commands::{doctor, install, list, remove, rename, token, uninstall};
+use tray_mcp::commands::{doctor, install, list, remove, rename, token, uninstall, verify};
 use tray_mcp::error::CommandError;
 use tray_mcp::paths::Environment;
 use tray_mcp::self_install;
@@ -39,215 +39,49 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode, CommandError> {
     let environment = Environment::from_process()?;
-    let json = cli.globals().json;
-    let quiet = cli.globals().quiet;
-    // A note for the user on stderr: -q leaves errors only.
-    let note = |text: &str| {
-        if !quiet {
-            show(Stream::Err, &format!("{text}\n"));
-        }
+    let out = Output {
+        json: cli.globals().json,
+        quiet: cli.globals().quiet,
     };
+    let env = &environment;
+    let binary = install::current_binary;
     match cli.into_action(&environment.variables)? {
         Action::Install { request, verify } => {
             // Copied (when transient) by the install's commit, once planning has succeeded.
-            let placement = self_install::resolve(&environment, &install::current_binary()?);
-            let report =
-                tray_mcp::commands::verify::install(&environment, &request, &placement, verify, &|line| note(line))?;
-            print_report(&report, json, quiet);
-            Ok(ExitCode::SUCCESS)
+            let placement = self_install::resolve(env, &binary()?);
+            out.report(&verify::install(env, &request, &placement, verify, &|line| {
+                out.note(line)
+            })?)
         }
         Action::Wizard(prefill) => {
-            let placement = self_install::resolve(&environment, &install::current_binary()?);
+            let placement = self_install::resolve(env, &binary()?);
             let mut prompter = tray_mcp::wizard::terminal::InquirePrompter::new(&environment.variables);
-            let report = tray_mcp::wizard::run(&environment, &mut prompter, &prefill, &placement)?;
-            print_report(&report, json, quiet);
-            Ok(ExitCode::SUCCESS)
+            out.report(&tray_mcp::wizard::run(env, &mut prompter, &prefill, &placement)?)
         }
-        Action::Link { request, markdown } => {
-            let binary = self_install::resolve(&environment, &install::current_binary()?).entry_binary;
-            let links = tray_mcp::commands::link::links(&environment, &request, &binary)?;
-            if json {
-                print_stdout(&format!("{:#}\n", links.to_json()));
-            } else {
-                print_stdout(&links.to_human(markdown));
-            }
-            for notice in &links.notices {
-                note(&notice.to_string());
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Action::Bundle(request) => {
-            let bundled = tray_mcp::commands::bundle::bundle(&environment, &request, &install::current_binary()?)?;
-            let shown = environment.display_path(&bundled.path);
-            if json {
-                let report = serde_json::json!({ "path": bundled.path, "manifest": bundled.manifest });
-                print_stdout(&format!("{report:#}\n"));
-            } else {
-                print_stdout(&format!("{}\n", bundled.path.display()));
-            }
-            note(&format!(
-                "note: open {shown} with Claude Desktop (or drag it into Settings > Extensions); it asks for the workspace ID, region and API token"
-            ));
-            Ok(ExitCode::SUCCESS)
-        }
-        Action::List { name, clients } => {
-            let mut listing = list::list(&environment);
-            listing.keep(name.as_ref().map(|name| name.as_str()), &clients);
-            if let Some(name) = name.as_ref().filter(|_| listing.entries.is_empty()) {
-                return Err(CommandError::failure(
-                    format!("no Tray entry named \"{name}\" in the chosen clients"),
-                    "run `tray-mcp list` to see every entry and its name",
-                ));
-            }
-            if json {
-                print_stdout(&format!("{:#}\n", listing.to_json()));
-            } else if listing.entries.is_empty() && listing.problems.is_empty() {
-                note(
-                    "no Tray entries found (add one with: tray-mcp -w <WORKSPACE_UUID> --api-token-stdin -c <client>)",
-                );
-                print_stdout(&listing.to_human());
-            } else {
-                show(Stream::Out, &listing.to_human_within(width_of(Stream::Out)));
-            }
-            for problem in &listing.problems {
-                print_error(&problem.to_string());
-                print_hint(&problem.hint());
-            }
-            Ok(if listing.problems.is_empty() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            })
-        }
-        Action::Clients { installed } => {
-            let mut rows = tray_mcp::commands::clients::clients(&environment);
-            rows.retain(|row| row.installed || !installed);
-            if json {
-                print_stdout(&format!(
-                    "{:#}
-",
-                    tray_mcp::commands::clients::to_json(&rows)
-                ));
-            } else {
-                show(
-                    Stream::Out,
-                    &tray_mcp::commands::clients::to_human_within(&rows, width_of(Stream::Out)),
-                );
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Action::Remove(request) => {
-            let report = remove::remove(&environment, &request)?;
-            print_report(&report, json, quiet);
-            Ok(ExitCode::SUCCESS)
-        }
+        Action::Link { request, markdown } => run_link(env, &out, &request, markdown),
+        Action::Bundle(request) => run_bundle(env, &out, &request),
+        Action::List { name, clients } => run_list(env, &out, name.as_ref(), &clients),
+        Action::Clients { installed } => run_clients(env, &out, installed),
+        Action::Remove(request) => out.report(&remove::remove(env, &request)?),
         Action::Adopt(request) => {
-            let placement = self_install::resolve(&environment, &install::current_binary()?);
-            let report = tray_mcp::commands::adopt::adopt(&environment, &request, &placement)?;
-            print_report(&report, json, quiet);
-            Ok(ExitCode::SUCCESS)
+            let placement = self_install::resolve(env, &binary()?);
+            out.report(&tray_mcp::commands::adopt::adopt(env, &request, &placement)?)
         }
-        Action::Rename(request) => {
-            let report = rename::rename(&environment, &request)?;
-            print_report(&report, json, quiet);
-            Ok(ExitCode::SUCCESS)
-        }
-        Action::TokenSet(request) => {
-            let report = token::set(&environment, &request)?;
-            print_report(&report, json, quiet);
-            Ok(ExitCode::SUCCESS)
-        }
-        Action::TokenForget { name, dry_run } => {
-            let report = token::forget(&environment, &name, dry_run)?;
-            print_report(&report, json, quiet);
-            Ok(ExitCode::SUCCESS)
-        }
-        Action::Login(request) => {
-            let done = tray_mcp::commands::login::login(&environment, &request, &|line| note(line))?;
-            print_report(&done.report, json, quiet);
-            let scopes = if done.outcome.scopes.is_empty() {
-                String::new()
-            } else {
-                format!(" (scopes: {})", done.outcome.scopes.join(" "))
-            };
-            note(&format!(
-                "Signed in {} to {}{scopes}.{}",
-                request.name,
-                done.outcome.resource,
-                if done.outcome.refreshable {
-                    ""
-                } else {
-                    " No refresh token was granted: sign in again when the access token expires."
-                }
-            ));
-            if request.verify && !request.headless {
-                for notice in tray_mcp::commands::verify::after_login(&environment, &request.name) {
-                    note(&notice.to_string());
-                }
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        Action::Rename(request) => out.report(&rename::rename(env, &request)?),
+        Action::TokenSet(request) => out.report(&token::set(env, &request)?),
+        Action::TokenForget { name, dry_run } => out.report(&token::forget(env, &name, dry_run)?),
+        Action::Login(request) => run_login(env, &out, &request),
         Action::Logout(name, headless_only) => {
-            let report = tray_mcp::commands::login::logout(&environment, &name, headless_only)?;
-            print_report(&report, json, quiet);
-            Ok(ExitCode::SUCCESS)
+            out.report(&tray_mcp::commands::login::logout(env, &name, headless_only)?)
         }
-        Action::Doctor(request) => {
-            let spinner = tray_mcp::progress::Spinner::start(&environment.variables);
-            let report = doctor::doctor(&environment, &request, &|step| spinner.set(step));
-            drop(spinner);
-            if json {
-                print_stdout(&format!("{:#}\n", report.to_json()));
-            } else {
-                show(Stream::Out, &report.to_human(environment.variables.dumb_terminal));
-            }
-            Ok(if report.all_ok() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            })
-        }
-        Action::Apply { file, options } => {
-            let manifest = tray_mcp::manifest::load(&environment, file.as_deref())?;
-            let placement = self_install::resolve(&environment, &install::current_binary()?);
-            let report = tray_mcp::manifest::plan::apply(&environment, &manifest, options, &placement, &|name| {
-                std::env::var_os(name)
-            })?;
-            if json {
-                print_stdout(&format!("{:#}\n", report.to_json()));
-            } else {
-                show(Stream::Out, &report.to_human());
-            }
-            if !quiet {
-                show(Stream::Err, &report.report.to_stderr());
-            }
-            Ok(if options.check && report.changed() {
-                ExitCode::from(tray_mcp::manifest::DRIFT_EXIT_CODE)
-            } else {
-                ExitCode::SUCCESS
-            })
-        }
-        Action::Export => {
-            let export = tray_mcp::manifest::export::export(&environment)?;
-            if json {
-                print_stdout(&format!("{:#}\n", export.to_json()));
-            } else {
-                print_stdout(&export.to_toml());
-            }
-            for notice in &export.notices {
-                note(&notice.to_string());
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        Action::Doctor(request) => run_doctor(env, &out, &request),
+        Action::Apply { file, options } => run_apply(env, &out, file.as_deref(), options),
+        Action::Export => run_export(env, &out),
         Action::Serve(options) => {
-            tray_mcp::server::run(&environment, options)?;
+            tray_mcp::server::run(env, options)?;
             Ok(ExitCode::SUCCESS)
         }
-        Action::Uninstall(request) => {
-            let report = uninstall::uninstall(&environment, &request, &install::current_binary()?)?;
-            print_report(&report, json, quiet);
-            Ok(ExitCode::SUCCESS)
-        }
+        Action::Uninstall(request) => out.report(&uninstall::uninstall(env, &request, &binary()?)?),
         Action::Completions(script) => {
             print_stdout(&script);
             Ok(ExitCode::SUCCESS)
@@ -262,6 +96,209 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// How the output was asked for: `--json`, `-q`.
+struct Output {
+    json: bool,
+    quiet: bool,
+}
+
+impl Output {
+    /// A note for the user on stderr: -q leaves errors only.
+    fn note(&self, text: &str) {
+        if !self.quiet {
+            show(Stream::Err, &format!("{text}\n"));
+        }
+    }
+
+    /// Prints a changing command's report (see [`print_report`]): success.
+    fn report(&self, report: &tray_mcp::commands::report::Report) -> Result<ExitCode, CommandError> {
+        print_report(report, self.json, self.quiet);
+        Ok(ExitCode::SUCCESS)
+    }
+
+    /// Prints `json` with `--json`, else `human`.
+    fn data(&self, json: impl FnOnce() -> serde_json::Value, human: impl FnOnce() -> String) {
+        if self.json {
+            print_stdout(&format!("{:#}\n", json()));
+        } else {
+            print_stdout(&human());
+        }
+    }
+}
+
+/// `tray-mcp link`.
+fn run_link(
+    environment: &Environment,
+    out: &Output,
+    request: &install::InstallRequest,
+    markdown: bool,
+) -> Result<ExitCode, CommandError> {
+    let binary = self_install::resolve(environment, &install::current_binary()?).entry_binary;
+    let links = tray_mcp::commands::link::links(environment, request, &binary)?;
+    out.data(|| links.to_json(), || links.to_human(markdown));
+    for notice in &links.notices {
+        out.note(&notice.to_string());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `tray-mcp bundle`.
+fn run_bundle(
+    environment: &Environment,
+    out: &Output,
+    request: &tray_mcp::commands::bundle::BundleRequest,
+) -> Result<ExitCode, CommandError> {
+    let bundled = tray_mcp::commands::bundle::bundle(environment, request, &install::current_binary()?)?;
+    let shown = environment.display_path(&bundled.path);
+    out.data(
+        || serde_json::json!({ "path": bundled.path, "manifest": bundled.manifest }),
+        || format!("{}\n", bundled.path.display()),
+    );
+    out.note(&format!(
+        "note: open {shown} with Claude Desktop (or drag it into Settings > Extensions); it asks for the workspace ID, region and API token"
+    ));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `tray-mcp list`: failure when a file could not be read, or the name asked for is nowhere.
+fn run_list(
+    environment: &Environment,
+    out: &Output,
+    name: Option<&tray_mcp::tray::ServerName>,
+    clients: &[tray_mcp::clients::ClientId],
+) -> Result<ExitCode, CommandError> {
+    let mut listing = list::list(environment);
+    listing.keep(name.map(|name| name.as_str()), clients);
+    if let Some(name) = name.filter(|_| listing.entries.is_empty()) {
+        return Err(CommandError::failure(
+            format!("no Tray entry named \"{name}\" in the chosen clients"),
+            "run `tray-mcp list` to see every entry and its name",
+        ));
+    }
+    if out.json {
+        print_stdout(&format!("{:#}\n", listing.to_json()));
+    } else if listing.entries.is_empty() && listing.problems.is_empty() {
+        out.note("no Tray entries found (add one with: tray-mcp -w <WORKSPACE_UUID> --api-token-stdin -c <client>)");
+        print_stdout(&listing.to_human());
+    } else {
+        show(Stream::Out, &listing.to_human_within(width_of(Stream::Out)));
+    }
+    for problem in &listing.problems {
+        print_error(&problem.to_string());
+        print_hint(&problem.hint());
+    }
+    Ok(if listing.problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// `tray-mcp clients`.
+fn run_clients(environment: &Environment, out: &Output, installed: bool) -> Result<ExitCode, CommandError> {
+    let mut rows = tray_mcp::commands::clients::clients(environment);
+    rows.retain(|row| row.installed || !installed);
+    if out.json {
+        print_stdout(&format!("{:#}\n", tray_mcp::commands::clients::to_json(&rows)));
+    } else {
+        show(
+            Stream::Out,
+            &tray_mcp::commands::clients::to_human_within(&rows, width_of(Stream::Out)),
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `tray-mcp login`: the report, what was granted, and (unless `--no-verify`) the check that
+/// the sign-in works.
+fn run_login(
+    environment: &Environment,
+    out: &Output,
+    request: &tray_mcp::commands::login::LoginRequest,
+) -> Result<ExitCode, CommandError> {
+    let done = tray_mcp::commands::login::login(environment, request, &|line| out.note(line))?;
+    print_report(&done.report, out.json, out.quiet);
+    let scopes = if done.outcome.scopes.is_empty() {
+        String::new()
+    } else {
+        format!(" (scopes: {})", done.outcome.scopes.join(" "))
+    };
+    out.note(&format!(
+        "Signed in {} to {}{scopes}.{}",
+        request.name,
+        done.outcome.resource,
+        if done.outcome.refreshable {
+            ""
+        } else {
+            " No refresh token was granted: sign in again when the access token expires."
+        }
+    ));
+    if request.verify && !request.headless {
+        for notice in verify::after_login(environment, &request.name) {
+            out.note(&notice.to_string());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `tray-mcp doctor`: failure when a check failed.
+fn run_doctor(
+    environment: &Environment,
+    out: &Output,
+    request: &doctor::DoctorRequest,
+) -> Result<ExitCode, CommandError> {
+    let spinner = tray_mcp::progress::Spinner::start(&environment.variables);
+    let report = doctor::doctor(environment, request, &|step| spinner.set(step));
+    drop(spinner);
+    if out.json {
+        print_stdout(&format!("{:#}\n", report.to_json()));
+    } else {
+        show(Stream::Out, &report.to_human(environment.variables.dumb_terminal));
+    }
+    Ok(if report.all_ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// `tray-mcp apply`: with `--check`, the drift exit code when something would change.
+fn run_apply(
+    environment: &Environment,
+    out: &Output,
+    file: Option<&std::path::Path>,
+    options: tray_mcp::manifest::plan::ApplyOptions,
+) -> Result<ExitCode, CommandError> {
+    let manifest = tray_mcp::manifest::load(environment, file)?;
+    let placement = self_install::resolve(environment, &install::current_binary()?);
+    let report = tray_mcp::manifest::plan::apply(environment, &manifest, options, &placement, &|name| {
+        std::env::var_os(name)
+    })?;
+    if out.json {
+        print_stdout(&format!("{:#}\n", report.to_json()));
+    } else {
+        show(Stream::Out, &report.to_human());
+    }
+    if !out.quiet {
+        show(Stream::Err, &report.report.to_stderr());
+    }
+    Ok(if options.check && report.changed() {
+        ExitCode::from(tray_mcp::manifest::DRIFT_EXIT_CODE)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// `tray-mcp export`.
+fn run_export(environment: &Environment, out: &Output) -> Result<ExitCode, CommandError> {
+    let export = tray_mcp::manifest::export::export(environment)?;
+    out.data(|| export.to_json(), || export.to_toml());
+    for notice in &export.notices {
+        out.note(&notice.to_string());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Prints a report: the human or JSON text on stdout, its notes and next steps on stderr

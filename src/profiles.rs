@@ -8,10 +8,48 @@
 
 use std::path::PathBuf;
 
-use crate::oauth::store::SignInLocation;
 use crate::paths::Environment;
 use crate::tool_filter::ToolFilter;
 use crate::tray::{ApiToken, Region, ServerName, WorkspaceId};
+
+/// Where a profile's sign-in is kept, as its profile records it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SignInLocation {
+    /// `<tray config dir>/oauth/NAME.json` (0600).
+    #[default]
+    File,
+    /// The OS keychain, account `NAME/oauth`.
+    Keychain,
+}
+
+impl SignInLocation {
+    /// The name shown by `list`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignInLocation::File => "file",
+            SignInLocation::Keychain => "keychain",
+        }
+    }
+
+    /// Whether this is the default, which profiles leave unsaid.
+    pub fn is_file(&self) -> bool {
+        *self == SignInLocation::File
+    }
+}
+
+/// Rules tray-mcp wrote into one client's file for one entry, as recorded in its profile.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct WrittenRules {
+    /// The client (its ID, `claude-code`).
+    pub client: String,
+    /// The file the rules are in.
+    pub file: PathBuf,
+    /// The key path of the list in that file (`["permissions", "allow"]`).
+    pub list: Vec<String>,
+    /// The rules added, each exactly as written.
+    pub rules: Vec<String>,
+}
 
 /// Where a profile's token lives, as recorded in the profile file.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -106,7 +144,7 @@ pub struct Profile {
     /// The approval rules `install --approve read-only` added to clients' files, so `remove`
     /// takes out exactly those (see [`crate::approvals`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub approvals: Vec<crate::approvals::WrittenRules>,
+    pub approvals: Vec<WrittenRules>,
 }
 
 impl Profile {

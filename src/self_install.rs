@@ -28,8 +28,8 @@ use std::fs::{self, File};
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::commands::report::Notice;
 use crate::error::CommandError;
+use crate::notice::Notice;
 use crate::paths::{Environment, Os};
 
 /// Why a binary's folder is not a stable install.

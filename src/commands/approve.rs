@@ -7,17 +7,18 @@
 
 use std::path::PathBuf;
 
-use crate::approvals::{self, Approve, RuleEdit, WrittenRules};
+use crate::approvals::{self, Approve, RuleEdit};
 use crate::clients::{ClientId, Scope};
 use crate::config::safe_write::Privacy;
 use crate::config::transaction::FileTask;
 use crate::paths::Environment;
+use crate::profiles::WrittenRules;
 use crate::tool_filter::ToolFilter;
 use crate::tray::ServerName;
 
 use super::install::ConfigEdit;
-use super::report::Notice;
 use super::{FileOwner, LabeledTask, config_folder};
+use crate::notice::Notice;
 
 /// One edit of one approval list (see [`into_tasks`]).
 pub struct RuleFileEdit {

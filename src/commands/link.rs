@@ -15,7 +15,7 @@ use crate::error::CommandError;
 use crate::paths::Environment;
 
 use super::install::{self, InstallRequest, WorkspaceChoice};
-use super::report::Notice;
+use crate::notice::Notice;
 
 /// One client's install link.
 #[derive(Debug, Clone)]

@@ -7,16 +7,18 @@
 //! that is what signs in), so `login` works before any client is configured.
 
 use crate::error::CommandError;
-use crate::oauth::store::{SignInLocation, SignInStore};
+use crate::oauth::store::SignInStore;
 use crate::oauth::{self, LoginOptions, LoginOutcome};
 use crate::paths::Environment;
+use crate::profiles::SignInLocation;
 use crate::profiles::{self, AuthMethod, Profile, ProfileError, TokenLocation};
 use crate::secrets::Redactor;
 use crate::token_store::{KeychainChanges, TokenStore};
 use crate::tray::{Region, ServerName, WorkspaceId};
 
-use super::report::{Notice, Report};
+use super::report::Report;
 use super::{Finish, WriteProfile, execute_with_keychain, profile_task};
+use crate::notice::Notice;
 
 /// What `login` was asked. Plain data: no clap types.
 #[derive(Debug, Clone)]

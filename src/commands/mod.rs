@@ -40,7 +40,8 @@ use crate::self_install::{self, Placement};
 use crate::token_store::{AroundCommitError, KeychainChanges, TokenStore};
 use crate::tray::ServerName;
 
-use report::{FileReport, Notice, Report};
+use crate::notice::Notice;
+use report::{FileReport, Report};
 
 /// Whose file a task changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

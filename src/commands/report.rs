@@ -8,6 +8,7 @@ use similar::TextDiff;
 use crate::clients::{ClientId, Scope};
 use crate::config::Change;
 use crate::config::transaction::{Outcome, Planned};
+use crate::notice::Notice;
 use crate::paths::Environment;
 use crate::secrets::Redactor;
 
@@ -65,52 +66,6 @@ impl FileReport {
             Some(real) => format!("{real} (linked from {})", self.shown_path),
             None => self.shown_path.clone(),
         }
-    }
-}
-
-/// How much a notice matters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Severity {
-    /// Something worth knowing; nothing is wrong.
-    Note,
-    /// Something the user should act on (a missing tool, a secret in a shared file).
-    Warning,
-}
-
-/// A note or warning for stderr (and the `--json` report).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Notice {
-    /// How much it matters.
-    pub severity: Severity,
-    /// What to say, without the `note:`/`warning:` prefix.
-    pub message: String,
-}
-
-impl Notice {
-    /// A note.
-    pub fn note(message: impl Into<String>) -> Self {
-        Notice {
-            severity: Severity::Note,
-            message: message.into(),
-        }
-    }
-
-    /// A warning.
-    pub fn warning(message: impl Into<String>) -> Self {
-        Notice {
-            severity: Severity::Warning,
-            message: message.into(),
-        }
-    }
-}
-
-impl std::fmt::Display for Notice {
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let prefix = match self.severity {
-            Severity::Note => "note",
-            Severity::Warning => "warning",
-        };
-        write!(formatter, "{prefix}: {}", self.message)
     }
 }
 

@@ -23,11 +23,12 @@ use crate::secrets::{Redactor, bearer_in, holds_inline_token};
 use crate::token_store::{KeychainChanges, SERVICE, TokenStore};
 use crate::tray::{ApiToken, ServerName};
 
-use super::report::{Notice, Report};
+use super::report::Report;
 use super::{
     Finish, WriteProfile, config_secrets, execute_with_keychain, profile_task, readable_inventory, tasks_per_file,
     tray_entries_named,
 };
+use crate::notice::Notice;
 
 /// Replace the token of a profile (and of entries holding it inline).
 #[derive(Debug, Clone)]

@@ -22,8 +22,9 @@ use crate::self_install::{self, Removed};
 use crate::token_store::{KeychainChanges, TokenStore};
 
 use super::remove::RemoveEntries;
-use super::report::{FileReport, Notice, Report};
+use super::report::{FileReport, Report};
 use super::{DeleteProfile, Finish, execute_with_keychain, profile_task, readable_inventory, tasks_per_file};
+use crate::notice::Notice;
 
 /// What to uninstall.
 #[derive(Debug, Clone, Copy, Default)]

@@ -6,7 +6,7 @@
 //! Why here and why like this: a wrong token used to install with `Added`, pass `claude mcp
 //! list` (the bundled server starts fine) and fail only at the first tool call, inside the AI
 //! client. So every check runs side by side under one short overall limit ([`LIMIT`]), with
-//! the server's own clients ([`crate::server::tray_api`], [`crate::server::gateway`]) and the
+//! the server's own clients ([`crate::remote::tray_api`], [`crate::remote::gateway`]) and the
 //! same `TRAY_API_URL` / `TRAY_GRAPHQL_URL` / `TRAY_GATEWAY_URL` overrides `serve` honours, so
 //! what is verified is exactly what the entry will do. The outcome decides ([`judge`]): a
 //! token refused by every part the entry uses fails the install with nothing written; a part
@@ -22,13 +22,14 @@ use crate::env::Variables;
 use crate::error::CommandError;
 use crate::oauth::{OAuthTokens, SignInStore};
 use crate::paths::Environment;
-use crate::server::backend::{Backend as _, BackendError};
-use crate::server::gateway::{AccessTokenSource, GatewayClient, GatewayError, StaticToken};
-use crate::server::model::User;
-use crate::server::tray_api::TrayApi;
+use crate::remote::backend::{Backend as _, BackendError};
+use crate::remote::gateway::{GatewayClient, GatewayError};
+use crate::remote::model::User;
+use crate::remote::token::{AccessTokenSource, StaticToken};
+use crate::remote::tray_api::TrayApi;
 use crate::tray::{ApiToken, Region, ServerName, WorkspaceId};
 
-use super::report::Notice;
+use crate::notice::Notice;
 
 /// The most the whole verification may take: every check runs side by side within it.
 pub const LIMIT: Duration = Duration::from_secs(5);

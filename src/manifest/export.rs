@@ -13,9 +13,9 @@ use serde_json::{Value, json};
 
 use crate::clients::{ClientId, EntryWorkspace, Scope, Transport};
 use crate::commands::readable_inventory;
-use crate::commands::report::Notice;
 use crate::error::CommandError;
 use crate::inventory::FoundEntry;
+use crate::notice::Notice;
 use crate::paths::Environment;
 use crate::profiles::{self, AuthMethod, TokenLocation};
 use crate::tool_filter::ToolFilter;
@@ -94,15 +94,7 @@ fn exported(
     let same = |entry: &&&FoundEntry| {
         entry.scope == first.scope && entry.tray.as_ref().map(|t| t.transport) == Some(tray.transport)
     };
-    for other in entries.iter().filter(|entry| !same(entry)) {
-        notices.push(Notice::warning(format!(
-            "\"{name}\" in {} is another kind or scope than in {}; only the first is exported (a manifest declares one entry per name)",
-            other.shown_path, first.shown_path
-        )));
-    }
-    let mut clients: Vec<ClientId> = entries.iter().filter(same).map(|entry| entry.client).collect();
-    clients.sort();
-    clients.dedup();
+    let clients = same_kind_clients(name, entries, &same, notices);
     let profile = tray
         .profile
         .clone()
@@ -147,18 +139,8 @@ fn exported(
             .as_ref()
             .is_some_and(|profile| profile.auth == AuthMethod::OAuth && !profile.sandbox);
     let variable = shared_token_variable(entries.iter().filter(same).copied());
-    let (token, token_known) = if workspace == "sandbox" || sign_in {
-        (None, true)
-    } else if let Some(variable) = &variable {
-        (Some(("env", variable.clone())), true)
-    } else if keychain {
-        (
-            Some(("keychain", format!("{}/{name}", crate::token_store::SERVICE))),
-            true,
-        )
-    } else {
-        (Some(("env", placeholder_variable(name))), false)
-    };
+    let needs_token = workspace != "sandbox" && !sign_in;
+    let (token, token_known) = exported_token(name, needs_token, variable.as_deref(), keychain);
     Some(ExportedServer {
         name: name.to_string(),
         workspace: Some(workspace),
@@ -178,6 +160,53 @@ fn exported(
         approve: matches!(tray.workspace, EntryWorkspace::FromProfile)
             && profile.as_ref().is_some_and(|profile| !profile.approvals.is_empty()),
     })
+}
+
+/// The clients of the entries named `name` that are of the first one's kind and scope (`same`);
+/// a warning for each other one, which is not exported.
+fn same_kind_clients(
+    name: &str,
+    entries: &[&FoundEntry],
+    same: &dyn Fn(&&&FoundEntry) -> bool,
+    notices: &mut Vec<Notice>,
+) -> Vec<ClientId> {
+    let first = entries[0];
+    for other in entries.iter().filter(|entry| !same(entry)) {
+        notices.push(Notice::warning(format!(
+            "\"{name}\" in {} is another kind or scope than in {}; only the first is exported (a manifest declares one entry per name)",
+            other.shown_path, first.shown_path
+        )));
+    }
+    let mut clients: Vec<ClientId> = entries
+        .iter()
+        .filter(|entry| same(entry))
+        .map(|entry| entry.client)
+        .collect();
+    clients.sort();
+    clients.dedup();
+    clients
+}
+
+/// Where an exported entry's token comes from (none when it `needs_token` not): the variable
+/// its entries share, the keychain, or a placeholder variable (and whether that is known).
+fn exported_token(
+    name: &str,
+    needs_token: bool,
+    variable: Option<&str>,
+    keychain: bool,
+) -> (Option<(&'static str, String)>, bool) {
+    if !needs_token {
+        (None, true)
+    } else if let Some(variable) = variable {
+        (Some(("env", variable.to_string())), true)
+    } else if keychain {
+        (
+            Some(("keychain", format!("{}/{name}", crate::token_store::SERVICE))),
+            true,
+        )
+    } else {
+        (Some(("env", placeholder_variable(name))), false)
+    }
 }
 
 /// A TOML array of basic strings, each escaped as TOML requires.

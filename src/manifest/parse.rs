@@ -160,32 +160,8 @@ fn check_server(
         exclude_tools,
         approve,
     } = raw;
-    let transport = match &kind {
-        None => Transport::Stdio,
-        Some(kind) => Transport::EVERY
-            .into_iter()
-            .find(|transport| transport.as_str() == kind.get_ref().trim())
-            .ok_or_else(|| {
-                at(
-                    Some(kind.span()),
-                    format!("server \"{name}\": unknown kind"),
-                    "kind is stdio (the bundled server, the default), bridge (mcp-remote), http (the client's own remote entry) or headless (Tray's hosted Headless MCP, signed in by the client)",
-                )
-            })?,
-    };
-    let scope = match &scope {
-        None => Scope::User,
-        Some(scope) => [Scope::User, Scope::Local, Scope::Project]
-            .into_iter()
-            .find(|known| known.as_str() == scope.get_ref().trim())
-            .ok_or_else(|| {
-                at(
-                    Some(scope.span()),
-                    format!("server \"{name}\": unknown scope"),
-                    "scope is user (the default), local (Claude Code, this project only) or project",
-                )
-            })?,
-    };
+    let transport = check_kind(&name, kind.as_ref(), at)?;
+    let scope = check_scope(&name, scope.as_ref(), at)?;
     let clients = check_clients(&name, clients, at)?;
     let sandbox = workspace
         .as_ref()
@@ -208,19 +184,97 @@ fn check_server(
             at,
         )?;
     }
-    let token_env = token.as_ref().and_then(|token| match token.get_ref() {
+    let token_env = token.as_ref().and_then(token_env_variable);
+    let token_variable = check_token_from_env(&name, token_from_env, token_env, transport, at)?;
+    let region = check_region(&name, region.as_ref(), workspace.as_ref(), at)?;
+    let workspace = if transport == Transport::Headless {
+        check_headless(&name, workspace.as_ref(), token.as_ref(), gateway, at)?;
+        DeclaredWorkspace::Headless { region }
+    } else if sign_in.is_some() {
+        // check_sign_in refused an entry without a workspace.
+        let workspace = workspace.unwrap_or_else(|| Spanned::new(table.clone(), String::new()));
+        let workspace_id = check_workspace_id(&name, &workspace, at)?;
+        DeclaredWorkspace::SignIn { workspace_id, region }
+    } else {
+        let workspace = workspace.ok_or_else(|| {
+            at(
+                Some(table),
+                format!("server \"{name}\": no workspace"),
+                "add workspace = \"<WORKSPACE_UUID>\" (or \"sandbox\"), or kind = \"headless\"",
+            )
+        })?;
+        check_workspace(&name, workspace, region, token, at)?
+    };
+    Ok(DeclaredServer {
+        name,
+        workspace,
+        transport,
+        gateway,
+        clients,
+        scope,
+        position,
+        token_variable,
+        tools: filter,
+        approve,
+    })
+}
+
+/// The variable a token reference (`token = { env = "NAME" }`) names.
+fn token_env_variable(token: &Spanned<RawToken>) -> Option<String> {
+    match token.get_ref() {
         RawToken::Reference(RawReference {
             env: Some(variable), ..
         }) => Some(variable.clone()),
         _ => None,
-    });
-    let token_variable = check_token_from_env(&name, token_from_env, token_env, transport, at)?;
+    }
+}
+
+/// The entry's `kind` (stdio when not given).
+fn check_kind(name: &ServerName, kind: Option<&Spanned<String>>, at: &At<'_>) -> Result<Transport, ManifestError> {
+    match kind {
+        None => Ok(Transport::Stdio),
+        Some(kind) => Transport::EVERY
+            .into_iter()
+            .find(|transport| transport.as_str() == kind.get_ref().trim())
+            .ok_or_else(|| {
+                at(
+                    Some(kind.span()),
+                    format!("server \"{name}\": unknown kind"),
+                    "kind is stdio (the bundled server, the default), bridge (mcp-remote), http (the client's own remote entry) or headless (Tray's hosted Headless MCP, signed in by the client)",
+                )
+            }),
+    }
+}
+
+/// The entry's `scope` (user when not given).
+fn check_scope(name: &ServerName, scope: Option<&Spanned<String>>, at: &At<'_>) -> Result<Scope, ManifestError> {
+    match scope {
+        None => Ok(Scope::User),
+        Some(scope) => [Scope::User, Scope::Local, Scope::Project]
+            .into_iter()
+            .find(|known| known.as_str() == scope.get_ref().trim())
+            .ok_or_else(|| {
+                at(
+                    Some(scope.span()),
+                    format!("server \"{name}\": unknown scope"),
+                    "scope is user (the default), local (Claude Code, this project only) or project",
+                )
+            }),
+    }
+}
+
+/// The entry's `region`: the one declared, which must agree with a pasted app URL's, else the
+/// URL's, else us1.
+fn check_region(
+    name: &ServerName,
+    region: Option<&Spanned<String>>,
+    workspace: Option<&Spanned<String>>,
+    at: &At<'_>,
+) -> Result<Region, ManifestError> {
     // A pasted app URL (`app.eu1.tray.io/...`) says the region; a declared one must agree.
-    let url_region = workspace
-        .as_ref()
-        .and_then(|workspace| Region::of_app_url(workspace.get_ref()));
-    let region = match &region {
-        None => url_region.unwrap_or_default(),
+    let url_region = workspace.and_then(|workspace| Region::of_app_url(workspace.get_ref()));
+    match region {
+        None => Ok(url_region.unwrap_or_default()),
         Some(region) => {
             let declared: Region = region.get_ref().parse().map_err(|_| {
                 at(
@@ -238,44 +292,23 @@ fn check_server(
                     "drop region (the URL's is used), or give the workspace's bare UUID",
                 ));
             }
-            declared
+            Ok(declared)
         }
-    };
-    let workspace = if transport == Transport::Headless {
-        check_headless(&name, workspace.as_ref(), token.as_ref(), gateway, at)?;
-        DeclaredWorkspace::Headless { region }
-    } else if sign_in.is_some() {
-        // check_sign_in refused an entry without a workspace.
-        let workspace = workspace.unwrap_or_else(|| Spanned::new(table.clone(), String::new()));
-        let workspace_id = WorkspaceId::parse(workspace.get_ref()).map_err(|_| {
-            at(
-                Some(workspace.span()),
-                format!("server \"{name}\": the workspace is not a workspace UUID"),
-                "give the workspace's UUID (or a Tray app URL containing it)",
-            )
-        })?;
-        DeclaredWorkspace::SignIn { workspace_id, region }
-    } else {
-        let Some(workspace) = workspace else {
-            return Err(at(
-                Some(table),
-                format!("server \"{name}\": no workspace"),
-                "add workspace = \"<WORKSPACE_UUID>\" (or \"sandbox\"), or kind = \"headless\"",
-            ));
-        };
-        check_workspace(&name, workspace, region, token, at)?
-    };
-    Ok(DeclaredServer {
-        name,
-        workspace,
-        transport,
-        gateway,
-        clients,
-        scope,
-        position,
-        token_variable,
-        tools: filter,
-        approve,
+    }
+}
+
+/// A signed-in entry's workspace, which must be a workspace UUID (or an app URL with one).
+fn check_workspace_id(
+    name: &ServerName,
+    workspace: &Spanned<String>,
+    at: &At<'_>,
+) -> Result<WorkspaceId, ManifestError> {
+    WorkspaceId::parse(workspace.get_ref()).map_err(|_| {
+        at(
+            Some(workspace.span()),
+            format!("server \"{name}\": the workspace is not a workspace UUID"),
+            "give the workspace's UUID (or a Tray app URL containing it)",
+        )
     })
 }
 

@@ -21,7 +21,7 @@ use super::{DeclaredClients, DeclaredServer, DeclaredWorkspace, Manifest};
 use crate::clients::{ClientId, Scope};
 use crate::commands::install::{self, InstallRequest, WorkspaceChoice};
 use crate::commands::login::SignInOptions;
-use crate::commands::report::{Notice, Report};
+use crate::commands::report::Report;
 use crate::commands::{
     CaseNames, DeleteProfile, FileOwner, Finish, LabeledTask, PlannedFile, WriteProfile, config_task, finish_planned,
     plan_labeled, profile_task, readable_inventory,
@@ -31,6 +31,7 @@ use crate::config::safe_write::Privacy;
 use crate::env::DEFAULT_TOKEN_COMMAND_WAIT;
 use crate::error::CommandError;
 use crate::inventory::{FoundEntry, Inventory};
+use crate::notice::Notice;
 use crate::paths::Environment;
 use crate::profiles::{self, Profile, TokenLocation};
 use crate::secrets::{REDACTED, Redactor, inline_tokens};

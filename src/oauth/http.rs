@@ -2,7 +2,7 @@
 //!
 //! Why not rmcp's default client: it is a plain `reqwest::Client::new()`, which panics with no
 //! system CA store and does not know the ring provider this crate builds rustls with. This one
-//! comes from [`crate::server::http`], so TLS is set up once, the same way for every request.
+//! comes from [`crate::remote::http`], so TLS is set up once, the same way for every request.
 //!
 //! Every request and every redirect goes only to an HTTPS URL or to loopback
 //! ([`super::secure`]): rmcp follows whatever the metadata names, and this is the one place all
@@ -15,7 +15,7 @@ use std::time::Duration;
 use rmcp::transport::auth::{OAuthHttpClient, OAuthHttpClientFuture, OAuthHttpRedirectPolicy, OAuthHttpRequest};
 
 use super::secure::{InsecureEndpoint, is_secure, require_secure};
-use crate::server::http::{HttpSetupError, Limits, client_with_redirects};
+use crate::remote::http::{HttpSetupError, Limits, client_with_redirects};
 
 /// Largest OAuth response body read (metadata and tokens are small).
 const MAX_BODY_BYTES: usize = 1024 * 1024;

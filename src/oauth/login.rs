@@ -104,40 +104,8 @@ async fn sign_in(
     let http = Arc::new(OAuthHttp::new(REQUEST_LIMIT).map_err(|error| failed("HTTPS set-up", error, ""))?);
     let challenge = probe(&options.resource).await?;
 
-    let mut manager = AuthorizationManager::new_with_oauth_http_client(options.resource.as_str(), http.clone())
-        .await
-        .map_err(|error| {
-            failed(
-                "the server URL",
-                error,
-                "check the URL (TRAY_GATEWAY_URL, or the workspace ID)",
-            )
-        })?;
-    let discovery_failed = |error: &dyn std::fmt::Display| {
-        failed(
-            "discovery",
-            error,
-            "the server's OAuth metadata is missing or does not describe this server; check the URL",
-        )
-    };
-    let resolved = manager.resolve_metadata_from_challenge(challenge.as_deref()).await;
-    if let Some(refused) = http.refused() {
-        return Err(insecure(refused));
-    }
-    let metadata = match resolved {
-        Ok(resolution) => resolution.metadata,
-        Err(AuthError::AuthorizationServerMismatch {
-            expected_issuer,
-            received_issuer,
-        }) if same_origin(&expected_issuer, &received_issuer) => {
-            metadata_at_path(&expected_issuer).await.ok_or_else(|| {
-                discovery_failed(&format!(
-                    "no usable metadata for the authorization server {expected_issuer}"
-                ))
-            })?
-        }
-        Err(error) => return Err(discovery_failed(&error)),
-    };
+    let mut manager = manager_for(&options.resource, &http).await?;
+    let metadata = discover(&manager, &http, challenge.as_deref()).await?;
     check_metadata(&metadata).map_err(insecure)?;
     manager.set_metadata(metadata.clone());
     let credentials = InMemoryCredentialStore::new();
@@ -149,34 +117,7 @@ async fn sign_in(
         Some((granted, step_up)) => union(&granted.credentials.granted_scopes, &step_up.scopes),
         None => manager.select_initial_scopes(&[]).await,
     };
-    let supports_metadata_documents = metadata
-        .additional_fields
-        .get("client_id_metadata_document_supported")
-        .and_then(serde_json::Value::as_bool)
-        .unwrap_or(false);
-    let mut request = AuthorizationRequest::new(redirect_uri.clone()).with_scopes(scopes.clone());
-    let mut client_secret = options.client_secret.clone();
-    if let Some(client_id) = &options.client_id {
-        request = request.with_preregistered_client(client_id);
-    } else if let (Some(url), true) = (&options.client_metadata_url, supports_metadata_documents) {
-        request = request.with_client_metadata_url(url);
-    } else {
-        let scope_refs: Vec<&str> = scopes.iter().map(String::as_str).collect();
-        let registered = manager
-            .register_client("tray-mcp", &redirect_uri, &scope_refs)
-            .await
-            .map_err(|error| {
-                failed(
-                    "client registration",
-                    error,
-                    "this authorization server does not register clients itself: pass the client ID \
-                     its administrator registered for tray-mcp with --client-id (and its secret in \
-                     TRAY_OAUTH_CLIENT_SECRET)",
-                )
-            })?;
-        request = request.with_preregistered_client(registered.client_id);
-        client_secret = registered.client_secret;
-    }
+    let (mut request, client_secret) = client_for(&mut manager, options, &metadata, &redirect_uri, &scopes).await?;
     if let Some(secret) = &client_secret {
         request = request.with_client_secret(secret);
     }
@@ -184,13 +125,7 @@ async fn sign_in(
         .await
         .map_err(|(_, error)| failed("the authorization request", error, ""))?;
     let auth_url = session.get_authorization_url().to_string();
-    let query = |key: &str| {
-        reqwest::Url::parse(&auth_url).ok().and_then(|url| {
-            url.query_pairs()
-                .find(|(name, _)| name == key)
-                .map(|(_, value)| value.into_owned())
-        })
-    };
+    let query = |key: &str| query_parameter(&auth_url, key);
     let state = query("state").ok_or_else(|| failed("the authorization request", "it carries no state", ""))?;
     let resource = query("resource").unwrap_or_else(|| options.resource.clone());
 
@@ -200,27 +135,7 @@ async fn sign_in(
     {
         say(&format!("{error}: open the address above yourself."));
     }
-    let wait = options.wait;
-    let callback = tokio::task::spawn_blocking(move || listener.wait(&state, wait))
-        .await
-        .map_err(|error| failed("the redirect listener", error, ""))?
-        .map_err(|error| {
-            failed(
-                "waiting for the browser",
-                error,
-                "run `tray-mcp login` again and finish signing in",
-            )
-        })?;
-    let (code, issuer) = match callback {
-        Callback::Code { code, issuer } => (code, issuer),
-        Callback::Refused(reason) => {
-            return Err(failed(
-                "the authorization server refused",
-                reason,
-                "run `tray-mcp login` again",
-            ));
-        }
-    };
+    let (code, issuer) = wait_for_callback(listener, state, options.wait).await?;
     let state = query("state").unwrap_or_default();
     session
         .handle_callback_with_issuer(&code, &state, issuer.as_deref())
@@ -254,6 +169,132 @@ async fn sign_in(
     })
 }
 
+/// rmcp's authorization manager for `resource`, over this crate's HTTP client.
+async fn manager_for(resource: &str, http: &Arc<OAuthHttp>) -> Result<AuthorizationManager, CommandError> {
+    AuthorizationManager::new_with_oauth_http_client(resource, http.clone())
+        .await
+        .map_err(|error| {
+            failed(
+                "the server URL",
+                error,
+                "check the URL (TRAY_GATEWAY_URL, or the workspace ID)",
+            )
+        })
+}
+
+/// The value of `key` in `url`'s query.
+fn query_parameter(url: &str, key: &str) -> Option<String> {
+    reqwest::Url::parse(url).ok().and_then(|url| {
+        url.query_pairs()
+            .find(|(name, _)| name == key)
+            .map(|(_, value)| value.into_owned())
+    })
+}
+
+/// The authorization server's metadata, discovered from the resource's `challenge` (an issuer
+/// that names itself at a path of the same origin is read there).
+async fn discover(
+    manager: &AuthorizationManager,
+    http: &OAuthHttp,
+    challenge: Option<&str>,
+) -> Result<AuthorizationMetadata, CommandError> {
+    let discovery_failed = |error: &dyn std::fmt::Display| {
+        failed(
+            "discovery",
+            error,
+            "the server's OAuth metadata is missing or does not describe this server; check the URL",
+        )
+    };
+    let resolved = manager.resolve_metadata_from_challenge(challenge).await;
+    if let Some(refused) = http.refused() {
+        return Err(insecure(refused));
+    }
+    match resolved {
+        Ok(resolution) => Ok(resolution.metadata),
+        Err(AuthError::AuthorizationServerMismatch {
+            expected_issuer,
+            received_issuer,
+        }) if same_origin(&expected_issuer, &received_issuer) => {
+            metadata_at_path(&expected_issuer).await.ok_or_else(|| {
+                discovery_failed(&format!(
+                    "no usable metadata for the authorization server {expected_issuer}"
+                ))
+            })
+        }
+        Err(error) => Err(discovery_failed(&error)),
+    }
+}
+
+/// The authorization request's client: one registered beforehand (`--client-id`), tray-mcp's
+/// metadata document where the server takes one, or one registered now; with its secret.
+async fn client_for(
+    manager: &mut AuthorizationManager,
+    options: &LoginOptions,
+    metadata: &AuthorizationMetadata,
+    redirect_uri: &str,
+    scopes: &[String],
+) -> Result<(AuthorizationRequest, Option<String>), CommandError> {
+    let supports_metadata_documents = metadata
+        .additional_fields
+        .get("client_id_metadata_document_supported")
+        .and_then(serde_json::Value::as_bool)
+        .unwrap_or(false);
+    let request = AuthorizationRequest::new(redirect_uri.to_string()).with_scopes(scopes.to_vec());
+    if let Some(client_id) = &options.client_id {
+        return Ok((
+            request.with_preregistered_client(client_id),
+            options.client_secret.clone(),
+        ));
+    }
+    if let (Some(url), true) = (&options.client_metadata_url, supports_metadata_documents) {
+        return Ok((request.with_client_metadata_url(url), options.client_secret.clone()));
+    }
+    let scope_refs: Vec<&str> = scopes.iter().map(String::as_str).collect();
+    let registered = manager
+        .register_client("tray-mcp", redirect_uri, &scope_refs)
+        .await
+        .map_err(|error| {
+            failed(
+                "client registration",
+                error,
+                "this authorization server does not register clients itself: pass the client ID \
+                 its administrator registered for tray-mcp with --client-id (and its secret in \
+                 TRAY_OAUTH_CLIENT_SECRET)",
+            )
+        })?;
+    Ok((
+        request.with_preregistered_client(registered.client_id),
+        registered.client_secret,
+    ))
+}
+
+/// Waits (at most `wait`) for the browser to come back with `state`: the code and the issuer it
+/// named, or why not.
+async fn wait_for_callback(
+    listener: CallbackListener,
+    state: String,
+    wait: Duration,
+) -> Result<(String, Option<String>), CommandError> {
+    let callback = tokio::task::spawn_blocking(move || listener.wait(&state, wait))
+        .await
+        .map_err(|error| failed("the redirect listener", error, ""))?
+        .map_err(|error| {
+            failed(
+                "waiting for the browser",
+                error,
+                "run `tray-mcp login` again and finish signing in",
+            )
+        })?;
+    match callback {
+        Callback::Code { code, issuer } => Ok((code, issuer)),
+        Callback::Refused(reason) => Err(failed(
+            "the authorization server refused",
+            reason,
+            "run `tray-mcp login` again",
+        )),
+    }
+}
+
 /// Whether two URLs have the same scheme, host and port.
 fn same_origin(first: &str, second: &str) -> bool {
     match (reqwest::Url::parse(first), reqwest::Url::parse(second)) {
@@ -274,7 +315,7 @@ async fn metadata_at_path(issuer: &str) -> Option<AuthorizationMetadata> {
     require_secure(issuer, "issuer").ok()?;
     let base = reqwest::Url::parse(issuer).ok()?;
     let path = base.path().trim_matches('/').to_string();
-    let client = crate::server::http::client_for([issuer], crate::server::http::Limits::both(REQUEST_LIMIT)).ok()?;
+    let client = crate::remote::http::client_for([issuer], crate::remote::http::Limits::both(REQUEST_LIMIT)).ok()?;
     for candidate in [
         format!("/.well-known/oauth-authorization-server/{path}"),
         format!("/.well-known/openid-configuration/{path}"),
@@ -309,7 +350,7 @@ fn union(first: &[String], second: &[String]) -> Vec<String> {
 /// Asks the server, without a token, for what a client must do: the `WWW-Authenticate` of the
 /// first 401 (on `initialize`, else on `tools/list`); `None` when it answers neither with 401.
 async fn probe(resource: &str) -> Result<Option<String>, CommandError> {
-    let client = crate::server::http::client_for([resource], crate::server::http::Limits::both(REQUEST_LIMIT))
+    let client = crate::remote::http::client_for([resource], crate::remote::http::Limits::both(REQUEST_LIMIT))
         .map_err(|error| failed("HTTPS set-up", error, ""))?;
     let post = |body: serde_json::Value, session: Option<String>| {
         let mut request = client
@@ -325,14 +366,14 @@ async fn probe(resource: &str) -> Result<Option<String>, CommandError> {
     let unreachable = |error: reqwest::Error| {
         failed(
             "could not reach the server",
-            crate::server::http::root_cause(&error),
+            crate::remote::http::root_cause(&error),
             "check the network connection and the URL",
         )
     };
     let initialize = json!({
         "jsonrpc": "2.0", "id": 1, "method": "initialize",
         "params": {
-            "protocolVersion": crate::server::gateway::PROTOCOL_VERSION,
+            "protocolVersion": crate::remote::gateway::PROTOCOL_VERSION,
             "capabilities": {},
             "clientInfo": {"name": "tray-mcp", "version": env!("CARGO_PKG_VERSION")},
         },

@@ -9,7 +9,7 @@ use std::time::Duration;
 use oauth2::TokenResponse as _;
 
 use super::store::SignIn;
-use crate::server::http::{Limits, client_with_redirects, root_cause};
+use crate::remote::http::{Limits, client_with_redirects, root_cause};
 
 /// Revokes the sign-in's tokens. `Ok(false)` when the server offers no revocation.
 pub fn revoke(sign_in: &SignIn) -> Result<bool, String> {

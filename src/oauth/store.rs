@@ -19,36 +19,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::safe_write::{Privacy, atomic_write, create_private_dir};
 use crate::paths::Environment;
+use crate::profiles::SignInLocation;
 use crate::token_store::TokenStore;
 use crate::tray::ServerName;
 
 use super::SignInError;
-
-/// Where a profile's sign-in is kept, as its profile records it.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SignInLocation {
-    /// `<tray config dir>/oauth/NAME.json` (0600).
-    #[default]
-    File,
-    /// The OS keychain, account `NAME/oauth`.
-    Keychain,
-}
-
-impl SignInLocation {
-    /// The name shown by `list`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SignInLocation::File => "file",
-            SignInLocation::Keychain => "keychain",
-        }
-    }
-
-    /// Whether this is the default, which profiles leave unsaid.
-    pub fn is_file(&self) -> bool {
-        *self == SignInLocation::File
-    }
-}
 
 /// Permissions a server asked for with `insufficient_scope`, and how often the user signed in
 /// again for them.

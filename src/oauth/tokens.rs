@@ -20,7 +20,7 @@ use rmcp::transport::auth::{AuthError, AuthorizationManager, OAuthClientConfig};
 use super::http::OAuthHttp;
 use super::store::{SignIn, SignInStore, StepUp};
 use super::{MAX_STEP_UPS, SignInError};
-use crate::server::gateway::{AccessTokenSource, BoxFuture, TokenUnavailable};
+use crate::remote::token::{AccessTokenSource, BoxFuture, TokenUnavailable};
 use crate::tray::ApiToken;
 
 /// A placeholder redirect URI: a refresh sends none, but rmcp's client needs one set.

@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::model::{Execution, ExecutionStatus, StepSummary, WorkflowDetails, WorkflowSummary};
+use crate::remote::model::{Execution, ExecutionStatus, StepSummary, WorkflowDetails, WorkflowSummary};
 
 /// The kind of problem an error message points to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

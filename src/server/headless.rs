@@ -15,7 +15,7 @@
 //! reach it, not act in this one believing it acted in the other.
 //!
 //! It is one more layer of [`super::passthrough`] over the same Streamable HTTP client as the
-//! Agent Gateway ([`super::gateway`]), so sessions, SSE, resumption, name clashes (a clashing
+//! Agent Gateway ([`crate::remote::gateway`]), so sessions, SSE, resumption, name clashes (a clashing
 //! tool is listed as `headless_<name>`), failure isolation and `list_changed` work the same way.
 //!
 //! Auth: the Headless MCP takes OAuth sign-ins only, so a static API token is never sent to it.
@@ -28,10 +28,11 @@ use std::sync::{Arc, RwLock};
 
 use serde_json::{Map, Value};
 
-pub use super::gateway::AccessTokenSource;
-use super::gateway::{GatewayConfig, GatewayError, StaticToken};
 use super::passthrough::Upstream;
 use crate::env::Variables;
+use crate::remote::gateway::{GatewayConfig, GatewayError};
+pub use crate::remote::token::AccessTokenSource;
+use crate::remote::token::StaticToken;
 use crate::tray::{Region, WorkspaceId};
 
 /// The argument the pass-through pins.

@@ -7,15 +7,15 @@
 //!
 //! Layout:
 //! - [`tools`]: the MCP tools (rmcp `#[tool]` handlers), their inputs, outputs and text.
-//! - [`backend`]: the trait the tools read through, with [`tray_api`] (Tray's REST and
-//!   GraphQL APIs) and [`sandbox`] (an embedded demo workspace) behind it.
-//! - [`model`]: the workspace types both backends produce.
+//! - [`crate::remote::backend`]: the trait the tools read through, with
+//!   [`crate::remote::tray_api`] (Tray's REST and GraphQL APIs, in the remote layer, which
+//!   `doctor` and `verify` share) and [`sandbox`] (an embedded demo workspace) behind it.
 //! - [`diagnosis`]: heuristics behind `explain_workflow_failure`.
 //! - [`transport`]: line-delimited JSON-RPC over stdin/stdout, answering malformed lines.
-//! - [`gateway`], [`sse`] and [`passthrough`]: with `--gateway` (or a profile with
-//!   `"gateway": true`), the workspace's Agent Gateway tools are listed next to the built-in
-//!   ones and forwarded over Streamable HTTP, unchanged. The gateway failing never takes the
-//!   built-in tools down.
+//! - [`passthrough`]: with `--gateway` (or a profile with `"gateway": true`), the workspace's
+//!   Agent Gateway tools are listed next to the built-in ones and forwarded over Streamable HTTP
+//!   ([`crate::remote::gateway`]), unchanged. The gateway failing never takes the built-in
+//!   tools down.
 //! - [`headless`]: with a Tray sign-in, Tray's Headless MCP tools too, pinned to the workspace
 //!   (`workspaceId` left out of their schemas and filled in on every call); one more
 //!   [`passthrough`] layer over the same client.
@@ -32,23 +32,14 @@
 //! region's), `TRAY_HEADLESS_TEST_BEARER` (a test server's bearer, with a loopback
 //! `TRAY_HEADLESS_URL` only) and `RUST_LOG` (log filter, when `--log-level` is not given).
 
-pub mod access;
-pub mod backend;
 pub mod backlog;
 pub mod diagnosis;
-pub mod export;
 pub mod filter;
-pub mod gateway;
 pub mod headless;
-pub mod http;
-pub mod model;
-pub mod operations;
 pub mod passthrough;
 pub mod sandbox;
-pub mod sse;
 pub mod tools;
 pub mod transport;
-pub mod tray_api;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -60,12 +51,12 @@ use crate::env::{LogFilter, TRAY_API_TOKEN, Variables};
 use crate::error::CommandError;
 use crate::paths::Environment;
 use crate::profiles::{self, ProfileError};
+use crate::remote::backend::Backend;
+use crate::remote::token::{AccessTokenSource, StaticToken};
+use crate::remote::tray_api::{TrayApi, TrayApiConfig};
 use crate::tool_filter::ToolFilter;
 use crate::tray::{ApiToken, Region, ServerName, WorkspaceId};
-use backend::Backend;
-use gateway::{AccessTokenSource, StaticToken};
 use sandbox::Sandbox;
-use tray_api::{TrayApi, TrayApiConfig};
 
 /// How `tray-mcp serve` was asked to run. Plain data: no clap types.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -317,8 +308,8 @@ pub fn tray_api_config(
 /// What to serve: the built-in tools' backend, and the pass-throughs' settings when they are on.
 struct Served {
     backend: Arc<dyn Backend>,
-    gateway: Option<gateway::GatewayConfig>,
-    headless: Option<(gateway::GatewayConfig, headless::Pinned)>,
+    gateway: Option<crate::remote::gateway::GatewayConfig>,
+    headless: Option<(crate::remote::gateway::GatewayConfig, headless::Pinned)>,
     filter: (ToolFilter, Option<String>),
 }
 
@@ -366,7 +357,7 @@ fn headless_upstream(
     workspace_id: &WorkspaceId,
     region: Region,
     choice: HeadlessChoice,
-) -> Option<(gateway::GatewayConfig, headless::Pinned)> {
+) -> Option<(crate::remote::gateway::GatewayConfig, headless::Pinned)> {
     if !choice.wanted {
         return None;
     }
@@ -390,13 +381,13 @@ pub fn gateway_config(
     variables: &Variables,
     workspace_id: &WorkspaceId,
     auth: Arc<dyn AccessTokenSource>,
-) -> gateway::GatewayConfig {
+) -> crate::remote::gateway::GatewayConfig {
     let url = variables
         .gateway_url
         .clone()
         // As a parsed URL prints it (the path `/`), as the variable's value is kept.
         .unwrap_or_else(|| format!("{}/", workspace_id.gateway_url()));
-    let mut config = gateway::GatewayConfig::with_auth(url, auth);
+    let mut config = crate::remote::gateway::GatewayConfig::with_auth(url, auth);
     if let Some(timeout) = variables.gateway_timeout {
         config.timeout = timeout;
     }
@@ -497,13 +488,13 @@ pub fn run(environment: &Environment, options: ServeOptions) -> Result<(), Comma
 
 /// Starts one pass-through layer (its connection runs in the background) over `beneath`.
 fn start_layer(
-    config: gateway::GatewayConfig,
+    config: crate::remote::gateway::GatewayConfig,
     upstream: Arc<dyn passthrough::Upstream>,
     builtin: Vec<serde_json::Value>,
     beneath: Option<Arc<passthrough::Passthrough>>,
 ) -> Arc<passthrough::Passthrough> {
     let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
-    let client = Arc::new(gateway::GatewayClient::new(config, sender));
+    let client = Arc::new(crate::remote::gateway::GatewayClient::new(config, sender));
     let connect_wait = client.config().timeout.min(Duration::from_secs(10));
     let pass = passthrough::Passthrough::layered(client, upstream, builtin, beneath, connect_wait);
     pass.start(receiver);

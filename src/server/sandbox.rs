@@ -7,8 +7,8 @@
 
 use std::collections::HashMap;
 
-use super::backend::{Backend, BackendDescription, BackendError, BackendFuture, BackendKind};
-use super::model::{Connector, Execution, Solution, User, WorkflowDetails, WorkflowSummary};
+use crate::remote::backend::{Backend, BackendDescription, BackendError, BackendFuture, BackendKind};
+use crate::remote::model::{Connector, Execution, Solution, User, WorkflowDetails, WorkflowSummary};
 
 const WORKSPACE_JSON: &str = include_str!("../../fixtures/sandbox/workspace.json");
 const WORKFLOWS_JSON: &str = include_str!("../../fixtures/sandbox/workflows.json");

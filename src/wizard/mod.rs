@@ -188,25 +188,7 @@ fn ask_checked(
             ask_transport(environment, prompter, &clients, &workspace, &name, binary)?
         }
     };
-    match &mut workspace {
-        WorkspaceChoice::Tray { region, .. } | WorkspaceChoice::SignIn { region, .. } => {
-            *region = match prefill.region {
-                Some(given) => given,
-                // Only the bundled server calls Tray's regional API; the gateway has one address.
-                // The default is the pasted app URL's region, when it had one.
-                None if transport == Transport::Stdio => ask_region(prompter, *region)?,
-                None => *region,
-            };
-        }
-        // Each region hosts its own Headless MCP.
-        WorkspaceChoice::Headless { region } => {
-            *region = match prefill.region {
-                Some(given) => given,
-                None => ask_region(prompter, *region)?,
-            };
-        }
-        WorkspaceChoice::Sandbox => {}
-    }
+    set_region(prompter, prefill.region, transport, &mut workspace)?;
     // The pass-through runs inside the bundled server, so it is a question for stdio entries only.
     let gateway = match (workspace.workspace_id(), transport, prefill.gateway) {
         (Some(workspace_id), Transport::Stdio, None) => {
@@ -219,15 +201,8 @@ fn ask_checked(
     };
     let tools = match (&prefill.tools, transport, gateway, checked.as_ref()) {
         (Some(given), ..) => Some(given.clone()),
-        (None, Transport::Stdio, Some(true), Some(checked)) if !checked.verification.gateway_tools.is_empty() => {
-            let current = profiles::load(environment, &name).ok().map(|profile| profile.filter);
-            let gateway_tools = &checked.verification.gateway_tools;
-            Some(tools_question::ask(
-                prompter,
-                gateway_tools,
-                current.as_ref(),
-                &clients,
-            )?)
+        (None, Transport::Stdio, Some(true), Some(checked)) => {
+            tools_question::ask_if_listed(environment, prompter, &checked.verification, &name, &clients)?
         }
         _ => None,
     };
@@ -248,6 +223,36 @@ fn ask_checked(
         approve: prefill.approve,
         gateway_tools: Vec::new(),
     })
+}
+
+/// The workspace's region: the one given as a flag, else asked (the pasted app URL's region the
+/// default) where it matters.
+fn set_region(
+    prompter: &mut dyn Prompter,
+    given: Option<Region>,
+    transport: Transport,
+    workspace: &mut WorkspaceChoice,
+) -> Result<(), CommandError> {
+    match workspace {
+        WorkspaceChoice::Tray { region, .. } | WorkspaceChoice::SignIn { region, .. } => {
+            *region = match given {
+                Some(given) => given,
+                // Only the bundled server calls Tray's regional API; the gateway has one address.
+                // The default is the pasted app URL's region, when it had one.
+                None if transport == Transport::Stdio => ask_region(prompter, *region)?,
+                None => *region,
+            };
+        }
+        // Each region hosts its own Headless MCP.
+        WorkspaceChoice::Headless { region } => {
+            *region = match given {
+                Some(given) => given,
+                None => ask_region(prompter, *region)?,
+            };
+        }
+        WorkspaceChoice::Sandbox => {}
+    }
+    Ok(())
 }
 
 /// After the review: the browser sign-in of an entry that signs in with Tray (the same one

@@ -10,8 +10,29 @@ use serde_json::Value;
 use super::prompter::{ChoiceQuestion, Prompter};
 use super::{cancelled, texts};
 use crate::clients::ClientId;
+use crate::commands::verify::Verification;
 use crate::error::CommandError;
+use crate::paths::Environment;
 use crate::tool_filter::ToolFilter;
+use crate::tray::ServerName;
+
+/// [`ask`] when the token check listed the gateway's tools (`None`: it listed none, so there is
+/// nothing to choose from), with the entry's current filter ticked.
+pub fn ask_if_listed(
+    environment: &Environment,
+    prompter: &mut dyn Prompter,
+    verification: &Verification,
+    name: &ServerName,
+    clients: &[ClientId],
+) -> Result<Option<ToolFilter>, CommandError> {
+    if verification.gateway_tools.is_empty() {
+        return Ok(None);
+    }
+    let current = crate::profiles::load(environment, name)
+        .ok()
+        .map(|profile| profile.filter);
+    ask(prompter, &verification.gateway_tools, current.as_ref(), clients).map(Some)
+}
 
 /// Asks which tools the entry serves, `current` ticked (all when `None`); the filter to store
 /// (empty: every tool).

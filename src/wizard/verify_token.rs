@@ -7,9 +7,9 @@
 //! how the answer found then is reused before writing, so Tray is asked once per token.
 
 use crate::commands::install::InstallRequest;
-use crate::commands::report::Notice;
 use crate::commands::verify::{self, Target, Uses, Verification};
 use crate::error::CommandError;
+use crate::notice::Notice;
 use crate::paths::Environment;
 use crate::tray::{ApiToken, Region, WorkspaceId};
 

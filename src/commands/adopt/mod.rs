@@ -31,8 +31,9 @@ use crate::token_store::{KeychainChanges, TokenStore};
 use crate::tray::{ApiToken, Region, ServerName, WorkspaceId};
 
 use super::install::{self, EntryUpsert, InstallRequest, UpsertEntries, WorkspaceChoice};
-use super::report::{Notice, Report};
+use super::report::Report;
 use super::{Finish, LabeledTask, WriteProfile, finish_planned, plan_labeled, profile_task, readable_inventory};
+use crate::notice::Notice;
 use found::Adoptable;
 
 /// What to adopt.

@@ -17,10 +17,11 @@ use crate::inventory::FoundEntry;
 use crate::oauth::{OAuthTokens, SignInStore};
 use crate::paths::Environment;
 use crate::profiles;
-use crate::server::access::{AccessState, ToolAccess};
-use crate::server::backend::{Backend, BackendError};
-use crate::server::gateway::{AccessTokenSource, GatewayClient, GatewayConfig, StaticToken};
-use crate::server::tray_api::{TrayApi, TrayApiConfig};
+use crate::remote::access::{AccessState, ToolAccess};
+use crate::remote::backend::{Backend, BackendError};
+use crate::remote::gateway::{GatewayClient, GatewayConfig};
+use crate::remote::token::{AccessTokenSource, StaticToken};
+use crate::remote::tray_api::{TrayApi, TrayApiConfig};
 use crate::token_store::TokenStore;
 use crate::tray::{ApiToken, Region, WorkspaceId};
 
@@ -177,7 +178,7 @@ fn headless_url(variables: &crate::env::Variables, region: Region) -> String {
 /// (an `initialize` without an Authorization header): a 401 asking for sign-in is the expected
 /// answer.
 async fn check_headless(url: &str) -> Check {
-    let client = match crate::server::http::client_for([url], crate::server::http::Limits::both(ONLINE_TIMEOUT)) {
+    let client = match crate::remote::http::client_for([url], crate::remote::http::Limits::both(ONLINE_TIMEOUT)) {
         Ok(client) => client,
         Err(error) => return Check::fail(error.to_string(), "try again"),
     };
@@ -197,7 +198,7 @@ async fn check_headless(url: &str) -> Check {
         Err(error) => Check::fail(
             format!(
                 "could not reach Tray's Headless MCP at {url}: {}",
-                crate::server::http::error_chain(&error)
+                crate::remote::http::error_chain(&error)
             ),
             "check the network connection (and a proxy, if you use one); the client needs to reach this URL to sign you in",
         ),
@@ -386,7 +387,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::server::access::Access;
+    use crate::remote::access::Access;
 
     #[test]
     fn an_inline_bearer_token_is_found_but_a_placeholder_is_not() {

@@ -10,7 +10,7 @@ use super::render::access_text;
 use super::schemas::portable_output_schema;
 use super::{AuthenticatedUserOutput, GatewayStatus, ToolFailure, ToolOutcome, TrayTools, respond};
 use crate::error::Advice as _;
-use crate::server::backend::{BackendError, BackendKind};
+use crate::remote::backend::{BackendError, BackendKind};
 
 #[tool_router(router = account_tools, vis = "pub(super)")]
 impl TrayTools {

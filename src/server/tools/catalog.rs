@@ -11,7 +11,7 @@ use super::schemas::{portable_input_schema, portable_output_schema};
 use super::{
     ConnectorListOutput, ListConnectorsInput, ListSolutionsInput, SolutionListOutput, ToolOutcome, TrayTools, respond,
 };
-use crate::server::model::{Connector, Solution};
+use crate::remote::model::{Connector, Solution};
 
 #[tool_router(router = catalog_tools, vis = "pub(super)")]
 impl TrayTools {

@@ -4,9 +4,9 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::server::access::ToolAccess;
+use crate::remote::access::ToolAccess;
+use crate::remote::model::{Connector, Execution, ExecutionStatus, Solution, User, WorkflowSummary};
 pub use crate::server::diagnosis::{ExplainFailureOutput, FailureExplanation};
-use crate::server::model::{Connector, Execution, ExecutionStatus, Solution, User, WorkflowSummary};
 
 /// Optional inputs are plain typed properties that are not `required`; the `"default": null`
 /// that schemars adds for them contradicts their `type`, so it is removed.

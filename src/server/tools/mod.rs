@@ -29,9 +29,9 @@ use rmcp::model::{CallToolResult, ContentBlock, Implementation, ServerCapabiliti
 use rmcp::{ServerHandler, tool_handler};
 use serde::Serialize;
 
-use super::backend::{Backend, BackendError, BackendKind};
-use super::model::WorkflowSummary;
 use crate::error::Advice as _;
+use crate::remote::backend::{Backend, BackendError, BackendKind};
+use crate::remote::model::WorkflowSummary;
 pub use io::*;
 use render::{enabled_text, tags_text};
 

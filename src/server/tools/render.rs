@@ -3,8 +3,8 @@
 use std::fmt::Write as _;
 
 use super::ToolFailure;
-use crate::server::access::{AccessState, ToolAccess};
-use crate::server::model::Execution;
+use crate::remote::access::{AccessState, ToolAccess};
+use crate::remote::model::Execution;
 
 pub(super) fn clamp_limit(limit: Option<u32>, default: usize, max: usize) -> usize {
     limit.map_or(default, |limit| (limit as usize).clamp(1, max))

@@ -12,8 +12,8 @@ use super::{
     ExecutionListOutput, ExplainFailureInput, ExplainFailureOutput, ListExecutionsInput, ListWorkflowsInput,
     RUN_WINDOW, ToolFailure, ToolOutcome, TrayTools, WorkflowInput, WorkflowListOutput, respond,
 };
+use crate::remote::model::{Execution, ExecutionStatus, WorkflowDetails, WorkflowSummary};
 use crate::server::diagnosis::{explain_failure, failed_run_index, no_failure};
-use crate::server::model::{Execution, ExecutionStatus, WorkflowDetails, WorkflowSummary};
 
 #[tool_router(router = workflow_tools, vis = "pub(super)")]
 impl TrayTools {

@@ -12,8 +12,8 @@ use std::future::Future;
 use std::pin::Pin;
 
 use super::access::{Access, Endpoint, ToolAccess};
-use super::gateway::TokenUnavailable;
 use super::model::{Connector, Execution, Solution, User, WorkflowDetails, WorkflowSummary};
+use super::token::TokenUnavailable;
 use crate::error::Advice;
 
 /// A future returned by a [`Backend`] method.

@@ -1,7 +1,12 @@
-//! The command line: clap definitions only, converted into the core's plain request types.
+//! The command line: clap definitions only; [`resolve`] converts them into the core's plain
+//! request types, reading stdin, the TTY and the environment where a flag asks for it.
 //!
-//! Nothing below `cli.rs` knows clap exists. Arguments are destructured in full when converted,
+//! Nothing below `cli` knows clap exists. Arguments are destructured in full when converted,
 //! so a new flag cannot be added here and silently forgotten in the core.
+
+mod resolve;
+
+pub use resolve::Action;
 
 use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
@@ -26,7 +31,6 @@ use tray_mcp::tray::{ApiToken, Region, ServerName, WorkspaceId};
 
 use crate::global_flags::GlobalArgs;
 use crate::help_texts;
-use crate::token_input::{self, on_terminal, read_token_from_stdin, token_error};
 use tray_mcp::wizard::{self, Prefill};
 
 /// The whole command line. Its help opens with how to start ([`help_texts::START`]); the install
@@ -536,19 +540,6 @@ fn parse_workspace(input: &str) -> Result<WorkspaceArg, String> {
     })
 }
 
-/// The region: the one given, else the pasted app URL's (`None`: neither, the caller's
-/// default). A given region that contradicts the URL's is a usage error: one of the two is
-/// wrong, and guessing would send every call to the wrong hosts.
-fn region_of(given: Option<Region>, workspace: Option<&WorkspaceArg>) -> Result<Option<Region>, CommandError> {
-    match (given, workspace.and_then(|workspace| workspace.region)) {
-        (Some(given), Some(from_url)) if given != from_url => Err(CommandError::usage(
-            format!("--region {given} contradicts the workspace's app URL, which is in {from_url}"),
-            format!("drop --region (and TRAY_REGION) to use {from_url}, or pass the workspace's bare UUID"),
-        )),
-        (given, from_url) => Ok(given.or(from_url)),
-    }
-}
-
 impl Typed {
     fn from_matches(matches: &ArgMatches) -> Self {
         let typed = |id: &str| matches.value_source(id) == Some(ValueSource::CommandLine);
@@ -643,78 +634,6 @@ fn parse_region(input: &str) -> Result<Region, String> {
         .map_err(|error: tray_mcp::tray::InvalidRegion| error.to_string())
 }
 
-/// What the user asked for, in the core's terms.
-pub enum Action {
-    /// Install an entry (checking its token with Tray first unless `verify` is false).
-    Install {
-        /// What to install.
-        request: InstallRequest,
-        /// Check the token with Tray before writing (not `--no-verify`).
-        verify: bool,
-    },
-    /// Print the install links of the entry the request describes.
-    Link {
-        /// The entry, as install takes it.
-        request: InstallRequest,
-        /// Print Markdown badges.
-        markdown: bool,
-    },
-    /// Write a Claude Desktop extension.
-    Bundle(BundleRequest),
-    /// List the entries (only those named `name`, in `clients`, when given).
-    List {
-        /// Only the entries with this name.
-        name: Option<ServerName>,
-        /// Only in these clients (all when empty).
-        clients: Vec<ClientId>,
-    },
-    /// List the supported clients (only those installed here, with `installed`).
-    Clients {
-        /// Only the clients installed here.
-        installed: bool,
-    },
-    /// Run the setup wizard (with the answers given as flags), then install what it built.
-    Wizard(Box<Prefill>),
-    /// Remove an entry.
-    Remove(RemoveRequest),
-    /// Adopt hand-written Tray entries.
-    Adopt(AdoptRequest),
-    /// Rename an entry.
-    Rename(RenameRequest),
-    /// Replace a token.
-    TokenSet(TokenSetRequest),
-    /// Forget a profile's token (`dry_run`: write nothing).
-    TokenForget {
-        /// The profile.
-        name: ServerName,
-        /// Show the diff; write nothing.
-        dry_run: bool,
-    },
-    /// Sign an entry in (OAuth).
-    Login(LoginRequest),
-    /// Forget an entry's sign-ins (with `true`: only the Headless MCP's).
-    Logout(ServerName, bool),
-    /// Check the entries.
-    Doctor(DoctorRequest),
-    /// Apply (or check) a manifest.
-    Apply {
-        /// The manifest file, when not the default.
-        file: Option<std::path::PathBuf>,
-        /// What to do.
-        options: ApplyOptions,
-    },
-    /// Print the entries as a manifest.
-    Export,
-    /// Run the MCP server.
-    Serve(ServeOptions),
-    /// Uninstall the binary (and with `all`, every entry and profile).
-    Uninstall(UninstallRequest),
-    /// Print a completion script.
-    Completions(String),
-    /// Write the man pages into this folder.
-    Man(std::path::PathBuf),
-}
-
 impl Cli {
     /// Parses the process arguments like `Cli::parse`, also noting which install values were
     /// typed (the wizard does not ask those again).
@@ -746,119 +665,6 @@ impl Cli {
     /// The global flags (`--json`, `-q`, `-v`, `--color`), wherever they were given.
     pub fn globals(&self) -> &GlobalArgs {
         &self.globals
-    }
-
-    /// Converts the parsed arguments into an action; `variables` supplies `TRAY_API_TOKEN` to
-    /// `token set`.
-    pub fn into_action(self, variables: &Variables) -> Result<Action, CommandError> {
-        match self.command {
-            Some(Command::Install(args)) => install_action(args),
-            None => install_action(self.install),
-            Some(Command::List { name, clients }) => Ok(Action::List {
-                name,
-                clients: expand_clients(&clients),
-            }),
-            Some(Command::Clients { installed }) => Ok(Action::Clients { installed }),
-            Some(Command::Remove { name, clients, dry_run }) => Ok(Action::Remove(RemoveRequest {
-                name,
-                clients: expand_clients(&clients),
-                dry_run,
-            })),
-            Some(Command::Adopt {
-                names,
-                clients,
-                dry_run,
-                no_verify,
-            }) => Ok(Action::Adopt(AdoptRequest {
-                names,
-                clients: expand_clients(&clients),
-                dry_run,
-                verify: !no_verify,
-            })),
-            Some(Command::Rename { old, new, dry_run }) => Ok(Action::Rename(RenameRequest { old, new, dry_run })),
-            Some(Command::Token(TokenCommand::Set {
-                name,
-                api_token_stdin,
-                dry_run,
-            })) => {
-                let api_token = token_input::new_token(&name, api_token_stdin, variables)?;
-                Ok(Action::TokenSet(TokenSetRequest {
-                    name,
-                    api_token,
-                    dry_run,
-                }))
-            }
-            Some(Command::Token(TokenCommand::Forget { name, dry_run })) => Ok(Action::TokenForget { name, dry_run }),
-            Some(Command::Login {
-                name,
-                workspace_id,
-                region,
-                no_browser,
-                client_id,
-                client_metadata_url,
-                headless,
-                no_verify,
-            }) => Ok(Action::Login(LoginRequest {
-                name,
-                region: region_of(region, workspace_id.as_ref())?,
-                workspace_id: workspace_id.map(|workspace| workspace.id),
-                client_secret: std::env::var(tray_mcp::oauth::CLIENT_SECRET_VARIABLE)
-                    .ok()
-                    .filter(|secret| !secret.is_empty()),
-                client_id,
-                client_metadata_url,
-                no_browser,
-                browser: std::env::var("BROWSER").ok(),
-                headless,
-                verify: !no_verify,
-            })),
-            Some(Command::Logout { name, headless }) => Ok(Action::Logout(name, headless)),
-            Some(Command::Doctor { name, online }) => Ok(Action::Doctor(DoctorRequest { name, online })),
-            Some(Command::Apply {
-                file,
-                dry_run,
-                prune,
-                check,
-                force,
-                no_verify,
-                allow_commands,
-            }) => Ok(Action::Apply {
-                file,
-                options: ApplyOptions {
-                    dry_run,
-                    prune,
-                    check,
-                    force,
-                    verify: !no_verify,
-                    allow_commands,
-                },
-            }),
-            Some(Command::Export) => Ok(Action::Export),
-            Some(Command::Serve(args)) => {
-                let mut options = ServeOptions::from(args);
-                options.log_level = options.log_level.or_else(|| self.globals.log_filter());
-                Ok(Action::Serve(options))
-            }
-            Some(Command::Uninstall { all, dry_run }) => Ok(Action::Uninstall(UninstallRequest { all, dry_run })),
-            Some(Command::Link(LinkArgs { install, markdown })) => link_action(install, markdown),
-            Some(Command::Bundle {
-                out,
-                workspace_id,
-                region,
-                binary,
-                platform,
-            }) => Ok(Action::Bundle(BundleRequest {
-                out,
-                region: region_of(region, workspace_id.as_ref())?,
-                workspace_id: workspace_id.map(|workspace| workspace.id),
-                binary: binary.zip(platform),
-            })),
-            Some(Command::Completions { shell }) => Ok(Action::Completions(crate::completions::script(
-                &mut Cli::command(),
-                shell,
-            ))),
-            Some(Command::Man { dir }) => Ok(Action::Man(dir)),
-        }
     }
 }
 
@@ -912,315 +718,14 @@ fn install_flags_before_a_command(command: &mut clap::Command, matches: &ArgMatc
     ))
 }
 
-fn expand_clients(choices: &[ClientChoice]) -> Vec<ClientId> {
-    let mut clients: Vec<ClientId> = Vec::new();
-    for choice in choices {
-        let kinds = match choice {
-            ClientChoice::All => ClientId::all().to_vec(),
-            ClientChoice::One(kind) => vec![*kind],
-        };
-        for kind in kinds {
-            if !clients.contains(&kind) {
-                clients.push(kind);
-            }
-        }
-    }
-    clients
-}
-
-fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
-    let InstallArgs {
-        workspace_id,
-        api_token,
-        api_token_stdin,
-        name,
-        clients,
-        transport,
-        region,
-        scope,
-        sandbox,
-        gateway,
-        no_gateway,
-        headless,
-        vscode_profile,
-        token_from_env,
-        sign_in,
-        no_browser,
-        dry_run,
-        no_verify,
-        yes,
-        force,
-        interactive,
-        tools,
-        exclude_tools,
-        approve,
-        typed,
-    } = args;
-    let tools = tool_filter_of(tools.as_deref(), exclude_tools.as_deref())?;
-    if sign_in {
-        check_sign_in_flags(&typed, api_token_stdin, sandbox, headless, token_from_env.is_some())?;
-    }
-    // With --sign-in, a TRAY_API_TOKEN in the environment is not this entry's.
-    let api_token = api_token.filter(|_| !sign_in);
-    let sign_in_options = SignInOptions {
-        client_id: None,
-        client_secret: std::env::var(tray_mcp::oauth::CLIENT_SECRET_VARIABLE)
-            .ok()
-            .filter(|secret| !secret.is_empty()),
-        client_metadata_url: std::env::var(tray_mcp::oauth::CLIENT_METADATA_URL_VARIABLE)
-            .ok()
-            .filter(|url| !url.is_empty()),
-        no_browser,
-        browser: std::env::var("BROWSER").ok(),
-        unattended: false,
-    };
-    let gateway = gateway_choice(gateway, no_gateway);
-    let region = region_of(typed.region_given.then_some(region), workspace_id.as_ref())?.unwrap_or(region);
-    let workspace_id = workspace_id.map(|workspace| workspace.id);
-    let name = if headless && !typed.name {
-        ServerName::parse(ServerName::HEADLESS).map_err(|error| CommandError::usage(error.to_string(), ""))?
-    } else {
-        name
-    };
-    let token_variable = token_from_env.map(|given| match given.trim() {
-        "" => tray_mcp::clients::default_token_variable(name.as_str()),
-        given => given.to_string(),
-    });
-    // The variable the entries will name holds the token where they run; without --api-token,
-    // it is read from there (the binary is the one place that reads the environment).
-    let api_token = api_token.or_else(|| {
-        let variable = token_variable.as_ref().filter(|_| !api_token_stdin)?;
-        std::env::var(variable).ok().filter(|value| !value.trim().is_empty())
-    });
-    let missing =
-        !sandbox && !headless && (workspace_id.is_none() || (!sign_in && api_token.is_none() && !api_token_stdin));
-    if interactive || missing && on_terminal() {
-        if vscode_profile.is_some() {
-            return Err(CommandError::usage(
-                "the setup wizard does not ask for a VS Code profile",
-                "pass --workspace-id and --api-token-stdin (or --sandbox) with --vscode-profile to install without the wizard",
-            ));
-        }
-        if !on_terminal() {
-            return Err(CommandError::usage(
-                wizard::texts::NEEDS_TERMINAL,
-                "drop --interactive and pass --workspace-id and --api-token-stdin (or --sandbox)",
-            ));
-        }
-        let api_token = match (api_token_stdin, api_token) {
-            (true, _) => Some(read_token_from_stdin()?),
-            (false, token) => token,
-        };
-        let prefill = Prefill {
-            clients: typed.clients.then(|| expand_clients(&clients)),
-            every_client: clients.iter().any(|choice| matches!(choice, ClientChoice::All)),
-            sandbox,
-            headless,
-            workspace_id,
-            api_token: api_token
-                .map(|text| ApiToken::parse(&text).map_err(token_error))
-                .transpose()?,
-            name: typed.name.then_some(name),
-            transport: typed.transport.then_some(transport_of(transport)),
-            region: typed.region.then_some(region),
-            default_region: region,
-            scope: scope_of(scope),
-            gateway,
-            dry_run,
-            verify: !no_verify,
-            yes,
-            token_variable,
-            sign_in,
-            sign_in_options,
-            tools,
-            approve,
-        };
-        return Ok(Action::Wizard(Box::new(prefill)));
-    }
-    let workspace = if sandbox {
-        WorkspaceChoice::Sandbox
-    } else if headless {
-        WorkspaceChoice::Headless { region }
-    } else if sign_in {
-        let workspace_id = workspace_id.ok_or_else(|| missing_values(true, false))?;
-        WorkspaceChoice::SignIn {
-            workspace_id,
-            region,
-            sign_in: sign_in_options,
-        }
-    } else {
-        let token_text = if api_token_stdin {
-            Some(read_token_from_stdin()?)
-        } else {
-            api_token
-        };
-        match (workspace_id, token_text) {
-            (Some(workspace_id), Some(token_text)) => WorkspaceChoice::Tray {
-                workspace_id,
-                api_token: ApiToken::parse(&token_text).map_err(token_error)?,
-                region,
-            },
-            (workspace_id, token_text) => return Err(missing_values(workspace_id.is_none(), token_text.is_none())),
-        }
-    };
-    let request = InstallRequest {
-        clients: expand_clients(&clients),
-        every_client: clients.iter().any(|choice| matches!(choice, ClientChoice::All)),
-        workspace,
-        name,
-        transport: if headless {
-            Transport::Headless
-        } else {
-            transport_of(transport)
-        },
-        scope: scope_of(scope),
-        gateway,
-        dry_run,
-        skip: Vec::new(),
-        editor_profile: vscode_profile,
-        token_variable,
-        force,
-        tools,
-        approve,
-        gateway_tools: Vec::new(),
-    };
-    Ok(Action::Install {
-        request,
-        verify: !no_verify,
-    })
-}
-
-/// `link`: install's request, never the wizard (a link is made for others, from flags).
-fn link_action(args: InstallArgs, markdown: bool) -> Result<Action, CommandError> {
-    if args.interactive {
-        return Err(CommandError::usage(
-            "link does not run the setup wizard",
-            "drop --interactive and give the entry's values as flags, as for `tray-mcp install`",
-        ));
-    }
-    match install_action(args)? {
-        Action::Install { request, .. } => Ok(Action::Link { request, markdown }),
-        Action::Wizard(prefill) => Err(missing_values(
-            prefill.workspace_id.is_none(),
-            prefill.api_token.is_none() && !prefill.sign_in,
-        )),
-        _ => Err(CommandError::failure(
-            "link: unexpected request",
-            "report this as a bug",
-        )),
-    }
-}
-
-/// `--sign-in` takes no token of any kind and no other workspace: each is a usage error that
-/// says what to do instead. (A bridge or http `--transport` is refused by the install itself,
-/// which the wizard goes through too.)
-fn check_sign_in_flags(
-    typed: &Typed,
-    api_token_stdin: bool,
-    sandbox: bool,
-    headless: bool,
-    token_from_env: bool,
-) -> Result<(), CommandError> {
-    let refused = if typed.api_token || api_token_stdin {
-        Some((
-            "--api-token / --api-token-stdin",
-            "drop the token to sign in with Tray, or drop --sign-in to use the token".to_string(),
-        ))
-    } else if sandbox {
-        Some((
-            "--sandbox",
-            format!("{}: drop --sign-in", SignInConflict::Sandbox.reason()),
-        ))
-    } else if headless {
-        Some((
-            "--headless",
-            "a --headless entry is signed in by the client itself: drop --sign-in (or drop --headless for the bundled server's own sign-in)".to_string(),
-        ))
-    } else if token_from_env {
-        Some((
-            "--token-from-env",
-            format!("{}: drop --token-from-env", SignInConflict::TokenVariable.reason()),
-        ))
-    } else {
-        None
-    };
-    match refused {
-        Some((flag, hint)) => Err(CommandError::usage(
-            format!("--sign-in and {flag} do not go together"),
-            hint,
-        )),
-        None => Ok(()),
-    }
-}
-
 /// `--approve read-only`.
 fn parse_approve(text: &str) -> Result<Approve, String> {
     Approve::parse(text)
 }
 
-/// `--tools` / `--exclude-tools` as a filter: `None` when neither was given (a reinstall keeps
-/// the profile's filter); giving one of them replaces the whole filter.
-fn tool_filter_of(tools: Option<&str>, exclude_tools: Option<&str>) -> Result<Option<ToolFilter>, CommandError> {
-    if tools.is_none() && exclude_tools.is_none() {
-        return Ok(None);
-    }
-    let usage = |error: tool_filter::PatternError| CommandError::usage(error.to_string(), error.hint());
-    let included = tools
-        .map(|text| tool_filter::parse_list("--tools", text))
-        .transpose()
-        .map_err(usage)?;
-    let excluded = exclude_tools
-        .map(|text| tool_filter::parse_list("--exclude-tools", text))
-        .transpose()
-        .map_err(usage)?;
-    Ok(Some(ToolFilter::new(
-        included.unwrap_or_default(),
-        excluded.unwrap_or_default(),
-    )))
-}
-
-/// `--gateway` / `--no-gateway` / neither (the default, decided by the install).
-fn gateway_choice(gateway: bool, no_gateway: bool) -> Option<bool> {
-    match (gateway, no_gateway) {
-        (true, _) => Some(true),
-        (false, true) => Some(false),
-        (false, false) => None,
-    }
-}
-
-fn transport_of(transport: TransportArg) -> Transport {
-    match transport {
-        TransportArg::Stdio => Transport::Stdio,
-        TransportArg::Bridge => Transport::Bridge,
-        TransportArg::Http => Transport::Http,
-    }
-}
-
-fn scope_of(scope: ScopeArg) -> Scope {
-    match scope {
-        ScopeArg::User => Scope::User,
-        ScopeArg::Local => Scope::Local,
-        ScopeArg::Project => Scope::Project,
-    }
-}
-
-fn missing_values(workspace_missing: bool, token_missing: bool) -> CommandError {
-    let mut missing = Vec::new();
-    if workspace_missing {
-        missing.push("--workspace-id (or TRAY_WORKSPACE_ID)");
-    }
-    if token_missing {
-        missing.push("--api-token / --api-token-stdin (or TRAY_API_TOKEN)");
-    }
-    CommandError::usage(
-        format!("missing {}", missing.join(" and ")),
-        "example: tray-mcp -w <WORKSPACE_UUID> --api-token-stdin -c claude < token.txt \
-         (or --sandbox to try the demo workspace without an account)",
-    )
-}
-
 #[cfg(test)]
 mod tests {
+    use super::resolve::region_of;
     use super::*;
 
     #[test]

@@ -14,7 +14,7 @@
 //! `access_not_allowed`) names the token the endpoint needs ([`super::access`]).
 //!
 //! The bearer comes from an [`AccessTokenSource`], asked before every request, as the gateway
-//! client does: a profile's API token ([`super::gateway::StaticToken`]), or its Tray sign-in
+//! client does: a profile's API token ([`super::token::StaticToken`]), or its Tray sign-in
 //! ([`crate::oauth::OAuthTokens`]), which refreshes an access token that expires within 30 s.
 //! After a 401 the source is told, and when it has a new token the request is made once more.
 //! When no token can be had (the sign-in is missing or revoked), the call fails with the
@@ -32,10 +32,10 @@ use serde_json::{Value, json};
 use super::access::{Access, AccessState, Endpoint, ToolAccess, is_access_refusal, tool_access};
 use super::backend::{Backend, BackendDescription, BackendError, BackendFuture, BackendKind};
 use super::export::workflow_in_export;
-use super::gateway::AccessTokenSource;
 use super::http::{Limits, client_for, root_cause};
 use super::model::{Connector, Execution, ExecutionStatus, Solution, User, WorkflowDetails, WorkflowSummary};
 use super::operations::{EXPORT_WORKFLOWS_NAME, Read, export_workflows, is_request_error};
+use super::token::AccessTokenSource;
 use crate::tray::{ApiToken, Region, WorkspaceId};
 
 /// Most pages followed for one list, so a misbehaving API cannot loop us forever.
@@ -734,7 +734,7 @@ mod tests {
 
     use super::*;
     use crate::error::Advice as _;
-    use crate::server::gateway::{BoxFuture, StaticToken, TokenUnavailable};
+    use crate::remote::token::{BoxFuture, StaticToken, TokenUnavailable};
 
     /// A GraphQL API on 127.0.0.1 that answers `viewer.details` to `Bearer fresh` and 401 to
     /// anything else. Returns its URL and the bearer of each request, in order.
@@ -746,7 +746,7 @@ mod tests {
         std::thread::spawn(move || {
             for stream in listener.incoming().map_while(Result::ok) {
                 let mut reader = BufReader::new(stream);
-                let (_, bearer, _) = crate::server::http::test_server::read_request(&mut reader);
+                let (_, bearer, _) = crate::remote::http::test_server::read_request(&mut reader);
                 log.lock().expect("log").push(bearer.clone());
                 let (status, answer) = if bearer == "fresh" {
                     (
