@@ -65,7 +65,6 @@ const OVER_LIMIT: &[(&str, usize)] = &[
     ("cli/resolve.rs::into_action", 109),
     ("cli/resolve.rs::install_action", 122),
     ("commands/rename.rs::rename_with_store", 101),
-    ("manifest/plan.rs::apply_with_store", 198),
     ("server/mod.rs::choose_backend", 95),
 ];
 
