@@ -62,10 +62,7 @@ const FUNCTION_LIMIT: usize = 80;
 /// Files and functions over the limits today, with the size they may not grow past: each goes
 /// when it is split, and the list may only shrink.
 const OVER_LIMIT: &[(&str, usize)] = &[
-    ("cli/resolve.rs::into_action", 109),
     ("cli/resolve.rs::install_action", 122),
-    ("commands/rename.rs::rename_with_store", 101),
-    ("manifest/plan.rs::apply_with_store", 198),
     ("server/mod.rs::choose_backend", 95),
 ];
 

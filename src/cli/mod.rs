@@ -141,35 +141,7 @@ enum Command {
     /// Opens the browser ($BROWSER), receives the redirect on 127.0.0.1, keeps the tokens in
     /// the OS keychain (else a 0600 file). `serve` refreshes them.
     #[command(after_help = help_texts::LOGIN)]
-    Login {
-        /// The entry's name (created for --workspace-id when it does not exist yet).
-        #[arg(value_parser = ServerName::parse)]
-        name: ServerName,
-        /// The workspace, for an entry that does not exist yet.
-        #[arg(short = 'w', long, value_parser = parse_workspace, value_name = "UUID")]
-        workspace_id: Option<WorkspaceArg>,
-        /// Its region: us1, eu1, apac1 (ap1).
-        #[arg(long, value_parser = parse_region)]
-        region: Option<Region>,
-        /// Print the sign-in address instead of opening a browser.
-        #[arg(long)]
-        no_browser: bool,
-        /// A client ID the authorization server's administrator registered for tray-mcp (its
-        /// secret, if any, in TRAY_OAUTH_CLIENT_SECRET); by default tray-mcp registers itself.
-        #[arg(long, value_name = "ID")]
-        client_id: Option<String>,
-        /// The HTTPS URL of a client ID metadata document that describes tray-mcp, used where
-        /// the authorization server supports them.
-        #[arg(long, env = "TRAY_OAUTH_CLIENT_METADATA_URL", value_name = "URL")]
-        client_metadata_url: Option<String>,
-        /// Sign in to Tray's Headless MCP (the platform tools) instead of the Agent Gateway:
-        /// a separate sign-in, since a token is bound to the server it was asked for.
-        #[arg(long)]
-        headless: bool,
-        /// Do not check the new sign-in with Tray afterwards (whom it signs in as, the gateway).
-        #[arg(long)]
-        no_verify: bool,
-    },
+    Login(LoginArgs),
     /// Forget an entry's sign-in (revoked where the server can).
     #[command(after_help = help_texts::LOGOUT)]
     Logout {
@@ -198,33 +170,7 @@ enum Command {
     /// Brings every entry a manifest declares to its declared state, in one transaction across
     /// every file; --check only reports drift (exit 3).
     #[command(after_help = help_texts::APPLY)]
-    Apply {
-        /// The manifest (default: tray-mcp.toml in the current folder).
-        #[arg(short = 'f', long, value_name = "PATH")]
-        file: Option<std::path::PathBuf>,
-        /// Show the diff of what would change (tokens redacted); write nothing.
-        #[arg(long)]
-        dry_run: bool,
-        /// Also remove the Tray entries tray-mcp wrote that the manifest does not declare (never
-        /// other servers, nor Tray entries written by hand).
-        #[arg(long)]
-        prune: bool,
-        /// Change nothing: exit 0 when everything matches the manifest, 3 when anything drifted
-        /// (naming each entry and file), 1 when a token source cannot be read.
-        #[arg(long, conflicts_with = "dry_run")]
-        check: bool,
-        /// Replace declared entries' namesakes that tray-mcp did not write (servers of your own,
-        /// Tray entries written by hand); without it such an entry is refused.
-        #[arg(long)]
-        force: bool,
-        /// Do not check each declared token with Tray before writing.
-        #[arg(long)]
-        no_verify: bool,
-        /// Run the manifest's token commands even in a dry run or --check, or when the manifest
-        /// was found in the current folder rather than named with --file.
-        #[arg(long)]
-        allow_commands: bool,
-    },
+    Apply(ApplyArgs),
     /// Print this machine's entries as a manifest (tray-mcp.toml).
     ///
     /// Tokens appear as references to fill in.
@@ -298,6 +244,68 @@ struct LinkArgs {
     /// Print a Markdown badge that opens the link.
     #[arg(long)]
     markdown: bool,
+}
+
+/// Arguments of `tray-mcp login`.
+#[derive(Debug, clap::Args)]
+struct LoginArgs {
+    /// The entry's name (created for --workspace-id when it does not exist yet).
+    #[arg(value_parser = ServerName::parse)]
+    name: ServerName,
+    /// The workspace, for an entry that does not exist yet.
+    #[arg(short = 'w', long, value_parser = parse_workspace, value_name = "UUID")]
+    workspace_id: Option<WorkspaceArg>,
+    /// Its region: us1, eu1, apac1 (ap1).
+    #[arg(long, value_parser = parse_region)]
+    region: Option<Region>,
+    /// Print the sign-in address instead of opening a browser.
+    #[arg(long)]
+    no_browser: bool,
+    /// A client ID the authorization server's administrator registered for tray-mcp (its
+    /// secret, if any, in TRAY_OAUTH_CLIENT_SECRET); by default tray-mcp registers itself.
+    #[arg(long, value_name = "ID")]
+    client_id: Option<String>,
+    /// The HTTPS URL of a client ID metadata document that describes tray-mcp, used where
+    /// the authorization server supports them.
+    #[arg(long, env = "TRAY_OAUTH_CLIENT_METADATA_URL", value_name = "URL")]
+    client_metadata_url: Option<String>,
+    /// Sign in to Tray's Headless MCP (the platform tools) instead of the Agent Gateway:
+    /// a separate sign-in, since a token is bound to the server it was asked for.
+    #[arg(long)]
+    headless: bool,
+    /// Do not check the new sign-in with Tray afterwards (whom it signs in as, the gateway).
+    #[arg(long)]
+    no_verify: bool,
+}
+
+/// Arguments of `tray-mcp apply`.
+#[derive(Debug, clap::Args)]
+struct ApplyArgs {
+    /// The manifest (default: tray-mcp.toml in the current folder).
+    #[arg(short = 'f', long, value_name = "PATH")]
+    file: Option<std::path::PathBuf>,
+    /// Show the diff of what would change (tokens redacted); write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Also remove the Tray entries tray-mcp wrote that the manifest does not declare (never
+    /// other servers, nor Tray entries written by hand).
+    #[arg(long)]
+    prune: bool,
+    /// Change nothing: exit 0 when everything matches the manifest, 3 when anything drifted
+    /// (naming each entry and file), 1 when a token source cannot be read.
+    #[arg(long, conflicts_with = "dry_run")]
+    check: bool,
+    /// Replace declared entries' namesakes that tray-mcp did not write (servers of your own,
+    /// Tray entries written by hand); without it such an entry is refused.
+    #[arg(long)]
+    force: bool,
+    /// Do not check each declared token with Tray before writing.
+    #[arg(long)]
+    no_verify: bool,
+    /// Run the manifest's token commands even in a dry run or --check, or when the manifest
+    /// was found in the current folder rather than named with --file.
+    #[arg(long)]
+    allow_commands: bool,
 }
 
 /// Arguments of `tray-mcp serve`.

@@ -49,50 +49,10 @@ impl Cli {
                 }))
             }
             Some(Command::Token(TokenCommand::Forget { name, dry_run })) => Ok(Action::TokenForget { name, dry_run }),
-            Some(Command::Login {
-                name,
-                workspace_id,
-                region,
-                no_browser,
-                client_id,
-                client_metadata_url,
-                headless,
-                no_verify,
-            }) => Ok(Action::Login(LoginRequest {
-                name,
-                region: region_of(region, workspace_id.as_ref())?,
-                workspace_id: workspace_id.map(|workspace| workspace.id),
-                client_secret: std::env::var(tray_mcp::oauth::CLIENT_SECRET_VARIABLE)
-                    .ok()
-                    .filter(|secret| !secret.is_empty()),
-                client_id,
-                client_metadata_url,
-                no_browser,
-                browser: std::env::var("BROWSER").ok(),
-                headless,
-                verify: !no_verify,
-            })),
+            Some(Command::Login(args)) => login_action(args),
             Some(Command::Logout { name, headless }) => Ok(Action::Logout(name, headless)),
             Some(Command::Doctor { name, online }) => Ok(Action::Doctor(DoctorRequest { name, online })),
-            Some(Command::Apply {
-                file,
-                dry_run,
-                prune,
-                check,
-                force,
-                no_verify,
-                allow_commands,
-            }) => Ok(Action::Apply {
-                file,
-                options: ApplyOptions {
-                    dry_run,
-                    prune,
-                    check,
-                    force,
-                    verify: !no_verify,
-                    allow_commands,
-                },
-            }),
+            Some(Command::Apply(args)) => Ok(apply_action(args)),
             Some(Command::Export) => Ok(Action::Export),
             Some(Command::Serve(args)) => {
                 let mut options = ServeOptions::from(args);
@@ -116,6 +76,58 @@ impl Cli {
             Some(Command::Completions { shell }) => Ok(completions(shell)),
             Some(Command::Man { dir }) => Ok(Action::Man(dir)),
         }
+    }
+}
+
+/// `login`: the request, with the client secret and the browser from the environment.
+fn login_action(args: LoginArgs) -> Result<Action, CommandError> {
+    let LoginArgs {
+        name,
+        workspace_id,
+        region,
+        no_browser,
+        client_id,
+        client_metadata_url,
+        headless,
+        no_verify,
+    } = args;
+    Ok(Action::Login(LoginRequest {
+        name,
+        region: region_of(region, workspace_id.as_ref())?,
+        workspace_id: workspace_id.map(|workspace| workspace.id),
+        client_secret: std::env::var(tray_mcp::oauth::CLIENT_SECRET_VARIABLE)
+            .ok()
+            .filter(|secret| !secret.is_empty()),
+        client_id,
+        client_metadata_url,
+        no_browser,
+        browser: std::env::var("BROWSER").ok(),
+        headless,
+        verify: !no_verify,
+    }))
+}
+
+/// `apply`.
+fn apply_action(args: ApplyArgs) -> Action {
+    let ApplyArgs {
+        file,
+        dry_run,
+        prune,
+        check,
+        force,
+        no_verify,
+        allow_commands,
+    } = args;
+    Action::Apply {
+        file,
+        options: ApplyOptions {
+            dry_run,
+            prune,
+            check,
+            force,
+            verify: !no_verify,
+            allow_commands,
+        },
     }
 }
 

@@ -49,39 +49,11 @@ pub fn rename_with_store(
     store: &TokenStore,
 ) -> Result<Report, CommandError> {
     let (old, new) = (request.old.as_str(), request.new.as_str());
-    if old == new {
-        return Err(CommandError::usage(
-            "the old and new names are the same",
-            "pick a different new name",
-        ));
-    }
-    if old.eq_ignore_ascii_case(new) {
-        return Err(CommandError::failure(
-            format!("\"{old}\" and \"{new}\" differ only in case, and names are compared ignoring case"),
-            format!(
-                "on macOS and Windows both would be one profile file; rename in two steps: `tray-mcp rename {old} {old}-tmp` then `tray-mcp rename {old}-tmp {new}`"
-            ),
-        ));
-    }
+    check_names(old, new)?;
     let inventory = readable_inventory(environment)?;
     check_case_unique(environment, &inventory.names(), &request.new)?;
     let targets = tray_entries_named(&inventory.entries, old, ClientId::all())?;
-    if let Some(clash) = inventory.entries.iter().find(|entry| {
-        entry.name == new
-            && targets.iter().any(|target| {
-                (target.path == entry.path && target.servers_key == entry.servers_key)
-                    || (target.in_entry_file && target.client == entry.client && target.scope == entry.scope)
-            })
-    }) {
-        return Err(CommandError::failure(
-            format!(
-                "{} config {} already has an entry named \"{new}\"",
-                clash.client.client().display_name(),
-                clash.shown_path
-            ),
-            format!("choose another name, or remove that entry first (tray-mcp remove {new})"),
-        ));
-    }
+    check_no_clash(&inventory.entries, &targets, new)?;
     // An entry in a file of its own moves to the new name's file; the others are renamed in
     // place.
     let (moved, in_place): (Vec<&FoundEntry>, Vec<&FoundEntry>) =
@@ -143,6 +115,46 @@ pub fn rename_with_store(
         binary: None,
     };
     execute_with_keychain(environment, tasks, finish)
+}
+
+/// Refuses a rename to the same name, or to one that differs only in case.
+fn check_names(old: &str, new: &str) -> Result<(), CommandError> {
+    if old == new {
+        return Err(CommandError::usage(
+            "the old and new names are the same",
+            "pick a different new name",
+        ));
+    }
+    if old.eq_ignore_ascii_case(new) {
+        return Err(CommandError::failure(
+            format!("\"{old}\" and \"{new}\" differ only in case, and names are compared ignoring case"),
+            format!(
+                "on macOS and Windows both would be one profile file; rename in two steps: `tray-mcp rename {old} {old}-tmp` then `tray-mcp rename {old}-tmp {new}`"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses a rename onto an entry named `new` where one of `targets` would go.
+fn check_no_clash(entries: &[FoundEntry], targets: &[&FoundEntry], new: &str) -> Result<(), CommandError> {
+    if let Some(clash) = entries.iter().find(|entry| {
+        entry.name == new
+            && targets.iter().any(|target| {
+                (target.path == entry.path && target.servers_key == entry.servers_key)
+                    || (target.in_entry_file && target.client == entry.client && target.scope == entry.scope)
+            })
+    }) {
+        return Err(CommandError::failure(
+            format!(
+                "{} config {} already has an entry named \"{new}\"",
+                clash.client.client().display_name(),
+                clash.shown_path
+            ),
+            format!("choose another name, or remove that entry first (tray-mcp remove {new})"),
+        ));
+    }
+    Ok(())
 }
 
 /// The two file tasks that move an entry of a file of its own to the file of its new name: the

@@ -88,141 +88,40 @@ pub fn apply_with_store(
     store: TokenStore,
 ) -> Result<ApplyReport, CommandError> {
     let binary = placement.entry_binary.as_path();
-    let mut launches_binary = false;
     let inventory = readable_inventory(environment)?;
     let names = CaseNames::new(environment, &inventory.names());
     let run_commands = super::trust::commands_run(manifest, options)?;
-    let context = SourceContext {
-        environment,
-        folder: &manifest.folder,
-        lookup,
-        keychain: &crate::token_store::read_item,
-        run_commands,
-        command_wait: environment
-            .variables
-            .token_command_wait
-            .unwrap_or(DEFAULT_TOKEN_COMMAND_WAIT),
-    };
-    // The entries whose token is a stand-in (a command not run): never redacted, so the diff
-    // shows `<from command: …>`; not compared by --check.
-    let unread: Vec<String> = manifest
-        .servers
-        .iter()
-        .filter(|server| server.token_from_command() && !run_commands)
-        .map(|server| server.name.to_string())
-        .collect();
-    let mut redactor = Redactor::default();
-    let mut notices = Vec::new();
-    let mut groups: BTreeMap<PathBuf, FileGroup> = BTreeMap::new();
-    let mut profile_tasks: Vec<(ServerName, LabeledTask, Profile, Option<ApiToken>)> = Vec::new();
-    let mut keychain = KeychainChanges::default();
+    let context = source_context(environment, manifest, lookup, run_commands);
+    let unread = unread_entries(manifest, run_commands);
+    let mut declared = Declared::default();
     let written = crate::written::load(environment);
-    let mut targets = Vec::new();
-    let mut rule_edits = Vec::new();
     for server in &manifest.servers {
         names
             .check(&server.name)
             .map_err(|error| at_entry(manifest, server, error))?;
-        let mut request = install_request(server, &context, options.dry_run || options.check, options.force)?;
-        let target = crate::commands::verify::target(environment, &request);
-        if request.approve.is_some()
-            && options.verify
-            && !options.check
-            && let Some(target) = &target
-        {
-            // The approvals go by the gateway's own annotations, as the install's do.
-            request.gateway_tools = crate::commands::verify::verify(&environment.variables, target).gateway_tools;
-        }
-        targets.extend(target.map(|target| (server.name.clone(), target)));
-        if let WorkspaceChoice::Tray { api_token, .. } = &request.workspace
-            && !unread.contains(&server.name.to_string())
-        {
-            redactor.add(api_token.expose());
-        }
-        launches_binary |= install::launches_binary(request.transport);
-        let mut entry = install::entry_plan(environment, &request, binary, store.preferred())?;
-        notices.extend(entry.notices);
-        let approvals = install::approval_plan(environment, &request, &mut entry.configs, entry.profile.as_mut());
-        notices.extend(approvals.notices);
-        rule_edits.extend(approvals.edits);
-        for mut edit in entry.configs {
-            edit.note_record(&written);
-            let group = groups
-                .entry(edit.path.clone())
-                .or_insert_with(|| FileGroup::new(edit.owner, edit.upsert.format));
-            if edit.privacy == Privacy::OwnerOnly {
-                group.privacy = Privacy::OwnerOnly;
-            }
-            group.upserts.push((server.name.to_string(), edit.upsert));
-        }
-        let token = match &request.workspace {
-            WorkspaceChoice::Tray { api_token, .. } => Some(api_token.clone()),
-            WorkspaceChoice::SignIn { .. } | WorkspaceChoice::Sandbox | WorkspaceChoice::Headless { .. } => None,
-        };
-        keychain.writes.extend(entry.keychain_write);
-        if let Some(profile) = entry.profile {
-            let task = profile_task(
-                environment,
-                &server.name,
-                Box::new(WriteProfile {
-                    profile: profile.clone(),
-                }),
-            );
-            profile_tasks.push((server.name.clone(), task, profile, token));
-        }
+        let (request, target) = server_request(environment, server, &context, options)?;
+        let entry = install::entry_plan(environment, &request, binary, store.preferred())?;
+        declared.add(environment, &request, target, entry, &written, &unread);
     }
+    let Declared {
+        launches_binary,
+        redactor,
+        mut notices,
+        mut groups,
+        profile_tasks,
+        mut keychain,
+        targets,
+        mut rule_edits,
+    } = declared;
     let mut pruned_names = Vec::new();
     if options.prune {
         prune(environment, &inventory, manifest, &mut groups, &mut pruned_names);
     }
-    let mut tasks = Vec::new();
-    let mut entries = Vec::new();
-    let record = crate::created::load(environment);
-    for (path, group) in groups {
-        entries.push(group.names());
-        let owner = group.owner;
-        let privacy = group.privacy;
-        tasks.push(config_task(
-            environment,
-            owner,
-            path,
-            privacy,
-            Box::new(group.into_edit(&record)),
-        ));
-    }
-    let mut profile_checks = Vec::new();
-    for (name, task, profile, token) in profile_tasks {
-        entries.push(vec![EntryChange {
-            name: name.to_string(),
-            change: Change::Unchanged,
-            drift: None,
-            entry_path: Vec::new(),
-        }]);
-        profile_checks.push((name, profile, token));
+    let (mut tasks, mut entries) = config_tasks(environment, groups);
+    let profile_checks = add_profile_writes(profile_tasks, &mut tasks, &mut entries);
+    for (name, task) in pruned_profiles(environment, &pruned_names, &mut keychain, &mut rule_edits) {
+        entries.push(vec![profile_entry(&name, Change::Removed)]);
         tasks.push(task);
-    }
-    for name in pruned_names {
-        let Ok(name) = ServerName::parse(&name) else { continue };
-        if !profiles::profile_path(environment, &name).exists() {
-            continue;
-        }
-        let profile = profiles::load(environment, &name);
-        if profile
-            .as_ref()
-            .is_ok_and(|profile| profile.token_store == TokenLocation::Keychain)
-        {
-            keychain.deletes.push(name.clone());
-        }
-        if let Ok(profile) = &profile {
-            rule_edits.extend(crate::commands::approve::removal(environment, &profile.approvals));
-        }
-        entries.push(vec![EntryChange {
-            name: name.to_string(),
-            change: Change::Removed,
-            drift: None,
-            entry_path: Vec::new(),
-        }]);
-        tasks.push(profile_task(environment, &name, Box::new(DeleteProfile)));
     }
     // Last: the entry changes below go by the tasks before these.
     tasks.extend(crate::commands::approve::into_tasks(environment, rule_edits));
@@ -231,35 +130,12 @@ pub fn apply_with_store(
         notices.extend(crate::commands::verify::before_apply(&environment.variables, &targets)?);
     }
     let mut entries = entry_changes(&planned, entries, &profile_checks, &store, options.check);
-    for change in entries.iter_mut().flatten() {
-        if change.drift.as_deref() == Some(TOKEN_DRIFT) && unread.contains(&change.name) {
-            // The token was not read: a token-only difference is the stand-in's, not drift.
-            change.drift = None;
-            change.change = Change::Unchanged;
-        }
-    }
-    notices.extend(unread.iter().map(|name| {
-        Notice::note(format!(
-            "the token of \"{name}\" comes from a command, which a dry run does not run: the diff holds a stand-in for it, redacted as any token (--allow-commands runs it)"
-        ))
-    }));
+    forgive_stand_in_drift(&mut entries, &unread);
+    notices.extend(unread.iter().map(|name| unread_notice(name)));
     if options.check {
         // A check reports drift only: the notes about what an apply would write are not for it.
-        let _ = notices;
-        let report = finish_planned(
-            environment,
-            planned,
-            dry_finish(&redactor, &store, &keychain, Vec::new()),
-        )?;
-        return Ok(ApplyReport {
-            report: Report {
-                diffs: Vec::new(),
-                ..report
-            },
-            entries,
-            check: true,
-            unread,
-        });
+        let finish = dry_finish(&redactor, &store, &keychain, Vec::new());
+        return check_report(environment, planned, finish, entries, unread);
     }
     let finish = Finish {
         dry_run: options.dry_run,
@@ -276,6 +152,263 @@ pub fn apply_with_store(
         check: false,
         unread,
     })
+}
+
+/// Where the declared tokens are read from.
+fn source_context<'a>(
+    environment: &'a Environment,
+    manifest: &'a Manifest,
+    lookup: &'a dyn Fn(&str) -> Option<std::ffi::OsString>,
+    run_commands: bool,
+) -> SourceContext<'a> {
+    SourceContext {
+        environment,
+        folder: &manifest.folder,
+        lookup,
+        keychain: &crate::token_store::read_item,
+        run_commands,
+        command_wait: environment
+            .variables
+            .token_command_wait
+            .unwrap_or(DEFAULT_TOKEN_COMMAND_WAIT),
+    }
+}
+
+/// The install request of a declared entry, and the target to verify it with (whose gateway
+/// tools its approvals go by).
+fn server_request(
+    environment: &Environment,
+    server: &DeclaredServer,
+    context: &SourceContext<'_>,
+    options: ApplyOptions,
+) -> Result<(InstallRequest, Option<crate::commands::verify::Target>), CommandError> {
+    let mut request = install_request(server, context, options.dry_run || options.check, options.force)?;
+    let target = crate::commands::verify::target(environment, &request);
+    if request.approve.is_some()
+        && options.verify
+        && !options.check
+        && let Some(target) = &target
+    {
+        // The approvals go by the gateway's own annotations, as the install's do.
+        request.gateway_tools = crate::commands::verify::verify(&environment.variables, target).gateway_tools;
+    }
+    Ok((request, target))
+}
+
+/// A token-only difference of an entry whose token was not read (`unread`) is the stand-in's,
+/// not drift.
+fn forgive_stand_in_drift(entries: &mut [Vec<EntryChange>], unread: &[String]) {
+    for change in entries.iter_mut().flatten() {
+        if change.drift.as_deref() == Some(TOKEN_DRIFT) && unread.contains(&change.name) {
+            change.drift = None;
+            change.change = Change::Unchanged;
+        }
+    }
+}
+
+/// `apply --check`: the planned changes as drift, no diffs and none of an apply's notes.
+fn check_report(
+    environment: &Environment,
+    planned: Vec<PlannedFile>,
+    finish: Finish<'_>,
+    entries: Vec<Vec<EntryChange>>,
+    unread: Vec<String>,
+) -> Result<ApplyReport, CommandError> {
+    let report = finish_planned(environment, planned, finish)?;
+    Ok(ApplyReport {
+        report: Report {
+            diffs: Vec::new(),
+            ..report
+        },
+        entries,
+        check: true,
+        unread,
+    })
+}
+
+/// What the declared entries add up to, before any file is planned.
+#[derive(Default)]
+struct Declared {
+    /// Some entry runs the binary (so a transient one is copied first).
+    launches_binary: bool,
+    /// The tokens read, hidden in diffs.
+    redactor: Redactor,
+    notices: Vec<Notice>,
+    /// One group of edits per client file.
+    groups: BTreeMap<PathBuf, FileGroup>,
+    /// Each profile to write, with the token to compare it by.
+    profile_tasks: Vec<(ServerName, LabeledTask, Profile, Option<ApiToken>)>,
+    keychain: KeychainChanges,
+    /// The entries to verify with Tray.
+    targets: Vec<(ServerName, crate::commands::verify::Target)>,
+    /// The approval rules to write.
+    rule_edits: Vec<crate::commands::approve::RuleFileEdit>,
+}
+
+impl Declared {
+    /// Adds one entry's plan (for `request`): the target to verify, its token to redact (unless
+    /// `unread`: a stand-in), its files' edits, approvals, keychain write and profile.
+    fn add(
+        &mut self,
+        environment: &Environment,
+        request: &InstallRequest,
+        target: Option<crate::commands::verify::Target>,
+        mut entry: install::EntryPlan,
+        written: &crate::written::Written,
+        unread: &[String],
+    ) {
+        self.targets.extend(target.map(|target| (request.name.clone(), target)));
+        if let WorkspaceChoice::Tray { api_token, .. } = &request.workspace
+            && !unread.contains(&request.name.to_string())
+        {
+            self.redactor.add(api_token.expose());
+        }
+        self.launches_binary |= install::launches_binary(request.transport);
+        self.notices.extend(entry.notices);
+        let approvals = install::approval_plan(environment, request, &mut entry.configs, entry.profile.as_mut());
+        self.notices.extend(approvals.notices);
+        self.rule_edits.extend(approvals.edits);
+        group_edits(&mut self.groups, &request.name, entry.configs, written);
+        let token = match &request.workspace {
+            WorkspaceChoice::Tray { api_token, .. } => Some(api_token.clone()),
+            WorkspaceChoice::SignIn { .. } | WorkspaceChoice::Sandbox | WorkspaceChoice::Headless { .. } => None,
+        };
+        self.keychain.writes.extend(entry.keychain_write);
+        if let Some(profile) = entry.profile {
+            let task = profile_task(
+                environment,
+                &request.name,
+                Box::new(WriteProfile {
+                    profile: profile.clone(),
+                }),
+            );
+            self.profile_tasks.push((request.name.clone(), task, profile, token));
+        }
+    }
+}
+
+/// The entries whose token is a stand-in (a command not run, `run_commands` false): never
+/// redacted, so the diff shows `<from command: …>`; not compared by --check.
+fn unread_entries(manifest: &Manifest, run_commands: bool) -> Vec<String> {
+    manifest
+        .servers
+        .iter()
+        .filter(|server| server.token_from_command() && !run_commands)
+        .map(|server| server.name.to_string())
+        .collect()
+}
+
+/// The note about an entry whose token comes from a command a dry run did not run.
+fn unread_notice(name: &str) -> Notice {
+    Notice::note(format!(
+        "the token of \"{name}\" comes from a command, which a dry run does not run: the diff holds a stand-in for it, redacted as any token (--allow-commands runs it)"
+    ))
+}
+
+/// Adds entry `name`'s edits to the group of each file (one edit per file, whoever declared it).
+fn group_edits(
+    groups: &mut BTreeMap<PathBuf, FileGroup>,
+    name: &ServerName,
+    configs: Vec<install::ConfigEdit>,
+    written: &crate::written::Written,
+) {
+    for mut edit in configs {
+        edit.note_record(written);
+        let group = groups
+            .entry(edit.path.clone())
+            .or_insert_with(|| FileGroup::new(edit.owner, edit.upsert.format));
+        if edit.privacy == Privacy::OwnerOnly {
+            group.privacy = Privacy::OwnerOnly;
+        }
+        group.upserts.push((name.to_string(), edit.upsert));
+    }
+}
+
+/// One task per file group, and the entries each changes.
+fn config_tasks(
+    environment: &Environment,
+    groups: BTreeMap<PathBuf, FileGroup>,
+) -> (Vec<LabeledTask>, Vec<Vec<EntryChange>>) {
+    let mut tasks = Vec::new();
+    let mut entries = Vec::new();
+    let record = crate::created::load(environment);
+    for (path, group) in groups {
+        entries.push(group.names());
+        let owner = group.owner;
+        let privacy = group.privacy;
+        tasks.push(config_task(
+            environment,
+            owner,
+            path,
+            privacy,
+            Box::new(group.into_edit(&record)),
+        ));
+    }
+    (tasks, entries)
+}
+
+/// The deletions of the pruned entries' profiles (see [`pruned_profile`]).
+fn pruned_profiles(
+    environment: &Environment,
+    pruned_names: &[String],
+    keychain: &mut KeychainChanges,
+    rule_edits: &mut Vec<crate::commands::approve::RuleFileEdit>,
+) -> Vec<(ServerName, LabeledTask)> {
+    pruned_names
+        .iter()
+        .filter_map(|name| ServerName::parse(name).ok())
+        .filter_map(|name| Some((name.clone(), pruned_profile(environment, &name, keychain, rule_edits)?)))
+        .collect()
+}
+
+/// Adds the profile writes to `tasks` (and their lines to `entries`); returns what to compare
+/// each written profile by.
+fn add_profile_writes(
+    profile_tasks: Vec<(ServerName, LabeledTask, Profile, Option<ApiToken>)>,
+    tasks: &mut Vec<LabeledTask>,
+    entries: &mut Vec<Vec<EntryChange>>,
+) -> Vec<(ServerName, Profile, Option<ApiToken>)> {
+    let mut profile_checks = Vec::new();
+    for (name, task, profile, token) in profile_tasks {
+        entries.push(vec![profile_entry(&name, Change::Unchanged)]);
+        profile_checks.push((name, profile, token));
+        tasks.push(task);
+    }
+    profile_checks
+}
+
+/// A profile's line in the entry changes.
+fn profile_entry(name: &ServerName, change: Change) -> EntryChange {
+    EntryChange {
+        name: name.to_string(),
+        change,
+        drift: None,
+        entry_path: Vec::new(),
+    }
+}
+
+/// The deletion of a pruned entry's profile, when it has one: its keychain token and the
+/// approvals it recorded go too.
+fn pruned_profile(
+    environment: &Environment,
+    name: &ServerName,
+    keychain: &mut KeychainChanges,
+    rule_edits: &mut Vec<crate::commands::approve::RuleFileEdit>,
+) -> Option<LabeledTask> {
+    if !profiles::profile_path(environment, name).exists() {
+        return None;
+    }
+    let profile = profiles::load(environment, name);
+    if profile
+        .as_ref()
+        .is_ok_and(|profile| profile.token_store == TokenLocation::Keychain)
+    {
+        keychain.deletes.push(name.clone());
+    }
+    if let Ok(profile) = &profile {
+        rule_edits.extend(crate::commands::approve::removal(environment, &profile.approvals));
+    }
+    Some(profile_task(environment, name, Box::new(DeleteProfile)))
 }
 
 /// `error`, about the declared entry `server`, led by the manifest's file and the entry's

@@ -1,7 +1,7 @@
 //! Where the tools get their data: one trait, two implementations.
 //!
 //! Why a trait: the same tools run against Tray's API ([`super::tray_api::TrayApi`]) and against
-//! the embedded demo workspace ([`super::sandbox::Sandbox`]). The tools only ever see this trait
+//! the embedded demo workspace ([`crate::server::sandbox::Sandbox`]). The tools only ever see this trait
 //! and the shared [`super::model`] types, so a tool behaves the same in both, and the sandbox is a
 //! faithful stand-in for the real thing.
 //!

@@ -32,7 +32,7 @@
 //! the URL and an [`AccessTokenSource`], which hands out the bearer for each request and is told
 //! of a 401 so it can refresh (an OAuth sign-in) and have the request sent once more. The Agent
 //! Gateway with an API token uses [`StaticToken`], which cannot refresh; Tray's Headless MCP
-//! (see [`super::headless`]) takes a signed-in source.
+//! (see [`crate::server::headless`]) takes a signed-in source.
 
 mod stream;
 
