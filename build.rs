@@ -28,8 +28,7 @@ fn main() {
         || rustflags.contains("linker")
         || rustflags.contains("fuse-ld")
         || rustflags.contains("link-self-contained");
-    if var("PROFILE") != "release" || var("TARGET") != "x86_64-unknown-linux-gnu" || own_linker || !lld_by_default()
-    {
+    if var("PROFILE") != "release" || var("TARGET") != "x86_64-unknown-linux-gnu" || own_linker || !lld_by_default() {
         return;
     }
     // `bench/startup_order.sh` reads the functions' addresses from the linker's map.
@@ -39,7 +38,10 @@ fn main() {
     }
     let order = std::path::Path::new(&var("CARGO_MANIFEST_DIR")).join(ORDER);
     if order.is_file() {
-        println!("cargo:rustc-link-arg-bins=-Wl,--symbol-ordering-file={}", order.display());
+        println!(
+            "cargo:rustc-link-arg-bins=-Wl,--symbol-ordering-file={}",
+            order.display()
+        );
         println!("cargo:rustc-link-arg-bins=-Wl,--no-warn-symbol-ordering");
     }
 }
