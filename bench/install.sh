@@ -34,21 +34,9 @@ hyperfine -N --style basic --warmup 3 --runs "$runs" --prepare "$fresh" --export
   "node $add_mcp mcp-remote@0.15.1 --args https://$workspace.mcp.tray.ai --args --header --args Authorization:\${TRAY_AUTH_HEADER} --env TRAY_AUTH_HEADER=Bearer-bench-token -g -y -n tray-workspace -a claude-desktop -a claude-code -a cursor -a windsurf -a vscode" \
   >&2
 
-python3 - "$work/big.json" <<'PY'
-import json, random, string, sys
-random.seed(7)
-projects, index = {}, 0
-while True:
-    projects[f"/home/ada/src/project-{index}"] = {
-        "allowedTools": [], "mcpContextUris": [], "mcpServers": {}, "hasTrustDialogAccepted": True,
-        "history": [{"display": "".join(random.choices(string.ascii_letters + " ", k=300)), "pastedContents": {}} for _ in range(20)],
-    }
-    index += 1
-    if index % 50 == 0 and len(json.dumps(projects)) > 20 * 1024 * 1024:
-        break
-state = {"numStartups": 42, "projects": projects, "mcpServers": {"other": {"type": "stdio", "command": "node", "args": ["x.js"], "env": {}}}}
-open(sys.argv[1], "w").write(json.dumps(state, indent=2))
-PY
+# shellcheck source=bench/floor_lib.sh
+. bench/floor_lib.sh
+big_claude_state "$work/big.json"
 big_size=$(stat -c %s "$work/big.json")
 with_big="sh -c 'rm -rf $home && mkdir -p $home && cp $work/big.json $home/.claude.json && sync'"
 hyperfine -N --style basic --warmup 2 --runs "$runs" --prepare "$with_big" --export-json "$work/b.json" \

@@ -28,8 +28,10 @@ if [ ! -x "$tools/node_modules/.bin/add-mcp" ]; then
   (cd "$tools" && npm install --silent --no-audit --no-fund --save-exact add-mcp@2.4.0)
 fi
 add_mcp="$tools/node_modules/.bin/add-mcp"
+# shellcheck source=bench/floor_lib.sh
+. bench/floor_lib.sh
 floor="$tools/durable_floor"
-rustc -O -C strip=symbols --edition 2021 bench/durable_floor.rs -o "$floor"
+floor_build "$floor"
 
 work="$(mktemp -d /tmp/tray-bench.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
@@ -39,21 +41,16 @@ export HOME="$home" XDG_CONFIG_HOME="$home/.config" APPDATA="$home/AppData" USER
 workspace="3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718"
 
 # Every client's install folder on Linux (what `-c all` detects). The check below fails when a
-# client is added without its folder here.
+# client is added without its folder in bench/floor_lib.sh.
 skeleton="$work/skeleton"
-for folder in .config/Claude .claude .cursor .codeium/windsurf .config/Code/User \
-  ".config/Code - Insiders/User" .config/VSCodium/User .codex .gemini .copilot .config/opencode \
-  .config/kilo .cline .config/Code/User/globalStorage/rooveterinaryinc.roo-cline .config/zed .qwen \
-  .kiro .config/crush .lmstudio .junie .config/goose .continue; do
-  mkdir -p "$skeleton/$folder"
-done
+floor_skeleton "$skeleton"
 fresh="sh -c 'rm -rf $home && cp -a $skeleton $home && sync'"
 sh -c "rm -rf $home && cp -a $skeleton $home"
 "$tray" clients --json | python3 -c '
 import json, sys
 missing = [c["id"] for c in json.load(sys.stdin)["clients"] if not c["installed"]]
 if missing:
-    sys.exit("bench: not detected in the fresh home: " + ", ".join(missing) + " (add their folders to bench/install_all.sh)")
+    sys.exit("bench: not detected in the fresh home: " + ", ".join(missing) + " (add their folders to bench/floor_lib.sh)")
 '
 clients_all=$("$tray" clients --json | python3 -c 'import json, sys; print(len(json.load(sys.stdin)["clients"]))')
 
@@ -72,45 +69,10 @@ add_mcp_shared="node $add_mcp mcp-remote@0.15.1 --args https://$workspace.mcp.tr
 --args Authorization:\${TRAY_AUTH_HEADER} --env TRAY_AUTH_HEADER=Bearer-bench-token -g -y -n tray-workspace$theirs"
 
 # The floor's manifests: exactly the files one tray-mcp run writes, with their modes, and a check
-# that the floor leaves the same tree (same files, modes and bytes).
+# that the floor leaves the same tree (same files, modes and bytes): bench/floor_lib.sh.
 manifest() { # NAME COMMAND...
   local name="$1"; shift
-  sh -c "rm -rf $home && cp -a $skeleton $home"
-  "$@" >/dev/null 2>&1
-  python3 - "$home" "$work/$name.manifest" <<'PY'
-import os, sys
-home, manifest = sys.argv[1:]
-count = 0
-with open(manifest, "wb") as out:
-    for folder, _, files in sorted(os.walk(home)):
-        for name in sorted(files):
-            path = os.path.join(folder, name)
-            data = open(path, "rb").read()
-            mode = os.stat(path).st_mode & 0o7777
-            out.write(f"{mode:o} {len(data)} {os.path.relpath(path, home)}\n".encode() + data + b"\n")
-            count += 1
-print(count)
-PY
-  sh -c "rm -rf $home && cp -a $skeleton $home"
-  "$floor" "$work/$name.manifest" "$home"
-  python3 - "$home" "$work/$name.manifest" <<'PY'
-import os, sys
-home, manifest = sys.argv[1:]
-data = open(manifest, "rb").read()
-expected = {}
-while data:
-    header, data = data.split(b"\n", 1)
-    mode, length, relative = header.decode().split(" ", 2)
-    expected[relative] = (int(mode, 8), data[: int(length)])
-    data = data[int(length) + 1 :]
-found = {}
-for folder, _, files in os.walk(home):
-    for name in files:
-        path = os.path.join(folder, name)
-        found[os.path.relpath(path, home)] = (os.stat(path).st_mode & 0o7777, open(path, "rb").read())
-if found != expected:
-    sys.exit(f"bench: the floor wrote a different tree: {sorted(set(found) ^ set(expected))}")
-PY
+  floor_manifest "$home" "$work/$name.manifest" "rm -rf $home && cp -a $skeleton $home" "$@"
 }
 # shellcheck disable=SC2086
 files=$(manifest all $tray_all)

@@ -17,8 +17,14 @@ for tool in mcp-remote mcp-server-everything; do
   [ -x "$bin_dir/$tool" ] || { echo "serve_startup.sh: $bin_dir/$tool missing; run scripts/test.sh first" >&2; exit 1; }
 done
 
-cargo build --release --locked --quiet
-tray_mcp="$PWD/target/release/tray-mcp"
+# TRAY_MCP_BIN=path measures another build; BENCH_JSON=file also writes both runs' figures there
+# (bench/check.sh reads them).
+if [ -n "${TRAY_MCP_BIN:-}" ]; then
+  tray_mcp="$TRAY_MCP_BIN"
+else
+  cargo build --release --locked --quiet
+  tray_mcp="$PWD/target/release/tray-mcp"
+fi
 
 scratch="$(mktemp -d)"
 server_pid=""
@@ -47,6 +53,9 @@ ours="$(python3 bench/measure_startup.py "$runs" -- "$tray_mcp" serve --sandbox 
 echo "mcp-remote -> server-everything on 127.0.0.1:$port ($runs runs)..." >&2
 theirs="$(python3 bench/measure_startup.py "$runs" -- "$bin_dir/mcp-remote" "http://127.0.0.1:$port/mcp" --transport http-only)"
 
+if [ -n "${BENCH_JSON:-}" ]; then
+  printf '{"tray-mcp": %s, "mcp-remote": %s}\n' "$ours" "$theirs" >"$BENCH_JSON"
+fi
 python3 - "$ours" "$theirs" <<'PY'
 import json, sys
 ours, theirs = json.loads(sys.argv[1]), json.loads(sys.argv[2])

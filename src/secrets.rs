@@ -114,9 +114,11 @@ impl Redactor {
     }
 
     /// Adds every inline bearer token written anywhere in a file's text, found without parsing
-    /// it (so it costs one pass even over a 20 MB `~/.claude.json`, in any format).
+    /// it (so it costs one pass even over a 20 MB `~/.claude.json`, in any format). The pass is
+    /// `memmem`'s vectorised search: `str::match_indices` took 10 ms of a 20 MB install.
     pub fn add_inline_tokens_in_text(&mut self, text: &str) {
-        for (at, _) in text.match_indices("Bearer ") {
+        // "Bearer " is ASCII, so every match starts on a character boundary.
+        for at in memchr::memmem::find_iter(text.as_bytes(), "Bearer ") {
             let rest = &text[at..];
             let end = rest
                 .char_indices()
@@ -219,6 +221,14 @@ mod tests {
             redactor.redact("json-token-1 toml-token-2 yaml-token-3 ${input:ref}"),
             "[REDACTED] [REDACTED] [REDACTED] ${input:ref}"
         );
+    }
+
+    #[test]
+    fn inline_tokens_are_found_after_a_multibyte_character_and_at_the_very_end() {
+        let mut redactor = Redactor::default();
+        redactor.add_inline_tokens_in_text("é Bearer first-token,\"Bearer é-second\"Bearer last-token");
+        // Longest first.
+        assert_eq!(redactor.into_secrets(), ["first-token", "last-token", "é-second"]);
     }
 
     #[test]
