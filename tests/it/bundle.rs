@@ -9,9 +9,9 @@ use std::path::Path;
 use std::process::Command;
 
 use serde_json::{Value, json};
+use support::FakeHome;
 use support::fake_gateway::{FakeGateway, GatewayBehavior};
 use support::fake_tray::{Behavior, FakeTray};
-use support::serve::FakeHome;
 
 const WORKSPACE: &str = "3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718";
 const TOKEN: &str = "tray-bundle-token-7c1d9e";
@@ -47,14 +47,14 @@ fn the_official_cli_validates_and_unpacks_the_bundle_and_it_serves_the_tray_tool
     let tools = support::test_tools();
     let mcpb = tools.join("npm/node_modules/.bin/mcpb");
     let home = FakeHome::new();
-    let bundle = home.path().join("tray.mcpb");
+    let bundle = home.home().join("tray.mcpb");
     let stdout = run(
-        &mut home.command(&["bundle", "--out", "tray.mcpb", "-w", WORKSPACE, "--region", "eu1"]),
+        &mut home.serve_command(&["bundle", "--out", "tray.mcpb", "-w", WORKSPACE, "--region", "eu1"]),
         "tray-mcp bundle",
     );
     assert_eq!(stdout.trim(), bundle.to_string_lossy());
 
-    let unpacked = home.path().join("unpacked");
+    let unpacked = home.home().join("unpacked");
     run(
         Command::new(&mcpb).arg("unpack").arg(&bundle).arg(&unpacked),
         "mcpb unpack",
@@ -95,7 +95,7 @@ fn the_official_cli_validates_and_unpacks_the_bundle_and_it_serves_the_tray_tool
         "api_token": TOKEN,
     });
     let config = substitute(&manifest["server"]["mcp_config"].to_string(), &unpacked, &answers);
-    let config_path = home.path().join("mcp_config.json");
+    let config_path = home.home().join("mcp_config.json");
     std::fs::write(&config_path, &config).expect("write the config");
 
     let tray = FakeTray::start(Behavior::Normal);
@@ -104,8 +104,8 @@ fn the_official_cli_validates_and_unpacks_the_bundle_and_it_serves_the_tray_tool
     python
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bundle_client.py"))
         .arg(&config_path)
-        .env("HOME", home.path())
-        .env("XDG_CONFIG_HOME", home.path().join(".config"))
+        .env("HOME", home.home())
+        .env("XDG_CONFIG_HOME", home.home().join(".config"))
         .envs(tray.api_variables())
         .env("TRAY_GATEWAY_URL", gateway.url())
         .env("HTTPS_PROXY", "http://127.0.0.1:9")
@@ -141,10 +141,10 @@ fn the_official_cli_validates_and_unpacks_the_bundle_and_it_serves_the_tray_tool
 #[test]
 fn another_platforms_binary_is_bundled_under_its_name() {
     let home = FakeHome::new();
-    let fake = home.path().join("tray-mcp.exe");
+    let fake = home.home().join("tray-mcp.exe");
     std::fs::write(&fake, b"MZ not really a Windows binary").expect("write");
     run(
-        &mut home.command(&[
+        &mut home.serve_command(&[
             "bundle",
             "--out",
             "win.mcpb",
@@ -156,11 +156,11 @@ fn another_platforms_binary_is_bundled_under_its_name() {
         "tray-mcp bundle --platform win32",
     );
     let output = home
-        .command(&["bundle", "--binary", "tray-mcp.exe"])
+        .serve_command(&["bundle", "--binary", "tray-mcp.exe"])
         .output()
         .expect("run");
     assert_eq!(output.status.code(), Some(2), "--binary needs --platform");
-    let bytes = std::fs::read(home.path().join("win.mcpb")).expect("bundle");
+    let bytes = std::fs::read(home.home().join("win.mcpb")).expect("bundle");
     assert!(bytes.starts_with(b"PK\x03\x04"), "a zip");
     let text = String::from_utf8_lossy(&bytes);
     assert!(

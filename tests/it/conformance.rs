@@ -21,7 +21,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use support::serve::FakeHome;
+use support::FakeHome;
 
 const SCENARIOS: [&str; 4] = [
     "initialize",
@@ -101,7 +101,7 @@ impl Run {
 /// Runs one client scenario of the suite against `tray-mcp serve --gateway`.
 fn run_scenario(tools: &Path, scenario: &'static str) -> Run {
     let home = FakeHome::new();
-    let results = home.path().join("results");
+    let results = home.home().join("results");
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let client = [
         tools.join("venv/bin/python"),
@@ -131,15 +131,15 @@ fn run_scenario(tools: &Path, scenario: &'static str) -> Run {
         .arg("-o")
         .arg(&results)
         .args(["--command", &client])
-        .current_dir(home.path())
+        .current_dir(home.home())
         .env(
             "NODE_OPTIONS",
             format!("--import {}", root.join("bench/loopback_only.mjs").display()),
         )
-        .env("HOME", home.path())
-        .env("USERPROFILE", home.path())
-        .env("XDG_CONFIG_HOME", home.path().join(".config"))
-        .env("APPDATA", home.path().join("AppData"))
+        .env("HOME", home.home())
+        .env("USERPROFILE", home.home())
+        .env("XDG_CONFIG_HOME", home.home().join(".config"))
+        .env("APPDATA", home.home().join("AppData"))
         .env("TRAY_API_TOKEN", TOKEN)
         .env("TRAY_API_URL", format!("{DEAD}/rest"))
         .env("TRAY_GRAPHQL_URL", format!("{DEAD}/graphql"))
@@ -361,7 +361,7 @@ fn the_official_auth_scenarios_pass_with_tray_mcp_login_then_serve() {
             "{}",
             run.describe()
         );
-        let config = run.home.path().join(".config/tray-mcp");
+        let config = run.home.home().join(".config/tray-mcp");
         let profile: Value =
             serde_json::from_str(&std::fs::read_to_string(config.join("profiles/conformance.json")).expect("profile"))
                 .expect("profile JSON");
@@ -424,7 +424,7 @@ fn the_official_auth_scenarios_pass_with_tray_mcp_login_then_serve() {
     assert!(
         !mismatch
             .home
-            .path()
+            .home()
             .join(".config/tray-mcp/oauth/conformance.json")
             .exists()
     );

@@ -17,9 +17,10 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
+use support::FakeHome;
 use support::fake_gateway::{FakeGateway, GatewayBehavior};
 use support::fake_tray::{Behavior, FakeTray};
-use support::serve::{FakeHome, McpProcess, ProxyTrap};
+use support::serve::{McpProcess, ProxyTrap};
 
 const WORKSPACE: &str = "3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718";
 const OLD_ACCESS: &str = "oauth-access-old-5b2c";
@@ -94,7 +95,7 @@ fn now() -> u64 {
 }
 
 fn sign_in_path(home: &FakeHome) -> PathBuf {
-    home.path().join(".config/tray-mcp/oauth/signed.json")
+    home.home().join(".config/tray-mcp/oauth/signed.json")
 }
 
 /// A profile that signs in by OAuth, and its sign-in: tokens received `age` seconds ago that
@@ -103,7 +104,7 @@ fn signed_in_home(gateway_url: &str, token_url: &str, age: u64, lifetime: u64) -
     let home = FakeHome::new();
     // The entry as install writes it (with a token), then signed in: the profile says OAuth.
     let installed = home
-        .command(&[
+        .serve_command(&[
             "-w",
             WORKSPACE,
             "-t",
@@ -160,7 +161,7 @@ fn signed_in_home(gateway_url: &str, token_url: &str, age: u64, lifetime: u64) -
 }
 
 fn serve(home: &FakeHome, gateway: &FakeGateway) -> McpProcess {
-    let mut command = home.command(&["serve", "--profile", "signed", "--log-level", "trace"]);
+    let mut command = home.serve_command(&["serve", "--profile", "signed", "--log-level", "trace"]);
     command
         .env("TRAY_GATEWAY_URL", gateway.url())
         .env("TRAY_API_URL", "http://127.0.0.1:9/rest")
@@ -174,11 +175,11 @@ fn serve(home: &FakeHome, gateway: &FakeGateway) -> McpProcess {
 /// logging everything: with `RUST_LOG=trace` when `rust_log`, else `--log-level trace`.
 fn serve_against(home: &FakeHome, gateway: &FakeGateway, tray: &FakeTray, rust_log: bool) -> McpProcess {
     let mut command = if rust_log {
-        let mut command = home.command(&["serve", "--profile", "signed"]);
+        let mut command = home.serve_command(&["serve", "--profile", "signed"]);
         command.env("RUST_LOG", "trace");
         command
     } else {
-        home.command(&["serve", "--profile", "signed", "--log-level", "trace"])
+        home.serve_command(&["serve", "--profile", "signed", "--log-level", "trace"])
     };
     command
         .env("TRAY_GATEWAY_URL", gateway.url())
@@ -341,7 +342,7 @@ fn a_revoked_refresh_token_sends_the_user_to_tray_mcp_login() {
 
     // doctor --online checks with the same sign-in: a failed check with the login hint.
     let output = home
-        .command(&["doctor", "signed", "--online"])
+        .serve_command(&["doctor", "signed", "--online"])
         .env("TRAY_GATEWAY_URL", gateway.url())
         .envs(tray.api_variables())
         .output()
@@ -367,7 +368,7 @@ fn a_revoked_refresh_token_sends_the_user_to_tray_mcp_login() {
         &["doctor", "signed"],
         &["doctor", "signed", "--json"],
     ] {
-        let output = home.command(args).output().unwrap();
+        let output = home.serve_command(args).output().unwrap();
         let text = format!(
             "{}{}",
             String::from_utf8_lossy(&output.stdout),
@@ -376,7 +377,7 @@ fn a_revoked_refresh_token_sends_the_user_to_tray_mcp_login() {
         assert_no_secret(&args.join(" "), &text);
     }
     // logout: the revocation endpoint is unreachable (a warning), the sign-in is forgotten.
-    let output = home.command(&["logout", "signed"]).output().unwrap();
+    let output = home.serve_command(&["logout", "signed"]).output().unwrap();
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&output.stdout),
@@ -389,7 +390,7 @@ fn a_revoked_refresh_token_sends_the_user_to_tray_mcp_login() {
         "{text}"
     );
     assert!(!sign_in_path(&home).exists());
-    let output = home.command(&["doctor", "signed"]).output().unwrap();
+    let output = home.serve_command(&["doctor", "signed"]).output().unwrap();
     let text = String::from_utf8_lossy(&output.stdout).to_string();
     assert!(
         text.contains("signs in with OAuth but is not signed in") && text.contains("tray-mcp login signed"),
@@ -421,19 +422,22 @@ fn a_revoked_refresh_token_sends_the_user_to_tray_mcp_login() {
 #[test]
 fn login_without_an_entry_or_workspace_says_how_and_changes_nothing() {
     let home = FakeHome::new();
-    let output = home.command(&["login", "nothing", "--no-browser"]).output().unwrap();
+    let output = home
+        .serve_command(&["login", "nothing", "--no-browser"])
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr).to_string();
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(
         stderr.contains("--workspace-id") && stderr.contains("hint:"),
         "{stderr}"
     );
-    assert!(!home.path().join(".config/tray-mcp").exists());
+    assert!(!home.home().join(".config/tray-mcp").exists());
 
     // --headless adds to an entry; for a new one it would make a profile with no way into the
     // workspace, so it is refused before any browser opens.
     let output = home
-        .command(&[
+        .serve_command(&[
             "login",
             "fresh",
             "--headless",
@@ -450,7 +454,7 @@ fn login_without_an_entry_or_workspace_says_how_and_changes_nothing() {
             && stderr.contains("hint: create it first: `tray-mcp login fresh --workspace-id UUID`"),
         "{stderr}"
     );
-    assert!(!home.path().join(".config/tray-mcp").exists());
+    assert!(!home.home().join(".config/tray-mcp").exists());
 }
 
 #[test]
@@ -557,7 +561,7 @@ fn a_401_from_tray_s_api_refreshes_the_sign_in_and_the_call_goes_once_more() {
     tray.set_behavior(Behavior::Normal);
     let before = tray.requests().len();
     let output = home
-        .command(&["doctor", "signed", "--online"])
+        .serve_command(&["doctor", "signed", "--online"])
         .env("TRAY_GATEWAY_URL", gateway.url())
         .envs(tray.api_variables())
         .output()
@@ -582,7 +586,7 @@ fn signing_in_while_serve_runs_brings_the_gateway_tools_without_a_restart() {
     // would write it.
     let sign_in = std::fs::read(sign_in_path(&home)).unwrap();
     std::fs::remove_file(sign_in_path(&home)).unwrap();
-    let mut command = home.command(&["serve", "--profile", "signed", "--log-level", "debug"]);
+    let mut command = home.serve_command(&["serve", "--profile", "signed", "--log-level", "debug"]);
     command
         .env("TRAY_GATEWAY_URL", gateway.url())
         .env("TRAY_GATEWAY_RETRY_SECS", "1")
@@ -652,7 +656,7 @@ fn a_stored_sign_in_naming_plain_http_endpoints_on_another_host_is_refused_not_u
     sign_in["metadata"]["revocation_endpoint"] = json!("http://auth.example.test/revoke");
     std::fs::write(&path, serde_json::to_string_pretty(&sign_in).unwrap()).unwrap();
     let with_trap = |args: &[&str]| {
-        let mut command = home.command(args);
+        let mut command = home.serve_command(args);
         command
             .env("TRAY_GATEWAY_URL", gateway.url())
             .envs(tray.api_variables())
@@ -718,7 +722,7 @@ fn logout_sends_the_refresh_token_to_the_revocation_endpoint_only_not_where_it_r
     sign_in["metadata"]["revocation_endpoint"] = json!(revoke_url);
     std::fs::write(&path, serde_json::to_string_pretty(&sign_in).unwrap()).unwrap();
     let output = home
-        .command(&["logout", "signed"])
+        .serve_command(&["logout", "signed"])
         .env("HTTPS_PROXY", trap.url())
         .env("HTTP_PROXY", trap.url())
         .env("NO_PROXY", "127.0.0.1")

@@ -21,9 +21,10 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+use support::FakeHome;
 use support::fake_gateway::{FakeGateway, GatewayBehavior};
 use support::fake_oauth::{FakeAuthServer, Protected, SCOPE, protected_mcp, unattended_browser};
-use support::serve::{FakeHome, McpProcess, ProxyTrap};
+use support::serve::{McpProcess, ProxyTrap};
 
 const WORKSPACE: &str = "3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718";
 const API_TOKEN: &str = "tok_live_oauth_e2e_api_5c4b3a";
@@ -65,7 +66,7 @@ impl Outputs {
 
 /// `tray-mcp ARGS` in `home`, reaching only loopback, with `$BROWSER` the unattended browser.
 fn command(home: &FakeHome, tools: &Path, args: &[&str]) -> Command {
-    let mut command = home.command(args);
+    let mut command = home.serve_command(args);
     command
         .env("BROWSER", unattended_browser(tools))
         .env("TRAY_API_URL", format!("{DEAD}/rest"))
@@ -117,11 +118,11 @@ fn text(output: &Output) -> String {
 }
 
 fn sign_in_file(home: &FakeHome, record: &str) -> PathBuf {
-    home.path().join(format!(".config/tray-mcp/oauth/{record}.json"))
+    home.home().join(format!(".config/tray-mcp/oauth/{record}.json"))
 }
 
 fn profile(home: &FakeHome, name: &str) -> Value {
-    let path = home.path().join(format!(".config/tray-mcp/profiles/{name}.json"));
+    let path = home.home().join(format!(".config/tray-mcp/profiles/{name}.json"));
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
@@ -580,7 +581,7 @@ fn login_turns_on_the_gateway_of_an_entry_installed_without_it_and_says_so() {
 /// `tray-mcp ARGS` in `home` with `gateway` as the Agent Gateway, without a browser, every proxy
 /// at `proxy`, a 2 s wait for the sign-in.
 fn without_browser(home: &FakeHome, gateway: &str, proxy: &str, args: &[&str]) -> Command {
-    let mut command = home.command(args);
+    let mut command = home.serve_command(args);
     command
         .env("TRAY_GATEWAY_URL", gateway)
         .env("TRAY_API_URL", format!("{DEAD}/rest"))

@@ -5,19 +5,19 @@
 
 use crate::support;
 
-use support::serve::FakeHome;
+use support::FakeHome;
 
 #[test]
 #[ignore = "needs scripts/test.sh"]
 fn claude_code_reports_the_sandbox_server_connected() {
     let tools = support::test_tools();
     let home = FakeHome::new();
-    std::fs::write(home.path().join(".claude.json"), "{\"numStartups\": 3}\n").expect("write state");
+    std::fs::write(home.home().join(".claude.json"), "{\"numStartups\": 3}\n").expect("write state");
     let installed = std::process::Command::new(support::serve::binary())
         .args(["--sandbox", "-c", "claude-code", "-n", "tray-sandbox"])
-        .current_dir(home.path())
-        .env("HOME", home.path())
-        .env("XDG_CONFIG_HOME", home.path().join(".config"))
+        .current_dir(home.home())
+        .env("HOME", home.home())
+        .env("XDG_CONFIG_HOME", home.home().join(".config"))
         // The built binary counts as installed where it is (see tests/it/support).
         .env(
             "TRAY_MCP_INSTALL_DIR",
@@ -33,9 +33,9 @@ fn claude_code_reports_the_sandbox_server_connected() {
 
     let output = std::process::Command::new(tools.join("npm/node_modules/.bin/claude"))
         .args(["mcp", "list"])
-        .current_dir(home.path())
-        .env("HOME", home.path())
-        .env("XDG_CONFIG_HOME", home.path().join(".config"))
+        .current_dir(home.home())
+        .env("HOME", home.home())
+        .env("XDG_CONFIG_HOME", home.home().join(".config"))
         .env("DISABLE_AUTOUPDATER", "1")
         .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
         .env_remove("ANTHROPIC_API_KEY")

@@ -12,9 +12,10 @@ use crate::support;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+use support::FakeHome;
 use support::fake_gateway::{self, FakeGateway, GatewayBehavior};
 use support::fake_tray::{Behavior, FakeTray};
-use support::serve::{FakeHome, McpProcess};
+use support::serve::McpProcess;
 
 const WORKSPACE: &str = "3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718";
 const TOKEN: &str = "tok_live_gw_5d4c3b2a1f0e";
@@ -35,7 +36,7 @@ fn serve(home: &FakeHome, tray: &FakeTray, gateway_url: &str) -> McpProcess {
 
 /// [`serve`], with the client declaring these capabilities in `initialize`.
 fn serve_declaring(home: &FakeHome, tray: &FakeTray, gateway_url: &str, capabilities: Value) -> McpProcess {
-    let mut command = home.command(&[
+    let mut command = home.serve_command(&[
         "serve",
         "--workspace-id",
         WORKSPACE,
@@ -478,10 +479,13 @@ fn the_sandbox_refuses_the_gateway_with_a_hint() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let path = home.path().join(".config/tray-mcp/profiles/demo.json");
+        let path = home.home().join(".config/tray-mcp/profiles/demo.json");
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
     }
-    let output = home.command(&["serve", "--profile", "demo"]).output().expect("run");
+    let output = home
+        .serve_command(&["serve", "--profile", "demo"])
+        .output()
+        .expect("run");
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -503,10 +507,10 @@ fn a_profile_with_the_gateway_on_serves_its_tools() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let path = home.path().join(".config/tray-mcp/profiles/work.json");
+        let path = home.home().join(".config/tray-mcp/profiles/work.json");
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
     }
-    let mut command = home.command(&["serve", "--profile", "work"]);
+    let mut command = home.serve_command(&["serve", "--profile", "work"]);
     command
         .envs(tray.api_variables())
         .env("TRAY_GATEWAY_URL", gateway.url());
@@ -560,7 +564,7 @@ fn get_authenticated_user_counts_the_gateway_tools_or_says_the_gateway_is_off() 
     );
     server.finish();
 
-    let mut command = home.command(&["serve", "--workspace-id", WORKSPACE]);
+    let mut command = home.serve_command(&["serve", "--workspace-id", WORKSPACE]);
     command.env("TRAY_API_TOKEN", TOKEN).envs(tray.api_variables());
     let mut server = McpProcess::start(command);
     server.initialize();

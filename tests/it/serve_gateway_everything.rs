@@ -14,8 +14,9 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::channel;
 
+use support::FakeHome;
 use support::fake_tray::{Behavior, FakeTray};
-use support::serve::{FakeHome, WAIT};
+use support::serve::WAIT;
 
 /// The reference server, stopped (killed and reaped) when dropped.
 struct Everything {
@@ -111,8 +112,8 @@ fn run_scenario(scenario: &str) -> serde_json::Value {
             "3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718",
             "--gateway",
         ])
-        .env("HOME", home.path())
-        .env("XDG_CONFIG_HOME", home.path().join(".config"))
+        .env("HOME", home.home())
+        .env("XDG_CONFIG_HOME", home.home().join(".config"))
         .env("TRAY_API_TOKEN", "tok_test_everything")
         .envs(tray.api_variables())
         .env("TRAY_GATEWAY_URL", everything.url())

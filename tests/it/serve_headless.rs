@@ -13,9 +13,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::channel;
 
 use serde_json::{Value, json};
+use support::FakeHome;
 use support::fake_gateway::{FakeGateway, GatewayBehavior};
 use support::fake_tray::{Behavior, FakeTray};
-use support::serve::{FakeHome, McpProcess, WAIT};
+use support::serve::{McpProcess, WAIT};
 
 const WORKSPACE: &str = "3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718";
 const API_TOKEN: &str = "tok_live_headless_api_9e8d7c";
@@ -94,10 +95,10 @@ fn run_client(tools: &Path, mode: &str, headless_url: &str, gateway: &FakeGatewa
             "--log-level",
             "debug",
         ])
-        .env("HOME", home.path())
-        .env("USERPROFILE", home.path())
-        .env("APPDATA", home.path())
-        .env("XDG_CONFIG_HOME", home.path().join(".config"))
+        .env("HOME", home.home())
+        .env("USERPROFILE", home.home())
+        .env("APPDATA", home.home())
+        .env("XDG_CONFIG_HOME", home.home().join(".config"))
         .env("TRAY_API_TOKEN", API_TOKEN)
         .env("TRAY_API_URL", tray.rest_url())
         .env("TRAY_GRAPHQL_URL", tray.graphql_url())
@@ -235,7 +236,7 @@ fn an_unreachable_headless_mcp_leaves_the_built_in_and_gateway_tools_working() {
 
 /// `serve --profile work` with the fake gateway standing in for the Headless MCP.
 fn serve_profile(home: &FakeHome, tray: &FakeTray, headless: &FakeGateway) -> McpProcess {
-    let mut command = home.command(&["serve", "--profile", "work"]);
+    let mut command = home.serve_command(&["serve", "--profile", "work"]);
     command
         .env("TRAY_API_URL", tray.rest_url())
         .env("TRAY_GRAPHQL_URL", tray.graphql_url())
@@ -305,7 +306,7 @@ fn a_profile_s_headless_pass_through_gets_the_bearer_never_the_api_token_and_can
 fn the_test_bearer_is_refused_unless_the_headless_url_is_a_loopback_ip() {
     let home = FakeHome::new();
     for url in [None, Some("https://api.tray.io/mcp")] {
-        let mut command = home.command(&["serve", "--workspace-id", WORKSPACE]);
+        let mut command = home.serve_command(&["serve", "--workspace-id", WORKSPACE]);
         command
             .env("TRAY_API_TOKEN", API_TOKEN)
             .env("TRAY_HEADLESS_TEST_BEARER", BEARER)
@@ -350,7 +351,7 @@ fn the_headless_layer_renames_against_the_gateway_s_tools_and_follows_both_lists
     let gateway = FakeGateway::start(GatewayBehavior::Mcp { sse: true });
     let headless = FakeGateway::start(GatewayBehavior::Mcp { sse: true });
     let home = FakeHome::new();
-    let mut command = home.command(&["serve", "--workspace-id", WORKSPACE, "--gateway"]);
+    let mut command = home.serve_command(&["serve", "--workspace-id", WORKSPACE, "--gateway"]);
     command
         .env("TRAY_API_TOKEN", API_TOKEN)
         .env("TRAY_API_URL", tray.rest_url())
@@ -419,7 +420,7 @@ fn prompts_merge_across_the_headless_and_gateway_layers_and_reach_the_upstream_t
         "work",
         &json!({"workspace_id": WORKSPACE, "region": "eu1", "api_token": API_TOKEN, "gateway": true}),
     );
-    let mut command = home.command(&["serve", "--profile", "work"]);
+    let mut command = home.serve_command(&["serve", "--profile", "work"]);
     command
         .env("TRAY_API_URL", tray.rest_url())
         .env("TRAY_GRAPHQL_URL", tray.graphql_url())
@@ -482,7 +483,7 @@ fn prompts_merge_across_the_headless_and_gateway_layers_and_reach_the_upstream_t
 /// The Headless MCP sign-in `tray-mcp login work --headless` stores beside the gateway's (here
 /// written as login writes it): `access` valid for an hour, a token endpoint nobody needs.
 fn write_headless_sign_in(home: &FakeHome, resource: &str, access: &str) -> std::path::PathBuf {
-    let path = home.path().join(".config/tray-mcp/oauth/work.headless.json");
+    let path = home.home().join(".config/tray-mcp/oauth/work.headless.json");
     let sign_in = json!({
         "resource": resource,
         "metadata": {
@@ -523,7 +524,7 @@ fn a_headless_sign_in_connects_the_pass_through_with_its_oauth_bearer_and_logout
     let home = FakeHome::new();
     // An entry as install writes it (so doctor has something to check), with the profile's token.
     let installed = home
-        .command(&["-w", WORKSPACE, "-t", API_TOKEN, "-n", "work", "-c", "cursor"])
+        .serve_command(&["-w", WORKSPACE, "-t", API_TOKEN, "-n", "work", "-c", "cursor"])
         .output()
         .expect("install");
     assert!(
@@ -536,7 +537,7 @@ fn a_headless_sign_in_connects_the_pass_through_with_its_oauth_bearer_and_logout
         &json!({"workspace_id": WORKSPACE, "region": "eu1", "api_token": API_TOKEN}),
     );
     let record = write_headless_sign_in(&home, &headless.url(), ACCESS);
-    let mut command = home.command(&["serve", "--profile", "work", "--log-level", "debug"]);
+    let mut command = home.serve_command(&["serve", "--profile", "work", "--log-level", "debug"]);
     command
         .env("TRAY_API_URL", tray.rest_url())
         .env("TRAY_GRAPHQL_URL", tray.graphql_url())
@@ -571,13 +572,13 @@ fn a_headless_sign_in_connects_the_pass_through_with_its_oauth_bearer_and_logout
     );
 
     // doctor mentions the sign-in; logout forgets it (the API token entry keeps its token).
-    let doctor = home.command(&["doctor", "work"]).output().expect("doctor");
+    let doctor = home.serve_command(&["doctor", "work"]).output().expect("doctor");
     let text = String::from_utf8_lossy(&doctor.stdout).to_string();
     assert!(
         text.contains("signed in to the Headless MCP") && !text.contains(ACCESS),
         "{text}"
     );
-    let logout = home.command(&["logout", "work"]).output().expect("logout");
+    let logout = home.serve_command(&["logout", "work"]).output().expect("logout");
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&logout.stdout),

@@ -9,7 +9,8 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use serde_json::{Value, json};
-use support::serve::{FakeHome, McpProcess};
+use support::FakeHome;
+use support::serve::McpProcess;
 
 fn output_of(mut command: Command) -> Output {
     command.output().expect("run command")
@@ -30,8 +31,8 @@ fn python_sdk_lists_and_calls_every_tool_against_the_sandbox() {
         .arg(script)
         .arg(support::serve::binary())
         .args(["serve", "--sandbox"])
-        .env("HOME", home.path())
-        .env("XDG_CONFIG_HOME", home.path().join(".config"));
+        .env("HOME", home.home())
+        .env("XDG_CONFIG_HOME", home.home().join(".config"));
     let output = output_of(command);
     assert!(
         output.status.success(),
@@ -59,9 +60,9 @@ fn inspector_cli_strict_lists_the_tools_and_calls_each_one() {
             .arg(support::serve::binary())
             .args(["serve", "--sandbox"])
             .args(args)
-            .env("HOME", home.path())
-            .env("XDG_CONFIG_HOME", home.path().join(".config"))
-            .env("MCP_CATALOG_PATH", home.path().join("catalog.json"));
+            .env("HOME", home.home())
+            .env("XDG_CONFIG_HOME", home.home().join(".config"))
+            .env("MCP_CATALOG_PATH", home.home().join("catalog.json"));
         output_of(command)
     };
 
@@ -115,7 +116,7 @@ fn inspector_cli_strict_lists_the_tools_and_calls_each_one() {
 #[test]
 fn tool_list_snapshot() {
     let home = FakeHome::new();
-    let mut server = McpProcess::start(home.command(&["serve", "--sandbox"]));
+    let mut server = McpProcess::start(home.serve_command(&["serve", "--sandbox"]));
     let init = server.initialize();
     assert_eq!(init["result"]["serverInfo"]["name"], json!("tray-mcp"));
     let listed = server.request("tools/list", json!({}));
@@ -145,7 +146,7 @@ fn tool_list_snapshot() {
 #[test]
 fn malformed_lines_get_json_rpc_errors_and_serving_continues() {
     let home = FakeHome::new();
-    let mut server = McpProcess::start(home.command(&["serve", "--sandbox"]));
+    let mut server = McpProcess::start(home.serve_command(&["serve", "--sandbox"]));
     server.initialize();
 
     server.send_line("this is not json {");
@@ -175,7 +176,7 @@ fn malformed_lines_get_json_rpc_errors_and_serving_continues() {
 #[test]
 fn unknown_methods_get_method_not_found_naming_the_method() {
     let home = FakeHome::new();
-    let mut server = McpProcess::start(home.command(&["serve", "--sandbox"]));
+    let mut server = McpProcess::start(home.serve_command(&["serve", "--sandbox"]));
     // Before initialize too: a client that sends garbage first still gets -32700.
     server.send_line("{not json");
     let parse_error = server.next_message();
@@ -231,7 +232,7 @@ fn a_client_that_does_not_read_the_answers_cannot_grow_serve_and_loses_none() {
     }
     let home = FakeHome::new();
     let mut child = Running(
-        home.command(&["serve", "--sandbox"])
+        home.serve_command(&["serve", "--sandbox"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -288,7 +289,7 @@ fn a_client_that_does_not_read_the_answers_cannot_grow_serve_and_loses_none() {
 #[test]
 fn stdout_carries_only_json_rpc_and_eof_ends_cleanly() {
     let home = FakeHome::new();
-    let mut command = home.command(&["serve", "--sandbox", "--log-level", "debug"]);
+    let mut command = home.serve_command(&["serve", "--sandbox", "--log-level", "debug"]);
     command.env("RUST_LOG", "trace");
     let mut server = McpProcess::start(command);
     server.initialize();
@@ -313,7 +314,7 @@ fn stdout_carries_only_json_rpc_and_eof_ends_cleanly() {
 #[test]
 fn eof_before_initialize_exits_zero() {
     let home = FakeHome::new();
-    let server = McpProcess::start(home.command(&["serve", "--sandbox"]));
+    let server = McpProcess::start(home.serve_command(&["serve", "--sandbox"]));
     let (status, stderr) = server.finish();
     assert!(status.success(), "{stderr}");
 }
@@ -322,7 +323,7 @@ fn eof_before_initialize_exits_zero() {
 fn a_sandbox_profile_serves_the_sandbox() {
     let home = FakeHome::new();
     home.write_profile("try-tray", &json!({"sandbox": true}));
-    let mut server = McpProcess::start(home.command(&["serve", "--profile", "try-tray"]));
+    let mut server = McpProcess::start(home.serve_command(&["serve", "--profile", "try-tray"]));
     server.initialize();
     let user = server.call_tool("get_authenticated_user", json!({}));
     assert!(user.expect_ok("sandbox profile").contains("sandbox"));
@@ -332,7 +333,7 @@ fn a_sandbox_profile_serves_the_sandbox() {
 
 /// Runs `tray-mcp ARGS` with stdin closed and returns (exit code, stdout, stderr).
 fn run_to_exit(home: &FakeHome, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
-    let mut command = home.command(args);
+    let mut command = home.serve_command(args);
     command.stdin(std::process::Stdio::null());
     for (name, value) in env {
         command.env(name, value);
@@ -356,7 +357,7 @@ fn start_up_errors_are_clear_exit_1_or_2_and_touch_no_stdout() {
     let (code, stdout, stderr) = run_to_exit(&home, &["serve", "--profile", "nope"], &[]);
     assert_eq!(code, 1, "{stderr}");
     assert!(stdout.is_empty(), "{stdout}");
-    let stderr = stderr.replace(&home.path().display().to_string(), "[HOME]");
+    let stderr = stderr.replace(&home.home().display().to_string(), "[HOME]");
     insta::assert_snapshot!("unknown_profile", stderr);
 
     // Nothing names a workspace at all: a usage error, exit 2 (issue 24).

@@ -151,13 +151,13 @@ fn an_entry_installed_with_tools_serves_exactly_the_matching_tools_to_the_python
 
 #[test]
 fn a_profile_filter_applies_to_the_built_in_tools_alone() {
-    let home = support::serve::FakeHome::new();
+    let home = FakeHome::new();
     let tray = FakeTray::start(Behavior::Normal);
     home.write_profile(
         "work",
         &json!({"workspace_id": WORKSPACE, "api_token": TOKEN, "tools": ["list_*", "get_*"], "exclude_tools": ["list_workflow_*", "get_workflow_details"]}),
     );
-    let mut command = home.command(&["serve", "--profile", "work"]);
+    let mut command = home.serve_command(&["serve", "--profile", "work"]);
     command.envs(tray.api_variables());
     let mut server = support::serve::McpProcess::start(command);
     server.initialize();
@@ -329,14 +329,14 @@ fn the_install_and_doctor_online_warn_when_an_entry_serves_more_tools_than_the_c
 
 #[test]
 fn get_authenticated_user_counts_the_gateway_tools_the_filter_serves() {
-    let home = support::serve::FakeHome::new();
+    let home = FakeHome::new();
     let tray = FakeTray::start(Behavior::Normal);
     let gateway = FakeGateway::start_listing(false, Vec::new());
     home.write_profile(
         "work",
         &json!({"workspace_id": WORKSPACE, "api_token": TOKEN, "gateway": true, "tools": ["get_*", "send_*"]}),
     );
-    let mut command = home.command(&["serve", "--profile", "work"]);
+    let mut command = home.serve_command(&["serve", "--profile", "work"]);
     command
         .envs(tray.api_variables())
         .env("TRAY_GATEWAY_URL", gateway.url());
@@ -367,7 +367,7 @@ fn get_authenticated_user_counts_the_gateway_tools_the_filter_serves() {
 #[test]
 fn the_filter_applies_to_the_headless_mcp_s_tools_too() {
     // Gateway and Headless MCP are both the fake, so the Headless tools are renamed headless_*.
-    let home = support::serve::FakeHome::new();
+    let home = FakeHome::new();
     let tray = FakeTray::start(Behavior::Normal);
     let gateway = FakeGateway::start_listing(false, Vec::new());
     let headless = FakeGateway::start_listing(false, Vec::new());
@@ -376,7 +376,7 @@ fn the_filter_applies_to_the_headless_mcp_s_tools_too() {
         &json!({"workspace_id": WORKSPACE, "api_token": TOKEN, "gateway": true,
                 "tools": ["headless_*", "list_workflows"], "exclude_tools": ["headless_drop_*"]}),
     );
-    let mut command = home.command(&["serve", "--profile", "work"]);
+    let mut command = home.serve_command(&["serve", "--profile", "work"]);
     command
         .envs(tray.api_variables())
         .env("TRAY_GATEWAY_URL", gateway.url())

@@ -7,8 +7,9 @@ use crate::support;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+use support::FakeHome;
 use support::fake_tray::{Behavior, FakeTray, SchemaForm};
-use support::serve::{FakeHome, McpProcess};
+use support::serve::McpProcess;
 
 const WORKSPACE: &str = "3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718";
 const TOKEN: &str = "tok_live_9f8e7d6c5b4a";
@@ -16,7 +17,7 @@ const STRIPE_WORKFLOW: &str = "5e1c7a3b-3333-4c8e-9d2a-0a1b2c3d4e03";
 
 /// `tray-mcp serve --workspace-id ... --region REGION` pointed at the fake.
 fn serve_against(home: &FakeHome, fake: &FakeTray, region: &str) -> McpProcess {
-    let mut command = home.command(&[
+    let mut command = home.serve_command(&[
         "serve",
         "--workspace-id",
         WORKSPACE,
@@ -310,7 +311,7 @@ fn a_profile_supplies_workspace_region_and_token() {
         &json!({"workspace_id": WORKSPACE, "region": "eu1", "api_token": TOKEN}),
     );
     let fake = FakeTray::start(Behavior::Normal);
-    let mut command = home.command(&["serve", "--profile", "acme"]);
+    let mut command = home.serve_command(&["serve", "--profile", "acme"]);
     command.envs(fake.api_variables());
     let mut server = McpProcess::start(command);
     server.initialize();
@@ -428,7 +429,7 @@ fn an_unreachable_api_is_a_tool_error() {
         .map(|address| address.port())
         .expect("free port");
     let home = FakeHome::new();
-    let mut command = home.command(&["serve", "--workspace-id", WORKSPACE]);
+    let mut command = home.serve_command(&["serve", "--workspace-id", WORKSPACE]);
     command
         .env("TRAY_API_TOKEN", TOKEN)
         .env("TRAY_API_URL", format!("http://127.0.0.1:{port}"))

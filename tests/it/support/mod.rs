@@ -26,12 +26,15 @@ pub const WORKSPACE: &str = "3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718";
 /// A second workspace (development).
 pub const WORKSPACE_DEV: &str = "9d8c7b6a-5e4f-4a3b-9c2d-1e0f9a8b7c6d";
 
-/// A temporary home directory with a project folder inside it.
+/// A temporary home directory with a project folder inside it: the one fake home of every test
+/// (the installer's commands, the serve tests' profiles and `tray-mcp serve` commands).
 pub struct FakeHome {
+    /// The temporary directory; removed when the home is dropped.
     pub dir: tempfile::TempDir,
 }
 
 impl FakeHome {
+    /// Creates an empty home with an empty `project/` folder.
     pub fn new() -> Self {
         let dir = tempfile::Builder::new()
             .prefix("tray-home-")
@@ -41,6 +44,7 @@ impl FakeHome {
         FakeHome { dir }
     }
 
+    /// The home directory.
     pub fn home(&self) -> &Path {
         self.dir.path()
     }
@@ -50,6 +54,7 @@ impl FakeHome {
         self.dir.path().join("project")
     }
 
+    /// A path inside the home.
     pub fn path(&self, relative: &str) -> PathBuf {
         self.dir.path().join(relative)
     }
@@ -62,8 +67,58 @@ impl FakeHome {
         path
     }
 
+    /// Reads a file of the home as text.
     pub fn read(&self, relative: &str) -> String {
         fs::read_to_string(self.path(relative)).unwrap_or_else(|error| panic!("read {relative}: {error}"))
+    }
+
+    /// Writes a profile as the installer would.
+    pub fn write_profile(&self, name: &str, profile: &serde_json::Value) {
+        let dir = self.home().join(".config").join("tray-mcp").join("profiles");
+        fs::create_dir_all(&dir).expect("profiles dir");
+        let path = dir.join(format!("{name}.json"));
+        fs::write(&path, serde_json::to_string_pretty(profile).expect("profile JSON")).expect("write profile");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).expect("chmod profile");
+        }
+    }
+
+    /// `tray-mcp ARGS` for the serve tests, run in the home itself: HOME, USERPROFILE, APPDATA and
+    /// XDG_CONFIG_HOME in this home, and none of the Tray or logging variables of the machine
+    /// running the tests (the rest of the environment is kept, unlike [`FakeHome::command`]).
+    pub fn serve_command(&self, args: &[&str]) -> std::process::Command {
+        let mut command = std::process::Command::new(serve::binary());
+        command
+            .args(args)
+            .env("HOME", self.home())
+            .env("USERPROFILE", self.home())
+            .env("APPDATA", self.home().join("AppData").join("Roaming"))
+            .env("XDG_CONFIG_HOME", self.home().join(".config"))
+            // Anything but loopback goes to a dead proxy: an install verifies its token with
+            // Tray, and the tests never reach the internet.
+            .env("HTTPS_PROXY", "http://127.0.0.1:9")
+            .env("HTTP_PROXY", "http://127.0.0.1:9")
+            .env("NO_PROXY", "127.0.0.1,localhost")
+            // tray-mcp keeps tokens in the OS keychain by default: tests keep them in the fake
+            // home's profile files, never in the keychain of whoever runs them.
+            .env("TRAY_MCP_TOKEN_STORE", "file")
+            .current_dir(self.home());
+        for variable in [
+            "TRAY_API_TOKEN",
+            "TRAY_API_URL",
+            "TRAY_GRAPHQL_URL",
+            "TRAY_API_TIMEOUT_SECS",
+            "TRAY_GATEWAY_URL",
+            "TRAY_GATEWAY_TIMEOUT_SECS",
+            "TRAY_HEADLESS_URL",
+            "TRAY_HEADLESS_TEST_BEARER",
+            "RUST_LOG",
+        ] {
+            command.env_remove(variable);
+        }
+        command
     }
 
     /// The real binary with HOME, USERPROFILE, APPDATA and XDG_CONFIG_HOME in the fake home (and
