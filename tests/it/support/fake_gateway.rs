@@ -6,13 +6,14 @@
 //! every answer. GET streams stay open until the fake is dropped. Dropping it stops everything.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use serde_json::{Value, json};
+
+use super::loopback::Loopback;
 
 /// How the fake answers.
 #[derive(Debug, Clone)]
@@ -85,10 +86,8 @@ pub trait Guard: Send + Sync {
 
 /// The running fake gateway.
 pub struct FakeGateway {
-    address: SocketAddr,
+    server: Loopback,
     state: Arc<Mutex<State>>,
-    stop: Arc<AtomicBool>,
-    acceptor: Option<JoinHandle<()>>,
 }
 
 /// The tools the fake lists: one name collides with a built-in tool, and both carry fields no
@@ -238,8 +237,6 @@ impl FakeGateway {
     }
 
     fn start_with(behavior: GatewayBehavior, port: u16, prompts_and_resources: bool) -> Self {
-        let listener = TcpListener::bind(("127.0.0.1", port)).expect("bind 127.0.0.1");
-        let address = listener.local_addr().expect("address");
         let state = Arc::new(Mutex::new(State {
             behavior,
             requests: Vec::new(),
@@ -251,35 +248,18 @@ impl FakeGateway {
             guard: None,
             more_tools: Vec::new(),
         }));
-        let stop = Arc::new(AtomicBool::new(false));
-        let acceptor = {
+        let server = {
             let state = Arc::clone(&state);
-            let stop = Arc::clone(&stop);
-            std::thread::spawn(move || {
-                for stream in listener.incoming() {
-                    if stop.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    let Ok(stream) = stream else { continue };
-                    let state = Arc::clone(&state);
-                    let stop = Arc::clone(&stop);
-                    std::thread::spawn(move || {
-                        let _ = serve_connection(stream, &state, &stop, address);
-                    });
-                }
+            Loopback::start(port, move |stream, connection| {
+                let _ = serve_connection(stream, &state, &connection.stop, connection.address);
             })
         };
-        FakeGateway {
-            address,
-            state,
-            stop,
-            acceptor: Some(acceptor),
-        }
+        FakeGateway { server, state }
     }
 
     /// The URL for `TRAY_GATEWAY_URL`.
     pub fn url(&self) -> String {
-        format!("http://{}/mcp", self.address)
+        format!("http://{}/mcp", self.server.address())
     }
 
     /// Every request received so far.
@@ -349,16 +329,12 @@ impl FakeGateway {
 
 impl Drop for FakeGateway {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
+        // Long-lived GET streams see the stop, and are shut; the loopback stops on its own drop.
+        self.server.signal_stop();
         if let Ok(mut state) = self.state.lock() {
             for stream in state.streams.drain(..) {
                 let _ = stream.shutdown(Shutdown::Both);
             }
-        }
-        // Wake the acceptor so it sees the stop flag.
-        let _ = TcpStream::connect_timeout(&self.address, Duration::from_secs(1));
-        if let Some(acceptor) = self.acceptor.take() {
-            let _ = acceptor.join();
         }
     }
 }

@@ -21,15 +21,15 @@
 //! test can check none of them appears in any output.
 
 use std::collections::HashMap;
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
 
 use super::fake_gateway::{FakeGateway, GatewayRequest, Guard, GuardAnswer, read_request, write_response};
+use super::loopback::Loopback;
 
 /// The scope the protected server asks for.
 pub const SCOPE: &str = "mcp:tools";
@@ -141,10 +141,8 @@ struct AuthState {
 
 /// The running authorization server. Dropping it stops it.
 pub struct FakeAuthServer {
-    address: SocketAddr,
+    server: Loopback,
     state: Arc<Mutex<AuthState>>,
-    stop: Arc<AtomicBool>,
-    acceptor: Option<JoinHandle<()>>,
 }
 
 /// A unique, unguessable-looking value with a recognisable prefix.
@@ -162,41 +160,23 @@ fn fresh(prefix: &str) -> String {
 impl FakeAuthServer {
     /// Starts it on a free port; access tokens last an hour until the test says otherwise.
     pub fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
-        let address = listener.local_addr().expect("address");
         let state = Arc::new(Mutex::new(AuthState {
             code_lifetime: 3600,
             refresh_lifetime: 3600,
             ..AuthState::default()
         }));
-        let stop = Arc::new(AtomicBool::new(false));
-        let acceptor = {
+        let server = {
             let state = Arc::clone(&state);
-            let stop = Arc::clone(&stop);
-            std::thread::spawn(move || {
-                for stream in listener.incoming() {
-                    if stop.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    let Ok(stream) = stream else { continue };
-                    let state = Arc::clone(&state);
-                    std::thread::spawn(move || {
-                        let _ = serve(stream, &state, address);
-                    });
-                }
+            Loopback::start(0, move |stream, connection| {
+                let _ = serve(stream, &state, connection.address);
             })
         };
-        FakeAuthServer {
-            address,
-            state,
-            stop,
-            acceptor: Some(acceptor),
-        }
+        FakeAuthServer { server, state }
     }
 
     /// Its issuer (`http://127.0.0.1:PORT`).
     pub fn issuer(&self) -> String {
-        format!("http://{}", self.address)
+        format!("http://{}", self.server.address())
     }
 
     fn with<T>(&self, read: impl FnOnce(&mut AuthState) -> T) -> T {
@@ -314,16 +294,6 @@ impl FakeAuthServer {
             }
             secrets
         })
-    }
-}
-
-impl Drop for FakeAuthServer {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect_timeout(&self.address, Duration::from_secs(1));
-        if let Some(acceptor) = self.acceptor.take() {
-            let _ = acceptor.join();
-        }
     }
 }
 

@@ -9,15 +9,14 @@
 //! every answer. Dropping the [`FakeTray`] stops it.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use super::loopback::Loopback;
 use super::tray_openapi::TrayOpenApi;
 pub use super::tray_schema::SchemaForm;
 use super::tray_schema::TraySchema;
@@ -71,10 +70,8 @@ struct Judge {
 
 /// The running fake API.
 pub struct FakeTray {
-    address: SocketAddr,
+    server: Loopback,
     state: Arc<Mutex<State>>,
-    stop: Arc<AtomicBool>,
-    acceptor: Option<JoinHandle<()>>,
 }
 
 impl FakeTray {
@@ -90,46 +87,27 @@ impl FakeTray {
             schema: TraySchema::load(form),
             openapi: TrayOpenApi::load(),
         });
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
-        let address = listener.local_addr().expect("address");
         let state = Arc::new(Mutex::new(State {
             behavior,
             requests: Vec::new(),
         }));
-        let stop = Arc::new(AtomicBool::new(false));
-        let acceptor = {
+        let server = {
             let state = Arc::clone(&state);
-            let stop = Arc::clone(&stop);
-            std::thread::spawn(move || {
-                for stream in listener.incoming() {
-                    if stop.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    let Ok(stream) = stream else { continue };
-                    let state = Arc::clone(&state);
-                    let judge = Arc::clone(&judge);
-                    std::thread::spawn(move || {
-                        let _ = serve_connection(stream, &state, &judge);
-                    });
-                }
+            Loopback::start(0, move |stream, _| {
+                let _ = serve_connection(stream, &state, &judge);
             })
         };
-        FakeTray {
-            address,
-            state,
-            stop,
-            acceptor: Some(acceptor),
-        }
+        FakeTray { server, state }
     }
 
     /// Base URL for `TRAY_API_URL`.
     pub fn rest_url(&self) -> String {
-        format!("http://{}", self.address)
+        format!("http://{}", self.server.address())
     }
 
     /// URL for `TRAY_GRAPHQL_URL`.
     pub fn graphql_url(&self) -> String {
-        format!("http://{}/graphql", self.address)
+        format!("http://{}/graphql", self.server.address())
     }
 
     /// `TRAY_API_URL` and `TRAY_GRAPHQL_URL` pointing at this fake, for a command's `envs`.
@@ -153,17 +131,6 @@ impl FakeTray {
             .lock()
             .map(|state| state.requests.clone())
             .unwrap_or_default()
-    }
-}
-
-impl Drop for FakeTray {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        // Wake the acceptor so it sees the flag.
-        let _ = TcpStream::connect(self.address);
-        if let Some(acceptor) = self.acceptor.take() {
-            let _ = acceptor.join();
-        }
     }
 }
 

@@ -15,6 +15,7 @@ use assert_cmd::Command;
 pub mod fake_gateway;
 pub mod fake_oauth;
 pub mod fake_tray;
+pub mod loopback;
 pub mod serve;
 pub mod tray_openapi;
 pub mod tray_schema;
