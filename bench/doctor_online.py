@@ -4,7 +4,7 @@ over homes of 1 and 6 entries, by each binary given.
 
     python3 bench/doctor_online.py DELAY RUNS LABEL=BINARY ...
 
-The fake answers GraphQL from fixtures/tray_api/ (as tests/serve_support/fake_tray.rs does),
+The fake answers GraphQL from fixtures/tray_api/ (as tests/it/support/fake_tray.rs does),
 REST with an empty page, and the gateway's MCP (initialize, tools/list with 12 tools) as JSON.
 Homes (entries installed with the first binary, stdio, gateway on):
 - one:        1 entry (Claude Desktop)

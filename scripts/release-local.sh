@@ -89,7 +89,7 @@ done
 version="$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)"
 scripts/npm-packages.sh "$out" "$version" "$out/npm" >/dev/null
 
-# The Claude Desktop extension of the archive's own binary (`tray-mcp bundle`; tests/bundle.rs
+# The Claude Desktop extension of the archive's own binary (`tray-mcp bundle`; tests/it/bundle.rs
 # checks what it writes with the official mcpb CLI).
 unpacked="$(mktemp -d)"
 tar -xJf "$out/tray-mcp-$target.tar.xz" -C "$unpacked"

@@ -7,7 +7,7 @@ Starts from the repository's server.json (the npm package and the Agent Gateway 
 version is Cargo.toml's) and adds one `mcpb` package per `*.mcpb` file in BUNDLE_DIR (the Claude
 Desktop extensions `tray-mcp bundle` writes), each with its download address DOWNLOAD_URL/FILE
 and the SHA-256 of the file, which the registry requires of MCPB packages. The result is checked
-against the schema copy in schemas/mcp-registry/ by tests/registry.rs.
+against the schema copy in schemas/mcp-registry/ by tests/it/registry.rs.
 """
 
 import hashlib

@@ -12,7 +12,7 @@ mkdir -p "$tools"
 
 # Pinned versions: on Node 20, npm silently picks old ones if we let it choose.
 PYTHON_MCP_VERSION="2.3.0"
-# The fleet example (examples/ansible/, tests/ansible.rs); 2.19 is the newest line that runs on
+# The fleet example (examples/ansible/, tests/it/ansible.rs); 2.19 is the newest line that runs on
 # Python 3.11.
 ANSIBLE_CORE_VERSION="2.19.14"
 NPM_PACKAGES=(
@@ -20,10 +20,10 @@ NPM_PACKAGES=(
   "@modelcontextprotocol/inspector@2.12.0"
   "@modelcontextprotocol/server-everything@2026.8.31"
   "mcp-remote@0.15.1"
-  # The official MCP conformance suite; tests/conformance.rs runs its client scenarios against
+  # The official MCP conformance suite; tests/it/conformance.rs runs its client scenarios against
   # `tray-mcp serve --gateway`.
   "@modelcontextprotocol/conformance@0.1.13"
-  # Real clients that read back what we write (tests/real_*.rs): about 1.6 GB and 4 minutes on
+  # Real clients that read back what we write (tests/it/real_*.rs): about 1.6 GB and 4 minutes on
   # the first run (codex alone ~420 MB), reused after.
   "@openai/codex@0.171.0"
   "@google/gemini-cli@0.61.0"
@@ -31,7 +31,7 @@ NPM_PACKAGES=(
   "opencode-ai@1.18.33"
   "cline@3.0.65"
   "@qwen-code/qwen-code@0.24.4"
-  # The official MCP Bundle CLI: tests/bundle.rs validates and unpacks `tray-mcp bundle`'s .mcpb.
+  # The official MCP Bundle CLI: tests/it/bundle.rs validates and unpacks `tray-mcp bundle`'s .mcpb.
   "@anthropic-ai/mcpb@2.1.2"
 )
 
@@ -47,7 +47,7 @@ if [ ! -x "$tools/ansible/bin/ansible-playbook" ] || [ "$("$tools/ansible/bin/py
   "$tools/ansible/bin/pip" install --quiet --disable-pip-version-check "ansible-core==$ANSIBLE_CORE_VERSION"
 fi
 
-# A real Secret Service for tests/keychain.rs (the default build keeps tokens in the OS keychain):
+# A real Secret Service for tests/it/keychain.rs (the default build keeps tokens in the OS keychain):
 # gnome-keyring under dbus-run-session, looked up with secret-tool. Debian packages, installed
 # only when missing (CI runs as root).
 KEYCHAIN_DEBIAN_PACKAGES=(dbus gnome-keyring libsecret-tools)
@@ -93,7 +93,7 @@ fi
 cargo fmt --all -- --check
 cargo clippy --all-targets --locked --quiet -- -D warnings
 
-# The release artifacts this machine can build (Linux x86_64), for tests/release_artifacts.rs:
+# The release artifacts this machine can build (Linux x86_64), for tests/it/release_artifacts.rs:
 # the same dist packaging as a release, from a quick build of the dist profile (no LTO; see
 # release-local.sh), reused as they are when no input changed. Measured here (2 cores, load ~17):
 # 16.6 min cold, 1.8 min after a merge that changed 40 files, 0.3 s when nothing changed.
@@ -103,8 +103,14 @@ if [ "$(uname -s)-$(uname -m)" = "Linux-x86_64" ]; then
 fi
 
 export TRAY_MCP_TEST_TOOLS="$tools"
-cargo test --locked "$@"
+# Tests that need the tools above are #[ignore = "needs scripts/test.sh"] (a plain `cargo test`
+# lists them as ignored, not passed); here they run too. libtest's flag goes after cargo's own
+# arguments and after the `--` a caller may already have passed (`./scripts/test.sh -- FILTER`).
+case " $* " in
+  *" -- "*) cargo test --locked "$@" --include-ignored ;;
+  *) cargo test --locked "$@" -- --include-ignored ;;
+esac
 # The OS-keychain token store is in the default build (its unit tests, on keyring-core's mock
-# store, ran above; tests/keychain.rs uses a real Secret Service). A build without it must still
+# store, ran above; tests/it/keychain.rs uses a real Secret Service). A build without it must still
 # compile cleanly: every token then goes to the profile file.
 cargo clippy --locked --quiet --no-default-features --lib -- -D warnings

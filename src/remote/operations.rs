@@ -169,7 +169,7 @@ pub fn is_request_error(response: &serde_json::Value) -> bool {
 }
 
 #[cfg(test)]
-#[path = "../../tests/serve_support/tray_schema.rs"]
+#[path = "../../tests/it/support/tray_schema.rs"]
 mod tray_schema;
 
 #[cfg(test)]
