@@ -61,10 +61,7 @@ const FUNCTION_LIMIT: usize = 80;
 
 /// Files and functions over the limits today, with the size they may not grow past: each goes
 /// when it is split, and the list may only shrink.
-const OVER_LIMIT: &[(&str, usize)] = &[
-    ("cli/resolve.rs::install_action", 122),
-    ("server/mod.rs::choose_backend", 95),
-];
+const OVER_LIMIT: &[(&str, usize)] = &[];
 
 /// One source file of the library: its path under `src/`, its module path and its code with
 /// comments, string contents and test items blanked (lines kept, so line numbers still hold).

@@ -235,127 +235,147 @@ pub(super) fn expand_clients(choices: &[ClientChoice]) -> Vec<ClientId> {
     clients
 }
 
+/// What install's flags come to once read together: the values the wizard and a flags install
+/// both start from.
+struct Resolved {
+    workspace_id: Option<WorkspaceId>,
+    api_token: Option<String>,
+    name: ServerName,
+    region: Region,
+    gateway: Option<bool>,
+    token_variable: Option<String>,
+    tools: Option<ToolFilter>,
+}
+
 pub(super) fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
-    let InstallArgs {
-        workspace_id,
-        api_token,
-        api_token_stdin,
-        name,
-        clients,
-        transport,
-        region,
-        scope,
-        sandbox,
-        gateway,
-        no_gateway,
-        headless,
-        vscode_profile,
-        token_from_env,
-        sign_in,
-        no_browser,
-        dry_run,
-        no_verify,
-        yes,
-        force,
-        interactive,
-        tools,
-        exclude_tools,
-        approve,
-        typed,
-    } = args;
-    let tools = tool_filter_of(tools.as_deref(), exclude_tools.as_deref())?;
-    if sign_in {
-        check_sign_in_flags(&typed, api_token_stdin, sandbox, headless, token_from_env.is_some())?;
-    }
-    // With --sign-in, a TRAY_API_TOKEN in the environment is not this entry's.
-    let api_token = api_token.filter(|_| !sign_in);
-    let sign_in_options = sign_in_options(no_browser);
-    let gateway = gateway_choice(gateway, no_gateway);
-    let region = region_of(typed.region_given.then_some(region), workspace_id.as_ref())?.unwrap_or(region);
-    let workspace_id = workspace_id.map(|workspace| workspace.id);
-    let name = if headless && !typed.name {
-        ServerName::parse(ServerName::HEADLESS).map_err(|error| CommandError::usage(error.to_string(), ""))?
-    } else {
-        name
-    };
-    let token_variable = token_from_env.map(|given| match given.trim() {
-        "" => tray_mcp::clients::default_token_variable(name.as_str()),
-        given => given.to_string(),
-    });
-    // The variable the entries will name holds the token where they run; without --api-token,
-    // it is read from there (the binary is the one place that reads the environment).
-    let api_token = api_token.or_else(|| {
-        let variable = token_variable.as_ref().filter(|_| !api_token_stdin)?;
-        std::env::var(variable).ok().filter(|value| !value.trim().is_empty())
-    });
-    let missing =
-        !sandbox && !headless && (workspace_id.is_none() || (!sign_in && api_token.is_none() && !api_token_stdin));
-    if interactive || missing && on_terminal() {
-        check_wizard_can_run(vscode_profile.is_some())?;
-        let api_token = match (api_token_stdin, api_token) {
-            (true, _) => Some(read_token_from_stdin()?),
-            (false, token) => token,
-        };
-        let prefill = Prefill {
-            clients: typed.clients.then(|| expand_clients(&clients)),
-            every_client: clients.iter().any(|choice| matches!(choice, ClientChoice::All)),
-            sandbox,
-            headless,
-            workspace_id,
-            api_token: api_token
-                .map(|text| ApiToken::parse(&text).map_err(token_error))
-                .transpose()?,
-            name: typed.name.then_some(name),
-            transport: typed.transport.then_some(transport_of(transport)),
-            region: typed.region.then_some(region),
-            default_region: region,
-            scope: scope_of(scope),
-            gateway,
-            dry_run,
-            verify: !no_verify,
-            yes,
-            token_variable,
-            sign_in,
-            sign_in_options,
-            tools,
-            approve,
-        };
-        return Ok(Action::Wizard(Box::new(prefill)));
+    let resolved = resolve_install(&args)?;
+    let missing = !args.sandbox
+        && !args.headless
+        && (resolved.workspace_id.is_none()
+            || (!args.sign_in && resolved.api_token.is_none() && !args.api_token_stdin));
+    if args.interactive || missing && on_terminal() {
+        return wizard_action(args, resolved);
     }
     let token_text = || {
-        if api_token_stdin {
+        if args.api_token_stdin {
             read_token_from_stdin().map(Some)
         } else {
-            Ok(api_token)
+            Ok(resolved.api_token.clone())
         }
     };
-    let sign_in_options = sign_in.then_some(sign_in_options);
-    let workspace = workspace_choice(sandbox, headless, workspace_id, region, sign_in_options, token_text)?;
+    let sign_in_options = args.sign_in.then(|| sign_in_options(args.no_browser));
+    let workspace = workspace_choice(
+        args.sandbox,
+        args.headless,
+        resolved.workspace_id.clone(),
+        resolved.region,
+        sign_in_options,
+        token_text,
+    )?;
     let request = InstallRequest {
-        clients: expand_clients(&clients),
-        every_client: clients.iter().any(|choice| matches!(choice, ClientChoice::All)),
+        clients: expand_clients(&args.clients),
+        every_client: args.clients.iter().any(|choice| matches!(choice, ClientChoice::All)),
         workspace,
-        name,
-        transport: if headless {
+        name: resolved.name,
+        transport: if args.headless {
             Transport::Headless
         } else {
-            transport_of(transport)
+            transport_of(args.transport)
         },
-        scope: scope_of(scope),
-        gateway,
-        dry_run,
+        scope: scope_of(args.scope),
+        gateway: resolved.gateway,
+        dry_run: args.dry_run,
         skip: Vec::new(),
-        editor_profile: vscode_profile,
-        token_variable,
-        force,
-        tools,
-        approve,
+        editor_profile: args.vscode_profile,
+        token_variable: resolved.token_variable,
+        force: args.force,
+        tools: resolved.tools,
+        approve: args.approve,
         gateway_tools: Vec::new(),
     };
     Ok(Action::Install {
         request,
-        verify: !no_verify,
+        verify: !args.no_verify,
     })
+}
+
+/// The values install's flags give together: the filter, the region (from a pasted app URL too),
+/// the name (`--headless`'s own by default), the token variable and the token itself (read from
+/// that variable when no `--api-token` is given; with `--sign-in`, none).
+fn resolve_install(args: &InstallArgs) -> Result<Resolved, CommandError> {
+    let tools = tool_filter_of(args.tools.as_deref(), args.exclude_tools.as_deref())?;
+    if args.sign_in {
+        check_sign_in_flags(
+            &args.typed,
+            args.api_token_stdin,
+            args.sandbox,
+            args.headless,
+            args.token_from_env.is_some(),
+        )?;
+    }
+    let typed = &args.typed;
+    let region =
+        region_of(typed.region_given.then_some(args.region), args.workspace_id.as_ref())?.unwrap_or(args.region);
+    let name = if args.headless && !typed.name {
+        ServerName::parse(ServerName::HEADLESS).map_err(|error| CommandError::usage(error.to_string(), ""))?
+    } else {
+        args.name.clone()
+    };
+    let token_variable = args.token_from_env.as_ref().map(|given| match given.trim() {
+        "" => tray_mcp::clients::default_token_variable(name.as_str()),
+        given => given.to_string(),
+    });
+    // With --sign-in, a TRAY_API_TOKEN in the environment is not this entry's. The variable the
+    // entries will name holds the token where they run; without --api-token, it is read from
+    // there (the binary is the one place that reads the environment).
+    let api_token = args.api_token.clone().filter(|_| !args.sign_in).or_else(|| {
+        let variable = token_variable.as_ref().filter(|_| !args.api_token_stdin)?;
+        std::env::var(variable).ok().filter(|value| !value.trim().is_empty())
+    });
+    Ok(Resolved {
+        workspace_id: args.workspace_id.as_ref().map(|workspace| workspace.id.clone()),
+        api_token,
+        name,
+        region,
+        gateway: gateway_choice(args.gateway, args.no_gateway),
+        token_variable,
+        tools,
+    })
+}
+
+/// The wizard, with the answers the flags already give.
+fn wizard_action(args: InstallArgs, resolved: Resolved) -> Result<Action, CommandError> {
+    check_wizard_can_run(args.vscode_profile.is_some())?;
+    let api_token = match (args.api_token_stdin, resolved.api_token) {
+        (true, _) => Some(read_token_from_stdin()?),
+        (false, token) => token,
+    };
+    let typed = &args.typed;
+    let prefill = Prefill {
+        clients: typed.clients.then(|| expand_clients(&args.clients)),
+        every_client: args.clients.iter().any(|choice| matches!(choice, ClientChoice::All)),
+        sandbox: args.sandbox,
+        headless: args.headless,
+        workspace_id: resolved.workspace_id,
+        api_token: api_token
+            .map(|text| ApiToken::parse(&text).map_err(token_error))
+            .transpose()?,
+        name: typed.name.then_some(resolved.name),
+        transport: typed.transport.then_some(transport_of(args.transport)),
+        region: typed.region.then_some(resolved.region),
+        default_region: resolved.region,
+        scope: scope_of(args.scope),
+        gateway: resolved.gateway,
+        dry_run: args.dry_run,
+        verify: !args.no_verify,
+        yes: args.yes,
+        token_variable: resolved.token_variable,
+        sign_in: args.sign_in,
+        sign_in_options: sign_in_options(args.no_browser),
+        tools: resolved.tools,
+        approve: args.approve,
+    };
+    Ok(Action::Wizard(Box::new(prefill)))
 }
 
 /// The sign-in options install takes from the environment (a client secret, a metadata URL, the

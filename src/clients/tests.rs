@@ -198,19 +198,7 @@ fn entry_files_for_every_transport() {
                 "{}",
                 client.id()
             );
-            let found = crate::inventory::FoundEntry {
-                name: "tray-workspace".into(),
-                client: *client,
-                scope: Scope::User,
-                project: None,
-                path: location.path.clone(),
-                shown_path: String::new(),
-                servers_key: location.servers_key.clone(),
-                value: entry.server.clone(),
-                tray: implementation.recognize(&entry.server),
-                ours: true,
-                in_entry_file: true,
-            };
+            let found = found_in_entry_file(*client, location.path.clone(), &location.servers_key, &entry.server);
             let removed = RemoveEntries::for_entries(&[&found], &crate::created::Created::default())
                 .apply(Some(&written))
                 .expect("removes");
@@ -238,6 +226,28 @@ fn entry_files_for_every_transport() {
     }
     assert!(seen > 0, "Continue keeps its entries in files of their own");
     insta::assert_snapshot!("entry_files", shown);
+}
+
+/// The user-scope entry `tray-workspace` of `client` as the inventory finds it in a file of its own.
+fn found_in_entry_file(
+    client: ClientId,
+    path: std::path::PathBuf,
+    servers_key: &[String],
+    server: &Value,
+) -> crate::inventory::FoundEntry {
+    crate::inventory::FoundEntry {
+        name: "tray-workspace".into(),
+        client,
+        scope: Scope::User,
+        project: None,
+        path,
+        shown_path: String::new(),
+        servers_key: servers_key.to_vec(),
+        value: server.clone(),
+        tray: client.client().recognize(server),
+        ours: true,
+        in_entry_file: true,
+    }
 }
 
 #[test]

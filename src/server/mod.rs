@@ -124,17 +124,7 @@ fn profile_hint(environment: &Environment) -> String {
 
 fn choose_backend(environment: &Environment, options: &ServeOptions) -> Result<BackendChoice, CommandError> {
     if options.sandbox {
-        if options.profile.is_some() || options.workspace_id.is_some() {
-            return Err(CommandError::failure(
-                "--sandbox serves the built-in demo workspace and cannot be combined with \
-                 --profile or --workspace-id",
-                "drop --sandbox to serve a real workspace",
-            ));
-        }
-        if options.gateway {
-            return Err(sandbox_has_no_gateway());
-        }
-        return Ok(BackendChoice::Sandbox);
+        return sandbox_backend(options);
     }
     if let Some(name) = &options.profile {
         if options.workspace_id.is_some() {
@@ -143,55 +133,7 @@ fn choose_backend(environment: &Environment, options: &ServeOptions) -> Result<B
                 format!("the profile {name} already stores its workspace"),
             ));
         }
-        let profile = profiles::load(environment, name).map_err(|error| {
-            let hint = match error {
-                ProfileError::NotFound { .. } => profile_hint(environment),
-                ProfileError::Invalid { .. } | ProfileError::Unreadable { .. } => {
-                    format!("fix or re-create it with `tray-mcp install --name {name}`")
-                }
-                ProfileError::TooOpen { .. } => error.hint(),
-            };
-            CommandError::failure(error.to_string(), hint)
-        })?;
-        if profile.sandbox {
-            if options.gateway || profile.gateway {
-                return Err(sandbox_has_no_gateway());
-            }
-            return Ok(BackendChoice::Sandbox);
-        }
-        let workspace_id = profile.workspace_id.clone().ok_or_else(|| {
-            CommandError::failure(
-                format!("the tray-mcp profile {name} has no workspace_id"),
-                format!("re-create it with `tray-mcp install --name {name}`"),
-            )
-        })?;
-        let stored = crate::token_store::TokenStore::for_reading(environment, &profile).token(name, &profile)?;
-        // A signed-in profile always starts: a sign-in that is missing or revoked is each tool
-        // call's answer (`run tray-mcp login NAME`), never a refusal to start.
-        let sign_in = (profile.auth == profiles::AuthMethod::OAuth).then(|| signed_in(environment, name, &profile));
-        let builtin_auth: Arc<dyn AccessTokenSource> = match (stored, &sign_in) {
-            (Some(token), _) => Arc::new(StaticToken(token)),
-            (None, Some(sign_in)) => Arc::clone(sign_in),
-            (None, None) => Arc::new(StaticToken(token_from_environment(&environment.variables).map_err(
-                |error| CommandError {
-                    message: format!("the tray-mcp profile {name} stores no API token: {}", error.message),
-                    ..error
-                },
-            )?)),
-        };
-        return Ok(BackendChoice::TrayApi {
-            workspace_id,
-            region: options.region.unwrap_or(profile.region),
-            gateway_auth: sign_in.unwrap_or_else(|| Arc::clone(&builtin_auth)),
-            builtin_auth,
-            gateway: options.gateway || profile.gateway,
-            headless: HeadlessChoice {
-                wanted: profile.headless != Some(false),
-                sign_in_again: format!("run `tray-mcp login {name} --headless`"),
-                sign_in: headless_sign_in(environment, name, &profile),
-            },
-            filter: (profile.filter.clone(), Some(name.to_string())),
-        });
+        return profile_backend(environment, options, name);
     }
     if let Some(workspace_id) = &options.workspace_id {
         let token: Arc<dyn AccessTokenSource> = Arc::new(StaticToken(token_from_environment(&environment.variables)?));
@@ -216,6 +158,78 @@ fn choose_backend(environment: &Environment, options: &ServeOptions) -> Result<B
          TRAY_API_TOKEN set, or --sandbox for the built-in demo workspace",
         profile_hint(environment),
     ))
+}
+
+/// `--sandbox`: the demo workspace, which names no other workspace and has no gateway.
+fn sandbox_backend(options: &ServeOptions) -> Result<BackendChoice, CommandError> {
+    if options.profile.is_some() || options.workspace_id.is_some() {
+        return Err(CommandError::failure(
+            "--sandbox serves the built-in demo workspace and cannot be combined with \
+             --profile or --workspace-id",
+            "drop --sandbox to serve a real workspace",
+        ));
+    }
+    if options.gateway {
+        return Err(sandbox_has_no_gateway());
+    }
+    Ok(BackendChoice::Sandbox)
+}
+
+/// `--profile NAME`: the workspace, region, token or sign-in and tool filter the profile stores.
+fn profile_backend(
+    environment: &Environment,
+    options: &ServeOptions,
+    name: &ServerName,
+) -> Result<BackendChoice, CommandError> {
+    let profile = profiles::load(environment, name).map_err(|error| {
+        let hint = match error {
+            ProfileError::NotFound { .. } => profile_hint(environment),
+            ProfileError::Invalid { .. } | ProfileError::Unreadable { .. } => {
+                format!("fix or re-create it with `tray-mcp install --name {name}`")
+            }
+            ProfileError::TooOpen { .. } => error.hint(),
+        };
+        CommandError::failure(error.to_string(), hint)
+    })?;
+    if profile.sandbox {
+        if options.gateway || profile.gateway {
+            return Err(sandbox_has_no_gateway());
+        }
+        return Ok(BackendChoice::Sandbox);
+    }
+    let workspace_id = profile.workspace_id.clone().ok_or_else(|| {
+        CommandError::failure(
+            format!("the tray-mcp profile {name} has no workspace_id"),
+            format!("re-create it with `tray-mcp install --name {name}`"),
+        )
+    })?;
+    let stored = crate::token_store::TokenStore::for_reading(environment, &profile).token(name, &profile)?;
+    // A signed-in profile always starts: a sign-in that is missing or revoked is each tool
+    // call's answer (`run tray-mcp login NAME`), never a refusal to start.
+    let sign_in = (profile.auth == profiles::AuthMethod::OAuth).then(|| signed_in(environment, name, &profile));
+    let builtin_auth: Arc<dyn AccessTokenSource> = match (stored, &sign_in) {
+        (Some(token), _) => Arc::new(StaticToken(token)),
+        (None, Some(sign_in)) => Arc::clone(sign_in),
+        (None, None) => Arc::new(StaticToken(token_from_environment(&environment.variables).map_err(
+            |error| CommandError {
+                message: format!("the tray-mcp profile {name} stores no API token: {}", error.message),
+                ..error
+            },
+        )?)),
+    };
+    Ok(BackendChoice::TrayApi {
+        workspace_id,
+        region: options.region.unwrap_or(profile.region),
+        gateway_auth: sign_in.unwrap_or_else(|| Arc::clone(&builtin_auth)),
+        builtin_auth,
+        gateway: options.gateway || profile.gateway,
+        headless: HeadlessChoice {
+            wanted: profile.headless != Some(false),
+            sign_in_again: format!("run `tray-mcp login {name} --headless`"),
+            sign_in: headless_sign_in(environment, name, &profile),
+        },
+        filter: (profile.filter.clone(), Some(name.to_string())),
+    })
 }
 
 /// The Headless MCP sign-in of profile `name` as a token source (the same refreshing
