@@ -816,37 +816,47 @@ fn a_token_tray_refuses_is_asked_again_and_the_right_one_is_named() {
     assert_eq!(profile["region"], serde_json::json!("eu1"));
 }
 
-#[test]
-fn approve_read_only_through_the_wizard_goes_by_the_gateway_tools_its_token_check_listed() {
-    use support::fake_gateway::FakeGateway;
-    use support::fake_tray::{Behavior, FakeTray};
-    let api = FakeTray::start(Behavior::Normal);
-    let gateway = FakeGateway::start_listing(
-        false,
-        vec![
-            serde_json::json!({"name": "lookup_customer", "inputSchema": {"type": "object"}, "annotations": {"readOnlyHint": true}}),
-            serde_json::json!({"name": "delete_customer", "inputSchema": {"type": "object"}, "annotations": {"readOnlyHint": true, "destructiveHint": true}}),
-        ],
-    );
-    let home = FakeHome::new();
-    let (rest, graphql) = (api.rest_url(), api.graphql_url());
-    let gateway_url = gateway.url();
+/// A wizard run with `args` against loopback fakes of Tray's API and of a gateway listing
+/// `gateway_tools`, answered with the defaults (and the test token) up to the tools question;
+/// the fakes live as long as the returned guard.
+fn up_to_the_tools_question(
+    home: &FakeHome,
+    args: &[&str],
+    gateway_tools: Vec<serde_json::Value>,
+) -> (
+    Wizard,
+    (support::fake_tray::FakeTray, support::fake_gateway::FakeGateway),
+) {
+    let api = support::fake_tray::FakeTray::start(support::fake_tray::Behavior::Normal);
+    let gateway = support::fake_gateway::FakeGateway::start_listing(false, gateway_tools);
+    let (rest, graphql, gateway_url) = (api.rest_url(), api.graphql_url(), gateway.url());
     let envs = [
         ("TRAY_API_URL", rest.as_str()),
         ("TRAY_GRAPHQL_URL", graphql.as_str()),
         ("TRAY_GATEWAY_URL", gateway_url.as_str()),
     ];
-    let mut wizard = Wizard::start(
-        &home,
-        &["-w", WORKSPACE, "-c", "claude-code", "--approve", "read-only"],
-        &envs,
-    );
+    let mut wizard = Wizard::start(home, args, &envs);
     wizard.answer(texts::AUTH_QUESTION, ENTER);
     wizard.answer(texts::TOKEN_QUESTION, &format!("{TOKEN}{ENTER}"));
     wizard.answer(texts::NAME_QUESTION, ENTER);
     wizard.answer(texts::TRANSPORT_QUESTION, ENTER);
     wizard.answer(texts::REGION_QUESTION, ENTER);
     wizard.answer(texts::GATEWAY_QUESTION, ENTER);
+    (wizard, (api, gateway))
+}
+
+#[test]
+fn approve_read_only_through_the_wizard_goes_by_the_gateway_tools_its_token_check_listed() {
+    let home = FakeHome::new();
+    let gateway_tools = vec![
+        serde_json::json!({"name": "lookup_customer", "inputSchema": {"type": "object"}, "annotations": {"readOnlyHint": true}}),
+        serde_json::json!({"name": "delete_customer", "inputSchema": {"type": "object"}, "annotations": {"readOnlyHint": true, "destructiveHint": true}}),
+    ];
+    let (mut wizard, _fakes) = up_to_the_tools_question(
+        &home,
+        &["-w", WORKSPACE, "-c", "claude-code", "--approve", "read-only"],
+        gateway_tools,
+    );
     wizard.answer(texts::TOOLS_QUESTION, ENTER);
     wizard.wait_for("Added      ~/.claude/settings.json  (Claude Code settings)");
     wizard.answer(texts::REVIEW_QUESTION, ENTER);
@@ -870,28 +880,9 @@ fn approve_read_only_through_the_wizard_goes_by_the_gateway_tools_its_token_chec
 /// `serve` then keeps to.
 #[test]
 fn the_wizard_asks_which_tools_to_serve_once_the_gateway_listed_them() {
-    use support::fake_gateway::FakeGateway;
-    use support::fake_tray::{Behavior, FakeTray};
-    let api = FakeTray::start(Behavior::Normal);
-    let gateway = FakeGateway::start_listing(
-        false,
-        vec![serde_json::json!({"name": "lookup_customer", "inputSchema": {"type": "object"}})],
-    );
     let home = FakeHome::new();
-    let (rest, graphql) = (api.rest_url(), api.graphql_url());
-    let gateway_url = gateway.url();
-    let envs = [
-        ("TRAY_API_URL", rest.as_str()),
-        ("TRAY_GRAPHQL_URL", graphql.as_str()),
-        ("TRAY_GATEWAY_URL", gateway_url.as_str()),
-    ];
-    let mut wizard = Wizard::start(&home, &["-w", WORKSPACE, "-c", "cursor"], &envs);
-    wizard.answer(texts::AUTH_QUESTION, ENTER);
-    wizard.answer(texts::TOKEN_QUESTION, &format!("{TOKEN}{ENTER}"));
-    wizard.answer(texts::NAME_QUESTION, ENTER);
-    wizard.answer(texts::TRANSPORT_QUESTION, ENTER);
-    wizard.answer(texts::REGION_QUESTION, ENTER);
-    wizard.answer(texts::GATEWAY_QUESTION, ENTER);
+    let gateway_tools = vec![serde_json::json!({"name": "lookup_customer", "inputSchema": {"type": "object"}})];
+    let (mut wizard, _fakes) = up_to_the_tools_question(&home, &["-w", WORKSPACE, "-c", "cursor"], gateway_tools);
     // Every tool ticked (7 built-in, 4 from the gateway): Space unticks the first
     // (explain_workflow_failure).
     wizard.answer(texts::TOOLS_QUESTION, &format!(" {ENTER}"));
