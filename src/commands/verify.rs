@@ -24,6 +24,7 @@ use crate::oauth::{OAuthTokens, SignInStore};
 use crate::paths::Environment;
 use crate::remote::backend::{Backend as _, BackendError};
 use crate::remote::gateway::{GatewayClient, GatewayError};
+use crate::remote::http::SharedClients;
 use crate::remote::model::User;
 use crate::remote::token::{AccessTokenSource, StaticToken};
 use crate::remote::tray_api::TrayApi;
@@ -187,11 +188,12 @@ pub fn verify(variables: &Variables, target: &Target) -> Verification {
         .into_iter()
         .flatten()
         .fold(LIMIT, Duration::min);
+    let shared = Arc::new(SharedClients::new(limit));
     let checks = async {
-        let api = api_checks(variables, target, limit);
+        let api = api_checks(variables, target, limit, &shared);
         let gateway = async {
             if target.uses.gateway {
-                gateway_check(variables, target, limit).await
+                gateway_check(variables, target, limit, &shared).await
             } else {
                 (Part::NotAsked, Vec::new(), None)
             }
@@ -222,7 +224,12 @@ pub fn verify(variables: &Variables, target: &Target) -> Verification {
 }
 
 /// `viewer.details` and one master-token read, side by side.
-async fn api_checks(variables: &Variables, target: &Target, limit: Duration) -> (Part<User>, Part<()>) {
+async fn api_checks(
+    variables: &Variables,
+    target: &Target,
+    limit: Duration,
+    shared: &Arc<SharedClients>,
+) -> (Part<User>, Part<()>) {
     let mut config = crate::server::tray_api_config(
         variables,
         target.workspace_id.clone(),
@@ -231,7 +238,7 @@ async fn api_checks(variables: &Variables, target: &Target, limit: Duration) -> 
     );
     config.timeout = config.timeout.min(limit);
     config.max_attempts = 1;
-    let api = TrayApi::new(config);
+    let api = TrayApi::new(config).with_shared(Arc::clone(shared));
     let (owner, solutions) = tokio::join!(api.current_user(), api.solutions());
     let master = match solutions {
         Ok(_) => Part::Works(()),
@@ -257,13 +264,14 @@ async fn gateway_check(
     variables: &Variables,
     target: &Target,
     limit: Duration,
+    shared: &Arc<SharedClients>,
 ) -> (Part<usize>, Vec<serde_json::Value>, Option<Arc<GatewayClient>>) {
     let mut config = crate::server::gateway_config(variables, &target.workspace_id, Arc::clone(&target.bearer));
     config.timeout = config.timeout.min(limit);
     config.max_attempts = 1;
     config.listen = false;
     let (messages, _unused) = tokio::sync::mpsc::unbounded_channel();
-    let client = Arc::new(GatewayClient::new(config, messages));
+    let client = Arc::new(GatewayClient::new(config, messages).with_shared(Arc::clone(shared)));
     let listed = match client.connect().await {
         Ok(()) => client.list_tools().await,
         Err(error) => Err(error),

@@ -57,9 +57,18 @@ pub fn client_with_redirects<'a>(
     limits: Limits,
     redirects: reqwest::redirect::Policy,
 ) -> Result<reqwest::Client, HttpSetupError> {
+    let plain_http_only = urls.into_iter().all(|url| url.starts_with("http://"));
+    build(plain_http_only, limits, redirects)
+}
+
+/// A client with root certificates, or (`plain_http_only`) without any.
+fn build(
+    plain_http_only: bool,
+    limits: Limits,
+    redirects: reqwest::redirect::Policy,
+) -> Result<reqwest::Client, HttpSetupError> {
     // Installing fails only when a provider is already installed, which is fine.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let plain_http_only = urls.into_iter().all(|url| url.starts_with("http://"));
     let builder = reqwest::Client::builder()
         .connect_timeout(limits.connect)
         .redirect(redirects)
@@ -77,6 +86,46 @@ pub fn client_with_redirects<'a>(
         None => builder,
     };
     builder.build().map_err(|error| HttpSetupError(error_chain(&error)))
+}
+
+/// The clients of one run that talks to Tray in several ways at once (install verification:
+/// Tray's API and the Agent Gateway; `doctor --online`: those and the Headless MCP, for every
+/// entry): one client with root certificates and one without, each built on first use and then
+/// shared, so the roots load once per run instead of once per remote.
+///
+/// Why: loading the system's and the bundled roots is most of what building a client costs
+/// (about 7 ms and 1.5 MiB, see the module docs), and verification built two and doctor three per
+/// entry. The shared clients have a connection limit only; every request sets its own
+/// (`RequestBuilder::timeout`), as the Tray API client and the gateway client already do.
+#[derive(Debug)]
+pub struct SharedClients {
+    connect: Duration,
+    plain: std::sync::OnceLock<reqwest::Client>,
+    secure: std::sync::OnceLock<reqwest::Client>,
+}
+
+impl SharedClients {
+    /// No client yet; each waits at most `connect` for a connection.
+    pub fn new(connect: Duration) -> Self {
+        SharedClients {
+            connect,
+            plain: std::sync::OnceLock::new(),
+            secure: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// A client that can reach every one of `urls`: the one without roots when all are plain
+    /// `http://`, else the one with them (built now if this is its first use).
+    pub fn client_for<'a>(&self, urls: impl IntoIterator<Item = &'a str>) -> Result<reqwest::Client, HttpSetupError> {
+        let plain_http_only = urls.into_iter().all(|url| url.starts_with("http://"));
+        let cell = if plain_http_only { &self.plain } else { &self.secure };
+        if let Some(client) = cell.get() {
+            return Ok(client.clone());
+        }
+        let limits = Limits::connect_only(self.connect);
+        let client = build(plain_http_only, limits, reqwest::redirect::Policy::default())?;
+        Ok(cell.get_or_init(|| client).clone())
+    }
 }
 
 /// An error with all its causes, `outer: inner: innermost`.
@@ -119,6 +168,17 @@ mod tests {
     fn clients_build_for_plain_and_secure_urls() {
         assert!(client_for(["http://127.0.0.1:1"], Limits::both(Duration::from_secs(1))).is_ok());
         assert!(client_for(["https://api.tray.io"], Limits::connect_only(Duration::from_secs(1))).is_ok());
+    }
+
+    #[test]
+    fn shared_clients_are_built_once_per_kind() {
+        let shared = SharedClients::new(Duration::from_secs(1));
+        shared
+            .client_for(["https://api.tray.io", "http://127.0.0.1:1"])
+            .unwrap();
+        shared.client_for(["https://example.com"]).unwrap();
+        shared.client_for(["http://127.0.0.1:2"]).unwrap();
+        assert!(shared.secure.get().is_some() && shared.plain.get().is_some());
     }
 }
 

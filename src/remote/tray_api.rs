@@ -32,7 +32,7 @@ use serde_json::{Value, json};
 use super::access::{Access, AccessState, Endpoint, ToolAccess, is_access_refusal, tool_access};
 use super::backend::{Backend, BackendDescription, BackendError, BackendFuture, BackendKind};
 use super::export::workflow_in_export;
-use super::http::{Limits, client_for, root_cause};
+use super::http::{Limits, SharedClients, client_for, root_cause};
 use super::model::{Connector, Execution, ExecutionStatus, Solution, User, WorkflowDetails, WorkflowSummary};
 use super::operations::{EXPORT_WORKFLOWS_NAME, Read, export_workflows, is_request_error};
 use super::token::AccessTokenSource;
@@ -82,6 +82,8 @@ impl TrayApiConfig {
 /// Reads a workspace through Tray's API.
 pub struct TrayApi {
     client: std::sync::OnceLock<reqwest::Client>,
+    /// Where the client comes from when it is shared with other remotes (see [`Self::with_shared`]).
+    shared: Option<Arc<SharedClients>>,
     config: TrayApiConfig,
     /// The form of each read Tray accepted this session (an index into [`Read::forms`]).
     chosen_forms: Mutex<HashMap<Read, usize>>,
@@ -98,10 +100,18 @@ impl TrayApi {
     pub fn new(config: TrayApiConfig) -> Self {
         TrayApi {
             client: std::sync::OnceLock::new(),
+            shared: None,
             config,
             chosen_forms: Mutex::new(HashMap::new()),
             access: Mutex::new(None),
         }
+    }
+
+    /// [`Self::new`] taking its HTTP client, on first use, from `shared` (the clients the other
+    /// remotes of this run use too; each request keeps its own time limit).
+    pub fn with_shared(mut self, shared: Arc<SharedClients>) -> Self {
+        self.shared = Some(shared);
+        self
     }
 
     /// The HTTP client, built on first use.
@@ -110,7 +120,11 @@ impl TrayApi {
             return Ok(client);
         }
         let urls = [self.config.rest_url.as_str(), self.config.graphql_url.as_str()];
-        let client = client_for(urls, Limits::both(self.config.timeout)).map_err(|error| BackendError::Network {
+        let client = match &self.shared {
+            Some(shared) => shared.client_for(urls),
+            None => client_for(urls, Limits::both(self.config.timeout)),
+        };
+        let client = client.map_err(|error| BackendError::Network {
             url: self.config.rest_url.clone(),
             reason: error.to_string(),
         })?;

@@ -52,6 +52,7 @@ use crate::error::CommandError;
 use crate::paths::Environment;
 use crate::profiles::{self, ProfileError};
 use crate::remote::backend::Backend;
+use crate::remote::http::SharedClients;
 use crate::remote::token::{AccessTokenSource, StaticToken};
 use crate::remote::tray_api::{TrayApi, TrayApiConfig};
 use crate::tool_filter::ToolFilter;
@@ -322,6 +323,9 @@ pub fn tray_api_config(
 /// What to serve: the built-in tools' backend, and the pass-throughs' settings when they are on.
 struct Served {
     backend: Arc<dyn Backend>,
+    /// One HTTP client for Tray's API, the gateway and the Headless MCP, built on the first
+    /// request that needs it: the roots load once per session, not once per remote.
+    http: Arc<SharedClients>,
     gateway: Option<crate::remote::gateway::GatewayConfig>,
     headless: Option<(crate::remote::gateway::GatewayConfig, headless::Pinned)>,
     filter: (ToolFilter, Option<String>),
@@ -334,6 +338,7 @@ fn build_backend(variables: &Variables, choice: BackendChoice) -> Result<Served,
                 backend: Arc::new(Sandbox::load().map_err(|error| {
                     CommandError::failure(format!("could not load the built-in sandbox: {error}"), "")
                 })?),
+                http: Arc::new(SharedClients::new(Duration::from_secs(20))),
                 gateway: None,
                 headless: None,
                 filter: (ToolFilter::default(), None),
@@ -354,8 +359,14 @@ fn build_backend(variables: &Variables, choice: BackendChoice) -> Result<Served,
             let headless = headless_upstream(variables, &workspace_id, region, headless);
             let config = tray_api_config(variables, workspace_id, region, builtin_auth);
             tracing::debug!(rest = %config.rest_url, graphql = %config.graphql_url, "Tray API URLs");
+            let connect = gateway
+                .iter()
+                .map(|gateway| gateway.timeout)
+                .fold(config.timeout, Duration::min);
+            let http = Arc::new(SharedClients::new(connect));
             Ok(Served {
-                backend: Arc::new(TrayApi::new(config)),
+                backend: Arc::new(TrayApi::new(config).with_shared(Arc::clone(&http))),
+                http,
                 gateway,
                 headless,
                 filter,
@@ -462,7 +473,8 @@ pub fn run(environment: &Environment, options: ServeOptions) -> Result<(), Comma
         let builtin = tools.tools_json();
         let mut layers: Vec<Arc<passthrough::Passthrough>> = Vec::new();
         if let Some(config) = served.gateway {
-            let pass = start_layer(config, Arc::new(passthrough::AgentGateway), builtin.clone(), None);
+            let upstream = Arc::new(passthrough::AgentGateway);
+            let pass = start_layer(config, &served.http, upstream, builtin.clone(), None);
             let (status, filter) = (Arc::clone(&pass), served.filter.0.clone());
             // The count the agent reads is of the gateway tools the entry's filter serves.
             tools = tools.with_gateway_status(Arc::new(move || {
@@ -474,7 +486,13 @@ pub fn run(environment: &Environment, options: ServeOptions) -> Result<(), Comma
         }
         if let Some((config, pinned)) = served.headless {
             let beneath = layers.last().cloned();
-            layers.push(start_layer(config, Arc::new(pinned), builtin.clone(), beneath));
+            layers.push(start_layer(
+                config,
+                &served.http,
+                Arc::new(pinned),
+                builtin.clone(),
+                beneath,
+            ));
         }
         let top = layers.last().cloned();
         if top.is_some() {
@@ -503,12 +521,14 @@ pub fn run(environment: &Environment, options: ServeOptions) -> Result<(), Comma
 /// Starts one pass-through layer (its connection runs in the background) over `beneath`.
 fn start_layer(
     config: crate::remote::gateway::GatewayConfig,
+    http: &Arc<SharedClients>,
     upstream: Arc<dyn passthrough::Upstream>,
     builtin: Vec<serde_json::Value>,
     beneath: Option<Arc<passthrough::Passthrough>>,
 ) -> Arc<passthrough::Passthrough> {
     let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
-    let client = Arc::new(crate::remote::gateway::GatewayClient::new(config, sender));
+    let client = crate::remote::gateway::GatewayClient::new(config, sender).with_shared(Arc::clone(http));
+    let client = Arc::new(client);
     let connect_wait = client.config().timeout.min(Duration::from_secs(10));
     let pass = passthrough::Passthrough::layered(client, upstream, builtin, beneath, connect_wait);
     pass.start(receiver);

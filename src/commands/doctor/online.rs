@@ -20,6 +20,7 @@ use crate::profiles;
 use crate::remote::access::{AccessState, ToolAccess};
 use crate::remote::backend::{Backend, BackendError};
 use crate::remote::gateway::{GatewayClient, GatewayConfig};
+use crate::remote::http::SharedClients;
 use crate::remote::token::{AccessTokenSource, StaticToken};
 use crate::remote::tray_api::{TrayApi, TrayApiConfig};
 use crate::token_store::TokenStore;
@@ -28,6 +29,8 @@ use crate::tray::{ApiToken, Region, WorkspaceId};
 /// The network checks, on a small runtime of their own.
 pub(super) struct OnlineChecker {
     runtime: Option<tokio::runtime::Runtime>,
+    /// One HTTP client for every check of every entry (the roots load once per run).
+    http: Arc<SharedClients>,
 }
 
 /// What is still running when the checks are done (the gateway sessions being ended) goes on
@@ -47,6 +50,7 @@ impl OnlineChecker {
     pub(super) fn new() -> Self {
         OnlineChecker {
             runtime: tokio::runtime::Builder::new_current_thread().enable_all().build().ok(),
+            http: Arc::new(SharedClients::new(ONLINE_TIMEOUT)),
         }
     }
 
@@ -57,7 +61,7 @@ impl OnlineChecker {
         if let Some(EntryWorkspace::Headless(region)) = entry.tray.as_ref().map(|tray| &tray.workspace) {
             let url = headless_url(&environment.variables, *region);
             progress("checking Tray's Headless MCP");
-            let check = runtime.block_on(check_headless(&url));
+            let check = runtime.block_on(check_headless(&url, &self.http));
             progress("");
             return Online::of(vec![check]);
         }
@@ -84,10 +88,10 @@ impl OnlineChecker {
             let gateway = async {
                 match off {
                     Some(check) => check,
-                    None => check_gateway(gateway).await,
+                    None => check_gateway(gateway, &self.http).await,
                 }
             };
-            tokio::join!(check_token(config, what), gateway)
+            tokio::join!(check_token(config, what, &self.http), gateway)
         });
         checks.push(gateway);
         progress("");
@@ -177,8 +181,8 @@ fn headless_url(variables: &crate::env::Variables, region: Region) -> String {
 /// Whether Tray's Headless MCP answers at `url`, asked as a client that has not signed in yet
 /// (an `initialize` without an Authorization header): a 401 asking for sign-in is the expected
 /// answer.
-async fn check_headless(url: &str) -> Check {
-    let client = match crate::remote::http::client_for([url], crate::remote::http::Limits::both(ONLINE_TIMEOUT)) {
+async fn check_headless(url: &str, http: &SharedClients) -> Check {
+    let client = match http.client_for([url]) {
         Ok(client) => client,
         Err(error) => return Check::fail(error.to_string(), "try again"),
     };
@@ -189,6 +193,7 @@ async fn check_headless(url: &str) -> Check {
     });
     let answer = client
         .post(url)
+        .timeout(ONLINE_TIMEOUT)
         .header("Accept", "application/json, text/event-stream")
         .json(&initialize)
         .send()
@@ -309,9 +314,9 @@ fn inline_token(value: &Value) -> Option<ApiToken> {
 
 /// The token (or sign-in: `what`) against Tray's API, then per built-in tool whether the
 /// token can use it.
-async fn check_token(mut config: TrayApiConfig, what: &str) -> (Vec<Check>, Option<String>) {
+async fn check_token(mut config: TrayApiConfig, what: &str, http: &Arc<SharedClients>) -> (Vec<Check>, Option<String>) {
     config.max_attempts = 2;
-    let api = TrayApi::new(config);
+    let api = TrayApi::new(config).with_shared(Arc::clone(http));
     let (user, tools) = tokio::join!(api.current_user(), api.tool_access());
     let owner = user.as_ref().ok().map(|user| user.name.clone());
     let user = match user {
@@ -359,13 +364,13 @@ fn tool_check(tool: &ToolAccess) -> Check {
 
 /// Connects to the gateway as `serve --gateway` does (`initialize` with the server's protocol
 /// version, once), then ends the session again.
-async fn check_gateway(mut config: GatewayConfig) -> Check {
+async fn check_gateway(mut config: GatewayConfig, http: &Arc<SharedClients>) -> Check {
     config.max_attempts = 1;
     config.listen = false;
     let url = config.url.clone();
     let limit = config.timeout;
     let (messages, _unused) = tokio::sync::mpsc::unbounded_channel();
-    let client = Arc::new(GatewayClient::new(config, messages));
+    let client = Arc::new(GatewayClient::new(config, messages).with_shared(Arc::clone(http)));
     let listed = match client.connect().await {
         Ok(()) => client.list_tools().await,
         Err(error) => Err(error),

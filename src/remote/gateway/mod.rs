@@ -48,7 +48,7 @@ use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap};
 use serde_json::{Value, json};
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::http::root_cause;
+use super::http::{SharedClients, root_cause};
 use crate::remote::token::{AccessTokenSource, StaticToken};
 use crate::tray::ApiToken;
 use stream::content_type;
@@ -146,6 +146,8 @@ pub struct GatewayClient {
     /// Built on first use (in the background connection task), so `initialize` never waits
     /// for root certificates to load.
     http: std::sync::OnceLock<reqwest::Client>,
+    /// Where the client comes from when it is shared with other remotes (see [`Self::with_shared`]).
+    shared: Option<Arc<SharedClients>>,
     config: GatewayConfig,
     session: Mutex<Option<Arc<Session>>>,
     /// Held while initialising, so concurrent callers wait for one handshake.
@@ -183,6 +185,7 @@ impl GatewayClient {
     pub fn new(config: GatewayConfig, server_messages: UnboundedSender<ServerMessage>) -> Self {
         GatewayClient {
             http: std::sync::OnceLock::new(),
+            shared: None,
             config,
             session: Mutex::new(None),
             init_lock: tokio::sync::Mutex::new(()),
@@ -193,6 +196,13 @@ impl GatewayClient {
             capabilities: Mutex::new(json!({})),
             subscriptions: Mutex::new(std::collections::BTreeSet::new()),
         }
+    }
+
+    /// [`Self::new`] taking its HTTP client, on first use, from `shared` (the clients the other
+    /// remotes of this run use too).
+    pub fn with_shared(mut self, shared: Arc<SharedClients>) -> Self {
+        self.shared = Some(shared);
+        self
     }
 
     /// The gateway URL (never secret).
@@ -250,11 +260,15 @@ impl GatewayClient {
             return Ok(client);
         }
         let limits = super::http::Limits::connect_only(self.config.timeout);
-        let client =
-            super::http::client_for([self.config.url.as_str()], limits).map_err(|error| GatewayError::Unreachable {
-                url: self.config.url.clone(),
-                reason: error.to_string(),
-            })?;
+        let urls = [self.config.url.as_str()];
+        let client = match &self.shared {
+            Some(shared) => shared.client_for(urls),
+            None => super::http::client_for(urls, limits),
+        };
+        let client = client.map_err(|error| GatewayError::Unreachable {
+            url: self.config.url.clone(),
+            reason: error.to_string(),
+        })?;
         Ok(self.http.get_or_init(|| client))
     }
 
