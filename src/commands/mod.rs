@@ -486,7 +486,12 @@ pub struct CaseNames {
 impl CaseNames {
     /// The names of every profile and of `entries`.
     pub fn new(environment: &Environment, entries: &[NamedEntry]) -> Self {
-        let profiles = profiles::list_names(environment).into_iter().map(|profile| {
+        CaseNames::with_profiles(environment, &profiles::list_names(environment), entries)
+    }
+
+    /// The names of the profiles `profiles` (as already listed) and of `entries`: no I/O.
+    pub fn with_profiles(environment: &Environment, profiles: &[ServerName], entries: &[NamedEntry]) -> Self {
+        let profiles = profiles.iter().map(|profile| {
             let path = environment.display_path(&profiles::profile_path(environment, &profile));
             (profile.to_string(), format!("tray-mcp profile {path}"))
         });
