@@ -252,6 +252,7 @@ fn record_of_created(
             added_entries: file.task.edit.added_entries(),
             new_folders: new_folders(file),
             tightened_from: tightened_from(file),
+            present_before: &file.objects_before,
         };
         changes.add(&change, &known).map_err(|error| FileError {
             role: file.task.role.clone(),

@@ -32,6 +32,9 @@ pub struct FileRead {
     pub text: Result<Option<String>, FileProblem>,
     /// Whether its owner may not write it.
     pub read_only: bool,
+    /// Key paths of objects a skim of `text` found (the servers objects the name check looked
+    /// at): what the created-container record then knows existed without skimming again.
+    pub objects: Vec<Vec<String>>,
 }
 
 impl FileRead {
@@ -55,6 +58,7 @@ impl FileRead {
                 fingerprint: None,
                 text: Ok(None),
                 read_only: false,
+                objects: Vec::new(),
             };
         }
         let fingerprint = Fingerprint::of(&resolved);
@@ -67,6 +71,7 @@ impl FileRead {
             fingerprint,
             text,
             read_only,
+            objects: Vec::new(),
         }
     }
 
@@ -80,6 +85,7 @@ impl FileRead {
             fingerprint: None,
             text: Ok(text.map(str::to_string)),
             read_only: false,
+            objects: Vec::new(),
         }
     }
 }
@@ -129,6 +135,14 @@ impl FileReads {
         let paths: Vec<PathBuf> = self.planned.keys().cloned().collect();
         for path in paths {
             self.text(&path);
+        }
+    }
+
+    /// Notes the objects a skim of the file at `path` found in the text read (see
+    /// [`FileRead::objects`]).
+    pub fn note_objects(&mut self, path: &Path, objects: impl IntoIterator<Item = Vec<String>>) {
+        if let Some(read) = self.files.get_mut(path) {
+            read.objects.extend(objects);
         }
     }
 

@@ -99,6 +99,9 @@ pub struct Planned {
     pub fingerprint: Option<safe_write::Fingerprint>,
     /// Its text now (`None`: missing).
     pub before: Option<String>,
+    /// Key paths of objects known to exist in `before` (found by the read's skim; empty when
+    /// nothing is known): see [`FileRead::objects`].
+    pub objects_before: Vec<Vec<String>>,
     /// The planned text (`None`: delete).
     pub after: Option<String>,
     /// What the change is.
@@ -307,6 +310,7 @@ pub fn plan_read(task: FileTask, read: FileRead) -> Result<Planned, FileError> {
         fingerprint,
         text,
         read_only,
+        objects,
     } = read;
     if let Some((real, project)) = outside_project {
         return Err(file_error(&task, FileProblem::OutsideProject { real, project }));
@@ -324,6 +328,7 @@ pub fn plan_read(task: FileTask, read: FileRead) -> Result<Planned, FileError> {
         through_link,
         fingerprint,
         before,
+        objects_before: objects,
         after: edited.contents,
         change: edited.change,
         task,
@@ -537,6 +542,7 @@ fn replan_under_lock(planned: Vec<Planned>) -> Result<Vec<Planned>, FileError> {
                     .apply(current.as_deref())
                     .map_err(|problem| file_error(&file.task, problem))?;
                 file.before = current;
+                file.objects_before.clear();
                 file.after = edited.contents;
                 file.change = edited.change;
             }
@@ -613,6 +619,7 @@ mod tests {
             through_link: false,
             fingerprint: None,
             before: None,
+            objects_before: Vec::new(),
             after: after.map(str::to_string),
             change: Change::Updated,
         }
