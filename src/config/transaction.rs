@@ -293,7 +293,9 @@ pub fn plan_with(tasks: Vec<FileTask>, reads: &mut FileReads) -> Result<Vec<Plan
     tasks
         .into_iter()
         .map(|task| {
-            let read = reads.take(&task.path).unwrap_or_else(|| FileRead::now(&task.path, &task.folder));
+            let read = reads
+                .take(&task.path)
+                .unwrap_or_else(|| FileRead::now(&task.path, &task.folder));
             plan_read(task, read)
         })
         .collect()

@@ -64,7 +64,14 @@ fn a_reinstall_over_a_profile_reads_it_once_and_keeps_what_it_says() {
     let log = home.path("reads.log");
     let assert = home
         .command()
-        .args(["-w", WORKSPACE, "--api-token-stdin", "--no-verify", "-c", "cursor,claude-code"])
+        .args([
+            "-w",
+            WORKSPACE,
+            "--api-token-stdin",
+            "--no-verify",
+            "-c",
+            "cursor,claude-code",
+        ])
         .env("TRAY_MCP_TEST_COUNT_READS", &log)
         .write_stdin(format!("{TOKEN}\n"))
         .assert()
@@ -72,7 +79,11 @@ fn a_reinstall_over_a_profile_reads_it_once_and_keeps_what_it_says() {
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
     assert!(stderr.contains("keeps the Agent Gateway off"), "{stderr}");
     let text = std::fs::read_to_string(&log).expect("the read log (debug builds only)");
-    let before: Vec<String> = text.lines().take_while(|line| *line != COMMIT).map(str::to_string).collect();
+    let before: Vec<String> = text
+        .lines()
+        .take_while(|line| *line != COMMIT)
+        .map(str::to_string)
+        .collect();
     for file in [PROFILE, CURSOR, CLAUDE_CODE] {
         assert_eq!(count(&before, &home, file), 1, "{file} before the commit: {before:#?}");
     }

@@ -22,7 +22,11 @@ pub struct SignInStep {
 /// edited in memory, the notes, the keychain changes. Refuses, with nothing written, what the
 /// install refuses: an entry of the same name tray-mcp did not write, a name that differs only
 /// in case from another, a second entry file of one name.
-pub fn plan(request: &InstallRequest, binary: &Path, snapshot: InstallSnapshot<'_>) -> Result<InstallPlan, CommandError> {
+pub fn plan(
+    request: &InstallRequest,
+    binary: &Path,
+    snapshot: InstallSnapshot<'_>,
+) -> Result<InstallPlan, CommandError> {
     check_tool_filter(request)?;
     let environment = snapshot.environment;
     let EntryPlan {
@@ -38,7 +42,8 @@ pub fn plan(request: &InstallRequest, binary: &Path, snapshot: InstallSnapshot<'
         && let Some(region) = request.workspace.headless_region()
     {
         let clients: Vec<ClientId> = configs.iter().map(|edit| edit.owner.0).collect();
-        notices.extend(crate::tray_plugin::install_note_among(&snapshot.plugins, &clients, region).map(Notice::warning));
+        notices
+            .extend(crate::tray_plugin::install_note_among(&snapshot.plugins, &clients, region).map(Notice::warning));
     }
     configs.iter_mut().for_each(|edit| edit.note_record(&snapshot.written));
     super::super::CaseNames::with_profiles(environment, &snapshot.profile_names, &snapshot.names)
@@ -179,7 +184,10 @@ fn check_one_file_per_name(
             .map(|target| target.scope_files.as_slice())
             .unwrap_or_default();
         let elsewhere = names.iter().find(|entry| {
-            entry.client == kind && entry.name == name.as_str() && entry.path != edit.path && files.contains(&entry.path)
+            entry.client == kind
+                && entry.name == name.as_str()
+                && entry.path != edit.path
+                && files.contains(&entry.path)
         });
         if let Some(existing) = elsewhere {
             return Err(CommandError::failure(

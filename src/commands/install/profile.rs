@@ -50,7 +50,12 @@ pub(crate) fn profile_for(
     kept_gateway: Option<bool>,
     location: TokenLocation,
 ) -> Option<(Profile, Option<ApiToken>)> {
-    profile_from(request, kept_gateway, location, &ProfileState::read(environment, request))
+    profile_from(
+        request,
+        kept_gateway,
+        location,
+        &ProfileState::read(environment, request),
+    )
 }
 
 /// [`profile_for`] from the existing profile as read (`state`): no I/O.

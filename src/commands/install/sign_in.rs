@@ -103,9 +103,12 @@ pub fn sign_in_planned(
     planned: &InstallPlan,
     say: &dyn Fn(&str),
 ) -> Result<Option<SignedIn>, CommandError> {
-    let (WorkspaceChoice::SignIn {
-        workspace_id, sign_in, ..
-    }, Some(step)) = (&request.workspace, planned.sign_in)
+    let (
+        WorkspaceChoice::SignIn {
+            workspace_id, sign_in, ..
+        },
+        Some(step),
+    ) = (&request.workspace, planned.sign_in)
     else {
         return Ok(None);
     };

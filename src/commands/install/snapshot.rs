@@ -137,9 +137,10 @@ impl<'a> InstallSnapshot<'a> {
             }
         }
         let profile_path = profiles::profile_path(environment, &request.name);
-        let mut reads = FileReads::planning(planned.into_iter().chain(
-            writes_profile(request).then(|| (profile_path.clone(), Folder::User(environment.home.clone()))),
-        ));
+        let mut reads =
+            FileReads::planning(planned.into_iter().chain(
+                writes_profile(request).then(|| (profile_path.clone(), Folder::User(environment.home.clone()))),
+            ));
         if writes_profile(request) {
             let text = reads.text(&profile_path).map(str::to_string);
             snapshot.profile = ProfileState::from_text(environment, request, text.as_deref());

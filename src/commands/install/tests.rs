@@ -7,8 +7,8 @@ use super::*;
 
 use crate::config::file_reads::{FileRead, FileReads};
 use crate::inventory::NamedEntry;
-use crate::paths::tests::environment_for;
 use crate::paths::Os;
+use crate::paths::tests::environment_for;
 
 const WORKSPACE: &str = "3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718";
 const TOKEN: &str = "unit-token-0123456789";
@@ -70,7 +70,10 @@ fn snapshot<'a>(
     reads.insert(path.clone(), FileRead::in_memory(&path, cursor_text));
     let profile_path = profiles::profile_path(environment, &request.name);
     let profile_text = existing.as_ref().map(profiles::render);
-    reads.insert(profile_path.clone(), FileRead::in_memory(&profile_path, profile_text.as_deref()));
+    reads.insert(
+        profile_path.clone(),
+        FileRead::in_memory(&profile_path, profile_text.as_deref()),
+    );
     let location = cursor()
         .client()
         .entry_location(environment, Scope::User, request.name.as_str());
@@ -110,7 +113,10 @@ fn existing_profile() -> Profile {
         filter: ToolFilter::default(),
         approvals: Vec::new(),
     };
-    profile.set_token(&ApiToken::parse("old-token-0123456789").expect("token"), TokenLocation::Profile);
+    profile.set_token(
+        &ApiToken::parse("old-token-0123456789").expect("token"),
+        TokenLocation::Profile,
+    );
     profile
 }
 
@@ -141,7 +147,10 @@ fn plans_the_entry_and_the_profile_from_the_snapshot() {
         .expect("cursor planned");
     assert_eq!(cursor.file.change, Change::Added);
     let after = cursor.file.after.as_deref().expect("text");
-    assert!(after.contains("\"tray-workspace\"") && after.contains("/bin/tray-mcp"), "{after}");
+    assert!(
+        after.contains("\"tray-workspace\"") && after.contains("/bin/tray-mcp"),
+        "{after}"
+    );
     assert!(!after.contains(TOKEN), "a stdio entry holds no token: {after}");
     let profile = planned_profile(&plan);
     assert_eq!(profile.gateway, DEFAULT_GATEWAY);
@@ -153,18 +162,32 @@ fn refuses_a_users_own_entry_of_the_same_name() {
     let environment = environment_for(Os::Linux);
     let request = request();
     let mine = "{\"mcpServers\":{\"tray-workspace\":{\"command\":\"my-own-server\"}}}";
-    let error = plan::plan(&request, Path::new("/bin/tray-mcp"), snapshot(&environment, &request, Some(mine), None))
-        .err()
-        .expect("refused");
+    let error = plan::plan(
+        &request,
+        Path::new("/bin/tray-mcp"),
+        snapshot(&environment, &request, Some(mine), None),
+    )
+    .err()
+    .expect("refused");
     assert!(
         error.message.contains("Cursor config") && error.message.contains("that tray-mcp did not write"),
         "{}",
         error.message
     );
-    assert!(error.hint.as_deref().is_some_and(|hint| hint.contains("no file was changed")));
+    assert!(
+        error
+            .hint
+            .as_deref()
+            .is_some_and(|hint| hint.contains("no file was changed"))
+    );
     // With --force the same snapshot plans.
     let forced = InstallRequest { force: true, ..request };
-    plan::plan(&forced, Path::new("/bin/tray-mcp"), snapshot(&environment, &forced, Some(mine), None)).expect("forced");
+    plan::plan(
+        &forced,
+        Path::new("/bin/tray-mcp"),
+        snapshot(&environment, &forced, Some(mine), None),
+    )
+    .expect("forced");
 }
 
 #[test]
@@ -183,7 +206,11 @@ fn refuses_a_name_that_differs_only_in_case() {
         .err()
         .expect("refused");
     assert!(error.message.contains("Tray-Workspace"), "{}", error.message);
-    assert!(error.message.contains("claude_desktop_config.json"), "{}", error.message);
+    assert!(
+        error.message.contains("claude_desktop_config.json"),
+        "{}",
+        error.message
+    );
 }
 
 #[test]
@@ -191,7 +218,8 @@ fn a_profile_name_differing_only_in_case_is_refused_too() {
     let environment = environment_for(Os::Linux);
     let request = request();
     let mut read = snapshot(&environment, &request, None, None);
-    read.profile_names.push(ServerName::parse("TRAY-workspace").expect("name"));
+    read.profile_names
+        .push(ServerName::parse("TRAY-workspace").expect("name"));
     let error = plan::plan(&request, Path::new("/bin/tray-mcp"), read)
         .err()
         .expect("refused");
@@ -231,8 +259,12 @@ fn keeps_the_existing_profiles_gateway_and_tool_filter() {
         filter,
         ..existing_profile()
     };
-    let plan = plan::plan(&asked, Path::new("/bin/tray-mcp"), snapshot(&environment, &asked, None, Some(existing)))
-        .expect("planned");
+    let plan = plan::plan(
+        &asked,
+        Path::new("/bin/tray-mcp"),
+        snapshot(&environment, &asked, None, Some(existing)),
+    )
+    .expect("planned");
     let profile = planned_profile(&plan);
     assert_eq!(profile.gateway, DEFAULT_GATEWAY);
     assert!(profile.filter.is_empty());
@@ -249,8 +281,12 @@ fn another_workspaces_profile_keeps_nothing() {
         filter: ToolFilter::new(vec!["list_*".to_string()], Vec::new()),
         ..existing_profile()
     };
-    let plan = plan::plan(&request, Path::new("/bin/tray-mcp"), snapshot(&environment, &request, None, Some(existing)))
-        .expect("planned");
+    let plan = plan::plan(
+        &request,
+        Path::new("/bin/tray-mcp"),
+        snapshot(&environment, &request, None, Some(existing)),
+    )
+    .expect("planned");
     let profile = planned_profile(&plan);
     assert_eq!(profile.gateway, DEFAULT_GATEWAY);
     assert!(profile.filter.is_empty());
@@ -270,12 +306,18 @@ fn a_token_install_over_a_signed_in_profile_says_the_sign_in_is_kept() {
     let plan = plan::plan(&request, Path::new("/bin/tray-mcp"), kept).expect("planned");
     let kept_notes = notes(&plan);
     assert!(
-        kept_notes.iter().any(|note| note.contains("its Tray sign-in is kept, unused")),
+        kept_notes
+            .iter()
+            .any(|note| note.contains("its Tray sign-in is kept, unused")),
         "{kept_notes:?}"
     );
     // No sign-in saved: nothing to say.
-    let plan = plan::plan(&request, Path::new("/bin/tray-mcp"), snapshot(&environment, &request, None, Some(signed_in)))
-        .expect("planned");
+    let plan = plan::plan(
+        &request,
+        Path::new("/bin/tray-mcp"),
+        snapshot(&environment, &request, None, Some(signed_in)),
+    )
+    .expect("planned");
     assert!(!notes(&plan).iter().any(|note| note.contains("sign-in is kept")));
 }
 
@@ -290,8 +332,12 @@ fn a_sign_in_install_signs_in_first_unless_the_profile_holds_a_valid_sign_in() {
         },
         ..request()
     };
-    let plan = plan::plan(&request, Path::new("/bin/tray-mcp"), snapshot(&environment, &request, None, None))
-        .expect("planned");
+    let plan = plan::plan(
+        &request,
+        Path::new("/bin/tray-mcp"),
+        snapshot(&environment, &request, None, None),
+    )
+    .expect("planned");
     assert!(plan.sign_in.is_some_and(|step| !step.was_oauth));
     assert_eq!(planned_profile(&plan).auth, AuthMethod::OAuth);
     let signed_in = Profile {
@@ -304,7 +350,9 @@ fn a_sign_in_install_signs_in_first_unless_the_profile_holds_a_valid_sign_in() {
     let plan = plan::plan(&request, Path::new("/bin/tray-mcp"), valid).expect("planned");
     assert!(plan.sign_in.is_none());
     assert!(
-        notes(&plan).iter().any(|note| note.contains("already signed in to this workspace")),
+        notes(&plan)
+            .iter()
+            .any(|note| note.contains("already signed in to this workspace")),
         "{:?}",
         notes(&plan)
     );
