@@ -110,3 +110,25 @@ fn every_client_file_is_read_once_before_the_commit() {
         .collect();
     assert!(twice.is_empty(), "read more than once before the commit: {twice:?}");
 }
+
+#[test]
+fn a_verifying_install_takes_the_gateway_setting_from_the_plan_not_a_second_read() {
+    let home = FakeHome::new();
+    home.install(&["-c", "cursor", "--no-verify"]).success();
+    // Verification on (Tray is unreachable: every request goes to a dead proxy, and the install
+    // goes on with a warning); it asks about the gateway the plan's profile has.
+    let log = home.path("reads.log");
+    home.command()
+        .args(["-w", WORKSPACE, "--api-token-stdin", "-c", "cursor"])
+        .env("TRAY_MCP_TEST_COUNT_READS", &log)
+        .write_stdin(format!("{TOKEN}\n"))
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&log).expect("the read log (debug builds only)");
+    let before: Vec<String> = text
+        .lines()
+        .take_while(|line| *line != COMMIT)
+        .map(str::to_string)
+        .collect();
+    assert_eq!(count(&before, &home, PROFILE), 1, "{before:#?}");
+}

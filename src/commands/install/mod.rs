@@ -333,6 +333,9 @@ pub struct InstallPlan {
     pub keychain: KeychainChanges,
     /// The sign-in a `--sign-in` install still needs before it writes ([`sign_in_planned`]).
     pub sign_in: Option<SignInStep>,
+    /// The Agent Gateway setting of the planned profile (stdio entries of a real workspace):
+    /// what the install's verification asks about, without reading the profile again.
+    pub gateway: Option<bool>,
 }
 
 /// Writes a plan (or, for a dry run, shows its diffs). A stdio entry launches the binary

@@ -69,6 +69,7 @@ pub fn plan(
             "no OS keychain answers here ({reason}): the API token goes to the profile file, readable only by you"
         )));
     }
+    let gateway = profile.as_ref().map(|profile| profile.gateway);
     if let Some(profile) = profile {
         tasks.push(profile_task(
             environment,
@@ -82,6 +83,7 @@ pub fn plan(
         token_store,
         keychain,
         sign_in: sign_in_step(request, &profile_state),
+        gateway,
     })
 }
 
