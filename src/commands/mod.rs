@@ -508,7 +508,7 @@ impl CaseNames {
     /// The names of the profiles `profiles` (as already listed) and of `entries`: no I/O.
     pub fn with_profiles(environment: &Environment, profiles: &[ServerName], entries: &[NamedEntry]) -> Self {
         let profiles = profiles.iter().map(|profile| {
-            let path = environment.display_path(&profiles::profile_path(environment, &profile));
+            let path = environment.display_path(&profiles::profile_path(environment, profile));
             (profile.to_string(), format!("tray-mcp profile {path}"))
         });
         let entries = entries.iter().map(|entry| {

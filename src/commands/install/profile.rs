@@ -111,7 +111,7 @@ pub(super) fn profile_from(
                 auth: AuthMethod::OAuth,
                 sign_in_store: state.sign_in_location,
                 // A Headless MCP sign-in of the same profile stays as it was.
-                headless: existing.and_then(|profile| profile.headless.clone()),
+                headless: existing.and_then(|profile| profile.headless),
                 filter: tool_filter_from(request, existing),
                 approvals: existing.map(|old| old.approvals.clone()).unwrap_or_default(),
             };
