@@ -536,7 +536,7 @@ pub fn install(
             "--no-verify: the Agent Gateway was not asked for its tools, so only the built-in tools were approved",
         ));
     }
-    let signed_in = install::sign_in_planned(environment, request, &planned, say)?;
+    let signed_in = install::sign_in_first(environment, request, &planned, say)?;
     if let Some(signed_in) = signed_in.as_ref().filter(|_| verify) {
         verified.extend(after_sign_in(environment, request, signed_in.store.clone()));
     }

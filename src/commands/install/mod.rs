@@ -30,10 +30,7 @@ pub use plan::SignInStep;
 pub use profile::existing_gateway;
 pub(crate) use profile::{kept_gateway, profile_for};
 use profile::{kept_gateway_note, kept_gateway_of, profile_from};
-pub use sign_in::{
-    PendingSignIn, SignInConflict, SignedIn, finish_signed_in, pending_sign_in, sign_in_first, sign_in_planned,
-    signed_in_note,
-};
+pub use sign_in::{SignInConflict, SignedIn, finish_signed_in, sign_in_first, signed_in_note};
 use sign_in::{check_sign_in, kept_sign_in_notice, sign_in_notices};
 pub use snapshot::{InstallSnapshot, ProfileState, Target};
 
@@ -173,7 +170,7 @@ pub fn install(
     say: &dyn Fn(&str),
 ) -> Result<Report, CommandError> {
     let planned = plan(environment, request, &placement.entry_binary)?;
-    let signed_in = sign_in_planned(environment, request, &planned, say)?;
+    let signed_in = sign_in_first(environment, request, &planned, say)?;
     finish_signed_in(environment, request, planned, placement, signed_in)
 }
 
@@ -331,7 +328,7 @@ pub struct InstallPlan {
     pub token_store: TokenStore,
     /// The keychain write that goes with the profile (none when the token stays in the file).
     pub keychain: KeychainChanges,
-    /// The sign-in a `--sign-in` install still needs before it writes ([`sign_in_planned`]).
+    /// The sign-in a `--sign-in` install still needs before it writes ([`sign_in_first`]).
     pub sign_in: Option<SignInStep>,
     /// The Agent Gateway setting of the planned profile (stdio entries of a real workspace):
     /// what the install's verification asks about, without reading the profile again.

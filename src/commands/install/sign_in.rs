@@ -4,54 +4,6 @@
 use super::snapshot::ProfileState;
 use super::*;
 
-/// A sign-in that `install --sign-in` needs: none for other installs, for a dry run, or when
-/// the profile already holds a valid sign-in to the same workspace.
-pub struct PendingSignIn<'a> {
-    /// The workspace signed in to.
-    pub workspace_id: &'a WorkspaceId,
-    /// Where the tokens go (the profile records it).
-    pub location: SignInLocation,
-    /// How the sign-in runs.
-    pub options: &'a SignInOptions,
-}
-
-/// The sign-in the request still needs before anything is written, if any.
-pub fn pending_sign_in<'a>(environment: &Environment, request: &'a InstallRequest) -> Option<PendingSignIn<'a>> {
-    let WorkspaceChoice::SignIn {
-        workspace_id, sign_in, ..
-    } = &request.workspace
-    else {
-        return None;
-    };
-    let existing = profiles::load(environment, &request.name).ok();
-    let location = login::sign_in_location(environment, existing.as_ref());
-    if existing.is_some_and(|profile| holds_valid_sign_in(environment, &request.name, &profile, workspace_id)) {
-        return None;
-    }
-    Some(PendingSignIn {
-        workspace_id,
-        location,
-        options: sign_in,
-    })
-}
-
-/// Whether `profile` signs in by OAuth to `workspace_id` and its sign-in is still usable (or
-/// can be refreshed by `serve`).
-pub(super) fn holds_valid_sign_in(
-    environment: &Environment,
-    name: &ServerName,
-    profile: &Profile,
-    workspace_id: &WorkspaceId,
-) -> bool {
-    profile.auth == AuthMethod::OAuth
-        && profile.workspace_id.as_ref() == Some(workspace_id)
-        && oauth_store::status(
-            &SignInStore::new(environment, name, profile.sign_in_store),
-            oauth_store::now(),
-        )
-        .is_valid()
-}
-
 /// What a sign-in done by the install got, for its report.
 pub struct SignedIn {
     /// The sign-in.
@@ -63,41 +15,11 @@ pub struct SignedIn {
     pub was_oauth: bool,
 }
 
-/// Runs the browser sign-in of a `--sign-in` install (unless a dry run, or already signed in).
-/// Nothing is written when it fails: the tokens are saved only once the code was exchanged.
+/// Runs the browser sign-in of a planned `--sign-in` install (unless a dry run, or already signed
+/// in), from what the plan's snapshot found (whether a sign-in is still needed, where it goes,
+/// whether the profile signed in before): the profile is not read again. Nothing is written when
+/// it fails: the tokens are saved only once the code was exchanged.
 pub fn sign_in_first(
-    environment: &Environment,
-    request: &InstallRequest,
-    say: &dyn Fn(&str),
-) -> Result<Option<SignedIn>, CommandError> {
-    if request.dry_run {
-        return Ok(None);
-    }
-    let Some(pending) = pending_sign_in(environment, request) else {
-        return Ok(None);
-    };
-    if pending.options.unattended {
-        return Ok(None);
-    }
-    let was_oauth = profiles::load(environment, &request.name).is_ok_and(|profile| profile.auth == AuthMethod::OAuth);
-    let outcome = login::sign_in_to_gateway(
-        environment,
-        &request.name,
-        pending.workspace_id,
-        pending.location,
-        pending.options,
-        say,
-    )?;
-    Ok(Some(SignedIn {
-        outcome,
-        store: SignInStore::new(environment, &request.name, pending.location),
-        was_oauth,
-    }))
-}
-
-/// [`sign_in_first`] for a planned install: what the plan's snapshot found (whether a sign-in is
-/// still needed, where it goes, whether the profile signed in before) is not read again.
-pub fn sign_in_planned(
     environment: &Environment,
     request: &InstallRequest,
     planned: &InstallPlan,
