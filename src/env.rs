@@ -55,6 +55,9 @@ pub const TRAY_HEADLESS_TEST_BEARER: &str = "TRAY_HEADLESS_TEST_BEARER";
 pub const TRAY_MCP_TOKEN_STORE: &str = "TRAY_MCP_TOKEN_STORE";
 /// Test hook, honoured by debug builds only: the file name whose write fails on purpose.
 pub const TRAY_MCP_TEST_FAIL_WRITE: &str = "TRAY_MCP_TEST_FAIL_WRITE";
+/// Test hook, honoured by debug builds only: the file every read is logged to (see
+/// `crate::config::safe_write::log_reads_to`).
+pub const TRAY_MCP_TEST_COUNT_READS: &str = "TRAY_MCP_TEST_COUNT_READS";
 /// `serve`'s log filter when `--log-level` is not given.
 pub const RUST_LOG: &str = "RUST_LOG";
 /// Any non-empty value turns colours off (<https://no-color.org>).
@@ -172,6 +175,8 @@ pub struct Variables {
     pub dumb_terminal: bool,
     /// `TRAY_MCP_TEST_FAIL_WRITE`, in debug builds only.
     pub fail_write: Option<OsString>,
+    /// `TRAY_MCP_TEST_COUNT_READS`, in debug builds only.
+    pub count_reads: Option<PathBuf>,
     /// The [`CLIENT_HOME_VARIABLES`] that are set, with their paths as given (surrounding
     /// blanks trimmed, as the clients do).
     pub client_homes: Vec<(&'static str, PathBuf)>,
@@ -276,6 +281,9 @@ impl Variables {
             no_color: set(NO_COLOR).is_some(),
             dumb_terminal: lookup(TERM).is_some_and(|term| term == "dumb"),
             fail_write: set(TRAY_MCP_TEST_FAIL_WRITE).filter(|_| cfg!(debug_assertions)),
+            count_reads: set(TRAY_MCP_TEST_COUNT_READS)
+                .filter(|_| cfg!(debug_assertions))
+                .map(PathBuf::from),
             client_homes: CLIENT_HOME_VARIABLES
                 .iter()
                 .filter_map(|&name| Some((name, trimmed_path(set(name)?)?)))

@@ -59,7 +59,7 @@ pub trait Advice: fmt::Display {
 }
 
 /// A failure to report to the user.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct CommandError {
     /// What went wrong (never contains a token).
     pub message: String,

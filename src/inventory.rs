@@ -134,10 +134,15 @@ pub fn entry_names(environment: &Environment, clients: &[ClientId], reads: &mut 
             let patterns: Vec<&[&str]> = patterns.iter().map(Vec::as_slice).collect();
             // A file the plan edits is read whole once, for both; any other is only skimmed.
             let found = if reads.is_planned(&path) {
-                match reads.text(&path) {
-                    Ok(Some(text)) => format::keys_matching(format, text, &patterns).ok(),
-                    _ => None,
+                let found = reads
+                    .text(&path)
+                    .and_then(|text| format::keys_matching(format, text, &patterns).ok());
+                // The same skim says which servers objects exist: the created-container record
+                // needs no pass of its own.
+                if let Some(found) = &found {
+                    reads.note_objects(&path, found.iter().map(|(at, _)| at.clone()));
                 }
+                found
             } else {
                 format::keys_matching_in_file(format, &path, &patterns).ok().flatten()
             };

@@ -39,6 +39,9 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode, CommandError> {
     let environment = Environment::from_process()?;
+    if let Some(log) = &environment.variables.count_reads {
+        tray_mcp::config::safe_write::log_reads_to(log);
+    }
     let out = Output {
         json: cli.globals().json,
         quiet: cli.globals().quiet,

@@ -232,6 +232,21 @@ pub fn load(environment: &Environment, name: &ServerName) -> Result<Profile, Pro
     parse(&text).map_err(|message| ProfileError::Invalid { path: shown, message })
 }
 
+/// The profile `name` from its file's text as a command already read it (`None`: no file), with
+/// the checks [`load`] makes (the file is private, the text parses).
+pub fn from_text(environment: &Environment, name: &ServerName, text: Option<&str>) -> Result<Profile, ProfileError> {
+    let path = profile_path(environment, name);
+    let shown = environment.display_path(&path);
+    let Some(text) = text else {
+        return Err(ProfileError::NotFound {
+            name: name.to_string(),
+            path: shown,
+        });
+    };
+    check_private(&path, &shown)?;
+    parse(text).map_err(|message| ProfileError::Invalid { path: shown, message })
+}
+
 impl crate::error::Advice for ProfileError {
     fn hint(&self) -> Option<String> {
         Some(ProfileError::hint(self))

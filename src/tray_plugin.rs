@@ -153,11 +153,12 @@ impl Clash {
 
 /// The note of `install --headless` into `clients` beside Tray's plugin server, if any.
 pub fn install_note(environment: &Environment, clients: &[ClientId], region: Region) -> Option<String> {
-    let plugins: Vec<TrayPluginServer> = find(environment)
-        .into_iter()
-        .filter(|plugin| clients.contains(&plugin.client))
-        .collect();
-    let plugin = plugins.first()?;
+    install_note_among(&find(environment), clients, region)
+}
+
+/// [`install_note`] among the plugin servers [`find`] found (no I/O: the install plan's).
+pub fn install_note_among(plugins: &[TrayPluginServer], clients: &[ClientId], region: Region) -> Option<String> {
+    let plugin = plugins.iter().find(|plugin| clients.contains(&plugin.client))?;
     let region_note = match plugin.region {
         Some(plugin_region) if plugin_region != region => {
             format!("; it talks to {plugin_region}, this entry to {region}")

@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 use crate::clients::{ClientId, Scope};
 use crate::config::safe_write::{BackupStore, Privacy};
 use crate::config::transaction::{
-    self, CommitError, Edited, FileEdit, FileError, FileProblem, FileReads, FileTask, Folder, Planned,
+    self, CommitError, Edited, FileEdit, FileError, FileProblem, FileRead, FileReads, FileTask, Folder, Planned,
 };
 use crate::config::{Change, Format};
 use crate::error::CommandError;
@@ -238,7 +238,9 @@ fn record_of_created(
     if changed_configs.is_empty() {
         return Ok((None, Vec::new()));
     }
-    let known = crate::created::load(environment);
+    // One read of the record serves both what it knows and the plan of its new text.
+    let read = own_record_read(environment, &crate::created::record_path(environment));
+    let known: crate::created::Created = parsed_record(&read);
     let mut changes = crate::created::RecordChanges::default();
     for (planned, kind) in changed_configs {
         let file = &planned.file;
@@ -250,6 +252,7 @@ fn record_of_created(
             added_entries: file.task.edit.added_entries(),
             new_folders: new_folders(file),
             tightened_from: tightened_from(file),
+            present_before: &file.objects_before,
         };
         changes.add(&change, &known).map_err(|error| FileError {
             role: file.task.role.clone(),
@@ -261,11 +264,8 @@ fn record_of_created(
     if changes.is_empty() {
         return Ok((None, after_commit));
     }
-    let mut record = transaction::plan(vec![changes.task(environment)])?;
-    Ok((
-        record.pop().filter(|record| record.change != Change::Unchanged),
-        after_commit,
-    ))
+    let record = transaction::plan_read(changes.task(environment), read)?;
+    Ok(((record.change != Change::Unchanged).then_some(record), after_commit))
 }
 
 /// The folders writing a new file will create: those on its way that do not exist yet, below
@@ -313,7 +313,8 @@ fn record_of_written(environment: &Environment, planned: &[PlannedFile]) -> Resu
             set_entries: file.task.edit.added_entries(),
         });
     }
-    let known = crate::written::load(environment);
+    let read = own_record_read(environment, &crate::written::record_path(environment));
+    let known: crate::written::Written = parsed_record(&read);
     let record = crate::written::updated(&known, &files).map_err(|error| FileError {
         role: "tray-mcp record of the entries it wrote".to_string(),
         shown_path: environment.display_path(&crate::written::record_path(environment)),
@@ -322,8 +323,23 @@ fn record_of_written(environment: &Environment, planned: &[PlannedFile]) -> Resu
     if record == known {
         return Ok(None);
     }
-    let mut planned = transaction::plan(vec![crate::written::task(environment, record)])?;
-    Ok(planned.pop().filter(|planned| planned.change != Change::Unchanged))
+    let planned = transaction::plan_read(crate::written::task(environment, record), read)?;
+    Ok((planned.change != Change::Unchanged).then_some(planned))
+}
+
+/// One of tray-mcp's own records (`created.json`, `written.json`), read once for what it knows
+/// and for the plan of its new text.
+fn own_record_read(environment: &Environment, path: &Path) -> FileRead {
+    FileRead::now(path, &Folder::User(environment.home.clone()))
+}
+
+/// What a record read holds; a missing or unreadable one is empty (as `created::load` and
+/// `written::load` have it; the commit that writes it reports a broken one).
+fn parsed_record<T: serde::de::DeserializeOwned + Default>(read: &FileRead) -> T {
+    match &read.text {
+        Ok(Some(text)) => serde_json::from_str(text).unwrap_or_default(),
+        _ => T::default(),
+    }
 }
 
 /// Makes the profiles folder, owner-only, when the commit is about to write a profile into it:
@@ -486,8 +502,13 @@ pub struct CaseNames {
 impl CaseNames {
     /// The names of every profile and of `entries`.
     pub fn new(environment: &Environment, entries: &[NamedEntry]) -> Self {
-        let profiles = profiles::list_names(environment).into_iter().map(|profile| {
-            let path = environment.display_path(&profiles::profile_path(environment, &profile));
+        CaseNames::with_profiles(environment, &profiles::list_names(environment), entries)
+    }
+
+    /// The names of the profiles `profiles` (as already listed) and of `entries`: no I/O.
+    pub fn with_profiles(environment: &Environment, profiles: &[ServerName], entries: &[NamedEntry]) -> Self {
+        let profiles = profiles.iter().map(|profile| {
+            let path = environment.display_path(&profiles::profile_path(environment, profile));
             (profile.to_string(), format!("tray-mcp profile {path}"))
         });
         let entries = entries.iter().map(|entry| {

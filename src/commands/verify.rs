@@ -103,6 +103,14 @@ pub struct Verification {
 /// What an install request's entry uses and its token, when there is a token to verify (none for
 /// the sandbox, Tray's Headless MCP or a sign-in).
 pub fn target(environment: &Environment, request: &InstallRequest) -> Option<Target> {
+    target_with(request, |workspace_id| {
+        stdio_gateway(environment, request, workspace_id)
+    })
+}
+
+/// [`target`], with a stdio entry's gateway setting from `gateway` (an install's plan already
+/// knows it: the profile is not read again).
+fn target_with(request: &InstallRequest, gateway: impl FnOnce(&WorkspaceId) -> bool) -> Option<Target> {
     let WorkspaceChoice::Tray {
         workspace_id,
         api_token,
@@ -114,7 +122,7 @@ pub fn target(environment: &Environment, request: &InstallRequest) -> Option<Tar
     let uses = match request.transport {
         crate::clients::Transport::Stdio => Uses {
             api: true,
-            gateway: stdio_gateway(environment, request, workspace_id),
+            gateway: gateway(workspace_id),
         },
         crate::clients::Transport::Bridge | crate::clients::Transport::Http => Uses {
             api: false,
@@ -438,20 +446,26 @@ pub fn before_install(
     request: &InstallRequest,
     verify: bool,
 ) -> Result<Vec<Notice>, CommandError> {
-    Ok(verified_listing(environment, request, verify)?.0)
+    Ok(verified_listing(environment, request, verify, None)?.0)
 }
 
 /// [`before_install`], with the Agent Gateway's tools as it listed them (empty when it was not
-/// asked or did not answer).
+/// asked or did not answer); `planned_gateway` is the planned profile's gateway setting, when
+/// there is a plan.
 fn verified_listing(
     environment: &Environment,
     request: &InstallRequest,
     verify: bool,
+    planned_gateway: Option<bool>,
 ) -> Result<(Vec<Notice>, Vec<serde_json::Value>), CommandError> {
     if !verify {
         return Ok((Vec::new(), Vec::new()));
     }
-    let Some(target) = target(environment, request) else {
+    // An install's plan knows the profile's gateway setting: the profile is not read again.
+    let planned_gateway = |workspace_id: &WorkspaceId| {
+        planned_gateway.unwrap_or_else(|| stdio_gateway(environment, request, workspace_id))
+    };
+    let Some(target) = target_with(request, planned_gateway) else {
         return Ok((Vec::new(), Vec::new()));
     };
     let verification = self::verify(&environment.variables, &target);
@@ -511,7 +525,7 @@ pub fn install(
     say: &dyn Fn(&str),
 ) -> Result<super::report::Report, CommandError> {
     let mut planned = install::plan(environment, request, &placement.entry_binary)?;
-    let (mut verified, gateway_tools) = verified_listing(environment, request, verify)?;
+    let (mut verified, gateway_tools) = verified_listing(environment, request, verify, planned.gateway)?;
     verified.extend(cap_warnings(environment, request, &gateway_tools));
     let with_tools;
     let request = if request.approve.is_some() && !gateway_tools.is_empty() {
@@ -530,7 +544,7 @@ pub fn install(
             "--no-verify: the Agent Gateway was not asked for its tools, so only the built-in tools were approved",
         ));
     }
-    let signed_in = install::sign_in_first(environment, request, say)?;
+    let signed_in = install::sign_in_first(environment, request, &planned, say)?;
     if let Some(signed_in) = signed_in.as_ref().filter(|_| verify) {
         verified.extend(after_sign_in(environment, request, signed_in.store.clone()));
     }

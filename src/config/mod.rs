@@ -10,9 +10,11 @@
 //! - [`transaction`]: several files changed together: all prepared before any is written, and
 //!   the ones already written restored when a later one fails.
 //! - [`strings`]/[`strings_mut`]: every string inside a JSON value, found by one walk.
+//! - [`file_reads`]: what a command read of each file once, which its plan starts from.
 //! - [`batch`]: the values of many entries of one file, read in one pass per container.
 
 pub mod batch;
+pub mod file_reads;
 pub mod format;
 pub mod json;
 pub mod named_list;

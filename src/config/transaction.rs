@@ -7,12 +7,12 @@
 //! runs never deadlock), re-read under the lock and edited again if another process changed
 //! them meanwhile, then written one by one, with rollback on failure.
 
-use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use super::document::{Change, DocumentError};
+pub use super::file_reads::{FileRead, FileReads};
 use super::safe_write::{self, BackupStore, FileLock, Privacy, StagedWrite};
 
 /// The result of editing a file's text in memory.
@@ -99,6 +99,9 @@ pub struct Planned {
     pub fingerprint: Option<safe_write::Fingerprint>,
     /// Its text now (`None`: missing).
     pub before: Option<String>,
+    /// Key paths of objects known to exist in `before` (found by the read's skim; empty when
+    /// nothing is known): see [`FileRead::objects`].
+    pub objects_before: Vec<Vec<String>>,
     /// The planned text (`None`: delete).
     pub after: Option<String>,
     /// What the change is.
@@ -273,74 +276,10 @@ fn file_error(task: &FileTask, problem: FileProblem) -> FileError {
     }
 }
 
-fn read_text(path: &Path) -> Result<Option<String>, FileProblem> {
+pub(super) fn read_text(path: &Path) -> Result<Option<String>, FileProblem> {
     match safe_write::read_if_exists(path).map_err(FileProblem::Io)? {
         None => Ok(None),
         Some(bytes) => String::from_utf8(bytes).map(Some).map_err(|_| FileProblem::NotUtf8),
-    }
-}
-
-/// What each file held when this command first read it, so that a check that reads every
-/// client's config (names that differ only in case) and the plan that then edits some of them
-/// read each file once: Claude Code's state file can be tens of megabytes.
-///
-/// A file is read as [`plan`] would read it: the link followed, its fingerprint taken, then its
-/// bytes. The plan takes the first read over, so the commit's "changed since it was read?"
-/// check compares against what the check saw.
-#[derive(Default)]
-pub struct FileReads {
-    files: HashMap<PathBuf, FirstRead>,
-    /// The files the plan will edit: the ones worth keeping once read.
-    planned: HashSet<PathBuf>,
-}
-
-struct FirstRead {
-    resolved: PathBuf,
-    fingerprint: Option<safe_write::Fingerprint>,
-    text: Option<String>,
-}
-
-impl FileReads {
-    /// Reads for a command that will plan edits of `paths` (a file is named as its task names it).
-    pub fn planning(paths: impl IntoIterator<Item = PathBuf>) -> Self {
-        FileReads {
-            files: HashMap::new(),
-            planned: paths.into_iter().collect(),
-        }
-    }
-
-    /// Whether the plan will edit the file at `path`, so reading it whole now saves a read later.
-    pub fn is_planned(&self, path: &Path) -> bool {
-        self.planned.contains(path)
-    }
-
-    /// The text of the file at `path` (`None` when it does not exist), read now unless this
-    /// command already has. A file that cannot be read is not kept: the plan reads it again and
-    /// reports the problem.
-    pub fn text(&mut self, path: &Path) -> Result<Option<&str>, FileProblem> {
-        if !self.files.contains_key(path) {
-            let first = FirstRead::now(path)?;
-            self.files.insert(path.to_path_buf(), first);
-        }
-        Ok(self.files.get(path).and_then(|first| first.text.as_deref()))
-    }
-
-    fn take(&mut self, path: &Path) -> Option<FirstRead> {
-        self.files.remove(path)
-    }
-}
-
-impl FirstRead {
-    fn now(path: &Path) -> Result<FirstRead, FileProblem> {
-        let resolved = safe_write::resolve(path);
-        // The fingerprint before the bytes: a change in between shows at commit time.
-        let fingerprint = safe_write::Fingerprint::of(&resolved);
-        let text = read_text(&resolved)?;
-        Ok(FirstRead {
-            resolved,
-            fingerprint,
-            text,
-        })
     }
 }
 
@@ -354,47 +293,48 @@ pub fn plan_with(tasks: Vec<FileTask>, reads: &mut FileReads) -> Result<Vec<Plan
     tasks
         .into_iter()
         .map(|task| {
-            let first = reads.take(&task.path);
-            let resolved = match &first {
-                Some(first) => first.resolved.clone(),
-                None => safe_write::resolve(&task.path),
-            };
-            if let Folder::Project(project) = &task.folder
-                && !safe_write::resolves_within(&resolved, project)
-            {
-                let problem = FileProblem::OutsideProject {
-                    real: safe_write::real_path(&resolved).unwrap_or(resolved),
-                    project: project.clone(),
-                };
-                return Err(file_error(&task, problem));
-            }
-            let through_link = safe_write::goes_through_link(&task.path, task.folder.path());
-            let (fingerprint, before) = match first {
-                Some(first) => (first.fingerprint, first.text),
-                None => {
-                    let fingerprint = safe_write::Fingerprint::of(&resolved);
-                    let before = read_text(&resolved).map_err(|problem| file_error(&task, problem))?;
-                    (fingerprint, before)
-                }
-            };
-            let edited = task
-                .edit
-                .apply(before.as_deref())
-                .map_err(|problem| file_error(&task, problem))?;
-            if edited.change != Change::Unchanged && before.is_some() && safe_write::is_read_only(&resolved) {
-                return Err(file_error(&task, FileProblem::ReadOnly));
-            }
-            Ok(Planned {
-                resolved,
-                through_link,
-                fingerprint,
-                before,
-                after: edited.contents,
-                change: edited.change,
-                task,
-            })
+            let read = reads
+                .take(&task.path)
+                .unwrap_or_else(|| FileRead::now(&task.path, &task.folder));
+            plan_read(task, read)
         })
         .collect()
+}
+
+/// Plans one task from what was read of its file: the edit made in memory, no I/O. The checks
+/// come in the order a reader meets them: a project file leading out of the project, a file that
+/// could not be read, the edit's own refusal, a read-only file the edit would change.
+pub fn plan_read(task: FileTask, read: FileRead) -> Result<Planned, FileError> {
+    let FileRead {
+        resolved,
+        through_link,
+        outside_project,
+        fingerprint,
+        text,
+        read_only,
+        objects,
+    } = read;
+    if let Some((real, project)) = outside_project {
+        return Err(file_error(&task, FileProblem::OutsideProject { real, project }));
+    }
+    let before = text.map_err(|problem| file_error(&task, problem))?;
+    let edited = task
+        .edit
+        .apply(before.as_deref())
+        .map_err(|problem| file_error(&task, problem))?;
+    if edited.change != Change::Unchanged && before.is_some() && read_only {
+        return Err(file_error(&task, FileProblem::ReadOnly));
+    }
+    Ok(Planned {
+        resolved,
+        through_link,
+        fingerprint,
+        before,
+        objects_before: objects,
+        after: edited.contents,
+        change: edited.change,
+        task,
+    })
 }
 
 /// Writes every planned change under the locks; on any failure, restores what was written.
@@ -415,6 +355,7 @@ pub fn commit(
 ) -> Result<Vec<Outcome>, CommitError> {
     let _signals = safe_write::HoldSignals::new();
     let _locks = lock_all(&planned)?;
+    safe_write::note_commit();
     let fresh = replan_under_lock(planned)?;
     let changed: Vec<&Planned> = fresh.iter().filter(|file| file.change != Change::Unchanged).collect();
     let backup_paths = match write_all(&changed, backups, fail_write) {
@@ -603,6 +544,7 @@ fn replan_under_lock(planned: Vec<Planned>) -> Result<Vec<Planned>, FileError> {
                     .apply(current.as_deref())
                     .map_err(|problem| file_error(&file.task, problem))?;
                 file.before = current;
+                file.objects_before.clear();
                 file.after = edited.contents;
                 file.change = edited.change;
             }
@@ -679,6 +621,7 @@ mod tests {
             through_link: false,
             fingerprint: None,
             before: None,
+            objects_before: Vec::new(),
             after: after.map(str::to_string),
             change: Change::Updated,
         }

@@ -163,6 +163,9 @@ pub struct ConfigChange<'a> {
     pub new_folders: Vec<PathBuf>,
     /// The file's mode, when the write makes an existing file owner-only that was not.
     pub tightened_from: Option<u32>,
+    /// Key paths of objects known to exist in `before` (the plan's read skimmed for them): a
+    /// container among them was there already, and `before` is not skimmed again for it.
+    pub present_before: &'a [Vec<String>],
 }
 
 impl RecordChanges {
@@ -292,11 +295,11 @@ fn created_containers(change: &ConfigChange<'_>, before: &str, after: &str) -> R
     let mut created: Vec<Vec<String>> = Vec::new();
     for entry in &change.added_entries {
         let containers = levels(entry);
-        // The common case first, one skim: the servers container was there already.
-        if containers
-            .last()
-            .is_none_or(|innermost| has_key(change.format, before, innermost).unwrap_or(true))
-        {
+        // The common case first: the servers container was there already (known from the
+        // plan's read, else one skim).
+        if containers.last().is_none_or(|innermost| {
+            change.present_before.contains(innermost) || has_key(change.format, before, innermost).unwrap_or(true)
+        }) {
             continue;
         }
         for container in containers {
@@ -391,6 +394,7 @@ mod tests {
                     added_entries: vec![strings(&["projects", "/p", "mcpServers", "tray"])],
                     new_folders: Vec::new(),
                     tightened_from: None,
+                    present_before: &[],
                 },
                 known,
             )
@@ -415,6 +419,32 @@ mod tests {
         let record = created.for_file(Path::new("/h/.claude.json"));
         assert!(!record.file);
         assert_eq!(record.containers, vec![strings(&["projects", "/p", "mcpServers"])]);
+    }
+
+    #[test]
+    fn a_container_the_plans_read_found_is_taken_as_there_without_a_skim() {
+        // The text is made up to show which answer wins: the read's skim found the servers
+        // object, so `before` is not skimmed for it again (the 20 MB state file's second pass).
+        let before = r#"{"projects": {"/p": {"trust": true}}}"#;
+        let after = r#"{"projects": {"/p": {"trust": true, "mcpServers": {"tray": {}}}}}"#;
+        let present = [strings(&["projects", "/p", "mcpServers"])];
+        let mut changes = RecordChanges::default();
+        changes
+            .add(
+                &ConfigChange {
+                    path: Path::new("/h/.claude.json"),
+                    format: Format::Json,
+                    before: Some(before),
+                    after: Some(after),
+                    added_entries: vec![strings(&["projects", "/p", "mcpServers", "tray"])],
+                    new_folders: Vec::new(),
+                    tightened_from: None,
+                    present_before: &present,
+                },
+                &Created::default(),
+            )
+            .unwrap();
+        assert!(changes.is_empty());
     }
 
     #[test]
@@ -451,6 +481,7 @@ mod tests {
                 added_entries: Vec::new(),
                 new_folders: Vec::new(),
                 tightened_from: None,
+                present_before: &[],
             },
             &known,
         )
@@ -492,6 +523,7 @@ mod tests {
                 added_entries: vec![entry.clone()],
                 new_folders: Vec::new(),
                 tightened_from: None,
+                present_before: &[],
             };
             changes.add(&change, &Created::default()).unwrap();
             let recorded = applied(&changes, &Created::default()).for_file(Path::new("/h/c"));

@@ -133,7 +133,7 @@ pub fn run(
         return Ok(adopted.unwrap_or_else(nothing_left));
     };
     let verified = verify_token::before_writing(environment, &request, checked.as_ref(), prefill.verify)?;
-    let signed_in = sign_in(environment, prompter, &request)?;
+    let signed_in = sign_in(environment, prompter, &request, &plan)?;
     let mut report = install::finish_signed_in(environment, &request, plan, placement, signed_in)?;
     report.notices.extend(verified);
     if let Some(adopted) = adopted {
@@ -261,13 +261,15 @@ fn sign_in(
     environment: &Environment,
     prompter: &mut dyn Prompter,
     request: &InstallRequest,
+    plan: &InstallPlan,
 ) -> Result<Option<install::SignedIn>, CommandError> {
-    if request.dry_run || install::pending_sign_in(environment, request).is_none() {
+    // The plan's snapshot says whether a sign-in is still needed: the profile is not read again.
+    if request.dry_run || plan.sign_in.is_none() {
         return Ok(None);
     }
     prompter.say(texts::SIGN_IN_NOW);
     let prompter = std::cell::RefCell::new(prompter);
-    install::sign_in_first(environment, request, &|line| prompter.borrow_mut().say(line))
+    install::sign_in_first(environment, request, plan, &|line| prompter.borrow_mut().say(line))
 }
 
 fn cancelled(error: PromptError) -> CommandError {

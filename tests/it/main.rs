@@ -35,6 +35,7 @@ mod manage;
 mod oauth;
 mod oauth_e2e;
 mod preserve;
+mod reads;
 mod real_claude_code;
 mod real_clients;
 mod real_codex;

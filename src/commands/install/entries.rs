@@ -60,14 +60,25 @@ pub fn entry_plan(
     binary: &Path,
     token_location: TokenLocation,
 ) -> Result<EntryPlan, CommandError> {
+    request_spec(environment, request, binary)?;
+    // The token store is not asked here: `token_location` says where the token goes.
+    let snapshot = InstallSnapshot::read_entry(environment, request, TokenStore::file_only(String::new()))?;
+    plan_entries(request, binary, &snapshot, token_location)
+}
+
+/// [`entry_plan`] from what `snapshot` read: no I/O.
+pub(super) fn plan_entries(
+    request: &InstallRequest,
+    binary: &Path,
+    snapshot: &InstallSnapshot<'_>,
+    token_location: TokenLocation,
+) -> Result<EntryPlan, CommandError> {
+    let environment = snapshot.environment;
     let mut notices = Vec::new();
     let mut configs = Vec::new();
     let spec = request_spec(environment, request, binary)?;
-    for &kind in wanted_clients(environment, request)?
-        .iter()
-        .filter(|kind| !request.skip.contains(kind))
-    {
-        if let Some(config) = client_edit(environment, request, &spec, kind, &mut notices)? {
+    for target in &snapshot.targets {
+        if let Some(config) = client_edit(environment, request, &spec, target, &mut notices)? {
             configs.push(config);
         }
     }
@@ -79,20 +90,20 @@ pub fn entry_plan(
             "{variable} is not set here: set it to your Tray API token in the environment the clients start from, or they will send no valid token"
         )));
     }
-    if request.transport == Transport::Bridge && environment.find_on_path("npx").is_none() {
+    if request.transport == Transport::Bridge && !snapshot.npx_on_path {
         notices.push(Notice::warning(
             "npx is not on PATH: bridge entries need Node.js (https://nodejs.org); or use --transport stdio, which needs no Node.js",
         ));
     }
-    notices.extend(sign_in_notices(environment, request));
-    notices.extend(kept_sign_in_notice(environment, request));
+    notices.extend(sign_in_notices(request, &snapshot.profile));
+    notices.extend(kept_sign_in_notice(request, &snapshot.profile));
     let mut keychain_write = None;
     let mut profile = None;
-    let kept_gateway = kept_gateway(environment, request);
+    let kept_gateway = kept_gateway_of(request, &snapshot.profile);
     if let Some(kept) = kept_gateway {
         notices.push(Notice::note(kept_gateway_note(&request.name, kept)));
     }
-    if let Some((planned, token)) = profile_for(environment, request, kept_gateway, token_location) {
+    if let Some((planned, token)) = profile_from(request, kept_gateway, token_location, &snapshot.profile) {
         if let Some(token) = token {
             notices.push(Notice::note(format!(
                 "the API token goes to the OS keychain (service {}, account {}); the profile file records only that",
@@ -116,10 +127,12 @@ fn client_edit(
     environment: &Environment,
     request: &InstallRequest,
     spec: &EntrySpec,
-    kind: ClientId,
+    target: &Target,
     notices: &mut Vec<Notice>,
 ) -> Result<Option<ConfigEdit>, CommandError> {
-    let Some(location) = location(environment, request, kind, notices)? else {
+    let kind = target.kind;
+    notices.extend(target.notices.iter().cloned());
+    let Some(location) = target.location.clone()? else {
         return Ok(None);
     };
     let entry = match kind.client().entry(spec) {

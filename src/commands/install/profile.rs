@@ -1,6 +1,7 @@
 //! The profile an install writes: what it keeps from the profile already there (gateway,
 //! approvals, tool filter) and what the request changes.
 
+use super::snapshot::ProfileState;
 use super::*;
 
 /// The gateway setting of the existing profile `name` when it serves `workspace_id`: what a
@@ -14,11 +15,19 @@ pub fn existing_gateway(environment: &Environment, name: &ServerName, workspace_
 /// The existing profile's setting, when the request leaves the gateway to the default and that
 /// setting differs from it (the default is on): kept, and said so, never flipped silently.
 pub(crate) fn kept_gateway(environment: &Environment, request: &InstallRequest) -> Option<bool> {
+    kept_gateway_of(request, &ProfileState::read(environment, request))
+}
+
+/// [`kept_gateway`] from the profile as read.
+pub(super) fn kept_gateway_of(request: &InstallRequest, state: &ProfileState) -> Option<bool> {
     let workspace_id = request.workspace.workspace_id()?;
     if request.gateway.is_some() || request.transport != Transport::Stdio {
         return None;
     }
-    existing_gateway(environment, &request.name, workspace_id).filter(|gateway| *gateway != DEFAULT_GATEWAY)
+    let profile = state.existing.as_ref()?;
+    (profile.workspace_id.as_ref() == Some(workspace_id))
+        .then_some(profile.gateway)
+        .filter(|gateway| *gateway != DEFAULT_GATEWAY)
 }
 
 pub(super) fn kept_gateway_note(name: &ServerName, kept: bool) -> String {
@@ -41,10 +50,26 @@ pub(crate) fn profile_for(
     kept_gateway: Option<bool>,
     location: TokenLocation,
 ) -> Option<(Profile, Option<ApiToken>)> {
+    profile_from(
+        request,
+        kept_gateway,
+        location,
+        &ProfileState::read(environment, request),
+    )
+}
+
+/// [`profile_for`] from the existing profile as read (`state`): no I/O.
+pub(super) fn profile_from(
+    request: &InstallRequest,
+    kept_gateway: Option<bool>,
+    location: TokenLocation,
+    state: &ProfileState,
+) -> Option<(Profile, Option<ApiToken>)> {
     if request.transport != Transport::Stdio {
         return None;
     }
     let gateway = request.gateway.or(kept_gateway).unwrap_or(DEFAULT_GATEWAY);
+    let existing = state.existing.as_ref();
     match &request.workspace {
         WorkspaceChoice::Tray {
             workspace_id,
@@ -61,13 +86,11 @@ pub(crate) fn profile_for(
                 // Installing with a token makes a token entry, even of a profile that signed in;
                 // where its sign-in is kept stays recorded, so `logout` can still forget it.
                 auth: Default::default(),
-                sign_in_store: profiles::load(environment, &request.name)
-                    .map(|old| old.sign_in_store)
-                    .unwrap_or_default(),
+                sign_in_store: existing.map(|old| old.sign_in_store).unwrap_or_default(),
                 // An API-token profile: the Headless MCP needs a sign-in, so nothing to say yet.
                 headless: None,
-                filter: tool_filter_for(environment, request),
-                approvals: kept_approvals(environment, &request.name),
+                filter: tool_filter_from(request, existing),
+                approvals: existing.map(|old| old.approvals.clone()).unwrap_or_default(),
             };
             profile.set_token(api_token, location);
             let keychain_token = (location == TokenLocation::Keychain).then(|| api_token.clone());
@@ -76,7 +99,6 @@ pub(crate) fn profile_for(
         WorkspaceChoice::SignIn {
             workspace_id, region, ..
         } => {
-            let existing = profiles::load(environment, &request.name).ok();
             let profile = Profile {
                 workspace_id: Some(workspace_id.clone()),
                 region: *region,
@@ -87,11 +109,11 @@ pub(crate) fn profile_for(
                 sandbox: false,
                 gateway,
                 auth: AuthMethod::OAuth,
-                sign_in_store: login::sign_in_location(environment, existing.as_ref()),
+                sign_in_store: state.sign_in_location,
                 // A Headless MCP sign-in of the same profile stays as it was.
                 headless: existing.and_then(|profile| profile.headless),
-                filter: tool_filter_for(environment, request),
-                approvals: kept_approvals(environment, &request.name),
+                filter: tool_filter_from(request, existing),
+                approvals: existing.map(|old| old.approvals.clone()).unwrap_or_default(),
             };
             Some((profile, None))
         }
@@ -99,26 +121,17 @@ pub(crate) fn profile_for(
     }
 }
 
-/// The approvals the existing profile recorded: kept unless the install approves anew (so the
-/// rules stay known to `remove`).
-pub(super) fn kept_approvals(environment: &Environment, name: &ServerName) -> Vec<WrittenRules> {
-    profiles::load(environment, name)
-        .map(|old| old.approvals)
-        .unwrap_or_default()
-}
-
 /// The tool filter the profile gets: the request's, else the one the existing profile of the
 /// same workspace has (a reinstall keeps it, as it keeps the gateway setting).
-pub(super) fn tool_filter_for(environment: &Environment, request: &InstallRequest) -> ToolFilter {
+fn tool_filter_from(request: &InstallRequest, existing: Option<&Profile>) -> ToolFilter {
     if let Some(filter) = &request.tools {
         return filter.clone();
     }
     let Some(workspace_id) = request.workspace.workspace_id() else {
         return ToolFilter::default();
     };
-    profiles::load(environment, &request.name)
-        .ok()
+    existing
         .filter(|profile| profile.workspace_id.as_ref() == Some(workspace_id))
-        .map(|profile| profile.filter)
+        .map(|profile| profile.filter.clone())
         .unwrap_or_default()
 }

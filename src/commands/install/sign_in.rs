@@ -1,55 +1,8 @@
 //! Sign-in during install: whether the entry needs one, signing in before the files are
 //! written, the notes about sign-ins kept or missing, and the checks on sign-in options.
 
+use super::snapshot::ProfileState;
 use super::*;
-
-/// A sign-in that `install --sign-in` needs: none for other installs, for a dry run, or when
-/// the profile already holds a valid sign-in to the same workspace.
-pub struct PendingSignIn<'a> {
-    /// The workspace signed in to.
-    pub workspace_id: &'a WorkspaceId,
-    /// Where the tokens go (the profile records it).
-    pub location: SignInLocation,
-    /// How the sign-in runs.
-    pub options: &'a SignInOptions,
-}
-
-/// The sign-in the request still needs before anything is written, if any.
-pub fn pending_sign_in<'a>(environment: &Environment, request: &'a InstallRequest) -> Option<PendingSignIn<'a>> {
-    let WorkspaceChoice::SignIn {
-        workspace_id, sign_in, ..
-    } = &request.workspace
-    else {
-        return None;
-    };
-    let existing = profiles::load(environment, &request.name).ok();
-    let location = login::sign_in_location(environment, existing.as_ref());
-    if existing.is_some_and(|profile| holds_valid_sign_in(environment, &request.name, &profile, workspace_id)) {
-        return None;
-    }
-    Some(PendingSignIn {
-        workspace_id,
-        location,
-        options: sign_in,
-    })
-}
-
-/// Whether `profile` signs in by OAuth to `workspace_id` and its sign-in is still usable (or
-/// can be refreshed by `serve`).
-pub(super) fn holds_valid_sign_in(
-    environment: &Environment,
-    name: &ServerName,
-    profile: &Profile,
-    workspace_id: &WorkspaceId,
-) -> bool {
-    profile.auth == AuthMethod::OAuth
-        && profile.workspace_id.as_ref() == Some(workspace_id)
-        && oauth_store::status(
-            &SignInStore::new(environment, name, profile.sign_in_store),
-            oauth_store::now(),
-        )
-        .is_valid()
-}
 
 /// What a sign-in done by the install got, for its report.
 pub struct SignedIn {
@@ -62,35 +15,33 @@ pub struct SignedIn {
     pub was_oauth: bool,
 }
 
-/// Runs the browser sign-in of a `--sign-in` install (unless a dry run, or already signed in).
-/// Nothing is written when it fails: the tokens are saved only once the code was exchanged.
+/// Runs the browser sign-in of a planned `--sign-in` install (unless a dry run, or already signed
+/// in), from what the plan's snapshot found (whether a sign-in is still needed, where it goes,
+/// whether the profile signed in before): the profile is not read again. Nothing is written when
+/// it fails: the tokens are saved only once the code was exchanged.
 pub fn sign_in_first(
     environment: &Environment,
     request: &InstallRequest,
+    planned: &InstallPlan,
     say: &dyn Fn(&str),
 ) -> Result<Option<SignedIn>, CommandError> {
-    if request.dry_run {
-        return Ok(None);
-    }
-    let Some(pending) = pending_sign_in(environment, request) else {
+    let (
+        WorkspaceChoice::SignIn {
+            workspace_id, sign_in, ..
+        },
+        Some(step),
+    ) = (&request.workspace, planned.sign_in)
+    else {
         return Ok(None);
     };
-    if pending.options.unattended {
+    if request.dry_run || sign_in.unattended {
         return Ok(None);
     }
-    let was_oauth = profiles::load(environment, &request.name).is_ok_and(|profile| profile.auth == AuthMethod::OAuth);
-    let outcome = login::sign_in_to_gateway(
-        environment,
-        &request.name,
-        pending.workspace_id,
-        pending.location,
-        pending.options,
-        say,
-    )?;
+    let outcome = login::sign_in_to_gateway(environment, &request.name, workspace_id, step.location, sign_in, say)?;
     Ok(Some(SignedIn {
         outcome,
-        store: SignInStore::new(environment, &request.name, pending.location),
-        was_oauth,
+        store: SignInStore::new(environment, &request.name, step.location),
+        was_oauth: step.was_oauth,
     }))
 }
 
@@ -196,26 +147,26 @@ impl SignInConflict {
 
 /// What a `--sign-in` install says before it writes: that it will sign in first (or, for a dry
 /// run, would), that an existing sign-in is kept, that a token profile forgets its token.
-pub(super) fn sign_in_notices(environment: &Environment, request: &InstallRequest) -> Vec<Notice> {
+pub(super) fn sign_in_notices(request: &InstallRequest, state: &ProfileState) -> Vec<Notice> {
     if !matches!(request.workspace, WorkspaceChoice::SignIn { .. }) {
         return Vec::new();
     }
     let name = &request.name;
     let mut notices = Vec::new();
     let unattended = matches!(&request.workspace, WorkspaceChoice::SignIn { sign_in, .. } if sign_in.unattended);
-    match (pending_sign_in(environment, request), request.dry_run) {
-        (Some(_), _) if unattended => notices.push(Notice::note(format!(
+    match (!state.holds_valid_sign_in, request.dry_run) {
+        (true, _) if unattended => notices.push(Notice::note(format!(
             "{name} is not signed in yet: run `tray-mcp login {name}` (this never opens a browser)"
         ))),
-        (Some(_), true) => notices.push(Notice::note(format!(
+        (true, true) => notices.push(Notice::note(format!(
             "{name} is not signed in yet: without --dry-run, the install first signs it in with Tray in the browser, and writes nothing if that fails"
         ))),
-        (Some(_), false) => {}
-        (None, _) => notices.push(Notice::note(format!(
+        (true, false) => {}
+        (false, _) => notices.push(Notice::note(format!(
             "{name} is already signed in to this workspace: the sign-in is kept (`tray-mcp login {name}` signs in again)"
         ))),
     }
-    if let Ok(old) = profiles::load(environment, name)
+    if let Some(old) = &state.existing
         && old.auth == AuthMethod::Token
         && (old.api_token.is_some() || old.token_store == TokenLocation::Keychain)
     {
@@ -233,18 +184,13 @@ pub(super) fn sign_in_notices(environment: &Environment, request: &InstallReques
 
 /// What a token install over a signed-in profile says: the sign-in is no longer used, but is
 /// kept (its tokens are still valid) until `logout` revokes and forgets it.
-pub(super) fn kept_sign_in_notice(environment: &Environment, request: &InstallRequest) -> Option<Notice> {
+pub(super) fn kept_sign_in_notice(request: &InstallRequest, state: &ProfileState) -> Option<Notice> {
     if !matches!(request.workspace, WorkspaceChoice::Tray { .. }) || request.transport != Transport::Stdio {
         return None;
     }
     let name = &request.name;
-    let old = profiles::load(environment, name).ok()?;
-    let signed_in = SignInStore::new(environment, name, old.sign_in_store)
-        .load()
-        .ok()
-        .flatten()
-        .is_some();
-    (old.auth == AuthMethod::OAuth && signed_in).then(|| {
+    let old = state.existing.as_ref()?;
+    (old.auth == AuthMethod::OAuth && state.sign_in_saved).then(|| {
         Notice::note(format!(
             "the profile \"{name}\" uses the API token from now on; its Tray sign-in is kept, unused, until `tray-mcp logout {name}` revokes and forgets it"
         ))

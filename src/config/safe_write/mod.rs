@@ -16,7 +16,7 @@
 //! - **Crash leftovers**: a file staged by a killed run is removed by the next run that locks
 //!   its folder ([`remove_stale_staged`]).
 //!
-//! One file per concern: [`lock`], [`read`] (and symlinks), [`fingerprint`], [`atomic`]
+//! One file per concern: [`lock`], [`read`] (and symlinks), [`read_log`] (a debug-build test hook), [`fingerprint`], [`atomic`]
 //! (replace and permissions), [`backup`], [`signals`]. Everything is re-exported here.
 
 mod atomic;
@@ -24,6 +24,7 @@ mod backup;
 mod fingerprint;
 mod lock;
 mod read;
+mod read_log;
 mod signals;
 
 pub use atomic::{
@@ -37,4 +38,5 @@ pub use read::{
     READ_LIMIT, Unreadable, buffer_with_capacity, goes_through_link, open_regular, read, read_if_exists,
     read_to_string, real_path, resolve, resolves_within,
 };
+pub use read_log::{COMMIT_MARK, log_reads_to, note_commit};
 pub use signals::HoldSignals;

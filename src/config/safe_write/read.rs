@@ -85,6 +85,7 @@ impl std::error::Error for Unreadable {}
 /// [`READ_LIMIT`]; `None` when it does not exist. A FIFO is opened without waiting for a writer
 /// (`O_NONBLOCK`), then refused.
 pub fn open_regular(path: &Path) -> io::Result<Option<File>> {
+    super::read_log::note_read(path);
     let mut options = fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
