@@ -30,6 +30,7 @@ pub mod approvals;
 pub mod clients;
 pub mod commands;
 pub mod config;
+pub mod context;
 pub mod created;
 pub mod env;
 pub mod error;

@@ -16,6 +16,7 @@ use std::process::ExitCode;
 
 use cli::{Action, Cli};
 use tray_mcp::commands::{doctor, install, list, remove, rename, token, uninstall, verify};
+use tray_mcp::context::Context;
 use tray_mcp::error::CommandError;
 use tray_mcp::paths::Environment;
 use tray_mcp::self_install;
@@ -38,14 +39,20 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<ExitCode, CommandError> {
-    let environment = Environment::from_process()?;
+    // The one place the process's variables, token store and console are reached: everything
+    // below takes them from the context.
+    let context = Context::new(
+        Environment::from_process()?,
+        Box::new(|name| std::env::var_os(name)),
+        Box::new(token_input::ProcessConsole),
+    );
     let out = Output {
         json: cli.globals().json,
         quiet: cli.globals().quiet,
     };
-    let env = &environment;
+    let env = &context;
     let binary = install::current_binary;
-    match cli.into_action(&environment.variables)? {
+    match cli.into_action(&context)? {
         Action::Install { request, verify } => {
             // Copied (when transient) by the install's commit, once planning has succeeded.
             let placement = self_install::resolve(env, &binary()?);
@@ -55,7 +62,7 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
         }
         Action::Wizard(prefill) => {
             let placement = self_install::resolve(env, &binary()?);
-            let mut prompter = tray_mcp::wizard::terminal::InquirePrompter::new(&environment.variables);
+            let mut prompter = tray_mcp::wizard::terminal::InquirePrompter::new(&context.variables);
             out.report(&tray_mcp::wizard::run(env, &mut prompter, &prefill, &placement)?)
         }
         Action::Link { request, markdown } => run_link(env, &out, &request, markdown),
@@ -164,7 +171,7 @@ fn run_bundle(
 
 /// `tray-mcp list`: failure when a file could not be read, or the name asked for is nowhere.
 fn run_list(
-    environment: &Environment,
+    environment: &Context,
     out: &Output,
     name: Option<&tray_mcp::tray::ServerName>,
     clients: &[tray_mcp::clients::ClientId],
@@ -214,7 +221,7 @@ fn run_clients(environment: &Environment, out: &Output, installed: bool) -> Resu
 /// `tray-mcp login`: the report, what was granted, and (unless `--no-verify`) the check that
 /// the sign-in works.
 fn run_login(
-    environment: &Environment,
+    environment: &Context,
     out: &Output,
     request: &tray_mcp::commands::login::LoginRequest,
 ) -> Result<ExitCode, CommandError> {
@@ -244,11 +251,7 @@ fn run_login(
 }
 
 /// `tray-mcp doctor`: failure when a check failed.
-fn run_doctor(
-    environment: &Environment,
-    out: &Output,
-    request: &doctor::DoctorRequest,
-) -> Result<ExitCode, CommandError> {
+fn run_doctor(environment: &Context, out: &Output, request: &doctor::DoctorRequest) -> Result<ExitCode, CommandError> {
     let spinner = tray_mcp::progress::Spinner::start(&environment.variables);
     let report = doctor::doctor(environment, request, &|step| spinner.set(step));
     drop(spinner);
@@ -266,16 +269,14 @@ fn run_doctor(
 
 /// `tray-mcp apply`: with `--check`, the drift exit code when something would change.
 fn run_apply(
-    environment: &Environment,
+    environment: &Context,
     out: &Output,
     file: Option<&std::path::Path>,
     options: tray_mcp::manifest::plan::ApplyOptions,
 ) -> Result<ExitCode, CommandError> {
     let manifest = tray_mcp::manifest::load(environment, file)?;
     let placement = self_install::resolve(environment, &install::current_binary()?);
-    let report = tray_mcp::manifest::plan::apply(environment, &manifest, options, &placement, &|name| {
-        std::env::var_os(name)
-    })?;
+    let report = tray_mcp::manifest::plan::apply(environment, &manifest, options, &placement)?;
     if out.json {
         print_stdout(&format!("{:#}\n", report.to_json()));
     } else {

@@ -22,7 +22,7 @@ use tray_mcp::commands::remove::RemoveRequest;
 use tray_mcp::commands::rename::RenameRequest;
 use tray_mcp::commands::token::TokenSetRequest;
 use tray_mcp::commands::uninstall::UninstallRequest;
-use tray_mcp::env::{self, LogFilter, Variables};
+use tray_mcp::env::{self, LogFilter};
 use tray_mcp::error::CommandError;
 use tray_mcp::manifest::plan::ApplyOptions;
 use tray_mcp::server::ServeOptions;

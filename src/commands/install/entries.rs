@@ -55,7 +55,7 @@ impl ConfigEdit {
 /// Plans one entry: its edit of each wanted client's config, its profile and keychain write.
 /// Reads no config file (the caller checks names against what exists).
 pub fn entry_plan(
-    environment: &Environment,
+    environment: &Context,
     request: &InstallRequest,
     binary: &Path,
     token_location: TokenLocation,

@@ -20,6 +20,7 @@ pub use sign_in::{
 use sign_in::{check_sign_in, kept_sign_in_notice, sign_in_notices};
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -28,6 +29,7 @@ use crate::clients::{ClientId, Companion, ConfigLocation, EntryError, EntrySpec,
 use crate::config::safe_write::Privacy;
 use crate::config::transaction::{Edited, FileEdit, FileProblem, FileReads};
 use crate::config::{Change, ConfigDocument, Format};
+use crate::context::Context;
 use crate::error::CommandError;
 use crate::inventory::{config_role, entry_names, entry_path};
 use crate::oauth::LoginOutcome;
@@ -149,7 +151,7 @@ pub struct InstallRequest {
 /// `placement` names. A `--sign-in` install signs in (`say` shows the sign-in URL) after
 /// planning and before writing, so a refused sign-in writes nothing.
 pub fn install(
-    environment: &Environment,
+    environment: &Context,
     request: &InstallRequest,
     placement: &Placement,
     say: &dyn Fn(&str),
@@ -168,18 +170,10 @@ pub fn launches_binary(transport: Transport) -> bool {
     }
 }
 
-/// Reads and edits every file in memory; nothing is written.
-pub fn plan(environment: &Environment, request: &InstallRequest, binary: &Path) -> Result<InstallPlan, CommandError> {
-    plan_with_store(environment, request, binary, TokenStore::system(environment))
-}
-
-/// [`plan`] with a given token store: the profile's token goes where `token_store` prefers.
-pub fn plan_with_store(
-    environment: &Environment,
-    request: &InstallRequest,
-    binary: &Path,
-    token_store: TokenStore,
-) -> Result<InstallPlan, CommandError> {
+/// Reads and edits every file in memory; nothing is written. The profile's token goes where
+/// the context's token store prefers.
+pub fn plan(environment: &Context, request: &InstallRequest, binary: &Path) -> Result<InstallPlan, CommandError> {
+    let token_store = Arc::clone(environment.shared_store().get());
     check_tool_filter(request)?;
     let EntryPlan {
         mut configs,
@@ -432,7 +426,7 @@ pub struct InstallPlan {
     /// Notes and warnings for stderr.
     pub notices: Vec<Notice>,
     /// Where the profile's token goes.
-    pub token_store: TokenStore,
+    pub token_store: Arc<TokenStore>,
     /// The keychain write that goes with the profile (none when the token stays in the file).
     pub keychain: KeychainChanges,
 }

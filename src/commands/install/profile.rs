@@ -36,7 +36,7 @@ pub(super) fn kept_gateway_note(name: &ServerName, kept: bool) -> String {
 /// the token to put in the keychain when `location` is the keychain. `kept_gateway` is the
 /// existing profile's setting when the request leaves it to the default.
 pub(crate) fn profile_for(
-    environment: &Environment,
+    environment: &Context,
     request: &InstallRequest,
     kept_gateway: Option<bool>,
     location: TokenLocation,

@@ -15,7 +15,7 @@ pub struct PendingSignIn<'a> {
 }
 
 /// The sign-in the request still needs before anything is written, if any.
-pub fn pending_sign_in<'a>(environment: &Environment, request: &'a InstallRequest) -> Option<PendingSignIn<'a>> {
+pub fn pending_sign_in<'a>(environment: &Context, request: &'a InstallRequest) -> Option<PendingSignIn<'a>> {
     let WorkspaceChoice::SignIn {
         workspace_id, sign_in, ..
     } = &request.workspace
@@ -37,7 +37,7 @@ pub fn pending_sign_in<'a>(environment: &Environment, request: &'a InstallReques
 /// Whether `profile` signs in by OAuth to `workspace_id` and its sign-in is still usable (or
 /// can be refreshed by `serve`).
 pub(super) fn holds_valid_sign_in(
-    environment: &Environment,
+    environment: &Context,
     name: &ServerName,
     profile: &Profile,
     workspace_id: &WorkspaceId,
@@ -65,7 +65,7 @@ pub struct SignedIn {
 /// Runs the browser sign-in of a `--sign-in` install (unless a dry run, or already signed in).
 /// Nothing is written when it fails: the tokens are saved only once the code was exchanged.
 pub fn sign_in_first(
-    environment: &Environment,
+    environment: &Context,
     request: &InstallRequest,
     say: &dyn Fn(&str),
 ) -> Result<Option<SignedIn>, CommandError> {
@@ -196,7 +196,7 @@ impl SignInConflict {
 
 /// What a `--sign-in` install says before it writes: that it will sign in first (or, for a dry
 /// run, would), that an existing sign-in is kept, that a token profile forgets its token.
-pub(super) fn sign_in_notices(environment: &Environment, request: &InstallRequest) -> Vec<Notice> {
+pub(super) fn sign_in_notices(environment: &Context, request: &InstallRequest) -> Vec<Notice> {
     if !matches!(request.workspace, WorkspaceChoice::SignIn { .. }) {
         return Vec::new();
     }
@@ -233,7 +233,7 @@ pub(super) fn sign_in_notices(environment: &Environment, request: &InstallReques
 
 /// What a token install over a signed-in profile says: the sign-in is no longer used, but is
 /// kept (its tokens are still valid) until `logout` revokes and forgets it.
-pub(super) fn kept_sign_in_notice(environment: &Environment, request: &InstallRequest) -> Option<Notice> {
+pub(super) fn kept_sign_in_notice(environment: &Context, request: &InstallRequest) -> Option<Notice> {
     if !matches!(request.workspace, WorkspaceChoice::Tray { .. }) || request.transport != Transport::Stdio {
         return None;
     }
