@@ -53,10 +53,15 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
         quiet: cli.globals().quiet,
         dumb: context.variables.dumb_terminal,
     };
-    let env = &context;
+    let action = cli.into_action(&context)?;
+    dispatch(&context, &out, action)
+}
+
+/// Runs `action` and hands its result to [`Output::render`].
+fn dispatch(env: &Context, out: &Output, action: Action) -> Result<ExitCode, CommandError> {
     let binary = install::current_binary;
     let placement = || Ok::<_, CommandError>(self_install::resolve(env, &binary()?));
-    Ok(match cli.into_action(&context)? {
+    Ok(match action {
         Action::Install { request, verify } => {
             // Copied (when transient) by the install's commit, once planning has succeeded.
             let placement = placement()?;
@@ -66,7 +71,7 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
         }
         Action::Wizard(prefill) => {
             let placement = placement()?;
-            let mut prompter = tray_mcp::wizard::terminal::InquirePrompter::new(&context.variables);
+            let mut prompter = tray_mcp::wizard::terminal::InquirePrompter::new(&env.variables);
             out.render(&tray_mcp::wizard::run(env, &mut prompter, &prefill, &placement)?)
         }
         Action::Link { request, markdown } => {
@@ -90,12 +95,12 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
         Action::Rename(request) => out.render(&rename::rename(env, &request)?),
         Action::TokenSet(request) => out.render(&token::set(env, &request)?),
         Action::TokenForget { name, dry_run } => out.render(&token::forget(env, &name, dry_run)?),
-        Action::Login(request) => run_login(env, &out, &request)?,
+        Action::Login(request) => run_login(env, out, &request)?,
         Action::Logout(name, headless_only) => {
             out.render(&tray_mcp::commands::login::logout(env, &name, headless_only)?)
         }
         Action::Doctor(request) => {
-            let spinner = tray_mcp::progress::Spinner::start(&context.variables);
+            let spinner = tray_mcp::progress::Spinner::start(&env.variables);
             let report = doctor::doctor(env, &request, &|step| spinner.set(step));
             drop(spinner);
             out.render(&report)
@@ -118,16 +123,19 @@ fn run(cli: Cli) -> Result<ExitCode, CommandError> {
             print_stdout(&script);
             ExitCode::SUCCESS
         }
-        Action::Man(dir) => {
-            cli::write_man_pages(&dir).map_err(|error| {
-                CommandError::failure(
-                    format!("could not write the man pages into {}: {error}", dir.display()),
-                    "name an existing folder you can write to",
-                )
-            })?;
-            ExitCode::SUCCESS
-        }
+        Action::Man(dir) => write_man_pages(&dir)?,
     })
+}
+
+/// `tray-mcp man DIR`.
+fn write_man_pages(dir: &std::path::Path) -> Result<ExitCode, CommandError> {
+    cli::write_man_pages(dir).map_err(|error| {
+        CommandError::failure(
+            format!("could not write the man pages into {}: {error}", dir.display()),
+            "name an existing folder you can write to",
+        )
+    })?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `tray-mcp list`'s listing: a failure when the name asked for is nowhere.
