@@ -6,9 +6,9 @@
 //!
 //! Where it lives, and why: the context holds a [`TokenStore`], a domain type, so it cannot be
 //! ground (`paths::Environment` is ground and stays plain data). It sits in the domain layer and
-//! imports only ground modules and `token_store`; nothing it imports imports it back, so the
-//! sign-in store (`oauth`), the server and the commands take it without a cycle (the layering
-//! test checks this).
+//! imports only ground modules, `profiles` and `token_store`; nothing it imports imports it back,
+//! so the sign-in store (`oauth`), the server and the commands take it without a cycle (the
+//! layering test checks this).
 //!
 //! Why lazily: opening the OS keychain is a D-Bus round trip on Linux and pulls in its client.
 //! `serve --sandbox`, `list`, `clients` and the other offline paths never ask for the store, so

@@ -1,4 +1,6 @@
-//! The `tray-mcp` binary: parse the command line, run the command, print, map errors to exit
+//! The `tray-mcp` binary: parse the command line, make the one [`Context`] (the process's
+//! environment, variables, token store and console: nothing below reaches them otherwise), run
+//! the command, hand its result to [`render`] (one trait for every output), map errors to exit
 //! codes (0 ok, 1 failure, 2 usage, 130 cancelled).
 
 // Printing is this crate's job (stdout for data, stderr for diagnostics); the library's lints

@@ -36,9 +36,9 @@ pub struct RenameRequest {
     pub dry_run: bool,
 }
 
-/// Renames the entry everywhere.
-///
-/// Commit: the copy under the new name is written before (and deleted again if the commit fails), the old entry deleted after (a failed delete is a warning).
+/// Renames the entry everywhere. A keychain token (in the context's token store) moves in two
+/// steps around the file commit: the copy under the new name is written before (and deleted
+/// again if the commit fails), the old entry deleted after (a failed delete is a warning).
 pub fn rename(context: &Context, request: &RenameRequest) -> Result<Report, CommandError> {
     let environment = &context.environment;
     let store = context.store();

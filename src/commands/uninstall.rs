@@ -37,7 +37,8 @@ pub struct UninstallRequest {
 }
 
 /// Uninstalls; `running` is the binary of this process (to say when it is not the one
-/// tray-mcp installed, e.g. a `cargo install` or Homebrew copy).
+/// tray-mcp installed, e.g. a `cargo install` or Homebrew copy). The keychain entries of removed
+/// profiles go too (from the context's token store).
 pub fn uninstall(context: &Context, request: &UninstallRequest, running: &Path) -> Result<Report, CommandError> {
     let environment = &context.environment;
     let store = context.store();

@@ -59,7 +59,7 @@ struct Group<'a> {
     entries: Vec<&'a FoundEntry>,
 }
 
-/// Adopts the entries `request` picks, with the system's token store.
+/// Adopts the entries `request` picks; tokens go to the context's token store.
 pub fn adopt(context: &Context, request: &AdoptRequest, placement: &Placement) -> Result<Report, CommandError> {
     let environment = &context.environment;
     let store = context.store();
@@ -84,7 +84,7 @@ pub fn adopt(context: &Context, request: &AdoptRequest, placement: &Placement) -
         tasks,
         keychain,
         notices: planned_notices,
-    } = plan(context, request, placement, store, &groups)?;
+    } = plan(context, request, placement, &groups)?;
     notices.extend(planned_notices);
     let finish = Finish {
         dry_run: request.dry_run,
@@ -114,9 +114,9 @@ fn plan(
     context: &Context,
     request: &AdoptRequest,
     placement: &Placement,
-    store: &TokenStore,
     groups: &BTreeMap<ServerName, Group>,
 ) -> Result<Planned, CommandError> {
+    let store = context.store();
     let mut planned = Planned {
         tasks: Vec::new(),
         keychain: KeychainChanges::default(),
