@@ -20,6 +20,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         &[
             "approvals",
             "clients",
+            "context",
             "created",
             "inventory",
             "oauth",

@@ -1,7 +1,9 @@
 //! tray-mcp: connect AI clients to a Tray.io workspace.
 //!
 //! The crate is the core; `src/main.rs` and `src/cli.rs` are a thin command-line layer over it.
-//! The core never sees clap types: it takes plain request structs and an [`paths::Environment`].
+//! The core never sees clap types: it takes plain request structs and one [`context::Context`]
+//! (the [`paths::Environment`], the other variables by name, the token store, opened lazily, and
+//! the console), made once in `main::run` and passed down; tests make one with a memory keychain.
 //!
 //! # Layers
 //!
@@ -9,15 +11,18 @@
 //! `layers_test` (a unit test) reads every `crate::` path in `src/` and holds the code to this.
 //!
 //! ```text
-//! interface          main, cli (the binary: clap, stdin, TTY → requests)
+//! interface          main, cli (the binary: clap, stdin, TTY → requests), render (how each
+//!                    output is shown: one trait, main dispatches)
 //!    ↓
 //! front ends         wizard, manifest
 //!    ↓
 //! commands           commands (install, remove, doctor, verify, login, …)
 //!    ↓
-//! domain and server  clients, inventory, written, created, profiles, token_store, oauth (the
-//!                    sign-in: its store and flow), approvals, tray_plugin, self_install,
-//!                    server (the MCP server: tools, pass-through, transport)
+//! domain and server  clients, inventory, written, created, profiles, token_store, context (the
+//!                    injectable process: it holds a token store, so it cannot be ground; it
+//!                    imports only ground, profiles and token_store), oauth (the sign-in: its
+//!                    store and flow), approvals, tray_plugin, self_install, server (the MCP
+//!                    server: tools, pass-through, transport)
 //!    ↓
 //! remote             remote (one HTTP client, the Tray API client, the MCP upstream client
 //!                    for gateway and Headless, the token source trait)
@@ -30,6 +35,7 @@ pub mod approvals;
 pub mod clients;
 pub mod commands;
 pub mod config;
+pub mod context;
 pub mod created;
 pub mod env;
 pub mod error;

@@ -6,26 +6,39 @@
 
 use std::io::{IsTerminal, Read};
 
-use tray_mcp::env::{TRAY_API_TOKEN, Variables};
+use tray_mcp::context::{Console, Context};
+use tray_mcp::env::TRAY_API_TOKEN;
 use tray_mcp::error::CommandError;
 use tray_mcp::tray::{ApiToken, InvalidApiToken, ServerName};
 use tray_mcp::wizard;
 
-/// True when the wizard can ask: standard input and standard error are a terminal.
-pub fn on_terminal() -> bool {
-    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+/// The process's console: its standard input, standard error and whether they are a terminal.
+pub struct ProcessConsole;
+
+impl Console for ProcessConsole {
+    fn stdin_is_terminal(&self) -> bool {
+        std::io::stdin().is_terminal()
+    }
+
+    fn on_terminal(&self) -> bool {
+        std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+    }
+
+    fn read_stdin(&self) -> std::io::Result<String> {
+        let mut input = String::new();
+        std::io::stdin().read_to_string(&mut input)?;
+        Ok(input)
+    }
 }
 
 /// Reads all of standard input (after a prompt, on a terminal).
-pub fn read_token_from_stdin() -> Result<String, CommandError> {
-    let mut input = String::new();
-    if std::io::stdin().is_terminal() {
+pub fn read_token_from_stdin(console: &dyn Console) -> Result<String, CommandError> {
+    if console.stdin_is_terminal() {
         eprintln!("Paste the Tray API token, then press Ctrl-D:");
     }
-    std::io::stdin().read_to_string(&mut input).map_err(|error| {
-        CommandError::usage(format!("could not read the API token from standard input: {error}"), "")
-    })?;
-    Ok(input)
+    console
+        .read_stdin()
+        .map_err(|error| CommandError::usage(format!("could not read the API token from standard input: {error}"), ""))
 }
 
 /// The usage error for a token that cannot be used, with what to do instead.
@@ -42,14 +55,15 @@ pub fn token_error(error: InvalidApiToken) -> CommandError {
 
 /// The new token of `tray-mcp token set NAME`: from standard input with `--api-token-stdin`,
 /// else `TRAY_API_TOKEN`, else a hidden prompt on a terminal.
-pub fn new_token(name: &ServerName, from_stdin: bool, variables: &Variables) -> Result<ApiToken, CommandError> {
+pub fn new_token(name: &ServerName, from_stdin: bool, context: &Context) -> Result<ApiToken, CommandError> {
+    let variables = &context.variables;
     if from_stdin {
-        return ApiToken::parse(&read_token_from_stdin()?).map_err(token_error);
+        return ApiToken::parse(&read_token_from_stdin(context.console())?).map_err(token_error);
     }
     if let Some(parsed) = &variables.api_token {
         return parsed.clone().map_err(token_error);
     }
-    if on_terminal() {
+    if context.console().on_terminal() {
         return wizard::ask_token(&mut wizard::terminal::InquirePrompter::new(variables));
     }
     Err(CommandError::usage(

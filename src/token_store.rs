@@ -150,16 +150,6 @@ impl TokenStore {
         }
     }
 
-    /// The store to read `profile`'s token from: the system's when the profile keeps it in the
-    /// keychain, else the profile file alone, so that `serve` does not ask the OS keychain
-    /// (a D-Bus round trip on Linux) at every start for a token that is in the file.
-    pub fn for_reading(environment: &Environment, profile: &Profile) -> TokenStore {
-        match profile.token_store {
-            TokenLocation::Keychain => TokenStore::system(environment),
-            TokenLocation::Profile => TokenStore::file_only("the profile keeps its token in its file"),
-        }
-    }
-
     /// Only the profile file; `reason` says why there is no keychain.
     pub fn file_only(reason: impl Into<String>) -> TokenStore {
         TokenStore {

@@ -22,7 +22,7 @@ use tray_mcp::commands::remove::RemoveRequest;
 use tray_mcp::commands::rename::RenameRequest;
 use tray_mcp::commands::token::TokenSetRequest;
 use tray_mcp::commands::uninstall::UninstallRequest;
-use tray_mcp::env::{self, LogFilter, Variables};
+use tray_mcp::env::{self, LogFilter};
 use tray_mcp::error::CommandError;
 use tray_mcp::manifest::plan::ApplyOptions;
 use tray_mcp::server::ServeOptions;
@@ -735,6 +735,7 @@ fn parse_approve(text: &str) -> Result<Approve, String> {
 mod tests {
     use super::resolve::region_of;
     use super::*;
+    use tray_mcp::context::Context;
 
     #[test]
     fn the_command_line_definition_is_consistent() {
@@ -785,6 +786,85 @@ mod tests {
         assert!(text.contains("--workspace-id") && text.contains("'list'"), "{text}");
         // Without a command, they are the install's.
         assert!(parse(&["tray-mcp", "--sandbox", "-c", "cursor"]).is_ok());
+    }
+
+    /// A context whose variables and standard input are the test's (the process's are not read).
+    fn scripted_context(variables: &'static [(&'static str, &'static str)], stdin: &str) -> Context {
+        let environment =
+            tray_mcp::paths::Environment::from_lookup(tray_mcp::paths::Os::Linux, "/work".into(), |name| {
+                (name == "HOME").then(|| "/home/ada".into())
+            })
+            .expect("environment");
+        let lookup = move |name: &str| {
+            variables
+                .iter()
+                .find(|(set, _)| *set == name)
+                .map(|(_, value)| value.into())
+        };
+        Context::from_environment(environment)
+            .with_variables(Box::new(lookup))
+            .with_console(Box::new(tray_mcp::context::ScriptedConsole {
+                stdin: stdin.to_string(),
+                terminal: false,
+            }))
+    }
+
+    #[test]
+    fn variables_and_standard_input_come_from_the_context() {
+        const TOKEN: &str = "c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6";
+        let context = scripted_context(
+            &[
+                ("BROWSER", "firefox"),
+                (tray_mcp::oauth::CLIENT_SECRET_VARIABLE, "s3cret"),
+                ("MY_TOKEN", TOKEN),
+            ],
+            &format!("{TOKEN}\n"),
+        );
+        let action = parse(&["tray-mcp", "login", "work"])
+            .expect("parses")
+            .into_action(&context);
+        let Ok(Action::Login(login)) = action else {
+            panic!("a login request");
+        };
+        assert_eq!(
+            (login.browser.as_deref(), login.client_secret.as_deref()),
+            (Some("firefox"), Some("s3cret"))
+        );
+        let action = parse(&["tray-mcp", "token", "set", "work", "--api-token-stdin"])
+            .expect("parses")
+            .into_action(&context);
+        let Ok(Action::TokenSet(set)) = action else {
+            panic!("a token set request");
+        };
+        assert_eq!(set.api_token.expose(), TOKEN);
+        let workspace = "3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718";
+        let args = [
+            "tray-mcp",
+            "-w",
+            workspace,
+            "-c",
+            "cursor",
+            "--transport",
+            "bridge",
+            "--token-from-env",
+            "MY_TOKEN",
+        ];
+        let action = parse(&args).expect("parses").into_action(&context);
+        let Ok(Action::Install { request, .. }) = action else {
+            panic!("an install request");
+        };
+        let WorkspaceChoice::Tray { api_token, .. } = request.workspace else {
+            panic!("a token install");
+        };
+        assert_eq!(api_token.expose(), TOKEN);
+        // Off a terminal, a missing token is the usage error, not the wizard.
+        let empty = scripted_context(&[], "");
+        let error = parse(&["tray-mcp", "-w", workspace, "-c", "cursor"])
+            .expect("parses")
+            .into_action(&empty)
+            .err()
+            .expect("refused");
+        assert_eq!(error.exit.code(), 2, "{}", error.message);
     }
 
     #[test]

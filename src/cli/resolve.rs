@@ -5,15 +5,17 @@
 //! and is where the process's stdin, TTY and environment are read.
 
 use super::*;
-use crate::token_input::{self, on_terminal, read_token_from_stdin, token_error};
+use crate::token_input::{self, read_token_from_stdin, token_error};
+use tray_mcp::context::Context;
 
 impl Cli {
-    /// Converts the parsed arguments into an action; `variables` supplies `TRAY_API_TOKEN` to
-    /// `token set`.
-    pub fn into_action(self, variables: &Variables) -> Result<Action, CommandError> {
+    /// Converts the parsed arguments into an action; `context` supplies the variables
+    /// (`TRAY_API_TOKEN` to `token set`, the sign-in's client secret and browser, the token
+    /// variable install reads) and the console (standard input, whether a prompt can be asked).
+    pub fn into_action(self, context: &Context) -> Result<Action, CommandError> {
         match self.command {
-            Some(Command::Install(args)) => install_action(args),
-            None => install_action(self.install),
+            Some(Command::Install(args)) => install_action(args, context),
+            None => install_action(self.install, context),
             Some(Command::List { name, clients }) => Ok(Action::List {
                 name,
                 clients: expand_clients(&clients),
@@ -41,7 +43,7 @@ impl Cli {
                 api_token_stdin,
                 dry_run,
             })) => {
-                let api_token = token_input::new_token(&name, api_token_stdin, variables)?;
+                let api_token = token_input::new_token(&name, api_token_stdin, context)?;
                 Ok(Action::TokenSet(TokenSetRequest {
                     name,
                     api_token,
@@ -49,7 +51,7 @@ impl Cli {
                 }))
             }
             Some(Command::Token(TokenCommand::Forget { name, dry_run })) => Ok(Action::TokenForget { name, dry_run }),
-            Some(Command::Login(args)) => login_action(args),
+            Some(Command::Login(args)) => login_action(args, context),
             Some(Command::Logout { name, headless }) => Ok(Action::Logout(name, headless)),
             Some(Command::Doctor { name, online }) => Ok(Action::Doctor(DoctorRequest { name, online })),
             Some(Command::Apply(args)) => Ok(apply_action(args)),
@@ -60,7 +62,7 @@ impl Cli {
                 Ok(Action::Serve(options))
             }
             Some(Command::Uninstall { all, dry_run }) => Ok(Action::Uninstall(UninstallRequest { all, dry_run })),
-            Some(Command::Link(LinkArgs { install, markdown })) => link_action(install, markdown),
+            Some(Command::Link(LinkArgs { install, markdown })) => link_action(install, markdown, context),
             Some(Command::Bundle {
                 out,
                 workspace_id,
@@ -80,7 +82,7 @@ impl Cli {
 }
 
 /// `login`: the request, with the client secret and the browser from the environment.
-fn login_action(args: LoginArgs) -> Result<Action, CommandError> {
+fn login_action(args: LoginArgs, context: &Context) -> Result<Action, CommandError> {
     let LoginArgs {
         name,
         workspace_id,
@@ -95,13 +97,11 @@ fn login_action(args: LoginArgs) -> Result<Action, CommandError> {
         name,
         region: region_of(region, workspace_id.as_ref())?,
         workspace_id: workspace_id.map(|workspace| workspace.id),
-        client_secret: std::env::var(tray_mcp::oauth::CLIENT_SECRET_VARIABLE)
-            .ok()
-            .filter(|secret| !secret.is_empty()),
+        client_secret: context.var(tray_mcp::oauth::CLIENT_SECRET_VARIABLE),
         client_id,
         client_metadata_url,
         no_browser,
-        browser: std::env::var("BROWSER").ok(),
+        browser: browser(context),
         headless,
         verify: !no_verify,
     }))
@@ -247,23 +247,23 @@ struct Resolved {
     tools: Option<ToolFilter>,
 }
 
-pub(super) fn install_action(args: InstallArgs) -> Result<Action, CommandError> {
-    let resolved = resolve_install(&args)?;
+pub(super) fn install_action(args: InstallArgs, context: &Context) -> Result<Action, CommandError> {
+    let resolved = resolve_install(&args, context)?;
     let missing = !args.sandbox
         && !args.headless
         && (resolved.workspace_id.is_none()
             || (!args.sign_in && resolved.api_token.is_none() && !args.api_token_stdin));
-    if args.interactive || missing && on_terminal() {
-        return wizard_action(args, resolved);
+    if args.interactive || missing && context.console().on_terminal() {
+        return wizard_action(args, resolved, context);
     }
     let token_text = || {
         if args.api_token_stdin {
-            read_token_from_stdin().map(Some)
+            read_token_from_stdin(context.console()).map(Some)
         } else {
             Ok(resolved.api_token.clone())
         }
     };
-    let sign_in_options = args.sign_in.then(|| sign_in_options(args.no_browser));
+    let sign_in_options = args.sign_in.then(|| sign_in_options(args.no_browser, context));
     let workspace = workspace_choice(
         args.sandbox,
         args.headless,
@@ -302,7 +302,7 @@ pub(super) fn install_action(args: InstallArgs) -> Result<Action, CommandError> 
 /// The values install's flags give together: the filter, the region (from a pasted app URL too),
 /// the name (`--headless`'s own by default), the token variable and the token itself (read from
 /// that variable when no `--api-token` is given; with `--sign-in`, none).
-fn resolve_install(args: &InstallArgs) -> Result<Resolved, CommandError> {
+fn resolve_install(args: &InstallArgs, context: &Context) -> Result<Resolved, CommandError> {
     let tools = tool_filter_of(args.tools.as_deref(), args.exclude_tools.as_deref())?;
     if args.sign_in {
         check_sign_in_flags(
@@ -330,7 +330,7 @@ fn resolve_install(args: &InstallArgs) -> Result<Resolved, CommandError> {
     // there (the binary is the one place that reads the environment).
     let api_token = args.api_token.clone().filter(|_| !args.sign_in).or_else(|| {
         let variable = token_variable.as_ref().filter(|_| !args.api_token_stdin)?;
-        std::env::var(variable).ok().filter(|value| !value.trim().is_empty())
+        context.var(variable).filter(|value| !value.trim().is_empty())
     });
     Ok(Resolved {
         workspace_id: args.workspace_id.as_ref().map(|workspace| workspace.id.clone()),
@@ -344,10 +344,10 @@ fn resolve_install(args: &InstallArgs) -> Result<Resolved, CommandError> {
 }
 
 /// The wizard, with the answers the flags already give.
-fn wizard_action(args: InstallArgs, resolved: Resolved) -> Result<Action, CommandError> {
-    check_wizard_can_run(args.vscode_profile.is_some())?;
+fn wizard_action(args: InstallArgs, resolved: Resolved, context: &Context) -> Result<Action, CommandError> {
+    check_wizard_can_run(args.vscode_profile.is_some(), context)?;
     let api_token = match (args.api_token_stdin, resolved.api_token) {
-        (true, _) => Some(read_token_from_stdin()?),
+        (true, _) => Some(read_token_from_stdin(context.console())?),
         (false, token) => token,
     };
     let typed = &args.typed;
@@ -371,7 +371,7 @@ fn wizard_action(args: InstallArgs, resolved: Resolved) -> Result<Action, Comman
         yes: args.yes,
         token_variable: resolved.token_variable,
         sign_in: args.sign_in,
-        sign_in_options: sign_in_options(args.no_browser),
+        sign_in_options: sign_in_options(args.no_browser, context),
         tools: resolved.tools,
         approve: args.approve,
     };
@@ -380,31 +380,32 @@ fn wizard_action(args: InstallArgs, resolved: Resolved) -> Result<Action, Comman
 
 /// The sign-in options install takes from the environment (a client secret, a metadata URL, the
 /// browser to open), with `--no-browser`.
-fn sign_in_options(no_browser: bool) -> SignInOptions {
+fn sign_in_options(no_browser: bool, context: &Context) -> SignInOptions {
     SignInOptions {
         client_id: None,
-        client_secret: std::env::var(tray_mcp::oauth::CLIENT_SECRET_VARIABLE)
-            .ok()
-            .filter(|secret| !secret.is_empty()),
-        client_metadata_url: std::env::var(tray_mcp::oauth::CLIENT_METADATA_URL_VARIABLE)
-            .ok()
-            .filter(|url| !url.is_empty()),
+        client_secret: context.var(tray_mcp::oauth::CLIENT_SECRET_VARIABLE),
+        client_metadata_url: context.var(tray_mcp::oauth::CLIENT_METADATA_URL_VARIABLE),
         no_browser,
-        browser: std::env::var("BROWSER").ok(),
+        browser: browser(context),
         unattended: false,
     }
 }
 
+/// `BROWSER` as set (empty too: the sign-in decides what an empty one means).
+fn browser(context: &Context) -> Option<String> {
+    context.var_os("BROWSER").and_then(|value| value.into_string().ok())
+}
+
 /// Refuses the wizard where it cannot run: with `--vscode-profile` (it does not ask for one), or
 /// off a terminal.
-fn check_wizard_can_run(vscode_profile: bool) -> Result<(), CommandError> {
+fn check_wizard_can_run(vscode_profile: bool, context: &Context) -> Result<(), CommandError> {
     if vscode_profile {
         return Err(CommandError::usage(
             "the setup wizard does not ask for a VS Code profile",
             "pass --workspace-id and --api-token-stdin (or --sandbox) with --vscode-profile to install without the wizard",
         ));
     }
-    if !on_terminal() {
+    if !context.console().on_terminal() {
         return Err(CommandError::usage(
             wizard::texts::NEEDS_TERMINAL,
             "drop --interactive and pass --workspace-id and --api-token-stdin (or --sandbox)",
@@ -448,14 +449,14 @@ fn workspace_choice(
 }
 
 /// `link`: install's request, never the wizard (a link is made for others, from flags).
-pub(super) fn link_action(args: InstallArgs, markdown: bool) -> Result<Action, CommandError> {
+pub(super) fn link_action(args: InstallArgs, markdown: bool, context: &Context) -> Result<Action, CommandError> {
     if args.interactive {
         return Err(CommandError::usage(
             "link does not run the setup wizard",
             "drop --interactive and give the entry's values as flags, as for `tray-mcp install`",
         ));
     }
-    match install_action(args)? {
+    match install_action(args, context)? {
         Action::Install { request, .. } => Ok(Action::Link { request, markdown }),
         Action::Wizard(prefill) => Err(missing_values(
             prefill.workspace_id.is_none(),

@@ -7,6 +7,7 @@ use std::fmt;
 use crate::clients::{ClientId, EntryWorkspace, Scope, Transport};
 use crate::config::strings;
 use crate::config::transaction::FileError;
+use crate::context::Context;
 use crate::inventory::{FoundEntry, take_inventory};
 use crate::oauth::store::{self as oauth_store, SignInStore};
 use crate::paths::Environment;
@@ -130,39 +131,36 @@ pub struct Listing {
 }
 
 /// Finds every Tray entry.
-pub fn list(environment: &Environment) -> Listing {
-    let inventory = take_inventory(environment, ClientId::all());
-    let entries = inventory
-        .tray_entries()
-        .map(|entry| listed(environment, entry))
-        .collect();
+pub fn list(context: &Context) -> Listing {
+    let inventory = take_inventory(context, ClientId::all());
+    let entries = inventory.tray_entries().map(|entry| listed(context, entry)).collect();
     Listing {
         entries,
         problems: inventory.problems,
-        plugins: crate::tray_plugin::find(environment),
+        plugins: crate::tray_plugin::find(context),
     }
 }
 
-fn listed(environment: &Environment, entry: &FoundEntry) -> ListedEntry {
+fn listed(context: &Context, entry: &FoundEntry) -> ListedEntry {
     let recognized = entry.tray.as_ref();
     let token_variable = token_variable(entry);
     let token_store = match token_variable {
         // What `tray-mcp adopt` can take over: not tray-mcp's, with the token in the file.
         _ if !entry.ours && super::adopt::found::adoptable(entry).is_some() => TokenPlace::Adoptable,
         Some(_) => TokenPlace::Env,
-        None => token_store(environment, entry),
+        None => token_store(context, entry),
     };
     let workspace = match recognized.map(|tray| &tray.workspace) {
         Some(EntryWorkspace::Workspace(id)) => ListedWorkspace::Tray(id.clone()),
         Some(EntryWorkspace::Sandbox) => ListedWorkspace::Sandbox,
         Some(EntryWorkspace::Headless(region)) => ListedWorkspace::Headless(*region),
-        _ => profile_workspace(environment, recognized.and_then(|tray| tray.profile.as_ref())),
+        _ => profile_workspace(context, recognized.and_then(|tray| tray.profile.as_ref())),
     };
     let region = match recognized.map(|tray| &tray.workspace) {
         Some(EntryWorkspace::Headless(region)) => Some(*region),
         Some(EntryWorkspace::FromProfile) | None => recognized
             .and_then(|tray| tray.profile.as_ref())
-            .and_then(|name| profiles::load(environment, name).ok())
+            .and_then(|name| profiles::load(context, name).ok())
             .filter(|profile| !profile.sandbox)
             .map(|profile| profile.region),
         Some(EntryWorkspace::Workspace(_) | EntryWorkspace::Sandbox) => None,
@@ -174,7 +172,7 @@ fn listed(environment: &Environment, entry: &FoundEntry) -> ListedEntry {
         project: entry
             .project
             .as_ref()
-            .map(|project| environment.display_path(std::path::Path::new(project))),
+            .map(|project| context.display_path(std::path::Path::new(project))),
         shown_path: entry.shown_path.clone(),
         workspace,
         region,
@@ -183,14 +181,14 @@ fn listed(environment: &Environment, entry: &FoundEntry) -> ListedEntry {
         token_variable,
         headless_sign_in: recognized
             .and_then(|tray| tray.profile.as_ref())
-            .and_then(|name| headless_sign_in(environment, name)),
+            .and_then(|name| headless_sign_in(context, name)),
     }
 }
 
 /// The state of the Headless MCP sign-in of the profile `name`, when it has one.
-fn headless_sign_in(environment: &Environment, name: &ServerName) -> Option<TokenPlace> {
-    let profile = profiles::load(environment, name).ok()?;
-    let store = SignInStore::new(environment, name, profile.sign_in_store).for_headless();
+fn headless_sign_in(context: &Context, name: &ServerName) -> Option<TokenPlace> {
+    let profile = profiles::load(context, name).ok()?;
+    let store = SignInStore::new(context, name, profile.sign_in_store).for_headless();
     match oauth_store::status(&store, oauth_store::now()) {
         oauth_store::SignInStatus::Missing => None,
         status if status.is_valid() => Some(TokenPlace::SignedIn),
@@ -208,7 +206,7 @@ fn token_variable(entry: &FoundEntry) -> Option<String> {
 }
 
 /// Where an entry's token lives.
-fn token_store(environment: &Environment, entry: &FoundEntry) -> TokenPlace {
+fn token_store(context: &Context, entry: &FoundEntry) -> TokenPlace {
     let Some(tray) = &entry.tray else {
         return TokenPlace::None;
     };
@@ -223,13 +221,9 @@ fn token_store(environment: &Environment, entry: &FoundEntry) -> TokenPlace {
     if strings(&entry.value).any(|text| text.contains("${input:")) {
         return TokenPlace::VsCodeSecret;
     }
-    match tray
-        .profile
-        .as_ref()
-        .map(|name| (name, profiles::load(environment, name)))
-    {
+    match tray.profile.as_ref().map(|name| (name, profiles::load(context, name))) {
         Some((name, Ok(profile))) if profile.auth == AuthMethod::OAuth => {
-            let store = SignInStore::new(environment, name, profile.sign_in_store);
+            let store = SignInStore::new(context, name, profile.sign_in_store);
             if oauth_store::status(&store, oauth_store::now()).is_valid() {
                 TokenPlace::SignedIn
             } else {

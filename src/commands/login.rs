@@ -6,14 +6,14 @@
 //! profile that does not exist yet is created for `--workspace-id` (with the Agent Gateway on:
 //! that is what signs in), so `login` works before any client is configured.
 
+use crate::context::Context;
 use crate::error::CommandError;
 use crate::oauth::store::SignInStore;
 use crate::oauth::{self, LoginOptions, LoginOutcome};
-use crate::paths::Environment;
 use crate::profiles::SignInLocation;
 use crate::profiles::{self, AuthMethod, Profile, ProfileError, TokenLocation};
 use crate::secrets::Redactor;
-use crate::token_store::{KeychainChanges, TokenStore};
+use crate::token_store::KeychainChanges;
 use crate::tray::{Region, ServerName, WorkspaceId};
 
 use super::report::Report;
@@ -106,31 +106,31 @@ impl LoginRequest {
 /// without touching the profile: `install --sign-in` does this before it writes anything, so a
 /// refused or abandoned sign-in leaves every file as it was.
 pub fn sign_in_to_gateway(
-    environment: &Environment,
+    context: &Context,
     name: &ServerName,
     workspace_id: &WorkspaceId,
     location: SignInLocation,
     options: &SignInOptions,
     say: &dyn Fn(&str),
 ) -> Result<LoginOutcome, CommandError> {
-    let store = SignInStore::new(environment, name, location);
-    let resource = gateway_url(&environment.variables, workspace_id);
-    oauth::login(&store, &options.for_resource(&environment.variables, resource), say)
+    let store = SignInStore::new(context, name, location);
+    let resource = gateway_url(&context.variables, workspace_id);
+    oauth::login(&store, &options.for_resource(&context.variables, resource), say)
 }
 
 /// Where the sign-in of `profile` (if any) is kept, or goes: where it already is for a profile
 /// that signs in, else the preferred place (the OS keychain when there is one).
-pub fn sign_in_location(environment: &Environment, profile: Option<&Profile>) -> SignInLocation {
+pub fn sign_in_location(context: &Context, profile: Option<&Profile>) -> SignInLocation {
     match profile {
         Some(profile) if profile.auth == AuthMethod::OAuth => profile.sign_in_store,
-        _ => SignInStore::preferred(environment),
+        _ => SignInStore::preferred(context),
     }
 }
 
 /// Signs the entry in; `say` shows the user the sign-in URL (stderr).
-pub fn login(environment: &Environment, request: &LoginRequest, say: &dyn Fn(&str)) -> Result<LoginDone, CommandError> {
+pub fn login(context: &Context, request: &LoginRequest, say: &dyn Fn(&str)) -> Result<LoginDone, CommandError> {
     let name = &request.name;
-    let mut profile = match profiles::load(environment, name) {
+    let mut profile = match profiles::load(context, name) {
         Ok(profile) => profile,
         Err(ProfileError::NotFound { .. }) => new_profile(request)?,
         Err(error) => return Err(CommandError::failure(error.to_string(), error.hint())),
@@ -147,9 +147,9 @@ pub fn login(environment: &Environment, request: &LoginRequest, say: &dyn Fn(&st
             format!("re-create it with `tray-mcp install --name {name}`"),
         )
     })?;
-    let location = sign_in_location(environment, Some(&profile));
-    let gateway_store = SignInStore::new(environment, name, location);
-    let variables = &environment.variables;
+    let location = sign_in_location(context, Some(&profile));
+    let gateway_store = SignInStore::new(context, name, location);
+    let variables = &context.variables;
     let (store, resource) = if request.headless {
         (gateway_store.for_headless(), headless_url(variables, profile.region))
     } else {
@@ -172,7 +172,7 @@ pub fn login(environment: &Environment, request: &LoginRequest, say: &dyn Fn(&st
         }
         profile.gateway = true;
     }
-    let report = write_profile(environment, name, profile, notices)?;
+    let report = write_profile(context, name, profile, notices)?;
     Ok(LoginDone { report, outcome })
 }
 
@@ -227,21 +227,21 @@ fn new_profile(request: &LoginRequest) -> Result<Profile, CommandError> {
 }
 
 fn write_profile(
-    environment: &Environment,
+    context: &Context,
     name: &ServerName,
     profile: Profile,
     notices: Vec<Notice>,
 ) -> Result<Report, CommandError> {
-    let store = TokenStore::system(environment);
+    let store = context.store();
     let redactor = Redactor::new(profile.api_token.iter());
     execute_with_keychain(
-        environment,
-        vec![profile_task(environment, name, Box::new(WriteProfile { profile }))],
+        context,
+        vec![profile_task(context, name, Box::new(WriteProfile { profile }))],
         Finish {
             dry_run: false,
             redactor: &redactor,
             notices,
-            store: &store,
+            store,
             keychain: &KeychainChanges::default(),
             binary: None,
         },
@@ -251,10 +251,10 @@ fn write_profile(
 /// Forgets the sign-ins of `name` (the gateway's and the Headless MCP's; with `headless_only`
 /// the Headless MCP's alone), revoking their tokens where the server offers revocation
 /// (RFC 7009). The profile keeps `"auth": "oauth"`, so `serve` says to sign in again.
-pub fn logout(environment: &Environment, name: &ServerName, headless_only: bool) -> Result<Report, CommandError> {
+pub fn logout(context: &Context, name: &ServerName, headless_only: bool) -> Result<Report, CommandError> {
     let profile =
-        profiles::load(environment, name).map_err(|error| CommandError::failure(error.to_string(), error.hint()))?;
-    let gateway = SignInStore::new(environment, name, profile.sign_in_store);
+        profiles::load(context, name).map_err(|error| CommandError::failure(error.to_string(), error.hint()))?;
+    let gateway = SignInStore::new(context, name, profile.sign_in_store);
     let headless = gateway.clone().for_headless();
     let headless_signed_in = headless.load().ok().flatten().is_some();
     // A profile installed with a token after it signed in keeps that sign-in until now.

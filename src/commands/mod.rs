@@ -22,6 +22,9 @@ pub mod token;
 pub mod uninstall;
 pub mod verify;
 
+#[cfg(test)]
+mod context_tests;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

@@ -9,13 +9,14 @@ use crate::clients::{ClientId, Companion};
 use crate::config::safe_write::Privacy;
 use crate::config::transaction::{Edited, FileEdit, FileProblem};
 use crate::config::{Change, ConfigDocument, Format};
+use crate::context::Context;
 use crate::created::{self, Created, FileRecord};
 use crate::error::CommandError;
 use crate::inventory::FoundEntry;
 use crate::paths::Environment;
 use crate::profiles::{self, TokenLocation};
 use crate::secrets::Redactor;
-use crate::token_store::{KeychainChanges, TokenStore};
+use crate::token_store::KeychainChanges;
 use crate::tray::ServerName;
 
 use super::report::Report;
@@ -35,18 +36,12 @@ pub struct RemoveRequest {
     pub dry_run: bool,
 }
 
-/// Removes the entry.
-pub fn remove(environment: &Environment, request: &RemoveRequest) -> Result<Report, CommandError> {
-    remove_with_store(environment, request, &TokenStore::system(environment))
-}
-
-/// [`remove`] with a given token store: a dropped profile's keychain entry is deleted after the
-/// files are written (a failed delete is a warning; no file points at the entry any more).
-pub fn remove_with_store(
-    environment: &Environment,
-    request: &RemoveRequest,
-    store: &TokenStore,
-) -> Result<Report, CommandError> {
+/// Removes the entry. A dropped profile's keychain entry (in the context's token store) is
+/// deleted after the files are written (a failed delete is a warning; no file points at the
+/// entry any more).
+pub fn remove(context: &Context, request: &RemoveRequest) -> Result<Report, CommandError> {
+    let environment = &context.environment;
+    let store = context.store();
     let clients: Vec<ClientId> = if request.clients.is_empty() {
         ClientId::all().to_vec()
     } else {

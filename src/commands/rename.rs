@@ -7,12 +7,13 @@ use crate::clients::ClientId;
 use crate::config::Change;
 use crate::config::safe_write::Privacy;
 use crate::config::transaction::{Edited, FileEdit, FileProblem};
+use crate::context::Context;
 use crate::error::CommandError;
 use crate::inventory::{FoundEntry, entry_path};
 use crate::paths::Environment;
 use crate::profiles::{self, TokenLocation};
 use crate::secrets::Redactor;
-use crate::token_store::{KeychainChanges, TokenStore};
+use crate::token_store::KeychainChanges;
 use crate::tray::ServerName;
 
 use super::install::{EntryUpsert, UpsertEntries};
@@ -35,19 +36,12 @@ pub struct RenameRequest {
     pub dry_run: bool,
 }
 
-/// Renames the entry everywhere.
-pub fn rename(environment: &Environment, request: &RenameRequest) -> Result<Report, CommandError> {
-    rename_with_store(environment, request, &TokenStore::system(environment))
-}
-
-/// [`rename`] with a given token store. A keychain token moves in two steps around the file
-/// commit: the copy under the new name is written before (and deleted again if the commit
-/// fails), the old entry deleted after (a failed delete is a warning).
-pub fn rename_with_store(
-    environment: &Environment,
-    request: &RenameRequest,
-    store: &TokenStore,
-) -> Result<Report, CommandError> {
+/// Renames the entry everywhere. A keychain token (in the context's token store) moves in two
+/// steps around the file commit: the copy under the new name is written before (and deleted
+/// again if the commit fails), the old entry deleted after (a failed delete is a warning).
+pub fn rename(context: &Context, request: &RenameRequest) -> Result<Report, CommandError> {
+    let environment = &context.environment;
+    let store = context.store();
     let (old, new) = (request.old.as_str(), request.new.as_str());
     check_names(old, new)?;
     let inventory = readable_inventory(environment)?;

@@ -15,12 +15,13 @@ use crate::clients::ClientId;
 use crate::config::safe_write::Privacy;
 use crate::config::transaction::{Edited, FileEdit, FileProblem};
 use crate::config::{Change, Format, strings_mut};
+use crate::context::Context;
 use crate::error::CommandError;
 use crate::inventory::{FoundEntry, config_role, take_inventory};
 use crate::paths::Environment;
 use crate::profiles::{self, ProfileError, TokenLocation};
 use crate::secrets::{Redactor, bearer_in, holds_inline_token};
-use crate::token_store::{KeychainChanges, SERVICE, TokenStore};
+use crate::token_store::{KeychainChanges, SERVICE};
 use crate::tray::{ApiToken, ServerName};
 
 use super::report::Report;
@@ -42,16 +43,9 @@ pub struct TokenSetRequest {
 }
 
 /// Replaces the token everywhere tray-mcp stored it.
-pub fn set(environment: &Environment, request: &TokenSetRequest) -> Result<Report, CommandError> {
-    set_with_store(environment, request, &TokenStore::system(environment))
-}
-
-/// [`set`] with a given token store.
-pub fn set_with_store(
-    environment: &Environment,
-    request: &TokenSetRequest,
-    store: &TokenStore,
-) -> Result<Report, CommandError> {
+pub fn set(context: &Context, request: &TokenSetRequest) -> Result<Report, CommandError> {
+    let environment = &context.environment;
+    let store = context.store();
     let inventory = readable_inventory(environment)?;
     let named = tray_entries_named(&inventory.entries, request.name.as_str(), ClientId::all())?;
     let from_variable = variable_notices(&named);
@@ -102,17 +96,9 @@ pub fn set_with_store(
 }
 
 /// Drops the token from a profile (and deletes its keychain entry, after the file is written).
-pub fn forget(environment: &Environment, name: &ServerName, dry_run: bool) -> Result<Report, CommandError> {
-    forget_with_store(environment, name, dry_run, &TokenStore::system(environment))
-}
-
-/// [`forget`] with a given token store.
-pub fn forget_with_store(
-    environment: &Environment,
-    name: &ServerName,
-    dry_run: bool,
-    store: &TokenStore,
-) -> Result<Report, CommandError> {
+pub fn forget(context: &Context, name: &ServerName, dry_run: bool) -> Result<Report, CommandError> {
+    let environment = &context.environment;
+    let store = context.store();
     let Some(mut profile) = existing_profile(environment, name)? else {
         return Err(no_profile_to_forget(environment, name));
     };

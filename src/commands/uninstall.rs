@@ -13,6 +13,7 @@ use std::path::Path;
 use crate::clients::ClientId;
 use crate::config::Change;
 use crate::config::safe_write::Privacy;
+use crate::context::Context;
 use crate::error::CommandError;
 use crate::inventory::{FoundEntry, take_inventory};
 use crate::paths::Environment;
@@ -36,22 +37,11 @@ pub struct UninstallRequest {
 }
 
 /// Uninstalls; `running` is the binary of this process (to say when it is not the one
-/// tray-mcp installed, e.g. a `cargo install` or Homebrew copy).
-pub fn uninstall(
-    environment: &Environment,
-    request: &UninstallRequest,
-    running: &Path,
-) -> Result<Report, CommandError> {
-    uninstall_with_store(environment, request, running, &TokenStore::system(environment))
-}
-
-/// [`uninstall`] with a given token store (the keychain entries of removed profiles go too).
-pub fn uninstall_with_store(
-    environment: &Environment,
-    request: &UninstallRequest,
-    running: &Path,
-    store: &TokenStore,
-) -> Result<Report, CommandError> {
+/// tray-mcp installed, e.g. a `cargo install` or Homebrew copy). The keychain entries of removed
+/// profiles go too (from the context's token store).
+pub fn uninstall(context: &Context, request: &UninstallRequest, running: &Path) -> Result<Report, CommandError> {
+    let environment = &context.environment;
+    let store = context.store();
     let mut report = if request.all {
         remove_everything(environment, request.dry_run, store)?
     } else {

@@ -18,6 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::commands::install::{self, InstallRequest, WorkspaceChoice};
+use crate::context::Context;
 use crate::env::Variables;
 use crate::error::CommandError;
 use crate::oauth::{OAuthTokens, SignInStore};
@@ -518,15 +519,15 @@ pub fn before_apply(variables: &Variables, targets: &[(ServerName, Target)]) -> 
 /// `install` with the token verified after planning (so a usage error comes first, without a
 /// network wait) and before any sign-in or write.
 pub fn install(
-    environment: &Environment,
+    context: &Context,
     request: &InstallRequest,
     placement: &crate::self_install::Placement,
     verify: bool,
     say: &dyn Fn(&str),
 ) -> Result<super::report::Report, CommandError> {
-    let mut planned = install::plan(environment, request, &placement.entry_binary)?;
-    let (mut verified, gateway_tools) = verified_listing(environment, request, verify, planned.gateway)?;
-    verified.extend(cap_warnings(environment, request, &gateway_tools));
+    let mut planned = install::plan(context, request, &placement.entry_binary)?;
+    let (mut verified, gateway_tools) = verified_listing(context, request, verify, planned.gateway)?;
+    verified.extend(cap_warnings(context, request, &gateway_tools));
     let with_tools;
     let request = if request.approve.is_some() && !gateway_tools.is_empty() {
         // The approvals go by the gateway's own annotations: planned again with its tools.
@@ -534,7 +535,7 @@ pub fn install(
             gateway_tools,
             ..request.clone()
         };
-        planned = install::plan(environment, &with_tools, &placement.entry_binary)?;
+        planned = install::plan(context, &with_tools, &placement.entry_binary)?;
         &with_tools
     } else {
         request
@@ -544,11 +545,11 @@ pub fn install(
             "--no-verify: the Agent Gateway was not asked for its tools, so only the built-in tools were approved",
         ));
     }
-    let signed_in = install::sign_in_first(environment, request, &planned, say)?;
+    let signed_in = install::sign_in_first(context, request, &planned, say)?;
     if let Some(signed_in) = signed_in.as_ref().filter(|_| verify) {
-        verified.extend(after_sign_in(environment, request, signed_in.store.clone()));
+        verified.extend(after_sign_in(context, request, signed_in.store.clone()));
     }
-    let mut report = install::finish_signed_in(environment, request, planned, placement, signed_in)?;
+    let mut report = install::finish_signed_in(context, request, planned, placement, signed_in)?;
     report.notices.extend(verified);
     Ok(report)
 }
@@ -595,8 +596,8 @@ pub fn after_sign_in(environment: &Environment, request: &InstallRequest, store:
 }
 
 /// Whom `tray-mcp login NAME` signed the profile in as, said as [`after_sign_in`] does.
-pub fn after_login(environment: &Environment, name: &ServerName) -> Vec<Notice> {
-    let Ok(profile) = crate::profiles::load(environment, name) else {
+pub fn after_login(context: &Context, name: &ServerName) -> Vec<Notice> {
+    let Ok(profile) = crate::profiles::load(context, name) else {
         return Vec::new();
     };
     let Some(workspace_id) = profile.workspace_id.clone() else {
@@ -605,17 +606,13 @@ pub fn after_login(environment: &Environment, name: &ServerName) -> Vec<Notice> 
     let target = Target {
         workspace_id,
         region: profile.region,
-        bearer: Arc::new(OAuthTokens::new(SignInStore::new(
-            environment,
-            name,
-            profile.sign_in_store,
-        ))),
+        bearer: Arc::new(OAuthTokens::new(SignInStore::new(context, name, profile.sign_in_store))),
         uses: Uses {
             api: true,
             gateway: profile.gateway,
         },
     };
-    sign_in_notices(&environment.variables, &target)
+    sign_in_notices(&context.variables, &target)
 }
 
 /// A sign-in checked: `sign-in of ...`, or a warning when Tray refuses it.

@@ -22,6 +22,7 @@ pub mod source;
 pub mod trust;
 
 pub use parse::{ManifestError, parse};
+pub use report::ApplyReport;
 pub use source::{SourceError, TokenSource};
 
 use std::path::PathBuf;

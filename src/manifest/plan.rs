@@ -28,6 +28,7 @@ use crate::commands::{
 };
 use crate::config::Change;
 use crate::config::safe_write::Privacy;
+use crate::context::Context;
 use crate::env::DEFAULT_TOKEN_COMMAND_WAIT;
 use crate::error::CommandError;
 use crate::inventory::{FoundEntry, Inventory};
@@ -60,38 +61,21 @@ pub struct ApplyOptions {
 
 /// Applies (or checks) a manifest whose stdio entries launch the binary `placement` names
 /// (copied there by the commit, as install does, when it runs from a transient folder).
-/// `lookup` reads environment variables for `env` sources.
+/// `env` sources read the context's variables; tokens go to the context's token store.
 pub fn apply(
-    environment: &Environment,
+    context: &Context,
     manifest: &Manifest,
     options: ApplyOptions,
     placement: &Placement,
-    lookup: &dyn Fn(&str) -> Option<std::ffi::OsString>,
 ) -> Result<ApplyReport, CommandError> {
-    apply_with_store(
-        environment,
-        manifest,
-        options,
-        placement,
-        lookup,
-        TokenStore::system(environment),
-    )
-}
-
-/// [`apply`] with a given token store.
-pub fn apply_with_store(
-    environment: &Environment,
-    manifest: &Manifest,
-    options: ApplyOptions,
-    placement: &Placement,
-    lookup: &dyn Fn(&str) -> Option<std::ffi::OsString>,
-    store: TokenStore,
-) -> Result<ApplyReport, CommandError> {
+    let environment = &context.environment;
+    let store = context.store();
+    let lookup = |name: &str| context.var_os(name);
     let binary = placement.entry_binary.as_path();
     let inventory = readable_inventory(environment)?;
     let names = CaseNames::new(environment, &inventory.names());
     let run_commands = super::trust::commands_run(manifest, options)?;
-    let context = source_context(environment, manifest, lookup, run_commands);
+    let sources = source_context(environment, manifest, &lookup, run_commands);
     let unread = unread_entries(manifest, run_commands);
     let mut declared = Declared::default();
     let written = crate::written::load(environment);
@@ -99,9 +83,9 @@ pub fn apply_with_store(
         names
             .check(&server.name)
             .map_err(|error| at_entry(manifest, server, error))?;
-        let (request, target) = server_request(environment, server, &context, options)?;
-        let entry = install::entry_plan(environment, &request, binary, store.preferred())?;
-        declared.add(environment, &request, target, entry, &written, &unread);
+        let (request, target) = server_request(environment, server, &sources, options)?;
+        let entry = install::entry_plan(context, &request, binary, store.preferred())?;
+        declared.add(context, &request, target, entry, &written, &unread);
     }
     let Declared {
         launches_binary,
@@ -129,19 +113,19 @@ pub fn apply_with_store(
     if options.verify && !options.check {
         notices.extend(crate::commands::verify::before_apply(&environment.variables, &targets)?);
     }
-    let mut entries = entry_changes(&planned, entries, &profile_checks, &store, options.check);
+    let mut entries = entry_changes(&planned, entries, &profile_checks, store, options.check);
     forgive_stand_in_drift(&mut entries, &unread);
     notices.extend(unread.iter().map(|name| unread_notice(name)));
     if options.check {
         // A check reports drift only: the notes about what an apply would write are not for it.
-        let finish = dry_finish(&redactor, &store, &keychain, Vec::new());
+        let finish = dry_finish(&redactor, store, &keychain, Vec::new());
         return check_report(environment, planned, finish, entries, unread);
     }
     let finish = Finish {
         dry_run: options.dry_run,
         redactor: &redactor,
         notices,
-        store: &store,
+        store,
         keychain: &keychain,
         binary: launches_binary.then_some(placement),
     };
@@ -250,7 +234,7 @@ impl Declared {
     /// `unread`: a stand-in), its files' edits, approvals, keychain write and profile.
     fn add(
         &mut self,
-        environment: &Environment,
+        environment: &Context,
         request: &InstallRequest,
         target: Option<crate::commands::verify::Target>,
         mut entry: install::EntryPlan,

@@ -9,7 +9,6 @@
 //! waits, then reads the tokens the first saved.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use async_trait::async_trait;
 use rmcp::transport::auth::{
@@ -18,9 +17,9 @@ use rmcp::transport::auth::{
 use serde::{Deserialize, Serialize};
 
 use crate::config::safe_write::{Privacy, atomic_write, create_private_dir};
-use crate::paths::Environment;
+use crate::context::{Context, SharedStore};
 use crate::profiles::SignInLocation;
-use crate::token_store::TokenStore;
+
 use crate::tray::ServerName;
 
 use super::SignInError;
@@ -112,7 +111,7 @@ pub struct SignInStore {
     headless: bool,
     location: SignInLocation,
     folder: PathBuf,
-    keychain: Arc<TokenStore>,
+    keychain: SharedStore,
 }
 
 impl std::fmt::Debug for SignInStore {
@@ -125,15 +124,16 @@ impl std::fmt::Debug for SignInStore {
 }
 
 impl SignInStore {
-    /// The store of `name` at `location`, with this process's keychain.
-    pub fn new(environment: &Environment, name: &ServerName, location: SignInLocation) -> SignInStore {
+    /// The store of `name` at `location`, with the context's keychain (opened when first used).
+    pub fn new(context: &Context, name: &ServerName, location: SignInLocation) -> SignInStore {
+        let environment = &context.environment;
         SignInStore {
             name: name.clone(),
             key: name.to_string(),
             headless: false,
             location,
             folder: environment.join(&environment.tray_config_dir(), &["oauth"]),
-            keychain: Arc::new(TokenStore::system(environment)),
+            keychain: context.shared_store(),
         }
     }
 
@@ -160,8 +160,8 @@ impl SignInStore {
     }
 
     /// Where a new sign-in goes: the keychain when this process has one.
-    pub fn preferred(environment: &Environment) -> SignInLocation {
-        if TokenStore::system(environment).has_keychain() {
+    pub fn preferred(context: &Context) -> SignInLocation {
+        if context.store().has_keychain() {
             SignInLocation::Keychain
         } else {
             SignInLocation::File
@@ -208,6 +208,7 @@ impl SignInStore {
             SignInLocation::Keychain => {
                 let keychain = self
                     .keychain
+                    .get()
                     .keychain_if_any()
                     .ok_or_else(|| self.store_error("read", "the OS keychain is not available here"))?;
                 match keychain.get(&self.account()) {
@@ -234,6 +235,7 @@ impl SignInStore {
             }
             SignInLocation::Keychain => self
                 .keychain
+                .get()
                 .keychain_if_any()
                 .ok_or_else(|| self.store_error("save", "the OS keychain is not available here"))?
                 .set(&self.account(), &text)
@@ -252,6 +254,7 @@ impl SignInStore {
             },
             SignInLocation::Keychain => self
                 .keychain
+                .get()
                 .keychain_if_any()
                 .ok_or_else(|| self.store_error("delete", "the OS keychain is not available here"))?
                 .delete(&self.account())

@@ -47,6 +47,7 @@ use std::time::Duration;
 use anyhow::{anyhow, bail};
 use rmcp::ServiceExt as _;
 
+use crate::context::Context;
 use crate::env::{LogFilter, TRAY_API_TOKEN, Variables};
 use crate::error::CommandError;
 use crate::paths::Environment;
@@ -123,7 +124,7 @@ fn profile_hint(environment: &Environment) -> String {
     }
 }
 
-fn choose_backend(environment: &Environment, options: &ServeOptions) -> Result<BackendChoice, CommandError> {
+fn choose_backend(context: &Context, options: &ServeOptions) -> Result<BackendChoice, CommandError> {
     if options.sandbox {
         return sandbox_backend(options);
     }
@@ -134,10 +135,10 @@ fn choose_backend(environment: &Environment, options: &ServeOptions) -> Result<B
                 format!("the profile {name} already stores its workspace"),
             ));
         }
-        return profile_backend(environment, options, name);
+        return profile_backend(context, options, name);
     }
     if let Some(workspace_id) = &options.workspace_id {
-        let token: Arc<dyn AccessTokenSource> = Arc::new(StaticToken(token_from_environment(&environment.variables)?));
+        let token: Arc<dyn AccessTokenSource> = Arc::new(StaticToken(token_from_environment(&context.variables)?));
         return Ok(BackendChoice::TrayApi {
             workspace_id: workspace_id.clone(),
             region: options.region.unwrap_or_default(),
@@ -157,7 +158,7 @@ fn choose_backend(environment: &Environment, options: &ServeOptions) -> Result<B
     Err(CommandError::usage(
         "tray-mcp serve needs a workspace: pass --profile NAME, or --workspace-id ID with \
          TRAY_API_TOKEN set, or --sandbox for the built-in demo workspace",
-        profile_hint(environment),
+        profile_hint(context),
     ))
 }
 
@@ -178,13 +179,13 @@ fn sandbox_backend(options: &ServeOptions) -> Result<BackendChoice, CommandError
 
 /// `--profile NAME`: the workspace, region, token or sign-in and tool filter the profile stores.
 fn profile_backend(
-    environment: &Environment,
+    context: &Context,
     options: &ServeOptions,
     name: &ServerName,
 ) -> Result<BackendChoice, CommandError> {
-    let profile = profiles::load(environment, name).map_err(|error| {
+    let profile = profiles::load(context, name).map_err(|error| {
         let hint = match error {
-            ProfileError::NotFound { .. } => profile_hint(environment),
+            ProfileError::NotFound { .. } => profile_hint(context),
             ProfileError::Invalid { .. } | ProfileError::Unreadable { .. } => {
                 format!("fix or re-create it with `tray-mcp install --name {name}`")
             }
@@ -204,14 +205,14 @@ fn profile_backend(
             format!("re-create it with `tray-mcp install --name {name}`"),
         )
     })?;
-    let stored = crate::token_store::TokenStore::for_reading(environment, &profile).token(name, &profile)?;
+    let stored = context.store_for_reading(&profile).token(name, &profile)?;
     // A signed-in profile always starts: a sign-in that is missing or revoked is each tool
     // call's answer (`run tray-mcp login NAME`), never a refusal to start.
-    let sign_in = (profile.auth == profiles::AuthMethod::OAuth).then(|| signed_in(environment, name, &profile));
+    let sign_in = (profile.auth == profiles::AuthMethod::OAuth).then(|| signed_in(context, name, &profile));
     let builtin_auth: Arc<dyn AccessTokenSource> = match (stored, &sign_in) {
         (Some(token), _) => Arc::new(StaticToken(token)),
         (None, Some(sign_in)) => Arc::clone(sign_in),
-        (None, None) => Arc::new(StaticToken(token_from_environment(&environment.variables).map_err(
+        (None, None) => Arc::new(StaticToken(token_from_environment(&context.variables).map_err(
             |error| CommandError {
                 message: format!("the tray-mcp profile {name} stores no API token: {}", error.message),
                 ..error
@@ -227,7 +228,7 @@ fn profile_backend(
         headless: HeadlessChoice {
             wanted: profile.headless != Some(false),
             sign_in_again: format!("run `tray-mcp login {name} --headless`"),
-            sign_in: headless_sign_in(environment, name, &profile),
+            sign_in: headless_sign_in(context, name, &profile),
         },
         filter: (profile.filter.clone(), Some(name.to_string())),
     })
@@ -237,11 +238,11 @@ fn profile_backend(
 /// [`crate::oauth::OAuthTokens`] the gateway uses), when one is stored. The store is read
 /// once: the source starts from what was read here.
 fn headless_sign_in(
-    environment: &Environment,
+    context: &Context,
     name: &ServerName,
     profile: &profiles::Profile,
 ) -> Option<Arc<dyn AccessTokenSource>> {
-    let store = crate::oauth::SignInStore::new(environment, name, profile.sign_in_store).for_headless();
+    let store = crate::oauth::SignInStore::new(context, name, profile.sign_in_store).for_headless();
     match store.load() {
         Ok(Some(sign_in)) => Some(Arc::new(crate::oauth::OAuthTokens::with_sign_in(store, sign_in))),
         Ok(None) => None,
@@ -256,8 +257,8 @@ fn headless_sign_in(
 /// refreshed here: the first request does that. The store is read once, to warn on stderr
 /// when the sign-in is missing, unreadable or expired beyond refreshing (no secret is
 /// printed); `serve` starts all the same, and its tool calls say to run `tray-mcp login NAME`.
-fn signed_in(environment: &Environment, name: &ServerName, profile: &profiles::Profile) -> Arc<dyn AccessTokenSource> {
-    let store = crate::oauth::SignInStore::new(environment, name, profile.sign_in_store);
+fn signed_in(context: &Context, name: &ServerName, profile: &profiles::Profile) -> Arc<dyn AccessTokenSource> {
+    let store = crate::oauth::SignInStore::new(context, name, profile.sign_in_store);
     match store.load() {
         Ok(sign_in) => {
             let now = crate::oauth::store::now();
@@ -444,8 +445,8 @@ fn init_logging(filter: LogFilter) {
 /// Configuration errors (unknown profile, no token, bad flags) are returned before anything is
 /// served, with a hint; the caller prints them to stderr and exits with status 1 (2 when no
 /// workspace was named at all).
-pub fn run(environment: &Environment, options: ServeOptions) -> Result<(), CommandError> {
-    let variables = &environment.variables;
+pub fn run(context: &Context, options: ServeOptions) -> Result<(), CommandError> {
+    let variables = &context.variables;
     init_logging(
         options
             .log_level
@@ -453,7 +454,7 @@ pub fn run(environment: &Environment, options: ServeOptions) -> Result<(), Comma
             .or_else(|| variables.log_filter.clone())
             .unwrap_or_else(LogFilter::default_filter),
     );
-    let served = build_backend(variables, choose_backend(environment, &options)?)?;
+    let served = build_backend(variables, choose_backend(context, &options)?)?;
     let description = served.backend.describe();
     tracing::info!(
         backend = description.kind.as_str(),

@@ -9,9 +9,9 @@
 use crate::clients::ClientId;
 use crate::commands::adopt::{self, AdoptRequest, found};
 use crate::commands::report::Report;
+use crate::context::Context;
 use crate::error::CommandError;
 use crate::inventory::take_inventory;
-use crate::paths::Environment;
 use crate::self_install::Placement;
 
 use super::{Prompter, cancelled};
@@ -23,12 +23,12 @@ const QUESTION: &str =
 /// Offers to adopt the adoptable entries, when there are any; the adopt's report when the user
 /// accepted.
 pub fn offer(
-    environment: &Environment,
+    context: &Context,
     prompter: &mut dyn Prompter,
     placement: &Placement,
     verify: bool,
 ) -> Result<Option<Report>, CommandError> {
-    let inventory = take_inventory(environment, ClientId::all());
+    let inventory = take_inventory(context, ClientId::all());
     let mut found: Vec<String> = Vec::new();
     for entry in &inventory.entries {
         let adoptable = found::adoptable(entry).is_some_and(|found| !found.written_by_tray_mcp);
@@ -51,7 +51,7 @@ pub fn offer(
         verify,
         ..AdoptRequest::default()
     };
-    adopt::adopt(environment, &request, placement).map(Some)
+    adopt::adopt(context, &request, placement).map(Some)
 }
 
 #[cfg(test)]
@@ -88,12 +88,12 @@ mod tests {
         fn say(&mut self, _: &str) {}
     }
 
-    fn environment(home: &Path) -> Environment {
+    fn environment(home: &Path) -> Context {
         let variables = crate::env::Variables {
             token_store: crate::env::TokenStoreChoice::File,
             ..Default::default()
         };
-        Environment {
+        Context::from_environment(crate::paths::Environment {
             os: Os::Linux,
             home: home.to_path_buf(),
             appdata: None,
@@ -101,7 +101,7 @@ mod tests {
             current_dir: home.to_path_buf(),
             path_var: None,
             variables,
-        }
+        })
     }
 
     #[test]

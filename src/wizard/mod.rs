@@ -32,6 +32,7 @@ use crate::commands::own_entry::shown_entry;
 use crate::commands::report::{self, Report};
 use crate::commands::{FileOwner, redactor_for};
 use crate::config::Change;
+use crate::context::Context;
 use crate::error::CommandError;
 use crate::inventory::take_inventory;
 use crate::paths::Environment;
@@ -97,7 +98,7 @@ pub struct Prefill {
 /// folder). Nothing is written, and nothing copied, unless the review is accepted; Esc or
 /// Ctrl-C at any question returns [`CommandError::interrupted`].
 pub fn run(
-    environment: &Environment,
+    context: &Context,
     prompter: &mut dyn Prompter,
     prefill: &Prefill,
     placement: &Placement,
@@ -105,7 +106,7 @@ pub fn run(
     let binary = placement.entry_binary.as_path();
     let adopted = match prefill.yes {
         true => None,
-        false => adopt_first::offer(environment, prompter, placement, prefill.verify)?,
+        false => adopt_first::offer(context, prompter, placement, prefill.verify)?,
     };
     if let Some(adopted) = &adopted
         && !prompter.confirm(texts::ADD_ANOTHER, false).map_err(cancelled)?
@@ -113,28 +114,20 @@ pub fn run(
         return Ok(adopted.clone());
     }
     let mut checked = None;
-    let mut request = ask_checked(environment, prompter, prefill, binary, &mut checked)?;
+    let mut request = ask_checked(context, prompter, prefill, binary, &mut checked)?;
     if request.approve.is_some()
         && let Some(checked) = &checked
     {
         // The approvals go by the gateway's tools as the token check listed them.
         request.gateway_tools = checked.verification.gateway_tools.clone();
     }
-    let copy = crate::self_install::pending_copy(environment, placement);
-    let Some(plan) = review(
-        environment,
-        prompter,
-        &mut request,
-        binary,
-        copy.as_deref(),
-        prefill.yes,
-    )?
-    else {
+    let copy = crate::self_install::pending_copy(context, placement);
+    let Some(plan) = review(context, prompter, &mut request, binary, copy.as_deref(), prefill.yes)? else {
         return Ok(adopted.unwrap_or_else(nothing_left));
     };
-    let verified = verify_token::before_writing(environment, &request, checked.as_ref(), prefill.verify)?;
-    let signed_in = sign_in(environment, prompter, &request, &plan)?;
-    let mut report = install::finish_signed_in(environment, &request, plan, placement, signed_in)?;
+    let verified = verify_token::before_writing(context, &request, checked.as_ref(), prefill.verify)?;
+    let signed_in = sign_in(context, prompter, &request, &plan)?;
+    let mut report = install::finish_signed_in(context, &request, plan, placement, signed_in)?;
     report.notices.extend(verified);
     if let Some(adopted) = adopted {
         report.files.splice(0..0, adopted.files);
@@ -258,7 +251,7 @@ fn set_region(
 /// After the review: the browser sign-in of an entry that signs in with Tray (the same one
 /// `install --sign-in` runs), before anything is written.
 fn sign_in(
-    environment: &Environment,
+    context: &Context,
     prompter: &mut dyn Prompter,
     request: &InstallRequest,
     plan: &InstallPlan,
@@ -269,7 +262,7 @@ fn sign_in(
     }
     prompter.say(texts::SIGN_IN_NOW);
     let prompter = std::cell::RefCell::new(prompter);
-    install::sign_in_first(environment, request, plan, &|line| prompter.borrow_mut().say(line))
+    install::sign_in_first(context, request, plan, &|line| prompter.borrow_mut().say(line))
 }
 
 fn cancelled(error: PromptError) -> CommandError {
@@ -588,7 +581,7 @@ fn ask_region(prompter: &mut dyn Prompter, default: Region) -> Result<Region, Co
 /// Step 7: the overwrite questions, one line per file, and the final yes (or the diff).
 /// Returns `None` when every client was left untouched.
 fn review(
-    environment: &Environment,
+    context: &Context,
     prompter: &mut dyn Prompter,
     request: &mut InstallRequest,
     binary: &Path,
@@ -598,9 +591,9 @@ fn review(
     // Asked, each entry tray-mcp did not write is replaced only with the user's yes below
     // (a no skips its client); unasked (--yes), it is refused.
     request.force = !yes;
-    let first = install::plan(environment, request, binary)?;
+    let first = install::plan(context, request, binary)?;
     if !yes {
-        ask_overwrites(environment, prompter, request, &first)?;
+        ask_overwrites(context, prompter, request, &first)?;
     }
     if request.clients.iter().all(|kind| request.skip.contains(kind)) {
         prompter.say(texts::NOTHING_LEFT);
@@ -610,7 +603,7 @@ fn review(
         first
     } else {
         check_shared_profile(prompter, request, &first)?;
-        install::plan(environment, request, binary)?
+        install::plan(context, request, binary)?
     };
     show_plan(prompter, &plan, copy);
     if yes

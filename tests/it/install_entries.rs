@@ -150,13 +150,9 @@ fn windows_bridge_entries_launch_npx_through_cmd() {
         gateway_tools: Vec::new(),
     };
     let binary = std::path::Path::new(r"C:\Program Files\tray-mcp\tray-mcp.exe");
-    let plan = install::plan_with_store(
-        &environment,
-        &request,
-        binary,
-        tray_mcp::token_store::TokenStore::file_only("test"),
-    )
-    .expect("plan");
+    let context =
+        tray_mcp::context::Context::with_store(environment, tray_mcp::token_store::TokenStore::file_only("test"));
+    let plan = install::plan(&context, &request, binary).expect("plan");
     let cursor = &plan.files[0].file;
     assert_eq!(cursor.task.shown_path, r"~\.cursor\mcp.json");
     let written: serde_json::Value = serde_json::from_str(cursor.after.as_deref().expect("text")).expect("json");

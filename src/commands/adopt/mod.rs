@@ -21,6 +21,7 @@ use std::path::PathBuf;
 
 use crate::clients::{ClientId, Transport};
 use crate::config::safe_write::Privacy;
+use crate::context::Context;
 use crate::error::CommandError;
 use crate::inventory::{FoundEntry, config_role};
 use crate::paths::Environment;
@@ -58,18 +59,10 @@ struct Group<'a> {
     entries: Vec<&'a FoundEntry>,
 }
 
-/// Adopts the entries `request` picks, with the system's token store.
-pub fn adopt(environment: &Environment, request: &AdoptRequest, placement: &Placement) -> Result<Report, CommandError> {
-    adopt_with_store(environment, request, placement, &TokenStore::system(environment))
-}
-
-/// [`adopt`] with a given token store.
-pub fn adopt_with_store(
-    environment: &Environment,
-    request: &AdoptRequest,
-    placement: &Placement,
-    store: &TokenStore,
-) -> Result<Report, CommandError> {
+/// Adopts the entries `request` picks; tokens go to the context's token store.
+pub fn adopt(context: &Context, request: &AdoptRequest, placement: &Placement) -> Result<Report, CommandError> {
+    let environment = &context.environment;
+    let store = context.store();
     let inventory = readable_inventory(environment)?;
     let mut notices = Vec::new();
     let picked = pick(&inventory.entries, request, &mut notices)?;
@@ -91,7 +84,7 @@ pub fn adopt_with_store(
         tasks,
         keychain,
         notices: planned_notices,
-    } = plan(environment, request, placement, store, &groups)?;
+    } = plan(context, request, placement, &groups)?;
     notices.extend(planned_notices);
     let finish = Finish {
         dry_run: request.dry_run,
@@ -118,12 +111,12 @@ struct Planned {
 /// Per name: each entry replaced by tray-mcp's stdio entry (one task per file), and the profile
 /// install would write for the workspace and token (with its keychain write).
 fn plan(
-    environment: &Environment,
+    context: &Context,
     request: &AdoptRequest,
     placement: &Placement,
-    store: &TokenStore,
     groups: &BTreeMap<ServerName, Group>,
 ) -> Result<Planned, CommandError> {
+    let store = context.store();
     let mut planned = Planned {
         tasks: Vec::new(),
         keychain: KeychainChanges::default(),
@@ -131,10 +124,10 @@ fn plan(
     };
     let mut upserts: BTreeMap<PathBuf, (&FoundEntry, Vec<EntryUpsert>)> = BTreeMap::new();
     for (name, group) in groups {
-        check_existing_profile(environment, store, name, group)?;
-        let install = install_request(name, group, region_of(environment, name), request.dry_run);
+        check_existing_profile(context, store, name, group)?;
+        let install = install_request(name, group, region_of(context, name), request.dry_run);
         let spec = install::entry_spec(
-            environment,
+            context,
             &install.workspace,
             name,
             Transport::Stdio,
@@ -144,16 +137,16 @@ fn plan(
             let (_, in_file) = upserts.entry(entry.path.clone()).or_insert((entry, Vec::new()));
             in_file.push(entry_upsert(entry, &spec)?);
         }
-        let kept = install::kept_gateway(environment, &install);
-        if let Some((profile, token)) = install::profile_for(environment, &install, kept, store.preferred()) {
+        let kept = install::kept_gateway(context, &install);
+        if let Some((profile, token)) = install::profile_for(context, &install, kept, store.preferred()) {
             planned.keychain.writes.extend(token.map(|token| (name.clone(), token)));
-            let task = profile_task(environment, name, Box::new(WriteProfile { profile }));
+            let task = profile_task(context, name, Box::new(WriteProfile { profile }));
             planned.tasks.push(task);
         }
         planned.notices.push(Notice::note(adopted_note(name, group, store)));
     }
     if request.verify {
-        planned.notices.extend(verified(environment, groups));
+        planned.notices.extend(verified(context, groups));
     }
     let configs = upserts.into_values().map(|(first, upserts)| {
         let edit = UpsertEntries {
@@ -161,13 +154,7 @@ fn plan(
             upserts,
         };
         let owner = (first.client, first.scope);
-        super::config_task(
-            environment,
-            owner,
-            first.path.clone(),
-            Privacy::Ordinary,
-            Box::new(edit),
-        )
+        super::config_task(context, owner, first.path.clone(), Privacy::Ordinary, Box::new(edit))
     });
     planned.tasks.splice(0..0, configs);
     Ok(planned)

@@ -20,6 +20,7 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use crate::clients::ClientId;
+use crate::context::Context;
 use crate::inventory::{FoundEntry, take_inventory};
 use crate::paths::Environment;
 use crate::tray::ServerName;
@@ -191,8 +192,8 @@ impl DoctorReport {
 }
 
 /// Runs the checks. `progress` is told what is being checked online (for a spinner).
-pub fn doctor(environment: &Environment, request: &DoctorRequest, progress: &dyn Fn(&str)) -> DoctorReport {
-    let inventory = take_inventory(environment, ClientId::all());
+pub fn doctor(context: &Context, request: &DoctorRequest, progress: &dyn Fn(&str)) -> DoctorReport {
+    let inventory = take_inventory(context, ClientId::all());
     let mut report = DoctorReport::default();
     for problem in &inventory.problems {
         report.subjects.push(Subject {
@@ -227,7 +228,7 @@ pub fn doctor(environment: &Environment, request: &DoctorRequest, progress: &dyn
     }
     let mut online = if request.online {
         progress("checking the entries online, side by side");
-        let checks = online_checks(environment, &candidates);
+        let checks = online_checks(context, &candidates);
         progress("");
         checks
     } else {
@@ -236,15 +237,15 @@ pub fn doctor(environment: &Environment, request: &DoctorRequest, progress: &dyn
     online.reverse();
     for entry in &candidates {
         let mut checks = vec![Check::pass("the config file parses")];
-        checks.extend(entry_checks(environment, entry));
+        checks.extend(entry_checks(context, entry));
         checks.extend(shadowing(entry, &candidates));
-        checks.extend(trust_check(environment, entry));
+        checks.extend(trust_check(context, entry));
         checks.extend(online.pop().unwrap_or_default());
         report.subjects.push(Subject {
             name: Some(entry.name.clone()),
             client: Some(entry.client),
             scope: match &entry.project {
-                Some(project) => format!("local: {}", environment.display_path(Path::new(project))),
+                Some(project) => format!("local: {}", context.display_path(Path::new(project))),
                 None => entry.scope.as_str().to_string(),
             },
             shown_path: entry.shown_path.clone(),
@@ -252,7 +253,7 @@ pub fn doctor(environment: &Environment, request: &DoctorRequest, progress: &dyn
         });
     }
     if request.name.is_none() {
-        report.subjects.extend(plugin_subjects(environment, &candidates));
+        report.subjects.extend(plugin_subjects(context, &candidates));
     }
     report
 }
@@ -286,7 +287,7 @@ fn plugin_subjects(environment: &Environment, entries: &[&FoundEntry]) -> Vec<Su
 /// distinct credentials, and each stdio entry started as its client starts it, per distinct
 /// launch; every distinct check runs once, all of them side by side (each under the network
 /// checks' own time limit).
-fn online_checks(environment: &Environment, entries: &[&FoundEntry]) -> Vec<Vec<Check>> {
+fn online_checks(context: &Context, entries: &[&FoundEntry]) -> Vec<Vec<Check>> {
     let keys: Vec<String> = entries.iter().map(|entry| online::check_key(entry)).collect();
     let mut unique: Vec<(&String, &FoundEntry)> = Vec::new();
     for (key, entry) in keys.iter().zip(entries) {
@@ -296,7 +297,7 @@ fn online_checks(environment: &Environment, entries: &[&FoundEntry]) -> Vec<Vec<
     }
     let launches: Vec<Option<Result<as_client::Launch, Check>>> = entries
         .iter()
-        .map(|entry| as_client::launch_of(environment, entry))
+        .map(|entry| as_client::launch_of(context, entry))
         .collect();
     let mut distinct: Vec<as_client::Launch> = Vec::new();
     for launch in launches.iter().flatten().flatten() {
@@ -308,7 +309,7 @@ fn online_checks(environment: &Environment, entries: &[&FoundEntry]) -> Vec<Vec<
         let started = scope.spawn(|| as_client::run_all(&distinct, online::ONLINE_TIMEOUT));
         let network: Vec<_> = unique
             .iter()
-            .map(|(_, entry)| scope.spawn(move || OnlineChecker::new().check(environment, entry, &|_| {})))
+            .map(|(_, entry)| scope.spawn(move || OnlineChecker::new().check(context, entry, &|_| {})))
             .collect();
         let network: Vec<online::Online> = network
             .into_iter()

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::Check;
 use crate::clients::{EntrySpec, EntryWorkspace, Scope, ScopeTrust, Transport};
+use crate::context::Context;
 use crate::inventory::FoundEntry;
 use crate::oauth::store::{self as oauth_store, SignInStatus, SignInStore};
 use crate::paths::Environment;
@@ -16,7 +17,7 @@ use crate::token_store::{SERVICE, TokenLocation, TokenStore};
 use crate::tray::{ApiToken, ServerName, WorkspaceId};
 
 /// The offline checks of one entry.
-pub(super) fn entry_checks(environment: &Environment, entry: &FoundEntry) -> Vec<Check> {
+pub(super) fn entry_checks(context: &Context, entry: &FoundEntry) -> Vec<Check> {
     let client = entry.client.client();
     let Some(tray) = entry.tray.clone() else {
         let mut checks = vec![Check::fail(
@@ -34,19 +35,19 @@ pub(super) fn entry_checks(environment: &Environment, entry: &FoundEntry) -> Vec
         }
         return checks;
     };
-    let mut checks = vec![shape_check(environment, entry, tray.transport)];
+    let mut checks = vec![shape_check(context, entry, tray.transport)];
     match tray.transport {
         Transport::Stdio => {
-            checks.push(binary_check(environment, &entry.value));
+            checks.push(binary_check(context, &entry.value));
             if tray.workspace != EntryWorkspace::Sandbox {
-                checks.extend(profile_checks(environment, entry, tray.profile.as_ref()));
+                checks.extend(profile_checks(context, entry, tray.profile.as_ref()));
             }
         }
         Transport::Bridge => {
-            checks.extend(node_checks(environment));
-            checks.extend(token_variable_check(environment, entry));
+            checks.extend(node_checks(context));
+            checks.extend(token_variable_check(context, entry));
         }
-        Transport::Http => checks.extend(token_variable_check(environment, entry)),
+        Transport::Http => checks.extend(token_variable_check(context, entry)),
         Transport::Headless => checks.push(no_authorization_check(entry)),
     }
     if let EntryWorkspace::Workspace(workspace_id) = &tray.workspace {
@@ -262,22 +263,22 @@ fn is_executable(path: &Path) -> bool {
     path.is_file()
 }
 
-fn profile_checks(environment: &Environment, entry: &FoundEntry, profile: Option<&ServerName>) -> Vec<Check> {
+fn profile_checks(context: &Context, entry: &FoundEntry, profile: Option<&ServerName>) -> Vec<Check> {
     let Some(name) = profile else {
         return vec![Check::fail(
             "the entry names no profile (`--profile NAME`)",
             reinstall_fix(entry, Some(Transport::Stdio)),
         )];
     };
-    match profiles::load(environment, name) {
+    match profiles::load(context, name) {
         Ok(profile) => {
             let mut checks = if profile.auth == AuthMethod::OAuth {
-                sign_in_checks(environment, name, &profile)
+                sign_in_checks(context, name, &profile)
             } else {
-                loaded_profile_checks(name, &profile, &TokenStore::system(environment))
+                loaded_profile_checks(name, &profile, context.store())
             };
-            checks.extend(headless_sign_in_check(environment, name, &profile));
-            checks.extend(super::tools::tool_checks(environment, entry, name, &profile));
+            checks.extend(headless_sign_in_check(context, name, &profile));
+            checks.extend(super::tools::tool_checks(context, entry, name, &profile));
             checks
         }
         Err(error) => vec![Check::fail(error.to_string(), error.hint())],
@@ -285,8 +286,8 @@ fn profile_checks(environment: &Environment, entry: &FoundEntry, profile: Option
 }
 
 /// The Headless MCP sign-in (`tray-mcp login NAME --headless`), checked only when one is stored.
-fn headless_sign_in_check(environment: &Environment, name: &ServerName, profile: &Profile) -> Option<Check> {
-    let store = SignInStore::new(environment, name, profile.sign_in_store).for_headless();
+fn headless_sign_in_check(context: &Context, name: &ServerName, profile: &Profile) -> Option<Check> {
+    let store = SignInStore::new(context, name, profile.sign_in_store).for_headless();
     let login = format!("tray-mcp login {name} --headless");
     match oauth_store::status(&store, oauth_store::now()) {
         SignInStatus::Missing => None,
@@ -334,8 +335,8 @@ fn loaded_profile_checks(name: &ServerName, profile: &Profile, store: &TokenStor
 }
 
 /// The checks of a profile that signs in by OAuth: its sign-in instead of a token.
-fn sign_in_checks(environment: &Environment, name: &ServerName, profile: &Profile) -> Vec<Check> {
-    let store = SignInStore::new(environment, name, profile.sign_in_store);
+fn sign_in_checks(context: &Context, name: &ServerName, profile: &Profile) -> Vec<Check> {
+    let store = SignInStore::new(context, name, profile.sign_in_store);
     let login = format!("tray-mcp login {name}");
     let sign_in = match oauth_store::status(&store, oauth_store::now()) {
         SignInStatus::Valid { refreshable: true, .. } => Check::pass(format!(

@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use super::Check;
 use crate::clients::EntryWorkspace;
+use crate::context::Context;
 use crate::error::Advice as _;
 use crate::inventory::FoundEntry;
 use crate::oauth::{OAuthTokens, SignInStore};
@@ -23,7 +24,6 @@ use crate::remote::gateway::{GatewayClient, GatewayConfig};
 use crate::remote::http::SharedClients;
 use crate::remote::token::{AccessTokenSource, StaticToken};
 use crate::remote::tray_api::{TrayApi, TrayApiConfig};
-use crate::token_store::TokenStore;
 use crate::tray::{ApiToken, Region, WorkspaceId};
 
 /// The network checks, on a small runtime of their own.
@@ -54,22 +54,22 @@ impl OnlineChecker {
         }
     }
 
-    pub(super) fn check(&self, environment: &Environment, entry: &FoundEntry, progress: &dyn Fn(&str)) -> Online {
+    pub(super) fn check(&self, context: &Context, entry: &FoundEntry, progress: &dyn Fn(&str)) -> Online {
         let Some(runtime) = &self.runtime else {
             return Online::of(vec![Check::fail("could not start the network checks", "try again")]);
         };
         if let Some(EntryWorkspace::Headless(region)) = entry.tray.as_ref().map(|tray| &tray.workspace) {
-            let url = headless_url(&environment.variables, *region);
+            let url = headless_url(&context.variables, *region);
             progress("checking Tray's Headless MCP");
             let check = runtime.block_on(check_headless(&url, &self.http));
             progress("");
             return Online::of(vec![check]);
         }
-        let Some(credentials) = credentials(environment, entry) else {
+        let Some(credentials) = credentials(context, entry) else {
             return Online::of(Vec::new());
         };
         // The same time limit as serve (TRAY_API_TIMEOUT_SECS), at most ONLINE_TIMEOUT.
-        let variables = &environment.variables;
+        let variables = &context.variables;
         let Credentials {
             workspace_id,
             region,
@@ -82,7 +82,7 @@ impl OnlineChecker {
         let mut gateway = crate::server::gateway_config(variables, &workspace_id, gateway.source);
         gateway.timeout = gateway.timeout.min(config.timeout);
         progress(&format!("checking the {what} against Tray's API and the Agent Gateway"));
-        let off = gateway_off(environment, entry);
+        let off = gateway_off(context, entry);
         // Side by side: with Tray far away, the slower of the two is the whole wait.
         let ((mut checks, owner), gateway) = runtime.block_on(async {
             let gateway = async {
@@ -261,18 +261,16 @@ struct Credentials {
 /// The workspace, region and bearers an entry uses (from its profile or its inline header):
 /// as in `serve`, a profile's API token for the built-in tools when it stores one, and its
 /// Tray sign-in for the rest.
-fn credentials(environment: &Environment, entry: &FoundEntry) -> Option<Credentials> {
+fn credentials(context: &Context, entry: &FoundEntry) -> Option<Credentials> {
     let tray = entry.tray.as_ref()?;
     match &tray.workspace {
         EntryWorkspace::Sandbox | EntryWorkspace::Headless(_) => None,
         EntryWorkspace::FromProfile => {
             let name = tray.profile.as_ref()?;
-            let profile = profiles::load(environment, name).ok()?;
-            let stored = TokenStore::for_reading(environment, &profile)
-                .token(name, &profile)
-                .ok()?;
+            let profile = profiles::load(context, name).ok()?;
+            let stored = context.store_for_reading(&profile).token(name, &profile).ok()?;
             let sign_in = (profile.auth == profiles::AuthMethod::OAuth).then(|| {
-                let store = SignInStore::new(environment, name, profile.sign_in_store);
+                let store = SignInStore::new(context, name, profile.sign_in_store);
                 Arc::new(OAuthTokens::new(store)) as Arc<dyn AccessTokenSource>
             });
             let signed_in = |source: &Arc<dyn AccessTokenSource>| Bearer {

@@ -55,14 +55,14 @@ impl ConfigEdit {
 /// Plans one entry: its edit of each wanted client's config, its profile and keychain write.
 /// Reads no config file (the caller checks names against what exists).
 pub fn entry_plan(
-    environment: &Environment,
+    environment: &Context,
     request: &InstallRequest,
     binary: &Path,
     token_location: TokenLocation,
 ) -> Result<EntryPlan, CommandError> {
     request_spec(environment, request, binary)?;
     // The token store is not asked here: `token_location` says where the token goes.
-    let snapshot = InstallSnapshot::read_entry(environment, request, TokenStore::file_only(String::new()))?;
+    let snapshot = InstallSnapshot::read_entry(environment, request, Arc::new(TokenStore::file_only(String::new())))?;
     plan_entries(request, binary, &snapshot, token_location)
 }
 

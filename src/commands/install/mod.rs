@@ -35,6 +35,7 @@ use sign_in::{check_sign_in, kept_sign_in_notice, sign_in_notices};
 pub use snapshot::{InstallSnapshot, ProfileState, Target};
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -43,6 +44,7 @@ use crate::clients::{ClientId, Companion, ConfigLocation, EntryError, EntrySpec,
 use crate::config::safe_write::Privacy;
 use crate::config::transaction::{Edited, FileEdit, FileProblem};
 use crate::config::{Change, ConfigDocument, Format};
+use crate::context::Context;
 use crate::error::CommandError;
 use crate::inventory::{config_role, entry_path};
 use crate::oauth::LoginOutcome;
@@ -164,7 +166,7 @@ pub struct InstallRequest {
 /// `placement` names. A `--sign-in` install signs in (`say` shows the sign-in URL) after
 /// planning and before writing, so a refused sign-in writes nothing.
 pub fn install(
-    environment: &Environment,
+    environment: &Context,
     request: &InstallRequest,
     placement: &Placement,
     say: &dyn Fn(&str),
@@ -183,23 +185,14 @@ pub fn launches_binary(transport: Transport) -> bool {
     }
 }
 
-/// Reads and edits every file in memory; nothing is written.
-pub fn plan(environment: &Environment, request: &InstallRequest, binary: &Path) -> Result<InstallPlan, CommandError> {
-    plan_with_store(environment, request, binary, TokenStore::system(environment))
-}
-
-/// [`plan`] with a given token store: the profile's token goes where `token_store` prefers.
-/// Three steps: the request's own checks, one read of everything the install plans from
-/// ([`InstallSnapshot::read`]), then the pure [`plan::plan`].
-pub fn plan_with_store(
-    environment: &Environment,
-    request: &InstallRequest,
-    binary: &Path,
-    token_store: TokenStore,
-) -> Result<InstallPlan, CommandError> {
+/// Reads and edits every file in memory; nothing is written. The profile's token goes where
+/// the context's token store prefers. Three steps: the request's own checks, one read of
+/// everything the install plans from ([`InstallSnapshot::read`]), then the pure [`plan::plan`].
+pub fn plan(environment: &Context, request: &InstallRequest, binary: &Path) -> Result<InstallPlan, CommandError> {
     // What the request alone gets wrong is said before anything is read.
     plan::check_tool_filter(request)?;
     request_spec(environment, request, binary)?;
+    let token_store = Arc::clone(environment.shared_store().get());
     let snapshot = InstallSnapshot::read(environment, request, token_store)?;
     plan::plan(request, binary, snapshot)
 }
@@ -207,7 +200,7 @@ pub fn plan_with_store(
 /// The approvals of a stdio install of a real workspace (others have no profile to record them
 /// in), recorded into `profile` (`apply` plans each declared entry's with this).
 pub(crate) fn approval_plan(
-    environment: &Environment,
+    environment: &Context,
     request: &InstallRequest,
     configs: &mut [ConfigEdit],
     profile: Option<&mut Profile>,
@@ -325,7 +318,7 @@ pub struct InstallPlan {
     /// Notes and warnings for stderr.
     pub notices: Vec<Notice>,
     /// Where the profile's token goes.
-    pub token_store: TokenStore,
+    pub token_store: Arc<TokenStore>,
     /// The keychain write that goes with the profile (none when the token stays in the file).
     pub keychain: KeychainChanges,
     /// The sign-in a `--sign-in` install still needs before it writes ([`sign_in_first`]).

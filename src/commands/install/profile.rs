@@ -14,7 +14,7 @@ pub fn existing_gateway(environment: &Environment, name: &ServerName, workspace_
 
 /// The existing profile's setting, when the request leaves the gateway to the default and that
 /// setting differs from it (the default is on): kept, and said so, never flipped silently.
-pub(crate) fn kept_gateway(environment: &Environment, request: &InstallRequest) -> Option<bool> {
+pub(crate) fn kept_gateway(environment: &Context, request: &InstallRequest) -> Option<bool> {
     kept_gateway_of(request, &ProfileState::read(environment, request))
 }
 
@@ -45,7 +45,7 @@ pub(super) fn kept_gateway_note(name: &ServerName, kept: bool) -> String {
 /// the token to put in the keychain when `location` is the keychain. `kept_gateway` is the
 /// existing profile's setting when the request leaves it to the default.
 pub(crate) fn profile_for(
-    environment: &Environment,
+    environment: &Context,
     request: &InstallRequest,
     kept_gateway: Option<bool>,
     location: TokenLocation,

@@ -20,7 +20,7 @@ pub struct SignedIn {
 /// whether the profile signed in before): the profile is not read again. Nothing is written when
 /// it fails: the tokens are saved only once the code was exchanged.
 pub fn sign_in_first(
-    environment: &Environment,
+    environment: &Context,
     request: &InstallRequest,
     planned: &InstallPlan,
     say: &dyn Fn(&str),

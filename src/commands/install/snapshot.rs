@@ -35,7 +35,7 @@ pub struct ProfileState {
 impl ProfileState {
     /// Reads the state of the profile `request.name` from its file's `text` (as the snapshot read
     /// it): the sign-in store is asked only when the profile signs in.
-    pub fn from_text(environment: &Environment, request: &InstallRequest, text: Option<&str>) -> ProfileState {
+    pub fn from_text(environment: &Context, request: &InstallRequest, text: Option<&str>) -> ProfileState {
         let existing = profiles::from_text(environment, &request.name, text).ok();
         // The sign-in store is asked once, and only what the request's kind needs of it: a
         // `--sign-in` install whether the sign-in is still valid, a token install whether one
@@ -65,7 +65,7 @@ impl ProfileState {
 
     /// Reads the profile `request.name` now (the entry points other commands share with install:
     /// `apply`, `adopt`).
-    pub fn read(environment: &Environment, request: &InstallRequest) -> ProfileState {
+    pub fn read(environment: &Context, request: &InstallRequest) -> ProfileState {
         let text = crate::config::safe_write::read_to_string(&profiles::profile_path(environment, &request.name)).ok();
         ProfileState::from_text(environment, request, text.as_deref())
     }
@@ -90,7 +90,7 @@ pub struct Target {
 /// by a test.
 pub struct InstallSnapshot<'a> {
     /// Paths, variables and OS: the plan uses it for path arithmetic and display only.
-    pub environment: &'a Environment,
+    pub environment: &'a Context,
     /// The existing profile of the name.
     pub profile: ProfileState,
     /// The wanted clients (after `skip`), in order.
@@ -100,7 +100,7 @@ pub struct InstallSnapshot<'a> {
     /// Tray's plugin servers (read only for headless entries).
     pub plugins: Vec<TrayPluginServer>,
     /// Where the profile's token goes.
-    pub token_store: TokenStore,
+    pub token_store: Arc<TokenStore>,
     /// tray-mcp's record of the entries it wrote.
     pub written: crate::written::Written,
     /// Every profile's name (the case check).
@@ -115,9 +115,9 @@ pub struct InstallSnapshot<'a> {
 impl<'a> InstallSnapshot<'a> {
     /// Reads what `request` plans from, each file once.
     pub fn read(
-        environment: &'a Environment,
+        environment: &'a Context,
         request: &InstallRequest,
-        token_store: TokenStore,
+        token_store: Arc<TokenStore>,
     ) -> Result<InstallSnapshot<'a>, CommandError> {
         let mut snapshot = InstallSnapshot::read_targets(environment, request, token_store)?;
         snapshot.written = crate::written::load(environment);
@@ -155,9 +155,9 @@ impl<'a> InstallSnapshot<'a> {
     /// profile, the wanted clients' locations, whether `npx` is there. `apply` plans each
     /// declared entry from this.
     pub fn read_entry(
-        environment: &'a Environment,
+        environment: &'a Context,
         request: &InstallRequest,
-        token_store: TokenStore,
+        token_store: Arc<TokenStore>,
     ) -> Result<InstallSnapshot<'a>, CommandError> {
         let mut snapshot = InstallSnapshot::read_targets(environment, request, token_store)?;
         if writes_profile(request) {
@@ -168,9 +168,9 @@ impl<'a> InstallSnapshot<'a> {
 
     /// The wanted clients' locations and whether `npx` is there (no file read).
     fn read_targets(
-        environment: &'a Environment,
+        environment: &'a Context,
         request: &InstallRequest,
-        token_store: TokenStore,
+        token_store: Arc<TokenStore>,
     ) -> Result<InstallSnapshot<'a>, CommandError> {
         let targets = wanted_clients(environment, request)?
             .into_iter()

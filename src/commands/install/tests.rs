@@ -13,6 +13,11 @@ use crate::paths::tests::environment_for;
 const WORKSPACE: &str = "3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718";
 const TOKEN: &str = "unit-token-0123456789";
 
+/// A context on a fake Linux home whose token store is the profile file.
+fn context_for(os: Os) -> Context {
+    Context::with_store(environment_for(os), TokenStore::file_only("unit test"))
+}
+
 fn cursor() -> ClientId {
     ClientId::parse("cursor").expect("cursor")
 }
@@ -60,7 +65,7 @@ fn cursor_path(environment: &Environment) -> PathBuf {
 
 /// A snapshot of a home where Cursor's file holds `cursor` and the profile is `existing`.
 fn snapshot<'a>(
-    environment: &'a Environment,
+    environment: &'a Context,
     request: &InstallRequest,
     cursor_text: Option<&str>,
     existing: Option<Profile>,
@@ -91,7 +96,7 @@ fn snapshot<'a>(
         }],
         npx_on_path: true,
         plugins: Vec::new(),
-        token_store: TokenStore::file_only("unit test"),
+        token_store: Arc::new(TokenStore::file_only("unit test")),
         written: Default::default(),
         profile_names: Vec::new(),
         names: Vec::new(),
@@ -136,7 +141,7 @@ fn notes(plan: &InstallPlan) -> Vec<String> {
 
 #[test]
 fn plans_the_entry_and_the_profile_from_the_snapshot() {
-    let environment = environment_for(Os::Linux);
+    let environment = context_for(Os::Linux);
     let request = request();
     let read = snapshot(&environment, &request, Some("{\"mcpServers\":{}}"), None);
     let plan = plan::plan(&request, Path::new("/bin/tray-mcp"), read).expect("planned");
@@ -159,7 +164,7 @@ fn plans_the_entry_and_the_profile_from_the_snapshot() {
 
 #[test]
 fn refuses_a_users_own_entry_of_the_same_name() {
-    let environment = environment_for(Os::Linux);
+    let environment = context_for(Os::Linux);
     let request = request();
     let mine = "{\"mcpServers\":{\"tray-workspace\":{\"command\":\"my-own-server\"}}}";
     let error = plan::plan(
@@ -192,7 +197,7 @@ fn refuses_a_users_own_entry_of_the_same_name() {
 
 #[test]
 fn refuses_a_name_that_differs_only_in_case() {
-    let environment = environment_for(Os::Linux);
+    let environment = context_for(Os::Linux);
     let request = request();
     let mut read = snapshot(&environment, &request, None, None);
     let claude = PathBuf::from("/home/ada/.config/Claude/claude_desktop_config.json");
@@ -215,7 +220,7 @@ fn refuses_a_name_that_differs_only_in_case() {
 
 #[test]
 fn a_profile_name_differing_only_in_case_is_refused_too() {
-    let environment = environment_for(Os::Linux);
+    let environment = context_for(Os::Linux);
     let request = request();
     let mut read = snapshot(&environment, &request, None, None);
     read.profile_names
@@ -228,7 +233,7 @@ fn a_profile_name_differing_only_in_case_is_refused_too() {
 
 #[test]
 fn keeps_the_existing_profiles_gateway_and_tool_filter() {
-    let environment = environment_for(Os::Linux);
+    let environment = context_for(Os::Linux);
     let request = request();
     let filter = ToolFilter::new(vec!["list_*".to_string()], Vec::new());
     let existing = Profile {
@@ -273,7 +278,7 @@ fn keeps_the_existing_profiles_gateway_and_tool_filter() {
 
 #[test]
 fn another_workspaces_profile_keeps_nothing() {
-    let environment = environment_for(Os::Linux);
+    let environment = context_for(Os::Linux);
     let request = request();
     let existing = Profile {
         workspace_id: Some(WorkspaceId::parse("00000000-0000-4000-8000-000000000000").expect("workspace")),
@@ -294,7 +299,7 @@ fn another_workspaces_profile_keeps_nothing() {
 
 #[test]
 fn a_token_install_over_a_signed_in_profile_says_the_sign_in_is_kept() {
-    let environment = environment_for(Os::Linux);
+    let environment = context_for(Os::Linux);
     let request = request();
     let signed_in = Profile {
         auth: AuthMethod::OAuth,
@@ -323,7 +328,7 @@ fn a_token_install_over_a_signed_in_profile_says_the_sign_in_is_kept() {
 
 #[test]
 fn a_sign_in_install_signs_in_first_unless_the_profile_holds_a_valid_sign_in() {
-    let environment = environment_for(Os::Linux);
+    let environment = context_for(Os::Linux);
     let request = InstallRequest {
         workspace: WorkspaceChoice::SignIn {
             workspace_id: workspace_id(),

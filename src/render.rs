@@ -1,0 +1,350 @@
+//! How a command's result is shown: one [`Render`] trait for every output (a changing command's
+//! report, the listing, the clients table, doctor's report, apply's report, the export, the
+//! links, the bundle), and the one place that prints ([`Output::render`]).
+//!
+//! Why here, in the binary: which stream gets what, the terminal width, colour and the exit code
+//! are the interface's business; the library's types keep their formatting (`to_json`,
+//! `to_human`, …) and this module says only how each is shown. `main::run` dispatches: it runs
+//! the command and hands the result to [`Output::render`], so no command formats on its own.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use serde_json::Value;
+use tray_mcp::commands::bundle::Bundled;
+use tray_mcp::commands::clients::ClientRow;
+use tray_mcp::commands::doctor::DoctorReport;
+use tray_mcp::commands::link::Links;
+use tray_mcp::commands::list::Listing;
+use tray_mcp::commands::report::Report;
+use tray_mcp::manifest::ApplyReport;
+use tray_mcp::manifest::export::Export;
+
+/// What the human form of an output is made of, in order.
+pub enum Piece {
+    /// Text for stdout, wrapped to the terminal and painted (see [`show`]).
+    Shown(String),
+    /// Text for stdout as it is (a link, a path, TOML: never wrapped).
+    Plain(String),
+    /// A note on stderr, left out with `-q`.
+    Note(String),
+    /// A problem on stderr (`error:` and `hint:`), shown even with `-q`.
+    Problem {
+        /// What went wrong.
+        message: String,
+        /// What to do.
+        hint: String,
+    },
+}
+
+impl Piece {
+    /// A one-line note (the line break added).
+    fn note(text: impl std::fmt::Display) -> Piece {
+        Piece::Note(format!("{text}\n"))
+    }
+}
+
+/// Where human text goes, as far as an output needs to know.
+pub struct Terminal {
+    /// The width of the terminal stdout writes to; `None` off a terminal.
+    pub width: Option<usize>,
+    /// `TERM=dumb`: no marks that need a capable terminal.
+    pub dumb: bool,
+}
+
+/// A command's result, shown one way: `--json` or human text on stdout, then what goes to
+/// stderr either way, then the exit code.
+pub trait Render {
+    /// The `--json` document.
+    fn json(&self) -> Value;
+    /// The human form: stdout text and the notes that go with it.
+    fn human(&self, terminal: &Terminal) -> Vec<Piece>;
+    /// What stderr gets after the output, in either form.
+    fn after(&self) -> Vec<Piece> {
+        Vec::new()
+    }
+    /// The exit code (success unless the output says otherwise).
+    fn exit(&self) -> ExitCode {
+        ExitCode::SUCCESS
+    }
+}
+
+impl Render for Report {
+    fn json(&self) -> Value {
+        self.to_json()
+    }
+
+    fn human(&self, _: &Terminal) -> Vec<Piece> {
+        vec![Piece::Shown(self.to_human())]
+    }
+
+    fn after(&self) -> Vec<Piece> {
+        vec![Piece::Note(self.to_stderr())]
+    }
+}
+
+/// `tray-mcp link`'s links, as text or Markdown.
+pub struct LinksShown {
+    /// The links.
+    pub links: Links,
+    /// `--markdown`.
+    pub markdown: bool,
+}
+
+impl Render for LinksShown {
+    fn json(&self) -> Value {
+        self.links.to_json()
+    }
+
+    fn human(&self, _: &Terminal) -> Vec<Piece> {
+        vec![Piece::Plain(self.links.to_human(self.markdown))]
+    }
+
+    fn after(&self) -> Vec<Piece> {
+        self.links.notices.iter().map(Piece::note).collect()
+    }
+}
+
+/// `tray-mcp bundle`'s result, with its path as the user's home shortens it.
+pub struct BundleShown {
+    /// The bundle written.
+    pub bundled: Bundled,
+    /// Its path for the note (`~/…`).
+    pub shown_path: String,
+}
+
+impl Render for BundleShown {
+    fn json(&self) -> Value {
+        serde_json::json!({ "path": self.bundled.path, "manifest": self.bundled.manifest })
+    }
+
+    fn human(&self, _: &Terminal) -> Vec<Piece> {
+        vec![Piece::Plain(format!("{}\n", self.bundled.path.display()))]
+    }
+
+    fn after(&self) -> Vec<Piece> {
+        vec![Piece::note(format!(
+            "note: open {} with Claude Desktop (or drag it into Settings > Extensions); it asks for the workspace ID, region and API token",
+            self.shown_path
+        ))]
+    }
+}
+
+impl Render for Listing {
+    fn json(&self) -> Value {
+        self.to_json()
+    }
+
+    fn human(&self, terminal: &Terminal) -> Vec<Piece> {
+        if self.entries.is_empty() && self.problems.is_empty() {
+            vec![
+                Piece::note(
+                    "no Tray entries found (add one with: tray-mcp -w <WORKSPACE_UUID> --api-token-stdin -c <client>)",
+                ),
+                Piece::Plain(self.to_human()),
+            ]
+        } else {
+            vec![Piece::Shown(self.to_human_within(terminal.width))]
+        }
+    }
+
+    fn after(&self) -> Vec<Piece> {
+        self.problems
+            .iter()
+            .map(|problem| Piece::Problem {
+                message: problem.to_string(),
+                hint: problem.hint(),
+            })
+            .collect()
+    }
+
+    /// Failure when a file could not be read.
+    fn exit(&self) -> ExitCode {
+        if self.problems.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        }
+    }
+}
+
+impl Render for Vec<ClientRow> {
+    fn json(&self) -> Value {
+        tray_mcp::commands::clients::to_json(self)
+    }
+
+    fn human(&self, terminal: &Terminal) -> Vec<Piece> {
+        vec![Piece::Shown(tray_mcp::commands::clients::to_human_within(
+            self,
+            terminal.width,
+        ))]
+    }
+}
+
+impl Render for DoctorReport {
+    fn json(&self) -> Value {
+        self.to_json()
+    }
+
+    fn human(&self, terminal: &Terminal) -> Vec<Piece> {
+        vec![Piece::Shown(self.to_human(terminal.dumb))]
+    }
+
+    /// Failure when a check failed.
+    fn exit(&self) -> ExitCode {
+        if self.all_ok() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `tray-mcp apply`'s report, with whether it was `--check`.
+pub struct ApplyShown {
+    /// The report.
+    pub report: ApplyReport,
+    /// `--check`: drift is its own exit code.
+    pub check: bool,
+}
+
+impl Render for ApplyShown {
+    fn json(&self) -> Value {
+        self.report.to_json()
+    }
+
+    fn human(&self, _: &Terminal) -> Vec<Piece> {
+        vec![Piece::Shown(self.report.to_human())]
+    }
+
+    fn after(&self) -> Vec<Piece> {
+        vec![Piece::Note(self.report.report.to_stderr())]
+    }
+
+    /// With `--check`, the drift exit code when something would change.
+    fn exit(&self) -> ExitCode {
+        if self.check && self.report.changed() {
+            ExitCode::from(tray_mcp::manifest::DRIFT_EXIT_CODE)
+        } else {
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+impl Render for Export {
+    fn json(&self) -> Value {
+        self.to_json()
+    }
+
+    fn human(&self, _: &Terminal) -> Vec<Piece> {
+        vec![Piece::Plain(self.to_toml())]
+    }
+
+    fn after(&self) -> Vec<Piece> {
+        self.notices.iter().map(Piece::note).collect()
+    }
+}
+
+/// How the output was asked for: `--json`, `-q`, and whether the terminal is dumb.
+pub struct Output {
+    /// `--json`.
+    pub json: bool,
+    /// `-q`: errors only on stderr.
+    pub quiet: bool,
+    /// `TERM=dumb`.
+    pub dumb: bool,
+}
+
+impl Output {
+    /// Shows `output` (JSON or human text, then what goes to stderr) and returns its exit code.
+    pub fn render(&self, output: &dyn Render) -> ExitCode {
+        if self.json {
+            print_stdout(&format!("{:#}\n", output.json()));
+        } else {
+            let terminal = Terminal {
+                width: width_of(Stream::Out),
+                dumb: self.dumb,
+            };
+            self.print(output.human(&terminal));
+        }
+        self.print(output.after());
+        output.exit()
+    }
+
+    /// A note for the user on stderr: -q leaves errors only.
+    pub fn note(&self, text: &str) {
+        self.print(vec![Piece::note(text)]);
+    }
+
+    fn print(&self, pieces: Vec<Piece>) {
+        for piece in pieces {
+            match piece {
+                Piece::Shown(text) => show(Stream::Out, &text),
+                Piece::Plain(text) => print_stdout(&text),
+                Piece::Note(text) if !self.quiet => show(Stream::Err, &text),
+                Piece::Note(_) => {}
+                Piece::Problem { message, hint } => {
+                    print_error(&message);
+                    print_hint(&hint);
+                }
+            }
+        }
+    }
+}
+
+/// Where human text goes.
+#[derive(Clone, Copy)]
+enum Stream {
+    Out,
+    Err,
+}
+
+/// Writes human text: on a terminal wrapped to its width (at spaces: paths and URLs stay
+/// whole); its marks coloured where colour is on (`anstream` decides: a terminal, `NO_COLOR`,
+/// `--color`). Into a pipe it is the text as it is. A closed pipe is ignored.
+fn show(stream: Stream, text: &str) {
+    let text = match width_of(stream) {
+        Some(width) => tray_mcp::fit::wrap(text, width),
+        None => text.to_string(),
+    };
+    write_styled(stream, &tray_mcp::fit::paint(&text));
+}
+
+/// The width of the terminal `stream` writes to; `None` when it is no terminal.
+fn width_of(stream: Stream) -> Option<usize> {
+    match stream {
+        Stream::Out => terminal_size::terminal_size_of(std::io::stdout()),
+        Stream::Err => terminal_size::terminal_size_of(std::io::stderr()),
+    }
+    .map(|(terminal_size::Width(columns), _)| usize::from(columns))
+}
+
+fn write_styled(stream: Stream, text: &str) {
+    let _ = match stream {
+        Stream::Out => {
+            let mut out = anstream::stdout().lock();
+            out.write_all(text.as_bytes()).and_then(|()| out.flush())
+        }
+        Stream::Err => {
+            let mut err = anstream::stderr().lock();
+            err.write_all(text.as_bytes()).and_then(|()| err.flush())
+        }
+    };
+}
+
+/// `error: MESSAGE` on stderr (`error:` in bold red where colour is on; see [`show`]).
+pub fn print_error(message: &str) {
+    show(Stream::Err, &format!("error: {message}\n"));
+}
+
+/// `hint: TEXT` on stderr.
+pub fn print_hint(hint: &str) {
+    show(Stream::Err, &format!("hint: {hint}\n"));
+}
+
+/// Prints to stdout, ignoring a closed pipe (`tray-mcp list | head`).
+pub fn print_stdout(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+}
