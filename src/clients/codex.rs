@@ -10,6 +10,9 @@
 //! `mcp-remote` expand `--header "Authorization:Bearer ${VAR}"` itself. A project's file is loaded only when the project is trusted. `CODEX_HOME` moves the
 //! user's folder (Codex then reads `$CODEX_HOME/config.toml`; the folder must exist, which an
 //! install makes sure of).
+//!
+//! Tool filter: `enabled_tools` (the tools to use) and `disabled_tools` (applied after it) in
+//! the server's table (clients.md §2, codex-rs/config/src/mcp_types.rs), exact tool names.
 
 use std::path::{Path, PathBuf};
 
@@ -18,8 +21,8 @@ use serde_json::json;
 use super::entries::{bridge_command_with_header, gateway_url};
 use super::standard::client_home_or_home;
 use super::{
-    Client, ClientEntry, ConfigLocation, EntryError, EntrySpec, ReferenceForm, Scope, ScopeTrust, Shape, Transport,
-    bridge_header_argument, default_token_variable,
+    Client, ClientEntry, ConfigLocation, EntryError, EntrySpec, FilterKeys, ReferenceForm, Scope, ScopeTrust, Shape,
+    Transport, bridge_header_argument, default_token_variable,
 };
 use crate::config::format::Format;
 use crate::env;
@@ -114,6 +117,14 @@ impl Client for Codex {
             Transport::Bridge => Some(ReferenceForm::BridgeArgument("env_vars")),
             Transport::Stdio | Transport::Headless => None,
         }
+    }
+
+    fn tool_filter(&self) -> Option<FilterKeys> {
+        Some(FilterKeys {
+            include: Some("enabled_tools"),
+            exclude: Some("disabled_tools"),
+            all: None,
+        })
     }
 
     fn oauth_sign_in(&self, name: &str) -> Option<String> {

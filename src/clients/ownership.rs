@@ -76,6 +76,7 @@ fn build_shapes(client: &dyn Client) -> OwnedKeys {
                 os: Os::Linux,
                 region: Region::default(),
                 token_variable: variable.map(str::to_string),
+                tools: None,
             };
             if let Ok(entry) = client.entry(&spec) {
                 shapes.push(entry.server);

@@ -35,4 +35,5 @@ pub const WINDSURF: StdClient = StdClient {
     reload_hint: "press Refresh in Windsurf's MCP panel (Cascade > MCP servers)",
     tool_cap: Some(50),
     entry_approval_key: None,
+    tool_filter: None,
 };

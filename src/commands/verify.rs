@@ -502,11 +502,25 @@ pub fn install(
     verify: bool,
     say: &dyn Fn(&str),
 ) -> Result<super::report::Report, CommandError> {
-    let mut planned = install::plan(environment, request, &placement.entry_binary)?;
+    // A client's own filter takes exact names: wildcards wait for the gateway's list, so the
+    // first plan (for the usage errors) goes without the filter.
+    let needs_listing = install::needs_tool_listing(request);
+    let mut planned = if needs_listing {
+        install::check_tool_filter(request)?;
+        let unfiltered = InstallRequest {
+            tools: None,
+            ..request.clone()
+        };
+        install::plan(environment, &unfiltered, &placement.entry_binary)?
+    } else {
+        install::plan(environment, request, &placement.entry_binary)?
+    };
     let (mut verified, gateway_tools) = verified_listing(environment, request, verify)?;
     verified.extend(cap_warnings(environment, request, &gateway_tools));
     let with_tools;
-    let request = if request.approve.is_some() && !gateway_tools.is_empty() {
+    // Exact names are checked against the list too, when there is one.
+    let filter_by_listing = install::sets_client_filter(request) && !gateway_tools.is_empty();
+    let request = if (request.approve.is_some() && !gateway_tools.is_empty()) || needs_listing || filter_by_listing {
         // The approvals go by the gateway's own annotations: planned again with its tools.
         with_tools = InstallRequest {
             gateway_tools,

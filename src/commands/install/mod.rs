@@ -9,7 +9,7 @@ mod sign_in;
 
 pub use entries::{
     ConfigEdit, EntryPlan, EntryUpsert, UpsertEntries, combined_change, entry_error, entry_plan, entry_spec,
-    request_spec,
+    needs_tool_listing, request_spec, sets_client_filter,
 };
 pub use profile::existing_gateway;
 use profile::kept_gateway_note;
@@ -258,10 +258,29 @@ pub(crate) fn approval_plan(
     plan
 }
 
-/// A tool filter is kept in the profile `tray-mcp serve --profile NAME` reads: only stdio
-/// entries of a real workspace have one, so any other install with a filter is refused.
-fn check_tool_filter(request: &InstallRequest) -> Result<(), CommandError> {
-    if request.tools.as_ref().is_none_or(ToolFilter::is_empty) && request.approve.is_none() {
+/// A tool filter is kept in the profile `tray-mcp serve --profile NAME` reads, for stdio
+/// entries of a real workspace, or written into the client's own filter keys, for bridge and
+/// http entries (each client's refusal comes with its entry); sandbox and Headless entries
+/// take none. Approvals go by the profile, so only stdio entries take them.
+pub fn check_tool_filter(request: &InstallRequest) -> Result<(), CommandError> {
+    let filtered = request.tools.as_ref().is_some_and(|filter| !filter.is_empty());
+    let client_filter = matches!(request.transport, Transport::Bridge | Transport::Http)
+        && !matches!(request.workspace, WorkspaceChoice::Sandbox);
+    if client_filter && filtered && !request.every_client {
+        // A client named without a filter of its own is refused before anything else.
+        let unfiltered = request
+            .clients
+            .iter()
+            .filter(|kind| !request.skip.contains(kind))
+            .find(|kind| kind.client().tool_filter().is_none());
+        if let Some(kind) = unfiltered {
+            return Err(entry_error(EntryError::NoToolFilter {
+                client: kind.client().display_name(),
+                transport: request.transport.as_str(),
+            }));
+        }
+    }
+    if (!filtered || client_filter) && request.approve.is_none() {
         return Ok(());
     }
     let what = match (&request.workspace, request.transport) {
