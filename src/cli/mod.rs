@@ -492,7 +492,8 @@ struct InstallArgs {
     /// Write the clients' own approvals ahead for the tools annotated read-only (and not
     /// destructive): the built-in tools and, as the install's check lists them, the Agent
     /// Gateway's: Claude Code's permission rules (in the settings of the entry's scope), Cline's
-    /// and Kiro's `autoApprove`, Roo's `alwaysAllow`; `remove` takes them out again. The only
+    /// and Kiro's `autoApprove`, Roo's `alwaysAllow`, Codex's per-tool `approval_mode =
+    /// "approve"`; `remove` takes them out again. The only
     /// value is read-only.
     #[arg(help_heading = "Tools", long, value_name = "WHICH", value_parser = parse_approve, conflicts_with_all = ["sandbox", "headless"])]
     approve: Option<Approve>,

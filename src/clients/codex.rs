@@ -11,6 +11,12 @@
 //! user's folder (Codex then reads `$CODEX_HOME/config.toml`; the folder must exist, which an
 //! install makes sure of).
 //!
+//! Approvals: `[mcp_servers.NAME.tools.TOOL] approval_mode = "approve"` (clients.md §2,
+//! codex-rs/config/src/mcp_types.rs `AppToolApproval`: `auto|prompt|writes|approve`); `approve`
+//! is the value that skips the prompt (codex-rs/codex-mcp/src/mcp/mod.rs
+//! `mcp_permission_prompt_is_auto_approved` returns true for it before any policy check).
+//! `install --approve read-only` writes it for the read-only tools of a stdio entry.
+//!
 //! Tool filter: `enabled_tools` (the tools to use) and `disabled_tools` (applied after it) in
 //! the server's table (clients.md §2, codex-rs/config/src/mcp_types.rs), exact tool names.
 
@@ -117,6 +123,14 @@ impl Client for Codex {
             Transport::Bridge => Some(ReferenceForm::BridgeArgument("env_vars")),
             Transport::Stdio | Transport::Headless => None,
         }
+    }
+
+    fn entry_approval_key(&self) -> Option<&'static str> {
+        Some("tools")
+    }
+
+    fn entry_approval_field(&self) -> Option<(&'static str, &'static str)> {
+        Some(("approval_mode", "approve"))
     }
 
     fn tool_filter(&self) -> Option<FilterKeys> {

@@ -758,6 +758,13 @@ pub trait Client: Sync {
         None
     }
 
+    /// For a client whose [`Client::entry_approval_key`] is a table of tools rather than a list
+    /// (Codex's `tools.<tool>.approval_mode`): the field in a tool's table and the value that
+    /// approves it ahead; `None`: the key is a list of tool names.
+    fn entry_approval_field(&self) -> Option<(&'static str, &'static str)> {
+        None
+    }
+
     /// The rule in [`Client::approval_list`] that approves the tool listed as `tool` of the
     /// server named `server` (Claude Code: `mcp__SERVER__TOOL`).
     fn approval_rule(&self, _server: &str, _tool: &str) -> Option<String> {

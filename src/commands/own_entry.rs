@@ -29,6 +29,9 @@ pub struct EntryGuard {
     /// The install sets the client's own tool filter: its keys are tray-mcp's this time (set
     /// as the new entry has them, taken out where it has none), not the user's.
     pub filter: bool,
+    /// The install sets the approvals in this table of the entry (Codex's `tools`), worked
+    /// out from the table as the file has it: the key is set as the new entry has it.
+    pub approval_table: Option<&'static str>,
 }
 
 impl EntryGuard {
@@ -40,6 +43,7 @@ impl EntryGuard {
             recorded: false,
             force,
             filter: false,
+            approval_table: None,
         }
     }
 
@@ -70,10 +74,21 @@ impl EntryGuard {
     }
 
     /// `merged` with the client's filter keys as `ours` has them, when the install sets a
-    /// filter (otherwise whatever is there stays).
+    /// filter, and its approval table, when the install sets approvals in one (otherwise
+    /// whatever is there stays).
     fn with_filter(&self, mut merged: Value, ours: &Value) -> Value {
-        let keys = self.client.client().tool_filter().map(|keys| keys.keys());
-        if let (true, Some(keys), Some(object)) = (self.filter, keys, merged.as_object_mut()) {
+        let mut keys: Vec<&str> = Vec::new();
+        if self.filter {
+            keys.extend(
+                self.client
+                    .client()
+                    .tool_filter()
+                    .map(|keys| keys.keys())
+                    .unwrap_or_default(),
+            );
+        }
+        keys.extend(self.approval_table);
+        if let Some(object) = merged.as_object_mut() {
             for key in keys {
                 match ours.get(key) {
                     Some(value) => object.insert(key.to_string(), value.clone()),
