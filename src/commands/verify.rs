@@ -546,8 +546,9 @@ pub fn install(
 }
 
 /// The warnings of an install whose entry serves more tools than a client shows (its
-/// documented cap), counted as `serve` lists them (the gateway's tools as the verification
-/// listed them; nothing is said when it did not).
+/// documented cap), counted as the client gets them (the gateway's tools as the verification
+/// listed them; nothing is said when it did not), alone or with the client's other Tray
+/// entries ([`super::tool_caps`]).
 fn cap_warnings(
     environment: &Environment,
     request: &InstallRequest,
@@ -556,24 +557,38 @@ fn cap_warnings(
     if gateway_tools.is_empty() {
         return Vec::new();
     }
-    let served = match request.transport {
-        crate::clients::Transport::Stdio => {
-            let filter = request.tools.clone().unwrap_or_else(|| {
-                crate::profiles::load(environment, &request.name)
-                    .map(|profile| profile.filter)
-                    .unwrap_or_default()
-            });
+    let served = match (request.transport, &request.tools) {
+        (crate::clients::Transport::Stdio, asked) => {
+            let filter = super::tool_caps::stdio_filter(environment, &request.name, asked.as_ref());
             crate::approvals::served_tools(gateway_tools, &filter).len()
+        }
+        (_, Some(filter)) => {
+            let listed: Vec<String> = gateway_tools
+                .iter()
+                .filter_map(|tool| Some(tool.get("name")?.as_str()?.to_string()))
+                .collect();
+            crate::tool_filter::exact(filter, Some(&listed))
+                .ok()
+                .and_then(|exact| exact.served())
+                .map_or(listed.len(), |served| served.len())
         }
         _ => gateway_tools.len(),
     };
-    request
-        .clients
-        .iter()
-        .filter(|kind| !request.skip.contains(kind))
-        .filter_map(|kind| super::approve::over_cap(kind.client(), request.name.as_str(), served))
-        .map(|(problem, fix)| Notice::warning(format!("{problem}; {fix}")))
-        .collect()
+    let mut warnings = Vec::new();
+    for kind in request.clients.iter().filter(|kind| !request.skip.contains(kind)) {
+        if let Some((problem, fix)) = super::approve::over_cap(kind.client(), request.name.as_str(), served) {
+            warnings.push(Notice::warning(format!("{problem}; {fix}")));
+        } else if let Some(workspace) = request.workspace.workspace_id() {
+            warnings.extend(super::tool_caps::install_warning(
+                environment,
+                *kind,
+                (request.name.as_str(), served),
+                workspace,
+                gateway_tools,
+            ));
+        }
+    }
+    warnings
 }
 
 /// Whom a sign-in just made signed in as, said as a token is (`sign-in of Olive Ops (ops-lead)

@@ -411,3 +411,53 @@ fn the_filter_applies_to_the_headless_mcp_s_tools_too() {
     assert!(status.success(), "{stderr}");
     assert!(!stderr.contains("hb_test_bearer_filter"));
 }
+
+#[test]
+fn the_install_and_doctor_online_warn_when_a_client_s_tray_entries_together_serve_more_than_it_shows() {
+    let home = FakeHome::new();
+    let tray = FakeTray::start(Behavior::Normal);
+    let gateway = FakeGateway::start_listing(false, many_tools());
+    let install = |name: &str, tools: &str| {
+        let mut command = home.command();
+        command
+            .args(["-w", WORKSPACE, "--api-token-stdin", "-c", "cursor", "-y", "-n", name])
+            .args(["--tools", tools])
+            .envs(tray.api_variables())
+            .env("TRAY_GATEWAY_URL", gateway.url())
+            .write_stdin(format!("{TOKEN}\n"));
+        outputs(&command.assert().success()).1
+    };
+    // 10 and 30 tools: 40 together, what Cursor shows.
+    let stderr = install("tray-a", "workflow_tool_0*");
+    assert!(!stderr.contains("shows at most"), "{stderr}");
+    let stderr = install("tray-b", "workflow_tool_1*,workflow_tool_2*,workflow_tool_3*");
+    assert!(!stderr.contains("shows at most"), "{stderr}");
+    // Four built-in tools more: 44, each entry under the cap on its own.
+    let stderr = install("tray-c", "list_*");
+    assert!(
+        stderr.contains(
+            "the 3 Tray entries of Cursor (tray-c, tray-a, tray-b) together serve 44 tools and Cursor shows at most 40"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("give one or more of them a --tools"), "{stderr}");
+
+    let doctor = home
+        .command()
+        .args(["doctor", "--online"])
+        .envs(tray.api_variables())
+        .env("TRAY_GATEWAY_URL", gateway.url())
+        .assert()
+        .failure();
+    let report = outputs(&doctor).0;
+    assert!(
+        report.contains("the 3 Tray entries of Cursor (tray-a, tray-b, tray-c) together serve 44 tools"),
+        "{report}"
+    );
+    assert!(!report.contains("serves 44"), "no entry is over on its own: {report}");
+    assert_eq!(report.matches("together serve").count(), 1, "{report}");
+
+    // One narrowed (20 tools instead of 30): 34 together, nothing to say.
+    let stderr = install("tray-b", "workflow_tool_1*,workflow_tool_2*");
+    assert!(!stderr.contains("shows at most"), "{stderr}");
+}
