@@ -272,7 +272,7 @@ fn the_manifest_round_trips_tools_through_apply_and_export() {
 }
 
 /// Forty-one more gateway tools: with the seven built-in ones and the fake's own, well over
-/// Cursor's 40 and Windsurf's 50 (the clients' documented caps).
+/// Cursor's 40 (its documented cap).
 fn many_tools() -> Vec<Value> {
     (0..41)
         .map(|index| json!({"name": format!("workflow_tool_{index:02}"), "inputSchema": {"type": "object"}}))
@@ -460,4 +460,30 @@ fn the_install_and_doctor_online_warn_when_a_client_s_tray_entries_together_serv
     // One narrowed (20 tools instead of 30): 34 together, nothing to say.
     let stderr = install("tray-b", "workflow_tool_1*,workflow_tool_2*");
     assert!(!stderr.contains("shows at most"), "{stderr}");
+}
+
+#[test]
+fn windsurf_s_cap_is_the_100_tools_its_docs_state() {
+    let tray = FakeTray::start(Behavior::Normal);
+    let install = |gateway: &FakeGateway| {
+        let home = FakeHome::new();
+        let mut command = home.command();
+        command
+            .args(["-w", WORKSPACE, "--api-token-stdin", "-c", "windsurf", "-y"])
+            .envs(tray.api_variables())
+            .env("TRAY_GATEWAY_URL", gateway.url())
+            .write_stdin(format!("{TOKEN}\n"));
+        outputs(&command.assert().success()).1
+    };
+    // 7 built-in + 44 gateway tools: over the 50 once assumed, under the documented 100.
+    let stderr = install(&FakeGateway::start_listing(false, many_tools()));
+    assert!(!stderr.contains("shows at most"), "{stderr}");
+    let more: Vec<Value> = (0..91)
+        .map(|index| json!({"name": format!("workflow_tool_{index:02}"), "inputSchema": {"type": "object"}}))
+        .collect();
+    let stderr = install(&FakeGateway::start_listing(false, more));
+    assert!(
+        stderr.contains("tray-workspace serves 101 tools and Windsurf shows at most 100"),
+        "{stderr}"
+    );
 }
