@@ -28,6 +28,7 @@ pub mod links;
 mod lmstudio;
 mod opencode;
 pub mod ownership;
+mod plugins;
 mod qwen;
 mod roo;
 mod standard;
@@ -743,6 +744,12 @@ pub trait Client: Sync {
     /// config tray-mcp edits, but served to the user beside its entries.
     fn plugin_servers(&self, _environment: &Environment) -> Vec<PluginServer> {
         Vec::new()
+    }
+
+    /// The step that turns off the plugin `plugin` in this client (for `doctor` and the
+    /// install's note beside Tray's plugin).
+    fn plugin_off_step(&self, plugin: &str) -> String {
+        format!("turn the plugin {plugin} off in {}", self.display_name())
     }
 
     /// Where `install --approve read-only` writes this client's own approval of a tool, for an
