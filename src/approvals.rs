@@ -78,23 +78,39 @@ pub fn served_tools(gateway_tools: &[Value], filter: &ToolFilter) -> Vec<Value> 
         .collect()
 }
 
-/// The strings the list at `list` of the JSON file `file` holds now (none when it cannot be
-/// read or parsed: an edit of it then says what is wrong with the file).
-pub fn rules_in(file: &std::path::Path, list: &[String]) -> Vec<String> {
-    let Ok(text) = crate::config::safe_write::read_to_string(file) else {
-        return Vec::new();
-    };
-    let Ok(document) = Document::parse(&text, Dialect::Json) else {
-        return Vec::new();
-    };
+/// The strings the list at `list` of the file `file` holds now (none when it cannot be read
+/// or parsed: an edit of it then says what is wrong with the file). With `field` (the client's
+/// [`crate::clients::Client::entry_approval_field`]), a table of tools there counts the tools
+/// whose table has that field at that value (Codex's `approval_mode = "approve"`).
+pub fn rules_in(file: &std::path::Path, list: &[String], field: Option<(&str, &str)>) -> Vec<String> {
     let path: Vec<&str> = list.iter().map(String::as_str).collect();
-    match document.get(&path) {
-        Ok(Some(Value::Array(items))) => items
+    match value_in(file, &path) {
+        Some(Value::Array(items)) => items
             .iter()
             .filter_map(|item| item.as_str().map(str::to_string))
             .collect(),
+        Some(Value::Object(tools)) => {
+            let Some((field, approves)) = field else {
+                return Vec::new();
+            };
+            tools
+                .into_iter()
+                .filter(|(_, table)| table.get(field).and_then(Value::as_str) == Some(approves))
+                .map(|(tool, _)| tool)
+                .collect()
+        }
         _ => Vec::new(),
     }
+}
+
+/// The value at `path` of a JSON (or, by its `.toml` extension, TOML) file, when it reads.
+pub fn value_in(file: &std::path::Path, path: &[&str]) -> Option<Value> {
+    let text = crate::config::safe_write::read_to_string(file).ok()?;
+    if file.extension().is_some_and(|extension| extension == "toml") {
+        let document = crate::config::format::open(crate::config::Format::Toml, &text).ok()?;
+        return document.get(path).ok().flatten();
+    }
+    Document::parse(&text, Dialect::Json).ok()?.get(path).ok().flatten()
 }
 
 /// Adds and takes out rules in a JSON list of strings, every other byte kept.

@@ -115,6 +115,140 @@ impl ToolFilter {
     }
 }
 
+/// A filter in exact tool names, as a client's own per-server filter takes them (Gemini CLI's
+/// `includeTools`, Codex's `enabled_tools`, ...): for http and bridge entries, whose tools the
+/// client gets from the Agent Gateway itself, so `tray-mcp serve` cannot filter them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExactFilter {
+    /// The tools to use, when `--tools` named some (expanded against the listing when there
+    /// was one); `None`: every tool.
+    pub include: Option<Vec<String>>,
+    /// The tools never to use.
+    pub exclude: Vec<String>,
+    /// Every tool the server listed, when the install's verification listed them.
+    pub listed: Option<Vec<String>>,
+}
+
+impl ExactFilter {
+    /// Whether it lets every tool through (`--tools '*'`: the client's filter is cleared).
+    pub fn is_everything(&self) -> bool {
+        self.include.is_none() && self.exclude.is_empty()
+    }
+
+    /// The tools served: the included ones less the excluded (`None` when nothing was included
+    /// and the server's list is not known).
+    pub fn served(&self) -> Option<Vec<String>> {
+        let from = self.include.as_ref().or(self.listed.as_ref())?;
+        Some(
+            from.iter()
+                .filter(|name| !self.exclude.contains(name))
+                .cloned()
+                .collect(),
+        )
+    }
+
+    /// Every listed tool that is not served (`None` without the server's list).
+    pub fn withheld(&self) -> Option<Vec<String>> {
+        let served = self.served()?;
+        let listed = self.listed.as_ref()?;
+        Some(listed.iter().filter(|name| !served.contains(name)).cloned().collect())
+    }
+}
+
+/// Why a filter could not become exact tool names.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExactError {
+    /// A pattern has a wildcard, and there is no list of the server's tools to expand it by.
+    #[error(
+        "{flag}: pattern {position} ('{pattern}') has a wildcard, and the client's own filter takes exact tool names: without the Agent Gateway's tool list (--no-verify, or it did not answer) it cannot be expanded"
+    )]
+    NeedsListing {
+        /// `--tools` or `--exclude-tools`.
+        flag: &'static str,
+        /// The pattern's 1-based position.
+        position: usize,
+        /// The pattern.
+        pattern: String,
+    },
+    /// A pattern matches none of the tools the server listed.
+    #[error("{flag}: pattern {position} ('{pattern}') matches none of the {count} tools the Agent Gateway lists")]
+    NoMatch {
+        /// `--tools` or `--exclude-tools`.
+        flag: &'static str,
+        /// The pattern's 1-based position.
+        position: usize,
+        /// The pattern.
+        pattern: String,
+        /// How many tools were listed.
+        count: usize,
+        /// Some of the listed names, for the hint.
+        some: Vec<String>,
+    },
+    /// The filter leaves no tool.
+    #[error("--tools and --exclude-tools leave none of the Agent Gateway's tools")]
+    Nothing,
+}
+
+impl ExactError {
+    /// What the user can do about it.
+    pub fn hint(&self) -> String {
+        match self {
+            ExactError::NeedsListing { .. } => "name the tools exactly (no * or ?), or install while the Agent Gateway answers (without --no-verify) so the wildcards expand to the tools it lists".to_string(),
+            ExactError::NoMatch { some, .. } => format!("the Agent Gateway lists {}", some.join(", ")),
+            ExactError::Nothing => "include at least one tool the Agent Gateway lists (`tray-mcp doctor --online NAME` shows them)".to_string(),
+        }
+    }
+}
+
+/// The filter in exact names: its patterns expanded against `listed` (the server's tool names,
+/// when the install's verification listed them), else taken as they are, which only names
+/// without wildcards can be.
+pub fn exact(filter: &ToolFilter, listed: Option<&[String]>) -> Result<ExactFilter, ExactError> {
+    let expand = |flag: &'static str, patterns: &[String]| -> Result<Vec<String>, ExactError> {
+        let Some(listed) = listed else {
+            if let Some((index, pattern)) = patterns
+                .iter()
+                .enumerate()
+                .find(|(_, pattern)| pattern.contains(['*', '?']))
+            {
+                return Err(ExactError::NeedsListing {
+                    flag,
+                    position: index + 1,
+                    pattern: pattern.clone(),
+                });
+            }
+            return Ok(patterns.to_vec());
+        };
+        for (index, pattern) in patterns.iter().enumerate() {
+            if !listed.iter().any(|name| glob_matches(pattern, name)) {
+                return Err(ExactError::NoMatch {
+                    flag,
+                    position: index + 1,
+                    pattern: pattern.clone(),
+                    count: listed.len(),
+                    some: listed.iter().take(8).cloned().collect(),
+                });
+            }
+        }
+        Ok(listed
+            .iter()
+            .filter(|name| patterns.iter().any(|pattern| glob_matches(pattern, name)))
+            .cloned()
+            .collect())
+    };
+    let exact = ExactFilter {
+        include: (!filter.tools.is_empty())
+            .then(|| expand("--tools", &filter.tools))
+            .transpose()?,
+        exclude: expand("--exclude-tools", &filter.exclude_tools)?,
+        listed: listed.map(<[String]>::to_vec),
+    };
+    if exact.served().is_some_and(|served| served.is_empty()) {
+        return Err(ExactError::Nothing);
+    }
+    Ok(exact)
+}
+
 /// Whether `name` matches `pattern` (`*` any run, `?` one character), by characters.
 pub fn glob_matches(pattern: &str, name: &str) -> bool {
     let pattern: Vec<char> = pattern.chars().collect();
@@ -182,5 +316,40 @@ mod tests {
         assert!(error.hint().contains("'list_*,echo'"));
         assert!(parse_list("--exclude-tools", "").is_err());
         assert!(parse_list("--tools", "a b").is_err());
+    }
+
+    #[test]
+    fn globs_expand_against_the_listing_and_exact_names_need_none() {
+        let listed: Vec<String> = ["list_workflows", "list_runs", "send_mail"].map(String::from).to_vec();
+        let filter = ToolFilter::new(vec!["list_*".into()], vec!["list_runs".into()]);
+        let exact = exact(&filter, Some(&listed)).unwrap();
+        assert_eq!(
+            exact.include,
+            Some(vec!["list_workflows".to_string(), "list_runs".to_string()])
+        );
+        assert_eq!(exact.served(), Some(vec!["list_workflows".to_string()]));
+        assert_eq!(
+            exact.withheld(),
+            Some(vec!["list_runs".to_string(), "send_mail".to_string()])
+        );
+        let error = super::exact(&filter, None).unwrap_err();
+        assert!(matches!(error, ExactError::NeedsListing { position: 1, .. }), "{error}");
+        let named = ToolFilter::new(vec!["send_mail".into()], Vec::new());
+        assert_eq!(
+            super::exact(&named, None).unwrap().served(),
+            Some(vec!["send_mail".to_string()])
+        );
+        assert_eq!(super::exact(&named, None).unwrap().withheld(), None);
+        let typo = ToolFilter::new(vec!["list_*".into(), "sendmail".into()], Vec::new());
+        let error = super::exact(&typo, Some(&listed)).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("--tools: pattern 2 ('sendmail') matches none of the 3 tools"),
+            "{error}"
+        );
+        let nothing = ToolFilter::new(vec!["send_mail".into()], vec!["send_*".into()]);
+        assert_eq!(super::exact(&nothing, Some(&listed)), Err(ExactError::Nothing));
+        assert!(super::exact(&ToolFilter::default(), None).unwrap().is_everything());
     }
 }

@@ -9,7 +9,7 @@
 //!
 //! A plugin server is Tray's when its URL is a Tray Headless MCP URL (any region), or when it
 //! comes from the `tray-workflows` plugin; where the client keeps its plugins is a client fact
-//! ([`crate::clients::Client::plugin_servers`]).
+//! ([`crate::clients::Client::plugin_servers`]): Claude Code's plugins and Codex's.
 
 use crate::clients::{ClientId, EntryWorkspace, PluginServer, Transport};
 use crate::inventory::FoundEntry;
@@ -133,8 +133,9 @@ impl Clash {
                     plugin.client.client().display_name()
                 ),
                 format!(
-                    "keep one: `tray-mcp remove {entry} -c {}`, or turn the plugin off (`claude plugin disable {name}`)",
-                    plugin.client.id()
+                    "keep one: `tray-mcp remove {entry} -c {}`, or turn the plugin off ({})",
+                    plugin.client.id(),
+                    plugin.client.client().plugin_off_step(name)
                 ),
             ),
             Clash::Region { entry, region } => (
@@ -143,7 +144,8 @@ impl Clash {
                     plugin.region.map_or("another region", Region::as_str)
                 ),
                 format!(
-                    "the plugin's server is fixed to the US endpoint: turn it off (`claude plugin disable {name}`) and use `tray-mcp install --headless --region {region} -c {}` instead",
+                    "the plugin's server is fixed to the US endpoint: turn it off ({}) and use `tray-mcp install --headless --region {region} -c {}` instead",
+                    plugin.client.client().plugin_off_step(name),
                     plugin.client.id()
                 ),
             ),
@@ -167,8 +169,8 @@ pub fn install_note_among(plugins: &[TrayPluginServer], clients: &[ClientId], re
     };
     Some(format!(
         "Tray's plugin already provides a Headless MCP server here: {}{region_note}. Keep one of the two: \
-         remove this entry (`tray-mcp remove NAME`), or turn the plugin off (`claude plugin disable {}`)",
+         remove this entry (`tray-mcp remove NAME`), or turn the plugin off ({})",
         plugin.describe(),
-        plugin.server.plugin
+        plugin.client.client().plugin_off_step(&plugin.server.plugin)
     ))
 }

@@ -479,8 +479,9 @@ struct InstallArgs {
 
     /// Serve only these tools: comma-separated names or globs (`*` any run, `?` one character),
     /// matched against the names the client sees, e.g. 'list_*,echo'. Kept in the entry's
-    /// profile (stdio entries only); '*' serves every tool again. Without it, a reinstall keeps
-    /// the profile's filter.
+    /// profile for stdio entries; for bridge and http entries, written in exact names into the
+    /// client's own filter where it has one (Gemini CLI, Qwen Code, Codex, Copilot CLI, Crush,
+    /// Roo Code, Kiro). '*' serves every tool again. Without it, a reinstall keeps the filter.
     #[arg(help_heading = "Tools", long, value_name = "GLOBS", conflicts_with_all = ["sandbox", "headless"])]
     tools: Option<String>,
 
@@ -491,7 +492,8 @@ struct InstallArgs {
     /// Write the clients' own approvals ahead for the tools annotated read-only (and not
     /// destructive): the built-in tools and, as the install's check lists them, the Agent
     /// Gateway's: Claude Code's permission rules (in the settings of the entry's scope), Cline's
-    /// and Kiro's `autoApprove`, Roo's `alwaysAllow`; `remove` takes them out again. The only
+    /// and Kiro's `autoApprove`, Roo's `alwaysAllow`, Codex's per-tool `approval_mode =
+    /// "approve"`; `remove` takes them out again. The only
     /// value is read-only.
     #[arg(help_heading = "Tools", long, value_name = "WHICH", value_parser = parse_approve, conflicts_with_all = ["sandbox", "headless"])]
     approve: Option<Approve>,

@@ -110,8 +110,9 @@ impl Client for ClaudeCode {
     /// `.claude-plugin/plugin.json` (code.claude.com/docs/en/plugins-reference, "MCP servers").
     /// A plugin set to `false` in `enabledPlugins` of `~/.claude/settings.json` is off.
     fn plugin_servers(&self, environment: &Environment) -> Vec<PluginServer> {
-        let installed = read_json(&environment.home_path(&[".claude", "plugins", "installed_plugins.json"]));
-        let settings = read_json(&environment.home_path(&[".claude", "settings.json"]));
+        let installed =
+            super::plugins::read_json(&environment.home_path(&[".claude", "plugins", "installed_plugins.json"]));
+        let settings = super::plugins::read_json(&environment.home_path(&[".claude", "settings.json"]));
         let Some(plugins) = installed.get("plugins").and_then(Value::as_object) else {
             return Vec::new();
         };
@@ -129,7 +130,7 @@ impl Client for ClaudeCode {
                 let Some(root) = install.get("installPath").and_then(Value::as_str).map(PathBuf::from) else {
                     continue;
                 };
-                for (source, servers) in plugin_server_maps(&root) {
+                for (source, servers) in super::plugins::server_maps(&root, ".claude-plugin") {
                     found.extend(servers.into_iter().map(|(server, value)| PluginServer {
                         plugin: plugin.clone(),
                         server,
@@ -156,31 +157,11 @@ impl Client for ClaudeCode {
         Some((path, vec!["permissions".into(), "allow".into()]))
     }
 
+    fn plugin_off_step(&self, plugin: &str) -> String {
+        format!("`claude plugin disable {plugin}`")
+    }
+
     fn approval_rule(&self, server: &str, tool: &str) -> Option<String> {
         Some(format!("mcp__{server}__{tool}"))
     }
-}
-
-/// A JSON file's value; `null` when it is missing or does not parse.
-fn read_json(path: &std::path::Path) -> Value {
-    crate::config::safe_write::read_to_string(path)
-        .ok()
-        .and_then(|text| serde_json::from_str(&text).ok())
-        .unwrap_or(Value::Null)
-}
-
-/// The MCP servers a plugin at `root` defines, by file.
-fn plugin_server_maps(root: &std::path::Path) -> Vec<(PathBuf, Vec<(String, Value)>)> {
-    let mut maps = Vec::new();
-    let mcp_json = root.join(".mcp.json");
-    let value = read_json(&mcp_json);
-    let servers = value.get("mcpServers").unwrap_or(&value);
-    if let Some(servers) = servers.as_object() {
-        maps.push((mcp_json, servers.clone().into_iter().collect()));
-    }
-    let manifest = root.join(".claude-plugin").join("plugin.json");
-    if let Some(servers) = read_json(&manifest).get("mcpServers").and_then(Value::as_object) {
-        maps.push((manifest, servers.clone().into_iter().collect()));
-    }
-    maps
 }

@@ -37,6 +37,7 @@ pub const CLAUDE_DESKTOP: StdClient = StdClient {
     reload_hint: "quit and restart Claude Desktop for the changes to take effect",
     tool_cap: None,
     entry_approval_key: None,
+    tool_filter: None,
 };
 
 /// The folder Claude Desktop reads its config from on this machine.

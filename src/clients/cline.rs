@@ -43,6 +43,7 @@ pub const CLINE: StdClient = StdClient {
     reload_hint: "Cline reads the file again by itself; check its MCP Servers view (`cline config mcp` lists it)",
     tool_cap: None,
     entry_approval_key: Some("autoApprove"),
+    tool_filter: None,
 };
 
 /// Cline's folder: `CLINE_DIR`, else `~/.cline`.

@@ -10,6 +10,22 @@
 //! `mcp-remote` expand `--header "Authorization:Bearer ${VAR}"` itself. A project's file is loaded only when the project is trusted. `CODEX_HOME` moves the
 //! user's folder (Codex then reads `$CODEX_HOME/config.toml`; the folder must exist, which an
 //! install makes sure of).
+//!
+//! Approvals: `[mcp_servers.NAME.tools.TOOL] approval_mode = "approve"` (clients.md §2,
+//! codex-rs/config/src/mcp_types.rs `AppToolApproval`: `auto|prompt|writes|approve`); `approve`
+//! is the value that skips the prompt (codex-rs/codex-mcp/src/mcp/mod.rs
+//! `mcp_permission_prompt_is_auto_approved` returns true for it before any policy check).
+//! `install --approve read-only` writes it for the read-only tools of a stdio entry.
+//!
+//! Plugins (checked with the real Codex 0.171.0: `codex plugin marketplace add DIR`, `codex
+//! plugin add NAME@MARKETPLACE`, `codex mcp list --json`): an installed plugin is a table
+//! `[plugins."NAME@MARKETPLACE"]` (`enabled = true`) in the user's `config.toml`, its files
+//! under `$CODEX_HOME/plugins/cache/MARKETPLACE/NAME/VERSION/`, its servers in that folder's
+//! `.mcp.json` (or the file `.codex-plugin/plugin.json` names in `mcpServers`). Codex lists
+//! them beside the config's own servers, and leaves out a plugin set to `enabled = false`.
+//!
+//! Tool filter: `enabled_tools` (the tools to use) and `disabled_tools` (applied after it) in
+//! the server's table (clients.md §2, codex-rs/config/src/mcp_types.rs), exact tool names.
 
 use std::path::{Path, PathBuf};
 
@@ -18,8 +34,8 @@ use serde_json::json;
 use super::entries::{bridge_command_with_header, gateway_url};
 use super::standard::client_home_or_home;
 use super::{
-    Client, ClientEntry, ConfigLocation, EntryError, EntrySpec, ReferenceForm, Scope, ScopeTrust, Shape, Transport,
-    bridge_header_argument, default_token_variable,
+    Client, ClientEntry, ConfigLocation, EntryError, EntrySpec, FilterKeys, ReferenceForm, Scope, ScopeTrust, Shape,
+    Transport, bridge_header_argument, default_token_variable,
 };
 use crate::config::format::Format;
 use crate::env;
@@ -114,6 +130,62 @@ impl Client for Codex {
             Transport::Bridge => Some(ReferenceForm::BridgeArgument("env_vars")),
             Transport::Stdio | Transport::Headless => None,
         }
+    }
+
+    fn entry_approval_key(&self) -> Option<&'static str> {
+        Some("tools")
+    }
+
+    fn entry_approval_field(&self) -> Option<(&'static str, &'static str)> {
+        Some(("approval_mode", "approve"))
+    }
+
+    fn plugin_servers(&self, environment: &Environment) -> Vec<super::PluginServer> {
+        let home = client_home_or_home(environment, env::CODEX_HOME, &[], &[".codex"]);
+        let Ok(text) = crate::config::safe_write::read_to_string(&home.join("config.toml")) else {
+            return Vec::new();
+        };
+        let Ok(document) = crate::config::format::open(Format::Toml, &text) else {
+            return Vec::new();
+        };
+        let mut found = Vec::new();
+        for (plugin, table) in document.members(&["plugins"]).unwrap_or_default() {
+            let Some((name, marketplace)) = plugin.split_once('@') else {
+                continue;
+            };
+            let enabled = table.get("enabled") != Some(&serde_json::Value::Bool(false));
+            let folder = home.join("plugins").join("cache").join(marketplace).join(name);
+            let mut versions: Vec<PathBuf> = std::fs::read_dir(&folder)
+                .map(|listing| listing.filter_map(Result::ok).map(|item| item.path()).collect())
+                .unwrap_or_default();
+            versions.sort();
+            for root in versions.iter().filter(|path| path.is_dir()) {
+                for (source, servers) in super::plugins::server_maps(root, ".codex-plugin") {
+                    found.extend(servers.into_iter().map(|(server, value)| super::PluginServer {
+                        plugin: plugin.clone(),
+                        server,
+                        value,
+                        source: source.clone(),
+                        enabled,
+                    }));
+                }
+            }
+        }
+        found
+    }
+
+    fn plugin_off_step(&self, plugin: &str) -> String {
+        format!(
+            "`codex plugin remove {plugin}`, or `enabled = false` under [plugins.\"{plugin}\"] in ~/.codex/config.toml"
+        )
+    }
+
+    fn tool_filter(&self) -> Option<FilterKeys> {
+        Some(FilterKeys {
+            include: Some("enabled_tools"),
+            exclude: Some("disabled_tools"),
+            all: None,
+        })
     }
 
     fn oauth_sign_in(&self, name: &str) -> Option<String> {

@@ -16,11 +16,17 @@
 //! `--token-from-env` writes `${VAR}` in a bridge's `env`, which Copilot CLI expands there since
 //! 1.0.10 (`$VAR`, `${VAR}`, `${VAR:-default}`: github/copilot-cli#903). Expansion in `headers`
 //! is not documented, so http entries keep the token inline.
+//!
+//! Tool filter: `tools`, the list of the server's tools Copilot CLI uses, `["*"]` for all (clients.md
+//! §6; `copilot mcp add` writes `["*"]`); no exclusion list, so `--exclude-tools` is written as
+//! the listed tools less the excluded ones.
 
 use std::path::Path;
 
 use super::standard::{Extra, client_home_or_home};
-use super::{EnvSyntax, Headless, ReferenceForm, Scope, ScopeTrust, Shape, StdClient, TokenReference, Transport};
+use super::{
+    EnvSyntax, FilterKeys, Headless, ReferenceForm, Scope, ScopeTrust, Shape, StdClient, TokenReference, Transport,
+};
 use crate::config::format::{Format, open};
 use crate::env;
 use crate::paths::Environment;
@@ -63,6 +69,11 @@ pub const COPILOT: StdClient = StdClient {
     reload_hint: "start a new Copilot CLI session (`copilot mcp list` shows the server)",
     tool_cap: None,
     entry_approval_key: None,
+    tool_filter: Some(FilterKeys {
+        include: Some("tools"),
+        exclude: None,
+        all: Some("*"),
+    }),
 };
 
 /// What Copilot CLI's folder trust means for a user entry here: it loads either way, and in a

@@ -6,11 +6,14 @@
 //! read; the docs' example is JSONC. `CRUSH_GLOBAL_CONFIG` names the folder of the global
 //! `crush.json` instead (internal/config/load.go).
 //!
+//! Tool filter: `enabled_tools` / `disabled_tools` in the entry (clients.md §10,
+//! internal/config/config.go), written in exact tool names.
+//!
 //! `--token-from-env` writes `${VAR}`: Crush runs every value through shell-style expansion
 //! (internal/config/load.go).
 
 use super::standard::xdg_config;
-use super::{EnvSyntax, Headless, Shape, StdClient, TokenReference};
+use super::{EnvSyntax, FilterKeys, Headless, Shape, StdClient, TokenReference};
 use crate::config::format::Format;
 use crate::env;
 use crate::paths::Environment;
@@ -39,6 +42,11 @@ pub const CRUSH: StdClient = StdClient {
     reload_hint: "restart Crush",
     tool_cap: None,
     entry_approval_key: None,
+    tool_filter: Some(FilterKeys {
+        include: Some("enabled_tools"),
+        exclude: Some("disabled_tools"),
+        all: None,
+    }),
 };
 
 /// Crush's global config folder: `CRUSH_GLOBAL_CONFIG`, else `~/.config/crush` (XDG).

@@ -40,6 +40,7 @@ pub const CURSOR: StdClient = StdClient {
     reload_hint: "open Cursor Settings > MCP to see the server (restart Cursor if it is not listed)",
     tool_cap: Some(40),
     entry_approval_key: None,
+    tool_filter: None,
 };
 
 /// Cursor's install link for `entry` named `name`.

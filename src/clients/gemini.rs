@@ -19,6 +19,10 @@
 //!
 //! `--token-from-env` writes `${VAR}`: Gemini CLI expands `$VAR` and `${VAR}` in every string of
 //! settings.json (docs/reference/configuration.md).
+//!
+//! Tool filter: `includeTools` / `excludeTools` in the entry, exact tool names, the exclusion
+//! winning (docs/tools/mcp-server.md; gemini-cli 0.61.0 `isEnabled` compares a name for equality,
+//! or as `name(` for a shell-style tool).
 
 use std::path::{Path, PathBuf};
 
@@ -26,7 +30,8 @@ use serde_json::Value;
 
 use super::standard::client_home_or_home;
 use super::{
-    EnvSyntax, Headless, Scope, ScopeTrust, Shape, StdClient, TokenReference, token_reference::EXPANDS_ON_WRITE,
+    EnvSyntax, FilterKeys, Headless, Scope, ScopeTrust, Shape, StdClient, TokenReference,
+    token_reference::EXPANDS_ON_WRITE,
 };
 use crate::config::format::Format;
 use crate::config::format::open;
@@ -66,6 +71,11 @@ pub const GEMINI: StdClient = StdClient {
     reload_hint: "start a new Gemini CLI session (`gemini mcp list` shows the server)",
     tool_cap: None,
     entry_approval_key: None,
+    tool_filter: Some(FilterKeys {
+        include: Some("includeTools"),
+        exclude: Some("excludeTools"),
+        all: None,
+    }),
 };
 
 /// Gemini CLI's folder trust for the current directory (it covers both scopes).

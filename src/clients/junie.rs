@@ -29,4 +29,5 @@ pub const JUNIE: StdClient = StdClient {
     reload_hint: "restart the JetBrains IDE's Junie session",
     tool_cap: None,
     entry_approval_key: None,
+    tool_filter: None,
 };

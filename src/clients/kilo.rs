@@ -33,4 +33,5 @@ pub const KILO: StdClient = StdClient {
     reload_hint: "reload the Kilo Code window (`kilo mcp list` shows the server)",
     tool_cap: None,
     entry_approval_key: None,
+    tool_filter: None,
 };

@@ -9,12 +9,16 @@
 //! Approvals: `autoApprove[]` in the entry lists the tools Kiro runs without asking (clients.md
 //! §12, kiro.dev/docs/mcp/configuration); `install --approve read-only` writes the read-only tools.
 //!
+//! Tool filter: `disabledTools` in the entry lists the tools Kiro leaves out (clients.md §12,
+//! kiro.dev/docs/mcp/configuration); it has no list of tools to use, so `--tools` is written as
+//! the listed tools it does not match.
+//!
 //! Install link (kiro.dev/docs/mcp/share, "Install link schema"):
 //! `https://kiro.dev/launch/mcp/add?name=NAME&config=CONFIG`, CONFIG being the entry's JSON (the
 //! value under `mcpServers.NAME`) URL-encoded as `encodeURIComponent` does.
 
 use super::links::encode_component;
-use super::{ClientEntry, EnvSyntax, Headless, Shape, StdClient, TokenReference};
+use super::{ClientEntry, EnvSyntax, FilterKeys, Headless, Shape, StdClient, TokenReference};
 use crate::config::format::Format;
 
 /// Kiro.
@@ -39,6 +43,11 @@ pub const KIRO: StdClient = StdClient {
     reload_hint: "open Kiro's MCP servers view (restart Kiro if the server is not listed)",
     tool_cap: None,
     entry_approval_key: Some("autoApprove"),
+    tool_filter: Some(FilterKeys {
+        include: None,
+        exclude: Some("disabledTools"),
+        all: None,
+    }),
 };
 
 /// Kiro's install link for `entry` named `name`.

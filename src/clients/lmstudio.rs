@@ -30,6 +30,7 @@ pub const LM_STUDIO: StdClient = StdClient {
     reload_hint: "LM Studio reads mcp.json again by itself; check the Program tab",
     tool_cap: None,
     entry_approval_key: None,
+    tool_filter: None,
 };
 
 /// LM Studio's install link for `entry` named `name`.

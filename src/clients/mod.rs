@@ -18,6 +18,7 @@ mod copilot;
 mod crush;
 mod cursor;
 mod entries;
+mod filter_keys;
 mod gemini;
 mod goose;
 mod junie;
@@ -27,6 +28,7 @@ pub mod links;
 mod lmstudio;
 mod opencode;
 pub mod ownership;
+mod plugins;
 mod qwen;
 mod roo;
 mod standard;
@@ -43,6 +45,7 @@ pub use entries::{
     BRIDGE_HEADER_VARIABLE, EntryWorkspace, Headless, MCP_REMOTE_PACKAGE, RecognizedEntry, bearer, bridge_entry,
     command_line, gateway_url, recognize, stdio_entry,
 };
+pub use filter_keys::{FilterKeys, NeedsListing};
 pub use standard::{CommandForm, Shape, StdClient};
 pub use token_reference::{
     EnvSyntax, ReferenceForm, TOKEN_TRANSPORTS, TokenReference, bridge_header_argument, default_token_variable,
@@ -286,6 +289,9 @@ pub struct EntrySpec {
     /// The environment variable a bridge or http entry names for the client to read the token
     /// from (`--token-from-env`), instead of holding the token; `None`: the token goes inline.
     pub token_variable: Option<String>,
+    /// For a bridge or http entry: the tools the client is to use, written into the client's
+    /// own filter keys ([`Client::tool_filter`]); `None`: those keys are left as they are.
+    pub tools: Option<crate::tool_filter::ExactFilter>,
 }
 
 impl EntrySpec {
@@ -411,6 +417,26 @@ pub enum EntryError {
         transport: &'static str,
         /// What to do instead.
         hint: String,
+    },
+    /// `--tools` on a bridge or http entry, and the client has no per-server filter of its own.
+    #[error(
+        "{client} has no per-server tool filter of its own, and a --transport {transport} entry talks to the Agent Gateway without tray-mcp serve in between"
+    )]
+    NoToolFilter {
+        /// The client's display name.
+        client: &'static str,
+        /// The transport asked for.
+        transport: &'static str,
+    },
+    /// The client's filter cannot say this filter without the Agent Gateway's tool list.
+    #[error(
+        "{client}'s own tool filter {needs}, which needs the Agent Gateway's tool list, and it was not listed (--no-verify, or it did not answer)"
+    )]
+    FilterNeedsListing {
+        /// The client's display name.
+        client: &'static str,
+        /// What its filter lists.
+        needs: &'static str,
     },
     /// Tray's Headless MCP needs a client that signs in by OAuth on its own.
     #[error("{client} cannot sign in to Tray's Headless MCP by itself (it needs OAuth sign-in by the client)")]
@@ -547,10 +573,43 @@ pub trait Client: Sync {
                 hint: self.headless_refusal(&spec.region.headless_url()),
             });
         }
-        if spec.token_from_env() {
-            return self.entry_reading_token_from_env(spec);
+        let mut entry = if spec.token_from_env() {
+            self.entry_reading_token_from_env(spec)?
+        } else {
+            self.server_entry(spec)?
+        };
+        if let Some(filter) = &spec.tools {
+            self.write_tool_filter(spec.transport, &mut entry.server, filter)?;
         }
-        self.server_entry(spec)
+        Ok(entry)
+    }
+
+    /// Writes `filter` into the client's own filter keys of `entry`; refused when it has none
+    /// (a filter of every tool then has nothing to clear).
+    fn write_tool_filter(
+        &self,
+        transport: Transport,
+        entry: &mut Value,
+        filter: &crate::tool_filter::ExactFilter,
+    ) -> Result<(), EntryError> {
+        let Some(keys) = self.tool_filter() else {
+            if filter.is_everything() {
+                return Ok(());
+            }
+            return Err(EntryError::NoToolFilter {
+                client: self.display_name(),
+                transport: transport.as_str(),
+            });
+        };
+        keys.write(entry, filter)
+            .map_err(|NeedsListing| EntryError::FilterNeedsListing {
+                client: self.display_name(),
+                needs: if keys.include.is_none() {
+                    "lists only the tools to leave out"
+                } else {
+                    "lists only the tools to use"
+                },
+            })
     }
 
     /// The entry of a spec that names the token's variable: refused when the client has no
@@ -675,10 +734,22 @@ pub trait Client: Sync {
         None
     }
 
+    /// The client's own per-server tool filter (Gemini CLI's `includeTools`/`excludeTools`),
+    /// which `install --tools` writes for bridge and http entries; `None`: it has none.
+    fn tool_filter(&self) -> Option<FilterKeys> {
+        None
+    }
+
     /// The MCP servers the client's installed plugins provide (Claude Code plugins): not in any
     /// config tray-mcp edits, but served to the user beside its entries.
     fn plugin_servers(&self, _environment: &Environment) -> Vec<PluginServer> {
         Vec::new()
+    }
+
+    /// The step that turns off the plugin `plugin` in this client (for `doctor` and the
+    /// install's note beside Tray's plugin).
+    fn plugin_off_step(&self, plugin: &str) -> String {
+        format!("turn the plugin {plugin} off in {}", self.display_name())
     }
 
     /// Where `install --approve read-only` writes this client's own approval of a tool, for an
@@ -691,6 +762,13 @@ pub trait Client: Sync {
     /// The key of an approval list inside the client's own entry (Cline's `autoApprove`, Roo's
     /// `alwaysAllow`), listing tool names as the server lists them; `None`: no such key.
     fn entry_approval_key(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// For a client whose [`Client::entry_approval_key`] is a table of tools rather than a list
+    /// (Codex's `tools.<tool>.approval_mode`): the field in a tool's table and the value that
+    /// approves it ahead; `None`: the key is a list of tool names.
+    fn entry_approval_field(&self) -> Option<(&'static str, &'static str)> {
         None
     }
 

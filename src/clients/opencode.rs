@@ -46,4 +46,5 @@ pub const OPENCODE: StdClient = StdClient {
     reload_hint: "restart OpenCode (`opencode mcp list` shows the server)",
     tool_cap: None,
     entry_approval_key: None,
+    tool_filter: None,
 };

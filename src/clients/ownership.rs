@@ -25,6 +25,12 @@
 //! `enabled`, Copilot's `tools`, Goose's `timeout`) is a default: written when missing, the
 //! client's or user's value kept when present. A key tray-mcp wrote before and no longer
 //! writes (switching a bridge to stdio drops `env.TRAY_AUTH_HEADER`) goes.
+//!
+//! Two kinds of keys are tray-mcp's only when an install sets them, so they are not among the
+//! shapes: a client's own tool filter keys ([`super::FilterKeys`], when the install gives
+//! `--tools`/`--exclude-tools` for a bridge or http entry) and an approval table inside the
+//! entry (Codex's `tools`, when the install gives `--approve`); the edit takes those over
+//! (`commands::own_entry`), and otherwise leaves them as they are.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -76,6 +82,7 @@ fn build_shapes(client: &dyn Client) -> OwnedKeys {
                 os: Os::Linux,
                 region: Region::default(),
                 token_variable: variable.map(str::to_string),
+                tools: None,
             };
             if let Ok(entry) = client.entry(&spec) {
                 shapes.push(entry.server);

@@ -11,10 +11,13 @@
 //!
 //! `--token-from-env` writes `${VAR}`, which Qwen Code expands as Gemini CLI does (it expands
 //! `$HOME` in settings it reads, clients.md §9).
+//!
+//! Tool filter: Gemini CLI's `includeTools` / `excludeTools`, exact tool names, the exclusion
+//! winning (qwen-code 0.24.4 `compileNameFilter` / `compiledFilterAccepts`: set membership).
 
 use std::path::PathBuf;
 
-use super::{EnvSyntax, Headless, Shape, StdClient, TokenReference, token_reference::EXPANDS_ON_WRITE};
+use super::{EnvSyntax, FilterKeys, Headless, Shape, StdClient, TokenReference, token_reference::EXPANDS_ON_WRITE};
 use crate::config::format::Format;
 use crate::env;
 use crate::paths::Environment;
@@ -47,6 +50,11 @@ pub const QWEN: StdClient = StdClient {
     reload_hint: "start a new Qwen Code session (`qwen mcp list` shows the server)",
     tool_cap: None,
     entry_approval_key: None,
+    tool_filter: Some(FilterKeys {
+        include: Some("includeTools"),
+        exclude: Some("excludeTools"),
+        all: None,
+    }),
 };
 
 /// Qwen Code's folder: `QWEN_HOME` (with `~` expanded as Qwen does), else `~/.qwen`.

@@ -9,8 +9,11 @@
 //!
 //! Approvals: `alwaysAllow[]` in the entry lists the tools Roo runs without asking (clients.md §5,
 //! src/services/mcp/McpHub.ts); `install --approve read-only` writes the read-only tools there.
+//!
+//! Tool filter: `disabledTools[]` in the entry lists the tools Roo leaves out (clients.md §5); it
+//! has no list of tools to use, so `--tools` is written as the listed tools it does not match.
 
-use super::{EnvSyntax, Headless, Shape, StdClient, TokenReference};
+use super::{EnvSyntax, FilterKeys, Headless, Shape, StdClient, TokenReference};
 use crate::config::format::Format;
 use crate::paths::Environment;
 
@@ -44,4 +47,9 @@ pub const ROO: StdClient = StdClient {
     reload_hint: "Roo Code reads the file again by itself; check its MCP servers view",
     tool_cap: None,
     entry_approval_key: Some("alwaysAllow"),
+    tool_filter: Some(FilterKeys {
+        include: None,
+        exclude: Some("disabledTools"),
+        all: None,
+    }),
 };

@@ -170,6 +170,8 @@ pub struct StdClient {
     pub tool_cap: Option<usize>,
     /// The approval list inside its entries (see [`Client::entry_approval_key`]).
     pub entry_approval_key: Option<&'static str>,
+    /// Its own per-server tool filter (see [`Client::tool_filter`]).
+    pub tool_filter: Option<super::FilterKeys>,
 }
 
 impl Client for StdClient {
@@ -264,6 +266,10 @@ impl Client for StdClient {
 
     fn entry_approval_key(&self) -> Option<&'static str> {
         self.entry_approval_key
+    }
+
+    fn tool_filter(&self) -> Option<super::FilterKeys> {
+        self.tool_filter
     }
 }
 

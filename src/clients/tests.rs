@@ -24,6 +24,7 @@ fn spec(transport: Transport, os: Os) -> EntrySpec {
         os,
         region: Region::Eu1,
         token_variable: None,
+        tools: None,
     }
 }
 

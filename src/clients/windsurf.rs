@@ -4,8 +4,10 @@
 //! `--token-from-env` writes `${env:VAR}`, which Windsurf interpolates in `serverUrl`, `url`,
 //! `headers`, `command`, `args` and `env` (Windsurf's MCP docs, "Config interpolation").
 //!
-//! Tool cap: Cascade has at most 50 MCP tools at a time (Windsurf's MCP docs), so the install and
-//! `doctor --online` warn above 50.
+//! Tool cap: "Cascade has a limit of 100 total tools that it has access to at any given time"
+//! (Windsurf's MCP docs, docs.windsurf.com/windsurf/cascade/mcp, "Configuring MCP tools", read
+//! 2026-12; the 50 was an older figure), so the install and `doctor --online` warn above
+//! 100, for one entry or all Tray entries together.
 
 use super::{EnvSyntax, Headless, Shape, StdClient, TokenReference};
 use crate::config::format::Format;
@@ -33,6 +35,7 @@ pub const WINDSURF: StdClient = StdClient {
     trust: None,
     install_link: None,
     reload_hint: "press Refresh in Windsurf's MCP panel (Cascade > MCP servers)",
-    tool_cap: Some(50),
+    tool_cap: Some(100),
     entry_approval_key: None,
+    tool_filter: None,
 };

@@ -37,4 +37,5 @@ pub const ZED: StdClient = StdClient {
     reload_hint: "Zed reloads its settings by itself; see the Agent panel's settings",
     tool_cap: None,
     entry_approval_key: None,
+    tool_filter: None,
 };

@@ -77,7 +77,7 @@ pub fn plan(
             continue;
         };
         let ours = recorded(previous, kind, &file, &list);
-        let theirs = approvals::rules_in(&file, &list);
+        let theirs = approvals::rules_in(&file, &list, None);
         let rules: Vec<String> = tools
             .iter()
             .filter_map(|tool| client.approval_rule(name.as_str(), tool))
@@ -131,7 +131,10 @@ fn in_entry(config: &mut ConfigEdit, key: &str, tools: &[String], previous: &[Wr
     let mut list = config.upsert.entry_path.clone();
     list.push(key.to_string());
     let ours = recorded(previous, kind, &config.path, &list);
-    let listed = approvals::rules_in(&config.path, &list);
+    if let Some(field) = kind.client().entry_approval_field() {
+        return in_entry_table(config, (key, field), tools, (list, ours));
+    }
+    let listed = approvals::rules_in(&config.path, &list, None);
     let rules: Vec<String> = tools
         .iter()
         .filter(|tool| ours.contains(tool) || !listed.contains(tool))
@@ -148,6 +151,56 @@ fn in_entry(config: &mut ConfigEdit, key: &str, tools: &[String], previous: &[Wr
     }
     if let Some(entry) = config.upsert.server.as_object_mut() {
         entry.insert(key.to_string(), serde_json::json!(value));
+    }
+    WrittenRules {
+        client: kind.id().to_string(),
+        file: config.path.clone(),
+        list,
+        rules,
+    }
+}
+
+/// A table of tools inside the entry (Codex's `tools.<tool>.approval_mode = "approve"`): the
+/// table as the file has it, with ours set for `tools` and taken out for the tools tray-mcp
+/// approved before and no longer does. A tool whose table already has the field (the user's
+/// choice, whatever it is) is left alone and not recorded. The install takes the key over.
+fn in_entry_table(
+    config: &mut ConfigEdit,
+    (key, (field, approves)): (&str, (&'static str, &'static str)),
+    tools: &[String],
+    (list, ours): (Vec<String>, Vec<String>),
+) -> WrittenRules {
+    let (kind, _) = config.owner;
+    let path: Vec<&str> = list.iter().map(String::as_str).collect();
+    let mut table = match approvals::value_in(&config.path, &path) {
+        Some(serde_json::Value::Object(table)) => table,
+        _ => serde_json::Map::new(),
+    };
+    let theirs = |table: &serde_json::Map<String, serde_json::Value>, tool: &str| {
+        !ours.iter().any(|known| known == tool) && table.get(tool).and_then(|tool| tool.get(field)).is_some()
+    };
+    let rules: Vec<String> = tools.iter().filter(|tool| !theirs(&table, tool)).cloned().collect();
+    for stale in ours.iter().filter(|tool| !rules.contains(tool)) {
+        if let Some(serde_json::Value::Object(tool)) = table.get_mut(stale) {
+            tool.remove(field);
+            if tool.is_empty() {
+                table.remove(stale);
+            }
+        }
+    }
+    for tool in &rules {
+        let entry = table.entry(tool.clone()).or_insert_with(|| serde_json::json!({}));
+        if let Some(entry) = entry.as_object_mut() {
+            entry.insert(field.to_string(), serde_json::json!(approves));
+        }
+    }
+    if let Some(entry) = config.upsert.server.as_object_mut()
+        && !table.is_empty()
+    {
+        entry.insert(key.to_string(), serde_json::Value::Object(table));
+    }
+    if let Some(guard) = &mut config.upsert.guard {
+        guard.approval_table = kind.client().entry_approval_key();
     }
     WrittenRules {
         client: kind.id().to_string(),

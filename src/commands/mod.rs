@@ -19,6 +19,7 @@ pub mod remove;
 pub mod rename;
 pub mod report;
 pub mod token;
+pub mod tool_caps;
 pub mod uninstall;
 pub mod verify;
 

@@ -26,6 +26,12 @@ pub struct EntryGuard {
     pub recorded: bool,
     /// Replace an entry tray-mcp did not write (`--force`, the wizard's yes).
     pub force: bool,
+    /// The install sets the client's own tool filter: its keys are tray-mcp's this time (set
+    /// as the new entry has them, taken out where it has none), not the user's.
+    pub filter: bool,
+    /// The install sets the approvals in this table of the entry (Codex's `tools`), worked
+    /// out from the table as the file has it: the key is set as the new entry has it.
+    pub approval_table: Option<&'static str>,
 }
 
 impl EntryGuard {
@@ -36,7 +42,15 @@ impl EntryGuard {
             owned: ownership::owned_keys(client.client()),
             recorded: false,
             force,
+            filter: false,
+            approval_table: None,
         }
+    }
+
+    /// The guard, taking over the client's tool filter keys when `filter` (the install sets a
+    /// filter).
+    pub fn taking_filter(self, filter: bool) -> Self {
+        EntryGuard { filter, ..self }
     }
 
     /// The value to set over `existing` (the entry now at the place, if any): `ours` for a new
@@ -51,12 +65,38 @@ impl EntryGuard {
         let is_tray = recognized.is_some();
         let is_ours = ownership::is_ours(existing, recognized.as_ref(), self.recorded);
         if is_ours || (self.force && is_tray) {
-            return Ok(self.owned.merge(existing, ours));
+            return Ok(self.with_filter(self.owned.merge(existing, ours), ours));
         }
         if self.force {
             return Ok(ours.clone());
         }
         Err(refusal(existing, name, is_tray))
+    }
+
+    /// `merged` with the client's filter keys as `ours` has them, when the install sets a
+    /// filter, and its approval table, when the install sets approvals in one (otherwise
+    /// whatever is there stays).
+    fn with_filter(&self, mut merged: Value, ours: &Value) -> Value {
+        let mut keys: Vec<&str> = Vec::new();
+        if self.filter {
+            keys.extend(
+                self.client
+                    .client()
+                    .tool_filter()
+                    .map(|keys| keys.keys())
+                    .unwrap_or_default(),
+            );
+        }
+        keys.extend(self.approval_table);
+        if let Some(object) = merged.as_object_mut() {
+            for key in keys {
+                match ours.get(key) {
+                    Some(value) => object.insert(key.to_string(), value.clone()),
+                    None => object.remove(key),
+                };
+            }
+        }
+        merged
     }
 }
 

@@ -525,11 +525,25 @@ pub fn install(
     verify: bool,
     say: &dyn Fn(&str),
 ) -> Result<super::report::Report, CommandError> {
-    let mut planned = install::plan(context, request, &placement.entry_binary)?;
+    // A client's own filter takes exact names: wildcards wait for the gateway's list, so the
+    // first plan (for the usage errors) goes without the filter.
+    let needs_listing = install::needs_tool_listing(request);
+    let mut planned = if needs_listing {
+        install::check_tool_filter(request)?;
+        let unfiltered = InstallRequest {
+            tools: None,
+            ..request.clone()
+        };
+        install::plan(context, &unfiltered, &placement.entry_binary)?
+    } else {
+        install::plan(context, request, &placement.entry_binary)?
+    };
     let (mut verified, gateway_tools) = verified_listing(context, request, verify, planned.gateway)?;
     verified.extend(cap_warnings(context, request, &gateway_tools));
     let with_tools;
-    let request = if request.approve.is_some() && !gateway_tools.is_empty() {
+    // Exact names are checked against the list too, when there is one.
+    let filter_by_listing = install::sets_client_filter(request) && !gateway_tools.is_empty();
+    let request = if (request.approve.is_some() && !gateway_tools.is_empty()) || needs_listing || filter_by_listing {
         // The approvals go by the gateway's own annotations: planned again with its tools.
         with_tools = InstallRequest {
             gateway_tools,
@@ -555,8 +569,9 @@ pub fn install(
 }
 
 /// The warnings of an install whose entry serves more tools than a client shows (its
-/// documented cap), counted as `serve` lists them (the gateway's tools as the verification
-/// listed them; nothing is said when it did not).
+/// documented cap), counted as the client gets them (the gateway's tools as the verification
+/// listed them; nothing is said when it did not), alone or with the client's other Tray
+/// entries ([`super::tool_caps`]).
 fn cap_warnings(
     environment: &Environment,
     request: &InstallRequest,
@@ -565,24 +580,38 @@ fn cap_warnings(
     if gateway_tools.is_empty() {
         return Vec::new();
     }
-    let served = match request.transport {
-        crate::clients::Transport::Stdio => {
-            let filter = request.tools.clone().unwrap_or_else(|| {
-                crate::profiles::load(environment, &request.name)
-                    .map(|profile| profile.filter)
-                    .unwrap_or_default()
-            });
+    let served = match (request.transport, &request.tools) {
+        (crate::clients::Transport::Stdio, asked) => {
+            let filter = super::tool_caps::stdio_filter(environment, &request.name, asked.as_ref());
             crate::approvals::served_tools(gateway_tools, &filter).len()
+        }
+        (_, Some(filter)) => {
+            let listed: Vec<String> = gateway_tools
+                .iter()
+                .filter_map(|tool| Some(tool.get("name")?.as_str()?.to_string()))
+                .collect();
+            crate::tool_filter::exact(filter, Some(&listed))
+                .ok()
+                .and_then(|exact| exact.served())
+                .map_or(listed.len(), |served| served.len())
         }
         _ => gateway_tools.len(),
     };
-    request
-        .clients
-        .iter()
-        .filter(|kind| !request.skip.contains(kind))
-        .filter_map(|kind| super::approve::over_cap(kind.client(), request.name.as_str(), served))
-        .map(|(problem, fix)| Notice::warning(format!("{problem}; {fix}")))
-        .collect()
+    let mut warnings = Vec::new();
+    for kind in request.clients.iter().filter(|kind| !request.skip.contains(kind)) {
+        if let Some((problem, fix)) = super::approve::over_cap(kind.client(), request.name.as_str(), served) {
+            warnings.push(Notice::warning(format!("{problem}; {fix}")));
+        } else if let Some(workspace) = request.workspace.workspace_id() {
+            warnings.extend(super::tool_caps::install_warning(
+                environment,
+                *kind,
+                (request.name.as_str(), served),
+                workspace,
+                gateway_tools,
+            ));
+        }
+    }
+    warnings
 }
 
 /// Whom a sign-in just made signed in as, said as a token is (`sign-in of Olive Ops (ops-lead)

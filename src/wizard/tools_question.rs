@@ -3,7 +3,7 @@
 //! it serves. The ticks start from the entry's current filter (every tool for a new entry); the
 //! answer becomes the profile's filter, the same one `install --tools` writes, with exact names.
 //! Why ask: a workspace's gateway can bring dozens of tools, and Cursor shows an agent at most 40
-//! (Windsurf 50, VS Code 128), dropping the rest without a word.
+//! (Windsurf 100, VS Code 128), dropping the rest without a word.
 
 use serde_json::Value;
 

@@ -327,3 +327,132 @@ fn cline_gets_auto_approve_in_its_entry_and_the_user_s_own_items_stay() {
     home.command().args(["remove", "tray-ops"]).assert().success();
     assert_eq!(cline_entry(&home, "tray-ops"), Value::Null);
 }
+
+/// Codex's config with a server of the user's and a tool table of theirs in our entry's place
+/// to come.
+const CODEX_CONFIG: &str = "# my Codex settings\nmodel = \"o3\"\n\n[mcp_servers.docs]\ncommand = \"docs-mcp\"\n";
+
+/// The tools Codex approves ahead in the entry `name`: those whose table says
+/// `approval_mode = "approve"`, sorted.
+fn codex_approved(home: &FakeHome, name: &str) -> Vec<String> {
+    let document: toml_edit::DocumentMut = home.read(".codex/config.toml").parse().expect("TOML");
+    let Some(tools) = document["mcp_servers"][name]["tools"].as_table_like() else {
+        return Vec::new();
+    };
+    let mut approved: Vec<String> = tools
+        .iter()
+        .filter(|(_, table)| table.get("approval_mode").and_then(|mode| mode.as_str()) == Some("approve"))
+        .map(|(tool, _)| tool.to_string())
+        .collect();
+    approved.sort();
+    approved
+}
+
+#[test]
+fn codex_gets_approval_mode_approve_per_read_only_tool_and_the_user_s_own_modes_stay() {
+    let home = FakeHome::new();
+    home.write(".codex/config.toml", CODEX_CONFIG);
+    let tray = FakeTray::start(Behavior::Normal);
+    let gateway = annotated_gateway();
+    let install = |args: &[&str]| {
+        let mut command = home.command();
+        command
+            .args(["-w", WORKSPACE, "--api-token-stdin", "-c", "codex", "-n", "tray", "-y"])
+            .args(args)
+            .envs(tray.api_variables())
+            .env("TRAY_GATEWAY_URL", gateway.url())
+            .write_stdin(format!("{TOKEN}\n"));
+        command.assert().success()
+    };
+    let installed = install(&["--approve", "read-only"]);
+    let (_, stderr) = outputs(&installed);
+    assert!(stderr.contains("Codex: approved 8 read-only tools"), "{stderr}");
+    let mut expected: Vec<String> = BUILTIN.map(String::from).to_vec();
+    expected.push("lookup_customer".into());
+    expected.sort();
+    assert_eq!(codex_approved(&home, "tray"), expected, "never delete_customer");
+    let written = home.read(".codex/config.toml");
+    assert!(written.starts_with(CODEX_CONFIG), "{written}");
+    assert!(!written.contains("delete_customer"), "{written}");
+
+    // The user makes one of ours ask again and sets a mode of their own for delete_customer;
+    // approving again with a narrower filter keeps both, and drops ours that no longer pass.
+    let edited = written.replacen(
+        "get_authenticated_user = { approval_mode = \"approve\" }",
+        "get_authenticated_user = { approval_mode = \"approve\" }, delete_customer = { approval_mode = \"prompt\" }",
+        1,
+    );
+    assert_ne!(edited, written, "the table to edit is there: {written}");
+    home.write(".codex/config.toml", edited);
+    install(&["--approve", "read-only", "--tools", "list_*,lookup_*,delete_*"]);
+    let approved = codex_approved(&home, "tray");
+    assert_eq!(
+        approved,
+        [
+            "list_available_connectors",
+            "list_integration_solutions",
+            "list_workflow_executions",
+            "list_workflows",
+            "lookup_customer"
+        ],
+        "{}",
+        home.read(".codex/config.toml")
+    );
+    let written = home.read(".codex/config.toml");
+    let document: toml_edit::DocumentMut = written.parse().expect("TOML");
+    assert_eq!(
+        document["mcp_servers"]["tray"]["tools"]["delete_customer"]["approval_mode"].as_str(),
+        Some("prompt"),
+        "{written}"
+    );
+    assert!(!written.contains("get_authenticated_user"), "{written}");
+
+    // A reinstall without --approve leaves the table; doctor lists the approvals; rename moves
+    // them with the entry and remove takes them away, restoring the file.
+    install(&[]);
+    assert_eq!(codex_approved(&home, "tray").len(), 5);
+    let (report, _) = outputs(&home.command().args(["doctor", "tray"]).assert());
+    assert!(
+        report.contains("5 read-only tools of tray are approved ahead"),
+        "{report}"
+    );
+    assert!(!report.contains("no longer in"), "{report}");
+    home.command().args(["rename", "tray", "tray-ops"]).assert().success();
+    assert_eq!(codex_approved(&home, "tray-ops").len(), 5);
+    home.command().args(["remove", "tray-ops"]).assert().success();
+    assert_eq!(home.read(".codex/config.toml"), CODEX_CONFIG);
+}
+
+#[test]
+#[ignore = "needs scripts/test.sh"]
+fn the_real_codex_loads_the_approval_modes_we_wrote() {
+    let tools = support::test_tools();
+    let home = FakeHome::new();
+    home.write(".codex/config.toml", CODEX_CONFIG);
+    home.install(&["-c", "codex", "-n", "tray", "--approve", "read-only", "--no-verify"])
+        .success();
+    assert_eq!(codex_approved(&home, "tray").len(), 7);
+    // Codex reads `approval_mode` as an enum (auto, prompt, writes, approve) and refuses the
+    // whole config for any other value, so loading it proves the key and value are its own.
+    let output = support::client_cli(&home, &tools, "codex")
+        .args(["mcp", "get", "tray", "--json"])
+        .output()
+        .expect("run codex");
+    assert!(
+        output.status.success(),
+        "codex refused the config: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let shown: Value = serde_json::from_slice(&output.stdout).expect("codex prints JSON");
+    assert_eq!(shown["transport"]["type"], "stdio", "{shown}");
+    home.write(
+        ".codex/config.toml",
+        home.read(".codex/config.toml")
+            .replacen("\"approve\"", "\"approved\"", 1),
+    );
+    let refused = support::client_cli(&home, &tools, "codex")
+        .args(["mcp", "get", "tray", "--json"])
+        .output()
+        .expect("run codex");
+    assert!(!refused.status.success(), "a value Codex does not know is refused");
+}

@@ -15,6 +15,7 @@ mod apply;
 mod approve;
 mod bundle;
 mod cli_help;
+mod client_filters;
 mod clients_codex;
 mod clients_every;
 mod clients_files;

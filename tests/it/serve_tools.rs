@@ -272,7 +272,7 @@ fn the_manifest_round_trips_tools_through_apply_and_export() {
 }
 
 /// Forty-one more gateway tools: with the seven built-in ones and the fake's own, well over
-/// Cursor's 40 and Windsurf's 50 (the clients' documented caps).
+/// Cursor's 40 (its documented cap).
 fn many_tools() -> Vec<Value> {
     (0..41)
         .map(|index| json!({"name": format!("workflow_tool_{index:02}"), "inputSchema": {"type": "object"}}))
@@ -410,4 +410,80 @@ fn the_filter_applies_to_the_headless_mcp_s_tools_too() {
     let (status, stderr) = server.finish();
     assert!(status.success(), "{stderr}");
     assert!(!stderr.contains("hb_test_bearer_filter"));
+}
+
+#[test]
+fn the_install_and_doctor_online_warn_when_a_client_s_tray_entries_together_serve_more_than_it_shows() {
+    let home = FakeHome::new();
+    let tray = FakeTray::start(Behavior::Normal);
+    let gateway = FakeGateway::start_listing(false, many_tools());
+    let install = |name: &str, tools: &str| {
+        let mut command = home.command();
+        command
+            .args(["-w", WORKSPACE, "--api-token-stdin", "-c", "cursor", "-y", "-n", name])
+            .args(["--tools", tools])
+            .envs(tray.api_variables())
+            .env("TRAY_GATEWAY_URL", gateway.url())
+            .write_stdin(format!("{TOKEN}\n"));
+        outputs(&command.assert().success()).1
+    };
+    // 10 and 30 tools: 40 together, what Cursor shows.
+    let stderr = install("tray-a", "workflow_tool_0*");
+    assert!(!stderr.contains("shows at most"), "{stderr}");
+    let stderr = install("tray-b", "workflow_tool_1*,workflow_tool_2*,workflow_tool_3*");
+    assert!(!stderr.contains("shows at most"), "{stderr}");
+    // Four built-in tools more: 44, each entry under the cap on its own.
+    let stderr = install("tray-c", "list_*");
+    assert!(
+        stderr.contains(
+            "the 3 Tray entries of Cursor (tray-c, tray-a, tray-b) together serve 44 tools and Cursor shows at most 40"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("give one or more of them a --tools"), "{stderr}");
+
+    let doctor = home
+        .command()
+        .args(["doctor", "--online"])
+        .envs(tray.api_variables())
+        .env("TRAY_GATEWAY_URL", gateway.url())
+        .assert()
+        .failure();
+    let report = outputs(&doctor).0;
+    assert!(
+        report.contains("the 3 Tray entries of Cursor (tray-a, tray-b, tray-c) together serve 44 tools"),
+        "{report}"
+    );
+    assert!(!report.contains("serves 44"), "no entry is over on its own: {report}");
+    assert_eq!(report.matches("together serve").count(), 1, "{report}");
+
+    // One narrowed (20 tools instead of 30): 34 together, nothing to say.
+    let stderr = install("tray-b", "workflow_tool_1*,workflow_tool_2*");
+    assert!(!stderr.contains("shows at most"), "{stderr}");
+}
+
+#[test]
+fn windsurf_s_cap_is_the_100_tools_its_docs_state() {
+    let tray = FakeTray::start(Behavior::Normal);
+    let install = |gateway: &FakeGateway| {
+        let home = FakeHome::new();
+        let mut command = home.command();
+        command
+            .args(["-w", WORKSPACE, "--api-token-stdin", "-c", "windsurf", "-y"])
+            .envs(tray.api_variables())
+            .env("TRAY_GATEWAY_URL", gateway.url())
+            .write_stdin(format!("{TOKEN}\n"));
+        outputs(&command.assert().success()).1
+    };
+    // 7 built-in + 44 gateway tools: over the 50 once assumed, under the documented 100.
+    let stderr = install(&FakeGateway::start_listing(false, many_tools()));
+    assert!(!stderr.contains("shows at most"), "{stderr}");
+    let more: Vec<Value> = (0..91)
+        .map(|index| json!({"name": format!("workflow_tool_{index:02}"), "inputSchema": {"type": "object"}}))
+        .collect();
+    let stderr = install(&FakeGateway::start_listing(false, more));
+    assert!(
+        stderr.contains("tray-workspace serves 101 tools and Windsurf shows at most 100"),
+        "{stderr}"
+    );
 }

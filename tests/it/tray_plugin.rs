@@ -158,3 +158,109 @@ fn real_claude_code_installs_tray_s_plugin_and_tray_mcp_sees_what_it_wrote() {
         "a plugin turned off is not listed: {listed}"
     );
 }
+
+/// The Codex plugin as `codex plugin add` installs it (checked with the real Codex below): a
+/// table in config.toml and the plugin's files in Codex's plugin cache.
+fn codex_home_with_plugin(enabled: bool) -> FakeHome {
+    let home = FakeHome::new();
+    home.write(
+        ".codex/config.toml",
+        format!("model = \"o3\"\n\n[plugins.\"tray-workflows@tray-plugins\"]\nenabled = {enabled}\n"),
+    );
+    home.write(
+        ".codex/plugins/cache/tray-plugins/tray-workflows/1.2.0/.codex-plugin/plugin.json",
+        "{\"name\": \"tray-workflows\", \"version\": \"1.2.0\", \"mcpServers\": \"./.mcp.json\"}\n",
+    );
+    home.write(
+        ".codex/plugins/cache/tray-plugins/tray-workflows/1.2.0/.mcp.json",
+        "{\"mcpServers\": {\"tray\": {\"type\": \"http\", \"url\": \"https://api.tray.io/mcp\"}}}\n",
+    );
+    home
+}
+
+#[test]
+fn codex_s_plugin_is_listed_and_doctor_flags_a_duplicate_and_another_region() {
+    let home = codex_home_with_plugin(true);
+    let (stdout, _) = outputs(&home.command().arg("list").assert().success());
+    assert!(
+        stdout.contains(
+            "plugin server (not tray-mcp's): tray (Codex plugin tray-workflows@tray-plugins, Headless MCP us1)"
+        ),
+        "{stdout}"
+    );
+    let installed = home
+        .command()
+        .args(["install", "--headless", "--region", "eu1", "-c", "codex"])
+        .assert()
+        .success();
+    let (_, stderr) = outputs(&installed);
+    assert!(stderr.contains("it talks to us1, this entry to eu1"), "{stderr}");
+    assert!(
+        stderr.contains("codex plugin remove tray-workflows@tray-plugins"),
+        "{stderr}"
+    );
+    let (stdout, _) = outputs(&home.command().arg("doctor").assert().failure());
+    assert!(
+        stdout.contains("the entry tray-headless (--headless) duplicates the plugin's server \"tray\""),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("talks to the Headless MCP in us1, and the entry tray-headless works in eu1"),
+        "{stdout}"
+    );
+
+    // Turned off in config.toml: not listed, nothing flagged.
+    let off = codex_home_with_plugin(false);
+    let listed: Value =
+        serde_json::from_str(&outputs(&off.command().args(["list", "--json"]).assert().success()).0).expect("json");
+    assert_eq!(listed["plugins"], json!([]));
+}
+
+#[test]
+#[ignore = "needs scripts/test.sh"]
+fn real_codex_installs_tray_s_plugin_and_tray_mcp_sees_what_it_wrote() {
+    let tools = support::test_tools();
+    let home = FakeHome::new();
+    home.write(".codex/config.toml", "model = \"o3\"\n");
+    // A local marketplace shaped as Codex reads one: tray-workflows with a server named tray.
+    home.write(
+        "market/.agents/plugins/marketplace.json",
+        "{\"name\": \"tray-plugins\", \"plugins\": [{\"name\": \"tray-workflows\", \"source\": {\"source\": \"local\", \"path\": \"./plugins/tray-workflows\"}}]}\n",
+    );
+    home.write(
+        "market/plugins/tray-workflows/.codex-plugin/plugin.json",
+        "{\"name\": \"tray-workflows\", \"version\": \"1.2.0\", \"description\": \"Tray\", \"mcpServers\": \"./.mcp.json\"}\n",
+    );
+    home.write(
+        "market/plugins/tray-workflows/.mcp.json",
+        "{\"mcpServers\": {\"tray\": {\"type\": \"http\", \"url\": \"https://api.tray.io/mcp\"}}}\n",
+    );
+    let codex = |args: &[&str]| {
+        let output = client_cli(&home, &tools, "codex")
+            .args(args)
+            .output()
+            .expect("run codex");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(output.status.success(), "codex {args:?} failed:\n{text}");
+        text
+    };
+    codex(&["plugin", "marketplace", "add", &home.path("market").to_string_lossy()]);
+    codex(&["plugin", "add", "tray-workflows@tray-plugins"]);
+    assert!(
+        codex(&["mcp", "list", "--json"]).contains("https://api.tray.io/mcp"),
+        "Codex serves it"
+    );
+    let listed: Value =
+        serde_json::from_str(&outputs(&home.command().args(["list", "--json"]).assert().success()).0).expect("json");
+    assert_eq!(listed["plugins"][0]["server"], json!("tray"), "{listed}");
+    assert_eq!(listed["plugins"][0]["client"], json!("codex"), "{listed}");
+    // The step tray-mcp suggests turns it off.
+    codex(&["plugin", "remove", "tray-workflows@tray-plugins"]);
+    let listed: Value =
+        serde_json::from_str(&outputs(&home.command().args(["list", "--json"]).assert().success()).0).expect("json");
+    assert_eq!(listed["plugins"], json!([]), "{listed}");
+}

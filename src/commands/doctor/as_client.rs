@@ -43,6 +43,13 @@ pub(super) struct Listed {
     gateway: usize,
 }
 
+impl Listed {
+    /// How many tools it listed, built-in and gateway together.
+    pub(super) fn served(&self) -> usize {
+        self.builtin + self.gateway
+    }
+}
+
 /// How `entry`'s client starts it; `None` for entries the client does not start (http and
 /// headless entries: the gateway check is what their client does); a note when it cannot be
 /// started as the client would.

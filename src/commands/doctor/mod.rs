@@ -317,11 +317,21 @@ fn online_checks(context: &Context, entries: &[&FoundEntry]) -> Vec<Vec<Check>> 
             .collect();
         (network, started.join().unwrap_or_default())
     });
+    let counted: Vec<Option<usize>> = launches
+        .iter()
+        .map(|launch| {
+            let launch = launch.as_ref()?.as_ref().ok()?;
+            let at = distinct.iter().position(|known| known == launch)?;
+            Some(started.get(at)?.as_ref().ok()?.served())
+        })
+        .collect();
+    let mut together = summed_caps(entries, &counted);
     entries
         .iter()
         .zip(&keys)
         .zip(&launches)
-        .map(|((entry, key), launch)| {
+        .enumerate()
+        .map(|(index, ((entry, key), launch))| {
             let at = unique.iter().position(|(known, _)| *known == key);
             let online = at.and_then(|at| network.get(at).cloned()).unwrap_or_default();
             let mut checks = online.checks;
@@ -336,9 +346,45 @@ fn online_checks(context: &Context, entries: &[&FoundEntry]) -> Vec<Vec<Check>> 
                 Some(Err(note)) => checks.push(note.clone()),
                 None => {}
             }
+            checks.extend(
+                together
+                    .iter_mut()
+                    .find(|(at, _)| *at == index)
+                    .and_then(|(_, check)| check.take()),
+            );
             checks
         })
         .collect()
+}
+
+/// Per client whose Tray entries together list more tools than it shows: a failed check for
+/// the last of them (each name counted once, as the client uses one entry of a name), at its
+/// index in `entries`. `counted` is what each entry listed when started as its client starts
+/// it (`None`: not started, not counted).
+fn summed_caps(entries: &[&FoundEntry], counted: &[Option<usize>]) -> Vec<(usize, Option<Check>)> {
+    let mut found = Vec::new();
+    for client in ClientId::all() {
+        let mut names: Vec<String> = Vec::new();
+        let mut total = 0;
+        let mut last = None;
+        for (index, (entry, count)) in entries.iter().zip(counted).enumerate() {
+            if entry.client != *client || names.contains(&entry.name) {
+                continue;
+            }
+            if let Some(count) = count {
+                names.push(entry.name.clone());
+                total += count;
+                last = Some(index);
+            }
+        }
+        if let (Some(at), Some((problem, fix))) = (
+            last,
+            crate::commands::tool_caps::over_cap_together(*client, &names, total),
+        ) {
+            found.push((at, Some(Check::fail(problem, fix))));
+        }
+    }
+    found
 }
 
 /// Recognised Tray entries, and broken ones that still point at Tray.

@@ -136,6 +136,7 @@ fn shape_check(environment: &Environment, entry: &FoundEntry, transport: Transpo
         os: environment.os,
         region: Default::default(),
         token_variable: client.token_variable_in(&entry.value),
+        tools: None,
     };
     let expected = match client.entry(&spec) {
         Ok(expected) => expected.server,

@@ -28,7 +28,11 @@ pub(super) fn tool_checks(
         .filter(|written| written.client == entry.client.id())
     {
         let shown = environment.display_path(&written.file);
-        let present = crate::approvals::rules_in(&written.file, &written.list);
+        let present = crate::approvals::rules_in(
+            &written.file,
+            &written.list,
+            crate::clients::ClientId::parse(&written.client).and_then(|kind| kind.client().entry_approval_field()),
+        );
         let missing: Vec<&String> = written.rules.iter().filter(|rule| !present.contains(rule)).collect();
         checks.push(if missing.is_empty() {
             Check::pass(format!(

@@ -82,6 +82,7 @@ pub(super) fn plan_entries(
             configs.push(config);
         }
     }
+    notices.extend(filter_notice(&spec, &configs));
     if let Some(variable) = &request.token_variable
         && !configs.is_empty()
         && !environment.variables.is_set(variable)
@@ -146,6 +147,12 @@ fn client_edit(
             notices.push(Notice::note(format!("{client} skipped: {hint}")));
             return Ok(None);
         }
+        Err(error @ (EntryError::NoToolFilter { .. } | EntryError::FilterNeedsListing { .. }))
+            if request.every_client =>
+        {
+            notices.push(Notice::note(format!("skipped: {error}")));
+            return Ok(None);
+        }
         Err(error) => return Err(entry_error(error)),
     };
     notices.extend(entry.notice.iter().cloned().map(Notice::note));
@@ -170,7 +177,7 @@ fn client_edit(
                 .client()
                 .entry_files()
                 .map(|files| (files.header)(request.name.as_str())),
-            guard: Some(EntryGuard::new(kind, request.force)),
+            guard: Some(EntryGuard::new(kind, request.force).taking_filter(spec.tools.is_some())),
         },
         path: location.path,
     }))
@@ -193,7 +200,87 @@ pub fn request_spec(
         binary,
     );
     spec.token_variable = request.token_variable.clone();
+    spec.tools = client_filter(request)?;
     Ok(spec)
+}
+
+/// For a bridge or http entry with `--tools` / `--exclude-tools`: the filter in the exact tool
+/// names the clients' own filters take, its wildcards expanded against the Agent Gateway's
+/// tools as the install's verification listed them (none listed: only exact names work).
+fn client_filter(request: &InstallRequest) -> Result<Option<crate::tool_filter::ExactFilter>, CommandError> {
+    let (Some(filter), Transport::Bridge | Transport::Http) = (&request.tools, request.transport) else {
+        return Ok(None);
+    };
+    let listed: Vec<String> = request
+        .gateway_tools
+        .iter()
+        .filter_map(|tool| tool.get("name")?.as_str().map(str::to_string))
+        .collect();
+    let listed = (!listed.is_empty()).then_some(listed.as_slice());
+    crate::tool_filter::exact(filter, listed)
+        .map(Some)
+        .map_err(|error| CommandError::usage(error.to_string(), error.hint()))
+}
+
+/// What a client filter written into bridge or http entries says, in the exact names written.
+fn filter_notice(spec: &EntrySpec, configs: &[ConfigEdit]) -> Option<Notice> {
+    let filter = spec.tools.as_ref()?;
+    let clients: Vec<&str> = configs
+        .iter()
+        .filter_map(|edit| {
+            edit.owner
+                .0
+                .client()
+                .tool_filter()
+                .map(|_| edit.owner.0.client().display_name())
+        })
+        .collect();
+    if clients.is_empty() {
+        return None;
+    }
+    let clients = clients.join(", ");
+    if filter.is_everything() {
+        return Some(Notice::note(format!(
+            "{clients}: the entry's own tool filter is cleared (every tool)"
+        )));
+    }
+    let said = match (filter.served(), &filter.listed) {
+        (Some(served), Some(listed)) => format!(
+            "{} of the {} tools the Agent Gateway lists: {}",
+            served.len(),
+            listed.len(),
+            served.join(", ")
+        ),
+        (Some(served), None) => format!("only {}", served.join(", ")),
+        (None, _) => format!("every tool but {}", filter.exclude.join(", ")),
+    };
+    let later = if filter.include.is_some() {
+        "; a tool the gateway adds later is not among them until you install again"
+    } else {
+        ""
+    };
+    Some(Notice::note(format!(
+        "{clients}: the entry's own tool filter lets through {said} (exact names, as the client takes them){later}"
+    )))
+}
+
+/// Whether the install writes the clients' own tool filter: a bridge or http entry with
+/// `--tools` / `--exclude-tools`.
+pub fn sets_client_filter(request: &InstallRequest) -> bool {
+    matches!(request.transport, Transport::Bridge | Transport::Http) && request.tools.is_some()
+}
+
+/// Whether the install's filter needs the Agent Gateway's tool list before it can be planned:
+/// a bridge or http entry whose `--tools` / `--exclude-tools` has a wildcard.
+pub fn needs_tool_listing(request: &InstallRequest) -> bool {
+    sets_client_filter(request)
+        && request.tools.as_ref().is_some_and(|filter| {
+            filter
+                .tools
+                .iter()
+                .chain(&filter.exclude_tools)
+                .any(|pattern| pattern.contains(['*', '?']))
+        })
 }
 
 /// What an entry for `workspace` named `name` over `transport` is made from.
@@ -226,6 +313,7 @@ pub fn entry_spec(
         os: environment.os,
         region,
         token_variable: None,
+        tools: None,
     }
 }
 
@@ -240,6 +328,16 @@ pub fn entry_error(error: EntryError) -> CommandError {
         EntryError::NoOAuthSignIn { hint, .. } | EntryError::NoTokenReference { hint, .. } => {
             CommandError::usage(error.to_string(), hint.clone())
         }
+        EntryError::NoToolFilter { client, .. } => CommandError::usage(
+            error.to_string(),
+            format!(
+                "install {client}'s entry as stdio (the default --transport), whose bundled server applies --tools, or drop --tools / --exclude-tools for it; `tray-mcp clients` and docs/tools.md say which clients have a filter of their own"
+            ),
+        ),
+        EntryError::FilterNeedsListing { .. } => CommandError::usage(
+            error.to_string(),
+            "install while the Agent Gateway answers (without --no-verify), or use the other flag (--tools or --exclude-tools) that the client's filter can say as given",
+        ),
     }
 }
 

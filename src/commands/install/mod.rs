@@ -24,9 +24,9 @@ mod tests;
 
 pub use entries::{
     ConfigEdit, EntryPlan, EntryUpsert, UpsertEntries, combined_change, entry_error, entry_plan, entry_spec,
-    request_spec,
+    needs_tool_listing, request_spec, sets_client_filter,
 };
-pub use plan::SignInStep;
+pub use plan::{SignInStep, check_tool_filter};
 pub use profile::existing_gateway;
 pub(crate) use profile::{kept_gateway, profile_for};
 use profile::{kept_gateway_note, kept_gateway_of, profile_from};
@@ -190,7 +190,7 @@ pub fn launches_binary(transport: Transport) -> bool {
 /// everything the install plans from ([`InstallSnapshot::read`]), then the pure [`plan::plan`].
 pub fn plan(environment: &Context, request: &InstallRequest, binary: &Path) -> Result<InstallPlan, CommandError> {
     // What the request alone gets wrong is said before anything is read.
-    plan::check_tool_filter(request)?;
+    check_tool_filter(request)?;
     request_spec(environment, request, binary)?;
     let token_store = Arc::clone(environment.shared_store().get());
     let snapshot = InstallSnapshot::read(environment, request, token_store)?;

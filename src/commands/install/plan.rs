@@ -134,10 +134,29 @@ pub(super) fn approvals_with(
     plan
 }
 
-/// A tool filter is kept in the profile `tray-mcp serve --profile NAME` reads: only stdio
-/// entries of a real workspace have one, so any other install with a filter is refused.
-pub(super) fn check_tool_filter(request: &InstallRequest) -> Result<(), CommandError> {
-    if request.tools.as_ref().is_none_or(ToolFilter::is_empty) && request.approve.is_none() {
+/// A tool filter is kept in the profile `tray-mcp serve --profile NAME` reads, for stdio
+/// entries of a real workspace, or written into the client's own filter keys, for bridge and
+/// http entries (each client's refusal comes with its entry); sandbox and Headless entries
+/// take none. Approvals go by the profile, so only stdio entries take them.
+pub fn check_tool_filter(request: &InstallRequest) -> Result<(), CommandError> {
+    let filtered = request.tools.as_ref().is_some_and(|filter| !filter.is_empty());
+    let client_filter = matches!(request.transport, Transport::Bridge | Transport::Http)
+        && !matches!(request.workspace, WorkspaceChoice::Sandbox);
+    if client_filter && filtered && !request.every_client {
+        // A client named without a filter of its own is refused before anything else.
+        let unfiltered = request
+            .clients
+            .iter()
+            .filter(|kind| !request.skip.contains(kind))
+            .find(|kind| kind.client().tool_filter().is_none());
+        if let Some(kind) = unfiltered {
+            return Err(entry_error(EntryError::NoToolFilter {
+                client: kind.client().display_name(),
+                transport: request.transport.as_str(),
+            }));
+        }
+    }
+    if (!filtered || client_filter) && request.approve.is_none() {
         return Ok(());
     }
     let what = match (&request.workspace, request.transport) {
