@@ -86,6 +86,21 @@ impl FilterKeys {
         Ok(())
     }
 
+    /// The filter `entry` holds in these keys, as `tools` / `exclude_tools` of exact names (an
+    /// include list of just the "every tool" item is no filter); empty when it holds none.
+    pub fn read(&self, entry: &Value) -> crate::tool_filter::ToolFilter {
+        let names = |key: Option<&str>| -> Vec<String> {
+            key.and_then(|key| entry.get(key)?.as_array().cloned())
+                .unwrap_or_default()
+                .iter()
+                .filter_map(Value::as_str)
+                .filter(|name| self.all != Some(*name))
+                .map(str::to_string)
+                .collect()
+        };
+        crate::tool_filter::ToolFilter::new(names(self.include), names(self.exclude))
+    }
+
     /// The tools an entry's filter lets through of `listed` (the server's tool names): what
     /// the client will show of the server.
     pub fn passes(&self, entry: &Value, listed: &[String]) -> Vec<String> {
