@@ -170,6 +170,33 @@ mod tests {
     }
 
     #[test]
+    fn a_written_filter_reads_back_as_the_same_exact_names() {
+        let listed = ["a", "b", "c"];
+        let include = filter(Some(&["a", "b"]), &[], Some(&listed));
+        let exclude = filter(None, &["c"], Some(&listed));
+        let mut entry = json!({"url": "u"});
+        BOTH.write(&mut entry, &include).expect("writes");
+        assert_eq!(
+            BOTH.read(&entry),
+            crate::tool_filter::ToolFilter::new(names(&["a", "b"]), Vec::new())
+        );
+        let mut entry = json!({"url": "u"});
+        INCLUDE_ONLY.write(&mut entry, &exclude).expect("writes");
+        assert_eq!(
+            INCLUDE_ONLY.read(&entry),
+            crate::tool_filter::ToolFilter::new(names(&["a", "b"]), Vec::new())
+        );
+        let mut entry = json!({"url": "u"});
+        EXCLUDE_ONLY.write(&mut entry, &exclude).expect("writes");
+        assert_eq!(
+            EXCLUDE_ONLY.read(&entry),
+            crate::tool_filter::ToolFilter::new(Vec::new(), names(&["c"]))
+        );
+        // The include-only client's "every tool" item is no filter.
+        assert!(INCLUDE_ONLY.read(&json!({"tools": ["*"]})).is_empty());
+    }
+
+    #[test]
     fn everything_clears_the_keys_and_a_missing_listing_is_said() {
         let mut entry = json!({"url": "u", "tools": ["a"], "includeTools": ["a"], "excludeTools": ["b"]});
         BOTH.write(&mut entry, &ExactFilter::default()).expect("writes");

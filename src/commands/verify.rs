@@ -513,7 +513,10 @@ pub fn before_apply(
         }
     }
     if refused.is_empty() {
-        let listings = verifications.into_iter().map(|verification| verification.gateway_tools).collect();
+        let listings = verifications
+            .into_iter()
+            .map(|verification| verification.gateway_tools)
+            .collect();
         return Ok((notices, listings));
     }
     Err(CommandError::failure(

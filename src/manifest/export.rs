@@ -153,16 +153,32 @@ fn exported(
         token_known,
         token_from_env: variable.is_some(),
         sign_in,
-        tools: match (&tray.workspace, &profile) {
-            _ if matches!(tray.transport, Transport::Bridge | Transport::Http) => {
-                client_filter(name, entries.iter().filter(same).copied(), notices)
-            }
-            (EntryWorkspace::FromProfile, Some(profile)) if !profile.sandbox => profile.filter.clone(),
-            _ => ToolFilter::default(),
-        },
+        tools: exported_tools(
+            name,
+            tray,
+            profile.as_ref(),
+            entries.iter().filter(same).copied(),
+            notices,
+        ),
         approve: matches!(tray.workspace, EntryWorkspace::FromProfile)
             && profile.as_ref().is_some_and(|profile| !profile.approvals.is_empty()),
     })
+}
+
+/// An entry's tool filter: a bridge or http entry's from its clients' own filter keys, a stdio
+/// entry's from its profile (none for the sandbox).
+fn exported_tools<'a>(
+    name: &str,
+    tray: &crate::clients::RecognizedEntry,
+    profile: Option<&profiles::Profile>,
+    entries: impl Iterator<Item = &'a FoundEntry>,
+    notices: &mut Vec<Notice>,
+) -> ToolFilter {
+    match (&tray.workspace, profile) {
+        _ if matches!(tray.transport, Transport::Bridge | Transport::Http) => client_filter(name, entries, notices),
+        (EntryWorkspace::FromProfile, Some(profile)) if !profile.sandbox => profile.filter.clone(),
+        _ => ToolFilter::default(),
+    }
 }
 
 /// The clients' own tool filter of a bridge or http entry's `entries` (exact names, as

@@ -167,8 +167,7 @@ fn check_server(
         .as_ref()
         .is_some_and(|workspace| workspace.get_ref().trim() == "sandbox");
     let runs_serve = transport == Transport::Stdio && !sandbox;
-    let client_filter = matches!(transport, Transport::Bridge | Transport::Http) && !sandbox;
-    let (filter, tools_position) = check_tool_lists(&name, [tools, exclude_tools], (runs_serve, client_filter), at)?;
+    let (filter, tools_position) = check_tool_lists(&name, [tools, exclude_tools], (transport, sandbox), at)?;
     let approve = check_approve(&name, approve, runs_serve, at)?;
     let sign_in = sign_in.filter(|sign_in| *sign_in.get_ref());
     if let Some(sign_in) = &sign_in {
@@ -344,18 +343,24 @@ fn check_approve(
 fn check_tool_lists(
     name: &ServerName,
     lists: [Option<Spanned<Vec<String>>>; 2],
-    (runs_serve, client_filter): (bool, bool),
+    (transport, sandbox): (Transport, bool),
     at: &At<'_>,
 ) -> Result<(ToolFilter, Option<(usize, usize)>), ManifestError> {
+    let takes_filter = matches!(transport, Transport::Stdio | Transport::Bridge | Transport::Http) && !sandbox;
     let mut checked = [Vec::new(), Vec::new()];
     let mut list_at = None;
     let mut first_wildcard = false;
-    for (slot, (key, list)) in checked.iter_mut().zip(["tools", "exclude_tools"].into_iter().zip(lists)) {
+    for (slot, (key, list)) in checked
+        .iter_mut()
+        .zip(["tools", "exclude_tools"].into_iter().zip(lists))
+    {
         let Some(list) = list else { continue };
-        if !runs_serve && !client_filter {
+        if !takes_filter {
             return Err(at(
                 Some(list.span()),
-                format!("server \"{name}\": {key} is for a stdio entry of a real workspace (or a bridge or http one, written into the client's own filter)"),
+                format!(
+                    "server \"{name}\": {key} is for a stdio entry of a real workspace (or a bridge or http one, written into the client's own filter)"
+                ),
                 "drop it: the tool filter is kept in the profile `tray-mcp serve` reads or in the client's own filter keys, and a sandbox or Headless entry has neither",
             ));
         }

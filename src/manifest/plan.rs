@@ -77,37 +77,7 @@ pub fn apply(
     let run_commands = super::trust::commands_run(manifest, options)?;
     let sources = source_context(environment, manifest, &lookup, run_commands);
     let unread = unread_entries(manifest, run_commands);
-    let listing_comes = options.verify && !options.check;
-    let mut pending = Vec::new();
-    let mut targets = Vec::new();
-    for server in &manifest.servers {
-        names
-            .check(&server.name)
-            .map_err(|error| at_entry(manifest, server, error))?;
-        let (mut request, target) = server_request(environment, server, &sources, options)?;
-        let entry = if listing_comes && target.is_some() && wants_listing(&request) {
-            // Planned for its usage errors before the network wait; for real with the listing.
-            first_plan(context, manifest, server, &request, binary)?;
-            None
-        } else {
-            if install::needs_tool_listing(&request) {
-                return Err(wildcard_refusal(manifest, server, options));
-            }
-            Some(final_plan(context, manifest, server, &mut request, Vec::new(), binary)?)
-        };
-        targets.push(target.map(|target| (request.name.clone(), target)));
-        pending.push((server, request, entry));
-    }
-    let (verified, listings) = verify_declared(context, targets, listing_comes)?;
-    let mut declared = Declared::default();
-    let written = crate::written::load(environment);
-    for ((server, mut request, entry), listed) in pending.into_iter().zip(listings) {
-        let entry = match entry {
-            Some(entry) => entry,
-            None => final_plan(context, manifest, server, &mut request, listed, binary)?,
-        };
-        declared.add(context, &request, entry, &written, &unread);
-    }
+    let (declared, verified) = plan_declared(context, manifest, options, binary, (&names, &sources, &unread))?;
     let Declared {
         launches_binary,
         redactor,
@@ -154,6 +124,51 @@ pub fn apply(
         check: false,
         unread,
     })
+}
+
+/// Plans every declared entry (usage errors first, then one token check of them all, side by
+/// side, whose listing the entries that want it are planned with): what they add up to, and
+/// the check's notices.
+fn plan_declared(
+    context: &Context,
+    manifest: &Manifest,
+    options: ApplyOptions,
+    binary: &std::path::Path,
+    (names, sources, unread): (&CaseNames, &SourceContext<'_>, &[String]),
+) -> Result<(Declared, Vec<Notice>), CommandError> {
+    let environment = &context.environment;
+    let listing_comes = options.verify && !options.check;
+    let mut pending = Vec::new();
+    let mut targets = Vec::new();
+    for server in &manifest.servers {
+        names
+            .check(&server.name)
+            .map_err(|error| at_entry(manifest, server, error))?;
+        let (mut request, target) = server_request(environment, server, sources, options)?;
+        let entry = if listing_comes && target.is_some() && wants_listing(&request) {
+            // Planned for its usage errors before the network wait; for real with the listing.
+            first_plan(context, manifest, server, &request, binary)?;
+            None
+        } else {
+            if install::needs_tool_listing(&request) {
+                return Err(wildcard_refusal(manifest, server, options));
+            }
+            Some(final_plan(context, manifest, server, &mut request, Vec::new(), binary)?)
+        };
+        targets.push(target.map(|target| (request.name.clone(), target)));
+        pending.push((server, request, entry));
+    }
+    let (verified, listings) = verify_declared(context, targets, listing_comes)?;
+    let mut declared = Declared::default();
+    let written = crate::written::load(environment);
+    for ((server, mut request, entry), listed) in pending.into_iter().zip(listings) {
+        let entry = match entry {
+            Some(entry) => entry,
+            None => final_plan(context, manifest, server, &mut request, listed, binary)?,
+        };
+        declared.add(context, &request, entry, &written, unread);
+    }
+    Ok((declared, verified))
 }
 
 /// Where the declared tokens are read from.
@@ -280,7 +295,10 @@ fn final_plan(
         if install::sets_client_filter(request) {
             let (line, column) = server.tools_position.unwrap_or(server.position);
             CommandError {
-                message: format!("{}:{line}:{column}: server \"{}\": {}", manifest.shown_path, server.name, error.message),
+                message: format!(
+                    "{}:{line}:{column}: server \"{}\": {}",
+                    manifest.shown_path, server.name, error.message
+                ),
                 ..error
             }
         } else {

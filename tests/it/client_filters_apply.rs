@@ -71,7 +71,11 @@ fn a_manifest_s_wildcards_become_exact_names_from_the_listing_and_export_round_t
         "{stderr}"
     );
     let gemini = entry(&home, ".gemini/settings.json", "tray-gemini");
-    assert_eq!(gemini["includeTools"], json!(["list_workflows", "list_customers"]), "{gemini}");
+    assert_eq!(
+        gemini["includeTools"],
+        json!(["list_workflows", "list_customers"]),
+        "{gemini}"
+    );
     assert!(gemini.get("excludeTools").is_none(), "{gemini}");
     let qwen = entry(&home, ".qwen/settings.json", "tray-qwen");
     assert_eq!(qwen["excludeTools"], json!(["send_slack_message"]), "{qwen}");
@@ -82,12 +86,22 @@ fn a_manifest_s_wildcards_become_exact_names_from_the_listing_and_export_round_t
     let export = home.command().arg("export").assert().success();
     assert_no_token(&export);
     let text = outputs(&export).0;
-    assert!(text.contains("tools = [\"list_workflows\", \"list_customers\"]\n"), "{text}");
+    assert!(
+        text.contains("tools = [\"list_workflows\", \"list_customers\"]\n"),
+        "{text}"
+    );
     assert!(text.contains("exclude_tools = [\"send_slack_message\"]\n"), "{text}");
     let exported: Value =
         serde_json::from_str(&outputs(&home.command().args(["export", "--json"]).assert().success()).0).expect("json");
-    assert_eq!(exported["servers"]["tray-qwen"]["exclude_tools"], json!(["send_slack_message"]));
-    home.write("project/tray-mcp.toml", text.replace("TRAY_TOKEN_TRAY_GEMINI", "WORK_TOKEN").replace("TRAY_TOKEN_TRAY_QWEN", "WORK_TOKEN"));
+    assert_eq!(
+        exported["servers"]["tray-qwen"]["exclude_tools"],
+        json!(["send_slack_message"])
+    );
+    home.write(
+        "project/tray-mcp.toml",
+        text.replace("TRAY_TOKEN_TRAY_GEMINI", "WORK_TOKEN")
+            .replace("TRAY_TOKEN_TRAY_QWEN", "WORK_TOKEN"),
+    );
     let before = home.snapshot_files();
     let again = apply(&home, None, &["--no-verify", "--json"]).success();
     let report: Value = serde_json::from_str(&outputs(&again).0).expect("json");
@@ -96,10 +110,17 @@ fn a_manifest_s_wildcards_become_exact_names_from_the_listing_and_export_round_t
     apply(&home, None, &["--check"]).success();
 
     // A server without tools leaves the client's filter as it is; `tools = ["*"]` clears it.
-    home.write("project/tray-mcp.toml", manifest().replace("tools = [\"list_*\"]\n", ""));
+    home.write(
+        "project/tray-mcp.toml",
+        manifest().replace("tools = [\"list_*\"]\n", ""),
+    );
     apply(&home, Some(&gateway), &[]).success();
     let gemini = entry(&home, ".gemini/settings.json", "tray-gemini");
-    assert_eq!(gemini["includeTools"], json!(["list_workflows", "list_customers"]), "{gemini}");
+    assert_eq!(
+        gemini["includeTools"],
+        json!(["list_workflows", "list_customers"]),
+        "{gemini}"
+    );
     home.write("project/tray-mcp.toml", manifest().replace("[\"list_*\"]", "[\"*\"]"));
     apply(&home, Some(&gateway), &[]).success();
     let gemini = entry(&home, ".gemini/settings.json", "tray-gemini");
@@ -116,12 +137,18 @@ fn without_a_listing_a_wildcard_and_a_client_without_a_filter_are_refused_at_the
         let refused = apply(&home, None, args).failure().code(2);
         assert_no_token(&refused);
         let (_, stderr) = outputs(&refused);
-        assert!(stderr.contains("tray-mcp.toml:6:9: server \"tray-gemini\""), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("tray-mcp.toml:6:9: server \"tray-gemini\""),
+            "{args:?}: {stderr}"
+        );
         assert!(
             stderr.contains("a wildcard needs the Agent Gateway's tool list"),
             "{args:?}: {stderr}"
         );
-        assert!(stderr.contains("hint: write the exact tool names"), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("hint: write the exact tool names"),
+            "{args:?}: {stderr}"
+        );
         assert_eq!(home.snapshot_files(), before, "{args:?}");
     }
 
@@ -135,7 +162,10 @@ fn without_a_listing_a_wildcard_and_a_client_without_a_filter_are_refused_at_the
     apply(&home, None, &["--no-verify"]).success();
     let gemini = entry(&home, ".gemini/settings.json", "tray-gemini");
     assert_eq!(gemini["includeTools"], json!(["list_customers"]), "{gemini}");
-    assert_eq!(entry(&home, ".qwen/settings.json", "tray-qwen")["excludeTools"], json!(["send_slack_message"]));
+    assert_eq!(
+        entry(&home, ".qwen/settings.json", "tray-qwen")["excludeTools"],
+        json!(["send_slack_message"])
+    );
 
     // A named client without a filter of its own: refused as install refuses it, naming the
     // server and its place; nothing is written.
@@ -147,7 +177,10 @@ fn without_a_listing_a_wildcard_and_a_client_without_a_filter_are_refused_at_the
     let refused = apply(&home, Some(&gateway()), &[]).failure().code(2);
     let (_, stderr) = outputs(&refused);
     assert!(stderr.contains("tray-mcp.toml:1:10:"), "{stderr}");
-    assert!(stderr.contains("Cursor has no per-server tool filter of its own"), "{stderr}");
+    assert!(
+        stderr.contains("Cursor has no per-server tool filter of its own"),
+        "{stderr}"
+    );
     assert!(stderr.contains("hint: "), "{stderr}");
     assert_eq!(home.snapshot_files(), before);
 }

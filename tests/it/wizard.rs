@@ -956,5 +956,8 @@ fn the_wizard_writes_a_bridge_entry_s_tools_into_gemini_s_own_filter() {
     assert_eq!(code, 0, "{transcript}");
     assert!(!transcript.contains(texts::CLIENT_TOOLS_QUESTION), "{transcript}");
     let settings: serde_json::Value = serde_json::from_str(&home.read(".gemini/settings.json")).expect("settings");
-    assert!(settings["mcpServers"]["tray-workspace"].get("includeTools").is_none(), "{settings}");
+    assert!(
+        settings["mcpServers"]["tray-workspace"].get("includeTools").is_none(),
+        "{settings}"
+    );
 }
