@@ -65,6 +65,8 @@ fn a_manifest_s_wildcards_become_exact_names_from_the_listing_and_export_round_t
     home.write("project/tray-mcp.toml", manifest());
     let applied = apply(&home, Some(&gateway), &[]).success();
     assert_no_token(&applied);
+    // One listing per server: the token check's, which the filter goes by.
+    assert_eq!(gateway.count("tools/list"), 2);
     let (_, stderr) = outputs(&applied);
     assert!(
         stderr.contains("lets through 2 of the 5 tools the Agent Gateway lists: list_workflows, list_customers"),
