@@ -86,6 +86,21 @@ impl FilterKeys {
         Ok(())
     }
 
+    /// The filter `entry` holds in these keys, as `tools` / `exclude_tools` of exact names (an
+    /// include list of just the "every tool" item is no filter); empty when it holds none.
+    pub fn read(&self, entry: &Value) -> crate::tool_filter::ToolFilter {
+        let names = |key: Option<&str>| -> Vec<String> {
+            key.and_then(|key| entry.get(key)?.as_array().cloned())
+                .unwrap_or_default()
+                .iter()
+                .filter_map(Value::as_str)
+                .filter(|name| self.all != Some(*name))
+                .map(str::to_string)
+                .collect()
+        };
+        crate::tool_filter::ToolFilter::new(names(self.include), names(self.exclude))
+    }
+
     /// The tools an entry's filter lets through of `listed` (the server's tool names): what
     /// the client will show of the server.
     pub fn passes(&self, entry: &Value, listed: &[String]) -> Vec<String> {
@@ -152,6 +167,33 @@ mod tests {
         let mut entry = json!({"url": "u"});
         BOTH.write(&mut entry, &include).expect("writes");
         assert_eq!(entry, json!({"url": "u", "includeTools": ["a"]}));
+    }
+
+    #[test]
+    fn a_written_filter_reads_back_as_the_same_exact_names() {
+        let listed = ["a", "b", "c"];
+        let include = filter(Some(&["a", "b"]), &[], Some(&listed));
+        let exclude = filter(None, &["c"], Some(&listed));
+        let mut entry = json!({"url": "u"});
+        BOTH.write(&mut entry, &include).expect("writes");
+        assert_eq!(
+            BOTH.read(&entry),
+            crate::tool_filter::ToolFilter::new(names(&["a", "b"]), Vec::new())
+        );
+        let mut entry = json!({"url": "u"});
+        INCLUDE_ONLY.write(&mut entry, &exclude).expect("writes");
+        assert_eq!(
+            INCLUDE_ONLY.read(&entry),
+            crate::tool_filter::ToolFilter::new(names(&["a", "b"]), Vec::new())
+        );
+        let mut entry = json!({"url": "u"});
+        EXCLUDE_ONLY.write(&mut entry, &exclude).expect("writes");
+        assert_eq!(
+            EXCLUDE_ONLY.read(&entry),
+            crate::tool_filter::ToolFilter::new(Vec::new(), names(&["c"]))
+        );
+        // The include-only client's "every tool" item is no filter.
+        assert!(INCLUDE_ONLY.read(&json!({"tools": ["*"]})).is_empty());
     }
 
     #[test]

@@ -474,9 +474,14 @@ fn verified_listing(
 }
 
 /// `apply`'s check of every declared token, all side by side (one thread each, so many
-/// servers take the time of one): the notices, each naming its server, or one error naming
-/// every server whose token was refused outright (then nothing is written).
-pub fn before_apply(variables: &Variables, targets: &[(ServerName, Target)]) -> Result<Vec<Notice>, CommandError> {
+/// servers take the time of one): the notices, each naming its server, and the Agent
+/// Gateway's tools as each target's check listed them (in `targets`' order; empty when it did
+/// not), or one error naming every server whose token was refused outright (then nothing is
+/// written).
+pub fn before_apply(
+    variables: &Variables,
+    targets: &[(ServerName, Target)],
+) -> Result<(Vec<Notice>, Vec<Vec<serde_json::Value>>), CommandError> {
     let verifications: Vec<Verification> = std::thread::scope(|scope| {
         let running: Vec<_> = targets
             .iter()
@@ -508,7 +513,11 @@ pub fn before_apply(variables: &Variables, targets: &[(ServerName, Target)]) -> 
         }
     }
     if refused.is_empty() {
-        return Ok(notices);
+        let listings = verifications
+            .into_iter()
+            .map(|verification| verification.gateway_tools)
+            .collect();
+        return Ok((notices, listings));
     }
     Err(CommandError::failure(
         refused.join("; "),

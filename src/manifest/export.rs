@@ -153,13 +153,67 @@ fn exported(
         token_known,
         token_from_env: variable.is_some(),
         sign_in,
-        tools: match (&tray.workspace, &profile) {
-            (EntryWorkspace::FromProfile, Some(profile)) if !profile.sandbox => profile.filter.clone(),
-            _ => ToolFilter::default(),
-        },
+        tools: exported_tools(
+            name,
+            tray,
+            profile.as_ref(),
+            entries.iter().filter(same).copied(),
+            notices,
+        ),
         approve: matches!(tray.workspace, EntryWorkspace::FromProfile)
             && profile.as_ref().is_some_and(|profile| !profile.approvals.is_empty()),
     })
+}
+
+/// An entry's tool filter: a bridge or http entry's from its clients' own filter keys, a stdio
+/// entry's from its profile (none for the sandbox).
+fn exported_tools<'a>(
+    name: &str,
+    tray: &crate::clients::RecognizedEntry,
+    profile: Option<&profiles::Profile>,
+    entries: impl Iterator<Item = &'a FoundEntry>,
+    notices: &mut Vec<Notice>,
+) -> ToolFilter {
+    match (&tray.workspace, profile) {
+        _ if matches!(tray.transport, Transport::Bridge | Transport::Http) => client_filter(name, entries, notices),
+        (EntryWorkspace::FromProfile, Some(profile)) if !profile.sandbox => profile.filter.clone(),
+        _ => ToolFilter::default(),
+    }
+}
+
+/// The clients' own tool filter of a bridge or http entry's `entries` (exact names, as
+/// `install --tools` wrote them), from the first client that has one; a warning when another
+/// client's entry says other tools (a manifest declares one filter per entry).
+fn client_filter<'a>(
+    name: &str,
+    entries: impl Iterator<Item = &'a FoundEntry>,
+    notices: &mut Vec<Notice>,
+) -> ToolFilter {
+    let mut found: Option<(ToolFilter, &FoundEntry)> = None;
+    let mut unfiltered = Vec::new();
+    for entry in entries {
+        let Some(keys) = entry.client.client().tool_filter() else {
+            unfiltered.push(entry.client.client().display_name());
+            continue;
+        };
+        let filter = keys.read(&entry.value);
+        match &found {
+            None => found = Some((filter, entry)),
+            Some((first, first_entry)) if *first != filter => notices.push(Notice::warning(format!(
+                "\"{name}\" in {} has another tool filter than in {}; only the first is exported",
+                entry.shown_path, first_entry.shown_path
+            ))),
+            Some(_) => {}
+        }
+    }
+    let filter = found.map(|(filter, _)| filter).unwrap_or_default();
+    if !filter.is_empty() && !unfiltered.is_empty() {
+        notices.push(Notice::warning(format!(
+            "\"{name}\": {} has no tool filter of its own, so `apply` refuses the exported tools for it: drop it from the server's clients, or drop the tools",
+            unfiltered.join(", ")
+        )));
+    }
+    filter
 }
 
 /// The clients of the entries named `name` that are of the first one's kind and scope (`same`);

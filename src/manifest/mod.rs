@@ -71,9 +71,15 @@ pub struct DeclaredServer {
     /// `token_from_env`: the variable bridge and http entries name for the client to read the
     /// token from, instead of holding it.
     pub token_variable: Option<String>,
-    /// `tools` / `exclude_tools`: which tools the entry serves (empty: all). Declarative: a
-    /// server without them serves every tool after `apply`.
+    /// `tools` / `exclude_tools`: which tools the entry serves (empty: all). Declarative for a
+    /// stdio entry: a server without them serves every tool after `apply`. A bridge or http
+    /// entry without them leaves the clients' own filter keys as they are (as `install` without
+    /// `--tools` does); `tools = ["*"]` clears them.
     pub tools: crate::tool_filter::ToolFilter,
+    /// Where the first of `tools` / `exclude_tools` holding a wildcard starts (line, column),
+    /// or else the first given (`None`: neither is): a bridge or http entry's wildcard needs
+    /// the Agent Gateway's tool list.
+    pub tools_position: Option<(usize, usize)>,
     /// `approve = "read-only"`: the clients' own approvals of the read-only tools (see
     /// [`crate::approvals`]); absent keeps what the profile recorded.
     pub approve: Option<crate::approvals::Approve>,

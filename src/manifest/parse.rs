@@ -167,7 +167,7 @@ fn check_server(
         .as_ref()
         .is_some_and(|workspace| workspace.get_ref().trim() == "sandbox");
     let runs_serve = transport == Transport::Stdio && !sandbox;
-    let filter = check_tool_lists(&name, tools, exclude_tools, runs_serve, at)?;
+    let (filter, tools_position) = check_tool_lists(&name, [tools, exclude_tools], (transport, sandbox), at)?;
     let approve = check_approve(&name, approve, runs_serve, at)?;
     let sign_in = sign_in.filter(|sign_in| *sign_in.get_ref());
     if let Some(sign_in) = &sign_in {
@@ -215,6 +215,7 @@ fn check_server(
         position,
         token_variable,
         tools: filter,
+        tools_position,
         approve,
     })
 }
@@ -335,35 +336,47 @@ fn check_approve(
 }
 
 /// `tools` / `exclude_tools`: lists of names or globs, for a stdio entry of a real workspace
-/// (the filter lives in the profile `tray-mcp serve` reads; other kinds have none).
+/// (the filter lives in the profile `tray-mcp serve` reads) or a bridge or http one (the
+/// filter goes into the clients' own filter keys); sandbox and Headless entries have none.
+/// Also where the first list that holds a wildcard starts (what `apply` names when it has no
+/// tool list to expand it with), or else the first list given (`None`: neither is).
 fn check_tool_lists(
     name: &ServerName,
-    tools: Option<Spanned<Vec<String>>>,
-    exclude_tools: Option<Spanned<Vec<String>>>,
-    runs_serve: bool,
+    lists: [Option<Spanned<Vec<String>>>; 2],
+    (transport, sandbox): (Transport, bool),
     at: &At<'_>,
-) -> Result<ToolFilter, ManifestError> {
-    let mut lists = [Vec::new(), Vec::new()];
-    for (slot, (key, list)) in lists
+) -> Result<(ToolFilter, Option<(usize, usize)>), ManifestError> {
+    let takes_filter = matches!(transport, Transport::Stdio | Transport::Bridge | Transport::Http) && !sandbox;
+    let mut checked = [Vec::new(), Vec::new()];
+    let mut list_at = None;
+    let mut first_wildcard = false;
+    for (slot, (key, list)) in checked
         .iter_mut()
-        .zip([("tools", tools), ("exclude_tools", exclude_tools)])
+        .zip(["tools", "exclude_tools"].into_iter().zip(lists))
     {
         let Some(list) = list else { continue };
-        if !runs_serve {
+        if !takes_filter {
             return Err(at(
                 Some(list.span()),
-                format!("server \"{name}\": {key} is for a stdio entry of a real workspace"),
-                "drop it: the tool filter is kept in the profile `tray-mcp serve` reads, and this entry does not run it",
+                format!(
+                    "server \"{name}\": {key} is for a stdio entry of a real workspace (or a bridge or http one, written into the client's own filter)"
+                ),
+                "drop it: the tool filter is kept in the profile `tray-mcp serve` reads or in the client's own filter keys, and a sandbox or Headless entry has neither",
             ));
         }
         let span = list.span();
         let patterns = list.into_inner();
         tool_filter::check_patterns(key, &patterns)
-            .map_err(|error| at(Some(span), format!("server \"{name}\": {error}"), &error.hint()))?;
+            .map_err(|error| at(Some(span.clone()), format!("server \"{name}\": {error}"), &error.hint()))?;
+        let wildcard = patterns.iter().any(|pattern| pattern.contains(['*', '?']));
+        if list_at.is_none() || (wildcard && !first_wildcard) {
+            list_at = at(Some(span), String::new(), "").position;
+            first_wildcard = wildcard;
+        }
         *slot = patterns;
     }
-    let [tools, exclude_tools] = lists;
-    Ok(ToolFilter::new(tools, exclude_tools))
+    let [tools, exclude_tools] = checked;
+    Ok((ToolFilter::new(tools, exclude_tools), list_at))
 }
 
 /// What `sign_in = true` must not come with, and where each is.

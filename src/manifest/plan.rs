@@ -77,16 +77,7 @@ pub fn apply(
     let run_commands = super::trust::commands_run(manifest, options)?;
     let sources = source_context(environment, manifest, &lookup, run_commands);
     let unread = unread_entries(manifest, run_commands);
-    let mut declared = Declared::default();
-    let written = crate::written::load(environment);
-    for server in &manifest.servers {
-        names
-            .check(&server.name)
-            .map_err(|error| at_entry(manifest, server, error))?;
-        let (request, target) = server_request(environment, server, &sources, options)?;
-        let entry = install::entry_plan(context, &request, binary, store.preferred())?;
-        declared.add(context, &request, target, entry, &written, &unread);
-    }
+    let (declared, verified) = plan_declared(context, manifest, options, binary, (&names, &sources, &unread))?;
     let Declared {
         launches_binary,
         redactor,
@@ -94,7 +85,6 @@ pub fn apply(
         mut groups,
         profile_tasks,
         mut keychain,
-        targets,
         mut rule_edits,
     } = declared;
     let mut pruned_names = Vec::new();
@@ -110,9 +100,7 @@ pub fn apply(
     // Last: the entry changes below go by the tasks before these.
     tasks.extend(crate::commands::approve::into_tasks(environment, rule_edits));
     let planned = plan_labeled(tasks)?;
-    if options.verify && !options.check {
-        notices.extend(crate::commands::verify::before_apply(&environment.variables, &targets)?);
-    }
+    notices.extend(verified);
     let mut entries = entry_changes(&planned, entries, &profile_checks, store, options.check);
     forgive_stand_in_drift(&mut entries, &unread);
     notices.extend(unread.iter().map(|name| unread_notice(name)));
@@ -138,6 +126,51 @@ pub fn apply(
     })
 }
 
+/// Plans every declared entry (usage errors first, then one token check of them all, side by
+/// side, whose listing the entries that want it are planned with): what they add up to, and
+/// the check's notices.
+fn plan_declared(
+    context: &Context,
+    manifest: &Manifest,
+    options: ApplyOptions,
+    binary: &std::path::Path,
+    (names, sources, unread): (&CaseNames, &SourceContext<'_>, &[String]),
+) -> Result<(Declared, Vec<Notice>), CommandError> {
+    let environment = &context.environment;
+    let listing_comes = options.verify && !options.check;
+    let mut pending = Vec::new();
+    let mut targets = Vec::new();
+    for server in &manifest.servers {
+        names
+            .check(&server.name)
+            .map_err(|error| at_entry(manifest, server, error))?;
+        let (mut request, target) = server_request(environment, server, sources, options)?;
+        let entry = if listing_comes && target.is_some() && wants_listing(&request) {
+            // Planned for its usage errors before the network wait; for real with the listing.
+            first_plan(context, manifest, server, &request, binary)?;
+            None
+        } else {
+            if install::needs_tool_listing(&request) {
+                return Err(wildcard_refusal(manifest, server, options));
+            }
+            Some(final_plan(context, manifest, server, &mut request, Vec::new(), binary)?)
+        };
+        targets.push(target.map(|target| (request.name.clone(), target)));
+        pending.push((server, request, entry));
+    }
+    let (verified, listings) = verify_declared(context, targets, listing_comes)?;
+    let mut declared = Declared::default();
+    let written = crate::written::load(environment);
+    for ((server, mut request, entry), listed) in pending.into_iter().zip(listings) {
+        let entry = match entry {
+            Some(entry) => entry,
+            None => final_plan(context, manifest, server, &mut request, listed, binary)?,
+        };
+        declared.add(context, &request, entry, &written, unread);
+    }
+    Ok((declared, verified))
+}
+
 /// Where the declared tokens are read from.
 fn source_context<'a>(
     environment: &'a Environment,
@@ -159,24 +192,119 @@ fn source_context<'a>(
 }
 
 /// The install request of a declared entry, and the target to verify it with (whose gateway
-/// tools its approvals go by).
+/// tools its approvals and its clients' filter go by).
 fn server_request(
     environment: &Environment,
     server: &DeclaredServer,
     context: &SourceContext<'_>,
     options: ApplyOptions,
 ) -> Result<(InstallRequest, Option<crate::commands::verify::Target>), CommandError> {
-    let mut request = install_request(server, context, options.dry_run || options.check, options.force)?;
+    let request = install_request(server, context, options.dry_run || options.check, options.force)?;
     let target = crate::commands::verify::target(environment, &request);
-    if request.approve.is_some()
-        && options.verify
-        && !options.check
-        && let Some(target) = &target
-    {
-        // The approvals go by the gateway's own annotations, as the install's do.
-        request.gateway_tools = crate::commands::verify::verify(&environment.variables, target).gateway_tools;
-    }
     Ok((request, target))
+}
+
+/// Whether a declared entry's plan goes by the Agent Gateway's tools: its approvals (by their
+/// annotations) or its clients' own filter (wildcards expanded, exact names checked).
+fn wants_listing(request: &InstallRequest) -> bool {
+    request.approve.is_some() || install::sets_client_filter(request)
+}
+
+/// Plans `request` for its usage errors only, before the network wait: a filter with a
+/// wildcard is planned without it (the listing expands it afterwards).
+fn first_plan(
+    context: &Context,
+    manifest: &Manifest,
+    server: &DeclaredServer,
+    request: &InstallRequest,
+    binary: &std::path::Path,
+) -> Result<(), CommandError> {
+    install::check_tool_filter(request).map_err(|error| at_entry(manifest, server, error))?;
+    let unfiltered;
+    let request = if install::needs_tool_listing(request) {
+        unfiltered = InstallRequest {
+            tools: None,
+            ..request.clone()
+        };
+        &unfiltered
+    } else {
+        request
+    };
+    install::entry_plan(context, request, binary, context.store().preferred())
+        .map(drop)
+        .map_err(|error| at_entry(manifest, server, error))
+}
+
+/// The refusal of a bridge or http entry's wildcard filter when no tool list comes to expand it.
+fn wildcard_refusal(manifest: &Manifest, server: &DeclaredServer, options: ApplyOptions) -> CommandError {
+    let (line, column) = server.tools_position.unwrap_or(server.position);
+    let why = if options.check {
+        "`apply --check` reads no network"
+    } else if options.verify {
+        "its token is not checked with Tray (a sign-in entry), so nothing lists them"
+    } else {
+        "--no-verify does not ask the gateway"
+    };
+    CommandError::usage(
+        format!(
+            "{}:{line}:{column}: server \"{}\": the clients' own tool filter takes exact tool names, and a wildcard needs the Agent Gateway's tool list: {why}",
+            manifest.shown_path, server.name
+        ),
+        "write the exact tool names (`tray-mcp apply` lists them when it verifies: see its note on the filter written), or run `tray-mcp apply` without --no-verify / --check",
+    )
+}
+
+/// Verifies every declared token side by side (when `listing_comes`: not `--no-verify` nor
+/// `--check`): the notices, and the Agent Gateway's tools as each entry's check listed them
+/// (one check per entry: its approvals and its clients' filter go by the same listing; empty
+/// when not listed).
+fn verify_declared(
+    context: &Context,
+    targets: Vec<Option<(ServerName, crate::commands::verify::Target)>>,
+    listing_comes: bool,
+) -> Result<(Vec<Notice>, Vec<Vec<Value>>), CommandError> {
+    let mut listings = vec![Vec::new(); targets.len()];
+    if !listing_comes {
+        return Ok((Vec::new(), listings));
+    }
+    let (checked, targets): (Vec<usize>, Vec<_>) = targets
+        .into_iter()
+        .enumerate()
+        .filter_map(|(index, target)| Some((index, target?)))
+        .unzip();
+    let (notices, listed) = crate::commands::verify::before_apply(&context.environment.variables, &targets)?;
+    for (index, tools) in checked.into_iter().zip(listed) {
+        listings[index] = tools;
+    }
+    Ok((notices, listings))
+}
+
+/// The plan of a declared entry, with the Agent Gateway's tools as its check `listed` them
+/// (empty: not listed); a bridge or http entry's filter error names the server and its place.
+fn final_plan(
+    context: &Context,
+    manifest: &Manifest,
+    server: &DeclaredServer,
+    request: &mut InstallRequest,
+    listed: Vec<Value>,
+    binary: &std::path::Path,
+) -> Result<install::EntryPlan, CommandError> {
+    request.gateway_tools = listed;
+    let location = context.store().preferred();
+    install::entry_plan(context, request, binary, location).map_err(|error| {
+        if install::sets_client_filter(request) {
+            let (line, column) = server.tools_position.unwrap_or(server.position);
+            CommandError {
+                message: format!(
+                    "{}:{line}:{column}: server \"{}\": {}",
+                    manifest.shown_path, server.name, error.message
+                ),
+                ..error
+            }
+        } else {
+            error
+        }
+    })
 }
 
 /// A token-only difference of an entry whose token was not read (`unread`) is the stand-in's,
@@ -223,25 +351,21 @@ struct Declared {
     /// Each profile to write, with the token to compare it by.
     profile_tasks: Vec<(ServerName, LabeledTask, Profile, Option<ApiToken>)>,
     keychain: KeychainChanges,
-    /// The entries to verify with Tray.
-    targets: Vec<(ServerName, crate::commands::verify::Target)>,
     /// The approval rules to write.
     rule_edits: Vec<crate::commands::approve::RuleFileEdit>,
 }
 
 impl Declared {
-    /// Adds one entry's plan (for `request`): the target to verify, its token to redact (unless
+    /// Adds one entry's plan (for `request`): its token to redact (unless
     /// `unread`: a stand-in), its files' edits, approvals, keychain write and profile.
     fn add(
         &mut self,
         environment: &Context,
         request: &InstallRequest,
-        target: Option<crate::commands::verify::Target>,
         mut entry: install::EntryPlan,
         written: &crate::written::Written,
         unread: &[String],
     ) {
-        self.targets.extend(target.map(|target| (request.name.clone(), target)));
         if let WorkspaceChoice::Tray { api_token, .. } = &request.workspace
             && !unread.contains(&request.name.to_string())
         {
@@ -467,7 +591,9 @@ fn install_request(
         editor_profile: None,
         token_variable: server.token_variable.clone(),
         force,
-        tools: Some(server.tools.clone()),
+        // A bridge or http entry without a filter leaves its clients' filter keys as they are.
+        tools: (server.transport == crate::clients::Transport::Stdio || server.tools_position.is_some())
+            .then(|| server.tools.clone()),
         approve: server.approve,
         gateway_tools: Vec::new(),
     })

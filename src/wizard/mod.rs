@@ -115,10 +115,11 @@ pub fn run(
     }
     let mut checked = None;
     let mut request = ask_checked(context, prompter, prefill, binary, &mut checked)?;
-    if request.approve.is_some()
+    if (request.approve.is_some() || install::sets_client_filter(&request))
         && let Some(checked) = &checked
     {
-        // The approvals go by the gateway's tools as the token check listed them.
+        // The approvals and the clients' own filter go by the gateway's tools as the token
+        // check listed them.
         request.gateway_tools = checked.verification.gateway_tools.clone();
     }
     let copy = crate::self_install::pending_copy(context, placement);
@@ -196,6 +197,11 @@ fn ask_checked(
         (Some(given), ..) => Some(given.clone()),
         (None, Transport::Stdio, Some(true), Some(checked)) => {
             tools_question::ask_if_listed(environment, prompter, &checked.verification, &name, &clients)?
+        }
+        (None, Transport::Bridge | Transport::Http, _, Some(checked))
+            if !matches!(workspace, WorkspaceChoice::Sandbox) =>
+        {
+            tools_question::ask_client_filter(environment, prompter, &checked.verification, &name, &clients)?
         }
         _ => None,
     };

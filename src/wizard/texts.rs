@@ -116,6 +116,20 @@ pub const REGION_HELP: &str = "The region your Tray account lives in (the defaul
 
 /// Step 6c, after the gateway question, once the token check listed the gateway's tools.
 pub const TOOLS_QUESTION: &str = "Which tools should this entry serve? (the built-in tools and your Agent Gateway's)";
+/// Step 7, for a bridge or http entry: the client talks to the gateway itself, so the answer
+/// goes into each client's own tool filter.
+pub const CLIENT_TOOLS_QUESTION: &str =
+    "Which of your Agent Gateway's tools should the clients use? (written into each client's own tool filter)";
+
+/// Said instead of the tools question for a bridge or http entry when some chosen client has no
+/// tool filter of its own.
+pub fn client_tools_unfiltered(clients: &[&str]) -> String {
+    format!(
+        "{} {} no per-server tool filter of its own, so the entry serves every tool the gateway lists (a stdio entry can filter: `tray-mcp install --tools`).",
+        clients.join(", "),
+        if clients.len() == 1 { "has" } else { "have" }
+    )
+}
 /// Step 6b (bundled server with a real workspace): the Agent Gateway pass-through.
 pub const GATEWAY_QUESTION: &str = "Add your workspace's Workflow Tools and Connector Tools (its Agent Gateway) beside the built-in tools? (if your plan has no Agent Gateway, the built-in tools still work)";
 

@@ -34,6 +34,74 @@ pub fn ask_if_listed(
     ask(prompter, &verification.gateway_tools, current.as_ref(), clients).map(Some)
 }
 
+/// For a bridge or http entry, once the token check listed the gateway's tools (`None`
+/// otherwise): which of them the clients use, written into each client's own filter in exact
+/// names. Ticked: what the existing entry's filter lets through (every tool for a new one).
+/// Not asked when a chosen client has no filter of its own (said instead: a named client
+/// without one would refuse the filter); `None` also when every tool is ticked and no filter
+/// was there, so the entry's filter keys are left as they are.
+pub fn ask_client_filter(
+    environment: &Environment,
+    prompter: &mut dyn Prompter,
+    verification: &Verification,
+    name: &ServerName,
+    clients: &[ClientId],
+) -> Result<Option<ToolFilter>, CommandError> {
+    if verification.gateway_tools.is_empty() {
+        return Ok(None);
+    }
+    let unfiltered: Vec<&str> = clients
+        .iter()
+        .filter(|kind| kind.client().tool_filter().is_none())
+        .map(|kind| kind.client().display_name())
+        .collect();
+    if !unfiltered.is_empty() {
+        prompter.say(&texts::client_tools_unfiltered(&unfiltered));
+        return Ok(None);
+    }
+    let names: Vec<String> = verification
+        .gateway_tools
+        .iter()
+        .filter_map(|tool| Some(tool.get("name")?.as_str()?.to_string()))
+        .collect();
+    let current = current_client_filter(environment, name, clients, &names);
+    let ticked: Vec<usize> = names
+        .iter()
+        .enumerate()
+        .filter(|(_, tool)| current.as_ref().is_none_or(|passing| passing.contains(tool)))
+        .map(|(index, _)| index)
+        .collect();
+    let help = help(names.len(), clients);
+    let question = ChoiceQuestion {
+        message: texts::CLIENT_TOOLS_QUESTION,
+        help: Some(&help),
+        options: &names,
+        short: None,
+        default: 0,
+    };
+    let chosen = prompter.multi_select(&question, &ticked).map_err(cancelled)?;
+    let filter = filter_for(&names, &chosen);
+    Ok((!filter.is_empty() || current.is_some()).then_some(filter))
+}
+
+/// The listed tools the existing entry `name` of one of `clients` lets through by that
+/// client's own filter, when it holds one that leaves some out.
+fn current_client_filter(
+    environment: &Environment,
+    name: &ServerName,
+    clients: &[ClientId],
+    listed: &[String],
+) -> Option<Vec<String>> {
+    let inventory = crate::inventory::take_inventory(environment, clients);
+    inventory
+        .tray_entries()
+        .filter(|entry| entry.name == name.as_str())
+        .find_map(|entry| {
+            let passing = entry.client.client().tool_filter()?.passes(&entry.value, listed);
+            (passing.len() < listed.len()).then_some(passing)
+        })
+}
+
 /// Asks which tools the entry serves, `current` ticked (all when `None`); the filter to store
 /// (empty: every tool).
 pub fn ask(

@@ -184,6 +184,8 @@ fn a_manifest_approves_for_two_entries_into_one_settings_file_and_export_says_so
             .success()
     };
     assert_no_token(&apply());
+    // One listing per server: the token check's, which the approvals go by (not a second one).
+    assert_eq!(gateway.count("tools/list"), 2);
     let rules = allowed(&home);
     assert_eq!(rules.len(), 2 + 8 + 3, "{rules:?}");
     assert!(rules.contains(&"mcp__tray-a__lookup_customer".to_string()), "{rules:?}");

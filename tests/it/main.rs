@@ -16,6 +16,7 @@ mod approve;
 mod bundle;
 mod cli_help;
 mod client_filters;
+mod client_filters_apply;
 mod clients_codex;
 mod clients_every;
 mod clients_files;

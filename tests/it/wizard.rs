@@ -905,3 +905,59 @@ fn the_wizard_asks_which_tools_to_serve_once_the_gateway_listed_them() {
     );
     assert!(!tools.contains(&"explain_workflow_failure"), "{profile}");
 }
+
+/// A bridge entry into Gemini CLI: the wizard asks which of the gateway's tools (as the token
+/// check listed them) the client uses, and writes the answer into Gemini's own `includeTools`
+/// in exact names. With Cursor chosen too (no filter of its own) it says so instead of asking.
+#[test]
+fn the_wizard_writes_a_bridge_entry_s_tools_into_gemini_s_own_filter() {
+    let run = |clients: &str| {
+        let home = FakeHome::new();
+        let api = support::fake_tray::FakeTray::start(support::fake_tray::Behavior::Normal);
+        let gateway_tools = vec![serde_json::json!({"name": "lookup_customer", "inputSchema": {"type": "object"}})];
+        let gateway = support::fake_gateway::FakeGateway::start_listing(false, gateway_tools);
+        let (rest, graphql, gateway_url) = (api.rest_url(), api.graphql_url(), gateway.url());
+        let envs = [
+            ("TRAY_API_URL", rest.as_str()),
+            ("TRAY_GRAPHQL_URL", graphql.as_str()),
+            ("TRAY_GATEWAY_URL", gateway_url.as_str()),
+        ];
+        let args = ["-w", WORKSPACE, "-c", clients, "--transport", "bridge"];
+        let mut wizard = Wizard::start(&home, &args, &envs);
+        // A bridge entry takes a token: the sign-in question is not asked.
+        wizard.answer(texts::TOKEN_QUESTION, &format!("{TOKEN}{ENTER}"));
+        wizard.answer(texts::NAME_QUESTION, ENTER);
+        (home, wizard, (api, gateway))
+    };
+
+    let (home, mut wizard, _fakes) = run("gemini");
+    // The gateway's four tools ticked, in its order (send_slack_message first): Space unticks it.
+    wizard.answer(texts::CLIENT_TOOLS_QUESTION, &format!(" {ENTER}"));
+    wizard.answer(texts::REVIEW_QUESTION, ENTER);
+    let (code, transcript) = wizard.finish();
+    assert_eq!(code, 0, "{transcript}");
+    assert!(!transcript.contains(TOKEN), "{transcript}");
+    let settings: serde_json::Value = serde_json::from_str(&home.read(".gemini/settings.json")).expect("settings");
+    let entry = &settings["mcpServers"]["tray-workspace"];
+    let included: Vec<&str> = entry["includeTools"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no includeTools in {entry}"))
+        .iter()
+        .filter_map(serde_json::Value::as_str)
+        .collect();
+    assert_eq!(included.len(), 3, "{entry}");
+    assert!(included.contains(&"lookup_customer"), "{entry}");
+    assert!(!included.contains(&"send_slack_message"), "{entry}");
+
+    let (home, mut wizard, _fakes) = run("gemini,cursor");
+    wizard.wait_for("Cursor has no per-server tool filter of its own");
+    wizard.answer(texts::REVIEW_QUESTION, ENTER);
+    let (code, transcript) = wizard.finish();
+    assert_eq!(code, 0, "{transcript}");
+    assert!(!transcript.contains(texts::CLIENT_TOOLS_QUESTION), "{transcript}");
+    let settings: serde_json::Value = serde_json::from_str(&home.read(".gemini/settings.json")).expect("settings");
+    assert!(
+        settings["mcpServers"]["tray-workspace"].get("includeTools").is_none(),
+        "{settings}"
+    );
+}
