@@ -103,21 +103,7 @@ fn exported(
     let (workspace, region, gateway, keychain) = match &tray.workspace {
         EntryWorkspace::Sandbox => ("sandbox".to_string(), Region::default(), false, false),
         EntryWorkspace::Headless(region) => {
-            return Some(ExportedServer {
-                name: name.to_string(),
-                workspace: None,
-                region: *region,
-                transport: tray.transport,
-                gateway: false,
-                clients,
-                scope: first.scope,
-                token: None,
-                token_known: true,
-                token_from_env: false,
-                sign_in: false,
-                tools: ToolFilter::default(),
-                approve: false,
-            });
+            return Some(headless_server(name, *region, tray.transport, clients, first.scope));
         }
         EntryWorkspace::Workspace(id) => (id.as_str().to_string(), Region::default(), false, false),
         EntryWorkspace::FromProfile => match &profile {
@@ -163,6 +149,32 @@ fn exported(
         approve: matches!(tray.workspace, EntryWorkspace::FromProfile)
             && profile.as_ref().is_some_and(|profile| !profile.approvals.is_empty()),
     })
+}
+
+/// A Headless entry as the manifest declares it: no workspace, token or profile (the client
+/// signs the user in itself).
+fn headless_server(
+    name: &str,
+    region: Region,
+    transport: Transport,
+    clients: Vec<ClientId>,
+    scope: Scope,
+) -> ExportedServer {
+    ExportedServer {
+        name: name.to_string(),
+        workspace: None,
+        region,
+        transport,
+        gateway: false,
+        clients,
+        scope,
+        token: None,
+        token_known: true,
+        token_from_env: false,
+        sign_in: false,
+        tools: ToolFilter::default(),
+        approve: false,
+    }
 }
 
 /// An entry's tool filter: a bridge or http entry's from its clients' own filter keys, a stdio
