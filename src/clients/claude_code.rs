@@ -130,15 +130,7 @@ impl Client for ClaudeCode {
                 let Some(root) = install.get("installPath").and_then(Value::as_str).map(PathBuf::from) else {
                     continue;
                 };
-                for (source, servers) in super::plugins::server_maps(&root, ".claude-plugin") {
-                    found.extend(servers.into_iter().map(|(server, value)| PluginServer {
-                        plugin: plugin.clone(),
-                        server,
-                        value,
-                        source: source.clone(),
-                        enabled,
-                    }));
-                }
+                found.extend(super::plugins::plugin_servers(&root, ".claude-plugin", plugin, enabled));
             }
         }
         found

@@ -160,15 +160,7 @@ impl Client for Codex {
                 .unwrap_or_default();
             versions.sort();
             for root in versions.iter().filter(|path| path.is_dir()) {
-                for (source, servers) in super::plugins::server_maps(root, ".codex-plugin") {
-                    found.extend(servers.into_iter().map(|(server, value)| super::PluginServer {
-                        plugin: plugin.clone(),
-                        server,
-                        value,
-                        source: source.clone(),
-                        enabled,
-                    }));
-                }
+                found.extend(super::plugins::plugin_servers(root, ".codex-plugin", &plugin, enabled));
             }
         }
         found

@@ -13,10 +13,27 @@ pub(super) fn read_json(path: &Path) -> Value {
         .unwrap_or(Value::Null)
 }
 
+/// The MCP servers of `plugin` (installed at `root`, its manifest in `manifest_dir`), each with
+/// the file that defines it; `enabled` says whether the client has the plugin on.
+pub(super) fn plugin_servers(root: &Path, manifest_dir: &str, plugin: &str, enabled: bool) -> Vec<super::PluginServer> {
+    server_maps(root, manifest_dir)
+        .into_iter()
+        .flat_map(|(source, servers)| {
+            servers.into_iter().map(move |(server, value)| super::PluginServer {
+                plugin: plugin.to_string(),
+                server,
+                value,
+                source: source.clone(),
+                enabled,
+            })
+        })
+        .collect()
+}
+
 /// The MCP servers a plugin at `root` defines, by file: its `.mcp.json` (the servers under
 /// `mcpServers`, or the whole file), and the manifest `<manifest_dir>/plugin.json`'s
 /// `mcpServers`, inline or as the path of another such file. A file is read once.
-pub(super) fn server_maps(root: &Path, manifest_dir: &str) -> Vec<(PathBuf, Vec<(String, Value)>)> {
+fn server_maps(root: &Path, manifest_dir: &str) -> Vec<(PathBuf, Vec<(String, Value)>)> {
     let mut files = vec![root.join(".mcp.json")];
     let manifest = root.join(manifest_dir).join("plugin.json");
     let mut inline = None;

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use crate::clients::{ClientId, Scope, Transport};
+use crate::clients::ClientId;
 use crate::commands::install::{self, InstallRequest, WorkspaceChoice};
 use crate::commands::remove::{self, RemoveRequest};
 use crate::commands::rename::{self, RenameRequest};
@@ -69,27 +69,15 @@ fn name(text: &str) -> ServerName {
 }
 
 fn install_request(server: &ServerName) -> InstallRequest {
-    InstallRequest {
-        clients: vec![ClientId::parse("cursor").expect("cursor")],
-        every_client: false,
-        workspace: WorkspaceChoice::Tray {
+    InstallRequest::stdio(
+        vec![ClientId::parse("cursor").expect("cursor")],
+        WorkspaceChoice::Tray {
             workspace_id: WorkspaceId::parse(WORKSPACE).expect("uuid"),
             api_token: ApiToken::parse(FIRST).expect("token"),
             region: Default::default(),
         },
-        name: server.clone(),
-        transport: Transport::Stdio,
-        scope: Scope::User,
-        gateway: None,
-        dry_run: false,
-        skip: Vec::new(),
-        editor_profile: None,
-        token_variable: None,
-        force: false,
-        tools: None,
-        approve: None,
-        gateway_tools: Vec::new(),
-    }
+        server.clone(),
+    )
 }
 
 fn secrets(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {

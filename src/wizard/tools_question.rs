@@ -65,21 +65,8 @@ pub fn ask_client_filter(
         .filter_map(|tool| Some(tool.get("name")?.as_str()?.to_string()))
         .collect();
     let current = current_client_filter(environment, name, clients, &names);
-    let ticked: Vec<usize> = names
-        .iter()
-        .enumerate()
-        .filter(|(_, tool)| current.as_ref().is_none_or(|passing| passing.contains(tool)))
-        .map(|(index, _)| index)
-        .collect();
-    let help = help(names.len(), clients);
-    let question = ChoiceQuestion {
-        message: texts::CLIENT_TOOLS_QUESTION,
-        help: Some(&help),
-        options: &names,
-        short: None,
-        default: 0,
-    };
-    let chosen = prompter.multi_select(&question, &ticked).map_err(cancelled)?;
+    let is_ticked = |tool: &String| current.as_ref().is_none_or(|passing| passing.contains(tool));
+    let chosen = pick(prompter, texts::CLIENT_TOOLS_QUESTION, &names, is_ticked, clients)?;
     let filter = filter_for(&names, &chosen);
     Ok((!filter.is_empty() || current.is_some()).then_some(filter))
 }
@@ -116,22 +103,35 @@ pub fn ask(
         .filter_map(|tool| tool.get("name").and_then(Value::as_str))
         .map(str::to_string)
         .collect();
+    let is_ticked = |name: &String| current.is_none_or(|filter| filter.allows(name));
+    let chosen = pick(prompter, texts::TOOLS_QUESTION, &names, is_ticked, clients)?;
+    Ok(filter_for(&names, &chosen))
+}
+
+/// Asks `message` as a multi-select of `names`, those `is_ticked` says ticked; the indices
+/// chosen.
+fn pick(
+    prompter: &mut dyn Prompter,
+    message: &str,
+    names: &[String],
+    is_ticked: impl Fn(&String) -> bool,
+    clients: &[ClientId],
+) -> Result<Vec<usize>, CommandError> {
     let ticked: Vec<usize> = names
         .iter()
         .enumerate()
-        .filter(|(_, name)| current.is_none_or(|filter| filter.allows(name)))
+        .filter(|(_, name)| is_ticked(name))
         .map(|(index, _)| index)
         .collect();
     let help = help(names.len(), clients);
     let question = ChoiceQuestion {
-        message: texts::TOOLS_QUESTION,
+        message,
         help: Some(&help),
-        options: &names,
+        options: names,
         short: None,
         default: 0,
     };
-    let chosen = prompter.multi_select(&question, &ticked).map_err(cancelled)?;
-    Ok(filter_for(&names, &chosen))
+    prompter.multi_select(&question, &ticked).map_err(cancelled)
 }
 
 /// The help line: how many tools, and the smallest cap of the chosen clients.

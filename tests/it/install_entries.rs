@@ -115,7 +115,7 @@ fn claude_desktop_refuses_http_and_writes_nothing() {
 fn windows_bridge_entries_launch_npx_through_cmd() {
     // The install pipeline on a Windows environment (the injectable `Environment`), planned only:
     // a Windows path on this machine is not a place to write to.
-    use tray_mcp::clients::{ClientId, Scope, Transport};
+    use tray_mcp::clients::{ClientId, Transport};
     use tray_mcp::commands::install::{self, InstallRequest, WorkspaceChoice};
     use tray_mcp::paths::{Environment, Os};
     let home = FakeHome::new();
@@ -129,25 +129,17 @@ fn windows_bridge_entries_launch_npx_through_cmd() {
         variables: Default::default(),
     };
     let request = InstallRequest {
-        clients: vec![ClientId::parse("cursor").expect("cursor")],
-        every_client: false,
-        workspace: WorkspaceChoice::Tray {
-            workspace_id: tray_mcp::tray::WorkspaceId::parse(WORKSPACE).expect("uuid"),
-            api_token: tray_mcp::tray::ApiToken::parse(TOKEN).expect("token"),
-            region: Default::default(),
-        },
-        name: tray_mcp::tray::ServerName::parse("tray-workspace").expect("name"),
         transport: Transport::Bridge,
-        scope: Scope::User,
-        gateway: None,
         dry_run: true,
-        skip: Vec::new(),
-        editor_profile: None,
-        token_variable: None,
-        force: false,
-        tools: None,
-        approve: None,
-        gateway_tools: Vec::new(),
+        ..InstallRequest::stdio(
+            vec![ClientId::parse("cursor").expect("cursor")],
+            WorkspaceChoice::Tray {
+                workspace_id: tray_mcp::tray::WorkspaceId::parse(WORKSPACE).expect("uuid"),
+                api_token: tray_mcp::tray::ApiToken::parse(TOKEN).expect("token"),
+                region: Default::default(),
+            },
+            tray_mcp::tray::ServerName::parse("tray-workspace").expect("name"),
+        )
     };
     let binary = std::path::Path::new(r"C:\Program Files\tray-mcp\tray-mcp.exe");
     let context =

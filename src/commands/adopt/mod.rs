@@ -388,25 +388,17 @@ fn region_of(environment: &Environment, name: &ServerName) -> Region {
 /// the gateway left to install's default (on, or what an existing profile has).
 fn install_request(name: &ServerName, group: &Group, region: Region, dry_run: bool) -> InstallRequest {
     InstallRequest {
-        clients: group.entries.iter().map(|entry| entry.client).collect(),
-        every_client: false,
-        workspace: WorkspaceChoice::Tray {
-            workspace_id: group.workspace_id.clone(),
-            api_token: group.api_token.clone(),
-            region,
-        },
-        name: name.clone(),
-        transport: Transport::Stdio,
         scope: group.entries[0].scope,
-        gateway: None,
         dry_run,
-        skip: Vec::new(),
-        editor_profile: None,
-        token_variable: None,
-        force: false,
-        tools: None,
-        approve: None,
-        gateway_tools: Vec::new(),
+        ..InstallRequest::stdio(
+            group.entries.iter().map(|entry| entry.client).collect(),
+            WorkspaceChoice::Tray {
+                workspace_id: group.workspace_id.clone(),
+                api_token: group.api_token.clone(),
+                region,
+            },
+            name.clone(),
+        )
     }
 }
 

@@ -162,6 +162,31 @@ pub struct InstallRequest {
     pub gateway_tools: Vec<Value>,
 }
 
+impl InstallRequest {
+    /// A stdio entry `name` of `workspace` in the user scope of `clients`, with every other
+    /// choice left to install's defaults (the gateway and tool filter as an existing profile of
+    /// the same workspace has them, no approvals, no skips, not forced, not a dry run).
+    pub fn stdio(clients: Vec<ClientId>, workspace: WorkspaceChoice, name: ServerName) -> Self {
+        InstallRequest {
+            clients,
+            every_client: false,
+            workspace,
+            name,
+            transport: Transport::Stdio,
+            scope: Scope::User,
+            gateway: None,
+            dry_run: false,
+            skip: Vec::new(),
+            editor_profile: None,
+            token_variable: None,
+            force: false,
+            tools: None,
+            approve: None,
+            gateway_tools: Vec::new(),
+        }
+    }
+}
+
 /// Plans and (unless `dry_run`) performs an install whose entries launch the binary
 /// `placement` names. A `--sign-in` install signs in (`say` shows the sign-in URL) after
 /// planning and before writing, so a refused sign-in writes nothing.

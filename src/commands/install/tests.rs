@@ -32,27 +32,15 @@ fn workspace_id() -> WorkspaceId {
 
 /// `tray-mcp -w WORKSPACE -c cursor` with an API token, stdio.
 fn request() -> InstallRequest {
-    InstallRequest {
-        clients: vec![cursor()],
-        every_client: false,
-        workspace: WorkspaceChoice::Tray {
+    InstallRequest::stdio(
+        vec![cursor()],
+        WorkspaceChoice::Tray {
             workspace_id: workspace_id(),
             api_token: ApiToken::parse(TOKEN).expect("token"),
             region: Region::default(),
         },
-        name: name(),
-        transport: Transport::Stdio,
-        scope: Scope::User,
-        gateway: None,
-        dry_run: false,
-        skip: Vec::new(),
-        editor_profile: None,
-        token_variable: None,
-        force: false,
-        tools: None,
-        approve: None,
-        gateway_tools: Vec::new(),
-    }
+        name(),
+    )
 }
 
 fn cursor_path(environment: &Environment) -> PathBuf {
