@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
+use crate::tray::{ApiToken, Region, ServerName, WorkspaceId};
 use serde_json::json;
 
 use super::*;
