@@ -17,6 +17,7 @@ use crate::tool_filter::ToolFilter;
 use crate::tray::ServerName;
 
 use super::install::ConfigEdit;
+use super::own_entry::ApprovalTable;
 use super::{FileOwner, LabeledTask, config_folder};
 use crate::notice::Notice;
 
@@ -126,7 +127,7 @@ fn recorded(previous: &[WrittenRules], kind: ClientId, file: &std::path::Path, l
 /// An approval list inside the entry itself (Cline's `autoApprove`, Roo's `alwaysAllow`): set in
 /// the entry this install writes, as the tool names. What the user listed there stays; what
 /// tray-mcp listed before and no longer approves goes. The entry's removal takes it along.
-fn in_entry(config: &mut ConfigEdit, key: &str, tools: &[String], previous: &[WrittenRules]) -> WrittenRules {
+fn in_entry(config: &mut ConfigEdit, key: &'static str, tools: &[String], previous: &[WrittenRules]) -> WrittenRules {
     let (kind, _) = config.owner;
     let mut list = config.upsert.entry_path.clone();
     list.push(key.to_string());
@@ -166,13 +167,13 @@ fn in_entry(config: &mut ConfigEdit, key: &str, tools: &[String], previous: &[Wr
 /// choice, whatever it is) is left alone and not recorded. The install takes the key over.
 fn in_entry_table(
     config: &mut ConfigEdit,
-    (key, (field, approves)): (&str, (&'static str, &'static str)),
+    (key, (field, approves)): (&'static str, (&'static str, &'static str)),
     tools: &[String],
     (list, ours): (Vec<String>, Vec<String>),
 ) -> WrittenRules {
     let (kind, _) = config.owner;
     let path: Vec<&str> = list.iter().map(String::as_str).collect();
-    let mut table = match approvals::value_in(&config.path, &path) {
+    let table = match approvals::value_in(&config.path, &path) {
         Some(serde_json::Value::Object(table)) => table,
         _ => serde_json::Map::new(),
     };
@@ -180,27 +181,21 @@ fn in_entry_table(
         !ours.iter().any(|known| known == tool) && table.get(tool).and_then(|tool| tool.get(field)).is_some()
     };
     let rules: Vec<String> = tools.iter().filter(|tool| !theirs(&table, tool)).cloned().collect();
-    for stale in ours.iter().filter(|tool| !rules.contains(tool)) {
-        if let Some(serde_json::Value::Object(tool)) = table.get_mut(stale) {
-            tool.remove(field);
-            if tool.is_empty() {
-                table.remove(stale);
-            }
-        }
-    }
-    for tool in &rules {
-        let entry = table.entry(tool.clone()).or_insert_with(|| serde_json::json!({}));
-        if let Some(entry) = entry.as_object_mut() {
-            entry.insert(field.to_string(), serde_json::json!(approves));
-        }
-    }
-    if let Some(entry) = config.upsert.server.as_object_mut()
-        && !table.is_empty()
-    {
+    let approvals = ApprovalTable {
+        key,
+        field,
+        approves,
+        set: rules.clone(),
+        drop: ours.iter().filter(|tool| !rules.contains(tool)).cloned().collect(),
+    };
+    // A new entry gets the table as planned; over an entry in the file, the guard applies the
+    // same changes to the table as the file has it when it is written (under the lock).
+    if let Some(entry) = config.upsert.server.as_object_mut() {
         entry.insert(key.to_string(), serde_json::Value::Object(table));
+        approvals.apply(entry);
     }
     if let Some(guard) = &mut config.upsert.guard {
-        guard.approval_table = kind.client().entry_approval_key();
+        guard.approval_table = Some(approvals);
     }
     WrittenRules {
         client: kind.id().to_string(),

@@ -29,9 +29,10 @@ pub struct EntryGuard {
     /// The install sets the client's own tool filter: its keys are tray-mcp's this time (set
     /// as the new entry has them, taken out where it has none), not the user's.
     pub filter: bool,
-    /// The install sets the approvals in this table of the entry (Codex's `tools`), worked
-    /// out from the table as the file has it: the key is set as the new entry has it.
-    pub approval_table: Option<&'static str>,
+    /// The approvals the install sets in a table of the entry (Codex's `tools`): applied to
+    /// the table as the file has it when the entry is written, so every other tool's settings
+    /// there stay.
+    pub approval_table: Option<ApprovalTable>,
 }
 
 impl EntryGuard {
@@ -87,7 +88,6 @@ impl EntryGuard {
                     .unwrap_or_default(),
             );
         }
-        keys.extend(self.approval_table);
         if let Some(object) = merged.as_object_mut() {
             for key in keys {
                 match ours.get(key) {
@@ -95,8 +95,56 @@ impl EntryGuard {
                     None => object.remove(key),
                 };
             }
+            if let Some(table) = &self.approval_table {
+                table.apply(object);
+            }
         }
         merged
+    }
+}
+
+/// tray-mcp's approvals in a table of tools inside an entry (Codex's
+/// `tools.<tool>.approval_mode = "approve"`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApprovalTable {
+    /// The entry's key of the table (`tools`).
+    pub key: &'static str,
+    /// The field of each tool's table (`approval_mode`).
+    pub field: &'static str,
+    /// The value that approves (`approve`).
+    pub approves: &'static str,
+    /// The tools tray-mcp approves now.
+    pub set: Vec<String>,
+    /// The tools tray-mcp approved before and no longer does: their field goes (and their
+    /// table, when nothing else is left in it).
+    pub drop: Vec<String>,
+}
+
+impl ApprovalTable {
+    /// Sets and takes out tray-mcp's fields in `entry`'s table; every other field and tool
+    /// stays as it is.
+    pub fn apply(&self, entry: &mut serde_json::Map<String, Value>) {
+        let mut table = match entry.remove(self.key) {
+            Some(Value::Object(table)) => table,
+            _ => serde_json::Map::new(),
+        };
+        for stale in &self.drop {
+            if let Some(Value::Object(tool)) = table.get_mut(stale) {
+                tool.remove(self.field);
+                if tool.is_empty() {
+                    table.remove(stale);
+                }
+            }
+        }
+        for tool in &self.set {
+            let settings = table.entry(tool.clone()).or_insert_with(|| serde_json::json!({}));
+            if let Some(settings) = settings.as_object_mut() {
+                settings.insert(self.field.to_string(), Value::from(self.approves));
+            }
+        }
+        if !table.is_empty() {
+            entry.insert(self.key.to_string(), Value::Object(table));
+        }
     }
 }
 
@@ -160,6 +208,34 @@ mod tests {
             Some(
                 json!({"type": "streamableHttp", "url": GATEWAY, "autoApprove": ["a"], "headers": {"Authorization": "Bearer t"}})
             )
+        );
+    }
+
+    #[test]
+    fn approvals_in_a_table_change_only_our_fields_of_the_table_as_the_file_has_it() {
+        // The file gained a tool setting of the user's after planning: it stays.
+        let existing = json!({"type": "streamableHttp", "url": GATEWAY, "tools": {
+            "list_workflows": {"timeout": 30},
+            "old_read": {"approval_mode": "approve"},
+            "send": {"approval_mode": "prompt"},
+        }});
+        let ours = json!({"type": "streamableHttp", "url": GATEWAY, "tools": {"list_workflows": {"approval_mode": "approve"}}});
+        let approvals = ApprovalTable {
+            key: "tools",
+            field: "approval_mode",
+            approves: "approve",
+            set: vec!["list_workflows".to_string()],
+            drop: vec!["old_read".to_string()],
+        };
+        let mut guard = guard(true, false);
+        guard.approval_table = Some(approvals);
+        let merged = guard.value_over(Some(&existing), &ours, "x").expect("ours");
+        assert_eq!(
+            merged["tools"],
+            json!({
+                "list_workflows": {"timeout": 30, "approval_mode": "approve"},
+                "send": {"approval_mode": "prompt"},
+            })
         );
     }
 }
