@@ -250,42 +250,25 @@ fn a_client_without_a_filter_and_a_wildcard_without_a_listing_are_refused_and_no
     assert!(!home.path(".gemini/settings.json").exists() && !home.path(".cursor/mcp.json").exists());
 
     // No listing (--no-verify): a wildcard cannot become exact names; exact names can.
-    let mut offline = home.command();
-    offline
-        .args([
-            "-w",
-            WORKSPACE,
-            "--api-token-stdin",
-            "--no-verify",
-            "-c",
-            "gemini",
-            "-n",
-            "tray",
-        ])
-        .args(["--transport", "http", "--tools", "lookup_customer,list_*"])
-        .write_stdin(format!("{TOKEN}\n"));
-    let (_, stderr) = outputs(&offline.assert().failure().code(2));
+    let offline = [
+        "--no-verify",
+        "-c",
+        "gemini",
+        "-n",
+        "tray",
+        "--transport",
+        "http",
+        "--tools",
+    ];
+    let refused = home.install(&[&offline[..], &["lookup_customer,list_*"]].concat());
+    let (_, stderr) = outputs(&refused.failure().code(2));
     assert!(
         stderr.contains("--tools: pattern 2 ('list_*') has a wildcard"),
         "{stderr}"
     );
     assert!(stderr.contains("hint: name the tools exactly"), "{stderr}");
     assert!(!home.path(".gemini/settings.json").exists());
-    let mut exact = home.command();
-    exact
-        .args([
-            "-w",
-            WORKSPACE,
-            "--api-token-stdin",
-            "--no-verify",
-            "-c",
-            "gemini",
-            "-n",
-            "tray",
-        ])
-        .args(["--transport", "http", "--tools", "lookup_customer"])
-        .write_stdin(format!("{TOKEN}\n"));
-    exact.assert().success();
+    home.install(&[&offline[..], &["lookup_customer"]].concat()).success();
     let entry = json_file(&home, ".gemini/settings.json")["mcpServers"]["tray"].clone();
     assert_eq!(entry["includeTools"], json!(["lookup_customer"]));
 
