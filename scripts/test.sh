@@ -50,9 +50,10 @@ fi
 # A real Secret Service for tests/it/keychain.rs (the default build keeps tokens in the OS keychain):
 # gnome-keyring under dbus-run-session, looked up with secret-tool. Debian packages, installed
 # only when missing (CI runs as root).
+# dbus-send (package dbus-bin, a dependency of dbus) tells when the keyring is ready.
 KEYCHAIN_DEBIAN_PACKAGES=(dbus gnome-keyring libsecret-tools)
-if ! command -v dbus-run-session >/dev/null || ! command -v gnome-keyring-daemon >/dev/null ||
-  ! command -v secret-tool >/dev/null; then
+if ! command -v dbus-run-session >/dev/null || ! command -v dbus-send >/dev/null ||
+  ! command -v gnome-keyring-daemon >/dev/null || ! command -v secret-tool >/dev/null; then
   echo "test.sh: installing ${KEYCHAIN_DEBIAN_PACKAGES[*]} (apt-get)" >&2
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${KEYCHAIN_DEBIAN_PACKAGES[@]}" >/dev/null

@@ -16,7 +16,34 @@ use support::fake_tray::{Behavior, FakeTray};
 use support::serve::McpProcess;
 use support::{FakeHome, TOKEN, WORKSPACE, assert_no_token, outputs};
 
-const TOOLS: [&str; 3] = ["dbus-run-session", "gnome-keyring-daemon", "secret-tool"];
+const TOOLS: [&str; 4] = ["dbus-run-session", "dbus-send", "gnome-keyring-daemon", "secret-tool"];
+
+/// The session bus's configuration: dbus's own session.conf without `<standard_session_servicedirs/>`.
+const BUS_CONFIG: &str = r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:tmpdir=/tmp</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"#;
+
+/// Run inside the session: unlocks a new login keyring, then waits (at most 15 s) until its
+/// default collection answers as unlocked, as `--unlock` returns before the daemon has its name
+/// on the bus (measured: one 100 ms wait on an idle machine), and only then prints the address.
+const START_SCRIPT: &str = r#"echo pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null || exit 1
+i=0
+until dbus-send --session --print-reply --dest=org.freedesktop.secrets \
+    /org/freedesktop/secrets/aliases/default org.freedesktop.DBus.Properties.Get \
+    string:org.freedesktop.Secret.Collection string:Locked 2>/dev/null | grep -q 'boolean false'; do
+  i=$((i + 1)); [ "$i" -ge 150 ] && { echo not-ready; exit 1; }; sleep 0.1
+done
+echo "$DBUS_SESSION_BUS_ADDRESS" && exec cat"#;
 
 /// A session bus with an unlocked gnome-keyring on it, ended (bus and keyring) on drop.
 struct SecretService {
@@ -41,10 +68,14 @@ impl SecretService {
             missing.is_empty(),
             "{test}: {missing:?} missing; run scripts/test.sh (it installs dbus, gnome-keyring and libsecret-tools)"
         );
-        let script = "echo pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null \
-                      && echo \"$DBUS_SESSION_BUS_ADDRESS\" && exec cat";
+        // A bus with no service folders: nothing can be activated on it, so a call made before
+        // the unlocked keyring is up fails instead of starting a second, locked gnome-keyring
+        // (whose prompt, with no display, is dismissed: CI's failure of 2026-12-04).
+        let config = home.join(".session-bus.conf");
+        std::fs::write(&config, BUS_CONFIG).expect("write the bus config");
         let mut child = Command::new("dbus-run-session")
-            .args(["--", "sh", "-c", script])
+            .arg(format!("--config-file={}", config.display()))
+            .args(["--", "sh", "-c", START_SCRIPT])
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", home)
@@ -59,7 +90,10 @@ impl SecretService {
             .read_line(&mut address)
             .expect("the bus address");
         let address = address.trim().to_string();
-        assert!(address.starts_with("unix:"), "no session bus address: {address:?}");
+        assert!(
+            address.starts_with("unix:"),
+            "{test}: no unlocked keyring on the session bus within 15 s: {address:?}"
+        );
         SecretService {
             stdin: child.stdin.take(),
             child,
