@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates link/startup.order, the functions a `tray-mcp serve --sandbox` session runs, which
+# Regenerates link/startup.order, the functions a `tray-mcp serve --sandbox` session runs (then
+# those an install into every client adds), which
 # build.rs has the linker put first in release builds (why: build.rs). Run it after changes to
 # what `serve` does at start-up or to dependencies, then rebuild and compare with
 # bench/check.sh. Needs valgrind (apt-get install valgrind).

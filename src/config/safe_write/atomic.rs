@@ -55,7 +55,6 @@ impl StagedWrite {
             .filter(|parent| !parent.as_os_str().is_empty())
             .unwrap_or(Path::new("."))
             .to_path_buf();
-        fs::create_dir_all(&directory)?;
         let file_name = target
             .file_name()
             .map(|name| name.to_string_lossy().into_owned())
@@ -71,7 +70,15 @@ impl StagedWrite {
             use std::os::unix::fs::PermissionsExt;
             builder.permissions(fs::Permissions::from_mode(0o666));
         }
-        let mut temporary = builder.tempfile_in(&directory)?;
+        // The folder is nearly always there (its lock was taken in it): created only when the
+        // temporary file cannot be, which saves a failing `mkdir` and a `stat` per file.
+        let mut temporary = match builder.tempfile_in(&directory) {
+            Err(error) if error.kind() == io::ErrorKind::NotFound => {
+                fs::create_dir_all(&directory)?;
+                builder.tempfile_in(&directory)?
+            }
+            other => other?,
+        };
         temporary.write_all(contents)?;
         apply_permissions(temporary.as_file(), existing, privacy)?;
         Ok(StagedWrite {

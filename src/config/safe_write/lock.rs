@@ -39,9 +39,10 @@ impl FileLock {
     /// Blocks until this process holds the lock of `folder` (see [`FileLock::scope`]), creating
     /// the folder if it is missing.
     pub fn acquire(folder: &Path) -> io::Result<FileLock> {
+        #[cfg(not(unix))]
         fs::create_dir_all(folder)?;
         #[cfg(unix)]
-        match File::open(folder) {
+        match open_folder_creating(folder) {
             Ok(handle) => match handle.lock() {
                 Ok(()) => {
                     return Ok(FileLock {
@@ -57,6 +58,27 @@ impl FileLock {
             Err(error) => return Err(error),
         }
         acquire_lock_file(&folder.join(".tray-mcp.lock"))
+    }
+}
+
+/// Opens `folder` (refusing anything that is no folder), creating it and its parents first only
+/// when it is missing: one call when it is there, where `create_dir_all` first would cost two
+/// more (a `mkdir` that fails, a `stat`) for every folder an install locks.
+#[cfg(unix)]
+fn open_folder_creating(folder: &Path) -> io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let open = || {
+        OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_DIRECTORY)
+            .open(folder)
+    };
+    match open() {
+        Err(error) if error.kind() == io::ErrorKind::NotFound => {
+            fs::create_dir_all(folder)?;
+            open()
+        }
+        other => other,
     }
 }
 
