@@ -82,9 +82,13 @@ fn http_entries_use_each_clients_remote_shape() {
         .success();
     assert_no_token(&assert);
     let (_, stderr) = outputs(&assert);
+    // One note names every file that holds the token (VS Code prompts for it, so not its file).
+    assert_eq!(stderr.matches("readable only by you").count(), 1, "{stderr}");
     assert!(
-        stderr.contains("readable only by you"),
-        "the tool must say the token file is private:\n{stderr}"
+        stderr.contains(
+            "the http transport needs the API token inside each of these 3 files: ~/.claude.json, ~/.cursor/mcp.json, ~/.codeium/windsurf/mcp_config.json; tray-mcp makes each readable only by you"
+        ),
+        "the tool must say the token files are private:\n{stderr}"
     );
     for (client, file) in &CLIENT_FILES[1..] {
         let text = home.read(file);

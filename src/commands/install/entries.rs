@@ -78,10 +78,16 @@ pub(super) fn plan_entries(
     let mut configs = Vec::new();
     let spec = request_spec(environment, request, binary)?;
     for target in &snapshot.targets {
-        if let Some(config) = client_edit(environment, request, &spec, target, &mut notices)? {
+        if let Some(config) = client_edit(request, &spec, target, &mut notices)? {
             configs.push(config);
         }
     }
+    let inline: Vec<&Path> = configs
+        .iter()
+        .filter(|edit| edit.privacy == Privacy::OwnerOnly)
+        .map(|edit| edit.path.as_path())
+        .collect();
+    notices.extend(inline_token_notices(environment, request, &inline));
     notices.extend(filter_notice(&spec, &configs));
     if let Some(variable) = &request.token_variable
         && !configs.is_empty()
@@ -125,7 +131,6 @@ pub(super) fn plan_entries(
 
 /// The edit of one client's file for `request` (`None`: the client is left out, with a note).
 fn client_edit(
-    environment: &Environment,
     request: &InstallRequest,
     spec: &EntrySpec,
     target: &Target,
@@ -157,9 +162,6 @@ fn client_edit(
     };
     notices.extend(entry.notice.iter().cloned().map(Notice::note));
     notices.extend(kind.client().caveat(request.scope).map(Notice::note));
-    if entry.holds_token {
-        notices.extend(inline_token_notices(environment, request, &location.path));
-    }
     let privacy = if entry.holds_token {
         Privacy::OwnerOnly
     } else {

@@ -321,17 +321,27 @@ fn location(
     ))
 }
 
-/// What to say when an entry holds the token inline in `path`.
-fn inline_token_notices(environment: &Environment, request: &InstallRequest, path: &Path) -> Vec<Notice> {
-    let shown_path = environment.display_path(path);
-    let mut notices = vec![Notice::note(format!(
-        "the {} transport needs the API token inside {shown_path}; tray-mcp makes that file readable only by you",
-        request.transport.as_str()
-    ))];
+/// What to say of the files whose entries hold the token inline: one note naming them all (an
+/// install into every client by bridge said it once per file, 19 lines), and for a project file
+/// the warning to keep it out of version control.
+fn inline_token_notices(environment: &Environment, request: &InstallRequest, paths: &[&Path]) -> Vec<Notice> {
+    let transport = request.transport.as_str();
+    let shown: Vec<String> = paths.iter().map(|path| environment.display_path(path)).collect();
+    let mut notices = match shown.as_slice() {
+        [] => Vec::new(),
+        [one] => vec![Notice::note(format!(
+            "the {transport} transport needs the API token inside {one}; tray-mcp makes that file readable only by you"
+        ))],
+        several => vec![Notice::note(format!(
+            "the {transport} transport needs the API token inside each of these {} files: {}; tray-mcp makes each readable only by you",
+            several.len(),
+            several.join(", ")
+        ))],
+    };
     if request.scope == Scope::Project {
-        notices.push(Notice::warning(format!(
+        notices.extend(shown.iter().map(|shown_path| Notice::warning(format!(
             "{shown_path} is a project file, often committed: keep it out of version control (or use --transport stdio, which keeps the token in tray-mcp's profile store)"
-        )));
+        ))));
     }
     notices
 }
