@@ -651,11 +651,12 @@ impl Cli {
         let raw: Vec<std::ffi::OsString> = std::env::args_os().collect();
         let color = crate::global_flags::ColorWhen::from_raw_args(&raw);
         color.apply();
-        let mut command = command().color(color.for_clap());
+        let (command, install_ids) = command_and_install_ids();
+        let mut command = command.color(color.for_clap());
         let matches = command
             .try_get_matches_from_mut(raw)
             .unwrap_or_else(|error| error.exit());
-        if let Some(error) = install_flags_before_a_command(&mut command, &matches) {
+        if let Some(error) = install_flags_before_a_command(&mut command, &install_ids, &matches) {
             error.exit();
         }
         let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.format(&mut command).exit());
@@ -682,14 +683,27 @@ impl Cli {
 /// without `install` left out of its own help (they are under `install --help`, grouped).
 /// Completions use `Cli::command()` itself, so they still offer them.
 pub fn command() -> clap::Command {
-    let install_ids = install_arg_ids();
-    Cli::command().mut_args(|arg| {
+    command_and_install_ids().0
+}
+
+/// [`command`], and the ids of the install flags (the arguments of [`InstallArgs`]), read from
+/// its `install` command before it is built (so without the global flags a build adds). Clap
+/// builds the install flags twice already (without a command and under `install`); a third
+/// build just for their ids cost every start ~45 KiB of stack and its time.
+fn command_and_install_ids() -> (clap::Command, Vec<clap::Id>) {
+    let command = Cli::command();
+    let install_ids: Vec<clap::Id> = command
+        .find_subcommand("install")
+        .map(|install| install.get_arguments().map(|arg| arg.get_id().clone()).collect())
+        .unwrap_or_default();
+    let command = command.mut_args(|arg| {
         if install_ids.contains(arg.get_id()) {
             arg.hide(true)
         } else {
             arg
         }
-    })
+    });
+    (command, install_ids)
 }
 
 /// Writes the man pages of [`command`] into `dir`: `tray-mcp.1` and `tray-mcp-COMMAND.1` for
@@ -698,24 +712,20 @@ pub fn write_man_pages(dir: &std::path::Path) -> std::io::Result<()> {
     clap_mangen::generate_to(command(), dir)
 }
 
-/// The ids of the install flags (the arguments of [`InstallArgs`]).
-fn install_arg_ids() -> Vec<clap::Id> {
-    InstallArgs::augment_args(clap::Command::new("install"))
-        .get_arguments()
-        .map(|arg| arg.get_id().clone())
-        .collect()
-}
-
 /// An install flag typed before a command's name (`tray-mcp -w X list`) belongs to no command:
 /// a usage error rather than silently ignored. Global flags go anywhere.
-fn install_flags_before_a_command(command: &mut clap::Command, matches: &ArgMatches) -> Option<clap::Error> {
+fn install_flags_before_a_command(
+    command: &mut clap::Command,
+    install_ids: &[clap::Id],
+    matches: &ArgMatches,
+) -> Option<clap::Error> {
     let (name, _) = matches.subcommand()?;
-    let typed = install_arg_ids()
-        .into_iter()
+    let typed = install_ids
+        .iter()
         .find(|id| matches.value_source(id.as_str()) == Some(ValueSource::CommandLine))?;
     let flag = command
         .get_arguments()
-        .find(|arg| arg.get_id() == &typed)
+        .find(|arg| arg.get_id() == typed)
         .and_then(|arg| arg.get_long())
         .map_or_else(|| typed.to_string(), |long| format!("--{long}"));
     Some(command.error(
@@ -745,9 +755,9 @@ mod tests {
     }
 
     fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
-        let mut command = command();
+        let (mut command, install_ids) = command_and_install_ids();
         let matches = command.try_get_matches_from_mut(args)?;
-        if let Some(error) = install_flags_before_a_command(&mut command, &matches) {
+        if let Some(error) = install_flags_before_a_command(&mut command, &install_ids, &matches) {
             return Err(error);
         }
         Cli::from_arg_matches(&matches)
