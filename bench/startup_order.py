@@ -2,13 +2,13 @@
 ones an install into every client adds, as the linker's symbol ordering file
 (link/startup.order; see build.rs for why).
 
-    python3 bench/startup_order.py BINARY LINK_MAP > link/startup.order
+    python3 bench/startup_order.py BINARY LINK_MAP SKELETON > link/startup.order
 
 Runs BINARY under valgrind's callgrind for one session (initialize, notifications/initialized,
 tools/list, one tool call, then stdin closed), takes the addresses of the code it ran, and names
 each by the function section that holds it in LINK_MAP (lld's `-Map` of that same BINARY, which
 bench/startup_order.sh has build.rs ask for). Then runs an install into every client (bridge,
-`--no-verify`, in a home of its own in which every client's folder exists) the same way; its
+`--no-verify`, in a copy of SKELETON, a home in which every client's folder exists) the same way; its
 functions that serve did not run follow serve's, so serve's pages stay as few as they were and an
 install's code sits together too (it faulted in 46 pages of code per run before). Needs valgrind.
 """
@@ -17,6 +17,7 @@ import bisect
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -80,20 +81,12 @@ def serve_session(process):
                 sys.exit(f"startup_order: {answer}")
 
 
-# Every client's install folder on Linux, as bench/floor_lib.sh's floor_skeleton makes them.
-CLIENT_FOLDERS = [
-    ".config/Claude", ".claude", ".cursor", ".codeium/windsurf", ".config/Code/User",
-    ".config/Code - Insiders/User", ".config/VSCodium/User", ".codex", ".gemini", ".copilot",
-    ".config/opencode", ".config/kilo", ".cline",
-    ".config/Code/User/globalStorage/rooveterinaryinc.roo-cline", ".config/zed", ".qwen", ".kiro",
-    ".config/crush", ".lmstudio", ".junie", ".config/goose", ".continue",
-]
-
-
-def install_run(binary):
-    with tempfile.TemporaryDirectory() as home:
-        for folder in CLIENT_FOLDERS:
-            os.makedirs(os.path.join(home, folder))
+def install_run(binary, skeleton):
+    """An install into every client, in a copy of SKELETON (a home in which every client's
+    folder exists: bench/floor_lib.sh's floor_skeleton, which bench/install_all.sh keeps whole)."""
+    with tempfile.TemporaryDirectory() as work:
+        home = os.path.join(work, "home")
+        shutil.copytree(skeleton, home, symlinks=True)
         env = {"PATH": os.environ["PATH"], "HOME": home, "XDG_CONFIG_HOME": f"{home}/.config",
                "TRAY_MCP_TOKEN_STORE": "file", "TRAY_API_TOKEN": "order-token-0123456789",
                "TRAY_MCP_INSTALL_DIR": os.path.dirname(os.path.abspath(binary)),
@@ -120,12 +113,12 @@ def sections(link_map):
 
 
 def main():
-    binary, link_map = sys.argv[1:3]
+    binary, link_map, skeleton = sys.argv[1:4]
     table = sections(link_map)
     starts = [start for start, _, _ in table]
     order, seen = [], set()
     serve = callgrind(binary, ["serve", "--sandbox", "--log-level", "error"], feed=serve_session)
-    for address in serve + install_run(binary):
+    for address in serve + install_run(binary, skeleton):
         index = bisect.bisect_right(starts, address) - 1
         if index >= 0 and address < table[index][1]:
             name = table[index][2]

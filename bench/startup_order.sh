@@ -13,7 +13,10 @@ work="$(mktemp -d /tmp/tray-order.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 # The map of exactly the binary that is traced (build.rs passes -Map when this is set).
 TRAY_MCP_LINK_MAP="$work/link.map" cargo build --release --locked
-python3 bench/startup_order.py target/release/tray-mcp "$work/link.map" >"$work/startup.order"
+# shellcheck source=bench/floor_lib.sh
+. bench/floor_lib.sh
+floor_skeleton "$work/skeleton"
+python3 bench/startup_order.py target/release/tray-mcp "$work/link.map" "$work/skeleton" >"$work/startup.order"
 mv "$work/startup.order" link/startup.order
 # Link again without the map, with the new order.
 cargo build --release --locked

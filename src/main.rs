@@ -23,20 +23,16 @@ use tray_mcp::error::CommandError;
 use tray_mcp::paths::Environment;
 use tray_mcp::self_install;
 
-use render::{ApplyShown, BundleShown, LinksShown, Output, print_error, print_hint, print_stdout};
+use render::{ApplyShown, BundleShown, LinksShown, Output, print_problem, print_stdout};
 
 fn main() -> ExitCode {
     let cli = Cli::parse_args();
     match run(cli) {
         Ok(code) => code,
         Err(error) => {
-            for failure in &error.also_failed {
-                print_error(&failure.to_string());
-            }
-            print_error(&error.message);
-            if let Some(hint) = &error.hint {
-                print_hint(hint);
-            }
+            let failures: Vec<String> = error.also_failed.iter().map(ToString::to_string).collect();
+            let messages = failures.iter().map(String::as_str).chain([error.message.as_str()]);
+            print_problem(messages, error.hint.as_deref());
             ExitCode::from(error.exit.code())
         }
     }

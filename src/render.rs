@@ -22,7 +22,7 @@ use tray_mcp::manifest::export::Export;
 
 /// What the human form of an output is made of, in order.
 pub enum Piece {
-    /// Text for stdout, wrapped to the terminal and painted (see [`show`]).
+    /// Text for stdout, wrapped to the terminal and painted (see [`Batch`]).
     Shown(String),
     /// Text for stdout as it is (a link, a path, TOML: never wrapped).
     Plain(String),
@@ -290,8 +290,8 @@ impl Output {
                 Piece::Note(text) if !self.quiet => batch.show(Stream::Err, &text),
                 Piece::Note(_) => {}
                 Piece::Problem { message, hint } => {
-                    batch.show(Stream::Err, &format!("error: {message}\n"));
-                    batch.show(Stream::Err, &format!("hint: {hint}\n"));
+                    batch.error(&message);
+                    batch.hint(&hint);
                 }
             }
         }
@@ -306,8 +306,9 @@ enum Stream {
     Err,
 }
 
-/// Shown text gathered for one stream until the stream changes: each piece wrapped and painted
-/// as [`show`] does on its own, so the bytes are the same, written at once.
+/// Human text gathered for one stream until the stream changes, then written at once. Each piece
+/// is wrapped to the stream's terminal (at spaces: paths and URLs stay whole) and its marks
+/// painted on its own, so the bytes are what writing the pieces one by one gave.
 #[derive(Default)]
 struct Batch {
     stream: Option<(Stream, Option<usize>)>,
@@ -320,28 +321,27 @@ impl Batch {
             self.flush();
         }
         let (_, width) = *self.stream.get_or_insert_with(|| (stream, width_of(stream)));
-        self.text.push_str(&tray_mcp::fit::paint(&fitted(width, text)));
+        let fitted = match width {
+            Some(width) => tray_mcp::fit::wrap(text, width),
+            None => text.to_string(),
+        };
+        self.text.push_str(&tray_mcp::fit::paint(&fitted));
+    }
+
+    /// `error: MESSAGE` on stderr (`error:` in bold red where colour is on).
+    fn error(&mut self, message: &str) {
+        self.show(Stream::Err, &format!("error: {message}\n"));
+    }
+
+    /// `hint: TEXT` on stderr.
+    fn hint(&mut self, hint: &str) {
+        self.show(Stream::Err, &format!("hint: {hint}\n"));
     }
 
     fn flush(&mut self) {
         if let Some((stream, _)) = self.stream.take() {
             write_styled(stream, &std::mem::take(&mut self.text));
         }
-    }
-}
-
-/// Writes human text: on a terminal wrapped to its width (at spaces: paths and URLs stay
-/// whole); its marks coloured where colour is on (`anstream` decides: a terminal, `NO_COLOR`,
-/// `--color`). Into a pipe it is the text as it is. A closed pipe is ignored.
-fn show(stream: Stream, text: &str) {
-    write_styled(stream, &tray_mcp::fit::paint(&fitted(width_of(stream), text)));
-}
-
-/// `text` wrapped to `width` when there is one.
-fn fitted(width: Option<usize>, text: &str) -> String {
-    match width {
-        Some(width) => tray_mcp::fit::wrap(text, width),
-        None => text.to_string(),
     }
 }
 
@@ -354,41 +354,44 @@ fn width_of(stream: Stream) -> Option<usize> {
     .map(|(terminal_size::Width(columns), _)| usize::from(columns))
 }
 
-/// Writes painted text through `anstream`, which strips the marks (and any other escape
-/// sequence) where colour is off. Stripped here first in that case: anstream would write each
-/// run between two sequences on its own (`note:` and the rest of its line in two writes).
+/// Writes painted text through `anstream` (colour where it decides: a terminal, `NO_COLOR`,
+/// `--color`), ignoring a closed pipe. Where colour is off the marks (and any other escape
+/// sequence) are stripped here first: anstream would write each run between two sequences on
+/// its own (`note:` and the rest of its line in two writes).
 fn write_styled(stream: Stream, text: &str) {
-    let choice = match stream {
-        Stream::Out => anstream::stdout().current_choice(),
-        Stream::Err => anstream::stderr().current_choice(),
-    };
-    let stripped;
-    let text = if choice == anstream::ColorChoice::Never {
-        stripped = anstream::adapter::strip_str(text).to_string();
-        stripped.as_str()
-    } else {
-        text
-    };
     let _ = match stream {
         Stream::Out => {
-            let mut out = anstream::stdout().lock();
+            let out = anstream::stdout();
+            let text = plain_where_uncoloured(out.current_choice(), text);
+            let mut out = out.lock();
             out.write_all(text.as_bytes()).and_then(|()| out.flush())
         }
         Stream::Err => {
-            let mut err = anstream::stderr().lock();
+            let err = anstream::stderr();
+            let text = plain_where_uncoloured(err.current_choice(), text);
+            let mut err = err.lock();
             err.write_all(text.as_bytes()).and_then(|()| err.flush())
         }
     };
 }
 
-/// `error: MESSAGE` on stderr (`error:` in bold red where colour is on; see [`show`]).
-pub fn print_error(message: &str) {
-    show(Stream::Err, &format!("error: {message}\n"));
+fn plain_where_uncoloured(choice: anstream::ColorChoice, text: &str) -> std::borrow::Cow<'_, str> {
+    if choice == anstream::ColorChoice::Never {
+        anstream::adapter::strip_str(text).to_string().into()
+    } else {
+        text.into()
+    }
 }
 
-/// `hint: TEXT` on stderr.
-pub fn print_hint(hint: &str) {
-    show(Stream::Err, &format!("hint: {hint}\n"));
+/// `error: MESSAGE` for each message, then `hint: TEXT` when there is one, on stderr in one
+/// write.
+pub fn print_problem<'a>(messages: impl IntoIterator<Item = &'a str>, hint: Option<&str>) {
+    let mut batch = Batch::default();
+    messages.into_iter().for_each(|message| batch.error(message));
+    if let Some(hint) = hint {
+        batch.hint(hint);
+    }
+    batch.flush();
 }
 
 /// Prints to stdout, ignoring a closed pipe (`tray-mcp list | head`).

@@ -18,7 +18,8 @@ use support::{FakeHome, TOKEN, WORKSPACE, assert_no_token, outputs};
 
 const TOOLS: [&str; 4] = ["dbus-run-session", "dbus-send", "gnome-keyring-daemon", "secret-tool"];
 
-/// The session bus's configuration: dbus's own session.conf without `<standard_session_servicedirs/>`.
+/// The session bus's configuration: what dbus's own session.conf says, less its service folders
+/// (`<standard_session_servicedirs/>`), its includes and its limits.
 const BUS_CONFIG: &str = r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig>
@@ -70,7 +71,7 @@ impl SecretService {
         );
         // A bus with no service folders: nothing can be activated on it, so a call made before
         // the unlocked keyring is up fails instead of starting a second, locked gnome-keyring
-        // (whose prompt, with no display, is dismissed: CI's failure of 2026-12-04).
+        // (whose prompt, with no display, is dismissed: CI's failure on 4570b66).
         let config = home.join(".session-bus.conf");
         std::fs::write(&config, BUS_CONFIG).expect("write the bus config");
         let mut child = Command::new("dbus-run-session")
