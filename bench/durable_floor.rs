@@ -1,9 +1,10 @@
 //! The durable floor of `bench/install_all.sh`: writes a set of files the way any installer that
 //! keeps users' files safe must, and does nothing else. Per file: a temporary file beside it,
 //! created with the file's final mode, written and fsynced, renamed over the target, and then its
-//! folder fsynced. Missing folders are created. The fsyncs run in parallel the way tray-mcp runs
-//! them (every file, then every folder), so the time tray-mcp takes beyond this program is its own
-//! overhead: detecting clients, reading, checking and editing files, locks, reports.
+//! folder fsynced. Missing folders are created. The fsyncs run side by side the way tray-mcp runs
+//! them (every file, then every folder, on at most eight threads kept for both rounds), so the
+//! time tray-mcp takes beyond this program is its own overhead: detecting clients, reading,
+//! checking and editing files, locks, reports.
 //!
 //! Usage: `durable_floor MANIFEST ROOT`. MANIFEST holds, per file, a line
 //! `MODE LENGTH RELATIVE_PATH` (MODE in octal), then LENGTH bytes of content, then a line break.
@@ -16,6 +17,8 @@ use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::process::exit;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Barrier, Mutex};
 
 /// One file to write.
 struct Target {
@@ -47,6 +50,9 @@ fn parse(manifest: &[u8], root: &Path) -> Result<Vec<Target>, String> {
     Ok(targets)
 }
 
+/// Fsyncs in flight at most, the caller included: tray-mcp's `SyncCrew::WORKERS`.
+const WORKERS: usize = 8;
+
 fn write_all(targets: &[Target]) -> std::io::Result<()> {
     let mut staged = Vec::with_capacity(targets.len());
     for target in targets {
@@ -64,24 +70,53 @@ fn write_all(targets: &[Target]) -> std::io::Result<()> {
         file.write_all(&target.contents)?;
         staged.push((temporary, file, target));
     }
-    std::thread::scope(|scope| {
-        let syncs: Vec<_> = staged.iter().map(|(_, file, _)| scope.spawn(move || file.sync_all())).collect();
-        syncs.into_iter().try_for_each(|sync| sync.join().unwrap_or_else(|_| Err(std::io::Error::other("panic"))))
-    })?;
-    let mut folders = Vec::new();
-    for (temporary, _, target) in &staged {
-        fs::rename(temporary, &target.path)?;
-        folders.push(target.path.parent().unwrap_or(Path::new(".")).to_path_buf());
-    }
+    let mut folders: Vec<PathBuf> = staged
+        .iter()
+        .map(|(_, _, target)| target.path.parent().unwrap_or(Path::new(".")).to_path_buf())
+        .collect();
     folders.sort();
     folders.dedup();
+    // The same workers fsync the files, wait while the caller renames, then fsync the folders.
+    let workers = WORKERS.min(staged.len().max(folders.len())).max(1);
+    let (next_file, next_folder) = (AtomicUsize::new(0), AtomicUsize::new(0));
+    let (synced, renamed) = (Barrier::new(workers), Barrier::new(workers));
+    let failure = Mutex::new(None);
+    let fail = |error: std::io::Error| {
+        failure.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).get_or_insert(error);
+    };
+    let sync_files = || {
+        while let Some((_, file, _)) = staged.get(next_file.fetch_add(1, Ordering::Relaxed)) {
+            file.sync_all().unwrap_or_else(fail);
+        }
+    };
+    let sync_folders = || {
+        while let Some(folder) = folders.get(next_folder.fetch_add(1, Ordering::Relaxed)) {
+            File::open(folder).and_then(|handle| handle.sync_all()).unwrap_or_else(fail);
+        }
+    };
     std::thread::scope(|scope| {
-        let syncs: Vec<_> = folders
-            .iter()
-            .map(|folder| scope.spawn(move || File::open(folder).and_then(|handle| handle.sync_all())))
-            .collect();
-        syncs.into_iter().try_for_each(|sync| sync.join().unwrap_or_else(|_| Err(std::io::Error::other("panic"))))
-    })
+        for _ in 1..workers {
+            scope.spawn(|| {
+                sync_files();
+                synced.wait();
+                renamed.wait();
+                sync_folders();
+            });
+        }
+        sync_files();
+        synced.wait();
+        if failure.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).is_none() {
+            for (temporary, _, target) in &staged {
+                if let Err(error) = fs::rename(temporary, &target.path) {
+                    fail(error);
+                    break;
+                }
+            }
+        }
+        renamed.wait();
+        sync_folders();
+    });
+    failure.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner()).map_or(Ok(()), Err)
 }
 
 fn main() {

@@ -651,6 +651,9 @@ impl Cli {
         let raw: Vec<std::ffi::OsString> = std::env::args_os().collect();
         let color = crate::global_flags::ColorWhen::from_raw_args(&raw);
         color.apply();
+        if let Some(cli) = parse_without_command(&raw) {
+            return cli;
+        }
         let (command, install_ids) = command_and_install_ids();
         let mut command = command.color(color.for_clap());
         let matches = command
@@ -677,6 +680,33 @@ impl Cli {
     pub fn globals(&self) -> &GlobalArgs {
         &self.globals
     }
+}
+
+/// A command line that names no command (`tray-mcp -w … -c …`, the install), parsed by the
+/// install and global flags alone: building all 20 commands' definitions as well cost every
+/// such start ~0.1 ms and ~100 KiB of stack. `None` when a word of it is a command's name (or
+/// `help`), or it does not parse so (`--help`, `--version`, a mistake): the whole definition
+/// then parses it, and shows the help or says what is wrong. With no command's name among the
+/// words the whole definition can only find the same flags, so both give the same [`Cli`]
+/// (test `cli::tests::a_command_line_without_a_command_parses_the_same_either_way`).
+fn parse_without_command(raw: &[std::ffi::OsString]) -> Option<Cli> {
+    let names_a_command = raw.iter().skip(1).any(|word| {
+        word.to_str()
+            .is_none_or(|word| word == "help" || Command::has_subcommand(word))
+    });
+    if names_a_command {
+        return None;
+    }
+    let mut command = GlobalArgs::augment_args(InstallArgs::augment_args(clap::Command::new("tray-mcp")));
+    let matches = command.try_get_matches_from_mut(raw).ok()?;
+    let mut install = InstallArgs::from_arg_matches(&matches).ok()?;
+    install.typed = Typed::from_matches(&matches);
+    let globals = GlobalArgs::from_arg_matches(&matches).ok()?;
+    Some(Cli {
+        command: None,
+        install,
+        globals,
+    })
 }
 
 /// The command line's definition as parsed and shown: [`Cli`], with the install flags it takes
@@ -761,6 +791,68 @@ mod tests {
             return Err(error);
         }
         Cli::from_arg_matches(&matches)
+    }
+
+    #[test]
+    fn a_command_line_without_a_command_parses_the_same_either_way() {
+        let full = |args: &[&str]| {
+            let mut cli = parse(args).expect("parses");
+            cli.install.typed = Typed::from_matches(&command().try_get_matches_from(args).expect("parses"));
+            format!("{cli:?}")
+        };
+        let workspace = "3f2a9c1e-8b7d-4e6f-a1b2-c3d4e5f60718";
+        for args in [
+            &[
+                "tray-mcp",
+                "-w",
+                workspace,
+                "-c",
+                "claude,cursor",
+                "--transport",
+                "bridge",
+                "--no-verify",
+            ][..],
+            &["tray-mcp", "--sandbox", "--json", "-q"],
+            &[
+                "tray-mcp",
+                "-w",
+                workspace,
+                "--token-from-env",
+                "--name",
+                "prod",
+                "-c",
+                "all",
+                "--dry-run",
+            ],
+            &[
+                "tray-mcp",
+                "-w",
+                workspace,
+                "--token-from-env",
+                "MY_TOKEN",
+                "--color",
+                "never",
+                "-vv",
+            ],
+            &["tray-mcp"],
+        ] {
+            let words: Vec<std::ffi::OsString> = args.iter().map(Into::into).collect();
+            let fast = parse_without_command(&words).map(|cli| format!("{cli:?}"));
+            assert_eq!(fast, Some(full(args)), "{args:?}");
+        }
+        // A command's name anywhere, help, version and mistakes go to the whole definition.
+        for args in [
+            &["tray-mcp", "list"][..],
+            &["tray-mcp", "--token-from-env", "list"],
+            &["tray-mcp", "help"],
+            &["tray-mcp", "--help"],
+            &["tray-mcp", "-V"],
+            &["tray-mcp", "--no-such-flag"],
+            &["tray-mcp", "-w", "not-a-workspace"],
+        ] {
+            let words: Vec<std::ffi::OsString> = args.iter().map(Into::into).collect();
+            assert!(parse_without_command(&words).is_none(), "{args:?}");
+        }
     }
 
     #[test]

@@ -20,8 +20,6 @@ use crate::secrets::Redactor;
 pub struct EntryGuard {
     /// The client whose entry it is (its recognition of Tray entries).
     pub client: ClientId,
-    /// tray-mcp's keys in the client's entries.
-    pub owned: Arc<OwnedKeys>,
     /// tray-mcp's record says it wrote the entry at this place.
     pub recorded: bool,
     /// Replace an entry tray-mcp did not write (`--force`, the wizard's yes).
@@ -40,7 +38,6 @@ impl EntryGuard {
     pub fn new(client: ClientId, force: bool) -> Self {
         EntryGuard {
             client,
-            owned: ownership::owned_keys(client.client()),
             recorded: false,
             force,
             filter: false,
@@ -52,6 +49,12 @@ impl EntryGuard {
     /// filter).
     pub fn taking_filter(self, filter: bool) -> Self {
         EntryGuard { filter, ..self }
+    }
+
+    /// tray-mcp's keys in the client's entries: built on the first entry found in place (a
+    /// first install, which finds none, never builds them: ~60 entries for five clients).
+    fn owned(&self) -> Arc<OwnedKeys> {
+        ownership::owned_keys(self.client.client())
     }
 
     /// The value to set over `existing` (the entry now at the place, if any): `ours` for a new
@@ -66,7 +69,7 @@ impl EntryGuard {
         let is_tray = recognized.is_some();
         let is_ours = ownership::is_ours(existing, recognized.as_ref(), self.recorded);
         if is_ours || (self.force && is_tray) {
-            return Ok(self.with_filter(self.owned.merge(existing, ours), ours));
+            return Ok(self.with_filter(self.owned().merge(existing, ours), ours));
         }
         if self.force {
             return Ok(ours.clone());

@@ -358,7 +358,8 @@ pub fn commit(
     safe_write::note_commit();
     let fresh = replan_under_lock(planned)?;
     let changed: Vec<&Planned> = fresh.iter().filter(|file| file.change != Change::Unchanged).collect();
-    let backup_paths = match write_all(&changed, backups, fail_write) {
+    let mut crew = safe_write::SyncCrew::new();
+    let backup_paths = match write_all(&changed, backups, fail_write, &mut crew) {
         Ok(backup_paths) => backup_paths,
         Err(error) => {
             // Nothing changed: the backups taken for this run must not stay linked to the
@@ -398,12 +399,13 @@ fn write_all(
     changed: &[&Planned],
     backups: &BackupStore,
     fail_write: Option<&OsStr>,
+    crew: &mut safe_write::SyncCrew,
 ) -> Result<Vec<Option<PathBuf>>, CommitError> {
     let backup_paths = changed
         .iter()
         .map(|file| save_backup(file, backups))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut staged = stage_all(changed)?;
+    let mut staged = stage_all(changed, crew)?;
     let mut written: Vec<&Planned> = Vec::new();
     for index in rename_order(changed) {
         let (file, staged_write) = (changed[index], &mut staged[index]);
@@ -426,7 +428,7 @@ fn write_all(
         .collect();
     directories.sort();
     directories.dedup();
-    safe_write::sync_directories_parallel(&directories);
+    safe_write::sync_directories_parallel(&directories, crew);
     Ok(backup_paths)
 }
 
@@ -479,7 +481,7 @@ fn save_backup(file: &Planned, backups: &BackupStore) -> Result<Option<PathBuf>,
 
 /// Writes every new content to a temporary file and fsyncs them all together. Files to delete
 /// get `None`. Nothing is in place yet, so a failure here changes no file.
-fn stage_all(changed: &[&Planned]) -> Result<Vec<Option<StagedWrite>>, FileError> {
+fn stage_all(changed: &[&Planned], crew: &mut safe_write::SyncCrew) -> Result<Vec<Option<StagedWrite>>, FileError> {
     let staged = changed
         .iter()
         .map(|file| match &file.after {
@@ -490,7 +492,7 @@ fn stage_all(changed: &[&Planned]) -> Result<Vec<Option<StagedWrite>>, FileError
         })
         .collect::<Result<Vec<_>, _>>()?;
     let writes: Vec<&StagedWrite> = staged.iter().flatten().collect();
-    safe_write::sync_all_parallel(&writes).map_err(|error| FileError {
+    safe_write::sync_all_parallel(&writes, crew).map_err(|error| FileError {
         role: "config files".to_string(),
         shown_path: String::new(),
         problem: FileProblem::Io(error),

@@ -9,6 +9,8 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use super::crew::SyncCrew;
+
 /// Who may read the file after the write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Privacy {
@@ -99,31 +101,30 @@ impl StagedWrite {
     }
 }
 
-/// fsyncs every staged file, in parallel.
-pub fn sync_all_parallel(staged: &[&StagedWrite]) -> io::Result<()> {
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = staged
-            .iter()
-            .map(|file| {
-                let file: &StagedWrite = file;
-                scope.spawn(move || file.temporary.as_file().sync_all())
-            })
-            .collect();
-        handles.into_iter().try_for_each(|handle| {
-            handle
-                .join()
-                .unwrap_or_else(|_| Err(io::Error::other("fsync thread panicked")))
-        })
-    })
+/// fsyncs every staged file, side by side on `crew`.
+pub fn sync_all_parallel(staged: &[&StagedWrite], crew: &mut SyncCrew) -> io::Result<()> {
+    let mut tasks: Vec<Box<dyn FnOnce() -> io::Result<()> + Send>> = Vec::with_capacity(staged.len());
+    for file in staged {
+        // A handle of its own, so the task needs nothing of the caller's.
+        let handle = file.temporary.as_file().try_clone()?;
+        tasks.push(Box::new(move || handle.sync_all()));
+    }
+    crew.run(tasks).into_iter().collect()
 }
 
-/// fsyncs directories (so renames in them are durable), in parallel. Best effort.
-pub fn sync_directories_parallel(directories: &[PathBuf]) {
-    std::thread::scope(|scope| {
-        for directory in directories {
-            scope.spawn(move || sync_directory(directory));
-        }
-    });
+/// fsyncs directories (so renames in them are durable), side by side on `crew`. Best effort.
+pub fn sync_directories_parallel(directories: &[PathBuf], crew: &mut SyncCrew) {
+    let tasks: Vec<Box<dyn FnOnce() -> io::Result<()> + Send>> = directories
+        .iter()
+        .map(|directory| {
+            let directory = directory.clone();
+            Box::new(move || {
+                sync_directory(&directory);
+                Ok(())
+            }) as Box<dyn FnOnce() -> io::Result<()> + Send>
+        })
+        .collect();
+    crew.run(tasks);
 }
 
 /// The permission bits of the file being replaced (`None` when it does not exist yet).

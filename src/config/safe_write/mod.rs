@@ -17,10 +17,11 @@
 //!   its folder ([`remove_stale_staged`]).
 //!
 //! One file per concern: [`lock`], [`read`] (and symlinks), [`read_log`] (a debug-build test hook), [`fingerprint`], [`atomic`]
-//! (replace and permissions), [`backup`], [`signals`]. Everything is re-exported here.
+//! (replace and permissions), [`crew`] (the threads that fsync), [`backup`], [`signals`]. Everything is re-exported here.
 
 mod atomic;
 mod backup;
+mod crew;
 mod fingerprint;
 mod lock;
 mod read;
@@ -32,6 +33,7 @@ pub use atomic::{
     remove_stale_staged, sync_all_parallel, sync_directories_parallel,
 };
 pub use backup::{BackupStore, SCRUBBED};
+pub use crew::SyncCrew;
 pub use fingerprint::Fingerprint;
 pub use lock::FileLock;
 pub use read::{
