@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::safe_write::{self, Fingerprint};
-use super::transaction::{FileProblem, Folder, read_text};
+use super::transaction::{FileProblem, Folder};
 
 /// One file as this command first read it.
 #[derive(Debug)]
@@ -61,9 +61,17 @@ impl FileRead {
                 objects: Vec::new(),
             };
         }
-        let fingerprint = Fingerprint::of(&resolved);
-        let text = read_text(&resolved);
-        let read_only = matches!(text, Ok(Some(_))) && safe_write::is_read_only(&resolved);
+        // The fingerprint and the write bit come from the file as opened for reading (the
+        // same `fstat` that checks it is regular): no `stat` of the path before and after.
+        let (fingerprint, text, read_only) = match safe_write::read_with_metadata(&resolved) {
+            Ok(Some((bytes, metadata))) => {
+                let text = String::from_utf8(bytes).map(Some).map_err(|_| FileProblem::NotUtf8);
+                let read_only = text.is_ok() && metadata.permissions().readonly();
+                (Some(Fingerprint::from_metadata(&metadata)), text, read_only)
+            }
+            Ok(None) => (None, Ok(None), false),
+            Err(error) => (Fingerprint::of(&resolved), Err(FileProblem::Io(error)), false),
+        };
         FileRead {
             resolved,
             through_link,

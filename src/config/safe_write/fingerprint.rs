@@ -19,7 +19,13 @@ pub struct Fingerprint {
 impl Fingerprint {
     /// The fingerprint of the file now (`None` when it does not exist).
     pub fn of(path: &Path) -> Option<Fingerprint> {
-        let metadata = fs::metadata(path).ok()?;
+        fs::metadata(path)
+            .ok()
+            .map(|metadata| Fingerprint::from_metadata(&metadata))
+    }
+
+    /// The fingerprint the metadata of a file gives (an open file's, or a path's).
+    pub fn from_metadata(metadata: &fs::Metadata) -> Fingerprint {
         #[cfg(unix)]
         let identity = {
             use std::os::unix::fs::MetadataExt;
@@ -27,10 +33,10 @@ impl Fingerprint {
         };
         #[cfg(not(unix))]
         let identity = (0, 0, 0, 0);
-        Some(Fingerprint {
+        Fingerprint {
             length: metadata.len(),
             modified: metadata.modified().ok(),
             identity,
-        })
+        }
     }
 }

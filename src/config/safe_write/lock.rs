@@ -20,6 +20,8 @@ use std::path::{Path, PathBuf};
 /// A held cross-process lock on the folder of one or more config files. Released on drop.
 #[derive(Debug)]
 pub struct FileLock {
+    /// The locked descriptor: the lock lasts as long as it is open.
+    #[cfg_attr(unix, allow(dead_code))]
     file: File,
     /// The lock file to remove on release (`None` when the folder itself is locked).
     lock_file: Option<PathBuf>,
@@ -120,6 +122,9 @@ impl Drop for FileLock {
         {
             let _ = fs::remove_file(path);
         }
+        // On Unix closing the descriptor (just after this) releases the lock: no call of its
+        // own. Windows asks for the explicit unlock.
+        #[cfg(not(unix))]
         let _ = self.file.unlock();
     }
 }

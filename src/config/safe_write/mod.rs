@@ -38,7 +38,7 @@ pub use fingerprint::Fingerprint;
 pub use lock::FileLock;
 pub use read::{
     READ_LIMIT, Unreadable, buffer_with_capacity, goes_through_link, open_regular, read, read_if_exists,
-    read_to_string, real_path, resolve, resolves_within,
+    read_to_string, read_with_metadata, real_path, resolve, resolves_within,
 };
 pub use read_log::{COMMIT_MARK, log_reads_to, note_commit};
 pub use signals::HoldSignals;

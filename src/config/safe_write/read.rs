@@ -92,6 +92,11 @@ impl std::error::Error for Unreadable {}
 /// [`READ_LIMIT`]; `None` when it does not exist. A FIFO is opened without waiting for a writer
 /// (`O_NONBLOCK`), then refused.
 pub fn open_regular(path: &Path) -> io::Result<Option<File>> {
+    Ok(open_regular_with_metadata(path)?.map(|(file, _)| file))
+}
+
+/// [`open_regular`], with the metadata of the file it opened (the check's own `fstat`).
+fn open_regular_with_metadata(path: &Path) -> io::Result<Option<(File, fs::Metadata)>> {
     super::read_log::note_read(path);
     let mut options = fs::OpenOptions::new();
     options.read(true);
@@ -124,7 +129,7 @@ pub fn open_regular(path: &Path) -> io::Result<Option<File>> {
             }
         }
     }
-    Ok(Some(file))
+    Ok(Some((file, metadata)))
 }
 
 /// What a file that is not regular is, for the message.
@@ -153,18 +158,23 @@ fn kind_of(metadata: &fs::Metadata) -> &'static str {
 /// Reads a file; `None` when it does not exist. Only a regular file no larger than
 /// [`READ_LIMIT`] is read (see [`open_regular`]).
 pub fn read_if_exists(path: &Path) -> io::Result<Option<Vec<u8>>> {
+    Ok(read_with_metadata(path)?.map(|(bytes, _)| bytes))
+}
+
+/// [`read_if_exists`], with the metadata of the file read, taken from the open file before its
+/// bytes (what a path's `stat` would say, without asking again).
+pub fn read_with_metadata(path: &Path) -> io::Result<Option<(Vec<u8>, fs::Metadata)>> {
     use std::io::Read;
-    let Some(file) = open_regular(path)? else {
+    let Some((file, metadata)) = open_regular_with_metadata(path)? else {
         return Ok(None);
     };
-    let length = file.metadata().map(|metadata| metadata.len() as usize).unwrap_or(0);
-    let mut bytes = buffer_with_capacity(length + 1);
+    let mut bytes = buffer_with_capacity(metadata.len() as usize + 1);
     // One byte past the limit tells a file that grew past it while being read.
     file.take(READ_LIMIT + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > READ_LIMIT {
         return Err(Unreadable::TooLarge.error());
     }
-    Ok(Some(bytes))
+    Ok(Some((bytes, metadata)))
 }
 
 /// [`std::fs::read_to_string`] for tray-mcp's own files and the client files it only reads:
