@@ -3,8 +3,9 @@
 
 use super::*;
 
-/// Parses `body` and returns its root mapping, refusing what the backend cannot edit.
-pub(super) fn root_of(body: &str) -> Result<Option<Node>, DocumentError> {
+/// The syntax tree of `body` (its file node's green tree, which can be kept and shared), or
+/// its first syntax error.
+pub(super) fn parse_tree(body: &str) -> Result<rowan::GreenNode, DocumentError> {
     let parse = YamlFile::parse(body);
     if let Some(error) = parse.positioned_errors().first() {
         let (line, column) = line_column(body, error.range.start as usize);
@@ -14,9 +15,14 @@ pub(super) fn root_of(body: &str) -> Result<Option<Node>, DocumentError> {
             message: error.message.split(". ").next().unwrap_or(&error.message).to_string(),
         });
     }
-    let file = parse.tree();
+    Ok(parse.tree().syntax().green().into_owned())
+}
+
+/// The root mapping of `body`, from its tree as [`parse_tree`] gave it, refusing what the
+/// backend cannot edit (several documents, a root that is no mapping).
+pub(super) fn root_in(body: &str, tree: &rowan::GreenNode) -> Result<Option<Node>, DocumentError> {
+    let file = Node::new_root(tree.clone());
     let documents: Vec<Node> = file
-        .syntax()
         .children()
         .filter(|node| node.kind() == SyntaxKind::DOCUMENT)
         .collect();
