@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::safe_write::{self, Fingerprint};
-use super::transaction::{FileProblem, Folder};
+use super::transaction::{FileProblem, Folder, read_text};
 
 /// One file as this command first read it.
 #[derive(Debug)]
@@ -61,16 +61,14 @@ impl FileRead {
                 objects: Vec::new(),
             };
         }
-        // The fingerprint and the write bit come from the file as opened for reading (the
-        // same `fstat` that checks it is regular): no `stat` of the path before and after.
-        let (fingerprint, text, read_only) = match safe_write::read_with_metadata(&resolved) {
-            Ok(Some((bytes, metadata))) => {
-                let text = String::from_utf8(bytes).map(Some).map_err(|_| FileProblem::NotUtf8);
-                let read_only = text.is_ok() && metadata.permissions().readonly();
-                (Some(Fingerprint::from_metadata(&metadata)), text, read_only)
-            }
+        let (fingerprint, text, read_only) = match read_text(&resolved) {
+            Ok(Some((text, metadata))) => (
+                Some(Fingerprint::from_metadata(&metadata)),
+                Ok(Some(text)),
+                metadata.permissions().readonly(),
+            ),
             Ok(None) => (None, Ok(None), false),
-            Err(error) => (Fingerprint::of(&resolved), Err(FileProblem::Io(error)), false),
+            Err(problem) => (Fingerprint::of(&resolved), Err(problem), false),
         };
         FileRead {
             resolved,

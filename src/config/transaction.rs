@@ -276,10 +276,15 @@ fn file_error(task: &FileTask, problem: FileProblem) -> FileError {
     }
 }
 
-pub(super) fn read_text(path: &Path) -> Result<Option<String>, FileProblem> {
-    match safe_write::read_if_exists(path).map_err(FileProblem::Io)? {
+/// A config's text (`None`: missing), with the metadata of the file as opened for reading (its
+/// fingerprint and write bit, without a `stat` of the path before or after).
+pub(super) fn read_text(path: &Path) -> Result<Option<(String, std::fs::Metadata)>, FileProblem> {
+    match safe_write::read_with_metadata(path).map_err(FileProblem::Io)? {
         None => Ok(None),
-        Some(bytes) => String::from_utf8(bytes).map(Some).map_err(|_| FileProblem::NotUtf8),
+        Some((bytes, metadata)) => match String::from_utf8(bytes) {
+            Ok(text) => Ok(Some((text, metadata))),
+            Err(_) => Err(FileProblem::NotUtf8),
+        },
     }
 }
 
@@ -536,9 +541,14 @@ fn replan_under_lock(planned: Vec<Planned>) -> Result<Vec<Planned>, FileError> {
             {
                 // A large file (Claude Code's state) whose size, times and inode are as they
                 // were: not read again, which would cost as much as the edit itself.
-                return check_writable(file);
+                let read_only = safe_write::is_read_only(&file.resolved);
+                return check_writable(file, read_only);
             }
-            let current = read_text(&file.resolved).map_err(|problem| file_error(&file.task, problem))?;
+            let (current, metadata) =
+                match read_text(&file.resolved).map_err(|problem| file_error(&file.task, problem))? {
+                    Some((text, metadata)) => (Some(text), Some(metadata)),
+                    None => (None, None),
+                };
             if current != file.before {
                 let edited = file
                     .task
@@ -550,7 +560,8 @@ fn replan_under_lock(planned: Vec<Planned>) -> Result<Vec<Planned>, FileError> {
                 file.after = edited.contents;
                 file.change = edited.change;
             }
-            check_writable(file)
+            let read_only = metadata.is_some_and(|metadata| metadata.permissions().readonly());
+            check_writable(file, read_only)
         })
         .collect()
 }
@@ -558,8 +569,9 @@ fn replan_under_lock(planned: Vec<Planned>) -> Result<Vec<Planned>, FileError> {
 /// Files above this size are checked for changes by their metadata rather than re-read.
 const LARGE_FILE: usize = 1 << 20;
 
-fn check_writable(file: Planned) -> Result<Planned, FileError> {
-    if file.change != Change::Unchanged && file.before.is_some() && safe_write::is_read_only(&file.resolved) {
+/// Refuses to change a file whose owner may not write it (`read_only`, as the locked read saw it).
+fn check_writable(file: Planned, read_only: bool) -> Result<Planned, FileError> {
+    if file.change != Change::Unchanged && file.before.is_some() && read_only {
         return Err(file_error(&file.task, FileProblem::ReadOnly));
     }
     Ok(file)

@@ -9,7 +9,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::crew::SyncCrew;
+use super::crew::{SyncCrew, Task};
 
 /// Who may read the file after the write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,7 +103,7 @@ impl StagedWrite {
 
 /// fsyncs every staged file, side by side on `crew`.
 pub fn sync_all_parallel(staged: &[&StagedWrite], crew: &mut SyncCrew) -> io::Result<()> {
-    let mut tasks: Vec<Box<dyn FnOnce() -> io::Result<()> + Send>> = Vec::with_capacity(staged.len());
+    let mut tasks: Vec<Task<()>> = Vec::with_capacity(staged.len());
     for file in staged {
         // A handle of its own, so the task needs nothing of the caller's.
         let handle = file.temporary.as_file().try_clone()?;
@@ -114,14 +114,14 @@ pub fn sync_all_parallel(staged: &[&StagedWrite], crew: &mut SyncCrew) -> io::Re
 
 /// fsyncs directories (so renames in them are durable), side by side on `crew`. Best effort.
 pub fn sync_directories_parallel(directories: &[PathBuf], crew: &mut SyncCrew) {
-    let tasks: Vec<Box<dyn FnOnce() -> io::Result<()> + Send>> = directories
+    let tasks: Vec<Task<()>> = directories
         .iter()
         .map(|directory| {
             let directory = directory.clone();
             Box::new(move || {
                 sync_directory(&directory);
                 Ok(())
-            }) as Box<dyn FnOnce() -> io::Result<()> + Send>
+            }) as Task<()>
         })
         .collect();
     crew.run(tasks);

@@ -19,7 +19,10 @@ use std::collections::VecDeque;
 use std::io;
 use std::sync::{Arc, Condvar, Mutex, PoisonError, mpsc};
 
-/// A task of the crew: it runs once, on any of its threads.
+/// A task given to [`SyncCrew::run`]: it owns what it works on and gives a result.
+pub type Task<T> = Box<dyn FnOnce() -> io::Result<T> + Send>;
+
+/// A task as queued: it runs once, on any of the crew's threads, and sends its result.
 type Job = Box<dyn FnOnce() + Send>;
 
 #[derive(Default)]
@@ -70,10 +73,7 @@ impl SyncCrew {
 
     /// Runs every task, the caller taking its share, and returns their results in order. A
     /// task that panicked on a helper gives an error.
-    pub fn run<T: Send + 'static>(
-        &mut self,
-        tasks: Vec<Box<dyn FnOnce() -> io::Result<T> + Send>>,
-    ) -> Vec<io::Result<T>> {
+    pub fn run<T: Send + 'static>(&mut self, tasks: Vec<Task<T>>) -> Vec<io::Result<T>> {
         let count = tasks.len();
         if count <= 1 {
             return tasks.into_iter().map(|task| task()).collect();
@@ -138,8 +138,8 @@ mod tests {
     fn results_come_back_in_order_from_one_set_of_threads_over_rounds() {
         let mut crew = SyncCrew::new();
         for round in 0..3 {
-            let tasks: Vec<Box<dyn FnOnce() -> io::Result<usize> + Send>> = (0..20)
-                .map(|index| Box::new(move || Ok(round * 100 + index)) as Box<dyn FnOnce() -> io::Result<usize> + Send>)
+            let tasks: Vec<Task<usize>> = (0..20)
+                .map(|index| Box::new(move || Ok(round * 100 + index)) as Task<usize>)
                 .collect();
             let results: Vec<usize> = crew.run(tasks).into_iter().map(Result::unwrap).collect();
             assert_eq!(results, (0..20).map(|index| round * 100 + index).collect::<Vec<_>>());
@@ -150,7 +150,7 @@ mod tests {
     #[test]
     fn a_failing_task_fails_alone() {
         let mut crew = SyncCrew::new();
-        let tasks: Vec<Box<dyn FnOnce() -> io::Result<u8> + Send>> = vec![
+        let tasks: Vec<Task<u8>> = vec![
             Box::new(|| Ok(1)),
             Box::new(|| Err(io::Error::other("disk gone"))),
             Box::new(|| Ok(3)),
@@ -168,14 +168,14 @@ mod tests {
     #[test]
     fn a_task_that_panics_is_an_error_or_the_callers_panic_never_a_hang() {
         let mut crew = SyncCrew::new();
-        let tasks: Vec<Box<dyn FnOnce() -> io::Result<u8> + Send>> = (0..4u8)
+        let tasks: Vec<Task<u8>> = (0..4u8)
             .map(|index| {
                 Box::new(move || {
                     if index == 3 {
                         panic!("a broken task");
                     }
                     Ok(index)
-                }) as Box<dyn FnOnce() -> io::Result<u8> + Send>
+                }) as Task<u8>
             })
             .collect();
         // Which thread takes the broken task is up to the threads: on a helper it is an error
