@@ -698,10 +698,13 @@ fn parse_without_command(raw: &[std::ffi::OsString]) -> Option<Cli> {
         return None;
     }
     let mut command = GlobalArgs::augment_args(InstallArgs::augment_args(clap::Command::new("tray-mcp")));
-    let matches = command.try_get_matches_from_mut(raw).ok()?;
-    let mut install = InstallArgs::from_arg_matches(&matches).ok()?;
-    install.typed = Typed::from_matches(&matches);
-    let globals = GlobalArgs::from_arg_matches(&matches).ok()?;
+    let mut matches = command.try_get_matches_from_mut(raw).ok()?;
+    // Where each value came from is read first: taking the values out (`_mut`, rather than
+    // clap's `from_arg_matches`, which takes them from a copy of all the matches) forgets it.
+    let typed = Typed::from_matches(&matches);
+    let mut install = InstallArgs::from_arg_matches_mut(&mut matches).ok()?;
+    install.typed = typed;
+    let globals = GlobalArgs::from_arg_matches_mut(&mut matches).ok()?;
     Some(Cli {
         command: None,
         install,

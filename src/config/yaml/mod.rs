@@ -30,7 +30,7 @@ use std::sync::OnceLock;
 
 use rowan::ast::AstNode;
 use serde_json::{Map, Value};
-use yaml_edit::{Lang, Scalar, SyntaxKind, YamlFile};
+use yaml_edit::{Lang, Scalar, ScalarValue, SyntaxKind, YamlFile};
 
 use super::json::document::{Change, DocumentError, Members};
 
@@ -669,6 +669,81 @@ mod tests {
                 (what, line, column)
             }
             other => panic!("expected a refusal for {text:?}, got {other:?}"),
+        }
+    }
+
+    /// Scalars read as JSON exactly as yaml-edit's own typing reads them (its `is_null`,
+    /// `as_bool`, `as_i64` and `as_f64`, one after another), for every plain and quoted form
+    /// that is, or looks like, a null, a boolean or a number.
+    #[test]
+    fn scalars_read_as_yaml_edit_types_them() {
+        let by_yaml_edit = |scalar: &Scalar| -> Value {
+            if scalar.is_quoted() || scalar.is_block() {
+                return Value::String(scalar.as_string());
+            }
+            if scalar.is_null() {
+                return Value::Null;
+            }
+            if let Some(flag) = scalar.as_bool() {
+                return Value::Bool(flag);
+            }
+            if let Some(integer) = scalar.as_i64() {
+                return Value::from(integer);
+            }
+            if let Some(number) = scalar.as_f64().and_then(serde_json::Number::from_f64) {
+                return Value::Number(number);
+            }
+            Value::String(scalar.as_string())
+        };
+        let texts = [
+            "~",
+            "null",
+            "Null",
+            "NULL",
+            "nULL",
+            "true",
+            "True",
+            "TRUE",
+            "tRUE",
+            "false",
+            "FALSE",
+            "yes",
+            "on",
+            "0",
+            "-0",
+            "+12",
+            "0o17",
+            "0x1F",
+            "0b101",
+            "0755",
+            "1_000",
+            "12345678901234567890",
+            "1.5",
+            "-.5",
+            "1e3",
+            "1E-3",
+            ".inf",
+            "-.Inf",
+            ".nan",
+            "inf",
+            "NaN",
+            "infinity",
+            "1.",
+            "tray",
+            "/usr/bin/tray-mcp",
+            "\"true\"",
+            "'12'",
+            "\"\"",
+            "''",
+            "a b",
+            "12 monkeys",
+        ];
+        for text in texts {
+            let document = YamlDocument::parse(&format!("key: {text}\n")).expect("parses");
+            let root = document.root().expect("a root").expect("a mapping");
+            let entry = document.entry(&root, "key").expect("no duplicate").expect("the key");
+            let scalar = entry_content(&entry).and_then(Scalar::cast).expect("a scalar");
+            assert_eq!(locate::scalar_json(&scalar), by_yaml_edit(&scalar), "{text}");
         }
     }
 
