@@ -41,7 +41,7 @@ impl FileRead {
     /// Reads the file at `path` (named as its task names it) that belongs to `folder`, as the
     /// plan reads it: the link followed, then its fingerprint, then its bytes.
     pub fn now(path: &Path, folder: &Folder) -> FileRead {
-        let resolved = safe_write::resolve(path);
+        let (resolved, through_link) = safe_write::resolve_below(path, folder.path());
         let outside_project = match folder {
             Folder::Project(project) if !safe_write::resolves_within(&resolved, project) => Some((
                 safe_write::real_path(&resolved).unwrap_or_else(|| resolved.clone()),
@@ -49,7 +49,6 @@ impl FileRead {
             )),
             _ => None,
         };
-        let through_link = safe_write::goes_through_link(path, folder.path());
         if outside_project.is_some() {
             return FileRead {
                 resolved,

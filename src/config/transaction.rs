@@ -106,6 +106,8 @@ pub struct Planned {
     pub after: Option<String>,
     /// What the change is.
     pub change: Change,
+    /// The file the write replaces, as the read under the lock found it.
+    pub replaced: safe_write::Replaced,
 }
 
 /// What happened to one file.
@@ -338,6 +340,7 @@ pub fn plan_read(task: FileTask, read: FileRead) -> Result<Planned, FileError> {
         objects_before: objects,
         after: edited.contents,
         change: edited.change,
+        replaced: safe_write::Replaced::Unknown,
         task,
     })
 }
@@ -359,12 +362,12 @@ pub fn commit(
     fail_write: Option<&OsStr>,
 ) -> Result<Vec<Outcome>, CommitError> {
     let _signals = safe_write::HoldSignals::new();
-    let _locks = lock_all(&planned)?;
+    let locks = lock_all(&planned)?;
     safe_write::note_commit();
     let fresh = replan_under_lock(planned)?;
     let changed: Vec<&Planned> = fresh.iter().filter(|file| file.change != Change::Unchanged).collect();
     let mut crew = safe_write::SyncCrew::new();
-    let backup_paths = match write_all(&changed, backups, fail_write, &mut crew) {
+    let backup_paths = match write_all(&changed, backups, fail_write, &locks, &mut crew) {
         Ok(backup_paths) => backup_paths,
         Err(error) => {
             // Nothing changed: the backups taken for this run must not stay linked to the
@@ -404,6 +407,7 @@ fn write_all(
     changed: &[&Planned],
     backups: &BackupStore,
     fail_write: Option<&OsStr>,
+    locks: &[FileLock],
     crew: &mut safe_write::SyncCrew,
 ) -> Result<Vec<Option<PathBuf>>, CommitError> {
     let backup_paths = changed
@@ -433,7 +437,7 @@ fn write_all(
         .collect();
     directories.sort();
     directories.dedup();
-    safe_write::sync_directories_parallel(&directories, crew);
+    safe_write::sync_directories_parallel(&directories, locks, crew);
     Ok(backup_paths)
 }
 
@@ -490,7 +494,7 @@ fn stage_all(changed: &[&Planned], crew: &mut safe_write::SyncCrew) -> Result<Ve
     let staged = changed
         .iter()
         .map(|file| match &file.after {
-            Some(after) => StagedWrite::new(&file.resolved, after.as_bytes(), file.task.privacy)
+            Some(after) => StagedWrite::new(&file.resolved, after.as_bytes(), file.task.privacy, file.replaced)
                 .map(Some)
                 .map_err(|error| file_error(&file.task, FileProblem::Io(error))),
             None => Ok(None),
@@ -560,7 +564,10 @@ fn replan_under_lock(planned: Vec<Planned>) -> Result<Vec<Planned>, FileError> {
                 file.after = edited.contents;
                 file.change = edited.change;
             }
-            let read_only = metadata.is_some_and(|metadata| metadata.permissions().readonly());
+            let read_only = metadata
+                .as_ref()
+                .is_some_and(|metadata| metadata.permissions().readonly());
+            file.replaced = safe_write::Replaced::from_metadata(metadata.as_ref());
             check_writable(file, read_only)
         })
         .collect()
@@ -638,6 +645,7 @@ mod tests {
             objects_before: Vec::new(),
             after: after.map(str::to_string),
             change: Change::Updated,
+            replaced: safe_write::Replaced::Unknown,
         }
     }
 

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::crew::{SyncCrew, Task};
+use super::lock::FileLock;
 
 /// Who may read the file after the write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,6 +21,44 @@ pub enum Privacy {
     OwnerOnly,
 }
 
+/// What a staged write knows of the file it will replace before it is staged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Replaced {
+    /// Not looked at: staging asks (one `stat`).
+    #[default]
+    Unknown,
+    /// No file there (as read under the folder's lock).
+    Nothing,
+    /// A file with these permission bits (as read under the folder's lock; 0 where there are
+    /// none to keep).
+    Mode(u32),
+}
+
+impl Replaced {
+    /// What the metadata of the file as read says (`None`: there was no file).
+    pub fn from_metadata(metadata: Option<&fs::Metadata>) -> Replaced {
+        match metadata {
+            None => Replaced::Nothing,
+            #[cfg(unix)]
+            Some(metadata) => {
+                use std::os::unix::fs::PermissionsExt;
+                Replaced::Mode(metadata.permissions().mode() & 0o7777)
+            }
+            #[cfg(not(unix))]
+            Some(_) => Replaced::Mode(0),
+        }
+    }
+
+    /// The permission bits of the replaced file (`None`: none), asked now if not known.
+    fn mode(self, target: &Path) -> Option<u32> {
+        match self {
+            Replaced::Unknown => existing_mode(target),
+            Replaced::Nothing => None,
+            Replaced::Mode(mode) => Some(mode),
+        }
+    }
+}
+
 /// Whether the existing file forbids writing (no owner write bit): we respect that.
 pub fn is_read_only(path: &Path) -> bool {
     fs::metadata(path).is_ok_and(|metadata| metadata.permissions().readonly())
@@ -27,7 +66,7 @@ pub fn is_read_only(path: &Path) -> bool {
 
 /// Replaces `target` (a resolved path) with `contents` atomically and durably.
 pub fn atomic_write(target: &Path, contents: &[u8], privacy: Privacy) -> io::Result<()> {
-    let staged = StagedWrite::new(target, contents, privacy)?;
+    let staged = StagedWrite::new(target, contents, privacy, Replaced::Unknown)?;
     staged.temporary.as_file().sync_all()?;
     let directory = staged.directory.clone();
     staged.commit()?;
@@ -50,8 +89,8 @@ pub struct StagedWrite {
 
 impl StagedWrite {
     /// Writes `contents` to a temporary file in the target's directory, with the permissions
-    /// the target must end up with.
-    pub fn new(target: &Path, contents: &[u8], privacy: Privacy) -> io::Result<StagedWrite> {
+    /// the target must end up with (those of the file it replaces, `replaced`, kept).
+    pub fn new(target: &Path, contents: &[u8], privacy: Privacy, replaced: Replaced) -> io::Result<StagedWrite> {
         let directory = target
             .parent()
             .filter(|parent| !parent.as_os_str().is_empty())
@@ -61,7 +100,7 @@ impl StagedWrite {
             .file_name()
             .map(|name| name.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let existing = existing_mode(target);
+        let existing = replaced.mode(target);
         let prefix = format!(".{file_name}{STAGED_MARK}");
         let mut builder = tempfile::Builder::new();
         builder.prefix(&prefix).suffix(".tmp");
@@ -112,14 +151,21 @@ pub fn sync_all_parallel(staged: &[&StagedWrite], crew: &mut SyncCrew) -> io::Re
     crew.run(tasks).into_iter().collect()
 }
 
-/// fsyncs directories (so renames in them are durable), side by side on `crew`. Best effort.
-pub fn sync_directories_parallel(directories: &[PathBuf], crew: &mut SyncCrew) {
+/// fsyncs directories (so renames in them are durable), side by side on `crew`, each through
+/// the descriptor of its lock among `locks` where there is one. Best effort.
+pub fn sync_directories_parallel(directories: &[PathBuf], locks: &[FileLock], crew: &mut SyncCrew) {
     let tasks: Vec<Task<()>> = directories
         .iter()
         .map(|directory| {
+            let open = locks.iter().find_map(|lock| lock.open_folder(directory));
             let directory = directory.clone();
             Box::new(move || {
-                sync_directory(&directory);
+                match open {
+                    Some(handle) => {
+                        let _ = handle.sync_all();
+                    }
+                    None => sync_directory(&directory),
+                }
                 Ok(())
             }) as Task<()>
         })
@@ -252,7 +298,7 @@ mod tests {
     fn staged_names_are_told_from_others() {
         let directory = tempfile::tempdir().unwrap();
         let target = directory.path().join("mcp.json");
-        let staged = StagedWrite::new(&target, b"{}", Privacy::Ordinary).unwrap();
+        let staged = StagedWrite::new(&target, b"{}", Privacy::Ordinary, Replaced::Unknown).unwrap();
         let name = staged
             .temporary
             .path()

@@ -14,9 +14,28 @@ use std::path::{Path, PathBuf};
 /// `canonicalize` would read every folder on the way as a link before failing (7 calls for
 /// `~/.config/Claude/claude_desktop_config.json`; 187 of an every-client install's 1,908).
 pub fn resolve(path: &Path) -> PathBuf {
-    if fs::symlink_metadata(path).is_err() {
-        return path.to_path_buf();
+    match fs::symlink_metadata(path) {
+        Ok(_) => resolve_existing(path),
+        Err(_) => path.to_path_buf(),
     }
+}
+
+/// [`resolve`] of `path`, and whether it reaches its file through a symlink: the file itself, or
+/// any folder on its way below `root` (links above it, such as a home directory on another disk,
+/// do not count; a path outside `root` is judged by the file itself). One `lstat` of the file
+/// answers both, where asking them apart took two: 7 `statx` fewer for an install into five
+/// clients, 24 for every client.
+pub fn resolve_below(path: &Path, root: &Path) -> (PathBuf, bool) {
+    let Ok(metadata) = fs::symlink_metadata(path) else {
+        // Nothing at the path: it is no link itself; a folder on its way may be.
+        return (path.to_path_buf(), folder_is_link(path, root));
+    };
+    let through_link = metadata.file_type().is_symlink() || folder_is_link(path, root);
+    (resolve_existing(path), through_link)
+}
+
+/// Where the file at `path` (something is there) really is.
+fn resolve_existing(path: &Path) -> PathBuf {
     if let Ok(canonical) = fs::canonicalize(path) {
         return canonical;
     }
@@ -221,19 +240,22 @@ fn advise_huge_pages(buffer: &Vec<u8>) {
     }
 }
 
-/// Whether `path` reaches its file through a symlink: the file itself, or any folder on its way
-/// below `root` (links above it, such as a home directory on another disk, do not count). A
-/// path outside `root` is judged by the file itself.
-pub fn goes_through_link(path: &Path, root: &Path) -> bool {
-    let is_link = |path: &Path| fs::symlink_metadata(path).is_ok_and(|metadata| metadata.file_type().is_symlink());
-    let Ok(relative) = path.strip_prefix(root) else {
-        return is_link(path);
+/// Whether a folder on the way to `path` below `root` is a symlink (the file itself is not
+/// asked; a path outside `root` has no such folders).
+fn folder_is_link(path: &Path, root: &Path) -> bool {
+    let Some(folder) = path.parent() else { return false };
+    let Ok(relative) = folder.strip_prefix(root) else {
+        return false;
     };
     let mut current = root.to_path_buf();
     relative.components().any(|component| {
         current.push(component);
         is_link(&current)
     })
+}
+
+fn is_link(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|metadata| metadata.file_type().is_symlink())
 }
 
 /// Where `resolved` (a path [`resolve`] returned) really is, with every link on the way
@@ -306,11 +328,16 @@ mod tests {
             ("in.json", true),
             ("dir/x.json", false),
             ("plain.json", true),
+            ("dir/missing.json", false),
+            ("sub/missing.json", true),
         ] {
             let path = project.join(name);
+            let through_link = !matches!(name, "plain.json" | "sub/missing.json");
             assert_eq!(resolves_within(&resolve(&path), &project), inside, "{name}");
-            assert_eq!(goes_through_link(&path, &project), name != "plain.json", "{name}");
+            assert_eq!(resolve_below(&path, &project), (resolve(&path), through_link), "{name}");
         }
-        assert!(!goes_through_link(&project.join("plain.json"), home.path()));
+        // Links above the root (a home on another disk) do not count.
+        assert!(!resolve_below(&project.join("plain.json"), home.path()).1);
+        assert!(resolve_below(&project.join("dir/x.json"), home.path()).1);
     }
 }
