@@ -541,12 +541,14 @@ fn replan_under_lock(planned: Vec<Planned>) -> Result<Vec<Planned>, FileError> {
             }
             if file.before.as_ref().is_some_and(|before| before.len() > LARGE_FILE)
                 && file.fingerprint.is_some()
-                && safe_write::Fingerprint::of(&file.resolved) == file.fingerprint
+                && let Ok(metadata) = std::fs::metadata(&file.resolved)
+                && Some(safe_write::Fingerprint::from_metadata(&metadata)) == file.fingerprint
             {
                 // A large file (Claude Code's state) whose size, times and inode are as they
-                // were: not read again, which would cost as much as the edit itself.
-                let read_only = safe_write::is_read_only(&file.resolved);
-                return check_writable(file, read_only);
+                // were: not read again, which would cost as much as the edit itself. The one
+                // `stat` that says so also gives its write bit and mode.
+                file.replaced = safe_write::Replaced::from_metadata(Some(&metadata));
+                return check_writable(file, metadata.permissions().readonly());
             }
             let (current, metadata) =
                 match read_text(&file.resolved).map_err(|problem| file_error(&file.task, problem))? {

@@ -314,6 +314,25 @@ fn multi_megabyte_claude_state_is_edited_surgically() {
     );
 }
 
+/// A state file large enough to be checked under the lock by its metadata rather than read
+/// again keeps its mode as a small file does.
+#[cfg(unix)]
+#[test]
+fn a_large_files_mode_is_kept() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = FakeHome::new();
+    let original = large_claude_state(400);
+    assert!(original.len() > 1 << 20, "fixture is only {} bytes", original.len());
+    let path = home.write(".claude.json", &original);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).expect("chmod");
+    home.install(&["-c", "claude-code"]).success();
+    assert_ne!(home.read(".claude.json"), original, "the entry was added");
+    assert_eq!(
+        std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777,
+        0o640
+    );
+}
+
 /// Adds `key: value` to the JSON entry `name` under `mcpServers` of a file.
 fn add_json_keys(home: &FakeHome, relative: &str, keys: serde_json::Value) {
     let mut config: serde_json::Value = serde_json::from_str(&home.read(relative)).expect("json");

@@ -37,31 +37,31 @@ pub enum Replaced {
 impl Replaced {
     /// What the metadata of the file as read says (`None`: there was no file).
     pub fn from_metadata(metadata: Option<&fs::Metadata>) -> Replaced {
-        match metadata {
-            None => Replaced::Nothing,
-            #[cfg(unix)]
-            Some(metadata) => {
-                use std::os::unix::fs::PermissionsExt;
-                Replaced::Mode(metadata.permissions().mode() & 0o7777)
-            }
-            #[cfg(not(unix))]
-            Some(_) => Replaced::Mode(0),
-        }
+        metadata.map_or(Replaced::Nothing, |metadata| Replaced::Mode(permission_bits(metadata)))
     }
 
     /// The permission bits of the replaced file (`None`: none), asked now if not known.
     fn mode(self, target: &Path) -> Option<u32> {
         match self {
-            Replaced::Unknown => existing_mode(target),
+            Replaced::Unknown => fs::metadata(target).ok().map(|metadata| permission_bits(&metadata)),
             Replaced::Nothing => None,
             Replaced::Mode(mode) => Some(mode),
         }
     }
 }
 
-/// Whether the existing file forbids writing (no owner write bit): we respect that.
-pub fn is_read_only(path: &Path) -> bool {
-    fs::metadata(path).is_ok_and(|metadata| metadata.permissions().readonly())
+/// The permission bits a file's metadata gives (0 where the system has none to keep).
+fn permission_bits(metadata: &fs::Metadata) -> u32 {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        metadata.permissions().mode() & 0o7777
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = metadata;
+        0
+    }
 }
 
 /// Replaces `target` (a resolved path) with `contents` atomically and durably.
@@ -171,21 +171,6 @@ pub fn sync_directories_parallel(directories: &[PathBuf], locks: &[FileLock], cr
         })
         .collect();
     crew.run(tasks);
-}
-
-/// The permission bits of the file being replaced (`None` when it does not exist yet).
-fn existing_mode(target: &Path) -> Option<u32> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        fs::metadata(target)
-            .ok()
-            .map(|metadata| metadata.permissions().mode() & 0o7777)
-    }
-    #[cfg(not(unix))]
-    {
-        fs::metadata(target).ok().map(|_| 0)
-    }
 }
 
 /// Gives the temporary file the mode the target must end up with: the old file's (made
@@ -328,7 +313,12 @@ mod tests {
         fs::write(&real, "{}").unwrap();
         fs::set_permissions(&real, fs::Permissions::from_mode(0o640)).unwrap();
         std::os::unix::fs::symlink(&real, &link).unwrap();
-        atomic_write(&super::super::resolve(&link), b"{\"a\":1}", Privacy::Ordinary).unwrap();
+        atomic_write(
+            &super::super::resolve_below(&link, directory.path()).0,
+            b"{\"a\":1}",
+            Privacy::Ordinary,
+        )
+        .unwrap();
         assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
         assert_eq!(fs::read_to_string(&real).unwrap(), "{\"a\":1}");
         assert_eq!(fs::metadata(&real).unwrap().permissions().mode() & 0o777, 0o640);

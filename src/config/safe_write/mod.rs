@@ -29,7 +29,7 @@ mod read_log;
 mod signals;
 
 pub use atomic::{
-    Privacy, Replaced, StagedWrite, atomic_write, create_private_dir, is_disk_full, is_read_only, remove_created,
+    Privacy, Replaced, StagedWrite, atomic_write, create_private_dir, is_disk_full, remove_created,
     remove_stale_staged, sync_all_parallel, sync_directories_parallel,
 };
 pub use backup::{BackupStore, SCRUBBED};
@@ -38,7 +38,7 @@ pub use fingerprint::Fingerprint;
 pub use lock::FileLock;
 pub use read::{
     READ_LIMIT, Unreadable, buffer_with_capacity, open_regular, read, read_if_exists, read_to_string,
-    read_with_metadata, real_path, resolve, resolve_below, resolves_within,
+    read_with_metadata, real_path, resolve_below, resolves_within,
 };
 pub use read_log::{COMMIT_MARK, log_reads_to, note_commit};
 pub use signals::HoldSignals;

@@ -8,23 +8,16 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 /// Follows symlinks to the file that really holds the content, so that writing replaces the
-/// target and keeps the link. A missing file resolves to itself (or to a dangling link's target).
+/// target and keeps the link (a missing file resolves to itself, or to a dangling link's
+/// target), and says whether `path` reaches its file through a symlink: the file itself, or any
+/// folder on its way below `root` (links above it, such as a home directory on another disk, do
+/// not count; a path outside `root` is judged by the file itself).
 ///
-/// A path with nothing at it (the usual case for a client not set up yet) costs one `lstat`:
-/// `canonicalize` would read every folder on the way as a link before failing (7 calls for
-/// `~/.config/Claude/claude_desktop_config.json`; 187 of an every-client install's 1,908).
-pub fn resolve(path: &Path) -> PathBuf {
-    match fs::symlink_metadata(path) {
-        Ok(_) => resolve_existing(path),
-        Err(_) => path.to_path_buf(),
-    }
-}
-
-/// [`resolve`] of `path`, and whether it reaches its file through a symlink: the file itself, or
-/// any folder on its way below `root` (links above it, such as a home directory on another disk,
-/// do not count; a path outside `root` is judged by the file itself). One `lstat` of the file
-/// answers both, where asking them apart took two: 7 `statx` fewer for an install into five
-/// clients, 24 for every client.
+/// A path with nothing at it (the usual case for a client not set up yet) costs one `lstat` and
+/// one per folder below `root`: `canonicalize` would read every folder on the way as a link
+/// before failing (7 calls for `~/.config/Claude/claude_desktop_config.json`; 187 of an
+/// every-client install's 1,908), and asking the two questions apart took a second `lstat` of
+/// the file (7 `statx` more for an install into five clients, 24 for every client).
 pub fn resolve_below(path: &Path, root: &Path) -> (PathBuf, bool) {
     let Ok(metadata) = fs::symlink_metadata(path) else {
         // Nothing at the path: it is no link itself; a folder on its way may be.
@@ -333,8 +326,11 @@ mod tests {
         ] {
             let path = project.join(name);
             let through_link = !matches!(name, "plain.json" | "sub/missing.json");
-            assert_eq!(resolves_within(&resolve(&path), &project), inside, "{name}");
-            assert_eq!(resolve_below(&path, &project), (resolve(&path), through_link), "{name}");
+            let (resolved, found_link) = resolve_below(&path, &project);
+            assert_eq!(resolves_within(&resolved, &project), inside, "{name}");
+            assert_eq!(found_link, through_link, "{name}");
+            // Only a path with a link at its end resolves elsewhere; a missing file is itself.
+            assert_eq!(resolved != path, matches!(name, "out.json" | "in.json"), "{name}");
         }
         // Links above the root (a home on another disk) do not count.
         assert!(!resolve_below(&project.join("plain.json"), home.path()).1);

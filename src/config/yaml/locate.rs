@@ -190,28 +190,21 @@ pub(super) fn to_json(node: &Node) -> Value {
 }
 
 /// A scalar as JSON, as yaml-edit types it (YAML 1.2 core schema): quoted and block scalars are
-/// strings; a plain one is null, a boolean, an integer, a float or a string. Its text is read and
-/// typed once: yaml-edit's `is_null`, `as_bool`, `as_i64` and `as_f64` each read and type it
-/// again (and format an error when it is not of theirs), ~20,000 instructions a scalar, half
-/// the instructions of installing into a new Goose or Continue file (callgrind, `-c all`).
+/// strings; a plain one is null, a boolean, an integer, a float or a string. It is typed once,
+/// by `ScalarValue::from_scalar`: yaml-edit's `is_null`, `as_bool`, `as_i64` and `as_f64` each
+/// read and type it again (and format an error when it is not of theirs), ~20,000 instructions a
+/// scalar, half the instructions of installing into a new Goose or Continue file (callgrind,
+/// `-c all`).
 pub(super) fn scalar_json(scalar: &Scalar) -> Value {
-    if scalar.is_quoted() || scalar.is_block() {
-        return Value::String(scalar.as_string());
-    }
     let typed = ScalarValue::from_scalar(scalar);
-    if matches!(typed.value(), "null" | "Null" | "NULL" | "~" | "") {
-        return Value::Null;
-    }
-    if let Some(flag) = typed.to_bool() {
-        return Value::Bool(flag);
-    }
-    if let Some(integer) = typed.to_i64() {
-        return Value::from(integer);
-    }
-    if let Some(number) = typed.to_f64().and_then(serde_json::Number::from_f64) {
-        return Value::Number(number);
-    }
-    Value::String(typed.value().to_string())
+    let value = match typed.scalar_type() {
+        ScalarType::Null => Some(Value::Null),
+        ScalarType::Boolean => typed.to_bool().map(Value::Bool),
+        ScalarType::Integer => typed.to_i64().map(Value::from),
+        ScalarType::Float => typed.to_f64().and_then(serde_json::Number::from_f64).map(Value::Number),
+        _ => None,
+    };
+    value.unwrap_or_else(|| Value::String(typed.value().to_string()))
 }
 
 // ----- positions -----

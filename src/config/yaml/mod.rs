@@ -30,7 +30,7 @@ use std::sync::OnceLock;
 
 use rowan::ast::AstNode;
 use serde_json::{Map, Value};
-use yaml_edit::{Lang, Scalar, ScalarValue, SyntaxKind, YamlFile};
+use yaml_edit::{Lang, Scalar, ScalarType, ScalarValue, SyntaxKind, YamlFile};
 
 use super::json::document::{Change, DocumentError, Members};
 
